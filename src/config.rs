@@ -1,0 +1,188 @@
+//! Configuration read from the environment (a `.env` file is optional), validated once at start.
+//!
+//! Every variable is documented in `.env.example` and `docs/OPERATIONS.md`. A bad value stops the
+//! service with an error that names the variable.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::db::DatabaseUrl;
+
+/// Default SQLite file: created with its folder on first start.
+pub const DEFAULT_DATABASE_URL: &str = "./var/cnfs.sqlite3";
+/// Default listening address: loopback only, so that a development start exposes nothing.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+const DEFAULT_POOL_SIZE: u32 = 10;
+const DEFAULT_POOL_TIMEOUT_SECONDS: u64 = 3;
+
+/// A configuration value that cannot be used; the message names the variable.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration invalide : {variable} : {message}")]
+pub struct ConfigError {
+    /// The environment variable at fault.
+    pub variable: &'static str,
+    /// What is wrong with its value.
+    pub message: String,
+}
+
+/// The validated configuration of the service.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `DATABASE_URL`: the backend and where it is.
+    pub database_url: DatabaseUrl,
+    /// `CNFS_BIND`: the socket address the HTTP server listens on.
+    pub bind: SocketAddr,
+    /// `CNFS_DB_POOL_SIZE`: the maximum number of pooled connections.
+    pub pool_size: u32,
+    /// `CNFS_DB_POOL_TIMEOUT`: how long a request waits for a connection before a 503.
+    pub pool_timeout: Duration,
+    /// `CNFS_CORS_ORIGINS`: origins allowed to call the API from a browser (none by default).
+    pub cors_origins: Vec<String>,
+}
+
+impl Config {
+    /// Reads the configuration from the process environment (after an optional `.env`).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        // A missing .env is the normal case in production; a malformed one is not silently ignored.
+        if let Err(error) = dotenvy::dotenv()
+            && !error.not_found()
+        {
+            return Err(ConfigError {
+                variable: ".env",
+                message: error.to_string(),
+            });
+        }
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Builds the configuration from any variable lookup (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let database_url = DatabaseUrl::parse(&database_url).map_err(|message| ConfigError {
+            variable: "DATABASE_URL",
+            message,
+        })?;
+        let bind = get("CNFS_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned());
+        let bind = bind.trim().parse().map_err(|_| ConfigError {
+            variable: "CNFS_BIND",
+            message: format!("« {bind} » n'est pas une adresse IP:port (exemple : 127.0.0.1:8080)"),
+        })?;
+        let pool_size = parse_number("CNFS_DB_POOL_SIZE", get("CNFS_DB_POOL_SIZE"), 1..=512)?
+            .unwrap_or(DEFAULT_POOL_SIZE as u64) as u32;
+        let pool_timeout =
+            parse_number("CNFS_DB_POOL_TIMEOUT", get("CNFS_DB_POOL_TIMEOUT"), 1..=300)?
+                .unwrap_or(DEFAULT_POOL_TIMEOUT_SECONDS);
+        let cors_origins = match get("CNFS_CORS_ORIGINS") {
+            None => Vec::new(),
+            Some(list) => parse_origins(&list)?,
+        };
+        Ok(Config {
+            database_url,
+            bind,
+            pool_size,
+            pool_timeout: Duration::from_secs(pool_timeout),
+            cors_origins,
+        })
+    }
+}
+
+fn parse_number(
+    variable: &'static str,
+    value: Option<String>,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<Option<u64>, ConfigError> {
+    let Some(value) = value else { return Ok(None) };
+    match value.trim().parse::<u64>() {
+        Ok(number) if range.contains(&number) => Ok(Some(number)),
+        _ => Err(ConfigError {
+            variable,
+            message: format!(
+                "« {value} » n'est pas un entier entre {} et {}",
+                range.start(),
+                range.end()
+            ),
+        }),
+    }
+}
+
+/// Parses a comma-separated list of origins such as `https://portail.example.fr`.
+fn parse_origins(list: &str) -> Result<Vec<String>, ConfigError> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|origin| !origin.is_empty())
+        .map(|origin| {
+            let rest = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            match rest {
+                Some(host) if !host.is_empty() && !host.contains('/') && !host.contains('*') => {
+                    Ok(origin.to_owned())
+                }
+                _ => Err(ConfigError {
+                    variable: "CNFS_CORS_ORIGINS",
+                    message: format!(
+                        "« {origin} » n'est pas une origine (schéma http(s), hôte, port facultatif, sans chemin ni joker)"
+                    ),
+                }),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_development_setup() {
+        let config = config(&[]).unwrap();
+        assert_eq!(
+            config.database_url,
+            DatabaseUrl::Sqlite("./var/cnfs.sqlite3".into())
+        );
+        assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.pool_size, 10);
+        assert_eq!(config.pool_timeout, Duration::from_secs(3));
+        assert!(config.cors_origins.is_empty());
+    }
+
+    #[test]
+    fn every_error_names_its_variable() {
+        for (variable, value) in [
+            ("DATABASE_URL", "mysql://localhost/cnfs"),
+            ("CNFS_BIND", "localhost"),
+            ("CNFS_DB_POOL_SIZE", "0"),
+            ("CNFS_DB_POOL_SIZE", "dix"),
+            ("CNFS_DB_POOL_TIMEOUT", "1000"),
+            ("CNFS_CORS_ORIGINS", "https://a.example.fr/chemin"),
+            ("CNFS_CORS_ORIGINS", "*"),
+        ] {
+            let error = config(&[(variable, value)]).unwrap_err();
+            assert_eq!(error.variable, variable, "{value}");
+            assert!(error.to_string().contains(variable));
+        }
+    }
+
+    #[test]
+    fn origins_are_a_comma_separated_allow_list() {
+        let config = config(&[(
+            "CNFS_CORS_ORIGINS",
+            "https://portail.example.fr, http://localhost:3000",
+        )])
+        .unwrap();
+        assert_eq!(
+            config.cors_origins,
+            ["https://portail.example.fr", "http://localhost:3000"]
+        );
+    }
+}

@@ -1,0 +1,368 @@
+//! One error type for the whole API, rendered as RFC 9457 `application/problem+json`.
+//!
+//! Handlers and extractors return [`ApiError`]; its response carries the [`Problem`] in the response
+//! extensions too, so that the request middleware (`http::middleware`) can add what only the request
+//! knows (`instance`, `request_id`) and log server errors with the request id. Messages are French;
+//! `code` is the stable, machine-readable part.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An error, as every endpoint answers it (RFC 9457).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "urn:cnfs-api:probleme:parametre_invalide",
+    "title": "Paramètre invalide",
+    "status": 400,
+    "detail": "Paramètre de requête invalide : limit.",
+    "instance": "/api/v1/communes",
+    "code": "parametre_invalide",
+    "request_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90",
+    "errors": [{"parameter": "limit", "detail": "doit être un entier entre 1 et 200"}]
+}))]
+pub struct Problem {
+    /// URI identifying the kind of problem: `urn:cnfs-api:probleme:` followed by `code`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Short, human-readable summary of the kind of problem (French).
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong in this occurrence (French).
+    pub detail: String,
+    /// The request path this problem answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    /// Stable, machine-readable code (snake_case): match on this, not on the text.
+    pub code: String,
+    /// The request id (also in the `X-Request-Id` header and the server logs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// For invalid input: one entry per faulty parameter or field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// One faulty input: a query or path parameter, or a field of the JSON body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// For a body field: JSON Pointer (RFC 6901) to it, e.g. `/postes_attribues`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    /// For a query or path parameter: its name, e.g. `limit`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<String>,
+    /// What is wrong with it (French).
+    pub detail: String,
+}
+
+impl FieldError {
+    /// An error on a query or path parameter.
+    pub fn parameter(name: impl Into<String>, detail: impl Into<String>) -> Self {
+        FieldError {
+            pointer: None,
+            parameter: Some(name.into()),
+            detail: detail.into(),
+        }
+    }
+
+    /// An error on a body field, located by a JSON Pointer.
+    pub fn pointer(pointer: impl Into<String>, detail: impl Into<String>) -> Self {
+        FieldError {
+            pointer: Some(pointer.into()),
+            parameter: None,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// The server-side detail of a 500, kept in the response extensions for the log, never sent.
+#[derive(Debug, Clone)]
+pub struct InternalDetail(pub String);
+
+/// Every error the API answers.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No such resource (or outside the caller's scope).
+    #[error("{0}")]
+    NotFound(String),
+    /// No route at this path.
+    #[error("Aucune route ne correspond à {0}.")]
+    UnknownRoute(String),
+    /// The route exists with other methods.
+    #[error("Méthode {method} non autorisée ; méthodes acceptées : {}.", allow.join(", "))]
+    MethodNotAllowed {
+        /// The method of the request.
+        method: String,
+        /// The methods the route accepts, for the `Allow` header.
+        allow: Vec<String>,
+    },
+    /// Query or path parameters that cannot be used.
+    #[error("{}", parameters_detail(.0))]
+    InvalidParameters(Vec<FieldError>),
+    /// A body that is not the expected JSON (syntax, types, unknown fields).
+    #[error("{detail}")]
+    MalformedBody {
+        /// What is wrong.
+        detail: String,
+        /// Where, when known.
+        errors: Vec<FieldError>,
+    },
+    /// A well-formed body whose values break the rules.
+    #[error("{detail}")]
+    Validation {
+        /// Summary.
+        detail: String,
+        /// One entry per faulty field.
+        errors: Vec<FieldError>,
+    },
+    /// A body in another media type than JSON.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// A body over the size limit.
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// The database (or another dependency) cannot answer now.
+    #[error("{0}")]
+    Unavailable(String),
+    /// A bug or an unexpected failure: the detail is logged, not sent.
+    #[error("erreur interne : {0}")]
+    Internal(String),
+    /// Any other status actix produced on its own, turned into a problem.
+    #[error("{detail}")]
+    Other {
+        /// The status to answer.
+        status: StatusCode,
+        /// What happened.
+        detail: String,
+    },
+}
+
+fn parameters_detail(errors: &[FieldError]) -> String {
+    let names: Vec<&str> = errors
+        .iter()
+        .filter_map(|e| e.parameter.as_deref())
+        .collect();
+    format!("Paramètre de requête invalide : {}.", names.join(", "))
+}
+
+impl ApiError {
+    /// An internal error from anything displayable; the text goes to the log only.
+    pub fn internal(error: impl std::fmt::Display) -> Self {
+        ApiError::Internal(error.to_string())
+    }
+
+    /// One invalid parameter.
+    pub fn invalid_parameter(name: &str, detail: impl Into<String>) -> Self {
+        ApiError::InvalidParameters(vec![FieldError::parameter(name, detail)])
+    }
+
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::NotFound(_) => "ressource_introuvable",
+            ApiError::UnknownRoute(_) => "route_inconnue",
+            ApiError::MethodNotAllowed { .. } => "methode_non_autorisee",
+            ApiError::InvalidParameters(_) => "parametre_invalide",
+            ApiError::MalformedBody { .. } => "corps_invalide",
+            ApiError::Validation { .. } => "validation",
+            ApiError::UnsupportedMediaType(_) => "type_de_contenu_non_supporte",
+            ApiError::PayloadTooLarge(_) => "corps_trop_volumineux",
+            ApiError::Unavailable(_) => "service_indisponible",
+            ApiError::Internal(_) => "erreur_interne",
+            ApiError::Other { status, .. } => generic_code(*status),
+        }
+    }
+
+    /// The short title of this kind of error.
+    fn title(&self) -> &'static str {
+        match self {
+            ApiError::NotFound(_) => "Ressource introuvable",
+            ApiError::UnknownRoute(_) => "Route inconnue",
+            ApiError::MethodNotAllowed { .. } => "Méthode non autorisée",
+            ApiError::InvalidParameters(_) => "Paramètre invalide",
+            ApiError::MalformedBody { .. } => "Corps de requête invalide",
+            ApiError::Validation { .. } => "Données invalides",
+            ApiError::UnsupportedMediaType(_) => "Type de contenu non pris en charge",
+            ApiError::PayloadTooLarge(_) => "Corps de requête trop volumineux",
+            ApiError::Unavailable(_) => "Service indisponible",
+            ApiError::Internal(_) => "Erreur interne",
+            ApiError::Other { status, .. } => status.canonical_reason().unwrap_or("Erreur"),
+        }
+    }
+
+    /// The problem body (without `instance` and `request_id`, added by the middleware).
+    pub fn problem(&self) -> Problem {
+        let detail = match self {
+            ApiError::Internal(_) => {
+                "Une erreur interne est survenue ; elle a été journalisée avec l'identifiant de la requête."
+                    .to_owned()
+            }
+            other => other.to_string(),
+        };
+        let errors = match self {
+            ApiError::InvalidParameters(errors)
+            | ApiError::MalformedBody { errors, .. }
+            | ApiError::Validation { errors, .. } => errors.clone(),
+            _ => Vec::new(),
+        };
+        let code = self.code();
+        Problem {
+            type_: format!("urn:cnfs-api:probleme:{code}"),
+            title: self.title().to_owned(),
+            status: self.status_code().as_u16(),
+            detail,
+            instance: None,
+            code: code.to_owned(),
+            request_id: None,
+            errors,
+        }
+    }
+}
+
+/// The code of a status that has no specific variant.
+fn generic_code(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "requete_invalide",
+        401 => "non_authentifie",
+        403 => "interdit",
+        404 => "ressource_introuvable",
+        406 => "non_acceptable",
+        408 => "delai_depasse",
+        409 => "conflit",
+        411 => "longueur_requise",
+        413 => "corps_trop_volumineux",
+        414 => "uri_trop_longue",
+        415 => "type_de_contenu_non_supporte",
+        431 => "en_tetes_trop_volumineux",
+        500..=599 => "erreur_serveur",
+        _ => "erreur",
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::NotFound(_) | ApiError::UnknownRoute(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::InvalidParameters(_) | ApiError::MalformedBody { .. } => {
+                StatusCode::BAD_REQUEST
+            }
+            ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Other { status, .. } => *status,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let problem = self.problem();
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        match self {
+            ApiError::MethodNotAllowed { allow, .. } => {
+                response.insert_header((header::ALLOW, allow.join(", ")));
+            }
+            ApiError::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, "5"));
+            }
+            _ => {}
+        }
+        let mut response = response.body(serde_json::to_string(&problem).unwrap_or_default());
+        if let ApiError::Internal(detail) = self {
+            response
+                .extensions_mut()
+                .insert(InternalDetail(detail.clone()));
+        }
+        response.extensions_mut().insert(problem);
+        response
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(error: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match error {
+            Error::NotFound => ApiError::NotFound("Ressource introuvable.".to_owned()),
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                info,
+            ) => {
+                log::warn!("base de données injoignable : {}", info.message());
+                ApiError::Unavailable(
+                    "La base de données ne répond pas ; réessayer dans quelques secondes."
+                        .to_owned(),
+                )
+            }
+            other => ApiError::internal(format!("base de données : {other}")),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for ApiError {
+    fn from(error: diesel::r2d2::PoolError) -> Self {
+        log::warn!("aucune connexion disponible : {error}");
+        ApiError::Unavailable(
+            "Aucune connexion à la base de données n'est disponible ; réessayer dans quelques secondes."
+                .to_owned(),
+        )
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(error: actix_web::error::BlockingError) -> Self {
+        ApiError::internal(format!("tâche bloquante interrompue : {error}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_never_show_their_cause() {
+        let error = ApiError::internal("duplicate key value violates constraint secret_table");
+        let problem = error.problem();
+        assert_eq!(problem.status, 500);
+        assert_eq!(problem.code, "erreur_interne");
+        assert!(!problem.detail.contains("secret_table"));
+        let response = error.error_response();
+        assert!(response.extensions().get::<InternalDetail>().is_some());
+    }
+
+    #[test]
+    fn database_errors_are_mapped() {
+        use diesel::result::Error;
+        assert_eq!(
+            ApiError::from(Error::NotFound).status_code(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            ApiError::from(Error::RollbackTransaction).status_code(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+
+    #[test]
+    fn method_not_allowed_carries_allow() {
+        let response = ApiError::MethodNotAllowed {
+            method: "DELETE".into(),
+            allow: vec!["GET".into()],
+        }
+        .error_response();
+        assert_eq!(response.status(), 405);
+        assert_eq!(response.headers().get(header::ALLOW).unwrap(), "GET");
+        assert_eq!(
+            response.headers().get(header::CONTENT_TYPE).unwrap(),
+            PROBLEM_JSON
+        );
+    }
+}

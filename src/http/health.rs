@@ -1,0 +1,70 @@
+//! Liveness and readiness probes.
+
+use actix_web::{get, web};
+
+use crate::api::health::{Backend, Live, Ready};
+use crate::api::referentiel::NoQuery;
+use crate::db::referentiel::is_loaded;
+use crate::error::ApiError;
+use crate::http::AppState;
+use crate::http::extract::StrictQuery;
+
+/// Sonde de vie
+///
+/// Répond 200 tant que le processus sert des requêtes, sans toucher à la base de données.
+/// Public (aucun jeton).
+#[utoipa::path(
+    tag = "Santé",
+    operation_id = "healthLive",
+    params(NoQuery),
+    responses(
+        (status = 200, description = "Le processus répond.", body = Live),
+        (status = 400, response = crate::openapi::BadRequest),
+    )
+)]
+#[get("/health/live")]
+pub async fn live(_query: StrictQuery<NoQuery>) -> web::Json<Live> {
+    web::Json(Live { status: "ok" })
+}
+
+/// Sonde de disponibilité
+///
+/// Répond 200 quand le service peut servir : une connexion est obtenue du pool, les migrations sont
+/// appliquées et le référentiel territorial est chargé ; sinon un problème 503 (à retenter après
+/// `Retry-After`). Public (aucun jeton).
+#[utoipa::path(
+    tag = "Santé",
+    operation_id = "healthReady",
+    params(NoQuery),
+    responses(
+        (status = 200, description = "Le service est prêt.", body = Ready),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 500, response = crate::openapi::InternalError),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[get("/health/ready")]
+pub async fn ready(
+    state: web::Data<AppState>,
+    _query: StrictQuery<NoQuery>,
+) -> Result<web::Json<Ready>, ApiError> {
+    if !state.is_ready() {
+        return Err(ApiError::Unavailable(
+            "Démarrage en cours : migrations ou chargement du référentiel.".to_owned(),
+        ));
+    }
+    let loaded = state.with_conn(|conn| Ok(is_loaded(conn)?)).await?;
+    if !loaded {
+        return Err(ApiError::Unavailable(
+            "Le référentiel territorial n'est pas chargé dans la base.".to_owned(),
+        ));
+    }
+    Ok(web::Json(Ready {
+        status: "ok",
+        base: if state.postgres {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        },
+    }))
+}

@@ -1,0 +1,127 @@
+//! The request middleware: request id, and every error as a complete problem.
+//!
+//! - `X-Request-Id` is taken from the request when it is a sane token, else generated (UUID v7);
+//!   it is stored in the request extensions, echoed on every response, and put in every problem.
+//! - A problem produced by [`ApiError`] gets its `instance` (the request path) and `request_id`.
+//! - Any other error response (actix's own plain-text ones) is turned into a problem of its status.
+//! - A 500 is logged with the request id and its server-side detail.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage};
+
+use crate::error::{ApiError, InternalDetail, PROBLEM_JSON, Problem};
+
+/// The request id header.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The id of the current request, in the request extensions.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// Accepts a client-given request id only when it is short and printable (it goes into logs).
+fn sane_request_id(value: &HeaderValue) -> Option<String> {
+    let text = value.to_str().ok()?;
+    let ok = (1..=128).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+    ok.then(|| text.to_owned())
+}
+
+/// The middleware function (see the module documentation).
+pub async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let request_id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(sane_request_id)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    req.extensions_mut().insert(RequestId(request_id.clone()));
+    let path = req.path().to_owned();
+    // Handlers and extractors answer errors as responses; an `Err` here could only come from an
+    // inner middleware, and the request (needed to build a response) is no longer ours to clone:
+    // routing needs it unshared.
+    let response = next.call(req).await?.map_into_boxed_body();
+    let mut response = complete_problem(response, &path, &request_id);
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    Ok(response)
+}
+
+fn complete_problem(
+    response: ServiceResponse<BoxBody>,
+    path: &str,
+    request_id: &str,
+) -> ServiceResponse<BoxBody> {
+    let status = response.status();
+    if !status.is_client_error() && !status.is_server_error() {
+        return response;
+    }
+    let known = response.response().extensions().get::<Problem>().cloned();
+    let mut problem = match known {
+        Some(problem) => problem,
+        None => {
+            // An error actix (or a library) answered on its own: keep its status, use our shape.
+            ApiError::Other {
+                status,
+                detail: generic_detail(status.as_u16()),
+            }
+            .problem()
+        }
+    };
+    if let Some(InternalDetail(detail)) = response.response().extensions().get::<InternalDetail>() {
+        log::error!("[{request_id}] {path} : {detail}");
+    } else if status.is_server_error() {
+        log::error!(
+            "[{request_id}] {path} : {} {}",
+            problem.status,
+            problem.detail
+        );
+    }
+    problem.instance = Some(path.to_owned());
+    problem.request_id = Some(request_id.to_owned());
+    let body = serde_json::to_string(&problem).unwrap_or_default();
+    let (request, mut http_response) = response.into_parts();
+    http_response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    http_response.headers_mut().remove(header::CONTENT_LENGTH);
+    let http_response = http_response.set_body(BoxBody::new(body));
+    ServiceResponse::new(request, http_response)
+}
+
+fn generic_detail(status: u16) -> String {
+    match status {
+        400 => "Requête invalide.".to_owned(),
+        404 => "Ressource introuvable.".to_owned(),
+        413 => "Corps de requête trop volumineux.".to_owned(),
+        414 => "URI trop longue.".to_owned(),
+        415 => "Type de contenu non pris en charge.".to_owned(),
+        431 => "En-têtes trop volumineux.".to_owned(),
+        other => format!("La requête a échoué (statut {other})."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_sane_request_ids_are_kept() {
+        let ok = HeaderValue::from_static("abc-123_x.y:z");
+        assert_eq!(sane_request_id(&ok).as_deref(), Some("abc-123_x.y:z"));
+        for bad in ["", "a b", "a\"b", "é"] {
+            if let Ok(value) = HeaderValue::from_str(bad) {
+                assert!(sane_request_id(&value).is_none(), "{bad}");
+            }
+        }
+        let long = HeaderValue::from_str(&"a".repeat(129)).unwrap();
+        assert!(sane_request_id(&long).is_none());
+    }
+}

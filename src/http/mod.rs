@@ -1,0 +1,151 @@
+//! The HTTP layer: one module per resource (thin handlers documented with `#[utoipa::path]`),
+//! shared extractors, the request middleware and the fallback for unknown routes.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use actix_web::{HttpRequest, web};
+use utoipa::openapi::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::db::{DbConn, DbPool};
+use crate::error::ApiError;
+
+pub mod extract;
+pub mod health;
+pub mod middleware;
+pub mod referentiel;
+
+/// Base path of the API.
+pub const API_BASE: &str = "/api/v1";
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The connection pool.
+    pub pool: DbPool,
+    /// Set once migrations and the référentiel load have completed.
+    pub ready: Arc<AtomicBool>,
+    /// `true` on PostgreSQL, `false` on SQLite (reported by `/health/ready`).
+    pub postgres: bool,
+}
+
+impl AppState {
+    /// A state over `pool`, marked ready or not.
+    pub fn new(pool: DbPool, postgres: bool, ready: bool) -> Self {
+        AppState {
+            pool,
+            ready: Arc::new(AtomicBool::new(ready)),
+            postgres,
+        }
+    }
+
+    /// Whether the start-up sequence has completed.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    /// Marks the start-up sequence as completed.
+    pub fn mark_ready(&self) {
+        self.ready.store(true, Ordering::Release);
+    }
+
+    /// Runs blocking database work on the blocking thread pool, off the async workers, with a
+    /// pooled connection (503 when none comes within the pool timeout).
+    pub async fn with_conn<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await?
+    }
+}
+
+/// Registers every documented route (through `utoipa-actix-web`, so that none escapes the spec).
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(health::live).service(health::ready);
+    cfg.service(
+        utoipa_actix_web::scope(API_BASE)
+            .service(referentiel::list_regions)
+            .service(referentiel::get_region)
+            .service(referentiel::list_departements)
+            .service(referentiel::get_departement)
+            .service(referentiel::list_communes)
+            .service(referentiel::get_commune)
+            .service(referentiel::list_epci)
+            .service(referentiel::get_epci),
+    );
+}
+
+/// The documented routes, for answering 405 with `Allow` (actix's method guards fall through to
+/// the default service instead) and 404 for anything else.
+#[derive(Debug, Clone)]
+pub struct RouteTable {
+    routes: Vec<(Vec<String>, Vec<&'static str>)>,
+}
+
+impl RouteTable {
+    /// Builds the table from the OpenAPI document: the spec is the list of what is routed.
+    pub fn from_openapi(openapi: &OpenApi) -> Self {
+        let mut routes = Vec::new();
+        for (path, item) in &openapi.paths.paths {
+            let methods: Vec<&'static str> = [
+                ("GET", item.get.is_some()),
+                ("POST", item.post.is_some()),
+                ("PUT", item.put.is_some()),
+                ("PATCH", item.patch.is_some()),
+                ("DELETE", item.delete.is_some()),
+            ]
+            .into_iter()
+            .filter_map(|(method, present)| present.then_some(method))
+            .collect();
+            let segments = path.split('/').map(str::to_owned).collect();
+            routes.push((segments, methods));
+        }
+        RouteTable { routes }
+    }
+
+    /// The methods a path accepts, or `None` when no route has this path.
+    pub fn allowed(&self, path: &str) -> Option<Vec<String>> {
+        let segments: Vec<&str> = path.split('/').collect();
+        let mut allowed: Vec<String> = Vec::new();
+        for (template, methods) in &self.routes {
+            let matches = template.len() == segments.len()
+                && template.iter().zip(&segments).all(|(t, s)| {
+                    if t.starts_with('{') && t.ends_with('}') {
+                        !s.is_empty()
+                    } else {
+                        t == s
+                    }
+                });
+            if matches {
+                allowed.extend(methods.iter().map(|m| m.to_string()));
+            }
+        }
+        (!allowed.is_empty()).then_some(allowed)
+    }
+}
+
+/// The default service: 405 with `Allow` when the path exists with other methods, else 404.
+pub async fn fallback(req: HttpRequest, table: web::Data<RouteTable>) -> ApiError {
+    match table.allowed(req.path()) {
+        Some(allow) => ApiError::MethodNotAllowed {
+            method: req.method().to_string(),
+            allow,
+        },
+        None => ApiError::UnknownRoute(req.path().to_owned()),
+    }
+}
+
+impl actix_web::Responder for ApiError {
+    type Body = actix_web::body::BoxBody;
+
+    fn respond_to(self, _req: &HttpRequest) -> actix_web::HttpResponse {
+        actix_web::ResponseError::error_response(&self)
+    }
+}

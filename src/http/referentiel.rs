@@ -1,0 +1,328 @@
+//! Référentiel territorial: régions, départements, communes, EPCI. Public, read-only.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+
+use crate::api::referentiel::{
+    Commune, CommunePage, CommuneQuery, Departement, DepartementList, DepartementQuery, EpciDetail,
+    EpciPage, EpciQuery, NoQuery, Region, RegionList,
+};
+use crate::db::repo::referentiel::{self as repo, CommuneFilter, EpciFilter};
+use crate::domain::referentiel::{self as domain, search_key};
+use crate::error::ApiError;
+use crate::http::AppState;
+use crate::http::extract::{StrictQuery, check_path, decode_cursor, page_limit, page_response};
+
+/// The search key of `q`, or `None` when it holds no letter or digit (then it filters nothing).
+fn query_key(q: Option<&str>) -> Option<String> {
+    q.map(search_key).filter(|key| !key.is_empty())
+}
+
+/// Lister les régions
+///
+/// Les 26 régions (dont les collectivités d'outre-mer), par code. La liste vient entière :
+/// `next_cursor` est toujours null. Public (aucun jeton).
+#[utoipa::path(
+    tag = "Référentiel",
+    operation_id = "listRegions",
+    params(NoQuery),
+    responses(
+        (status = 200, description = "Toutes les régions.", body = RegionList),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 500, response = crate::openapi::InternalError),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[get("/regions")]
+pub async fn list_regions(
+    state: web::Data<AppState>,
+    _query: StrictQuery<NoQuery>,
+) -> Result<web::Json<RegionList>, ApiError> {
+    let regions = state
+        .with_conn(|conn| Ok(repo::list_regions(conn)?))
+        .await?;
+    Ok(web::Json(RegionList {
+        items: regions.into_iter().map(Region::from).collect(),
+        next_cursor: None,
+    }))
+}
+
+/// Lire une région
+///
+/// Une région par son code INSEE (`"11"` Île-de-France, `"975"` Saint-Pierre-et-Miquelon).
+/// Public (aucun jeton).
+#[utoipa::path(
+    tag = "Référentiel",
+    operation_id = "getRegion",
+    params(
+        ("code" = String, Path, description = "Code INSEE de la région.", pattern = "^[0-9]{2,3}$", example = "11"),
+        NoQuery
+    ),
+    responses(
+        (status = 200, description = "La région.", body = Region),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 500, response = crate::openapi::InternalError),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[get("/regions/{code}")]
+pub async fn get_region(
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+    _query: StrictQuery<NoQuery>,
+) -> Result<web::Json<Region>, ApiError> {
+    let code = code.into_inner();
+    check_path(
+        "code",
+        &code,
+        domain::is_region_code,
+        domain::REGION_CODE_PATTERN,
+    )?;
+    state
+        .with_conn(move |conn| {
+            repo::find_region(conn, &code)?
+                .map(|region| web::Json(region.into()))
+                .ok_or_else(|| ApiError::NotFound(format!("Aucune région de code {code}.")))
+        })
+        .await
+}
+
+/// Lister les départements
+///
+/// Les 109 départements et collectivités d'outre-mer, par code (`"2A"`, `"2B"`, `"971"` sont des
+/// chaînes), éventuellement d'une seule région. La liste vient entière : `next_cursor` est
+/// toujours null. Public (aucun jeton).
+#[utoipa::path(
+    tag = "Référentiel",
+    operation_id = "listDepartements",
+    params(DepartementQuery),
+    responses(
+        (status = 200, description = "Les départements.", body = DepartementList),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 500, response = crate::openapi::InternalError),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[get("/departements")]
+pub async fn list_departements(
+    state: web::Data<AppState>,
+    query: StrictQuery<DepartementQuery>,
+) -> Result<web::Json<DepartementList>, ApiError> {
+    let region = query.0.region;
+    let departements = state
+        .with_conn(move |conn| Ok(repo::list_departements(conn, region.as_deref())?))
+        .await?;
+    Ok(web::Json(DepartementList {
+        items: departements.into_iter().map(Departement::from).collect(),
+        next_cursor: None,
+    }))
+}
+
+/// Lire un département
+///
+/// Un département par son code (`"93"`, `"2A"`, `"971"`). Public (aucun jeton).
+#[utoipa::path(
+    tag = "Référentiel",
+    operation_id = "getDepartement",
+    params(
+        ("code" = String, Path, description = "Code du département.", pattern = "^(?:[0-9]{2,3}|2[AB])$", example = "93"),
+        NoQuery
+    ),
+    responses(
+        (status = 200, description = "Le département.", body = Departement),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 500, response = crate::openapi::InternalError),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[get("/departements/{code}")]
+pub async fn get_departement(
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+    _query: StrictQuery<NoQuery>,
+) -> Result<web::Json<Departement>, ApiError> {
+    let code = code.into_inner();
+    check_path(
+        "code",
+        &code,
+        domain::is_departement_code,
+        domain::DEPARTEMENT_CODE_PATTERN,
+    )?;
+    state
+        .with_conn(move |conn| {
+            repo::find_departement(conn, &code)?
+                .map(|departement| web::Json(departement.into()))
+                .ok_or_else(|| ApiError::NotFound(format!("Aucun département de code {code}.")))
+        })
+        .await
+}
+
+/// Rechercher des communes
+///
+/// Les communes actuelles (34 969), filtrées par nom, département ou code postal, paginées par
+/// curseur. La recherche `q` ignore la casse, les accents et la ponctuation ; les noms qui
+/// commencent par la recherche viennent d'abord, puis ceux qui la contiennent. Sans `q`, les
+/// communes viennent par code INSEE. Page suivante : `next_cursor` (aussi dans l'en-tête `Link`).
+/// Public (aucun jeton).
+#[utoipa::path(
+    tag = "Référentiel",
+    operation_id = "listCommunes",
+    params(CommuneQuery),
+    responses(
+        (status = 200, description = "Une page de communes.", body = CommunePage,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` : l'URL de la page suivante, quand il y en a une."))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 500, response = crate::openapi::InternalError),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[get("/communes")]
+pub async fn list_communes(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: StrictQuery<CommuneQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.0;
+    let filter = CommuneFilter {
+        q: query_key(query.q.as_deref()),
+        departement: query.departement,
+        code_postal: query.code_postal,
+    };
+    let after = query
+        .cursor
+        .as_deref()
+        .map(|cursor| decode_cursor(cursor, filter.q.is_some()))
+        .transpose()?;
+    let limit = page_limit(query.limit);
+    let page = state
+        .with_conn(move |conn| Ok(repo::search_communes(conn, &filter, after.as_ref(), limit)?))
+        .await?;
+    Ok(page_response(&req, page, |items, next_cursor| {
+        CommunePage {
+            items: items.into_iter().map(Commune::from).collect(),
+            next_cursor,
+        }
+    }))
+}
+
+/// Lire une commune
+///
+/// Une commune actuelle par son code INSEE (`"93066"` Saint-Denis, `"2A004"` Ajaccio), avec son
+/// SIREN et ses codes postaux. Public (aucun jeton).
+#[utoipa::path(
+    tag = "Référentiel",
+    operation_id = "getCommune",
+    params(
+        ("code_insee" = String, Path, description = "Code INSEE de la commune.", pattern = "^(?:[0-9]{2}|2[AB])[0-9]{3}$", example = "93066"),
+        NoQuery
+    ),
+    responses(
+        (status = 200, description = "La commune.", body = Commune),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 500, response = crate::openapi::InternalError),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[get("/communes/{code_insee}")]
+pub async fn get_commune(
+    state: web::Data<AppState>,
+    code_insee: web::Path<String>,
+    _query: StrictQuery<NoQuery>,
+) -> Result<web::Json<Commune>, ApiError> {
+    let code = code_insee.into_inner();
+    check_path(
+        "code_insee",
+        &code,
+        domain::is_code_insee,
+        domain::CODE_INSEE_PATTERN,
+    )?;
+    state
+        .with_conn(move |conn| {
+            repo::find_commune(conn, &code)?
+                .map(|commune| web::Json(commune.into()))
+                .ok_or_else(|| {
+                    ApiError::NotFound(format!("Aucune commune actuelle de code INSEE {code}."))
+                })
+        })
+        .await
+}
+
+/// Rechercher des EPCI
+///
+/// Les EPCI à fiscalité propre (CC, CA, CU, métropoles) et les EPT du Grand Paris, filtrés par nom
+/// ou par département (au moins une commune membre), paginés par curseur. Sans `q`, ils viennent
+/// par SIREN. Public (aucun jeton).
+#[utoipa::path(
+    tag = "Référentiel",
+    operation_id = "listEpci",
+    params(EpciQuery),
+    responses(
+        (status = 200, description = "Une page d'EPCI.", body = EpciPage,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` : l'URL de la page suivante, quand il y en a une."))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 500, response = crate::openapi::InternalError),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[get("/epci")]
+pub async fn list_epci(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: StrictQuery<EpciQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.0;
+    let filter = EpciFilter {
+        q: query_key(query.q.as_deref()),
+        departement: query.departement,
+    };
+    let after = query
+        .cursor
+        .as_deref()
+        .map(|cursor| decode_cursor(cursor, filter.q.is_some()))
+        .transpose()?;
+    let limit = page_limit(query.limit);
+    let page = state
+        .with_conn(move |conn| Ok(repo::search_epci(conn, &filter, after.as_ref(), limit)?))
+        .await?;
+    Ok(page_response(&req, page, |items, next_cursor| EpciPage {
+        items: items.into_iter().map(Into::into).collect(),
+        next_cursor,
+    }))
+}
+
+/// Lire un EPCI
+///
+/// Un EPCI ou un EPT par son SIREN, avec ses communes membres. Public (aucun jeton).
+#[utoipa::path(
+    tag = "Référentiel",
+    operation_id = "getEpci",
+    params(
+        ("siren" = String, Path, description = "SIREN de l'EPCI.", pattern = "^[0-9]{9}$", example = "200057867"),
+        NoQuery
+    ),
+    responses(
+        (status = 200, description = "L'EPCI et ses communes membres.", body = EpciDetail),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 500, response = crate::openapi::InternalError),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[get("/epci/{siren}")]
+pub async fn get_epci(
+    state: web::Data<AppState>,
+    siren: web::Path<String>,
+    _query: StrictQuery<NoQuery>,
+) -> Result<web::Json<EpciDetail>, ApiError> {
+    let siren = siren.into_inner();
+    check_path("siren", &siren, domain::is_siren, domain::SIREN_PATTERN)?;
+    state
+        .with_conn(move |conn| {
+            repo::find_epci(conn, &siren)?
+                .map(|found| web::Json(found.into()))
+                .ok_or_else(|| ApiError::NotFound(format!("Aucun EPCI de SIREN {siren}.")))
+        })
+        .await
+}

@@ -1,0 +1,169 @@
+//! The OpenAPI document: its fixed parts (info, tags, shared error responses) and the finishing
+//! touches applied after `utoipa-actix-web` has collected the routes.
+//!
+//! The document never depends on the configuration: the served spec equals the committed
+//! `openapi/openapi.json` whatever the environment.
+
+use serde_json::json;
+use utoipa::openapi::{
+    ContentBuilder, OpenApi as OpenApiDoc, RefOr, Response, ResponseBuilder, Server,
+};
+use utoipa::{OpenApi, ToResponse};
+
+use crate::error::{PROBLEM_JSON, Problem};
+
+/// The fixed part of the document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "cnfs-api",
+        description = "API REST du programme **Conseillers numériques France Services** : conventions \
+entre l'État et les collectivités, enveloppes et engagements financiers, recrutement, formation et \
+déploiement des conseillers numériques, tableaux de bord et données ouvertes.\n\n\
+Conventions : montants en centimes d'euro (`*_centimes`), dates `AAAA-MM-JJ`, instants RFC 3339 UTC ; \
+listes paginées par curseur (`limit`, `cursor`, `next_cursor` et en-tête `Link`) ; erreurs au format \
+RFC 9457 (`application/problem+json`) avec un `code` stable ; chaque réponse porte `X-Request-Id`.",
+        license(name = "MIT", identifier = "MIT"),
+        contact(name = "Équipe cnfs-api", email = "cnfs-api@example.org")
+    ),
+    tags(
+        (name = "Référentiel", description = "Découpage administratif officiel (régions, départements, communes, EPCI), \
+issu du jeu Etalab « découpage administratif » 6.0.0 (licence MIT) ; lecture publique."),
+        (name = "Santé", description = "Sondes de vie et de disponibilité pour l'orchestrateur et la supervision.")
+    ),
+    components(
+        schemas(Problem),
+        responses(BadRequest, NotFound, InternalError, ServiceUnavailable)
+    )
+)]
+pub struct ApiDoc;
+
+/// Finishes the collected document: a relative server (no configured host), and `security: []`
+/// on every operation that does not declare its own, so that public operations say so explicitly.
+pub fn finish(mut doc: OpenApiDoc) -> OpenApiDoc {
+    doc.servers = Some(vec![Server::new("/")]);
+    for item in doc.paths.paths.values_mut() {
+        for operation in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            operation.security.get_or_insert_with(Vec::new);
+        }
+    }
+    doc
+}
+
+fn problem_response(description: &str, example: serde_json::Value) -> RefOr<Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                    "Problem",
+                ))))
+                .example(Some(example))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+/// 400: a query or path parameter is unknown, repeated, ill-typed or out of range.
+pub struct BadRequest;
+
+impl<'s> ToResponse<'s> for BadRequest {
+    fn response() -> (&'s str, RefOr<Response>) {
+        (
+            "BadRequest",
+            problem_response(
+                "Paramètre invalide : inconnu, répété, mal typé ou hors bornes ; `errors` nomme chaque paramètre fautif.",
+                json!({
+                    "type": "urn:cnfs-api:probleme:parametre_invalide",
+                    "title": "Paramètre invalide",
+                    "status": 400,
+                    "detail": "Paramètre de requête invalide : limit.",
+                    "instance": "/api/v1/communes",
+                    "code": "parametre_invalide",
+                    "request_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90",
+                    "errors": [{"parameter": "limit", "detail": "doit être un entier entre 1 et 200"}]
+                }),
+            ),
+        )
+    }
+}
+
+/// 404: no such resource.
+pub struct NotFound;
+
+impl<'s> ToResponse<'s> for NotFound {
+    fn response() -> (&'s str, RefOr<Response>) {
+        (
+            "NotFound",
+            problem_response(
+                "Ressource introuvable.",
+                json!({
+                    "type": "urn:cnfs-api:probleme:ressource_introuvable",
+                    "title": "Ressource introuvable",
+                    "status": 404,
+                    "detail": "Aucun département de code 00.",
+                    "instance": "/api/v1/departements/00",
+                    "code": "ressource_introuvable",
+                    "request_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90"
+                }),
+            ),
+        )
+    }
+}
+
+/// 500: an unexpected failure, logged with the request id.
+pub struct InternalError;
+
+impl<'s> ToResponse<'s> for InternalError {
+    fn response() -> (&'s str, RefOr<Response>) {
+        (
+            "InternalError",
+            problem_response(
+                "Erreur interne : journalisée avec l'identifiant de la requête, sans détail dans la réponse.",
+                json!({
+                    "type": "urn:cnfs-api:probleme:erreur_interne",
+                    "title": "Erreur interne",
+                    "status": 500,
+                    "detail": "Une erreur interne est survenue ; elle a été journalisée avec l'identifiant de la requête.",
+                    "instance": "/api/v1/communes",
+                    "code": "erreur_interne",
+                    "request_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90"
+                }),
+            ),
+        )
+    }
+}
+
+/// 503: the database cannot answer now (retry after `Retry-After` seconds).
+pub struct ServiceUnavailable;
+
+impl<'s> ToResponse<'s> for ServiceUnavailable {
+    fn response() -> (&'s str, RefOr<Response>) {
+        (
+            "ServiceUnavailable",
+            problem_response(
+                "Service indisponible : base de données injoignable ou démarrage en cours ; réessayer après `Retry-After` secondes.",
+                json!({
+                    "type": "urn:cnfs-api:probleme:service_indisponible",
+                    "title": "Service indisponible",
+                    "status": 503,
+                    "detail": "Aucune connexion à la base de données n'est disponible ; réessayer dans quelques secondes.",
+                    "instance": "/api/v1/communes",
+                    "code": "service_indisponible",
+                    "request_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90"
+                }),
+            ),
+        )
+    }
+}
