@@ -1,0 +1,241 @@
+//! Test support shared by the integration tests: databases on both backends and the test app.
+//!
+//! - SQLite: the start-up sequence (migrations + référentiel) runs once per test binary on a
+//!   template file; each test gets its own copy, so tests never see each other's writes.
+//! - PostgreSQL: runs when `CNFS_TEST_PG_URL` is set (`.ci/run` sets it); under CI (`CI=true`) a
+//!   missing URL fails the test instead of skipping it. The start-up sequence runs once per test
+//!   binary on that database; [`TestDb::postgres_isolated`] gives a fresh schema when a test needs
+//!   an empty database.
+#![allow(dead_code)] // each test binary uses its own part of this module
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::HeaderMap;
+use actix_web::test;
+use cnfs_api::db::{self, DatabaseUrl, DbConn};
+use cnfs_api::http::AppState;
+
+/// A database prepared for one test.
+pub struct TestDb {
+    /// Where it is.
+    pub url: DatabaseUrl,
+    /// Keeps a SQLite copy alive for the test's duration.
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn sqlite_template() -> &'static PathBuf {
+    static TEMPLATE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    &TEMPLATE
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let path = dir.path().join("template.sqlite3");
+            let url = DatabaseUrl::Sqlite(path.clone());
+            db::prepare_database(&url).expect("template database prepared");
+            // Fold the WAL into the main file so that copying the file copies everything.
+            let mut conn = url.connect().expect("template reopens");
+            use diesel::connection::SimpleConnection;
+            conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE);")
+                .expect("checkpoint");
+            (dir, path)
+        })
+        .1
+}
+
+/// The PostgreSQL URL for tests, if any; under CI its absence is a failure, not a skip.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("CNFS_TEST_PG_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            if std::env::var("CI").is_ok_and(|ci| ci == "true" || ci == "1") {
+                panic!(
+                    "CI=true but CNFS_TEST_PG_URL is not set: the PostgreSQL suite must run in CI"
+                );
+            }
+            eprintln!("CNFS_TEST_PG_URL not set: PostgreSQL test skipped");
+            None
+        }
+    }
+}
+
+impl TestDb {
+    /// A private copy of the prepared SQLite template.
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("cnfs.sqlite3");
+        std::fs::copy(sqlite_template(), &path).expect("template copied");
+        TestDb {
+            url: DatabaseUrl::Sqlite(path),
+            _dir: Some(dir),
+        }
+    }
+
+    /// An empty SQLite file (nothing migrated, nothing loaded).
+    pub fn sqlite_empty() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        TestDb {
+            url: DatabaseUrl::Sqlite(dir.path().join("empty.sqlite3")),
+            _dir: Some(dir),
+        }
+    }
+
+    /// The shared, prepared PostgreSQL test database (`None`: skipped outside CI).
+    pub fn postgres() -> Option<TestDb> {
+        static PREPARED: OnceLock<String> = OnceLock::new();
+        let url = postgres_url()?;
+        let url = PREPARED
+            .get_or_init(|| {
+                let parsed =
+                    DatabaseUrl::parse(&url).expect("CNFS_TEST_PG_URL is a postgres:// URL");
+                db::prepare_database(&parsed).unwrap_or_else(|error| {
+                    panic!("cannot prepare the PostgreSQL test database {url}: {error}")
+                });
+                url
+            })
+            .clone();
+        Some(TestDb {
+            url: DatabaseUrl::Postgres(url),
+            _dir: None,
+        })
+    }
+
+    /// A fresh, empty schema in the PostgreSQL test database, used through `search_path`.
+    pub fn postgres_isolated() -> Option<TestDb> {
+        let url = postgres_url()?;
+        let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
+        let mut conn = DatabaseUrl::parse(&url)
+            .expect("postgres URL")
+            .connect()
+            .unwrap_or_else(|error| panic!("cannot reach PostgreSQL at {url}: {error}"));
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute(&format!("CREATE SCHEMA {schema}"))
+            .expect("schema created");
+        let separator = if url.contains('?') { '&' } else { '?' };
+        let url = format!("{url}{separator}options=-c%20search_path%3D{schema}");
+        Some(TestDb {
+            url: DatabaseUrl::Postgres(url),
+            _dir: None,
+        })
+    }
+
+    /// One connection outside any pool.
+    pub fn conn(&self) -> DbConn {
+        self.url.connect().expect("test database reachable")
+    }
+
+    /// A ready application state over a small pool.
+    pub fn state(&self) -> AppState {
+        let pool = db::build_pool(&self.url, 4, std::time::Duration::from_secs(5));
+        AppState::new(pool, matches!(self.url, DatabaseUrl::Postgres(_)), true)
+    }
+}
+
+/// Defines each listed `async fn name(db: TestDb)` as a test on SQLite and one on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    super::$name($crate::common::TestDb::sqlite()).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    if let Some(db) = $crate::common::TestDb::postgres() {
+                        super::$name(db).await
+                    }
+                }
+            )*
+        }
+    };
+}
+
+/// A response read whole: status, headers, body text and body as JSON (Null when not JSON).
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+    pub json: serde_json::Value,
+}
+
+impl Answer {
+    /// A header as text (panics when absent).
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .unwrap_or_else(|| panic!("header {name} missing; headers: {:?}", self.headers))
+            .to_str()
+            .expect("header is text")
+    }
+
+    /// Asserts a problem+json body of `status` with `code`, its request id and instance.
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
+        assert_eq!(self.header("content-type"), "application/problem+json");
+        assert_eq!(self.json["status"], status, "body: {}", self.text);
+        assert_eq!(self.json["code"], code, "body: {}", self.text);
+        assert_eq!(
+            self.json["type"],
+            format!("urn:cnfs-api:probleme:{code}"),
+            "body: {}",
+            self.text
+        );
+        assert!(self.json["title"].is_string() && self.json["detail"].is_string());
+        assert_eq!(self.json["request_id"], self.header("x-request-id"));
+        assert!(
+            self.json["instance"]
+                .as_str()
+                .is_some_and(|i| i.starts_with('/'))
+        );
+    }
+
+    /// The names of the parameters a 400 problem lists.
+    pub fn faulty_parameters(&self) -> Vec<String> {
+        self.json["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .filter_map(|e| e["parameter"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Sends a request to the app and reads the whole answer.
+pub async fn call<S, B>(app: &S, req: actix_http::Request) -> Answer
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let response = test::call_service(app, req).await;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = test::read_body(response).await;
+    let text = String::from_utf8(bytes.to_vec()).expect("UTF-8 body");
+    let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+    Answer {
+        status,
+        headers,
+        text,
+        json,
+    }
+}
+
+/// `GET uri`.
+pub async fn get<S, B>(app: &S, uri: &str) -> Answer
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    call(app, test::TestRequest::get().uri(uri).to_request()).await
+}
