@@ -5,10 +5,14 @@
 //! `openapi/openapi.json` whatever the environment.
 
 use serde_json::json;
+use std::collections::BTreeMap;
+use utoipa::openapi::header::{Header, HeaderBuilder};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{
     ContentBuilder, OpenApi as OpenApiDoc, RefOr, Response, ResponseBuilder, Server,
 };
-use utoipa::{OpenApi, ToResponse};
+
+use utoipa::{IntoResponses, OpenApi, ToResponse};
 
 use crate::error::{PROBLEM_JSON, Problem};
 
@@ -38,10 +42,39 @@ issu du jeu Etalab « découpage administratif » 6.0.0 (licence MIT) ; lecture 
 )]
 pub struct ApiDoc;
 
-/// Finishes the collected document: a relative server (no configured host), and `security: []`
-/// on every operation that does not declare its own, so that public operations say so explicitly.
+fn text_header(description: &str, integer: bool) -> Header {
+    let kind = if integer { Type::Integer } else { Type::String };
+    HeaderBuilder::new()
+        .schema(Some(ObjectBuilder::new().schema_type(kind)))
+        .description(Some(description))
+        .build()
+}
+
+fn request_id_header() -> Header {
+    text_header(
+        "Identifiant de la requête : celui de la requête s'il est sûr (1 à 128 caractères \
+         `[A-Za-z0-9-_.:]`), sinon un UUID v7 généré ; repris dans les problèmes et les journaux.",
+        false,
+    )
+}
+
+/// Documents `X-Request-Id` on a response (every response carries it).
+fn add_request_id(response: &mut RefOr<Response>) {
+    if let RefOr::T(response) = response {
+        response
+            .headers
+            .insert("X-Request-Id".to_owned(), RefOr::T(request_id_header()));
+    }
+}
+
+/// Finishes the collected document: a relative server (no configured host), `security: []` on
+/// every operation that does not declare its own (public operations say so explicitly), and the
+/// `X-Request-Id` header on every response.
 pub fn finish(mut doc: OpenApiDoc) -> OpenApiDoc {
     doc.servers = Some(vec![Server::new("/")]);
+    if let Some(components) = doc.components.as_mut() {
+        components.responses.values_mut().for_each(add_request_id);
+    }
     for item in doc.paths.paths.values_mut() {
         for operation in [
             &mut item.get,
@@ -54,25 +87,32 @@ pub fn finish(mut doc: OpenApiDoc) -> OpenApiDoc {
         .flatten()
         {
             operation.security.get_or_insert_with(Vec::new);
+            operation
+                .responses
+                .responses
+                .values_mut()
+                .for_each(add_request_id);
         }
     }
     doc
 }
 
 fn problem_response(description: &str, example: serde_json::Value) -> RefOr<Response> {
-    ResponseBuilder::new()
-        .description(description)
-        .content(
-            PROBLEM_JSON,
-            ContentBuilder::new()
-                .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
-                    "Problem",
-                ))))
-                .example(Some(example))
-                .build(),
-        )
+    problem_response_builder(description, example)
         .build()
         .into()
+}
+
+fn problem_response_builder(description: &str, example: serde_json::Value) -> ResponseBuilder {
+    ResponseBuilder::new().description(description).content(
+        PROBLEM_JSON,
+        ContentBuilder::new()
+            .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                "Problem",
+            ))))
+            .example(Some(example))
+            .build(),
+    )
 }
 
 /// 400: a query or path parameter is unknown, repeated, ill-typed or out of range.
@@ -152,7 +192,7 @@ impl<'s> ToResponse<'s> for ServiceUnavailable {
     fn response() -> (&'s str, RefOr<Response>) {
         (
             "ServiceUnavailable",
-            problem_response(
+            problem_response_builder(
                 "Service indisponible : base de données injoignable ou démarrage en cours ; réessayer après `Retry-After` secondes.",
                 json!({
                     "type": "urn:cnfs-api:probleme:service_indisponible",
@@ -163,7 +203,52 @@ impl<'s> ToResponse<'s> for ServiceUnavailable {
                     "code": "service_indisponible",
                     "request_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90"
                 }),
-            ),
+            )
+            .header(
+                "Retry-After",
+                text_header("Secondes à attendre avant de réessayer.", true),
+            )
+            .build()
+            .into(),
         )
+    }
+}
+
+/// References to shared error responses, by status.
+fn shared(list: &[(&str, &str)]) -> BTreeMap<String, RefOr<Response>> {
+    list.iter()
+        .map(|(status, name)| {
+            (
+                status.to_string(),
+                RefOr::Ref(utoipa::openapi::Ref::from_response_name(*name)),
+            )
+        })
+        .collect()
+}
+
+/// The errors of a public read without path parameter: 400, 500, 503.
+pub struct ReadErrors;
+
+impl IntoResponses for ReadErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        shared(&[
+            ("400", "BadRequest"),
+            ("500", "InternalError"),
+            ("503", "ServiceUnavailable"),
+        ])
+    }
+}
+
+/// The errors of a public read by identifier: 400 (malformed identifier), 404, 500, 503.
+pub struct ItemReadErrors;
+
+impl IntoResponses for ItemReadErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        shared(&[
+            ("400", "BadRequest"),
+            ("404", "NotFound"),
+            ("500", "InternalError"),
+            ("503", "ServiceUnavailable"),
+        ])
     }
 }

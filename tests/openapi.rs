@@ -95,6 +95,19 @@ fn every_operation_is_documented_with_its_errors() {
                 "{name} {code}: example"
             );
         }
+        // The success body's schema carries an example (shown in Swagger UI).
+        for (code, response) in op["responses"].as_object().unwrap() {
+            if !code.starts_with('2') {
+                continue;
+            }
+            let schema = &response["content"]["application/json"]["schema"]["$ref"];
+            let name = schema.as_str().expect("success bodies are named schemas");
+            let schema = &spec["components"]["schemas"][name.rsplit('/').next().unwrap()];
+            assert!(
+                !schema["example"].is_null(),
+                "{method} {path}: {name} has no example"
+            );
+        }
         if path.contains('{') {
             assert!(
                 codes.iter().any(|c| c.as_str() == "404"),

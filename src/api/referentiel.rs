@@ -86,6 +86,10 @@ impl From<domain::Departement> for Departement {
 
 /// The whole list of régions (a small fixed set: never paginated, `next_cursor` is always null).
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "items": [{"code": "11", "nom": "Île-de-France", "chef_lieu": "75056", "zone": "metro"}],
+    "next_cursor": null
+}))]
 pub struct RegionList {
     /// Every région, by code.
     pub items: Vec<Region>,
@@ -96,6 +100,10 @@ pub struct RegionList {
 
 /// The whole list of départements (a small fixed set: never paginated, `next_cursor` is always null).
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "items": [{"code": "93", "nom": "Seine-Saint-Denis", "region": "11", "chef_lieu": "93008", "zone": "metro"}],
+    "next_cursor": null
+}))]
 pub struct DepartementList {
     /// The départements, by code.
     pub items: Vec<Departement>,
@@ -144,6 +152,13 @@ impl From<domain::Commune> for Commune {
 
 /// A page of communes.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "items": [{
+        "code_insee": "93066", "nom": "Saint-Denis", "siren": "929939411", "departement": "93",
+        "region": "11", "population": 149077, "codes_postaux": ["93200", "93210", "93380"]
+    }],
+    "next_cursor": "MXxyfDB8OTMwNjZ8c2FpbnQgZGVuaXM"
+}))]
 pub struct CommunePage {
     /// The communes of this page.
     pub items: Vec<Commune>,
@@ -189,7 +204,7 @@ impl From<domain::EpciType> for EpciType {
 
 /// An EPCI à fiscalité propre, or an EPT of the Métropole du Grand Paris.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"siren": "200057867", "nom": "Plaine Commune", "type": "EPT", "population": 451000}))]
+#[schema(example = json!({"siren": "200057867", "nom": "Plaine Commune", "type": "EPT", "population": 455226}))]
 pub struct Epci {
     /// SIREN of the groupement.
     #[schema(pattern = "^[0-9]{9}$")]
@@ -228,7 +243,7 @@ pub struct EpciMembre {
 /// An EPCI with its member communes.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
-    "siren": "200057867", "nom": "Plaine Commune", "type": "EPT", "population": 451000,
+    "siren": "200057867", "nom": "Plaine Commune", "type": "EPT", "population": 455226,
     "membres": [{"code_insee": "93001", "nom": "Aubervilliers", "departement": "93"}]
 }))]
 pub struct EpciDetail {
@@ -266,6 +281,10 @@ impl From<(domain::Epci, Vec<domain::EpciMembre>)> for EpciDetail {
 
 /// A page of EPCI.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "items": [{"siren": "200057867", "nom": "Plaine Commune", "type": "EPT", "population": 455226}],
+    "next_cursor": null
+}))]
 pub struct EpciPage {
     /// The EPCI of this page.
     pub items: Vec<Epci>,

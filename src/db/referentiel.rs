@@ -64,6 +64,17 @@ pub fn is_loaded(conn: &mut DbConn) -> QueryResult<bool> {
     Ok(stored.as_deref() == Some(fingerprint().as_str()))
 }
 
+/// Whether some référentiel is in the database (this release's or another's): what readiness needs.
+/// Not [`is_loaded`]: during a rolling upgrade, instances of the previous release must stay ready
+/// after a newer one has reloaded the data.
+pub fn is_present(conn: &mut DbConn) -> QueryResult<bool> {
+    let count: i64 = referentiel_chargements::table
+        .filter(referentiel_chargements::jeu.eq(DATA_SET))
+        .count()
+        .get_result(conn)?;
+    Ok(count > 0)
+}
+
 /// Loads the embedded référentiel unless the same data is already there.
 pub fn load_if_needed(conn: &mut DbConn) -> Result<LoadOutcome, Box<dyn std::error::Error>> {
     if is_loaded(conn)? {

@@ -4,7 +4,7 @@ use actix_web::{get, web};
 
 use crate::api::health::{Backend, Live, Ready};
 use crate::api::referentiel::NoQuery;
-use crate::db::referentiel::is_loaded;
+use crate::db::referentiel::is_present;
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::extract::StrictQuery;
@@ -38,9 +38,7 @@ pub async fn live(_query: StrictQuery<NoQuery>) -> web::Json<Live> {
     params(NoQuery),
     responses(
         (status = 200, description = "Le service est prêt.", body = Ready),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 500, response = crate::openapi::InternalError),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::ReadErrors,
     )
 )]
 #[get("/health/ready")]
@@ -53,7 +51,7 @@ pub async fn ready(
             "Démarrage en cours : migrations ou chargement du référentiel.".to_owned(),
         ));
     }
-    let loaded = state.with_conn(|conn| Ok(is_loaded(conn)?)).await?;
+    let loaded = state.with_conn(|conn| Ok(is_present(conn)?)).await?;
     if !loaded {
         return Err(ApiError::Unavailable(
             "Le référentiel territorial n'est pas chargé dans la base.".to_owned(),

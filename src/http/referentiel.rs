@@ -27,9 +27,7 @@ fn query_key(q: Option<&str>) -> Option<String> {
     params(NoQuery),
     responses(
         (status = 200, description = "Toutes les régions.", body = RegionList),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 500, response = crate::openapi::InternalError),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::ReadErrors,
     )
 )]
 #[get("/regions")]
@@ -59,10 +57,7 @@ pub async fn list_regions(
     ),
     responses(
         (status = 200, description = "La région.", body = Region),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 500, response = crate::openapi::InternalError),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::ItemReadErrors,
     )
 )]
 #[get("/regions/{code}")]
@@ -98,9 +93,7 @@ pub async fn get_region(
     params(DepartementQuery),
     responses(
         (status = 200, description = "Les départements.", body = DepartementList),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 500, response = crate::openapi::InternalError),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::ReadErrors,
     )
 )]
 #[get("/departements")]
@@ -130,10 +123,7 @@ pub async fn list_departements(
     ),
     responses(
         (status = 200, description = "Le département.", body = Departement),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 500, response = crate::openapi::InternalError),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::ItemReadErrors,
     )
 )]
 #[get("/departements/{code}")]
@@ -172,9 +162,7 @@ pub async fn get_departement(
     responses(
         (status = 200, description = "Une page de communes.", body = CommunePage,
             headers(("Link" = String, description = "`<…>; rel=\"next\"` : l'URL de la page suivante, quand il y en a une."))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 500, response = crate::openapi::InternalError),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::ReadErrors,
     )
 )]
 #[get("/communes")]
@@ -219,10 +207,7 @@ pub async fn list_communes(
     ),
     responses(
         (status = 200, description = "La commune.", body = Commune),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 500, response = crate::openapi::InternalError),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::ItemReadErrors,
     )
 )]
 #[get("/communes/{code_insee}")]
@@ -261,9 +246,7 @@ pub async fn get_commune(
     responses(
         (status = 200, description = "Une page d'EPCI.", body = EpciPage,
             headers(("Link" = String, description = "`<…>; rel=\"next\"` : l'URL de la page suivante, quand il y en a une."))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 500, response = crate::openapi::InternalError),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::ReadErrors,
     )
 )]
 #[get("/epci")]
@@ -304,10 +287,7 @@ pub async fn list_epci(
     ),
     responses(
         (status = 200, description = "L'EPCI et ses communes membres.", body = EpciDetail),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 500, response = crate::openapi::InternalError),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::ItemReadErrors,
     )
 )]
 #[get("/epci/{siren}")]

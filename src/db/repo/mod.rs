@@ -1,5 +1,39 @@
 //! Repository functions: one module per aggregate, each function over one [`DbConn`](super::DbConn).
 
+/// Applies a [`Matching`] to a boxed query over a table with a search-key column and an identifier
+/// column: the `LIKE` patterns, the keyset position, and the matching order. A macro rather than a
+/// generic function: Diesel's bounds for "any text column of any table" would say less than this.
+macro_rules! apply_matching {
+    ($query:expr, $matching:expr, $key:expr, $id:expr) => {{
+        let mut query = $query;
+        let matching: $crate::db::repo::Matching<'_> = $matching;
+        if let Some((like, not_like)) = matching.patterns() {
+            query = query.filter($key.like(like));
+            if let Some(not_like) = not_like {
+                query = query.filter($key.not_like(not_like));
+            }
+        }
+        match matching {
+            $crate::db::repo::Matching::All { after_id } => {
+                if let Some(id) = after_id {
+                    query = query.filter($id.gt(id.to_owned()));
+                }
+                query.order($id)
+            }
+            $crate::db::repo::Matching::Prefix { after, .. }
+            | $crate::db::repo::Matching::Infix { after, .. } => {
+                if let Some((key, id)) = after {
+                    query = query.filter(
+                        $key.gt(key.to_owned())
+                            .or($key.eq(key.to_owned()).and($id.gt(id.to_owned()))),
+                    );
+                }
+                query.order(($key, $id))
+            }
+        }
+    }};
+}
+
 pub mod referentiel;
 
 use diesel::QueryResult;

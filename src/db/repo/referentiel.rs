@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 
-use super::{Backend, Matching, Page, Position, Ranked, ranked_search};
+use super::{Backend, Page, Position, Ranked, ranked_search};
 use crate::db::DbConn;
 use crate::db::schema::{
     communes, communes_codes_postaux, departements, epci, epci_membres, regions,
@@ -159,32 +159,12 @@ pub fn search_communes(
                 ),
             );
         }
-        if let Some((like, not_like)) = matching.patterns() {
-            query = query.filter(communes::nom_recherche.like(like));
-            if let Some(not_like) = not_like {
-                query = query.filter(communes::nom_recherche.not_like(not_like));
-            }
-        }
-        query = match matching {
-            Matching::All { after_id } => {
-                if let Some(id) = after_id {
-                    query = query.filter(communes::code_insee.gt(id.to_owned()));
-                }
-                query.order(communes::code_insee)
-            }
-            Matching::Prefix { after, .. } | Matching::Infix { after, .. } => {
-                if let Some((key, id)) = after {
-                    query = query.filter(
-                        communes::nom_recherche
-                            .gt(key.to_owned())
-                            .or(communes::nom_recherche
-                                .eq(key.to_owned())
-                                .and(communes::code_insee.gt(id.to_owned()))),
-                    );
-                }
-                query.order((communes::nom_recherche, communes::code_insee))
-            }
-        };
+        let query = apply_matching!(
+            query,
+            matching,
+            communes::nom_recherche,
+            communes::code_insee
+        );
         let found: Vec<(String, CommuneRow)> = query.load(conn)?;
         Ok(found
             .into_iter()
@@ -298,32 +278,7 @@ pub fn search_epci(
                 ),
             );
         }
-        if let Some((like, not_like)) = matching.patterns() {
-            query = query.filter(epci::nom_recherche.like(like));
-            if let Some(not_like) = not_like {
-                query = query.filter(epci::nom_recherche.not_like(not_like));
-            }
-        }
-        query = match matching {
-            Matching::All { after_id } => {
-                if let Some(id) = after_id {
-                    query = query.filter(epci::siren.gt(id.to_owned()));
-                }
-                query.order(epci::siren)
-            }
-            Matching::Prefix { after, .. } | Matching::Infix { after, .. } => {
-                if let Some((key, id)) = after {
-                    query = query.filter(
-                        epci::nom_recherche
-                            .gt(key.to_owned())
-                            .or(epci::nom_recherche
-                                .eq(key.to_owned())
-                                .and(epci::siren.gt(id.to_owned()))),
-                    );
-                }
-                query.order((epci::nom_recherche, epci::siren))
-            }
-        };
+        let query = apply_matching!(query, matching, epci::nom_recherche, epci::siren);
         let found: Vec<(String, EpciRow)> = query.load(conn)?;
         Ok(found
             .into_iter()
