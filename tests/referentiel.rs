@@ -271,12 +271,29 @@ async fn commune_pages_chain_through_cursor_and_link(db: TestDb) {
     assert_eq!(all.len(), 39); // Pierrefitte-sur-Seine merged into Saint-Denis in 2025
     assert!(all.windows(2).all(|w| w[0] < w[1]));
 
-    // A cursor of a list without q cannot serve a search, and garbage is refused.
-    let answer = get(&app, &format!("/api/v1/communes?q=saint&cursor={cursor}")).await;
-    answer.assert_problem(400, "parametre_invalide");
-    assert_eq!(answer.faulty_parameters(), ["cursor"]);
-    let answer = get(&app, "/api/v1/communes?cursor=%25%25%25").await;
-    assert_eq!(answer.faulty_parameters(), ["cursor"]);
+    // Any cursor of the documented form is a position: one from a list without q, given to a
+    // search, resumes the search after that commune's code. Anything else is refused.
+    assert!(
+        cursor.starts_with("0.") && cursor.ends_with('.'),
+        "{cursor}"
+    );
+    let answer = get(
+        &app,
+        &format!("/api/v1/communes?q=saint&departement=93&cursor={cursor}"),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    for garbage in [
+        "%25%25%25",
+        "MXxpfDkzMDY2",
+        "0.93066",
+        "2.93066.",
+        "0.93%2066.",
+    ] {
+        let answer = get(&app, &format!("/api/v1/communes?cursor={garbage}")).await;
+        answer.assert_problem(400, "parametre_invalide");
+        assert_eq!(answer.faulty_parameters(), ["cursor"], "{garbage}");
+    }
 }
 
 async fn list_parameters_are_checked(db: TestDb) {

@@ -353,9 +353,11 @@ pub struct CommuneQuery {
     #[param(value_type = Option<i64>, minimum = 1, maximum = 200, example = 50)]
     #[validate(custom(function = "validate_limit"))]
     pub limit: Option<WholeNumber>,
-    /// Opaque cursor: the `next_cursor` of the previous page, unchanged.
-    #[param(max_length = 512)]
-    #[validate(length(max = 512, message = "512 caractères au plus"))]
+    /// Opaque cursor: the `next_cursor` of the previous page, unchanged (same other parameters).
+    #[param(
+        pattern = "^[01]\\.[0-9A-Za-z-]{1,64}\\.[0-9a-z_]{0,200}$",
+        example = "0.93066."
+    )]
     pub cursor: Option<String>,
 }
 
@@ -376,8 +378,10 @@ pub struct EpciQuery {
     #[param(value_type = Option<i64>, minimum = 1, maximum = 200, example = 50)]
     #[validate(custom(function = "validate_limit"))]
     pub limit: Option<WholeNumber>,
-    /// Opaque cursor: the `next_cursor` of the previous page, unchanged.
-    #[param(max_length = 512)]
-    #[validate(length(max = 512, message = "512 caractères au plus"))]
+    /// Opaque cursor: the `next_cursor` of the previous page, unchanged (same other parameters).
+    #[param(
+        pattern = "^[01]\\.[0-9A-Za-z-]{1,64}\\.[0-9a-z_]{0,200}$",
+        example = "0.93066."
+    )]
     pub cursor: Option<String>,
 }

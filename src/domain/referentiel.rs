@@ -204,34 +204,42 @@ pub fn is_siren(siren: &str) -> bool {
     siren.len() == 9 && all_digits(siren)
 }
 
-/// The search key of a name: lower case, accents and other marks removed (whatever the Unicode
-/// normalization form of the input), ligatures spelt out, every run of punctuation or spaces
-/// turned into one space. `"L'Île-Saint-Denis"` → `"l ile saint denis"`.
+/// The search key of a name: lower-case ASCII letters and digits, accents and other marks removed
+/// (whatever the Unicode normalization form of the input), ligatures and a few letters without
+/// decomposition spelt out (`œ` → `oe`, `ø` → `o`), every run of anything else turned into one
+/// space. `"L'Île-Saint-Denis"` → `"l ile saint denis"`.
 ///
-/// The same function builds the stored key and the key of a query, so a match is a plain
-/// `LIKE` on the key (no `ilike`, which the multi-backend connection lacks).
+/// The same function builds the stored key and the key of a query, so a match is a plain `LIKE` on
+/// the key (no `ilike`, which the multi-backend connection lacks), and a key never holds a `LIKE`
+/// wildcard. Its alphabet (`[a-z0-9 ]`) is also what lets a pagination cursor carry it.
 pub fn search_key(text: &str) -> String {
     let mut key = String::with_capacity(text.len());
     let mut pending_space = false;
     for c in text.nfkd().filter(|c| !is_combining_mark(*c)) {
-        let expansion: &str = match c {
-            'œ' | 'Œ' => "oe",
-            'æ' | 'Æ' => "ae",
-            'ß' => "ss",
-            _ => "",
-        };
-        if !expansion.is_empty() || c.is_alphanumeric() {
+        for lower in c.to_lowercase() {
+            let spelt: &str = match lower {
+                'a'..='z' | '0'..='9' => "",
+                'œ' => "oe",
+                'æ' => "ae",
+                'ß' => "ss",
+                'ø' => "o",
+                'đ' | 'ð' => "d",
+                'ł' => "l",
+                'þ' => "th",
+                _ => {
+                    pending_space = true;
+                    continue;
+                }
+            };
             if pending_space && !key.is_empty() {
                 key.push(' ');
             }
             pending_space = false;
-            if expansion.is_empty() {
-                key.extend(c.to_lowercase());
+            if spelt.is_empty() {
+                key.push(lower);
             } else {
-                key.push_str(expansion);
+                key.push_str(spelt);
             }
-        } else {
-            pending_space = true;
         }
     }
     key
@@ -248,6 +256,15 @@ mod tests {
         assert_eq!(search_key("  saint   DENIS "), "saint denis");
         assert_eq!(search_key("Œuilly"), "oeuilly");
         assert_eq!(search_key("---"), "");
+        assert_eq!(search_key("Ørsted Łódź ÆØ"), "orsted lodz aeo");
+        // Letters outside the Latin script separate words; they never reach the key.
+        assert_eq!(search_key("Москва 2024"), "2024");
+        let any = "Ça va? 𝔸 ½ ﬁ Ⅻ ＡＢ";
+        assert!(
+            search_key(any)
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b' ')
+        );
     }
 
     #[test]

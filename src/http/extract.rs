@@ -5,8 +5,6 @@ use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::de::{self, DeserializeOwned, Deserializer};
 use utoipa::IntoParams;
 use utoipa::openapi::path::ParameterIn;
@@ -189,58 +187,60 @@ pub fn page_limit(limit: Option<WholeNumber>) -> usize {
     limit.map_or(DEFAULT_LIMIT, |l| l.0) as usize
 }
 
-/// Encodes a page end as an opaque cursor (URL-safe base64 of a versioned text form).
+/// The documented form of a cursor. Every string of this form is a valid position (keyset
+/// pagination only needs "after this point"), so a schema-valid cursor is never refused; anything
+/// else is a 400 on `cursor`. Clients treat it as opaque: they give back `next_cursor` unchanged.
+pub const CURSOR_PATTERN: &str = "^[01]\\.[0-9A-Za-z-]{1,64}\\.[0-9a-z_]{0,200}$";
+
+/// Encodes a page end: `<rank>.<id>.<key>` (spaces of the key as `_`; rank and key are empty
+/// parts for lists ordered by identifier).
 pub fn encode_cursor(position: &Position) -> String {
-    let text = match position {
-        Position::ById(id) => format!("1|i|{id}"),
-        Position::Ranked { rank, key, id } => format!("1|r|{rank}|{id}|{key}"),
-    };
-    URL_SAFE_NO_PAD.encode(text)
+    match position {
+        Position::ById(id) => format!("0.{id}."),
+        Position::Ranked { rank, key, id } => format!("{rank}.{id}.{}", key.replace(' ', "_")),
+    }
 }
 
-/// Decodes a cursor given with `?cursor=`; `ranked` says whether the request has a name query
-/// (a cursor from a list without one, or the other way round, is refused).
+/// Decodes a cursor given with `?cursor=` into the position of the list at hand: `ranked` says
+/// whether the request has a name query (then rank, key and id are used; else the id alone).
 pub fn decode_cursor(cursor: &str, ranked: bool) -> Result<Position, ApiError> {
     let invalid = || {
         ApiError::invalid_parameter(
             "cursor",
-            "curseur invalide : réutiliser tel quel le next_cursor d'une réponse à la même requête",
+            format!(
+                "curseur invalide : redonner tel quel le next_cursor d'une réponse (motif {CURSOR_PATTERN})"
+            ),
         )
     };
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
-    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-    let mut parts = text.splitn(5, '|');
-    let position = match (parts.next(), parts.next()) {
-        (Some("1"), Some("i")) => {
-            let id = parts
-                .next()
-                .filter(|id| !id.is_empty())
-                .ok_or_else(invalid)?;
-            Position::ById(id.to_owned())
-        }
-        (Some("1"), Some("r")) => {
-            let rank = match parts.next() {
-                Some("0") => 0,
-                Some("1") => 1,
-                _ => return Err(invalid()),
-            };
-            let id = parts
-                .next()
-                .filter(|id| !id.is_empty())
-                .ok_or_else(invalid)?;
-            let key = parts.next().ok_or_else(invalid)?;
-            Position::Ranked {
-                rank,
-                key: key.to_owned(),
-                id: id.to_owned(),
-            }
-        }
+    let mut parts = cursor.split('.');
+    let (Some(rank), Some(id), Some(key), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(invalid());
+    };
+    let rank = match rank {
+        "0" => 0,
+        "1" => 1,
         _ => return Err(invalid()),
     };
-    if matches!(position, Position::Ranked { .. }) != ranked {
+    let id_ok =
+        (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    let key_ok = key.len() <= 200
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if !id_ok || !key_ok {
         return Err(invalid());
     }
-    Ok(position)
+    Ok(if ranked {
+        Position::Ranked {
+            rank,
+            key: key.replace('_', " "),
+            id: id.to_owned(),
+        }
+    } else {
+        Position::ById(id.to_owned())
+    })
 }
 
 /// A `200` list response: the page body, and a `Link: <…>; rel="next"` header when there is a next
@@ -370,24 +370,49 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
-        for position in [
-            Position::ById("93066".into()),
+        let ranked = Position::Ranked {
+            rank: 1,
+            key: "saint denis de pile".into(),
+            id: "33402".into(),
+        };
+        assert_eq!(encode_cursor(&ranked), "1.33402.saint_denis_de_pile");
+        assert_eq!(
+            decode_cursor(&encode_cursor(&ranked), true).unwrap(),
+            ranked
+        );
+        let by_id = Position::ById("2A004".into());
+        assert_eq!(encode_cursor(&by_id), "0.2A004.");
+        assert_eq!(decode_cursor(&encode_cursor(&by_id), false).unwrap(), by_id);
+        // Any cursor of the documented form is a position, whatever list it came from.
+        assert_eq!(
+            decode_cursor("1.33402.saint_denis", false).unwrap(),
+            Position::ById("33402".into())
+        );
+        assert_eq!(
+            decode_cursor("0.93066.", true).unwrap(),
             Position::Ranked {
-                rank: 1,
-                key: "saint denis | x".into(),
-                id: "93066".into(),
-            },
+                rank: 0,
+                key: String::new(),
+                id: "93066".into()
+            }
+        );
+        for garbage in [
+            "",
+            "!!!",
+            "0",
+            "0.",
+            "0..",
+            "2.93066.",
+            "0.93066",
+            "0.9306 6.",
+            "0.93066.A",
+            "0.93066.a.b",
+            "x.1.a",
         ] {
-            let ranked = matches!(position, Position::Ranked { .. });
-            assert_eq!(
-                decode_cursor(&encode_cursor(&position), ranked).unwrap(),
-                position
-            );
-            assert!(decode_cursor(&encode_cursor(&position), !ranked).is_err());
-        }
-        for garbage in ["", "!!!", "MXxp", "bm9wZQ", "MXxyfDJ8OTMwNjZ8YQ"] {
             assert!(decode_cursor(garbage, true).is_err(), "{garbage}");
             assert!(decode_cursor(garbage, false).is_err(), "{garbage}");
         }
+        assert!(decode_cursor(&format!("0.{}.", "1".repeat(65)), false).is_err());
+        assert!(decode_cursor(&format!("0.1.{}", "a".repeat(201)), true).is_err());
     }
 }
