@@ -4,7 +4,10 @@
 //! service with an error that names the variable.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
+
+use jsonwebtoken::Algorithm;
 
 use crate::db::DatabaseUrl;
 
@@ -38,7 +41,34 @@ pub struct Config {
     pub pool_timeout: Duration,
     /// `CNFS_CORS_ORIGINS`: origins allowed to call the API from a browser (none by default).
     pub cors_origins: Vec<String>,
+    /// Token verification settings.
+    pub auth: AuthConfig,
 }
+
+/// Token settings (`CNFS_ENV`, `CNFS_JWT_*`); the keys themselves are read by
+/// [`JwtKeys::load`](crate::auth::JwtKeys::load).
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// `CNFS_ENV=production`: keys, issuer and audience must be configured explicitly.
+    pub production: bool,
+    /// `CNFS_JWT_ALGORITHM`: the one accepted algorithm (HS256, EdDSA or ES256).
+    pub algorithm: Algorithm,
+    /// `CNFS_JWT_SECRET`: the HS256 secret.
+    pub secret: Option<String>,
+    /// `CNFS_JWT_PUBLIC_KEYS`: `kid=path.pem` pairs, comma-separated.
+    pub public_keys: Vec<(String, PathBuf)>,
+    /// `CNFS_JWT_PRIVATE_KEY`: a PEM private key, for `cnfs-api token` only.
+    pub private_key: Option<PathBuf>,
+    /// `CNFS_JWT_ISSUER`: the expected `iss`.
+    pub issuer: String,
+    /// `CNFS_JWT_AUDIENCE`: the value `aud` must contain.
+    pub audience: String,
+}
+
+/// Issuer and audience outside production when none is configured.
+pub const DEVELOPMENT_ISSUER: &str = "cnfs-api-dev";
+/// Audience outside production when none is configured.
+pub const DEFAULT_AUDIENCE: &str = "cnfs-api";
 
 impl Config {
     /// Reads the configuration from the process environment (after an optional `.env`).
@@ -77,14 +107,103 @@ impl Config {
             None => Vec::new(),
             Some(list) => parse_origins(&list)?,
         };
+        let auth = parse_auth(&get)?;
         Ok(Config {
             database_url,
             bind,
             pool_size,
             pool_timeout: Duration::from_secs(pool_timeout),
             cors_origins,
+            auth,
         })
     }
+}
+
+fn parse_auth(get: &dyn Fn(&str) -> Option<String>) -> Result<AuthConfig, ConfigError> {
+    let error = |variable: &'static str, message: &str| ConfigError {
+        variable,
+        message: message.to_owned(),
+    };
+    let production = match get("CNFS_ENV").as_deref().map(str::trim) {
+        None | Some("development") => false,
+        Some("production") => true,
+        Some(_) => return Err(error("CNFS_ENV", "« development » ou « production »")),
+    };
+    let secret = get("CNFS_JWT_SECRET");
+    let public_keys = match get("CNFS_JWT_PUBLIC_KEYS") {
+        None => Vec::new(),
+        Some(list) => parse_key_list(&list)?,
+    };
+    if secret.is_some() && !public_keys.is_empty() {
+        return Err(error(
+            "CNFS_JWT_PUBLIC_KEYS",
+            "CNFS_JWT_SECRET et CNFS_JWT_PUBLIC_KEYS s'excluent : un seul algorithme est accepté",
+        ));
+    }
+    let algorithm = match get("CNFS_JWT_ALGORITHM").as_deref().map(str::trim) {
+        Some("HS256") => Algorithm::HS256,
+        Some("EdDSA") => Algorithm::EdDSA,
+        Some("ES256") => Algorithm::ES256,
+        Some(_) => return Err(error("CNFS_JWT_ALGORITHM", "HS256, EdDSA ou ES256")),
+        None if !public_keys.is_empty() => {
+            return Err(error(
+                "CNFS_JWT_ALGORITHM",
+                "obligatoire avec CNFS_JWT_PUBLIC_KEYS : EdDSA ou ES256",
+            ));
+        }
+        None => Algorithm::HS256,
+    };
+    if !public_keys.is_empty() && algorithm == Algorithm::HS256 {
+        return Err(error(
+            "CNFS_JWT_ALGORITHM",
+            "EdDSA ou ES256 avec des clés publiques",
+        ));
+    }
+    let issuer = match get("CNFS_JWT_ISSUER") {
+        Some(issuer) => issuer.trim().to_owned(),
+        None if production => return Err(error("CNFS_JWT_ISSUER", "obligatoire en production")),
+        None => DEVELOPMENT_ISSUER.to_owned(),
+    };
+    let audience = match get("CNFS_JWT_AUDIENCE") {
+        Some(audience) => audience.trim().to_owned(),
+        None if production => return Err(error("CNFS_JWT_AUDIENCE", "obligatoire en production")),
+        None => DEFAULT_AUDIENCE.to_owned(),
+    };
+    Ok(AuthConfig {
+        production,
+        algorithm,
+        secret,
+        public_keys,
+        private_key: get("CNFS_JWT_PRIVATE_KEY").map(|p| PathBuf::from(p.trim())),
+        issuer,
+        audience,
+    })
+}
+
+/// Parses `kid=path,kid=path`.
+fn parse_key_list(list: &str) -> Result<Vec<(String, PathBuf)>, ConfigError> {
+    let mut keys: Vec<(String, PathBuf)> = Vec::new();
+    for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let Some((kid, path)) = entry.split_once('=') else {
+            return Err(ConfigError {
+                variable: "CNFS_JWT_PUBLIC_KEYS",
+                message: format!("« {entry} » : attendu kid=chemin/vers/cle.pem"),
+            });
+        };
+        let kid = kid.trim();
+        let kid_ok = !kid.is_empty()
+            && kid
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+        if !kid_ok || keys.iter().any(|(known, _)| known == kid) {
+            return Err(ConfigError {
+                variable: "CNFS_JWT_PUBLIC_KEYS",
+                message: format!("kid « {kid} » vide, répété ou hors [A-Za-z0-9._-]"),
+            });
+        }
+        keys.push((kid.to_owned(), PathBuf::from(path.trim())));
+    }
+    Ok(keys)
 }
 
 fn parse_number(
@@ -166,11 +285,57 @@ mod tests {
             ("CNFS_DB_POOL_TIMEOUT", "1000"),
             ("CNFS_CORS_ORIGINS", "https://a.example.fr/chemin"),
             ("CNFS_CORS_ORIGINS", "*"),
+            ("CNFS_ENV", "prod"),
+            ("CNFS_JWT_ALGORITHM", "RS256"),
+            ("CNFS_JWT_ALGORITHM", "none"),
+            ("CNFS_JWT_PUBLIC_KEYS", "sans-egal"),
+            ("CNFS_JWT_PUBLIC_KEYS", "a=/x.pem,a=/y.pem"),
         ] {
             let error = config(&[(variable, value)]).unwrap_err();
             assert_eq!(error.variable, variable, "{value}");
             assert!(error.to_string().contains(variable));
         }
+    }
+
+    #[test]
+    fn token_settings() {
+        let dev = config(&[]).unwrap().auth;
+        assert!(!dev.production);
+        assert_eq!(dev.algorithm, Algorithm::HS256);
+        assert_eq!(
+            (dev.issuer.as_str(), dev.audience.as_str()),
+            ("cnfs-api-dev", "cnfs-api")
+        );
+
+        let keys = config(&[
+            ("CNFS_JWT_ALGORITHM", "EdDSA"),
+            ("CNFS_JWT_PUBLIC_KEYS", "2026-01=/k/a.pem, 2026-06=/k/b.pem"),
+        ])
+        .unwrap()
+        .auth;
+        assert_eq!(keys.public_keys.len(), 2);
+        assert_eq!(keys.public_keys[1].0, "2026-06");
+
+        // Public keys need their algorithm; a secret and public keys exclude each other.
+        let error = config(&[("CNFS_JWT_PUBLIC_KEYS", "k=/a.pem")]).unwrap_err();
+        assert_eq!(error.variable, "CNFS_JWT_ALGORITHM");
+        let error = config(&[
+            ("CNFS_JWT_SECRET", "x"),
+            ("CNFS_JWT_ALGORITHM", "EdDSA"),
+            ("CNFS_JWT_PUBLIC_KEYS", "k=/a.pem"),
+        ])
+        .unwrap_err();
+        assert_eq!(error.variable, "CNFS_JWT_PUBLIC_KEYS");
+
+        // Production wants its issuer and audience spelled out.
+        let error = config(&[("CNFS_ENV", "production")]).unwrap_err();
+        assert_eq!(error.variable, "CNFS_JWT_ISSUER");
+        let error = config(&[
+            ("CNFS_ENV", "production"),
+            ("CNFS_JWT_ISSUER", "https://idp"),
+        ])
+        .unwrap_err();
+        assert_eq!(error.variable, "CNFS_JWT_AUDIENCE");
     }
 
     #[test]

@@ -89,6 +89,12 @@ pub struct InternalDetail(pub String);
 /// Every error the API answers.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
+    /// The request is not authenticated (no token, or a token refused for the stated reason).
+    #[error("{0}")]
+    Unauthorized(crate::auth::AuthError),
+    /// The caller sees the object but its role may not do this.
+    #[error("{0}")]
+    Forbidden(String),
     /// No such resource (or outside the caller's scope).
     #[error("{0}")]
     NotFound(String),
@@ -166,6 +172,8 @@ impl ApiError {
     /// The stable code of this error.
     pub fn code(&self) -> &'static str {
         match self {
+            ApiError::Unauthorized(error) => error.code(),
+            ApiError::Forbidden(_) => "interdit",
             ApiError::NotFound(_) => "ressource_introuvable",
             ApiError::UnknownRoute(_) => "route_inconnue",
             ApiError::MethodNotAllowed { .. } => "methode_non_autorisee",
@@ -183,6 +191,8 @@ impl ApiError {
     /// The short title of this kind of error.
     fn title(&self) -> &'static str {
         match self {
+            ApiError::Unauthorized(_) => "Authentification requise",
+            ApiError::Forbidden(_) => "Action interdite",
             ApiError::NotFound(_) => "Ressource introuvable",
             ApiError::UnknownRoute(_) => "Route inconnue",
             ApiError::MethodNotAllowed { .. } => "Méthode non autorisée",
@@ -249,6 +259,8 @@ fn generic_code(status: StatusCode) -> &'static str {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) | ApiError::UnknownRoute(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::InvalidParameters(_) | ApiError::MalformedBody { .. } => {
@@ -273,6 +285,15 @@ impl ResponseError for ApiError {
             }
             ApiError::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, "5"));
+            }
+            // RFC 6750 §3: a bare challenge when no token was sent, `invalid_token` otherwise.
+            ApiError::Unauthorized(error) => {
+                let challenge = if error.token_sent() {
+                    "Bearer error=\"invalid_token\""
+                } else {
+                    "Bearer"
+                };
+                response.insert_header((header::WWW_AUTHENTICATE, challenge));
             }
             _ => {}
         }

@@ -1,4 +1,4 @@
-//! The `cnfs-api` binary: `serve` (default), `migrate`, `openapi`.
+//! The `cnfs-api` binary: `serve` (default), `migrate`, `openapi`, `token`.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -6,6 +6,8 @@ use std::time::Instant;
 use actix_web::HttpServer;
 use clap::{Parser, Subcommand};
 
+use cnfs_api::auth::mint::{TokenRequest, mint};
+use cnfs_api::auth::{JwtKeys, Role, Verifier};
 use cnfs_api::config::Config;
 use cnfs_api::db::{self, DatabaseUrl, referentiel::LoadOutcome};
 use cnfs_api::http::AppState;
@@ -30,6 +32,31 @@ enum Command {
         #[arg(long, short)]
         output: Option<std::path::PathBuf>,
     },
+    /// Mint a signed token (printed alone on stdout) with the configured signing key.
+    Token {
+        /// The role: lecteur, structure, prefecture or admin.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// A département of the scope (préfecture, territorial lecteur); repeat for several.
+        #[arg(long = "departement")]
+        departements: Vec<String>,
+        /// The structure of a `structure` token (its UUID).
+        #[arg(long = "structure")]
+        structure_id: Option<String>,
+        /// The subject (`sub`): who the token is for.
+        #[arg(long, default_value = "cnfs-api-token")]
+        sub: String,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 3600)]
+        ttl: i64,
+        /// The key id (`kid`), required with public keys (CNFS_JWT_PRIVATE_KEY).
+        #[arg(long)]
+        kid: Option<String>,
+    },
+}
+
+fn parse_role(name: &str) -> Result<Role, String> {
+    Role::parse(name).ok_or_else(|| "lecteur, structure, prefecture ou admin".to_owned())
 }
 
 fn main() -> ExitCode {
@@ -59,6 +86,40 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let keys = match JwtKeys::load(&config.auth, &config.database_url) {
+        Ok(keys) => keys,
+        Err(error) => {
+            eprintln!("{error}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Command::Token {
+        role,
+        departements,
+        structure_id,
+        sub,
+        ttl,
+        kid,
+    } = command
+    {
+        let request = TokenRequest {
+            role,
+            departements,
+            structure_id,
+            sub,
+            ttl_seconds: ttl,
+        };
+        return match mint(&keys, kid.as_deref(), &request) {
+            Ok(token) => {
+                println!("{token}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("jeton non émis : {error}");
+                ExitCode::from(2)
+            }
+        };
+    }
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let prepared = prepare(&config.database_url);
     if !prepared {
@@ -66,7 +127,7 @@ fn main() -> ExitCode {
     }
     match command {
         Command::Migrate => ExitCode::SUCCESS,
-        _ => match serve(config) {
+        _ => match serve(config, keys) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 log::error!("arrêt du serveur : {error}");
@@ -107,11 +168,45 @@ fn prepare(url: &DatabaseUrl) -> bool {
     }
 }
 
+/// Development default: print ready-to-paste tokens (valid 12 h) and how to use them.
+fn log_development_tokens(keys: &JwtKeys, bind: std::net::SocketAddr) {
+    let Some(path) = &keys.development_secret else {
+        return;
+    };
+    log::warn!(
+        "mode développement : jetons signés avec le secret {} (interdit en production)",
+        path.display()
+    );
+    let tokens = [
+        ("admin", Role::Admin, vec![]),
+        ("préfecture 93", Role::Prefecture, vec!["93".to_owned()]),
+        ("lecteur national", Role::Lecteur, vec![]),
+    ];
+    for (label, role, departements) in tokens {
+        let request = TokenRequest {
+            role,
+            departements,
+            structure_id: None,
+            sub: format!("dev-{}", role.as_str()),
+            ttl_seconds: 12 * 3600,
+        };
+        match mint(keys, None, &request) {
+            Ok(token) => log::info!("jeton {label} (12 h) : {token}"),
+            Err(error) => log::warn!("jeton {label} non émis : {error}"),
+        }
+    }
+    log::info!(
+        "Swagger UI : http://{bind}/swagger-ui/ → « Authorize » → coller un jeton ci-dessus \
+         (sans « Bearer »). Autres jetons : cargo run -- token --role structure --structure <uuid>"
+    );
+}
+
 #[actix_web::main]
-async fn serve(config: Config) -> std::io::Result<()> {
+async fn serve(config: Config, keys: JwtKeys) -> std::io::Result<()> {
     let pool = db::build_pool(&config.database_url, config.pool_size, config.pool_timeout);
     let postgres = matches!(config.database_url, DatabaseUrl::Postgres(_));
-    let state = AppState::new(pool, postgres, true);
+    log_development_tokens(&keys, config.bind);
+    let state = AppState::new(pool, postgres, true, Verifier::new(keys));
     let cors_origins = config.cors_origins.clone();
     log::info!(
         "écoute sur http://{} — Swagger UI : http://{}/swagger-ui/",

@@ -8,6 +8,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use utoipa::openapi::header::{Header, HeaderBuilder};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{
     ContentBuilder, OpenApi as OpenApiDoc, RefOr, Response, ResponseBuilder, Server,
 };
@@ -33,14 +34,38 @@ RFC 9457 (`application/problem+json`) avec un `code` stable ; chaque réponse po
     tags(
         (name = "Référentiel", description = "Découpage administratif officiel (régions, départements, communes, EPCI), \
 issu du jeu Etalab « découpage administratif » 6.0.0 (licence MIT) ; lecture publique."),
-        (name = "Santé", description = "Sondes de vie et de disponibilité pour l'orchestrateur et la supervision.")
+        (name = "Santé", description = "Sondes de vie et de disponibilité pour l'orchestrateur et la supervision."),
+        (name = "Accès", description = "L'appelant authentifié par son jeton bearer.")
     ),
     components(
         schemas(Problem),
-        responses(BadRequest, NotFound, InternalError, ServiceUnavailable)
+        responses(BadRequest, Unauthorized, NotFound, InternalError, ServiceUnavailable)
     )
 )]
 pub struct ApiDoc;
+
+/// The bearer scheme: what a token must hold. No configured value (issuer, audience) appears here:
+/// the document is the same for every deployment.
+fn bearer_scheme() -> SecurityScheme {
+    SecurityScheme::Http(
+        HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .bearer_format("JWT")
+            .description(Some(
+                "Jeton JWT signé (JWS compact), vérifié selon les bonnes pratiques de la RFC 8725 : \
+seul l'algorithme configuré par le déploiement est accepté (HS256, EdDSA ou ES256 ; jamais `none`, \
+jamais choisi par l'en-tête du jeton) ; la clé est choisie par `kid` dans la liste configurée \
+(facultatif avec un unique secret HS256). Claims obligatoires : `iss` (l'émetteur configuré), \
+`aud` (contient l'audience configurée), `exp`, `nbf`, `iat`, `sub`, `role` \
+(`lecteur`, `structure`, `prefecture`, `admin`) ; tolérance d'horloge 30 s. Portée : \
+`departements` (tableau de codes) obligatoire pour `prefecture`, facultatif pour `lecteur` \
+(sans lui, lecteur national) ; `structure_id` (UUID) obligatoire pour `structure` ; `admin` est \
+national et ne porte ni l'un ni l'autre. Un jeton refusé reçoit 401, \
+`WWW-Authenticate: Bearer error=\"invalid_token\"` et un problème dont le `code` dit pourquoi.",
+            ))
+            .build(),
+    )
+}
 
 fn text_header(description: &str, integer: bool) -> Header {
     let kind = if integer { Type::Integer } else { Type::String };
@@ -74,6 +99,7 @@ pub fn finish(mut doc: OpenApiDoc) -> OpenApiDoc {
     doc.servers = Some(vec![Server::new("/")]);
     if let Some(components) = doc.components.as_mut() {
         components.responses.values_mut().for_each(add_request_id);
+        components.add_security_scheme("bearer", bearer_scheme());
     }
     for item in doc.paths.paths.values_mut() {
         for operation in [
@@ -135,6 +161,40 @@ impl<'s> ToResponse<'s> for BadRequest {
                     "errors": [{"parameter": "limit", "detail": "doit être un entier entre 1 et 200"}]
                 }),
             ),
+        )
+    }
+}
+
+/// 401: no token, or a token refused (the `code` says why).
+pub struct Unauthorized;
+
+impl<'s> ToResponse<'s> for Unauthorized {
+    fn response() -> (&'s str, RefOr<Response>) {
+        (
+            "Unauthorized",
+            problem_response_builder(
+                "Authentification requise : jeton absent, ou refusé (mal formé, expiré, pas encore valide, \
+signature, algorithme, clé, émetteur, audience, claim manquante, rôle inconnu, portée ne convenant pas au rôle) ; \
+`code` dit lequel, sans jamais reprendre le jeton.",
+                json!({
+                    "type": "urn:cnfs-api:probleme:jeton_expire",
+                    "title": "Authentification requise",
+                    "status": 401,
+                    "detail": "Jeton expiré.",
+                    "instance": "/api/v1/moi",
+                    "code": "jeton_expire",
+                    "request_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90"
+                }),
+            )
+            .header(
+                "WWW-Authenticate",
+                text_header(
+                    "`Bearer` quand aucun jeton n'a été envoyé, `Bearer error=\"invalid_token\"` sinon (RFC 6750).",
+                    false,
+                ),
+            )
+            .build()
+            .into(),
         )
     }
 }
@@ -250,5 +310,14 @@ impl IntoResponses for ItemReadErrors {
             ("500", "InternalError"),
             ("503", "ServiceUnavailable"),
         ])
+    }
+}
+
+/// The errors of an authenticated read that touches no stored object: 400, 401.
+pub struct AuthenticatedReadErrors;
+
+impl IntoResponses for AuthenticatedReadErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        shared(&[("400", "BadRequest"), ("401", "Unauthorized")])
     }
 }

@@ -146,7 +146,7 @@ async fn unavailable_database_is_a_503_problem() {
     std::fs::write(&blocker, b"").unwrap();
     let url = cnfs_api::db::DatabaseUrl::Sqlite(blocker.join("cnfs.sqlite3"));
     let pool = cnfs_api::db::build_pool(&url, 1, std::time::Duration::from_millis(300));
-    let state = cnfs_api::http::AppState::new(pool, false, true);
+    let state = common::state_with(pool, false);
     let app = test::init_service(cnfs_api::build_app(state, Vec::new())).await;
     let answer = get(&app, "/api/v1/regions").await;
     answer.assert_problem(503, "service_indisponible");

@@ -2,4 +2,5 @@
 //! docs and examples become the OpenAPI document.
 
 pub mod health;
+pub mod moi;
 pub mod referentiel;

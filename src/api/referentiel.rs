@@ -157,7 +157,7 @@ impl From<domain::Commune> for Commune {
         "code_insee": "93066", "nom": "Saint-Denis", "siren": "929939411", "departement": "93",
         "region": "11", "population": 149077, "codes_postaux": ["93200", "93210", "93380"]
     }],
-    "next_cursor": "MXxyfDB8OTMwNjZ8c2FpbnQgZGVuaXM"
+    "next_cursor": "0.93066.saint_denis"
 }))]
 pub struct CommunePage {
     /// The communes of this page.

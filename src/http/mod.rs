@@ -8,12 +8,14 @@ use actix_web::{HttpRequest, web};
 use utoipa::openapi::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::auth::Verifier;
 use crate::db::{DbConn, DbPool};
 use crate::error::ApiError;
 
 pub mod extract;
 pub mod health;
 pub mod middleware;
+pub mod moi;
 pub mod referentiel;
 
 /// Base path of the API.
@@ -28,15 +30,18 @@ pub struct AppState {
     pub ready: Arc<AtomicBool>,
     /// `true` on PostgreSQL, `false` on SQLite (reported by `/health/ready`).
     pub postgres: bool,
+    /// Verifies bearer tokens.
+    pub verifier: Arc<Verifier>,
 }
 
 impl AppState {
-    /// A state over `pool`, marked ready or not.
-    pub fn new(pool: DbPool, postgres: bool, ready: bool) -> Self {
+    /// A state over `pool`, marked ready or not, verifying tokens with `verifier`.
+    pub fn new(pool: DbPool, postgres: bool, ready: bool, verifier: Verifier) -> Self {
         AppState {
             pool,
             ready: Arc::new(AtomicBool::new(ready)),
             postgres,
+            verifier: Arc::new(verifier),
         }
     }
 
@@ -71,6 +76,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::live).service(health::ready);
     cfg.service(
         utoipa_actix_web::scope(API_BASE)
+            .service(moi::moi)
             .service(referentiel::list_regions)
             .service(referentiel::get_region)
             .service(referentiel::list_departements)

@@ -16,8 +16,39 @@ use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::HeaderMap;
 use actix_web::test;
+use cnfs_api::auth::mint::{TokenRequest, mint};
+use cnfs_api::auth::{JwtKeys, Role, Verifier};
 use cnfs_api::db::{self, DatabaseUrl, DbConn};
 use cnfs_api::http::AppState;
+
+/// The HS256 secret of the test application (32 bytes and more).
+pub const TEST_SECRET: &[u8] = b"test-secret-0123456789-abcdefghijklmnop";
+/// The issuer the test application expects.
+pub const TEST_ISSUER: &str = "https://auth.test.cnfs.example";
+/// The audience the test application expects.
+pub const TEST_AUDIENCE: &str = "cnfs-api";
+
+/// The keys of the test application.
+pub fn test_keys() -> JwtKeys {
+    JwtKeys::from_secret(TEST_SECRET, TEST_ISSUER, TEST_AUDIENCE).expect("test secret")
+}
+
+/// A valid token of the test application (one hour).
+pub fn token(role: Role, departements: &[&str], structure_id: Option<&str>) -> String {
+    let request = TokenRequest {
+        role,
+        departements: departements.iter().map(|d| d.to_string()).collect(),
+        structure_id: structure_id.map(str::to_owned),
+        sub: format!("test-{}", role.as_str()),
+        ttl_seconds: 3600,
+    };
+    mint(&test_keys(), None, &request).expect("test token")
+}
+
+/// An application state over `pool` with the test keys.
+pub fn state_with(pool: db::DbPool, postgres: bool) -> AppState {
+    AppState::new(pool, postgres, true, Verifier::new(test_keys()))
+}
 
 /// A database prepared for one test.
 pub struct TestDb {
@@ -129,7 +160,7 @@ impl TestDb {
     /// A ready application state over a small pool.
     pub fn state(&self) -> AppState {
         let pool = db::build_pool(&self.url, 4, std::time::Duration::from_secs(5));
-        AppState::new(pool, matches!(self.url, DatabaseUrl::Postgres(_)), true)
+        state_with(pool, matches!(self.url, DatabaseUrl::Postgres(_)))
     }
 }
 

@@ -1,0 +1,55 @@
+//! The caller extractors: [`Caller`] requires a valid bearer token (401 otherwise);
+//! [`MaybeCaller`] also lets anonymous requests through, but still refuses a bad token.
+
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{FromRequest, HttpRequest, web};
+
+use super::{AuthError, Caller};
+use crate::error::ApiError;
+use crate::http::AppState;
+
+fn authenticate(req: &HttpRequest) -> Result<Option<Caller>, ApiError> {
+    let Some(value) = req.headers().get(AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::internal("AppState absent de l'application"))?;
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::Unauthorized(AuthError::Malformed("en-tête non ASCII".into())))?;
+    state
+        .verifier
+        .verify_header(Some(value))
+        .map(Some)
+        .map_err(ApiError::Unauthorized)
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            authenticate(req)
+                .and_then(|caller| caller.ok_or(ApiError::Unauthorized(AuthError::Missing))),
+        )
+    }
+}
+
+/// The caller when a token is sent, `None` for an anonymous request. A token that is sent but
+/// invalid is refused (401), never silently treated as anonymous.
+#[derive(Debug, Clone)]
+pub struct MaybeCaller(pub Option<Caller>);
+
+impl FromRequest for MaybeCaller {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req).map(MaybeCaller))
+    }
+}

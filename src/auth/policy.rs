@@ -1,0 +1,288 @@
+//! The access policy of DESIGN.md §2, in one place: "may this caller do X on this object?".
+//!
+//! Handlers describe the object (its [`Perimeter`]: département, structures) and call [`check`];
+//! they never compare roles themselves. The order of refusals is the design's: no valid token → 401,
+//! object outside the caller's scope → 404 (no existence leak), action the role may not do on a
+//! visible object → 403.
+
+use super::{AuthError, Caller, Role, Scope};
+use crate::error::ApiError;
+
+/// The kinds of objects the policy knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    /// Référentiel, statistics, open-data exports: public reads.
+    Referentiel,
+    /// The caller's own token (`/moi`).
+    Moi,
+    /// Host structures.
+    Structure,
+    /// Conventions, their avenants and posts.
+    Convention,
+    /// The hosting project of a convention (filed by a structure).
+    ProjetAccueil,
+    /// The journal of changes.
+    Journal,
+    /// Funding envelopes and their ceilings.
+    Enveloppe,
+    /// Commitments of money.
+    Engagement,
+    /// Payments.
+    Versement,
+    /// Places of activity (public reads).
+    Lieu,
+    /// Advisors.
+    Conseiller,
+    /// Activities of advisors.
+    Activite,
+}
+
+/// What the caller wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Read one object or a list.
+    Read,
+    /// Create an object.
+    Create,
+    /// Change an object (PATCH).
+    Edit,
+    /// Run a status action or a money movement on it.
+    Act,
+    /// Delete or annul it.
+    Delete,
+}
+
+/// Where an object belongs, for scope checks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Perimeter<'a> {
+    /// Its département, for territorial scopes.
+    pub departement: Option<&'a str>,
+    /// The structures that own it (signatory, host, employer), for structure scopes.
+    pub structures: &'a [&'a str],
+}
+
+impl Perimeter<'_> {
+    /// An object of no territory (an envelope, the caller's own token): every caller sees it.
+    pub const NATIONAL: Perimeter<'static> = Perimeter {
+        departement: None,
+        structures: &[],
+    };
+
+    fn is_national(&self) -> bool {
+        self.departement.is_none() && self.structures.is_empty()
+    }
+}
+
+/// Whether the caller's scope covers the object.
+pub fn in_scope(caller: &Caller, perimeter: &Perimeter<'_>) -> bool {
+    if perimeter.is_national() {
+        return true;
+    }
+    match &caller.scope {
+        Scope::National => true,
+        Scope::Departements(codes) => perimeter
+            .departement
+            .is_some_and(|code| codes.iter().any(|c| c == code)),
+        Scope::Structure(id) => perimeter.structures.contains(&id.as_str()),
+    }
+}
+
+/// Whether a role may do an action on a kind of object it can see (the table of DESIGN.md §2).
+pub fn role_allows(role: Role, resource: Resource, action: Action) -> bool {
+    use Action::*;
+    use Resource as R;
+    if role == Role::Admin {
+        return true;
+    }
+    match resource {
+        R::Referentiel | R::Lieu if action == Read => true,
+        R::Referentiel => false,
+        R::Moi | R::Enveloppe | R::Versement => action == Read,
+        R::Structure => match role {
+            Role::Structure => matches!(action, Read | Edit),
+            Role::Prefecture => matches!(action, Read | Create | Edit),
+            _ => action == Read,
+        },
+        R::Convention => match role {
+            Role::Prefecture => true,
+            _ => action == Read,
+        },
+        R::ProjetAccueil => match role {
+            Role::Lecteur => action == Read,
+            _ => matches!(action, Read | Create | Act),
+        },
+        R::Journal => role == Role::Prefecture && action == Read,
+        R::Engagement => match role {
+            Role::Prefecture => matches!(action, Read | Create | Delete),
+            _ => action == Read,
+        },
+        R::Lieu => {
+            matches!(role, Role::Structure | Role::Prefecture) && matches!(action, Create | Edit)
+        }
+        R::Conseiller => match role {
+            Role::Structure => matches!(action, Read | Create | Act | Edit),
+            Role::Prefecture => matches!(action, Read | Create | Act),
+            _ => false,
+        },
+        R::Activite => match role {
+            Role::Structure => matches!(action, Read | Create | Delete),
+            Role::Prefecture => action == Read,
+            _ => false,
+        },
+    }
+}
+
+/// Whether the resource may be read without a token.
+pub fn is_public(resource: Resource, action: Action) -> bool {
+    matches!(resource, Resource::Referentiel | Resource::Lieu) && action == Action::Read
+}
+
+/// May `caller` do `action` on an object of `resource` within `perimeter`? 401, 404 or 403 when not.
+pub fn check(
+    caller: Option<&Caller>,
+    resource: Resource,
+    action: Action,
+    perimeter: &Perimeter<'_>,
+) -> Result<(), ApiError> {
+    if is_public(resource, action) {
+        return Ok(());
+    }
+    let caller = caller.ok_or(ApiError::Unauthorized(AuthError::Missing))?;
+    if !in_scope(caller, perimeter) {
+        return Err(ApiError::NotFound("Ressource introuvable.".to_owned()));
+    }
+    if !role_allows(caller.role, resource, action) {
+        return Err(ApiError::Forbidden(format!(
+            "Le rôle {} ne permet pas cette action.",
+            caller.role.as_str()
+        )));
+    }
+    Ok(())
+}
+
+/// Whether the caller may see an advisor's personal data (name, e-mail): admins and the employer.
+pub fn sees_personal_data(caller: &Caller, employer_structure: &str) -> bool {
+    match (&caller.role, &caller.scope) {
+        (Role::Admin, _) => true,
+        (Role::Structure, Scope::Structure(id)) => id == employer_structure,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caller(role: Role, scope: Scope) -> Caller {
+        Caller {
+            sub: "test".into(),
+            role,
+            scope,
+            expires_at: 0,
+        }
+    }
+
+    fn status(result: Result<(), ApiError>) -> u16 {
+        use actix_web::ResponseError;
+        match result {
+            Ok(()) => 200,
+            Err(error) => error.status_code().as_u16(),
+        }
+    }
+
+    const S1: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90";
+
+    #[test]
+    fn refusals_come_in_the_designed_order() {
+        let in_93 = Perimeter {
+            departement: Some("93"),
+            structures: &[S1],
+        };
+        let prefecture_75 = caller(Role::Prefecture, Scope::Departements(vec!["75".into()]));
+        let prefecture_93 = caller(Role::Prefecture, Scope::Departements(vec!["93".into()]));
+        let lecteur_93 = caller(Role::Lecteur, Scope::Departements(vec!["93".into()]));
+        let structure = caller(Role::Structure, Scope::Structure(S1.into()));
+        let other_structure = caller(Role::Structure, Scope::Structure("autre".into()));
+        use Action::*;
+        use Resource::*;
+        // Anonymous: 401 on anything but public reads.
+        assert_eq!(status(check(None, Convention, Read, &in_93)), 401);
+        assert_eq!(
+            status(check(None, Referentiel, Read, &Perimeter::NATIONAL)),
+            200
+        );
+        // Outside the scope: 404, even for an action the role may not do.
+        assert_eq!(
+            status(check(Some(&prefecture_75), Convention, Read, &in_93)),
+            404
+        );
+        assert_eq!(
+            status(check(Some(&other_structure), Conseiller, Read, &in_93)),
+            404
+        );
+        // Visible, but not for this role: 403.
+        assert_eq!(
+            status(check(Some(&lecteur_93), Conseiller, Read, &in_93)),
+            403
+        );
+        assert_eq!(status(check(Some(&lecteur_93), Journal, Read, &in_93)), 403);
+        assert_eq!(
+            status(check(Some(&prefecture_93), Versement, Create, &in_93)),
+            403
+        );
+        assert_eq!(
+            status(check(Some(&structure), Convention, Act, &in_93)),
+            403
+        );
+        // Allowed.
+        assert_eq!(
+            status(check(Some(&prefecture_93), Engagement, Create, &in_93)),
+            200
+        );
+        assert_eq!(
+            status(check(Some(&structure), ProjetAccueil, Create, &in_93)),
+            200
+        );
+        assert_eq!(
+            status(check(Some(&structure), Conseiller, Act, &in_93)),
+            200
+        );
+        assert_eq!(
+            status(check(Some(&lecteur_93), Moi, Read, &Perimeter::NATIONAL)),
+            200
+        );
+        // Envelopes: everyone reads, only admins write.
+        assert_eq!(
+            status(check(
+                Some(&prefecture_93),
+                Enveloppe,
+                Read,
+                &Perimeter::NATIONAL
+            )),
+            200
+        );
+        assert_eq!(
+            status(check(
+                Some(&prefecture_93),
+                Enveloppe,
+                Create,
+                &Perimeter::NATIONAL
+            )),
+            403
+        );
+        let admin = caller(Role::Admin, Scope::National);
+        assert_eq!(status(check(Some(&admin), Versement, Create, &in_93)), 200);
+    }
+
+    #[test]
+    fn personal_data_is_for_admins_and_the_employer() {
+        let admin = caller(Role::Admin, Scope::National);
+        let employer = caller(Role::Structure, Scope::Structure(S1.into()));
+        let other = caller(Role::Structure, Scope::Structure("autre".into()));
+        let prefecture = caller(Role::Prefecture, Scope::Departements(vec!["93".into()]));
+        assert!(sees_personal_data(&admin, S1));
+        assert!(sees_personal_data(&employer, S1));
+        assert!(!sees_personal_data(&other, S1));
+        assert!(!sees_personal_data(&prefecture, S1));
+    }
+}

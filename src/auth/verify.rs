@@ -1,0 +1,318 @@
+//! Bearer token verification, following RFC 8725 (JWT best current practices):
+//! - only the configured algorithm is accepted; the header's `alg` is compared, never trusted to
+//!   pick one (`none`, or HS256 over a public key, are refused);
+//! - the key is chosen from the local configuration by `kid`, never from the token's content;
+//! - `iss`, `aud`, `exp`, `nbf`, `iat`, `sub` and `role` are required; clock leeway is 30 s;
+//! - the role must be known and the scope claims must fit it.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Validation, decode};
+use serde::Deserialize;
+
+use super::{Caller, JwtKeys, Role, Scope};
+use crate::domain::referentiel::is_departement_code;
+
+/// Clock leeway for `exp`, `nbf` and `iat`, in seconds (at most 30, per the design).
+pub const LEEWAY_SECONDS: u64 = 30;
+
+/// Why a request is not authenticated. Each variant says which check failed, never the token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    /// No `Authorization: Bearer …` header.
+    #[error("Jeton absent : envoyer l'en-tête Authorization: Bearer <jeton>.")]
+    Missing,
+    /// Not three base64url parts of JSON.
+    #[error("Jeton mal formé : {0}.")]
+    Malformed(String),
+    /// The header's `alg` is not the configured algorithm.
+    #[error("Algorithme refusé : {0} ; seul l'algorithme configuré est accepté.")]
+    WrongAlgorithm(String),
+    /// The `kid` names no configured key (or is missing where keys are chosen by `kid`).
+    #[error("Clé inconnue : {0}.")]
+    UnknownKey(String),
+    /// The signature does not verify with the key.
+    #[error("Signature invalide.")]
+    BadSignature,
+    /// `exp` is past.
+    #[error("Jeton expiré.")]
+    Expired,
+    /// `nbf` (or `iat`) is in the future.
+    #[error("Jeton pas encore valide (nbf ou iat dans le futur).")]
+    NotYetValid,
+    /// `iss` is not the configured issuer.
+    #[error("Émetteur (iss) invalide.")]
+    WrongIssuer,
+    /// `aud` does not contain the configured audience.
+    #[error("Audience (aud) invalide.")]
+    WrongAudience,
+    /// A required claim is absent.
+    #[error("Claim obligatoire absente : {0}.")]
+    MissingClaim(String),
+    /// A claim has the wrong type or form.
+    #[error("Claim invalide : {0}.")]
+    InvalidClaim(String),
+    /// `role` is not one of the API's roles.
+    #[error("Rôle inconnu : {0}.")]
+    UnknownRole(String),
+    /// The scope claims do not fit the role.
+    #[error("Portée invalide pour le rôle : {0}.")]
+    ScopeMismatch(String),
+}
+
+impl AuthError {
+    /// The stable code of the refusal.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AuthError::Missing => "jeton_absent",
+            AuthError::Malformed(_) => "jeton_mal_forme",
+            AuthError::WrongAlgorithm(_) => "algorithme_refuse",
+            AuthError::UnknownKey(_) => "cle_inconnue",
+            AuthError::BadSignature => "signature_invalide",
+            AuthError::Expired => "jeton_expire",
+            AuthError::NotYetValid => "jeton_pas_encore_valide",
+            AuthError::WrongIssuer => "emetteur_invalide",
+            AuthError::WrongAudience => "audience_invalide",
+            AuthError::MissingClaim(_) => "claim_manquante",
+            AuthError::InvalidClaim(_) => "claim_invalide",
+            AuthError::UnknownRole(_) => "role_inconnu",
+            AuthError::ScopeMismatch(_) => "portee_invalide",
+        }
+    }
+
+    /// Whether a token was sent (it decides the `WWW-Authenticate` challenge).
+    pub fn token_sent(&self) -> bool {
+        !matches!(self, AuthError::Missing)
+    }
+}
+
+/// The claims this API reads; the spec claims are checked by `jsonwebtoken`'s validation.
+#[derive(Debug, Deserialize)]
+struct Claims {
+    sub: String,
+    exp: i64,
+    iat: Option<i64>,
+    role: Option<String>,
+    departements: Option<Vec<String>>,
+    structure_id: Option<String>,
+}
+
+/// Verifies bearer tokens against the configured keys.
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    keys: JwtKeys,
+    validation: Validation,
+}
+
+impl Verifier {
+    /// A verifier for these keys.
+    pub fn new(keys: JwtKeys) -> Self {
+        let mut validation = Validation::new(keys.algorithm);
+        validation.leeway = LEEWAY_SECONDS;
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        validation.set_issuer(&[&keys.issuer]);
+        validation.set_audience(&[&keys.audience]);
+        Verifier { keys, validation }
+    }
+
+    /// The keys (for minting development tokens).
+    pub fn keys(&self) -> &JwtKeys {
+        &self.keys
+    }
+
+    /// Verifies the value of an `Authorization` header.
+    pub fn verify_header(&self, authorization: Option<&str>) -> Result<Caller, AuthError> {
+        let value = authorization.ok_or(AuthError::Missing)?;
+        let (scheme, token) = value.trim().split_once(' ').ok_or(AuthError::Missing)?;
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return Err(AuthError::Missing);
+        }
+        self.verify(token.trim())
+    }
+
+    /// Verifies a compact JWS token and returns the caller it names.
+    pub fn verify(&self, token: &str) -> Result<Caller, AuthError> {
+        let (alg, kid) = read_header(token)?;
+        let expected = algorithm_name(self.keys.algorithm);
+        if alg != expected {
+            return Err(AuthError::WrongAlgorithm(alg));
+        }
+        let key = match (&kid, self.keys.kid_required()) {
+            (None, true) => {
+                return Err(AuthError::UnknownKey(
+                    "le jeton ne nomme pas sa clé (kid)".to_owned(),
+                ));
+            }
+            _ => self.keys.decoding_key(kid.as_deref()).ok_or_else(|| {
+                AuthError::UnknownKey(format!("kid « {} »", kid.unwrap_or_default()))
+            })?,
+        };
+        let data = decode::<Claims>(token, key, &self.validation).map_err(map_error)?;
+        let claims = data.claims;
+        let now = chrono::Utc::now().timestamp();
+        let iat = claims
+            .iat
+            .ok_or_else(|| AuthError::MissingClaim("iat".to_owned()))?;
+        if iat > now + LEEWAY_SECONDS as i64 {
+            return Err(AuthError::NotYetValid);
+        }
+        if claims.sub.trim().is_empty() {
+            return Err(AuthError::InvalidClaim("sub vide".to_owned()));
+        }
+        let role_name = claims
+            .role
+            .ok_or_else(|| AuthError::MissingClaim("role".to_owned()))?;
+        let role = Role::parse(&role_name).ok_or(AuthError::UnknownRole(role_name))?;
+        let scope = scope_for(role, claims.departements, claims.structure_id)?;
+        Ok(Caller {
+            sub: claims.sub,
+            role,
+            scope,
+            expires_at: claims.exp,
+        })
+    }
+}
+
+/// The name of an algorithm as it appears in a JOSE header.
+pub fn algorithm_name(algorithm: jsonwebtoken::Algorithm) -> String {
+    format!("{algorithm:?}")
+}
+
+/// Reads `alg` and `kid` from the token's header without trusting anything else in it.
+fn read_header(token: &str) -> Result<(String, Option<String>), AuthError> {
+    let mut parts = token.split('.');
+    let (Some(header), Some(_), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(AuthError::Malformed(
+            "trois segments base64url attendus".to_owned(),
+        ));
+    };
+    let bytes = URL_SAFE_NO_PAD
+        .decode(header)
+        .map_err(|_| AuthError::Malformed("en-tête non base64url".to_owned()))?;
+    let header: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|_| AuthError::Malformed("en-tête non JSON".to_owned()))?;
+    let alg = header["alg"]
+        .as_str()
+        .ok_or_else(|| AuthError::Malformed("en-tête sans alg".to_owned()))?
+        .to_owned();
+    let kid = match &header["kid"] {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(kid) => Some(kid.clone()),
+        _ => return Err(AuthError::Malformed("kid non textuel".to_owned())),
+    };
+    Ok((alg, kid))
+}
+
+fn map_error(error: jsonwebtoken::errors::Error) -> AuthError {
+    match error.into_kind() {
+        ErrorKind::InvalidSignature => AuthError::BadSignature,
+        ErrorKind::ExpiredSignature => AuthError::Expired,
+        ErrorKind::ImmatureSignature => AuthError::NotYetValid,
+        ErrorKind::InvalidIssuer => AuthError::WrongIssuer,
+        ErrorKind::InvalidAudience => AuthError::WrongAudience,
+        ErrorKind::MissingRequiredClaim(claim) => AuthError::MissingClaim(claim),
+        ErrorKind::InvalidClaimFormat(claim) => AuthError::InvalidClaim(claim),
+        ErrorKind::InvalidAlgorithm => {
+            AuthError::WrongAlgorithm("incompatible avec la clé configurée".to_owned())
+        }
+        ErrorKind::Json(error) => {
+            let text = error.to_string();
+            match text
+                .strip_prefix("missing field `")
+                .and_then(|t| t.split('`').next())
+            {
+                Some(claim) => AuthError::MissingClaim(claim.to_owned()),
+                None => AuthError::InvalidClaim(text),
+            }
+        }
+        _ => AuthError::Malformed("contenu illisible".to_owned()),
+    }
+}
+
+/// The scope the claims give a role, or why they do not fit it.
+pub(crate) fn scope_for(
+    role: Role,
+    departements: Option<Vec<String>>,
+    structure_id: Option<String>,
+) -> Result<Scope, AuthError> {
+    let mismatch = |why: &str| {
+        Err(AuthError::ScopeMismatch(format!(
+            "{} : {why}",
+            role.as_str()
+        )))
+    };
+    let departements = match departements {
+        None => None,
+        Some(list) if list.is_empty() => return mismatch("departements vide"),
+        Some(list) => {
+            if let Some(bad) = list.iter().find(|code| !is_departement_code(code)) {
+                return mismatch(&format!("code de département invalide « {bad} »"));
+            }
+            let mut list = list;
+            list.sort();
+            list.dedup();
+            Some(list)
+        }
+    };
+    match (role, departements, structure_id) {
+        (Role::Admin, None, None) => Ok(Scope::National),
+        (Role::Admin, _, _) => mismatch("un admin est national, sans departements ni structure_id"),
+        (Role::Lecteur, None, None) => Ok(Scope::National),
+        (Role::Lecteur, Some(list), None) => Ok(Scope::Departements(list)),
+        (Role::Lecteur, _, Some(_)) => mismatch("pas de structure_id pour un lecteur"),
+        (Role::Prefecture, Some(list), None) => Ok(Scope::Departements(list)),
+        (Role::Prefecture, None, _) => mismatch("departements obligatoire"),
+        (Role::Prefecture, Some(_), Some(_)) => mismatch("pas de structure_id pour une préfecture"),
+        (Role::Structure, None, Some(id)) if uuid::Uuid::parse_str(&id).is_ok() => {
+            Ok(Scope::Structure(id.to_lowercase()))
+        }
+        (Role::Structure, None, Some(_)) => mismatch("structure_id doit être un UUID"),
+        (Role::Structure, None, None) => mismatch("structure_id obligatoire"),
+        (Role::Structure, Some(_), _) => mismatch("pas de departements pour une structure"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_must_fit_the_role() {
+        let deps = || Some(vec!["93".to_owned(), "2A".to_owned(), "93".to_owned()]);
+        let id = || Some("01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90".to_owned());
+        assert_eq!(scope_for(Role::Admin, None, None), Ok(Scope::National));
+        assert_eq!(scope_for(Role::Lecteur, None, None), Ok(Scope::National));
+        assert_eq!(
+            scope_for(Role::Prefecture, deps(), None),
+            Ok(Scope::Departements(vec!["2A".into(), "93".into()]))
+        );
+        assert!(matches!(
+            scope_for(Role::Structure, None, id()),
+            Ok(Scope::Structure(_))
+        ));
+        for (role, d, s) in [
+            (Role::Admin, deps(), None),
+            (Role::Admin, None, id()),
+            (Role::Lecteur, None, id()),
+            (Role::Prefecture, None, None),
+            (Role::Prefecture, Some(vec![]), None),
+            (Role::Prefecture, Some(vec!["7".to_owned()]), None),
+            (Role::Structure, None, None),
+            (Role::Structure, deps(), id()),
+            (Role::Structure, None, Some("structure-1".to_owned())),
+        ] {
+            assert!(
+                matches!(
+                    scope_for(role, d.clone(), s.clone()),
+                    Err(AuthError::ScopeMismatch(_))
+                ),
+                "{role:?} {d:?} {s:?}"
+            );
+        }
+    }
+}
