@@ -3,7 +3,10 @@
 #
 #   docker build -t cnfs-api .
 #   docker run -p 8080:8080 -v cnfs-var:/app/var cnfs-api                        # SQLite in the volume
-#   docker run -p 8080:8080 -e DATABASE_URL=postgres://u:p@db/cnfs cnfs-api        # PostgreSQL
+#   docker run -p 8080:8080 -e DATABASE_URL=postgres://u:p@db/cnfs \
+#     -e CNFS_JWT_SECRET="$(openssl rand -hex 32)" cnfs-api                       # PostgreSQL
+# On PostgreSQL token keys are mandatory; in production also set CNFS_ENV=production,
+# CNFS_JWT_ISSUER and CNFS_JWT_AUDIENCE (docs/OPERATIONS.md, "Keys and tokens").
 
 # ---- build stage: release binary; only the Rust toolchain and a C compiler are needed
 FROM rust:1-bookworm AS build

@@ -22,6 +22,8 @@ if ! command -v wrk >/dev/null 2>&1; then
   if [[ $(id -u) -eq 0 ]]; then apt-get install -y -q wrk >/dev/null; else sudo apt-get install -y -q wrk >/dev/null; fi
 fi
 cargo build --release --locked --quiet
+# A throw-away token secret: PostgreSQL has no development default (the benched routes are public).
+export CNFS_JWT_SECRET="bench-$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
 BIN=./target/release/cnfs-api
 work=$(mktemp -d)
 pid=""

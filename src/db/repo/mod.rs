@@ -7,11 +7,16 @@ macro_rules! apply_matching {
     ($query:expr, $matching:expr, $key:expr, $id:expr) => {{
         let mut query = $query;
         let matching: $crate::db::repo::Matching<'_> = $matching;
-        if let Some((like, not_like)) = matching.patterns() {
-            query = query.filter($key.like(like));
-            if let Some(not_like) = not_like {
-                query = query.filter($key.not_like(not_like));
+        match matching.key_filter() {
+            Some($crate::db::repo::KeyFilter::Range { from, to }) => {
+                query = query.filter($key.ge(from)).filter($key.lt(to));
             }
+            Some($crate::db::repo::KeyFilter::ContainsOutside { pattern, from, to }) => {
+                query = query
+                    .filter($key.like(pattern))
+                    .filter($key.lt(from).or($key.ge(to)));
+            }
+            None => {}
         }
         match matching {
             $crate::db::repo::Matching::All { after_id } => {
@@ -85,14 +90,54 @@ pub enum Matching<'a> {
     },
 }
 
+/// How a [`Matching`] filters the search-key column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyFilter {
+    /// Keys starting with the query, as a range `from <= key < to`: an index range scan on both
+    /// backends (a `LIKE 'x%'` is not one on SQLite, whose `LIKE` ignores case).
+    Range {
+        /// The query key.
+        from: String,
+        /// The smallest string above every key starting with the query.
+        to: String,
+    },
+    /// Keys containing the query (`LIKE '%x%'`) and outside the prefix range.
+    ContainsOutside {
+        /// The `LIKE` pattern.
+        pattern: String,
+        /// Start of the prefix range.
+        from: String,
+        /// End of the prefix range.
+        to: String,
+    },
+}
+
+/// The smallest string greater than every string starting with `key`. Keys are ASCII
+/// (`[a-z0-9 ]`, see `domain::referentiel::search_key`), so bumping the last byte is enough.
+pub fn prefix_upper_bound(key: &str) -> String {
+    let mut bytes = key.as_bytes().to_vec();
+    match bytes.last_mut() {
+        Some(last) if *last < 0x7f => *last += 1,
+        _ => bytes.push(0x7f),
+    }
+    String::from_utf8(bytes).unwrap_or_else(|_| format!("{key}\u{7f}"))
+}
+
 impl Matching<'_> {
-    /// The `LIKE` patterns: (must match, must not match). The key holds only letters, digits
-    /// and single spaces (see `domain::referentiel::search_key`), so it has no wildcard to escape.
-    pub fn patterns(&self) -> Option<(String, Option<String>)> {
+    /// The filter on the key column. The key holds only `[a-z0-9 ]`, so it has no `LIKE`
+    /// wildcard to escape.
+    pub fn key_filter(&self) -> Option<KeyFilter> {
         match self {
             Matching::All { .. } => None,
-            Matching::Prefix { key, .. } => Some((format!("{key}%"), None)),
-            Matching::Infix { key, .. } => Some((format!("%{key}%"), Some(format!("{key}%")))),
+            Matching::Prefix { key, .. } => Some(KeyFilter::Range {
+                from: key.to_string(),
+                to: prefix_upper_bound(key),
+            }),
+            Matching::Infix { key, .. } => Some(KeyFilter::ContainsOutside {
+                pattern: format!("%{key}%"),
+                from: key.to_string(),
+                to: prefix_upper_bound(key),
+            }),
         }
     }
 }
@@ -227,6 +272,20 @@ mod tests {
         let page = ranked_search(None, page.next.as_ref(), 3, fetch_from(&rows)).unwrap();
         assert_eq!(page.items, ["93066", "95680"]);
         assert_eq!(page.next, None);
+    }
+
+    #[test]
+    fn prefix_range_covers_exactly_the_keys_starting_with_the_query() {
+        let to = prefix_upper_bound("saint denis");
+        assert_eq!(to, "saint denit");
+        for key in ["saint denis", "saint denis de pile", "saint denisz"] {
+            assert!(key >= "saint denis" && key < to.as_str(), "{key}");
+        }
+        for key in ["saint deni", "saint denit", "saint dent", "saint e"] {
+            assert!(!(key >= "saint denis" && key < to.as_str()), "{key}");
+        }
+        assert_eq!(prefix_upper_bound("az"), "a{");
+        assert_eq!(prefix_upper_bound("a9"), "a:");
     }
 
     #[test]
