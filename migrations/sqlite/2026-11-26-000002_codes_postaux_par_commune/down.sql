@@ -1,0 +1,1 @@
+DROP INDEX communes_codes_postaux_commune;
