@@ -86,6 +86,19 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let init_logger = || {
+        env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init()
+    };
+    if let Command::Migrate = command {
+        // A deployment step: it needs the database, not the token keys.
+        init_logger();
+        return if prepare(&config.database_url) {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        };
+    }
+    // Before touching the database: a production start with bad keys fails at once.
     let keys = match JwtKeys::load(&config.auth, &config.database_url) {
         Ok(keys) => keys,
         Err(error) => {
@@ -120,20 +133,16 @@ fn main() -> ExitCode {
             }
         };
     }
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
-    let prepared = prepare(&config.database_url);
-    if !prepared {
+    init_logger();
+    if !prepare(&config.database_url) {
         return ExitCode::FAILURE;
     }
-    match command {
-        Command::Migrate => ExitCode::SUCCESS,
-        _ => match serve(config, keys) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(error) => {
-                log::error!("arrêt du serveur : {error}");
-                ExitCode::FAILURE
-            }
-        },
+    match serve(config, keys) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            log::error!("arrêt du serveur : {error}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -464,6 +464,13 @@ async fn production_refuses_weak_or_missing_keys() {
     let output = cli(&["serve"], &prod);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("CNFS_JWT_SECRET"));
+    // `migrate` is a deployment step: it needs the database, not the token keys.
+    let output = cli(&["migrate"], &prod);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 
     let mut short = prod.to_vec();
     short.push(("CNFS_JWT_SECRET", "trop-court"));
