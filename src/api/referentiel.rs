@@ -326,11 +326,6 @@ pub struct DepartementQuery {
     pub region: Option<String>,
 }
 
-/// Empty query of the lists that take no parameter.
-#[derive(Debug, Deserialize, IntoParams, Validate)]
-#[into_params(parameter_in = Query)]
-pub struct NoQuery {}
-
 /// Filters and pagination of `GET /api/v1/communes`.
 #[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]

@@ -2,8 +2,8 @@
 
 use actix_web::{get, web};
 
+use crate::api::NoQuery;
 use crate::api::health::{Backend, Live, Ready};
-use crate::api::referentiel::NoQuery;
 use crate::db::referentiel::is_present;
 use crate::error::ApiError;
 use crate::http::AppState;

@@ -2,8 +2,8 @@
 
 use actix_web::{get, web};
 
+use crate::api::NoQuery;
 use crate::api::moi::Moi;
-use crate::api::referentiel::NoQuery;
 use crate::auth::Caller;
 use crate::auth::policy::{self, Action, Perimeter, Resource};
 use crate::error::ApiError;

@@ -2,9 +2,10 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
+use crate::api::NoQuery;
 use crate::api::referentiel::{
     Commune, CommunePage, CommuneQuery, Departement, DepartementList, DepartementQuery, EpciDetail,
-    EpciPage, EpciQuery, NoQuery, Region, RegionList,
+    EpciPage, EpciQuery, Region, RegionList,
 };
 use crate::db::repo::referentiel::{self as repo, CommuneFilter, EpciFilter};
 use crate::domain::referentiel::{self as domain, search_key};
