@@ -80,7 +80,7 @@ async fn moi_with(keys: Option<JwtKeys>, authorization: Option<&str>) -> Answer 
     if let Some(keys) = keys {
         state.verifier = std::sync::Arc::new(Verifier::new(keys));
     }
-    let app = actix_test::init_service(cnfs_api::build_app(state, Vec::new())).await;
+    let app = common::app(state).await;
     let mut req = actix_test::TestRequest::get().uri("/api/v1/moi");
     if let Some(value) = authorization {
         req = req.insert_header(("authorization", value));
@@ -579,7 +579,7 @@ fn tokens_by_role() -> Vec<(Role, String)> {
 async fn role_route_matrix_covers_every_registered_route() {
     let spec = cnfs_api::openapi_document();
     let db = TestDb::sqlite();
-    let app = actix_test::init_service(cnfs_api::build_app(db.state(), Vec::new())).await;
+    let app = common::app(db.state()).await;
     let mut documented = Vec::new();
     for (path, item) in &spec.paths.paths {
         let operations = [

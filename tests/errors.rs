@@ -147,7 +147,7 @@ async fn unavailable_database_is_a_503_problem() {
     let url = cnfs_api::db::DatabaseUrl::Sqlite(blocker.join("cnfs.sqlite3"));
     let pool = cnfs_api::db::build_pool(&url, 1, std::time::Duration::from_millis(300));
     let state = common::state_with(pool, false);
-    let app = test::init_service(cnfs_api::build_app(state, Vec::new())).await;
+    let app = common::app(state).await;
     let answer = get(&app, "/api/v1/regions").await;
     answer.assert_problem(503, "service_indisponible");
     assert_eq!(answer.header("retry-after"), "5");
@@ -165,7 +165,7 @@ async fn ready_waits_for_the_startup_sequence() {
     state
         .ready
         .store(false, std::sync::atomic::Ordering::Release);
-    let app = test::init_service(cnfs_api::build_app(state.clone(), Vec::new())).await;
+    let app = common::app(state.clone()).await;
     get(&app, "/health/ready")
         .await
         .assert_problem(503, "service_indisponible");
@@ -205,7 +205,7 @@ async fn cors_allows_only_configured_origins() {
 
     // Without configured origins, no CORS header is ever sent.
     let db = TestDb::sqlite();
-    let app = test::init_service(cnfs_api::build_app(db.state(), Vec::new())).await;
+    let app = common::app(db.state()).await;
     let req = test::TestRequest::get()
         .uri("/api/v1/regions/11")
         .insert_header(("origin", "https://ailleurs.example.com"))
@@ -218,7 +218,7 @@ async fn cors_allows_only_configured_origins() {
 #[actix_web::test]
 async fn swagger_ui_is_served_and_redirected() {
     let db = TestDb::sqlite();
-    let app = test::init_service(cnfs_api::build_app(db.state(), Vec::new())).await;
+    let app = common::app(db.state()).await;
     let answer = get(&app, "/swagger-ui").await;
     assert_eq!(answer.status.as_u16(), 307);
     assert_eq!(answer.header("location"), "/swagger-ui/");

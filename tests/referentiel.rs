@@ -2,20 +2,9 @@
 
 mod common;
 
-use actix_web::test;
 use cnfs_api::db::repo::referentiel::{self as repo, CommuneFilter, EpciFilter};
 use cnfs_api::domain::referentiel::{Zone, search_key};
 use common::{TestDb, get};
-
-async fn app(
-    db: &TestDb,
-) -> impl actix_web::dev::Service<
-    actix_http::Request,
-    Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
-    Error = actix_web::Error,
-> {
-    test::init_service(cnfs_api::build_app(db.state(), Vec::new())).await
-}
 
 fn codes(items: &serde_json::Value, field: &str) -> Vec<String> {
     items["items"]
@@ -112,7 +101,7 @@ async fn repo_search_ranks_prefix_matches_first_and_pages_without_gaps(db: TestD
 }
 
 async fn departements_list_comes_whole(db: TestDb) {
-    let app = app(&db).await;
+    let app = common::app(db.state()).await;
     let answer = get(&app, "/api/v1/departements").await;
     assert_eq!(answer.status, 200);
     assert_eq!(answer.header("content-type"), "application/json");
@@ -143,7 +132,7 @@ fn codes_of(answer: &common::Answer) -> Vec<String> {
 }
 
 async fn regions_and_single_items(db: TestDb) {
-    let app = app(&db).await;
+    let app = common::app(db.state()).await;
     let answer = get(&app, "/api/v1/regions").await;
     assert_eq!(answer.status, 200);
     assert_eq!(codes_of(&answer).len(), 26);
@@ -208,7 +197,7 @@ async fn regions_and_single_items(db: TestDb) {
 }
 
 async fn commune_search_ignores_case_and_accents(db: TestDb) {
-    let app = app(&db).await;
+    let app = common::app(db.state()).await;
     let answer = get(&app, "/api/v1/communes?q=saint%20denis&departement=93").await;
     assert_eq!(answer.status, 200);
     assert_eq!(codes(&answer.json, "code_insee"), ["93066", "93039"]);
@@ -234,7 +223,7 @@ async fn commune_search_ignores_case_and_accents(db: TestDb) {
 }
 
 async fn commune_pages_chain_through_cursor_and_link(db: TestDb) {
-    let app = app(&db).await;
+    let app = common::app(db.state()).await;
     let first = get(&app, "/api/v1/communes?departement=93&limit=20").await;
     assert_eq!(first.status, 200);
     let first_codes = codes(&first.json, "code_insee");
@@ -297,7 +286,7 @@ async fn commune_pages_chain_through_cursor_and_link(db: TestDb) {
 }
 
 async fn list_parameters_are_checked(db: TestDb) {
-    let app = app(&db).await;
+    let app = common::app(db.state()).await;
     for (query, parameter) in [
         ("limit=0", "limit"),
         ("limit=201", "limit"),
@@ -325,7 +314,7 @@ async fn list_parameters_are_checked(db: TestDb) {
 }
 
 async fn epci_search_and_filters(db: TestDb) {
-    let app = app(&db).await;
+    let app = common::app(db.state()).await;
     let answer = get(&app, "/api/v1/epci?q=plaine%20commune").await;
     assert_eq!(answer.status, 200);
     assert_eq!(codes(&answer.json, "siren")[0], "200057867");

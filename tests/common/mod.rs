@@ -189,6 +189,17 @@ macro_rules! on_both_backends {
     };
 }
 
+/// The application over `state`, without CORS origins, ready for `call` / `get`.
+pub async fn app(
+    state: AppState,
+) -> impl Service<
+    actix_http::Request,
+    Response = ServiceResponse<impl MessageBody>,
+    Error = actix_web::Error,
+> {
+    test::init_service(cnfs_api::build_app(state, Vec::new())).await
+}
+
 /// A response read whole: status, headers, body text and body as JSON (Null when not JSON).
 pub struct Answer {
     pub status: StatusCode,
