@@ -307,6 +307,36 @@ async fn public_key_algorithms_refuse_hmac_and_unknown_keys() {
 }
 
 #[actix_web::test]
+async fn es256_public_keys_verify_and_refuse_eddsa() {
+    let keys = || {
+        let pem = fixture("es256-2026-01.pub.pem");
+        Some(
+            JwtKeys::from_public_keys(
+                Algorithm::ES256,
+                &[("2026-01".into(), pem)],
+                None,
+                TEST_ISSUER,
+                TEST_AUDIENCE,
+            )
+            .unwrap(),
+        )
+    };
+    let mut header = Header::new(Algorithm::ES256);
+    header.kid = Some("2026-01".into());
+    let key = EncodingKey::from_ec_pem(&fixture("es256-2026-01.key.pem")).unwrap();
+    let good = sign(header, &claims(), &key);
+    let answer = moi_with(keys(), Some(&format!("Bearer {good}"))).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    // An EdDSA token, even with a known kid, is not the configured algorithm.
+    let other = eddsa(Some("2026-01"), "2026-01", &claims());
+    assert_refused(
+        &moi_with(keys(), Some(&format!("Bearer {other}"))).await,
+        "algorithme_refuse",
+        &other,
+    );
+}
+
+#[actix_web::test]
 async fn rotation_old_kid_works_while_configured() {
     let old = eddsa(Some("2026-01"), "2026-01", &claims());
     let new = eddsa(Some("2026-06"), "2026-06", &claims());
