@@ -160,3 +160,52 @@ fn every_routed_path_is_in_the_spec() {
         ]
     );
 }
+
+/// The patterns the spec publishes are string literals (utoipa checks them at compile time and
+/// takes no constant), so they are written a second time beside the domain's checks. This test
+/// keeps the two in step: every pattern in the spec is one the server enforces, by name.
+#[test]
+fn published_patterns_are_the_enforced_ones() {
+    use cnfs_api::domain::referentiel as domain;
+    let enforced = [
+        ("region", domain::REGION_CODE_PATTERN),
+        ("departement", domain::DEPARTEMENT_CODE_PATTERN),
+        ("code_insee", domain::CODE_INSEE_PATTERN),
+        ("code_postal", domain::CODE_POSTAL_PATTERN),
+        ("siren", domain::SIREN_PATTERN),
+        ("cursor", cnfs_api::http::extract::CURSOR_PATTERN),
+    ];
+    let spec: serde_json::Value = serde_json::from_str(COMMITTED).unwrap();
+    let mut checked = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for operation in item.as_object().unwrap().values() {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let Some(pattern) = parameter["schema"]["pattern"].as_str() else {
+                    continue;
+                };
+                let name = parameter["name"].as_str().unwrap();
+                // `code` is a région code under /regions, a département code elsewhere.
+                let key = match name {
+                    "code" if path.starts_with("/api/v1/regions") => "region",
+                    "code" => "departement",
+                    other => other,
+                };
+                let expected = enforced.iter().find(|(k, _)| *k == key).map(|(_, p)| *p);
+                assert_eq!(Some(pattern), expected, "{path} parameter {name}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 10, "only {checked} patterns found");
+    for (schema, field, key) in [
+        ("Region", "code", "region"),
+        ("Departement", "code", "departement"),
+        ("Commune", "code_insee", "code_insee"),
+        ("Epci", "siren", "siren"),
+    ] {
+        let pattern =
+            spec["components"]["schemas"][schema]["properties"][field]["pattern"].as_str();
+        let expected = enforced.iter().find(|(k, _)| *k == key).map(|(_, p)| *p);
+        assert_eq!(pattern, expected, "{schema}.{field}");
+    }
+}

@@ -2,6 +2,7 @@
 //!
 //! Codes are strings: `"2A"`, `"971"`, `"93066"` are not numbers. The patterns below are published
 //! in the OpenAPI document; the `is_*` functions implement them for the server's own checks.
+//! (`tests/openapi.rs` checks that the spec publishes exactly these.)
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
