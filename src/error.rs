@@ -11,75 +11,52 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::auth::policy::Denied;
+pub use crate::domain::refusal::FieldError;
+use crate::domain::refusal::{
+    CONTRAINTE_NON_RESPECTEE, DEJA_EXISTANT, INTERDIT, REFERENCE_INVALIDE, Refusal, RefusalCode,
+};
+
 /// Media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// An error, as every endpoint answers it (RFC 9457).
+/// Une erreur, telle que toute opération la répond (RFC 9457, `application/problem+json`).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({
     "type": "urn:cnfs-api:probleme:parametre_invalide",
     "title": "Paramètre invalide",
     "status": 400,
     "detail": "Paramètre de requête invalide : limit.",
-    "instance": "/api/v1/communes",
     "code": "parametre_invalide",
     "request_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90",
     "errors": [{"parameter": "limit", "detail": "doit être un entier entre 1 et 200"}]
 }))]
 pub struct Problem {
-    /// URI identifying the kind of problem: `urn:cnfs-api:probleme:` followed by `code`.
+    /// URI du type de problème : `urn:cnfs-api:probleme:` suivi de `code`.
     #[serde(rename = "type")]
     pub type_: String,
-    /// Short, human-readable summary of the kind of problem (French).
+    /// Résumé court du type de problème.
     pub title: String,
-    /// The HTTP status code.
+    /// Le code de statut HTTP.
     pub status: u16,
-    /// What went wrong in this occurrence (French).
+    /// Ce qui s'est passé dans ce cas précis.
     pub detail: String,
-    /// The request path this problem answers.
+    /// Le chemin de la requête à laquelle ce problème répond.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<String>,
-    /// Stable, machine-readable code (snake_case): match on this, not on the text.
+    /// Code stable, lisible par une machine (snake_case) : c'est sur lui qu'il faut se fonder,
+    /// pas sur le texte.
     pub code: String,
-    /// The request id (also in the `X-Request-Id` header and the server logs).
+    /// L'identifiant de la requête (aussi dans l'en-tête `X-Request-Id` et les journaux du serveur).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
-    /// For invalid input: one entry per faulty parameter or field.
+    /// Pour une entrée invalide : une entrée par paramètre ou champ fautif.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
-}
-
-/// One faulty input: a query or path parameter, or a field of the JSON body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct FieldError {
-    /// For a body field: JSON Pointer (RFC 6901) to it, e.g. `/postes_attribues`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pointer: Option<String>,
-    /// For a query or path parameter: its name, e.g. `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
-    /// What is wrong with it (French).
-    pub detail: String,
-}
-
-impl FieldError {
-    /// An error on a query or path parameter.
-    pub fn parameter(name: impl Into<String>, detail: impl Into<String>) -> Self {
-        FieldError {
-            pointer: None,
-            parameter: Some(name.into()),
-            detail: detail.into(),
-        }
-    }
-
-    /// An error on a body field, located by a JSON Pointer.
-    pub fn pointer(pointer: impl Into<String>, detail: impl Into<String>) -> Self {
-        FieldError {
-            pointer: Some(pointer.into()),
-            parameter: None,
-            detail: detail.into(),
-        }
-    }
+    /// Members particular to one code (e.g. `statut_actuel` of a `transition_invalide`).
+    #[serde(flatten)]
+    #[schema(ignore)]
+    pub members: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The server-side detail of a 500, kept in the response extensions for the log, never sent.
@@ -92,9 +69,6 @@ pub enum ApiError {
     /// The request is not authenticated (no token, or a token refused for the stated reason).
     #[error("{0}")]
     Unauthorized(crate::auth::AuthError),
-    /// The caller sees the object but its role may not do this.
-    #[error("{0}")]
-    Forbidden(String),
     /// No such resource (or outside the caller's scope).
     #[error("{0}")]
     NotFound(String),
@@ -120,14 +94,14 @@ pub enum ApiError {
         /// Where, when known.
         errors: Vec<FieldError>,
     },
-    /// A well-formed body whose values break the rules.
-    #[error("{detail}")]
-    Validation {
-        /// Summary.
-        detail: String,
-        /// One entry per faulty field.
-        errors: Vec<FieldError>,
-    },
+    /// A refusal of the domain or of the database's constraints (403, 409, 412, 422, 428), with
+    /// its own code.
+    #[error("{}", .0.detail)]
+    Refused(Refusal),
+    /// A write that broke a constraint of the database (409 unique key, 422 foreign key or
+    /// `CHECK`): the refusal it maps to, and what was violated for [`ApiError::refine`].
+    #[error("{}", .1.detail)]
+    Constraint(Box<Violation>, Refusal),
     /// A body in another media type than JSON.
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -173,13 +147,12 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::Unauthorized(error) => error.code(),
-            ApiError::Forbidden(_) => "interdit",
             ApiError::NotFound(_) => "ressource_introuvable",
             ApiError::UnknownRoute(_) => "route_inconnue",
             ApiError::MethodNotAllowed { .. } => "methode_non_autorisee",
             ApiError::InvalidParameters(_) => "parametre_invalide",
             ApiError::MalformedBody { .. } => "corps_invalide",
-            ApiError::Validation { .. } => "validation",
+            ApiError::Refused(refusal) | ApiError::Constraint(_, refusal) => refusal.code.code,
             ApiError::UnsupportedMediaType(_) => "type_de_contenu_non_supporte",
             ApiError::PayloadTooLarge(_) => "corps_trop_volumineux",
             ApiError::Unavailable(_) => "service_indisponible",
@@ -192,13 +165,12 @@ impl ApiError {
     fn title(&self) -> &'static str {
         match self {
             ApiError::Unauthorized(_) => "Authentification requise",
-            ApiError::Forbidden(_) => "Action interdite",
             ApiError::NotFound(_) => "Ressource introuvable",
             ApiError::UnknownRoute(_) => "Route inconnue",
             ApiError::MethodNotAllowed { .. } => "Méthode non autorisée",
             ApiError::InvalidParameters(_) => "Paramètre invalide",
             ApiError::MalformedBody { .. } => "Corps de requête invalide",
-            ApiError::Validation { .. } => "Données invalides",
+            ApiError::Refused(refusal) | ApiError::Constraint(_, refusal) => refusal.code.title,
             ApiError::UnsupportedMediaType(_) => "Type de contenu non pris en charge",
             ApiError::PayloadTooLarge(_) => "Corps de requête trop volumineux",
             ApiError::Unavailable(_) => "Service indisponible",
@@ -217,10 +189,17 @@ impl ApiError {
             other => other.to_string(),
         };
         let errors = match self {
-            ApiError::InvalidParameters(errors)
-            | ApiError::MalformedBody { errors, .. }
-            | ApiError::Validation { errors, .. } => errors.clone(),
+            ApiError::InvalidParameters(errors) | ApiError::MalformedBody { errors, .. } => {
+                errors.clone()
+            }
+            ApiError::Refused(refusal) | ApiError::Constraint(_, refusal) => refusal.errors.clone(),
             _ => Vec::new(),
+        };
+        let members = match self {
+            ApiError::Refused(refusal) | ApiError::Constraint(_, refusal) => {
+                refusal.members.clone()
+            }
+            _ => serde_json::Map::new(),
         };
         let code = self.code();
         Problem {
@@ -232,6 +211,7 @@ impl ApiError {
             code: code.to_owned(),
             request_id: None,
             errors,
+            members,
         }
     }
 }
@@ -260,13 +240,15 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) | ApiError::UnknownRoute(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::InvalidParameters(_) | ApiError::MalformedBody { .. } => {
                 StatusCode::BAD_REQUEST
             }
-            ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Refused(refusal) | ApiError::Constraint(_, refusal) => {
+                StatusCode::from_u16(refusal.kind().status())
+                    .unwrap_or(StatusCode::UNPROCESSABLE_ENTITY)
+            }
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -308,20 +290,144 @@ impl ResponseError for ApiError {
     }
 }
 
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        ApiError::Refused(refusal)
+    }
+}
+
+impl From<Denied> for ApiError {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            Denied::Unauthenticated => ApiError::Unauthorized(crate::auth::AuthError::Missing),
+            Denied::OutOfScope => ApiError::NotFound("Ressource introuvable.".to_owned()),
+            Denied::Forbidden(role) => ApiError::Refused(Refusal::new(
+                &INTERDIT,
+                format!("Le rôle {role} ne permet pas cette action."),
+            )),
+        }
+    }
+}
+
+/// Which constraint of the database a write broke, as far as the backend tells: PostgreSQL gives
+/// the constraint's name and the key's columns; SQLite gives `table.column` in its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The refusal the violation maps to by default.
+    pub code: &'static RefusalCode,
+    /// The table, when known.
+    pub table: Option<String>,
+    /// The columns involved, when known (unique keys on both backends).
+    pub columns: Vec<String>,
+    /// The constraint's name (PostgreSQL).
+    pub constraint: Option<String>,
+}
+
+/// The columns a unique violation names: `Key (a, b)=(…) already exists.` on PostgreSQL,
+/// `UNIQUE constraint failed: t.a, t.b` on SQLite.
+fn violated_columns(message: &str, details: Option<&str>) -> (Option<String>, Vec<String>) {
+    if let Some(list) = message
+        .strip_prefix("UNIQUE constraint failed: ")
+        .or_else(|| message.strip_prefix("NOT NULL constraint failed: "))
+    {
+        let mut table = None;
+        let columns = list
+            .split(", ")
+            .map(|qualified| match qualified.split_once('.') {
+                Some((t, column)) => {
+                    table = Some(t.to_owned());
+                    column.to_owned()
+                }
+                None => qualified.to_owned(),
+            })
+            .collect();
+        return (table, columns);
+    }
+    let columns = details
+        .and_then(|d| d.strip_prefix("Key ("))
+        .and_then(|d| d.split_once(")="))
+        .map(|(list, _)| list.split(", ").map(str::to_owned).collect())
+        .unwrap_or_default();
+    (None, columns)
+}
+
+/// Whether a database error says "try again": a PostgreSQL serialization failure or deadlock, or
+/// SQLite busy (another writer held the database past the busy timeout).
+fn is_transient(kind: &diesel::result::DatabaseErrorKind, message: &str) -> bool {
+    use diesel::result::DatabaseErrorKind as K;
+    matches!(kind, K::SerializationFailure)
+        || (matches!(kind, K::Unknown)
+            && (message.contains("deadlock detected")
+                || message.contains("database is locked")
+                || message.contains("database table is locked")))
+}
+
+impl ApiError {
+    /// For a constraint violation, a more precise refusal chosen from what was violated (e.g. a
+    /// unique key on `siret` → 409 `siret_deja_enregistre`); other errors pass unchanged.
+    pub fn refine(self, choose: impl FnOnce(&Violation) -> Option<Refusal>) -> ApiError {
+        match self {
+            ApiError::Constraint(violation, refusal) => match choose(&violation) {
+                Some(precise) => ApiError::Refused(precise),
+                None => ApiError::Constraint(violation, refusal),
+            },
+            other => other,
+        }
+    }
+}
+
 impl From<diesel::result::Error> for ApiError {
     fn from(error: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
+        use diesel::result::{DatabaseErrorKind as K, Error};
         match error {
             Error::NotFound => ApiError::NotFound("Ressource introuvable.".to_owned()),
-            Error::DatabaseError(
-                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
-                info,
-            ) => {
+            Error::DatabaseError(K::ClosedConnection | K::UnableToSendCommand, info) => {
                 log::warn!("base de données injoignable : {}", info.message());
                 ApiError::Unavailable(
                     "La base de données ne répond pas ; réessayer dans quelques secondes."
                         .to_owned(),
                 )
+            }
+            Error::DatabaseError(kind, info) if is_transient(&kind, info.message()) => {
+                log::warn!("conflit d'écriture transitoire : {}", info.message());
+                ApiError::Unavailable(
+                    "Écritures concurrentes : la requête n'a pas été appliquée ; la réessayer."
+                        .to_owned(),
+                )
+            }
+            Error::DatabaseError(
+                kind @ (K::UniqueViolation
+                | K::ForeignKeyViolation
+                | K::CheckViolation
+                | K::NotNullViolation),
+                info,
+            ) => {
+                let (code, detail): (&'static RefusalCode, &str) = match kind {
+                    K::UniqueViolation => {
+                        (&DEJA_EXISTANT, "Un objet avec la même clé existe déjà.")
+                    }
+                    K::ForeignKeyViolation => (
+                        &REFERENCE_INVALIDE,
+                        "La requête désigne un objet qui n'existe pas.",
+                    ),
+                    _ => (
+                        &CONTRAINTE_NON_RESPECTEE,
+                        "Une valeur enfreint une contrainte des données.",
+                    ),
+                };
+                let (table, columns) = violated_columns(info.message(), info.details());
+                let violation = Violation {
+                    code,
+                    table: table.or_else(|| info.table_name().map(str::to_owned)),
+                    columns,
+                    constraint: info.constraint_name().map(str::to_owned),
+                };
+                log::info!("contrainte enfreinte : {} ({violation:?})", info.message());
+                let mut refusal = Refusal::new(code, detail);
+                if !violation.columns.is_empty() {
+                    refusal = refusal.with_member("champs", violation.columns.clone());
+                }
+                ApiError::Constraint(Box::new(violation), refusal)
             }
             other => ApiError::internal(format!("base de données : {other}")),
         }

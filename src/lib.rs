@@ -91,7 +91,9 @@ pub fn build_app(
         ])
         .expose_headers(["etag", "location", "link", "x-request-id", "retry-after"])
         .max_age(3600);
+    let verifier = web::Data::from(state.verifier.clone());
     app.app_data(web::Data::new(state))
+        .app_data(verifier)
         .app_data(web::Data::new(table))
         .app_data(http::extract::json_config())
         .app_data(http::extract::payload_config())

@@ -56,7 +56,7 @@ enum Command {
 }
 
 fn parse_role(name: &str) -> Result<Role, String> {
-    Role::parse(name).ok_or_else(|| "lecteur, structure, prefecture ou admin".to_owned())
+    Role::parse(name).map_err(|error| error.expected)
 }
 
 fn main() -> ExitCode {
@@ -99,7 +99,12 @@ fn main() -> ExitCode {
         };
     }
     // Before touching the database: a production start with bad keys fails at once.
-    let keys = match JwtKeys::load(&config.auth, &config.database_url) {
+    // The development secret lives next to the embedded SQLite file; PostgreSQL has none.
+    let dev_secret = match &config.database_url {
+        DatabaseUrl::Sqlite(path) => Some(cnfs_api::auth::keys::dev_secret_path(path)),
+        DatabaseUrl::Postgres(_) => None,
+    };
+    let keys = match JwtKeys::load(&config.auth, dev_secret) {
         Ok(keys) => keys,
         Err(error) => {
             eprintln!("{error}");

@@ -4,7 +4,6 @@
 //! The document never depends on the configuration: the served spec equals the committed
 //! `openapi/openapi.json` whatever the environment.
 
-use serde_json::json;
 use std::collections::BTreeMap;
 use utoipa::openapi::header::{Header, HeaderBuilder};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
@@ -13,9 +12,14 @@ use utoipa::openapi::{
     ContentBuilder, OpenApi as OpenApiDoc, RefOr, Response, ResponseBuilder, Server,
 };
 
-use utoipa::{IntoResponses, OpenApi, ToResponse};
+use utoipa::openapi::Required;
+use utoipa::openapi::example::ExampleBuilder;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::{IntoParams, IntoResponses, OpenApi, ToResponse};
 
-use crate::error::{PROBLEM_JSON, Problem};
+use crate::auth::AuthError;
+use crate::domain::refusal::{CATALOGUE, FieldError, Refusal, RefusalKind, VALIDATION};
+use crate::error::{ApiError, PROBLEM_JSON, Problem};
 
 /// The fixed part of the document.
 #[derive(OpenApi)]
@@ -39,7 +43,10 @@ issu du jeu Etalab « découpage administratif » 6.0.0 (licence MIT) ; lecture 
     ),
     components(
         schemas(Problem),
-        responses(BadRequest, Unauthorized, NotFound, InternalError, ServiceUnavailable)
+        responses(
+            BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed,
+            Unprocessable, PreconditionRequired, InternalError, ServiceUnavailable
+        )
     )
 )]
 pub struct ApiDoc;
@@ -100,6 +107,11 @@ pub fn finish(mut doc: OpenApiDoc) -> OpenApiDoc {
     if let Some(components) = doc.components.as_mut() {
         components.responses.values_mut().for_each(add_request_id);
         components.add_security_scheme("bearer", bearer_scheme());
+        for (name, parameter) in shared_parameters() {
+            components
+                .parameters
+                .insert(name.to_owned(), RefOr::T(parameter));
+        }
     }
     for item in doc.paths.paths.values_mut() {
         for operation in [
@@ -113,6 +125,19 @@ pub fn finish(mut doc: OpenApiDoc) -> OpenApiDoc {
         .flatten()
         {
             operation.security.get_or_insert_with(Vec::new);
+            // Shared parameters are written inline by the operations (`params(IdempotencyKey)`)
+            // and published as references to the one component.
+            for parameter in operation.parameters.iter_mut().flatten() {
+                if let RefOr::T(inline) = parameter
+                    && let Some((name, _)) = shared_parameters()
+                        .into_iter()
+                        .find(|(_, shared)| shared == inline)
+                {
+                    *parameter = RefOr::Ref(utoipa::openapi::Ref::new(format!(
+                        "#/components/parameters/{name}"
+                    )));
+                }
+            }
             operation
                 .responses
                 .responses
@@ -123,22 +148,93 @@ pub fn finish(mut doc: OpenApiDoc) -> OpenApiDoc {
     doc
 }
 
-fn problem_response(description: &str, example: serde_json::Value) -> RefOr<Response> {
-    problem_response_builder(description, example)
+/// The request id shown in examples.
+const EXAMPLE_REQUEST_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90";
+
+/// The problem an error answers, as an example: built from the error itself (so the example cannot
+/// drift from what is sent), with a sample request id and no `instance` (shared examples fit every
+/// operation; the real `instance` is the request's path).
+pub fn problem_example(error: &ApiError) -> serde_json::Value {
+    let mut problem = error.problem();
+    problem.request_id = Some(EXAMPLE_REQUEST_ID.to_owned());
+    serde_json::to_value(problem).unwrap_or_default()
+}
+
+fn problem_content() -> ContentBuilder {
+    ContentBuilder::new().schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+        "Problem",
+    ))))
+}
+
+fn problem_response(description: &str, error: ApiError) -> RefOr<Response> {
+    problem_response_builder(description, error).build().into()
+}
+
+fn problem_response_builder(description: &str, error: ApiError) -> ResponseBuilder {
+    ResponseBuilder::new().description(description).content(
+        PROBLEM_JSON,
+        problem_content()
+            .example(Some(problem_example(&error)))
+            .build(),
+    )
+}
+
+/// A refusal response: one named example per code of that kind in the catalogue.
+fn refusal_response(kind: RefusalKind, description: &str) -> RefOr<Response> {
+    let examples = CATALOGUE
+        .iter()
+        .filter(|code| code.kind == kind)
+        .map(|code| {
+            let mut refusal = Refusal::new(code, code.example);
+            if code.code == VALIDATION.code {
+                refusal = refusal.with_error(FieldError::pointer(
+                    "/postes_attribues",
+                    "doit être un entier supérieur ou égal à 1",
+                ));
+            }
+            let example = ExampleBuilder::new()
+                .summary(code.title)
+                .value(Some(problem_example(&ApiError::Refused(refusal))))
+                .build();
+            (code.code, example)
+        });
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            PROBLEM_JSON,
+            problem_content().examples_from_iter(examples).build(),
+        )
         .build()
         .into()
 }
 
-fn problem_response_builder(description: &str, example: serde_json::Value) -> ResponseBuilder {
-    ResponseBuilder::new().description(description).content(
-        PROBLEM_JSON,
-        ContentBuilder::new()
-            .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
-                "Problem",
-            ))))
-            .example(Some(example))
-            .build(),
-    )
+/// Declares a shared refusal response (403, 409, 412, 422, 428) with its examples.
+macro_rules! refusal_responses {
+    ($($name:ident: $kind:expr, $description:literal;)+) => {
+        $(
+            #[doc = $description]
+            pub struct $name;
+
+            impl<'s> ToResponse<'s> for $name {
+                fn response() -> (&'s str, RefOr<Response>) {
+                    (stringify!($name), refusal_response($kind, $description))
+                }
+            }
+        )+
+    };
+}
+
+refusal_responses! {
+    Forbidden: RefusalKind::Forbidden,
+        "Action interdite : l'appelant voit l'objet, mais son rôle ne permet pas cette action.";
+    Conflict: RefusalKind::Conflict,
+        "Conflit avec l'état actuel des données : statut qui ne permet pas l'action, objet déjà existant, requête de même clé d'idempotence en cours ; `code` dit lequel.";
+    PreconditionFailed: RefusalKind::PreconditionFailed,
+        "Précondition non remplie : l'objet a changé depuis la lecture dont l'`ETag` est dans `If-Match` ; le relire puis réessayer.";
+    Unprocessable: RefusalKind::Unprocessable,
+        "Requête bien formée mais qui enfreint une règle : `errors` désigne chaque champ fautif (pointeur JSON) ; `code` dit quelle règle.";
+    PreconditionRequired: RefusalKind::PreconditionRequired,
+        "Précondition requise : une modification doit porter `If-Match` avec l'`ETag` de la dernière lecture.";
 }
 
 /// 400: a query or path parameter is unknown, repeated, ill-typed or out of range.
@@ -149,17 +245,11 @@ impl<'s> ToResponse<'s> for BadRequest {
         (
             "BadRequest",
             problem_response(
-                "Paramètre invalide : inconnu, répété, mal typé ou hors bornes ; `errors` nomme chaque paramètre fautif.",
-                json!({
-                    "type": "urn:cnfs-api:probleme:parametre_invalide",
-                    "title": "Paramètre invalide",
-                    "status": 400,
-                    "detail": "Paramètre de requête invalide : limit.",
-                    "instance": "/api/v1/communes",
-                    "code": "parametre_invalide",
-                    "request_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90",
-                    "errors": [{"parameter": "limit", "detail": "doit être un entier entre 1 et 200"}]
-                }),
+                "Paramètre invalide : inconnu, répété, mal typé, hors bornes ou de format invalide ; `errors` nomme chaque paramètre fautif.",
+                ApiError::invalid_parameter(
+                    "tri",
+                    "paramètre inconnu ; paramètres acceptés : ceux que documente l'opération",
+                ),
             ),
         )
     }
@@ -176,15 +266,7 @@ impl<'s> ToResponse<'s> for Unauthorized {
                 "Authentification requise : jeton absent, ou refusé (mal formé, expiré, pas encore valide, \
 signature, algorithme, clé, émetteur, audience, claim manquante, rôle inconnu, portée ne convenant pas au rôle) ; \
 `code` dit lequel, sans jamais reprendre le jeton.",
-                json!({
-                    "type": "urn:cnfs-api:probleme:jeton_expire",
-                    "title": "Authentification requise",
-                    "status": 401,
-                    "detail": "Jeton expiré.",
-                    "instance": "/api/v1/moi",
-                    "code": "jeton_expire",
-                    "request_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90"
-                }),
+                ApiError::Unauthorized(AuthError::Expired),
             )
             .header(
                 "WWW-Authenticate",
@@ -199,7 +281,7 @@ signature, algorithme, clé, émetteur, audience, claim manquante, rôle inconnu
     }
 }
 
-/// 404: no such resource.
+/// 404: no such resource (or outside the caller's scope).
 pub struct NotFound;
 
 impl<'s> ToResponse<'s> for NotFound {
@@ -207,16 +289,8 @@ impl<'s> ToResponse<'s> for NotFound {
         (
             "NotFound",
             problem_response(
-                "Ressource introuvable.",
-                json!({
-                    "type": "urn:cnfs-api:probleme:ressource_introuvable",
-                    "title": "Ressource introuvable",
-                    "status": 404,
-                    "detail": "Aucun département de code 00.",
-                    "instance": "/api/v1/departements/00",
-                    "code": "ressource_introuvable",
-                    "request_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90"
-                }),
+                "Ressource introuvable (ou hors de la portée de l'appelant, sans le révéler).",
+                ApiError::NotFound("Ressource introuvable.".to_owned()),
             ),
         )
     }
@@ -231,15 +305,7 @@ impl<'s> ToResponse<'s> for InternalError {
             "InternalError",
             problem_response(
                 "Erreur interne : journalisée avec l'identifiant de la requête, sans détail dans la réponse.",
-                json!({
-                    "type": "urn:cnfs-api:probleme:erreur_interne",
-                    "title": "Erreur interne",
-                    "status": 500,
-                    "detail": "Une erreur interne est survenue ; elle a été journalisée avec l'identifiant de la requête.",
-                    "instance": "/api/v1/communes",
-                    "code": "erreur_interne",
-                    "request_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90"
-                }),
+                ApiError::internal("exemple"),
             ),
         )
     }
@@ -253,16 +319,11 @@ impl<'s> ToResponse<'s> for ServiceUnavailable {
         (
             "ServiceUnavailable",
             problem_response_builder(
-                "Service indisponible : base de données injoignable ou démarrage en cours ; réessayer après `Retry-After` secondes.",
-                json!({
-                    "type": "urn:cnfs-api:probleme:service_indisponible",
-                    "title": "Service indisponible",
-                    "status": 503,
-                    "detail": "Aucune connexion à la base de données n'est disponible ; réessayer dans quelques secondes.",
-                    "instance": "/api/v1/communes",
-                    "code": "service_indisponible",
-                    "request_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90"
-                }),
+                "Service indisponible : base de données injoignable, démarrage en cours ou écritures concurrentes ; réessayer après `Retry-After` secondes.",
+                ApiError::Unavailable(
+                    "Aucune connexion à la base de données n'est disponible ; réessayer dans quelques secondes."
+                        .to_owned(),
+                ),
             )
             .header(
                 "Retry-After",
@@ -272,6 +333,59 @@ impl<'s> ToResponse<'s> for ServiceUnavailable {
             .into(),
         )
     }
+}
+
+/// The `Idempotency-Key` header of a POST that creates something: `params(IdempotencyKey)` in its
+/// `#[utoipa::path]`; the document shows it as a `$ref` to the shared parameter.
+pub struct IdempotencyKey;
+
+/// The `Idempotency-Key` header of a POST that moves money, where it is required.
+pub struct IdempotencyKeyRequired;
+
+const IDEMPOTENCY_KEY_DESCRIPTION: &str = "Clé d'idempotence (brouillon IETF « The Idempotency-Key HTTP Header Field ») : \
+une valeur unique par opération, choisie par le client (un UUID, par exemple ; 1 à 255 caractères ASCII visibles). \
+Rejouer la même requête avec la même clé renvoie la réponse enregistrée (même statut, même corps, même `Location`), \
+sans refaire l'opération ; la même clé avec une autre requête est refusée (422 `cle_idempotence_reutilisee`) ; \
+pendant que la première est en cours, 409 `requete_en_cours`. Les clés sont propres à chaque appelant et gardées 24 h.";
+
+fn idempotency_parameter(required: bool) -> Parameter {
+    ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(if required {
+            Required::True
+        } else {
+            Required::False
+        })
+        .description(Some(IDEMPOTENCY_KEY_DESCRIPTION))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(255))
+                .pattern(Some("^[!-~]+$")),
+        ))
+        .build()
+}
+
+impl IntoParams for IdempotencyKey {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![idempotency_parameter(false)]
+    }
+}
+
+impl IntoParams for IdempotencyKeyRequired {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![idempotency_parameter(true)]
+    }
+}
+
+/// The shared parameter components and the name each inline parameter is replaced by.
+fn shared_parameters() -> [(&'static str, Parameter); 2] {
+    [
+        ("IdempotencyKey", idempotency_parameter(false)),
+        ("IdempotencyKeyRequired", idempotency_parameter(true)),
+    ]
 }
 
 /// References to shared error responses, by status.

@@ -512,7 +512,7 @@ async fn production_refuses_weak_or_missing_keys() {
     let dir = tempfile::tempdir().unwrap();
     let database = DatabaseUrl::Sqlite(dir.path().join("cnfs.sqlite3"));
     let dev = Config::from_lookup(|_| None).unwrap().auth;
-    let dev_keys = JwtKeys::load(&dev, &database).unwrap();
+    let dev_keys = JwtKeys::load(&dev, dev_secret_file(&database)).unwrap();
     let dev_file = dev_keys
         .development_secret
         .clone()
@@ -526,9 +526,17 @@ async fn production_refuses_weak_or_missing_keys() {
         _ => None,
     };
     let production = Config::from_lookup(lookup).unwrap().auth;
-    let error = JwtKeys::load(&production, &database).unwrap_err();
+    let error = JwtKeys::load(&production, dev_secret_file(&database)).unwrap_err();
     assert_eq!(error.variable, "CNFS_JWT_SECRET");
     assert!(error.message.contains("développement"));
+}
+
+/// Where the binary keeps the development secret for this database (none on PostgreSQL).
+fn dev_secret_file(database: &DatabaseUrl) -> Option<std::path::PathBuf> {
+    match database {
+        DatabaseUrl::Sqlite(path) => Some(cnfs_api::auth::keys::dev_secret_path(path)),
+        DatabaseUrl::Postgres(_) => None,
+    }
 }
 
 #[actix_web::test]
@@ -536,7 +544,7 @@ async fn development_secret_survives_restarts() {
     let dir = tempfile::tempdir().unwrap();
     let database = DatabaseUrl::Sqlite(dir.path().join("var").join("cnfs.sqlite3"));
     let dev = Config::from_lookup(|_| None).unwrap().auth;
-    let first = JwtKeys::load(&dev, &database).unwrap();
+    let first = JwtKeys::load(&dev, dev_secret_file(&database)).unwrap();
     let path = first.development_secret.clone().unwrap();
     assert_eq!(path, dir.path().join("var").join("jwt-dev-secret"));
     #[cfg(unix)]
@@ -555,10 +563,14 @@ async fn development_secret_survives_restarts() {
         ttl_seconds: 60,
     };
     let minted = cnfs_api::auth::mint::mint(&first, None, &request).unwrap();
-    let second = JwtKeys::load(&dev, &database).unwrap();
+    let second = JwtKeys::load(&dev, dev_secret_file(&database)).unwrap();
     assert!(Verifier::new(second).verify(&minted).is_ok());
     // Not on PostgreSQL: there, keys must be configured.
-    let error = JwtKeys::load(&dev, &DatabaseUrl::Postgres("postgres://h/db".into())).unwrap_err();
+    let error = JwtKeys::load(
+        &dev,
+        dev_secret_file(&DatabaseUrl::Postgres("postgres://h/db".into())),
+    )
+    .unwrap_err();
     assert_eq!(error.variable, "CNFS_JWT_SECRET");
 }
 
@@ -582,7 +594,7 @@ const ACCESS: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/communes/{code_insee}", Access::Public),
     ("GET", "/api/v1/epci", Access::Public),
     ("GET", "/api/v1/epci/{siren}", Access::Public),
-    ("GET", "/api/v1/moi", Access::Roles(&Role::ALL)),
+    ("GET", "/api/v1/moi", Access::Roles(Role::ALL)),
 ];
 
 /// A concrete URI for a documented path (example values for its parameters).

@@ -110,7 +110,12 @@ fn every_operation_is_documented_with_its_errors() {
                 "{name} {code}"
             );
             assert!(
-                content["example"]["code"].is_string(),
+                content["example"]["code"].is_string()
+                    || content["examples"]
+                        .as_object()
+                        .is_some_and(|examples| examples
+                            .values()
+                            .all(|e| e["value"]["code"].is_string())),
                 "{name} {code}: example"
             );
         }
@@ -161,51 +166,89 @@ fn every_routed_path_is_in_the_spec() {
     );
 }
 
-/// The patterns the spec publishes are string literals (utoipa checks them at compile time and
-/// takes no constant), so they are written a second time beside the domain's checks. This test
-/// keeps the two in step: every pattern in the spec is one the server enforces, by name.
-#[test]
-fn published_patterns_are_the_enforced_ones() {
-    use cnfs_api::domain::referentiel as domain;
-    let enforced = [
-        ("region", domain::REGION_CODE_PATTERN),
-        ("departement", domain::DEPARTEMENT_CODE_PATTERN),
-        ("code_insee", domain::CODE_INSEE_PATTERN),
-        ("code_postal", domain::CODE_POSTAL_PATTERN),
-        ("siren", domain::SIREN_PATTERN),
-        ("cursor", cnfs_api::http::extract::CURSOR_PATTERN),
-    ];
+/// Every format the spec publishes for a parameter is enforced by the server: a value outside
+/// the pattern is a 400 naming that parameter. (Patterns come from the code types themselves, so
+/// there is no second list to keep in step; this checks the extractors use them.)
+#[actix_web::test]
+async fn every_published_parameter_pattern_is_enforced() {
     let spec: serde_json::Value = serde_json::from_str(COMMITTED).unwrap();
+    let db = TestDb::sqlite();
+    let app = common::app(db.state()).await;
     let mut checked = 0;
     for (path, item) in spec["paths"].as_object().unwrap() {
-        for operation in item.as_object().unwrap().values() {
-            for parameter in operation["parameters"].as_array().into_iter().flatten() {
-                let Some(pattern) = parameter["schema"]["pattern"].as_str() else {
+        for (method, operation) in item.as_object().unwrap() {
+            if method != "get" {
+                continue;
+            }
+            let parameters = operation["parameters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            for tested in &parameters {
+                if tested["schema"]["pattern"].as_str().is_none() {
                     continue;
-                };
-                let name = parameter["name"].as_str().unwrap();
-                // `code` is a région code under /regions, a département code elsewhere.
-                let key = match name {
-                    "code" if path.starts_with("/api/v1/regions") => "region",
-                    "code" => "departement",
-                    other => other,
-                };
-                let expected = enforced.iter().find(|(k, _)| *k == key).map(|(_, p)| *p);
-                assert_eq!(Some(pattern), expected, "{path} parameter {name}");
+                }
+                let name = tested["name"].as_str().unwrap();
+                let mut uri = path.clone();
+                for parameter in &parameters {
+                    if parameter["in"] == "path" {
+                        let value = if parameter == tested {
+                            "%C3%A9x".to_owned()
+                        } else {
+                            parameter["example"].as_str().unwrap().to_owned()
+                        };
+                        uri = uri.replace(
+                            &format!("{{{}}}", parameter["name"].as_str().unwrap()),
+                            &value,
+                        );
+                    }
+                }
+                if tested["in"] == "query" {
+                    uri = format!("{uri}?{name}=%C3%A9x%20y");
+                }
+                let answer = get(&app, &uri).await;
+                answer.assert_problem(400, "parametre_invalide");
+                assert_eq!(answer.faulty_parameters(), [name], "GET {uri}");
                 checked += 1;
             }
         }
     }
     assert!(checked >= 10, "only {checked} patterns found");
-    for (schema, field, key) in [
-        ("Region", "code", "region"),
-        ("Departement", "code", "departement"),
-        ("Commune", "code_insee", "code_insee"),
-        ("Epci", "siren", "siren"),
-    ] {
-        let pattern =
-            spec["components"]["schemas"][schema]["properties"][field]["pattern"].as_str();
-        let expected = enforced.iter().find(|(k, _)| *k == key).map(|(_, p)| *p);
-        assert_eq!(pattern, expected, "{schema}.{field}");
+}
+
+/// Shared error responses carry examples built from the API's own errors: one example, or one per
+/// refusal code of that status; no example names a particular request path.
+#[test]
+fn shared_error_examples_are_generic() {
+    let spec: serde_json::Value = serde_json::from_str(COMMITTED).unwrap();
+    for (name, response) in spec["components"]["responses"].as_object().unwrap() {
+        let content = &response["content"]["application/problem+json"];
+        let examples: Vec<&serde_json::Value> = match content["examples"].as_object() {
+            Some(map) => map.values().map(|e| &e["value"]).collect(),
+            None => vec![&content["example"]],
+        };
+        assert!(!examples.is_empty(), "{name}");
+        for example in examples {
+            assert!(example["code"].is_string(), "{name}: {example}");
+            assert!(example["instance"].is_null(), "{name}: {example}");
+            let status = example["status"].as_u64().unwrap();
+            let key = spec["paths"]
+                .as_object()
+                .unwrap()
+                .values()
+                .flat_map(|item| item.as_object().unwrap().values())
+                .flat_map(|op| op["responses"].as_object().unwrap().iter())
+                .find(|(_, r)| r["$ref"] == format!("#/components/responses/{name}"))
+                .map(|(code, _)| code.clone());
+            if let Some(key) = key {
+                assert_eq!(key, status.to_string(), "{name}");
+            }
+        }
+    }
+    let conflict = &spec["components"]["responses"]["Conflict"]["content"]["application/problem+json"]
+        ["examples"];
+    for code in ["transition_invalide", "deja_existant", "requete_en_cours"] {
+        assert_eq!(conflict[code]["value"]["code"], code);
+        assert_eq!(conflict[code]["value"]["status"], 409);
     }
 }

@@ -6,7 +6,7 @@ use cnfs_api::db::referentiel::LoadOutcome;
 use cnfs_api::db::schema::{
     communes, communes_codes_postaux, epci_membres, referentiel_chargements, regions,
 };
-use cnfs_api::db::{self, DbConn, write_transaction};
+use cnfs_api::db::{self, DbConn};
 use common::TestDb;
 use diesel::prelude::*;
 
@@ -53,7 +53,8 @@ async fn startup_loads_once_then_is_a_no_op(db: TestDb) {
 
 async fn write_transaction_rolls_back_on_error(db: TestDb) {
     let mut conn = db.conn();
-    let result: Result<(), diesel::result::Error> = write_transaction(&mut conn, |conn| {
+    let result: Result<(), diesel::result::Error> = db::write(&mut conn, |tx| {
+        let conn = tx.conn();
         diesel::insert_into(regions::table)
             .values((
                 regions::code.eq("99"),

@@ -3,30 +3,30 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// The service answers.
+/// Le service répond.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"status": "ok"}))]
 pub struct Live {
-    /// Always `ok`.
+    /// Toujours `ok`.
     pub status: &'static str,
 }
 
-/// The service can serve requests: database reachable, migrations applied, référentiel loaded.
+/// Le service peut servir : base de données joignable, migrations appliquées, référentiel chargé.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"status": "ok", "base": "postgres"}))]
 pub struct Ready {
-    /// Always `ok`.
+    /// Toujours `ok`.
     pub status: &'static str,
-    /// The database backend in use.
+    /// Le moteur de base de données utilisé.
     pub base: Backend,
 }
 
-/// A database backend.
+/// Un moteur de base de données.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Backend {
     /// PostgreSQL.
     Postgres,
-    /// SQLite (the embedded default).
+    /// SQLite (la base embarquée par défaut).
     Sqlite,
 }

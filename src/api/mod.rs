@@ -1,8 +1,10 @@
-//! Request and response bodies (DTOs): serde + `ToSchema`, built from domain types. Their `///`
-//! docs and examples become the OpenAPI document.
+//! Request and response bodies (DTOs) and query parameters: serde + `ToSchema`/`IntoParams`,
+//! built from domain types. Their `///` docs (in French) and examples become the OpenAPI document.
+//! This layer imports the domain only (never `http` or `db`).
 
 pub mod health;
 pub mod moi;
+pub mod paging;
 pub mod referentiel;
 
 use serde::Deserialize;

@@ -4,8 +4,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::{Caller, Role, Scope};
+use crate::domain::codes::CodeDepartement;
+use crate::domain::ids::StructureId;
 
-/// Who is calling: role, scope, subject and token expiry, as verified from the bearer token.
+/// Qui appelle : rôle, portée, sujet et expiration du jeton, tels que l'API les a vérifiés.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "sub": "prefecture-93@interieur.gouv.fr",
@@ -15,15 +17,16 @@ use crate::auth::{Caller, Role, Scope};
     "expire_le": "2026-11-26T20:00:00Z"
 }))]
 pub struct Moi {
-    /// The token's subject (`sub`).
+    /// Le sujet du jeton (`sub`).
     pub sub: String,
-    /// The token's role.
+    /// Le rôle du jeton.
     pub role: Role,
-    /// The départements of a préfecture or territorial lecteur; null when national or a structure.
-    pub departements: Option<Vec<String>>,
-    /// The structure of a `structure` caller; null otherwise.
-    pub structure_id: Option<String>,
-    /// When the token expires (RFC 3339, UTC).
+    /// Les départements d'une préfecture ou d'un lecteur territorial ; null pour une portée
+    /// nationale ou une structure.
+    pub departements: Option<Vec<CodeDepartement>>,
+    /// La structure d'un appelant `structure` ; null sinon.
+    pub structure_id: Option<StructureId>,
+    /// Expiration du jeton (RFC 3339, UTC).
     pub expire_le: String,
 }
 

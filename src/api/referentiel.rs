@@ -1,46 +1,24 @@
-//! Bodies and query parameters of the référentiel territorial.
+//! Bodies and query parameters of the référentiel territorial. Codes and closed lists are the
+//! domain's own types: their schema (pattern, enum) comes with them.
 
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::domain::referentiel as domain;
-use crate::http::extract::{WholeNumber, validate_limit};
+use crate::domain::codes::{CodeDepartement, CodeInsee, CodePostal, CodeRegion, Siren};
+use crate::domain::referentiel::{self as domain, EpciType, Zone};
 
-/// Where a territory lies.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Zone {
-    /// Metropolitan France.
-    Metro,
-    /// Overseas départements and régions (Guadeloupe, Martinique, Guyane, La Réunion, Mayotte).
-    Drom,
-    /// Overseas collectivités (Saint-Pierre-et-Miquelon, Polynésie française…).
-    Com,
-}
-
-impl From<domain::Zone> for Zone {
-    fn from(zone: domain::Zone) -> Self {
-        match zone {
-            domain::Zone::Metro => Zone::Metro,
-            domain::Zone::Drom => Zone::Drom,
-            domain::Zone::Com => Zone::Com,
-        }
-    }
-}
-
-/// A région.
+/// Une région.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"code": "11", "nom": "Île-de-France", "chef_lieu": "75056", "zone": "metro"}))]
 pub struct Region {
-    /// Code INSEE of the région.
-    #[schema(pattern = "^[0-9]{2,3}$")]
-    pub code: String,
-    /// Official name.
+    /// Code INSEE de la région.
+    pub code: CodeRegion,
+    /// Nom officiel.
     pub nom: String,
-    /// Code INSEE of its chef-lieu commune.
-    pub chef_lieu: Option<String>,
-    /// Where it lies.
+    /// Code INSEE de sa commune chef-lieu.
+    pub chef_lieu: Option<CodeInsee>,
+    /// Où elle se situe.
     pub zone: Zone,
 }
 
@@ -50,25 +28,24 @@ impl From<domain::Region> for Region {
             code: r.code,
             nom: r.nom,
             chef_lieu: r.chef_lieu,
-            zone: r.zone.into(),
+            zone: r.zone,
         }
     }
 }
 
-/// A département.
+/// Un département.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"code": "93", "nom": "Seine-Saint-Denis", "region": "11", "chef_lieu": "93008", "zone": "metro"}))]
 pub struct Departement {
-    /// Code of the département (`"93"`, `"2A"`, `"971"`): a string, not a number.
-    #[schema(pattern = "^(?:[0-9]{2,3}|2[AB])$")]
-    pub code: String,
-    /// Official name.
+    /// Code du département (`"93"`, `"2A"`, `"971"`) : une chaîne, pas un nombre.
+    pub code: CodeDepartement,
+    /// Nom officiel.
     pub nom: String,
-    /// Code of its région.
-    pub region: String,
-    /// Code INSEE of its chef-lieu commune.
-    pub chef_lieu: Option<String>,
-    /// Where it lies.
+    /// Code de sa région.
+    pub region: CodeRegion,
+    /// Code INSEE de sa commune chef-lieu.
+    pub chef_lieu: Option<CodeInsee>,
+    /// Où il se situe.
     pub zone: Zone,
 }
 
@@ -79,40 +56,40 @@ impl From<domain::Departement> for Departement {
             nom: d.nom,
             region: d.region,
             chef_lieu: d.chef_lieu,
-            zone: d.zone.into(),
+            zone: d.zone,
         }
     }
 }
 
-/// The whole list of régions (a small fixed set: never paginated, `next_cursor` is always null).
+/// Toutes les régions (un petit ensemble fixe, jamais paginé : `next_cursor` est toujours null).
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "items": [{"code": "11", "nom": "Île-de-France", "chef_lieu": "75056", "zone": "metro"}],
     "next_cursor": null
 }))]
 pub struct RegionList {
-    /// Every région, by code.
+    /// Toutes les régions, par code.
     pub items: Vec<Region>,
-    /// Always null: the list comes whole.
+    /// Toujours null : la liste vient entière.
     #[schema(value_type = Option<String>)]
     pub next_cursor: Option<String>,
 }
 
-/// The whole list of départements (a small fixed set: never paginated, `next_cursor` is always null).
+/// Les départements (un petit ensemble fixe, jamais paginé : `next_cursor` est toujours null).
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "items": [{"code": "93", "nom": "Seine-Saint-Denis", "region": "11", "chef_lieu": "93008", "zone": "metro"}],
     "next_cursor": null
 }))]
 pub struct DepartementList {
-    /// The départements, by code.
+    /// Les départements, par code.
     pub items: Vec<Departement>,
-    /// Always null: the list comes whole.
+    /// Toujours null : la liste vient entière.
     #[schema(value_type = Option<String>)]
     pub next_cursor: Option<String>,
 }
 
-/// A current commune.
+/// Une commune actuelle.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "code_insee": "93066", "nom": "Saint-Denis", "siren": "929939411", "departement": "93",
@@ -120,20 +97,19 @@ pub struct DepartementList {
 }))]
 pub struct Commune {
     /// Code INSEE (`"93066"`, `"2A004"`).
-    #[schema(pattern = "^(?:[0-9]{2}|2[AB])[0-9]{3}$")]
-    pub code_insee: String,
-    /// Official name.
+    pub code_insee: CodeInsee,
+    /// Nom officiel.
     pub nom: String,
-    /// SIREN of the commune (absent for a few overseas communes).
-    pub siren: Option<String>,
-    /// Code of its département.
-    pub departement: String,
-    /// Code of its région.
-    pub region: String,
-    /// Total population, when known.
+    /// SIREN de la commune (absent pour quelques communes d'outre-mer).
+    pub siren: Option<Siren>,
+    /// Code de son département.
+    pub departement: CodeDepartement,
+    /// Code de sa région.
+    pub region: CodeRegion,
+    /// Population totale, quand elle est connue.
     pub population: Option<i64>,
-    /// Codes postaux, ascending.
-    pub codes_postaux: Vec<String>,
+    /// Codes postaux, par ordre croissant.
+    pub codes_postaux: Vec<CodePostal>,
 }
 
 impl From<domain::Commune> for Commune {
@@ -150,71 +126,35 @@ impl From<domain::Commune> for Commune {
     }
 }
 
-/// A page of communes.
+/// Une page de communes.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "items": [{
         "code_insee": "93066", "nom": "Saint-Denis", "siren": "929939411", "departement": "93",
         "region": "11", "population": 149077, "codes_postaux": ["93200", "93210", "93380"]
     }],
-    "next_cursor": "0.93066.saint_denis"
+    "next_cursor": "0.saint_denis.93066"
 }))]
 pub struct CommunePage {
-    /// The communes of this page.
+    /// Les communes de cette page.
     pub items: Vec<Commune>,
-    /// Give it back as `cursor` (other parameters unchanged) for the next page; null on the last.
+    /// À redonner dans `cursor` (autres paramètres inchangés) pour la page suivante ; null sur la
+    /// dernière.
     pub next_cursor: Option<String>,
 }
 
-/// The legal category of an EPCI or EPT.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
-pub enum EpciType {
-    /// Communauté de communes.
-    #[serde(rename = "CC")]
-    Cc,
-    /// Communauté d'agglomération.
-    #[serde(rename = "CA")]
-    Ca,
-    /// Communauté urbaine.
-    #[serde(rename = "CU")]
-    Cu,
-    /// Métropole.
-    #[serde(rename = "METRO")]
-    Metro,
-    /// Métropole de Lyon.
-    #[serde(rename = "MET69")]
-    Met69,
-    /// Établissement public territorial of the Métropole du Grand Paris.
-    #[serde(rename = "EPT")]
-    Ept,
-}
-
-impl From<domain::EpciType> for EpciType {
-    fn from(kind: domain::EpciType) -> Self {
-        match kind {
-            domain::EpciType::Cc => EpciType::Cc,
-            domain::EpciType::Ca => EpciType::Ca,
-            domain::EpciType::Cu => EpciType::Cu,
-            domain::EpciType::Metro => EpciType::Metro,
-            domain::EpciType::Met69 => EpciType::Met69,
-            domain::EpciType::Ept => EpciType::Ept,
-        }
-    }
-}
-
-/// An EPCI à fiscalité propre, or an EPT of the Métropole du Grand Paris.
+/// Un EPCI à fiscalité propre, ou un EPT de la Métropole du Grand Paris.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"siren": "200057867", "nom": "Plaine Commune", "type": "EPT", "population": 455226}))]
 pub struct Epci {
-    /// SIREN of the groupement.
-    #[schema(pattern = "^[0-9]{9}$")]
-    pub siren: String,
-    /// Official name.
+    /// SIREN du groupement.
+    pub siren: Siren,
+    /// Nom officiel.
     pub nom: String,
-    /// Legal category.
+    /// Catégorie juridique.
     #[serde(rename = "type")]
     pub type_: EpciType,
-    /// Total population, when known.
+    /// Population totale, quand elle est connue.
     pub population: Option<i64>,
 }
 
@@ -223,40 +163,40 @@ impl From<domain::Epci> for Epci {
         Epci {
             siren: e.siren,
             nom: e.nom,
-            type_: e.type_.into(),
+            type_: e.type_,
             population: e.population,
         }
     }
 }
 
-/// A member commune of an EPCI.
+/// Une commune membre d'un EPCI.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EpciMembre {
-    /// Code INSEE of the commune.
-    pub code_insee: String,
-    /// Name of the commune.
+    /// Code INSEE de la commune.
+    pub code_insee: CodeInsee,
+    /// Nom de la commune.
     pub nom: String,
-    /// Code of the commune's département.
-    pub departement: String,
+    /// Code du département de la commune.
+    pub departement: CodeDepartement,
 }
 
-/// An EPCI with its member communes.
+/// Un EPCI avec ses communes membres.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "siren": "200057867", "nom": "Plaine Commune", "type": "EPT", "population": 455226,
     "membres": [{"code_insee": "93001", "nom": "Aubervilliers", "departement": "93"}]
 }))]
 pub struct EpciDetail {
-    /// SIREN of the groupement.
-    pub siren: String,
-    /// Official name.
+    /// SIREN du groupement.
+    pub siren: Siren,
+    /// Nom officiel.
     pub nom: String,
-    /// Legal category.
+    /// Catégorie juridique.
     #[serde(rename = "type")]
     pub type_: EpciType,
-    /// Total population, when known.
+    /// Population totale, quand elle est connue.
     pub population: Option<i64>,
-    /// Member communes, by code INSEE.
+    /// Communes membres, par code INSEE.
     pub membres: Vec<EpciMembre>,
 }
 
@@ -265,7 +205,7 @@ impl From<(domain::Epci, Vec<domain::EpciMembre>)> for EpciDetail {
         EpciDetail {
             siren: e.siren,
             nom: e.nom,
-            type_: e.type_.into(),
+            type_: e.type_,
             population: e.population,
             membres: membres
                 .into_iter()
@@ -279,104 +219,60 @@ impl From<(domain::Epci, Vec<domain::EpciMembre>)> for EpciDetail {
     }
 }
 
-/// A page of EPCI.
+/// Une page d'EPCI.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "items": [{"siren": "200057867", "nom": "Plaine Commune", "type": "EPT", "population": 455226}],
     "next_cursor": null
 }))]
 pub struct EpciPage {
-    /// The EPCI of this page.
+    /// Les EPCI de cette page.
     pub items: Vec<Epci>,
-    /// Give it back as `cursor` (other parameters unchanged) for the next page; null on the last.
+    /// À redonner dans `cursor` (autres paramètres inchangés) pour la page suivante ; null sur la
+    /// dernière.
     pub next_cursor: Option<String>,
 }
 
-fn check_departement_code(code: &str) -> Result<(), validator::ValidationError> {
-    pattern_rule(
-        domain::is_departement_code(code),
-        domain::DEPARTEMENT_CODE_PATTERN,
-    )
-}
-
-fn check_region_code(code: &str) -> Result<(), validator::ValidationError> {
-    pattern_rule(domain::is_region_code(code), domain::REGION_CODE_PATTERN)
-}
-
-fn check_code_postal(code: &str) -> Result<(), validator::ValidationError> {
-    pattern_rule(domain::is_code_postal(code), domain::CODE_POSTAL_PATTERN)
-}
-
-fn pattern_rule(ok: bool, pattern: &str) -> Result<(), validator::ValidationError> {
-    if ok {
-        Ok(())
-    } else {
-        Err(validator::ValidationError::new("pattern")
-            .with_message(format!("format invalide ; motif attendu : {pattern}").into()))
-    }
-}
-
-/// Filters of `GET /api/v1/departements`.
+/// Filtres de `GET /api/v1/departements`.
 #[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct DepartementQuery {
-    /// Only the départements of this région (code).
-    #[param(pattern = "^[0-9]{2,3}$", example = "11")]
-    #[validate(custom(function = "check_region_code"))]
-    pub region: Option<String>,
+    /// Seulement les départements de cette région (code INSEE de la région, par exemple `11`).
+    #[param(inline)]
+    pub region: Option<CodeRegion>,
 }
 
-/// Filters and pagination of `GET /api/v1/communes`.
+/// Filtres de `GET /api/v1/communes` (la pagination s'y ajoute).
 #[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct CommuneQuery {
-    /// Name search, ignoring case, accents and punctuation (`epinay` finds Épinay-sur-Seine,
-    /// `saint denis` finds Saint-Denis). Names starting with the search come first, then names
-    /// containing it. Without it (or when it holds no letter or digit), communes come by code INSEE.
-    #[param(max_length = 100, example = "saint denis")]
+    /// Recherche par nom, sans tenir compte de la casse, des accents ni de la ponctuation
+    /// (`epinay` trouve Épinay-sur-Seine, `saint denis` trouve Saint-Denis). Les noms qui
+    /// commencent par la recherche viennent d'abord, puis ceux qui la contiennent. Sans elle (ou
+    /// si elle ne contient ni lettre ni chiffre), les communes viennent par code INSEE.
+    #[param(max_length = 100)]
     #[validate(length(max = 100, message = "100 caractères au plus"))]
     pub q: Option<String>,
-    /// Only the communes of this département (code).
-    #[param(pattern = "^(?:[0-9]{2,3}|2[AB])$", example = "93")]
-    #[validate(custom(function = "check_departement_code"))]
-    pub departement: Option<String>,
-    /// Only the communes served by this code postal.
-    #[param(pattern = "^[0-9]{5}$", example = "93200")]
-    #[validate(custom(function = "check_code_postal"))]
-    pub code_postal: Option<String>,
-    /// Page size, 1 to 200 (default 50).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 200, example = 50)]
-    #[validate(custom(function = "validate_limit"))]
-    pub limit: Option<WholeNumber>,
-    /// Opaque cursor: the `next_cursor` of the previous page, unchanged (same other parameters).
-    #[param(
-        pattern = "^[01]\\.[0-9A-Za-z-]{1,64}\\.[0-9a-z_]{0,200}$",
-        example = "0.93066."
-    )]
-    pub cursor: Option<String>,
+    /// Seulement les communes de ce département (code, par exemple `93` ou `2A`).
+    #[param(inline)]
+    pub departement: Option<CodeDepartement>,
+    /// Seulement les communes desservies par ce code postal (par exemple `93200`).
+    #[param(inline)]
+    pub code_postal: Option<CodePostal>,
 }
 
-/// Filters and pagination of `GET /api/v1/epci`.
+/// Filtres de `GET /api/v1/epci` (la pagination s'y ajoute).
 #[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct EpciQuery {
-    /// Name search, ignoring case, accents and punctuation (`plaine commune`). Names starting with
-    /// the search come first. Without it, EPCI come by SIREN.
-    #[param(max_length = 100, example = "plaine commune")]
+    /// Recherche par nom, sans tenir compte de la casse, des accents ni de la ponctuation
+    /// (`plaine commune`). Les noms qui commencent par la recherche viennent d'abord. Sans elle,
+    /// les EPCI viennent par SIREN.
+    #[param(max_length = 100)]
     #[validate(length(max = 100, message = "100 caractères au plus"))]
     pub q: Option<String>,
-    /// Only the EPCI with at least one member commune in this département (code).
-    #[param(pattern = "^(?:[0-9]{2,3}|2[AB])$", example = "93")]
-    #[validate(custom(function = "check_departement_code"))]
-    pub departement: Option<String>,
-    /// Page size, 1 to 200 (default 50).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 200, example = 50)]
-    #[validate(custom(function = "validate_limit"))]
-    pub limit: Option<WholeNumber>,
-    /// Opaque cursor: the `next_cursor` of the previous page, unchanged (same other parameters).
-    #[param(
-        pattern = "^[01]\\.[0-9A-Za-z-]{1,64}\\.[0-9a-z_]{0,200}$",
-        example = "0.93066."
-    )]
-    pub cursor: Option<String>,
+    /// Seulement les EPCI ayant au moins une commune membre dans ce département (code, par
+    /// exemple `93`).
+    #[param(inline)]
+    pub departement: Option<CodeDepartement>,
 }

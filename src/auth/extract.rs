@@ -1,5 +1,8 @@
 //! The caller extractors: [`Caller`] requires a valid bearer token (401 otherwise);
 //! [`MaybeCaller`] also lets anonymous requests through, but still refuses a bad token.
+//!
+//! The [`Verifier`] is the application's own data (`web::Data<Verifier>`), registered by the app
+//! builder: this module needs nothing else from the HTTP layer.
 
 use std::future::{Ready, ready};
 
@@ -7,22 +10,20 @@ use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, web};
 
-use super::{AuthError, Caller};
+use super::{AuthError, Caller, Verifier};
 use crate::error::ApiError;
-use crate::http::AppState;
 
 fn authenticate(req: &HttpRequest) -> Result<Option<Caller>, ApiError> {
     let Some(value) = req.headers().get(AUTHORIZATION) else {
         return Ok(None);
     };
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::internal("AppState absent de l'application"))?;
+    let verifier = req
+        .app_data::<web::Data<Verifier>>()
+        .ok_or_else(|| ApiError::internal("Verifier absent de l'application"))?;
     let value = value
         .to_str()
         .map_err(|_| ApiError::Unauthorized(AuthError::Malformed("en-tête non ASCII".into())))?;
-    state
-        .verifier
+    verifier
         .verify_header(Some(value))
         .map(Some)
         .map_err(ApiError::Unauthorized)

@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 
 use crate::config::AuthConfig;
-use crate::db::DatabaseUrl;
 
 /// Smallest HS256 secret accepted, in bytes (RFC 7518 §3.2: at least the hash size).
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -142,11 +141,9 @@ impl JwtKeys {
     }
 
     /// Loads the keys the configuration names (reads files; may create the development secret).
-    pub fn load(auth: &AuthConfig, database: &DatabaseUrl) -> Result<Self, KeyError> {
-        let dev_secret_path = match database {
-            DatabaseUrl::Sqlite(path) => Some(dev_secret_path(path)),
-            DatabaseUrl::Postgres(_) => None,
-        };
+    /// `dev_secret_path` is where the development secret lives: next to the embedded SQLite file
+    /// ([`dev_secret_path`]), and `None` on PostgreSQL, where no development secret exists.
+    pub fn load(auth: &AuthConfig, dev_secret_path: Option<PathBuf>) -> Result<Self, KeyError> {
         if let Some(secret) = &auth.secret {
             if auth.algorithm != Algorithm::HS256 {
                 return Err(key_error(

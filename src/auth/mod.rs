@@ -4,8 +4,6 @@
 //! The API verifies tokens; it does not run a login. Tokens come from an identity provider, or from
 //! `cnfs-api token` for operators and tests (see [`mint`]).
 
-use serde::Serialize;
-
 pub mod extract;
 pub mod keys;
 pub mod mint;
@@ -15,42 +13,23 @@ pub mod verify;
 pub use keys::{JwtKeys, KeyError};
 pub use verify::{AuthError, Verifier};
 
-/// The roles a token may carry (DESIGN.md §2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Reads the programme's data, nationally or for some départements.
-    Lecteur,
-    /// A host structure: its own data, its advisors.
-    Structure,
-    /// A préfecture: its départements' agreements and money.
-    Prefecture,
-    /// The national administration: everything.
-    Admin,
-}
+use crate::closed_enum;
+use crate::domain::codes::CodeDepartement;
+use crate::domain::ids::StructureId;
+use crate::domain::scope::ScopeFilter;
+use policy::Resource;
 
-impl Role {
-    /// Every role.
-    pub const ALL: [Role; 4] = [
-        Role::Lecteur,
-        Role::Structure,
-        Role::Prefecture,
-        Role::Admin,
-    ];
-
-    /// The role's name in tokens.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Lecteur => "lecteur",
-            Role::Structure => "structure",
-            Role::Prefecture => "prefecture",
-            Role::Admin => "admin",
-        }
-    }
-
-    /// Parses a role name from a token.
-    pub fn parse(name: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|role| role.as_str() == name)
+closed_enum! {
+    /// Rôle porté par un jeton : il dit ce que l'appelant peut faire, sa portée dit sur quoi.
+    Role, "rôle" {
+        /// Lit les données du programme, au niveau national ou pour certains départements.
+        Lecteur = "lecteur",
+        /// Une structure d'accueil : ses propres données, ses conseillers.
+        Structure = "structure",
+        /// Une préfecture : les conventions et l'argent de ses départements.
+        Prefecture = "prefecture",
+        /// L'administration nationale : tout.
+        Admin = "admin",
     }
 }
 
@@ -60,9 +39,9 @@ pub enum Scope {
     /// Everything (admin, national lecteur).
     National,
     /// Some départements (préfecture, territorial lecteur), codes sorted and unique.
-    Departements(Vec<String>),
+    Departements(Vec<CodeDepartement>),
     /// One structure (and the agreements it signs or hosts).
-    Structure(String),
+    Structure(StructureId),
 }
 
 /// The authenticated caller of a request.
@@ -76,4 +55,23 @@ pub struct Caller {
     pub scope: Scope,
     /// The token's expiry (`exp`), seconds since the Unix epoch.
     pub expires_at: i64,
+}
+
+impl Caller {
+    /// The rows of `resource` this caller may list, for the repo's list functions to apply in SQL.
+    /// Resources without a territory (envelopes, the référentiel) are visible whole to every role
+    /// that may read them; a role that may not read the resource sees nothing.
+    pub fn scope_filter(&self, resource: Resource) -> ScopeFilter {
+        if !policy::role_allows(self.role, resource, policy::Action::Read) {
+            return ScopeFilter::Nothing;
+        }
+        if resource.is_national() {
+            return ScopeFilter::All;
+        }
+        match &self.scope {
+            Scope::National => ScopeFilter::All,
+            Scope::Departements(codes) => ScopeFilter::Departements(codes.clone()),
+            Scope::Structure(id) => ScopeFilter::Structure(id.clone()),
+        }
+    }
 }

@@ -1,12 +1,14 @@
-//! The access policy of DESIGN.md §2, in one place: "may this caller do X on this object?".
+//! The access policy, in one place: "may this caller do X on this object?" (the role × resource
+//! table of `docs/API.md`).
 //!
 //! Handlers describe the object (its [`Perimeter`]: département, structures) and call [`check`];
-//! they never compare roles themselves. The order of refusals is the design's: no valid token → 401,
-//! object outside the caller's scope → 404 (no existence leak), action the role may not do on a
-//! visible object → 403.
+//! they never compare roles themselves. The order of refusals: no valid token → 401, object
+//! outside the caller's scope → 404 (no existence leak), action the role may not do on a visible
+//! object → 403. Lists apply the same scope in SQL through [`Caller::scope_filter`].
+//!
+//! The policy answers with its own [`Denied`]; the API turns it into a problem.
 
-use super::{AuthError, Caller, Role, Scope};
-use crate::error::ApiError;
+use super::{Caller, Role, Scope};
 
 /// The kinds of objects the policy knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +75,27 @@ impl Perimeter<'_> {
     }
 }
 
+impl Resource {
+    /// Whether objects of this kind have no territory (every reader sees all of them).
+    pub fn is_national(self) -> bool {
+        matches!(
+            self,
+            Resource::Referentiel | Resource::Moi | Resource::Enveloppe
+        )
+    }
+}
+
+/// Why the policy refuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denied {
+    /// No valid token, on something that is not public (401).
+    Unauthenticated,
+    /// The object is outside the caller's scope (404: its existence is not revealed).
+    OutOfScope,
+    /// The caller sees the object but its role may not do this (403).
+    Forbidden(Role),
+}
+
 /// Whether the caller's scope covers the object.
 pub fn in_scope(caller: &Caller, perimeter: &Perimeter<'_>) -> bool {
     if perimeter.is_national() {
@@ -82,12 +105,12 @@ pub fn in_scope(caller: &Caller, perimeter: &Perimeter<'_>) -> bool {
         Scope::National => true,
         Scope::Departements(codes) => perimeter
             .departement
-            .is_some_and(|code| codes.iter().any(|c| c == code)),
+            .is_some_and(|code| codes.iter().any(|c| c.as_str() == code)),
         Scope::Structure(id) => perimeter.structures.contains(&id.as_str()),
     }
 }
 
-/// Whether a role may do an action on a kind of object it can see (the table of DESIGN.md §2).
+/// Whether a role may do an action on a kind of object it can see.
 pub fn role_allows(role: Role, resource: Resource, action: Action) -> bool {
     use Action::*;
     use Resource as R;
@@ -137,25 +160,22 @@ pub fn is_public(resource: Resource, action: Action) -> bool {
     matches!(resource, Resource::Referentiel | Resource::Lieu) && action == Action::Read
 }
 
-/// May `caller` do `action` on an object of `resource` within `perimeter`? 401, 404 or 403 when not.
+/// May `caller` do `action` on an object of `resource` within `perimeter`? [`Denied`] when not.
 pub fn check(
     caller: Option<&Caller>,
     resource: Resource,
     action: Action,
     perimeter: &Perimeter<'_>,
-) -> Result<(), ApiError> {
+) -> Result<(), Denied> {
     if is_public(resource, action) {
         return Ok(());
     }
-    let caller = caller.ok_or(ApiError::Unauthorized(AuthError::Missing))?;
+    let caller = caller.ok_or(Denied::Unauthenticated)?;
     if !in_scope(caller, perimeter) {
-        return Err(ApiError::NotFound("Ressource introuvable.".to_owned()));
+        return Err(Denied::OutOfScope);
     }
     if !role_allows(caller.role, resource, action) {
-        return Err(ApiError::Forbidden(format!(
-            "Le rôle {} ne permet pas cette action.",
-            caller.role.as_str()
-        )));
+        return Err(Denied::Forbidden(caller.role));
     }
     Ok(())
 }
@@ -164,7 +184,7 @@ pub fn check(
 pub fn sees_personal_data(caller: &Caller, employer_structure: &str) -> bool {
     match (&caller.role, &caller.scope) {
         (Role::Admin, _) => true,
-        (Role::Structure, Scope::Structure(id)) => id == employer_structure,
+        (Role::Structure, Scope::Structure(id)) => id.as_str() == employer_structure,
         _ => false,
     }
 }
@@ -172,6 +192,8 @@ pub fn sees_personal_data(caller: &Caller, employer_structure: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::codes::CodeDepartement;
+    use crate::domain::ids::StructureId;
 
     fn caller(role: Role, scope: Scope) -> Caller {
         Caller {
@@ -182,15 +204,30 @@ mod tests {
         }
     }
 
-    fn status(result: Result<(), ApiError>) -> u16 {
-        use actix_web::ResponseError;
+    fn status(result: Result<(), Denied>) -> u16 {
         match result {
             Ok(()) => 200,
-            Err(error) => error.status_code().as_u16(),
+            Err(Denied::Unauthenticated) => 401,
+            Err(Denied::OutOfScope) => 404,
+            Err(Denied::Forbidden(_)) => 403,
         }
     }
 
+    fn deps(codes: &[&str]) -> Scope {
+        Scope::Departements(
+            codes
+                .iter()
+                .map(|c| CodeDepartement::parse(c).unwrap())
+                .collect(),
+        )
+    }
+
+    fn structure(id: &str) -> Scope {
+        Scope::Structure(StructureId::parse(id).unwrap())
+    }
+
     const S1: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90";
+    const S2: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91";
 
     #[test]
     fn refusals_come_in_the_designed_order() {
@@ -198,11 +235,11 @@ mod tests {
             departement: Some("93"),
             structures: &[S1],
         };
-        let prefecture_75 = caller(Role::Prefecture, Scope::Departements(vec!["75".into()]));
-        let prefecture_93 = caller(Role::Prefecture, Scope::Departements(vec!["93".into()]));
-        let lecteur_93 = caller(Role::Lecteur, Scope::Departements(vec!["93".into()]));
-        let structure = caller(Role::Structure, Scope::Structure(S1.into()));
-        let other_structure = caller(Role::Structure, Scope::Structure("autre".into()));
+        let prefecture_75 = caller(Role::Prefecture, deps(&["75"]));
+        let prefecture_93 = caller(Role::Prefecture, deps(&["93"]));
+        let lecteur_93 = caller(Role::Lecteur, deps(&["93"]));
+        let other_structure = caller(Role::Structure, structure(S2));
+        let structure = caller(Role::Structure, structure(S1));
         use Action::*;
         use Resource::*;
         // Anonymous: 401 on anything but public reads.
@@ -277,12 +314,41 @@ mod tests {
     #[test]
     fn personal_data_is_for_admins_and_the_employer() {
         let admin = caller(Role::Admin, Scope::National);
-        let employer = caller(Role::Structure, Scope::Structure(S1.into()));
-        let other = caller(Role::Structure, Scope::Structure("autre".into()));
-        let prefecture = caller(Role::Prefecture, Scope::Departements(vec!["93".into()]));
+        let employer = caller(Role::Structure, structure(S1));
+        let other = caller(Role::Structure, structure(S2));
+        let prefecture = caller(Role::Prefecture, deps(&["93"]));
         assert!(sees_personal_data(&admin, S1));
         assert!(sees_personal_data(&employer, S1));
         assert!(!sees_personal_data(&other, S1));
         assert!(!sees_personal_data(&prefecture, S1));
+    }
+
+    #[test]
+    fn scope_filters_follow_the_scope_and_the_role() {
+        use crate::domain::scope::ScopeFilter;
+        let prefecture = caller(Role::Prefecture, deps(&["93"]));
+        assert_eq!(
+            prefecture.scope_filter(Resource::Convention),
+            ScopeFilter::Departements(vec![CodeDepartement::parse("93").unwrap()])
+        );
+        // Envelopes have no territory: a préfecture reads them all.
+        assert_eq!(
+            prefecture.scope_filter(Resource::Enveloppe),
+            ScopeFilter::All
+        );
+        let employer = caller(Role::Structure, structure(S1));
+        assert_eq!(
+            employer.scope_filter(Resource::Conseiller),
+            ScopeFilter::Structure(StructureId::parse(S1).unwrap())
+        );
+        // A lecteur may not read advisors at all, whatever its scope.
+        let lecteur = caller(Role::Lecteur, Scope::National);
+        assert_eq!(
+            lecteur.scope_filter(Resource::Conseiller),
+            ScopeFilter::Nothing
+        );
+        assert_eq!(lecteur.scope_filter(Resource::Convention), ScopeFilter::All);
+        let admin = caller(Role::Admin, Scope::National);
+        assert_eq!(admin.scope_filter(Resource::Journal), ScopeFilter::All);
     }
 }

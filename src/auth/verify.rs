@@ -12,7 +12,8 @@ use jsonwebtoken::{Validation, decode};
 use serde::Deserialize;
 
 use super::{Caller, JwtKeys, Role, Scope};
-use crate::domain::referentiel::is_departement_code;
+use crate::domain::codes::CodeDepartement;
+use crate::domain::ids::StructureId;
 
 /// Clock leeway for `exp`, `nbf` and `iat`, in seconds (at most 30, per the design).
 pub const LEEWAY_SECONDS: u64 = 30;
@@ -165,7 +166,7 @@ impl Verifier {
         let role_name = claims
             .role
             .ok_or_else(|| AuthError::MissingClaim("role".to_owned()))?;
-        let role = Role::parse(&role_name).ok_or(AuthError::UnknownRole(role_name))?;
+        let role = Role::parse(&role_name).map_err(|_| AuthError::UnknownRole(role_name))?;
         let scope = scope_for(role, claims.departements, claims.structure_id)?;
         Ok(Caller {
             sub: claims.sub,
@@ -250,13 +251,18 @@ pub(crate) fn scope_for(
         None => None,
         Some(list) if list.is_empty() => return mismatch("departements vide"),
         Some(list) => {
-            if let Some(bad) = list.iter().find(|code| !is_departement_code(code)) {
-                return mismatch(&format!("code de département invalide « {bad} »"));
+            let mut codes = Vec::with_capacity(list.len());
+            for code in &list {
+                match CodeDepartement::parse(code) {
+                    Ok(code) => codes.push(code),
+                    Err(_) => {
+                        return mismatch(&format!("code de département invalide « {code} »"));
+                    }
+                }
             }
-            let mut list = list;
-            list.sort();
-            list.dedup();
-            Some(list)
+            codes.sort();
+            codes.dedup();
+            Some(codes)
         }
     };
     match (role, departements, structure_id) {
@@ -268,10 +274,10 @@ pub(crate) fn scope_for(
         (Role::Prefecture, Some(list), None) => Ok(Scope::Departements(list)),
         (Role::Prefecture, None, _) => mismatch("departements obligatoire"),
         (Role::Prefecture, Some(_), Some(_)) => mismatch("pas de structure_id pour une préfecture"),
-        (Role::Structure, None, Some(id)) if uuid::Uuid::parse_str(&id).is_ok() => {
-            Ok(Scope::Structure(id.to_lowercase()))
-        }
-        (Role::Structure, None, Some(_)) => mismatch("structure_id doit être un UUID"),
+        (Role::Structure, None, Some(id)) => match StructureId::parse(&id) {
+            Ok(id) => Ok(Scope::Structure(id)),
+            Err(_) => mismatch("structure_id doit être un UUID"),
+        },
         (Role::Structure, None, None) => mismatch("structure_id obligatoire"),
         (Role::Structure, Some(_), _) => mismatch("pas de departements pour une structure"),
     }
@@ -289,7 +295,10 @@ mod tests {
         assert_eq!(scope_for(Role::Lecteur, None, None), Ok(Scope::National));
         assert_eq!(
             scope_for(Role::Prefecture, deps(), None),
-            Ok(Scope::Departements(vec!["2A".into(), "93".into()]))
+            Ok(Scope::Departements(vec![
+                CodeDepartement::parse("2A").unwrap(),
+                CodeDepartement::parse("93").unwrap()
+            ]))
         );
         assert!(matches!(
             scope_for(Role::Structure, None, id()),

@@ -1,7 +1,13 @@
-//! Storage: one connection type over SQLite and PostgreSQL, its pool, migrations and the start-up
-//! sequence (migrations + référentiel load under one lock).
+//! Storage: one connection type over SQLite and PostgreSQL, its pool, the write path, migrations
+//! and the start-up sequence (migrations + référentiel load under one lock).
 //!
-//! Backend-specific SQL lives only here and in the repo functions, behind a `match` on [`DbConn`].
+//! - Reads take a `&mut DbConn`. Writes take a [`WriteTx`], which only [`write`] creates: a
+//!   `BEGIN IMMEDIATE` transaction on SQLite, a plain one on PostgreSQL, never nested on either.
+//!   Repo functions that change data take `&mut WriteTx`, so a write outside a transaction does
+//!   not compile.
+//! - Backend-specific SQL goes through [`db_run!`](crate::db_run) (and the helpers built on it:
+//!   [`lock_rows!`](crate::lock_rows), [`insert_if_absent!`](crate::insert_if_absent),
+//!   [`upsert!`](crate::upsert)), nowhere else.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -152,16 +158,56 @@ pub fn build_pool(url: &DatabaseUrl, size: u32, timeout: Duration) -> DbPool {
         .build_unchecked(ConnectionManager { url: url.clone() })
 }
 
+/// A write transaction in progress: the only way to call a repo function that changes data.
+/// Created by [`write`] alone; it derefs to nothing, so reads inside it go through [`WriteTx::conn`].
+pub struct WriteTx<'c> {
+    conn: &'c mut DbConn,
+}
+
+impl WriteTx<'_> {
+    /// The connection, for the statements of the transaction.
+    pub fn conn(&mut self) -> &mut DbConn {
+        self.conn
+    }
+
+    /// Whether the transaction runs on PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.conn, DbConn::Pg(_))
+    }
+}
+
+/// The depth of the transaction the connection is in (0: none).
+fn transaction_depth(conn: &mut DbConn) -> QueryResult<u32> {
+    let status = match conn {
+        DbConn::Pg(inner) => {
+            <AnsiTransactionManager as TransactionManager<_>>::transaction_manager_status_mut(inner)
+                .transaction_depth()?
+        }
+        DbConn::Sqlite(inner) => {
+            <AnsiTransactionManager as TransactionManager<_>>::transaction_manager_status_mut(inner)
+                .transaction_depth()?
+        }
+    };
+    Ok(status.map_or(0, |depth| depth.get()))
+}
+
 /// Runs `f` in a write transaction: `BEGIN IMMEDIATE` on SQLite (a deferred `BEGIN` that reads then
 /// writes fails with "database is locked" under concurrency), a plain `BEGIN` on PostgreSQL.
 /// Commits when `f` succeeds, rolls back when it fails.
-pub fn write_transaction<T, E>(
+///
+/// Transactions never nest: inside one, `write` fails with `AlreadyInTransaction` on both backends
+/// (PostgreSQL would take a savepoint where SQLite cannot upgrade to `IMMEDIATE`; refusing on both
+/// keeps them alike). A repo function that needs to write takes the caller's `&mut WriteTx`.
+pub fn write<T, E>(
     conn: &mut DbConn,
-    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+    f: impl FnOnce(&mut WriteTx<'_>) -> Result<T, E>,
 ) -> Result<T, E>
 where
     E: From<diesel::result::Error>,
 {
+    if transaction_depth(conn)? > 0 {
+        return Err(diesel::result::Error::AlreadyInTransaction.into());
+    }
     match conn {
         DbConn::Sqlite(inner) => {
             AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
@@ -170,7 +216,8 @@ where
             <AnsiTransactionManager as TransactionManager<_>>::begin_transaction(inner)?
         }
     }
-    match f(conn) {
+    let mut tx = WriteTx { conn };
+    match f(&mut tx) {
         Ok(value) => {
             <DbConn as TransactionManager<DbConn>>::commit_transaction(conn)?;
             Ok(value)
@@ -184,6 +231,79 @@ where
             Err(error)
         }
     }
+}
+
+/// Runs backend-specific code on the inner connection, in the spirit of vaultwarden's `db_run!`.
+///
+/// - `db_run!(conn, |c| body)`: the same source for both backends, type-checked once for each
+///   inner connection (`PgConnection`, `SqliteConnection`): for what the multi-backend connection
+///   cannot express but both backends accept (`ON CONFLICT`, multi-row inserts of rows with
+///   defaults…).
+/// - `db_run!(conn, postgres |c| pg_body, sqlite |c| sqlite_body)`: where the SQL differs.
+///
+/// `conn` is a `&mut DbConn` (from a read, or [`WriteTx::conn`]).
+#[macro_export]
+macro_rules! db_run {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Pg($c) => $body,
+            $crate::db::DbConn::Sqlite($c) => $body,
+        }
+    };
+    ($conn:expr, postgres |$p:ident| $pg:expr, sqlite |$s:ident| $sqlite:expr) => {
+        match $conn {
+            $crate::db::DbConn::Pg($p) => $pg,
+            $crate::db::DbConn::Sqlite($s) => $sqlite,
+        }
+    };
+}
+
+/// Reads rows and locks them until the end of the write transaction `tx`: `SELECT … FOR UPDATE`
+/// on PostgreSQL; on SQLite the `BEGIN IMMEDIATE` transaction already holds the database's write
+/// lock. `lock_rows!(tx, query => Row)` returns `QueryResult<Vec<Row>>`.
+#[macro_export]
+macro_rules! lock_rows {
+    ($tx:expr, $query:expr => $row:ty) => {{
+        use diesel::prelude::*;
+        let tx: &mut $crate::db::WriteTx<'_> = $tx;
+        $crate::db_run!(
+            tx.conn(),
+            postgres | c | $query.for_update().load::<$row>(c),
+            sqlite | c | $query.load::<$row>(c)
+        )
+    }};
+}
+
+/// `INSERT … ON CONFLICT DO NOTHING` (same syntax on both backends) inside the write transaction
+/// `tx`; returns the number of rows inserted (0: a row with that key was there).
+/// `insert_if_absent!(tx, table, values)`; `values` may be one row or a `Vec`/slice of rows.
+#[macro_export]
+macro_rules! insert_if_absent {
+    ($tx:expr, $table:expr, $values:expr) => {{
+        use diesel::prelude::*;
+        let tx: &mut $crate::db::WriteTx<'_> = $tx;
+        $crate::db_run!(tx.conn(), |c| diesel::insert_into($table)
+            .values($values)
+            .on_conflict_do_nothing()
+            .execute(c))
+    }};
+}
+
+/// `INSERT … ON CONFLICT (target) DO UPDATE SET …` (same syntax on both backends) inside the write
+/// transaction `tx`: `upsert!(tx, table, values, conflict_target, changes)`; returns the number of
+/// rows written.
+#[macro_export]
+macro_rules! upsert {
+    ($tx:expr, $table:expr, $values:expr, $target:expr, $changes:expr) => {{
+        use diesel::prelude::*;
+        let tx: &mut $crate::db::WriteTx<'_> = $tx;
+        $crate::db_run!(tx.conn(), |c| diesel::insert_into($table)
+            .values($values)
+            .on_conflict($target)
+            .do_update()
+            .set($changes)
+            .execute(c))
+    }};
 }
 
 /// What the start-up sequence did, for the logs and the closing figures.

@@ -13,7 +13,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 use super::schema::referentiel_chargements;
-use super::{DbConn, write_transaction};
+use super::{DbConn, write};
 use crate::domain::referentiel::search_key;
 
 const REGIONS_TSV: &str = include_str!("../../data/referentiel/regions.tsv");
@@ -64,17 +64,6 @@ pub fn is_loaded(conn: &mut DbConn) -> QueryResult<bool> {
     Ok(stored.as_deref() == Some(fingerprint().as_str()))
 }
 
-/// Whether some référentiel is in the database (this release's or another's): what readiness needs.
-/// Not [`is_loaded`]: during a rolling upgrade, instances of the previous release must stay ready
-/// after a newer one has reloaded the data.
-pub fn is_present(conn: &mut DbConn) -> QueryResult<bool> {
-    let count: i64 = referentiel_chargements::table
-        .filter(referentiel_chargements::jeu.eq(DATA_SET))
-        .count()
-        .get_result(conn)?;
-    Ok(count > 0)
-}
-
 /// Loads the embedded référentiel unless the same data is already there.
 pub fn load_if_needed(conn: &mut DbConn) -> Result<LoadOutcome, Box<dyn std::error::Error>> {
     if is_loaded(conn)? {
@@ -82,7 +71,8 @@ pub fn load_if_needed(conn: &mut DbConn) -> Result<LoadOutcome, Box<dyn std::err
     }
     let started = Instant::now();
     let data = EmbeddedData::parse()?;
-    write_transaction(conn, |conn| -> QueryResult<()> {
+    write(conn, |tx| -> QueryResult<()> {
+        let conn = tx.conn();
         conn.batch_execute(
             "DELETE FROM epci_membres; DELETE FROM epci; DELETE FROM communes_codes_postaux; \
              DELETE FROM communes; DELETE FROM departements; DELETE FROM regions;",
@@ -405,9 +395,20 @@ fn multi_row_insert<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::referentiel::{
-        is_code_insee, is_code_postal, is_departement_code, is_siren,
-    };
+    use crate::domain::codes::{CodeDepartement, CodeInsee, CodePostal, Siren};
+
+    fn is_departement_code(code: &str) -> bool {
+        CodeDepartement::is_valid(code)
+    }
+    fn is_code_insee(code: &str) -> bool {
+        CodeInsee::is_valid(code)
+    }
+    fn is_code_postal(code: &str) -> bool {
+        CodePostal::is_valid(code)
+    }
+    fn is_siren(code: &str) -> bool {
+        Siren::is_valid(code)
+    }
     use std::collections::HashSet;
 
     #[test]

@@ -1,4 +1,5 @@
-//! The Diesel schema, written by hand to match `migrations/` (identical on both backends).
+//! The Diesel schema, written by hand to match `migrations/` (identical on both backends);
+//! `tests/schema.rs` compares it with the migrated databases.
 
 diesel::table! {
     regions (code) {
@@ -64,6 +65,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    idempotence (appelant, cle) {
+        appelant -> Text,
+        cle -> Text,
+        empreinte -> Text,
+        statut -> Nullable<Integer>,
+        corps -> Nullable<Text>,
+        location -> Nullable<Text>,
+        cree_le -> Text,
+        expire_le -> Text,
+    }
+}
+
 diesel::joinable!(departements -> regions (region));
 diesel::joinable!(communes -> departements (departement));
 diesel::joinable!(communes_codes_postaux -> communes (code_insee));
@@ -78,4 +92,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     epci,
     epci_membres,
     referentiel_chargements,
+    idempotence,
 );

@@ -1,31 +1,31 @@
-//! Shared extractors: strict query strings, path parameter checks, cursor pagination, and the JSON
-//! body configuration. Every refusal is an [`ApiError`] (a problem naming the parameter).
+//! Shared extractors: strict query strings ([`StrictQuery`], [`Paged`]), typed path segments
+//! ([`PathParam`]), conditional updates ([`IfMatch`]), JSON body limits, and the list response
+//! ([`page_response`]). Every refusal is a problem naming the parameter, segment or header.
 
 use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
-use serde::de::{self, DeserializeOwned, Deserializer};
+use serde::de::DeserializeOwned;
 use utoipa::IntoParams;
 use utoipa::openapi::path::ParameterIn;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
-use crate::db::repo::{Page, Position};
+use crate::api::paging::{Cursor, Paging};
+use crate::domain::TextValue;
+use crate::domain::paging::Page;
+use crate::domain::refusal::{PRECONDITION_ECHOUEE, PRECONDITION_REQUISE, Refusal};
 use crate::error::{ApiError, FieldError};
 
 /// Size limit of a JSON body (64 KiB); larger bodies answer 413.
 pub const JSON_BODY_LIMIT: usize = 64 * 1024;
-/// Default page size of a list.
-pub const DEFAULT_LIMIT: i64 = 50;
-/// Largest page size of a list.
-pub const MAX_LIMIT: i64 = 200;
 
 /// A query string parsed strictly into `T`:
 /// - a parameter `T` does not document is refused (the documented set comes from its `IntoParams`,
 ///   so what is accepted is exactly what the spec lists);
 /// - a parameter given twice is refused;
-/// - an ill-typed value is refused, naming the parameter;
-/// - then `T`'s `Validate` rules run (ranges, lengths, patterns).
+/// - an ill-typed value is refused, naming the parameter (typed codes refuse a bad form);
+/// - then `T`'s `Validate` rules run (ranges, lengths).
 #[derive(Debug)]
 pub struct StrictQuery<T>(pub T);
 
@@ -41,6 +41,29 @@ where
     }
 }
 
+/// A list's query: its filters `F` and the shared [`Paging`] (`limit`, `cursor`), parsed strictly
+/// from one query string (the accepted names are those of both). Document it with
+/// `params(F, Paging)`.
+#[derive(Debug)]
+pub struct Paged<F> {
+    /// The list's own filters.
+    pub filter: F,
+    /// `limit` and `cursor`.
+    pub paging: Paging,
+}
+
+impl<F> FromRequest for Paged<F>
+where
+    F: DeserializeOwned + IntoParams + Validate,
+{
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(parse_paged::<F>(req.query_string()))
+    }
+}
+
 /// The names of the query parameters `T` documents.
 fn documented_names<T: IntoParams>() -> Vec<String> {
     T::into_params(|| Some(ParameterIn::Query))
@@ -49,15 +72,13 @@ fn documented_names<T: IntoParams>() -> Vec<String> {
         .collect()
 }
 
-/// Parses a raw query string into `T` (see [`StrictQuery`]).
-pub fn parse_query<T>(query: &str) -> Result<T, ApiError>
-where
-    T: DeserializeOwned + IntoParams + Validate,
-{
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+type Pairs = Vec<(String, String)>;
+
+/// Splits a query string into pairs, refusing unknown and repeated names.
+fn checked_pairs(query: &str, documented: &[String]) -> Result<Pairs, ApiError> {
+    let pairs: Pairs = form_urlencoded::parse(query.as_bytes())
         .into_owned()
         .collect();
-    let documented = documented_names::<T>();
     let mut errors = Vec::new();
     let mut seen: Vec<&str> = Vec::new();
     for (name, _) in &pairs {
@@ -79,11 +100,20 @@ where
             seen.push(name);
         }
     }
-    if !errors.is_empty() {
-        return Err(ApiError::InvalidParameters(errors));
+    if errors.is_empty() {
+        Ok(pairs)
+    } else {
+        Err(ApiError::InvalidParameters(errors))
     }
+}
+
+/// Deserializes and validates `T` from pairs already checked.
+fn from_pairs<T: DeserializeOwned + Validate>(pairs: &[(String, String)]) -> Result<T, ApiError> {
+    let encoded = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
     let deserializer =
-        serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_urlencoded::Deserializer::new(form_urlencoded::parse(encoded.as_bytes()));
     let value: T = serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let name = error.path().to_string();
         ApiError::invalid_parameter(&name, format!("valeur invalide : {}", error.inner()))
@@ -92,6 +122,40 @@ where
         .validate()
         .map_err(|errors| ApiError::InvalidParameters(parameter_errors(&errors)))?;
     Ok(value)
+}
+
+/// Parses a raw query string into `T` (see [`StrictQuery`]).
+pub fn parse_query<T>(query: &str) -> Result<T, ApiError>
+where
+    T: DeserializeOwned + IntoParams + Validate,
+{
+    let pairs = checked_pairs(query, &documented_names::<T>())?;
+    from_pairs(&pairs)
+}
+
+/// Parses a raw query string into a list's filters and paging (see [`Paged`]).
+pub fn parse_paged<F>(query: &str) -> Result<Paged<F>, ApiError>
+where
+    F: DeserializeOwned + IntoParams + Validate,
+{
+    let paging_names = documented_names::<Paging>();
+    let mut documented = documented_names::<F>();
+    documented.extend(paging_names.iter().cloned());
+    let pairs = checked_pairs(query, &documented)?;
+    let (paging_pairs, filter_pairs): (Pairs, Pairs) = pairs
+        .into_iter()
+        .partition(|(name, _)| paging_names.contains(name));
+    // Both parts are checked, so that one request lists every faulty parameter.
+    let filter = from_pairs::<F>(&filter_pairs);
+    let paging = from_pairs::<Paging>(&paging_pairs);
+    match (filter, paging) {
+        (Ok(filter), Ok(paging)) => Ok(Paged { filter, paging }),
+        (Err(ApiError::InvalidParameters(mut a)), Err(ApiError::InvalidParameters(b))) => {
+            a.extend(b);
+            Err(ApiError::InvalidParameters(a))
+        }
+        (Err(error), _) | (_, Err(error)) => Err(error),
+    }
 }
 
 /// Turns `validator` errors into one [`FieldError`] per parameter, using the rule's message.
@@ -113,134 +177,91 @@ pub fn parameter_errors(errors: &ValidationErrors) -> Vec<FieldError> {
     out
 }
 
-/// Checks a path parameter against its documented format (400 naming it when it does not fit).
-pub fn check_path(
-    name: &str,
-    value: &str,
-    valid: fn(&str) -> bool,
-    pattern: &str,
-) -> Result<(), ApiError> {
-    if valid(value) {
-        Ok(())
-    } else {
-        Err(ApiError::invalid_parameter(
-            name,
-            format!("format invalide ; motif attendu : {pattern}"),
-        ))
+/// The one path segment of a route (`/departements/{code}`), typed: a value that does not have
+/// the type's form is a 400 naming the segment, before any lookup. Document the segment with
+/// `("code" = inline(CodeDepartement), Path, …)`.
+#[derive(Debug)]
+pub struct PathParam<T>(pub T);
+
+impl<T: TextValue> PathParam<T> {
+    /// The value.
+    pub fn into_inner(self) -> T {
+        self.0
     }
 }
 
-/// An integer written as `12`, `"12"`, `12.0` or `"12.0"`: JSON Schema counts `12.0` as an
-/// integer, so clients generated from the spec may send it; `12.5` is refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct WholeNumber(pub i64);
+impl<T: TextValue> FromRequest for PathParam<T> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
 
-impl<'de> de::Deserialize<'de> for WholeNumber {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl de::Visitor<'_> for Visitor {
-            type Value = WholeNumber;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("un entier")
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<WholeNumber, E> {
-                Ok(WholeNumber(v))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<WholeNumber, E> {
-                i64::try_from(v)
-                    .map(WholeNumber)
-                    .map_err(|_| E::custom("entier trop grand"))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<WholeNumber, E> {
-                if v.fract() == 0.0 && v.abs() < 9.0e15 {
-                    Ok(WholeNumber(v as i64))
-                } else {
-                    Err(E::custom(format!("{v} n'est pas un entier")))
-                }
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<WholeNumber, E> {
-                if let Ok(n) = v.parse::<i64>() {
-                    return Ok(WholeNumber(n));
-                }
-                match v.parse::<f64>() {
-                    Ok(f) if f.is_finite() => self.visit_f64(f),
-                    _ => Err(E::custom(format!("« {v} » n'est pas un entier"))),
-                }
-            }
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let mut segments = req.match_info().iter();
+        let result = match (segments.next(), segments.next()) {
+            (Some((name, value)), None) => T::parse_text(value)
+                .map(PathParam)
+                .map_err(|error| ApiError::invalid_parameter(name, error.expected)),
+            _ => Err(ApiError::internal(
+                "PathParam sur une route qui n'a pas exactement un segment variable",
+            )),
+        };
+        ready(result)
+    }
+}
+
+/// The `ETag` of a stored object: its row version, quoted (`"3"`). It never comes from the body,
+/// which holds derived, time-dependent fields.
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// The `If-Match` header of a conditional change: missing → 428 `precondition_requise`; then
+/// [`IfMatch::check`] against the current version → 412 `precondition_echouee` when stale.
+#[derive(Debug, Clone)]
+pub struct IfMatch(pub String);
+
+impl IfMatch {
+    /// Whether the request's `If-Match` names the current version (`*` matches any).
+    pub fn check(&self, current_version: i64) -> Result<(), ApiError> {
+        let current = etag(current_version);
+        let matches = self.0.trim() == "*"
+            || self
+                .0
+                .split(',')
+                .map(|tag| tag.trim().trim_start_matches("W/"))
+                .any(|tag| tag == current);
+        if matches {
+            Ok(())
+        } else {
+            Err(Refusal::new(
+                &PRECONDITION_ECHOUEE,
+                format!(
+                    "L'objet a changé depuis sa lecture (ETag actuel {current}) : le relire puis réessayer."
+                ),
+            )
+            .into())
         }
-        deserializer.deserialize_any(Visitor)
     }
 }
 
-/// Validates an optional page size (`validator` custom rule).
-pub fn validate_limit(limit: &WholeNumber) -> Result<(), validator::ValidationError> {
-    if (1..=MAX_LIMIT).contains(&limit.0) {
-        Ok(())
-    } else {
-        Err(validator::ValidationError::new("range")
-            .with_message(format!("doit être un entier entre 1 et {MAX_LIMIT}").into()))
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let value = req
+            .headers()
+            .get(actix_web::http::header::IF_MATCH)
+            .and_then(|value| value.to_str().ok())
+            .filter(|value| !value.trim().is_empty());
+        ready(match value {
+            Some(value) => Ok(IfMatch(value.to_owned())),
+            None => Err(Refusal::new(
+                &PRECONDITION_REQUISE,
+                "En-tête If-Match obligatoire : y mettre l'ETag de la dernière lecture.",
+            )
+            .into()),
+        })
     }
-}
-
-/// The page size a request asks for, or the default.
-pub fn page_limit(limit: Option<WholeNumber>) -> usize {
-    limit.map_or(DEFAULT_LIMIT, |l| l.0) as usize
-}
-
-/// The documented form of a cursor. Every string of this form is a valid position (keyset
-/// pagination only needs "after this point"), so a schema-valid cursor is never refused; anything
-/// else is a 400 on `cursor`. Clients treat it as opaque: they give back `next_cursor` unchanged.
-pub const CURSOR_PATTERN: &str = "^[01]\\.[0-9A-Za-z-]{1,64}\\.[0-9a-z_]{0,200}$";
-
-/// Encodes a page end: `<rank>.<id>.<key>` (spaces of the key as `_`; rank and key are empty
-/// parts for lists ordered by identifier).
-pub fn encode_cursor(position: &Position) -> String {
-    match position {
-        Position::ById(id) => format!("0.{id}."),
-        Position::Ranked { rank, key, id } => format!("{rank}.{id}.{}", key.replace(' ', "_")),
-    }
-}
-
-/// Decodes a cursor given with `?cursor=` into the position of the list at hand: `ranked` says
-/// whether the request has a name query (then rank, key and id are used; else the id alone).
-pub fn decode_cursor(cursor: &str, ranked: bool) -> Result<Position, ApiError> {
-    let invalid = || {
-        ApiError::invalid_parameter(
-            "cursor",
-            format!(
-                "curseur invalide : redonner tel quel le next_cursor d'une réponse (motif {CURSOR_PATTERN})"
-            ),
-        )
-    };
-    let mut parts = cursor.split('.');
-    let (Some(rank), Some(id), Some(key), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(invalid());
-    };
-    let rank = match rank {
-        "0" => 0,
-        "1" => 1,
-        _ => return Err(invalid()),
-    };
-    let id_ok =
-        (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    let key_ok = key.len() <= 200
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    if !id_ok || !key_ok {
-        return Err(invalid());
-    }
-    Ok(if ranked {
-        Position::Ranked {
-            rank,
-            key: key.replace('_', " "),
-            id: id.to_owned(),
-        }
-    } else {
-        Position::ById(id.to_owned())
-    })
 }
 
 /// A `200` list response: the page body, and a `Link: <…>; rel="next"` header when there is a next
@@ -250,7 +271,10 @@ pub fn page_response<T, D: serde::Serialize>(
     page: Page<T>,
     body: impl FnOnce(Vec<T>, Option<String>) -> D,
 ) -> HttpResponse {
-    let next_cursor = page.next.as_ref().map(encode_cursor);
+    let next_cursor = page
+        .next
+        .as_ref()
+        .map(|position| Cursor::encode(position).to_string());
     let mut response = HttpResponse::Ok();
     if let Some(cursor) = &next_cursor {
         let mut pairs: Vec<(String, String)> =
@@ -318,6 +342,9 @@ pub fn payload_config() -> web::PayloadConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::paging::{WholeNumber, validate_limit};
+    use crate::domain::codes::CodeDepartement;
+    use crate::domain::paging::Position;
     use serde::Deserialize;
 
     #[derive(Debug, Deserialize, IntoParams, Validate)]
@@ -328,6 +355,13 @@ mod tests {
         limit: Option<WholeNumber>,
         #[validate(length(max = 5, message = "5 caractères au plus"))]
         q: Option<String>,
+    }
+
+    #[derive(Debug, Deserialize, IntoParams, Validate)]
+    #[into_params(parameter_in = Query)]
+    struct Filter {
+        #[param(inline)]
+        departement: Option<CodeDepartement>,
     }
 
     fn error_parameters(error: ApiError) -> Vec<String> {
@@ -345,7 +379,6 @@ mod tests {
         assert_eq!(params.q.as_deref(), Some("ab c"));
         let params: Params = parse_query("limit=10.0&q=abc").unwrap();
         assert_eq!(params.limit, Some(WholeNumber(10)));
-        assert_eq!(params.q.as_deref(), Some("abc"));
         let params: Params = parse_query("").unwrap();
         assert_eq!(params.limit, None);
     }
@@ -369,50 +402,39 @@ mod tests {
     }
 
     #[test]
-    fn cursors_round_trip_and_garbage_is_refused() {
-        let ranked = Position::Ranked {
-            rank: 1,
-            key: "saint denis de pile".into(),
-            id: "33402".into(),
-        };
-        assert_eq!(encode_cursor(&ranked), "1.33402.saint_denis_de_pile");
+    fn paged_queries_take_the_filters_and_the_paging() {
+        let paged: Paged<Filter> =
+            parse_paged("departement=2A&limit=20&cursor=0.saint_denis.93066").unwrap();
+        assert_eq!(paged.filter.departement.unwrap().as_str(), "2A");
+        assert_eq!(paged.paging.limit(), 20);
         assert_eq!(
-            decode_cursor(&encode_cursor(&ranked), true).unwrap(),
-            ranked
+            paged.paging.after(),
+            Some(Position::new(["0", "saint denis", "93066"]))
         );
-        let by_id = Position::ById("2A004".into());
-        assert_eq!(encode_cursor(&by_id), "0.2A004.");
-        assert_eq!(decode_cursor(&encode_cursor(&by_id), false).unwrap(), by_id);
-        // Any cursor of the documented form is a position, whatever list it came from.
-        assert_eq!(
-            decode_cursor("1.33402.saint_denis", false).unwrap(),
-            Position::ById("33402".into())
-        );
-        assert_eq!(
-            decode_cursor("0.93066.", true).unwrap(),
-            Position::Ranked {
-                rank: 0,
-                key: String::new(),
-                id: "93066".into()
-            }
-        );
-        for garbage in [
-            "",
-            "!!!",
-            "0",
-            "0.",
-            "0..",
-            "2.93066.",
-            "0.93066",
-            "0.9306 6.",
-            "0.93066.A",
-            "0.93066.a.b",
-            "x.1.a",
+        let paged: Paged<Filter> = parse_paged("").unwrap();
+        assert_eq!((paged.paging.limit(), paged.paging.after()), (50, None));
+        // A bad code, a bad limit, a malformed cursor and an unknown name are each named.
+        for (query, names) in [
+            ("departement=2C", vec!["departement"]),
+            ("cursor=a%20b", vec!["cursor"]),
+            ("cursor=a.b.c.d.e", vec!["cursor"]),
+            ("limit=0", vec!["limit"]),
+            ("departement=7&limit=0", vec!["departement", "limit"]),
+            ("page=2", vec!["page"]),
         ] {
-            assert!(decode_cursor(garbage, true).is_err(), "{garbage}");
-            assert!(decode_cursor(garbage, false).is_err(), "{garbage}");
+            let error = parse_paged::<Filter>(query).unwrap_err();
+            assert_eq!(error_parameters(error), names, "{query}");
         }
-        assert!(decode_cursor(&format!("0.{}.", "1".repeat(65)), false).is_err());
-        assert!(decode_cursor(&format!("0.1.{}", "a".repeat(201)), true).is_err());
+    }
+
+    #[test]
+    fn if_match_compares_with_the_current_version() {
+        assert!(IfMatch("\"3\"".into()).check(3).is_ok());
+        assert!(IfMatch("W/\"3\"".into()).check(3).is_ok());
+        assert!(IfMatch("\"2\", \"3\"".into()).check(3).is_ok());
+        assert!(IfMatch("*".into()).check(7).is_ok());
+        let stale = IfMatch("\"2\"".into()).check(3).unwrap_err();
+        assert_eq!(stale.code(), "precondition_echouee");
+        assert_eq!(etag(3), "\"3\"");
     }
 }

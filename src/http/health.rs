@@ -4,7 +4,7 @@ use actix_web::{get, web};
 
 use crate::api::NoQuery;
 use crate::api::health::{Backend, Live, Ready};
-use crate::db::referentiel::is_present;
+use crate::db::repo::health::referentiel_present;
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::extract::StrictQuery;
@@ -51,7 +51,7 @@ pub async fn ready(
             "Démarrage en cours : migrations ou chargement du référentiel.".to_owned(),
         ));
     }
-    let loaded = state.with_conn(|conn| Ok(is_present(conn)?)).await?;
+    let loaded = state.read(|conn| Ok(referentiel_present(conn)?)).await?;
     if !loaded {
         return Err(ApiError::Unavailable(
             "Le référentiel territorial n'est pas chargé dans la base.".to_owned(),

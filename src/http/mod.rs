@@ -9,11 +9,12 @@ use utoipa::openapi::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Verifier;
-use crate::db::{DbConn, DbPool};
+use crate::db::{self, DbConn, DbPool, WriteTx};
 use crate::error::ApiError;
 
 pub mod extract;
 pub mod health;
+pub mod idempotency;
 pub mod middleware;
 pub mod moi;
 pub mod referentiel;
@@ -30,7 +31,7 @@ pub struct AppState {
     pub ready: Arc<AtomicBool>,
     /// `true` on PostgreSQL, `false` on SQLite (reported by `/health/ready`).
     pub postgres: bool,
-    /// Verifies bearer tokens.
+    /// Verifies bearer tokens (also registered as its own app data, for the `Caller` extractor).
     pub verifier: Arc<Verifier>,
 }
 
@@ -55,9 +56,9 @@ impl AppState {
         self.ready.store(true, Ordering::Release);
     }
 
-    /// Runs blocking database work on the blocking thread pool, off the async workers, with a
-    /// pooled connection (503 when none comes within the pool timeout).
-    pub async fn with_conn<T, F>(&self, work: F) -> Result<T, ApiError>
+    /// Runs a read on the blocking thread pool, off the async workers, with a pooled connection
+    /// (503 when none comes within the pool timeout).
+    pub async fn read<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
@@ -66,6 +67,21 @@ impl AppState {
         web::block(move || {
             let mut conn = pool.get()?;
             work(&mut conn)
+        })
+        .await?
+    }
+
+    /// Runs a write in one transaction (see [`db::write`]) on the blocking thread pool: committed
+    /// when `work` succeeds, rolled back when it fails.
+    pub async fn write<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut WriteTx<'_>) -> Result<T, ApiError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            db::write(&mut conn, work)
         })
         .await?
     }

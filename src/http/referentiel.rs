@@ -3,15 +3,17 @@
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use crate::api::NoQuery;
+use crate::api::paging::Paging;
 use crate::api::referentiel::{
     Commune, CommunePage, CommuneQuery, Departement, DepartementList, DepartementQuery, EpciDetail,
     EpciPage, EpciQuery, Region, RegionList,
 };
 use crate::db::repo::referentiel::{self as repo, CommuneFilter, EpciFilter};
-use crate::domain::referentiel::{self as domain, search_key};
+use crate::domain::codes::{CodeDepartement, CodeInsee, CodeRegion, Siren};
+use crate::domain::referentiel::search_key;
 use crate::error::ApiError;
 use crate::http::AppState;
-use crate::http::extract::{StrictQuery, check_path, decode_cursor, page_limit, page_response};
+use crate::http::extract::{Paged, PathParam, StrictQuery, page_response};
 
 /// The search key of `q`, or `None` when it holds no letter or digit (then it filters nothing).
 fn query_key(q: Option<&str>) -> Option<String> {
@@ -36,9 +38,7 @@ pub async fn list_regions(
     state: web::Data<AppState>,
     _query: StrictQuery<NoQuery>,
 ) -> Result<web::Json<RegionList>, ApiError> {
-    let regions = state
-        .with_conn(|conn| Ok(repo::list_regions(conn)?))
-        .await?;
+    let regions = state.read(|conn| Ok(repo::list_regions(conn)?)).await?;
     Ok(web::Json(RegionList {
         items: regions.into_iter().map(Region::from).collect(),
         next_cursor: None,
@@ -53,7 +53,7 @@ pub async fn list_regions(
     tag = "Référentiel",
     operation_id = "getRegion",
     params(
-        ("code" = String, Path, description = "Code INSEE de la région.", pattern = "^[0-9]{2,3}$", example = "11"),
+        ("code" = inline(CodeRegion), Path, description = "Code INSEE de la région.", example = "11"),
         NoQuery
     ),
     responses(
@@ -64,18 +64,12 @@ pub async fn list_regions(
 #[get("/regions/{code}")]
 pub async fn get_region(
     state: web::Data<AppState>,
-    code: web::Path<String>,
+    code: PathParam<CodeRegion>,
     _query: StrictQuery<NoQuery>,
 ) -> Result<web::Json<Region>, ApiError> {
     let code = code.into_inner();
-    check_path(
-        "code",
-        &code,
-        domain::is_region_code,
-        domain::REGION_CODE_PATTERN,
-    )?;
     state
-        .with_conn(move |conn| {
+        .read(move |conn| {
             repo::find_region(conn, &code)?
                 .map(|region| web::Json(region.into()))
                 .ok_or_else(|| ApiError::NotFound(format!("Aucune région de code {code}.")))
@@ -104,7 +98,7 @@ pub async fn list_departements(
 ) -> Result<web::Json<DepartementList>, ApiError> {
     let region = query.0.region;
     let departements = state
-        .with_conn(move |conn| Ok(repo::list_departements(conn, region.as_deref())?))
+        .read(move |conn| Ok(repo::list_departements(conn, region.as_ref())?))
         .await?;
     Ok(web::Json(DepartementList {
         items: departements.into_iter().map(Departement::from).collect(),
@@ -119,7 +113,7 @@ pub async fn list_departements(
     tag = "Référentiel",
     operation_id = "getDepartement",
     params(
-        ("code" = String, Path, description = "Code du département.", pattern = "^(?:[0-9]{2,3}|2[AB])$", example = "93"),
+        ("code" = inline(CodeDepartement), Path, description = "Code du département.", example = "93"),
         NoQuery
     ),
     responses(
@@ -130,18 +124,12 @@ pub async fn list_departements(
 #[get("/departements/{code}")]
 pub async fn get_departement(
     state: web::Data<AppState>,
-    code: web::Path<String>,
+    code: PathParam<CodeDepartement>,
     _query: StrictQuery<NoQuery>,
 ) -> Result<web::Json<Departement>, ApiError> {
     let code = code.into_inner();
-    check_path(
-        "code",
-        &code,
-        domain::is_departement_code,
-        domain::DEPARTEMENT_CODE_PATTERN,
-    )?;
     state
-        .with_conn(move |conn| {
+        .read(move |conn| {
             repo::find_departement(conn, &code)?
                 .map(|departement| web::Json(departement.into()))
                 .ok_or_else(|| ApiError::NotFound(format!("Aucun département de code {code}.")))
@@ -159,7 +147,7 @@ pub async fn get_departement(
 #[utoipa::path(
     tag = "Référentiel",
     operation_id = "listCommunes",
-    params(CommuneQuery),
+    params(CommuneQuery, Paging),
     responses(
         (status = 200, description = "Une page de communes.", body = CommunePage,
             headers(("Link" = String, description = "`<…>; rel=\"next\"` : l'URL de la page suivante, quand il y en a une."))),
@@ -170,22 +158,17 @@ pub async fn get_departement(
 pub async fn list_communes(
     req: HttpRequest,
     state: web::Data<AppState>,
-    query: StrictQuery<CommuneQuery>,
+    query: Paged<CommuneQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query.0;
+    let Paged { filter, paging } = query;
     let filter = CommuneFilter {
-        q: query_key(query.q.as_deref()),
-        departement: query.departement,
-        code_postal: query.code_postal,
+        q: query_key(filter.q.as_deref()),
+        departement: filter.departement,
+        code_postal: filter.code_postal,
     };
-    let after = query
-        .cursor
-        .as_deref()
-        .map(|cursor| decode_cursor(cursor, filter.q.is_some()))
-        .transpose()?;
-    let limit = page_limit(query.limit);
+    let (after, limit) = (paging.after(), paging.limit());
     let page = state
-        .with_conn(move |conn| Ok(repo::search_communes(conn, &filter, after.as_ref(), limit)?))
+        .read(move |conn| Ok(repo::search_communes(conn, &filter, after.as_ref(), limit)?))
         .await?;
     Ok(page_response(&req, page, |items, next_cursor| {
         CommunePage {
@@ -203,7 +186,7 @@ pub async fn list_communes(
     tag = "Référentiel",
     operation_id = "getCommune",
     params(
-        ("code_insee" = String, Path, description = "Code INSEE de la commune.", pattern = "^(?:[0-9]{2}|2[AB])[0-9]{3}$", example = "93066"),
+        ("code_insee" = inline(CodeInsee), Path, description = "Code INSEE de la commune.", example = "93066"),
         NoQuery
     ),
     responses(
@@ -214,18 +197,12 @@ pub async fn list_communes(
 #[get("/communes/{code_insee}")]
 pub async fn get_commune(
     state: web::Data<AppState>,
-    code_insee: web::Path<String>,
+    code_insee: PathParam<CodeInsee>,
     _query: StrictQuery<NoQuery>,
 ) -> Result<web::Json<Commune>, ApiError> {
     let code = code_insee.into_inner();
-    check_path(
-        "code_insee",
-        &code,
-        domain::is_code_insee,
-        domain::CODE_INSEE_PATTERN,
-    )?;
     state
-        .with_conn(move |conn| {
+        .read(move |conn| {
             repo::find_commune(conn, &code)?
                 .map(|commune| web::Json(commune.into()))
                 .ok_or_else(|| {
@@ -243,7 +220,7 @@ pub async fn get_commune(
 #[utoipa::path(
     tag = "Référentiel",
     operation_id = "listEpci",
-    params(EpciQuery),
+    params(EpciQuery, Paging),
     responses(
         (status = 200, description = "Une page d'EPCI.", body = EpciPage,
             headers(("Link" = String, description = "`<…>; rel=\"next\"` : l'URL de la page suivante, quand il y en a une."))),
@@ -254,21 +231,16 @@ pub async fn get_commune(
 pub async fn list_epci(
     req: HttpRequest,
     state: web::Data<AppState>,
-    query: StrictQuery<EpciQuery>,
+    query: Paged<EpciQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query.0;
+    let Paged { filter, paging } = query;
     let filter = EpciFilter {
-        q: query_key(query.q.as_deref()),
-        departement: query.departement,
+        q: query_key(filter.q.as_deref()),
+        departement: filter.departement,
     };
-    let after = query
-        .cursor
-        .as_deref()
-        .map(|cursor| decode_cursor(cursor, filter.q.is_some()))
-        .transpose()?;
-    let limit = page_limit(query.limit);
+    let (after, limit) = (paging.after(), paging.limit());
     let page = state
-        .with_conn(move |conn| Ok(repo::search_epci(conn, &filter, after.as_ref(), limit)?))
+        .read(move |conn| Ok(repo::search_epci(conn, &filter, after.as_ref(), limit)?))
         .await?;
     Ok(page_response(&req, page, |items, next_cursor| EpciPage {
         items: items.into_iter().map(Into::into).collect(),
@@ -283,7 +255,7 @@ pub async fn list_epci(
     tag = "Référentiel",
     operation_id = "getEpci",
     params(
-        ("siren" = String, Path, description = "SIREN de l'EPCI.", pattern = "^[0-9]{9}$", example = "200057867"),
+        ("siren" = inline(Siren), Path, description = "SIREN de l'EPCI.", example = "200057867"),
         NoQuery
     ),
     responses(
@@ -294,13 +266,12 @@ pub async fn list_epci(
 #[get("/epci/{siren}")]
 pub async fn get_epci(
     state: web::Data<AppState>,
-    siren: web::Path<String>,
+    siren: PathParam<Siren>,
     _query: StrictQuery<NoQuery>,
 ) -> Result<web::Json<EpciDetail>, ApiError> {
     let siren = siren.into_inner();
-    check_path("siren", &siren, domain::is_siren, domain::SIREN_PATTERN)?;
     state
-        .with_conn(move |conn| {
+        .read(move |conn| {
             repo::find_epci(conn, &siren)?
                 .map(|found| web::Json(found.into()))
                 .ok_or_else(|| ApiError::NotFound(format!("Aucun EPCI de SIREN {siren}.")))

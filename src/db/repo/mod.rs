@@ -1,96 +1,167 @@
-//! Repository functions: one module per aggregate, each function over one [`DbConn`](super::DbConn).
+//! Repository functions: one module per aggregate. Reads take a `&mut DbConn`; writes take a
+//! `&mut WriteTx` (see [`crate::db::write`]).
+//!
+//! Shared here: the generic keyset ([`keyset!`](crate::keyset), [`after_position`]), the ranked
+//! name search built on it ([`ranked_search`]), and the scope filter of lists
+//! ([`scope_filter!`](crate::scope_filter)).
 
-/// Applies a [`Matching`] to a boxed query over a table with a search-key column and an identifier
-/// column: the `LIKE` patterns, the keyset position, and the matching order. A macro rather than a
-/// generic function: Diesel's bounds for "any text column of any table" would say less than this.
-macro_rules! apply_matching {
-    ($query:expr, $matching:expr, $key:expr, $id:expr) => {{
-        let mut query = $query;
-        let matching: $crate::db::repo::Matching<'_> = $matching;
-        match matching.key_filter() {
-            Some($crate::db::repo::KeyFilter::Range { from, to }) => {
-                query = query.filter($key.ge(from)).filter($key.lt(to));
-            }
-            Some($crate::db::repo::KeyFilter::ContainsOutside { pattern, from, to }) => {
-                query = query
-                    .filter($key.like(pattern))
-                    .filter($key.lt(from).or($key.ge(to)));
-            }
-            None => {}
+pub mod health;
+pub mod idempotence;
+pub mod referentiel;
+
+use diesel::QueryResult;
+use diesel::expression::BoxableExpression;
+use diesel::sql_types::Bool;
+
+use crate::domain::paging::{Page, Position};
+
+/// The backend type of the multi-backend connection, for boxed queries.
+pub type Backend = <super::DbConn as diesel::Connection>::Backend;
+
+/// A boxed SQL condition on the query source `QS`.
+pub type Condition<'a, QS> = Box<dyn BoxableExpression<QS, Backend, SqlType = Bool> + 'a>;
+
+/// One sort key of a keyset-paginated list: how to compare a text column with a position's part.
+pub struct SortKey<'a, QS> {
+    /// Largest first when true.
+    pub descending: bool,
+    /// `column > value`.
+    pub greater: Box<dyn Fn(String) -> Condition<'a, QS> + 'a>,
+    /// `column < value`.
+    pub less: Box<dyn Fn(String) -> Condition<'a, QS> + 'a>,
+    /// `column = value`.
+    pub equal: Box<dyn Fn(String) -> Condition<'a, QS> + 'a>,
+}
+
+/// A [`SortKey`] over a text column: `sort_key!(communes::code_insee, asc)` or `…, desc`.
+#[macro_export]
+macro_rules! sort_key {
+    ($column:expr, asc) => {
+        $crate::sort_key!(@build $column, false)
+    };
+    ($column:expr, desc) => {
+        $crate::sort_key!(@build $column, true)
+    };
+    (@build $column:expr, $descending:expr) => {
+        $crate::db::repo::SortKey {
+            descending: $descending,
+            greater: Box::new(|value: String| Box::new($column.gt(value))),
+            less: Box::new(|value: String| Box::new($column.lt(value))),
+            equal: Box::new(|value: String| Box::new($column.eq(value))),
         }
-        match matching {
-            $crate::db::repo::Matching::All { after_id } => {
-                if let Some(id) = after_id {
-                    query = query.filter($id.gt(id.to_owned()));
-                }
-                query.order($id)
+    };
+}
+
+/// Applies a keyset to a boxed query: the rows strictly after `after` (an `Option<&Position>`) in
+/// the order of the listed text columns, and that order. The columns end with a unique one.
+///
+/// `keyset!(query, after, [communes::nom_recherche => asc, communes::code_insee => asc])`
+#[macro_export]
+macro_rules! keyset {
+    ($query:expr, $after:expr, [$($column:expr => $direction:ident),+ $(,)?]) => {{
+        let keys = vec![$($crate::sort_key!($column, $direction)),+];
+        let mut query = $query;
+        let after: Option<&$crate::domain::paging::Position> = $after;
+        if let Some(condition) = after.and_then(|p| $crate::db::repo::after_position(&keys, p)) {
+            query = query.filter(condition);
+        }
+        $( query = $crate::keyset!(@order query, $column, $direction); )+
+        query
+    }};
+    (@order $query:expr, $column:expr, asc) => { $query.then_order_by($column.asc()) };
+    (@order $query:expr, $column:expr, desc) => { $query.then_order_by($column.desc()) };
+}
+
+/// The condition "strictly after `position`" for these sort keys (the SQL form of
+/// [`crate::domain::paging::is_after`]): a lexicographic tuple comparison, each key in its
+/// direction. A position shorter than the keys includes the rows of its prefix; longer, it stands
+/// just after the row it names. `None` for an empty position (every row).
+pub fn after_position<'a, QS: 'a>(
+    keys: &[SortKey<'a, QS>],
+    position: &Position,
+) -> Option<Condition<'a, QS>> {
+    let parts = position.parts();
+    if parts.is_empty() {
+        return None;
+    }
+    let compared = parts.len().min(keys.len());
+    let mut alternatives: Vec<Condition<'a, QS>> = Vec::new();
+    for index in 0..compared {
+        let key = &keys[index];
+        let beyond = if key.descending {
+            (key.less)(parts[index].clone())
+        } else {
+            (key.greater)(parts[index].clone())
+        };
+        alternatives.push(equal_prefix(keys, parts, index, beyond));
+    }
+    if parts.len() < keys.len() {
+        // Ties on the given prefix are at or after the position.
+        let everything: Condition<'a, QS> = Box::new(diesel::dsl::sql::<Bool>("1 = 1"));
+        alternatives.push(equal_prefix(keys, parts, parts.len(), everything));
+    }
+    alternatives.into_iter().reduce(|a, b| Box::new(a.or(b)))
+}
+
+/// `key_0 = part_0 AND … AND key_{n-1} = part_{n-1} AND last`.
+fn equal_prefix<'a, QS: 'a>(
+    keys: &[SortKey<'a, QS>],
+    parts: &[String],
+    length: usize,
+    last: Condition<'a, QS>,
+) -> Condition<'a, QS> {
+    use diesel::BoolExpressionMethods;
+    (0..length).rev().fold(last, |rest, index| {
+        Box::new((keys[index].equal)(parts[index].clone()).and(rest))
+    })
+}
+
+use diesel::BoolExpressionMethods as _;
+
+/// Applies a caller's [`ScopeFilter`](crate::domain::scope::ScopeFilter) to a boxed list query, in
+/// SQL: every row, the rows of some départements, the rows of one structure (the condition the
+/// resource gives for "what this structure signs, hosts or employs"), or none.
+///
+/// `scope_filter!(query, &filter, departement = conventions::departement,
+///     structure = |id| conventions::id.eq_any(…subquery on id…))`
+#[macro_export]
+macro_rules! scope_filter {
+    ($query:expr, $filter:expr, departement = $column:expr, structure = |$id:ident| $condition:expr) => {{
+        use $crate::domain::scope::ScopeFilter;
+        let filter: &ScopeFilter = $filter;
+        match filter {
+            ScopeFilter::All => $query,
+            ScopeFilter::Departements(codes) => $query.filter(
+                $column.eq_any(
+                    codes
+                        .iter()
+                        .map(|code| code.as_str().to_owned())
+                        .collect::<Vec<String>>(),
+                ),
+            ),
+            ScopeFilter::Structure(structure) => {
+                let $id: String = structure.as_str().to_owned();
+                $query.filter($condition)
             }
-            $crate::db::repo::Matching::Prefix { after, .. }
-            | $crate::db::repo::Matching::Infix { after, .. } => {
-                if let Some((key, id)) = after {
-                    query = query.filter(
-                        $key.gt(key.to_owned())
-                            .or($key.eq(key.to_owned()).and($id.gt(id.to_owned()))),
-                    );
-                }
-                query.order(($key, $id))
+            ScopeFilter::Nothing => {
+                $query.filter(diesel::dsl::sql::<diesel::sql_types::Bool>("1 = 0"))
             }
         }
     }};
 }
 
-pub mod referentiel;
-
-use diesel::QueryResult;
-
-/// The backend type of the multi-backend connection, for boxed queries.
-pub type Backend = <super::DbConn as diesel::Connection>::Backend;
-
-/// Where a keyset page ended: the sort key of its last item. The HTTP layer turns it into an opaque
-/// cursor and back.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Position {
-    /// Lists without a name query are ordered by identifier.
-    ById(String),
-    /// Name searches are ordered by rank (0: the name starts with the query, 1: contains it),
-    /// then search key, then identifier.
-    Ranked {
-        /// 0 for prefix matches, 1 for other matches.
-        rank: u8,
-        /// The search key of the last item.
-        key: String,
-        /// The identifier of the last item.
-        id: String,
-    },
+/// Which segment of a ranked name search a query reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Segment {
+    /// No name query: every row, by identifier.
+    All,
+    /// Rows whose key starts with the query, by (key, identifier).
+    Prefix,
+    /// Rows whose key contains the query without starting with it, by (key, identifier).
+    Infix,
 }
 
-/// One page of a keyset-paginated list.
-#[derive(Debug, Clone)]
-pub struct Page<T> {
-    /// The items, at most the requested limit.
-    pub items: Vec<T>,
-    /// Where the next page starts, when there is one.
-    pub next: Option<Position>,
-}
-
-/// Which rows one query of a search reads.
-#[derive(Debug, Clone, Copy)]
-pub enum Matching<'a> {
-    /// No name query: every row, by identifier, after the given identifier.
-    All { after_id: Option<&'a str> },
-    /// Rows whose key starts with `key`, by (key, identifier), after the given pair.
-    Prefix {
-        key: &'a str,
-        after: Option<(&'a str, &'a str)>,
-    },
-    /// Rows whose key contains `key` without starting with it, by (key, identifier).
-    Infix {
-        key: &'a str,
-        after: Option<(&'a str, &'a str)>,
-    },
-}
-
-/// How a [`Matching`] filters the search-key column.
+/// How a name search filters its key column in one segment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyFilter {
     /// Keys starting with the query, as a range `from <= key < to`: an index range scan on both
@@ -123,63 +194,110 @@ pub fn prefix_upper_bound(key: &str) -> String {
     String::from_utf8(bytes).unwrap_or_else(|_| format!("{key}\u{7f}"))
 }
 
-impl Matching<'_> {
-    /// The filter on the key column. The key holds only `[a-z0-9 ]`, so it has no `LIKE`
-    /// wildcard to escape.
-    pub fn key_filter(&self) -> Option<KeyFilter> {
-        match self {
-            Matching::All { .. } => None,
-            Matching::Prefix { key, .. } => Some(KeyFilter::Range {
-                from: key.to_string(),
-                to: prefix_upper_bound(key),
-            }),
-            Matching::Infix { key, .. } => Some(KeyFilter::ContainsOutside {
-                pattern: format!("%{key}%"),
-                from: key.to_string(),
-                to: prefix_upper_bound(key),
-            }),
+/// One query of a ranked search: its segment, the key filter, the position to start after, and
+/// how many rows to read.
+#[derive(Debug, Clone)]
+pub struct SearchQuery<'p> {
+    /// Which rows.
+    pub segment: Segment,
+    /// The filter on the key column (none for [`Segment::All`]).
+    pub key_filter: Option<KeyFilter>,
+    /// Start strictly after this position of the segment's order ((id) or (key, id)).
+    pub after: Option<&'p Position>,
+    /// Most rows to read.
+    pub limit: i64,
+}
+
+/// Applies a [`SearchQuery`] to a boxed query over a table with a search-key column and an
+/// identifier column: the key filter, the keyset and the segment's order.
+#[macro_export]
+macro_rules! apply_search {
+    ($query:expr, $search:expr, $key:expr, $id:expr) => {{
+        let search: &$crate::db::repo::SearchQuery<'_> = $search;
+        let mut query = $query.limit(search.limit);
+        match &search.key_filter {
+            Some($crate::db::repo::KeyFilter::Range { from, to }) => {
+                query = query.filter($key.ge(from.clone())).filter($key.lt(to.clone()));
+            }
+            Some($crate::db::repo::KeyFilter::ContainsOutside { pattern, from, to }) => {
+                query = query
+                    .filter($key.like(pattern.clone()))
+                    .filter($key.lt(from.clone()).or($key.ge(to.clone())));
+            }
+            None => {}
         }
-    }
+        match search.segment {
+            $crate::db::repo::Segment::All => $crate::keyset!(query, search.after, [$id => asc]),
+            _ => $crate::keyset!(query, search.after, [$key => asc, $id => asc]),
+        }
+    }};
 }
 
 /// A row read by a search query: its search key, its identifier and the item.
 pub type Ranked<T> = (String, String, T);
 
 /// Runs a keyset-paginated name search: prefix matches first, then other matches, each ordered by
-/// (key, identifier); without a query, every row by identifier. `fetch` runs one query for the given
-/// [`Matching`] and row limit. At most two queries per page.
+/// (key, identifier); without a query, every row by identifier. At most two queries per page.
+///
+/// Positions: `(id)` without a query; `(rank, key, id)` with one, where rank `"0"` is the prefix
+/// segment and `"1"` the other matches. Any position is valid: compared as strings, a rank below
+/// `"0"` starts at the beginning, one between `"0"` and `"1"` at the other matches, one above `"1"`
+/// after the end.
 pub fn ranked_search<T>(
     key: Option<&str>,
     after: Option<&Position>,
     limit: usize,
-    mut fetch: impl FnMut(Matching<'_>, i64) -> QueryResult<Vec<Ranked<T>>>,
+    mut fetch: impl FnMut(&SearchQuery<'_>) -> QueryResult<Vec<Ranked<T>>>,
 ) -> QueryResult<Page<T>> {
     let wanted = limit + 1; // one more than asked tells whether a next page exists
-    let mut rows: Vec<(u8, Ranked<T>)> = Vec::with_capacity(wanted);
+    let mut rows: Vec<(&'static str, Ranked<T>)> = Vec::with_capacity(wanted);
     match key {
         None => {
-            let after_id = match after {
-                Some(Position::ById(id)) => Some(id.as_str()),
-                _ => None,
-            };
-            let found = fetch(Matching::All { after_id }, wanted as i64)?;
-            rows.extend(found.into_iter().map(|row| (0, row)));
+            let found = fetch(&SearchQuery {
+                segment: Segment::All,
+                key_filter: None,
+                after,
+                limit: wanted as i64,
+            })?;
+            rows.extend(found.into_iter().map(|row| ("", row)));
         }
         Some(key) => {
-            let (start_rank, after) = match after {
-                Some(Position::Ranked { rank, key, id }) => {
-                    (*rank, Some((key.as_str(), id.as_str())))
-                }
-                _ => (0, None),
+            let rank = after.and_then(|p| p.parts().first()).map(String::as_str);
+            let rest = after.map(|p| Position(p.parts()[1..].to_vec()));
+            // Where the position falls: (read the prefix segment?, its start), (the other?, start).
+            let (prefix, infix) = match rank {
+                None => ((true, None), (true, None)),
+                Some(r) if r < "0" => ((true, None), (true, None)),
+                Some("0") => ((true, rest.as_ref()), (true, None)),
+                Some(r) if r < "1" => ((false, None), (true, None)),
+                Some("1") => ((false, None), (true, rest.as_ref())),
+                Some(_) => ((false, None), (false, None)),
             };
-            if start_rank == 0 {
-                let found = fetch(Matching::Prefix { key, after }, wanted as i64)?;
-                rows.extend(found.into_iter().map(|row| (0, row)));
+            let to = prefix_upper_bound(key);
+            if prefix.0 {
+                let found = fetch(&SearchQuery {
+                    segment: Segment::Prefix,
+                    key_filter: Some(KeyFilter::Range {
+                        from: key.to_owned(),
+                        to: to.clone(),
+                    }),
+                    after: prefix.1,
+                    limit: wanted as i64,
+                })?;
+                rows.extend(found.into_iter().map(|row| ("0", row)));
             }
-            if rows.len() < wanted {
-                let after = if start_rank == 1 { after } else { None };
-                let found = fetch(Matching::Infix { key, after }, (wanted - rows.len()) as i64)?;
-                rows.extend(found.into_iter().map(|row| (1, row)));
+            if infix.0 && rows.len() < wanted {
+                let found = fetch(&SearchQuery {
+                    segment: Segment::Infix,
+                    key_filter: Some(KeyFilter::ContainsOutside {
+                        pattern: format!("%{key}%"),
+                        from: key.to_owned(),
+                        to,
+                    }),
+                    after: infix.1,
+                    limit: (wanted - rows.len()) as i64,
+                })?;
+                rows.extend(found.into_iter().map(|row| ("1", row)));
             }
         }
     }
@@ -187,12 +305,8 @@ pub fn ranked_search<T>(
     rows.truncate(limit);
     let next = match rows.last() {
         Some((rank, (row_key, id, _))) if has_more => Some(match key {
-            None => Position::ById(id.clone()),
-            Some(_) => Position::Ranked {
-                rank: *rank,
-                key: row_key.clone(),
-                id: id.clone(),
-            },
+            None => Position::new([id.clone()]),
+            Some(_) => Position::new([rank.to_string(), row_key.clone(), id.clone()]),
         }),
         _ => None,
     };
@@ -205,6 +319,7 @@ pub fn ranked_search<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::paging::{Direction, is_after};
 
     /// An in-memory stand-in for a table: (key, id).
     fn table() -> Vec<(&'static str, &'static str)> {
@@ -219,48 +334,60 @@ mod tests {
 
     fn fetch_from<'r>(
         rows: &'r [(&'static str, &'static str)],
-    ) -> impl FnMut(Matching<'_>, i64) -> QueryResult<Vec<Ranked<&'static str>>> + 'r {
-        move |matching, limit| {
+    ) -> impl FnMut(&SearchQuery<'_>) -> QueryResult<Vec<Ranked<&'static str>>> + 'r {
+        move |search| {
             let mut found: Vec<_> = rows
                 .iter()
-                .filter(|(key, id)| match matching {
-                    Matching::All { after_id } => after_id.is_none_or(|a| *id > a),
-                    Matching::Prefix { key: q, after } => {
-                        key.starts_with(q) && after.is_none_or(|a| (*key, *id) > a)
-                    }
-                    Matching::Infix { key: q, after } => {
-                        key.contains(q)
-                            && !key.starts_with(q)
-                            && after.is_none_or(|a| (*key, *id) > a)
-                    }
+                .filter(|(key, id)| {
+                    let in_segment = match &search.key_filter {
+                        None => true,
+                        Some(KeyFilter::Range { from, to }) => {
+                            *key >= from.as_str() && *key < to.as_str()
+                        }
+                        Some(KeyFilter::ContainsOutside { from, to, .. }) => {
+                            key.contains(from.as_str())
+                                && (*key < from.as_str() || *key >= to.as_str())
+                        }
+                    };
+                    let after = search.after.is_none_or(|p| match search.segment {
+                        Segment::All => is_after(&[id], &[Direction::Ascending], p),
+                        _ => is_after(&[key, id], &[Direction::Ascending; 2], p),
+                    });
+                    in_segment && after
                 })
                 .map(|(key, id)| (key.to_string(), id.to_string(), *id))
                 .collect();
-            if matches!(matching, Matching::All { .. }) {
+            if search.segment == Segment::All {
                 found.sort_by(|a, b| a.1.cmp(&b.1));
             } else {
                 found.sort();
             }
-            found.truncate(limit as usize);
+            found.truncate(search.limit as usize);
             Ok(found)
         }
     }
 
-    #[test]
-    fn prefix_matches_come_first_and_pages_chain_across_ranks() {
+    fn walk(key: Option<&str>, start: Option<Position>, size: usize) -> Vec<&'static str> {
         let rows = table();
         let mut seen = Vec::new();
-        let mut after = None;
+        let mut after = start;
         loop {
-            let page =
-                ranked_search(Some("saint denis"), after.as_ref(), 2, fetch_from(&rows)).unwrap();
+            let page = ranked_search(key, after.as_ref(), size, fetch_from(&rows)).unwrap();
             seen.extend(page.items);
             match page.next {
                 Some(next) => after = Some(next),
                 None => break,
             }
         }
-        assert_eq!(seen, ["11340", "93066", "33402", "93039"]);
+        seen
+    }
+
+    #[test]
+    fn prefix_matches_come_first_and_pages_chain_across_ranks() {
+        assert_eq!(
+            walk(Some("saint denis"), None, 2),
+            ["11340", "93066", "33402", "93039"]
+        );
     }
 
     #[test]
@@ -268,10 +395,35 @@ mod tests {
         let rows = table();
         let page = ranked_search(None, None, 3, fetch_from(&rows)).unwrap();
         assert_eq!(page.items, ["11340", "33402", "93039"]);
-        assert_eq!(page.next, Some(Position::ById("93039".into())));
+        assert_eq!(page.next, Some(Position::new(["93039"])));
         let page = ranked_search(None, page.next.as_ref(), 3, fetch_from(&rows)).unwrap();
         assert_eq!(page.items, ["93066", "95680"]);
         assert_eq!(page.next, None);
+    }
+
+    #[test]
+    fn any_position_is_a_point_in_the_order() {
+        let q = Some("saint denis");
+        // Ranks below "0" start at the beginning; between "0" and "1" at the other matches;
+        // above "1" after the end.
+        assert_eq!(walk(q, Some(Position::new([""])), 10).len(), 4);
+        assert_eq!(walk(q, Some(Position::new(["0a"])), 10), ["93039"]);
+        assert_eq!(walk(q, Some(Position::new(["2"])), 10), Vec::<&str>::new());
+        // Inside the prefix segment, after a (key, id) pair that is not a row.
+        assert_eq!(
+            walk(q, Some(Position::new(["0", "saint denis", "5"])), 10),
+            ["93066", "33402", "93039"]
+        );
+        // A position shorter than the keys includes the rows of its prefix.
+        assert_eq!(
+            walk(q, Some(Position::new(["0", "saint denis de"])), 10),
+            ["33402", "93039"]
+        );
+        // Without a query the first part is an identifier.
+        assert_eq!(
+            walk(None, Some(Position::new(["9"])), 10),
+            ["93039", "93066", "95680"]
+        );
     }
 
     #[test]

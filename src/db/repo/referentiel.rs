@@ -3,112 +3,137 @@
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 
-use super::{Backend, Page, Position, Ranked, ranked_search};
+use super::{Backend, Ranked, SearchQuery, ranked_search};
+use crate::apply_search;
 use crate::db::DbConn;
 use crate::db::schema::{
     communes, communes_codes_postaux, departements, epci, epci_membres, regions,
 };
-use crate::domain::referentiel::{
-    Commune, Departement, Epci, EpciMembre, EpciType, Region, UnknownValue, Zone,
-};
+use crate::domain::FormatError;
+use crate::domain::codes::{CodeDepartement, CodeInsee, CodePostal, CodeRegion, Siren};
+use crate::domain::paging::{Page, Position};
+use crate::domain::referentiel::{Commune, Departement, Epci, EpciMembre, EpciType, Region, Zone};
 
-fn stored<T>(parsed: Result<T, UnknownValue>) -> QueryResult<T> {
+/// A stored value that is not of its type's form: the migrations' `CHECK`s make this a bug, not
+/// an input error, and it surfaces as a deserialization error (500, logged).
+fn stored<T>(parsed: Result<T, FormatError>) -> QueryResult<T> {
     parsed.map_err(|error| DieselError::DeserializationError(Box::new(error)))
 }
 
-type RegionRow = (String, String, Option<String>, String);
-const REGION_COLUMNS: (
-    regions::code,
-    regions::nom,
-    regions::chef_lieu,
-    regions::zone,
-) = (
-    regions::code,
-    regions::nom,
-    regions::chef_lieu,
-    regions::zone,
-);
+fn stored_option<T>(
+    value: Option<String>,
+    parse: impl Fn(&str) -> Result<T, FormatError>,
+) -> QueryResult<Option<T>> {
+    value.map(|v| stored(parse(&v))).transpose()
+}
 
-fn region((code, nom, chef_lieu, zone): RegionRow) -> QueryResult<Region> {
-    Ok(Region {
-        code,
-        nom,
-        chef_lieu,
-        zone: stored(Zone::parse(&zone))?,
-    })
+/// A row of `regions`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = regions)]
+pub struct RegionRow {
+    /// Code INSEE.
+    pub code: String,
+    /// Official name.
+    pub nom: String,
+    /// Chef-lieu commune.
+    pub chef_lieu: Option<String>,
+    /// `metro`, `drom` or `com`.
+    pub zone: String,
+}
+
+impl TryFrom<RegionRow> for Region {
+    type Error = DieselError;
+    fn try_from(row: RegionRow) -> QueryResult<Region> {
+        Ok(Region {
+            code: stored(CodeRegion::parse(&row.code))?,
+            nom: row.nom,
+            chef_lieu: stored_option(row.chef_lieu, CodeInsee::parse)?,
+            zone: stored(Zone::parse(&row.zone))?,
+        })
+    }
 }
 
 /// Every région, by code.
 pub fn list_regions(conn: &mut DbConn) -> QueryResult<Vec<Region>> {
     regions::table
-        .select(REGION_COLUMNS)
+        .select(RegionRow::as_select())
         .order(regions::code)
-        .load::<RegionRow>(conn)?
+        .load(conn)?
         .into_iter()
-        .map(region)
+        .map(Region::try_from)
         .collect()
 }
 
 /// One région by code.
-pub fn find_region(conn: &mut DbConn, code: &str) -> QueryResult<Option<Region>> {
+pub fn find_region(conn: &mut DbConn, code: &CodeRegion) -> QueryResult<Option<Region>> {
     regions::table
-        .find(code)
-        .select(REGION_COLUMNS)
-        .first::<RegionRow>(conn)
+        .find(code.as_str())
+        .select(RegionRow::as_select())
+        .first(conn)
         .optional()?
-        .map(region)
+        .map(Region::try_from)
         .transpose()
 }
 
-type DepartementRow = (String, String, String, Option<String>, String);
-const DEPARTEMENT_COLUMNS: (
-    departements::code,
-    departements::nom,
-    departements::region,
-    departements::chef_lieu,
-    departements::zone,
-) = (
-    departements::code,
-    departements::nom,
-    departements::region,
-    departements::chef_lieu,
-    departements::zone,
-);
+/// A row of `departements`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = departements)]
+pub struct DepartementRow {
+    /// Code.
+    pub code: String,
+    /// Official name.
+    pub nom: String,
+    /// Code of its région.
+    pub region: String,
+    /// Chef-lieu commune.
+    pub chef_lieu: Option<String>,
+    /// `metro`, `drom` or `com`.
+    pub zone: String,
+}
 
-fn departement((code, nom, region, chef_lieu, zone): DepartementRow) -> QueryResult<Departement> {
-    Ok(Departement {
-        code,
-        nom,
-        region,
-        chef_lieu,
-        zone: stored(Zone::parse(&zone))?,
-    })
+impl TryFrom<DepartementRow> for Departement {
+    type Error = DieselError;
+    fn try_from(row: DepartementRow) -> QueryResult<Departement> {
+        Ok(Departement {
+            code: stored(CodeDepartement::parse(&row.code))?,
+            nom: row.nom,
+            region: stored(CodeRegion::parse(&row.region))?,
+            chef_lieu: stored_option(row.chef_lieu, CodeInsee::parse)?,
+            zone: stored(Zone::parse(&row.zone))?,
+        })
+    }
 }
 
 /// Every département, optionally of one région, by code.
-pub fn list_departements(conn: &mut DbConn, region: Option<&str>) -> QueryResult<Vec<Departement>> {
+pub fn list_departements(
+    conn: &mut DbConn,
+    region: Option<&CodeRegion>,
+) -> QueryResult<Vec<Departement>> {
     let mut query = departements::table
-        .select(DEPARTEMENT_COLUMNS)
+        .select(DepartementRow::as_select())
         .order(departements::code)
         .into_boxed::<Backend>();
     if let Some(region) = region {
-        query = query.filter(departements::region.eq(region.to_owned()));
+        query = query.filter(departements::region.eq(region.as_str().to_owned()));
     }
     query
-        .load::<DepartementRow>(conn)?
+        .load(conn)?
         .into_iter()
-        .map(departement)
+        .map(Departement::try_from)
         .collect()
 }
 
 /// One département by code.
-pub fn find_departement(conn: &mut DbConn, code: &str) -> QueryResult<Option<Departement>> {
+pub fn find_departement(
+    conn: &mut DbConn,
+    code: &CodeDepartement,
+) -> QueryResult<Option<Departement>> {
     departements::table
-        .find(code)
-        .select(DEPARTEMENT_COLUMNS)
-        .first::<DepartementRow>(conn)
+        .find(code.as_str())
+        .select(DepartementRow::as_select())
+        .first(conn)
         .optional()?
-        .map(departement)
+        .map(Departement::try_from)
         .transpose()
 }
 
@@ -118,12 +143,28 @@ pub struct CommuneFilter {
     /// Search key of a name query.
     pub q: Option<String>,
     /// Only communes of this département.
-    pub departement: Option<String>,
+    pub departement: Option<CodeDepartement>,
     /// Only communes served by this code postal.
-    pub code_postal: Option<String>,
+    pub code_postal: Option<CodePostal>,
 }
 
-type CommuneRow = (String, String, Option<String>, String, String, Option<i64>);
+/// A row of `communes` (without its search key, which only the loader writes and the search reads).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = communes)]
+pub struct CommuneRow {
+    /// Code INSEE.
+    pub code_insee: String,
+    /// Official name.
+    pub nom: String,
+    /// SIREN, when known.
+    pub siren: Option<String>,
+    /// Code of its département.
+    pub departement: String,
+    /// Code of its région.
+    pub region: String,
+    /// Population, when known.
+    pub population: Option<i64>,
+}
 
 /// A page of communes: by relevance when searching by name, else by code INSEE.
 pub fn search_communes(
@@ -132,45 +173,37 @@ pub fn search_communes(
     after: Option<&Position>,
     limit: usize,
 ) -> QueryResult<Page<Commune>> {
-    let page = ranked_search(filter.q.as_deref(), after, limit, |matching, rows| {
-        let mut query = communes::table
-            .select((
-                communes::nom_recherche,
-                (
-                    communes::code_insee,
-                    communes::nom,
-                    communes::siren,
-                    communes::departement,
-                    communes::region,
-                    communes::population,
-                ),
-            ))
-            .limit(rows)
-            .into_boxed::<Backend>();
-        if let Some(departement) = &filter.departement {
-            query = query.filter(communes::departement.eq(departement.clone()));
-        }
-        if let Some(code_postal) = &filter.code_postal {
-            query = query.filter(
-                communes::code_insee.eq_any(
-                    communes_codes_postaux::table
-                        .filter(communes_codes_postaux::code_postal.eq(code_postal.clone()))
-                        .select(communes_codes_postaux::code_insee),
-                ),
-            );
-        }
-        let query = apply_matching!(
-            query,
-            matching,
-            communes::nom_recherche,
-            communes::code_insee
-        );
-        let found: Vec<(String, CommuneRow)> = query.load(conn)?;
-        Ok(found
-            .into_iter()
-            .map(|(key, row)| -> Ranked<CommuneRow> { (key, row.0.clone(), row) })
-            .collect())
-    })?;
+    let page = ranked_search(
+        filter.q.as_deref(),
+        after,
+        limit,
+        |search: &SearchQuery<'_>| {
+            let mut query = communes::table
+                .select((communes::nom_recherche, CommuneRow::as_select()))
+                .into_boxed::<Backend>();
+            if let Some(departement) = &filter.departement {
+                query = query.filter(communes::departement.eq(departement.as_str().to_owned()));
+            }
+            if let Some(code_postal) = &filter.code_postal {
+                query = query.filter(
+                    communes::code_insee.eq_any(
+                        communes_codes_postaux::table
+                            .filter(
+                                communes_codes_postaux::code_postal
+                                    .eq(code_postal.as_str().to_owned()),
+                            )
+                            .select(communes_codes_postaux::code_insee),
+                    ),
+                );
+            }
+            let query = apply_search!(query, search, communes::nom_recherche, communes::code_insee);
+            let found: Vec<(String, CommuneRow)> = query.load(conn)?;
+            Ok(found
+                .into_iter()
+                .map(|(key, row)| -> Ranked<CommuneRow> { (key, row.code_insee.clone(), row) })
+                .collect())
+        },
+    )?;
     let items = with_codes_postaux(conn, page.items)?;
     Ok(Page {
         items,
@@ -179,17 +212,10 @@ pub fn search_communes(
 }
 
 /// One commune by code INSEE.
-pub fn find_commune(conn: &mut DbConn, code_insee: &str) -> QueryResult<Option<Commune>> {
+pub fn find_commune(conn: &mut DbConn, code_insee: &CodeInsee) -> QueryResult<Option<Commune>> {
     let row: Option<CommuneRow> = communes::table
-        .find(code_insee)
-        .select((
-            communes::code_insee,
-            communes::nom,
-            communes::siren,
-            communes::departement,
-            communes::region,
-            communes::population,
-        ))
+        .find(code_insee.as_str())
+        .select(CommuneRow::as_select())
         .first(conn)
         .optional()?;
     Ok(with_codes_postaux(conn, row.into_iter().collect())?.pop())
@@ -200,7 +226,7 @@ fn with_codes_postaux(conn: &mut DbConn, rows: Vec<CommuneRow>) -> QueryResult<V
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let codes: Vec<String> = rows.iter().map(|row| row.0.clone()).collect();
+    let codes: Vec<String> = rows.iter().map(|row| row.code_insee.clone()).collect();
     let pairs: Vec<(String, String)> = communes_codes_postaux::table
         .filter(communes_codes_postaux::code_insee.eq_any(codes))
         .select((
@@ -217,20 +243,25 @@ fn with_codes_postaux(conn: &mut DbConn, rows: Vec<CommuneRow>) -> QueryResult<V
     for (code_insee, code_postal) in pairs {
         by_commune.entry(code_insee).or_default().push(code_postal);
     }
-    Ok(rows
-        .into_iter()
-        .map(
-            |(code_insee, nom, siren, departement, region, population)| Commune {
-                codes_postaux: by_commune.remove(&code_insee).unwrap_or_default(),
-                code_insee,
-                nom,
-                siren,
-                departement,
-                region,
-                population,
-            },
-        )
-        .collect())
+    rows.into_iter()
+        .map(|row| {
+            let codes_postaux = by_commune
+                .remove(&row.code_insee)
+                .unwrap_or_default()
+                .iter()
+                .map(|code| stored(CodePostal::parse(code)))
+                .collect::<QueryResult<Vec<_>>>()?;
+            Ok(Commune {
+                code_insee: stored(CodeInsee::parse(&row.code_insee))?,
+                nom: row.nom,
+                siren: stored_option(row.siren, Siren::parse)?,
+                departement: stored(CodeDepartement::parse(&row.departement))?,
+                region: stored(CodeRegion::parse(&row.region))?,
+                population: row.population,
+                codes_postaux,
+            })
+        })
+        .collect()
 }
 
 /// Filters of the EPCI list; `q` is already a search key.
@@ -239,18 +270,33 @@ pub struct EpciFilter {
     /// Search key of a name query.
     pub q: Option<String>,
     /// Only groupements with at least one member commune in this département.
-    pub departement: Option<String>,
+    pub departement: Option<CodeDepartement>,
 }
 
-type EpciRow = (String, String, String, Option<i64>);
+/// A row of `epci` (without its search key).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = epci)]
+pub struct EpciRow {
+    /// SIREN.
+    pub siren: String,
+    /// Official name.
+    pub nom: String,
+    /// Legal category.
+    pub type_: String,
+    /// Population, when known.
+    pub population: Option<i64>,
+}
 
-fn epci_item((siren, nom, type_, population): EpciRow) -> QueryResult<Epci> {
-    Ok(Epci {
-        siren,
-        nom,
-        type_: stored(EpciType::parse(&type_))?,
-        population,
-    })
+impl TryFrom<EpciRow> for Epci {
+    type Error = DieselError;
+    fn try_from(row: EpciRow) -> QueryResult<Epci> {
+        Ok(Epci {
+            siren: stored(Siren::parse(&row.siren))?,
+            nom: row.nom,
+            type_: stored(EpciType::parse(&row.type_))?,
+            population: row.population,
+        })
+    }
 }
 
 /// A page of EPCI and EPT: by relevance when searching by name, else by SIREN.
@@ -260,61 +306,73 @@ pub fn search_epci(
     after: Option<&Position>,
     limit: usize,
 ) -> QueryResult<Page<Epci>> {
-    let page = ranked_search(filter.q.as_deref(), after, limit, |matching, rows| {
-        let mut query = epci::table
-            .select((
-                epci::nom_recherche,
-                (epci::siren, epci::nom, epci::type_, epci::population),
-            ))
-            .limit(rows)
-            .into_boxed::<Backend>();
-        if let Some(departement) = &filter.departement {
-            query = query.filter(
-                epci::siren.eq_any(
-                    epci_membres::table
-                        .inner_join(communes::table)
-                        .filter(communes::departement.eq(departement.clone()))
-                        .select(epci_membres::epci_siren),
-                ),
-            );
-        }
-        let query = apply_matching!(query, matching, epci::nom_recherche, epci::siren);
-        let found: Vec<(String, EpciRow)> = query.load(conn)?;
-        Ok(found
-            .into_iter()
-            .map(|(key, row)| -> Ranked<EpciRow> { (key, row.0.clone(), row) })
-            .collect())
-    })?;
+    let page = ranked_search(
+        filter.q.as_deref(),
+        after,
+        limit,
+        |search: &SearchQuery<'_>| {
+            let mut query = epci::table
+                .select((epci::nom_recherche, EpciRow::as_select()))
+                .into_boxed::<Backend>();
+            if let Some(departement) = &filter.departement {
+                query = query.filter(
+                    epci::siren.eq_any(
+                        epci_membres::table
+                            .inner_join(communes::table)
+                            .filter(communes::departement.eq(departement.as_str().to_owned()))
+                            .select(epci_membres::epci_siren),
+                    ),
+                );
+            }
+            let query = apply_search!(query, search, epci::nom_recherche, epci::siren);
+            let found: Vec<(String, EpciRow)> = query.load(conn)?;
+            Ok(found
+                .into_iter()
+                .map(|(key, row)| -> Ranked<EpciRow> { (key, row.siren.clone(), row) })
+                .collect())
+        },
+    )?;
     Ok(Page {
         items: page
             .items
             .into_iter()
-            .map(epci_item)
+            .map(Epci::try_from)
             .collect::<QueryResult<_>>()?,
         next: page.next,
     })
 }
 
+/// A member commune as listed with its EPCI.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = communes)]
+struct MembreRow {
+    code_insee: String,
+    nom: String,
+    departement: String,
+}
+
 /// One EPCI by SIREN, with its member communes by code INSEE.
-pub fn find_epci(conn: &mut DbConn, siren: &str) -> QueryResult<Option<(Epci, Vec<EpciMembre>)>> {
+pub fn find_epci(conn: &mut DbConn, siren: &Siren) -> QueryResult<Option<(Epci, Vec<EpciMembre>)>> {
     let row: Option<EpciRow> = epci::table
-        .find(siren)
-        .select((epci::siren, epci::nom, epci::type_, epci::population))
+        .find(siren.as_str())
+        .select(EpciRow::as_select())
         .first(conn)
         .optional()?;
     let Some(row) = row else { return Ok(None) };
     let membres = epci_membres::table
         .inner_join(communes::table)
-        .filter(epci_membres::epci_siren.eq(siren))
-        .select((communes::code_insee, communes::nom, communes::departement))
+        .filter(epci_membres::epci_siren.eq(siren.as_str()))
+        .select(MembreRow::as_select())
         .order(communes::code_insee)
-        .load::<(String, String, String)>(conn)?
+        .load(conn)?
         .into_iter()
-        .map(|(code_insee, nom, departement)| EpciMembre {
-            code_insee,
-            nom,
-            departement,
+        .map(|m| {
+            Ok(EpciMembre {
+                code_insee: stored(CodeInsee::parse(&m.code_insee))?,
+                nom: m.nom,
+                departement: stored(CodeDepartement::parse(&m.departement))?,
+            })
         })
-        .collect();
-    Ok(Some((epci_item(row)?, membres)))
+        .collect::<QueryResult<_>>()?;
+    Ok(Some((Epci::try_from(row)?, membres)))
 }

@@ -1,0 +1,202 @@
+//! Idempotency-Key records: a POST that creates or moves money claims its key inside the same
+//! write transaction as its effect, so that a crash leaves both or neither.
+//!
+//! - The first request with a key claims it ([`Claim::Won`]), does its effect, stores its response
+//!   ([`complete`]) and commits.
+//! - The same caller, key and request again: the stored response ([`Claim::Replay`]).
+//! - The same key with another request: [`Claim::Mismatch`] (422 `cle_idempotence_reutilisee`).
+//! - A duplicate while the first is still in its transaction: on PostgreSQL, where writers run in
+//!   parallel, [`Claim::InFlight`] (409 `requete_en_cours`), detected with a transaction-level
+//!   advisory lock on the key; on SQLite, whose `BEGIN IMMEDIATE` lets one writer in at a time,
+//!   the duplicate waits for the first to commit and then gets its response.
+//! - A claim rolled back with its transaction (the effect was refused) frees the key.
+//!
+//! Records are scoped by caller and kept [`RETENTION_HOURS`]; expired ones are purged by the next
+//! claims.
+
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use diesel::prelude::*;
+
+use crate::db::schema::idempotence;
+use crate::db::{DbConn, WriteTx};
+
+/// How long a record is kept, in hours (the IETF draft asks for at least 24 h).
+pub const RETENTION_HOURS: i64 = 24;
+
+/// Namespace of the advisory locks on keys (`pg_try_advisory_xact_lock(namespace, hash)`): the
+/// two-integer key space does not overlap the start-up lock's single-bigint one.
+const LOCK_NAMESPACE: i32 = 0x4944_4d50; // "IDMP"
+
+diesel::define_sql_function! {
+    /// PostgreSQL: takes a transaction-level advisory lock if it is free.
+    fn pg_try_advisory_xact_lock(namespace: diesel::sql_types::Integer, key: diesel::sql_types::Integer) -> diesel::sql_types::Bool;
+}
+
+/// Who claims which key for which request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyClaim {
+    /// The caller (role and subject): keys of different callers never meet.
+    pub caller: String,
+    /// The `Idempotency-Key`.
+    pub key: String,
+    /// SHA-256 (hex) of the request: method, path and canonical body.
+    pub fingerprint: String,
+}
+
+/// A stored response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    /// The HTTP status.
+    pub status: u16,
+    /// The JSON body.
+    pub body: String,
+    /// The `Location` header, if any.
+    pub location: Option<String>,
+}
+
+/// What a claim found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// The key is ours: do the effect, then [`complete`].
+    Won,
+    /// The same request was done: answer its stored response.
+    Replay(StoredResponse),
+    /// The key was used for another request.
+    Mismatch,
+    /// The first request with this key is still in its transaction (PostgreSQL).
+    InFlight,
+}
+
+/// A row of `idempotence`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = idempotence)]
+struct Record {
+    appelant: String,
+    cle: String,
+    empreinte: String,
+    statut: Option<i32>,
+    corps: Option<String>,
+    location: Option<String>,
+    cree_le: String,
+    expire_le: String,
+}
+
+/// A time as stored: RFC 3339 UTC with microseconds (fixed width, so text order is time order).
+pub fn stored_time(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// A 32-bit hash of the caller and key, for the advisory lock (FNV-1a).
+fn lock_key(claim: &KeyClaim) -> i32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in claim.caller.bytes().chain([0u8]).chain(claim.key.bytes()) {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    hash as i32
+}
+
+/// Claims `claim.key` for `claim.caller` inside the write transaction `tx` (see the module doc).
+pub fn claim(tx: &mut WriteTx<'_>, claim: &KeyClaim, now: DateTime<Utc>) -> QueryResult<Claim> {
+    if let DbConn::Pg(pg) = tx.conn() {
+        let free: bool = diesel::select(pg_try_advisory_xact_lock(LOCK_NAMESPACE, lock_key(claim)))
+            .get_result(pg)?;
+        if !free {
+            return Ok(Claim::InFlight);
+        }
+    }
+    let now_text = stored_time(now);
+    purge_expired(tx, now)?;
+    let existing: Option<Record> = idempotence::table
+        .find((&claim.caller, &claim.key))
+        .select(Record::as_select())
+        .first(tx.conn())
+        .optional()?;
+    if let Some(record) = existing {
+        if record.empreinte != claim.fingerprint {
+            return Ok(Claim::Mismatch);
+        }
+        return Ok(match (record.statut, record.corps) {
+            (Some(status), Some(body)) => Claim::Replay(StoredResponse {
+                status: u16::try_from(status).unwrap_or(500),
+                body,
+                location: record.location,
+            }),
+            // Only the claiming transaction sees a record without its response.
+            _ => Claim::InFlight,
+        });
+    }
+    let record = Record {
+        appelant: claim.caller.clone(),
+        cle: claim.key.clone(),
+        empreinte: claim.fingerprint.clone(),
+        statut: None,
+        corps: None,
+        location: None,
+        cree_le: now_text,
+        expire_le: stored_time(now + Duration::hours(RETENTION_HOURS)),
+    };
+    diesel::insert_into(idempotence::table)
+        .values(&record)
+        .execute(tx.conn())?;
+    Ok(Claim::Won)
+}
+
+/// Stores the response of a won claim, in the same transaction as its effect.
+pub fn complete(
+    tx: &mut WriteTx<'_>,
+    claim: &KeyClaim,
+    response: &StoredResponse,
+) -> QueryResult<()> {
+    let updated = diesel::update(idempotence::table.find((&claim.caller, &claim.key)))
+        .set((
+            idempotence::statut.eq(Some(i32::from(response.status))),
+            idempotence::corps.eq(Some(&response.body)),
+            idempotence::location.eq(response.location.as_ref()),
+        ))
+        .execute(tx.conn())?;
+    if updated == 1 {
+        Ok(())
+    } else {
+        Err(diesel::result::Error::NotFound)
+    }
+}
+
+/// Deletes the records whose retention has passed; returns how many.
+pub fn purge_expired(tx: &mut WriteTx<'_>, now: DateTime<Utc>) -> QueryResult<usize> {
+    let now = stored_time(now);
+    diesel::delete(idempotence::table.filter(idempotence::expire_le.le(&now))).execute(tx.conn())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_keys_separate_callers() {
+        let a = KeyClaim {
+            caller: "admin:a".into(),
+            key: "k1".into(),
+            fingerprint: String::new(),
+        };
+        let b = KeyClaim {
+            caller: "admin:ak".into(),
+            key: "1".into(),
+            ..a.clone()
+        };
+        assert_ne!(lock_key(&a), lock_key(&b));
+        assert_eq!(lock_key(&a), lock_key(&a.clone()));
+    }
+
+    #[test]
+    fn stored_times_sort_as_times() {
+        let earlier = DateTime::parse_from_rfc3339("2026-11-26T09:05:00Z").unwrap();
+        let later = DateTime::parse_from_rfc3339("2026-11-26T10:00:00.5Z").unwrap();
+        let (a, b) = (
+            stored_time(earlier.with_timezone(&Utc)),
+            stored_time(later.with_timezone(&Utc)),
+        );
+        assert_eq!(a, "2026-11-26T09:05:00.000000Z");
+        assert!(a < b);
+    }
+}

@@ -1,0 +1,29 @@
+//! Identifiers of the programme's resources, each declared with [`id_type!`](crate::id_type):
+//! a UUID v7 as text, never a bare `String`. A new resource adds its line here.
+
+use crate::id_type;
+
+id_type! {
+    /// Identifiant d'une structure (UUID).
+    StructureId
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_uuids_in_lower_case() {
+        let id = StructureId::new();
+        assert_eq!(StructureId::parse(id.as_str()).unwrap(), id);
+        let upper = "01936B2E-9A4C-7D41-8F3E-2B5C6D7E8F90";
+        assert_eq!(
+            StructureId::parse(upper).unwrap().as_str(),
+            "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90"
+        );
+        assert!(StructureId::parse("structure-1").is_err());
+        // Time-ordered: a later identifier sorts after an earlier one.
+        let later = StructureId::new();
+        assert!(later > id);
+    }
+}

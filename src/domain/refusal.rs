@@ -1,0 +1,276 @@
+//! Refusals: what the domain (and the storage's constraints) answer when a request cannot be
+//! done. A refusal carries its HTTP kind (403, 409, 412, 422 or 428), a stable `code`, a French
+//! `detail`, its field errors and any extra members (e.g. the posts and active counts of a
+//! `quota_atteint`). The API turns every refusal into a problem with one generic conversion.
+//!
+//! Each code is declared once, as a [`RefusalCode`] constant; [`CATALOGUE`] lists them all, and
+//! the OpenAPI document builds the examples of its shared 403/409/412/422/428 responses from that
+//! list. A new code is one constant and one line in [`CATALOGUE`].
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The HTTP kind of a refusal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RefusalKind {
+    /// 403: the caller sees the object but its role may not do this.
+    Forbidden,
+    /// 409: the current state of the data forbids it (status, uniqueness, a request in flight).
+    Conflict,
+    /// 412: the `If-Match` precondition does not hold (the object changed since it was read).
+    PreconditionFailed,
+    /// 422: well-formed input that breaks a rule.
+    Unprocessable,
+    /// 428: the request must be conditional (`If-Match`).
+    PreconditionRequired,
+}
+
+impl RefusalKind {
+    /// Every kind, by status.
+    pub const ALL: [RefusalKind; 5] = [
+        RefusalKind::Forbidden,
+        RefusalKind::Conflict,
+        RefusalKind::PreconditionFailed,
+        RefusalKind::Unprocessable,
+        RefusalKind::PreconditionRequired,
+    ];
+
+    /// The HTTP status.
+    pub fn status(self) -> u16 {
+        match self {
+            RefusalKind::Forbidden => 403,
+            RefusalKind::Conflict => 409,
+            RefusalKind::PreconditionFailed => 412,
+            RefusalKind::Unprocessable => 422,
+            RefusalKind::PreconditionRequired => 428,
+        }
+    }
+}
+
+/// A kind of refusal, declared once: its HTTP kind, stable code, title and an example detail (the
+/// spec's examples are built from it).
+#[derive(Debug, PartialEq, Eq)]
+pub struct RefusalCode {
+    /// The HTTP kind.
+    pub kind: RefusalKind,
+    /// The stable, machine-readable code (snake_case).
+    pub code: &'static str,
+    /// The short title of the problem (French).
+    pub title: &'static str,
+    /// A typical detail, for the documentation (French).
+    pub example: &'static str,
+}
+
+/// One faulty input: a query or path parameter, or a field of the JSON body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// Pour un champ du corps : son pointeur JSON (RFC 6901), par exemple `/postes_attribues`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    /// Pour un paramètre de requête ou de chemin : son nom, par exemple `limit`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<String>,
+    /// Ce qui ne va pas.
+    pub detail: String,
+}
+
+impl FieldError {
+    /// An error on a query or path parameter.
+    pub fn parameter(name: impl Into<String>, detail: impl Into<String>) -> Self {
+        FieldError {
+            pointer: None,
+            parameter: Some(name.into()),
+            detail: detail.into(),
+        }
+    }
+
+    /// An error on a body field, located by a JSON Pointer (`/postes_attribues`).
+    pub fn pointer(pointer: impl Into<String>, detail: impl Into<String>) -> Self {
+        FieldError {
+            pointer: Some(pointer.into()),
+            parameter: None,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// A refusal of the domain or of the storage's constraints.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    /// Which refusal.
+    pub code: &'static RefusalCode,
+    /// What went wrong in this occurrence (French).
+    pub detail: String,
+    /// The faulty fields, if any.
+    pub errors: Vec<FieldError>,
+    /// Extra members of the problem (e.g. `{"postes": 3, "actifs": 3}`).
+    pub members: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Refusal {
+    /// A refusal of `code` with this detail.
+    pub fn new(code: &'static RefusalCode, detail: impl Into<String>) -> Self {
+        Refusal {
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            members: serde_json::Map::new(),
+        }
+    }
+
+    /// Adds a field error.
+    pub fn with_error(mut self, error: FieldError) -> Self {
+        self.errors.push(error);
+        self
+    }
+
+    /// Adds an extra member to the problem.
+    pub fn with_member(mut self, name: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.members.insert(name.to_owned(), value.into());
+        self
+    }
+
+    /// The HTTP kind.
+    pub fn kind(&self) -> RefusalKind {
+        self.code.kind
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} : {}", self.code.code, self.detail)
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+/// 403: the role may not do this on a visible object.
+pub const INTERDIT: RefusalCode = RefusalCode {
+    kind: RefusalKind::Forbidden,
+    code: "interdit",
+    title: "Action interdite",
+    example: "Le rôle lecteur ne permet pas cette action.",
+};
+
+/// 422: a well-formed body whose values break the rules; `errors` names each field.
+pub const VALIDATION: RefusalCode = RefusalCode {
+    kind: RefusalKind::Unprocessable,
+    code: "validation",
+    title: "Données invalides",
+    example: "Les données envoyées ne respectent pas les règles : voir errors.",
+};
+
+/// 409: the object would duplicate an existing one (a unique key of the database).
+pub const DEJA_EXISTANT: RefusalCode = RefusalCode {
+    kind: RefusalKind::Conflict,
+    code: "deja_existant",
+    title: "Déjà existant",
+    example: "Un objet avec la même clé existe déjà.",
+};
+
+/// 422: the request names an object that does not exist (a foreign key of the database).
+pub const REFERENCE_INVALIDE: RefusalCode = RefusalCode {
+    kind: RefusalKind::Unprocessable,
+    code: "reference_invalide",
+    title: "Référence invalide",
+    example: "La requête désigne un objet qui n'existe pas.",
+};
+
+/// 422: a value the database's constraints refuse (a `CHECK` or `NOT NULL`).
+pub const CONTRAINTE_NON_RESPECTEE: RefusalCode = RefusalCode {
+    kind: RefusalKind::Unprocessable,
+    code: "contrainte_non_respectee",
+    title: "Contrainte non respectée",
+    example: "Une valeur enfreint une contrainte des données.",
+};
+
+/// 409: the current status does not allow this action.
+pub const TRANSITION_INVALIDE: RefusalCode = RefusalCode {
+    kind: RefusalKind::Conflict,
+    code: "transition_invalide",
+    title: "Transition invalide",
+    example: "Action « signature » impossible au statut « signee ».",
+};
+
+/// 422: an `Idempotency-Key` already used by this caller for another request.
+pub const CLE_IDEMPOTENCE_REUTILISEE: RefusalCode = RefusalCode {
+    kind: RefusalKind::Unprocessable,
+    code: "cle_idempotence_reutilisee",
+    title: "Clé d'idempotence réutilisée",
+    example: "Cette clé d'idempotence a déjà servi pour une autre requête ; en choisir une nouvelle.",
+};
+
+/// 409: the first request with this `Idempotency-Key` is still being processed.
+pub const REQUETE_EN_COURS: RefusalCode = RefusalCode {
+    kind: RefusalKind::Conflict,
+    code: "requete_en_cours",
+    title: "Requête en cours",
+    example: "Une requête avec cette clé d'idempotence est en cours de traitement ; réessayer dans un instant.",
+};
+
+/// 412: the object changed since the `ETag` given in `If-Match` was read.
+pub const PRECONDITION_ECHOUEE: RefusalCode = RefusalCode {
+    kind: RefusalKind::PreconditionFailed,
+    code: "precondition_echouee",
+    title: "Précondition non remplie",
+    example: "L'objet a changé depuis sa lecture (ETag \"3\" attendu) : le relire puis réessayer.",
+};
+
+/// 428: a change that must say which version it modifies (`If-Match`).
+pub const PRECONDITION_REQUISE: RefusalCode = RefusalCode {
+    kind: RefusalKind::PreconditionRequired,
+    code: "precondition_requise",
+    title: "Précondition requise",
+    example: "En-tête If-Match obligatoire : y mettre l'ETag de la dernière lecture.",
+};
+
+/// Every refusal code, for the documentation. A module adds its codes here.
+pub const CATALOGUE: &[&RefusalCode] = &[
+    &INTERDIT,
+    &VALIDATION,
+    &DEJA_EXISTANT,
+    &REFERENCE_INVALIDE,
+    &CONTRAINTE_NON_RESPECTEE,
+    &TRANSITION_INVALIDE,
+    &CLE_IDEMPOTENCE_REUTILISEE,
+    &REQUETE_EN_COURS,
+    &PRECONDITION_ECHOUEE,
+    &PRECONDITION_REQUISE,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_snake_case_and_every_kind_has_one() {
+        let mut seen = std::collections::BTreeSet::new();
+        for code in CATALOGUE {
+            assert!(seen.insert(code.code), "{} declared twice", code.code);
+            assert!(
+                code.code
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{}",
+                code.code
+            );
+            assert!(!code.title.is_empty() && !code.example.is_empty());
+        }
+        for kind in RefusalKind::ALL {
+            assert!(
+                CATALOGUE.iter().any(|code| code.kind == kind),
+                "{kind:?} has no code"
+            );
+        }
+    }
+
+    #[test]
+    fn a_refusal_carries_its_fields_and_members() {
+        let refusal = Refusal::new(&VALIDATION, "Données invalides.")
+            .with_error(FieldError::pointer("/postes_attribues", "au moins 1"))
+            .with_member("postes", 3);
+        assert_eq!(refusal.kind().status(), 422);
+        assert_eq!(refusal.errors.len(), 1);
+        assert_eq!(refusal.members["postes"], 3);
+    }
+}
