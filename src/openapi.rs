@@ -44,15 +44,24 @@ issu du jeu Etalab « découpage administratif » 6.0.0 (licence MIT) ; lecture 
 )]
 pub struct ApiDoc;
 
-/// The bearer scheme: what a token must hold. No configured value (issuer, audience) appears here:
-/// the document is the same for every deployment.
+/// The bearer scheme: how to get a token and paste it into Swagger UI, then what a token must
+/// hold. No configured value (issuer, audience) appears here: the document is the same for every
+/// deployment.
 fn bearer_scheme() -> SecurityScheme {
     SecurityScheme::Http(
         HttpBuilder::new()
             .scheme(HttpAuthScheme::Bearer)
             .bearer_format("JWT")
             .description(Some(
-                "Jeton JWT signé (JWS compact), vérifié selon les bonnes pratiques de la RFC 8725 : \
+                "**Obtenir un jeton.** En développement (aucune clé configurée, base SQLite), le \
+service journalise à son démarrage des jetons prêts à coller (admin, préfecture 93, lecteur \
+national ; valables 12 h). La commande `cnfs-api token --role <rôle> [--departement <code>]… \
+[--structure <uuid>]` en émet un avec la configuration du service : en production, avec la clé de \
+signature configurée (`CNFS_JWT_SECRET`, ou `CNFS_JWT_PRIVATE_KEY` et `--kid`) ; sinon les jetons \
+viennent du fournisseur d'identité du déploiement.\n\n\
+**Dans Swagger UI**, bouton « Authorize » : coller le jeton seul, **sans** le préfixe `Bearer ` \
+(Swagger UI l'ajoute ; un `Bearer` en double est refusé : `jeton_mal_forme`).\n\n\
+**Vérification.** Jeton JWT signé (JWS compact), vérifié selon les bonnes pratiques de la RFC 8725 : \
 seul l'algorithme configuré par le déploiement est accepté (HS256, EdDSA ou ES256 ; jamais `none`, \
 jamais choisi par l'en-tête du jeton) ; la clé est choisie par `kid` dans la liste configurée \
 (facultatif avec un unique secret HS256). Claims obligatoires : `iss` (l'émetteur configuré), \
