@@ -11,7 +11,6 @@ use actix_web::middleware::{Condition, Logger, from_fn};
 use actix_web::{App, Error, web};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
-use utoipa_swagger_ui::SwaggerUi;
 
 pub mod api;
 pub mod auth;
@@ -55,15 +54,21 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 
 /// The OpenAPI document as committed in `openapi/openapi.json` (pretty JSON, final newline).
 pub fn openapi_json() -> String {
-    let mut json = openapi_document()
+    pretty_json(&openapi_document())
+}
+
+/// A document as pretty JSON with a final newline: the committed form, which is also served.
+fn pretty_json(doc: &utoipa::openapi::OpenApi) -> String {
+    let mut json = doc
         .to_pretty_json()
         .expect("the OpenAPI document serializes");
     json.push('\n');
     json
 }
 
-/// Builds the application: documented routes, the spec and Swagger UI, the fallback (404/405),
-/// body limits, CORS (only when origins are configured), request ids and problems, access log.
+/// Builds the application: documented routes, the spec and Swagger UI (see [`http::docs`]), the
+/// fallback (404/405), body limits, CORS (only when origins are configured), request ids and
+/// problems, access log.
 pub fn build_app(
     state: AppState,
     cors_origins: Vec<String>,
@@ -95,8 +100,7 @@ pub fn build_app(
         .app_data(web::Data::new(table))
         .app_data(http::extract::json_config())
         .app_data(http::extract::payload_config())
-        .service(SwaggerUi::new("/swagger-ui/{_:.*}").url(OPENAPI_PATH, doc))
-        .service(web::redirect("/swagger-ui", "/swagger-ui/"))
+        .configure(http::docs::configure(pretty_json(&doc)))
         .default_service(web::to(http::fallback))
         .wrap(Condition::new(!cors_origins.is_empty(), cors))
         .wrap(from_fn(http::middleware::request_context))
