@@ -104,8 +104,19 @@ fn add_request_id(response: &mut RefOr<Response>) {
 /// Finishes the collected document: a relative server (no configured host), `security: []` on
 /// every operation that does not declare its own (public operations say so explicitly), and the
 /// `X-Request-Id` header on every response.
+///
+/// The server is `..`, relative to the document's own location (`/api-docs/openapi.json`, as
+/// OpenAPI allows): it names the root of the service that serves the document, also when a
+/// reverse proxy publishes it under a prefix (`/cnfs/api-docs/openapi.json` → `/cnfs/`), which
+/// Swagger UI's "Execute" then uses. `/` would lead outside the prefix.
 pub fn finish(mut doc: OpenApiDoc) -> OpenApiDoc {
-    doc.servers = Some(vec![Server::new("/")]);
+    let mut server = Server::new("..");
+    server.description = Some(
+        "Le service qui publie ce document (URL relative à celle du document, \
+`…/api-docs/openapi.json`) : sa racine, y compris derrière un proxy qui le publie sous un préfixe."
+            .to_owned(),
+    );
+    doc.servers = Some(vec![server]);
     if let Some(components) = doc.components.as_mut() {
         components.responses.values_mut().for_each(add_request_id);
         components.add_security_scheme("bearer", bearer_scheme());

@@ -254,7 +254,9 @@ async fn swagger_ui_uses_only_relative_urls() {
         answer.text
     );
 
-    // The served bytes are the committed file's, whatever the configuration.
+    // The spec's server is relative to the spec's own location (`..` from `/api-docs/`), so that
+    // Swagger UI's "Execute" goes through the same prefix; and the served bytes are the committed
+    // file's, whatever the configuration.
     let answer = get(&app, "/api-docs/openapi.json").await;
     assert_eq!(answer.status, 200);
     assert_eq!(answer.header("content-type"), "application/json");
