@@ -7,7 +7,7 @@
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{Condition, Logger, from_fn};
+use actix_web::middleware::{Compress, Condition, Logger, from_fn};
 use actix_web::{App, Error, web};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
@@ -67,8 +67,8 @@ fn pretty_json(doc: &utoipa::openapi::OpenApi) -> String {
 }
 
 /// Builds the application: documented routes, the spec and Swagger UI (see [`http::docs`]), the
-/// fallback (404/405), body limits, CORS (only when origins are configured), request ids and
-/// problems, access log.
+/// fallback (404/405), body limits, CORS (only when origins are configured), compression
+/// (negotiated with `Accept-Encoding`), request ids and problems, access log.
 pub fn build_app(
     state: AppState,
     cors_origins: Vec<String>,
@@ -103,6 +103,9 @@ pub fn build_app(
         .configure(http::docs::configure(pretty_json(&doc)))
         .default_service(web::to(http::fallback))
         .wrap(Condition::new(!cors_origins.is_empty(), cors))
+        // Inside the request middleware, so that its own refusal (406 when no offered coding is
+        // acceptable) becomes a problem with a request id like any other error.
+        .wrap(Compress::default())
         .wrap(from_fn(http::middleware::request_context))
         .wrap(Logger::new("%{x-request-id}o %a \"%r\" %s %b %Dms"))
 }

@@ -1,6 +1,6 @@
 //! The spec and Swagger UI as a browser meets them: `HEAD` like `GET` (over a real socket, where
-//! actix-http drops the body), cache headers, the French page, relative URLs (for a reverse proxy
-//! that publishes the service under a sub-path).
+//! actix-http drops the body), compression and cache headers, the French page, relative URLs
+//! (for a reverse proxy that publishes the service under a sub-path).
 //! The browser itself is exercised by `tests/browser/` (not run by cargo).
 
 mod common;
@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use actix_web::http::header::HeaderMap;
 use actix_web::{HttpServer, test};
-use common::{TestDb, get};
+use common::{TestDb, call, get};
 
 const COMMITTED: &str = include_str!("../openapi/openapi.json");
 const BUNDLE: &str = "/swagger-ui/swagger-ui-bundle.js";
@@ -127,6 +127,14 @@ async fn head_answers_like_get_on_the_spec_and_swagger_ui() {
             );
             assert_eq!(head.stable_headers(), got.stable_headers(), "{path}");
         }
+        // Compressed, the headers still agree (the length is then unknown: chunked).
+        let gzip = [("Accept-Encoding", "gzip")];
+        let got = exchange(addr, "GET", BUNDLE, &gzip);
+        let head = exchange(addr, "HEAD", BUNDLE, &gzip);
+        assert_eq!(head.header("content-encoding"), Some("gzip"));
+        assert!(head.body.is_empty());
+        assert_eq!(head.stable_headers(), got.stable_headers());
+
         // The API and the probes do not document HEAD: refused with 405 and `Allow`, as before.
         for path in ["/api/v1/regions", "/api/v1/moi", "/health/live"] {
             let head = exchange(addr, "HEAD", path, &[]);
@@ -168,11 +176,52 @@ fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 }
 
 #[actix_web::test]
-async fn swagger_ui_is_cached() {
+async fn swagger_ui_is_compressed_and_cached() {
     let db = TestDb::sqlite();
     let app = common::app(db.state()).await;
+
+    let (status, headers, plain) = fetch(&app, BUNDLE, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(header(&headers, "content-encoding"), None);
+    assert_eq!(
+        header(&headers, "cache-control"),
+        Some("public, max-age=86400")
+    );
+    assert!(plain.len() > 1_000_000, "bundle of {} bytes", plain.len());
+
+    let mut sizes = vec![("identity", plain.len())];
+    for (coding, magic) in [
+        ("gzip", &[0x1f, 0x8b][..]),
+        ("br", &[][..]),
+        ("zstd", &[0x28, 0xb5, 0x2f, 0xfd][..]),
+    ] {
+        let (status, headers, body) = fetch(&app, BUNDLE, Some(coding)).await;
+        assert_eq!(status, 200);
+        assert_eq!(header(&headers, "content-encoding"), Some(coding));
+        assert!(
+            header(&headers, "vary").is_some_and(|v| v.to_lowercase().contains("accept-encoding"))
+        );
+        assert_eq!(
+            header(&headers, "cache-control"),
+            Some("public, max-age=86400")
+        );
+        assert!(body.starts_with(magic), "{coding} magic number");
+        assert!(
+            body.len() * 2 < plain.len(),
+            "{coding}: {} bytes for {} plain",
+            body.len(),
+            plain.len()
+        );
+        if coding == "gzip" {
+            // The gzip trailer ends with the length of what was compressed (RFC 1952 ISIZE).
+            let isize = u32::from_le_bytes(body[body.len() - 4..].try_into().unwrap());
+            assert_eq!(isize as usize, plain.len(), "gzip ISIZE");
+        }
+        sizes.push((coding, body.len()));
+    }
+    eprintln!("{BUNDLE}: {sizes:?}");
+
     for path in [
-        BUNDLE,
         "/swagger-ui/swagger-ui.css",
         "/swagger-ui/swagger-ui-standalone-preset.js",
         "/swagger-ui/index.css",
@@ -193,14 +242,40 @@ async fn swagger_ui_is_cached() {
         "/swagger-ui/swagger-initializer.js",
         "/api-docs/openapi.json",
     ] {
-        let (status, headers, _) = fetch(&app, path, None).await;
+        let (status, headers, _) = fetch(&app, path, Some("gzip")).await;
         assert_eq!(status, 200, "{path}");
         assert_eq!(
             header(&headers, "cache-control"),
             Some("no-cache"),
             "{path}"
         );
+        assert_eq!(header(&headers, "content-encoding"), Some("gzip"), "{path}");
     }
+    // An image is not compressed (it already is).
+    let (_, headers, _) = fetch(&app, "/swagger-ui/favicon-32x32.png", Some("gzip")).await;
+    assert_eq!(header(&headers, "content-encoding"), None);
+}
+
+#[actix_web::test]
+async fn problems_are_never_compressed() {
+    let db = TestDb::sqlite();
+    let app = common::app(db.state()).await;
+    for path in ["/swagger-ui/nothing-here.js", "/api/v1/regions/00"] {
+        let req = test::TestRequest::get()
+            .uri(path)
+            .insert_header(("accept-encoding", "gzip"))
+            .to_request();
+        let answer = call(&app, req).await;
+        assert_eq!(answer.status, 404, "{path}");
+        assert!(answer.headers.get("content-encoding").is_none(), "{path}");
+        assert!(answer.json["code"].is_string(), "{path}: {}", answer.text);
+    }
+    // No offered coding acceptable: `Compress` refuses with 406, as a problem like any error.
+    let req = test::TestRequest::get()
+        .uri("/api/v1/regions")
+        .insert_header(("accept-encoding", "identity;q=0, *;q=0"))
+        .to_request();
+    call(&app, req).await.assert_problem(406, "non_acceptable");
 }
 
 #[actix_web::test]
@@ -264,4 +339,5 @@ async fn swagger_ui_uses_only_relative_urls() {
         answer.text == COMMITTED,
         "served spec != openapi/openapi.json"
     );
+    assert_eq!(answer.json["servers"][0]["url"], "..");
 }
