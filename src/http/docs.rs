@@ -61,9 +61,10 @@ fn localized_index(html: &str) -> String {
         .replacen("<title>Swagger UI</title>", "<title>cnfs-api</title>", 1)
 }
 
-/// Registers the spec at [`OPENAPI_PATH`], Swagger UI under [`SWAGGER_UI_PATH`] and the redirect
-/// from `/swagger-ui` (all for `GET` and `HEAD`; other methods fall through to the fallback).
-/// `spec_json` is the document as committed (see [`crate::openapi_json`]).
+/// Registers the spec at [`OPENAPI_PATH`] and Swagger UI under [`SWAGGER_UI_PATH`], for `GET` and
+/// `HEAD` (other methods fall through to the fallback: 404), and the redirect from `/swagger-ui`
+/// (any method, as `web::redirect` does). `spec_json` is the document as committed (see
+/// [`crate::openapi_json`]).
 pub fn configure(spec_json: String) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         let config = Arc::new(swagger_ui_config());
