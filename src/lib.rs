@@ -7,11 +7,10 @@
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{Condition, Logger, from_fn};
+use actix_web::middleware::{Compress, Condition, Logger, from_fn};
 use actix_web::{App, Error, web};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
-use utoipa_swagger_ui::SwaggerUi;
 
 pub mod api;
 pub mod auth;
@@ -55,15 +54,21 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 
 /// The OpenAPI document as committed in `openapi/openapi.json` (pretty JSON, final newline).
 pub fn openapi_json() -> String {
-    let mut json = openapi_document()
+    pretty_json(&openapi_document())
+}
+
+/// A document as pretty JSON with a final newline: the committed form, which is also served.
+fn pretty_json(doc: &utoipa::openapi::OpenApi) -> String {
+    let mut json = doc
         .to_pretty_json()
         .expect("the OpenAPI document serializes");
     json.push('\n');
     json
 }
 
-/// Builds the application: documented routes, the spec and Swagger UI, the fallback (404/405),
-/// body limits, CORS (only when origins are configured), request ids and problems, access log.
+/// Builds the application: documented routes, the spec and Swagger UI (see [`http::docs`]), the
+/// fallback (404/405), body limits, CORS (only when origins are configured), compression
+/// (negotiated with `Accept-Encoding`), request ids and problems, access log.
 pub fn build_app(
     state: AppState,
     cors_origins: Vec<String>,
@@ -97,10 +102,12 @@ pub fn build_app(
         .app_data(web::Data::new(table))
         .app_data(http::extract::json_config())
         .app_data(http::extract::payload_config())
-        .service(SwaggerUi::new("/swagger-ui/{_:.*}").url(OPENAPI_PATH, doc))
-        .service(web::redirect("/swagger-ui", "/swagger-ui/"))
+        .configure(http::docs::configure(pretty_json(&doc)))
         .default_service(web::to(http::fallback))
         .wrap(Condition::new(!cors_origins.is_empty(), cors))
+        // Inside the request middleware, so that its own refusal (406 when no offered coding is
+        // acceptable) becomes a problem with a request id like any other error.
+        .wrap(Compress::default())
         .wrap(from_fn(http::middleware::request_context))
         .wrap(Logger::new("%{x-request-id}o %a \"%r\" %s %b %Dms"))
 }

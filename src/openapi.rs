@@ -51,15 +51,24 @@ issu du jeu Etalab « découpage administratif » 6.0.0 (licence MIT) ; lecture 
 )]
 pub struct ApiDoc;
 
-/// The bearer scheme: what a token must hold. No configured value (issuer, audience) appears here:
-/// the document is the same for every deployment.
+/// The bearer scheme: how to get a token and paste it into Swagger UI, then what a token must
+/// hold. No configured value (issuer, audience) appears here: the document is the same for every
+/// deployment.
 fn bearer_scheme() -> SecurityScheme {
     SecurityScheme::Http(
         HttpBuilder::new()
             .scheme(HttpAuthScheme::Bearer)
             .bearer_format("JWT")
             .description(Some(
-                "Jeton JWT signé (JWS compact), vérifié selon les bonnes pratiques de la RFC 8725 : \
+                "**Obtenir un jeton.** En développement (aucune clé configurée, base SQLite), le \
+service journalise à son démarrage des jetons prêts à coller (admin, préfecture 93, lecteur \
+national ; valables 12 h). La commande `cnfs-api token --role <rôle> [--departement <code>]… \
+[--structure <uuid>]` en émet un avec la configuration du service : en production, avec la clé de \
+signature configurée (`CNFS_JWT_SECRET`, ou `CNFS_JWT_PRIVATE_KEY` et `--kid`) ; sinon les jetons \
+viennent du fournisseur d'identité du déploiement.\n\n\
+**Dans Swagger UI**, bouton « Authorize » : coller le jeton seul, **sans** le préfixe `Bearer ` \
+(Swagger UI l'ajoute ; un `Bearer` en double est refusé : `jeton_mal_forme`).\n\n\
+**Vérification.** Jeton JWT signé (JWS compact), vérifié selon les bonnes pratiques de la RFC 8725 : \
 seul l'algorithme configuré par le déploiement est accepté (HS256, EdDSA ou ES256 ; jamais `none`, \
 jamais choisi par l'en-tête du jeton) ; la clé est choisie par `kid` dans la liste configurée \
 (facultatif avec un unique secret HS256). Claims obligatoires : `iss` (l'émetteur configuré), \
@@ -102,8 +111,19 @@ fn add_request_id(response: &mut RefOr<Response>) {
 /// Finishes the collected document: a relative server (no configured host), `security: []` on
 /// every operation that does not declare its own (public operations say so explicitly), and the
 /// `X-Request-Id` header on every response.
+///
+/// The server is `..`, relative to the document's own location (`/api-docs/openapi.json`, as
+/// OpenAPI allows): it names the root of the service that serves the document, also when a
+/// reverse proxy publishes it under a prefix (`/cnfs/api-docs/openapi.json` → `/cnfs/`), which
+/// Swagger UI's "Execute" then uses. `/` would lead outside the prefix.
 pub fn finish(mut doc: OpenApiDoc) -> OpenApiDoc {
-    doc.servers = Some(vec![Server::new("/")]);
+    let mut server = Server::new("..");
+    server.description = Some(
+        "Le service qui publie ce document (URL relative à celle du document, \
+`…/api-docs/openapi.json`) : sa racine, y compris derrière un proxy qui le publie sous un préfixe."
+            .to_owned(),
+    );
+    doc.servers = Some(vec![server]);
     if let Some(components) = doc.components.as_mut() {
         components.responses.values_mut().for_each(add_request_id);
         components.add_security_scheme("bearer", bearer_scheme());

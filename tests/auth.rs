@@ -239,6 +239,30 @@ async fn every_bad_token_gets_its_401() {
 }
 
 #[actix_web::test]
+async fn doubled_bearer_says_to_paste_the_token_alone() {
+    // What Swagger UI sends when `Bearer eyJ…` was pasted into Authorize: a valid token, refused
+    // with a detail that says what to do (not "en-tête non base64url").
+    let valid = token(Role::Admin, &[], None);
+    for authorization in [
+        format!("Bearer Bearer {valid}"),
+        format!("bearer  BEARER {valid}"),
+        "Bearer Bearer".to_owned(),
+    ] {
+        let answer = moi_with(None, Some(&authorization)).await;
+        assert_refused(&answer, "jeton_mal_forme", &valid);
+        assert_eq!(
+            answer.json["detail"],
+            "Jeton mal formé : « Bearer » en double ; coller le jeton seul, sans « Bearer », \
+             dans Authorize.",
+            "{authorization}"
+        );
+    }
+    // The same token, sent once with its scheme, is accepted.
+    let answer = moi_with(None, Some(&format!("Bearer {valid}"))).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+}
+
+#[actix_web::test]
 async fn clock_leeway_is_thirty_seconds_at_most() {
     let within = hs256(&{
         let mut c = claims();

@@ -214,18 +214,3 @@ async fn cors_allows_only_configured_origins() {
     assert_eq!(answer.status, 200);
     assert!(answer.headers.get("access-control-allow-origin").is_none());
 }
-
-#[actix_web::test]
-async fn swagger_ui_is_served_and_redirected() {
-    let db = TestDb::sqlite();
-    let app = common::app(db.state()).await;
-    let answer = get(&app, "/swagger-ui").await;
-    assert_eq!(answer.status.as_u16(), 307);
-    assert_eq!(answer.header("location"), "/swagger-ui/");
-    let answer = get(&app, "/swagger-ui/").await;
-    assert_eq!(answer.status, 200);
-    assert!(answer.header("content-type").starts_with("text/html"));
-    let answer = get(&app, "/swagger-ui/swagger-initializer.js").await;
-    assert_eq!(answer.status, 200);
-    assert!(answer.text.contains("/api-docs/openapi.json"));
-}

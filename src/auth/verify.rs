@@ -18,6 +18,10 @@ use crate::domain::ids::StructureId;
 /// Clock leeway for `exp`, `nbf` and `iat`, in seconds (at most 30, per the design).
 pub const LEEWAY_SECONDS: u64 = 30;
 
+/// Why a token that starts with a second `Bearer` is refused, and what to do instead.
+const DOUBLED_BEARER: &str =
+    "« Bearer » en double ; coller le jeton seul, sans « Bearer », dans Authorize";
+
 /// Why a request is not authenticated. Each variant says which check failed, never the token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
@@ -131,7 +135,13 @@ impl Verifier {
         if !scheme.eq_ignore_ascii_case("bearer") {
             return Err(AuthError::Missing);
         }
-        self.verify(token.trim())
+        let token = token.trim();
+        // `Bearer Bearer eyJ…`: what Swagger UI sends when `Bearer …` was pasted into Authorize.
+        let first_word = token.split_ascii_whitespace().next().unwrap_or_default();
+        if first_word.eq_ignore_ascii_case("bearer") {
+            return Err(AuthError::Malformed(DOUBLED_BEARER.to_owned()));
+        }
+        self.verify(token)
     }
 
     /// Verifies a compact JWS token and returns the caller it names.

@@ -3,7 +3,8 @@
 //! - `X-Request-Id` is taken from the request when it is a sane token, else generated (UUID v7);
 //!   it is stored in the request extensions, echoed on every response, and put in every problem.
 //! - A problem produced by [`ApiError`] gets its `instance` (the request path) and `request_id`.
-//! - Any other error response (actix's own plain-text ones) is turned into a problem of its status.
+//! - Any other error response (actix's own plain-text ones) is turned into a problem of its status;
+//!   a problem is never compressed (this middleware wraps `Compress`).
 //! - A 500 is logged with the request id and its server-side detail.
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -91,7 +92,10 @@ fn complete_problem(
     http_response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    // A fresh body: drop what described the old one (its length, and the coding `Compress` chose
+    // for it; problems are small and go uncompressed).
     http_response.headers_mut().remove(header::CONTENT_LENGTH);
+    http_response.headers_mut().remove(header::CONTENT_ENCODING);
     let http_response = http_response.set_body(BoxBody::new(body));
     ServiceResponse::new(request, http_response)
 }

@@ -12,6 +12,7 @@ use crate::auth::Verifier;
 use crate::db::{self, DbConn, DbPool, WriteTx};
 use crate::error::ApiError;
 
+pub mod docs;
 pub mod extract;
 pub mod health;
 pub mod idempotency;
