@@ -6,8 +6,8 @@
 //!   Repo functions that change data take `&mut WriteTx`, so a write outside a transaction does
 //!   not compile.
 //! - Backend-specific SQL goes through [`db_run!`](crate::db_run) (and the helpers built on it:
-//!   [`lock_rows!`](crate::lock_rows), [`insert_if_absent!`](crate::insert_if_absent),
-//!   [`upsert!`](crate::upsert)), nowhere else.
+//!   [`lock_rows!`](crate::lock_rows), [`insert_rows!`](crate::insert_rows),
+//!   [`insert_if_absent!`](crate::insert_if_absent), [`upsert!`](crate::upsert)), nowhere else.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -271,6 +271,22 @@ macro_rules! lock_rows {
             postgres | c | $query.for_update().load::<$row>(c),
             sqlite | c | $query.load::<$row>(c)
         )
+    }};
+}
+
+/// A multi-row `INSERT` of a `Vec` or slice of `Insertable` rows inside the write transaction
+/// `tx`, on the inner connection: Diesel 2.3's multi-backend connection does not compile a batch
+/// insert (the enum's SQL dialect has its own DEFAULT-keyword type; checked in
+/// `tests/write_path.rs`), each backend's own connection does. Returns the rows inserted. Keep a
+/// batch under PostgreSQL's 65,535 bind parameters (rows × columns).
+#[macro_export]
+macro_rules! insert_rows {
+    ($tx:expr, $table:expr, $rows:expr) => {{
+        use diesel::prelude::*;
+        let tx: &mut $crate::db::WriteTx<'_> = $tx;
+        $crate::db_run!(tx.conn(), |c| diesel::insert_into($table)
+            .values($rows)
+            .execute(c))
     }};
 }
 

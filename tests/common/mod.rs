@@ -152,6 +152,11 @@ impl TestDb {
         })
     }
 
+    /// Whether this database is PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.url, DatabaseUrl::Postgres(_))
+    }
+
     /// One connection outside any pool.
     pub fn conn(&self) -> DbConn {
         self.url.connect().expect("test database reachable")
