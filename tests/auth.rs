@@ -621,11 +621,19 @@ const ACCESS: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/moi", Access::Roles(Role::ALL)),
 ];
 
-/// A concrete URI for a documented path (example values for its parameters).
-fn concrete(path: &str) -> String {
-    path.replace("{code}", "93")
-        .replace("{code_insee}", "93066")
-        .replace("{siren}", "200057867")
+/// A concrete URI for a documented operation: its path parameters replaced by their examples.
+fn concrete(path: &str, operation: &Value) -> String {
+    let mut uri = path.to_owned();
+    for parameter in operation["parameters"].as_array().into_iter().flatten() {
+        if parameter["in"] == "path" {
+            let name = parameter["name"].as_str().unwrap();
+            let example = parameter["example"]
+                .as_str()
+                .expect("path parameters have examples");
+            uri = uri.replace(&format!("{{{name}}}"), example);
+        }
+    }
+    uri
 }
 
 /// One token of each role, with a scope that fits it.
@@ -665,7 +673,7 @@ async fn role_route_matrix_covers_every_registered_route() {
                     panic!("{method} {path} has no entry in the access matrix (tests/auth.rs)")
                 });
             let security = serde_json::to_value(&operation.security).unwrap();
-            let uri = concrete(path);
+            let uri = concrete(path, &serde_json::to_value(operation).unwrap());
             let request = |token: Option<&str>| {
                 let mut req = actix_test::TestRequest::default()
                     .method(method.parse().unwrap())

@@ -66,3 +66,8 @@ pub async fn ready(
         },
     }))
 }
+
+/// Registers this module's handlers (documented: through `utoipa-actix-web`).
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(live).service(ready);
+}

@@ -90,18 +90,12 @@ impl AppState {
 
 /// Registers every documented route (through `utoipa-actix-web`, so that none escapes the spec).
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(health::live).service(health::ready);
+    cfg.configure(health::routes);
+    // One line per resource module: each registers its own handlers.
     cfg.service(
         utoipa_actix_web::scope(API_BASE)
-            .service(moi::moi)
-            .service(referentiel::list_regions)
-            .service(referentiel::get_region)
-            .service(referentiel::list_departements)
-            .service(referentiel::get_departement)
-            .service(referentiel::list_communes)
-            .service(referentiel::get_commune)
-            .service(referentiel::list_epci)
-            .service(referentiel::get_epci),
+            .configure(moi::routes)
+            .configure(referentiel::routes),
     );
 }
 

@@ -34,3 +34,8 @@ pub async fn moi(caller: Caller, _query: StrictQuery<NoQuery>) -> Result<web::Js
     )?;
     Ok(web::Json(caller.into()))
 }
+
+/// Registers this module's handlers (documented: through `utoipa-actix-web`).
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(moi);
+}

@@ -278,3 +278,15 @@ pub async fn get_epci(
         })
         .await
 }
+
+/// Registers this module's handlers (documented: through `utoipa-actix-web`).
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_regions)
+        .service(get_region)
+        .service(list_departements)
+        .service(get_departement)
+        .service(list_communes)
+        .service(get_commune)
+        .service(list_epci)
+        .service(get_epci);
+}
