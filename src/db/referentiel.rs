@@ -4,7 +4,7 @@
 //! when it matches, nothing is done (a restart is ready at once); when it differs (first start, or
 //! a newer extract shipped), every référentiel table is replaced in one write transaction.
 //! Rows go in with multi-row `INSERT` statements (Diesel's multi-row insert does not compile on the
-//! multi-backend connection, DESIGN.md §5); the SQL is the same on both backends.
+//! multi-backend connection, see `db::insert_rows!`); the SQL is the same on both backends.
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
