@@ -83,6 +83,22 @@ national et ne porte ni l'un ni l'autre. Un jeton refusé reçoit 401, \
     )
 }
 
+/// Swagger UI's parameter table shows a parameter's type, not its pattern: the pattern (from the
+/// code type's schema, never written twice) is added to the description.
+fn show_format(parameter: &mut Parameter) {
+    let Some(RefOr::T(utoipa::openapi::schema::Schema::Object(schema))) = &parameter.schema else {
+        return;
+    };
+    let Some(pattern) = &schema.pattern else {
+        return;
+    };
+    let note = format!("Format : `{pattern}`.");
+    parameter.description = Some(match parameter.description.take() {
+        Some(text) if !text.is_empty() => format!("{text}\n\n{note}"),
+        _ => note,
+    });
+}
+
 fn text_header(description: &str, integer: bool) -> Header {
     let kind = if integer { Type::Integer } else { Type::String };
     HeaderBuilder::new()
@@ -156,6 +172,8 @@ pub fn finish(mut doc: OpenApiDoc) -> OpenApiDoc {
                     *parameter = RefOr::Ref(utoipa::openapi::Ref::new(format!(
                         "#/components/parameters/{name}"
                     )));
+                } else if let RefOr::T(inline) = parameter {
+                    show_format(inline);
                 }
             }
             operation
