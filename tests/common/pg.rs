@@ -83,26 +83,34 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn connect(url: &str, application_name: &str) -> PgConnection {
+/// A connection whose `application_name` names the run; errors show the URL without password.
+fn connect(url: &str, application_name: &str) -> Result<PgConnection, String> {
+    let redacted = || cnfs_api::db::DatabaseUrl::Postgres(url.to_owned()).redacted();
     let mut conn = PgConnection::establish(url)
-        .unwrap_or_else(|error| panic!("cannot reach PostgreSQL at {url}: {error}"));
+        .map_err(|error| format!("cannot reach PostgreSQL at {}: {error}", redacted()))?;
     conn.batch_execute(&format!("SET application_name = '{application_name}'"))
-        .expect("application_name set");
-    conn
+        .map_err(|error| format!("cannot set application_name on {}: {error}", redacted()))?;
+    Ok(conn)
 }
 
 impl Run {
     /// Runs one statement on an admin connection of its own, so that tests create and drop
     /// databases in parallel. (One statement: a multi-statement string runs as one transaction,
     /// where CREATE/DROP DATABASE cannot.)
-    fn execute(&self, statement: &str) -> QueryResult<()> {
+    fn execute(&self, statement: &str) -> Result<(), String> {
         let idle = lock(&self.idle).pop();
-        let mut conn = idle.unwrap_or_else(|| connect(&self.base_url, &self.id));
-        let result = conn.batch_execute(statement);
-        if result.is_ok() {
-            lock(&self.idle).push(conn);
-        } // else the connection may be broken: let it go
-        result
+        let mut conn = match idle {
+            Some(conn) => conn,
+            None => connect(&self.base_url, &self.id)?,
+        };
+        match conn.batch_execute(statement) {
+            Ok(()) => {
+                lock(&self.idle).push(conn);
+                Ok(())
+            }
+            // The connection may be broken: let it go.
+            Err(error) => Err(error.to_string()),
+        }
     }
 
     fn url_of(&self, database: &str) -> String {
@@ -175,7 +183,7 @@ fn this_run() -> &'static Run {
         let random = uuid::Uuid::now_v7().simple().to_string();
         let id = format!("{PREFIX}{}_{}", std::process::id(), &random[24..]);
         // The beacon opens before this run creates anything (see drop_stale_databases).
-        let mut beacon = connect(&base_url, &id);
+        let mut beacon = connect(&base_url, &id).unwrap_or_else(|error| panic!("{error}"));
         match drop_stale_databases(&mut beacon) {
             Ok(dropped) if !dropped.is_empty() => {
                 eprintln!("dropped test databases left by killed runs: {dropped:?}")
