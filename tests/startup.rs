@@ -109,7 +109,7 @@ mod postgres {
 
     #[actix_web::test]
     async fn startup_loads_once_then_is_a_no_op() {
-        if let Some(db) = TestDb::postgres_isolated() {
+        if let Some(db) = TestDb::postgres_empty() {
             super::startup_loads_once_then_is_a_no_op(db).await
         }
     }
@@ -125,7 +125,7 @@ mod postgres {
     /// the others wait and find the data there.
     #[actix_web::test]
     async fn instances_starting_together_load_once() {
-        let Some(db) = TestDb::postgres_isolated() else {
+        let Some(db) = TestDb::postgres_empty() else {
             return;
         };
         let outcomes: Vec<LoadOutcome> = std::thread::scope(|scope| {

@@ -3,10 +3,12 @@
 //! - SQLite: the start-up sequence (migrations + référentiel) runs once per test binary on a
 //!   template file; each test gets its own copy, so tests never see each other's writes.
 //! - PostgreSQL: runs when `CNFS_TEST_PG_URL` is set (`.ci/run` sets it); under CI (`CI=true`) a
-//!   missing URL fails the test instead of skipping it. The start-up sequence runs once per test
-//!   binary on that database; [`TestDb::postgres_isolated`] gives a fresh schema when a test needs
-//!   an empty database.
+//!   missing URL fails the test instead of skipping it. Each test gets its own database on that
+//!   server, a copy of a template prepared once per test binary, dropped after the test (see
+//!   [`pg`]); [`TestDb::postgres_empty`] gives an empty one.
 #![allow(dead_code)] // each test binary uses its own part of this module
+
+pub mod pg;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -56,6 +58,8 @@ pub struct TestDb {
     pub url: DatabaseUrl,
     /// Keeps a SQLite copy alive for the test's duration.
     _dir: Option<tempfile::TempDir>,
+    /// Drops the PostgreSQL database after the test.
+    _pg: Option<pg::Database>,
 }
 
 fn sqlite_template() -> &'static PathBuf {
@@ -101,6 +105,7 @@ impl TestDb {
         TestDb {
             url: DatabaseUrl::Sqlite(path),
             _dir: Some(dir),
+            _pg: None,
         }
     }
 
@@ -110,46 +115,34 @@ impl TestDb {
         TestDb {
             url: DatabaseUrl::Sqlite(dir.path().join("empty.sqlite3")),
             _dir: Some(dir),
+            _pg: None,
         }
     }
 
-    /// The shared, prepared PostgreSQL test database (`None`: skipped outside CI).
+    /// A private copy of the prepared PostgreSQL template (`None`: skipped outside CI).
     pub fn postgres() -> Option<TestDb> {
-        static PREPARED: OnceLock<String> = OnceLock::new();
-        let url = postgres_url()?;
-        let url = PREPARED
-            .get_or_init(|| {
-                let parsed =
-                    DatabaseUrl::parse(&url).expect("CNFS_TEST_PG_URL is a postgres:// URL");
-                db::prepare_database(&parsed).unwrap_or_else(|error| {
-                    panic!("cannot prepare the PostgreSQL test database {url}: {error}")
-                });
-                url
-            })
-            .clone();
-        Some(TestDb {
-            url: DatabaseUrl::Postgres(url),
-            _dir: None,
-        })
+        postgres_url()?;
+        Some(TestDb::on_postgres(pg::Database::prepared()))
     }
 
-    /// A fresh, empty schema in the PostgreSQL test database, used through `search_path`.
-    pub fn postgres_isolated() -> Option<TestDb> {
-        let url = postgres_url()?;
-        let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
-        let mut conn = DatabaseUrl::parse(&url)
-            .expect("postgres URL")
-            .connect()
-            .unwrap_or_else(|error| panic!("cannot reach PostgreSQL at {url}: {error}"));
-        use diesel::connection::SimpleConnection;
-        conn.batch_execute(&format!("CREATE SCHEMA {schema}"))
-            .expect("schema created");
-        let separator = if url.contains('?') { '&' } else { '?' };
-        let url = format!("{url}{separator}options=-c%20search_path%3D{schema}");
-        Some(TestDb {
-            url: DatabaseUrl::Postgres(url),
+    /// A fresh, empty PostgreSQL database (nothing migrated, nothing loaded; `None`: skipped
+    /// outside CI).
+    pub fn postgres_empty() -> Option<TestDb> {
+        postgres_url()?;
+        Some(TestDb::on_postgres(pg::Database::empty()))
+    }
+
+    fn on_postgres(database: pg::Database) -> TestDb {
+        TestDb {
+            url: DatabaseUrl::Postgres(database.url.clone()),
             _dir: None,
-        })
+            _pg: Some(database),
+        }
+    }
+
+    /// The PostgreSQL database's name (`None` on SQLite).
+    pub fn postgres_database(&self) -> Option<&str> {
+        self._pg.as_ref().map(|database| database.name.as_str())
     }
 
     /// Whether this database is PostgreSQL.
