@@ -667,7 +667,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    idempotence (cle) {
+    zz_absent (cle) {
         cle -> Text,
         statut -> Integer,
     }
@@ -720,7 +720,7 @@ async fn drift_is_reported_by_table_and_column(db: TestDb) {
         format!(
             "table `zz_probe`: primary key (i, id) in schema.rs, (id, i) in the {backend} database"
         ),
-        format!("table `idempotence`: in schema.rs, missing from the migrated {backend} database"),
+        format!("table `zz_absent`: in schema.rs, missing from the migrated {backend} database"),
     ];
     for line in &expected {
         assert!(
