@@ -621,21 +621,6 @@ const ACCESS: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/moi", Access::Roles(Role::ALL)),
 ];
 
-/// A concrete URI for a documented operation: its path parameters replaced by their examples.
-fn concrete(path: &str, operation: &Value) -> String {
-    let mut uri = path.to_owned();
-    for parameter in operation["parameters"].as_array().into_iter().flatten() {
-        if parameter["in"] == "path" {
-            let name = parameter["name"].as_str().unwrap();
-            let example = parameter["example"]
-                .as_str()
-                .expect("path parameters have examples");
-            uri = uri.replace(&format!("{{{name}}}"), example);
-        }
-    }
-    uri
-}
-
 /// One token of each role, with a scope that fits it.
 fn tokens_by_role() -> Vec<(Role, String)> {
     vec![
@@ -673,7 +658,7 @@ async fn role_route_matrix_covers_every_registered_route() {
                     panic!("{method} {path} has no entry in the access matrix (tests/auth.rs)")
                 });
             let security = serde_json::to_value(&operation.security).unwrap();
-            let uri = concrete(path, &serde_json::to_value(operation).unwrap());
+            let uri = common::example_uri(path, &serde_json::to_value(operation).unwrap(), None);
             let request = |token: Option<&str>| {
                 let mut req = actix_test::TestRequest::default()
                     .method(method.parse().unwrap())

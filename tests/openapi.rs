@@ -152,16 +152,7 @@ async fn every_documented_operation_is_routed() {
     let mut checked = 0;
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
-            let mut uri = path.clone();
-            for parameter in operation["parameters"].as_array().into_iter().flatten() {
-                if parameter["in"] == "path" {
-                    let example = parameter["example"].as_str().unwrap_or_else(|| {
-                        panic!("{method} {path}: path parameters have examples")
-                    });
-                    let name = parameter["name"].as_str().unwrap();
-                    uri = uri.replace(&format!("{{{name}}}"), example);
-                }
-            }
+            let uri = common::example_uri(path, operation, None);
             let req = actix_test::TestRequest::default()
                 .method(method.to_uppercase().parse().unwrap())
                 .uri(&uri)
@@ -198,20 +189,11 @@ async fn every_published_parameter_pattern_is_enforced() {
                     continue;
                 }
                 let name = tested["name"].as_str().unwrap();
-                let mut uri = path.clone();
-                for parameter in &parameters {
-                    if parameter["in"] == "path" {
-                        let value = if parameter == tested {
-                            "%C3%A9x".to_owned()
-                        } else {
-                            parameter["example"].as_str().unwrap().to_owned()
-                        };
-                        uri = uri.replace(
-                            &format!("{{{}}}", parameter["name"].as_str().unwrap()),
-                            &value,
-                        );
-                    }
-                }
+                let mut uri = if tested["in"] == "path" {
+                    common::example_uri(path, operation, Some((name, "%C3%A9x")))
+                } else {
+                    common::example_uri(path, operation, None)
+                };
                 if tested["in"] == "query" {
                     uri = format!("{uri}?{name}=%C3%A9x%20y");
                 }

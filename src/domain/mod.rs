@@ -95,7 +95,49 @@ macro_rules! code_type {
                 }
             }
 
-            /// The code as text.
+        }
+
+        $crate::text_newtype!($name);
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .description(Some($crate::domain::doc_text(&[$doc $(, $more)*])))
+                    .pattern(Some($pattern))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed(stringify!($name))
+            }
+        }
+    };
+}
+
+/// The impls every `String` newtype with a checked `parse` shares (codes and identifiers):
+/// `as_str`, [`TextValue`], `FromStr`, `Display`, `AsRef<str>`, the storage conversions and serde
+/// (deserialization goes through `parse`, so a bad value is refused with its message).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! text_newtype {
+    ($name:ident) => {
+        impl $name {
+            /// The value as text.
             pub fn as_str(&self) -> &str {
                 &self.0
             }
@@ -129,32 +171,16 @@ macro_rules! code_type {
             }
         }
 
-        impl PartialEq<str> for $name {
-            fn eq(&self, other: &str) -> bool {
-                self.0 == other
-            }
-        }
-
-        impl PartialEq<&str> for $name {
-            fn eq(&self, other: &&str) -> bool {
-                self.0 == *other
-            }
-        }
-
         impl TryFrom<String> for $name {
             type Error = $crate::domain::FormatError;
             fn try_from(text: String) -> Result<Self, Self::Error> {
-                if Self::is_valid(&text) {
-                    Ok($name(text))
-                } else {
-                    Err(Self::parse(&text).unwrap_err())
-                }
+                Self::parse(&text)
             }
         }
 
         impl From<$name> for String {
-            fn from(code: $name) -> String {
-                code.0
+            fn from(value: $name) -> String {
+                value.0
             }
         }
 
@@ -166,24 +192,9 @@ macro_rules! code_type {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
+                let text =
+                    <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
                 Self::parse(&text).map_err(serde::de::Error::custom)
-            }
-        }
-
-        impl utoipa::PartialSchema for $name {
-            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                utoipa::openapi::schema::ObjectBuilder::new()
-                    .schema_type(utoipa::openapi::schema::Type::String)
-                    .description(Some($crate::domain::doc_text(&[$doc $(, $more)*])))
-                    .pattern(Some($pattern))
-                    .into()
-            }
-        }
-
-        impl utoipa::ToSchema for $name {
-            fn name() -> std::borrow::Cow<'static, str> {
-                std::borrow::Cow::Borrowed(stringify!($name))
             }
         }
     };
@@ -349,65 +360,9 @@ macro_rules! id_type {
                     ))
             }
 
-            /// The identifier as text.
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
         }
 
-        impl $crate::domain::TextValue for $name {
-            fn parse_text(text: &str) -> Result<Self, $crate::domain::FormatError> {
-                Self::parse(text)
-            }
-            fn text(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = $crate::domain::FormatError;
-            fn from_str(text: &str) -> Result<Self, Self::Err> {
-                Self::parse(text)
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl AsRef<str> for $name {
-            fn as_ref(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = $crate::domain::FormatError;
-            fn try_from(text: String) -> Result<Self, Self::Error> {
-                Self::parse(&text)
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(id: $name) -> String {
-                id.0
-            }
-        }
-
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(&self.0)
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
-                Self::parse(&text).map_err(serde::de::Error::custom)
-            }
-        }
+        $crate::text_newtype!($name);
 
         impl utoipa::PartialSchema for $name {
             fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {

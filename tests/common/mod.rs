@@ -279,3 +279,27 @@ where
 {
     call(app, test::TestRequest::get().uri(uri).to_request()).await
 }
+
+/// A concrete URI for a documented operation (its JSON in the spec): each path parameter replaced
+/// by its example, or by `value` for the parameter named `name` in `instead`.
+pub fn example_uri(
+    path: &str,
+    operation: &serde_json::Value,
+    instead: Option<(&str, &str)>,
+) -> String {
+    let mut uri = path.to_owned();
+    for parameter in operation["parameters"].as_array().into_iter().flatten() {
+        if parameter["in"] != "path" {
+            continue;
+        }
+        let name = parameter["name"].as_str().expect("a named parameter");
+        let value = match instead {
+            Some((wanted, value)) if wanted == name => value,
+            _ => parameter["example"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{path}: path parameter {name} has no example")),
+        };
+        uri = uri.replace(&format!("{{{name}}}"), value);
+    }
+    uri
+}
