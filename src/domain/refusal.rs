@@ -61,7 +61,7 @@ pub struct RefusalCode {
     pub example: &'static str,
 }
 
-/// One faulty input: a query or path parameter, or a field of the JSON body.
+/// Une entrée fautive : un paramètre de requête ou de chemin, ou un champ du corps JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FieldError {
     /// Pour un champ du corps : son pointeur JSON (RFC 6901), par exemple `/postes_attribues`.
