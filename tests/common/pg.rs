@@ -1,9 +1,11 @@
 //! PostgreSQL databases for tests: one fresh database per test, next to the one
 //! `CNFS_TEST_PG_URL` names (same server, same credentials).
 //!
-//! - The start-up sequence (migrations + référentiel) runs once per test binary, on a template
-//!   database; each test gets `CREATE DATABASE … TEMPLATE` of it, dropped `WITH (FORCE)` when its
-//!   [`Database`] guard is dropped. Tests create and drop their databases in parallel, each on an
+//! - The start-up sequence (migrations + référentiel) runs once per version of the sources, on a
+//!   template database `cnfs_tpl_<fingerprint>` shared by every test binary and every run (kept on
+//!   the server between runs; replaced when the sources change); each test gets
+//!   `CREATE DATABASE … TEMPLATE` of it, dropped `WITH (FORCE)` when its [`Database`] guard is
+//!   dropped. Tests create and drop their databases in parallel, each on an
 //!   admin connection of its own (reused from one test to the next).
 //! - Every database of a run is named `cnfs_test_<pid>_<random>_…`. The run keeps one connection
 //!   (the "beacon") open to the database `CNFS_TEST_PG_URL` names, with `application_name` set to
@@ -11,7 +13,7 @@
 //!   process dies, even killed, the server ends it.
 //! - At start, a run drops the `cnfs_test_…` databases (of its own role) whose run has no beacon
 //!   any more: what killed runs left behind. At exit (`atexit`: statics are never dropped), a run
-//!   drops its own template and whatever test database is left.
+//!   drops whatever test database of its own is left.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
@@ -235,26 +237,116 @@ extern "C" fn drop_run_databases() {
     });
 }
 
-/// The template of this test binary: migrated and loaded once, with no connection left open.
+/// Prefix of the shared templates (not `cnfs_test_`: no run owns them, the sweep leaves them).
+const TEMPLATE_PREFIX: &str = "cnfs_tpl_";
+/// Advisory lock taken while a template is checked and built (two runs build it once).
+const TEMPLATE_LOCK: i64 = 0x636e_6673_7470; // "cnfstp"
+
+/// A fingerprint of what a prepared database depends on: the library's sources (the loader and
+/// the search keys it computes), the migrations, the embedded data and the locked dependencies.
+/// The same sources give the same template, shared by every test binary and every run.
+fn source_fingerprint() -> String {
+    use sha2::{Digest, Sha256};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    let mut stack: Vec<std::path::PathBuf> = ["src", "migrations", "data"]
+        .iter()
+        .map(|dir| root.join(dir))
+        .collect();
+    while let Some(path) = stack.pop() {
+        for entry in std::fs::read_dir(&path).expect("source folder readable") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.push(root.join("Cargo.lock"));
+    files.sort();
+    let mut hash = Sha256::new();
+    for file in files {
+        hash.update(
+            file.strip_prefix(root)
+                .unwrap_or(&file)
+                .to_string_lossy()
+                .as_bytes(),
+        );
+        hash.update([0]);
+        hash.update(std::fs::read(&file).expect("source file readable"));
+        hash.update([0]);
+    }
+    hash.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The prepared template (migrations applied, référentiel loaded, no connection left open),
+/// built once per version of the sources and shared by every test binary and run: the first
+/// binary that needs it builds it under an advisory lock (under a temporary name, renamed when
+/// ready), the others copy it. Templates of other versions are dropped when nobody uses them.
 fn template() -> &'static str {
     static TEMPLATE: OnceLock<String> = OnceLock::new();
     TEMPLATE.get_or_init(|| {
         let run = this_run();
-        let name = format!("{}_template", run.id);
-        // Left by an earlier attempt of this run that panicked.
-        run.execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-            .and_then(|()| run.execute(&format!("CREATE DATABASE \"{name}\"")))
-            .unwrap_or_else(|error| {
-                panic!(
-                    "cannot create the test template {name} (does the role have CREATEDB?): {error}"
-                )
-            });
-        let url = cnfs_api::db::DatabaseUrl::Postgres(run.url_of(&name));
-        // prepare_database closes its connection before returning: a template must have none.
-        cnfs_api::db::prepare_database(&url)
-            .unwrap_or_else(|error| panic!("cannot prepare the test template {name}: {error}"));
+        let name = format!("{TEMPLATE_PREFIX}{}", source_fingerprint());
+        let mut admin = connect(&run.base_url, &run.id).unwrap_or_else(|error| panic!("{error}"));
+        admin
+            .batch_execute(&format!("SELECT pg_advisory_lock({TEMPLATE_LOCK})"))
+            .expect("template lock");
+        let built = build_template_if_missing(run, &mut admin, &name);
+        let _ = admin.batch_execute(&format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK})"));
+        built.unwrap_or_else(|error| {
+            panic!(
+                "cannot prepare the test template {name} (does the role have CREATEDB?): {error}"
+            )
+        });
         name
     })
+}
+
+fn build_template_if_missing(
+    run: &Run,
+    admin: &mut PgConnection,
+    name: &str,
+) -> Result<(), String> {
+    let templates = names(
+        admin,
+        &format!(
+            "SELECT datname::text AS name FROM pg_database WHERE datname LIKE '{}%'",
+            TEMPLATE_PREFIX.replace('_', "\\_")
+        ),
+    )
+    .map_err(|error| error.to_string())?;
+    if !templates.iter().any(|t| t == name) {
+        let building = format!("{name}_b");
+        for statement in [
+            format!("DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)"),
+            format!("CREATE DATABASE \"{building}\""),
+        ] {
+            admin
+                .batch_execute(&statement)
+                .map_err(|error| error.to_string())?;
+        }
+        let url = cnfs_api::db::DatabaseUrl::Postgres(run.url_of(&building));
+        // prepare_database closes its connection before returning: a template must have none.
+        cnfs_api::db::prepare_database(&url).map_err(|error| error.to_string())?;
+        admin
+            .batch_execute(&format!(
+                "ALTER DATABASE \"{building}\" RENAME TO \"{name}\""
+            ))
+            .map_err(|error| error.to_string())?;
+    }
+    // Older versions' templates: dropped unless in use (a plain DROP refuses then).
+    for old in templates
+        .iter()
+        .filter(|t| *t != name && !t.ends_with("_b"))
+    {
+        let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{old}\""));
+    }
+    Ok(())
 }
 
 /// A database of this run, dropped (`WITH (FORCE)`: a pool may still hold connections) when
@@ -341,6 +433,11 @@ pub fn create_database_of_a_dead_run() -> String {
 /// Sweeps as a new run does at start; returns what it dropped.
 pub fn sweep_stale_databases() -> Vec<String> {
     drop_stale_databases(&mut lock(&this_run().beacon)).expect("sweep")
+}
+
+/// The name of the shared template (`cnfs_tpl_<fingerprint>`), built if missing.
+pub fn template_name() -> &'static str {
+    template()
 }
 
 /// The name of this run (`cnfs_test_<pid>_<random>`).
