@@ -178,17 +178,11 @@ impl WriteTx<'_> {
 
 /// The depth of the transaction the connection is in (0: none).
 fn transaction_depth(conn: &mut DbConn) -> QueryResult<u32> {
-    let status = match conn {
-        DbConn::Pg(inner) => {
-            <AnsiTransactionManager as TransactionManager<_>>::transaction_manager_status_mut(inner)
-                .transaction_depth()?
-        }
-        DbConn::Sqlite(inner) => {
-            <AnsiTransactionManager as TransactionManager<_>>::transaction_manager_status_mut(inner)
-                .transaction_depth()?
-        }
-    };
-    Ok(status.map_or(0, |depth| depth.get()))
+    let depth = crate::db_run!(conn, |inner| {
+        <AnsiTransactionManager as TransactionManager<_>>::transaction_manager_status_mut(inner)
+            .transaction_depth()?
+    });
+    Ok(depth.map_or(0, |depth| depth.get()))
 }
 
 /// Runs `f` in a write transaction: `BEGIN IMMEDIATE` on SQLite (a deferred `BEGIN` that reads then
