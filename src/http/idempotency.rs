@@ -63,11 +63,16 @@ fn parse_key(raw: &str) -> Result<String, ApiError> {
     {
         Ok(key.to_owned())
     } else {
-        Err(ApiError::invalid_parameter(
-            "Idempotency-Key",
-            format!("1 à {MAX_KEY_LENGTH} caractères ASCII visibles (un UUID, par exemple)"),
-        ))
+        Err(invalid_key())
     }
+}
+
+/// The 400 of a key that is not 1 to 255 visible ASCII characters.
+fn invalid_key() -> ApiError {
+    ApiError::invalid_parameter(
+        "Idempotency-Key",
+        format!("1 à {MAX_KEY_LENGTH} caractères ASCII visibles (un UUID, par exemple)"),
+    )
 }
 
 impl FromRequest for Idempotency {
@@ -77,10 +82,11 @@ impl FromRequest for Idempotency {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let key = match req.headers().get(IDEMPOTENCY_KEY) {
             None => Ok(None),
-            Some(value) => match value.to_str() {
-                Ok(text) => parse_key(text).map(Some),
-                Err(_) => parse_key("\u{0}").map(Some),
-            },
+            Some(value) => value
+                .to_str()
+                .map_err(|_| invalid_key())
+                .and_then(parse_key)
+                .map(Some),
         };
         ready(key.map(|key| Idempotency {
             key,

@@ -9,9 +9,9 @@ pub mod health;
 pub mod idempotence;
 pub mod referentiel;
 
-use diesel::QueryResult;
 use diesel::expression::BoxableExpression;
 use diesel::sql_types::Bool;
+use diesel::{BoolExpressionMethods, QueryResult};
 
 use crate::domain::paging::{Page, Position};
 
@@ -110,13 +110,10 @@ fn equal_prefix<'a, QS: 'a>(
     length: usize,
     last: Condition<'a, QS>,
 ) -> Condition<'a, QS> {
-    use diesel::BoolExpressionMethods;
     (0..length).rev().fold(last, |rest, index| {
         Box::new((keys[index].equal)(parts[index].clone()).and(rest))
     })
 }
-
-use diesel::BoolExpressionMethods as _;
 
 /// Applies a caller's [`ScopeFilter`](crate::domain::scope::ScopeFilter) to a boxed list query, in
 /// SQL: every row, the rows of some départements, the rows of one structure (the condition the
