@@ -78,11 +78,112 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    structures (id) {
+        id -> Text,
+        siret -> Text,
+        siren -> Text,
+        nom -> Text,
+        nom_recherche -> Text,
+        #[sql_name = "type"]
+        type_ -> Text,
+        code_insee -> Text,
+        departement -> Text,
+        version -> BigInt,
+        cree_le -> Text,
+        modifie_le -> Text,
+    }
+}
+
+diesel::table! {
+    conventions (id) {
+        id -> Text,
+        numero -> Text,
+        departement -> Text,
+        intitule -> Text,
+        postes_attribues -> BigInt,
+        postes_pourvus -> BigInt,
+        delai_projet_mois -> BigInt,
+        statut -> Text,
+        date_signature -> Nullable<Text>,
+        date_limite_projet -> Nullable<Text>,
+        date_depot -> Nullable<Text>,
+        lieux_prevus -> Nullable<BigInt>,
+        date_validation -> Nullable<Text>,
+        date_cloture -> Nullable<Text>,
+        date_resiliation -> Nullable<Text>,
+        motif_resiliation -> Nullable<Text>,
+        version -> BigInt,
+        cree_le -> Text,
+        modifie_le -> Text,
+    }
+}
+
+diesel::table! {
+    conventions_numeros (departement) {
+        departement -> Text,
+        dernier -> BigInt,
+    }
+}
+
+diesel::table! {
+    conventions_signataires (convention_id, structure_id) {
+        convention_id -> Text,
+        structure_id -> Text,
+    }
+}
+
+diesel::table! {
+    conventions_repartition (convention_id, structure_id) {
+        convention_id -> Text,
+        structure_id -> Text,
+        postes -> BigInt,
+    }
+}
+
+diesel::table! {
+    avenants (id) {
+        id -> Text,
+        convention_id -> Text,
+        rang -> BigInt,
+        #[sql_name = "type"]
+        type_ -> Text,
+        nombre_postes -> BigInt,
+        motif -> Text,
+        postes_avant -> BigInt,
+        postes_apres -> BigInt,
+        auteur -> Text,
+        cree_le -> Text,
+    }
+}
+
+diesel::table! {
+    journal (id) {
+        id -> Text,
+        horodatage -> Text,
+        sub -> Text,
+        role -> Text,
+        action -> Text,
+        ressource -> Text,
+        ressource_id -> Text,
+        departement -> Text,
+        avant -> Nullable<Text>,
+        apres -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(departements -> regions (region));
 diesel::joinable!(communes -> departements (departement));
 diesel::joinable!(communes_codes_postaux -> communes (code_insee));
 diesel::joinable!(epci_membres -> epci (epci_siren));
 diesel::joinable!(epci_membres -> communes (code_insee));
+diesel::joinable!(structures -> communes (code_insee));
+diesel::joinable!(conventions -> departements (departement));
+diesel::joinable!(conventions_signataires -> conventions (convention_id));
+diesel::joinable!(conventions_signataires -> structures (structure_id));
+diesel::joinable!(conventions_repartition -> conventions (convention_id));
+diesel::joinable!(conventions_repartition -> structures (structure_id));
+diesel::joinable!(avenants -> conventions (convention_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
@@ -93,4 +194,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     epci_membres,
     referentiel_chargements,
     idempotence,
+    structures,
+    conventions,
+    conventions_numeros,
+    conventions_signataires,
+    conventions_repartition,
+    avenants,
+    journal,
 );

@@ -8,6 +8,21 @@ id_type! {
     StructureId
 }
 
+id_type! {
+    /// Identifiant d'une convention (UUID).
+    ConventionId
+}
+
+id_type! {
+    /// Identifiant d'un avenant à une convention (UUID).
+    AvenantId
+}
+
+id_type! {
+    /// Identifiant d'une entrée du journal (UUID, dans l'ordre du temps).
+    JournalId
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,13 +9,16 @@
 //!   serde form, schema and text storage;
 //! - [`id_type!`](crate::id_type): the identifier of a resource (UUID v7 as text).
 
+pub mod calendar;
 pub mod codes;
+pub mod convention;
 pub mod ids;
 pub mod lifecycle;
 pub mod paging;
 pub mod referentiel;
 pub mod refusal;
 pub mod scope;
+pub mod structure;
 
 /// A value that does not have the form its type requires; `expected` says what the form is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

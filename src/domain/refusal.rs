@@ -236,6 +236,13 @@ pub const CATALOGUE: &[&RefusalCode] = &[
     &REQUETE_EN_COURS,
     &PRECONDITION_ECHOUEE,
     &PRECONDITION_REQUISE,
+    &super::structure::COMMUNE_INCONNUE,
+    &super::structure::SIREN_INCOHERENT,
+    &super::convention::REPARTITION_INCOMPLETE,
+    &super::convention::DATE_FUTURE,
+    &super::convention::DATE_ANTERIEURE,
+    &super::convention::POSTES_INSUFFISANTS,
+    &super::convention::STRUCTURE_NON_ELIGIBLE,
 ];
 
 #[cfg(test)]

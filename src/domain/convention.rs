@@ -1,0 +1,481 @@
+//! Conventions: the State–collectivités agreement of one département, from draft to execution.
+//!
+//! One status machine ([`StatutConvention`] with [`ActionConvention`]), and the rules of each
+//! action as plain functions: the deadline of the hosting project, the chronology of effective
+//! dates, the split of the posts among hosts, and amendments (avenants).
+
+use chrono::NaiveDate;
+
+use super::calendar;
+use super::codes::CodeDepartement;
+use super::ids::StructureId;
+use super::lifecycle::Lifecycle;
+use super::refusal::{FieldError, Refusal, RefusalCode, RefusalKind, VALIDATION};
+use crate::closed_enum;
+
+closed_enum! {
+    /// Statut d'une convention. `brouillon → signee → projet_depose → en_execution → terminee` ;
+    /// `resiliee` depuis tout statut non final.
+    StatutConvention, "statut de convention" {
+        /// Préparée, pas encore signée.
+        Brouillon = "brouillon",
+        /// Signée : le projet d'accueil est attendu avant la date limite.
+        Signee = "signee",
+        /// Le projet d'accueil est déposé, en attente de validation.
+        ProjetDepose = "projet_depose",
+        /// Le projet est validé : recrutement, formation et déploiement des conseillers.
+        EnExecution = "en_execution",
+        /// Exécutée et close (statut final).
+        Terminee = "terminee",
+        /// Résiliée avant son terme (statut final).
+        Resiliee = "resiliee",
+    }
+}
+
+closed_enum! {
+    /// Action sur une convention.
+    ActionConvention, "action sur une convention" {
+        /// Modifier les champs libres (`PATCH`).
+        Modification = "modification",
+        /// Signer (`POST …/signature`).
+        Signature = "signature",
+        /// Déposer le projet d'accueil (`POST …/projet-accueil`).
+        ProjetAccueil = "projet_accueil",
+        /// Valider le projet d'accueil (`POST …/validation`).
+        Validation = "validation",
+        /// Ajouter ou retirer des postes (`POST …/avenants`).
+        Avenant = "avenant",
+        /// Résilier (`POST …/resiliation`).
+        Resiliation = "resiliation",
+        /// Clore une convention exécutée (`POST …/cloture`).
+        Cloture = "cloture",
+    }
+}
+
+impl Lifecycle for StatutConvention {
+    type Action = ActionConvention;
+    const ACTIONS: &'static [ActionConvention] = ActionConvention::ALL;
+
+    fn after(self, action: ActionConvention) -> Option<StatutConvention> {
+        use ActionConvention as A;
+        use StatutConvention as S;
+        match (self, action) {
+            (S::Terminee | S::Resiliee, _) => None,
+            (_, A::Modification) => Some(self),
+            (_, A::Resiliation) => Some(S::Resiliee),
+            (S::Brouillon, A::Signature) => Some(S::Signee),
+            (S::Signee, A::ProjetAccueil) => Some(S::ProjetDepose),
+            (S::ProjetDepose, A::Validation) => Some(S::EnExecution),
+            (S::Signee | S::ProjetDepose | S::EnExecution, A::Avenant) => Some(self),
+            (S::EnExecution, A::Cloture) => Some(S::Terminee),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+
+    fn action_name(action: ActionConvention) -> &'static str {
+        action.as_str()
+    }
+}
+
+closed_enum! {
+    /// Sens d'un avenant.
+    TypeAvenant, "type d'avenant" {
+        /// Des postes s'ajoutent aux postes attribués.
+        Ajout = "ajout",
+        /// Des postes sont rendus.
+        Retrait = "retrait",
+    }
+}
+
+/// Default time allowed to file the hosting project after signature, in months.
+pub const DELAI_PROJET_PAR_DEFAUT: u32 = 2;
+
+/// 422: the hosting project does not account for every post granted.
+pub const REPARTITION_INCOMPLETE: RefusalCode = RefusalCode {
+    kind: RefusalKind::Unprocessable,
+    code: "repartition_incomplete",
+    title: "Répartition incomplète",
+    example: "La répartition compte 78 postes ; la convention en attribue 80.",
+};
+
+/// 422: an effective date after today (Europe/Paris).
+pub const DATE_FUTURE: RefusalCode = RefusalCode {
+    kind: RefusalKind::Unprocessable,
+    code: "date_future",
+    title: "Date dans le futur",
+    example: "date_signature (2031-02-08) est postérieure à aujourd'hui (2026-11-26).",
+};
+
+/// 422: an effective date before the date of an earlier step of the life cycle.
+pub const DATE_ANTERIEURE: RefusalCode = RefusalCode {
+    kind: RefusalKind::Unprocessable,
+    code: "date_anterieure",
+    title: "Date antérieure à l'étape précédente",
+    example: "date_validation (2021-03-01) précède date_depot (2021-03-15).",
+};
+
+/// 422: an amendment would take the posts below those already filled, or below one.
+pub const POSTES_INSUFFISANTS: RefusalCode = RefusalCode {
+    kind: RefusalKind::Unprocessable,
+    code: "postes_insuffisants",
+    title: "Retrait de postes impossible",
+    example: "Retirer 5 postes laisserait 75 postes pour 78 déjà pourvus.",
+};
+
+/// 422: a structure that cannot take part (signatory outside the département, host neither
+/// signatory nor of the département, unknown structure).
+pub const STRUCTURE_NON_ELIGIBLE: RefusalCode = RefusalCode {
+    kind: RefusalKind::Unprocessable,
+    code: "structure_non_eligible",
+    title: "Structure non éligible",
+    example: "La structure 0193… n'est pas du département 93.",
+};
+
+/// The deadline of the hosting project: signature + délai, in calendar months (month ends clamp).
+pub fn date_limite_projet(date_signature: NaiveDate, delai_mois: u32) -> Option<NaiveDate> {
+    calendar::add_months(date_signature, delai_mois)
+}
+
+/// Whether a convention is late: signed, its deadline passed, no project filed.
+pub fn en_retard(
+    statut: StatutConvention,
+    date_limite: Option<NaiveDate>,
+    today: NaiveDate,
+) -> bool {
+    statut == StatutConvention::Signee && date_limite.is_some_and(|limit| today > limit)
+}
+
+/// Days left before the project's deadline (negative once passed), while the project is awaited.
+pub fn jours_restants(
+    statut: StatutConvention,
+    date_limite: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Option<i64> {
+    match (statut, date_limite) {
+        (StatutConvention::Signee, Some(limit)) => Some(calendar::days_between(today, limit)),
+        _ => None,
+    }
+}
+
+/// The effective date of an action (`field` in its body): the one given or today; never after
+/// today, never before the date of the previous step (`previous`: its field name and date).
+pub fn effective_date(
+    field: &str,
+    given: Option<NaiveDate>,
+    today: NaiveDate,
+    previous: Option<(&str, NaiveDate)>,
+) -> Result<NaiveDate, Refusal> {
+    let date = given.unwrap_or(today);
+    if date > today {
+        let detail = format!("{field} ({date}) est postérieure à aujourd'hui ({today}).");
+        return Err(Refusal::new(&DATE_FUTURE, detail.clone())
+            .with_error(FieldError::pointer(format!("/{field}"), detail)));
+    }
+    if let Some((previous_field, previous_date)) = previous
+        && date < previous_date
+    {
+        let detail = format!("{field} ({date}) précède {previous_field} ({previous_date}).");
+        return Err(Refusal::new(&DATE_ANTERIEURE, detail.clone())
+            .with_error(FieldError::pointer(format!("/{field}"), detail)));
+    }
+    Ok(date)
+}
+
+/// One line of a hosting project: a host structure and its posts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartHote {
+    /// The host.
+    pub structure_id: StructureId,
+    /// Its posts (at least one).
+    pub postes: i64,
+}
+
+/// A hosting project's split must name each host once and account for every post granted.
+pub fn check_repartition(postes_attribues: i64, repartition: &[PartHote]) -> Result<(), Refusal> {
+    for (index, part) in repartition.iter().enumerate() {
+        if repartition[..index]
+            .iter()
+            .any(|earlier| earlier.structure_id == part.structure_id)
+        {
+            let detail = format!(
+                "La structure {} apparaît deux fois dans la répartition.",
+                part.structure_id
+            );
+            return Err(
+                Refusal::new(&VALIDATION, detail.clone()).with_error(FieldError::pointer(
+                    format!("/repartition/{index}/structure_id"),
+                    detail,
+                )),
+            );
+        }
+    }
+    let repartis: i64 = repartition.iter().map(|part| part.postes).sum();
+    if repartis != postes_attribues {
+        let detail = format!(
+            "La répartition compte {repartis} poste(s) ; la convention en attribue {postes_attribues}."
+        );
+        return Err(Refusal::new(&REPARTITION_INCOMPLETE, detail.clone())
+            .with_error(FieldError::pointer("/repartition", detail))
+            .with_member("postes_attribues", postes_attribues)
+            .with_member("postes_repartis", repartis));
+    }
+    Ok(())
+}
+
+/// The posts granted after an amendment. A withdrawal keeps at least one post and never goes
+/// below the posts already filled by active advisors.
+pub fn postes_apres_avenant(
+    postes_attribues: i64,
+    postes_pourvus: i64,
+    kind: TypeAvenant,
+    nombre: i64,
+) -> Result<i64, Refusal> {
+    let refusal = |detail: String| {
+        Refusal::new(&POSTES_INSUFFISANTS, detail.clone())
+            .with_error(FieldError::pointer("/nombre_postes", detail))
+            .with_member("postes_attribues", postes_attribues)
+            .with_member("postes_pourvus", postes_pourvus)
+    };
+    match kind {
+        TypeAvenant::Ajout => postes_attribues
+            .checked_add(nombre)
+            .ok_or_else(|| refusal(format!("Ajouter {nombre} postes dépasse toute limite."))),
+        TypeAvenant::Retrait => {
+            let after = postes_attribues - nombre;
+            if after < postes_pourvus {
+                Err(refusal(format!(
+                    "Retirer {nombre} poste(s) laisserait {after} poste(s) pour {postes_pourvus} déjà pourvu(s)."
+                )))
+            } else if after < 1 {
+                Err(refusal(format!(
+                    "Retirer {nombre} poste(s) n'en laisserait aucun sur {postes_attribues} : résilier la convention plutôt."
+                )))
+            } else {
+                Ok(after)
+            }
+        }
+    }
+}
+
+/// Whether an amendment must come with a new split of the posts: once the project is filed.
+pub fn avenant_requiert_repartition(statut: StatutConvention) -> bool {
+    matches!(
+        statut,
+        StatutConvention::ProjetDepose | StatutConvention::EnExecution
+    )
+}
+
+/// The readable number of a convention: `CNFS-93-2026-0001` (département, year of creation, and
+/// the département's sequence, on four digits or more).
+pub fn numero(departement: &CodeDepartement, annee: i32, sequence: i64) -> String {
+    format!("CNFS-{departement}-{annee}-{sequence:04}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::lifecycle::{allowed_actions, apply};
+    use ActionConvention as A;
+    use StatutConvention as S;
+
+    fn date(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    /// Every (status, action) pair, written out: the table the issue describes.
+    #[test]
+    fn every_status_and_action_pair() {
+        let expected: &[(S, A, Option<S>)] = &[
+            (S::Brouillon, A::Modification, Some(S::Brouillon)),
+            (S::Brouillon, A::Signature, Some(S::Signee)),
+            (S::Brouillon, A::ProjetAccueil, None),
+            (S::Brouillon, A::Validation, None),
+            (S::Brouillon, A::Avenant, None),
+            (S::Brouillon, A::Resiliation, Some(S::Resiliee)),
+            (S::Brouillon, A::Cloture, None),
+            (S::Signee, A::Modification, Some(S::Signee)),
+            (S::Signee, A::Signature, None),
+            (S::Signee, A::ProjetAccueil, Some(S::ProjetDepose)),
+            (S::Signee, A::Validation, None),
+            (S::Signee, A::Avenant, Some(S::Signee)),
+            (S::Signee, A::Resiliation, Some(S::Resiliee)),
+            (S::Signee, A::Cloture, None),
+            (S::ProjetDepose, A::Modification, Some(S::ProjetDepose)),
+            (S::ProjetDepose, A::Signature, None),
+            (S::ProjetDepose, A::ProjetAccueil, None),
+            (S::ProjetDepose, A::Validation, Some(S::EnExecution)),
+            (S::ProjetDepose, A::Avenant, Some(S::ProjetDepose)),
+            (S::ProjetDepose, A::Resiliation, Some(S::Resiliee)),
+            (S::ProjetDepose, A::Cloture, None),
+            (S::EnExecution, A::Modification, Some(S::EnExecution)),
+            (S::EnExecution, A::Signature, None),
+            (S::EnExecution, A::ProjetAccueil, None),
+            (S::EnExecution, A::Validation, None),
+            (S::EnExecution, A::Avenant, Some(S::EnExecution)),
+            (S::EnExecution, A::Resiliation, Some(S::Resiliee)),
+            (S::EnExecution, A::Cloture, Some(S::Terminee)),
+        ];
+        let mut checked = 0;
+        for &status in S::ALL {
+            for &action in A::ALL {
+                let wanted = expected
+                    .iter()
+                    .find(|(s, a, _)| *s == status && *a == action)
+                    .map(|(_, _, to)| *to)
+                    .unwrap_or(None); // final statuses allow nothing
+                assert_eq!(status.after(action), wanted, "{status:?} + {action:?}");
+                match wanted {
+                    Some(to) => assert_eq!(apply(status, action), Ok(to)),
+                    None => {
+                        let refusal = apply(status, action).unwrap_err();
+                        assert_eq!(refusal.code.code, "transition_invalide");
+                        assert_eq!(refusal.members["statut_actuel"], status.as_str());
+                    }
+                }
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 42);
+        assert!(allowed_actions(S::Terminee).is_empty());
+        assert!(allowed_actions(S::Resiliee).is_empty());
+        assert_eq!(
+            allowed_actions(S::Signee),
+            [
+                A::Modification,
+                A::ProjetAccueil,
+                A::Avenant,
+                A::Resiliation
+            ]
+        );
+    }
+
+    #[test]
+    fn the_deadline_is_signature_plus_the_delay_in_calendar_months() {
+        assert_eq!(
+            date_limite_projet(date("2021-02-08"), 2),
+            Some(date("2021-04-08"))
+        );
+        assert_eq!(
+            date_limite_projet(date("2021-12-31"), 2),
+            Some(date("2022-02-28"))
+        );
+    }
+
+    #[test]
+    fn late_means_signed_past_the_deadline_without_a_project() {
+        let limit = Some(date("2021-04-08"));
+        assert!(!en_retard(S::Signee, limit, date("2021-04-08")));
+        assert!(en_retard(S::Signee, limit, date("2021-04-09")));
+        assert!(!en_retard(S::ProjetDepose, limit, date("2022-01-01")));
+        assert!(!en_retard(S::Brouillon, None, date("2022-01-01")));
+        assert_eq!(
+            jours_restants(S::Signee, limit, date("2021-04-01")),
+            Some(7)
+        );
+        assert_eq!(
+            jours_restants(S::Signee, limit, date("2021-04-10")),
+            Some(-2)
+        );
+        assert_eq!(
+            jours_restants(S::EnExecution, limit, date("2021-04-01")),
+            None
+        );
+    }
+
+    #[test]
+    fn effective_dates_default_to_today_and_follow_the_life_cycle() {
+        let today = date("2026-11-26");
+        assert_eq!(
+            effective_date("date_signature", None, today, None),
+            Ok(today)
+        );
+        assert_eq!(
+            effective_date("date_signature", Some(date("2021-02-08")), today, None),
+            Ok(date("2021-02-08"))
+        );
+        let future =
+            effective_date("date_signature", Some(date("2026-11-27")), today, None).unwrap_err();
+        assert_eq!(future.code.code, "date_future");
+        assert_eq!(future.errors[0].pointer.as_deref(), Some("/date_signature"));
+        let before = effective_date(
+            "date_validation",
+            Some(date("2021-03-01")),
+            today,
+            Some(("date_depot", date("2021-03-15"))),
+        )
+        .unwrap_err();
+        assert_eq!(before.code.code, "date_anterieure");
+        assert_eq!(
+            before.errors[0].pointer.as_deref(),
+            Some("/date_validation")
+        );
+        // The same day as the previous step is allowed.
+        assert!(
+            effective_date(
+                "date_depot",
+                Some(date("2021-03-15")),
+                today,
+                Some(("date_signature", date("2021-03-15")))
+            )
+            .is_ok()
+        );
+    }
+
+    fn part(id: &str, postes: i64) -> PartHote {
+        PartHote {
+            structure_id: StructureId::parse(id).unwrap(),
+            postes,
+        }
+    }
+
+    const A_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90";
+    const B_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91";
+
+    #[test]
+    fn a_split_accounts_for_every_post_once() {
+        assert_eq!(
+            check_repartition(80, &[part(A_ID, 50), part(B_ID, 30)]),
+            Ok(())
+        );
+        let short = check_repartition(80, &[part(A_ID, 50), part(B_ID, 28)]).unwrap_err();
+        assert_eq!(short.code.code, "repartition_incomplete");
+        assert_eq!(short.members["postes_repartis"], 78);
+        assert!(check_repartition(80, &[part(A_ID, 50), part(B_ID, 31)]).is_err());
+        let twice = check_repartition(80, &[part(A_ID, 40), part(A_ID, 40)]).unwrap_err();
+        assert_eq!(twice.code.code, "validation");
+        assert_eq!(
+            twice.errors[0].pointer.as_deref(),
+            Some("/repartition/1/structure_id")
+        );
+    }
+
+    #[test]
+    fn amendments_add_or_withdraw_but_never_below_the_filled_posts() {
+        assert_eq!(postes_apres_avenant(80, 0, TypeAvenant::Ajout, 5), Ok(85));
+        assert_eq!(
+            postes_apres_avenant(80, 70, TypeAvenant::Retrait, 10),
+            Ok(70)
+        );
+        let refusal = postes_apres_avenant(80, 78, TypeAvenant::Retrait, 5).unwrap_err();
+        assert_eq!(refusal.code.code, "postes_insuffisants");
+        assert_eq!(refusal.members["postes_pourvus"], 78);
+        assert!(postes_apres_avenant(80, 0, TypeAvenant::Retrait, 80).is_err());
+        assert!(postes_apres_avenant(i64::MAX, 0, TypeAvenant::Ajout, 1).is_err());
+        assert!(!avenant_requiert_repartition(S::Signee));
+        assert!(avenant_requiert_repartition(S::ProjetDepose));
+        assert!(avenant_requiert_repartition(S::EnExecution));
+    }
+
+    #[test]
+    fn numbers_are_readable_and_grow_past_four_digits() {
+        let code = CodeDepartement::parse("93").unwrap();
+        assert_eq!(numero(&code, 2026, 1), "CNFS-93-2026-0001");
+        assert_eq!(numero(&code, 2026, 12345), "CNFS-93-2026-12345");
+        let corse = CodeDepartement::parse("2A").unwrap();
+        assert_eq!(numero(&corse, 2021, 7), "CNFS-2A-2021-0007");
+    }
+}
