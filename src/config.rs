@@ -43,6 +43,9 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// Token verification settings.
     pub auth: AuthConfig,
+    /// `CNFS_AUJOURDHUI` (`YYYY-MM-DD`): a fixed "today" instead of the date in Europe/Paris, for
+    /// tests and demonstrations; refused in production.
+    pub today: Option<chrono::NaiveDate>,
 }
 
 /// Token settings (`CNFS_ENV`, `CNFS_JWT_*`); the keys themselves are read by
@@ -108,6 +111,23 @@ impl Config {
             Some(list) => parse_origins(&list)?,
         };
         let auth = parse_auth(&get)?;
+        let today = match get("CNFS_AUJOURDHUI") {
+            None => None,
+            Some(_) if auth.production => {
+                return Err(ConfigError {
+                    variable: "CNFS_AUJOURDHUI",
+                    message: "réservé aux essais : interdit en production".to_owned(),
+                });
+            }
+            Some(text) => Some(
+                chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+                    ConfigError {
+                        variable: "CNFS_AUJOURDHUI",
+                        message: format!("« {text} » n'est pas une date AAAA-MM-JJ"),
+                    }
+                })?,
+            ),
+        };
         Ok(Config {
             database_url,
             bind,
@@ -115,6 +135,7 @@ impl Config {
             pool_timeout: Duration::from_secs(pool_timeout),
             cors_origins,
             auth,
+            today,
         })
     }
 }

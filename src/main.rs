@@ -220,7 +220,7 @@ async fn serve(config: Config, keys: JwtKeys) -> std::io::Result<()> {
     let pool = db::build_pool(&config.database_url, config.pool_size, config.pool_timeout);
     let postgres = matches!(config.database_url, DatabaseUrl::Postgres(_));
     log_development_tokens(&keys, config.bind);
-    let state = AppState::new(pool, postgres, true, Verifier::new(keys));
+    let state = AppState::new(pool, postgres, true, Verifier::new(keys)).with_today(config.today);
     let cors_origins = config.cors_origins.clone();
     log::info!(
         "écoute sur http://{} — Swagger UI : http://{}/swagger-ui/",

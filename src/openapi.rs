@@ -39,7 +39,13 @@ RFC 9457 (`application/problem+json`) avec un `code` stable ; chaque réponse po
         (name = "Référentiel", description = "Découpage administratif officiel (régions, départements, communes, EPCI), \
 issu du jeu Etalab « découpage administratif » 6.0.0 (licence MIT) ; lecture publique."),
         (name = "Santé", description = "Sondes de vie et de disponibilité pour l'orchestrateur et la supervision."),
-        (name = "Accès", description = "L'appelant authentifié par son jeton bearer.")
+        (name = "Accès", description = "L'appelant authentifié par son jeton bearer."),
+        (name = "Structures", description = "Structures d'accueil : collectivités, établissements publics et \
+associations qui signent les conventions et accueillent les conseillers."),
+        (name = "Conventions", description = "Conventions entre l'État et les collectivités d'un département : \
+signature, projet d'accueil, validation, avenants, résiliation et clôture."),
+        (name = "Journal", description = "Qui a changé quoi, quand : une entrée par modification d'une structure \
+ou d'une convention, écrite dans la même transaction.")
     ),
     components(
         schemas(Problem),
@@ -471,5 +477,74 @@ pub struct AuthenticatedReadErrors;
 impl IntoResponses for AuthenticatedReadErrors {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
         shared(&[("400", "BadRequest"), ("401", "Unauthorized")])
+    }
+}
+
+/// The errors of an authenticated list: 400, 401, 403 (a role that may not list it), 500, 503.
+pub struct ListErrors;
+
+impl IntoResponses for ListErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        shared(&[
+            ("400", "BadRequest"),
+            ("401", "Unauthorized"),
+            ("403", "Forbidden"),
+            ("500", "InternalError"),
+            ("503", "ServiceUnavailable"),
+        ])
+    }
+}
+
+/// The errors of an authenticated read by identifier: 400, 401, 404 (absent or outside the
+/// caller's scope), 500, 503.
+pub struct ItemErrors;
+
+impl IntoResponses for ItemErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        shared(&[
+            ("400", "BadRequest"),
+            ("401", "Unauthorized"),
+            ("404", "NotFound"),
+            ("500", "InternalError"),
+            ("503", "ServiceUnavailable"),
+        ])
+    }
+}
+
+/// The errors of a creation: 400, 401, 403, 409, 422, 500, 503.
+pub struct CreateErrors;
+
+impl IntoResponses for CreateErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        shared(&[
+            ("400", "BadRequest"),
+            ("401", "Unauthorized"),
+            ("403", "Forbidden"),
+            ("409", "Conflict"),
+            ("422", "Unprocessable"),
+            ("500", "InternalError"),
+            ("503", "ServiceUnavailable"),
+        ])
+    }
+}
+
+/// The errors of a change or an action on an object: 400, 401, 403, 404, 409, 412, 422, 428,
+/// 500, 503.
+pub struct ChangeErrors;
+
+impl IntoResponses for ChangeErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        shared(&[
+            ("400", "BadRequest"),
+            ("401", "Unauthorized"),
+            ("403", "Forbidden"),
+            ("404", "NotFound"),
+            ("409", "Conflict"),
+            ("412", "PreconditionFailed"),
+            ("422", "Unprocessable"),
+            ("428", "PreconditionRequired"),
+            ("500", "InternalError"),
+            ("503", "ServiceUnavailable"),
+        ])
     }
 }

@@ -603,23 +603,89 @@ async fn development_secret_survives_restarts() {
 enum Access {
     /// No token needed.
     Public,
-    /// Any valid token; these roles are allowed.
+    /// Any valid token; these roles are allowed (on the fixtures of [`seed_fixtures`], inside
+    /// département 93).
     Roles(&'static [Role]),
+    /// Like `Roles`, and a préfecture of another département is refused too (the route touches
+    /// one object of département 93, or creates one there).
+    Scoped(&'static [Role]),
 }
 
-const ACCESS: &[(&str, &str, Access)] = &[
-    ("GET", "/health/live", Access::Public),
-    ("GET", "/health/ready", Access::Public),
-    ("GET", "/api/v1/regions", Access::Public),
-    ("GET", "/api/v1/regions/{code}", Access::Public),
-    ("GET", "/api/v1/departements", Access::Public),
-    ("GET", "/api/v1/departements/{code}", Access::Public),
-    ("GET", "/api/v1/communes", Access::Public),
-    ("GET", "/api/v1/communes/{code_insee}", Access::Public),
-    ("GET", "/api/v1/epci", Access::Public),
-    ("GET", "/api/v1/epci/{siren}", Access::Public),
-    ("GET", "/api/v1/moi", Access::Roles(Role::ALL)),
+/// One route of the matrix: its method, path, who may call it, and the JSON body an allowed
+/// caller sends (writes).
+struct Route {
+    method: &'static str,
+    path: &'static str,
+    access: Access,
+    body: Option<&'static str>,
+}
+
+const fn route(method: &'static str, path: &'static str, access: Access) -> Route {
+    Route {
+        method,
+        path,
+        access,
+        body: None,
+    }
+}
+
+const fn write(
+    method: &'static str,
+    path: &'static str,
+    access: Access,
+    body: &'static str,
+) -> Route {
+    Route {
+        method,
+        path,
+        access,
+        body: Some(body),
+    }
+}
+
+use Role::{Admin, Prefecture, Structure as StructureRole};
+
+const ACCESS: &[Route] = &[
+    route("GET", "/health/live", Access::Public),
+    route("GET", "/health/ready", Access::Public),
+    route("GET", "/api/v1/regions", Access::Public),
+    route("GET", "/api/v1/regions/{code}", Access::Public),
+    route("GET", "/api/v1/departements", Access::Public),
+    route("GET", "/api/v1/departements/{code}", Access::Public),
+    route("GET", "/api/v1/communes", Access::Public),
+    route("GET", "/api/v1/communes/{code_insee}", Access::Public),
+    route("GET", "/api/v1/epci", Access::Public),
+    route("GET", "/api/v1/epci/{siren}", Access::Public),
+    route("GET", "/api/v1/moi", Access::Roles(Role::ALL)),
+    write(
+        "POST",
+        "/api/v1/structures",
+        Access::Scoped(&[Prefecture, Admin]),
+        r#"{"siret": "20005786700018", "nom": "Plaine Commune", "type": "epci", "code_insee": "93066"}"#,
+    ),
+    route("GET", "/api/v1/structures", Access::Roles(Role::ALL)),
+    route("GET", "/api/v1/structures/{id}", Access::Scoped(Role::ALL)),
+    write(
+        "PATCH",
+        "/api/v1/structures/{id}",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+        r#"{"nom": "Centre social renommé"}"#,
+    ),
 ];
+
+/// The objects the example identifiers of the spec name, in département 93: the structure
+/// `STRUCTURE_ID` (the structure token's own).
+fn seed_fixtures(db: &TestDb) {
+    use diesel::connection::SimpleConnection;
+    let mut conn = db.conn();
+    conn.batch_execute(&format!(
+        "INSERT INTO structures (id, siret, siren, nom, nom_recherche, type, code_insee, \
+         departement, version, cree_le, modifie_le) VALUES ('{STRUCTURE_ID}', '77567227200009', \
+         '775672272', 'Centre social', 'centre social', 'association', '93066', '93', 1, \
+         '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z');"
+    ))
+    .expect("fixtures seeded");
+}
 
 /// One token of each role, with a scope that fits it.
 fn tokens_by_role() -> Vec<(Role, String)> {
@@ -637,8 +703,9 @@ fn tokens_by_role() -> Vec<(Role, String)> {
 #[actix_web::test]
 async fn role_route_matrix_covers_every_registered_route() {
     let spec = cnfs_api::openapi_document();
-    let db = TestDb::sqlite();
-    let app = common::app(db.state()).await;
+    let reads = TestDb::sqlite();
+    seed_fixtures(&reads);
+    let app = common::app(reads.state()).await;
     let mut documented = Vec::new();
     for (path, item) in &spec.paths.paths {
         let operations = [
@@ -653,7 +720,7 @@ async fn role_route_matrix_covers_every_registered_route() {
             documented.push((method, path.clone()));
             let entry = ACCESS
                 .iter()
-                .find(|(m, p, _)| *m == method && p == path)
+                .find(|r| r.method == method && r.path == path)
                 .unwrap_or_else(|| {
                     panic!("{method} {path} has no entry in the access matrix (tests/auth.rs)")
                 });
@@ -666,9 +733,15 @@ async fn role_route_matrix_covers_every_registered_route() {
                 if let Some(token) = token {
                     req = req.insert_header(("authorization", format!("Bearer {token}")));
                 }
+                if let Some(body) = entry.body {
+                    req = req
+                        .insert_header(("content-type", "application/json"))
+                        .insert_header(("if-match", "*"))
+                        .set_payload(body);
+                }
                 req.to_request()
             };
-            match &entry.2 {
+            let (allowed, scoped) = match &entry.access {
                 Access::Public => {
                     assert_eq!(
                         security,
@@ -681,44 +754,69 @@ async fn role_route_matrix_covers_every_registered_route() {
                         "{method} {path} anonymous: {}",
                         answer.text
                     );
+                    continue;
                 }
-                Access::Roles(allowed) => {
-                    assert_eq!(
-                        security,
-                        json!([{"bearer": []}]),
-                        "{method} {path}: bearer security"
-                    );
-                    let description = operation.description.clone().unwrap_or_default();
+                Access::Roles(allowed) => (allowed, false),
+                Access::Scoped(allowed) => (allowed, true),
+            };
+            assert_eq!(
+                security,
+                json!([{"bearer": []}]),
+                "{method} {path}: bearer security"
+            );
+            let description = operation.description.clone().unwrap_or_default();
+            assert!(
+                description.contains("Accès"),
+                "{method} {path}: the description says who may call"
+            );
+            let answer = call(&app, request(None)).await;
+            answer.assert_problem(401, "jeton_absent");
+            let mut callers = tokens_by_role();
+            if scoped {
+                callers.push((Role::Prefecture, token(Role::Prefecture, &["75"], None)));
+            }
+            for (index, (role, token)) in callers.iter().enumerate() {
+                let out_of_scope = index == 4;
+                // A write runs on its own copy of the fixtures, so that each caller meets the
+                // same state.
+                let answer = if entry.body.is_some() {
+                    let db = TestDb::sqlite();
+                    seed_fixtures(&db);
+                    let app = common::app(db.state()).await;
+                    call(&app, request(Some(token))).await
+                } else {
+                    call(&app, request(Some(token))).await
+                };
+                if allowed.contains(role) && !out_of_scope {
                     assert!(
-                        description.contains("Accès"),
-                        "{method} {path}: the description says who may call"
+                        answer.status.is_success(),
+                        "{method} {path} as {role:?}: {}",
+                        answer.text
                     );
-                    let answer = call(&app, request(None)).await;
-                    answer.assert_problem(401, "jeton_absent");
-                    for (role, token) in tokens_by_role() {
-                        let answer = call(&app, request(Some(&token))).await;
-                        if allowed.contains(&role) {
-                            assert!(
-                                answer.status.is_success(),
-                                "{method} {path} as {role:?}: {}",
-                                answer.text
-                            );
+                } else {
+                    assert!(
+                        [403, 404].contains(&answer.status.as_u16()),
+                        "{method} {path} as {role:?}{} must be refused: {} {}",
+                        if out_of_scope {
+                            " of département 75"
                         } else {
-                            assert!(
-                                [403, 404].contains(&answer.status.as_u16()),
-                                "{method} {path} as {role:?} must be refused: {}",
-                                answer.status
-                            );
-                        }
-                    }
+                            ""
+                        },
+                        answer.status,
+                        answer.text
+                    );
                 }
             }
         }
     }
-    for (method, path, _) in ACCESS {
+    for r in ACCESS {
         assert!(
-            documented.iter().any(|(m, p)| m == method && p == path),
-            "the matrix lists {method} {path}, which is not a route any more"
+            documented
+                .iter()
+                .any(|(m, p)| *m == r.method && p == r.path),
+            "the matrix lists {} {}, which is not a route any more",
+            r.method,
+            r.path
         );
     }
 }

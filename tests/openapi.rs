@@ -197,7 +197,20 @@ async fn every_published_parameter_pattern_is_enforced() {
                 if tested["in"] == "query" {
                     uri = format!("{uri}?{name}=%C3%A9x%20y");
                 }
-                let answer = get(&app, &uri).await;
+                // Protected operations check parameters once the caller is known.
+                let protected = operation["security"]
+                    .as_array()
+                    .is_some_and(|s| !s.is_empty());
+                let admin = common::token(cnfs_api::auth::Role::Admin, &[], None);
+                let answer = common::send(
+                    &app,
+                    "GET",
+                    &uri,
+                    protected.then_some(admin.as_str()),
+                    None,
+                    &[],
+                )
+                .await;
                 answer.assert_problem(400, "parametre_invalide");
                 assert_eq!(answer.faulty_parameters(), [name], "GET {uri}");
                 checked += 1;

@@ -398,6 +398,7 @@ async fn idempotency_claims_are_exclusive_and_rolled_back_with_their_transaction
         status: 201,
         body: r#"{"id":"x"}"#.into(),
         location: Some("/api/v1/x".into()),
+        etag: Some("\"1\"".into()),
     };
     // A claim whose transaction rolls back frees the key.
     let refused: QueryResult<()> = db::write(&mut conn, |tx| {

@@ -6,6 +6,7 @@ pub mod health;
 pub mod moi;
 pub mod paging;
 pub mod referentiel;
+pub mod structure;
 
 use serde::Deserialize;
 use utoipa::IntoParams;

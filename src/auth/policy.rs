@@ -180,6 +180,20 @@ pub fn check(
     Ok(())
 }
 
+/// May `caller` create an object of `resource` within `perimeter`? The role is checked first
+/// (403), then the scope: creating outside one's scope is also a 403, since nothing is hidden
+/// about an object that does not exist yet.
+pub fn check_create(
+    caller: &Caller,
+    resource: Resource,
+    perimeter: &Perimeter<'_>,
+) -> Result<(), Denied> {
+    if !role_allows(caller.role, resource, Action::Create) || !in_scope(caller, perimeter) {
+        return Err(Denied::Forbidden(caller.role));
+    }
+    Ok(())
+}
+
 /// Whether the caller may see an advisor's personal data (name, e-mail): admins and the employer.
 pub fn sees_personal_data(caller: &Caller, employer_structure: &str) -> bool {
     match (&caller.role, &caller.scope) {

@@ -75,6 +75,7 @@ diesel::table! {
         location -> Nullable<Text>,
         cree_le -> Text,
         expire_le -> Text,
+        etag -> Nullable<Text>,
     }
 }
 

@@ -13,6 +13,7 @@ pub mod calendar;
 pub mod codes;
 pub mod convention;
 pub mod ids;
+pub mod journal;
 pub mod lifecycle;
 pub mod paging;
 pub mod referentiel;

@@ -40,6 +40,28 @@ impl<T> Page<T> {
             next: self.next,
         }
     }
+
+    /// The same page with its items converted by a fallible function.
+    pub fn try_map<U, E>(self, f: impl FnMut(T) -> Result<U, E>) -> Result<Page<U>, E> {
+        Ok(Page {
+            items: self.items.into_iter().map(f).collect::<Result<_, _>>()?,
+            next: self.next,
+        })
+    }
+
+    /// A page from the rows of a query that read one more than `limit` (in the list's order): the
+    /// extra row only says that a next page exists, which starts after the last row kept
+    /// (`position` gives a row's sort key).
+    pub fn from_rows(mut rows: Vec<T>, limit: usize, position: impl Fn(&T) -> Position) -> Page<T> {
+        let has_more = rows.len() > limit;
+        rows.truncate(limit);
+        let next = if has_more {
+            rows.last().map(position)
+        } else {
+            None
+        };
+        Page { items: rows, next }
+    }
 }
 
 /// The direction of one sort key.

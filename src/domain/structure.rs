@@ -1,7 +1,8 @@
 //! Host structures (structures d'accueil): who they are and the rule tying a territorial
 //! structure's SIRET to the référentiel.
 
-use super::codes::{CodeInsee, Siren, Siret};
+use super::codes::{CodeDepartement, CodeInsee, CodeRegion, Siren, Siret};
+use super::ids::StructureId;
 use super::refusal::{FieldError, Refusal, RefusalCode, RefusalKind};
 use crate::closed_enum;
 
@@ -23,6 +24,33 @@ closed_enum! {
         /// Une autre structure privée (entreprise de l'ESS, fondation…).
         AutrePrive = "autre_prive",
     }
+}
+
+/// A host structure, with what the référentiel says of its seat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Structure {
+    /// Its identifier.
+    pub id: StructureId,
+    /// Its SIRET (never changes).
+    pub siret: Siret,
+    /// Its name.
+    pub nom: String,
+    /// Its legal nature.
+    pub type_structure: TypeStructure,
+    /// The commune of its seat.
+    pub code_insee: CodeInsee,
+    /// The name of that commune.
+    pub commune: String,
+    /// The département of its seat.
+    pub departement: CodeDepartement,
+    /// The région of its seat.
+    pub region: CodeRegion,
+    /// The row version (its `ETag`).
+    pub version: i64,
+    /// Created at (RFC 3339 UTC).
+    pub cree_le: String,
+    /// Last changed at (RFC 3339 UTC).
+    pub modifie_le: String,
 }
 
 /// 422: the seat commune is not a current commune of the référentiel.

@@ -243,6 +243,31 @@ impl IfMatch {
     }
 }
 
+impl IfMatch {
+    /// The `If-Match` of a change that requires one (take it as `Option<IfMatch>`, so that the
+    /// access checks come first): 428 `precondition_requise` when absent.
+    pub fn required(header: Option<IfMatch>) -> Result<IfMatch, ApiError> {
+        header.ok_or_else(|| {
+            Refusal::new(
+                &PRECONDITION_REQUISE,
+                "En-tête If-Match obligatoire : y mettre l'ETag de la dernière lecture.",
+            )
+            .into()
+        })
+    }
+
+    /// Checks an optional `If-Match` (lifecycle actions): absent, nothing is checked.
+    pub fn check_if_present(
+        header: &Option<IfMatch>,
+        current_version: i64,
+    ) -> Result<(), ApiError> {
+        match header {
+            Some(if_match) => if_match.check(current_version),
+            None => Ok(()),
+        }
+    }
+}
+
 impl FromRequest for IfMatch {
     type Error = ApiError;
     type Future = Ready<Result<Self, ApiError>>;
@@ -300,7 +325,7 @@ pub fn json_config() -> web::JsonConfig {
         .error_handler(|error, _req| json_error(error).into())
 }
 
-fn json_error(error: actix_web::error::JsonPayloadError) -> ApiError {
+pub(crate) fn json_error(error: actix_web::error::JsonPayloadError) -> ApiError {
     use actix_web::error::JsonPayloadError as E;
     match error {
         E::OverflowKnownLength { length, limit } => ApiError::PayloadTooLarge(format!(

@@ -169,6 +169,7 @@ impl Idempotency {
 pub struct Reply {
     status: StatusCode,
     location: Option<String>,
+    etag: Option<String>,
     body: String,
 }
 
@@ -178,6 +179,7 @@ impl Reply {
         Ok(Reply {
             status: StatusCode::CREATED,
             location: Some(location.into()),
+            etag: None,
             body: serde_json::to_string(body).map_err(ApiError::internal)?,
         })
     }
@@ -187,8 +189,15 @@ impl Reply {
         Ok(Reply {
             status: StatusCode::OK,
             location: None,
+            etag: None,
             body: serde_json::to_string(body).map_err(ApiError::internal)?,
         })
+    }
+
+    /// The same reply with the `ETag` of the object written (its row version).
+    pub fn with_version(mut self, version: i64) -> Reply {
+        self.etag = Some(super::extract::etag(version));
+        self
     }
 
     fn stored(&self) -> StoredResponse {
@@ -196,6 +205,7 @@ impl Reply {
             status: self.status.as_u16(),
             body: self.body.clone(),
             location: self.location.clone(),
+            etag: self.etag.clone(),
         }
     }
 
@@ -203,6 +213,7 @@ impl Reply {
         Reply {
             status: StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK),
             location: stored.location,
+            etag: stored.etag,
             body: stored.body,
         }
     }
@@ -213,6 +224,9 @@ impl Reply {
         response.content_type("application/json");
         if let Some(location) = self.location {
             response.insert_header((header::LOCATION, location));
+        }
+        if let Some(etag) = self.etag {
+            response.insert_header((header::ETAG, etag));
         }
         response.body(self.body)
     }

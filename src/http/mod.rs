@@ -5,13 +5,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use actix_web::{HttpRequest, web};
+use chrono::NaiveDate;
 use utoipa::openapi::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Verifier;
 use crate::db::{self, DbConn, DbPool, WriteTx};
+use crate::domain::calendar::paris_date;
 use crate::error::ApiError;
 
+pub mod body;
 pub mod docs;
 pub mod extract;
 pub mod health;
@@ -19,6 +22,7 @@ pub mod idempotency;
 pub mod middleware;
 pub mod moi;
 pub mod referentiel;
+pub mod structure;
 
 /// Base path of the API.
 pub const API_BASE: &str = "/api/v1";
@@ -34,6 +38,9 @@ pub struct AppState {
     pub postgres: bool,
     /// Verifies bearer tokens (also registered as its own app data, for the `Caller` extractor).
     pub verifier: Arc<Verifier>,
+    /// A fixed "today" (configuration `CNFS_AUJOURDHUI`, tests), instead of the date in
+    /// Europe/Paris.
+    pub fixed_today: Option<NaiveDate>,
 }
 
 impl AppState {
@@ -44,7 +51,21 @@ impl AppState {
             ready: Arc::new(AtomicBool::new(ready)),
             postgres,
             verifier: Arc::new(verifier),
+            fixed_today: None,
         }
+    }
+
+    /// The same state with "today" fixed (see [`AppState::today`]).
+    pub fn with_today(mut self, today: Option<NaiveDate>) -> Self {
+        self.fixed_today = today;
+        self
+    }
+
+    /// Today: the date in Europe/Paris, unless the configuration fixes it. Effective dates are
+    /// never after it; lateness and days left are counted from it.
+    pub fn today(&self) -> NaiveDate {
+        self.fixed_today
+            .unwrap_or_else(|| paris_date(chrono::Utc::now()))
     }
 
     /// Whether the start-up sequence has completed.
@@ -88,6 +109,24 @@ impl AppState {
     }
 }
 
+/// Who is writing, for the journal.
+pub fn author(caller: &crate::auth::Caller) -> crate::db::repo::journal::Author {
+    crate::db::repo::journal::Author {
+        sub: caller.sub.clone(),
+        role: caller.role.as_str().to_owned(),
+    }
+}
+
+/// A response body as a JSON object, for the journal's before/after.
+pub fn snapshot<T: serde::Serialize>(
+    dto: &T,
+) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
+    match serde_json::to_value(dto).map_err(ApiError::internal)? {
+        serde_json::Value::Object(map) => Ok(map),
+        other => Err(ApiError::internal(format!("objet attendu, reçu {other}"))),
+    }
+}
+
 /// Registers every documented route (through `utoipa-actix-web`, so that none escapes the spec).
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.configure(health::routes);
@@ -95,7 +134,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(
         utoipa_actix_web::scope(API_BASE)
             .configure(moi::routes)
-            .configure(referentiel::routes),
+            .configure(referentiel::routes)
+            .configure(structure::routes),
     );
 }
 

@@ -303,3 +303,66 @@ pub fn example_uri(
     }
     uri
 }
+
+/// Sends `method uri` with an optional bearer token, JSON body and extra headers.
+pub async fn send<S, B>(
+    app: &S,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<&serde_json::Value>,
+    headers: &[(&str, &str)],
+) -> Answer
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    call(app, request(method, uri, token, body, headers)).await
+}
+
+/// The request [`send`] sends.
+pub fn request(
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<&serde_json::Value>,
+    headers: &[(&str, &str)],
+) -> actix_http::Request {
+    let mut req = test::TestRequest::default()
+        .method(method.parse().expect("a method"))
+        .uri(uri);
+    if let Some(token) = token {
+        req = req.insert_header(("authorization", format!("Bearer {token}")));
+    }
+    if let Some(body) = body {
+        req = req
+            .insert_header(("content-type", "application/json"))
+            .set_payload(body.to_string());
+    }
+    for (name, value) in headers {
+        req = req.insert_header((*name, *value));
+    }
+    req.to_request()
+}
+
+/// A valid SIRET (Luhn key) of a SIREN: the first establishment number that passes the check.
+pub fn siret_for(siren: &str) -> String {
+    (1..100_000)
+        .map(|nic| format!("{siren}{nic:05}"))
+        .find(|siret| cnfs_api::domain::codes::Siret::is_valid(siret))
+        .expect("some NIC passes the Luhn check")
+}
+
+/// Counts the rows of `sql` (a `SELECT COUNT(*) AS n …` query).
+pub fn count(db: &TestDb, sql: &str) -> i64 {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = db.conn();
+    let counted: diesel::QueryResult<Count> =
+        cnfs_api::db_run!(&mut conn, |c| diesel::sql_query(sql).get_result::<Count>(c));
+    counted.expect("count query").n
+}

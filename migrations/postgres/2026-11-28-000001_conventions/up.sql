@@ -121,3 +121,6 @@ CREATE TABLE journal (
 );
 CREATE INDEX journal_ressource ON journal (ressource, ressource_id, id);
 CREATE INDEX journal_departement ON journal (departement, id);
+
+-- A replayed response carries the ETag of the object it wrote, as the first one did.
+ALTER TABLE idempotence ADD COLUMN etag TEXT;

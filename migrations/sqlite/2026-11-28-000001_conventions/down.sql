@@ -1,3 +1,4 @@
+ALTER TABLE idempotence DROP COLUMN etag;
 DROP TABLE journal;
 DROP TABLE avenants;
 DROP TABLE conventions_repartition;

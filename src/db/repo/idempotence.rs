@@ -52,6 +52,8 @@ pub struct StoredResponse {
     pub body: String,
     /// The `Location` header, if any.
     pub location: Option<String>,
+    /// The `ETag` header, if any.
+    pub etag: Option<String>,
 }
 
 /// What a claim found.
@@ -79,6 +81,7 @@ struct Record {
     location: Option<String>,
     cree_le: String,
     expire_le: String,
+    etag: Option<String>,
 }
 
 /// A time as stored: RFC 3339 UTC with microseconds (fixed width, so text order is time order).
@@ -121,6 +124,7 @@ pub fn claim(tx: &mut WriteTx<'_>, claim: &KeyClaim, now: DateTime<Utc>) -> Quer
                 status: u16::try_from(status).unwrap_or(500),
                 body,
                 location: record.location,
+                etag: record.etag,
             }),
             // Only the claiming transaction sees a record without its response.
             _ => Claim::InFlight,
@@ -135,6 +139,7 @@ pub fn claim(tx: &mut WriteTx<'_>, claim: &KeyClaim, now: DateTime<Utc>) -> Quer
         location: None,
         cree_le: now_text,
         expire_le: stored_time(now + Duration::hours(RETENTION_HOURS)),
+        etag: None,
     };
     diesel::insert_into(idempotence::table)
         .values(&record)
@@ -153,6 +158,7 @@ pub fn complete(
             idempotence::statut.eq(Some(i32::from(response.status))),
             idempotence::corps.eq(Some(&response.body)),
             idempotence::location.eq(response.location.as_ref()),
+            idempotence::etag.eq(response.etag.as_ref()),
         ))
         .execute(tx.conn())?;
     if updated == 1 {

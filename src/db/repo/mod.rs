@@ -5,15 +5,35 @@
 //! name search built on it ([`ranked_search`]), and the scope filter of lists
 //! ([`scope_filter!`](crate::scope_filter)).
 
+pub mod convention;
 pub mod health;
 pub mod idempotence;
+pub mod journal;
 pub mod referentiel;
+pub mod structure;
 
 use diesel::expression::BoxableExpression;
 use diesel::sql_types::Bool;
 use diesel::{BoolExpressionMethods, QueryResult};
 
 use crate::domain::paging::{Page, Position};
+
+/// A stored value that is not of its type's form: the migrations' `CHECK`s make this a bug, not
+/// an input error, and it surfaces as a deserialization error (500, logged).
+pub fn stored<T>(parsed: Result<T, crate::domain::FormatError>) -> QueryResult<T> {
+    parsed.map_err(|error| diesel::result::Error::DeserializationError(Box::new(error)))
+}
+
+/// A stored date (`YYYY-MM-DD` text).
+pub fn stored_date(text: &str) -> QueryResult<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|error| diesel::result::Error::DeserializationError(Box::new(error)))
+}
+
+/// A date as stored (`YYYY-MM-DD` text: text order is date order).
+pub fn date_text(date: chrono::NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
 
 /// The backend type of the multi-backend connection, for boxed queries.
 pub type Backend = <super::DbConn as diesel::Connection>::Backend;

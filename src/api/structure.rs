@@ -1,0 +1,151 @@
+//! Bodies and parameters of `/api/v1/structures`.
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::domain::codes::{CodeDepartement, CodeInsee, CodeRegion, Siren, Siret};
+use crate::domain::ids::StructureId;
+use crate::domain::structure::{self as domain, TypeStructure};
+
+/// Checks that a name is not blank (it may not be only spaces).
+pub fn not_blank(text: &str) -> Result<(), validator::ValidationError> {
+    if text.trim().is_empty() {
+        Err(validator::ValidationError::new("vide").with_message("ne doit pas être vide".into()))
+    } else {
+        Ok(())
+    }
+}
+
+/// Une structure à enregistrer.
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "siret": "20005786700018", "nom": "Plaine Commune", "type": "epci", "code_insee": "93066"
+}))]
+pub struct NouvelleStructure {
+    /// SIRET (14 chiffres, clé de Luhn ; La Poste fait exception). Pour une commune ou un EPCI,
+    /// son SIREN (9 premiers chiffres) doit être celui que donne le référentiel.
+    pub siret: Siret,
+    /// Nom de la structure.
+    #[validate(
+        length(min = 1, max = 200, message = "1 à 200 caractères"),
+        custom(function = "not_blank")
+    )]
+    #[schema(min_length = 1, max_length = 200)]
+    pub nom: String,
+    /// Nature juridique.
+    #[serde(rename = "type")]
+    pub type_structure: TypeStructure,
+    /// Code INSEE de la commune du siège (une commune actuelle du référentiel).
+    pub code_insee: CodeInsee,
+}
+
+/// Les champs modifiables d'une structure (le SIRET ne change jamais).
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"nom": "Établissement public territorial Plaine Commune"}))]
+pub struct ModificationStructure {
+    /// Nouveau nom de la structure.
+    #[validate(
+        length(min = 1, max = 200, message = "1 à 200 caractères"),
+        custom(function = "not_blank")
+    )]
+    #[schema(min_length = 1, max_length = 200)]
+    pub nom: String,
+}
+
+/// Une structure d'accueil, avec ce que le référentiel dit de son siège.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90", "siret": "20005786700018", "siren": "200057867",
+    "nom": "Plaine Commune", "type": "epci", "code_insee": "93066", "commune": "Saint-Denis",
+    "departement": "93", "region": "11", "version": 1,
+    "cree_le": "2026-11-26T10:00:00.000000Z", "modifie_le": "2026-11-26T10:00:00.000000Z"
+}))]
+pub struct Structure {
+    /// Identifiant.
+    pub id: StructureId,
+    /// SIRET.
+    pub siret: Siret,
+    /// SIREN (les 9 premiers chiffres du SIRET).
+    pub siren: Siren,
+    /// Nom.
+    pub nom: String,
+    /// Nature juridique.
+    #[serde(rename = "type")]
+    pub type_structure: TypeStructure,
+    /// Code INSEE de la commune du siège.
+    pub code_insee: CodeInsee,
+    /// Nom de la commune du siège.
+    pub commune: String,
+    /// Département du siège.
+    pub departement: CodeDepartement,
+    /// Région du siège.
+    pub region: CodeRegion,
+    /// Version de l'enregistrement : l'`ETag` de la réponse, à renvoyer dans `If-Match`.
+    pub version: i64,
+    /// Création (RFC 3339, UTC).
+    pub cree_le: String,
+    /// Dernière modification (RFC 3339, UTC).
+    pub modifie_le: String,
+}
+
+impl From<domain::Structure> for Structure {
+    fn from(s: domain::Structure) -> Self {
+        Structure {
+            siren: s.siret.siren(),
+            id: s.id,
+            siret: s.siret,
+            nom: s.nom,
+            type_structure: s.type_structure,
+            code_insee: s.code_insee,
+            commune: s.commune,
+            departement: s.departement,
+            region: s.region,
+            version: s.version,
+            cree_le: s.cree_le,
+            modifie_le: s.modifie_le,
+        }
+    }
+}
+
+/// Une page de structures.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "items": [{
+        "id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90", "siret": "20005786700018",
+        "siren": "200057867", "nom": "Plaine Commune", "type": "epci", "code_insee": "93066",
+        "commune": "Saint-Denis", "departement": "93", "region": "11", "version": 1,
+        "cree_le": "2026-11-26T10:00:00.000000Z", "modifie_le": "2026-11-26T10:00:00.000000Z"
+    }],
+    "next_cursor": null
+}))]
+pub struct StructurePage {
+    /// Les structures de cette page.
+    pub items: Vec<Structure>,
+    /// À redonner dans `cursor` (autres paramètres inchangés) pour la page suivante ; null sur la
+    /// dernière.
+    pub next_cursor: Option<String>,
+}
+
+/// Filtres de `GET /api/v1/structures` (la pagination s'y ajoute).
+#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct StructureQuery {
+    /// Seulement les structures dont le siège est dans ce département.
+    #[param(inline)]
+    pub departement: Option<CodeDepartement>,
+    /// Seulement les structures de cette nature.
+    #[serde(rename = "type")]
+    #[param(inline, rename = "type")]
+    pub type_structure: Option<TypeStructure>,
+    /// Seulement la structure de ce SIRET.
+    #[param(inline)]
+    pub siret: Option<Siret>,
+    /// Recherche par nom, sans tenir compte de la casse, des accents ni de la ponctuation ; les
+    /// noms qui commencent par la recherche viennent d'abord. Sans elle, par identifiant.
+    #[param(max_length = 100)]
+    #[validate(length(max = 100, message = "100 caractères au plus"))]
+    pub q: Option<String>,
+}

@@ -1,0 +1,171 @@
+//! The journal of changes: one entry per change, written through the same write transaction as
+//! the change; read by resource or by département.
+
+use chrono::Utc;
+use diesel::prelude::*;
+use serde_json::{Map, Value};
+
+use super::idempotence::stored_time;
+use super::{Backend, stored};
+use crate::db::schema::journal;
+use crate::db::{DbConn, WriteTx};
+use crate::domain::codes::CodeDepartement;
+use crate::domain::ids::JournalId;
+use crate::domain::journal::{RessourceJournal, changed_fields};
+use crate::domain::paging::{Page, Position};
+use crate::domain::scope::ScopeFilter;
+use crate::{keyset, scope_filter};
+
+/// Who made a change (the token's `sub` and role).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Author {
+    /// The token's subject.
+    pub sub: String,
+    /// The token's role.
+    pub role: String,
+}
+
+/// A row of `journal`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = journal)]
+pub struct JournalRow {
+    id: String,
+    horodatage: String,
+    sub: String,
+    role: String,
+    action: String,
+    ressource: String,
+    ressource_id: String,
+    departement: String,
+    avant: Option<String>,
+    apres: Option<String>,
+}
+
+/// An entry of the journal, as read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// Its identifier (time-ordered).
+    pub id: JournalId,
+    /// When (RFC 3339 UTC).
+    pub horodatage: String,
+    /// Who.
+    pub sub: String,
+    /// With which role.
+    pub role: String,
+    /// What was done (`creation`, `modification`, `signature`…).
+    pub action: String,
+    /// On what kind of object.
+    pub ressource: RessourceJournal,
+    /// On which object.
+    pub ressource_id: String,
+    /// The object's département.
+    pub departement: CodeDepartement,
+    /// The changed fields before (none for a creation).
+    pub avant: Option<Value>,
+    /// The changed fields after.
+    pub apres: Option<Value>,
+}
+
+/// A change to record: the object's state before (none for a creation) and after, as JSON
+/// objects; only the fields that differ are kept.
+pub struct Change<'a> {
+    /// Who.
+    pub author: &'a Author,
+    /// What (`creation`, `modification`, an action's name).
+    pub action: &'a str,
+    /// On what kind of object.
+    pub ressource: RessourceJournal,
+    /// Its identifier.
+    pub ressource_id: &'a str,
+    /// Its département.
+    pub departement: &'a CodeDepartement,
+    /// Its state before.
+    pub before: Option<&'a Map<String, Value>>,
+    /// Its state after.
+    pub after: &'a Map<String, Value>,
+}
+
+/// Writes one entry in the change's transaction.
+pub fn record(tx: &mut WriteTx<'_>, change: Change<'_>) -> QueryResult<()> {
+    let (avant, apres) = changed_fields(change.before, change.after);
+    let row = JournalRow {
+        id: JournalId::new().to_string(),
+        horodatage: stored_time(Utc::now()),
+        sub: change.author.sub.clone(),
+        role: change.author.role.clone(),
+        action: change.action.to_owned(),
+        ressource: change.ressource.as_str().to_owned(),
+        ressource_id: change.ressource_id.to_owned(),
+        departement: change.departement.to_string(),
+        avant: avant.map(|map| Value::Object(map).to_string()),
+        apres: Some(Value::Object(apres).to_string()),
+    };
+    diesel::insert_into(journal::table)
+        .values(&row)
+        .execute(tx.conn())?;
+    Ok(())
+}
+
+/// Filters of the journal.
+#[derive(Debug, Clone, Default)]
+pub struct JournalFilter {
+    /// Only entries about this kind of object.
+    pub ressource: Option<RessourceJournal>,
+    /// Only entries about this object.
+    pub ressource_id: Option<String>,
+}
+
+fn json_text(text: Option<String>) -> QueryResult<Option<Value>> {
+    text.map(|t| {
+        serde_json::from_str(&t)
+            .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
+    })
+    .transpose()
+}
+
+impl TryFrom<JournalRow> for Entry {
+    type Error = diesel::result::Error;
+    fn try_from(row: JournalRow) -> QueryResult<Entry> {
+        Ok(Entry {
+            id: stored(JournalId::parse(&row.id))?,
+            horodatage: row.horodatage,
+            sub: row.sub,
+            role: row.role,
+            action: row.action,
+            ressource: stored(RessourceJournal::parse(&row.ressource))?,
+            ressource_id: row.ressource_id,
+            departement: stored(CodeDepartement::parse(&row.departement))?,
+            avant: json_text(row.avant)?,
+            apres: json_text(row.apres)?,
+        })
+    }
+}
+
+/// A page of entries, newest first, within the caller's scope (by the object's département).
+pub fn list(
+    conn: &mut DbConn,
+    filter: &JournalFilter,
+    scope: &ScopeFilter,
+    after: Option<&Position>,
+    limit: usize,
+) -> QueryResult<Page<Entry>> {
+    let mut query = journal::table
+        .select(JournalRow::as_select())
+        .into_boxed::<Backend>();
+    if let Some(ressource) = filter.ressource {
+        query = query.filter(journal::ressource.eq(ressource.as_str()));
+    }
+    if let Some(id) = &filter.ressource_id {
+        query = query.filter(journal::ressource_id.eq(id.clone()));
+    }
+    // A structure's token has no journal (the policy refuses it before); no row if it came here.
+    let query = scope_filter!(
+        query,
+        scope,
+        departement = journal::departement,
+        structure = |_id| diesel::dsl::sql::<diesel::sql_types::Bool>("1 = 0")
+    );
+    let query = keyset!(query, after, [journal::id => desc]);
+    let rows: Vec<JournalRow> = query.limit(limit as i64 + 1).load(conn)?;
+    Page::from_rows(rows, limit, |row| Position::new([row.id.clone()])).try_map(Entry::try_from)
+}

@@ -1,0 +1,285 @@
+//! `/api/v1/structures`: host structures.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+
+use crate::api::NoQuery;
+use crate::api::paging::Paging;
+use crate::api::structure::{
+    ModificationStructure, NouvelleStructure, Structure, StructurePage, StructureQuery,
+};
+use crate::auth::Caller;
+use crate::auth::policy::{self, Action, Perimeter, Resource};
+use crate::db::repo::journal::{self, Change};
+use crate::db::repo::structure::{self as repo, NewStructure, StructureFilter};
+use crate::domain::ids::StructureId;
+use crate::domain::journal::RessourceJournal;
+use crate::domain::referentiel::search_key;
+use crate::domain::refusal::{FieldError, Refusal};
+use crate::domain::structure::{self as domain, COMMUNE_INCONNUE, check_siren};
+use crate::error::ApiError;
+use crate::http::body::Body;
+use crate::http::extract::{IfMatch, Paged, PathParam, StrictQuery, etag, page_response};
+use crate::http::idempotency::{Idempotency, Reply};
+use crate::http::{AppState, author, snapshot};
+
+/// The perimeter of a structure: its département, and itself.
+fn perimeter(structure: &domain::Structure) -> (String, [String; 1]) {
+    (
+        structure.departement.to_string(),
+        [structure.id.to_string()],
+    )
+}
+
+/// Checks `action` on a structure for `caller` (404 outside the scope, 403 for the role).
+fn check(caller: &Caller, action: Action, structure: &domain::Structure) -> Result<(), ApiError> {
+    let (departement, ids) = perimeter(structure);
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    policy::check(
+        Some(caller),
+        Resource::Structure,
+        action,
+        &Perimeter {
+            departement: Some(&departement),
+            structures: &ids,
+        },
+    )?;
+    Ok(())
+}
+
+/// Enregistrer une structure
+///
+/// Enregistre une structure d'accueil. Le SIRET doit passer la clé de Luhn (La Poste exceptée) ;
+/// la commune du siège doit être une commune actuelle du référentiel ; pour une commune ou un EPCI,
+/// le SIREN doit être celui que donne le référentiel (`siren_incoherent` sinon). Un SIRET déjà
+/// enregistré répond 409 `deja_existant`. Accepte `Idempotency-Key`.
+/// Accès : `admin` ; `prefecture` pour une structure de ses départements.
+#[utoipa::path(
+    tag = "Structures",
+    operation_id = "createStructure",
+    params(crate::openapi::IdempotencyKey, NoQuery),
+    request_body = NouvelleStructure,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "La structure enregistrée.", body = Structure,
+            headers(("Location" = String, description = "L'URL de la structure."),
+                    ("ETag" = String, description = "La version de la structure."))),
+        crate::openapi::CreateErrors,
+    )
+)]
+#[post("/structures")]
+pub async fn create_structure(
+    state: web::Data<AppState>,
+    caller: Caller,
+    once: Idempotency,
+    _query: StrictQuery<NoQuery>,
+    body: Body<NouvelleStructure>,
+) -> Result<HttpResponse, ApiError> {
+    policy::check_create(&caller, Resource::Structure, &Perimeter::NATIONAL)?;
+    let request = once.request(&caller, body.raw())?;
+    let new = body.accept()?;
+    let departement = new.code_insee.departement();
+    policy::check_create(
+        &caller,
+        Resource::Structure,
+        &Perimeter {
+            departement: Some(departement.as_str()),
+            structures: &[],
+        },
+    )?;
+    let who = author(&caller);
+    state
+        .write_once(request, move |tx| {
+            let seat = repo::seat(tx.conn(), &new.code_insee)?.ok_or_else(|| {
+                let detail = format!(
+                    "Aucune commune actuelle de code INSEE {} dans le référentiel.",
+                    new.code_insee
+                );
+                Refusal::new(&COMMUNE_INCONNUE, detail.clone())
+                    .with_error(FieldError::pointer("/code_insee", detail))
+            })?;
+            check_siren(new.type_structure, &new.siret, &seat)?;
+            let created = repo::insert(
+                tx,
+                &NewStructure {
+                    siret: new.siret,
+                    nom: new.nom.trim().to_owned(),
+                    type_structure: new.type_structure,
+                    code_insee: new.code_insee,
+                },
+            )?;
+            let dto = Structure::from(created.clone());
+            journal::record(
+                tx,
+                Change {
+                    author: &who,
+                    action: "creation",
+                    ressource: RessourceJournal::Structure,
+                    ressource_id: created.id.as_str(),
+                    departement: &created.departement,
+                    before: None,
+                    after: &snapshot(&dto)?,
+                },
+            )?;
+            Ok(
+                Reply::created(format!("/api/v1/structures/{}", created.id), &dto)?
+                    .with_version(created.version),
+            )
+        })
+        .await
+}
+
+/// Lister les structures
+///
+/// Les structures visibles de l'appelant, filtrées par département, nature, SIRET ou nom,
+/// paginées par curseur. Accès : `admin` et `lecteur` national : toutes ; `prefecture` et
+/// `lecteur` territorial : celles de leurs départements ; `structure` : elle-même.
+#[utoipa::path(
+    tag = "Structures",
+    operation_id = "listStructures",
+    params(StructureQuery, Paging),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Une page de structures.", body = StructurePage,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` : l'URL de la page suivante, quand il y en a une."))),
+        crate::openapi::ListErrors,
+    )
+)]
+#[get("/structures")]
+pub async fn list_structures(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: Paged<StructureQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let Paged { filter, paging } = query;
+    let scope = caller.scope_filter(Resource::Structure);
+    let filter = StructureFilter {
+        q: filter
+            .q
+            .as_deref()
+            .map(search_key)
+            .filter(|k| !k.is_empty()),
+        departement: filter.departement,
+        type_structure: filter.type_structure,
+        siret: filter.siret,
+    };
+    let (after, limit) = (paging.after(), paging.limit());
+    let page = state
+        .read(move |conn| Ok(repo::list(conn, &filter, &scope, after.as_ref(), limit)?))
+        .await?;
+    Ok(page_response(&req, page, |items, next_cursor| {
+        StructurePage {
+            items: items.into_iter().map(Structure::from).collect(),
+            next_cursor,
+        }
+    }))
+}
+
+/// Lire une structure
+///
+/// Une structure par son identifiant, avec son `ETag` (sa version). Accès : `admin` et `lecteur`
+/// national ; `prefecture` et `lecteur` territorial dans leurs départements ; `structure` :
+/// elle-même. Hors de la portée de l'appelant : 404.
+#[utoipa::path(
+    tag = "Structures",
+    operation_id = "getStructure",
+    params(
+        ("id" = inline(StructureId), Path, description = "Identifiant de la structure.",
+            example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90"),
+        NoQuery
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "La structure.", body = Structure,
+            headers(("ETag" = String, description = "La version de la structure, pour `If-Match`."))),
+        crate::openapi::ItemErrors,
+    )
+)]
+#[get("/structures/{id}")]
+pub async fn get_structure(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: PathParam<StructureId>,
+    _query: StrictQuery<NoQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let found = state.read(move |conn| Ok(repo::find(conn, &id)?)).await?;
+    let structure = found.ok_or_else(not_found)?;
+    check(&caller, Action::Read, &structure)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(structure.version)))
+        .json(Structure::from(structure)))
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("Aucune structure de cet identifiant dans votre portée.".to_owned())
+}
+
+/// Modifier une structure
+///
+/// Change le nom d'une structure (le SIRET ne change jamais). Exige `If-Match` avec l'`ETag` de
+/// la dernière lecture : absent, 428 ; périmé, 412. Accès : `admin` ; `prefecture` dans ses
+/// départements ; `structure` : elle-même.
+#[utoipa::path(
+    tag = "Structures",
+    operation_id = "updateStructure",
+    params(
+        ("id" = inline(StructureId), Path, description = "Identifiant de la structure.",
+            example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90"),
+        ("If-Match" = String, Header, description = "L'`ETag` de la dernière lecture (`\"3\"`)."),
+        NoQuery
+    ),
+    request_body = ModificationStructure,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "La structure modifiée.", body = Structure,
+            headers(("ETag" = String, description = "La nouvelle version."))),
+        crate::openapi::ChangeErrors,
+    )
+)]
+#[patch("/structures/{id}")]
+pub async fn update_structure(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: PathParam<StructureId>,
+    if_match: Option<IfMatch>,
+    _query: StrictQuery<NoQuery>,
+    body: Body<ModificationStructure>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let who = author(&caller);
+    let reply = state
+        .write(move |tx| {
+            let current = repo::lock(tx, &id)?.ok_or_else(not_found)?;
+            check(&caller, Action::Edit, &current)?;
+            let change = body.accept()?;
+            IfMatch::required(if_match)?.check(current.version)?;
+            let before = snapshot(&Structure::from(current.clone()))?;
+            let updated = repo::rename(tx, &id, change.nom.trim())?;
+            let dto = Structure::from(updated.clone());
+            journal::record(
+                tx,
+                Change {
+                    author: &who,
+                    action: "modification",
+                    ressource: RessourceJournal::Structure,
+                    ressource_id: updated.id.as_str(),
+                    departement: &updated.departement,
+                    before: Some(&before),
+                    after: &snapshot(&dto)?,
+                },
+            )?;
+            Reply::ok(&dto).map(|reply| reply.with_version(updated.version))
+        })
+        .await?;
+    Ok(reply.into_response())
+}
+
+/// Registers this module's handlers (documented: through `utoipa-actix-web`).
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_structure)
+        .service(list_structures)
+        .service(get_structure)
+        .service(update_structure);
+}
