@@ -2,7 +2,9 @@
 //! built from domain types. Their `///` docs (in French) and examples become the OpenAPI document.
 //! This layer imports the domain only (never `http` or `db`).
 
+pub mod convention;
 pub mod health;
+pub mod journal;
 pub mod moi;
 pub mod paging;
 pub mod referentiel;

@@ -7,10 +7,12 @@
 use chrono::NaiveDate;
 
 use super::calendar;
-use super::codes::CodeDepartement;
-use super::ids::StructureId;
+use super::codes::{CodeDepartement, CodeRegion};
+use super::ids::{AvenantId, ConventionId, StructureId};
 use super::lifecycle::Lifecycle;
-use super::refusal::{FieldError, Refusal, RefusalCode, RefusalKind, VALIDATION};
+use super::refusal::{
+    FieldError, REFERENCE_INVALIDE, Refusal, RefusalCode, RefusalKind, VALIDATION,
+};
 use crate::closed_enum;
 
 closed_enum! {
@@ -89,6 +91,106 @@ closed_enum! {
         /// Des postes sont rendus.
         Retrait = "retrait",
     }
+}
+
+/// A convention as stored, with its signatories and the current split of its posts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Convention {
+    /// Its identifier.
+    pub id: ConventionId,
+    /// Its readable number (`CNFS-93-2026-0001`).
+    pub numero: String,
+    /// Its département.
+    pub departement: CodeDepartement,
+    /// The département's région.
+    pub region: CodeRegion,
+    /// Its title.
+    pub intitule: String,
+    /// Posts granted (follows the avenants).
+    pub postes_attribues: i64,
+    /// Posts held by active advisors.
+    pub postes_pourvus: i64,
+    /// Months allowed to file the hosting project after signature.
+    pub delai_projet_mois: i64,
+    /// Its status.
+    pub statut: StatutConvention,
+    /// Signed on.
+    pub date_signature: Option<NaiveDate>,
+    /// The hosting project is due by.
+    pub date_limite_projet: Option<NaiveDate>,
+    /// The hosting project was filed on.
+    pub date_depot: Option<NaiveDate>,
+    /// Places of activity the project plans.
+    pub lieux_prevus: Option<i64>,
+    /// The project was validated on.
+    pub date_validation: Option<NaiveDate>,
+    /// Closed on.
+    pub date_cloture: Option<NaiveDate>,
+    /// Terminated on.
+    pub date_resiliation: Option<NaiveDate>,
+    /// Why it was terminated.
+    pub motif_resiliation: Option<String>,
+    /// Signatory structures.
+    pub signataires: Vec<StructureId>,
+    /// The split of the posts among hosts (empty before the project).
+    pub repartition: Vec<PartHote>,
+    /// Row version (its `ETag`).
+    pub version: i64,
+    /// Created at (RFC 3339 UTC).
+    pub cree_le: String,
+    /// Last changed at (RFC 3339 UTC).
+    pub modifie_le: String,
+}
+
+impl Convention {
+    /// The structures that see this convention: signatories and hosts.
+    pub fn structures(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = self
+            .signataires
+            .iter()
+            .chain(self.repartition.iter().map(|part| &part.structure_id))
+            .map(|id| id.as_str())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// The date of the last step reached (for the chronology of a termination).
+    pub fn derniere_etape(&self) -> Option<(&'static str, NaiveDate)> {
+        [
+            ("date_validation", self.date_validation),
+            ("date_depot", self.date_depot),
+            ("date_signature", self.date_signature),
+        ]
+        .into_iter()
+        .find_map(|(field, date)| date.map(|d| (field, d)))
+    }
+}
+
+/// An amendment, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Avenant {
+    /// Its identifier.
+    pub id: AvenantId,
+    /// Its convention.
+    pub convention_id: ConventionId,
+    /// Its rank in the convention's history (1, 2…).
+    pub rang: i64,
+    /// Adds or withdraws.
+    pub type_avenant: TypeAvenant,
+    /// How many posts.
+    pub nombre_postes: i64,
+    /// Why.
+    pub motif: String,
+    /// Posts granted before.
+    pub postes_avant: i64,
+    /// Posts granted after.
+    pub postes_apres: i64,
+    /// Who (token subject).
+    pub auteur: String,
+    /// When (RFC 3339 UTC).
+    pub cree_le: String,
 }
 
 /// Default time allowed to file the hosting project after signature, in months.
@@ -267,6 +369,73 @@ pub fn avenant_requiert_repartition(statut: StatutConvention) -> bool {
         statut,
         StatutConvention::ProjetDepose | StatutConvention::EnExecution
     )
+}
+
+/// The département of each structure a request names (`None`: no such structure).
+pub type Departements<'a> = &'a dyn Fn(&StructureId) -> Option<CodeDepartement>;
+
+/// Signatories are named once each, exist, and belong to the convention's département.
+pub fn check_signataires(
+    departement: &CodeDepartement,
+    signataires: &[StructureId],
+    departement_of: Departements<'_>,
+) -> Result<(), Refusal> {
+    for (index, id) in signataires.iter().enumerate() {
+        let pointer = format!("/signataires/{index}");
+        if signataires[..index].contains(id) {
+            let detail = format!("La structure {id} est nommée deux fois.");
+            return Err(Refusal::new(&VALIDATION, detail.clone())
+                .with_error(FieldError::pointer(pointer, detail)));
+        }
+        match departement_of(id) {
+            None => {
+                let detail = format!("Aucune structure d'identifiant {id}.");
+                return Err(Refusal::new(&REFERENCE_INVALIDE, detail.clone())
+                    .with_error(FieldError::pointer(pointer, detail)));
+            }
+            Some(found) if found != *departement => {
+                let detail = format!(
+                    "La structure {id} est du département {found}, pas du département {departement}."
+                );
+                return Err(Refusal::new(&STRUCTURE_NON_ELIGIBLE, detail.clone())
+                    .with_error(FieldError::pointer(pointer, detail)));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Every host of a split exists and is a signatory or a structure of the convention's
+/// département (`field`: where the split is in the body, `/repartition`).
+pub fn check_hotes(
+    convention: &Convention,
+    repartition: &[PartHote],
+    departement_of: Departements<'_>,
+) -> Result<(), Refusal> {
+    for (index, part) in repartition.iter().enumerate() {
+        let pointer = format!("/repartition/{index}/structure_id");
+        let id = &part.structure_id;
+        match departement_of(id) {
+            None => {
+                let detail = format!("Aucune structure d'identifiant {id}.");
+                return Err(Refusal::new(&REFERENCE_INVALIDE, detail.clone())
+                    .with_error(FieldError::pointer(pointer, detail)));
+            }
+            Some(found)
+                if found != convention.departement && !convention.signataires.contains(id) =>
+            {
+                let detail = format!(
+                    "La structure {id} n'est ni signataire ni du département {} (elle est du {found}).",
+                    convention.departement
+                );
+                return Err(Refusal::new(&STRUCTURE_NON_ELIGIBLE, detail.clone())
+                    .with_error(FieldError::pointer(pointer, detail)));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
 }
 
 /// The readable number of a convention: `CNFS-93-2026-0001` (département, year of creation, and
@@ -468,6 +637,88 @@ mod tests {
         assert!(!avenant_requiert_repartition(S::Signee));
         assert!(avenant_requiert_repartition(S::ProjetDepose));
         assert!(avenant_requiert_repartition(S::EnExecution));
+    }
+
+    #[test]
+    fn signatories_and_hosts_must_exist_and_belong() {
+        let a = StructureId::parse(A_ID).unwrap();
+        let b = StructureId::parse(B_ID).unwrap();
+        let dep93 = CodeDepartement::parse("93").unwrap();
+        let dep75 = CodeDepartement::parse("75").unwrap();
+        let known = |id: &StructureId| {
+            if id.as_str() == A_ID {
+                Some(CodeDepartement::parse("93").unwrap())
+            } else if id.as_str() == B_ID {
+                Some(CodeDepartement::parse("75").unwrap())
+            } else {
+                None
+            }
+        };
+        assert_eq!(
+            check_signataires(&dep93, std::slice::from_ref(&a), &known),
+            Ok(())
+        );
+        let refusal = check_signataires(&dep93, &[a.clone(), b.clone()], &known).unwrap_err();
+        assert_eq!(refusal.code.code, "structure_non_eligible");
+        assert_eq!(refusal.errors[0].pointer.as_deref(), Some("/signataires/1"));
+        assert_eq!(
+            check_signataires(&dep93, &[a.clone(), a.clone()], &known)
+                .unwrap_err()
+                .code
+                .code,
+            "validation"
+        );
+        let unknown = StructureId::parse("01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f99").unwrap();
+        assert_eq!(
+            check_signataires(&dep93, &[unknown.clone()], &known)
+                .unwrap_err()
+                .code
+                .code,
+            "reference_invalide"
+        );
+        // Hosts: a signatory from elsewhere is fine; a non-signatory from elsewhere is not.
+        let mut convention = sample(dep93.clone());
+        convention.signataires = vec![a.clone()];
+        let refusal =
+            check_hotes(&convention, &[part(A_ID, 40), part(B_ID, 40)], &known).unwrap_err();
+        assert_eq!(refusal.code.code, "structure_non_eligible");
+        assert_eq!(
+            refusal.errors[0].pointer.as_deref(),
+            Some("/repartition/1/structure_id")
+        );
+        convention.departement = dep75;
+        convention.signataires = vec![a];
+        assert_eq!(
+            check_hotes(&convention, &[part(A_ID, 40), part(B_ID, 40)], &known),
+            Ok(())
+        );
+    }
+
+    fn sample(departement: CodeDepartement) -> Convention {
+        Convention {
+            id: ConventionId::new(),
+            numero: "CNFS-93-2021-0001".into(),
+            departement,
+            region: CodeRegion::parse("11").unwrap(),
+            intitule: "x".into(),
+            postes_attribues: 80,
+            postes_pourvus: 0,
+            delai_projet_mois: 2,
+            statut: S::Signee,
+            date_signature: None,
+            date_limite_projet: None,
+            date_depot: None,
+            lieux_prevus: None,
+            date_validation: None,
+            date_cloture: None,
+            date_resiliation: None,
+            motif_resiliation: None,
+            signataires: vec![],
+            repartition: vec![],
+            version: 1,
+            cree_le: String::new(),
+            modifie_le: String::new(),
+        }
     }
 
     #[test]

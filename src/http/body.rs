@@ -3,6 +3,7 @@
 //! body (400/422) → status (409) → rules (DESIGN.md §4), and a caller who may not write learns
 //! nothing from a malformed body.
 //!
+//! - no body at all: the empty object `{}` (an action whose fields are all optional);
 //! - not JSON (wrong `Content-Type`) → 415; over 64 KiB → 413; not well-formed JSON → 400
 //!   `corps_invalide`;
 //! - well-formed JSON that does not fit the type (a missing or unknown field, a wrong type, a
@@ -49,6 +50,21 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Body<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        // No body at all (no Content-Type, no length): the empty object, so that an action whose
+        // fields are all optional (`POST …/validation`) can be sent bare.
+        let headers = req.headers();
+        let bare = headers.get(actix_web::http::header::CONTENT_TYPE).is_none()
+            && headers
+                .get(actix_web::http::header::CONTENT_LENGTH)
+                .is_none_or(|length| length.as_bytes() == b"0")
+            && headers
+                .get(actix_web::http::header::TRANSFER_ENCODING)
+                .is_none();
+        if bare {
+            let value = Value::Object(serde_json::Map::new());
+            let parsed = parse_value(&value);
+            return Box::pin(async move { Ok(Body { value, parsed }) });
+        }
         let reading = JsonBody::<Value>::new(req, payload, None, true).limit(JSON_BODY_LIMIT);
         Box::pin(async move {
             Ok(match reading.await {

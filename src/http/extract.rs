@@ -208,6 +208,38 @@ impl<T: TextValue> FromRequest for PathParam<T> {
     }
 }
 
+/// The two path segments of a nested route (`/conventions/{id}/avenants/{avenant_id}`), typed
+/// like [`PathParam`]: each malformed one is a 400 naming it.
+#[derive(Debug)]
+pub struct PathParams<A, B>(pub A, pub B);
+
+impl<A: TextValue, B: TextValue> FromRequest for PathParams<A, B> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let segments: Vec<(&str, &str)> = req.match_info().iter().collect();
+        let result = match segments.as_slice() {
+            [(first_name, first), (second_name, second)] => {
+                let a = A::parse_text(first)
+                    .map_err(|error| FieldError::parameter(*first_name, error.expected));
+                let b = B::parse_text(second)
+                    .map_err(|error| FieldError::parameter(*second_name, error.expected));
+                match (a, b) {
+                    (Ok(a), Ok(b)) => Ok(PathParams(a, b)),
+                    (a, b) => Err(ApiError::InvalidParameters(
+                        [a.err(), b.err()].into_iter().flatten().collect(),
+                    )),
+                }
+            }
+            _ => Err(ApiError::internal(
+                "PathParams sur une route qui n'a pas exactement deux segments variables",
+            )),
+        };
+        ready(result)
+    }
+}
+
 /// The `ETag` of a stored object: its row version, quoted (`"3"`). It never comes from the body,
 /// which holds derived, time-dependent fields.
 pub fn etag(version: i64) -> String {

@@ -119,6 +119,13 @@ fn canonical(value: &serde_json::Value) -> String {
     sorted(value).to_string()
 }
 
+impl OnceRequest {
+    /// A request without a key (a `PATCH`, which `If-Match` protects instead): it just runs.
+    pub fn unkeyed() -> OnceRequest {
+        OnceRequest { claim: None }
+    }
+}
+
 impl Idempotency {
     /// The request of `caller` with this body: the key is optional (without one, the request just
     /// runs).

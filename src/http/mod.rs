@@ -15,10 +15,12 @@ use crate::domain::calendar::paris_date;
 use crate::error::ApiError;
 
 pub mod body;
+pub mod convention;
 pub mod docs;
 pub mod extract;
 pub mod health;
 pub mod idempotency;
+pub mod journal;
 pub mod middleware;
 pub mod moi;
 pub mod referentiel;
@@ -135,7 +137,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         utoipa_actix_web::scope(API_BASE)
             .configure(moi::routes)
             .configure(referentiel::routes)
-            .configure(structure::routes),
+            .configure(structure::routes)
+            .configure(convention::routes)
+            .configure(journal::routes),
     );
 }
 

@@ -1,1 +1,456 @@
+//! Conventions: numbering, creation, reads with signatories and split, lists within a scope,
+//! changes under a row lock, and the avenants' history.
 
+use chrono::{NaiveDate, Utc};
+use diesel::dsl::exists;
+use diesel::prelude::*;
+
+use super::idempotence::stored_time;
+use super::{Backend, date_text, stored, stored_date};
+use crate::db::schema::{
+    avenants, conventions, conventions_numeros, conventions_repartition, conventions_signataires,
+    departements,
+};
+use crate::db::{DbConn, WriteTx};
+use crate::domain::codes::{CodeDepartement, CodeRegion};
+use crate::domain::convention::{Avenant, Convention, PartHote, StatutConvention, TypeAvenant};
+use crate::domain::ids::{AvenantId, ConventionId, StructureId};
+use crate::domain::paging::{Page, Position};
+use crate::domain::scope::ScopeFilter;
+use crate::{insert_if_absent, insert_rows, keyset, lock_rows, scope_filter};
+
+/// A row of `conventions`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = conventions)]
+struct ConventionRow {
+    id: String,
+    numero: String,
+    departement: String,
+    intitule: String,
+    postes_attribues: i64,
+    postes_pourvus: i64,
+    delai_projet_mois: i64,
+    statut: String,
+    date_signature: Option<String>,
+    date_limite_projet: Option<String>,
+    date_depot: Option<String>,
+    lieux_prevus: Option<i64>,
+    date_validation: Option<String>,
+    date_cloture: Option<String>,
+    date_resiliation: Option<String>,
+    motif_resiliation: Option<String>,
+    version: i64,
+    cree_le: String,
+    modifie_le: String,
+}
+
+/// A row of `avenants`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = avenants)]
+struct AvenantRow {
+    id: String,
+    convention_id: String,
+    rang: i64,
+    type_: String,
+    nombre_postes: i64,
+    motif: String,
+    postes_avant: i64,
+    postes_apres: i64,
+    auteur: String,
+    cree_le: String,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = conventions_signataires)]
+struct SignataireRow {
+    convention_id: String,
+    structure_id: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = conventions_repartition)]
+struct RepartitionRow {
+    convention_id: String,
+    structure_id: String,
+    postes: i64,
+}
+
+fn optional_date(text: Option<String>) -> QueryResult<Option<NaiveDate>> {
+    text.as_deref().map(stored_date).transpose()
+}
+
+/// A convention to create (already checked).
+#[derive(Debug, Clone)]
+pub struct NewConvention {
+    /// Its département.
+    pub departement: CodeDepartement,
+    /// Its title.
+    pub intitule: String,
+    /// Its signatories.
+    pub signataires: Vec<StructureId>,
+    /// Posts granted.
+    pub postes_attribues: i64,
+    /// Months to file the project.
+    pub delai_projet_mois: i64,
+    /// The year of its number.
+    pub annee: i32,
+}
+
+/// The next number of a département's sequence, in the creating transaction: the counter's row
+/// is locked by its update until the end of the transaction (PostgreSQL), and SQLite has one
+/// writer at a time, so that two concurrent creations never get the same number.
+fn next_sequence(tx: &mut WriteTx<'_>, departement: &CodeDepartement) -> QueryResult<i64> {
+    insert_if_absent!(
+        tx,
+        conventions_numeros::table,
+        (
+            conventions_numeros::departement.eq(departement.as_str()),
+            conventions_numeros::dernier.eq(0i64)
+        )
+    )?;
+    diesel::update(conventions_numeros::table.find(departement.as_str()))
+        .set(conventions_numeros::dernier.eq(conventions_numeros::dernier + 1))
+        .execute(tx.conn())?;
+    conventions_numeros::table
+        .find(departement.as_str())
+        .select(conventions_numeros::dernier)
+        .first(tx.conn())
+}
+
+/// Creates a convention in `brouillon` with its number and signatories; returns it as read back.
+pub fn insert(tx: &mut WriteTx<'_>, new: &NewConvention) -> QueryResult<Convention> {
+    let sequence = next_sequence(tx, &new.departement)?;
+    let id = ConventionId::new();
+    let now = stored_time(Utc::now());
+    let row = ConventionRow {
+        id: id.to_string(),
+        numero: crate::domain::convention::numero(&new.departement, new.annee, sequence),
+        departement: new.departement.to_string(),
+        intitule: new.intitule.clone(),
+        postes_attribues: new.postes_attribues,
+        postes_pourvus: 0,
+        delai_projet_mois: new.delai_projet_mois,
+        statut: StatutConvention::Brouillon.as_str().to_owned(),
+        date_signature: None,
+        date_limite_projet: None,
+        date_depot: None,
+        lieux_prevus: None,
+        date_validation: None,
+        date_cloture: None,
+        date_resiliation: None,
+        motif_resiliation: None,
+        version: 1,
+        cree_le: now.clone(),
+        modifie_le: now,
+    };
+    diesel::insert_into(conventions::table)
+        .values(&row)
+        .execute(tx.conn())?;
+    let signataires: Vec<SignataireRow> = new
+        .signataires
+        .iter()
+        .map(|structure| SignataireRow {
+            convention_id: id.to_string(),
+            structure_id: structure.to_string(),
+        })
+        .collect();
+    insert_rows!(tx, conventions_signataires::table, &signataires)?;
+    find(tx.conn(), &id)?.ok_or(diesel::result::Error::NotFound)
+}
+
+/// Builds conventions from their rows, loading their signatories and splits in two queries.
+fn assemble(conn: &mut DbConn, rows: Vec<(ConventionRow, String)>) -> QueryResult<Vec<Convention>> {
+    let ids: Vec<String> = rows.iter().map(|(row, _)| row.id.clone()).collect();
+    let signataires: Vec<(String, String)> = conventions_signataires::table
+        .filter(conventions_signataires::convention_id.eq_any(&ids))
+        .select((
+            conventions_signataires::convention_id,
+            conventions_signataires::structure_id,
+        ))
+        .order((
+            conventions_signataires::convention_id,
+            conventions_signataires::structure_id,
+        ))
+        .load(conn)?;
+    let repartition: Vec<RepartitionRow> = conventions_repartition::table
+        .filter(conventions_repartition::convention_id.eq_any(&ids))
+        .select(RepartitionRow::as_select())
+        .order((
+            conventions_repartition::convention_id,
+            conventions_repartition::structure_id,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(row, region)| {
+            let signed: Vec<StructureId> = signataires
+                .iter()
+                .filter(|(convention, _)| *convention == row.id)
+                .map(|(_, structure)| stored(StructureId::parse(structure)))
+                .collect::<QueryResult<_>>()?;
+            let split: Vec<PartHote> = repartition
+                .iter()
+                .filter(|part| part.convention_id == row.id)
+                .map(|part| {
+                    Ok(PartHote {
+                        structure_id: stored(StructureId::parse(&part.structure_id))?,
+                        postes: part.postes,
+                    })
+                })
+                .collect::<QueryResult<_>>()?;
+            Ok(Convention {
+                id: stored(ConventionId::parse(&row.id))?,
+                numero: row.numero,
+                departement: stored(CodeDepartement::parse(&row.departement))?,
+                region: stored(CodeRegion::parse(&region))?,
+                intitule: row.intitule,
+                postes_attribues: row.postes_attribues,
+                postes_pourvus: row.postes_pourvus,
+                delai_projet_mois: row.delai_projet_mois,
+                statut: stored(StatutConvention::parse(&row.statut))?,
+                date_signature: optional_date(row.date_signature)?,
+                date_limite_projet: optional_date(row.date_limite_projet)?,
+                date_depot: optional_date(row.date_depot)?,
+                lieux_prevus: row.lieux_prevus,
+                date_validation: optional_date(row.date_validation)?,
+                date_cloture: optional_date(row.date_cloture)?,
+                date_resiliation: optional_date(row.date_resiliation)?,
+                motif_resiliation: row.motif_resiliation,
+                signataires: signed,
+                repartition: split,
+                version: row.version,
+                cree_le: row.cree_le,
+                modifie_le: row.modifie_le,
+            })
+        })
+        .collect()
+}
+
+/// One convention.
+pub fn find(conn: &mut DbConn, id: &ConventionId) -> QueryResult<Option<Convention>> {
+    let rows: Vec<(ConventionRow, String)> = conventions::table
+        .inner_join(departements::table)
+        .filter(conventions::id.eq(id.as_str()))
+        .select((ConventionRow::as_select(), departements::region))
+        .load(conn)?;
+    Ok(assemble(conn, rows)?.pop())
+}
+
+/// Locks a convention's row until the end of the transaction, and reads it.
+pub fn lock(tx: &mut WriteTx<'_>, id: &ConventionId) -> QueryResult<Option<Convention>> {
+    let locked = lock_rows!(tx, conventions::table
+        .filter(conventions::id.eq(id.as_str()))
+        .select(conventions::id) => String)?;
+    if locked.is_empty() {
+        return Ok(None);
+    }
+    find(tx.conn(), id)
+}
+
+/// Writes the changed state of a locked convention (every field an action may change) and bumps
+/// its version; returns it as read back.
+pub fn save(tx: &mut WriteTx<'_>, convention: &Convention) -> QueryResult<Convention> {
+    diesel::update(conventions::table.find(convention.id.as_str()))
+        .set((
+            conventions::intitule.eq(&convention.intitule),
+            conventions::postes_attribues.eq(convention.postes_attribues),
+            conventions::statut.eq(convention.statut.as_str()),
+            conventions::date_signature.eq(convention.date_signature.map(date_text)),
+            conventions::date_limite_projet.eq(convention.date_limite_projet.map(date_text)),
+            conventions::date_depot.eq(convention.date_depot.map(date_text)),
+            conventions::lieux_prevus.eq(convention.lieux_prevus),
+            conventions::date_validation.eq(convention.date_validation.map(date_text)),
+            conventions::date_cloture.eq(convention.date_cloture.map(date_text)),
+            conventions::date_resiliation.eq(convention.date_resiliation.map(date_text)),
+            conventions::motif_resiliation.eq(convention.motif_resiliation.as_ref()),
+            conventions::version.eq(conventions::version + 1),
+            conventions::modifie_le.eq(stored_time(Utc::now())),
+        ))
+        .execute(tx.conn())?;
+    diesel::delete(
+        conventions_repartition::table
+            .filter(conventions_repartition::convention_id.eq(convention.id.as_str())),
+    )
+    .execute(tx.conn())?;
+    let split: Vec<RepartitionRow> = convention
+        .repartition
+        .iter()
+        .map(|part| RepartitionRow {
+            convention_id: convention.id.to_string(),
+            structure_id: part.structure_id.to_string(),
+            postes: part.postes,
+        })
+        .collect();
+    if !split.is_empty() {
+        insert_rows!(tx, conventions_repartition::table, &split)?;
+    }
+    find(tx.conn(), &convention.id)?.ok_or(diesel::result::Error::NotFound)
+}
+
+/// An avenant to record.
+#[derive(Debug, Clone)]
+pub struct NewAvenant<'a> {
+    /// Its convention.
+    pub convention_id: &'a ConventionId,
+    /// Adds or withdraws.
+    pub type_avenant: TypeAvenant,
+    /// How many posts.
+    pub nombre_postes: i64,
+    /// Why.
+    pub motif: &'a str,
+    /// Posts before.
+    pub postes_avant: i64,
+    /// Posts after.
+    pub postes_apres: i64,
+    /// Who.
+    pub auteur: &'a str,
+}
+
+impl TryFrom<AvenantRow> for Avenant {
+    type Error = diesel::result::Error;
+    fn try_from(row: AvenantRow) -> QueryResult<Avenant> {
+        Ok(Avenant {
+            id: stored(AvenantId::parse(&row.id))?,
+            convention_id: stored(ConventionId::parse(&row.convention_id))?,
+            rang: row.rang,
+            type_avenant: stored(TypeAvenant::parse(&row.type_))?,
+            nombre_postes: row.nombre_postes,
+            motif: row.motif,
+            postes_avant: row.postes_avant,
+            postes_apres: row.postes_apres,
+            auteur: row.auteur,
+            cree_le: row.cree_le,
+        })
+    }
+}
+
+/// Appends an avenant to a locked convention's history (its rank is the next one).
+pub fn insert_avenant(tx: &mut WriteTx<'_>, new: &NewAvenant<'_>) -> QueryResult<Avenant> {
+    let last: Option<i64> = avenants::table
+        .filter(avenants::convention_id.eq(new.convention_id.as_str()))
+        .select(diesel::dsl::max(avenants::rang))
+        .first(tx.conn())?;
+    let row = AvenantRow {
+        id: AvenantId::new().to_string(),
+        convention_id: new.convention_id.to_string(),
+        rang: last.unwrap_or(0) + 1,
+        type_: new.type_avenant.as_str().to_owned(),
+        nombre_postes: new.nombre_postes,
+        motif: new.motif.to_owned(),
+        postes_avant: new.postes_avant,
+        postes_apres: new.postes_apres,
+        auteur: new.auteur.to_owned(),
+        cree_le: stored_time(Utc::now()),
+    };
+    diesel::insert_into(avenants::table)
+        .values(&row)
+        .execute(tx.conn())?;
+    Avenant::try_from(row)
+}
+
+/// A convention's avenants, in order.
+pub fn list_avenants(conn: &mut DbConn, convention_id: &ConventionId) -> QueryResult<Vec<Avenant>> {
+    avenants::table
+        .filter(avenants::convention_id.eq(convention_id.as_str()))
+        .select(AvenantRow::as_select())
+        .order(avenants::rang)
+        .load(conn)?
+        .into_iter()
+        .map(Avenant::try_from)
+        .collect()
+}
+
+/// One avenant of a convention.
+pub fn find_avenant(
+    conn: &mut DbConn,
+    convention_id: &ConventionId,
+    id: &AvenantId,
+) -> QueryResult<Option<Avenant>> {
+    avenants::table
+        .filter(avenants::convention_id.eq(convention_id.as_str()))
+        .filter(avenants::id.eq(id.as_str()))
+        .select(AvenantRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Avenant::try_from)
+        .transpose()
+}
+
+/// Filters of the list of conventions.
+#[derive(Debug, Clone, Default)]
+pub struct ConventionFilter {
+    /// Only this département.
+    pub departement: Option<CodeDepartement>,
+    /// Only the départements of this région.
+    pub region: Option<CodeRegion>,
+    /// Only this status.
+    pub statut: Option<StatutConvention>,
+    /// Only conventions this structure signs.
+    pub signataire: Option<StructureId>,
+    /// Only late ones (`true`) or only the others (`false`), as of `today`.
+    pub en_retard: Option<bool>,
+    /// Today (Europe/Paris), for `en_retard`.
+    pub today: Option<NaiveDate>,
+}
+
+/// A page of conventions within `scope`, newest first (ids are time-ordered).
+pub fn list(
+    conn: &mut DbConn,
+    filter: &ConventionFilter,
+    scope: &ScopeFilter,
+    after: Option<&Position>,
+    limit: usize,
+) -> QueryResult<Page<Convention>> {
+    let mut query = conventions::table
+        .inner_join(departements::table)
+        .select((ConventionRow::as_select(), departements::region))
+        .into_boxed::<Backend>();
+    if let Some(departement) = &filter.departement {
+        query = query.filter(conventions::departement.eq(departement.as_str()));
+    }
+    if let Some(region) = &filter.region {
+        query = query.filter(departements::region.eq(region.as_str()));
+    }
+    if let Some(statut) = filter.statut {
+        query = query.filter(conventions::statut.eq(statut.as_str()));
+    }
+    if let Some(structure) = &filter.signataire {
+        query = query.filter(exists(
+            conventions_signataires::table
+                .filter(conventions_signataires::convention_id.eq(conventions::id))
+                .filter(conventions_signataires::structure_id.eq(structure.to_string())),
+        ));
+    }
+    if let (Some(late), Some(today)) = (filter.en_retard, filter.today) {
+        let is_late = conventions::statut
+            .eq(StatutConvention::Signee.as_str())
+            .and(conventions::date_limite_projet.lt(date_text(today)));
+        query = if late {
+            query.filter(is_late)
+        } else {
+            query.filter(diesel::dsl::not(is_late.assume_not_null()))
+        };
+    }
+    let query = scope_filter!(
+        query,
+        scope,
+        departement = conventions::departement,
+        structure = |id| exists(
+            conventions_signataires::table
+                .filter(conventions_signataires::convention_id.eq(conventions::id))
+                .filter(conventions_signataires::structure_id.eq(id.clone())),
+        )
+        .or(exists(
+            conventions_repartition::table
+                .filter(conventions_repartition::convention_id.eq(conventions::id))
+                .filter(conventions_repartition::structure_id.eq(id)),
+        ))
+    );
+    let query = keyset!(query, after, [conventions::id => desc]);
+    let rows: Vec<(ConventionRow, String)> = query.limit(limit as i64 + 1).load(conn)?;
+    let page = Page::from_rows(rows, limit, |(row, _)| Position::new([row.id.clone()]));
+    let items = assemble(conn, page.items)?;
+    Ok(Page {
+        items,
+        next: page.next,
+    })
+}
