@@ -100,7 +100,7 @@ pub enum LoadOutcome {
         communes_removed: usize,
         /// Communes not in the extract kept because something references them (not current).
         communes_retained: usize,
-        /// Time spent in the load transaction.
+        /// Time spent parsing the extract and in the load transaction.
         elapsed: Duration,
     },
 }
@@ -136,7 +136,8 @@ pub fn load_if_needed(conn: &mut DbConn) -> Result<LoadOutcome, Box<dyn std::err
     if is_loaded(conn)? {
         return Ok(LoadOutcome::AlreadyLoaded);
     }
-    load(conn, &Extract::embedded()?, &fingerprint())
+    let started = Instant::now();
+    load_since(conn, &Extract::embedded()?, &fingerprint(), started)
 }
 
 /// Loads an extract given as the text of its four TSV files (the format of `data/referentiel/`,
@@ -149,9 +150,10 @@ pub fn load_extract(
     communes_tsv: &str,
     epci_tsv: &str,
 ) -> Result<LoadOutcome, Box<dyn std::error::Error>> {
+    let started = Instant::now();
     let extract = Extract::parse(regions_tsv, departements_tsv, communes_tsv, epci_tsv)?;
     let fingerprint = fingerprint_of([regions_tsv, departements_tsv, communes_tsv, epci_tsv]);
-    load(conn, &extract, &fingerprint)
+    load_since(conn, &extract, &fingerprint, started)
 }
 
 /// Brings the référentiel tables to `extract` (see the module documentation) and records
@@ -161,7 +163,16 @@ pub fn load(
     extract: &Extract<'_>,
     fingerprint: &str,
 ) -> Result<LoadOutcome, Box<dyn std::error::Error>> {
-    let started = Instant::now();
+    load_since(conn, extract, fingerprint, Instant::now())
+}
+
+/// [`load`], its time counted from `started`.
+fn load_since(
+    conn: &mut DbConn,
+    extract: &Extract<'_>,
+    fingerprint: &str,
+    started: Instant,
+) -> Result<LoadOutcome, Box<dyn std::error::Error>> {
     let (communes_removed, communes_retained) = write(conn, |tx| -> QueryResult<_> {
         let conn = tx.conn();
         // What is there before: what is not in the extract any more goes (if it can) at the end.
