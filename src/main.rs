@@ -162,9 +162,13 @@ fn prepare(url: &DatabaseUrl) -> bool {
                 LoadOutcome::Loaded {
                     communes,
                     epci,
+                    communes_removed,
+                    communes_retained,
                     elapsed,
                 } => log::info!(
-                    "référentiel chargé : {communes} communes, {epci} EPCI en {} ms",
+                    "référentiel chargé : {communes} communes, {epci} EPCI en {} ms \
+                     (communes disparues de l'extrait : {communes_removed} supprimée(s), \
+                     {communes_retained} conservée(s) car référencée(s))",
                     elapsed.as_millis()
                 ),
             }

@@ -2,17 +2,35 @@
 //!
 //! The load is idempotent: a checksum of the embedded files is kept in `referentiel_chargements`;
 //! when it matches, nothing is done (a restart is ready at once); when it differs (first start, or
-//! a newer extract shipped), every référentiel table is replaced in one write transaction.
-//! Rows go in with multi-row `INSERT` statements (Diesel's multi-row insert does not compile on the
-//! multi-backend connection, see `db::insert_rows!`); the SQL is the same on both backends.
+//! a newer extract shipped), the référentiel tables are brought to the new extract in one write
+//! transaction, without touching what references them (structures, conventions):
+//!
+//! - régions, départements, communes and EPCI are upserted (`INSERT … ON CONFLICT (key) DO UPDATE`,
+//!   the same SQL on both backends): a row whose values changed is updated in place, an unchanged
+//!   row is left alone, a new one is inserted; every commune of the extract is *current*
+//!   (`communes.actuelle`);
+//! - the link tables nothing references (`communes_codes_postaux`, `epci_membres`) are replaced
+//!   whole;
+//! - a row that left the extract is deleted unless something still references it (see
+//!   `COMMUNES`, `DEPARTEMENTS`, `REGIONS`, `EPCI` below); a commune kept that way stays with its last values but is no longer current:
+//!   the référentiel reads skip it and a new structure cannot take it as its seat. A département or
+//!   région kept that way stays as it was (it cannot be flagged; the log says so).
+//!
+//! A table that comes to reference the référentiel must be added to those lists, or a reload
+//! after its rows appear fails on the foreign key (and rolls back: the previous data stays).
+//!
+//! Rows go in with multi-row statements of literal SQL (Diesel's multi-row insert does not compile
+//! on the multi-backend connection, see `db::insert_rows!`), a few hundred rows each.
+//! [`load_extract`] loads TSV text of the same format as the embedded files, for tests and tools.
 
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
-use super::schema::referentiel_chargements;
+use super::schema::{communes, departements, epci, referentiel_chargements, regions};
 use super::{DbConn, write};
 use crate::domain::referentiel::search_key;
 
@@ -23,8 +41,49 @@ const EPCI_TSV: &str = include_str!("../../data/referentiel/epci.tsv");
 
 /// Name of the data set in `referentiel_chargements`.
 const DATA_SET: &str = "decoupage-administratif";
-/// Rows per `INSERT` statement: large enough to be fast, small enough for any server limit.
+/// Rows per `INSERT` statement (and codes per `IN` list): large enough to be fast, small enough
+/// for any server limit (the values are literals: no bind parameters).
 const ROWS_PER_INSERT: usize = 500;
+
+/// A référentiel table and what references its key, as `(table, column)` pairs: a row that left
+/// the extract is only deleted when none of these points at it. The link tables
+/// (`communes_codes_postaux`, `epci_membres`) are listed too: once replaced, they only hold rows of
+/// the extract.
+struct Referenced {
+    table: &'static str,
+    key: &'static str,
+    by: &'static [(&'static str, &'static str)],
+}
+
+const COMMUNES: Referenced = Referenced {
+    table: "communes",
+    key: "code_insee",
+    by: &[
+        ("structures", "code_insee"),
+        ("communes_codes_postaux", "code_insee"),
+        ("epci_membres", "code_insee"),
+    ],
+};
+const DEPARTEMENTS: Referenced = Referenced {
+    table: "departements",
+    key: "code",
+    by: &[
+        ("communes", "departement"),
+        ("structures", "departement"),
+        ("conventions", "departement"),
+        ("conventions_numeros", "departement"),
+    ],
+};
+const REGIONS: Referenced = Referenced {
+    table: "regions",
+    key: "code",
+    by: &[("departements", "region"), ("communes", "region")],
+};
+const EPCI: Referenced = Referenced {
+    table: "epci",
+    key: "siren",
+    by: &[("epci_membres", "epci_siren")],
+};
 
 /// What [`load_if_needed`] did.
 #[derive(Debug, Clone)]
@@ -33,19 +92,27 @@ pub enum LoadOutcome {
     AlreadyLoaded,
     /// The data was (re)loaded.
     Loaded {
-        /// Number of communes written.
+        /// Number of communes in the extract (all current).
         communes: usize,
-        /// Number of EPCI and EPT written.
+        /// Number of EPCI and EPT in the extract.
         epci: usize,
-        /// Time spent in the load transaction.
+        /// Communes of the previous data that left the extract and were deleted.
+        communes_removed: usize,
+        /// Communes not in the extract kept because something references them (not current).
+        communes_retained: usize,
+        /// Time spent parsing the extract and in the load transaction.
         elapsed: Duration,
     },
 }
 
 /// The checksum of the embedded data (FNV-1a, 64 bits): it changes whenever a file changes.
 pub fn fingerprint() -> String {
+    fingerprint_of([REGIONS_TSV, DEPARTEMENTS_TSV, COMMUNES_TSV, EPCI_TSV])
+}
+
+fn fingerprint_of(files: [&str; 4]) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for file in [REGIONS_TSV, DEPARTEMENTS_TSV, COMMUNES_TSV, EPCI_TSV] {
+    for file in files {
         for byte in file.bytes().chain([0u8]) {
             hash ^= u64::from(byte);
             hash = hash.wrapping_mul(0x0100_0000_01b3);
@@ -70,37 +137,174 @@ pub fn load_if_needed(conn: &mut DbConn) -> Result<LoadOutcome, Box<dyn std::err
         return Ok(LoadOutcome::AlreadyLoaded);
     }
     let started = Instant::now();
-    let data = EmbeddedData::parse()?;
-    write(conn, |tx| -> QueryResult<()> {
+    load_since(conn, &Extract::embedded()?, &fingerprint(), started)
+}
+
+/// Loads an extract given as the text of its four TSV files (the format of `data/referentiel/`,
+/// header line included), whatever is loaded; its checksum is recorded as the loaded one, so the
+/// next start loads the embedded data again. For tests and tools.
+pub fn load_extract(
+    conn: &mut DbConn,
+    regions_tsv: &str,
+    departements_tsv: &str,
+    communes_tsv: &str,
+    epci_tsv: &str,
+) -> Result<LoadOutcome, Box<dyn std::error::Error>> {
+    let started = Instant::now();
+    let extract = Extract::parse(regions_tsv, departements_tsv, communes_tsv, epci_tsv)?;
+    let fingerprint = fingerprint_of([regions_tsv, departements_tsv, communes_tsv, epci_tsv]);
+    load_since(conn, &extract, &fingerprint, started)
+}
+
+/// Brings the référentiel tables to `extract` (see the module documentation) and records
+/// `fingerprint` as the loaded checksum, in one write transaction.
+pub fn load(
+    conn: &mut DbConn,
+    extract: &Extract<'_>,
+    fingerprint: &str,
+) -> Result<LoadOutcome, Box<dyn std::error::Error>> {
+    load_since(conn, extract, fingerprint, Instant::now())
+}
+
+/// [`load`], its time counted from `started`.
+fn load_since(
+    conn: &mut DbConn,
+    extract: &Extract<'_>,
+    fingerprint: &str,
+    started: Instant,
+) -> Result<LoadOutcome, Box<dyn std::error::Error>> {
+    let (communes_removed, communes_retained) = write(conn, |tx| -> QueryResult<_> {
         let conn = tx.conn();
-        conn.batch_execute(
-            "DELETE FROM epci_membres; DELETE FROM epci; DELETE FROM communes_codes_postaux; \
-             DELETE FROM communes; DELETE FROM departements; DELETE FROM regions;",
-        )?;
-        for statement in data.insert_statements() {
+        // What is there before: what is not in the extract any more goes (if it can) at the end.
+        let previous = PreviousKeys::read(conn)?;
+        conn.batch_execute("DELETE FROM epci_membres; DELETE FROM communes_codes_postaux;")?;
+        for statement in extract.statements() {
             conn.batch_execute(&statement)?;
         }
+        let vanished_communes = vanished(
+            &previous.communes,
+            extract.communes.iter().map(|c| c.code_insee),
+        );
+        let communes_removed = delete_unreferenced(conn, &COMMUNES, &vanished_communes)?;
+        let communes_retained = vanished_communes.len() - communes_removed;
+        for chunk in vanished_communes.chunks(ROWS_PER_INSERT) {
+            let mut sql = String::from(
+                "UPDATE communes SET actuelle = FALSE WHERE actuelle AND code_insee IN ",
+            );
+            in_list(&mut sql, chunk);
+            conn.batch_execute(&sql)?;
+        }
+        let vanished_departements = vanished(
+            &previous.departements,
+            extract.departements.iter().map(|d| d.code),
+        );
+        let removed = delete_unreferenced(conn, &DEPARTEMENTS, &vanished_departements)?;
+        if removed < vanished_departements.len() {
+            log::warn!(
+                "{} département(s) absent(s) de l'extrait conservé(s) car référencé(s)",
+                vanished_departements.len() - removed
+            );
+        }
+        let vanished_regions = vanished(&previous.regions, extract.regions.iter().map(|r| r.code));
+        let removed = delete_unreferenced(conn, &REGIONS, &vanished_regions)?;
+        if removed < vanished_regions.len() {
+            log::warn!(
+                "{} région(s) absente(s) de l'extrait conservée(s) car référencée(s)",
+                vanished_regions.len() - removed
+            );
+        }
+        let vanished_epci = vanished(&previous.epci, extract.epci.iter().map(|e| e.siren));
+        delete_unreferenced(conn, &EPCI, &vanished_epci)?;
+
         diesel::delete(referentiel_chargements::table.find(DATA_SET)).execute(conn)?;
         diesel::insert_into(referentiel_chargements::table)
             .values((
                 referentiel_chargements::jeu.eq(DATA_SET),
-                referentiel_chargements::empreinte.eq(fingerprint()),
+                referentiel_chargements::empreinte.eq(fingerprint),
                 referentiel_chargements::charge_le
                     .eq(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
             ))
             .execute(conn)?;
-        Ok(())
+        Ok((communes_removed, communes_retained))
     })?;
     Ok(LoadOutcome::Loaded {
-        communes: data.communes.len(),
-        epci: data.epci.len(),
+        communes: extract.communes.len(),
+        epci: extract.epci.len(),
+        communes_removed,
+        communes_retained,
         elapsed: started.elapsed(),
     })
 }
 
-/// A malformed line in the embedded data (caught by the unit tests before it ships).
+/// The keys of the référentiel tables before a load.
+struct PreviousKeys {
+    regions: Vec<String>,
+    departements: Vec<String>,
+    communes: Vec<String>,
+    epci: Vec<String>,
+}
+
+impl PreviousKeys {
+    fn read(conn: &mut DbConn) -> QueryResult<PreviousKeys> {
+        Ok(PreviousKeys {
+            regions: regions::table.select(regions::code).load(conn)?,
+            departements: departements::table.select(departements::code).load(conn)?,
+            communes: communes::table.select(communes::code_insee).load(conn)?,
+            epci: epci::table.select(epci::siren).load(conn)?,
+        })
+    }
+}
+
+/// The keys of `previous` that are not in `current`.
+fn vanished<'k>(previous: &'k [String], current: impl Iterator<Item = &'k str>) -> Vec<&'k str> {
+    if previous.is_empty() {
+        return Vec::new();
+    }
+    let current: HashSet<&str> = current.collect();
+    previous
+        .iter()
+        .map(String::as_str)
+        .filter(|key| !current.contains(key))
+        .collect()
+}
+
+/// Deletes the rows of `table` with these keys that nothing references; returns how many went.
+fn delete_unreferenced(conn: &mut DbConn, table: &Referenced, keys: &[&str]) -> QueryResult<usize> {
+    let Referenced {
+        table: name,
+        key,
+        by,
+    } = table;
+    let mut deleted = 0;
+    for chunk in keys.chunks(ROWS_PER_INSERT) {
+        let mut sql = format!("DELETE FROM {name} WHERE {key} IN ");
+        in_list(&mut sql, chunk);
+        for (other, column) in by.iter() {
+            let _ = write!(
+                sql,
+                " AND NOT EXISTS (SELECT 1 FROM {other} r WHERE r.{column} = {name}.{key})"
+            );
+        }
+        deleted += diesel::sql_query(sql).execute(conn)?;
+    }
+    Ok(deleted)
+}
+
+/// Appends `('a','b',…)` to `sql`.
+fn in_list(sql: &mut String, keys: &[&str]) {
+    sql.push('(');
+    for (index, key) in keys.iter().enumerate() {
+        if index > 0 {
+            sql.push(',');
+        }
+        Value::Text(key).write(sql);
+    }
+    sql.push(')');
+}
+
+/// A malformed line in an extract (caught by the unit tests before the embedded one ships).
 #[derive(Debug, thiserror::Error)]
-#[error("données embarquées invalides : {file}, ligne {line} : {message}")]
+#[error("données du référentiel invalides : {file}, ligne {line} : {message}")]
 pub struct DataError {
     file: &'static str,
     line: usize,
@@ -140,7 +344,8 @@ struct Epci<'a> {
     membres: Vec<&'a str>,
 }
 
-struct EmbeddedData<'a> {
+/// A parsed extract of the référentiel, borrowing the text of its files.
+pub struct Extract<'a> {
     regions: Vec<Region<'a>>,
     departements: Vec<Departement<'a>>,
     communes: Vec<Commune<'a>>,
@@ -148,10 +353,10 @@ struct EmbeddedData<'a> {
 }
 
 /// Splits a TSV file into rows of exactly `N` fields, skipping the header.
-fn rows<const N: usize>(
+fn rows<'a, const N: usize>(
     file: &'static str,
-    text: &'static str,
-) -> impl Iterator<Item = Result<(usize, [&'static str; N]), DataError>> {
+    text: &'a str,
+) -> impl Iterator<Item = Result<(usize, [&'a str; N]), DataError>> {
     text.lines().enumerate().skip(1).map(move |(index, line)| {
         let fields: Vec<&str> = line.split('\t').collect();
         let fields: [&str; N] = fields.try_into().map_err(|fields: Vec<&str>| DataError {
@@ -183,9 +388,41 @@ fn words(value: &str) -> Vec<&str> {
     value.split(' ').filter(|w| !w.is_empty()).collect()
 }
 
-impl EmbeddedData<'static> {
-    fn parse() -> Result<Self, DataError> {
-        let regions = rows::<4>("regions.tsv", REGIONS_TSV)
+/// The set of keys; fails on the first key met twice (an upsert cannot write one row twice in a
+/// statement).
+fn unique_keys<'a>(
+    file: &'static str,
+    keys: impl Iterator<Item = &'a str>,
+) -> Result<HashSet<&'a str>, DataError> {
+    let mut seen = HashSet::new();
+    for (index, key) in keys.enumerate() {
+        if !seen.insert(key) {
+            return Err(DataError {
+                file,
+                line: index + 2,
+                message: format!("clé en double : « {key} »"),
+            });
+        }
+    }
+    Ok(seen)
+}
+
+impl Extract<'static> {
+    /// The extract embedded in the binary.
+    pub fn embedded() -> Result<Self, DataError> {
+        Extract::parse(REGIONS_TSV, DEPARTEMENTS_TSV, COMMUNES_TSV, EPCI_TSV)
+    }
+}
+
+impl<'a> Extract<'a> {
+    /// Parses the text of the four TSV files (the format of `data/referentiel/`, header included).
+    pub fn parse(
+        regions_tsv: &'a str,
+        departements_tsv: &'a str,
+        communes_tsv: &'a str,
+        epci_tsv: &'a str,
+    ) -> Result<Self, DataError> {
+        let regions: Vec<Region<'a>> = rows::<4>("regions.tsv", regions_tsv)
             .map(|row| {
                 let (_, [code, nom, chef_lieu, zone]) = row?;
                 Ok(Region {
@@ -196,7 +433,7 @@ impl EmbeddedData<'static> {
                 })
             })
             .collect::<Result<_, DataError>>()?;
-        let departements = rows::<5>("departements.tsv", DEPARTEMENTS_TSV)
+        let departements: Vec<Departement<'a>> = rows::<5>("departements.tsv", departements_tsv)
             .map(|row| {
                 let (_, [code, nom, region, chef_lieu, zone]) = row?;
                 Ok(Departement {
@@ -208,7 +445,7 @@ impl EmbeddedData<'static> {
                 })
             })
             .collect::<Result<_, DataError>>()?;
-        let communes = rows::<7>("communes.tsv", COMMUNES_TSV)
+        let communes: Vec<Commune<'a>> = rows::<7>("communes.tsv", communes_tsv)
             .map(|row| {
                 let (
                     line,
@@ -233,7 +470,7 @@ impl EmbeddedData<'static> {
                 })
             })
             .collect::<Result<_, DataError>>()?;
-        let epci = rows::<5>("epci.tsv", EPCI_TSV)
+        let epci: Vec<Epci<'a>> = rows::<5>("epci.tsv", epci_tsv)
             .map(|row| {
                 let (line, [siren, nom, type_, population, membres]) = row?;
                 Ok(Epci {
@@ -245,7 +482,37 @@ impl EmbeddedData<'static> {
                 })
             })
             .collect::<Result<_, DataError>>()?;
-        Ok(EmbeddedData {
+        let region_codes = unique_keys("regions.tsv", regions.iter().map(|r| r.code))?;
+        let departement_codes =
+            unique_keys("departements.tsv", departements.iter().map(|d| d.code))?;
+        let commune_codes = unique_keys("communes.tsv", communes.iter().map(|c| c.code_insee))?;
+        unique_keys("epci.tsv", epci.iter().map(|e| e.siren))?;
+        // The extract stands on its own: its links only point at its own rows (so that a row that
+        // left it is only kept when something outside the référentiel references it).
+        let known = |file, line: usize, set: &HashSet<&str>, code: &str| {
+            if set.contains(code) {
+                Ok(())
+            } else {
+                Err(DataError {
+                    file,
+                    line: line + 2,
+                    message: format!("« {code} » absent de l'extrait"),
+                })
+            }
+        };
+        for (line, d) in departements.iter().enumerate() {
+            known("departements.tsv", line, &region_codes, d.region)?;
+        }
+        for (line, c) in communes.iter().enumerate() {
+            known("communes.tsv", line, &departement_codes, c.departement)?;
+            known("communes.tsv", line, &region_codes, c.region)?;
+        }
+        for (line, e) in epci.iter().enumerate() {
+            for membre in &e.membres {
+                known("epci.tsv", line, &commune_codes, membre)?;
+            }
+        }
+        Ok(Extract {
             regions,
             departements,
             communes,
@@ -253,12 +520,13 @@ impl EmbeddedData<'static> {
         })
     }
 
-    /// The `INSERT` statements, parents before children.
-    fn insert_statements(&self) -> Vec<String> {
+    /// The upserts and inserts of a load, parents before children (the link tables are emptied
+    /// before).
+    fn statements(&self) -> Vec<String> {
         let mut statements = Vec::new();
         multi_row_insert(
             &mut statements,
-            "regions (code, nom, chef_lieu, zone)",
+            &Target::upsert("regions", &["code", "nom", "chef_lieu", "zone"], ""),
             self.regions.iter().map(|r| {
                 vec![
                     Value::Text(r.code),
@@ -270,7 +538,11 @@ impl EmbeddedData<'static> {
         );
         multi_row_insert(
             &mut statements,
-            "departements (code, nom, region, chef_lieu, zone)",
+            &Target::upsert(
+                "departements",
+                &["code", "nom", "region", "chef_lieu", "zone"],
+                "",
+            ),
             self.departements.iter().map(|d| {
                 vec![
                     Value::Text(d.code),
@@ -283,7 +555,20 @@ impl EmbeddedData<'static> {
         );
         multi_row_insert(
             &mut statements,
-            "communes (code_insee, nom, nom_recherche, departement, region, siren, population)",
+            // a commune back in the extract is current again
+            &Target::upsert(
+                "communes",
+                &[
+                    "code_insee",
+                    "nom",
+                    "nom_recherche",
+                    "departement",
+                    "region",
+                    "siren",
+                    "population",
+                ],
+                "actuelle = TRUE",
+            ),
             self.communes.iter().map(|c| {
                 vec![
                     Value::Text(c.code_insee),
@@ -298,7 +583,7 @@ impl EmbeddedData<'static> {
         );
         multi_row_insert(
             &mut statements,
-            "communes_codes_postaux (code_postal, code_insee)",
+            &Target::insert("communes_codes_postaux (code_postal, code_insee)"),
             self.communes.iter().flat_map(|c| {
                 c.codes_postaux
                     .iter()
@@ -307,7 +592,11 @@ impl EmbeddedData<'static> {
         );
         multi_row_insert(
             &mut statements,
-            "epci (siren, nom, nom_recherche, type, population)",
+            &Target::upsert(
+                "epci",
+                &["siren", "nom", "nom_recherche", "type", "population"],
+                "",
+            ),
             self.epci.iter().map(|e| {
                 vec![
                     Value::Text(e.siren),
@@ -320,7 +609,7 @@ impl EmbeddedData<'static> {
         );
         multi_row_insert(
             &mut statements,
-            "epci_membres (epci_siren, code_insee)",
+            &Target::insert("epci_membres (epci_siren, code_insee)"),
             self.epci.iter().flat_map(|e| {
                 e.membres
                     .iter()
@@ -328,6 +617,49 @@ impl EmbeddedData<'static> {
             }),
         );
         statements
+    }
+}
+
+/// Where the rows of a multi-row statement go: the text before `VALUES` and after the rows.
+struct Target {
+    head: String,
+    tail: String,
+}
+
+impl Target {
+    /// A plain `INSERT INTO {table_and_columns} VALUES …`.
+    fn insert(table_and_columns: &str) -> Target {
+        Target {
+            head: format!("INSERT INTO {table_and_columns} VALUES "),
+            tail: String::new(),
+        }
+    }
+
+    /// `INSERT … ON CONFLICT (first column) DO UPDATE SET` the other columns (and `extra`, an
+    /// assignment that is not a column of the rows, when not empty), only where a value differs:
+    /// an unchanged row is not written again. The same SQL on SQLite (≥ 3.39) and PostgreSQL.
+    fn upsert(table: &str, columns: &[&str], extra: &str) -> Target {
+        let (key, others) = columns.split_first().expect("a key column");
+        let mut set: Vec<String> = others
+            .iter()
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect();
+        let mut differs: Vec<String> = others
+            .iter()
+            .map(|c| format!("{table}.{c} IS DISTINCT FROM excluded.{c}"))
+            .collect();
+        if let Some((column, value)) = extra.split_once(" = ") {
+            set.push(extra.to_owned());
+            differs.push(format!("{table}.{column} IS DISTINCT FROM {value}"));
+        }
+        Target {
+            head: format!("INSERT INTO {table} ({}) VALUES ", columns.join(", ")),
+            tail: format!(
+                " ON CONFLICT ({key}) DO UPDATE SET {} WHERE {}",
+                set.join(", "),
+                differs.join(" OR ")
+            ),
+        }
     }
 }
 
@@ -362,14 +694,14 @@ impl Value<'_> {
 
 fn multi_row_insert<'a>(
     statements: &mut Vec<String>,
-    target: &str,
+    target: &Target,
     rows: impl Iterator<Item = Vec<Value<'a>>>,
 ) {
     let mut sql = String::new();
     let mut count = 0;
     for row in rows {
         if count == 0 {
-            sql = format!("INSERT INTO {target} VALUES ");
+            sql.clone_from(&target.head);
         } else {
             sql.push(',');
         }
@@ -383,11 +715,13 @@ fn multi_row_insert<'a>(
         sql.push(')');
         count += 1;
         if count == ROWS_PER_INSERT {
+            sql.push_str(&target.tail);
             statements.push(std::mem::take(&mut sql));
             count = 0;
         }
     }
     if count > 0 {
+        sql.push_str(&target.tail);
         statements.push(sql);
     }
 }
@@ -409,11 +743,9 @@ mod tests {
     fn is_siren(code: &str) -> bool {
         Siren::is_valid(code)
     }
-    use std::collections::HashSet;
-
     #[test]
     fn embedded_data_parses_and_is_consistent() {
-        let data = EmbeddedData::parse().expect("embedded data parses");
+        let data = Extract::embedded().expect("embedded data parses");
         assert_eq!(data.regions.len(), 26);
         assert_eq!(data.departements.len(), 109);
         assert_eq!(data.communes.len(), 34_969);
@@ -438,7 +770,7 @@ mod tests {
         let mut statements = Vec::new();
         multi_row_insert(
             &mut statements,
-            "t (a, b, c)",
+            &Target::insert("t (a, b, c)"),
             [vec![
                 Value::Text("L'Haÿ-les-Roses"),
                 Value::OptText(None),
@@ -456,8 +788,62 @@ mod tests {
     fn rows_are_chunked() {
         let mut statements = Vec::new();
         let rows = (0..ROWS_PER_INSERT * 2 + 1).map(|i| vec![Value::OptNumber(Some(i as i64))]);
-        multi_row_insert(&mut statements, "t (a)", rows);
+        multi_row_insert(&mut statements, &Target::insert("t (a)"), rows);
         assert_eq!(statements.len(), 3);
         assert!(statements[2].ends_with("VALUES (1000)"));
+    }
+
+    #[test]
+    fn upserts_update_only_what_differs() {
+        let mut statements = Vec::new();
+        multi_row_insert(
+            &mut statements,
+            &Target::upsert("t", &["k", "a", "b"], "c = TRUE"),
+            [vec![
+                Value::Text("1"),
+                Value::OptText(None),
+                Value::OptNumber(Some(2)),
+            ]]
+            .into_iter(),
+        );
+        assert_eq!(
+            statements,
+            [
+                "INSERT INTO t (k, a, b) VALUES ('1',NULL,2) ON CONFLICT (k) DO UPDATE SET \
+              a = excluded.a, b = excluded.b, c = TRUE WHERE t.a IS DISTINCT FROM excluded.a \
+              OR t.b IS DISTINCT FROM excluded.b OR t.c IS DISTINCT FROM TRUE"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_key_twice_is_refused() {
+        let header = "code\tnom\tchef_lieu\tzone\n";
+        let regions = format!("{header}01\tA\t\tdrom\n01\tB\t\tdrom\n");
+        let error = Extract::parse(&regions, "h\n", "h\n", "h\n")
+            .err()
+            .expect("refused");
+        assert!(error.to_string().contains("ligne 3"), "{error}");
+    }
+
+    #[test]
+    fn a_member_outside_the_extract_is_refused() {
+        let regions = "h\n84\tAuvergne-Rhône-Alpes\t69123\tmetro\n";
+        let departements = "h\n01\tAin\t84\t01053\tmetro\n";
+        let communes = "h\n01001\tX\t01\t84\t\t\t01400\n";
+        let epci = "h\n200069193\tCC\tCC\t\t01001 01002\n";
+        let error = Extract::parse(regions, departements, communes, epci)
+            .err()
+            .expect("refused");
+        assert!(error.to_string().contains("01002"), "{error}");
+        let epci = "h\n200069193\tCC\tCC\t\t01001\n";
+        assert!(Extract::parse(regions, departements, communes, epci).is_ok());
+    }
+
+    #[test]
+    fn vanished_keys_are_those_not_in_the_extract() {
+        let previous = vec!["a".to_owned(), "b".to_owned(), "c".to_owned()];
+        assert_eq!(vanished(&previous, ["c", "a", "d"].into_iter()), ["b"]);
+        assert!(vanished(&[], ["a"].into_iter()).is_empty());
     }
 }

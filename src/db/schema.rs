@@ -29,6 +29,7 @@ diesel::table! {
         region -> Text,
         siren -> Nullable<Text>,
         population -> Nullable<BigInt>,
+        actuelle -> Bool,
     }
 }
 

@@ -1,4 +1,8 @@
 //! Reads of the référentiel territorial.
+//!
+//! Only *current* communes (`communes.actuelle`: those of the loaded extract) are read here: a
+//! commune that left the extract but is kept because a structure references it (see
+//! `db::referentiel`) is neither listed, nor found, nor a member of an EPCI.
 
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
@@ -179,6 +183,7 @@ pub fn search_communes(
         limit,
         |search: &SearchQuery<'_>| {
             let mut query = communes::table
+                .filter(communes::actuelle.eq(true))
                 .select((communes::nom_recherche, CommuneRow::as_select()))
                 .into_boxed::<Backend>();
             if let Some(departement) = &filter.departement {
@@ -211,10 +216,12 @@ pub fn search_communes(
     })
 }
 
-/// One commune by code INSEE.
+/// One current commune by code INSEE (`None` for a commune kept only because something references
+/// it: a new structure cannot take it as its seat).
 pub fn find_commune(conn: &mut DbConn, code_insee: &CodeInsee) -> QueryResult<Option<Commune>> {
     let row: Option<CommuneRow> = communes::table
         .find(code_insee.as_str())
+        .filter(communes::actuelle.eq(true))
         .select(CommuneRow::as_select())
         .first(conn)
         .optional()?;
@@ -319,6 +326,7 @@ pub fn search_epci(
                     epci::siren.eq_any(
                         epci_membres::table
                             .inner_join(communes::table)
+                            .filter(communes::actuelle.eq(true))
                             .filter(communes::departement.eq(departement.as_str().to_owned()))
                             .select(epci_membres::epci_siren),
                     ),
@@ -362,6 +370,7 @@ pub fn find_epci(conn: &mut DbConn, siren: &Siren) -> QueryResult<Option<(Epci, 
     let membres = epci_membres::table
         .inner_join(communes::table)
         .filter(epci_membres::epci_siren.eq(siren.as_str()))
+        .filter(communes::actuelle.eq(true))
         .select(MembreRow::as_select())
         .order(communes::code_insee)
         .load(conn)?
