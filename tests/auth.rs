@@ -618,6 +618,8 @@ struct Route {
     path: &'static str,
     access: Access,
     body: Option<&'static str>,
+    /// The status of the fixture convention a write needs.
+    statut: &'static str,
 }
 
 const fn route(method: &'static str, path: &'static str, access: Access) -> Route {
@@ -626,6 +628,7 @@ const fn route(method: &'static str, path: &'static str, access: Access) -> Rout
         path,
         access,
         body: None,
+        statut: "signee",
     }
 }
 
@@ -640,6 +643,23 @@ const fn write(
         path,
         access,
         body: Some(body),
+        statut: "signee",
+    }
+}
+
+/// A write on the fixture convention in `statut`.
+const fn act(
+    path: &'static str,
+    statut: &'static str,
+    access: Access,
+    body: &'static str,
+) -> Route {
+    Route {
+        method: "POST",
+        path,
+        access,
+        body: Some(body),
+        statut,
     }
 }
 
@@ -671,20 +691,116 @@ const ACCESS: &[Route] = &[
         Access::Scoped(&[StructureRole, Prefecture, Admin]),
         r#"{"nom": "Centre social renommé"}"#,
     ),
+    write(
+        "POST",
+        "/api/v1/conventions",
+        Access::Scoped(&[Prefecture, Admin]),
+        r#"{"departement": "93", "intitule": "CnFS 93", "signataires": ["01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90"], "postes_attribues": 10}"#,
+    ),
+    route("GET", "/api/v1/conventions", Access::Roles(Role::ALL)),
+    route("GET", "/api/v1/conventions/{id}", Access::Scoped(Role::ALL)),
+    write(
+        "PATCH",
+        "/api/v1/conventions/{id}",
+        Access::Scoped(&[Prefecture, Admin]),
+        r#"{"intitule": "CnFS 93 — renommée"}"#,
+    ),
+    act(
+        "/api/v1/conventions/{id}/signature",
+        "brouillon",
+        Access::Scoped(&[Prefecture, Admin]),
+        "{}",
+    ),
+    act(
+        "/api/v1/conventions/{id}/projet-accueil",
+        "signee",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+        r#"{"repartition": [{"structure_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90", "postes": 80}]}"#,
+    ),
+    act(
+        "/api/v1/conventions/{id}/validation",
+        "projet_depose",
+        Access::Scoped(&[Prefecture, Admin]),
+        "{}",
+    ),
+    act(
+        "/api/v1/conventions/{id}/resiliation",
+        "signee",
+        Access::Scoped(&[Prefecture, Admin]),
+        r#"{"motif": "Essai."}"#,
+    ),
+    act(
+        "/api/v1/conventions/{id}/cloture",
+        "en_execution",
+        Access::Scoped(&[Prefecture, Admin]),
+        "{}",
+    ),
+    act(
+        "/api/v1/conventions/{id}/avenants",
+        "signee",
+        Access::Scoped(&[Prefecture, Admin]),
+        r#"{"type": "ajout", "nombre_postes": 2, "motif": "Essai."}"#,
+    ),
+    route(
+        "GET",
+        "/api/v1/conventions/{id}/avenants",
+        Access::Scoped(Role::ALL),
+    ),
+    route(
+        "GET",
+        "/api/v1/conventions/{id}/avenants/{avenant_id}",
+        Access::Scoped(Role::ALL),
+    ),
+    route(
+        "GET",
+        "/api/v1/journal",
+        Access::Roles(&[Prefecture, Admin]),
+    ),
 ];
 
 /// The objects the example identifiers of the spec name, in département 93: the structure
-/// `STRUCTURE_ID` (the structure token's own).
-fn seed_fixtures(db: &TestDb) {
+/// `STRUCTURE_ID` (the structure token's own), which signs the convention `CONVENTION_ID` (in
+/// `statut`, 80 posts, hosted by that structure once the project is filed), and its avenant
+/// `AVENANT_ID`.
+fn seed_fixtures(db: &TestDb, statut: &str) {
     use diesel::connection::SimpleConnection;
-    let mut conn = db.conn();
-    conn.batch_execute(&format!(
+    const CONVENTION_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91";
+    const AVENANT_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f92";
+    let (signature, limite, depot, validation) = match statut {
+        "brouillon" => ("NULL", "NULL", "NULL", "NULL"),
+        "signee" => ("'2021-02-08'", "'2021-04-08'", "NULL", "NULL"),
+        "projet_depose" => ("'2021-02-08'", "'2021-04-08'", "'2021-03-01'", "NULL"),
+        "en_execution" => (
+            "'2021-02-08'",
+            "'2021-04-08'",
+            "'2021-03-01'",
+            "'2021-03-15'",
+        ),
+        other => panic!("no fixture for {other}"),
+    };
+    let now = "'2026-01-01T00:00:00.000000Z'";
+    let mut sql = format!(
         "INSERT INTO structures (id, siret, siren, nom, nom_recherche, type, code_insee, \
          departement, version, cree_le, modifie_le) VALUES ('{STRUCTURE_ID}', '77567227200009', \
-         '775672272', 'Centre social', 'centre social', 'association', '93066', '93', 1, \
-         '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z');"
-    ))
-    .expect("fixtures seeded");
+         '775672272', 'Centre social', 'centre social', 'association', '93066', '93', 1, {now}, {now});
+         INSERT INTO conventions (id, numero, departement, intitule, postes_attribues, \
+         delai_projet_mois, statut, date_signature, date_limite_projet, date_depot, \
+         date_validation, version, cree_le, modifie_le) VALUES ('{CONVENTION_ID}', \
+         'CNFS-93-2021-0001', '93', 'CnFS 93', 80, 2, '{statut}', {signature}, {limite}, {depot}, \
+         {validation}, 1, {now}, {now});
+         INSERT INTO conventions_signataires (convention_id, structure_id) VALUES \
+         ('{CONVENTION_ID}', '{STRUCTURE_ID}');
+         INSERT INTO avenants (id, convention_id, rang, type, nombre_postes, motif, postes_avant, \
+         postes_apres, auteur, cree_le) VALUES ('{AVENANT_ID}', '{CONVENTION_ID}', 1, 'ajout', 5, \
+         'Essai', 75, 80, 'test', {now});"
+    );
+    if depot != "NULL" {
+        sql.push_str(&format!(
+            "INSERT INTO conventions_repartition (convention_id, structure_id, postes) VALUES \
+             ('{CONVENTION_ID}', '{STRUCTURE_ID}', 80);"
+        ));
+    }
+    db.conn().batch_execute(&sql).expect("fixtures seeded");
 }
 
 /// One token of each role, with a scope that fits it.
@@ -704,7 +820,7 @@ fn tokens_by_role() -> Vec<(Role, String)> {
 async fn role_route_matrix_covers_every_registered_route() {
     let spec = cnfs_api::openapi_document();
     let reads = TestDb::sqlite();
-    seed_fixtures(&reads);
+    seed_fixtures(&reads, "signee");
     let app = common::app(reads.state()).await;
     let mut documented = Vec::new();
     for (path, item) in &spec.paths.paths {
@@ -781,7 +897,7 @@ async fn role_route_matrix_covers_every_registered_route() {
                 // same state.
                 let answer = if entry.body.is_some() {
                     let db = TestDb::sqlite();
-                    seed_fixtures(&db);
+                    seed_fixtures(&db, entry.statut);
                     let app = common::app(db.state()).await;
                     call(&app, request(Some(token))).await
                 } else {

@@ -244,6 +244,32 @@ async fn a_newer_extract_keeps_what_structures_reference(db: TestDb) {
     assert!(members(&to.json).contains(&MOVED.to_owned()));
     assert!(!members(&to.json).contains(&REFERENCED.to_owned()));
 
+    // The structure on the kept commune still reads whole; no new structure may sit there.
+    let admin = common::token(cnfs_api::auth::Role::Admin, &[], None);
+    let kept = common::send(
+        &app,
+        "GET",
+        "/api/v1/structures/01937a3c-5b2e-7c00-8000-000000000001",
+        Some(&admin),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(kept.status, 200, "{}", kept.text);
+    assert_eq!(kept.json["code_insee"], REFERENCED);
+    assert_eq!(kept.json["commune"], "L'Abergement-Clémenciat");
+    let body = serde_json::json!({"siret": common::siret_for("775672272"), "nom": "Association", "type": "association", "code_insee": REFERENCED});
+    common::send(
+        &app,
+        "POST",
+        "/api/v1/structures",
+        Some(&admin),
+        Some(&body),
+        &[],
+    )
+    .await
+    .assert_problem(422, "commune_inconnue");
+
     // The extract after that one brings the commune back: it is current again.
     let outcome = load_extract(&mut conn, REGIONS, DEPARTEMENTS, COMMUNES, EPCI)
         .expect("the embedded extract loads again");

@@ -670,7 +670,7 @@ mod tests {
         );
         let unknown = StructureId::parse("01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f99").unwrap();
         assert_eq!(
-            check_signataires(&dep93, &[unknown.clone()], &known)
+            check_signataires(&dep93, std::slice::from_ref(&unknown), &known)
                 .unwrap_err()
                 .code
                 .code,

@@ -7,7 +7,7 @@
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 
-use super::{Backend, Ranked, SearchQuery, ranked_search};
+use super::{Backend, Ranked, SearchQuery, ranked_search, stored};
 use crate::apply_search;
 use crate::db::DbConn;
 use crate::db::schema::{
@@ -17,12 +17,6 @@ use crate::domain::FormatError;
 use crate::domain::codes::{CodeDepartement, CodeInsee, CodePostal, CodeRegion, Siren};
 use crate::domain::paging::{Page, Position};
 use crate::domain::referentiel::{Commune, Departement, Epci, EpciMembre, EpciType, Region, Zone};
-
-/// A stored value that is not of its type's form: the migrations' `CHECK`s make this a bug, not
-/// an input error, and it surfaces as a deserialization error (500, logged).
-fn stored<T>(parsed: Result<T, FormatError>) -> QueryResult<T> {
-    parsed.map_err(|error| DieselError::DeserializationError(Box::new(error)))
-}
 
 fn stored_option<T>(
     value: Option<String>,

@@ -64,10 +64,12 @@ fn structure_of((row, commune, region): Joined) -> QueryResult<Structure> {
     })
 }
 
-/// What the référentiel says about a seat commune (`None`: no such commune).
+/// What the référentiel says about a seat commune (`None`: no such current commune; one that
+/// left the référentiel is kept for the structures already there, but takes no new one).
 pub fn seat(conn: &mut DbConn, code_insee: &CodeInsee) -> QueryResult<Option<Seat>> {
     let commune: Option<Option<String>> = communes::table
         .find(code_insee.as_str())
+        .filter(communes::actuelle.eq(true))
         .select(communes::siren)
         .first(conn)
         .optional()?;
