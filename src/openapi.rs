@@ -149,12 +149,9 @@ pub fn finish(mut doc: OpenApiDoc) -> OpenApiDoc {
     if let Some(components) = doc.components.as_mut() {
         components.responses.values_mut().for_each(add_request_id);
         components.add_security_scheme("bearer", bearer_scheme());
-        for (name, parameter) in shared_parameters() {
-            components
-                .parameters
-                .insert(name.to_owned(), RefOr::T(parameter));
-        }
     }
+    // A shared parameter is published once an operation names it (no unused component).
+    let mut used = std::collections::BTreeSet::new();
     for item in doc.paths.paths.values_mut() {
         for operation in [
             &mut item.get,
@@ -178,6 +175,7 @@ pub fn finish(mut doc: OpenApiDoc) -> OpenApiDoc {
                     *parameter = RefOr::Ref(utoipa::openapi::Ref::new(format!(
                         "#/components/parameters/{name}"
                     )));
+                    used.insert(name);
                 } else if let RefOr::T(inline) = parameter {
                     show_format(inline);
                 }
@@ -189,7 +187,61 @@ pub fn finish(mut doc: OpenApiDoc) -> OpenApiDoc {
                 .for_each(add_request_id);
         }
     }
+    add_creation_links(&mut doc);
+    if let Some(components) = doc.components.as_mut() {
+        for (name, parameter) in shared_parameters() {
+            if used.contains(name) {
+                components
+                    .parameters
+                    .insert(name.to_owned(), RefOr::T(parameter));
+            }
+        }
+    }
     doc
+}
+
+/// Links from each creation (`POST /x` answering 201) to the operations on what it created
+/// (`/x/{id}…`), with `id` taken from the created body: clients and tools (Swagger UI, the
+/// stateful tests of schemathesis) learn where a new identifier leads.
+fn add_creation_links(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::link::LinkBuilder;
+    let mut targets: Vec<(String, String)> = Vec::new(); // (path, operation id)
+    for (path, item) in &doc.paths.paths {
+        for operation in [&item.get, &item.post, &item.put, &item.patch, &item.delete]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(id) = &operation.operation_id {
+                targets.push((path.clone(), id.clone()));
+            }
+        }
+    }
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let Some(created) = item.post.as_mut() else {
+            continue;
+        };
+        let Some(RefOr::T(response)) = created.responses.responses.get_mut("201") else {
+            continue;
+        };
+        let prefix = format!("{path}/{{id}}");
+        for (target_path, operation_id) in &targets {
+            let nested_ids = target_path.matches('{').count();
+            if (target_path == &prefix || target_path.starts_with(&format!("{prefix}/")))
+                && nested_ids == 1
+            {
+                response.links.insert(
+                    operation_id.clone(),
+                    RefOr::T(
+                        LinkBuilder::new()
+                            .operation_id(operation_id.clone())
+                            .parameter("id", "$response.body#/id")
+                            .description("L'identifiant de l'objet créé.")
+                            .build(),
+                    ),
+                );
+            }
+        }
+    }
 }
 
 /// The request id shown in examples.

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::domain::codes::{CodeDepartement, CodeInsee, CodeRegion, Siren, Siret};
+use crate::domain::codes::{CodeDepartement, CodeInsee, CodeRegion, Siren, Siret, SiretRecherche};
 use crate::domain::ids::StructureId;
 use crate::domain::structure::{self as domain, TypeStructure};
 
@@ -140,9 +140,9 @@ pub struct StructureQuery {
     #[serde(rename = "type")]
     #[param(inline, rename = "type")]
     pub type_structure: Option<TypeStructure>,
-    /// Seulement la structure de ce SIRET.
+    /// Seulement la structure de ce SIRET (quatorze chiffres).
     #[param(inline)]
-    pub siret: Option<Siret>,
+    pub siret: Option<SiretRecherche>,
     /// Recherche par nom, sans tenir compte de la casse, des accents ni de la ponctuation ; les
     /// noms qui commencent par la recherche viennent d'abord. Sans elle, par identifiant.
     #[param(max_length = 100)]

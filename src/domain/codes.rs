@@ -58,6 +58,13 @@ code_type! {
     check = |code| digits(code, 14..=14) && siret_key_is_valid(code)
 }
 
+code_type! {
+    /// Quatorze chiffres : la forme d'un SIRET, sans contrôle de sa clé (un filtre de recherche ;
+    /// un SIRET que sa clé refuse ne trouve simplement rien).
+    SiretRecherche, pattern = "^[0-9]{14}$",
+    check = |code| digits(code, 14..=14)
+}
+
 /// SIREN of La Poste, whose SIRETs follow their own key rule.
 pub const SIREN_LA_POSTE: &str = "356000000";
 
@@ -186,6 +193,7 @@ mod tests {
                 }
                 "^[0-9]{5}$" => value.len() == 5 && all_digits(value),
                 "^[0-9]{9}$" => value.len() == 9 && all_digits(value),
+                "^[0-9]{14}$" => value.len() == 14 && all_digits(value),
                 other => panic!("pattern without a reference matcher: {other}"),
             }
         }
@@ -207,6 +215,9 @@ mod tests {
             "é1",
             "00",
             "1234567890",
+            "20005786700018",
+            "20005786700019",
+            "2000578670001A",
         ];
         for sample in samples {
             assert_eq!(
@@ -226,6 +237,10 @@ mod tests {
                 matches(CodePostal::PATTERN, sample)
             );
             assert_eq!(Siren::is_valid(sample), matches(Siren::PATTERN, sample));
+            assert_eq!(
+                SiretRecherche::is_valid(sample),
+                matches(SiretRecherche::PATTERN, sample)
+            );
         }
     }
 }

@@ -227,7 +227,7 @@ fn not_found() -> ApiError {
     params(
         ("id" = inline(StructureId), Path, description = "Identifiant de la structure.",
             example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90"),
-        ("If-Match" = String, Header, description = "L'`ETag` de la dernière lecture (`\"3\"`)."),
+        ("If-Match" = Option<String>, Header, description = "Obligatoire : l'`ETag` de la dernière lecture (`\"3\"`) ; absent, 428 `precondition_requise` (RFC 6585) ; périmé, 412."),
         NoQuery
     ),
     request_body = ModificationStructure,

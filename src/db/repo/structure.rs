@@ -8,7 +8,7 @@ use super::idempotence::stored_time;
 use super::{Backend, Ranked, SearchQuery, ranked_search, stored};
 use crate::db::schema::{communes, epci_membres, structures};
 use crate::db::{DbConn, WriteTx};
-use crate::domain::codes::{CodeDepartement, CodeInsee, CodeRegion, Siren, Siret};
+use crate::domain::codes::{CodeDepartement, CodeInsee, CodeRegion, Siren, Siret, SiretRecherche};
 use crate::domain::ids::StructureId;
 use crate::domain::paging::{Page, Position};
 use crate::domain::referentiel::search_key;
@@ -175,7 +175,7 @@ pub struct StructureFilter {
     /// Only this type.
     pub type_structure: Option<TypeStructure>,
     /// Only this SIRET.
-    pub siret: Option<Siret>,
+    pub siret: Option<SiretRecherche>,
 }
 
 /// A page of structures within `scope`: by id without `q`; with `q`, names starting with it
