@@ -779,6 +779,24 @@ async fn amendments_follow_the_posts(db: TestDb) {
         .collect();
     assert_eq!(ranks, [1, 2]);
     assert!(history.json["next_cursor"].is_null());
+    assert_eq!(history.json["items"][0]["auteur"], "test-prefecture");
+    // Who amended is personal data: not for a lecteur or a structure.
+    for who in [
+        token(Role::Lecteur, &["93"], None),
+        token(Role::Structure, &[], Some(&ids[0])),
+    ] {
+        let seen = send(
+            &app,
+            "GET",
+            &format!("{uri}/avenants"),
+            Some(&who),
+            None,
+            &[],
+        )
+        .await;
+        assert_eq!(seen.status, 200, "{}", seen.text);
+        assert!(seen.json["items"][0]["auteur"].is_null(), "{}", seen.text);
+    }
     send(
         &app,
         "GET",

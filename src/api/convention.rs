@@ -358,10 +358,22 @@ pub struct Avenant {
     pub postes_avant: i64,
     /// Postes attribués après l'avenant.
     pub postes_apres: i64,
-    /// Auteur (sujet du jeton).
-    pub auteur: String,
+    /// Auteur (sujet du jeton de l'agent : une donnée personnelle) ; null pour les rôles qui ne
+    /// lisent pas le journal (`lecteur`, `structure`).
+    pub auteur: Option<String>,
     /// Enregistrement (RFC 3339, UTC).
     pub cree_le: String,
+}
+
+impl Avenant {
+    /// The avenant as shown to a caller who may (`true`) or may not see who made it.
+    pub fn shown(a: domain::Avenant, sees_author: bool) -> Self {
+        let mut avenant = Avenant::from(a);
+        if !sees_author {
+            avenant.auteur = None;
+        }
+        avenant
+    }
 }
 
 impl From<domain::Avenant> for Avenant {
@@ -375,7 +387,7 @@ impl From<domain::Avenant> for Avenant {
             motif: a.motif,
             postes_avant: a.postes_avant,
             postes_apres: a.postes_apres,
-            auteur: a.auteur,
+            auteur: Some(a.auteur),
             cree_le: a.cree_le,
         }
     }

@@ -39,6 +39,12 @@ use crate::http::extract::{
 use crate::http::idempotency::{Idempotency, OnceRequest, Reply};
 use crate::http::{AppState, author, snapshot};
 
+/// Whether the caller sees who made a change (an agent's identity is personal data): the roles
+/// that read the journal.
+fn sees_authors(caller: &Caller) -> bool {
+    policy::role_allows(caller.role, Resource::Journal, Action::Read)
+}
+
 fn not_found() -> ApiError {
     ApiError::NotFound("Aucune convention de cet identifiant dans votre portée.".to_owned())
 }
@@ -579,6 +585,7 @@ pub async fn create_avenant(
     let id = id.into_inner();
     let today = state.today();
     let who = author(&caller);
+    let sees_author = sees_authors(&caller);
     state
         .write_once(request, move |tx| {
             let current = repo::lock(tx, &id)?.ok_or_else(not_found)?;
@@ -627,7 +634,7 @@ pub async fn create_avenant(
             record(tx, &who, ActionConvention::Avenant.as_str(), Some(&current), &saved, today)?;
             Reply::created(
                 format!("/api/v1/conventions/{id}/avenants/{}", avenant.id),
-                &Avenant::from(avenant),
+                &Avenant::shown(avenant, sees_author),
             )
         })
         .await
@@ -635,8 +642,8 @@ pub async fn create_avenant(
 
 /// Lister les avenants d'une convention
 ///
-/// L'historique des avenants, par rang (la liste vient entière). Accès : comme la lecture de la
-/// convention.
+/// L'historique des avenants, par rang (la liste vient entière). L'auteur (donnée personnelle)
+/// n'est montré qu'à `admin` et `prefecture`. Accès : comme la lecture de la convention.
 #[utoipa::path(
     tag = "Conventions",
     operation_id = "listAvenants",
@@ -666,8 +673,12 @@ pub async fn list_avenants(
         })
         .await?;
     authorize(&caller, &convention, Resource::Convention, Action::Read)?;
+    let sees_author = sees_authors(&caller);
     Ok(web::Json(AvenantList {
-        items: avenants.into_iter().map(Avenant::from).collect(),
+        items: avenants
+            .into_iter()
+            .map(|a| Avenant::shown(a, sees_author))
+            .collect(),
         next_cursor: None,
     }))
 }
@@ -708,7 +719,7 @@ pub async fn get_avenant(
     let avenant = avenant.ok_or_else(|| {
         ApiError::NotFound("Aucun avenant de cet identifiant pour cette convention.".to_owned())
     })?;
-    Ok(web::Json(Avenant::from(avenant)))
+    Ok(web::Json(Avenant::shown(avenant, sees_authors(&caller))))
 }
 
 /// Registers this module's handlers (documented: through `utoipa-actix-web`).
