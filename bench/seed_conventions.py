@@ -17,6 +17,7 @@ the API writes them. Deterministic (--seed).
 
 import argparse
 import datetime as dt
+import json
 import random
 import sys
 
@@ -186,6 +187,15 @@ def main() -> None:
         filed = dates["depot"] is not None
         pool = by_departement[departement]
         signers = sorted(rng.sample(pool, k=min(len(pool), rng.choice([1, 1, 2, 2, 3]))))
+        signataires.extend((cid, s) for s in signers)
+        split = []
+        if filed:  # the hosting split: every post to a host, each host at least one
+            hosts = signers[:postes]
+            shares = [1] * len(hosts)
+            for _ in range(postes - len(hosts)):
+                shares[rng.randrange(len(hosts))] += 1
+            repartition.extend((cid, h, n) for h, n in zip(hosts, shares))
+            split = [{"structure_id": h, "postes": n} for h, n in zip(hosts, shares)]
         conventions.append((
             cid, numero, departement, f"Conseillers numériques — {numero}", postes,
             rng.randint(0, postes) if statut == "en_execution" else 0, delai, statut,
@@ -196,15 +206,9 @@ def main() -> None:
             dates["validation"] and dates["validation"].isoformat(),
             dates["cloture"] and dates["cloture"].isoformat(),
             dates["resiliation"] and dates["resiliation"].isoformat(), motif,
+            json.dumps(signers), json.dumps(split),
             1 + last_step + (statut == "resiliee"), instant(created), instant(modifie),
         ))
-        signataires.extend((cid, s) for s in signers)
-        if filed:  # the hosting split: every post to a host, each host at least one
-            hosts = signers[:postes]
-            shares = [1] * len(hosts)
-            for _ in range(postes - len(hosts)):
-                shares[rng.randrange(len(hosts))] += 1
-            repartition.extend((cid, h, n) for h, n in zip(hosts, shares))
 
     out = sys.stdout
     out.write("BEGIN;\n")
@@ -215,7 +219,8 @@ def main() -> None:
                                  "postes_pourvus", "delai_projet_mois", "statut", "date_signature",
                                  "date_limite_projet", "date_depot", "lieux_prevus",
                                  "date_validation", "date_cloture", "date_resiliation",
-                                 "motif_resiliation", "version", "cree_le", "modifie_le"],
+                                 "motif_resiliation", "signataires", "repartition", "version",
+                                 "cree_le", "modifie_le"],
             conventions)
     inserts(out, "conventions_signataires", ["convention_id", "structure_id"], signataires)
     inserts(out, "conventions_repartition", ["convention_id", "structure_id", "postes"],

@@ -779,15 +779,21 @@ fn seed_fixtures(db: &TestDb, statut: &str) {
         other => panic!("no fixture for {other}"),
     };
     let now = "'2026-01-01T00:00:00.000000Z'";
+    // The JSON copies of the signatories and split (conventions.signataires / .repartition).
+    let repartition = if depot == "NULL" {
+        "[]".to_owned()
+    } else {
+        format!("[{{\"structure_id\": \"{STRUCTURE_ID}\", \"postes\": 80}}]")
+    };
     let mut sql = format!(
         "INSERT INTO structures (id, siret, siren, nom, nom_recherche, type, code_insee, \
          departement, version, cree_le, modifie_le) VALUES ('{STRUCTURE_ID}', '77567227200009', \
          '775672272', 'Centre social', 'centre social', 'association', '93066', '93', 1, {now}, {now});
          INSERT INTO conventions (id, numero, departement, intitule, postes_attribues, \
          delai_projet_mois, statut, date_signature, date_limite_projet, date_depot, \
-         date_validation, version, cree_le, modifie_le) VALUES ('{CONVENTION_ID}', \
-         'CNFS-93-2021-0001', '93', 'CnFS 93', 80, 2, '{statut}', {signature}, {limite}, {depot}, \
-         {validation}, 1, {now}, {now});
+         date_validation, signataires, repartition, version, cree_le, modifie_le) VALUES \
+         ('{CONVENTION_ID}', 'CNFS-93-2021-0001', '93', 'CnFS 93', 80, 2, '{statut}', {signature}, \
+         {limite}, {depot}, {validation}, '[\"{STRUCTURE_ID}\"]', '{repartition}', 1, {now}, {now});
          INSERT INTO conventions_signataires (convention_id, structure_id) VALUES \
          ('{CONVENTION_ID}', '{STRUCTURE_ID}');
          INSERT INTO avenants (id, convention_id, rang, type, nombre_postes, motif, postes_avant, \

@@ -170,6 +170,8 @@ async fn the_seine_saint_denis_story(db: TestDb) {
     let read = send(&app, "GET", &uri, Some(&prefecture), None, &[]).await;
     assert_eq!(read.json, validated.json);
     assert_eq!(read.header("etag"), "\"4\"");
+    // What reads show (the JSON copies) is what the tables hold.
+    assert_same_as_tables(&db, &id, &read.json);
 
     // A signatory and a lecteur of the département see it; a préfecture of Paris does not.
     let aubervilliers = token(Role::Structure, &[], Some(&ids[0]));
@@ -265,6 +267,58 @@ async fn the_seine_saint_denis_story(db: TestDb) {
     )
     .await
     .assert_problem(403, "interdit");
+}
+
+/// The signatories and split a convention shows are those of `conventions_signataires` and
+/// `conventions_repartition` (the reads use the JSON copies kept on the convention's row).
+fn assert_same_as_tables(db: &TestDb, id: &str, shown: &Value) {
+    let signataires = shown["signataires"].as_array().unwrap();
+    assert_eq!(
+        count(
+            db,
+            &format!(
+                "SELECT COUNT(*) AS n FROM conventions_signataires WHERE convention_id = '{id}'"
+            )
+        ),
+        signataires.len() as i64
+    );
+    for signataire in signataires {
+        let sid = signataire.as_str().unwrap();
+        assert_eq!(
+            count(
+                db,
+                &format!(
+                    "SELECT COUNT(*) AS n FROM conventions_signataires WHERE convention_id = '{id}' AND structure_id = '{sid}'"
+                )
+            ),
+            1
+        );
+    }
+    let parts = shown["repartition"].as_array().unwrap();
+    assert_eq!(
+        count(
+            db,
+            &format!(
+                "SELECT COUNT(*) AS n FROM conventions_repartition WHERE convention_id = '{id}'"
+            )
+        ),
+        parts.len() as i64
+    );
+    for part in parts {
+        let (sid, postes) = (
+            part["structure_id"].as_str().unwrap(),
+            part["postes"].as_i64().unwrap(),
+        );
+        assert_eq!(
+            count(
+                db,
+                &format!(
+                    "SELECT COUNT(*) AS n FROM conventions_repartition WHERE convention_id = '{id}' AND structure_id = '{sid}' AND postes = {postes}"
+                )
+            ),
+            1
+        );
+    }
 }
 
 /// A signed convention of the story (today 2021-03-01); returns (app's ids, convention uri).
@@ -736,6 +790,15 @@ async fn amendments_follow_the_posts(db: TestDb) {
     .await;
     assert_eq!(second.status, 201, "{}", second.text);
     assert_eq!(second.json["postes_apres"], 75);
+    let after_withdrawal = send(&app, "GET", &uri, Some(&prefecture), None, &[]).await;
+    assert_eq!(
+        after_withdrawal.json["repartition"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_same_as_tables(&db, uri.rsplit('/').next().unwrap(), &after_withdrawal.json);
     // Never below the posts filled by active advisors (kept by the advisors module).
     let convention_id = uri.rsplit('/').next().unwrap();
     {

@@ -10,7 +10,7 @@
 //!   [`insert_if_absent!`](crate::insert_if_absent), [`upsert!`](crate::upsert)), nowhere else.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
@@ -124,6 +124,49 @@ fn redact_password(url: &str) -> String {
     }
 }
 
+/// How long a connection that just answered is trusted without a ping when checked out again.
+pub const TRUSTED_FOR: Duration = Duration::from_secs(1);
+
+/// A pooled connection, with when it last proved alive. Checking out a connection that answered
+/// within [`TRUSTED_FOR`] skips the validation ping (on PostgreSQL a round trip, as long as the
+/// read itself); an older one is pinged first, and one whose last use failed at the connection
+/// level is pinged, then dropped by the pool if the ping fails. Consequence: after a database
+/// restart, each connection used within the last second may fail one request (503, `Retry-After`)
+/// before it is replaced.
+pub struct PooledDb {
+    conn: DbConn,
+    alive_at: Option<Instant>,
+}
+
+impl PooledDb {
+    /// Records that the connection just answered.
+    pub fn answered(&mut self) {
+        self.alive_at = Some(Instant::now());
+    }
+
+    /// Records that the connection may be dead: the next checkout pings it.
+    pub fn suspect(&mut self) {
+        self.alive_at = None;
+    }
+
+    fn trusted(&self) -> bool {
+        self.alive_at.is_some_and(|at| at.elapsed() < TRUSTED_FOR)
+    }
+}
+
+impl std::ops::Deref for PooledDb {
+    type Target = DbConn;
+    fn deref(&self) -> &DbConn {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for PooledDb {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        &mut self.conn
+    }
+}
+
 /// The r2d2 manager: connects by URL scheme (never by trial and error, which could create a SQLite
 /// file named after a PostgreSQL URL when the server is down) and applies the SQLite pragmas.
 #[derive(Debug, Clone)]
@@ -132,20 +175,29 @@ pub struct ConnectionManager {
 }
 
 impl ManageConnection for ConnectionManager {
-    type Connection = DbConn;
+    type Connection = PooledDb;
     type Error = ConnectionError;
 
-    fn connect(&self) -> Result<DbConn, ConnectionError> {
-        self.url.connect()
+    fn connect(&self) -> Result<PooledDb, ConnectionError> {
+        Ok(PooledDb {
+            conn: self.url.connect()?,
+            alive_at: Some(Instant::now()),
+        })
     }
 
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnectionError> {
-        conn.batch_execute("SELECT 1")
-            .map_err(|error| ConnectionError::BadConnection(error.to_string()))
+    fn is_valid(&self, conn: &mut PooledDb) -> Result<(), ConnectionError> {
+        if conn.trusted() {
+            return Ok(());
+        }
+        conn.conn
+            .batch_execute("SELECT 1")
+            .map_err(|error| ConnectionError::BadConnection(error.to_string()))?;
+        conn.answered();
+        Ok(())
     }
 
-    fn has_broken(&self, conn: &mut DbConn) -> bool {
-        <DbConn as TransactionManager<DbConn>>::is_broken_transaction_manager(conn)
+    fn has_broken(&self, conn: &mut PooledDb) -> bool {
+        <DbConn as TransactionManager<DbConn>>::is_broken_transaction_manager(&mut conn.conn)
     }
 }
 

@@ -115,6 +115,8 @@ diesel::table! {
         date_cloture -> Nullable<Text>,
         date_resiliation -> Nullable<Text>,
         motif_resiliation -> Nullable<Text>,
+        signataires -> Text,
+        repartition -> Text,
         version -> BigInt,
         cree_le -> Text,
         modifie_le -> Text,

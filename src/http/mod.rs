@@ -90,7 +90,9 @@ impl AppState {
         let pool = self.pool.clone();
         web::block(move || {
             let mut conn = pool.get()?;
-            work(&mut conn)
+            let result = work(&mut conn);
+            note_health(&mut conn, &result);
+            result
         })
         .await?
     }
@@ -105,9 +107,20 @@ impl AppState {
         let pool = self.pool.clone();
         web::block(move || {
             let mut conn = pool.get()?;
-            db::write(&mut conn, work)
+            let result = db::write(&mut conn, work);
+            note_health(&mut conn, &result);
+            result
         })
         .await?
+    }
+}
+
+/// Records how the connection fared: a failure that may come from the connection itself (503,
+/// 500) makes the next checkout ping it (see [`db::PooledDb`]).
+fn note_health<T>(conn: &mut db::PooledDb, result: &Result<T, ApiError>) {
+    match result {
+        Err(ApiError::Unavailable(_) | ApiError::Internal(_)) => conn.suspect(),
+        _ => conn.answered(),
     }
 }
 

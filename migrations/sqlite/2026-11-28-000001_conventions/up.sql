@@ -42,6 +42,12 @@ CREATE TABLE conventions (
     date_cloture       TEXT CHECK (length(date_cloture) = 10),
     date_resiliation   TEXT CHECK (length(date_resiliation) = 10),
     motif_resiliation  TEXT,
+    -- Copies of conventions_signataires and conventions_repartition as JSON text
+    -- (["<structure id>", …] and [{"structure_id": "…", "postes": n}, …]), written by the same
+    -- repo functions in the same transaction: a convention, or a page of them, reads in one query.
+    -- The tables stay the source for scopes, foreign keys and the rules.
+    signataires        TEXT NOT NULL CHECK (signataires LIKE '["%'),
+    repartition        TEXT NOT NULL CHECK (repartition LIKE '[%'),
     version            BIGINT NOT NULL DEFAULT 1 CHECK (version >= 1),
     cree_le            TEXT NOT NULL,
     modifie_le         TEXT NOT NULL CHECK (modifie_le >= cree_le),

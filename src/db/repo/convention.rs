@@ -39,9 +39,40 @@ struct ConventionRow {
     date_cloture: Option<String>,
     date_resiliation: Option<String>,
     motif_resiliation: Option<String>,
+    signataires: String,
+    repartition: String,
     version: i64,
     cree_le: String,
     modifie_le: String,
+}
+
+/// One part of the split as stored in `conventions.repartition` (JSON).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredPart {
+    structure_id: String,
+    postes: i64,
+}
+
+fn json_error(error: serde_json::Error) -> diesel::result::Error {
+    diesel::result::Error::DeserializationError(Box::new(error))
+}
+
+/// The JSON copies of the signatories and the split (see the migration).
+fn signataires_json(signataires: &[StructureId]) -> QueryResult<String> {
+    let ids: Vec<&str> = signataires.iter().map(|id| id.as_str()).collect();
+    serde_json::to_string(&ids).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
+}
+
+fn repartition_json(repartition: &[PartHote]) -> QueryResult<String> {
+    let parts: Vec<StoredPart> = repartition
+        .iter()
+        .map(|part| StoredPart {
+            structure_id: part.structure_id.to_string(),
+            postes: part.postes,
+        })
+        .collect();
+    serde_json::to_string(&parts)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
 }
 
 /// A row of `avenants`.
@@ -139,6 +170,8 @@ pub fn insert(tx: &mut WriteTx<'_>, new: &NewConvention) -> QueryResult<Conventi
         date_cloture: None,
         date_resiliation: None,
         motif_resiliation: None,
+        signataires: signataires_json(&new.signataires)?,
+        repartition: "[]".to_owned(),
         version: 1,
         cree_le: now.clone(),
         modifie_le: now,
@@ -158,45 +191,13 @@ pub fn insert(tx: &mut WriteTx<'_>, new: &NewConvention) -> QueryResult<Conventi
     find(tx.conn(), &id)?.ok_or(diesel::result::Error::NotFound)
 }
 
-/// Builds conventions from their rows, loading their signatories and splits in two queries.
-fn assemble(conn: &mut DbConn, rows: Vec<(ConventionRow, String)>) -> QueryResult<Vec<Convention>> {
-    let ids: Vec<String> = rows.iter().map(|(row, _)| row.id.clone()).collect();
-    let signataires: Vec<(String, String)> = conventions_signataires::table
-        .filter(conventions_signataires::convention_id.eq_any(&ids))
-        .select((
-            conventions_signataires::convention_id,
-            conventions_signataires::structure_id,
-        ))
-        .order((
-            conventions_signataires::convention_id,
-            conventions_signataires::structure_id,
-        ))
-        .load(conn)?;
-    let repartition: Vec<RepartitionRow> = conventions_repartition::table
-        .filter(conventions_repartition::convention_id.eq_any(&ids))
-        .select(RepartitionRow::as_select())
-        .order((
-            conventions_repartition::convention_id,
-            conventions_repartition::structure_id,
-        ))
-        .load(conn)?;
+/// Builds conventions from their rows (signatories and split from their JSON copies).
+fn assemble(rows: Vec<(ConventionRow, String)>) -> QueryResult<Vec<Convention>> {
     rows.into_iter()
         .map(|(row, region)| {
-            let signed: Vec<StructureId> = signataires
-                .iter()
-                .filter(|(convention, _)| *convention == row.id)
-                .map(|(_, structure)| stored(StructureId::parse(structure)))
-                .collect::<QueryResult<_>>()?;
-            let split: Vec<PartHote> = repartition
-                .iter()
-                .filter(|part| part.convention_id == row.id)
-                .map(|part| {
-                    Ok(PartHote {
-                        structure_id: stored(StructureId::parse(&part.structure_id))?,
-                        postes: part.postes,
-                    })
-                })
-                .collect::<QueryResult<_>>()?;
+            let signed: Vec<String> = serde_json::from_str(&row.signataires).map_err(json_error)?;
+            let split: Vec<StoredPart> =
+                serde_json::from_str(&row.repartition).map_err(json_error)?;
             Ok(Convention {
                 id: stored(ConventionId::parse(&row.id))?,
                 numero: row.numero,
@@ -215,8 +216,19 @@ fn assemble(conn: &mut DbConn, rows: Vec<(ConventionRow, String)>) -> QueryResul
                 date_cloture: optional_date(row.date_cloture)?,
                 date_resiliation: optional_date(row.date_resiliation)?,
                 motif_resiliation: row.motif_resiliation,
-                signataires: signed,
-                repartition: split,
+                signataires: signed
+                    .iter()
+                    .map(|id| stored(StructureId::parse(id)))
+                    .collect::<QueryResult<_>>()?,
+                repartition: split
+                    .into_iter()
+                    .map(|part| {
+                        Ok(PartHote {
+                            structure_id: stored(StructureId::parse(&part.structure_id))?,
+                            postes: part.postes,
+                        })
+                    })
+                    .collect::<QueryResult<_>>()?,
                 version: row.version,
                 cree_le: row.cree_le,
                 modifie_le: row.modifie_le,
@@ -232,7 +244,7 @@ pub fn find(conn: &mut DbConn, id: &ConventionId) -> QueryResult<Option<Conventi
         .filter(conventions::id.eq(id.as_str()))
         .select((ConventionRow::as_select(), departements::region))
         .load(conn)?;
-    Ok(assemble(conn, rows)?.pop())
+    Ok(assemble(rows)?.pop())
 }
 
 /// Locks a convention's row until the end of the transaction, and reads it.
@@ -262,6 +274,7 @@ pub fn save(tx: &mut WriteTx<'_>, convention: &Convention) -> QueryResult<Conven
             conventions::date_cloture.eq(convention.date_cloture.map(date_text)),
             conventions::date_resiliation.eq(convention.date_resiliation.map(date_text)),
             conventions::motif_resiliation.eq(convention.motif_resiliation.as_ref()),
+            conventions::repartition.eq(repartition_json(&convention.repartition)?),
             conventions::version.eq(conventions::version + 1),
             conventions::modifie_le.eq(stored_time(Utc::now())),
         ))
@@ -448,7 +461,7 @@ pub fn list(
     let query = keyset!(query, after, [conventions::id => desc]);
     let rows: Vec<(ConventionRow, String)> = query.limit(limit as i64 + 1).load(conn)?;
     let page = Page::from_rows(rows, limit, |(row, _)| Position::new([row.id.clone()]));
-    let items = assemble(conn, page.items)?;
+    let items = assemble(page.items)?;
     Ok(Page {
         items,
         next: page.next,

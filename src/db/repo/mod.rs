@@ -26,7 +26,8 @@ pub fn stored<T>(parsed: Result<T, crate::domain::FormatError>) -> QueryResult<T
 
 /// A stored date (`YYYY-MM-DD` text).
 pub fn stored_date(text: &str) -> QueryResult<chrono::NaiveDate> {
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+    // `FromStr` reads ISO 8601 dates without interpreting a format string on every call.
+    text.parse::<chrono::NaiveDate>()
         .map_err(|error| diesel::result::Error::DeserializationError(Box::new(error)))
 }
 
