@@ -386,33 +386,14 @@ async fn concurrent_renames_with_one_etag(db: TestDb) {
         "/api/v1/structures/{}",
         created.json["id"].as_str().unwrap()
     );
-    for round in 0..5 {
-        let version = format!("\"{}\"", round + 1);
-        let a = common::request(
-            "PATCH",
-            &uri,
-            Some(&prefecture),
-            Some(&json!({"nom": format!("A{round}")})),
-            &[("if-match", &version)],
-        );
-        let b = common::request(
-            "PATCH",
-            &uri,
-            Some(&prefecture),
-            Some(&json!({"nom": format!("B{round}")})),
-            &[("if-match", &version)],
-        );
-        let (a, b) = futures_util::future::join(common::call(&app, a), common::call(&app, b)).await;
-        let mut statuses = [a.status.as_u16(), b.status.as_u16()];
-        statuses.sort();
-        assert_eq!(
-            statuses,
-            [200, 412],
-            "round {round}: {} / {}",
-            a.text,
-            b.text
-        );
-    }
+    common::assert_one_patch_wins_per_etag(
+        &app,
+        &uri,
+        &prefecture,
+        1,
+        |round, who| json!({"nom": format!("{who}{round}")}),
+    )
+    .await;
 }
 
 on_both_backends!(

@@ -22,7 +22,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
-use super::extract::{JSON_BODY_LIMIT, json_error};
+use super::extract::{JSON_BODY_LIMIT, json_error, rule_message};
 use crate::domain::refusal::{FieldError, Refusal, VALIDATION};
 use crate::error::ApiError;
 
@@ -186,12 +186,7 @@ fn collect_errors(prefix: &str, errors: &ValidationErrors, out: &mut Vec<FieldEr
         match kind {
             ValidationErrorsKind::Field(list) => {
                 for error in list {
-                    let detail = error
-                        .message
-                        .as_ref()
-                        .map(|m| m.to_string())
-                        .unwrap_or_else(|| format!("règle « {} » non respectée", error.code));
-                    out.push(FieldError::pointer(pointer.clone(), detail));
+                    out.push(FieldError::pointer(pointer.clone(), rule_message(error)));
                 }
             }
             ValidationErrorsKind::Struct(inner) => collect_errors(&pointer, inner, out),

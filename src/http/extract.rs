@@ -158,18 +158,25 @@ where
     }
 }
 
+/// What a failed `validator` rule says: its message, or its code.
+pub fn rule_message(error: &validator::ValidationError) -> String {
+    error
+        .message
+        .as_ref()
+        .map(|m| m.to_string())
+        .unwrap_or_else(|| format!("règle « {} » non respectée", error.code))
+}
+
 /// Turns `validator` errors into one [`FieldError`] per parameter, using the rule's message.
 pub fn parameter_errors(errors: &ValidationErrors) -> Vec<FieldError> {
     let mut out = Vec::new();
     for (field, kind) in errors.errors() {
         if let ValidationErrorsKind::Field(list) = kind {
             for error in list {
-                let detail = error
-                    .message
-                    .as_ref()
-                    .map(|m| m.to_string())
-                    .unwrap_or_else(|| format!("règle « {} » non respectée", error.code));
-                out.push(FieldError::parameter(field.to_string(), detail));
+                out.push(FieldError::parameter(
+                    field.to_string(),
+                    rule_message(error),
+                ));
             }
         }
     }

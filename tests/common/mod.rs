@@ -366,3 +366,45 @@ pub fn count(db: &TestDb, sql: &str) -> i64 {
         cnfs_api::db_run!(&mut conn, |c| diesel::sql_query(sql).get_result::<Count>(c));
     counted.expect("count query").n
 }
+
+/// Sends, at the same time and five rounds in a row, two `PATCH`es of `uri` with the same
+/// `If-Match` (the version of the round) and bodies `body(round, "A")` / `body(round, "B")`:
+/// exactly one gets 200, the other 412.
+pub async fn assert_one_patch_wins_per_etag<S, B>(
+    app: &S,
+    uri: &str,
+    token: &str,
+    first_version: i64,
+    body: impl Fn(i64, &str) -> serde_json::Value,
+) where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    for round in 0..5 {
+        let version = format!("\"{}\"", first_version + round);
+        let a = request(
+            "PATCH",
+            uri,
+            Some(token),
+            Some(&body(round, "A")),
+            &[("if-match", &version)],
+        );
+        let b = request(
+            "PATCH",
+            uri,
+            Some(token),
+            Some(&body(round, "B")),
+            &[("if-match", &version)],
+        );
+        let (a, b) = futures_util::future::join(call(app, a), call(app, b)).await;
+        let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [200, 412],
+            "round {round}: {} / {}",
+            a.text,
+            b.text
+        );
+    }
+}
