@@ -321,6 +321,30 @@ fn assert_same_as_tables(db: &TestDb, id: &str, shown: &Value) {
     }
 }
 
+/// Creates a draft convention of the 93 signed by `signataires`; returns its URI.
+async fn draft<S, B>(app: &S, signataires: &[&String], postes: i64) -> String
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let created = post(
+        app,
+        "/api/v1/conventions",
+        &prefecture_93(),
+        new_convention(signataires, postes),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    format!(
+        "/api/v1/conventions/{}",
+        created.json["id"].as_str().unwrap()
+    )
+}
+
 /// A signed convention of the story (today 2021-03-01); returns (app's ids, convention uri).
 async fn signed_convention<S, B>(app: &S, ids: &[String]) -> String
 where
@@ -425,17 +449,7 @@ async fn lifecycle_refusals(db: TestDb) {
     assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM conventions"), 0);
 
     // Dates: never in the future; never before the previous step.
-    let created = post(
-        &app,
-        "/api/v1/conventions",
-        &prefecture,
-        new_convention(&[&ids[0], &ids[1]], 80),
-    )
-    .await;
-    let uri = format!(
-        "/api/v1/conventions/{}",
-        created.json["id"].as_str().unwrap()
-    );
+    let uri = draft(&app, &[&ids[0], &ids[1]], 80).await;
     let answer = post(
         &app,
         &format!("{uri}/signature"),
@@ -621,17 +635,7 @@ async fn free_fields_and_termination(db: TestDb) {
     let app = app_on(&db, "2021-03-01").await;
     let ids = structures(&app).await;
     let prefecture = prefecture_93();
-    let created = post(
-        &app,
-        "/api/v1/conventions",
-        &prefecture,
-        new_convention(&[&ids[0]], 10),
-    )
-    .await;
-    let uri = format!(
-        "/api/v1/conventions/{}",
-        created.json["id"].as_str().unwrap()
-    );
+    let uri = draft(&app, &[&ids[0]], 10).await;
     let change = json!({"intitule": "Convention CnFS 93 — avenant de principe"});
     send(&app, "PATCH", &uri, Some(&prefecture), Some(&change), &[])
         .await
@@ -707,17 +711,7 @@ async fn amendments_follow_the_posts(db: TestDb) {
     let app = app_on(&db, "2021-03-01").await;
     let ids = structures(&app).await;
     let prefecture = prefecture_93();
-    let created = post(
-        &app,
-        "/api/v1/conventions",
-        &prefecture,
-        new_convention(&[&ids[0], &ids[1]], 80),
-    )
-    .await;
-    let uri = format!(
-        "/api/v1/conventions/{}",
-        created.json["id"].as_str().unwrap()
-    );
+    let uri = draft(&app, &[&ids[0], &ids[1]], 80).await;
     let add = |n: i64| json!({"type": "ajout", "nombre_postes": n, "motif": "Extension."});
     // Not on a draft.
     post(&app, &format!("{uri}/avenants"), &prefecture, add(5))
@@ -1052,17 +1046,7 @@ async fn concurrent_patches_with_one_etag(db: TestDb) {
     let app = app_on(&db, "2021-03-01").await;
     let ids = structures(&app).await;
     let prefecture = prefecture_93();
-    let created = post(
-        &app,
-        "/api/v1/conventions",
-        &prefecture,
-        new_convention(&[&ids[0]], 80),
-    )
-    .await;
-    let uri = format!(
-        "/api/v1/conventions/{}",
-        created.json["id"].as_str().unwrap()
-    );
+    let uri = draft(&app, &[&ids[0]], 80).await;
     common::assert_one_patch_wins_per_etag(
         &app,
         &uri,
