@@ -103,11 +103,22 @@ struct Claims {
     structure_id: Option<String>,
 }
 
+/// How many verified tokens [`Verifier`] remembers before it starts afresh.
+pub const VERIFIED_CACHE_CAPACITY: usize = 10_000;
+
 /// Verifies bearer tokens against the configured keys.
+///
+/// A token that passed every check is remembered by its exact text (signature included, so no
+/// other text can match it) with the caller it names, until its `exp` (with the leeway): the
+/// signature, claims and scope are checked once per token rather than on every request. The keys
+/// are fixed for the life of the process (a rotation restarts the instances), so a remembered
+/// token is one the current keys accept. At most [`VERIFIED_CACHE_CAPACITY`] tokens are kept; the
+/// memory is emptied when full.
 #[derive(Debug, Clone)]
 pub struct Verifier {
     keys: JwtKeys,
     validation: Validation,
+    verified: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Caller>>>,
 }
 
 impl Verifier {
@@ -120,7 +131,11 @@ impl Verifier {
         validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
         validation.set_issuer(&[&keys.issuer]);
         validation.set_audience(&[&keys.audience]);
-        Verifier { keys, validation }
+        Verifier {
+            keys,
+            validation,
+            verified: Default::default(),
+        }
     }
 
     /// The keys (for minting development tokens).
@@ -146,6 +161,28 @@ impl Verifier {
 
     /// Verifies a compact JWS token and returns the caller it names.
     pub fn verify(&self, token: &str) -> Result<Caller, AuthError> {
+        let now = chrono::Utc::now().timestamp();
+        let still_valid = |caller: &Caller| now <= caller.expires_at + LEEWAY_SECONDS as i64;
+        if let Ok(mut verified) = self.verified.lock()
+            && let Some(caller) = verified.get(token)
+        {
+            if still_valid(caller) {
+                return Ok(caller.clone());
+            }
+            verified.remove(token);
+        }
+        let caller = self.verify_fully(token)?;
+        if let Ok(mut verified) = self.verified.lock() {
+            if verified.len() >= VERIFIED_CACHE_CAPACITY {
+                verified.clear();
+            }
+            verified.insert(token.to_owned(), caller.clone());
+        }
+        Ok(caller)
+    }
+
+    /// Every check of a token: header, algorithm, key, signature, claims, role and scope.
+    fn verify_fully(&self, token: &str) -> Result<Caller, AuthError> {
         let (alg, kid) = read_header(token)?;
         let expected = algorithm_name(self.keys.algorithm);
         if alg != expected {
@@ -296,6 +333,75 @@ pub(crate) fn scope_for(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn verifier() -> Verifier {
+        Verifier::new(
+            JwtKeys::from_secret(b"test-secret-0123456789-abcdefghijklmnop", "iss", "aud").unwrap(),
+        )
+    }
+
+    fn caller(expires_at: i64) -> Caller {
+        Caller {
+            sub: "cached".into(),
+            role: Role::Admin,
+            scope: Scope::National,
+            expires_at,
+        }
+    }
+
+    #[test]
+    fn a_verified_token_is_remembered_by_its_text_until_it_expires() {
+        let verifier = verifier();
+        let now = chrono::Utc::now().timestamp();
+        let remember = |token: &str, caller: Caller| {
+            verifier
+                .verified
+                .lock()
+                .unwrap()
+                .insert(token.to_owned(), caller);
+        };
+        // Remembered and unexpired: answered without a check (this text would not pass one).
+        remember("a.b.c", caller(now + 600));
+        assert_eq!(verifier.verify("a.b.c").unwrap().sub, "cached");
+        // Expired beyond the leeway: checked in full again, and refused.
+        remember("d.e.f", caller(now - LEEWAY_SECONDS as i64 - 1));
+        assert!(matches!(
+            verifier.verify("d.e.f"),
+            Err(AuthError::Malformed(_))
+        ));
+        // Within the leeway, still accepted (as the full check would).
+        remember("g.h.i", caller(now - 5));
+        assert!(verifier.verify("g.h.i").is_ok());
+        // A refused token is not remembered.
+        assert!(!verifier.verified.lock().unwrap().contains_key("d.e.f"));
+    }
+
+    #[test]
+    fn the_memory_is_bounded() {
+        let verifier = verifier();
+        let token = crate::auth::mint::mint(
+            verifier.keys(),
+            None,
+            &crate::auth::mint::TokenRequest {
+                role: Role::Admin,
+                departements: vec![],
+                structure_id: None,
+                sub: "admin".into(),
+                ttl_seconds: 600,
+            },
+        )
+        .unwrap();
+        {
+            let mut verified = verifier.verified.lock().unwrap();
+            for index in 0..VERIFIED_CACHE_CAPACITY {
+                verified.insert(format!("t{index}"), caller(i64::MAX / 2));
+            }
+        }
+        assert_eq!(verifier.verify(&token).unwrap().sub, "admin");
+        let verified = verifier.verified.lock().unwrap();
+        assert_eq!(verified.len(), 1);
+        assert!(verified.contains_key(&token));
+    }
 
     #[test]
     fn scope_must_fit_the_role() {
