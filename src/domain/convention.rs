@@ -371,6 +371,23 @@ pub fn avenant_requiert_repartition(statut: StatutConvention) -> bool {
     )
 }
 
+/// An amendment carries a new split (`with_split`) exactly when the project is filed: required
+/// then (the split must account for the new number of posts), refused before (the split comes
+/// with the project). 422 `validation` on `/repartition` otherwise.
+pub fn check_repartition_avenant(
+    statut: StatutConvention,
+    with_split: bool,
+) -> Result<(), Refusal> {
+    let detail = match (avenant_requiert_repartition(statut), with_split) {
+        (true, false) => {
+            "Le projet d'accueil est déposé : l'avenant doit porter la nouvelle répartition de tous les postes."
+        }
+        (false, true) => "Aucun projet d'accueil n'est déposé : la répartition viendra avec lui.",
+        _ => return Ok(()),
+    };
+    Err(Refusal::new(&VALIDATION, detail).with_error(FieldError::pointer("/repartition", detail)))
+}
+
 /// The département of each structure a request names (`None`: no such structure).
 pub type Departements<'a> = &'a dyn Fn(&StructureId) -> Option<CodeDepartement>;
 
@@ -637,6 +654,17 @@ mod tests {
         assert!(!avenant_requiert_repartition(S::Signee));
         assert!(avenant_requiert_repartition(S::ProjetDepose));
         assert!(avenant_requiert_repartition(S::EnExecution));
+        assert_eq!(check_repartition_avenant(S::Signee, false), Ok(()));
+        assert_eq!(check_repartition_avenant(S::EnExecution, true), Ok(()));
+        for (statut, with_split) in [
+            (S::Signee, true),
+            (S::ProjetDepose, false),
+            (S::EnExecution, false),
+        ] {
+            let refusal = check_repartition_avenant(statut, with_split).unwrap_err();
+            assert_eq!(refusal.code.code, "validation");
+            assert_eq!(refusal.errors[0].pointer.as_deref(), Some("/repartition"));
+        }
     }
 
     #[test]

@@ -24,13 +24,13 @@ use crate::db::repo::journal::{self, Author, Change};
 use crate::db::repo::structure as structures;
 use crate::domain::codes::CodeDepartement;
 use crate::domain::convention::{
-    self as domain, ActionConvention, PartHote, avenant_requiert_repartition, check_hotes,
-    check_repartition, check_signataires, date_limite_projet, effective_date, postes_apres_avenant,
+    self as domain, ActionConvention, PartHote, check_hotes, check_repartition,
+    check_repartition_avenant, check_signataires, date_limite_projet, effective_date,
+    postes_apres_avenant,
 };
 use crate::domain::ids::{AvenantId, ConventionId, StructureId};
 use crate::domain::journal::RessourceJournal;
 use crate::domain::lifecycle::apply;
-use crate::domain::refusal::{FieldError, Refusal, VALIDATION};
 use crate::error::ApiError;
 use crate::http::body::Body;
 use crate::http::extract::{
@@ -600,23 +600,9 @@ pub async fn create_avenant(
                 input.type_avenant,
                 input.nombre_postes,
             )?;
-            match (&input.repartition, avenant_requiert_repartition(current.statut)) {
-                (Some(repartition), true) => {
-                    next.repartition = accept_repartition(tx, &next, repartition)?;
-                }
-                (None, true) => {
-                    let detail = "Le projet d'accueil est déposé : l'avenant doit porter la nouvelle répartition de tous les postes.";
-                    return Err(Refusal::new(&VALIDATION, detail)
-                        .with_error(FieldError::pointer("/repartition", detail))
-                        .into());
-                }
-                (Some(_), false) => {
-                    let detail = "Aucun projet d'accueil n'est déposé : la répartition viendra avec lui.";
-                    return Err(Refusal::new(&VALIDATION, detail)
-                        .with_error(FieldError::pointer("/repartition", detail))
-                        .into());
-                }
-                (None, false) => {}
+            check_repartition_avenant(current.statut, input.repartition.is_some())?;
+            if let Some(repartition) = &input.repartition {
+                next.repartition = accept_repartition(tx, &next, repartition)?;
             }
             let saved = repo::save(tx, &next)?;
             let avenant = repo::insert_avenant(
@@ -631,7 +617,14 @@ pub async fn create_avenant(
                     auteur: &who.sub,
                 },
             )?;
-            record(tx, &who, ActionConvention::Avenant.as_str(), Some(&current), &saved, today)?;
+            record(
+                tx,
+                &who,
+                ActionConvention::Avenant.as_str(),
+                Some(&current),
+                &saved,
+                today,
+            )?;
             Reply::created(
                 format!("/api/v1/conventions/{id}/avenants/{}", avenant.id),
                 &Avenant::shown(avenant, sees_author),
