@@ -23,25 +23,16 @@ use crate::http::extract::{IfMatch, Paged, PathParam, StrictQuery, etag, page_re
 use crate::http::idempotency::{Idempotency, Reply};
 use crate::http::{AppState, author, snapshot};
 
-/// The perimeter of a structure: its département, and itself.
-fn perimeter(structure: &domain::Structure) -> (String, [String; 1]) {
-    (
-        structure.departement.to_string(),
-        [structure.id.to_string()],
-    )
-}
-
-/// Checks `action` on a structure for `caller` (404 outside the scope, 403 for the role).
+/// Checks `action` on a structure for `caller` (404 outside the scope, 403 for the role): its
+/// perimeter is its département, and itself.
 fn check(caller: &Caller, action: Action, structure: &domain::Structure) -> Result<(), ApiError> {
-    let (departement, ids) = perimeter(structure);
-    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
     policy::check(
         Some(caller),
         Resource::Structure,
         action,
         &Perimeter {
-            departement: Some(&departement),
-            structures: &ids,
+            departement: Some(structure.departement.as_str()),
+            structures: &[structure.id.as_str()],
         },
     )?;
     Ok(())
