@@ -42,3 +42,18 @@ mod tests {
         assert!(later > id);
     }
 }
+
+id_type! {
+    /// Identifiant d'une enveloppe de financement (UUID).
+    EnveloppeId
+}
+
+id_type! {
+    /// Identifiant d'un engagement de crédits (UUID).
+    EngagementId
+}
+
+id_type! {
+    /// Identifiant d'un versement (UUID).
+    VersementId
+}

@@ -12,6 +12,7 @@
 pub mod calendar;
 pub mod codes;
 pub mod convention;
+pub mod financement;
 pub mod ids;
 pub mod journal;
 pub mod lifecycle;

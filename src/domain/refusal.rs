@@ -243,6 +243,18 @@ pub const CATALOGUE: &[&RefusalCode] = &[
     &super::convention::DATE_ANTERIEURE,
     &super::convention::POSTES_INSUFFISANTS,
     &super::convention::STRUCTURE_NON_ELIGIBLE,
+    &super::financement::ENVELOPPE_INSUFFISANTE,
+    &super::financement::PLAFOND_DEPASSE,
+    &super::financement::CONVENTION_ENTIEREMENT_FINANCEE,
+    &super::financement::VERSEMENT_EXCESSIF,
+    &super::financement::CONVENTION_SURFINANCEE,
+    &super::financement::CONVENTION_NON_ENGAGEABLE,
+    &super::financement::HORS_PERIMETRE,
+    &super::financement::HORS_PERIODE,
+    &super::financement::MONTANT_INSUFFISANT,
+    &super::financement::PLAFONDS_EXCEDENTAIRES,
+    &super::financement::PLAFOND_INSUFFISANT,
+    &super::financement::PERIODE_INCOMPATIBLE,
 ];
 
 #[cfg(test)]
