@@ -44,6 +44,9 @@ issu du jeu Etalab « découpage administratif » 6.0.0 (licence MIT) ; lecture 
 associations qui signent les conventions et accueillent les conseillers."),
         (name = "Conventions", description = "Conventions entre l'État et les collectivités d'un département : \
 signature, projet d'accueil, validation, avenants, résiliation et clôture."),
+        (name = "Financement", description = "Enveloppes de financement et leurs plafonds départementaux, \
+engagements de crédits envers les conventions et versements : jamais d'engagement au-delà d'une enveloppe, d'un \
+plafond ou des postes d'une convention, même sous requêtes concurrentes."),
         (name = "Journal", description = "Qui a changé quoi, quand : une entrée par modification d'une structure \
 ou d'une convention, écrite dans la même transaction.")
     ),
@@ -572,6 +575,25 @@ impl IntoResponses for CreateErrors {
             ("400", "BadRequest"),
             ("401", "Unauthorized"),
             ("403", "Forbidden"),
+            ("409", "Conflict"),
+            ("422", "Unprocessable"),
+            ("500", "InternalError"),
+            ("503", "ServiceUnavailable"),
+        ])
+    }
+}
+
+/// The errors of an action on an object that takes no `If-Match` (a money movement, a
+/// sub-resource's creation): 400, 401, 403, 404, 409, 422, 500, 503.
+pub struct ActErrors;
+
+impl IntoResponses for ActErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        shared(&[
+            ("400", "BadRequest"),
+            ("401", "Unauthorized"),
+            ("403", "Forbidden"),
+            ("404", "NotFound"),
             ("409", "Conflict"),
             ("422", "Unprocessable"),
             ("500", "InternalError"),

@@ -756,6 +756,65 @@ const ACCESS: &[Route] = &[
         "/api/v1/journal",
         Access::Roles(&[Prefecture, Admin]),
     ),
+    write(
+        "POST",
+        "/api/v1/enveloppes",
+        Access::Roles(&[Admin]),
+        r#"{"libelle": "Ville 93", "financeur": "Ministère de la Ville", "nature": "mixte", "montant_centimes": 100000000, "date_debut": "2021-01-01", "date_fin": "2022-12-31", "perimetre_departement": "93"}"#,
+    ),
+    route("GET", "/api/v1/enveloppes", Access::Roles(Role::ALL)),
+    route("GET", "/api/v1/enveloppes/{id}", Access::Roles(Role::ALL)),
+    write(
+        "PATCH",
+        "/api/v1/enveloppes/{id}",
+        Access::Roles(&[Admin]),
+        r#"{"libelle": "Plan de relance — conseillers"}"#,
+    ),
+    write(
+        "PUT",
+        "/api/v1/enveloppes/{id}/plafonds/{departement}",
+        Access::Roles(&[Admin]),
+        r#"{"plafond_centimes": 500000000}"#,
+    ),
+    // On its own copy of the fixtures (a body makes it a write), which hold the 93's ceiling.
+    write(
+        "DELETE",
+        "/api/v1/enveloppes/{id}/plafonds/{departement}",
+        Access::Roles(&[Admin]),
+        "{}",
+    ),
+    write(
+        "POST",
+        "/api/v1/enveloppes/{id}/engagements",
+        Access::Scoped(&[Prefecture, Admin]),
+        r#"{"convention_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91", "montant_centimes": 100000, "objet": "Essai."}"#,
+    ),
+    route("GET", "/api/v1/engagements", Access::Roles(Role::ALL)),
+    route("GET", "/api/v1/engagements/{id}", Access::Scoped(Role::ALL)),
+    act(
+        "/api/v1/engagements/{id}/annulation",
+        "signee",
+        Access::Scoped(&[Prefecture, Admin]),
+        r#"{"motif": "Essai."}"#,
+    ),
+    act(
+        "/api/v1/engagements/{id}/versements",
+        "signee",
+        Access::Scoped(&[Admin]),
+        r#"{"montant_centimes": 1000, "date_versement": "2026-01-02", "reference": "MANDAT-1"}"#,
+    ),
+    route(
+        "GET",
+        "/api/v1/engagements/{id}/versements",
+        Access::Scoped(Role::ALL),
+    ),
+    route("GET", "/api/v1/versements/{id}", Access::Scoped(Role::ALL)),
+    act(
+        "/api/v1/versements/{id}/annulation",
+        "signee",
+        Access::Scoped(&[Admin]),
+        r#"{"motif": "Essai."}"#,
+    ),
 ];
 
 /// The objects the example identifiers of the spec name, in département 93: the structure
@@ -766,6 +825,9 @@ fn seed_fixtures(db: &TestDb, statut: &str) {
     use diesel::connection::SimpleConnection;
     const CONVENTION_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91";
     const AVENANT_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f92";
+    const ENVELOPPE_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f94";
+    const ENGAGEMENT_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f95";
+    const VERSEMENT_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f96";
     let (signature, limite, depot, validation) = match statut {
         "brouillon" => ("NULL", "NULL", "NULL", "NULL"),
         "signee" => ("'2021-02-08'", "'2021-04-08'", "NULL", "NULL"),
@@ -800,6 +862,24 @@ fn seed_fixtures(db: &TestDb, statut: &str) {
          postes_apres, auteur, cree_le) VALUES ('{AVENANT_ID}', '{CONVENTION_ID}', 1, 'ajout', 5, \
          'Essai', 75, 80, 'test', {now});"
     );
+    // A national envelope (…8f94) with the 93's ceiling, a commitment (…8f95) of 10,000 € to the
+    // convention, of which 1,000 € paid (…8f96).
+    sql.push_str(&format!(
+        "INSERT INTO enveloppes (id, libelle, financeur, nature, montant_centimes, date_debut, \
+         date_fin, objectif_postes, montant_par_poste_centimes, engage_centimes, verse_centimes, \
+         version, cree_le, modifie_le) VALUES ('{ENVELOPPE_ID}', 'Plan de relance', 'DGCL', \
+         'postes_conseillers', 20000000000, '2021-01-01', '2099-12-31', 4000, 5000000, 1000000, \
+         100000, 1, {now}, {now});
+         INSERT INTO enveloppes_departements (enveloppe_id, departement, plafond_centimes, \
+         engage_centimes, verse_centimes) VALUES ('{ENVELOPPE_ID}', '93', 400000000, 1000000, 100000);
+         INSERT INTO engagements (id, enveloppe_id, convention_id, departement, montant_centimes, \
+         verse_centimes, date_engagement, objet, statut, version, cree_le, modifie_le) VALUES \
+         ('{ENGAGEMENT_ID}', '{ENVELOPPE_ID}', '{CONVENTION_ID}', '93', 1000000, 100000, \
+         '2021-03-01', 'Postes', 'actif', 1, {now}, {now});
+         INSERT INTO versements (id, engagement_id, montant_centimes, date_versement, reference, \
+         statut, cree_le) VALUES ('{VERSEMENT_ID}', '{ENGAGEMENT_ID}', 100000, '2021-04-01', \
+         'MANDAT-0', 'effectue', {now});"
+    ));
     if depot != "NULL" {
         sql.push_str(&format!(
             "INSERT INTO conventions_repartition (convention_id, structure_id, postes) VALUES \
@@ -859,6 +939,7 @@ async fn role_route_matrix_covers_every_registered_route() {
                     req = req
                         .insert_header(("content-type", "application/json"))
                         .insert_header(("if-match", "*"))
+                        .insert_header(("idempotency-key", "matrice"))
                         .set_payload(body);
                 }
                 req.to_request()

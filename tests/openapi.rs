@@ -124,6 +124,10 @@ fn every_operation_is_documented_with_its_errors() {
             if !code.starts_with('2') {
                 continue;
             }
+            if code == "204" {
+                assert!(response["content"].is_null(), "{name}: a 204 has no body");
+                continue;
+            }
             let schema = &response["content"]["application/json"]["schema"]["$ref"];
             let name = schema.as_str().expect("success bodies are named schemas");
             let schema = &spec["components"]["schemas"][name.rsplit('/').next().unwrap()];

@@ -34,8 +34,9 @@ pub struct EntreeJournal {
     pub ressource: RessourceJournal,
     /// Identifiant de l'objet.
     pub ressource_id: String,
-    /// Département de l'objet.
-    pub departement: CodeDepartement,
+    /// Département de l'objet ; null pour un objet national (une enveloppe), dont seuls les
+    /// lecteurs nationaux voient les entrées.
+    pub departement: Option<CodeDepartement>,
     /// Les champs modifiés, avant (null pour une création).
     #[schema(value_type = Option<Object>)]
     pub avant: Option<serde_json::Value>,

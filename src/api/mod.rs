@@ -3,6 +3,7 @@
 //! This layer imports the domain only (never `http` or `db`).
 
 pub mod convention;
+pub mod financement;
 pub mod health;
 pub mod journal;
 pub mod moi;

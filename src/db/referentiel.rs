@@ -72,6 +72,9 @@ const DEPARTEMENTS: Referenced = Referenced {
         ("structures", "departement"),
         ("conventions", "departement"),
         ("conventions_numeros", "departement"),
+        ("enveloppes", "perimetre_departement"),
+        ("enveloppes_departements", "departement"),
+        ("engagements", "departement"),
     ],
 };
 const REGIONS: Referenced = Referenced {

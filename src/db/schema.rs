@@ -170,9 +170,73 @@ diesel::table! {
         action -> Text,
         ressource -> Text,
         ressource_id -> Text,
-        departement -> Text,
+        departement -> Nullable<Text>,
         avant -> Nullable<Text>,
         apres -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    enveloppes (id) {
+        id -> Text,
+        libelle -> Text,
+        financeur -> Text,
+        programme_budgetaire -> Nullable<Text>,
+        nature -> Text,
+        montant_centimes -> BigInt,
+        date_debut -> Text,
+        date_fin -> Text,
+        perimetre_departement -> Nullable<Text>,
+        objectif_postes -> Nullable<BigInt>,
+        montant_par_poste_centimes -> Nullable<BigInt>,
+        engage_centimes -> BigInt,
+        verse_centimes -> BigInt,
+        version -> BigInt,
+        cree_le -> Text,
+        modifie_le -> Text,
+    }
+}
+
+diesel::table! {
+    enveloppes_departements (enveloppe_id, departement) {
+        enveloppe_id -> Text,
+        departement -> Text,
+        plafond_centimes -> Nullable<BigInt>,
+        engage_centimes -> BigInt,
+        verse_centimes -> BigInt,
+    }
+}
+
+diesel::table! {
+    engagements (id) {
+        id -> Text,
+        enveloppe_id -> Text,
+        convention_id -> Text,
+        departement -> Text,
+        montant_centimes -> BigInt,
+        verse_centimes -> BigInt,
+        date_engagement -> Text,
+        objet -> Text,
+        statut -> Text,
+        date_annulation -> Nullable<Text>,
+        motif_annulation -> Nullable<Text>,
+        version -> BigInt,
+        cree_le -> Text,
+        modifie_le -> Text,
+    }
+}
+
+diesel::table! {
+    versements (id) {
+        id -> Text,
+        engagement_id -> Text,
+        montant_centimes -> BigInt,
+        date_versement -> Text,
+        reference -> Text,
+        statut -> Text,
+        date_annulation -> Nullable<Text>,
+        motif_annulation -> Nullable<Text>,
+        cree_le -> Text,
     }
 }
 
@@ -188,6 +252,10 @@ diesel::joinable!(conventions_signataires -> structures (structure_id));
 diesel::joinable!(conventions_repartition -> conventions (convention_id));
 diesel::joinable!(conventions_repartition -> structures (structure_id));
 diesel::joinable!(avenants -> conventions (convention_id));
+diesel::joinable!(enveloppes_departements -> enveloppes (enveloppe_id));
+diesel::joinable!(engagements -> enveloppes (enveloppe_id));
+diesel::joinable!(engagements -> conventions (convention_id));
+diesel::joinable!(versements -> engagements (engagement_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
@@ -205,4 +273,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     conventions_repartition,
     avenants,
     journal,
+    enveloppes,
+    enveloppes_departements,
+    engagements,
+    versements,
 );

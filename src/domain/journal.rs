@@ -12,6 +12,12 @@ closed_enum! {
         Structure = "structure",
         /// Une convention (avenants et projet d'accueil compris).
         Convention = "convention",
+        /// Une enveloppe de financement (plafonds compris).
+        Enveloppe = "enveloppe",
+        /// Un engagement de crédits.
+        Engagement = "engagement",
+        /// Un versement.
+        Versement = "versement",
     }
 }
 

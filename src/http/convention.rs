@@ -24,7 +24,7 @@ use crate::db::repo::journal::{self, Author, Change};
 use crate::db::repo::structure as structures;
 use crate::domain::codes::CodeDepartement;
 use crate::domain::convention::{
-    self as domain, ActionConvention, PartHote, check_hotes, check_repartition,
+    self as domain, ActionConvention, PartHote, TypeAvenant, check_hotes, check_repartition,
     check_repartition_avenant, check_signataires, date_limite_projet, effective_date,
     postes_apres_avenant,
 };
@@ -37,7 +37,7 @@ use crate::http::extract::{
     IfMatch, Paged, PathParam, PathParams, StrictQuery, etag, page_response,
 };
 use crate::http::idempotency::{Idempotency, OnceRequest, Reply};
-use crate::http::{AppState, author, snapshot};
+use crate::http::{AppState, author, financement, snapshot};
 
 /// Whether the caller sees who made a change (an agent's identity is personal data): the roles
 /// that read the journal.
@@ -118,7 +118,7 @@ fn record(
             action,
             ressource: RessourceJournal::Convention,
             ressource_id: after.id.as_str(),
-            departement: &after.departement,
+            departement: Some(&after.departement),
             before: before.as_ref(),
             after: &stored_view(after, today)?,
         },
@@ -148,6 +148,27 @@ type Rule<T> = Box<
     dyn FnOnce(&mut WriteTx<'_>, &mut domain::Convention, T, NaiveDate) -> Result<(), ApiError>
         + Send,
 >;
+
+/// When a convention ends (résiliation, clôture), its live commitments are annulled in the same
+/// transaction, each journaled: what was not paid returns to the envelopes.
+fn release_money(
+    tx: &mut WriteTx<'_>,
+    who: &Author,
+    convention: &domain::Convention,
+) -> Result<(), ApiError> {
+    let (date, motif) = match (convention.date_resiliation, convention.date_cloture) {
+        (Some(date), _) => (
+            date,
+            format!(
+                "Convention résiliée : {}",
+                convention.motif_resiliation.as_deref().unwrap_or_default()
+            ),
+        ),
+        (None, Some(date)) => (date, "Convention close.".to_owned()),
+        (None, None) => return Ok(()),
+    };
+    financement::annul_for_convention(tx, who, &convention.id, date, &motif)
+}
 
 /// One write on a convention (see the module doc). `if_match` is required for `PATCH`
 /// (`required_if_match`), checked when present for the actions.
@@ -181,6 +202,7 @@ async fn run<T: DeserializeOwned + Validate + Send + 'static>(
             rule(tx, &mut next, input, today)?;
             let saved = repo::save(tx, &next)?;
             record(tx, &who, lifecycle.as_str(), Some(&current), &saved, today)?;
+            release_money(tx, &who, &saved)?;
             Ok(Reply::ok(&Convention::of(saved.clone(), today))?.with_version(saved.version))
         })
         .await
@@ -601,6 +623,9 @@ pub async fn create_avenant(
                 input.nombre_postes,
             )?;
             check_repartition_avenant(current.statut, input.repartition.is_some())?;
+            if input.type_avenant == TypeAvenant::Retrait {
+                financement::check_retrait(tx, &id, next.postes_attribues)?;
+            }
             if let Some(repartition) = &input.repartition {
                 next.repartition = accept_repartition(tx, &next, repartition)?;
             }

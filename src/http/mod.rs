@@ -18,6 +18,7 @@ pub mod body;
 pub mod convention;
 pub mod docs;
 pub mod extract;
+pub mod financement;
 pub mod health;
 pub mod idempotency;
 pub mod journal;
@@ -152,6 +153,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(referentiel::routes)
             .configure(structure::routes)
             .configure(convention::routes)
+            .configure(financement::routes)
             .configure(journal::routes),
     );
 }

@@ -36,7 +36,7 @@ pub struct JournalRow {
     action: String,
     ressource: String,
     ressource_id: String,
-    departement: String,
+    departement: Option<String>,
     avant: Option<String>,
     apres: Option<String>,
 }
@@ -58,8 +58,8 @@ pub struct Entry {
     pub ressource: RessourceJournal,
     /// On which object.
     pub ressource_id: String,
-    /// The object's département.
-    pub departement: CodeDepartement,
+    /// The object's département (none for a national object: an envelope).
+    pub departement: Option<CodeDepartement>,
     /// The changed fields before (none for a creation).
     pub avant: Option<Value>,
     /// The changed fields after.
@@ -77,8 +77,8 @@ pub struct Change<'a> {
     pub ressource: RessourceJournal,
     /// Its identifier.
     pub ressource_id: &'a str,
-    /// Its département.
-    pub departement: &'a CodeDepartement,
+    /// Its département (none for a national object: only national readers see the entry).
+    pub departement: Option<&'a CodeDepartement>,
     /// Its state before.
     pub before: Option<&'a Map<String, Value>>,
     /// Its state after.
@@ -96,7 +96,7 @@ pub fn record(tx: &mut WriteTx<'_>, change: Change<'_>) -> QueryResult<()> {
         action: change.action.to_owned(),
         ressource: change.ressource.as_str().to_owned(),
         ressource_id: change.ressource_id.to_owned(),
-        departement: change.departement.to_string(),
+        departement: change.departement.map(|d| d.to_string()),
         avant: avant.map(|map| Value::Object(map).to_string()),
         apres: Some(Value::Object(apres).to_string()),
     };
@@ -134,7 +134,11 @@ impl TryFrom<JournalRow> for Entry {
             action: row.action,
             ressource: stored(RessourceJournal::parse(&row.ressource))?,
             ressource_id: row.ressource_id,
-            departement: stored(CodeDepartement::parse(&row.departement))?,
+            departement: row
+                .departement
+                .as_deref()
+                .map(|d| stored(CodeDepartement::parse(d)))
+                .transpose()?,
             avant: json_text(row.avant)?,
             apres: json_text(row.apres)?,
         })

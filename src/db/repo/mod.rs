@@ -6,6 +6,7 @@
 //! ([`scope_filter!`](crate::scope_filter)).
 
 pub mod convention;
+pub mod financement;
 pub mod health;
 pub mod idempotence;
 pub mod journal;

@@ -1,0 +1,521 @@
+//! Bodies and parameters of `/api/v1/enveloppes`, `/api/v1/engagements` and `/api/v1/versements`.
+//! Amounts are integer euro cents (`*_centimes`), from 1 to 10^15.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use super::structure::not_blank;
+use crate::domain::codes::CodeDepartement;
+use crate::domain::financement::{
+    self as domain, ActionEngagement, ActionVersement, NatureEnveloppe, SoldeDepartement,
+    StatutEngagement, StatutVersement,
+};
+use crate::domain::ids::{ConventionId, EngagementId, EnveloppeId, VersementId};
+use crate::domain::lifecycle::allowed_actions;
+
+/// Une enveloppe de financement à créer.
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "libelle": "Plan de relance — conseillers numériques", "financeur": "DGCL — Plan de relance",
+    "programme_budgetaire": "364", "nature": "postes_conseillers",
+    "montant_centimes": 20000000000i64, "date_debut": "2021-01-01", "date_fin": "2023-12-31",
+    "objectif_postes": 4000, "montant_par_poste_centimes": 5000000
+}))]
+pub struct NouvelleEnveloppe {
+    /// Libellé.
+    #[validate(
+        length(min = 1, max = 300, message = "1 à 300 caractères"),
+        custom(function = "not_blank")
+    )]
+    #[schema(min_length = 1, max_length = 300)]
+    pub libelle: String,
+    /// Financeur (« DGCL — Plan de relance », « Ministère de la Ville »).
+    #[validate(
+        length(min = 1, max = 300, message = "1 à 300 caractères"),
+        custom(function = "not_blank")
+    )]
+    #[schema(min_length = 1, max_length = 300)]
+    pub financeur: String,
+    /// Programme budgétaire (« 364 »), facultatif.
+    #[validate(length(min = 1, max = 50, message = "1 à 50 caractères"))]
+    #[schema(min_length = 1, max_length = 50)]
+    pub programme_budgetaire: Option<String>,
+    /// Ce que finance l'enveloppe.
+    pub nature: NatureEnveloppe,
+    /// Montant, en centimes (1 à 10^15).
+    #[validate(range(
+        min = 1,
+        max = 1_000_000_000_000_000i64,
+        message = "de 1 à 10^15 centimes"
+    ))]
+    #[schema(minimum = 1, maximum = 1_000_000_000_000_000i64)]
+    pub montant_centimes: i64,
+    /// Premier jour de la période des engagements.
+    #[schema(value_type = String, format = Date)]
+    pub date_debut: NaiveDate,
+    /// Dernier jour de la période des engagements (pas avant `date_debut`).
+    #[schema(value_type = String, format = Date)]
+    pub date_fin: NaiveDate,
+    /// Le seul département que sert l'enveloppe, si elle est départementale.
+    pub perimetre_departement: Option<CodeDepartement>,
+    /// Postes que l'enveloppe vise à financer.
+    #[validate(range(min = 1, max = 1_000_000, message = "de 1 à 1 000 000"))]
+    #[schema(minimum = 1, maximum = 1_000_000)]
+    pub objectif_postes: Option<i64>,
+    /// Montant par poste, en centimes : borne les engagements de chaque convention (postes
+    /// attribués × ce montant) et sert de montant par défaut d'un engagement.
+    #[validate(range(
+        min = 1,
+        max = 1_000_000_000_000_000i64,
+        message = "de 1 à 10^15 centimes"
+    ))]
+    #[schema(minimum = 1, maximum = 1_000_000_000_000_000i64)]
+    pub montant_par_poste_centimes: Option<i64>,
+}
+
+/// Les champs modifiables d'une enveloppe (les autres fixent les règles des engagements déjà
+/// pris : nature, périmètre, montant par poste). Un champ absent ne change pas.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"montant_centimes": 21000000000i64, "date_fin": "2024-06-30"}))]
+pub struct ModificationEnveloppe {
+    /// Libellé.
+    #[validate(
+        length(min = 1, max = 300, message = "1 à 300 caractères"),
+        custom(function = "not_blank")
+    )]
+    #[schema(min_length = 1, max_length = 300)]
+    pub libelle: Option<String>,
+    /// Financeur.
+    #[validate(
+        length(min = 1, max = 300, message = "1 à 300 caractères"),
+        custom(function = "not_blank")
+    )]
+    #[schema(min_length = 1, max_length = 300)]
+    pub financeur: Option<String>,
+    /// Programme budgétaire.
+    #[validate(length(min = 1, max = 50, message = "1 à 50 caractères"))]
+    #[schema(min_length = 1, max_length = 50)]
+    pub programme_budgetaire: Option<String>,
+    /// Montant, en centimes : jamais sous ce qui est engagé ni sous la somme des plafonds
+    /// (409 `montant_insuffisant`).
+    #[validate(range(
+        min = 1,
+        max = 1_000_000_000_000_000i64,
+        message = "de 1 à 10^15 centimes"
+    ))]
+    #[schema(minimum = 1, maximum = 1_000_000_000_000_000i64)]
+    pub montant_centimes: Option<i64>,
+    /// Premier jour de la période : elle doit couvrir les engagements pris
+    /// (409 `periode_incompatible`).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub date_debut: Option<NaiveDate>,
+    /// Dernier jour de la période.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub date_fin: Option<NaiveDate>,
+    /// Postes visés.
+    #[validate(range(min = 1, max = 1_000_000, message = "de 1 à 1 000 000"))]
+    #[schema(minimum = 1, maximum = 1_000_000)]
+    pub objectif_postes: Option<i64>,
+}
+
+/// Le plafond d'un département dans une enveloppe, avec ce qui y est engagé.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "departement": "93", "plafond_centimes": 400000000, "engage_centimes": 400000000,
+    "verse_centimes": 0, "disponible_centimes": 0
+}))]
+pub struct Plafond {
+    /// Département.
+    pub departement: CodeDepartement,
+    /// Plafond, en centimes.
+    pub plafond_centimes: i64,
+    /// Engagé dans le département.
+    pub engage_centimes: i64,
+    /// Versé dans le département.
+    pub verse_centimes: i64,
+    /// Ce qui peut encore y être engagé (sous réserve du disponible de l'enveloppe).
+    pub disponible_centimes: i64,
+}
+
+/// Une enveloppe de financement et ses soldes : l'engagé (engagements actifs et parts versées
+/// des engagements annulés), le versé et le disponible, ainsi que ses plafonds départementaux.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f94", "libelle": "Plan de relance — conseillers numériques",
+    "financeur": "DGCL — Plan de relance", "programme_budgetaire": "364",
+    "nature": "postes_conseillers", "montant_centimes": 20000000000i64,
+    "date_debut": "2021-01-01", "date_fin": "2023-12-31", "perimetre_departement": null,
+    "objectif_postes": 4000, "montant_par_poste_centimes": 5000000,
+    "engage_centimes": 400000000, "verse_centimes": 100000000, "disponible_centimes": 19600000000i64,
+    "plafonds": [{"departement": "93", "plafond_centimes": 400000000, "engage_centimes": 400000000,
+                  "verse_centimes": 100000000, "disponible_centimes": 0}],
+    "version": 2, "cree_le": "2021-01-04T09:00:00.000000Z", "modifie_le": "2021-01-05T10:00:00.000000Z"
+}))]
+pub struct Enveloppe {
+    /// Identifiant.
+    pub id: EnveloppeId,
+    /// Libellé.
+    pub libelle: String,
+    /// Financeur.
+    pub financeur: String,
+    /// Programme budgétaire.
+    pub programme_budgetaire: Option<String>,
+    /// Ce que finance l'enveloppe.
+    pub nature: NatureEnveloppe,
+    /// Montant, en centimes.
+    pub montant_centimes: i64,
+    /// Premier jour de la période des engagements.
+    #[schema(value_type = String, format = Date)]
+    pub date_debut: NaiveDate,
+    /// Dernier jour de la période des engagements.
+    #[schema(value_type = String, format = Date)]
+    pub date_fin: NaiveDate,
+    /// Le seul département que sert l'enveloppe ; null pour une enveloppe nationale.
+    pub perimetre_departement: Option<CodeDepartement>,
+    /// Postes visés.
+    pub objectif_postes: Option<i64>,
+    /// Montant par poste, en centimes.
+    pub montant_par_poste_centimes: Option<i64>,
+    /// Engagé : engagements actifs et parts versées des engagements annulés.
+    pub engage_centimes: i64,
+    /// Versé (versements non annulés).
+    pub verse_centimes: i64,
+    /// Disponible : montant − engagé.
+    pub disponible_centimes: i64,
+    /// Plafonds départementaux, par code de département.
+    pub plafonds: Vec<Plafond>,
+    /// Version de l'enregistrement : l'`ETag` de la réponse, à renvoyer dans `If-Match`. Les
+    /// mouvements d'argent ne la changent pas.
+    pub version: i64,
+    /// Création (RFC 3339, UTC).
+    pub cree_le: String,
+    /// Dernière modification (RFC 3339, UTC).
+    pub modifie_le: String,
+}
+
+impl Enveloppe {
+    /// The envelope with its départements' money (those with a ceiling are shown).
+    pub fn of(e: domain::Enveloppe, departements: Vec<SoldeDepartement>) -> Self {
+        Enveloppe {
+            disponible_centimes: e.disponible_centimes(),
+            plafonds: departements
+                .into_iter()
+                .filter_map(|d| {
+                    d.plafond_centimes.map(|plafond| Plafond {
+                        disponible_centimes: domain::disponible(plafond, d.engage_centimes),
+                        departement: d.departement,
+                        plafond_centimes: plafond,
+                        engage_centimes: d.engage_centimes,
+                        verse_centimes: d.verse_centimes,
+                    })
+                })
+                .collect(),
+            id: e.id,
+            libelle: e.libelle,
+            financeur: e.financeur,
+            programme_budgetaire: e.programme_budgetaire,
+            nature: e.nature,
+            montant_centimes: e.montant_centimes,
+            date_debut: e.date_debut,
+            date_fin: e.date_fin,
+            perimetre_departement: e.perimetre_departement,
+            objectif_postes: e.objectif_postes,
+            montant_par_poste_centimes: e.montant_par_poste_centimes,
+            engage_centimes: e.engage_centimes,
+            verse_centimes: e.verse_centimes,
+            version: e.version,
+            cree_le: e.cree_le,
+            modifie_le: e.modifie_le,
+        }
+    }
+}
+
+/// Une page d'enveloppes, les plus récentes d'abord.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [], "next_cursor": null}))]
+pub struct EnveloppePage {
+    /// Les enveloppes de cette page.
+    pub items: Vec<Enveloppe>,
+    /// À redonner dans `cursor` (autres paramètres inchangés) pour la page suivante ; null sur la
+    /// dernière.
+    pub next_cursor: Option<String>,
+}
+
+/// Filtres de `GET /api/v1/enveloppes` (la pagination s'y ajoute).
+#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct EnveloppeQuery {
+    /// Seulement cette nature.
+    #[param(inline)]
+    pub nature: Option<NatureEnveloppe>,
+    /// Seulement les enveloppes qui peuvent financer ce département (nationales, ou réservées à
+    /// lui).
+    #[param(inline)]
+    pub departement: Option<CodeDepartement>,
+}
+
+/// Le plafond d'un département.
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"plafond_centimes": 400000000}))]
+pub struct NouveauPlafond {
+    /// Plafond, en centimes : avec les autres plafonds, au plus le montant de l'enveloppe
+    /// (`plafonds_excedentaires`) ; jamais sous ce qui est engagé dans le département
+    /// (`plafond_insuffisant`).
+    #[validate(range(
+        min = 1,
+        max = 1_000_000_000_000_000i64,
+        message = "de 1 à 10^15 centimes"
+    ))]
+    #[schema(minimum = 1, maximum = 1_000_000_000_000_000i64)]
+    pub plafond_centimes: i64,
+}
+
+/// Un engagement de crédits à prendre sur l'enveloppe, pour une convention.
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "convention_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91",
+    "objet": "Financement de 80 postes de conseillers numériques sur 24 mois",
+    "date_engagement": "2021-03-01"
+}))]
+pub struct NouvelEngagement {
+    /// La convention financée : signée et non terminée.
+    pub convention_id: ConventionId,
+    /// Montant, en centimes ; par défaut, postes attribués × montant par poste de l'enveloppe
+    /// (obligatoire quand elle n'en a pas).
+    #[validate(range(
+        min = 1,
+        max = 1_000_000_000_000_000i64,
+        message = "de 1 à 10^15 centimes"
+    ))]
+    #[schema(minimum = 1, maximum = 1_000_000_000_000_000i64)]
+    pub montant_centimes: Option<i64>,
+    /// Date de l'engagement (aujourd'hui par défaut) : ni dans le futur, ni avant la signature de
+    /// la convention, dans la période de l'enveloppe.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub date_engagement: Option<NaiveDate>,
+    /// Objet.
+    #[validate(
+        length(min = 1, max = 1000, message = "1 à 1 000 caractères"),
+        custom(function = "not_blank")
+    )]
+    #[schema(min_length = 1, max_length = 1000)]
+    pub objet: String,
+}
+
+/// L'annulation d'un engagement ou d'un versement.
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"motif": "Poste non pourvu : crédits rendus à l'enveloppe."}))]
+pub struct Annulation {
+    /// Motif.
+    #[validate(
+        length(min = 1, max = 1000, message = "1 à 1 000 caractères"),
+        custom(function = "not_blank")
+    )]
+    #[schema(min_length = 1, max_length = 1000)]
+    pub motif: String,
+    /// Date de l'annulation (aujourd'hui par défaut) : ni dans le futur, ni avant la date de ce
+    /// qui est annulé.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub date_annulation: Option<NaiveDate>,
+}
+
+/// Un engagement de crédits d'une enveloppe envers une convention.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f95", "enveloppe_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f94",
+    "convention_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91", "departement": "93",
+    "montant_centimes": 400000000, "verse_centimes": 100000000, "engage_centimes": 400000000,
+    "reste_a_verser_centimes": 300000000, "date_engagement": "2021-03-01",
+    "objet": "Financement de 80 postes de conseillers numériques sur 24 mois", "statut": "actif",
+    "date_annulation": null, "motif_annulation": null,
+    "actions_possibles": ["versement", "annulation"], "version": 2,
+    "cree_le": "2021-03-01T10:00:00.000000Z", "modifie_le": "2021-04-01T10:00:00.000000Z"
+}))]
+pub struct Engagement {
+    /// Identifiant.
+    pub id: EngagementId,
+    /// Enveloppe.
+    pub enveloppe_id: EnveloppeId,
+    /// Convention financée.
+    pub convention_id: ConventionId,
+    /// Département de la convention.
+    pub departement: CodeDepartement,
+    /// Montant engagé à l'origine, en centimes.
+    pub montant_centimes: i64,
+    /// Versé (versements non annulés).
+    pub verse_centimes: i64,
+    /// Ce qu'il compte dans l'engagé : son montant s'il est actif, sa part versée s'il est
+    /// annulé.
+    pub engage_centimes: i64,
+    /// Ce qui peut encore être versé (0 une fois annulé).
+    pub reste_a_verser_centimes: i64,
+    /// Date de l'engagement.
+    #[schema(value_type = String, format = Date)]
+    pub date_engagement: NaiveDate,
+    /// Objet.
+    pub objet: String,
+    /// Statut.
+    pub statut: StatutEngagement,
+    /// Date de l'annulation.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub date_annulation: Option<NaiveDate>,
+    /// Motif de l'annulation.
+    pub motif_annulation: Option<String>,
+    /// Actions que permet le statut actuel.
+    pub actions_possibles: Vec<ActionEngagement>,
+    /// Version de l'enregistrement (change à chaque versement ou annulation).
+    pub version: i64,
+    /// Création (RFC 3339, UTC).
+    pub cree_le: String,
+    /// Dernière modification (RFC 3339, UTC).
+    pub modifie_le: String,
+}
+
+impl From<domain::Engagement> for Engagement {
+    fn from(e: domain::Engagement) -> Self {
+        Engagement {
+            engage_centimes: e.engage_centimes(),
+            reste_a_verser_centimes: e.reste_a_verser_centimes(),
+            actions_possibles: allowed_actions(e.statut),
+            id: e.id,
+            enveloppe_id: e.enveloppe_id,
+            convention_id: e.convention_id,
+            departement: e.departement,
+            montant_centimes: e.montant_centimes,
+            verse_centimes: e.verse_centimes,
+            date_engagement: e.date_engagement,
+            objet: e.objet,
+            statut: e.statut,
+            date_annulation: e.date_annulation,
+            motif_annulation: e.motif_annulation,
+            version: e.version,
+            cree_le: e.cree_le,
+            modifie_le: e.modifie_le,
+        }
+    }
+}
+
+/// Une page d'engagements, les plus récents d'abord.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [], "next_cursor": null}))]
+pub struct EngagementPage {
+    /// Les engagements de cette page.
+    pub items: Vec<Engagement>,
+    /// À redonner dans `cursor` (autres paramètres inchangés) pour la page suivante ; null sur la
+    /// dernière.
+    pub next_cursor: Option<String>,
+}
+
+/// Filtres de `GET /api/v1/engagements` (la pagination s'y ajoute).
+#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct EngagementQuery {
+    /// Seulement sur cette enveloppe.
+    #[param(inline)]
+    pub enveloppe_id: Option<EnveloppeId>,
+    /// Seulement pour cette convention.
+    #[param(inline)]
+    pub convention_id: Option<ConventionId>,
+    /// Seulement dans ce département.
+    #[param(inline)]
+    pub departement: Option<CodeDepartement>,
+    /// Seulement ce statut.
+    #[param(inline)]
+    pub statut: Option<StatutEngagement>,
+}
+
+/// Un versement à enregistrer sur un engagement actif.
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "montant_centimes": 100000000, "date_versement": "2021-04-01", "reference": "MANDAT-2021-000123"
+}))]
+pub struct NouveauVersement {
+    /// Montant, en centimes : les versements ne dépassent jamais l'engagement
+    /// (409 `versement_excessif`).
+    #[validate(range(
+        min = 1,
+        max = 1_000_000_000_000_000i64,
+        message = "de 1 à 10^15 centimes"
+    ))]
+    #[schema(minimum = 1, maximum = 1_000_000_000_000_000i64)]
+    pub montant_centimes: i64,
+    /// Date du versement : ni dans le futur, ni avant la date de l'engagement.
+    #[schema(value_type = String, format = Date)]
+    pub date_versement: NaiveDate,
+    /// Référence comptable (mandat, virement).
+    #[validate(
+        length(min = 1, max = 100, message = "1 à 100 caractères"),
+        custom(function = "not_blank")
+    )]
+    #[schema(min_length = 1, max_length = 100)]
+    pub reference: String,
+}
+
+/// Un versement fait au titre d'un engagement.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f96", "engagement_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f95",
+    "montant_centimes": 100000000, "date_versement": "2021-04-01", "reference": "MANDAT-2021-000123",
+    "statut": "effectue", "date_annulation": null, "motif_annulation": null,
+    "actions_possibles": ["annulation"], "cree_le": "2021-04-01T10:00:00.000000Z"
+}))]
+pub struct Versement {
+    /// Identifiant.
+    pub id: VersementId,
+    /// Engagement payé.
+    pub engagement_id: EngagementId,
+    /// Montant, en centimes.
+    pub montant_centimes: i64,
+    /// Date du versement.
+    #[schema(value_type = String, format = Date)]
+    pub date_versement: NaiveDate,
+    /// Référence comptable.
+    pub reference: String,
+    /// Statut.
+    pub statut: StatutVersement,
+    /// Date de l'annulation.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub date_annulation: Option<NaiveDate>,
+    /// Motif de l'annulation.
+    pub motif_annulation: Option<String>,
+    /// Actions que permet le statut actuel.
+    pub actions_possibles: Vec<ActionVersement>,
+    /// Enregistrement (RFC 3339, UTC).
+    pub cree_le: String,
+}
+
+impl From<domain::Versement> for Versement {
+    fn from(v: domain::Versement) -> Self {
+        Versement {
+            actions_possibles: allowed_actions(v.statut),
+            id: v.id,
+            engagement_id: v.engagement_id,
+            montant_centimes: v.montant_centimes,
+            date_versement: v.date_versement,
+            reference: v.reference,
+            statut: v.statut,
+            date_annulation: v.date_annulation,
+            motif_annulation: v.motif_annulation,
+            cree_le: v.cree_le,
+        }
+    }
+}
+
+/// Une page de versements, dans l'ordre où ils ont été enregistrés.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [], "next_cursor": null}))]
+pub struct VersementPage {
+    /// Les versements de cette page.
+    pub items: Vec<Versement>,
+    /// À redonner dans `cursor` (autres paramètres inchangés) pour la page suivante ; null sur la
+    /// dernière.
+    pub next_cursor: Option<String>,
+}

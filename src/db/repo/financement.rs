@@ -1,0 +1,740 @@
+//! Funding: envelopes with their running sums, the money of each département in them (with its
+//! ceiling), commitments and payments.
+//!
+//! Every money movement runs in a write transaction that first locks the envelope's row
+//! ([`lock_enveloppe`]), then reads the sums, checks the domain's rules and moves the money with
+//! [`move_money`], which updates the envelope's and the département's sums in the same
+//! transaction. The migration's `CHECK`s refuse any state where engaged exceeds an amount or a
+//! ceiling, or paid exceeds engaged. Lock order, everywhere: convention, envelopes (by id),
+//! commitment, payment.
+
+use chrono::{NaiveDate, Utc};
+use diesel::dsl::exists;
+use diesel::prelude::*;
+
+use super::idempotence::stored_time;
+use super::{Backend, date_text, stored, stored_date};
+use crate::db::schema::{
+    conventions_repartition, conventions_signataires, engagements, enveloppes,
+    enveloppes_departements, versements,
+};
+use crate::db::{DbConn, WriteTx};
+use crate::domain::codes::CodeDepartement;
+use crate::domain::financement::{
+    Engagement, Enveloppe, NatureEnveloppe, SoldeDepartement, StatutEngagement, StatutVersement,
+    Versement, part_engagee,
+};
+use crate::domain::ids::{ConventionId, EngagementId, EnveloppeId, VersementId};
+use crate::domain::paging::{Page, Position};
+use crate::domain::scope::ScopeFilter;
+use crate::{insert_if_absent, keyset, lock_rows, scope_filter};
+
+/// A row of `enveloppes`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = enveloppes)]
+struct EnveloppeRow {
+    id: String,
+    libelle: String,
+    financeur: String,
+    programme_budgetaire: Option<String>,
+    nature: String,
+    montant_centimes: i64,
+    date_debut: String,
+    date_fin: String,
+    perimetre_departement: Option<String>,
+    objectif_postes: Option<i64>,
+    montant_par_poste_centimes: Option<i64>,
+    engage_centimes: i64,
+    verse_centimes: i64,
+    version: i64,
+    cree_le: String,
+    modifie_le: String,
+}
+
+impl TryFrom<EnveloppeRow> for Enveloppe {
+    type Error = diesel::result::Error;
+    fn try_from(row: EnveloppeRow) -> QueryResult<Enveloppe> {
+        Ok(Enveloppe {
+            id: stored(EnveloppeId::parse(&row.id))?,
+            libelle: row.libelle,
+            financeur: row.financeur,
+            programme_budgetaire: row.programme_budgetaire,
+            nature: stored(NatureEnveloppe::parse(&row.nature))?,
+            montant_centimes: row.montant_centimes,
+            date_debut: stored_date(&row.date_debut)?,
+            date_fin: stored_date(&row.date_fin)?,
+            perimetre_departement: row
+                .perimetre_departement
+                .as_deref()
+                .map(|d| stored(CodeDepartement::parse(d)))
+                .transpose()?,
+            objectif_postes: row.objectif_postes,
+            montant_par_poste_centimes: row.montant_par_poste_centimes,
+            engage_centimes: row.engage_centimes,
+            verse_centimes: row.verse_centimes,
+            version: row.version,
+            cree_le: row.cree_le,
+            modifie_le: row.modifie_le,
+        })
+    }
+}
+
+/// A row of `enveloppes_departements`.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = enveloppes_departements)]
+struct DepartementRow {
+    departement: String,
+    plafond_centimes: Option<i64>,
+    engage_centimes: i64,
+    verse_centimes: i64,
+}
+
+impl TryFrom<DepartementRow> for SoldeDepartement {
+    type Error = diesel::result::Error;
+    fn try_from(row: DepartementRow) -> QueryResult<SoldeDepartement> {
+        Ok(SoldeDepartement {
+            departement: stored(CodeDepartement::parse(&row.departement))?,
+            plafond_centimes: row.plafond_centimes,
+            engage_centimes: row.engage_centimes,
+            verse_centimes: row.verse_centimes,
+        })
+    }
+}
+
+/// A row of `engagements`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = engagements)]
+struct EngagementRow {
+    id: String,
+    enveloppe_id: String,
+    convention_id: String,
+    departement: String,
+    montant_centimes: i64,
+    verse_centimes: i64,
+    date_engagement: String,
+    objet: String,
+    statut: String,
+    date_annulation: Option<String>,
+    motif_annulation: Option<String>,
+    version: i64,
+    cree_le: String,
+    modifie_le: String,
+}
+
+fn optional_date(text: Option<String>) -> QueryResult<Option<NaiveDate>> {
+    text.as_deref().map(stored_date).transpose()
+}
+
+impl TryFrom<EngagementRow> for Engagement {
+    type Error = diesel::result::Error;
+    fn try_from(row: EngagementRow) -> QueryResult<Engagement> {
+        Ok(Engagement {
+            id: stored(EngagementId::parse(&row.id))?,
+            enveloppe_id: stored(EnveloppeId::parse(&row.enveloppe_id))?,
+            convention_id: stored(ConventionId::parse(&row.convention_id))?,
+            departement: stored(CodeDepartement::parse(&row.departement))?,
+            montant_centimes: row.montant_centimes,
+            verse_centimes: row.verse_centimes,
+            date_engagement: stored_date(&row.date_engagement)?,
+            objet: row.objet,
+            statut: stored(StatutEngagement::parse(&row.statut))?,
+            date_annulation: optional_date(row.date_annulation)?,
+            motif_annulation: row.motif_annulation,
+            version: row.version,
+            cree_le: row.cree_le,
+            modifie_le: row.modifie_le,
+        })
+    }
+}
+
+/// A row of `versements`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = versements)]
+struct VersementRow {
+    id: String,
+    engagement_id: String,
+    montant_centimes: i64,
+    date_versement: String,
+    reference: String,
+    statut: String,
+    date_annulation: Option<String>,
+    motif_annulation: Option<String>,
+    cree_le: String,
+}
+
+impl TryFrom<VersementRow> for Versement {
+    type Error = diesel::result::Error;
+    fn try_from(row: VersementRow) -> QueryResult<Versement> {
+        Ok(Versement {
+            id: stored(VersementId::parse(&row.id))?,
+            engagement_id: stored(EngagementId::parse(&row.engagement_id))?,
+            montant_centimes: row.montant_centimes,
+            date_versement: stored_date(&row.date_versement)?,
+            reference: row.reference,
+            statut: stored(StatutVersement::parse(&row.statut))?,
+            date_annulation: optional_date(row.date_annulation)?,
+            motif_annulation: row.motif_annulation,
+            cree_le: row.cree_le,
+        })
+    }
+}
+
+/// An envelope to create (already checked).
+#[derive(Debug, Clone)]
+pub struct NewEnveloppe {
+    /// Its label.
+    pub libelle: String,
+    /// Its funder.
+    pub financeur: String,
+    /// Its budget programme.
+    pub programme_budgetaire: Option<String>,
+    /// What it funds.
+    pub nature: NatureEnveloppe,
+    /// Its amount.
+    pub montant_centimes: i64,
+    /// Start of its period.
+    pub date_debut: NaiveDate,
+    /// End of its period.
+    pub date_fin: NaiveDate,
+    /// Its single département, if departmental.
+    pub perimetre_departement: Option<CodeDepartement>,
+    /// Posts it aims to fund.
+    pub objectif_postes: Option<i64>,
+    /// Amount per post.
+    pub montant_par_poste_centimes: Option<i64>,
+}
+
+/// Creates an envelope (nothing engaged); returns it as read back.
+pub fn insert_enveloppe(tx: &mut WriteTx<'_>, new: &NewEnveloppe) -> QueryResult<Enveloppe> {
+    let id = EnveloppeId::new();
+    let now = stored_time(Utc::now());
+    let row = EnveloppeRow {
+        id: id.to_string(),
+        libelle: new.libelle.clone(),
+        financeur: new.financeur.clone(),
+        programme_budgetaire: new.programme_budgetaire.clone(),
+        nature: new.nature.as_str().to_owned(),
+        montant_centimes: new.montant_centimes,
+        date_debut: date_text(new.date_debut),
+        date_fin: date_text(new.date_fin),
+        perimetre_departement: new.perimetre_departement.as_ref().map(|d| d.to_string()),
+        objectif_postes: new.objectif_postes,
+        montant_par_poste_centimes: new.montant_par_poste_centimes,
+        engage_centimes: 0,
+        verse_centimes: 0,
+        version: 1,
+        cree_le: now.clone(),
+        modifie_le: now,
+    };
+    diesel::insert_into(enveloppes::table)
+        .values(&row)
+        .execute(tx.conn())?;
+    find_enveloppe(tx.conn(), &id)?.ok_or(diesel::result::Error::NotFound)
+}
+
+/// One envelope.
+pub fn find_enveloppe(conn: &mut DbConn, id: &EnveloppeId) -> QueryResult<Option<Enveloppe>> {
+    enveloppes::table
+        .find(id.as_str())
+        .select(EnveloppeRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Enveloppe::try_from)
+        .transpose()
+}
+
+/// Locks an envelope's row until the end of the transaction (every money movement on it waits),
+/// and reads it.
+pub fn lock_enveloppe(tx: &mut WriteTx<'_>, id: &EnveloppeId) -> QueryResult<Option<Enveloppe>> {
+    let rows = lock_rows!(tx, enveloppes::table
+        .filter(enveloppes::id.eq(id.as_str()))
+        .select(EnveloppeRow::as_select()) => EnveloppeRow)?;
+    rows.into_iter().next().map(Enveloppe::try_from).transpose()
+}
+
+/// Writes the editable fields of a locked envelope and bumps its version; returns it as read
+/// back. The sums are never written here (see [`move_money`]).
+pub fn save_enveloppe(tx: &mut WriteTx<'_>, enveloppe: &Enveloppe) -> QueryResult<Enveloppe> {
+    diesel::update(enveloppes::table.find(enveloppe.id.as_str()))
+        .set((
+            enveloppes::libelle.eq(&enveloppe.libelle),
+            enveloppes::financeur.eq(&enveloppe.financeur),
+            enveloppes::programme_budgetaire.eq(enveloppe.programme_budgetaire.as_ref()),
+            enveloppes::montant_centimes.eq(enveloppe.montant_centimes),
+            enveloppes::date_debut.eq(date_text(enveloppe.date_debut)),
+            enveloppes::date_fin.eq(date_text(enveloppe.date_fin)),
+            enveloppes::objectif_postes.eq(enveloppe.objectif_postes),
+            enveloppes::version.eq(enveloppes::version + 1),
+            enveloppes::modifie_le.eq(stored_time(Utc::now())),
+        ))
+        .execute(tx.conn())?;
+    find_enveloppe(tx.conn(), &enveloppe.id)?.ok_or(diesel::result::Error::NotFound)
+}
+
+/// Filters of the list of envelopes.
+#[derive(Debug, Clone, Default)]
+pub struct EnveloppeFilter {
+    /// Only this nature.
+    pub nature: Option<NatureEnveloppe>,
+    /// Only the envelopes that can fund this département (national ones and its own).
+    pub departement: Option<CodeDepartement>,
+}
+
+/// A page of envelopes, newest first.
+pub fn list_enveloppes(
+    conn: &mut DbConn,
+    filter: &EnveloppeFilter,
+    after: Option<&Position>,
+    limit: usize,
+) -> QueryResult<Page<Enveloppe>> {
+    let mut query = enveloppes::table
+        .select(EnveloppeRow::as_select())
+        .into_boxed::<Backend>();
+    if let Some(nature) = filter.nature {
+        query = query.filter(enveloppes::nature.eq(nature.as_str()));
+    }
+    if let Some(departement) = &filter.departement {
+        query = query.filter(
+            enveloppes::perimetre_departement
+                .is_null()
+                .or(enveloppes::perimetre_departement.eq(departement.as_str())),
+        );
+    }
+    let query = keyset!(query, after, [enveloppes::id => desc]);
+    let rows: Vec<EnveloppeRow> = query.limit(limit as i64 + 1).load(conn)?;
+    Page::from_rows(rows, limit, |row| Position::new([row.id.clone()])).try_map(Enveloppe::try_from)
+}
+
+/// The money of every département of an envelope that has a ceiling or money in it, by code.
+pub fn departements(
+    conn: &mut DbConn,
+    enveloppe_id: &EnveloppeId,
+) -> QueryResult<Vec<SoldeDepartement>> {
+    enveloppes_departements::table
+        .filter(enveloppes_departements::enveloppe_id.eq(enveloppe_id.as_str()))
+        .select(DepartementRow::as_select())
+        .order(enveloppes_departements::departement)
+        .load(conn)?
+        .into_iter()
+        .map(SoldeDepartement::try_from)
+        .collect()
+}
+
+/// The money of one département of an envelope (nothing engaged, no ceiling when it has no row).
+pub fn departement(
+    conn: &mut DbConn,
+    enveloppe_id: &EnveloppeId,
+    departement: &CodeDepartement,
+) -> QueryResult<SoldeDepartement> {
+    let row = enveloppes_departements::table
+        .find((enveloppe_id.as_str(), departement.as_str()))
+        .select(DepartementRow::as_select())
+        .first(conn)
+        .optional()?;
+    match row {
+        Some(row) => SoldeDepartement::try_from(row),
+        None => Ok(SoldeDepartement {
+            departement: departement.clone(),
+            plafond_centimes: None,
+            engage_centimes: 0,
+            verse_centimes: 0,
+        }),
+    }
+}
+
+fn ensure_departement_row(
+    tx: &mut WriteTx<'_>,
+    enveloppe_id: &EnveloppeId,
+    departement: &CodeDepartement,
+) -> QueryResult<()> {
+    insert_if_absent!(
+        tx,
+        enveloppes_departements::table,
+        (
+            enveloppes_departements::enveloppe_id.eq(enveloppe_id.as_str()),
+            enveloppes_departements::departement.eq(departement.as_str()),
+            enveloppes_departements::engage_centimes.eq(0i64),
+            enveloppes_departements::verse_centimes.eq(0i64),
+        )
+    )?;
+    Ok(())
+}
+
+/// Sets (`Some`) or removes (`None`) the ceiling of a département on a locked envelope.
+pub fn set_plafond(
+    tx: &mut WriteTx<'_>,
+    enveloppe_id: &EnveloppeId,
+    departement: &CodeDepartement,
+    plafond: Option<i64>,
+) -> QueryResult<()> {
+    ensure_departement_row(tx, enveloppe_id, departement)?;
+    diesel::update(
+        enveloppes_departements::table.find((enveloppe_id.as_str(), departement.as_str())),
+    )
+    .set(enveloppes_departements::plafond_centimes.eq(plafond))
+    .execute(tx.conn())?;
+    Ok(())
+}
+
+/// Moves money on a locked envelope: adds `engage` and `verse` (either may be negative) to the
+/// envelope's sums and to its département's. The `CHECK`s of the migration refuse a result
+/// beyond the amount, the ceiling, or with more paid than engaged.
+pub fn move_money(
+    tx: &mut WriteTx<'_>,
+    enveloppe_id: &EnveloppeId,
+    departement: &CodeDepartement,
+    engage: i64,
+    verse: i64,
+) -> QueryResult<()> {
+    diesel::update(enveloppes::table.find(enveloppe_id.as_str()))
+        .set((
+            enveloppes::engage_centimes.eq(enveloppes::engage_centimes + engage),
+            enveloppes::verse_centimes.eq(enveloppes::verse_centimes + verse),
+        ))
+        .execute(tx.conn())?;
+    ensure_departement_row(tx, enveloppe_id, departement)?;
+    diesel::update(
+        enveloppes_departements::table.find((enveloppe_id.as_str(), departement.as_str())),
+    )
+    .set((
+        enveloppes_departements::engage_centimes
+            .eq(enveloppes_departements::engage_centimes + engage),
+        enveloppes_departements::verse_centimes.eq(enveloppes_departements::verse_centimes + verse),
+    ))
+    .execute(tx.conn())?;
+    Ok(())
+}
+
+/// The earliest and latest dates of an envelope's commitments, if it has any.
+pub fn dates_engagements(
+    conn: &mut DbConn,
+    enveloppe_id: &EnveloppeId,
+) -> QueryResult<Option<(NaiveDate, NaiveDate)>> {
+    let (first, last): (Option<String>, Option<String>) = engagements::table
+        .filter(engagements::enveloppe_id.eq(enveloppe_id.as_str()))
+        .select((
+            diesel::dsl::min(engagements::date_engagement),
+            diesel::dsl::max(engagements::date_engagement),
+        ))
+        .first(conn)?;
+    match (first, last) {
+        (Some(first), Some(last)) => Ok(Some((stored_date(&first)?, stored_date(&last)?))),
+        _ => Ok(None),
+    }
+}
+
+/// A commitment to create (already checked under the envelope's lock).
+#[derive(Debug, Clone)]
+pub struct NewEngagement<'a> {
+    /// The envelope.
+    pub enveloppe_id: &'a EnveloppeId,
+    /// The convention.
+    pub convention_id: &'a ConventionId,
+    /// The convention's département.
+    pub departement: &'a CodeDepartement,
+    /// Its amount.
+    pub montant_centimes: i64,
+    /// Its date.
+    pub date_engagement: NaiveDate,
+    /// What it is for.
+    pub objet: &'a str,
+}
+
+/// Creates a live commitment and engages its amount; returns it as read back.
+pub fn insert_engagement(tx: &mut WriteTx<'_>, new: &NewEngagement<'_>) -> QueryResult<Engagement> {
+    let id = EngagementId::new();
+    let now = stored_time(Utc::now());
+    let row = EngagementRow {
+        id: id.to_string(),
+        enveloppe_id: new.enveloppe_id.to_string(),
+        convention_id: new.convention_id.to_string(),
+        departement: new.departement.to_string(),
+        montant_centimes: new.montant_centimes,
+        verse_centimes: 0,
+        date_engagement: date_text(new.date_engagement),
+        objet: new.objet.to_owned(),
+        statut: StatutEngagement::Actif.as_str().to_owned(),
+        date_annulation: None,
+        motif_annulation: None,
+        version: 1,
+        cree_le: now.clone(),
+        modifie_le: now,
+    };
+    diesel::insert_into(engagements::table)
+        .values(&row)
+        .execute(tx.conn())?;
+    move_money(
+        tx,
+        new.enveloppe_id,
+        new.departement,
+        new.montant_centimes,
+        0,
+    )?;
+    find_engagement(tx.conn(), &id)?.ok_or(diesel::result::Error::NotFound)
+}
+
+/// One commitment.
+pub fn find_engagement(conn: &mut DbConn, id: &EngagementId) -> QueryResult<Option<Engagement>> {
+    engagements::table
+        .find(id.as_str())
+        .select(EngagementRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Engagement::try_from)
+        .transpose()
+}
+
+/// Locks a commitment's row (after its envelope's) and reads it.
+pub fn lock_engagement(tx: &mut WriteTx<'_>, id: &EngagementId) -> QueryResult<Option<Engagement>> {
+    let rows = lock_rows!(tx, engagements::table
+        .filter(engagements::id.eq(id.as_str()))
+        .select(EngagementRow::as_select()) => EngagementRow)?;
+    rows.into_iter()
+        .next()
+        .map(Engagement::try_from)
+        .transpose()
+}
+
+/// A convention's commitments (on one envelope, or on all), oldest first.
+pub fn engagements_of_convention(
+    conn: &mut DbConn,
+    convention_id: &ConventionId,
+    enveloppe_id: Option<&EnveloppeId>,
+) -> QueryResult<Vec<Engagement>> {
+    let mut query = engagements::table
+        .filter(engagements::convention_id.eq(convention_id.as_str()))
+        .select(EngagementRow::as_select())
+        .order(engagements::id)
+        .into_boxed::<Backend>();
+    if let Some(enveloppe_id) = enveloppe_id {
+        query = query.filter(engagements::enveloppe_id.eq(enveloppe_id.as_str()));
+    }
+    query
+        .load(conn)?
+        .into_iter()
+        .map(Engagement::try_from)
+        .collect()
+}
+
+/// What a convention has engaged on an envelope (live amounts + paid parts of annulled ones).
+pub fn engage_pour_convention(
+    conn: &mut DbConn,
+    convention_id: &ConventionId,
+    enveloppe_id: &EnveloppeId,
+) -> QueryResult<i64> {
+    let rows: Vec<(String, i64, i64)> = engagements::table
+        .filter(engagements::convention_id.eq(convention_id.as_str()))
+        .filter(engagements::enveloppe_id.eq(enveloppe_id.as_str()))
+        .select((
+            engagements::statut,
+            engagements::montant_centimes,
+            engagements::verse_centimes,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .try_fold(0i64, |total, (statut, montant, verse)| {
+            let part = part_engagee(stored(StatutEngagement::parse(&statut))?, montant, verse);
+            // Each part is at most 10^15 and their sum at most the envelope's amount: a checked sum
+            // only guards against a corrupted database.
+            total.checked_add(part).ok_or_else(|| {
+                diesel::result::Error::DeserializationError(
+                    "somme des engagements hors limites".into(),
+                )
+            })
+        })
+}
+
+/// Annuls a locked live commitment: what was not paid leaves the engaged sums.
+pub fn annul_engagement(
+    tx: &mut WriteTx<'_>,
+    engagement: &Engagement,
+    date: NaiveDate,
+    motif: &str,
+) -> QueryResult<Engagement> {
+    diesel::update(engagements::table.find(engagement.id.as_str()))
+        .set((
+            engagements::statut.eq(StatutEngagement::Annule.as_str()),
+            engagements::date_annulation.eq(Some(date_text(date))),
+            engagements::motif_annulation.eq(Some(motif)),
+            engagements::version.eq(engagements::version + 1),
+            engagements::modifie_le.eq(stored_time(Utc::now())),
+        ))
+        .execute(tx.conn())?;
+    let freed = engagement.montant_centimes - engagement.verse_centimes;
+    move_money(
+        tx,
+        &engagement.enveloppe_id,
+        &engagement.departement,
+        -freed,
+        0,
+    )?;
+    find_engagement(tx.conn(), &engagement.id)?.ok_or(diesel::result::Error::NotFound)
+}
+
+/// Filters of the list of commitments.
+#[derive(Debug, Clone, Default)]
+pub struct EngagementFilter {
+    /// Only on this envelope.
+    pub enveloppe_id: Option<EnveloppeId>,
+    /// Only for this convention.
+    pub convention_id: Option<ConventionId>,
+    /// Only in this département.
+    pub departement: Option<CodeDepartement>,
+    /// Only of this status.
+    pub statut: Option<StatutEngagement>,
+}
+
+/// A page of commitments within `scope`, newest first.
+pub fn list_engagements(
+    conn: &mut DbConn,
+    filter: &EngagementFilter,
+    scope: &ScopeFilter,
+    after: Option<&Position>,
+    limit: usize,
+) -> QueryResult<Page<Engagement>> {
+    let mut query = engagements::table
+        .select(EngagementRow::as_select())
+        .into_boxed::<Backend>();
+    if let Some(id) = &filter.enveloppe_id {
+        query = query.filter(engagements::enveloppe_id.eq(id.to_string()));
+    }
+    if let Some(id) = &filter.convention_id {
+        query = query.filter(engagements::convention_id.eq(id.to_string()));
+    }
+    if let Some(departement) = &filter.departement {
+        query = query.filter(engagements::departement.eq(departement.to_string()));
+    }
+    if let Some(statut) = filter.statut {
+        query = query.filter(engagements::statut.eq(statut.as_str()));
+    }
+    let query = scope_filter!(
+        query,
+        scope,
+        departement = engagements::departement,
+        structure = |id| exists(
+            conventions_signataires::table
+                .filter(conventions_signataires::convention_id.eq(engagements::convention_id))
+                .filter(conventions_signataires::structure_id.eq(id.clone())),
+        )
+        .or(exists(
+            conventions_repartition::table
+                .filter(conventions_repartition::convention_id.eq(engagements::convention_id))
+                .filter(conventions_repartition::structure_id.eq(id)),
+        ))
+    );
+    let query = keyset!(query, after, [engagements::id => desc]);
+    let rows: Vec<EngagementRow> = query.limit(limit as i64 + 1).load(conn)?;
+    Page::from_rows(rows, limit, |row| Position::new([row.id.clone()]))
+        .try_map(Engagement::try_from)
+}
+
+/// A payment to record (already checked under the envelope's lock).
+#[derive(Debug, Clone)]
+pub struct NewVersement<'a> {
+    /// The locked, live commitment it pays.
+    pub engagement: &'a Engagement,
+    /// Its amount.
+    pub montant_centimes: i64,
+    /// Paid on.
+    pub date_versement: NaiveDate,
+    /// Accounting reference.
+    pub reference: &'a str,
+}
+
+/// Records a payment: the commitment's, the envelope's and the département's paid sums grow.
+pub fn insert_versement(tx: &mut WriteTx<'_>, new: &NewVersement<'_>) -> QueryResult<Versement> {
+    let row = VersementRow {
+        id: VersementId::new().to_string(),
+        engagement_id: new.engagement.id.to_string(),
+        montant_centimes: new.montant_centimes,
+        date_versement: date_text(new.date_versement),
+        reference: new.reference.to_owned(),
+        statut: StatutVersement::Effectue.as_str().to_owned(),
+        date_annulation: None,
+        motif_annulation: None,
+        cree_le: stored_time(Utc::now()),
+    };
+    diesel::insert_into(versements::table)
+        .values(&row)
+        .execute(tx.conn())?;
+    pay(tx, new.engagement, new.montant_centimes)?;
+    Versement::try_from(row)
+}
+
+/// Adds `montant` (negative: a cancelled payment) to what a locked commitment has been paid, and
+/// to its envelope's and département's paid sums. On an annulled commitment the paid part is also
+/// its engaged part, so the engaged sums follow.
+fn pay(tx: &mut WriteTx<'_>, engagement: &Engagement, montant: i64) -> QueryResult<()> {
+    diesel::update(engagements::table.find(engagement.id.as_str()))
+        .set((
+            engagements::verse_centimes.eq(engagements::verse_centimes + montant),
+            engagements::version.eq(engagements::version + 1),
+            engagements::modifie_le.eq(stored_time(Utc::now())),
+        ))
+        .execute(tx.conn())?;
+    let engage = match engagement.statut {
+        StatutEngagement::Actif => 0,
+        StatutEngagement::Annule => montant,
+    };
+    move_money(
+        tx,
+        &engagement.enveloppe_id,
+        &engagement.departement,
+        engage,
+        montant,
+    )
+}
+
+/// One payment.
+pub fn find_versement(conn: &mut DbConn, id: &VersementId) -> QueryResult<Option<Versement>> {
+    versements::table
+        .find(id.as_str())
+        .select(VersementRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Versement::try_from)
+        .transpose()
+}
+
+/// Locks a payment's row (after its envelope's and commitment's) and reads it.
+pub fn lock_versement(tx: &mut WriteTx<'_>, id: &VersementId) -> QueryResult<Option<Versement>> {
+    let rows = lock_rows!(tx, versements::table
+        .filter(versements::id.eq(id.as_str()))
+        .select(VersementRow::as_select()) => VersementRow)?;
+    rows.into_iter().next().map(Versement::try_from).transpose()
+}
+
+/// Cancels a locked payment of a locked commitment: the paid sums shrink.
+pub fn annul_versement(
+    tx: &mut WriteTx<'_>,
+    engagement: &Engagement,
+    versement: &Versement,
+    date: NaiveDate,
+    motif: &str,
+) -> QueryResult<Versement> {
+    diesel::update(versements::table.find(versement.id.as_str()))
+        .set((
+            versements::statut.eq(StatutVersement::Annule.as_str()),
+            versements::date_annulation.eq(Some(date_text(date))),
+            versements::motif_annulation.eq(Some(motif)),
+        ))
+        .execute(tx.conn())?;
+    pay(tx, engagement, -versement.montant_centimes)?;
+    find_versement(tx.conn(), &versement.id)?.ok_or(diesel::result::Error::NotFound)
+}
+
+/// A page of a commitment's payments, oldest first.
+pub fn list_versements(
+    conn: &mut DbConn,
+    engagement_id: &EngagementId,
+    after: Option<&Position>,
+    limit: usize,
+) -> QueryResult<Page<Versement>> {
+    let query = versements::table
+        .filter(versements::engagement_id.eq(engagement_id.to_string()))
+        .select(VersementRow::as_select())
+        .into_boxed::<Backend>();
+    let query = keyset!(query, after, [versements::id => asc]);
+    let rows: Vec<VersementRow> = query.limit(limit as i64 + 1).load(conn)?;
+    Page::from_rows(rows, limit, |row| Position::new([row.id.clone()])).try_map(Versement::try_from)
+}
