@@ -28,7 +28,8 @@ pub struct EntreeJournal {
     /// Rôle de l'auteur.
     pub role: String,
     /// Action : `creation`, `modification`, ou le nom de l'action de cycle de vie (`signature`,
-    /// `projet_accueil`, `validation`, `avenant`, `resiliation`, `cloture`).
+    /// `projet_accueil`, `validation`, `avenant`, `resiliation`, `cloture`, `annulation`), ou,
+    /// sur une enveloppe, `plafond` et `suppression_plafond`.
     pub action: String,
     /// Nature de l'objet.
     pub ressource: RessourceJournal,
