@@ -352,6 +352,13 @@ async fn the_seine_saint_denis_story(db: TestDb) {
     )
     .await;
     assert_eq!(filtered.json["items"].as_array().unwrap().len(), 1);
+    let all = get(&app, "/api/v1/enveloppes", &token(Role::Lecteur, &[], None)).await;
+    assert_eq!(all.status, 200, "{}", all.text);
+    let items = all.json["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["id"], ville.as_str(), "newest first");
+    assert_eq!(items[0]["plafonds"], json!([]));
+    assert_eq!(items[1]["plafonds"][0]["engage_centimes"], 4_000_000 * EURO);
     let national_list = get(&app, "/api/v1/enveloppes?departement=75", &admin()).await;
     assert_eq!(
         national_list.json["items"].as_array().unwrap().len(),

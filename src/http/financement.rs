@@ -262,8 +262,16 @@ pub async fn list_enveloppes(
     let (after, limit) = (paging.after(), paging.limit());
     let page = state
         .read(move |conn| {
-            repo::list_enveloppes(conn, &filter, after.as_ref(), limit)?
-                .try_map(|e| enveloppe_view(conn, e))
+            let page = repo::list_enveloppes(conn, &filter, after.as_ref(), limit)?;
+            let ids: Vec<&EnveloppeId> = page.items.iter().map(|e| &e.id).collect();
+            let mut departements = repo::departements_of_many(conn, &ids)?.into_iter();
+            // One query for the page's ceilings, in the page's order.
+            page.try_map(|e| {
+                let (_, soldes) = departements
+                    .next()
+                    .ok_or_else(|| ApiError::internal("plafonds de la page"))?;
+                Ok::<_, ApiError>(Enveloppe::of(e, soldes))
+            })
         })
         .await?;
     Ok(page_response(&req, page, |items, next_cursor| {

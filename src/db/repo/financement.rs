@@ -320,6 +320,37 @@ pub fn departements(
         .collect()
 }
 
+/// The départements' money of several envelopes (a page), in one query: by envelope, each by
+/// code.
+pub fn departements_of_many(
+    conn: &mut DbConn,
+    ids: &[&EnveloppeId],
+) -> QueryResult<Vec<(EnveloppeId, Vec<SoldeDepartement>)>> {
+    let keys: Vec<&str> = ids.iter().map(|id| id.as_str()).collect();
+    let rows: Vec<(String, DepartementRow)> = enveloppes_departements::table
+        .filter(enveloppes_departements::enveloppe_id.eq_any(keys))
+        .select((
+            enveloppes_departements::enveloppe_id,
+            DepartementRow::as_select(),
+        ))
+        .order((
+            enveloppes_departements::enveloppe_id,
+            enveloppes_departements::departement,
+        ))
+        .load(conn)?;
+    let mut grouped: Vec<(EnveloppeId, Vec<SoldeDepartement>)> =
+        ids.iter().map(|id| ((*id).clone(), Vec::new())).collect();
+    for (enveloppe_id, row) in rows {
+        if let Some((_, list)) = grouped
+            .iter_mut()
+            .find(|(id, _)| id.as_str() == enveloppe_id)
+        {
+            list.push(SoldeDepartement::try_from(row)?);
+        }
+    }
+    Ok(grouped)
+}
+
 /// The money of one département of an envelope (nothing engaged, no ceiling when it has no row).
 pub fn departement(
     conn: &mut DbConn,
