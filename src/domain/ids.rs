@@ -57,3 +57,13 @@ id_type! {
     /// Identifiant d'un versement (UUID).
     VersementId
 }
+
+id_type! {
+    /// Identifiant d'un conseiller numérique (UUID).
+    ConseillerId
+}
+
+id_type! {
+    /// Identifiant d'un lieu d'activité (UUID).
+    LieuId
+}

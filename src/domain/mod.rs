@@ -11,6 +11,7 @@
 
 pub mod calendar;
 pub mod codes;
+pub mod conseiller;
 pub mod convention;
 pub mod financement;
 pub mod ids;

@@ -255,6 +255,9 @@ pub const CATALOGUE: &[&RefusalCode] = &[
     &super::financement::PLAFONDS_EXCEDENTAIRES,
     &super::financement::PLAFOND_INSUFFISANT,
     &super::financement::PERIODE_INCOMPATIBLE,
+    &super::conseiller::QUOTA_ATTEINT,
+    &super::conseiller::CONSEILLERS_ACTIFS,
+    &super::conseiller::POSTES_OCCUPES,
 ];
 
 #[cfg(test)]

@@ -1,0 +1,381 @@
+//! Advisors (conseillers numériques): recruited by a host structure on the posts of a convention
+//! in execution, trained, certified, deployed at a place of activity, and one day gone.
+//!
+//! One status machine ([`StatutConseiller`] with [`ActionConseiller`]); the quota of each host
+//! (its active advisors never exceed its posts in the split); the chronology of the path's dates;
+//! and whether an advisor was recruited locally (lives in the convention's département).
+
+use chrono::NaiveDate;
+
+use super::codes::{CodeDepartement, CodeInsee};
+use super::ids::{ConseillerId, ConventionId, LieuId, StructureId};
+use super::lifecycle::Lifecycle;
+use super::refusal::{Refusal, RefusalCode, RefusalKind};
+use crate::closed_enum;
+
+closed_enum! {
+    /// Statut d'un conseiller : `recrute → en_formation → certifie → en_poste`, et `sorti` depuis
+    /// tout statut (final).
+    StatutConseiller, "statut de conseiller" {
+        /// Recruté : le contrat court, la formation n'a pas commencé.
+        Recrute = "recrute",
+        /// En formation.
+        EnFormation = "en_formation",
+        /// Certifié, pas encore en poste.
+        Certifie = "certifie",
+        /// En poste dans un lieu d'activité.
+        EnPoste = "en_poste",
+        /// Sorti du dispositif (statut final) : son poste est libre.
+        Sorti = "sorti",
+    }
+}
+
+closed_enum! {
+    /// Action sur un conseiller.
+    ActionConseiller, "action sur un conseiller" {
+        /// Entrer en formation (`POST …/formation`).
+        Formation = "formation",
+        /// Obtenir la certification (`POST …/certification`).
+        Certification = "certification",
+        /// Prendre son poste dans un lieu d'activité (`POST …/prise-de-poste`).
+        PriseDePoste = "prise_de_poste",
+        /// Quitter le dispositif (`POST …/sortie`), depuis tout statut.
+        Sortie = "sortie",
+    }
+}
+
+impl Lifecycle for StatutConseiller {
+    type Action = ActionConseiller;
+    const ACTIONS: &'static [ActionConseiller] = ActionConseiller::ALL;
+
+    fn after(self, action: ActionConseiller) -> Option<StatutConseiller> {
+        use ActionConseiller as A;
+        use StatutConseiller as S;
+        match (self, action) {
+            (S::Sorti, _) => None,
+            (_, A::Sortie) => Some(S::Sorti),
+            (S::Recrute, A::Formation) => Some(S::EnFormation),
+            (S::EnFormation, A::Certification) => Some(S::Certifie),
+            (S::Certifie, A::PriseDePoste) => Some(S::EnPoste),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+
+    fn action_name(action: ActionConseiller) -> &'static str {
+        action.as_str()
+    }
+}
+
+impl StatutConseiller {
+    /// Whether the advisor holds a post (every status but `sorti`).
+    pub fn est_actif(self) -> bool {
+        self != StatutConseiller::Sorti
+    }
+}
+
+closed_enum! {
+    /// Type de contrat d'un conseiller.
+    TypeContrat, "type de contrat" {
+        /// Contrat à durée indéterminée.
+        Cdi = "cdi",
+        /// Contrat à durée déterminée.
+        Cdd = "cdd",
+        /// Contrat de projet.
+        ContratDeProjet = "contrat_de_projet",
+        /// Fonctionnaire titulaire.
+        Titulaire = "titulaire",
+    }
+}
+
+closed_enum! {
+    /// Motif de la sortie d'un conseiller.
+    MotifSortie, "motif de sortie" {
+        /// Le contrat est arrivé à son terme.
+        FinDeContrat = "fin_de_contrat",
+        /// Rupture du contrat.
+        Rupture = "rupture",
+        /// Démission.
+        Demission = "demission",
+        /// Autre motif.
+        Autre = "autre",
+    }
+}
+
+/// Personal data of an advisor: shown to admins and the employer only, replaced when anonymised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identite {
+    /// Family name.
+    pub nom: String,
+    /// Given name.
+    pub prenom: String,
+    /// E-mail address.
+    pub email: String,
+    /// Commune of residence.
+    pub commune_residence: CodeInsee,
+}
+
+/// An advisor as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conseiller {
+    /// Its identifier.
+    pub id: ConseillerId,
+    /// The convention whose post it holds.
+    pub convention_id: ConventionId,
+    /// The convention's département.
+    pub departement: CodeDepartement,
+    /// The employer: a host of the convention's split.
+    pub structure_id: StructureId,
+    /// Personal data (`None` once anonymised).
+    pub identite: Option<Identite>,
+    /// Whether it lives in the convention's département (computed at recruitment, kept after
+    /// anonymisation).
+    pub recrutement_local: bool,
+    /// Its contract.
+    pub type_contrat: TypeContrat,
+    /// Its status.
+    pub statut: StatutConseiller,
+    /// Recruited on.
+    pub date_recrutement: NaiveDate,
+    /// Training started on.
+    pub date_debut_formation: Option<NaiveDate>,
+    /// The training organisation.
+    pub organisme_formation: Option<String>,
+    /// Certified on.
+    pub date_certification: Option<NaiveDate>,
+    /// Took up the post on.
+    pub date_prise_poste: Option<NaiveDate>,
+    /// The place of activity.
+    pub lieu_id: Option<LieuId>,
+    /// Left on.
+    pub date_sortie: Option<NaiveDate>,
+    /// Why it left.
+    pub motif_sortie: Option<MotifSortie>,
+    /// Row version (its `ETag`).
+    pub version: i64,
+    /// Created at (RFC 3339 UTC).
+    pub cree_le: String,
+    /// Last changed at (RFC 3339 UTC).
+    pub modifie_le: String,
+}
+
+impl Conseiller {
+    /// The date of the last step reached (for the chronology of the next one).
+    pub fn derniere_etape(&self) -> (&'static str, NaiveDate) {
+        [
+            ("date_prise_poste", self.date_prise_poste),
+            ("date_certification", self.date_certification),
+            ("date_debut_formation", self.date_debut_formation),
+        ]
+        .into_iter()
+        .find_map(|(field, date)| date.map(|d| (field, d)))
+        .unwrap_or(("date_recrutement", self.date_recrutement))
+    }
+}
+
+/// 409: the host has as many active advisors as posts.
+pub const QUOTA_ATTEINT: RefusalCode = RefusalCode {
+    kind: RefusalKind::Conflict,
+    code: "quota_atteint",
+    title: "Quota de postes atteint",
+    example: "La structure a 40 postes et 40 conseillers actifs.",
+};
+
+/// 409: a convention cannot end while advisors hold its posts.
+pub const CONSEILLERS_ACTIFS: RefusalCode = RefusalCode {
+    kind: RefusalKind::Conflict,
+    code: "conseillers_actifs",
+    title: "Conseillers actifs",
+    example: "3 conseillers sont encore actifs sur cette convention : enregistrer leur sortie d'abord.",
+};
+
+/// 409: a split or a withdrawal that would leave a host fewer posts than active advisors.
+pub const POSTES_OCCUPES: RefusalCode = RefusalCode {
+    kind: RefusalKind::Conflict,
+    code: "postes_occupes",
+    title: "Postes occupés",
+    example: "La structure 0193… aurait 30 postes pour 35 conseillers actifs.",
+};
+
+/// One more advisor fits the host's posts (`postes`: its posts in the split; `actifs`: its
+/// active advisors on the convention).
+pub fn check_quota(structure: &StructureId, postes: i64, actifs: i64) -> Result<(), Refusal> {
+    if actifs >= postes {
+        return Err(Refusal::new(
+            &QUOTA_ATTEINT,
+            format!(
+                "La structure {structure} a {postes} poste(s) et {actifs} conseiller(s) actif(s)."
+            ),
+        )
+        .with_member("postes", postes)
+        .with_member("actifs", actifs));
+    }
+    Ok(())
+}
+
+/// A new split leaves every host at least as many posts as active advisors (`actifs`: active
+/// advisors by employer; `postes_de`: the host's posts in the new split, 0 when absent).
+pub fn check_postes_occupes(
+    actifs: &[(StructureId, i64)],
+    postes_de: impl Fn(&StructureId) -> i64,
+) -> Result<(), Refusal> {
+    for (structure, count) in actifs {
+        let postes = postes_de(structure);
+        if *count > postes {
+            return Err(Refusal::new(
+                &POSTES_OCCUPES,
+                format!(
+                    "La structure {structure} aurait {postes} poste(s) pour {count} conseiller(s) actif(s) : enregistrer des sorties d'abord."
+                ),
+            )
+            .with_member("structure_id", structure.as_str())
+            .with_member("postes", postes)
+            .with_member("actifs", *count));
+        }
+    }
+    Ok(())
+}
+
+/// A convention ends only once no advisor holds its posts.
+pub fn check_aucun_actif(actifs: i64) -> Result<(), Refusal> {
+    if actifs > 0 {
+        return Err(Refusal::new(
+            &CONSEILLERS_ACTIFS,
+            format!(
+                "{actifs} conseiller(s) encore actif(s) sur cette convention : enregistrer leur sortie d'abord."
+            ),
+        )
+        .with_member("actifs", actifs));
+    }
+    Ok(())
+}
+
+/// Whether an advisor living in `commune` is a local recruitment for a convention of
+/// `departement`.
+pub fn recrutement_local(commune: &CodeInsee, departement: &CodeDepartement) -> bool {
+    commune.departement() == *departement
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::lifecycle::{allowed_actions, apply};
+
+    #[test]
+    fn every_status_and_action_pair() {
+        use ActionConseiller as A;
+        use StatutConseiller as S;
+        let expected = |status: S, action: A| match (status, action) {
+            (S::Recrute, A::Formation) => Some(S::EnFormation),
+            (S::EnFormation, A::Certification) => Some(S::Certifie),
+            (S::Certifie, A::PriseDePoste) => Some(S::EnPoste),
+            (S::Recrute | S::EnFormation | S::Certifie | S::EnPoste, A::Sortie) => Some(S::Sorti),
+            _ => None,
+        };
+        for status in S::ALL {
+            for action in A::ALL {
+                let result = apply(*status, *action);
+                match expected(*status, *action) {
+                    Some(next) => assert_eq!(result, Ok(next), "{status} + {action}"),
+                    None => {
+                        let refusal = result.unwrap_err();
+                        assert_eq!(refusal.code.code, "transition_invalide");
+                        assert_eq!(refusal.members["statut_actuel"], status.as_str());
+                    }
+                }
+            }
+        }
+        assert!(allowed_actions(S::Sorti).is_empty());
+        assert_eq!(allowed_actions(S::EnPoste), [A::Sortie]);
+        assert_eq!(allowed_actions(S::Recrute), [A::Formation, A::Sortie]);
+        assert!(S::ALL.iter().all(|s| s.est_actif() == (*s != S::Sorti)));
+    }
+
+    fn structure() -> StructureId {
+        StructureId::parse("01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90").unwrap()
+    }
+
+    #[test]
+    fn a_host_never_has_more_active_advisors_than_posts() {
+        assert!(check_quota(&structure(), 40, 39).is_ok());
+        let refusal = check_quota(&structure(), 40, 40).unwrap_err();
+        assert_eq!(refusal.code.code, "quota_atteint");
+        assert_eq!(refusal.kind().status(), 409);
+        assert_eq!(refusal.members["postes"], 40);
+        assert_eq!(refusal.members["actifs"], 40);
+    }
+
+    #[test]
+    fn a_new_split_keeps_every_active_advisor_on_a_post() {
+        let actifs = vec![(structure(), 35)];
+        assert!(check_postes_occupes(&actifs, |_| 35).is_ok());
+        let refusal = check_postes_occupes(&actifs, |_| 30).unwrap_err();
+        assert_eq!(refusal.code.code, "postes_occupes");
+        assert_eq!(refusal.members["actifs"], 35);
+        assert_eq!(
+            check_postes_occupes(&actifs, |_| 0).unwrap_err().members["postes"],
+            0
+        );
+    }
+
+    #[test]
+    fn a_convention_ends_without_active_advisors() {
+        assert!(check_aucun_actif(0).is_ok());
+        let refusal = check_aucun_actif(3).unwrap_err();
+        assert_eq!(refusal.code.code, "conseillers_actifs");
+        assert_eq!(refusal.members["actifs"], 3);
+    }
+
+    #[test]
+    fn local_recruitment_is_living_in_the_conventions_departement() {
+        let d93 = CodeDepartement::parse("93").unwrap();
+        assert!(recrutement_local(&CodeInsee::parse("93001").unwrap(), &d93));
+        assert!(!recrutement_local(
+            &CodeInsee::parse("75056").unwrap(),
+            &d93
+        ));
+        let d2a = CodeDepartement::parse("2A").unwrap();
+        assert!(recrutement_local(&CodeInsee::parse("2A004").unwrap(), &d2a));
+        let d971 = CodeDepartement::parse("971").unwrap();
+        assert!(recrutement_local(
+            &CodeInsee::parse("97105").unwrap(),
+            &d971
+        ));
+    }
+
+    #[test]
+    fn the_last_step_gives_the_earliest_next_date() {
+        let date = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let mut c = Conseiller {
+            id: ConseillerId::new(),
+            convention_id: ConventionId::new(),
+            departement: CodeDepartement::parse("93").unwrap(),
+            structure_id: structure(),
+            identite: None,
+            recrutement_local: true,
+            type_contrat: TypeContrat::Cdd,
+            statut: StatutConseiller::Recrute,
+            date_recrutement: date("2021-05-01"),
+            date_debut_formation: None,
+            organisme_formation: None,
+            date_certification: None,
+            date_prise_poste: None,
+            lieu_id: None,
+            date_sortie: None,
+            motif_sortie: None,
+            version: 1,
+            cree_le: String::new(),
+            modifie_le: String::new(),
+        };
+        assert_eq!(c.derniere_etape(), ("date_recrutement", date("2021-05-01")));
+        c.date_debut_formation = Some(date("2021-05-10"));
+        c.date_certification = Some(date("2021-07-01"));
+        assert_eq!(
+            c.derniere_etape(),
+            ("date_certification", date("2021-07-01"))
+        );
+    }
+}
