@@ -16,6 +16,7 @@ pub mod convention;
 pub mod financement;
 pub mod ids;
 pub mod journal;
+pub mod lieu;
 pub mod lifecycle;
 pub mod paging;
 pub mod referentiel;
