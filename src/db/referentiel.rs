@@ -60,6 +60,7 @@ const COMMUNES: Referenced = Referenced {
     key: "code_insee",
     by: &[
         ("structures", "code_insee"),
+        ("lieux", "code_insee"),
         ("communes_codes_postaux", "code_insee"),
         ("epci_membres", "code_insee"),
     ],
@@ -75,6 +76,8 @@ const DEPARTEMENTS: Referenced = Referenced {
         ("enveloppes", "perimetre_departement"),
         ("enveloppes_departements", "departement"),
         ("engagements", "departement"),
+        ("lieux", "departement"),
+        ("conseillers", "departement"),
     ],
 };
 const REGIONS: Referenced = Referenced {

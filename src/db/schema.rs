@@ -240,6 +240,59 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    lieux (id) {
+        id -> Text,
+        structure_id -> Text,
+        nom -> Text,
+        adresse -> Text,
+        code_postal -> Text,
+        code_insee -> Text,
+        departement -> Text,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        horaires -> Nullable<Text>,
+        telephone -> Nullable<Text>,
+        courriels -> Text,
+        site_web -> Text,
+        itinerance -> Text,
+        services -> Text,
+        modalites_acces -> Text,
+        publics_specifiquement_adresses -> Text,
+        version -> BigInt,
+        cree_le -> Text,
+        modifie_le -> Text,
+    }
+}
+
+diesel::table! {
+    conseillers (id) {
+        id -> Text,
+        convention_id -> Text,
+        departement -> Text,
+        structure_id -> Text,
+        nom -> Nullable<Text>,
+        prenom -> Nullable<Text>,
+        email -> Nullable<Text>,
+        commune_residence -> Nullable<Text>,
+        anonymise_le -> Nullable<Text>,
+        recrutement_local -> Bool,
+        type_contrat -> Text,
+        statut -> Text,
+        date_recrutement -> Text,
+        date_debut_formation -> Nullable<Text>,
+        organisme_formation -> Nullable<Text>,
+        date_certification -> Nullable<Text>,
+        date_prise_poste -> Nullable<Text>,
+        lieu_id -> Nullable<Text>,
+        date_sortie -> Nullable<Text>,
+        motif_sortie -> Nullable<Text>,
+        version -> BigInt,
+        cree_le -> Text,
+        modifie_le -> Text,
+    }
+}
+
 diesel::joinable!(departements -> regions (region));
 diesel::joinable!(communes -> departements (departement));
 diesel::joinable!(communes_codes_postaux -> communes (code_insee));
@@ -256,6 +309,11 @@ diesel::joinable!(enveloppes_departements -> enveloppes (enveloppe_id));
 diesel::joinable!(engagements -> enveloppes (enveloppe_id));
 diesel::joinable!(engagements -> conventions (convention_id));
 diesel::joinable!(versements -> engagements (engagement_id));
+diesel::joinable!(lieux -> structures (structure_id));
+diesel::joinable!(lieux -> communes (code_insee));
+diesel::joinable!(conseillers -> conventions (convention_id));
+diesel::joinable!(conseillers -> structures (structure_id));
+diesel::joinable!(conseillers -> lieux (lieu_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
@@ -277,4 +335,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     enveloppes_departements,
     engagements,
     versements,
+    lieux,
+    conseillers,
 );

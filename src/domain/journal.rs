@@ -18,6 +18,10 @@ closed_enum! {
         Engagement = "engagement",
         /// Un versement.
         Versement = "versement",
+        /// Un lieu d'activité.
+        Lieu = "lieu",
+        /// Un conseiller numérique (sans ses données personnelles).
+        Conseiller = "conseiller",
     }
 }
 
