@@ -1,7 +1,8 @@
 //! Money under concurrency, through real `cnfs-api` processes and real HTTP: commitments released
 //! together on one envelope never exceed the département's ceiling — on PostgreSQL with two
 //! server processes on one database, on SQLite with one — and concurrent duplicates of one
-//! `Idempotency-Key` create one commitment.
+//! `Idempotency-Key` create one commitment; payments released together never exceed their
+//! commitment.
 //!
 //! The requests go through a plain HTTP/1.1 client over `TcpStream` (one connection per request,
 //! `Connection: close`), one thread per request, all released by one `Barrier`. Run with
@@ -675,6 +676,97 @@ fn one_key_twenty_times(db: &TestDb, servers: &[Server], label: &str) {
     assert_eq!(held(db, &enveloppe).engagements, 1);
 }
 
+/// A commitment of 2.5 M€, then 20 payments of 250 000 € released together (split over
+/// `servers`): exactly 10 are recorded, 10 refused with `versement_excessif`, and every paid sum
+/// (commitment, envelope, 93, payments) is 2.5 M€.
+fn twenty_payments_on_one_commitment(db: &TestDb, servers: &[Server], label: &str) {
+    const ENGAGE: i64 = 10 * MONTANT_ENGAGEMENT;
+    let convention = signed_convention(servers[0].addr);
+    let enveloppe = envelope_with_ceiling(servers[0].addr, 0);
+    let addr = servers[0].addr;
+    let stream = connect(addr, Duration::from_secs(10)).expect("connect");
+    let body =
+        json!({"convention_id": convention, "montant_centimes": ENGAGE, "objet": "Paiements"});
+    let engagement = exchange(
+        stream,
+        &request_bytes(
+            addr,
+            "POST",
+            &format!("/api/v1/enveloppes/{enveloppe}/engagements"),
+            Some(&admin()),
+            Some(&body),
+            &[("Idempotency-Key", &format!("paiements-{enveloppe}"))],
+        ),
+    )
+    .expect("commitment");
+    let engagement = created(engagement, "engagement");
+    let shots: Vec<Shot> = (0..20)
+        .map(|i| {
+            let addr = servers[i % servers.len()].addr;
+            let body = json!({
+                "montant_centimes": MONTANT_ENGAGEMENT,
+                "date_versement": TODAY,
+                "reference": format!("MANDAT-2021-{i:06}"),
+            });
+            Shot {
+                addr,
+                request: request_bytes(
+                    addr,
+                    "POST",
+                    &format!("/api/v1/engagements/{engagement}/versements"),
+                    Some(&admin()),
+                    Some(&body),
+                    &[("Idempotency-Key", &format!("versement-{i}-{engagement}"))],
+                ),
+            }
+        })
+        .collect();
+    let (answers, wall) = burst(&shots);
+    let paid = |sql: String| count(db, &sql);
+    let sums = [
+        paid(format!(
+            "SELECT verse_centimes AS n FROM engagements WHERE id = '{engagement}'"
+        )),
+        paid(format!(
+            "SELECT verse_centimes AS n FROM enveloppes WHERE id = '{enveloppe}'"
+        )),
+        paid(format!(
+            "SELECT verse_centimes AS n FROM enveloppes_departements \
+             WHERE enveloppe_id = '{enveloppe}' AND departement = '93'"
+        )),
+        paid(format!(
+            "SELECT CAST(COALESCE(SUM(montant_centimes), 0) AS BIGINT) AS n FROM versements \
+             WHERE engagement_id = '{engagement}' AND statut = 'effectue'"
+        )),
+    ];
+    println!(
+        "[{label}] 20 payments of 250 000 € on a 2 500 000 € commitment: {:?}; paid (commitment, \
+         envelope, 93, Σ payments) {sums:?} c; wall time {} ms",
+        tally(&answers),
+        wall.as_millis()
+    );
+    let outcomes: Vec<String> = answers.iter().map(Answer::outcome).collect();
+    assert_eq!(
+        (
+            outcomes.iter().filter(|o| *o == "201").count(),
+            outcomes
+                .iter()
+                .filter(|o| *o == "409 versement_excessif")
+                .count()
+        ),
+        (10, 10),
+        "[{label}] {answers:#?}"
+    );
+    assert_eq!(sums, [ENGAGE; 4], "[{label}]");
+    assert_eq!(
+        count(
+            db,
+            &format!("SELECT COUNT(*) AS n FROM versements WHERE engagement_id = '{engagement}'")
+        ),
+        10
+    );
+}
+
 mod postgres {
     use super::*;
 
@@ -698,6 +790,16 @@ mod postgres {
         let servers = [Server::start("pg-a", &db), Server::start("pg-b", &db)];
         one_key_twenty_times(&db, &servers, "postgres, 2 processes");
     }
+
+    #[test]
+    fn twenty_payments_on_two_processes_never_exceed_the_commitment() {
+        let Some(db) = TestDb::postgres() else {
+            return;
+        };
+        let _serial = serial();
+        let servers = [Server::start("pg-a", &db), Server::start("pg-b", &db)];
+        twenty_payments_on_one_commitment(&db, &servers, "postgres, 2 processes");
+    }
 }
 
 mod sqlite {
@@ -717,5 +819,13 @@ mod sqlite {
         let _serial = serial();
         let servers = [Server::start("sqlite", &db)];
         one_key_twenty_times(&db, &servers, "sqlite, 1 process");
+    }
+
+    #[test]
+    fn twenty_payments_on_one_process_never_exceed_the_commitment() {
+        let db = TestDb::sqlite();
+        let _serial = serial();
+        let servers = [Server::start("sqlite", &db)];
+        twenty_payments_on_one_commitment(&db, &servers, "sqlite, 1 process");
     }
 }
