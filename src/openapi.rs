@@ -47,6 +47,8 @@ signature, projet d'accueil, validation, avenants, résiliation et clôture."),
         (name = "Financement", description = "Enveloppes de financement et leurs plafonds départementaux, \
 engagements de crédits envers les conventions et versements : jamais d'engagement au-delà d'une enveloppe, d'un \
 plafond ou des postes d'une convention, même sous requêtes concurrentes."),
+        (name = "Lieux", description = "Lieux d'activité des conseillers, selon le standard national des lieux de \
+médiation numérique : lecture publique ; écriture par la structure qui tient le lieu, la préfecture ou l'administration."),
         (name = "Journal", description = "Qui a changé quoi, quand : une entrée par modification d'une structure, \
 d'une convention, d'une enveloppe, d'un engagement ou d'un versement, écrite dans la même transaction.")
     ),

@@ -815,6 +815,20 @@ const ACCESS: &[Route] = &[
         Access::Scoped(&[Admin]),
         r#"{"motif": "Essai."}"#,
     ),
+    write(
+        "POST",
+        "/api/v1/lieux",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+        r#"{"structure_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90", "nom": "Médiathèque", "adresse": "4 place de la Légion d'honneur", "code_postal": "93200", "code_insee": "93066"}"#,
+    ),
+    route("GET", "/api/v1/lieux", Access::Public),
+    route("GET", "/api/v1/lieux/{id}", Access::Public),
+    write(
+        "PATCH",
+        "/api/v1/lieux/{id}",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+        r#"{"nom": "Médiathèque renommée"}"#,
+    ),
 ];
 
 /// The objects the example identifiers of the spec name, in département 93: the structure
@@ -828,6 +842,7 @@ fn seed_fixtures(db: &TestDb, statut: &str) {
     const ENVELOPPE_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f94";
     const ENGAGEMENT_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f95";
     const VERSEMENT_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f96";
+    const LIEU_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97";
     let (signature, limite, depot, validation) = match statut {
         "brouillon" => ("NULL", "NULL", "NULL", "NULL"),
         "signee" => ("'2021-02-08'", "'2021-04-08'", "NULL", "NULL"),
@@ -879,6 +894,14 @@ fn seed_fixtures(db: &TestDb, statut: &str) {
          INSERT INTO versements (id, engagement_id, montant_centimes, date_versement, reference, \
          statut, cree_le) VALUES ('{VERSEMENT_ID}', '{ENGAGEMENT_ID}', 100000, '2021-04-01', \
          'MANDAT-0', 'effectue', {now});"
+    ));
+    // A lieu (…8f97) of the structure, in Saint-Denis.
+    sql.push_str(&format!(
+        "INSERT INTO lieux (id, structure_id, nom, adresse, code_postal, code_insee, departement, \
+         courriels, site_web, itinerance, services, modalites_acces, \
+         publics_specifiquement_adresses, version, cree_le, modifie_le) VALUES ('{LIEU_ID}', \
+         '{STRUCTURE_ID}', 'Médiathèque', '4 place de la Légion d''honneur', '93200', '93066', '93', \
+         '[]', '[]', '[]', '[]', '[]', '[]', 1, {now}, {now});"
     ));
     if depot != "NULL" {
         sql.push_str(&format!(

@@ -6,6 +6,7 @@ pub mod convention;
 pub mod financement;
 pub mod health;
 pub mod journal;
+pub mod lieu;
 pub mod moi;
 pub mod paging;
 pub mod referentiel;

@@ -8,7 +8,52 @@ use chrono::NaiveDate;
 
 use super::codes::{CodeDepartement, CodeInsee};
 use super::ids::{LieuId, StructureId};
+use super::refusal::{FieldError, Refusal, RefusalCode, RefusalKind};
+use super::structure::COMMUNE_INCONNUE;
 use crate::closed_enum;
+
+/// 422: a postcode that is not one of the commune's.
+pub const CODE_POSTAL_INCOHERENT: RefusalCode = RefusalCode {
+    kind: RefusalKind::Unprocessable,
+    code: "code_postal_incoherent",
+    title: "Code postal incohérent",
+    example: "Le code postal 75001 n'est pas un code postal de la commune 93001 (93300).",
+};
+
+/// What the référentiel says about a lieu's commune: its name, département and postcodes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommuneLieu {
+    /// The commune's name.
+    pub nom: String,
+    /// Its département.
+    pub departement: CodeDepartement,
+    /// Its postcodes.
+    pub codes_postaux: Vec<String>,
+}
+
+/// A lieu's address fits the référentiel: a current commune (`commune`: `None` when there is
+/// none of that code), and a postcode of that commune.
+pub fn check_adresse(
+    code_insee: &CodeInsee,
+    code_postal: &str,
+    commune: Option<&CommuneLieu>,
+) -> Result<(), Refusal> {
+    let Some(commune) = commune else {
+        let detail =
+            format!("Aucune commune actuelle de code INSEE {code_insee} dans le référentiel.");
+        return Err(Refusal::new(&COMMUNE_INCONNUE, detail.clone())
+            .with_error(FieldError::pointer("/code_insee", detail)));
+    };
+    if !commune.codes_postaux.iter().any(|c| c == code_postal) {
+        let detail = format!(
+            "Le code postal {code_postal} n'est pas un code postal de la commune {code_insee} ({}).",
+            commune.codes_postaux.join(", ")
+        );
+        return Err(Refusal::new(&CODE_POSTAL_INCOHERENT, detail.clone())
+            .with_error(FieldError::pointer("/code_postal", detail)));
+    }
+    Ok(())
+}
 
 closed_enum! {
     /// Service proposé (liste du standard des lieux de médiation numérique).
@@ -274,6 +319,23 @@ impl Lieu {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_address_is_a_current_commune_and_one_of_its_postcodes() {
+        let aubervilliers = CommuneLieu {
+            nom: "Aubervilliers".to_owned(),
+            departement: CodeDepartement::parse("93").unwrap(),
+            codes_postaux: vec!["93300".to_owned()],
+        };
+        let code = CodeInsee::parse("93001").unwrap();
+        assert!(check_adresse(&code, "93300", Some(&aubervilliers)).is_ok());
+        let refusal = check_adresse(&code, "75001", Some(&aubervilliers)).unwrap_err();
+        assert_eq!(refusal.code.code, "code_postal_incoherent");
+        assert_eq!(refusal.errors[0].pointer.as_deref(), Some("/code_postal"));
+        let refusal = check_adresse(&code, "93300", None).unwrap_err();
+        assert_eq!(refusal.code.code, "commune_inconnue");
+        assert_eq!(refusal.errors[0].pointer.as_deref(), Some("/code_insee"));
+    }
 
     #[test]
     fn telephones_follow_the_standard() {

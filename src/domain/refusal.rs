@@ -258,6 +258,7 @@ pub const CATALOGUE: &[&RefusalCode] = &[
     &super::conseiller::QUOTA_ATTEINT,
     &super::conseiller::CONSEILLERS_ACTIFS,
     &super::conseiller::POSTES_OCCUPES,
+    &super::lieu::CODE_POSTAL_INCOHERENT,
 ];
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ pub mod financement;
 pub mod health;
 pub mod idempotency;
 pub mod journal;
+pub mod lieu;
 pub mod middleware;
 pub mod moi;
 pub mod referentiel;
@@ -154,6 +155,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(structure::routes)
             .configure(convention::routes)
             .configure(financement::routes)
+            .configure(lieu::routes)
             .configure(journal::routes),
     );
 }

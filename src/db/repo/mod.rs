@@ -10,6 +10,7 @@ pub mod financement;
 pub mod health;
 pub mod idempotence;
 pub mod journal;
+pub mod lieu;
 pub mod referentiel;
 pub mod structure;
 

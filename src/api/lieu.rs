@@ -1,0 +1,353 @@
+//! Bodies and parameters of `/api/v1/lieux`: places of activity, with the fields and constraints
+//! of the national "lieux de médiation numérique" standard.
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::{Validate, ValidationError};
+
+use super::structure::not_blank;
+use crate::domain::codes::{CodeDepartement, CodeInsee};
+use crate::domain::ids::{LieuId, StructureId};
+use crate::domain::lieu::{
+    self as domain, Itinerance, ModaliteAcces, PublicAdresse, Service, check_horaires,
+    site_web_valide, telephone_valide,
+};
+
+fn rule(code: &'static str, message: String) -> ValidationError {
+    ValidationError::new(code).with_message(message.into())
+}
+
+fn check_telephone(value: &str) -> Result<(), ValidationError> {
+    if telephone_valide(value) {
+        Ok(())
+    } else {
+        Err(rule(
+            "telephone",
+            "format du standard : indicatif (+33, +590, +262…) puis 6 à 9 chiffres, sans espace (+33180059880)".to_owned(),
+        ))
+    }
+}
+
+fn check_horaires_osm(value: &str) -> Result<(), ValidationError> {
+    check_horaires(value).map_err(|e| {
+        rule(
+            "horaires",
+            format!(
+                "horaires OpenStreetMap (« Mo-Fr 09:00-12:00,14:00-18:30; Sa 08:30-12:00 ») : {e}"
+            ),
+        )
+    })
+}
+
+fn check_sites(values: &[String]) -> Result<(), ValidationError> {
+    match values.iter().find(|url| !site_web_valide(url)) {
+        Some(bad) => Err(rule(
+            "site_web",
+            format!("« {bad} » n'est pas une adresse http(s):// absolue"),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn check_courriels(values: &[String]) -> Result<(), ValidationError> {
+    use validator::ValidateEmail;
+    match values
+        .iter()
+        .find(|email| !email.validate_email() || email.contains('|'))
+    {
+        Some(bad) => Err(rule(
+            "courriels",
+            format!("« {bad} » n'est pas une adresse électronique"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Un lieu d'activité à enregistrer.
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "structure_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90", "nom": "Médiathèque André Breton",
+    "adresse": "1 rue Bordier", "code_postal": "93300", "code_insee": "93001",
+    "latitude": 48.9146, "longitude": 2.3821, "horaires": "Tu-Sa 10:00-18:00",
+    "telephone": "+33148393850", "courriels": ["mediatheques@plainecommune.fr"],
+    "site_web": ["https://www.mediatheques-plainecommune.fr"], "itinerance": ["Fixe"],
+    "services": ["Aide aux démarches administratives", "Maîtrise des outils numériques du quotidien"],
+    "modalites_acces": ["Se présenter", "Téléphoner"], "publics_specifiquement_adresses": ["Seniors"]
+}))]
+pub struct NouveauLieu {
+    /// La structure qui tient le lieu (une `structure` ne nomme qu'elle-même).
+    pub structure_id: StructureId,
+    /// Nom du lieu.
+    #[validate(
+        length(min = 1, max = 300, message = "1 à 300 caractères"),
+        custom(function = "not_blank")
+    )]
+    #[schema(min_length = 1, max_length = 300)]
+    pub nom: String,
+    /// Adresse (numéro et voie).
+    #[validate(
+        length(min = 1, max = 300, message = "1 à 300 caractères"),
+        custom(function = "not_blank")
+    )]
+    #[schema(min_length = 1, max_length = 300)]
+    pub adresse: String,
+    /// Code postal : un des codes postaux de la commune (`code_postal_incoherent` sinon).
+    #[validate(length(equal = 5, message = "5 chiffres"))]
+    #[schema(pattern = r"^\d{5}$", example = "93300")]
+    pub code_postal: String,
+    /// Commune : une commune actuelle du référentiel (`commune_inconnue` sinon).
+    pub code_insee: CodeInsee,
+    /// Latitude (WGS 84), avec la longitude.
+    #[validate(range(min = -90.0, max = 90.0, message = "de -90 à 90"))]
+    #[schema(minimum = -90, maximum = 90)]
+    pub latitude: Option<f64>,
+    /// Longitude (WGS 84), avec la latitude.
+    #[validate(range(min = -180.0, max = 180.0, message = "de -180 à 180"))]
+    #[schema(minimum = -180, maximum = 180)]
+    pub longitude: Option<f64>,
+    /// Horaires au format OpenStreetMap `opening_hours`.
+    #[validate(
+        length(min = 1, max = 500, message = "1 à 500 caractères"),
+        custom(function = "check_horaires_osm")
+    )]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        example = "Mo-Fr 09:00-12:00,14:00-18:30; Sa 08:30-12:00"
+    )]
+    pub horaires: Option<String>,
+    /// Téléphone, au format du standard (`+33180059880`).
+    #[validate(custom(function = "check_telephone"))]
+    #[schema(
+        pattern = r"^(\+33|\+590|\+594|\+262|\+596|\+269|\+687|\+689|\+508|\+681)(\d){6,9}$",
+        example = "+33180059880"
+    )]
+    pub telephone: Option<String>,
+    /// Adresses électroniques.
+    #[serde(default)]
+    #[validate(
+        length(max = 10, message = "10 au plus"),
+        custom(function = "check_courriels")
+    )]
+    #[schema(max_items = 10)]
+    pub courriels: Vec<String>,
+    /// Sites web (`https://…`).
+    #[serde(default)]
+    #[validate(
+        length(max = 10, message = "10 au plus"),
+        custom(function = "check_sites")
+    )]
+    #[schema(max_items = 10)]
+    pub site_web: Vec<String>,
+    /// Fixe et/ou itinérant.
+    #[serde(default)]
+    #[validate(length(max = 2, message = "2 au plus"))]
+    #[schema(max_items = 2)]
+    pub itinerance: Vec<Itinerance>,
+    /// Services proposés (liste du standard).
+    #[serde(default)]
+    #[validate(length(max = 9, message = "9 au plus"))]
+    #[schema(max_items = 9)]
+    pub services: Vec<Service>,
+    /// Modalités d'accès (liste du standard).
+    #[serde(default)]
+    #[validate(length(max = 6, message = "6 au plus"))]
+    #[schema(max_items = 6)]
+    pub modalites_acces: Vec<ModaliteAcces>,
+    /// Publics spécifiquement adressés (liste du standard).
+    #[serde(default)]
+    #[validate(length(max = 5, message = "5 au plus"))]
+    #[schema(max_items = 5)]
+    pub publics_specifiquement_adresses: Vec<PublicAdresse>,
+}
+
+/// Les champs d'un lieu à modifier : un champ absent ne change pas ; une liste donnée remplace
+/// la précédente (`[]` la vide). La structure ne change jamais.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"horaires": "Tu-Sa 10:00-19:00", "services": ["Aide aux démarches administratives"]}))]
+pub struct ModificationLieu {
+    /// Nom du lieu.
+    #[validate(
+        length(min = 1, max = 300, message = "1 à 300 caractères"),
+        custom(function = "not_blank")
+    )]
+    #[schema(min_length = 1, max_length = 300)]
+    pub nom: Option<String>,
+    /// Adresse.
+    #[validate(
+        length(min = 1, max = 300, message = "1 à 300 caractères"),
+        custom(function = "not_blank")
+    )]
+    #[schema(min_length = 1, max_length = 300)]
+    pub adresse: Option<String>,
+    /// Code postal (avec la commune actuelle ou nouvelle : un de ses codes postaux).
+    #[validate(length(equal = 5, message = "5 chiffres"))]
+    #[schema(pattern = r"^\d{5}$", example = "93300")]
+    pub code_postal: Option<String>,
+    /// Commune.
+    pub code_insee: Option<CodeInsee>,
+    /// Latitude (avec la longitude).
+    #[validate(range(min = -90.0, max = 90.0, message = "de -90 à 90"))]
+    #[schema(minimum = -90, maximum = 90)]
+    pub latitude: Option<f64>,
+    /// Longitude (avec la latitude).
+    #[validate(range(min = -180.0, max = 180.0, message = "de -180 à 180"))]
+    #[schema(minimum = -180, maximum = 180)]
+    pub longitude: Option<f64>,
+    /// Horaires OpenStreetMap.
+    #[validate(
+        length(min = 1, max = 500, message = "1 à 500 caractères"),
+        custom(function = "check_horaires_osm")
+    )]
+    #[schema(min_length = 1, max_length = 500)]
+    pub horaires: Option<String>,
+    /// Téléphone, au format du standard.
+    #[validate(custom(function = "check_telephone"))]
+    #[schema(pattern = r"^(\+33|\+590|\+594|\+262|\+596|\+269|\+687|\+689|\+508|\+681)(\d){6,9}$")]
+    pub telephone: Option<String>,
+    /// Adresses électroniques.
+    #[validate(
+        length(max = 10, message = "10 au plus"),
+        custom(function = "check_courriels")
+    )]
+    #[schema(max_items = 10)]
+    pub courriels: Option<Vec<String>>,
+    /// Sites web.
+    #[validate(
+        length(max = 10, message = "10 au plus"),
+        custom(function = "check_sites")
+    )]
+    #[schema(max_items = 10)]
+    pub site_web: Option<Vec<String>>,
+    /// Fixe et/ou itinérant.
+    #[validate(length(max = 2, message = "2 au plus"))]
+    #[schema(max_items = 2)]
+    pub itinerance: Option<Vec<Itinerance>>,
+    /// Services proposés.
+    #[validate(length(max = 9, message = "9 au plus"))]
+    #[schema(max_items = 9)]
+    pub services: Option<Vec<Service>>,
+    /// Modalités d'accès.
+    #[validate(length(max = 6, message = "6 au plus"))]
+    #[schema(max_items = 6)]
+    pub modalites_acces: Option<Vec<ModaliteAcces>>,
+    /// Publics spécifiquement adressés.
+    #[validate(length(max = 5, message = "5 au plus"))]
+    #[schema(max_items = 5)]
+    pub publics_specifiquement_adresses: Option<Vec<PublicAdresse>>,
+}
+
+/// Un lieu d'activité : où les conseillers reçoivent le public (champs du standard des lieux de
+/// médiation numérique).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97", "structure_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90",
+    "nom": "Médiathèque André Breton", "adresse": "1 rue Bordier", "code_postal": "93300",
+    "code_insee": "93001", "commune": "Aubervilliers", "departement": "93",
+    "latitude": 48.9146, "longitude": 2.3821, "horaires": "Tu-Sa 10:00-18:00",
+    "telephone": "+33148393850", "courriels": ["mediatheques@plainecommune.fr"],
+    "site_web": ["https://www.mediatheques-plainecommune.fr"], "itinerance": ["Fixe"],
+    "services": ["Aide aux démarches administratives"], "modalites_acces": ["Se présenter"],
+    "publics_specifiquement_adresses": [], "version": 1,
+    "cree_le": "2021-06-01T09:00:00.000000Z", "modifie_le": "2021-06-01T09:00:00.000000Z"
+}))]
+pub struct Lieu {
+    /// Identifiant.
+    pub id: LieuId,
+    /// Structure qui tient le lieu.
+    pub structure_id: StructureId,
+    /// Nom.
+    pub nom: String,
+    /// Adresse.
+    pub adresse: String,
+    /// Code postal.
+    pub code_postal: String,
+    /// Code INSEE de la commune.
+    pub code_insee: CodeInsee,
+    /// Nom de la commune (référentiel).
+    pub commune: String,
+    /// Département de la commune.
+    pub departement: CodeDepartement,
+    /// Latitude (WGS 84).
+    pub latitude: Option<f64>,
+    /// Longitude (WGS 84).
+    pub longitude: Option<f64>,
+    /// Horaires OpenStreetMap.
+    pub horaires: Option<String>,
+    /// Téléphone.
+    pub telephone: Option<String>,
+    /// Adresses électroniques.
+    pub courriels: Vec<String>,
+    /// Sites web.
+    pub site_web: Vec<String>,
+    /// Fixe et/ou itinérant.
+    pub itinerance: Vec<Itinerance>,
+    /// Services proposés.
+    pub services: Vec<Service>,
+    /// Modalités d'accès.
+    pub modalites_acces: Vec<ModaliteAcces>,
+    /// Publics spécifiquement adressés.
+    pub publics_specifiquement_adresses: Vec<PublicAdresse>,
+    /// Version de l'enregistrement : l'`ETag`, à renvoyer dans `If-Match`.
+    pub version: i64,
+    /// Création (RFC 3339, UTC).
+    pub cree_le: String,
+    /// Dernière modification (RFC 3339, UTC) : la `date_maj` du standard.
+    pub modifie_le: String,
+}
+
+impl From<domain::Lieu> for Lieu {
+    fn from(l: domain::Lieu) -> Self {
+        Lieu {
+            id: l.id,
+            structure_id: l.structure_id,
+            nom: l.nom,
+            adresse: l.adresse,
+            code_postal: l.code_postal,
+            code_insee: l.code_insee,
+            commune: l.commune,
+            departement: l.departement,
+            latitude: l.latitude,
+            longitude: l.longitude,
+            horaires: l.horaires,
+            telephone: l.telephone,
+            courriels: l.courriels,
+            site_web: l.site_web,
+            itinerance: l.itinerance,
+            services: l.services,
+            modalites_acces: l.modalites_acces,
+            publics_specifiquement_adresses: l.publics_specifiquement_adresses,
+            version: l.version,
+            cree_le: l.cree_le,
+            modifie_le: l.modifie_le,
+        }
+    }
+}
+
+/// Une page de lieux, les plus récents d'abord.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [], "next_cursor": null}))]
+pub struct LieuPage {
+    /// Les lieux de cette page.
+    pub items: Vec<Lieu>,
+    /// À redonner dans `cursor` (autres paramètres inchangés) pour la page suivante ; null sur la
+    /// dernière.
+    pub next_cursor: Option<String>,
+}
+
+/// Filtres de `GET /api/v1/lieux` (la pagination s'y ajoute).
+#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct LieuQuery {
+    /// Seulement dans ce département.
+    #[param(inline)]
+    pub departement: Option<CodeDepartement>,
+    /// Seulement dans cette commune.
+    #[param(inline)]
+    pub code_insee: Option<CodeInsee>,
+    /// Seulement les lieux de cette structure.
+    #[param(inline)]
+    pub structure_id: Option<StructureId>,
+}

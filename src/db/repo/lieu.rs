@@ -1,0 +1,212 @@
+//! Places of activity: creation, reads with their commune's name, public lists, changes under a
+//! row lock. The standard's lists are stored as JSON arrays of its values.
+
+use chrono::Utc;
+use diesel::prelude::*;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::idempotence::stored_time;
+use super::{Backend, stored};
+use crate::db::schema::{communes, communes_codes_postaux, lieux};
+use crate::db::{DbConn, WriteTx};
+use crate::domain::codes::{CodeDepartement, CodeInsee};
+use crate::domain::ids::{LieuId, StructureId};
+use crate::domain::lieu::{CommuneLieu, Lieu};
+use crate::domain::paging::{Page, Position};
+use crate::{keyset, lock_rows};
+
+/// A row of `lieux`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = lieux, treat_none_as_null = true)]
+struct LieuRow {
+    id: String,
+    structure_id: String,
+    nom: String,
+    adresse: String,
+    code_postal: String,
+    code_insee: String,
+    departement: String,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    horaires: Option<String>,
+    telephone: Option<String>,
+    courriels: String,
+    site_web: String,
+    itinerance: String,
+    services: String,
+    modalites_acces: String,
+    publics_specifiquement_adresses: String,
+    version: i64,
+    cree_le: String,
+    modifie_le: String,
+}
+
+fn to_json<T: Serialize>(values: &[T]) -> QueryResult<String> {
+    serde_json::to_string(values)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
+}
+
+fn from_json<T: DeserializeOwned>(text: &str) -> QueryResult<Vec<T>> {
+    serde_json::from_str(text).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
+}
+
+fn row_of(lieu: &Lieu) -> QueryResult<LieuRow> {
+    Ok(LieuRow {
+        id: lieu.id.to_string(),
+        structure_id: lieu.structure_id.to_string(),
+        nom: lieu.nom.clone(),
+        adresse: lieu.adresse.clone(),
+        code_postal: lieu.code_postal.clone(),
+        code_insee: lieu.code_insee.to_string(),
+        departement: lieu.departement.to_string(),
+        latitude: lieu.latitude,
+        longitude: lieu.longitude,
+        horaires: lieu.horaires.clone(),
+        telephone: lieu.telephone.clone(),
+        courriels: to_json(&lieu.courriels)?,
+        site_web: to_json(&lieu.site_web)?,
+        itinerance: to_json(&lieu.itinerance)?,
+        services: to_json(&lieu.services)?,
+        modalites_acces: to_json(&lieu.modalites_acces)?,
+        publics_specifiquement_adresses: to_json(&lieu.publics_specifiquement_adresses)?,
+        version: lieu.version,
+        cree_le: lieu.cree_le.clone(),
+        modifie_le: lieu.modifie_le.clone(),
+    })
+}
+
+fn lieu_of((row, commune): (LieuRow, String)) -> QueryResult<Lieu> {
+    Ok(Lieu {
+        id: stored(LieuId::parse(&row.id))?,
+        structure_id: stored(StructureId::parse(&row.structure_id))?,
+        nom: row.nom,
+        adresse: row.adresse,
+        code_postal: row.code_postal,
+        code_insee: stored(CodeInsee::parse(&row.code_insee))?,
+        commune,
+        departement: stored(CodeDepartement::parse(&row.departement))?,
+        latitude: row.latitude,
+        longitude: row.longitude,
+        horaires: row.horaires,
+        telephone: row.telephone,
+        courriels: from_json(&row.courriels)?,
+        site_web: from_json(&row.site_web)?,
+        itinerance: from_json(&row.itinerance)?,
+        services: from_json(&row.services)?,
+        modalites_acces: from_json(&row.modalites_acces)?,
+        publics_specifiquement_adresses: from_json(&row.publics_specifiquement_adresses)?,
+        version: row.version,
+        cree_le: row.cree_le,
+        modifie_le: row.modifie_le,
+    })
+}
+
+/// What the référentiel says about a lieu's commune (`None`: no current commune of that code).
+pub fn commune(conn: &mut DbConn, code_insee: &CodeInsee) -> QueryResult<Option<CommuneLieu>> {
+    let found: Option<(String, String)> = communes::table
+        .find(code_insee.as_str())
+        .filter(communes::actuelle.eq(true))
+        .select((communes::nom, communes::departement))
+        .first(conn)
+        .optional()?;
+    let Some((nom, departement)) = found else {
+        return Ok(None);
+    };
+    let codes_postaux: Vec<String> = communes_codes_postaux::table
+        .filter(communes_codes_postaux::code_insee.eq(code_insee.as_str()))
+        .select(communes_codes_postaux::code_postal)
+        .order(communes_codes_postaux::code_postal)
+        .load(conn)?;
+    Ok(Some(CommuneLieu {
+        nom,
+        departement: stored(CodeDepartement::parse(&departement))?,
+        codes_postaux,
+    }))
+}
+
+/// Creates a lieu (already checked); `lieu.id`, `version` and the times are set here. Returns it
+/// as read back.
+pub fn insert(tx: &mut WriteTx<'_>, lieu: &Lieu) -> QueryResult<Lieu> {
+    let now = stored_time(Utc::now());
+    let mut row = row_of(lieu)?;
+    let id = LieuId::new();
+    row.id = id.to_string();
+    row.version = 1;
+    row.cree_le = now.clone();
+    row.modifie_le = now;
+    diesel::insert_into(lieux::table)
+        .values(&row)
+        .execute(tx.conn())?;
+    find(tx.conn(), &id)?.ok_or(diesel::result::Error::NotFound)
+}
+
+/// One lieu.
+pub fn find(conn: &mut DbConn, id: &LieuId) -> QueryResult<Option<Lieu>> {
+    lieux::table
+        .inner_join(communes::table)
+        .filter(lieux::id.eq(id.as_str()))
+        .select((LieuRow::as_select(), communes::nom))
+        .first(conn)
+        .optional()?
+        .map(lieu_of)
+        .transpose()
+}
+
+/// Locks a lieu's row until the end of the transaction, and reads it.
+pub fn lock(tx: &mut WriteTx<'_>, id: &LieuId) -> QueryResult<Option<Lieu>> {
+    let locked = lock_rows!(tx, lieux::table
+        .filter(lieux::id.eq(id.as_str()))
+        .select(lieux::id) => String)?;
+    if locked.is_empty() {
+        return Ok(None);
+    }
+    find(tx.conn(), id)
+}
+
+/// Writes every field of a locked lieu and bumps its version; returns it as read back.
+pub fn save(tx: &mut WriteTx<'_>, lieu: &Lieu) -> QueryResult<Lieu> {
+    let mut row = row_of(lieu)?;
+    row.version = lieu.version + 1;
+    row.modifie_le = stored_time(Utc::now());
+    diesel::update(lieux::table.find(lieu.id.as_str()))
+        .set(&row)
+        .execute(tx.conn())?;
+    find(tx.conn(), &lieu.id)?.ok_or(diesel::result::Error::NotFound)
+}
+
+/// Filters of the list of lieux.
+#[derive(Debug, Clone, Default)]
+pub struct LieuFilter {
+    /// Only in this département.
+    pub departement: Option<CodeDepartement>,
+    /// Only in this commune.
+    pub code_insee: Option<CodeInsee>,
+    /// Only those of this structure.
+    pub structure_id: Option<StructureId>,
+}
+
+/// A page of lieux, newest first (public: no scope).
+pub fn list(
+    conn: &mut DbConn,
+    filter: &LieuFilter,
+    after: Option<&Position>,
+    limit: usize,
+) -> QueryResult<Page<Lieu>> {
+    let mut query = lieux::table
+        .inner_join(communes::table)
+        .select((LieuRow::as_select(), communes::nom))
+        .into_boxed::<Backend>();
+    if let Some(departement) = &filter.departement {
+        query = query.filter(lieux::departement.eq(departement.to_string()));
+    }
+    if let Some(code) = &filter.code_insee {
+        query = query.filter(lieux::code_insee.eq(code.to_string()));
+    }
+    if let Some(structure) = &filter.structure_id {
+        query = query.filter(lieux::structure_id.eq(structure.to_string()));
+    }
+    let query = keyset!(query, after, [lieux::id => desc]);
+    let rows: Vec<(LieuRow, String)> = query.limit(limit as i64 + 1).load(conn)?;
+    Page::from_rows(rows, limit, |(row, _)| Position::new([row.id.clone()])).try_map(lieu_of)
+}

@@ -1,0 +1,347 @@
+//! `/api/v1/lieux`: places of activity. Public reads; writes by the structure that runs the
+//! place, the préfecture of its département, or an admin.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+
+use crate::api::NoQuery;
+use crate::api::lieu::{Lieu, LieuPage, LieuQuery, ModificationLieu, NouveauLieu};
+use crate::api::paging::Paging;
+use crate::auth::Caller;
+use crate::auth::policy::{self, Action, Denied, Perimeter, Resource};
+use crate::db::WriteTx;
+use crate::db::repo::journal::{self, Author, Change};
+use crate::db::repo::lieu::{self as repo, LieuFilter};
+use crate::db::repo::structure as structures;
+use crate::domain::codes::CodeInsee;
+use crate::domain::ids::LieuId;
+use crate::domain::journal::RessourceJournal;
+use crate::domain::lieu::{self as domain, check_adresse};
+use crate::domain::refusal::{FieldError, REFERENCE_INVALIDE, Refusal, VALIDATION};
+use crate::error::ApiError;
+use crate::http::body::Body;
+use crate::http::extract::{IfMatch, Paged, PathParam, StrictQuery, etag, page_response};
+use crate::http::idempotency::{Idempotency, Reply};
+use crate::http::{AppState, author, snapshot};
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("Aucun lieu de cet identifiant.".to_owned())
+}
+
+/// Whether `caller` may write a lieu of this structure in this département. Lieux are public:
+/// outside one's scope is a 403, never a 404.
+fn check_write(caller: &Caller, action: Action, lieu: &domain::Lieu) -> Result<(), ApiError> {
+    let structures = [lieu.structure_id.as_str()];
+    let perimeter = Perimeter {
+        departement: Some(lieu.departement.as_str()),
+        structures: &structures,
+    };
+    match policy::check(Some(caller), Resource::Lieu, action, &perimeter) {
+        Err(Denied::OutOfScope) => Err(Denied::Forbidden(caller.role).into()),
+        other => Ok(other?),
+    }
+}
+
+/// The commune of an address, checked: a current commune, and a postcode of it.
+fn checked_commune(
+    tx: &mut WriteTx<'_>,
+    code_insee: &CodeInsee,
+    code_postal: &str,
+) -> Result<domain::CommuneLieu, ApiError> {
+    let commune = repo::commune(tx.conn(), code_insee)?;
+    check_adresse(code_insee, code_postal, commune.as_ref())?;
+    commune.ok_or_else(|| ApiError::internal("commune vérifiée"))
+}
+
+/// Latitude and longitude come together.
+fn check_coordinates(latitude: Option<f64>, longitude: Option<f64>) -> Result<(), ApiError> {
+    if latitude.is_some() != longitude.is_some() {
+        let (field, detail) = if latitude.is_some() {
+            ("/longitude", "la longitude accompagne la latitude")
+        } else {
+            ("/latitude", "la latitude accompagne la longitude")
+        };
+        return Err(Refusal::new(&VALIDATION, detail)
+            .with_error(FieldError::pointer(field, detail))
+            .into());
+    }
+    Ok(())
+}
+
+fn record(
+    tx: &mut WriteTx<'_>,
+    who: &Author,
+    action: &str,
+    before: Option<&domain::Lieu>,
+    after: &domain::Lieu,
+) -> Result<(), ApiError> {
+    let before = before
+        .map(|l| snapshot(&Lieu::from(l.clone())))
+        .transpose()?;
+    journal::record(
+        tx,
+        Change {
+            author: who,
+            action,
+            ressource: RessourceJournal::Lieu,
+            ressource_id: after.id.as_str(),
+            departement: Some(&after.departement),
+            before: before.as_ref(),
+            after: &snapshot(&Lieu::from(after.clone()))?,
+        },
+    )?;
+    Ok(())
+}
+
+/// Enregistrer un lieu d'activité
+///
+/// Enregistre un lieu selon le standard national des lieux de médiation numérique : la commune
+/// doit être une commune actuelle (`commune_inconnue`) et le code postal l'un des siens
+/// (`code_postal_incoherent`) ; le téléphone, les horaires (OpenStreetMap), les listes
+/// (services, itinérance, modalités d'accès, publics) suivent le standard. Accepte
+/// `Idempotency-Key`. Accès : `admin` ; `prefecture` dans ses départements ; `structure` pour
+/// elle-même.
+#[utoipa::path(
+    tag = "Lieux",
+    operation_id = "createLieu",
+    params(crate::openapi::IdempotencyKey, NoQuery),
+    request_body = NouveauLieu,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Le lieu enregistré.", body = Lieu,
+            headers(("Location" = String, description = "L'URL du lieu."),
+                    ("ETag" = String, description = "La version du lieu."))),
+        crate::openapi::CreateErrors,
+    )
+)]
+#[post("/lieux")]
+pub async fn create_lieu(
+    state: web::Data<AppState>,
+    caller: Caller,
+    once: Idempotency,
+    _query: StrictQuery<NoQuery>,
+    body: Body<NouveauLieu>,
+) -> Result<HttpResponse, ApiError> {
+    policy::check_create(&caller, Resource::Lieu, &Perimeter::NATIONAL)?;
+    let request = once.request(&caller, body.raw())?;
+    let new = body.accept()?;
+    check_coordinates(new.latitude, new.longitude)?;
+    let who = author(&caller);
+    state
+        .write_once(request, move |tx| {
+            if structures::find(tx.conn(), &new.structure_id)?.is_none() {
+                let detail = "Aucune structure de cet identifiant.";
+                return Err(Refusal::new(&REFERENCE_INVALIDE, detail)
+                    .with_error(FieldError::pointer("/structure_id", detail))
+                    .into());
+            }
+            let commune = checked_commune(tx, &new.code_insee, &new.code_postal)?;
+            let lieu = domain::Lieu {
+                id: LieuId::new(),
+                structure_id: new.structure_id,
+                nom: new.nom.trim().to_owned(),
+                adresse: new.adresse.trim().to_owned(),
+                code_postal: new.code_postal,
+                code_insee: new.code_insee,
+                commune: commune.nom,
+                departement: commune.departement,
+                latitude: new.latitude,
+                longitude: new.longitude,
+                horaires: new.horaires.map(|h| h.trim().to_owned()),
+                telephone: new.telephone,
+                courriels: new.courriels,
+                site_web: new.site_web,
+                itinerance: new.itinerance,
+                services: new.services,
+                modalites_acces: new.modalites_acces,
+                publics_specifiquement_adresses: new.publics_specifiquement_adresses,
+                version: 1,
+                cree_le: String::new(),
+                modifie_le: String::new(),
+            };
+            let structure = [lieu.structure_id.as_str()];
+            policy::check_create(
+                &caller,
+                Resource::Lieu,
+                &Perimeter {
+                    departement: Some(lieu.departement.as_str()),
+                    structures: &structure,
+                },
+            )?;
+            let created = repo::insert(tx, &lieu)?;
+            record(tx, &who, "creation", None, &created)?;
+            Ok(Reply::created(
+                format!("/api/v1/lieux/{}", created.id),
+                &Lieu::from(created.clone()),
+            )?
+            .with_version(created.version))
+        })
+        .await
+}
+
+/// Lister les lieux d'activité
+///
+/// Les lieux, les plus récents d'abord, filtrés par département, commune ou structure.
+/// Public (aucun jeton).
+#[utoipa::path(
+    tag = "Lieux",
+    operation_id = "listLieux",
+    params(LieuQuery, Paging),
+    responses(
+        (status = 200, description = "Une page de lieux.", body = LieuPage,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` : l'URL de la page suivante, quand il y en a une."))),
+        crate::openapi::ReadErrors,
+    )
+)]
+#[get("/lieux")]
+pub async fn list_lieux(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: Paged<LieuQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let Paged { filter, paging } = query;
+    let filter = LieuFilter {
+        departement: filter.departement,
+        code_insee: filter.code_insee,
+        structure_id: filter.structure_id,
+    };
+    let (after, limit) = (paging.after(), paging.limit());
+    let page = state
+        .read(move |conn| Ok(repo::list(conn, &filter, after.as_ref(), limit)?))
+        .await?;
+    Ok(page_response(&req, page, |items, next_cursor| LieuPage {
+        items: items.into_iter().map(Lieu::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// Lire un lieu d'activité
+///
+/// Un lieu, avec son `ETag`. Public (aucun jeton).
+#[utoipa::path(
+    tag = "Lieux",
+    operation_id = "getLieu",
+    params(
+        ("id" = inline(LieuId), Path, description = "Identifiant du lieu.", example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97"),
+        NoQuery
+    ),
+    responses(
+        (status = 200, description = "Le lieu.", body = Lieu,
+            headers(("ETag" = String, description = "La version du lieu, pour `If-Match`."))),
+        crate::openapi::ItemReadErrors,
+    )
+)]
+#[get("/lieux/{id}")]
+pub async fn get_lieu(
+    state: web::Data<AppState>,
+    id: PathParam<LieuId>,
+    _query: StrictQuery<NoQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let lieu = state
+        .read(move |conn| Ok(repo::find(conn, &id)?))
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(lieu.version)))
+        .json(Lieu::from(lieu)))
+}
+
+/// Modifier un lieu d'activité
+///
+/// Change les champs donnés (une liste donnée remplace la précédente) ; la structure ne change
+/// pas. Mêmes contrôles qu'à l'enregistrement. Exige `If-Match` : absent, 428 ; périmé, 412.
+/// Accès : `admin` ; `prefecture` dans ses départements ; `structure` pour ses lieux.
+#[utoipa::path(
+    tag = "Lieux",
+    operation_id = "updateLieu",
+    params(
+        ("id" = inline(LieuId), Path, description = "Identifiant du lieu.", example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97"),
+        ("If-Match" = Option<String>, Header, description = "Obligatoire : l'`ETag` de la dernière lecture (`\"3\"`) ; absent, 428 `precondition_requise` (RFC 6585) ; périmé, 412."),
+        NoQuery
+    ),
+    request_body = ModificationLieu,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Le lieu modifié.", body = Lieu,
+            headers(("ETag" = String, description = "La nouvelle version."))),
+        crate::openapi::ChangeErrors,
+    )
+)]
+#[patch("/lieux/{id}")]
+pub async fn update_lieu(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: PathParam<LieuId>,
+    if_match: Option<IfMatch>,
+    _query: StrictQuery<NoQuery>,
+    body: Body<ModificationLieu>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let who = author(&caller);
+    let reply = state
+        .write(move |tx| {
+            let current = repo::lock(tx, &id)?.ok_or_else(not_found)?;
+            check_write(&caller, Action::Edit, &current)?;
+            let change = body.accept()?;
+            IfMatch::required(if_match)?.check(current.version)?;
+            let mut next = current.clone();
+            if let Some(nom) = change.nom {
+                next.nom = nom.trim().to_owned();
+            }
+            if let Some(adresse) = change.adresse {
+                next.adresse = adresse.trim().to_owned();
+            }
+            if change.code_insee.is_some() || change.code_postal.is_some() {
+                next.code_insee = change.code_insee.unwrap_or(current.code_insee.clone());
+                next.code_postal = change.code_postal.unwrap_or(current.code_postal.clone());
+                let commune = checked_commune(tx, &next.code_insee, &next.code_postal)?;
+                next.commune = commune.nom;
+                next.departement = commune.departement;
+                // Moving it must stay within the caller's scope.
+                check_write(&caller, Action::Edit, &next)?;
+            }
+            if change.latitude.is_some() || change.longitude.is_some() {
+                check_coordinates(change.latitude, change.longitude)?;
+                next.latitude = change.latitude;
+                next.longitude = change.longitude;
+            }
+            if let Some(horaires) = change.horaires {
+                next.horaires = Some(horaires.trim().to_owned());
+            }
+            if let Some(telephone) = change.telephone {
+                next.telephone = Some(telephone);
+            }
+            if let Some(courriels) = change.courriels {
+                next.courriels = courriels;
+            }
+            if let Some(site_web) = change.site_web {
+                next.site_web = site_web;
+            }
+            if let Some(itinerance) = change.itinerance {
+                next.itinerance = itinerance;
+            }
+            if let Some(services) = change.services {
+                next.services = services;
+            }
+            if let Some(modalites) = change.modalites_acces {
+                next.modalites_acces = modalites;
+            }
+            if let Some(publics) = change.publics_specifiquement_adresses {
+                next.publics_specifiquement_adresses = publics;
+            }
+            let saved = repo::save(tx, &next)?;
+            record(tx, &who, "modification", Some(&current), &saved)?;
+            Reply::ok(&Lieu::from(saved.clone())).map(|r| r.with_version(saved.version))
+        })
+        .await?;
+    Ok(reply.into_response())
+}
+
+/// Registers this module's handlers (documented: through `utoipa-actix-web`).
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_lieu)
+        .service(list_lieux)
+        .service(get_lieu)
+        .service(update_lieu);
+}
