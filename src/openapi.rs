@@ -49,6 +49,9 @@ engagements de crédits envers les conventions et versements : jamais d'engageme
 plafond ou des postes d'une convention, même sous requêtes concurrentes."),
         (name = "Lieux", description = "Lieux d'activité des conseillers, selon le standard national des lieux de \
 médiation numérique : lecture publique ; écriture par la structure qui tient le lieu, la préfecture ou l'administration."),
+        (name = "Conseillers", description = "Conseillers numériques : recrutement sur les postes d'une convention en \
+exécution, formation, certification, prise de poste dans un lieu, sortie ; données personnelles pour l'employeur \
+et l'administration seulement."),
         (name = "Journal", description = "Qui a changé quoi, quand : une entrée par modification d'une structure, \
 d'une convention, d'une enveloppe, d'un engagement ou d'un versement, écrite dans la même transaction.")
     ),

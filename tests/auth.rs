@@ -821,6 +821,57 @@ const ACCESS: &[Route] = &[
         Access::Scoped(&[StructureRole, Prefecture, Admin]),
         r#"{"structure_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90", "nom": "Médiathèque", "adresse": "4 place de la Légion d'honneur", "code_postal": "93200", "code_insee": "93066"}"#,
     ),
+    write(
+        "POST",
+        "/api/v1/conseillers",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+        r#"{"convention_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f99", "structure_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90", "nom": "Martin", "prenom": "Camille", "email": "camille.martin@example.org", "commune_residence": "93066", "date_recrutement": "2021-05-03", "type_contrat": "cdd"}"#,
+    ),
+    route(
+        "GET",
+        "/api/v1/conseillers",
+        Access::Roles(&[StructureRole, Prefecture, Admin]),
+    ),
+    route(
+        "GET",
+        "/api/v1/conseillers/{id}",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+    ),
+    write(
+        "PATCH",
+        "/api/v1/conseillers/{id}",
+        Access::Scoped(&[StructureRole, Admin]),
+        r#"{"email": "c.martin@example.org"}"#,
+    ),
+    act(
+        "/api/v1/conseillers/{id}/formation",
+        "recrute",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+        r#"{"date_debut": "2021-05-10"}"#,
+    ),
+    act(
+        "/api/v1/conseillers/{id}/certification",
+        "en_formation",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+        r#"{"date_certification": "2021-07-01"}"#,
+    ),
+    act(
+        "/api/v1/conseillers/{id}/prise-de-poste",
+        "certifie",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+        r#"{"date_prise_poste": "2021-07-05", "lieu_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97"}"#,
+    ),
+    act(
+        "/api/v1/conseillers/{id}/sortie",
+        "recrute",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+        r#"{"date_sortie": "2021-06-01", "motif": "demission"}"#,
+    ),
+    route(
+        "GET",
+        "/api/v1/conventions/{id}/postes",
+        Access::Scoped(Role::ALL),
+    ),
     route("GET", "/api/v1/lieux", Access::Public),
     route("GET", "/api/v1/lieux/{id}", Access::Public),
     write(
@@ -837,12 +888,19 @@ const ACCESS: &[Route] = &[
 /// `AVENANT_ID`.
 fn seed_fixtures(db: &TestDb, statut: &str) {
     use diesel::connection::SimpleConnection;
+    // An advisor's status names the advisor's fixture state; the convention is then signed.
+    let (statut, statut_conseiller) = match statut {
+        "recrute" | "en_formation" | "certifie" | "en_poste" => ("signee", statut),
+        other => (other, "recrute"),
+    };
     const CONVENTION_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91";
     const AVENANT_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f92";
     const ENVELOPPE_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f94";
     const ENGAGEMENT_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f95";
     const VERSEMENT_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f96";
     const LIEU_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97";
+    const CONSEILLER_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f98";
+    const EXECUTION_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f99";
     let (signature, limite, depot, validation) = match statut {
         "brouillon" => ("NULL", "NULL", "NULL", "NULL"),
         "signee" => ("'2021-02-08'", "'2021-04-08'", "NULL", "NULL"),
@@ -895,6 +953,31 @@ fn seed_fixtures(db: &TestDb, statut: &str) {
          statut, cree_le) VALUES ('{VERSEMENT_ID}', '{ENGAGEMENT_ID}', 100000, '2021-04-01', \
          'MANDAT-0', 'effectue', {now});"
     ));
+    // A second convention (…8f99), in execution, the structure hosting its 80 posts, and an
+    // advisor (…8f98) it employs there, in `statut_conseiller`.
+    let (formation, certification, prise, lieu) = match statut_conseiller {
+        "recrute" => ("NULL", "NULL", "NULL", "NULL"),
+        "en_formation" => ("'2021-05-10'", "NULL", "NULL", "NULL"),
+        "certifie" => ("'2021-05-10'", "'2021-07-01'", "NULL", "NULL"),
+        _ => (
+            "'2021-05-10'",
+            "'2021-07-01'",
+            "'2021-07-05'",
+            "'01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97'",
+        ),
+    };
+    sql.push_str(&format!(
+        "INSERT INTO conventions (id, numero, departement, intitule, postes_attribues, \
+         postes_pourvus, delai_projet_mois, statut, date_signature, date_limite_projet, date_depot, \
+         date_validation, signataires, repartition, version, cree_le, modifie_le) VALUES \
+         ('{EXECUTION_ID}', 'CNFS-93-2021-0002', '93', 'CnFS 93 bis', 80, 1, 2, 'en_execution', \
+         '2021-02-08', '2021-04-08', '2021-03-01', '2021-03-15', '[\"{STRUCTURE_ID}\"]', \
+         '[{{\"structure_id\": \"{STRUCTURE_ID}\", \"postes\": 80}}]', 1, {now}, {now});
+         INSERT INTO conventions_signataires (convention_id, structure_id) VALUES \
+         ('{EXECUTION_ID}', '{STRUCTURE_ID}');
+         INSERT INTO conventions_repartition (convention_id, structure_id, postes) VALUES \
+         ('{EXECUTION_ID}', '{STRUCTURE_ID}', 80);"
+    ));
     // A lieu (…8f97) of the structure, in Saint-Denis.
     sql.push_str(&format!(
         "INSERT INTO lieux (id, structure_id, nom, adresse, code_postal, code_insee, departement, \
@@ -902,6 +985,14 @@ fn seed_fixtures(db: &TestDb, statut: &str) {
          publics_specifiquement_adresses, version, cree_le, modifie_le) VALUES ('{LIEU_ID}', \
          '{STRUCTURE_ID}', 'Médiathèque', '4 place de la Légion d''honneur', '93200', '93066', '93', \
          '[]', '[]', '[]', '[]', '[]', '[]', 1, {now}, {now});"
+    ));
+    sql.push_str(&format!(
+        "INSERT INTO conseillers (id, convention_id, departement, structure_id, nom, prenom, email, \
+         commune_residence, recrutement_local, type_contrat, statut, date_recrutement, \
+         date_debut_formation, date_certification, date_prise_poste, lieu_id, version, cree_le, \
+         modifie_le) VALUES ('{CONSEILLER_ID}', '{EXECUTION_ID}', '93', '{STRUCTURE_ID}', 'Martin', \
+         'Camille', 'camille.martin@example.org', '93066', TRUE, 'cdd', '{statut_conseiller}', \
+         '2021-05-03', {formation}, {certification}, {prise}, {lieu}, 1, {now}, {now});"
     ));
     if depot != "NULL" {
         sql.push_str(&format!(

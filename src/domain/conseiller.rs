@@ -8,6 +8,7 @@
 use chrono::NaiveDate;
 
 use super::codes::{CodeDepartement, CodeInsee};
+use super::convention::StatutConvention;
 use super::ids::{ConseillerId, ConventionId, LieuId, StructureId};
 use super::lifecycle::Lifecycle;
 use super::refusal::{Refusal, RefusalCode, RefusalKind};
@@ -131,6 +132,8 @@ pub struct Conseiller {
     pub structure_id: StructureId,
     /// Personal data (`None` once anonymised).
     pub identite: Option<Identite>,
+    /// When its personal data was erased (RFC 3339 UTC), if it was.
+    pub anonymise_le: Option<String>,
     /// Whether it lives in the convention's département (computed at recruitment, kept after
     /// anonymisation).
     pub recrutement_local: bool,
@@ -199,6 +202,44 @@ pub const POSTES_OCCUPES: RefusalCode = RefusalCode {
     title: "Postes occupés",
     example: "La structure 0193… aurait 30 postes pour 35 conseillers actifs.",
 };
+
+/// 409: advisors are recruited only on a convention in execution.
+pub const CONVENTION_HORS_EXECUTION: RefusalCode = RefusalCode {
+    kind: RefusalKind::Conflict,
+    code: "convention_hors_execution",
+    title: "Convention hors exécution",
+    example: "La convention est au statut « signee » : on ne recrute que sur une convention en exécution.",
+};
+
+/// 422: a place of activity that is not the employer's.
+pub const LIEU_NON_ELIGIBLE: RefusalCode = RefusalCode {
+    kind: RefusalKind::Unprocessable,
+    code: "lieu_non_eligible",
+    title: "Lieu non éligible",
+    example: "Le lieu 0193… n'est pas un lieu de l'employeur du conseiller.",
+};
+
+/// 409: the personal data of an anonymised advisor cannot be corrected any more.
+pub const DONNEES_ANONYMISEES: RefusalCode = RefusalCode {
+    kind: RefusalKind::Conflict,
+    code: "donnees_anonymisees",
+    title: "Données anonymisées",
+    example: "Les données personnelles de ce conseiller ont été effacées le 2025-01-01.",
+};
+
+/// Advisors are recruited on a convention in execution only.
+pub fn check_convention_en_execution(statut: StatutConvention) -> Result<(), Refusal> {
+    if statut != StatutConvention::EnExecution {
+        return Err(Refusal::new(
+            &CONVENTION_HORS_EXECUTION,
+            format!(
+                "La convention est au statut « {statut} » : on ne recrute que sur une convention en exécution."
+            ),
+        )
+        .with_member("statut_convention", statut.as_str()));
+    }
+    Ok(())
+}
 
 /// One more advisor fits the host's posts (`postes`: its posts in the split; `actifs`: its
 /// active advisors on the convention).
@@ -322,6 +363,19 @@ mod tests {
     }
 
     #[test]
+    fn advisors_are_recruited_on_a_convention_in_execution() {
+        assert!(check_convention_en_execution(StatutConvention::EnExecution).is_ok());
+        for statut in StatutConvention::ALL
+            .iter()
+            .filter(|s| **s != StatutConvention::EnExecution)
+        {
+            let refusal = check_convention_en_execution(*statut).unwrap_err();
+            assert_eq!(refusal.code.code, "convention_hors_execution");
+            assert_eq!(refusal.members["statut_convention"], statut.as_str());
+        }
+    }
+
+    #[test]
     fn a_convention_ends_without_active_advisors() {
         assert!(check_aucun_actif(0).is_ok());
         let refusal = check_aucun_actif(3).unwrap_err();
@@ -355,6 +409,7 @@ mod tests {
             departement: CodeDepartement::parse("93").unwrap(),
             structure_id: structure(),
             identite: None,
+            anonymise_le: None,
             recrutement_local: true,
             type_contrat: TypeContrat::Cdd,
             statut: StatutConseiller::Recrute,

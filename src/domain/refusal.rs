@@ -258,6 +258,9 @@ pub const CATALOGUE: &[&RefusalCode] = &[
     &super::conseiller::QUOTA_ATTEINT,
     &super::conseiller::CONSEILLERS_ACTIFS,
     &super::conseiller::POSTES_OCCUPES,
+    &super::conseiller::CONVENTION_HORS_EXECUTION,
+    &super::conseiller::LIEU_NON_ELIGIBLE,
+    &super::conseiller::DONNEES_ANONYMISEES,
     &super::lieu::CODE_POSTAL_INCOHERENT,
 ];
 

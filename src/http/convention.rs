@@ -37,7 +37,7 @@ use crate::http::extract::{
     IfMatch, Paged, PathParam, PathParams, StrictQuery, etag, page_response,
 };
 use crate::http::idempotency::{Idempotency, OnceRequest, Reply};
-use crate::http::{AppState, author, financement, snapshot};
+use crate::http::{AppState, author, conseiller, financement, snapshot};
 
 /// Whether the caller sees who made a change (an agent's identity is personal data): the roles
 /// that read the journal.
@@ -199,6 +199,12 @@ async fn run<T: DeserializeOwned + Validate + Send + 'static>(
             }
             let mut next = current.clone();
             next.statut = apply(current.statut, lifecycle)?;
+            if matches!(
+                lifecycle,
+                ActionConvention::Resiliation | ActionConvention::Cloture
+            ) {
+                conseiller::check_fin_convention(tx, &id)?;
+            }
             rule(tx, &mut next, input, today)?;
             let saved = repo::save(tx, &next)?;
             record(tx, &who, lifecycle.as_str(), Some(&current), &saved, today)?;
@@ -628,6 +634,7 @@ pub async fn create_avenant(
             }
             if let Some(repartition) = &input.repartition {
                 next.repartition = accept_repartition(tx, &next, repartition)?;
+                conseiller::check_nouvelle_repartition(tx, &id, &next.repartition)?;
             }
             let saved = repo::save(tx, &next)?;
             let avenant = repo::insert_avenant(

@@ -15,6 +15,7 @@ use crate::domain::calendar::paris_date;
 use crate::error::ApiError;
 
 pub mod body;
+pub mod conseiller;
 pub mod convention;
 pub mod docs;
 pub mod extract;
@@ -156,6 +157,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(convention::routes)
             .configure(financement::routes)
             .configure(lieu::routes)
+            .configure(conseiller::routes)
             .configure(journal::routes),
     );
 }

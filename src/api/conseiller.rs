@@ -1,0 +1,327 @@
+//! Bodies and parameters of `/api/v1/conseillers` and of the posts view of a convention.
+//! Personal data (`nom`, `prenom`, `email`, `commune_residence`) is shown to admins and the
+//! employer only.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use super::structure::not_blank;
+use crate::domain::codes::{CodeDepartement, CodeInsee};
+use crate::domain::conseiller::{
+    self as domain, ActionConseiller, MotifSortie, StatutConseiller, TypeContrat,
+};
+use crate::domain::ids::{ConseillerId, ConventionId, LieuId, StructureId};
+use crate::domain::lifecycle::allowed_actions;
+
+/// Un conseiller recruté sur un poste d'une convention en exécution.
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "convention_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91",
+    "structure_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90", "nom": "Martin", "prenom": "Camille",
+    "email": "camille.martin@example.org", "commune_residence": "93001",
+    "date_recrutement": "2021-05-03", "type_contrat": "contrat_de_projet"
+}))]
+pub struct NouveauConseiller {
+    /// La convention (au statut `en_execution`).
+    pub convention_id: ConventionId,
+    /// L'employeur : une structure d'accueil de la répartition de la convention.
+    pub structure_id: StructureId,
+    /// Nom (donnée personnelle).
+    #[validate(
+        length(min = 1, max = 100, message = "1 à 100 caractères"),
+        custom(function = "not_blank")
+    )]
+    #[schema(min_length = 1, max_length = 100)]
+    pub nom: String,
+    /// Prénom (donnée personnelle).
+    #[validate(
+        length(min = 1, max = 100, message = "1 à 100 caractères"),
+        custom(function = "not_blank")
+    )]
+    #[schema(min_length = 1, max_length = 100)]
+    pub prenom: String,
+    /// Adresse électronique (donnée personnelle).
+    #[validate(
+        email(message = "adresse électronique invalide"),
+        length(max = 254, message = "254 caractères au plus")
+    )]
+    #[schema(format = Email, max_length = 254)]
+    pub email: String,
+    /// Commune de résidence, code INSEE (donnée personnelle) : dit si le recrutement est local.
+    pub commune_residence: CodeInsee,
+    /// Date de recrutement : ni dans le futur, ni avant la validation du projet d'accueil.
+    #[schema(value_type = String, format = Date)]
+    pub date_recrutement: NaiveDate,
+    /// Type de contrat.
+    pub type_contrat: TypeContrat,
+}
+
+/// Les données personnelles à corriger ; un champ absent ne change pas.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "c.martin@example.org"}))]
+pub struct ModificationConseiller {
+    /// Nom.
+    #[validate(
+        length(min = 1, max = 100, message = "1 à 100 caractères"),
+        custom(function = "not_blank")
+    )]
+    #[schema(min_length = 1, max_length = 100)]
+    pub nom: Option<String>,
+    /// Prénom.
+    #[validate(
+        length(min = 1, max = 100, message = "1 à 100 caractères"),
+        custom(function = "not_blank")
+    )]
+    #[schema(min_length = 1, max_length = 100)]
+    pub prenom: Option<String>,
+    /// Adresse électronique.
+    #[validate(
+        email(message = "adresse électronique invalide"),
+        length(max = 254, message = "254 caractères au plus")
+    )]
+    #[schema(format = Email, max_length = 254)]
+    pub email: Option<String>,
+    /// Commune de résidence (code INSEE).
+    pub commune_residence: Option<CodeInsee>,
+}
+
+/// L'entrée en formation.
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"date_debut": "2021-05-10", "organisme": "Simplon"}))]
+pub struct Formation {
+    /// Début de la formation : ni dans le futur, ni avant le recrutement.
+    #[schema(value_type = String, format = Date)]
+    pub date_debut: NaiveDate,
+    /// Organisme de formation.
+    #[validate(length(min = 1, max = 200, message = "1 à 200 caractères"))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub organisme: Option<String>,
+}
+
+/// La certification.
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"date_certification": "2021-07-01"}))]
+pub struct Certification {
+    /// Date de certification : ni dans le futur, ni avant le début de la formation.
+    #[schema(value_type = String, format = Date)]
+    pub date_certification: NaiveDate,
+}
+
+/// La prise de poste dans un lieu d'activité de l'employeur.
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"date_prise_poste": "2021-07-05", "lieu_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97"}))]
+pub struct PriseDePoste {
+    /// Date de prise de poste : ni dans le futur, ni avant la certification.
+    #[schema(value_type = String, format = Date)]
+    pub date_prise_poste: NaiveDate,
+    /// Le lieu d'activité : un lieu de l'employeur.
+    pub lieu_id: LieuId,
+}
+
+/// La sortie du dispositif (depuis tout statut) : le poste se libère.
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"date_sortie": "2022-12-31", "motif": "fin_de_contrat"}))]
+pub struct Sortie {
+    /// Date de sortie : ni dans le futur, ni avant l'étape précédente.
+    #[schema(value_type = String, format = Date)]
+    pub date_sortie: NaiveDate,
+    /// Motif.
+    pub motif: MotifSortie,
+}
+
+/// Un conseiller numérique. Les données personnelles (`nom`, `prenom`, `email`,
+/// `commune_residence`) ne sont montrées qu'à `admin` et à l'employeur : null pour les autres,
+/// et une fois anonymisées.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f98", "convention_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91",
+    "structure_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90", "departement": "93",
+    "nom": "Martin", "prenom": "Camille", "email": "camille.martin@example.org",
+    "commune_residence": "93001", "donnees_personnelles": "visibles", "recrutement_local": true,
+    "type_contrat": "contrat_de_projet", "statut": "en_poste", "date_recrutement": "2021-05-03",
+    "date_debut_formation": "2021-05-10", "organisme_formation": "Simplon",
+    "date_certification": "2021-07-01", "date_prise_poste": "2021-07-05",
+    "lieu_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97", "date_sortie": null, "motif_sortie": null,
+    "actions_possibles": ["sortie"], "version": 4,
+    "cree_le": "2021-05-03T09:00:00.000000Z", "modifie_le": "2021-07-05T09:00:00.000000Z"
+}))]
+pub struct Conseiller {
+    /// Identifiant.
+    pub id: ConseillerId,
+    /// Convention.
+    pub convention_id: ConventionId,
+    /// Employeur.
+    pub structure_id: StructureId,
+    /// Département de la convention.
+    pub departement: CodeDepartement,
+    /// Nom (donnée personnelle).
+    pub nom: Option<String>,
+    /// Prénom (donnée personnelle).
+    pub prenom: Option<String>,
+    /// Adresse électronique (donnée personnelle).
+    pub email: Option<String>,
+    /// Commune de résidence (donnée personnelle).
+    pub commune_residence: Option<CodeInsee>,
+    /// `visibles`, `masquees` (rôle sans accès aux données personnelles) ou `anonymisees`.
+    pub donnees_personnelles: DonneesPersonnelles,
+    /// Le conseiller réside dans le département de la convention (calculé au recrutement).
+    pub recrutement_local: bool,
+    /// Type de contrat.
+    pub type_contrat: TypeContrat,
+    /// Statut.
+    pub statut: StatutConseiller,
+    /// Date de recrutement.
+    #[schema(value_type = String, format = Date)]
+    pub date_recrutement: NaiveDate,
+    /// Début de la formation.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub date_debut_formation: Option<NaiveDate>,
+    /// Organisme de formation.
+    pub organisme_formation: Option<String>,
+    /// Date de certification.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub date_certification: Option<NaiveDate>,
+    /// Date de prise de poste.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub date_prise_poste: Option<NaiveDate>,
+    /// Lieu d'activité.
+    pub lieu_id: Option<LieuId>,
+    /// Date de sortie.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub date_sortie: Option<NaiveDate>,
+    /// Motif de sortie.
+    pub motif_sortie: Option<MotifSortie>,
+    /// Actions que permet le statut actuel.
+    pub actions_possibles: Vec<ActionConseiller>,
+    /// Version de l'enregistrement : l'`ETag`, à renvoyer dans `If-Match`.
+    pub version: i64,
+    /// Création (RFC 3339, UTC).
+    pub cree_le: String,
+    /// Dernière modification (RFC 3339, UTC).
+    pub modifie_le: String,
+}
+
+/// Ce que la réponse montre des données personnelles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DonneesPersonnelles {
+    /// Montrées (admin, employeur).
+    Visibles,
+    /// Masquées pour ce rôle.
+    Masquees,
+    /// Effacées par l'anonymisation.
+    Anonymisees,
+}
+
+impl Conseiller {
+    /// The advisor as shown to a caller who may (`true`) or may not see its personal data.
+    pub fn shown(c: domain::Conseiller, sees_personal_data: bool) -> Self {
+        let (identite, donnees) = match (c.identite, sees_personal_data) {
+            (None, _) => (None, DonneesPersonnelles::Anonymisees),
+            (Some(_), false) => (None, DonneesPersonnelles::Masquees),
+            (Some(identite), true) => (Some(identite), DonneesPersonnelles::Visibles),
+        };
+        Conseiller {
+            actions_possibles: allowed_actions(c.statut),
+            id: c.id,
+            convention_id: c.convention_id,
+            structure_id: c.structure_id,
+            departement: c.departement,
+            nom: identite.as_ref().map(|i| i.nom.clone()),
+            prenom: identite.as_ref().map(|i| i.prenom.clone()),
+            email: identite.as_ref().map(|i| i.email.clone()),
+            commune_residence: identite.map(|i| i.commune_residence),
+            donnees_personnelles: donnees,
+            recrutement_local: c.recrutement_local,
+            type_contrat: c.type_contrat,
+            statut: c.statut,
+            date_recrutement: c.date_recrutement,
+            date_debut_formation: c.date_debut_formation,
+            organisme_formation: c.organisme_formation,
+            date_certification: c.date_certification,
+            date_prise_poste: c.date_prise_poste,
+            lieu_id: c.lieu_id,
+            date_sortie: c.date_sortie,
+            motif_sortie: c.motif_sortie,
+            version: c.version,
+            cree_le: c.cree_le,
+            modifie_le: c.modifie_le,
+        }
+    }
+}
+
+/// Une page de conseillers, les plus récents d'abord.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [], "next_cursor": null}))]
+pub struct ConseillerPage {
+    /// Les conseillers de cette page.
+    pub items: Vec<Conseiller>,
+    /// À redonner dans `cursor` (autres paramètres inchangés) pour la page suivante ; null sur la
+    /// dernière.
+    pub next_cursor: Option<String>,
+}
+
+/// Filtres de `GET /api/v1/conseillers` (la pagination s'y ajoute).
+#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct ConseillerQuery {
+    /// Seulement sur cette convention.
+    #[param(inline)]
+    pub convention_id: Option<ConventionId>,
+    /// Seulement de cet employeur.
+    #[param(inline)]
+    pub structure_id: Option<StructureId>,
+    /// Seulement dans ce département.
+    #[param(inline)]
+    pub departement: Option<CodeDepartement>,
+    /// Seulement ce statut.
+    #[param(inline)]
+    pub statut: Option<StatutConseiller>,
+}
+
+/// Les postes d'une structure d'accueil : attribués par la répartition, occupés par statut,
+/// vacants.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PostesHote {
+    /// Structure d'accueil.
+    pub structure_id: StructureId,
+    /// Postes que lui donne la répartition.
+    pub postes: i64,
+    /// Conseillers actifs (tout statut sauf `sorti`).
+    pub actifs: i64,
+    /// Conseillers actifs par statut (`recrute`, `en_formation`, `certifie`, `en_poste`).
+    pub par_statut: std::collections::BTreeMap<String, i64>,
+    /// Conseillers sortis.
+    pub sortis: i64,
+    /// Postes vacants : postes − actifs.
+    pub vacants: i64,
+}
+
+/// Les postes d'une convention, par structure d'accueil.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "convention_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91", "postes_attribues": 80,
+    "postes_pourvus": 41, "vacants": 39,
+    "hotes": [{"structure_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90", "postes": 40, "actifs": 40,
+               "par_statut": {"recrute": 39, "en_poste": 1}, "sortis": 1, "vacants": 0}]
+}))]
+pub struct PostesConvention {
+    /// Convention.
+    pub convention_id: ConventionId,
+    /// Postes attribués.
+    pub postes_attribues: i64,
+    /// Postes pourvus (conseillers actifs).
+    pub postes_pourvus: i64,
+    /// Postes vacants.
+    pub vacants: i64,
+    /// Par structure d'accueil, dans l'ordre de la répartition.
+    pub hotes: Vec<PostesHote>,
+}

@@ -1,0 +1,284 @@
+//! Advisors: recruitment, reads, lists within a scope, the path's changes under a row lock, and
+//! the active counts the quota rules need (read under the convention's lock).
+
+use chrono::{NaiveDate, Utc};
+use diesel::prelude::*;
+
+use super::idempotence::stored_time;
+use super::{Backend, date_text, stored, stored_date};
+use crate::db::schema::{conseillers, conventions};
+use crate::db::{DbConn, WriteTx};
+use crate::domain::codes::{CodeDepartement, CodeInsee};
+use crate::domain::conseiller::{Conseiller, Identite, MotifSortie, StatutConseiller, TypeContrat};
+use crate::domain::ids::{ConseillerId, ConventionId, LieuId, StructureId};
+use crate::domain::paging::{Page, Position};
+use crate::domain::scope::ScopeFilter;
+use crate::{keyset, lock_rows, scope_filter};
+
+/// A row of `conseillers`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = conseillers, treat_none_as_null = true)]
+struct ConseillerRow {
+    id: String,
+    convention_id: String,
+    departement: String,
+    structure_id: String,
+    nom: Option<String>,
+    prenom: Option<String>,
+    email: Option<String>,
+    commune_residence: Option<String>,
+    anonymise_le: Option<String>,
+    recrutement_local: bool,
+    type_contrat: String,
+    statut: String,
+    date_recrutement: String,
+    date_debut_formation: Option<String>,
+    organisme_formation: Option<String>,
+    date_certification: Option<String>,
+    date_prise_poste: Option<String>,
+    lieu_id: Option<String>,
+    date_sortie: Option<String>,
+    motif_sortie: Option<String>,
+    version: i64,
+    cree_le: String,
+    modifie_le: String,
+}
+
+fn optional_date(text: Option<String>) -> QueryResult<Option<NaiveDate>> {
+    text.as_deref().map(stored_date).transpose()
+}
+
+fn row_of(c: &Conseiller) -> ConseillerRow {
+    let identite = c.identite.as_ref();
+    ConseillerRow {
+        id: c.id.to_string(),
+        convention_id: c.convention_id.to_string(),
+        departement: c.departement.to_string(),
+        structure_id: c.structure_id.to_string(),
+        nom: identite.map(|i| i.nom.clone()),
+        prenom: identite.map(|i| i.prenom.clone()),
+        email: identite.map(|i| i.email.clone()),
+        commune_residence: identite.map(|i| i.commune_residence.to_string()),
+        anonymise_le: c.anonymise_le.clone(),
+        recrutement_local: c.recrutement_local,
+        type_contrat: c.type_contrat.as_str().to_owned(),
+        statut: c.statut.as_str().to_owned(),
+        date_recrutement: date_text(c.date_recrutement),
+        date_debut_formation: c.date_debut_formation.map(date_text),
+        organisme_formation: c.organisme_formation.clone(),
+        date_certification: c.date_certification.map(date_text),
+        date_prise_poste: c.date_prise_poste.map(date_text),
+        lieu_id: c.lieu_id.as_ref().map(|l| l.to_string()),
+        date_sortie: c.date_sortie.map(date_text),
+        motif_sortie: c.motif_sortie.map(|m| m.as_str().to_owned()),
+        version: c.version,
+        cree_le: c.cree_le.clone(),
+        modifie_le: c.modifie_le.clone(),
+    }
+}
+
+impl TryFrom<ConseillerRow> for Conseiller {
+    type Error = diesel::result::Error;
+    fn try_from(row: ConseillerRow) -> QueryResult<Conseiller> {
+        let identite = match (row.nom, row.prenom, row.email, row.commune_residence) {
+            (Some(nom), Some(prenom), Some(email), Some(commune)) => Some(Identite {
+                nom,
+                prenom,
+                email,
+                commune_residence: stored(CodeInsee::parse(&commune))?,
+            }),
+            _ => None,
+        };
+        Ok(Conseiller {
+            id: stored(ConseillerId::parse(&row.id))?,
+            convention_id: stored(ConventionId::parse(&row.convention_id))?,
+            departement: stored(CodeDepartement::parse(&row.departement))?,
+            structure_id: stored(StructureId::parse(&row.structure_id))?,
+            identite,
+            anonymise_le: row.anonymise_le,
+            recrutement_local: row.recrutement_local,
+            type_contrat: stored(TypeContrat::parse(&row.type_contrat))?,
+            statut: stored(StatutConseiller::parse(&row.statut))?,
+            date_recrutement: stored_date(&row.date_recrutement)?,
+            date_debut_formation: optional_date(row.date_debut_formation)?,
+            organisme_formation: row.organisme_formation,
+            date_certification: optional_date(row.date_certification)?,
+            date_prise_poste: optional_date(row.date_prise_poste)?,
+            lieu_id: row
+                .lieu_id
+                .as_deref()
+                .map(|l| stored(LieuId::parse(l)))
+                .transpose()?,
+            date_sortie: optional_date(row.date_sortie)?,
+            motif_sortie: row
+                .motif_sortie
+                .as_deref()
+                .map(|m| stored(MotifSortie::parse(m)))
+                .transpose()?,
+            version: row.version,
+            cree_le: row.cree_le,
+            modifie_le: row.modifie_le,
+        })
+    }
+}
+
+/// Adds `delta` to the posts a convention has filled (`conventions.postes_pourvus`: its active
+/// advisors), in the transaction that recruits or lets one go; the migration's CHECK keeps it
+/// within the posts granted.
+fn fill_posts(tx: &mut WriteTx<'_>, convention: &ConventionId, delta: i64) -> QueryResult<()> {
+    diesel::update(conventions::table.find(convention.as_str()))
+        .set(conventions::postes_pourvus.eq(conventions::postes_pourvus + delta))
+        .execute(tx.conn())?;
+    Ok(())
+}
+
+/// Records a recruited advisor (already checked under the convention's lock); `id`, `version`
+/// and the times are set here. Returns it as read back.
+pub fn insert(tx: &mut WriteTx<'_>, conseiller: &Conseiller) -> QueryResult<Conseiller> {
+    let now = stored_time(Utc::now());
+    let id = ConseillerId::new();
+    let mut row = row_of(conseiller);
+    row.id = id.to_string();
+    row.version = 1;
+    row.cree_le = now.clone();
+    row.modifie_le = now;
+    diesel::insert_into(conseillers::table)
+        .values(&row)
+        .execute(tx.conn())?;
+    if conseiller.statut.est_actif() {
+        fill_posts(tx, &conseiller.convention_id, 1)?;
+    }
+    find(tx.conn(), &id)?.ok_or(diesel::result::Error::NotFound)
+}
+
+/// One advisor.
+pub fn find(conn: &mut DbConn, id: &ConseillerId) -> QueryResult<Option<Conseiller>> {
+    conseillers::table
+        .find(id.as_str())
+        .select(ConseillerRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Conseiller::try_from)
+        .transpose()
+}
+
+/// Locks an advisor's row (after its convention's) and reads it.
+pub fn lock(tx: &mut WriteTx<'_>, id: &ConseillerId) -> QueryResult<Option<Conseiller>> {
+    let rows = lock_rows!(tx, conseillers::table
+        .filter(conseillers::id.eq(id.as_str()))
+        .select(ConseillerRow::as_select()) => ConseillerRow)?;
+    rows.into_iter()
+        .next()
+        .map(Conseiller::try_from)
+        .transpose()
+}
+
+/// Writes a locked advisor's changed state and bumps its version; a departure frees its post.
+/// Returns it as read back.
+pub fn save(
+    tx: &mut WriteTx<'_>,
+    before: &Conseiller,
+    after: &Conseiller,
+) -> QueryResult<Conseiller> {
+    let mut row = row_of(after);
+    row.version = before.version + 1;
+    row.modifie_le = stored_time(Utc::now());
+    diesel::update(conseillers::table.find(after.id.as_str()))
+        .set(&row)
+        .execute(tx.conn())?;
+    if before.statut.est_actif() && !after.statut.est_actif() {
+        fill_posts(tx, &after.convention_id, -1)?;
+    }
+    find(tx.conn(), &after.id)?.ok_or(diesel::result::Error::NotFound)
+}
+
+/// The active advisors of a convention, by employer (read under the convention's lock).
+pub fn actifs_par_structure(
+    conn: &mut DbConn,
+    convention: &ConventionId,
+) -> QueryResult<Vec<(StructureId, i64)>> {
+    let rows: Vec<(String, i64)> = conseillers::table
+        .filter(conseillers::convention_id.eq(convention.as_str()))
+        .filter(conseillers::statut.ne(StatutConseiller::Sorti.as_str()))
+        .group_by(conseillers::structure_id)
+        .select((conseillers::structure_id, diesel::dsl::count_star()))
+        .order(conseillers::structure_id)
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, count)| Ok((stored(StructureId::parse(&id))?, count)))
+        .collect()
+}
+
+/// A convention's advisors by employer and status (for the posts view).
+pub fn par_structure_et_statut(
+    conn: &mut DbConn,
+    convention: &ConventionId,
+) -> QueryResult<Vec<(StructureId, StatutConseiller, i64)>> {
+    let rows: Vec<(String, String, i64)> = conseillers::table
+        .filter(conseillers::convention_id.eq(convention.as_str()))
+        .group_by((conseillers::structure_id, conseillers::statut))
+        .select((
+            conseillers::structure_id,
+            conseillers::statut,
+            diesel::dsl::count_star(),
+        ))
+        .order((conseillers::structure_id, conseillers::statut))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, statut, count)| {
+            Ok((
+                stored(StructureId::parse(&id))?,
+                stored(StatutConseiller::parse(&statut))?,
+                count,
+            ))
+        })
+        .collect()
+}
+
+/// Filters of the list of advisors.
+#[derive(Debug, Clone, Default)]
+pub struct ConseillerFilter {
+    /// Only on this convention.
+    pub convention_id: Option<ConventionId>,
+    /// Only of this employer.
+    pub structure_id: Option<StructureId>,
+    /// Only in this département.
+    pub departement: Option<CodeDepartement>,
+    /// Only of this status.
+    pub statut: Option<StatutConseiller>,
+}
+
+/// A page of advisors within `scope` (a structure sees the advisors it employs), newest first.
+pub fn list(
+    conn: &mut DbConn,
+    filter: &ConseillerFilter,
+    scope: &ScopeFilter,
+    after: Option<&Position>,
+    limit: usize,
+) -> QueryResult<Page<Conseiller>> {
+    let mut query = conseillers::table
+        .select(ConseillerRow::as_select())
+        .into_boxed::<Backend>();
+    if let Some(id) = &filter.convention_id {
+        query = query.filter(conseillers::convention_id.eq(id.to_string()));
+    }
+    if let Some(id) = &filter.structure_id {
+        query = query.filter(conseillers::structure_id.eq(id.to_string()));
+    }
+    if let Some(departement) = &filter.departement {
+        query = query.filter(conseillers::departement.eq(departement.to_string()));
+    }
+    if let Some(statut) = filter.statut {
+        query = query.filter(conseillers::statut.eq(statut.as_str()));
+    }
+    let query = scope_filter!(
+        query,
+        scope,
+        departement = conseillers::departement,
+        structure = |id| conseillers::structure_id.eq(id)
+    );
+    let query = keyset!(query, after, [conseillers::id => desc]);
+    let rows: Vec<ConseillerRow> = query.limit(limit as i64 + 1).load(conn)?;
+    Page::from_rows(rows, limit, |row| Position::new([row.id.clone()]))
+        .try_map(Conseiller::try_from)
+}
