@@ -97,8 +97,7 @@ fn seed(conn: &mut DbConn) {
              '{departement}', '[]', '[]', '[]', '[]', '[]', '[]', 1, {now}, {now});"
         ));
     }
-    // (id, département, local, statut, date_sortie, anonymisé le, version)
-    let advisors: [(&str, &str, bool, &str, Option<&str>, Option<&str>, i64); 7] = [
+    let advisors: [Advisor; 7] = [
         (
             LEFT_25_MONTHS,
             "93",
@@ -201,6 +200,18 @@ fn seed(conn: &mut DbConn) {
     }
     conn.batch_execute(&sql).expect("fixtures seeded");
 }
+
+/// A fixture advisor: id, département, recruited locally, statut, date_sortie, anonymise_le,
+/// version.
+type Advisor = (
+    &'static str,
+    &'static str,
+    bool,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    i64,
+);
 
 /// The personal values the fixtures gave (anonymised or not).
 fn personal_values() -> Vec<String> {
