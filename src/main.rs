@@ -1,4 +1,4 @@
-//! The `cnfs-api` binary: `serve` (default), `migrate`, `openapi`, `token`.
+//! The `cnfs-api` binary: `serve` (default), `migrate`, `openapi`, `token`, `anonymiser`.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -9,7 +9,9 @@ use clap::{Parser, Subcommand};
 use cnfs_api::auth::mint::{TokenRequest, mint};
 use cnfs_api::auth::{JwtKeys, Role, Verifier};
 use cnfs_api::config::Config;
+use cnfs_api::db::repo::anonymisation;
 use cnfs_api::db::{self, DatabaseUrl, referentiel::LoadOutcome};
+use cnfs_api::domain::calendar::paris_date;
 use cnfs_api::http::AppState;
 
 /// API REST du programme Conseillers numériques France Services.
@@ -26,6 +28,14 @@ enum Command {
     Serve,
     /// Apply pending migrations and load the référentiel, then exit (a deployment step).
     Migrate,
+    /// Erase the personal data of advisors who left more than N months ago (statistics kept),
+    /// then exit; idempotent, for a daily timer.
+    Anonymiser {
+        /// Anonymise the advisors whose exit date is more than this many months before today.
+        #[arg(long = "apres-mois", default_value_t = 24,
+              value_parser = clap::value_parser!(u32).range(1..=1200))]
+        apres_mois: u32,
+    },
     /// Write the OpenAPI document (as served and committed) to stdout or to a file.
     Openapi {
         /// Write to this file instead of stdout.
@@ -97,6 +107,14 @@ fn main() -> ExitCode {
         } else {
             ExitCode::FAILURE
         };
+    }
+    if let Command::Anonymiser { apres_mois } = command {
+        // A maintenance job: it needs the database, not the token keys.
+        init_logger();
+        if !prepare(&config.database_url) {
+            return ExitCode::FAILURE;
+        }
+        return anonymise(&config, apres_mois);
     }
     // Before touching the database: a production start with bad keys fails at once.
     // The development secret lives next to the embedded SQLite file; PostgreSQL has none.
@@ -182,6 +200,40 @@ fn prepare(url: &DatabaseUrl) -> bool {
         Err(error) => {
             log::error!("préparation de la base impossible : {error}");
             false
+        }
+    }
+}
+
+/// `cnfs-api anonymiser`: one write transaction; prints how many advisors were anonymised.
+fn anonymise(config: &Config, months: u32) -> ExitCode {
+    let today = config
+        .today
+        .unwrap_or_else(|| paris_date(chrono::Utc::now()));
+    let Some(cutoff) = anonymisation::cutoff(today, months) else {
+        eprintln!("anonymisation impossible : {today} moins {months} mois sort du calendrier");
+        return ExitCode::FAILURE;
+    };
+    let result = config
+        .database_url
+        .connect()
+        .map_err(|error| error.to_string())
+        .and_then(|mut conn| {
+            db::write(&mut conn, |tx| {
+                anonymisation::anonymise_departed(tx, today, months)
+            })
+            .map_err(|error| error.to_string())
+        });
+    match result {
+        Ok(count) => {
+            println!(
+                "{count} conseiller(s) anonymisé(s) : sortis avant le {cutoff} \
+                 (plus de {months} mois avant le {today})"
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("anonymisation impossible : {error}");
+            ExitCode::FAILURE
         }
     }
 }

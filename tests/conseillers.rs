@@ -258,6 +258,30 @@ async fn the_seine_saint_denis_story(db: TestDb) {
     let listed = get(&app, "/api/v1/conseillers?limit=200", &other_host).await;
     assert_eq!(listed.json["items"], json!([]));
 
+    // Once anonymised (more than 24 months after leaving), nobody sees its personal data and
+    // it cannot be corrected any more.
+    let mut conn = db.conn();
+    let erased = cnfs_api::db::write(&mut conn, |tx| {
+        cnfs_api::db::repo::anonymisation::anonymise_departed(tx, "2023-09-01".parse().unwrap(), 24)
+    })
+    .unwrap();
+    assert_eq!(erased, 1);
+    let anonymous = get(&app, &uri, &admin()).await;
+    assert_eq!(anonymous.json["donnees_personnelles"], "anonymisees");
+    assert_eq!(anonymous.json["nom"], Value::Null);
+    assert_eq!(anonymous.json["recrutement_local"], true);
+    let version = anonymous.header("etag").to_owned();
+    send(
+        &app,
+        "PATCH",
+        &uri,
+        Some(&admin()),
+        Some(&json!({"nom": "Retour"})),
+        &[("if-match", &version)],
+    )
+    .await
+    .assert_problem(409, "donnees_anonymisees");
+
     // The journal names advisors by id only.
     let journal = count(
         &db,

@@ -38,6 +38,12 @@ pub fn add_months(date: NaiveDate, months: u32) -> Option<NaiveDate> {
     date.checked_add_months(Months::new(months))
 }
 
+/// `date` minus `months` calendar months; a day past the end of the target month clamps to its
+/// last day (2024-03-31 − 1 month = 2024-02-29). `None` beyond the calendar's range.
+pub fn sub_months(date: NaiveDate, months: u32) -> Option<NaiveDate> {
+    date.checked_sub_months(Months::new(months))
+}
+
 /// Whole days from `from` to `to` (negative when `to` is earlier).
 pub fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
     (to - from).num_days()
@@ -66,6 +72,14 @@ mod tests {
         assert_eq!(add_months(date("2021-08-31"), 1), Some(date("2021-09-30")));
         assert_eq!(add_months(date("2021-11-15"), 3), Some(date("2022-02-15")));
         assert_eq!(add_months(date("2021-03-01"), 24), Some(date("2023-03-01")));
+    }
+
+    #[test]
+    fn months_subtracted_are_calendar_months_and_month_ends_clamp() {
+        assert_eq!(sub_months(date("2026-11-26"), 24), Some(date("2024-11-26")));
+        assert_eq!(sub_months(date("2024-03-31"), 1), Some(date("2024-02-29")));
+        assert_eq!(sub_months(date("2023-03-31"), 1), Some(date("2023-02-28")));
+        assert_eq!(sub_months(date("2026-01-15"), 1), Some(date("2025-12-15")));
     }
 
     #[test]

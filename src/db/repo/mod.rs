@@ -5,6 +5,7 @@
 //! name search built on it ([`ranked_search`]), and the scope filter of lists
 //! ([`scope_filter!`](crate::scope_filter)).
 
+pub mod anonymisation;
 pub mod conseiller;
 pub mod convention;
 pub mod financement;

@@ -1,0 +1,125 @@
+//! Anonymisation of departed advisors (`cnfs-api anonymiser`): the personal data of an advisor
+//! who left more than N months ago (`nom`, `prenom`, `email`, `commune_residence`) is erased;
+//! everything the statistics use (statuses, dates, département, structure, convention, contract,
+//! exit reason, place, local recruitment) stays as it was.
+
+use chrono::{NaiveDate, Utc};
+use diesel::prelude::*;
+use serde_json::{Map, Value};
+
+use super::idempotence::stored_time;
+use super::journal::{self, Author, Change};
+use super::{date_text, stored};
+use crate::db::WriteTx;
+use crate::db::schema::conseillers;
+use crate::domain::calendar::sub_months;
+use crate::domain::codes::CodeDepartement;
+use crate::domain::conseiller::StatutConseiller;
+use crate::domain::journal::RessourceJournal;
+use crate::lock_rows;
+
+/// The author of the journal entries: the command, with the role `systeme` (no token's role).
+pub const AUTHOR_SUB: &str = "cnfs-api anonymiser";
+/// The role written in the journal for the command.
+pub const AUTHOR_ROLE: &str = "systeme";
+/// The journal's action.
+pub const ACTION: &str = "anonymisation";
+/// Rows updated per statement (keeps the bind parameters of `id IN (…)` far below both
+/// backends' limits).
+const BATCH: usize = 500;
+
+/// The first exit date that is kept: advisors who left strictly before it are anonymised
+/// (`today` − `months` calendar months, clamped to the end of a shorter month). `None` when the
+/// subtraction leaves the calendar's range (then nobody left before it).
+pub fn cutoff(today: NaiveDate, months: u32) -> Option<NaiveDate> {
+    sub_months(today, months)
+}
+
+/// Erases the personal data of every advisor who left (`statut = 'sorti'`) strictly before
+/// [`cutoff`]`(today, months)` and is not anonymised yet: the four personal fields become NULL,
+/// `anonymise_le` and `modifie_le` are set to now, `version` is bumped; one journal entry per
+/// advisor, without personal data (`{"anonymise": false}` → `{"anonymise": true}`). Returns how
+/// many advisors were anonymised (0 on a second run).
+///
+/// The rows are read and locked first (`SELECT … FOR UPDATE` on PostgreSQL; on SQLite the write
+/// transaction already holds the database), so that two runs at once never anonymise, count or
+/// journal an advisor twice.
+pub fn anonymise_departed(
+    tx: &mut WriteTx<'_>,
+    today: NaiveDate,
+    months: u32,
+) -> QueryResult<usize> {
+    let Some(cutoff) = cutoff(today, months) else {
+        return Ok(0);
+    };
+    let sorti = StatutConseiller::Sorti.as_str();
+    let targets = lock_rows!(tx, conseillers::table
+        .filter(conseillers::statut.eq(sorti))
+        .filter(conseillers::anonymise_le.is_null())
+        .filter(conseillers::date_sortie.lt(date_text(cutoff)))
+        .order(conseillers::id)
+        .select((conseillers::id, conseillers::departement)) => (String, String))?;
+    if targets.is_empty() {
+        return Ok(0);
+    }
+    let now = stored_time(Utc::now());
+    let mut changed = 0;
+    for batch in targets.chunks(BATCH) {
+        let ids: Vec<&str> = batch.iter().map(|(id, _)| id.as_str()).collect();
+        changed += diesel::update(
+            conseillers::table
+                .filter(conseillers::id.eq_any(ids))
+                .filter(conseillers::statut.eq(sorti))
+                .filter(conseillers::anonymise_le.is_null()),
+        )
+        .set((
+            conseillers::nom.eq(None::<String>),
+            conseillers::prenom.eq(None::<String>),
+            conseillers::email.eq(None::<String>),
+            conseillers::commune_residence.eq(None::<String>),
+            conseillers::anonymise_le.eq(&now),
+            conseillers::version.eq(conseillers::version + 1),
+            conseillers::modifie_le.eq(&now),
+        ))
+        .execute(tx.conn())?;
+    }
+    if changed != targets.len() {
+        // The rows are locked: anything else is a bug, and the transaction rolls back.
+        return Err(diesel::result::Error::QueryBuilderError(
+            format!(
+                "anonymisation : {changed} ligne(s) modifiée(s) pour {} verrouillée(s)",
+                targets.len()
+            )
+            .into(),
+        ));
+    }
+    let author = Author {
+        sub: AUTHOR_SUB.to_owned(),
+        role: AUTHOR_ROLE.to_owned(),
+    };
+    let before = flag(false);
+    let after = flag(true);
+    for (id, departement) in &targets {
+        let departement = stored(CodeDepartement::parse(departement))?;
+        journal::record(
+            tx,
+            Change {
+                author: &author,
+                action: ACTION,
+                ressource: RessourceJournal::Conseiller,
+                ressource_id: id,
+                departement: Some(&departement),
+                before: Some(&before),
+                after: &after,
+            },
+        )?;
+    }
+    Ok(changed)
+}
+
+/// `{"anonymise": value}`: all the journal says about the change.
+fn flag(value: bool) -> Map<String, Value> {
+    let mut map = Map::new();
+    map.insert("anonymise".to_owned(), Value::Bool(value));
+    map
+}
