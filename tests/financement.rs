@@ -6,7 +6,7 @@
 mod common;
 
 use cnfs_api::auth::Role;
-use common::{Answer, TestDb, count, send, siret_for, token};
+use common::{Answer, App, TestDb, count, send, siret_for, token};
 use serde_json::{Value, json};
 
 const EURO: i64 = 100;
@@ -17,28 +17,6 @@ fn admin() -> String {
 
 fn prefecture_93() -> String {
     token(Role::Prefecture, &["93"], None)
-}
-
-trait App:
-    actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<Self::Body>,
-        Error = actix_web::Error,
-    >
-{
-    type Body: actix_web::body::MessageBody;
-}
-
-impl<S, B> App for S
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
-    type Body = B;
 }
 
 /// The app with "today" fixed at 2021-06-01.

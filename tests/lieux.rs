@@ -4,33 +4,11 @@
 mod common;
 
 use cnfs_api::auth::Role;
-use common::{Answer, TestDb, count, send, siret_for, token};
+use common::{Answer, App, TestDb, count, send, siret_for, token};
 use serde_json::{Value, json};
 
 fn admin() -> String {
     token(Role::Admin, &[], None)
-}
-
-trait App:
-    actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<Self::Body>,
-        Error = actix_web::Error,
-    >
-{
-    type Body: actix_web::body::MessageBody;
-}
-
-impl<S, B> App for S
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
-    type Body = B;
 }
 
 async fn post(app: &impl App, uri: &str, who: &str, body: Value) -> Answer {

@@ -180,6 +180,33 @@ pub fn check(
     Ok(())
 }
 
+/// May `caller`, who sees the object, do `action` on it? Like [`check`], except that an action
+/// outside the caller's scope is a 403: nothing is hidden from a caller who sees the object (a
+/// host that does not sign a convention, a public lieu).
+pub fn check_visible(
+    caller: &Caller,
+    resource: Resource,
+    action: Action,
+    perimeter: &Perimeter<'_>,
+) -> Result<(), Denied> {
+    match check(Some(caller), resource, action, perimeter) {
+        Err(Denied::OutOfScope) => Err(Denied::Forbidden(caller.role)),
+        other => other,
+    }
+}
+
+/// Whether `caller` sees an object of `resource` (404 otherwise), then may do `action` on it (403
+/// otherwise): the order of refusals of every action on a stored object.
+pub fn check_seen(
+    caller: &Caller,
+    resource: Resource,
+    action: Action,
+    perimeter: &Perimeter<'_>,
+) -> Result<(), Denied> {
+    check(Some(caller), resource, Action::Read, perimeter)?;
+    check_visible(caller, resource, action, perimeter)
+}
+
 /// May `caller` create an object of `resource` within `perimeter`? The role is checked first
 /// (403), then the scope: creating outside one's scope is also a 403, since nothing is hidden
 /// about an object that does not exist yet.

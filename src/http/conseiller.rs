@@ -29,9 +29,7 @@ use crate::domain::conseiller::{
     StatutConseiller, check_aucun_actif, check_convention_en_execution, check_postes_occupes,
     check_quota, recrutement_local,
 };
-use crate::domain::convention::{
-    self as convention_domain, PartHote, STRUCTURE_NON_ELIGIBLE, effective_date,
-};
+use crate::domain::convention::{PartHote, STRUCTURE_NON_ELIGIBLE, effective_date};
 use crate::domain::ids::{ConseillerId, ConventionId};
 use crate::domain::journal::RessourceJournal;
 use crate::domain::lifecycle::apply;
@@ -58,11 +56,12 @@ fn check(caller: &Caller, conseiller: &domain::Conseiller, action: Action) -> Re
         departement: Some(conseiller.departement.as_str()),
         structures: &structures,
     };
-    policy::check(Some(caller), Resource::Conseiller, Action::Read, &perimeter)?;
-    match policy::check(Some(caller), Resource::Conseiller, action, &perimeter) {
-        Err(Denied::OutOfScope) => Err(Denied::Forbidden(caller.role).into()),
-        other => Ok(other?),
-    }
+    Ok(policy::check_seen(
+        caller,
+        Resource::Conseiller,
+        action,
+        &perimeter,
+    )?)
 }
 
 /// The advisor as `caller` may see it (personal data for admins and the employer only).
@@ -143,7 +142,7 @@ pub async fn create_conseiller(
     state
         .write_once(request, move |tx| {
             let convention = conventions::lock(tx, &new.convention_id)?
-                .filter(|c| visible_convention(&caller, c))
+                .filter(|c| super::convention::visible(&caller, c))
                 .ok_or_else(convention_not_found)?;
             let employer = [new.structure_id.as_str()];
             policy::check_create(
@@ -215,20 +214,6 @@ pub async fn create_conseiller(
             .with_version(created.version))
         })
         .await
-}
-
-/// Whether the caller sees a convention (the conventions' own read rule).
-fn visible_convention(caller: &Caller, convention: &convention_domain::Convention) -> bool {
-    policy::check(
-        Some(caller),
-        Resource::Convention,
-        Action::Read,
-        &Perimeter {
-            departement: Some(convention.departement.as_str()),
-            structures: &convention.structures(),
-        },
-    )
-    .is_ok()
 }
 
 /// Lister les conseillers
@@ -568,7 +553,7 @@ pub async fn get_postes(
             Ok((convention, counts))
         })
         .await?;
-    if !visible_convention(&caller, &convention) {
+    if !super::convention::visible(&caller, &convention) {
         return Err(convention_not_found());
     }
     let mut hosts: Vec<PostesHote> = convention

@@ -17,7 +17,7 @@ use crate::api::convention::{
 };
 use crate::api::paging::Paging;
 use crate::auth::Caller;
-use crate::auth::policy::{self, Action, Denied, Perimeter, Resource};
+use crate::auth::policy::{self, Action, Perimeter, Resource};
 use crate::db::WriteTx;
 use crate::db::repo::convention::{self as repo, ConventionFilter, NewAvenant, NewConvention};
 use crate::db::repo::journal::{self, Author, Change};
@@ -83,11 +83,23 @@ fn authorize(
             &[]
         },
     };
-    match policy::check(Some(caller), resource, action, &acting) {
-        // It sees the convention (a host that does not sign it): a 403, not a 404.
-        Err(Denied::OutOfScope) => Err(Denied::Forbidden(caller.role).into()),
-        other => Ok(other?),
-    }
+    // It sees the convention (a host that does not sign it): a 403, not a 404.
+    Ok(policy::check_visible(caller, resource, action, &acting)?)
+}
+
+/// Whether `caller` sees a convention (the conventions' read rule), for the modules that name a
+/// convention in a body (a commitment, a recruitment): one it does not see is a 404.
+pub fn visible(caller: &Caller, convention: &domain::Convention) -> bool {
+    policy::check(
+        Some(caller),
+        Resource::Convention,
+        Action::Read,
+        &Perimeter {
+            departement: Some(convention.departement.as_str()),
+            structures: &convention.structures(),
+        },
+    )
+    .is_ok()
 }
 
 /// The convention as stored, for the journal (without the fields computed from today).

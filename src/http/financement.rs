@@ -27,7 +27,7 @@ use crate::db::repo::financement::{
 };
 use crate::db::repo::journal::{self, Author, Change};
 use crate::domain::codes::CodeDepartement;
-use crate::domain::convention::{self as convention_domain, effective_date};
+use crate::domain::convention::effective_date;
 use crate::domain::financement::{
     self as domain, ActionEngagement, ActionVersement, FinancementConvention, Soldes,
     StatutEngagement, check_engagement, check_financement_apres_retrait, check_montant_enveloppe,
@@ -83,12 +83,7 @@ impl Placed {
             departement: Some(self.engagement.departement.as_str()),
             structures: &structures,
         };
-        policy::check(Some(caller), resource, Action::Read, &perimeter)?;
-        match policy::check(Some(caller), resource, action, &perimeter) {
-            // It sees the commitment: a refusal of the action is a 403, never a 404.
-            Err(policy::Denied::OutOfScope) => Err(policy::Denied::Forbidden(caller.role).into()),
-            other => Ok(other?),
-        }
+        Ok(policy::check_seen(caller, resource, action, &perimeter)?)
     }
 }
 
@@ -608,7 +603,7 @@ pub async fn create_engagement(
             repo::find_enveloppe(tx.conn(), &id)?.ok_or_else(enveloppe_not_found)?;
             let input = body.accept()?;
             let convention = conventions::lock(tx, &input.convention_id)?
-                .filter(|c| visible_convention(&caller, c))
+                .filter(|c| super::convention::visible(&caller, c))
                 .ok_or_else(|| {
                     ApiError::NotFound(
                         "Aucune convention de cet identifiant (convention_id) dans votre portée."
@@ -692,20 +687,6 @@ pub async fn create_engagement(
             )
         })
         .await
-}
-
-/// Whether the caller sees a convention (the conventions' own read rule).
-fn visible_convention(caller: &Caller, convention: &convention_domain::Convention) -> bool {
-    policy::check(
-        Some(caller),
-        Resource::Convention,
-        Action::Read,
-        &Perimeter {
-            departement: Some(convention.departement.as_str()),
-            structures: &convention.structures(),
-        },
-    )
-    .is_ok()
 }
 
 /// Lister les engagements

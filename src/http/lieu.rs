@@ -8,7 +8,7 @@ use crate::api::NoQuery;
 use crate::api::lieu::{Lieu, LieuPage, LieuQuery, ModificationLieu, NouveauLieu};
 use crate::api::paging::Paging;
 use crate::auth::Caller;
-use crate::auth::policy::{self, Action, Denied, Perimeter, Resource};
+use crate::auth::policy::{self, Action, Perimeter, Resource};
 use crate::db::WriteTx;
 use crate::db::repo::journal::{self, Author, Change};
 use crate::db::repo::lieu::{self as repo, LieuFilter};
@@ -36,10 +36,12 @@ fn check_write(caller: &Caller, action: Action, lieu: &domain::Lieu) -> Result<(
         departement: Some(lieu.departement.as_str()),
         structures: &structures,
     };
-    match policy::check(Some(caller), Resource::Lieu, action, &perimeter) {
-        Err(Denied::OutOfScope) => Err(Denied::Forbidden(caller.role).into()),
-        other => Ok(other?),
-    }
+    Ok(policy::check_visible(
+        caller,
+        Resource::Lieu,
+        action,
+        &perimeter,
+    )?)
 }
 
 /// The commune of an address, checked: a current commune, and a postcode of it.

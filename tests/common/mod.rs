@@ -408,3 +408,19 @@ pub async fn assert_one_patch_wins_per_etag<S, B>(
         );
     }
 }
+
+/// The test application, as a type a helper can take: `async fn f(app: &impl App)`.
+pub trait App:
+    Service<actix_http::Request, Response = ServiceResponse<Self::Body>, Error = actix_web::Error>
+{
+    /// The response body type.
+    type Body: MessageBody;
+}
+
+impl<S, B> App for S
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    type Body = B;
+}
