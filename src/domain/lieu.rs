@@ -4,8 +4,6 @@
 //! lists here, its patterns are checks here, so that a lieu accepted by the API always exports
 //! cleanly.
 
-use chrono::NaiveDate;
-
 use super::codes::{CodeDepartement, CodeInsee};
 use super::ids::{LieuId, StructureId};
 use super::refusal::{FieldError, Refusal, RefusalCode, RefusalKind};
@@ -307,13 +305,6 @@ pub struct Lieu {
     pub cree_le: String,
     /// Last changed at (RFC 3339 UTC).
     pub modifie_le: String,
-}
-
-impl Lieu {
-    /// The date of the last change, the standard's `date_maj`.
-    pub fn date_maj(&self) -> Option<NaiveDate> {
-        self.modifie_le.get(..10).and_then(|d| d.parse().ok())
-    }
 }
 
 #[cfg(test)]
