@@ -8,10 +8,10 @@
 use chrono::NaiveDate;
 
 use super::codes::{CodeDepartement, CodeInsee};
-use super::convention::StatutConvention;
+use super::convention::{PartHote, STRUCTURE_NON_ELIGIBLE, StatutConvention};
 use super::ids::{ConseillerId, ConventionId, LieuId, StructureId};
 use super::lifecycle::Lifecycle;
-use super::refusal::{Refusal, RefusalCode, RefusalKind};
+use super::refusal::{FieldError, Refusal, RefusalCode, RefusalKind};
 use crate::closed_enum;
 
 closed_enum! {
@@ -241,6 +241,44 @@ pub fn check_convention_en_execution(statut: StatutConvention) -> Result<(), Ref
     Ok(())
 }
 
+/// A host's posts in a split (0 when it is not a host).
+pub fn postes_de(repartition: &[PartHote], structure: &StructureId) -> i64 {
+    repartition
+        .iter()
+        .find(|part| &part.structure_id == structure)
+        .map_or(0, |part| part.postes)
+}
+
+/// The employer of a new advisor hosts posts in the convention's split: its posts, or 422
+/// `structure_non_eligible` on `/structure_id`.
+pub fn postes_employeur(repartition: &[PartHote], employer: &StructureId) -> Result<i64, Refusal> {
+    match postes_de(repartition, employer) {
+        0 => {
+            let detail = format!(
+                "La structure {employer} n'accueille aucun poste dans la répartition de la convention."
+            );
+            Err(Refusal::new(&STRUCTURE_NON_ELIGIBLE, detail.clone())
+                .with_error(FieldError::pointer("/structure_id", detail)))
+        }
+        postes => Ok(postes),
+    }
+}
+
+/// An advisor takes its post at a lieu of its employer (`lieu`: the lieu's structure, `None` when
+/// there is no such lieu), else 422 `lieu_non_eligible` on `/lieu_id`.
+pub fn check_lieu(
+    lieu_id: &LieuId,
+    lieu: Option<&StructureId>,
+    employer: &StructureId,
+) -> Result<(), Refusal> {
+    if lieu != Some(employer) {
+        let detail = format!("Le lieu {lieu_id} n'est pas un lieu de l'employeur du conseiller.");
+        return Err(Refusal::new(&LIEU_NON_ELIGIBLE, detail.clone())
+            .with_error(FieldError::pointer("/lieu_id", detail)));
+    }
+    Ok(())
+}
+
 /// One more advisor fits the host's posts (`postes`: its posts in the split; `actifs`: its
 /// active advisors on the convention).
 pub fn check_quota(structure: &StructureId, postes: i64, actifs: i64) -> Result<(), Refusal> {
@@ -372,6 +410,26 @@ mod tests {
             let refusal = check_convention_en_execution(*statut).unwrap_err();
             assert_eq!(refusal.code.code, "convention_hors_execution");
             assert_eq!(refusal.members["statut_convention"], statut.as_str());
+        }
+    }
+
+    #[test]
+    fn the_employer_hosts_posts_and_the_lieu_is_its_own() {
+        let other = StructureId::parse("01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91").unwrap();
+        let split = vec![PartHote {
+            structure_id: structure(),
+            postes: 40,
+        }];
+        assert_eq!(postes_employeur(&split, &structure()), Ok(40));
+        let refusal = postes_employeur(&split, &other).unwrap_err();
+        assert_eq!(refusal.code.code, "structure_non_eligible");
+        assert_eq!(refusal.errors[0].pointer.as_deref(), Some("/structure_id"));
+        let lieu = LieuId::new();
+        assert!(check_lieu(&lieu, Some(&structure()), &structure()).is_ok());
+        for found in [Some(&other), None] {
+            let refusal = check_lieu(&lieu, found, &structure()).unwrap_err();
+            assert_eq!(refusal.code.code, "lieu_non_eligible");
+            assert_eq!(refusal.errors[0].pointer.as_deref(), Some("/lieu_id"));
         }
     }
 

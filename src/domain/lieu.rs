@@ -6,7 +6,7 @@
 
 use super::codes::{CodeDepartement, CodeInsee};
 use super::ids::{LieuId, StructureId};
-use super::refusal::{FieldError, Refusal, RefusalCode, RefusalKind};
+use super::refusal::{FieldError, Refusal, RefusalCode, RefusalKind, VALIDATION};
 use super::structure::COMMUNE_INCONNUE;
 use crate::closed_enum;
 
@@ -27,6 +27,17 @@ pub struct CommuneLieu {
     pub departement: CodeDepartement,
     /// Its postcodes.
     pub codes_postaux: Vec<String>,
+}
+
+/// Latitude and longitude come together (422 `validation` on the missing one).
+pub fn check_coordonnees(latitude: Option<f64>, longitude: Option<f64>) -> Result<(), Refusal> {
+    let missing = match (latitude, longitude) {
+        (Some(_), None) => "/longitude",
+        (None, Some(_)) => "/latitude",
+        _ => return Ok(()),
+    };
+    let detail = "la latitude et la longitude vont ensemble";
+    Err(Refusal::new(&VALIDATION, detail).with_error(FieldError::pointer(missing, detail)))
 }
 
 /// A lieu's address fits the référentiel: a current commune (`commune`: `None` when there is
@@ -310,6 +321,21 @@ pub struct Lieu {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn coordinates_come_together() {
+        assert!(check_coordonnees(None, None).is_ok());
+        assert!(check_coordonnees(Some(48.9), Some(2.38)).is_ok());
+        let pointer = |r: Refusal| r.errors[0].pointer.clone().unwrap();
+        assert_eq!(
+            pointer(check_coordonnees(Some(48.9), None).unwrap_err()),
+            "/longitude"
+        );
+        assert_eq!(
+            pointer(check_coordonnees(None, Some(2.38)).unwrap_err()),
+            "/latitude"
+        );
+    }
 
     #[test]
     fn an_address_is_a_current_commune_and_one_of_its_postcodes() {

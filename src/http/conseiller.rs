@@ -25,15 +25,15 @@ use crate::db::repo::convention as conventions;
 use crate::db::repo::journal::{self, Author, Change};
 use crate::db::repo::lieu as lieux;
 use crate::domain::conseiller::{
-    self as domain, ActionConseiller, DONNEES_ANONYMISEES, Identite, LIEU_NON_ELIGIBLE,
-    StatutConseiller, check_aucun_actif, check_convention_en_execution, check_postes_occupes,
-    check_quota, recrutement_local,
+    self as domain, ActionConseiller, DONNEES_ANONYMISEES, Identite, StatutConseiller,
+    check_aucun_actif, check_convention_en_execution, check_lieu, check_postes_occupes,
+    check_quota, postes_de, postes_employeur, recrutement_local,
 };
-use crate::domain::convention::{PartHote, STRUCTURE_NON_ELIGIBLE, effective_date};
+use crate::domain::convention::{PartHote, effective_date};
 use crate::domain::ids::{ConseillerId, ConventionId};
 use crate::domain::journal::RessourceJournal;
 use crate::domain::lifecycle::apply;
-use crate::domain::refusal::{FieldError, Refusal};
+use crate::domain::refusal::Refusal;
 use crate::error::ApiError;
 use crate::http::body::Body;
 use crate::http::extract::{IfMatch, Paged, PathParam, StrictQuery, etag, page_response};
@@ -95,14 +95,6 @@ fn record(
     Ok(())
 }
 
-/// A host's posts in a split (0 when it is not a host).
-fn postes_de(repartition: &[PartHote], structure: &crate::domain::ids::StructureId) -> i64 {
-    repartition
-        .iter()
-        .find(|part| &part.structure_id == structure)
-        .map_or(0, |part| part.postes)
-}
-
 /// Recruter un conseiller
 ///
 /// Recrute un conseiller sur un poste d'une structure d'accueil d'une convention en exécution
@@ -154,16 +146,7 @@ pub async fn create_conseiller(
                 },
             )?;
             check_convention_en_execution(convention.statut)?;
-            let postes = postes_de(&convention.repartition, &new.structure_id);
-            if postes == 0 {
-                let detail = format!(
-                    "La structure {} n'accueille aucun poste dans la répartition de la convention.",
-                    new.structure_id
-                );
-                return Err(Refusal::new(&STRUCTURE_NON_ELIGIBLE, detail.clone())
-                    .with_error(FieldError::pointer("/structure_id", detail))
-                    .into());
-            }
+            let postes = postes_employeur(&convention.repartition, &new.structure_id)?;
             let date = effective_date(
                 "date_recrutement",
                 Some(new.date_recrutement),
@@ -494,12 +477,7 @@ action! {
         let previous = next.derniere_etape();
         let date = effective_date("date_prise_poste", Some(input.date_prise_poste), today, Some(previous))?;
         let lieu = lieux::find(tx.conn(), &input.lieu_id)?;
-        if lieu.is_none_or(|l| l.structure_id != next.structure_id) {
-            let detail = format!("Le lieu {} n'est pas un lieu de l'employeur du conseiller.", input.lieu_id);
-            return Err(Refusal::new(&LIEU_NON_ELIGIBLE, detail.clone())
-                .with_error(FieldError::pointer("/lieu_id", detail))
-                .into());
-        }
+        check_lieu(&input.lieu_id, lieu.as_ref().map(|l| &l.structure_id), &next.structure_id)?;
         next.date_prise_poste = Some(date);
         next.lieu_id = Some(input.lieu_id);
         Ok(())

@@ -16,8 +16,8 @@ use crate::db::repo::structure as structures;
 use crate::domain::codes::CodeInsee;
 use crate::domain::ids::LieuId;
 use crate::domain::journal::RessourceJournal;
-use crate::domain::lieu::{self as domain, check_adresse};
-use crate::domain::refusal::{FieldError, REFERENCE_INVALIDE, Refusal, VALIDATION};
+use crate::domain::lieu::{self as domain, check_adresse, check_coordonnees};
+use crate::domain::refusal::{FieldError, REFERENCE_INVALIDE, Refusal};
 use crate::error::ApiError;
 use crate::http::body::Body;
 use crate::http::extract::{IfMatch, Paged, PathParam, StrictQuery, etag, page_response};
@@ -53,21 +53,6 @@ fn checked_commune(
     let commune = repo::commune(tx.conn(), code_insee)?;
     check_adresse(code_insee, code_postal, commune.as_ref())?;
     commune.ok_or_else(|| ApiError::internal("commune vérifiée"))
-}
-
-/// Latitude and longitude come together.
-fn check_coordinates(latitude: Option<f64>, longitude: Option<f64>) -> Result<(), ApiError> {
-    if latitude.is_some() != longitude.is_some() {
-        let (field, detail) = if latitude.is_some() {
-            ("/longitude", "la longitude accompagne la latitude")
-        } else {
-            ("/latitude", "la latitude accompagne la longitude")
-        };
-        return Err(Refusal::new(&VALIDATION, detail)
-            .with_error(FieldError::pointer(field, detail))
-            .into());
-    }
-    Ok(())
 }
 
 fn record(
@@ -127,7 +112,7 @@ pub async fn create_lieu(
     policy::check_create(&caller, Resource::Lieu, &Perimeter::NATIONAL)?;
     let request = once.request(&caller, body.raw())?;
     let new = body.accept()?;
-    check_coordinates(new.latitude, new.longitude)?;
+    check_coordonnees(new.latitude, new.longitude)?;
     let who = author(&caller);
     state
         .write_once(request, move |tx| {
@@ -304,7 +289,7 @@ pub async fn update_lieu(
                 check_write(&caller, Action::Edit, &next)?;
             }
             if change.latitude.is_some() || change.longitude.is_some() {
-                check_coordinates(change.latitude, change.longitude)?;
+                check_coordonnees(change.latitude, change.longitude)?;
                 next.latitude = change.latitude;
                 next.longitude = change.longitude;
             }
