@@ -52,6 +52,8 @@ médiation numérique : lecture publique ; écriture par la structure qui tient 
         (name = "Conseillers", description = "Conseillers numériques : recrutement sur les postes d'une convention en \
 exécution, formation, certification, prise de poste dans un lieu, sortie ; données personnelles pour l'employeur \
 et l'administration seulement."),
+        (name = "Activités", description = "Ateliers collectifs et accompagnements individuels des conseillers en \
+poste, sans aucune donnée sur les personnes accompagnées ; ils alimentent les statistiques."),
         (name = "Journal", description = "Qui a changé quoi, quand : une entrée par modification d'une structure, \
 d'une convention, d'une enveloppe, d'un engagement ou d'un versement, écrite dans la même transaction.")
     ),

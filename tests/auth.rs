@@ -872,6 +872,29 @@ const ACCESS: &[Route] = &[
         "/api/v1/conventions/{id}/postes",
         Access::Scoped(Role::ALL),
     ),
+    act(
+        "/api/v1/activites",
+        "en_poste",
+        Access::Scoped(&[StructureRole, Admin]),
+        r#"{"conseiller_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f98", "lieu_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97", "date": "2021-09-14", "type": "atelier_collectif", "duree_minutes": 90, "nb_participants": 6, "thematiques": ["courriels"]}"#,
+    ),
+    route(
+        "GET",
+        "/api/v1/activites",
+        Access::Roles(&[StructureRole, Prefecture, Admin]),
+    ),
+    route(
+        "GET",
+        "/api/v1/activites/{id}",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+    ),
+    // On its own copy of the fixtures (a body makes it a write).
+    write(
+        "DELETE",
+        "/api/v1/activites/{id}",
+        Access::Scoped(&[StructureRole, Admin]),
+        "{}",
+    ),
     route("GET", "/api/v1/lieux", Access::Public),
     route("GET", "/api/v1/lieux/{id}", Access::Public),
     write(
@@ -993,6 +1016,20 @@ fn seed_fixtures(db: &TestDb, statut: &str) {
          modifie_le) VALUES ('{CONSEILLER_ID}', '{EXECUTION_ID}', '93', '{STRUCTURE_ID}', 'Martin', \
          'Camille', 'camille.martin@example.org', '93066', TRUE, 'cdd', '{statut_conseiller}', \
          '2021-05-03', {formation}, {certification}, {prise}, {lieu}, 1, {now}, {now});"
+    ));
+    // An activity (…8fa0) of the advisor at the lieu, counted in its day's aggregates.
+    const ACTIVITE_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa0";
+    sql.push_str(&format!(
+        "INSERT INTO activites (id, conseiller_id, structure_id, departement, lieu_id, date, type, \
+         duree_minutes, nb_participants, thematiques, cree_le) VALUES ('{ACTIVITE_ID}', \
+         '{CONSEILLER_ID}', '{STRUCTURE_ID}', '93', '{LIEU_ID}', '2021-09-13', 'atelier_collectif', \
+         60, 4, '[\"sante\"]', {now});
+         INSERT INTO activites_jour (departement, jour, nombre, participants, minutes, \
+         t_echanger_avec_ses_proches, t_trouver_un_emploi, t_accompagner_scolarite, \
+         t_donnees_personnelles, t_verifier_les_informations, t_demarches_en_ligne, \
+         t_prendre_en_main_un_equipement, t_naviguer_sur_internet, t_courriels, \
+         t_securite_numerique, t_sante, t_budget, t_autre) VALUES ('93', '2021-09-13', 1, 4, 60, \
+         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0);"
     ));
     if depot != "NULL" {
         sql.push_str(&format!(

@@ -5,87 +5,9 @@
 mod common;
 
 use cnfs_api::auth::Role;
-use common::{Answer, App, TestDb, count, send, siret_for, token};
+use common::scenario::{admin, app_on, convention, get, post, prefecture_93, recrue, structures};
+use common::{TestDb, count, send, token};
 use serde_json::{Value, json};
-
-fn admin() -> String {
-    token(Role::Admin, &[], None)
-}
-
-fn prefecture_93() -> String {
-    token(Role::Prefecture, &["93"], None)
-}
-
-async fn app_on(db: &TestDb) -> impl App {
-    let today = "2021-09-01".parse().unwrap();
-    common::app(db.state().with_today(Some(today))).await
-}
-
-async fn post(app: &impl App, uri: &str, who: &str, body: Value) -> Answer {
-    send(app, "POST", uri, Some(who), Some(&body), &[]).await
-}
-
-async fn get(app: &impl App, uri: &str, who: &str) -> Answer {
-    send(app, "GET", uri, Some(who), None, &[]).await
-}
-
-/// Aubervilliers and Montreuil (hosts) and Bobigny (not a host), of the 93; returns their ids.
-async fn structures(app: &impl App) -> Vec<String> {
-    let mut ids = Vec::new();
-    for (siren, nom, commune) in [
-        ("219300019", "Ville d'Aubervilliers", "93001"),
-        ("219300480", "Ville de Montreuil", "93048"),
-        ("219300084", "Ville de Bobigny", "93008"),
-    ] {
-        let body = json!({"siret": siret_for(siren), "nom": nom, "type": "commune", "code_insee": commune});
-        let created = post(app, "/api/v1/structures", &admin(), body).await;
-        assert_eq!(created.status, 201, "{}", created.text);
-        ids.push(created.json["id"].as_str().unwrap().to_owned());
-    }
-    ids
-}
-
-/// A convention of the 93 signed by the first two structures, split `split` between them, and,
-/// if `validate`, validated on 2021-03-15; returns its id.
-async fn convention(app: &impl App, ids: &[String], split: (i64, i64), validate: bool) -> String {
-    let created = post(
-        app,
-        "/api/v1/conventions",
-        &prefecture_93(),
-        json!({"departement": "93", "intitule": "CnFS 93", "signataires": [ids[0], ids[1]], "postes_attribues": split.0 + split.1}),
-    )
-    .await;
-    let id = created.json["id"].as_str().unwrap().to_owned();
-    let uri = format!("/api/v1/conventions/{id}");
-    let steps = [
-        ("signature", json!({"date_signature": "2021-02-08"})),
-        (
-            "projet-accueil",
-            json!({"repartition": [{"structure_id": ids[0], "postes": split.0}, {"structure_id": ids[1], "postes": split.1}], "date_depot": "2021-03-01"}),
-        ),
-        ("validation", json!({"date_validation": "2021-03-15"})),
-    ];
-    let steps = if validate { &steps[..] } else { &steps[..2] };
-    for (action, body) in steps {
-        let done = post(
-            app,
-            &format!("{uri}/{action}"),
-            &prefecture_93(),
-            body.clone(),
-        )
-        .await;
-        assert_eq!(done.status, 200, "{action}: {}", done.text);
-    }
-    id
-}
-
-fn recrue(convention: &str, structure: &str, n: usize) -> Value {
-    json!({
-        "convention_id": convention, "structure_id": structure, "nom": format!("Nom{n}"),
-        "prenom": "Camille", "email": format!("conseiller{n}@example.org"),
-        "commune_residence": "93001", "date_recrutement": "2021-04-01", "type_contrat": "contrat_de_projet"
-    })
-}
 
 async fn the_seine_saint_denis_story(db: TestDb) {
     let app = app_on(&db).await;

@@ -2,6 +2,7 @@
 //! built from domain types. Their `///` docs (in French) and examples become the OpenAPI document.
 //! This layer imports the domain only (never `http` or `db`).
 
+pub mod activite;
 pub mod conseiller;
 pub mod convention;
 pub mod financement;

@@ -293,6 +293,47 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    activites (id) {
+        id -> Text,
+        conseiller_id -> Text,
+        structure_id -> Text,
+        departement -> Text,
+        lieu_id -> Text,
+        date -> Text,
+        #[sql_name = "type"]
+        type_ -> Text,
+        duree_minutes -> Integer,
+        nb_participants -> Integer,
+        thematiques -> Text,
+        cree_le -> Text,
+        supprime_le -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    activites_jour (departement, jour) {
+        departement -> Text,
+        jour -> Text,
+        nombre -> BigInt,
+        participants -> BigInt,
+        minutes -> BigInt,
+        t_echanger_avec_ses_proches -> BigInt,
+        t_trouver_un_emploi -> BigInt,
+        t_accompagner_scolarite -> BigInt,
+        t_donnees_personnelles -> BigInt,
+        t_verifier_les_informations -> BigInt,
+        t_demarches_en_ligne -> BigInt,
+        t_prendre_en_main_un_equipement -> BigInt,
+        t_naviguer_sur_internet -> BigInt,
+        t_courriels -> BigInt,
+        t_securite_numerique -> BigInt,
+        t_sante -> BigInt,
+        t_budget -> BigInt,
+        t_autre -> BigInt,
+    }
+}
+
 diesel::joinable!(departements -> regions (region));
 diesel::joinable!(communes -> departements (departement));
 diesel::joinable!(communes_codes_postaux -> communes (code_insee));
@@ -314,6 +355,10 @@ diesel::joinable!(lieux -> communes (code_insee));
 diesel::joinable!(conseillers -> conventions (convention_id));
 diesel::joinable!(conseillers -> structures (structure_id));
 diesel::joinable!(conseillers -> lieux (lieu_id));
+diesel::joinable!(activites -> conseillers (conseiller_id));
+diesel::joinable!(activites -> structures (structure_id));
+diesel::joinable!(activites -> lieux (lieu_id));
+diesel::joinable!(activites_jour -> departements (departement));
 
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
@@ -337,4 +382,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     versements,
     lieux,
     conseillers,
+    activites,
+    activites_jour,
 );

@@ -67,3 +67,8 @@ id_type! {
     /// Identifiant d'un lieu d'activité (UUID).
     LieuId
 }
+
+id_type! {
+    /// Identifiant d'une activité (atelier ou accompagnement, UUID).
+    ActiviteId
+}

@@ -22,6 +22,8 @@ closed_enum! {
         Lieu = "lieu",
         /// Un conseiller numérique (sans ses données personnelles).
         Conseiller = "conseiller",
+        /// Une activité (atelier ou accompagnement).
+        Activite = "activite",
     }
 }
 

@@ -9,6 +9,7 @@
 //!   serde form, schema and text storage;
 //! - [`id_type!`](crate::id_type): the identifier of a resource (UUID v7 as text).
 
+pub mod activite;
 pub mod calendar;
 pub mod codes;
 pub mod conseiller;

@@ -262,6 +262,7 @@ pub const CATALOGUE: &[&RefusalCode] = &[
     &super::conseiller::LIEU_NON_ELIGIBLE,
     &super::conseiller::DONNEES_ANONYMISEES,
     &super::lieu::CODE_POSTAL_INCOHERENT,
+    &super::activite::CONSEILLER_NON_EN_POSTE,
 ];
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use crate::db::{self, DbConn, DbPool, WriteTx};
 use crate::domain::calendar::paris_date;
 use crate::error::ApiError;
 
+pub mod activite;
 pub mod body;
 pub mod conseiller;
 pub mod convention;
@@ -158,6 +159,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(financement::routes)
             .configure(lieu::routes)
             .configure(conseiller::routes)
+            .configure(activite::routes)
             .configure(journal::routes),
     );
 }

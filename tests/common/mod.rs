@@ -9,6 +9,7 @@
 #![allow(dead_code)] // each test binary uses its own part of this module
 
 pub mod pg;
+pub mod scenario;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;

@@ -3,11 +3,9 @@
 
 use chrono::Utc;
 use diesel::prelude::*;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 use super::idempotence::stored_time;
-use super::{Backend, stored};
+use super::{Backend, from_json, stored, to_json};
 use crate::db::schema::{communes, communes_codes_postaux, lieux};
 use crate::db::{DbConn, WriteTx};
 use crate::domain::codes::{CodeDepartement, CodeInsee};
@@ -40,15 +38,6 @@ struct LieuRow {
     version: i64,
     cree_le: String,
     modifie_le: String,
-}
-
-fn to_json<T: Serialize>(values: &[T]) -> QueryResult<String> {
-    serde_json::to_string(values)
-        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
-}
-
-fn from_json<T: DeserializeOwned>(text: &str) -> QueryResult<Vec<T>> {
-    serde_json::from_str(text).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
 }
 
 fn row_of(lieu: &Lieu) -> QueryResult<LieuRow> {

@@ -5,6 +5,7 @@
 //! name search built on it ([`ranked_search`]), and the scope filter of lists
 //! ([`scope_filter!`](crate::scope_filter)).
 
+pub mod activite;
 pub mod anonymisation;
 pub mod conseiller;
 pub mod convention;
@@ -38,6 +39,18 @@ pub fn stored_date(text: &str) -> QueryResult<chrono::NaiveDate> {
 /// A date as stored (`YYYY-MM-DD` text: text order is date order).
 pub fn date_text(date: chrono::NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()
+}
+
+/// A list stored as a JSON array in a text column (the lists of a lieu, the themes of an
+/// activity).
+pub fn to_json<T: serde::Serialize>(values: &[T]) -> QueryResult<String> {
+    serde_json::to_string(values)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
+}
+
+/// A list read back from a JSON array in a text column.
+pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> QueryResult<Vec<T>> {
+    serde_json::from_str(text).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
 }
 
 /// The backend type of the multi-backend connection, for boxed queries.

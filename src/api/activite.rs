@@ -1,0 +1,154 @@
+//! Bodies and parameters of `/api/v1/activites`. An activity names no beneficiary: nothing here
+//! is personal data.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::domain::activite::{self as domain, Thematique, TypeActivite};
+use crate::domain::codes::CodeDepartement;
+use crate::domain::ids::{ActiviteId, ConseillerId, LieuId, StructureId};
+
+/// Une activité déclarée par l'employeur d'un conseiller en poste.
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "conseiller_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f98",
+    "lieu_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97", "date": "2022-03-14",
+    "type": "atelier_collectif", "duree_minutes": 120, "nb_participants": 8,
+    "thematiques": ["trouver_un_emploi", "courriels"]
+}))]
+pub struct NouvelleActivite {
+    /// Le conseiller (au statut `en_poste`).
+    pub conseiller_id: ConseillerId,
+    /// Le lieu : un lieu d'activité de l'employeur du conseiller.
+    pub lieu_id: LieuId,
+    /// Date : ni dans le futur, ni avant la prise de poste du conseiller.
+    #[schema(value_type = String, format = Date)]
+    pub date: NaiveDate,
+    /// Atelier collectif ou accompagnement individuel.
+    #[serde(rename = "type")]
+    pub type_activite: TypeActivite,
+    /// Durée, en minutes (1 à 600).
+    #[validate(range(min = 1, max = 600, message = "de 1 à 600 minutes"))]
+    #[schema(minimum = 1, maximum = 600)]
+    pub duree_minutes: i64,
+    /// Participants (1 à 100 ; exactement 1 pour un accompagnement individuel).
+    #[validate(range(min = 1, max = 100, message = "de 1 à 100 participants"))]
+    #[schema(minimum = 1, maximum = 100)]
+    pub nb_participants: i64,
+    /// Thématiques abordées : 1 à 10, chacune une fois.
+    #[validate(length(min = 1, max = 10, message = "de 1 à 10 thématiques"))]
+    #[schema(schema_with = thematiques_schema)]
+    pub thematiques: Vec<Thematique>,
+}
+
+/// The themes of a new activity: 1 to 10 values of the closed list, each once (`uniqueItems`,
+/// which utoipa's attributes do not express).
+fn thematiques_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::PartialSchema;
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(Thematique::schema())
+        .min_items(Some(1))
+        .max_items(Some(10))
+        .unique_items(true)
+        .description(Some("Thématiques abordées : 1 à 10, chacune une fois."))
+        .build()
+}
+
+/// Une activité (atelier collectif ou accompagnement individuel). Aucune donnée sur les
+/// personnes accompagnées n'est conservée.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa0",
+    "conseiller_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f98",
+    "structure_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90", "departement": "93",
+    "lieu_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97", "date": "2022-03-14",
+    "type": "atelier_collectif", "duree_minutes": 120, "nb_participants": 8,
+    "thematiques": ["trouver_un_emploi", "courriels"], "cree_le": "2022-03-14T16:02:11Z"
+}))]
+pub struct Activite {
+    /// Identifiant.
+    pub id: ActiviteId,
+    /// Le conseiller.
+    pub conseiller_id: ConseillerId,
+    /// Son employeur.
+    pub structure_id: StructureId,
+    /// Le département de sa convention.
+    pub departement: CodeDepartement,
+    /// Le lieu.
+    pub lieu_id: LieuId,
+    /// Date.
+    #[schema(value_type = String, format = Date)]
+    pub date: NaiveDate,
+    /// Atelier collectif ou accompagnement individuel.
+    #[serde(rename = "type")]
+    pub type_activite: TypeActivite,
+    /// Durée, en minutes.
+    pub duree_minutes: i64,
+    /// Participants.
+    pub nb_participants: i64,
+    /// Thématiques.
+    pub thematiques: Vec<Thematique>,
+    /// Déclarée le (UTC).
+    #[schema(format = DateTime)]
+    pub cree_le: String,
+}
+
+impl From<domain::Activite> for Activite {
+    fn from(a: domain::Activite) -> Self {
+        Activite {
+            id: a.id,
+            conseiller_id: a.conseiller_id,
+            structure_id: a.structure_id,
+            departement: a.departement,
+            lieu_id: a.lieu_id,
+            date: a.date,
+            type_activite: a.type_activite,
+            duree_minutes: a.duree_minutes,
+            nb_participants: a.nb_participants,
+            thematiques: a.thematiques,
+            cree_le: a.cree_le,
+        }
+    }
+}
+
+/// Une page d'activités, les plus récemment déclarées d'abord.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [], "next_cursor": null}))]
+pub struct ActivitePage {
+    /// Les activités de cette page.
+    pub items: Vec<Activite>,
+    /// À redonner dans `cursor` (autres paramètres inchangés) pour la page suivante ; null sur la
+    /// dernière.
+    pub next_cursor: Option<String>,
+}
+
+/// Filtres de `GET /api/v1/activites` (la pagination s'y ajoute).
+#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct ActiviteQuery {
+    /// Seulement de ce conseiller.
+    #[param(inline)]
+    pub conseiller_id: Option<ConseillerId>,
+    /// Seulement de cet employeur.
+    #[param(inline)]
+    pub structure_id: Option<StructureId>,
+    /// Seulement dans ce lieu.
+    #[param(inline)]
+    pub lieu_id: Option<LieuId>,
+    /// Seulement dans ce département.
+    #[param(inline)]
+    pub departement: Option<CodeDepartement>,
+    /// Seulement de ce type.
+    #[param(inline, rename = "type")]
+    #[serde(rename = "type")]
+    pub type_activite: Option<TypeActivite>,
+    /// Seulement à partir de cette date (incluse).
+    #[param(value_type = Option<String>, format = Date)]
+    pub du: Option<NaiveDate>,
+    /// Seulement jusqu'à cette date (incluse).
+    #[param(value_type = Option<String>, format = Date)]
+    pub au: Option<NaiveDate>,
+}

@@ -1,0 +1,387 @@
+//! Activities: creation, reads, lists within a scope, soft deletion, and the per-day aggregates
+//! (`activites_jour`) that every write keeps in step, in the same transaction.
+//!
+//! The aggregates are only ever changed by increments (`x = x + n`, in SQL): two instances writing
+//! activities of the same département and day at once both add, in whichever order the row lock
+//! of `activites_jour` lets them (PostgreSQL), or one after the other (SQLite's single writer).
+//! Nothing reads a sum to write it back.
+
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+
+use super::idempotence::stored_time;
+use super::{Backend, date_text, from_json, stored, stored_date, to_json};
+use crate::db::schema::{activites, activites_jour};
+use crate::db::{DbConn, WriteTx};
+use crate::domain::activite::{Activite, Apport, Thematique, TypeActivite};
+use crate::domain::codes::CodeDepartement;
+use crate::domain::ids::{ActiviteId, ConseillerId, LieuId, StructureId};
+use crate::domain::paging::{Page, Position};
+use crate::domain::scope::ScopeFilter;
+use crate::{keyset, lock_rows, scope_filter, upsert};
+
+/// A row of `activites`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = activites)]
+struct ActiviteRow {
+    id: String,
+    conseiller_id: String,
+    structure_id: String,
+    departement: String,
+    lieu_id: String,
+    date: String,
+    type_: String,
+    duree_minutes: i32,
+    nb_participants: i32,
+    thematiques: String,
+    cree_le: String,
+    supprime_le: Option<String>,
+}
+
+impl TryFrom<ActiviteRow> for Activite {
+    type Error = diesel::result::Error;
+    fn try_from(row: ActiviteRow) -> QueryResult<Activite> {
+        let thematiques: Vec<String> = from_json(&row.thematiques)?;
+        Ok(Activite {
+            id: stored(ActiviteId::parse(&row.id))?,
+            conseiller_id: stored(ConseillerId::parse(&row.conseiller_id))?,
+            structure_id: stored(StructureId::parse(&row.structure_id))?,
+            departement: stored(CodeDepartement::parse(&row.departement))?,
+            lieu_id: stored(LieuId::parse(&row.lieu_id))?,
+            date: stored_date(&row.date)?,
+            type_activite: stored(TypeActivite::parse(&row.type_))?,
+            duree_minutes: i64::from(row.duree_minutes),
+            nb_participants: i64::from(row.nb_participants),
+            thematiques: thematiques
+                .iter()
+                .map(|t| stored(Thematique::parse(t)))
+                .collect::<QueryResult<_>>()?,
+            cree_le: row.cree_le,
+        })
+    }
+}
+
+/// A bounded count as stored in an `INTEGER` column (the domain checked the range).
+fn small(value: i64) -> QueryResult<i32> {
+    i32::try_from(value).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
+}
+
+/// Applies `$make(column, value)` to every sum of `activites_jour` and the matching part of an
+/// [`Apport`], in one tuple: the set of an upsert or of an update, and the one place that maps
+/// the themes (in the order of [`Thematique::ALL`]) to their columns.
+macro_rules! per_sum {
+    ($apport:expr, |$column:ident, $value:ident| $make:expr) => {{
+        use $crate::db::schema::activites_jour as aj;
+        let apport: &Apport = $apport;
+        let t = &apport.par_thematique;
+        (
+            {
+                let ($column, $value) = (aj::nombre, apport.nombre);
+                $make
+            },
+            {
+                let ($column, $value) = (aj::participants, apport.participants);
+                $make
+            },
+            {
+                let ($column, $value) = (aj::minutes, apport.minutes);
+                $make
+            },
+            {
+                let ($column, $value) = (aj::t_echanger_avec_ses_proches, t[0]);
+                $make
+            },
+            {
+                let ($column, $value) = (aj::t_trouver_un_emploi, t[1]);
+                $make
+            },
+            {
+                let ($column, $value) = (aj::t_accompagner_scolarite, t[2]);
+                $make
+            },
+            {
+                let ($column, $value) = (aj::t_donnees_personnelles, t[3]);
+                $make
+            },
+            {
+                let ($column, $value) = (aj::t_verifier_les_informations, t[4]);
+                $make
+            },
+            {
+                let ($column, $value) = (aj::t_demarches_en_ligne, t[5]);
+                $make
+            },
+            {
+                let ($column, $value) = (aj::t_prendre_en_main_un_equipement, t[6]);
+                $make
+            },
+            {
+                let ($column, $value) = (aj::t_naviguer_sur_internet, t[7]);
+                $make
+            },
+            {
+                let ($column, $value) = (aj::t_courriels, t[8]);
+                $make
+            },
+            {
+                let ($column, $value) = (aj::t_securite_numerique, t[9]);
+                $make
+            },
+            {
+                let ($column, $value) = (aj::t_sante, t[10]);
+                $make
+            },
+            {
+                let ($column, $value) = (aj::t_budget, t[11]);
+                $make
+            },
+            {
+                let ($column, $value) = (aj::t_autre, t[12]);
+                $make
+            },
+        )
+    }};
+}
+
+/// The theme columns of `activites_jour`, in the order of [`Thematique::ALL`] (as [`per_sum!`]
+/// maps them; a unit test keeps the two in step).
+pub const COLONNES_THEMATIQUES: [&str; 13] = [
+    "t_echanger_avec_ses_proches",
+    "t_trouver_un_emploi",
+    "t_accompagner_scolarite",
+    "t_donnees_personnelles",
+    "t_verifier_les_informations",
+    "t_demarches_en_ligne",
+    "t_prendre_en_main_un_equipement",
+    "t_naviguer_sur_internet",
+    "t_courriels",
+    "t_securite_numerique",
+    "t_sante",
+    "t_budget",
+    "t_autre",
+];
+
+/// Adds an activity's contribution to its département's day: the row is created at the first
+/// activity of the day, incremented afterwards (`INSERT … ON CONFLICT DO UPDATE SET x = x +
+/// excluded.x`, atomic under concurrent writers on both backends).
+fn add_to_day(
+    tx: &mut WriteTx<'_>,
+    departement: &str,
+    jour: &str,
+    apport: &Apport,
+) -> QueryResult<()> {
+    let values = (
+        activites_jour::departement.eq(departement),
+        activites_jour::jour.eq(jour),
+        per_sum!(apport, |column, value| column.eq(value)),
+    );
+    upsert!(
+        tx,
+        activites_jour::table,
+        &values,
+        (activites_jour::departement, activites_jour::jour),
+        per_sum!(apport, |column, _value| column
+            .eq(column + excluded(column)))
+    )?;
+    Ok(())
+}
+
+/// Takes a deleted activity's contribution out of its day (the row exists: the activity was
+/// added to it); the migration's CHECKs refuse a sum below zero.
+fn remove_from_day(
+    tx: &mut WriteTx<'_>,
+    departement: &str,
+    jour: &str,
+    apport: &Apport,
+) -> QueryResult<()> {
+    let taken = apport.retrait();
+    let updated = diesel::update(activites_jour::table.find((departement, jour)))
+        .set(per_sum!(&taken, |column, value| column.eq(column + value)))
+        .execute(tx.conn())?;
+    if updated != 1 {
+        return Err(diesel::result::Error::NotFound);
+    }
+    Ok(())
+}
+
+/// Records an activity (already checked) and adds it to its day's aggregates, in the caller's
+/// transaction; `id` and `cree_le` are set here. Returns it as stored.
+pub fn insert(tx: &mut WriteTx<'_>, activite: &Activite) -> QueryResult<Activite> {
+    let row = ActiviteRow {
+        id: ActiviteId::new().to_string(),
+        conseiller_id: activite.conseiller_id.to_string(),
+        structure_id: activite.structure_id.to_string(),
+        departement: activite.departement.to_string(),
+        lieu_id: activite.lieu_id.to_string(),
+        date: date_text(activite.date),
+        type_: activite.type_activite.as_str().to_owned(),
+        duree_minutes: small(activite.duree_minutes)?,
+        nb_participants: small(activite.nb_participants)?,
+        thematiques: to_json(&activite.thematiques)?,
+        cree_le: stored_time(Utc::now()),
+        supprime_le: None,
+    };
+    diesel::insert_into(activites::table)
+        .values(&row)
+        .execute(tx.conn())?;
+    let stored = Activite::try_from(row)?;
+    add_to_day(
+        tx,
+        stored.departement.as_str(),
+        &date_text(stored.date),
+        &Apport::de(&stored),
+    )?;
+    Ok(stored)
+}
+
+/// One activity, unless deleted.
+pub fn find(conn: &mut DbConn, id: &ActiviteId) -> QueryResult<Option<Activite>> {
+    activites::table
+        .find(id.as_str())
+        .filter(activites::supprime_le.is_null())
+        .select(ActiviteRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Activite::try_from)
+        .transpose()
+}
+
+/// Locks an activity's row, unless deleted, and reads it.
+pub fn lock(tx: &mut WriteTx<'_>, id: &ActiviteId) -> QueryResult<Option<Activite>> {
+    let rows = lock_rows!(tx, activites::table
+        .filter(activites::id.eq(id.as_str()))
+        .filter(activites::supprime_le.is_null())
+        .select(ActiviteRow::as_select()) => ActiviteRow)?;
+    rows.into_iter().next().map(Activite::try_from).transpose()
+}
+
+/// Deletes a locked activity (softly: the row stays, marked) and takes it out of its day's
+/// aggregates, in the caller's transaction.
+pub fn delete(tx: &mut WriteTx<'_>, activite: &Activite) -> QueryResult<()> {
+    let marked = diesel::update(
+        activites::table
+            .find(activite.id.as_str())
+            .filter(activites::supprime_le.is_null()),
+    )
+    .set(activites::supprime_le.eq(stored_time(Utc::now())))
+    .execute(tx.conn())?;
+    if marked != 1 {
+        return Err(diesel::result::Error::NotFound);
+    }
+    remove_from_day(
+        tx,
+        activite.departement.as_str(),
+        &date_text(activite.date),
+        &Apport::de(activite),
+    )
+}
+
+/// Filters of the list of activities.
+#[derive(Debug, Clone, Default)]
+pub struct ActiviteFilter {
+    /// Only of this advisor.
+    pub conseiller_id: Option<ConseillerId>,
+    /// Only of this employer.
+    pub structure_id: Option<StructureId>,
+    /// Only at this lieu.
+    pub lieu_id: Option<LieuId>,
+    /// Only in this département.
+    pub departement: Option<CodeDepartement>,
+    /// Only of this kind.
+    pub type_activite: Option<TypeActivite>,
+    /// Only from this date on.
+    pub du: Option<chrono::NaiveDate>,
+    /// Only up to this date.
+    pub au: Option<chrono::NaiveDate>,
+}
+
+/// A page of activities within `scope` (a structure sees its advisors'), the most recently
+/// declared first; deleted ones are gone.
+pub fn list(
+    conn: &mut DbConn,
+    filter: &ActiviteFilter,
+    scope: &ScopeFilter,
+    after: Option<&Position>,
+    limit: usize,
+) -> QueryResult<Page<Activite>> {
+    let mut query = activites::table
+        .filter(activites::supprime_le.is_null())
+        .select(ActiviteRow::as_select())
+        .into_boxed::<Backend>();
+    if let Some(id) = &filter.conseiller_id {
+        query = query.filter(activites::conseiller_id.eq(id.to_string()));
+    }
+    if let Some(id) = &filter.structure_id {
+        query = query.filter(activites::structure_id.eq(id.to_string()));
+    }
+    if let Some(id) = &filter.lieu_id {
+        query = query.filter(activites::lieu_id.eq(id.to_string()));
+    }
+    if let Some(departement) = &filter.departement {
+        query = query.filter(activites::departement.eq(departement.to_string()));
+    }
+    if let Some(type_activite) = filter.type_activite {
+        query = query.filter(activites::type_.eq(type_activite.as_str()));
+    }
+    if let Some(du) = filter.du {
+        query = query.filter(activites::date.ge(date_text(du)));
+    }
+    if let Some(au) = filter.au {
+        query = query.filter(activites::date.le(date_text(au)));
+    }
+    let query = scope_filter!(
+        query,
+        scope,
+        departement = activites::departement,
+        structure = |id| activites::structure_id.eq(id)
+    );
+    let query = keyset!(query, after, [activites::id => desc]);
+    let rows: Vec<ActiviteRow> = query.limit(limit as i64 + 1).load(conn)?;
+    Page::from_rows(rows, limit, |row| Position::new([row.id.clone()])).try_map(Activite::try_from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn theme_columns_follow_the_list_of_themes() {
+        assert_eq!(COLONNES_THEMATIQUES.len(), Thematique::ALL.len());
+        for (column, theme) in COLONNES_THEMATIQUES.iter().zip(Thematique::ALL) {
+            assert_eq!(*column, format!("t_{theme}"));
+        }
+        // per_sum! maps the same columns in the same order.
+        let mut apport = Apport::default();
+        for (index, n) in apport.par_thematique.iter_mut().enumerate() {
+            *n = index as i64 + 100;
+        }
+        let names: Vec<(&str, i64)> = {
+            use diesel::Column;
+            let (_, _, _, a, b, c, d, e, f, g, h, i, j, k, l, m) =
+                per_sum!(&apport, |column, value| (column, value));
+            fn named<C: Column>(pair: (C, i64)) -> (&'static str, i64) {
+                (C::NAME, pair.1)
+            }
+            vec![
+                named(a),
+                named(b),
+                named(c),
+                named(d),
+                named(e),
+                named(f),
+                named(g),
+                named(h),
+                named(i),
+                named(j),
+                named(k),
+                named(l),
+                named(m),
+            ]
+        };
+        for (index, (name, value)) in names.iter().enumerate() {
+            assert_eq!(*name, COLONNES_THEMATIQUES[index]);
+            assert_eq!(*value, index as i64 + 100);
+        }
+    }
+}

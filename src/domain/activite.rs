@@ -1,0 +1,359 @@
+//! Activities (activités): the workshops and individual help sessions an advisor gives, and what
+//! each adds to the per-day statistics.
+//!
+//! No beneficiary identity exists here: an activity is a date, a place, a kind, a duration, a
+//! number of participants and themes from a closed list. The rules are plain functions:
+//! [`check_conseiller_en_poste`], [`check_participants`], [`check_thematiques`], and the date rule
+//! (not after today, not before the advisor took the post) reuses
+//! [`effective_date`](super::convention::effective_date). [`Apport`] is what one activity adds to
+//! (or, deleted, removes from) its département's day.
+
+use chrono::NaiveDate;
+
+use super::codes::CodeDepartement;
+use super::conseiller::StatutConseiller;
+use super::ids::{ActiviteId, ConseillerId, LieuId, StructureId};
+use super::refusal::{FieldError, Refusal, RefusalCode, RefusalKind, VALIDATION};
+use crate::closed_enum;
+
+closed_enum! {
+    /// Type d'activité : un atelier collectif ou un accompagnement individuel.
+    TypeActivite, "type d'activité" {
+        /// Atelier collectif (1 à 100 participants).
+        AtelierCollectif = "atelier_collectif",
+        /// Accompagnement individuel (exactement 1 participant).
+        AccompagnementIndividuel = "accompagnement_individuel",
+    }
+}
+
+closed_enum! {
+    /// Thématique d'une activité (liste fermée : celles qu'annonce le programme).
+    Thematique, "thématique" {
+        /// Échanger avec ses proches (messageries, visio).
+        EchangerAvecSesProches = "echanger_avec_ses_proches",
+        /// Trouver un emploi (CV, candidatures).
+        TrouverUnEmploi = "trouver_un_emploi",
+        /// Accompagner la scolarité de ses enfants.
+        AccompagnerScolarite = "accompagner_scolarite",
+        /// Protéger ses données personnelles.
+        DonneesPersonnelles = "donnees_personnelles",
+        /// Vérifier les informations (sources, fausses nouvelles).
+        VerifierLesInformations = "verifier_les_informations",
+        /// Faire ses démarches en ligne.
+        DemarchesEnLigne = "demarches_en_ligne",
+        /// Prendre en main un équipement (ordinateur, téléphone, tablette).
+        PrendreEnMainUnEquipement = "prendre_en_main_un_equipement",
+        /// Naviguer sur internet.
+        NaviguerSurInternet = "naviguer_sur_internet",
+        /// Utiliser les courriels.
+        Courriels = "courriels",
+        /// Sécurité numérique (arnaques, mots de passe).
+        SecuriteNumerique = "securite_numerique",
+        /// Santé (espace santé, téléconsultation).
+        Sante = "sante",
+        /// Budget (banque en ligne, comparateurs).
+        Budget = "budget",
+        /// Autre thématique.
+        Autre = "autre",
+    }
+}
+
+/// Durations accepted, in minutes.
+pub const DUREE_MINUTES: std::ops::RangeInclusive<i64> = 1..=600;
+/// Participants accepted for one activity.
+pub const PARTICIPANTS: std::ops::RangeInclusive<i64> = 1..=100;
+/// Themes per activity.
+pub const THEMATIQUES_PAR_ACTIVITE: std::ops::RangeInclusive<usize> = 1..=10;
+
+/// 409: the advisor is not `en_poste` (recruited, in training, certified or gone).
+pub const CONSEILLER_NON_EN_POSTE: RefusalCode = RefusalCode {
+    kind: RefusalKind::Conflict,
+    code: "conseiller_non_en_poste",
+    title: "Conseiller pas en poste",
+    example: "Le conseiller 01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f98 est « certifie » : seul un conseiller en poste déclare des activités.",
+};
+
+/// An activity as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Activite {
+    /// Its id.
+    pub id: ActiviteId,
+    /// The advisor who gave it.
+    pub conseiller_id: ConseillerId,
+    /// The advisor's employer.
+    pub structure_id: StructureId,
+    /// The advisor's département (its convention's).
+    pub departement: CodeDepartement,
+    /// Where it took place: a lieu of the employer.
+    pub lieu_id: LieuId,
+    /// When.
+    pub date: NaiveDate,
+    /// Workshop or individual session.
+    pub type_activite: TypeActivite,
+    /// Duration in minutes.
+    pub duree_minutes: i64,
+    /// Participants (1 for an individual session).
+    pub nb_participants: i64,
+    /// Themes, each once, in the order given.
+    pub thematiques: Vec<Thematique>,
+    /// Creation time (RFC 3339, UTC).
+    pub cree_le: String,
+}
+
+/// Only an advisor `en_poste` declares activities (409 `conseiller_non_en_poste`).
+pub fn check_conseiller_en_poste(
+    conseiller: &ConseillerId,
+    statut: StatutConseiller,
+) -> Result<(), Refusal> {
+    if statut != StatutConseiller::EnPoste {
+        return Err(Refusal::new(
+            &CONSEILLER_NON_EN_POSTE,
+            format!(
+                "Le conseiller {conseiller} est « {statut} » : seul un conseiller en poste déclare des activités."
+            ),
+        )
+        .with_member("statut", statut.as_str()));
+    }
+    Ok(())
+}
+
+/// An individual session has exactly one participant (422 `validation` on `/nb_participants`).
+/// The ranges themselves are checked with the body.
+pub fn check_participants(
+    type_activite: TypeActivite,
+    nb_participants: i64,
+) -> Result<(), Refusal> {
+    if type_activite == TypeActivite::AccompagnementIndividuel && nb_participants != 1 {
+        let detail = format!(
+            "un accompagnement individuel a exactement 1 participant (reçu {nb_participants})"
+        );
+        return Err(Refusal::new(&VALIDATION, detail.clone())
+            .with_error(FieldError::pointer("/nb_participants", detail)));
+    }
+    Ok(())
+}
+
+/// 1 to 10 themes, each once (422 `validation` on `/thematiques`, or on the repeated value):
+/// a theme counted twice would count the activity twice in the statistics.
+pub fn check_thematiques(thematiques: &[Thematique]) -> Result<(), Refusal> {
+    if !THEMATIQUES_PAR_ACTIVITE.contains(&thematiques.len()) {
+        let detail = format!(
+            "de {} à {} thématiques (reçu {})",
+            THEMATIQUES_PAR_ACTIVITE.start(),
+            THEMATIQUES_PAR_ACTIVITE.end(),
+            thematiques.len()
+        );
+        return Err(Refusal::new(&VALIDATION, detail.clone())
+            .with_error(FieldError::pointer("/thematiques", detail)));
+    }
+    for (index, theme) in thematiques.iter().enumerate() {
+        if thematiques[..index].contains(theme) {
+            let detail = format!("la thématique « {theme} » apparaît deux fois");
+            return Err(Refusal::new(&VALIDATION, detail.clone())
+                .with_error(FieldError::pointer(format!("/thematiques/{index}"), detail)));
+        }
+    }
+    Ok(())
+}
+
+/// What one activity adds to its département's day in the per-day aggregates (negated by
+/// [`Apport::retrait`] when it is deleted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Apport {
+    /// Activities (1, or −1 for a deletion).
+    pub nombre: i64,
+    /// Participants.
+    pub participants: i64,
+    /// Minutes.
+    pub minutes: i64,
+    /// Activities per theme, in the order of [`Thematique::ALL`].
+    pub par_thematique: [i64; Thematique::ALL.len()],
+}
+
+impl Apport {
+    /// What `activite` adds.
+    pub fn de(activite: &Activite) -> Apport {
+        let mut par_thematique = [0; Thematique::ALL.len()];
+        for theme in &activite.thematiques {
+            par_thematique[theme.index()] += 1;
+        }
+        Apport {
+            nombre: 1,
+            participants: activite.nb_participants,
+            minutes: activite.duree_minutes,
+            par_thematique,
+        }
+    }
+
+    /// The opposite: what a deletion removes.
+    pub fn retrait(self) -> Apport {
+        Apport {
+            nombre: -self.nombre,
+            participants: -self.participants,
+            minutes: -self.minutes,
+            par_thematique: self.par_thematique.map(|n| -n),
+        }
+    }
+
+    /// The sum of two contributions (a day's total), or `None` on overflow.
+    pub fn plus(self, other: Apport) -> Option<Apport> {
+        let mut par_thematique = self.par_thematique;
+        for (sum, n) in par_thematique.iter_mut().zip(other.par_thematique) {
+            *sum = sum.checked_add(n)?;
+        }
+        Some(Apport {
+            nombre: self.nombre.checked_add(other.nombre)?,
+            participants: self.participants.checked_add(other.participants)?,
+            minutes: self.minutes.checked_add(other.minutes)?,
+            par_thematique,
+        })
+    }
+}
+
+impl Thematique {
+    /// The theme's position in [`Thematique::ALL`] (its column in the aggregates).
+    pub fn index(self) -> usize {
+        Thematique::ALL
+            .iter()
+            .position(|t| *t == self)
+            .expect("every theme is in ALL")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::refusal::RefusalKind;
+
+    fn activite(type_activite: TypeActivite, participants: i64, themes: &[Thematique]) -> Activite {
+        Activite {
+            id: ActiviteId::new(),
+            conseiller_id: ConseillerId::new(),
+            structure_id: StructureId::new(),
+            departement: CodeDepartement::parse("93").unwrap(),
+            lieu_id: LieuId::new(),
+            date: NaiveDate::from_ymd_opt(2024, 3, 1).unwrap(),
+            type_activite,
+            duree_minutes: 90,
+            nb_participants: participants,
+            thematiques: themes.to_vec(),
+            cree_le: String::new(),
+        }
+    }
+
+    #[test]
+    fn only_an_advisor_in_post_declares_activities() {
+        let id = ConseillerId::new();
+        assert!(check_conseiller_en_poste(&id, StatutConseiller::EnPoste).is_ok());
+        for statut in [
+            StatutConseiller::Recrute,
+            StatutConseiller::EnFormation,
+            StatutConseiller::Certifie,
+            StatutConseiller::Sorti,
+        ] {
+            let refusal = check_conseiller_en_poste(&id, statut).unwrap_err();
+            assert_eq!(refusal.code.code, "conseiller_non_en_poste");
+            assert_eq!(refusal.code.kind, RefusalKind::Conflict);
+        }
+    }
+
+    #[test]
+    fn an_individual_session_has_one_participant() {
+        assert!(check_participants(TypeActivite::AccompagnementIndividuel, 1).is_ok());
+        assert!(check_participants(TypeActivite::AtelierCollectif, 1).is_ok());
+        assert!(check_participants(TypeActivite::AtelierCollectif, 100).is_ok());
+        let refusal = check_participants(TypeActivite::AccompagnementIndividuel, 2).unwrap_err();
+        assert_eq!(refusal.code.code, "validation");
+        assert_eq!(
+            refusal.errors[0].pointer.as_deref(),
+            Some("/nb_participants")
+        );
+    }
+
+    #[test]
+    fn themes_are_one_to_ten_and_never_repeated() {
+        use Thematique::*;
+        assert!(check_thematiques(&[Sante]).is_ok());
+        let ten = &Thematique::ALL[..10];
+        assert!(check_thematiques(ten).is_ok());
+        assert_eq!(
+            check_thematiques(&[]).unwrap_err().errors[0]
+                .pointer
+                .as_deref(),
+            Some("/thematiques")
+        );
+        assert_eq!(
+            check_thematiques(&Thematique::ALL[..11])
+                .unwrap_err()
+                .errors[0]
+                .pointer
+                .as_deref(),
+            Some("/thematiques")
+        );
+        assert_eq!(
+            check_thematiques(&[Sante, Budget, Sante])
+                .unwrap_err()
+                .errors[0]
+                .pointer
+                .as_deref(),
+            Some("/thematiques/2")
+        );
+    }
+
+    #[test]
+    fn the_announced_themes_are_in_the_list() {
+        for text in [
+            "echanger_avec_ses_proches",
+            "trouver_un_emploi",
+            "accompagner_scolarite",
+            "donnees_personnelles",
+            "verifier_les_informations",
+            "demarches_en_ligne",
+            "prendre_en_main_un_equipement",
+            "naviguer_sur_internet",
+            "courriels",
+            "securite_numerique",
+            "sante",
+            "budget",
+            "autre",
+        ] {
+            assert!(Thematique::parse(text).is_ok(), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_deletion_takes_back_exactly_what_the_activity_added() {
+        use Thematique::*;
+        let a = activite(TypeActivite::AtelierCollectif, 12, &[Sante, Budget]);
+        let b = activite(TypeActivite::AccompagnementIndividuel, 1, &[Sante]);
+        let added = Apport::de(&a);
+        assert_eq!(added.nombre, 1);
+        assert_eq!(added.participants, 12);
+        assert_eq!(added.minutes, 90);
+        assert_eq!(added.par_thematique[Sante.index()], 1);
+        assert_eq!(added.par_thematique[Budget.index()], 1);
+        assert_eq!(added.par_thematique.iter().sum::<i64>(), 2);
+        let day = Apport::default()
+            .plus(added)
+            .unwrap()
+            .plus(Apport::de(&b))
+            .unwrap();
+        assert_eq!(day.nombre, 2);
+        assert_eq!(day.par_thematique[Sante.index()], 2);
+        let after = day.plus(added.retrait()).unwrap();
+        assert_eq!(after, Apport::de(&b));
+        assert_eq!(
+            after.plus(Apport::de(&b).retrait()).unwrap(),
+            Apport::default()
+        );
+    }
+
+    #[test]
+    fn sums_refuse_to_overflow() {
+        let big = Apport {
+            nombre: i64::MAX,
+            ..Apport::default()
+        };
+        assert_eq!(big.plus(big), None);
+    }
+}

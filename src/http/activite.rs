@@ -1,0 +1,312 @@
+//! `/api/v1/activites`: the workshops and individual sessions of advisors in post.
+//!
+//! A creation locks the advisor's row (its status cannot change underneath), writes the activity
+//! and adds it to its day's aggregates in one transaction; a deletion marks the row and takes it
+//! back out, in one transaction too. See `docs/ARCHITECTURE.md` ("Activities and their
+//! aggregates").
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+
+use crate::api::NoQuery;
+use crate::api::activite::{Activite, ActivitePage, ActiviteQuery, NouvelleActivite};
+use crate::api::paging::Paging;
+use crate::auth::Caller;
+use crate::auth::policy::{self, Action, Denied, Perimeter, Resource};
+use crate::db::WriteTx;
+use crate::db::repo::activite::{self as repo, ActiviteFilter};
+use crate::db::repo::conseiller as conseillers;
+use crate::db::repo::journal::{self, Author, Change};
+use crate::db::repo::lieu as lieux;
+use crate::domain::activite::{
+    self as domain, check_conseiller_en_poste, check_participants, check_thematiques,
+};
+use crate::domain::conseiller::check_lieu;
+use crate::domain::convention::effective_date;
+use crate::domain::ids::ActiviteId;
+use crate::domain::journal::RessourceJournal;
+use crate::error::ApiError;
+use crate::http::body::Body;
+use crate::http::extract::{Paged, PathParam, StrictQuery, page_response};
+use crate::http::idempotency::{Idempotency, Reply};
+use crate::http::{AppState, author, snapshot};
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("Aucune activité de cet identifiant dans votre portée.".to_owned())
+}
+
+fn conseiller_not_found() -> ApiError {
+    ApiError::NotFound("Aucun conseiller de cet identifiant dans votre portée.".to_owned())
+}
+
+/// Whether `caller` sees the activity (404 otherwise: a structure sees its advisors', a
+/// préfecture those of its départements) and may do `action` (403 otherwise).
+fn check(caller: &Caller, activite: &domain::Activite, action: Action) -> Result<(), ApiError> {
+    let structures = [activite.structure_id.as_str()];
+    let perimeter = Perimeter {
+        departement: Some(activite.departement.as_str()),
+        structures: &structures,
+    };
+    Ok(policy::check_seen(
+        caller,
+        Resource::Activite,
+        action,
+        &perimeter,
+    )?)
+}
+
+/// Journals a creation or a deletion (an activity holds no personal data).
+fn record(
+    tx: &mut WriteTx<'_>,
+    who: &Author,
+    action: &str,
+    before: Option<&domain::Activite>,
+    after: &domain::Activite,
+    deleted: bool,
+) -> Result<(), ApiError> {
+    let view = |a: &domain::Activite| snapshot(&Activite::from(a.clone()));
+    let before = before.map(view).transpose()?;
+    let mut after_view = view(after)?;
+    if deleted {
+        after_view.insert("supprimee".to_owned(), true.into());
+    }
+    journal::record(
+        tx,
+        Change {
+            author: who,
+            action,
+            ressource: RessourceJournal::Activite,
+            ressource_id: after.id.as_str(),
+            departement: Some(&after.departement),
+            before: before.as_ref(),
+            after: &after_view,
+        },
+    )?;
+    Ok(())
+}
+
+/// Déclarer une activité
+///
+/// Déclare un atelier collectif ou un accompagnement individuel d'un conseiller en poste (409
+/// `conseiller_non_en_poste` sinon), dans un lieu de son employeur (422 `lieu_non_eligible`). La
+/// date n'est ni dans le futur (422 `date_future`) ni avant la prise de poste (422
+/// `date_anterieure`). Un accompagnement individuel a exactement 1 participant ; 1 à 10
+/// thématiques, chacune une fois (422 `validation`). Aucune donnée sur les personnes accompagnées.
+/// L'activité compte aussitôt dans les statistiques. Accepte `Idempotency-Key`. Un conseiller
+/// inconnu ou hors de portée : 404. Accès : `admin` ; `structure` : l'employeur du conseiller.
+#[utoipa::path(
+    tag = "Activités",
+    operation_id = "createActivite",
+    params(crate::openapi::IdempotencyKey, NoQuery),
+    request_body = NouvelleActivite,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "L'activité déclarée.", body = Activite,
+            headers(("Location" = String, description = "L'URL de l'activité."))),
+        crate::openapi::ActErrors,
+    )
+)]
+#[post("/activites")]
+pub async fn create_activite(
+    state: web::Data<AppState>,
+    caller: Caller,
+    once: Idempotency,
+    _query: StrictQuery<NoQuery>,
+    body: Body<NouvelleActivite>,
+) -> Result<HttpResponse, ApiError> {
+    policy::check_create(&caller, Resource::Activite, &Perimeter::NATIONAL)?;
+    let request = once.request(&caller, body.raw())?;
+    let new = body.accept()?;
+    check_participants(new.type_activite, new.nb_participants)?;
+    check_thematiques(&new.thematiques)?;
+    let today = state.today();
+    let who = author(&caller);
+    state
+        .write_once(request, move |tx| {
+            let conseiller = conseillers::lock(tx, &new.conseiller_id)?
+                .filter(|c| {
+                    let employer = [c.structure_id.as_str()];
+                    let perimeter = Perimeter {
+                        departement: Some(c.departement.as_str()),
+                        structures: &employer,
+                    };
+                    policy::in_scope(&caller, &perimeter)
+                })
+                .ok_or_else(conseiller_not_found)?;
+            let employer = [conseiller.structure_id.as_str()];
+            policy::check_create(
+                &caller,
+                Resource::Activite,
+                &Perimeter {
+                    departement: Some(conseiller.departement.as_str()),
+                    structures: &employer,
+                },
+            )?;
+            check_conseiller_en_poste(&conseiller.id, conseiller.statut)?;
+            let lieu = lieux::find(tx.conn(), &new.lieu_id)?;
+            check_lieu(
+                &new.lieu_id,
+                lieu.as_ref().map(|l| &l.structure_id),
+                &conseiller.structure_id,
+            )?;
+            let date = effective_date(
+                "date",
+                Some(new.date),
+                today,
+                conseiller
+                    .date_prise_poste
+                    .map(|d| ("la prise de poste", d)),
+            )?;
+            let created = repo::insert(
+                tx,
+                &domain::Activite {
+                    id: ActiviteId::new(),
+                    conseiller_id: conseiller.id.clone(),
+                    structure_id: conseiller.structure_id.clone(),
+                    departement: conseiller.departement.clone(),
+                    lieu_id: new.lieu_id,
+                    date,
+                    type_activite: new.type_activite,
+                    duree_minutes: new.duree_minutes,
+                    nb_participants: new.nb_participants,
+                    thematiques: new.thematiques,
+                    cree_le: String::new(),
+                },
+            )?;
+            record(tx, &who, "creation", None, &created, false)?;
+            Reply::created(
+                format!("/api/v1/activites/{}", created.id),
+                &Activite::from(created),
+            )
+        })
+        .await
+}
+
+/// Lister les activités
+///
+/// Les activités visibles de l'appelant, les plus récemment déclarées d'abord, filtrées par
+/// conseiller, employeur, lieu, département, type ou dates (`du`, `au` inclus). Les activités
+/// supprimées n'y sont plus. Accès : `admin` : toutes ; `prefecture` : celles de ses
+/// départements ; `structure` : celles de ses conseillers ; `lecteur` : 403 (il utilise les
+/// statistiques).
+#[utoipa::path(
+    tag = "Activités",
+    operation_id = "listActivites",
+    params(ActiviteQuery, Paging),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Une page d'activités.", body = ActivitePage,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` : l'URL de la page suivante, quand il y en a une."))),
+        crate::openapi::ListErrors,
+    )
+)]
+#[get("/activites")]
+pub async fn list_activites(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: Paged<ActiviteQuery>,
+) -> Result<HttpResponse, ApiError> {
+    if !policy::role_allows(caller.role, Resource::Activite, Action::Read) {
+        return Err(Denied::Forbidden(caller.role).into());
+    }
+    let Paged { filter, paging } = query;
+    let scope = caller.scope_filter(Resource::Activite);
+    let filter = ActiviteFilter {
+        conseiller_id: filter.conseiller_id,
+        structure_id: filter.structure_id,
+        lieu_id: filter.lieu_id,
+        departement: filter.departement,
+        type_activite: filter.type_activite,
+        du: filter.du,
+        au: filter.au,
+    };
+    let (after, limit) = (paging.after(), paging.limit());
+    let page = state
+        .read(move |conn| Ok(repo::list(conn, &filter, &scope, after.as_ref(), limit)?))
+        .await?;
+    Ok(page_response(&req, page, |items, next_cursor| {
+        ActivitePage {
+            items: items.into_iter().map(Activite::from).collect(),
+            next_cursor,
+        }
+    }))
+}
+
+/// Lire une activité
+///
+/// Une activité non supprimée. Accès : comme la liste ; hors de la portée de l'appelant ou
+/// supprimée : 404 ; `lecteur` : 403.
+#[utoipa::path(
+    tag = "Activités",
+    operation_id = "getActivite",
+    params(
+        ("id" = inline(ActiviteId), Path, description = "Identifiant de l'activité.", example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa0"),
+        NoQuery
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "L'activité.", body = Activite),
+        crate::openapi::ItemErrors,
+    )
+)]
+#[get("/activites/{id}")]
+pub async fn get_activite(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: PathParam<ActiviteId>,
+    _query: StrictQuery<NoQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let activite = state
+        .read(move |conn| Ok(repo::find(conn, &id)?))
+        .await?
+        .ok_or_else(not_found)?;
+    check(&caller, &activite, Action::Read)?;
+    Ok(HttpResponse::Ok().json(Activite::from(activite)))
+}
+
+/// Supprimer une activité
+///
+/// Supprime une activité déclarée par erreur : elle disparaît des listes et ne compte plus dans
+/// les statistiques ; le journal garde la trace de la suppression. Une activité déjà supprimée :
+/// 404. Accès : `admin` ; `structure` : l'employeur du conseiller ; `prefecture` : 403.
+#[utoipa::path(
+    tag = "Activités",
+    operation_id = "deleteActivite",
+    params(
+        ("id" = inline(ActiviteId), Path, description = "Identifiant de l'activité.", example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa0"),
+        NoQuery
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "L'activité est supprimée."),
+        crate::openapi::ActErrors,
+    )
+)]
+#[delete("/activites/{id}")]
+pub async fn delete_activite(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: PathParam<ActiviteId>,
+    _query: StrictQuery<NoQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let who = author(&caller);
+    state
+        .write(move |tx| {
+            let activite = repo::lock(tx, &id)?.ok_or_else(not_found)?;
+            check(&caller, &activite, Action::Delete)?;
+            repo::delete(tx, &activite)?;
+            record(tx, &who, "suppression", Some(&activite), &activite, true)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers the handlers of this module.
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_activite)
+        .service(list_activites)
+        .service(get_activite)
+        .service(delete_activite);
+}

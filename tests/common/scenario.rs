@@ -1,0 +1,161 @@
+//! The Seine-Saint-Denis scenario through the API, for the tests of the modules built on
+//! conventions: three structures of the 93, a convention split between the first two, lieux and
+//! advisors taken along their path. "Today" is fixed at [`TODAY`].
+
+use cnfs_api::auth::Role;
+use serde_json::{Value, json};
+
+use super::{Answer, App, TestDb, send, siret_for, token};
+
+/// The fixed "today" of the scenario's application.
+pub const TODAY: &str = "2021-09-01";
+
+/// A national admin's token.
+pub fn admin() -> String {
+    token(Role::Admin, &[], None)
+}
+
+/// The préfecture of the 93's token.
+pub fn prefecture_93() -> String {
+    token(Role::Prefecture, &["93"], None)
+}
+
+/// A structure's token.
+pub fn structure(id: &str) -> String {
+    token(Role::Structure, &[], Some(id))
+}
+
+/// The application over `db`, "today" being [`TODAY`].
+pub async fn app_on(db: &TestDb) -> impl App {
+    let today = TODAY.parse().unwrap();
+    super::app(db.state().with_today(Some(today))).await
+}
+
+/// `POST uri` with a JSON body.
+pub async fn post(app: &impl App, uri: &str, who: &str, body: Value) -> Answer {
+    send(app, "POST", uri, Some(who), Some(&body), &[]).await
+}
+
+/// `GET uri`.
+pub async fn get(app: &impl App, uri: &str, who: &str) -> Answer {
+    send(app, "GET", uri, Some(who), None, &[]).await
+}
+
+/// The id in a 201's body.
+pub fn created_id(created: &Answer) -> String {
+    assert_eq!(created.status, 201, "{}", created.text);
+    created.json["id"].as_str().unwrap().to_owned()
+}
+
+/// Aubervilliers and Montreuil (hosts) and Bobigny (not a host), of the 93; returns their ids.
+pub async fn structures(app: &impl App) -> Vec<String> {
+    let mut ids = Vec::new();
+    for (siren, nom, commune) in [
+        ("219300019", "Ville d'Aubervilliers", "93001"),
+        ("219300480", "Ville de Montreuil", "93048"),
+        ("219300084", "Ville de Bobigny", "93008"),
+    ] {
+        let body = json!({"siret": siret_for(siren), "nom": nom, "type": "commune", "code_insee": commune});
+        ids.push(created_id(
+            &post(app, "/api/v1/structures", &admin(), body).await,
+        ));
+    }
+    ids
+}
+
+/// A convention of the 93 signed by the first two structures, split `split` between them, and,
+/// if `validate`, validated on 2021-03-15; returns its id.
+pub async fn convention(
+    app: &impl App,
+    ids: &[String],
+    split: (i64, i64),
+    validate: bool,
+) -> String {
+    let created = post(
+        app,
+        "/api/v1/conventions",
+        &prefecture_93(),
+        json!({"departement": "93", "intitule": "CnFS 93", "signataires": [ids[0], ids[1]], "postes_attribues": split.0 + split.1}),
+    )
+    .await;
+    let id = created_id(&created);
+    let uri = format!("/api/v1/conventions/{id}");
+    let steps = [
+        ("signature", json!({"date_signature": "2021-02-08"})),
+        (
+            "projet-accueil",
+            json!({"repartition": [{"structure_id": ids[0], "postes": split.0}, {"structure_id": ids[1], "postes": split.1}], "date_depot": "2021-03-01"}),
+        ),
+        ("validation", json!({"date_validation": "2021-03-15"})),
+    ];
+    let steps = if validate { &steps[..] } else { &steps[..2] };
+    for (action, body) in steps {
+        let done = post(
+            app,
+            &format!("{uri}/{action}"),
+            &prefecture_93(),
+            body.clone(),
+        )
+        .await;
+        assert_eq!(done.status, 200, "{action}: {}", done.text);
+    }
+    id
+}
+
+/// The body of a recruitment at `structure` on `convention` (advisor number `n`).
+pub fn recrue(convention: &str, structure: &str, n: usize) -> Value {
+    json!({
+        "convention_id": convention, "structure_id": structure, "nom": format!("Nom{n}"),
+        "prenom": "Camille", "email": format!("conseiller{n}@example.org"),
+        "commune_residence": "93001", "date_recrutement": "2021-04-01", "type_contrat": "contrat_de_projet"
+    })
+}
+
+/// A lieu of `structure` in `commune` (with one of its postcodes); returns its id.
+pub async fn lieu(
+    app: &impl App,
+    structure: &str,
+    nom: &str,
+    commune: &str,
+    code_postal: &str,
+) -> String {
+    let body = json!({"structure_id": structure, "nom": nom, "adresse": "1 place de la Mairie", "code_postal": code_postal, "code_insee": commune});
+    created_id(&post(app, "/api/v1/lieux", &admin(), body).await)
+}
+
+/// Recruits advisor `n` at `structure` and takes it to its post at `lieu` on 2021-05-05;
+/// returns its id.
+pub async fn advisor_en_poste(
+    app: &impl App,
+    convention: &str,
+    structure: &str,
+    lieu: &str,
+    n: usize,
+) -> String {
+    let who = self::structure(structure);
+    let id = created_id(
+        &post(
+            app,
+            "/api/v1/conseillers",
+            &who,
+            recrue(convention, structure, n),
+        )
+        .await,
+    );
+    let uri = format!("/api/v1/conseillers/{id}");
+    for (action, body) in [
+        (
+            "formation",
+            json!({"date_debut": "2021-04-10", "organisme": "Simplon"}),
+        ),
+        ("certification", json!({"date_certification": "2021-05-01"})),
+        (
+            "prise-de-poste",
+            json!({"date_prise_poste": "2021-05-05", "lieu_id": lieu}),
+        ),
+    ] {
+        let done = post(app, &format!("{uri}/{action}"), &who, body).await;
+        assert_eq!(done.status, 200, "{action}: {}", done.text);
+    }
+    id
+}
