@@ -54,6 +54,9 @@ exécution, formation, certification, prise de poste dans un lieu, sortie ; donn
 et l'administration seulement."),
         (name = "Activités", description = "Ateliers collectifs et accompagnements individuels des conseillers en \
 poste, sans aucune donnée sur les personnes accompagnées ; ils alimentent les statistiques."),
+        (name = "Statistiques", description = "Tableaux de bord publics : postes, conseillers, conventions, \
+financement et activités, au national, par région et par département, calculés à la lecture ; sans aucune donnée \
+personnelle."),
         (name = "Journal", description = "Qui a changé quoi, quand : une entrée par modification d'une structure, \
 d'une convention, d'une enveloppe, d'un engagement ou d'un versement, écrite dans la même transaction.")
     ),

@@ -7,8 +7,8 @@ mod common;
 use cnfs_api::auth::Role;
 use cnfs_api::db_run;
 use common::scenario::{
-    admin, advisor_en_poste, app_on, convention, created_id, get, lieu, post, prefecture_93,
-    recrue, structure, structures,
+    Declarant, THEMES, admin, advisor_en_poste, app_on, convention, created_id, get, lieu, post,
+    prefecture_93, random_activities, recrue, structure, structures,
 };
 use common::{App, TestDb, count, send, token};
 use serde_json::{Value, json};
@@ -62,22 +62,6 @@ struct Day {
     #[diesel(sql_type = diesel::sql_types::Text)]
     themes: String,
 }
-
-const THEMES: [&str; 13] = [
-    "echanger_avec_ses_proches",
-    "trouver_un_emploi",
-    "accompagner_scolarite",
-    "donnees_personnelles",
-    "verifier_les_informations",
-    "demarches_en_ligne",
-    "prendre_en_main_un_equipement",
-    "naviguer_sur_internet",
-    "courriels",
-    "securite_numerique",
-    "sante",
-    "budget",
-    "autre",
-];
 
 fn days(db: &TestDb, sql: &str) -> Vec<Day> {
     use diesel::RunQueryDsl;
@@ -502,70 +486,20 @@ async fn aggregates_follow_a_random_workload(db: TestDb) {
     let app = app_on(&db).await;
     let s = setting(&app).await;
     let second = advisor_en_poste(&app, &s.convention, &s.ids[1], &s.lieux[1], 1).await;
-    let mut seed: u64 = 0x2021_0914;
-    let mut next = move |bound: u64| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed % bound
-    };
-    let mut live: Vec<(String, String)> = Vec::new();
-    for round in 0..12 {
-        let mut requests = Vec::new();
-        for _ in 0..5 {
-            let (advisor, lieu, who) = if next(2) == 0 {
-                (&s.advisor, &s.lieux[0], structure(&s.ids[0]))
-            } else {
-                (&second, &s.lieux[1], structure(&s.ids[1]))
-            };
-            let individual = next(3) == 0;
-            let themes: Vec<&str> = (0..=next(3))
-                .map(|_| THEMES[next(13) as usize])
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            let body = json!({
-                "conseiller_id": advisor, "lieu_id": lieu,
-                "date": format!("2021-06-{:02}", 10 + next(4)),
-                "type": if individual { "accompagnement_individuel" } else { "atelier_collectif" },
-                "duree_minutes": 30 + next(150),
-                "nb_participants": if individual { 1 } else { 1 + next(20) },
-                "thematiques": themes,
-            });
-            requests.push((
-                who.clone(),
-                common::request("POST", "/api/v1/activites", Some(&who), Some(&body), &[]),
-            ));
-        }
-        let answers = futures_util::future::join_all(
-            requests.into_iter().map(|(_, req)| common::call(&app, req)),
-        )
-        .await;
-        for answer in answers {
-            assert_eq!(answer.status, 201, "round {round}: {}", answer.text);
-            live.push((
-                answer.json["id"].as_str().unwrap().to_owned(),
-                answer.json["structure_id"].as_str().unwrap().to_owned(),
-            ));
-        }
-        // Delete one or two at random.
-        for _ in 0..=next(2) {
-            if live.is_empty() {
-                break;
-            }
-            let (id, owner) = live.remove(next(live.len() as u64) as usize);
-            let deleted = send(
-                &app,
-                "DELETE",
-                &format!("/api/v1/activites/{id}"),
-                Some(&structure(&owner)),
-                None,
-                &[],
-            )
-            .await;
-            assert_eq!(deleted.status, 204, "{}", deleted.text);
-        }
-    }
+    let declarants = [
+        Declarant {
+            conseiller: s.advisor.clone(),
+            lieu: s.lieux[0].clone(),
+            structure: s.ids[0].clone(),
+        },
+        Declarant {
+            conseiller: second,
+            lieu: s.lieux[1].clone(),
+            structure: s.ids[1].clone(),
+        },
+    ];
+    let first_day = "2021-06-10".parse().unwrap();
+    let live = random_activities(&app, &declarants, 12, first_day, 4, 0x2021_0914).await;
     assert_eq!(
         count(
             &db,

@@ -895,6 +895,15 @@ const ACCESS: &[Route] = &[
         Access::Scoped(&[StructureRole, Admin]),
         "{}",
     ),
+    route("GET", "/api/v1/statistiques", Access::Public),
+    route("GET", "/api/v1/statistiques/regions", Access::Public),
+    route("GET", "/api/v1/statistiques/regions/{code}", Access::Public),
+    route("GET", "/api/v1/statistiques/departements", Access::Public),
+    route(
+        "GET",
+        "/api/v1/statistiques/departements/{code}",
+        Access::Public,
+    ),
     route("GET", "/api/v1/lieux", Access::Public),
     route("GET", "/api/v1/lieux/{id}", Access::Public),
     write(

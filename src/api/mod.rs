@@ -12,6 +12,7 @@ pub mod lieu;
 pub mod moi;
 pub mod paging;
 pub mod referentiel;
+pub mod statistiques;
 pub mod structure;
 
 use serde::Deserialize;

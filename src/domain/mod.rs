@@ -23,6 +23,7 @@ pub mod paging;
 pub mod referentiel;
 pub mod refusal;
 pub mod scope;
+pub mod statistiques;
 pub mod structure;
 
 /// A value that does not have the form its type requires; `expected` says what the form is.

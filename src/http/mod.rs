@@ -28,6 +28,7 @@ pub mod lieu;
 pub mod middleware;
 pub mod moi;
 pub mod referentiel;
+pub mod statistiques;
 pub mod structure;
 
 /// Base path of the API.
@@ -160,6 +161,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(lieu::routes)
             .configure(conseiller::routes)
             .configure(activite::routes)
+            .configure(statistiques::routes)
             .configure(journal::routes),
     );
 }

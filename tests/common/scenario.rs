@@ -159,3 +159,104 @@ pub async fn advisor_en_poste(
     }
     id
 }
+
+/// The announced themes, in the order of the API's list.
+pub const THEMES: [&str; 13] = [
+    "echanger_avec_ses_proches",
+    "trouver_un_emploi",
+    "accompagner_scolarite",
+    "donnees_personnelles",
+    "verifier_les_informations",
+    "demarches_en_ligne",
+    "prendre_en_main_un_equipement",
+    "naviguer_sur_internet",
+    "courriels",
+    "securite_numerique",
+    "sante",
+    "budget",
+    "autre",
+];
+
+/// An advisor in post who declares activities: its id, its lieu, its employer.
+pub struct Declarant {
+    pub conseiller: String,
+    pub lieu: String,
+    pub structure: String,
+}
+
+/// A pseudo-random workload (xorshift from `seed`): `rounds` rounds of 5 concurrent activity
+/// declarations by the `declarants`, over the days `first_day` + 0..`days`, each round followed by
+/// one or two deletions at random. Returns the ids of the activities left.
+pub async fn random_activities(
+    app: &impl App,
+    declarants: &[Declarant],
+    rounds: usize,
+    first_day: chrono::NaiveDate,
+    days: u64,
+    seed: u64,
+) -> Vec<String> {
+    let mut seed = seed | 1;
+    let mut next = move |bound: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % bound
+    };
+    let mut live: Vec<(String, String)> = Vec::new();
+    for round in 0..rounds {
+        let mut requests = Vec::new();
+        for _ in 0..5 {
+            let declarant = &declarants[next(declarants.len() as u64) as usize];
+            let individual = next(3) == 0;
+            let themes: Vec<&str> = (0..=next(3))
+                .map(|_| THEMES[next(13) as usize])
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let date = first_day + chrono::Days::new(next(days));
+            let body = json!({
+                "conseiller_id": declarant.conseiller, "lieu_id": declarant.lieu,
+                "date": date.to_string(),
+                "type": if individual { "accompagnement_individuel" } else { "atelier_collectif" },
+                "duree_minutes": 30 + next(150),
+                "nb_participants": if individual { 1 } else { 1 + next(20) },
+                "thematiques": themes,
+            });
+            let who = structure(&declarant.structure);
+            requests.push(super::request(
+                "POST",
+                "/api/v1/activites",
+                Some(&who),
+                Some(&body),
+                &[],
+            ));
+        }
+        let answers =
+            futures_util::future::join_all(requests.into_iter().map(|req| super::call(app, req)))
+                .await;
+        for answer in answers {
+            assert_eq!(answer.status, 201, "round {round}: {}", answer.text);
+            live.push((
+                answer.json["id"].as_str().unwrap().to_owned(),
+                answer.json["structure_id"].as_str().unwrap().to_owned(),
+            ));
+        }
+        for _ in 0..=next(2) {
+            if live.is_empty() {
+                break;
+            }
+            let (id, owner) = live.remove(next(live.len() as u64) as usize);
+            let deleted = send(
+                app,
+                "DELETE",
+                &format!("/api/v1/activites/{id}"),
+                Some(&structure(&owner)),
+                None,
+                &[],
+            )
+            .await;
+            assert_eq!(deleted.status, 204, "{}", deleted.text);
+        }
+    }
+    live.into_iter().map(|(id, _)| id).collect()
+}

@@ -15,6 +15,7 @@ pub mod idempotence;
 pub mod journal;
 pub mod lieu;
 pub mod referentiel;
+pub mod statistiques;
 pub mod structure;
 
 use diesel::expression::BoxableExpression;

@@ -1,0 +1,310 @@
+//! Bodies and parameters of `/api/v1/statistiques`: one shape at every level (national, région,
+//! département). Counts and sums only: no personal data.
+
+use chrono::NaiveDate;
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::{RefOr, schema};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
+use validator::Validate;
+
+use crate::domain::activite::Thematique;
+use crate::domain::conseiller::StatutConseiller;
+use crate::domain::convention::StatutConvention;
+use crate::domain::financement::NatureEnveloppe;
+use crate::domain::statistiques::{self as domain, NiveauTerritoire, par_thematique};
+
+/// Le territoire décrit.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"niveau": "departement", "code": "93", "nom": "Seine-Saint-Denis"}))]
+pub struct Territoire {
+    /// Niveau : `national`, `region` ou `departement`.
+    pub niveau: NiveauTerritoire,
+    /// Code INSEE de la région ou du département ; null pour la France entière.
+    pub code: Option<String>,
+    /// Nom.
+    pub nom: String,
+}
+
+/// Les postes : objectif, attribués, pourvus, vacants.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"objectif": 80, "attribues": 80, "pourvus": 41, "vacants": 39, "taux_pourvus_pct": 51.3}))]
+pub struct Postes {
+    /// Postes visés : au national, la somme des `objectif_postes` des enveloppes ; pour un
+    /// territoire, pour chaque enveloppe ayant un montant par poste, ⌊plafonds du territoire ÷
+    /// montant par poste⌋, plus les `objectif_postes` des enveloppes départementales du
+    /// territoire ; null quand aucune enveloppe ne le dit.
+    pub objectif: Option<i64>,
+    /// Postes des conventions vivantes (ni `resiliee`, ni `terminee`).
+    pub attribues: i64,
+    /// Conseillers actifs (tout statut sauf `sorti`).
+    pub pourvus: i64,
+    /// `attribues − pourvus`.
+    pub vacants: i64,
+    /// `pourvus ÷ attribues`, en pourcentage à une décimale ; null sans poste attribué.
+    pub taux_pourvus_pct: Option<f64>,
+}
+
+/// Les conseillers par statut, et la part recrutée localement.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"recrute": 10, "en_formation": 20, "certifie": 5, "en_poste": 6, "sorti": 2, "recrutement_local_pct": 62.8}))]
+pub struct Conseillers {
+    /// Recrutés, formation pas commencée.
+    pub recrute: i64,
+    /// En formation.
+    pub en_formation: i64,
+    /// Certifiés, pas encore en poste.
+    pub certifie: i64,
+    /// En poste.
+    pub en_poste: i64,
+    /// Sortis du dispositif.
+    pub sorti: i64,
+    /// Part des conseillers recrutés (tous statuts) qui résidaient dans le département de leur
+    /// convention, en pourcentage à une décimale ; null sans conseiller.
+    pub recrutement_local_pct: Option<f64>,
+}
+
+/// Les conventions par statut, et celles en retard.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"brouillon": 0, "signee": 1, "projet_depose": 0, "en_execution": 3, "terminee": 0, "resiliee": 0, "en_retard": 1}))]
+pub struct Conventions {
+    /// En préparation.
+    pub brouillon: i64,
+    /// Signées, projet d'accueil attendu.
+    pub signee: i64,
+    /// Projet déposé, en attente de validation.
+    pub projet_depose: i64,
+    /// En exécution.
+    pub en_execution: i64,
+    /// Terminées.
+    pub terminee: i64,
+    /// Résiliées.
+    pub resiliee: i64,
+    /// Signées dont la date limite du projet est passée sans projet déposé (calculé à la lecture).
+    pub en_retard: i64,
+}
+
+/// L'argent d'une nature d'enveloppe.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"nature": "postes_conseillers", "montant_centimes": 400000000, "engage_centimes": 400000000, "verse_centimes": 120000000, "disponible_centimes": 0}))]
+pub struct Financement {
+    /// Ce que financent ces enveloppes.
+    pub nature: NatureEnveloppe,
+    /// Au national, le montant des enveloppes ; pour un territoire, ses plafonds plus le montant
+    /// de ses enveloppes départementales.
+    pub montant_centimes: i64,
+    /// Engagé (dans le territoire).
+    pub engage_centimes: i64,
+    /// Versé (dans le territoire).
+    pub verse_centimes: i64,
+    /// Ce qui reste à engager sous ces montants.
+    pub disponible_centimes: i64,
+}
+
+/// Les activités d'un mois.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"mois": "2021-09", "nombre": 12, "participants": 60}))]
+pub struct Mois {
+    /// Le mois, `AAAA-MM`.
+    pub mois: String,
+    /// Activités.
+    pub nombre: i64,
+    /// Participants.
+    pub participants: i64,
+}
+
+/// Le nombre d'activités par thématique : une clé par thématique de la liste, toujours toutes.
+#[derive(Debug)]
+pub struct ParThematique(pub Vec<(Thematique, i64)>);
+
+impl Serialize for ParThematique {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (theme, count) in &self.0 {
+            map.serialize_entry(theme.as_str(), count)?;
+        }
+        map.end()
+    }
+}
+
+impl PartialSchema for ParThematique {
+    fn schema() -> RefOr<Schema> {
+        let mut object = ObjectBuilder::new().description(Some(
+            "Le nombre d'activités par thématique : une clé par thématique de la liste, toujours toutes.",
+        ));
+        for theme in Thematique::TEXTS {
+            object = object
+                .property(
+                    *theme,
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .format(Some(schema::SchemaFormat::KnownFormat(
+                            schema::KnownFormat::Int64,
+                        )))
+                        .minimum(Some(0)),
+                )
+                .required(*theme);
+        }
+        object
+            .additional_properties(Some(schema::AdditionalProperties::FreeForm(false)))
+            .into()
+    }
+}
+
+impl ToSchema for ParThematique {}
+
+/// Les activités : totaux, par thématique, par mois.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"nombre": 312, "participants": 1480, "heures": 520.5,
+    "par_thematique": {"echanger_avec_ses_proches": 20, "trouver_un_emploi": 40, "accompagner_scolarite": 12,
+        "donnees_personnelles": 8, "verifier_les_informations": 5, "demarches_en_ligne": 90,
+        "prendre_en_main_un_equipement": 70, "naviguer_sur_internet": 30, "courriels": 25,
+        "securite_numerique": 10, "sante": 15, "budget": 7, "autre": 3},
+    "par_mois": [{"mois": "2021-09", "nombre": 12, "participants": 60}]}))]
+pub struct Activites {
+    /// Activités (ateliers et accompagnements).
+    pub nombre: i64,
+    /// Participants.
+    pub participants: i64,
+    /// Heures d'activité (une décimale).
+    pub heures: f64,
+    /// Activités par thématique (une activité compte pour chacune de ses thématiques).
+    pub par_thematique: ParThematique,
+    /// Par mois, dans l'ordre, les mois sans activité omis.
+    pub par_mois: Vec<Mois>,
+}
+
+/// Les statistiques d'un territoire : postes, conseillers, conventions, financement, activités.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "territoire": {"niveau": "departement", "code": "93", "nom": "Seine-Saint-Denis"},
+    "postes": {"objectif": 80, "attribues": 80, "pourvus": 41, "vacants": 39, "taux_pourvus_pct": 51.3},
+    "conseillers": {"recrute": 10, "en_formation": 20, "certifie": 5, "en_poste": 6, "sorti": 2, "recrutement_local_pct": 62.8},
+    "conventions": {"brouillon": 0, "signee": 1, "projet_depose": 0, "en_execution": 3, "terminee": 0, "resiliee": 0, "en_retard": 1},
+    "financement": [{"nature": "postes_conseillers", "montant_centimes": 400000000, "engage_centimes": 400000000, "verse_centimes": 120000000, "disponible_centimes": 0}],
+    "activites": {"nombre": 312, "participants": 1480, "heures": 520.5,
+        "par_thematique": {"echanger_avec_ses_proches": 20, "trouver_un_emploi": 40, "accompagner_scolarite": 12,
+            "donnees_personnelles": 8, "verifier_les_informations": 5, "demarches_en_ligne": 90,
+            "prendre_en_main_un_equipement": 70, "naviguer_sur_internet": 30, "courriels": 25,
+            "securite_numerique": 10, "sante": 15, "budget": 7, "autre": 3},
+        "par_mois": [{"mois": "2021-09", "nombre": 12, "participants": 60}]}
+}))]
+pub struct Statistiques {
+    /// Le territoire.
+    pub territoire: Territoire,
+    /// Les postes.
+    pub postes: Postes,
+    /// Les conseillers.
+    pub conseillers: Conseillers,
+    /// Les conventions.
+    pub conventions: Conventions,
+    /// L'argent, une ligne par nature d'enveloppe concernant le territoire.
+    pub financement: Vec<Financement>,
+    /// Les activités (filtrées par `du` et `au`).
+    pub activites: Activites,
+}
+
+/// Les statistiques de chaque territoire d'un niveau, pour dessiner une carte en un appel.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{
+    "territoire": {"niveau": "departement", "code": "93", "nom": "Seine-Saint-Denis"},
+    "postes": {"objectif": 80, "attribues": 80, "pourvus": 41, "vacants": 39, "taux_pourvus_pct": 51.3},
+    "conseillers": {"recrute": 10, "en_formation": 20, "certifie": 5, "en_poste": 6, "sorti": 2, "recrutement_local_pct": 62.8},
+    "conventions": {"brouillon": 0, "signee": 1, "projet_depose": 0, "en_execution": 3, "terminee": 0, "resiliee": 0, "en_retard": 1},
+    "financement": [{"nature": "postes_conseillers", "montant_centimes": 400000000, "engage_centimes": 400000000, "verse_centimes": 120000000, "disponible_centimes": 0}],
+    "activites": {"nombre": 312, "participants": 1480, "heures": 520.5,
+        "par_thematique": {"echanger_avec_ses_proches": 20, "trouver_un_emploi": 40, "accompagner_scolarite": 12,
+            "donnees_personnelles": 8, "verifier_les_informations": 5, "demarches_en_ligne": 90,
+            "prendre_en_main_un_equipement": 70, "naviguer_sur_internet": 30, "courriels": 25,
+            "securite_numerique": 10, "sante": 15, "budget": 7, "autre": 3},
+        "par_mois": [{"mois": "2021-09", "nombre": 12, "participants": 60}]}
+}]}))]
+pub struct StatistiquesListe {
+    /// Un élément par territoire, par code.
+    pub items: Vec<Statistiques>,
+}
+
+fn count<S: PartialEq + Copy>(all: &[S], counts: &[i64], which: S) -> i64 {
+    all.iter()
+        .zip(counts)
+        .find(|(s, _)| **s == which)
+        .map_or(0, |(_, n)| *n)
+}
+
+impl From<domain::Statistiques> for Statistiques {
+    fn from(s: domain::Statistiques) -> Self {
+        let c = |statut| count(StatutConseiller::ALL, &s.conseillers.par_statut, statut);
+        let v = |statut| count(StatutConvention::ALL, &s.conventions.par_statut, statut);
+        Statistiques {
+            territoire: Territoire {
+                niveau: s.territoire.niveau,
+                code: s.territoire.code,
+                nom: s.territoire.nom,
+            },
+            postes: Postes {
+                objectif: s.postes.objectif,
+                attribues: s.postes.attribues,
+                pourvus: s.postes.pourvus,
+                vacants: s.postes.vacants,
+                taux_pourvus_pct: s.postes.taux_pourvus_pct,
+            },
+            conseillers: Conseillers {
+                recrute: c(StatutConseiller::Recrute),
+                en_formation: c(StatutConseiller::EnFormation),
+                certifie: c(StatutConseiller::Certifie),
+                en_poste: c(StatutConseiller::EnPoste),
+                sorti: c(StatutConseiller::Sorti),
+                recrutement_local_pct: s.conseillers.recrutement_local_pct,
+            },
+            conventions: Conventions {
+                brouillon: v(StatutConvention::Brouillon),
+                signee: v(StatutConvention::Signee),
+                projet_depose: v(StatutConvention::ProjetDepose),
+                en_execution: v(StatutConvention::EnExecution),
+                terminee: v(StatutConvention::Terminee),
+                resiliee: v(StatutConvention::Resiliee),
+                en_retard: s.conventions.en_retard,
+            },
+            financement: s
+                .financement
+                .into_iter()
+                .map(|f| Financement {
+                    nature: f.nature,
+                    montant_centimes: f.montant_centimes,
+                    engage_centimes: f.engage_centimes,
+                    verse_centimes: f.verse_centimes,
+                    disponible_centimes: f.disponible_centimes,
+                })
+                .collect(),
+            activites: Activites {
+                nombre: s.activites.total.nombre,
+                participants: s.activites.total.participants,
+                heures: s.activites.heures,
+                par_thematique: ParThematique(par_thematique(&s.activites.total)),
+                par_mois: s
+                    .activites
+                    .par_mois
+                    .into_iter()
+                    .map(|(mois, a)| Mois {
+                        mois,
+                        nombre: a.nombre,
+                        participants: a.participants,
+                    })
+                    .collect(),
+            },
+        }
+    }
+}
+
+/// Période des activités comptées (les autres chiffres sont ceux du jour).
+#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodeQuery {
+    /// Seulement les activités à partir de cette date (incluse).
+    #[param(value_type = Option<String>, format = Date)]
+    pub du: Option<NaiveDate>,
+    /// Seulement les activités jusqu'à cette date (incluse) ; pas avant `du`.
+    #[param(value_type = Option<String>, format = Date)]
+    pub au: Option<NaiveDate>,
+}

@@ -1,0 +1,329 @@
+//! What the statistics read: per département, grouped figures that stay small whatever the
+//! number of rows behind them (conventions by status and deadline, advisors by status, money
+//! per envelope and département, activities per month from the per-day aggregates).
+//!
+//! The same SQL runs on both backends (`CAST(SUM(…) AS BIGINT)` gives one integer type to both;
+//! `substr` takes the month of a `YYYY-MM-DD` text date on both).
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Nullable, Text};
+
+use super::{date_text, stored, stored_date};
+use crate::db::DbConn;
+use crate::db_run;
+use crate::domain::activite::Apport;
+use crate::domain::conseiller::StatutConseiller;
+use crate::domain::convention::StatutConvention;
+use crate::domain::financement::NatureEnveloppe;
+use crate::domain::statistiques::{
+    DonneesDepartement, EnveloppeStat, GroupeConseillers, GroupeConventions, SoldeStat,
+};
+
+/// Everything the statistics of any territory are composed from.
+#[derive(Debug, Clone, Default)]
+pub struct Donnees {
+    /// Every département of the référentiel, by code.
+    pub departements: Vec<DonneesDepartement>,
+    /// Every région: code and name, by code.
+    pub regions: Vec<(String, String)>,
+    /// Every envelope.
+    pub enveloppes: Vec<EnveloppeStat>,
+    /// Every envelope's money per département.
+    pub soldes: Vec<SoldeStat>,
+}
+
+#[derive(QueryableByName)]
+struct NamedRow {
+    #[diesel(sql_type = Text)]
+    code: String,
+    #[diesel(sql_type = Text)]
+    nom: String,
+    #[diesel(sql_type = Text)]
+    region: String,
+}
+
+#[derive(QueryableByName)]
+struct ConventionRow {
+    #[diesel(sql_type = Text)]
+    departement: String,
+    #[diesel(sql_type = Text)]
+    statut: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    date_limite_projet: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    nombre: i64,
+    #[diesel(sql_type = BigInt)]
+    postes: i64,
+}
+
+#[derive(QueryableByName)]
+struct ConseillerRow {
+    #[diesel(sql_type = Text)]
+    departement: String,
+    #[diesel(sql_type = Text)]
+    statut: String,
+    #[diesel(sql_type = Bool)]
+    recrutement_local: bool,
+    #[diesel(sql_type = BigInt)]
+    nombre: i64,
+}
+
+#[derive(QueryableByName)]
+struct EnveloppeRow {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = Text)]
+    nature: String,
+    #[diesel(sql_type = BigInt)]
+    montant_centimes: i64,
+    #[diesel(sql_type = BigInt)]
+    engage_centimes: i64,
+    #[diesel(sql_type = BigInt)]
+    verse_centimes: i64,
+    #[diesel(sql_type = Nullable<Text>)]
+    perimetre_departement: Option<String>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    objectif_postes: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    montant_par_poste_centimes: Option<i64>,
+}
+
+#[derive(QueryableByName)]
+struct SoldeRow {
+    #[diesel(sql_type = Text)]
+    enveloppe_id: String,
+    #[diesel(sql_type = Text)]
+    departement: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    plafond_centimes: Option<i64>,
+    #[diesel(sql_type = BigInt)]
+    engage_centimes: i64,
+    #[diesel(sql_type = BigInt)]
+    verse_centimes: i64,
+}
+
+/// The sums of `activites_jour`, in the order of [`Apport`]'s fields (themes in the order of
+/// [`Thematique::ALL`](crate::domain::activite::Thematique::ALL), as
+/// [`COLONNES_THEMATIQUES`](super::activite::COLONNES_THEMATIQUES) lists them).
+fn sums_sql() -> String {
+    ["nombre", "participants", "minutes"]
+        .iter()
+        .chain(super::activite::COLONNES_THEMATIQUES.iter())
+        .map(|column| format!("CAST(SUM({column}) AS BIGINT) AS {column}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[derive(QueryableByName)]
+struct MonthRow {
+    #[diesel(sql_type = Text)]
+    departement: String,
+    #[diesel(sql_type = Text)]
+    mois: String,
+    #[diesel(sql_type = BigInt)]
+    nombre: i64,
+    #[diesel(sql_type = BigInt)]
+    participants: i64,
+    #[diesel(sql_type = BigInt)]
+    minutes: i64,
+    #[diesel(sql_type = BigInt)]
+    t_echanger_avec_ses_proches: i64,
+    #[diesel(sql_type = BigInt)]
+    t_trouver_un_emploi: i64,
+    #[diesel(sql_type = BigInt)]
+    t_accompagner_scolarite: i64,
+    #[diesel(sql_type = BigInt)]
+    t_donnees_personnelles: i64,
+    #[diesel(sql_type = BigInt)]
+    t_verifier_les_informations: i64,
+    #[diesel(sql_type = BigInt)]
+    t_demarches_en_ligne: i64,
+    #[diesel(sql_type = BigInt)]
+    t_prendre_en_main_un_equipement: i64,
+    #[diesel(sql_type = BigInt)]
+    t_naviguer_sur_internet: i64,
+    #[diesel(sql_type = BigInt)]
+    t_courriels: i64,
+    #[diesel(sql_type = BigInt)]
+    t_securite_numerique: i64,
+    #[diesel(sql_type = BigInt)]
+    t_sante: i64,
+    #[diesel(sql_type = BigInt)]
+    t_budget: i64,
+    #[diesel(sql_type = BigInt)]
+    t_autre: i64,
+}
+
+impl MonthRow {
+    fn apport(&self) -> Apport {
+        Apport {
+            nombre: self.nombre,
+            participants: self.participants,
+            minutes: self.minutes,
+            par_thematique: [
+                self.t_echanger_avec_ses_proches,
+                self.t_trouver_un_emploi,
+                self.t_accompagner_scolarite,
+                self.t_donnees_personnelles,
+                self.t_verifier_les_informations,
+                self.t_demarches_en_ligne,
+                self.t_prendre_en_main_un_equipement,
+                self.t_naviguer_sur_internet,
+                self.t_courriels,
+                self.t_securite_numerique,
+                self.t_sante,
+                self.t_budget,
+                self.t_autre,
+            ],
+        }
+    }
+}
+
+/// Activities per département and month within `[du, au]` (either bound optional), from the
+/// per-day aggregates.
+fn activites_par_mois(
+    conn: &mut DbConn,
+    du: Option<NaiveDate>,
+    au: Option<NaiveDate>,
+) -> QueryResult<Vec<MonthRow>> {
+    let sql = format!(
+        "SELECT departement, substr(jour, 1, 7) AS mois, {} FROM activites_jour \
+         WHERE jour >= $1 AND jour <= $2 GROUP BY departement, substr(jour, 1, 7)",
+        sums_sql()
+    );
+    // Text dates compare as dates; the widest bounds stand for "no bound".
+    let from = du.map_or_else(|| "0000-00-00".to_owned(), date_text);
+    let to = au.map_or_else(|| "9999-99-99".to_owned(), date_text);
+    db_run!(
+        conn,
+        postgres
+            | c
+            | diesel::sql_query(&sql)
+                .bind::<Text, _>(&from)
+                .bind::<Text, _>(&to)
+                .load::<MonthRow>(c),
+        sqlite
+            | c
+            | diesel::sql_query(sql.replace("$1", "?").replace("$2", "?"))
+                .bind::<Text, _>(&from)
+                .bind::<Text, _>(&to)
+                .load::<MonthRow>(c)
+    )
+}
+
+/// Reads everything the statistics need, activities within `[du, au]`.
+pub fn donnees(
+    conn: &mut DbConn,
+    du: Option<NaiveDate>,
+    au: Option<NaiveDate>,
+) -> QueryResult<Donnees> {
+    let (departements, regions, conventions, conseillers, enveloppes, soldes) = db_run!(
+        conn,
+        |c| {
+            (
+            diesel::sql_query("SELECT code, nom, region FROM departements ORDER BY code")
+                .load::<NamedRow>(c)?,
+            diesel::sql_query("SELECT code, nom, code AS region FROM regions ORDER BY code")
+                .load::<NamedRow>(c)?,
+            diesel::sql_query(
+                "SELECT departement, statut, date_limite_projet, CAST(COUNT(*) AS BIGINT) AS nombre, \
+                 CAST(SUM(postes_attribues) AS BIGINT) AS postes FROM conventions \
+                 GROUP BY departement, statut, date_limite_projet",
+            )
+            .load::<ConventionRow>(c)?,
+            diesel::sql_query(
+                "SELECT departement, statut, recrutement_local, CAST(COUNT(*) AS BIGINT) AS nombre \
+                 FROM conseillers GROUP BY departement, statut, recrutement_local",
+            )
+            .load::<ConseillerRow>(c)?,
+            diesel::sql_query(
+                "SELECT id, nature, montant_centimes, engage_centimes, verse_centimes, \
+                 perimetre_departement, objectif_postes, montant_par_poste_centimes \
+                 FROM enveloppes ORDER BY id",
+            )
+            .load::<EnveloppeRow>(c)?,
+            diesel::sql_query(
+                "SELECT enveloppe_id, departement, plafond_centimes, engage_centimes, \
+                 verse_centimes FROM enveloppes_departements",
+            )
+            .load::<SoldeRow>(c)?,
+        )
+        }
+    );
+    let months = activites_par_mois(conn, du, au)?;
+
+    let mut by_code: BTreeMap<String, DonneesDepartement> = departements
+        .into_iter()
+        .map(|d| {
+            (
+                d.code.clone(),
+                DonneesDepartement {
+                    code: d.code,
+                    nom: d.nom,
+                    region: d.region,
+                    ..DonneesDepartement::default()
+                },
+            )
+        })
+        .collect();
+    for row in conventions {
+        if let Some(d) = by_code.get_mut(&row.departement) {
+            d.conventions.push(GroupeConventions {
+                statut: stored(StatutConvention::parse(&row.statut))?,
+                date_limite_projet: row
+                    .date_limite_projet
+                    .as_deref()
+                    .map(stored_date)
+                    .transpose()?,
+                nombre: row.nombre,
+                postes_attribues: row.postes,
+            });
+        }
+    }
+    for row in conseillers {
+        if let Some(d) = by_code.get_mut(&row.departement) {
+            d.conseillers.push(GroupeConseillers {
+                statut: stored(StatutConseiller::parse(&row.statut))?,
+                recrutement_local: row.recrutement_local,
+                nombre: row.nombre,
+            });
+        }
+    }
+    for row in months {
+        if let Some(d) = by_code.get_mut(&row.departement) {
+            d.activites_par_mois.insert(row.mois.clone(), row.apport());
+        }
+    }
+    Ok(Donnees {
+        departements: by_code.into_values().collect(),
+        regions: regions.into_iter().map(|r| (r.code, r.nom)).collect(),
+        enveloppes: enveloppes
+            .into_iter()
+            .map(|e| {
+                Ok(EnveloppeStat {
+                    id: e.id,
+                    nature: stored(NatureEnveloppe::parse(&e.nature))?,
+                    montant_centimes: e.montant_centimes,
+                    engage_centimes: e.engage_centimes,
+                    verse_centimes: e.verse_centimes,
+                    perimetre_departement: e.perimetre_departement,
+                    objectif_postes: e.objectif_postes,
+                    montant_par_poste_centimes: e.montant_par_poste_centimes,
+                })
+            })
+            .collect::<QueryResult<_>>()?,
+        soldes: soldes
+            .into_iter()
+            .map(|s| SoldeStat {
+                enveloppe_id: s.enveloppe_id,
+                departement: s.departement,
+                plafond_centimes: s.plafond_centimes,
+                engage_centimes: s.engage_centimes,
+                verse_centimes: s.verse_centimes,
+            })
+            .collect(),
+    })
+}

@@ -1,0 +1,650 @@
+//! Statistics by territory (national, région, département): posts, advisors, conventions, money
+//! and activities, in one shape at every level.
+//!
+//! The storage layer reads, per département, small grouped figures (conventions by status and
+//! deadline, advisors by status, money per envelope and département, activities per month from
+//! the per-day aggregates); [`compose`] adds up the départements of a territory. Nothing here is
+//! personal: only counts and sums.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use super::activite::{Apport, Thematique};
+use super::conseiller::StatutConseiller;
+use super::convention::{StatutConvention, en_retard};
+use super::financement::{NatureEnveloppe, disponible};
+use crate::closed_enum;
+
+closed_enum! {
+    /// Niveau d'un territoire des statistiques.
+    NiveauTerritoire, "niveau de territoire" {
+        /// La France entière.
+        National = "national",
+        /// Une région.
+        Region = "region",
+        /// Un département.
+        Departement = "departement",
+    }
+}
+
+/// Conventions of one département sharing a status and a project deadline (the storage layer
+/// groups them so; lateness is decided here, at read time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupeConventions {
+    /// Their status.
+    pub statut: StatutConvention,
+    /// Their project deadline, if signed.
+    pub date_limite_projet: Option<NaiveDate>,
+    /// How many.
+    pub nombre: i64,
+    /// Their posts granted, summed.
+    pub postes_attribues: i64,
+}
+
+/// Advisors of one département sharing a status and whether they were recruited locally.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupeConseillers {
+    /// Their status.
+    pub statut: StatutConseiller,
+    /// Recruited in the convention's département.
+    pub recrutement_local: bool,
+    /// How many.
+    pub nombre: i64,
+}
+
+/// What the statistics know of a département.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DonneesDepartement {
+    /// Its code.
+    pub code: String,
+    /// Its name.
+    pub nom: String,
+    /// Its région's code.
+    pub region: String,
+    /// Its conventions, grouped.
+    pub conventions: Vec<GroupeConventions>,
+    /// Its advisors, grouped.
+    pub conseillers: Vec<GroupeConseillers>,
+    /// Its activities per month (`YYYY-MM`) within the dates asked.
+    pub activites_par_mois: BTreeMap<String, Apport>,
+}
+
+/// An envelope, as the statistics need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnveloppeStat {
+    /// Its id (text).
+    pub id: String,
+    /// What it funds.
+    pub nature: NatureEnveloppe,
+    /// Its amount.
+    pub montant_centimes: i64,
+    /// Engaged on it.
+    pub engage_centimes: i64,
+    /// Paid from it.
+    pub verse_centimes: i64,
+    /// The one département it serves, if departmental.
+    pub perimetre_departement: Option<String>,
+    /// Posts it aims to fund.
+    pub objectif_postes: Option<i64>,
+    /// Its amount per post.
+    pub montant_par_poste_centimes: Option<i64>,
+}
+
+/// The money of an envelope in one département: its ceiling, what is engaged and paid there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SoldeStat {
+    /// The envelope's id.
+    pub enveloppe_id: String,
+    /// The département.
+    pub departement: String,
+    /// Its ceiling, if set.
+    pub plafond_centimes: Option<i64>,
+    /// Engaged there.
+    pub engage_centimes: i64,
+    /// Paid there.
+    pub verse_centimes: i64,
+}
+
+/// The territory described.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Territoire {
+    /// Its level.
+    pub niveau: NiveauTerritoire,
+    /// Its code (none for the nation).
+    pub code: Option<String>,
+    /// Its name.
+    pub nom: String,
+}
+
+/// Posts: the goal, granted, filled, vacant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Postes {
+    /// Posts aimed at (see [`compose`]), or none when no envelope says.
+    pub objectif: Option<i64>,
+    /// Posts of the live conventions (neither `resiliee` nor `terminee`).
+    pub attribues: i64,
+    /// Active advisors (any status but `sorti`).
+    pub pourvus: i64,
+    /// `attribues − pourvus`.
+    pub vacants: i64,
+    /// `pourvus / attribues` in percent, one decimal; none without posts.
+    pub taux_pourvus_pct: Option<f64>,
+}
+
+/// Advisors by status, and the share recruited locally.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conseillers {
+    /// Count per status, in the order of [`StatutConseiller::ALL`].
+    pub par_statut: [i64; StatutConseiller::ALL.len()],
+    /// Share of the advisors ever recruited (every status) who live in the convention's
+    /// département, in percent, one decimal; none without advisors.
+    pub recrutement_local_pct: Option<f64>,
+}
+
+/// Conventions by status, and those late.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conventions {
+    /// Count per status, in the order of [`StatutConvention::ALL`].
+    pub par_statut: [i64; StatutConvention::ALL.len()],
+    /// Signed, deadline passed, no project filed.
+    pub en_retard: i64,
+}
+
+/// The money of one nature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Financement {
+    /// What it funds.
+    pub nature: NatureEnveloppe,
+    /// Nationally: the envelopes' amounts. For a territory: its ceilings plus its departmental
+    /// envelopes' amounts.
+    pub montant_centimes: i64,
+    /// Engaged (in the territory).
+    pub engage_centimes: i64,
+    /// Paid (in the territory).
+    pub verse_centimes: i64,
+    /// What is left under those amounts.
+    pub disponible_centimes: i64,
+}
+
+/// Activities: totals, per theme, per month.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Activites {
+    /// The sums over the dates asked.
+    pub total: Apport,
+    /// Hours (minutes ÷ 60, one decimal).
+    pub heures: f64,
+    /// Per month (`YYYY-MM`, ascending), months without activity left out.
+    pub par_mois: Vec<(String, Apport)>,
+}
+
+/// The statistics of one territory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statistiques {
+    /// Which territory.
+    pub territoire: Territoire,
+    /// Posts.
+    pub postes: Postes,
+    /// Advisors.
+    pub conseillers: Conseillers,
+    /// Conventions.
+    pub conventions: Conventions,
+    /// Money, one line per nature that has an envelope concerning the territory.
+    pub financement: Vec<Financement>,
+    /// Activities.
+    pub activites: Activites,
+}
+
+/// `part / whole` in percent with one decimal; none when `whole` is 0.
+pub fn pourcentage(part: i64, whole: i64) -> Option<f64> {
+    (whole != 0).then(|| (part as f64 * 1000.0 / whole as f64).round() / 10.0)
+}
+
+/// Minutes as hours, one decimal.
+pub fn heures(minutes: i64) -> f64 {
+    (minutes as f64 / 6.0).round() / 10.0
+}
+
+fn add(total: &mut i64, value: i64) {
+    *total = total.saturating_add(value);
+}
+
+/// The statistics of `territoire` from its départements' data (`departements`: those of the
+/// territory only) and every envelope with its per-département money (`soldes`: every row;
+/// only those of the territory's départements count).
+///
+/// - Posts aimed at: nationally, the sum of the envelopes' `objectif_postes`; for a territory,
+///   over the envelopes with an amount per post, ⌊the territory's ceilings ÷ that amount⌋, plus
+///   the `objectif_postes` of the departmental envelopes of its départements; none when nothing
+///   says.
+/// - Money: nationally, each envelope's amount, engaged and paid; for a territory, its ceilings
+///   and its departmental envelopes' amounts, what is engaged and paid in its départements, and
+///   what is left under those amounts.
+pub fn compose(
+    territoire: Territoire,
+    departements: &[&DonneesDepartement],
+    enveloppes: &[EnveloppeStat],
+    soldes: &[SoldeStat],
+    today: NaiveDate,
+) -> Statistiques {
+    let national = territoire.niveau == NiveauTerritoire::National;
+    let in_territory = |code: &str| departements.iter().any(|d| d.code == code);
+
+    // Conventions and posts granted.
+    let mut conventions = Conventions {
+        par_statut: [0; StatutConvention::ALL.len()],
+        en_retard: 0,
+    };
+    let mut attribues = 0;
+    // Advisors.
+    let mut par_statut = [0; StatutConseiller::ALL.len()];
+    let (mut recrutes, mut locaux) = (0, 0);
+    // Activities.
+    let mut par_mois: BTreeMap<String, Apport> = BTreeMap::new();
+    for departement in departements {
+        for groupe in &departement.conventions {
+            let index = StatutConvention::ALL
+                .iter()
+                .position(|s| *s == groupe.statut)
+                .expect("every status is in ALL");
+            add(&mut conventions.par_statut[index], groupe.nombre);
+            if en_retard(groupe.statut, groupe.date_limite_projet, today) {
+                add(&mut conventions.en_retard, groupe.nombre);
+            }
+            if !matches!(
+                groupe.statut,
+                StatutConvention::Resiliee | StatutConvention::Terminee
+            ) {
+                add(&mut attribues, groupe.postes_attribues);
+            }
+        }
+        for groupe in &departement.conseillers {
+            let index = StatutConseiller::ALL
+                .iter()
+                .position(|s| *s == groupe.statut)
+                .expect("every status is in ALL");
+            add(&mut par_statut[index], groupe.nombre);
+            add(&mut recrutes, groupe.nombre);
+            if groupe.recrutement_local {
+                add(&mut locaux, groupe.nombre);
+            }
+        }
+        for (mois, apport) in &departement.activites_par_mois {
+            let sum = par_mois.entry(mois.clone()).or_default();
+            *sum = sum.plus(*apport).unwrap_or(*sum);
+        }
+    }
+    let pourvus = StatutConseiller::ALL
+        .iter()
+        .zip(par_statut)
+        .filter(|(statut, _)| statut.est_actif())
+        .map(|(_, n)| n)
+        .sum::<i64>();
+
+    // Posts aimed at and money, per envelope.
+    let mut objectif: Option<i64> = None;
+    let mut money: BTreeMap<NatureEnveloppe, Financement> = BTreeMap::new();
+    for enveloppe in enveloppes {
+        let departmental = enveloppe.perimetre_departement.as_deref();
+        let rows = soldes
+            .iter()
+            .filter(|s| s.enveloppe_id == enveloppe.id && in_territory(&s.departement));
+        let (mut plafonds, mut engage, mut verse, mut reste) = (0i64, 0i64, 0i64, 0i64);
+        let mut has_ceiling = false;
+        for row in rows {
+            add(&mut engage, row.engage_centimes);
+            add(&mut verse, row.verse_centimes);
+            if departmental.is_none()
+                && let Some(plafond) = row.plafond_centimes
+            {
+                has_ceiling = true;
+                add(&mut plafonds, plafond);
+                add(&mut reste, disponible(plafond, row.engage_centimes));
+            }
+        }
+        let (montant, engage, verse, reste, concerns) = if national {
+            (
+                enveloppe.montant_centimes,
+                enveloppe.engage_centimes,
+                enveloppe.verse_centimes,
+                disponible(enveloppe.montant_centimes, enveloppe.engage_centimes),
+                true,
+            )
+        } else if departmental.is_some_and(in_territory) {
+            (
+                enveloppe.montant_centimes,
+                engage,
+                verse,
+                disponible(enveloppe.montant_centimes, enveloppe.engage_centimes),
+                true,
+            )
+        } else if departmental.is_none() {
+            (plafonds, engage, verse, reste, has_ceiling || engage != 0)
+        } else {
+            (0, 0, 0, 0, false)
+        };
+        if concerns {
+            let line = money
+                .entry(enveloppe.nature)
+                .or_insert_with(|| Financement {
+                    nature: enveloppe.nature,
+                    montant_centimes: 0,
+                    engage_centimes: 0,
+                    verse_centimes: 0,
+                    disponible_centimes: 0,
+                });
+            add(&mut line.montant_centimes, montant);
+            add(&mut line.engage_centimes, engage);
+            add(&mut line.verse_centimes, verse);
+            add(&mut line.disponible_centimes, reste);
+        }
+        let aimed = if national || departmental.is_some_and(in_territory) {
+            enveloppe.objectif_postes
+        } else if departmental.is_none() && has_ceiling {
+            enveloppe
+                .montant_par_poste_centimes
+                .filter(|per_post| *per_post > 0)
+                .map(|per_post| plafonds / per_post)
+        } else {
+            None
+        };
+        if let Some(aimed) = aimed {
+            objectif = Some(objectif.unwrap_or(0).saturating_add(aimed));
+        }
+    }
+
+    let total = par_mois
+        .values()
+        .fold(Apport::default(), |sum, a| sum.plus(*a).unwrap_or(sum));
+    Statistiques {
+        territoire,
+        postes: Postes {
+            objectif,
+            attribues,
+            pourvus,
+            vacants: attribues - pourvus,
+            taux_pourvus_pct: pourcentage(pourvus, attribues),
+        },
+        conseillers: Conseillers {
+            par_statut,
+            recrutement_local_pct: pourcentage(locaux, recrutes),
+        },
+        conventions,
+        financement: money.into_values().collect(),
+        activites: Activites {
+            total,
+            heures: heures(total.minutes),
+            par_mois: par_mois
+                .into_iter()
+                .filter(|(_, a)| a.nombre != 0)
+                .collect(),
+        },
+    }
+}
+
+/// The number of activities per theme, in the order of [`Thematique::ALL`].
+pub fn par_thematique(apport: &Apport) -> Vec<(Thematique, i64)> {
+    Thematique::ALL
+        .iter()
+        .copied()
+        .zip(apport.par_thematique)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    fn departement(code: &str) -> DonneesDepartement {
+        DonneesDepartement {
+            code: code.to_owned(),
+            nom: format!("D{code}"),
+            region: "11".to_owned(),
+            ..DonneesDepartement::default()
+        }
+    }
+
+    fn territoire(niveau: NiveauTerritoire) -> Territoire {
+        Territoire {
+            niveau,
+            code: None,
+            nom: "T".to_owned(),
+        }
+    }
+
+    fn enveloppe(id: &str, perimetre: Option<&str>) -> EnveloppeStat {
+        EnveloppeStat {
+            id: id.to_owned(),
+            nature: NatureEnveloppe::PostesConseillers,
+            montant_centimes: 20_000_000_000,
+            engage_centimes: 500_000_000,
+            verse_centimes: 100_000_000,
+            perimetre_departement: perimetre.map(str::to_owned),
+            objectif_postes: Some(4000),
+            montant_par_poste_centimes: Some(5_000_000),
+        }
+    }
+
+    fn solde(enveloppe: &str, departement: &str, plafond: Option<i64>, engage: i64) -> SoldeStat {
+        SoldeStat {
+            enveloppe_id: enveloppe.to_owned(),
+            departement: departement.to_owned(),
+            plafond_centimes: plafond,
+            engage_centimes: engage,
+            verse_centimes: engage / 4,
+        }
+    }
+
+    #[test]
+    fn posts_count_live_conventions_and_active_advisors() {
+        let mut d93 = departement("93");
+        d93.conventions = vec![
+            GroupeConventions {
+                statut: StatutConvention::EnExecution,
+                date_limite_projet: Some(date("2021-04-08")),
+                nombre: 2,
+                postes_attribues: 80,
+            },
+            GroupeConventions {
+                statut: StatutConvention::Resiliee,
+                date_limite_projet: Some(date("2021-04-08")),
+                nombre: 1,
+                postes_attribues: 10,
+            },
+            GroupeConventions {
+                statut: StatutConvention::Signee,
+                date_limite_projet: Some(date("2021-04-08")),
+                nombre: 1,
+                postes_attribues: 4,
+            },
+            GroupeConventions {
+                statut: StatutConvention::Signee,
+                date_limite_projet: Some(date("2021-12-31")),
+                nombre: 3,
+                postes_attribues: 6,
+            },
+        ];
+        d93.conseillers = vec![
+            GroupeConseillers {
+                statut: StatutConseiller::EnPoste,
+                recrutement_local: true,
+                nombre: 30,
+            },
+            GroupeConseillers {
+                statut: StatutConseiller::Recrute,
+                recrutement_local: false,
+                nombre: 11,
+            },
+            GroupeConseillers {
+                statut: StatutConseiller::Sorti,
+                recrutement_local: true,
+                nombre: 7,
+            },
+        ];
+        let stats = compose(
+            territoire(NiveauTerritoire::Departement),
+            &[&d93],
+            &[],
+            &[],
+            date("2021-09-01"),
+        );
+        assert_eq!(stats.postes.attribues, 90);
+        assert_eq!(stats.postes.pourvus, 41);
+        assert_eq!(stats.postes.vacants, 49);
+        assert_eq!(stats.postes.taux_pourvus_pct, Some(45.6));
+        assert_eq!(stats.postes.objectif, None);
+        assert_eq!(stats.conventions.par_statut, [0, 4, 0, 2, 0, 1]);
+        assert_eq!(
+            stats.conventions.en_retard, 1,
+            "only the one past its deadline"
+        );
+        assert_eq!(stats.conseillers.par_statut, [11, 0, 0, 30, 7]);
+        // 37 of 48 recruited locally.
+        assert_eq!(stats.conseillers.recrutement_local_pct, Some(77.1));
+    }
+
+    #[test]
+    fn a_territory_aims_at_its_ceilings_divided_by_the_amount_per_post() {
+        let (d93, d94) = (departement("93"), departement("94"));
+        let enveloppes = [
+            enveloppe("national", None),
+            EnveloppeStat {
+                nature: NatureEnveloppe::Mixte,
+                montant_centimes: 100_000_000,
+                engage_centimes: 30_000_000,
+                verse_centimes: 0,
+                objectif_postes: None,
+                montant_par_poste_centimes: None,
+                ..enveloppe("ville93", Some("93"))
+            },
+        ];
+        let soldes = [
+            solde("national", "93", Some(400_000_000), 400_000_000),
+            solde("national", "94", Some(212_500_000), 100_000_000),
+            solde("ville93", "93", None, 30_000_000),
+        ];
+        let today = date("2021-09-01");
+        let one = compose(
+            territoire(NiveauTerritoire::Departement),
+            &[&d93],
+            &enveloppes,
+            &soldes,
+            today,
+        );
+        assert_eq!(one.postes.objectif, Some(80));
+        assert_eq!(
+            one.financement,
+            vec![
+                Financement {
+                    nature: NatureEnveloppe::PostesConseillers,
+                    montant_centimes: 400_000_000,
+                    engage_centimes: 400_000_000,
+                    verse_centimes: 100_000_000,
+                    disponible_centimes: 0,
+                },
+                Financement {
+                    nature: NatureEnveloppe::Mixte,
+                    montant_centimes: 100_000_000,
+                    engage_centimes: 30_000_000,
+                    verse_centimes: 7_500_000,
+                    disponible_centimes: 70_000_000,
+                },
+            ]
+        );
+        // The région floors the sum of its ceilings: (4 M€ + 2.125 M€) ÷ 50,000 € = 122.5 → 122.
+        let region = compose(
+            territoire(NiveauTerritoire::Region),
+            &[&d93, &d94],
+            &enveloppes,
+            &soldes,
+            today,
+        );
+        assert_eq!(region.postes.objectif, Some(122));
+        assert_eq!(region.financement[0].montant_centimes, 612_500_000);
+        assert_eq!(region.financement[0].disponible_centimes, 112_500_000);
+        // Nationally: the envelopes' goals and amounts.
+        let national = compose(
+            territoire(NiveauTerritoire::National),
+            &[&d93, &d94],
+            &enveloppes,
+            &soldes,
+            today,
+        );
+        assert_eq!(national.postes.objectif, Some(4000));
+        assert_eq!(national.financement[0].montant_centimes, 20_000_000_000);
+        assert_eq!(national.financement[0].disponible_centimes, 19_500_000_000);
+        // A département with nothing: no goal, no money line.
+        let d75 = departement("75");
+        let empty = compose(
+            territoire(NiveauTerritoire::Departement),
+            &[&d75],
+            &enveloppes,
+            &soldes,
+            today,
+        );
+        assert_eq!(empty.postes.objectif, None);
+        assert!(empty.financement.is_empty());
+        assert_eq!(empty.postes.taux_pourvus_pct, None);
+    }
+
+    #[test]
+    fn activities_add_up_by_month_across_departements() {
+        let apport = |nombre: i64, participants: i64, minutes: i64| {
+            let mut a = Apport {
+                nombre,
+                participants,
+                minutes,
+                ..Apport::default()
+            };
+            a.par_thematique[Thematique::Sante.index()] = nombre;
+            a
+        };
+        let mut d93 = departement("93");
+        d93.activites_par_mois
+            .insert("2021-09".to_owned(), apport(2, 10, 90));
+        d93.activites_par_mois
+            .insert("2021-10".to_owned(), apport(1, 1, 30));
+        let mut d94 = departement("94");
+        d94.activites_par_mois
+            .insert("2021-09".to_owned(), apport(3, 3, 61));
+        d94.activites_par_mois
+            .insert("2021-11".to_owned(), apport(0, 0, 0));
+        let stats = compose(
+            territoire(NiveauTerritoire::Region),
+            &[&d93, &d94],
+            &[],
+            &[],
+            date("2021-12-01"),
+        );
+        assert_eq!(stats.activites.total.nombre, 6);
+        assert_eq!(stats.activites.total.participants, 14);
+        assert_eq!(stats.activites.heures, 3.0, "181 minutes");
+        let months: Vec<(&str, i64)> = stats
+            .activites
+            .par_mois
+            .iter()
+            .map(|(m, a)| (m.as_str(), a.nombre))
+            .collect();
+        assert_eq!(
+            months,
+            [("2021-09", 5), ("2021-10", 1)],
+            "empty months left out"
+        );
+        let themes = par_thematique(&stats.activites.total);
+        assert_eq!(themes.len(), Thematique::ALL.len());
+        assert_eq!(themes[Thematique::Sante.index()], (Thematique::Sante, 6));
+    }
+
+    #[test]
+    fn percentages_and_hours_round_to_one_decimal() {
+        assert_eq!(pourcentage(41, 80), Some(51.3));
+        assert_eq!(pourcentage(0, 0), None);
+        assert_eq!(pourcentage(80, 80), Some(100.0));
+        assert_eq!(heures(31_230), 520.5);
+        assert_eq!(heures(0), 0.0);
+    }
+}

@@ -1,0 +1,586 @@
+//! Statistics through HTTP on both backends: the Seine-Saint-Denis story read nationally, for the
+//! Île-de-France and for the 93 (and a département without anything), the lists that draw a map,
+//! the period filter, caching (`ETag`, 304), public access, and agreement with a recomputation in
+//! SQL from the rows after a random workload with deletions.
+
+mod common;
+
+use cnfs_api::db_run;
+use common::scenario::{
+    Declarant, THEMES, admin, advisor_en_poste, app_on, convention, created_id, get, lieu, post,
+    prefecture_93, random_activities, recrue, structure, structures,
+};
+use common::{App, TestDb, count, send};
+use serde_json::{Value, json};
+
+const EURO: i64 = 100;
+
+/// Anonymous `GET`.
+async fn public(app: &impl App, uri: &str) -> common::Answer {
+    send(app, "GET", uri, None, None, &[]).await
+}
+
+/// The story: an executed convention (3 + 3 posts), a signed one past its deadline (2 posts), a
+/// draft (4 posts); advisors en poste (local), recruited (from Paris) and gone (local); the
+/// national envelope with a 4 M€ ceiling for the 93, 300,000 € committed and 100,000 € paid; the
+/// Ville 93 envelope (1 M€, 300,000 € committed); three activities in June and July.
+async fn story(app: &impl App) -> Vec<String> {
+    let ids = structures(app).await;
+    let executed = convention(app, &ids, (3, 3), true).await;
+    let signed = created_id(
+        &post(
+            app,
+            "/api/v1/conventions",
+            &prefecture_93(),
+            json!({"departement": "93", "intitule": "CnFS 93 — second appel", "signataires": [ids[0]], "postes_attribues": 2}),
+        )
+        .await,
+    );
+    let done = post(
+        app,
+        &format!("/api/v1/conventions/{signed}/signature"),
+        &prefecture_93(),
+        json!({"date_signature": "2021-02-08"}),
+    )
+    .await;
+    assert_eq!(done.status, 200, "{}", done.text);
+    created_id(
+        &post(
+            app,
+            "/api/v1/conventions",
+            &prefecture_93(),
+            json!({"departement": "93", "intitule": "CnFS 93 — brouillon", "signataires": [ids[1]], "postes_attribues": 4}),
+        )
+        .await,
+    );
+
+    let lieu_0 = lieu(app, &ids[0], "Médiathèque André Breton", "93001", "93300").await;
+    let advisor = advisor_en_poste(app, &executed, &ids[0], &lieu_0, 0).await;
+    let mut parisian = recrue(&executed, &ids[1], 1);
+    parisian["commune_residence"] = json!("75056");
+    created_id(&post(app, "/api/v1/conseillers", &structure(&ids[1]), parisian).await);
+    let gone = created_id(
+        &post(
+            app,
+            "/api/v1/conseillers",
+            &structure(&ids[1]),
+            recrue(&executed, &ids[1], 2),
+        )
+        .await,
+    );
+    let left = post(
+        app,
+        &format!("/api/v1/conseillers/{gone}/sortie"),
+        &structure(&ids[1]),
+        json!({"date_sortie": "2021-06-30", "motif": "demission"}),
+    )
+    .await;
+    assert_eq!(left.status, 200, "{}", left.text);
+
+    let national = created_id(
+        &post(
+            app,
+            "/api/v1/enveloppes",
+            &admin(),
+            json!({
+                "libelle": "Plan de relance — conseillers numériques", "financeur": "DGCL",
+                "nature": "postes_conseillers", "montant_centimes": 200_000_000 * EURO,
+                "date_debut": "2021-01-01", "date_fin": "2023-12-31", "objectif_postes": 4000,
+                "montant_par_poste_centimes": 50_000 * EURO,
+            }),
+        )
+        .await,
+    );
+    let ceiling = send(
+        app,
+        "PUT",
+        &format!("/api/v1/enveloppes/{national}/plafonds/93"),
+        Some(&admin()),
+        Some(&json!({"plafond_centimes": 4_000_000 * EURO})),
+        &[],
+    )
+    .await;
+    assert_eq!(ceiling.status, 201, "{}", ceiling.text);
+    let committed = send(
+        app,
+        "POST",
+        &format!("/api/v1/enveloppes/{national}/engagements"),
+        Some(&prefecture_93()),
+        Some(&json!({"convention_id": executed, "objet": "6 postes", "date_engagement": "2021-03-20"})),
+        &[("idempotency-key", "stats-1")],
+    )
+    .await;
+    let engagement = created_id(&committed);
+    assert_eq!(committed.json["montant_centimes"], 300_000 * EURO);
+    let paid = post(
+        app,
+        &format!("/api/v1/engagements/{engagement}/versements"),
+        &admin(),
+        json!({"montant_centimes": 100_000 * EURO, "date_versement": "2021-04-01", "reference": "MANDAT-1"}),
+    )
+    .await;
+    assert_eq!(paid.status, 201, "{}", paid.text);
+    let ville = created_id(
+        &post(
+            app,
+            "/api/v1/enveloppes",
+            &admin(),
+            json!({
+                "libelle": "Ville 93", "financeur": "Ministère de la Ville", "nature": "mixte",
+                "montant_centimes": 1_000_000 * EURO, "date_debut": "2021-01-01",
+                "date_fin": "2023-12-31", "perimetre_departement": "93",
+            }),
+        )
+        .await,
+    );
+    let equipment = send(
+        app,
+        "POST",
+        &format!("/api/v1/enveloppes/{ville}/engagements"),
+        Some(&prefecture_93()),
+        Some(&json!({"convention_id": executed, "montant_centimes": 300_000 * EURO, "objet": "Matériel", "date_engagement": "2021-03-20"})),
+        &[("idempotency-key", "stats-2")],
+    )
+    .await;
+    created_id(&equipment);
+
+    let employer = structure(&ids[0]);
+    let mut activities = Vec::new();
+    for (date, kind, minutes, participants, themes) in [
+        (
+            "2021-06-14",
+            "atelier_collectif",
+            120,
+            8,
+            json!(["trouver_un_emploi", "courriels"]),
+        ),
+        (
+            "2021-06-20",
+            "accompagnement_individuel",
+            45,
+            1,
+            json!(["sante"]),
+        ),
+        (
+            "2021-07-01",
+            "atelier_collectif",
+            60,
+            5,
+            json!(["sante", "budget"]),
+        ),
+    ] {
+        activities.push(created_id(
+            &post(
+                app,
+                "/api/v1/activites",
+                &employer,
+                json!({"conseiller_id": advisor, "lieu_id": lieu_0, "date": date, "type": kind,
+                       "duree_minutes": minutes, "nb_participants": participants, "thematiques": themes}),
+            )
+            .await,
+        ));
+    }
+    activities
+}
+
+fn themes(counts: &[(&str, i64)]) -> Value {
+    let mut map = serde_json::Map::new();
+    for theme in THEMES {
+        let n = counts
+            .iter()
+            .find(|(t, _)| *t == theme)
+            .map_or(0, |(_, n)| *n);
+        map.insert(theme.to_owned(), n.into());
+    }
+    Value::Object(map)
+}
+
+/// What every level shares in the story (the 93 holds everything).
+fn story_body(territoire: Value, objectif: i64, financement: Value) -> Value {
+    json!({
+        "territoire": territoire,
+        "postes": {"objectif": objectif, "attribues": 12, "pourvus": 2, "vacants": 10, "taux_pourvus_pct": 16.7},
+        "conseillers": {"recrute": 1, "en_formation": 0, "certifie": 0, "en_poste": 1, "sorti": 1, "recrutement_local_pct": 66.7},
+        "conventions": {"brouillon": 1, "signee": 1, "projet_depose": 0, "en_execution": 1, "terminee": 0, "resiliee": 0, "en_retard": 1},
+        "financement": financement,
+        "activites": {
+            "nombre": 3, "participants": 14, "heures": 3.8,
+            "par_thematique": themes(&[("trouver_un_emploi", 1), ("courriels", 1), ("sante", 2), ("budget", 1)]),
+            "par_mois": [{"mois": "2021-06", "nombre": 2, "participants": 9}, {"mois": "2021-07", "nombre": 1, "participants": 5}]
+        }
+    })
+}
+
+async fn the_story_at_every_level(db: TestDb) {
+    let app = app_on(&db).await;
+    story(&app).await;
+    let mixte = json!({"nature": "mixte", "montant_centimes": 1_000_000 * EURO, "engage_centimes": 300_000 * EURO, "verse_centimes": 0, "disponible_centimes": 700_000 * EURO});
+
+    let d93 = public(&app, "/api/v1/statistiques/departements/93").await;
+    assert_eq!(d93.status, 200, "{}", d93.text);
+    assert_eq!(
+        d93.json,
+        story_body(
+            json!({"niveau": "departement", "code": "93", "nom": "Seine-Saint-Denis"}),
+            80,
+            json!([
+                {"nature": "postes_conseillers", "montant_centimes": 4_000_000 * EURO, "engage_centimes": 300_000 * EURO, "verse_centimes": 100_000 * EURO, "disponible_centimes": 3_700_000 * EURO},
+                mixte
+            ])
+        )
+    );
+
+    let idf = public(&app, "/api/v1/statistiques/regions/11").await;
+    assert_eq!(idf.status, 200, "{}", idf.text);
+    assert_eq!(
+        idf.json,
+        story_body(
+            json!({"niveau": "region", "code": "11", "nom": "Île-de-France"}),
+            80,
+            d93.json["financement"].clone()
+        )
+    );
+
+    let national = public(&app, "/api/v1/statistiques").await;
+    assert_eq!(national.status, 200, "{}", national.text);
+    assert_eq!(
+        national.json,
+        story_body(
+            json!({"niveau": "national", "code": null, "nom": "France"}),
+            4000,
+            json!([
+                {"nature": "postes_conseillers", "montant_centimes": 200_000_000 * EURO, "engage_centimes": 300_000 * EURO, "verse_centimes": 100_000 * EURO, "disponible_centimes": 199_700_000 * EURO},
+                mixte
+            ])
+        )
+    );
+
+    // A département with nothing.
+    let paris = public(&app, "/api/v1/statistiques/departements/75").await;
+    assert_eq!(
+        paris.json,
+        json!({
+            "territoire": {"niveau": "departement", "code": "75", "nom": "Paris"},
+            "postes": {"objectif": null, "attribues": 0, "pourvus": 0, "vacants": 0, "taux_pourvus_pct": null},
+            "conseillers": {"recrute": 0, "en_formation": 0, "certifie": 0, "en_poste": 0, "sorti": 0, "recrutement_local_pct": null},
+            "conventions": {"brouillon": 0, "signee": 0, "projet_depose": 0, "en_execution": 0, "terminee": 0, "resiliee": 0, "en_retard": 0},
+            "financement": [],
+            "activites": {"nombre": 0, "participants": 0, "heures": 0.0, "par_thematique": themes(&[]), "par_mois": []}
+        })
+    );
+
+    // The lists: one item per territory of the référentiel, by code, each equal to its own read.
+    let departements = public(&app, "/api/v1/statistiques/departements").await;
+    assert_eq!(departements.status, 200, "{}", departements.text);
+    let items = departements.json["items"].as_array().unwrap();
+    assert_eq!(
+        items.len() as i64,
+        count(&db, "SELECT COUNT(*) AS n FROM departements")
+    );
+    let codes: Vec<&str> = items
+        .iter()
+        .map(|i| i["territoire"]["code"].as_str().unwrap())
+        .collect();
+    let mut sorted = codes.clone();
+    sorted.sort();
+    assert_eq!(codes, sorted);
+    let item_93 = items
+        .iter()
+        .find(|i| i["territoire"]["code"] == "93")
+        .unwrap();
+    assert_eq!(*item_93, d93.json);
+    let regions = public(&app, "/api/v1/statistiques/regions").await;
+    let items = regions.json["items"].as_array().unwrap();
+    assert_eq!(
+        items.len() as i64,
+        count(&db, "SELECT COUNT(*) AS n FROM regions")
+    );
+    let item_11 = items
+        .iter()
+        .find(|i| i["territoire"]["code"] == "11")
+        .unwrap();
+    assert_eq!(*item_11, idf.json);
+    assert!(
+        items
+            .iter()
+            .filter(|i| i["territoire"]["code"] != "11")
+            .all(|i| i["activites"]["nombre"] == 0 && i["postes"]["attribues"] == 0)
+    );
+
+    // Unknown territories, malformed codes.
+    public(&app, "/api/v1/statistiques/departements/96")
+        .await
+        .assert_problem(404, "ressource_introuvable");
+    public(&app, "/api/v1/statistiques/regions/99")
+        .await
+        .assert_problem(404, "ressource_introuvable");
+    assert_eq!(
+        public(&app, "/api/v1/statistiques/departements/9A")
+            .await
+            .status,
+        400
+    );
+}
+
+async fn the_period_filters_activities_only(db: TestDb) {
+    let app = app_on(&db).await;
+    story(&app).await;
+    let july = public(&app, "/api/v1/statistiques/departements/93?du=2021-07-01").await;
+    assert_eq!(july.status, 200, "{}", july.text);
+    assert_eq!(july.json["activites"]["nombre"], 1);
+    assert_eq!(july.json["activites"]["participants"], 5);
+    assert_eq!(july.json["activites"]["heures"], 1.0);
+    assert_eq!(july.json["postes"]["attribues"], 12, "posts are today's");
+    let june = public(&app, "/api/v1/statistiques?du=2021-06-14&au=2021-06-14").await;
+    assert_eq!(june.json["activites"]["nombre"], 1);
+    assert_eq!(
+        june.json["activites"]["par_mois"],
+        json!([{"mois": "2021-06", "nombre": 1, "participants": 8}])
+    );
+    let until = public(&app, "/api/v1/statistiques/regions?au=2021-06-30").await;
+    let idf = until.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["territoire"]["code"] == "11")
+        .unwrap()
+        .clone();
+    assert_eq!(idf["activites"]["nombre"], 2);
+    let reversed = public(&app, "/api/v1/statistiques?du=2021-07-01&au=2021-06-30").await;
+    reversed.assert_problem(400, "parametre_invalide");
+    assert_eq!(reversed.faulty_parameters(), ["au"]);
+    public(&app, "/api/v1/statistiques?du=2021-02-30")
+        .await
+        .assert_problem(400, "parametre_invalide");
+    public(&app, "/api/v1/statistiques?annee=2021")
+        .await
+        .assert_problem(400, "parametre_invalide");
+}
+
+async fn answers_are_cacheable(db: TestDb) {
+    let app = app_on(&db).await;
+    let activities = story(&app).await;
+    for uri in [
+        "/api/v1/statistiques",
+        "/api/v1/statistiques/regions",
+        "/api/v1/statistiques/regions/11",
+        "/api/v1/statistiques/departements",
+        "/api/v1/statistiques/departements/93",
+    ] {
+        let first = public(&app, uri).await;
+        assert_eq!(first.status, 200, "{uri}: {}", first.text);
+        assert_eq!(first.header("cache-control"), "public, max-age=60");
+        let etag = first.header("etag").to_owned();
+        assert!(etag.starts_with('"') && etag.ends_with('"'), "{etag}");
+        let again = public(&app, uri).await;
+        assert_eq!(again.header("etag"), etag, "{uri}: same data, same tag");
+        let cached = send(&app, "GET", uri, None, None, &[("if-none-match", &etag)]).await;
+        assert_eq!(cached.status, 304, "{uri}");
+        assert_eq!(cached.text, "");
+        assert_eq!(cached.header("etag"), etag);
+        let weak = format!("W/{etag}");
+        let cached = send(&app, "GET", uri, None, None, &[("if-none-match", &weak)]).await;
+        assert_eq!(cached.status, 304, "{uri}: weak comparison");
+        let other = send(
+            &app,
+            "GET",
+            uri,
+            None,
+            None,
+            &[("if-none-match", "\"autre\"")],
+        )
+        .await;
+        assert_eq!(other.status, 200);
+        // With a token too: the same public answer.
+        let with_token = get(&app, uri, &prefecture_93()).await;
+        assert_eq!(with_token.json, first.json);
+    }
+    // A change makes a new tag.
+    let before = public(&app, "/api/v1/statistiques/departements/93").await;
+    let deleted = send(
+        &app,
+        "DELETE",
+        &format!("/api/v1/activites/{}", activities[0]),
+        Some(&admin()),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(deleted.status, 204);
+    let after = send(
+        &app,
+        "GET",
+        "/api/v1/statistiques/departements/93",
+        None,
+        None,
+        &[("if-none-match", before.header("etag"))],
+    )
+    .await;
+    assert_eq!(after.status, 200);
+    assert_ne!(after.header("etag"), before.header("etag"));
+    assert_eq!(after.json["activites"]["nombre"], 2);
+}
+
+#[derive(diesel::QueryableByName)]
+struct Figure {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    k: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// `(key, number)` rows of `sql` (a query selecting `k` and `n`).
+fn figures(db: &TestDb, sql: &str) -> Vec<(String, i64)> {
+    use diesel::RunQueryDsl;
+    let mut conn = db.conn();
+    let loaded: diesel::QueryResult<Vec<Figure>> =
+        db_run!(&mut conn, |c| diesel::sql_query(sql).load::<Figure>(c));
+    loaded
+        .expect("figures")
+        .into_iter()
+        .map(|f| (f.k, f.n))
+        .collect()
+}
+
+/// The statistics of `stats` (national or the 93) equal what SQL computes from the rows, within
+/// `[du, au]` for activities.
+fn assert_agrees_with_rows(
+    db: &TestDb,
+    stats: &Value,
+    where_departement: &str,
+    du: &str,
+    au: &str,
+) {
+    let live =
+        format!("supprime_le IS NULL AND date >= '{du}' AND date <= '{au}' {where_departement}");
+    let n = |sql: String| count(db, &sql);
+    let activites = &stats["activites"];
+    assert_eq!(
+        activites["nombre"],
+        n(format!("SELECT COUNT(*) AS n FROM activites WHERE {live}"))
+    );
+    assert_eq!(
+        activites["participants"],
+        n(format!(
+            "SELECT CAST(COALESCE(SUM(nb_participants), 0) AS BIGINT) AS n FROM activites WHERE {live}"
+        ))
+    );
+    let minutes = n(format!(
+        "SELECT CAST(COALESCE(SUM(duree_minutes), 0) AS BIGINT) AS n FROM activites WHERE {live}"
+    ));
+    assert_eq!(
+        activites["heures"].as_f64().unwrap(),
+        (minutes as f64 / 6.0).round() / 10.0
+    );
+    for theme in THEMES {
+        assert_eq!(
+            activites["par_thematique"][theme],
+            n(format!(
+                "SELECT COUNT(*) AS n FROM activites WHERE {live} AND thematiques LIKE '%\"{theme}\"%'"
+            )),
+            "{theme}"
+        );
+    }
+    let months: Vec<Value> = figures(
+        db,
+        &format!(
+            "SELECT substr(date, 1, 7) AS k, CAST(COUNT(*) AS BIGINT) AS n FROM activites \
+             WHERE {live} GROUP BY substr(date, 1, 7) ORDER BY k"
+        ),
+    )
+    .into_iter()
+    .map(|(k, n)| json!([k, n]))
+    .collect();
+    let reported: Vec<Value> = activites["par_mois"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| json!([m["mois"], m["nombre"]]))
+        .collect();
+    assert_eq!(reported, months);
+    let advisors = figures(
+        db,
+        &format!(
+            "SELECT statut AS k, CAST(COUNT(*) AS BIGINT) AS n FROM conseillers WHERE 1 = 1 {where_departement} GROUP BY statut"
+        ),
+    );
+    for statut in ["recrute", "en_formation", "certifie", "en_poste", "sorti"] {
+        let expected = advisors
+            .iter()
+            .find(|(k, _)| k == statut)
+            .map_or(0, |(_, n)| *n);
+        assert_eq!(stats["conseillers"][statut], expected, "{statut}");
+    }
+    assert_eq!(
+        stats["postes"]["attribues"],
+        n(format!(
+            "SELECT CAST(COALESCE(SUM(postes_attribues), 0) AS BIGINT) AS n FROM conventions \
+             WHERE statut NOT IN ('resiliee', 'terminee') {where_departement}"
+        ))
+    );
+    assert_eq!(
+        stats["postes"]["pourvus"],
+        n(format!(
+            "SELECT COUNT(*) AS n FROM conseillers WHERE statut <> 'sorti' {where_departement}"
+        ))
+    );
+}
+
+async fn statistics_agree_with_the_rows_after_a_random_workload(db: TestDb) {
+    let app = app_on(&db).await;
+    let ids = structures(&app).await;
+    let executed = convention(&app, &ids, (4, 4), true).await;
+    let lieux = [
+        lieu(&app, &ids[0], "Médiathèque André Breton", "93001", "93300").await,
+        lieu(&app, &ids[1], "Maison de quartier", "93048", "93100").await,
+    ];
+    let mut declarants = Vec::new();
+    for n in 0..3 {
+        let host = n % 2;
+        declarants.push(Declarant {
+            conseiller: advisor_en_poste(&app, &executed, &ids[host], &lieux[host], n).await,
+            lieu: lieux[host].clone(),
+            structure: ids[host].clone(),
+        });
+    }
+    // Over two months and a half: 2021-05-20 + 0..75 days, up to today (2021-09-01) at most.
+    let first_day = "2021-05-20".parse().unwrap();
+    random_activities(&app, &declarants, 15, first_day, 75, 0x5eed_0093).await;
+    // One advisor leaves, which changes the posts filled.
+    let left = post(
+        &app,
+        &format!("/api/v1/conseillers/{}/sortie", declarants[2].conseiller),
+        &structure(&declarants[2].structure),
+        json!({"date_sortie": "2021-08-31", "motif": "fin_de_contrat"}),
+    )
+    .await;
+    assert_eq!(left.status, 200, "{}", left.text);
+
+    for (uri, where_departement) in [
+        ("/api/v1/statistiques", ""),
+        (
+            "/api/v1/statistiques/departements/93",
+            "AND departement = '93'",
+        ),
+    ] {
+        let stats = public(&app, uri).await;
+        assert_eq!(stats.status, 200, "{}", stats.text);
+        assert!(stats.json["activites"]["nombre"].as_i64().unwrap() > 20);
+        assert_agrees_with_rows(&db, &stats.json, where_departement, "0000", "9999");
+        let window = public(&app, &format!("{uri}?du=2021-06-15&au=2021-07-20")).await;
+        assert_agrees_with_rows(
+            &db,
+            &window.json,
+            where_departement,
+            "2021-06-15",
+            "2021-07-20",
+        );
+    }
+}
+
+on_both_backends!(
+    the_story_at_every_level,
+    the_period_filters_activities_only,
+    answers_are_cacheable,
+    statistics_agree_with_the_rows_after_a_random_workload,
+);
