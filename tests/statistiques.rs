@@ -346,9 +346,12 @@ async fn the_period_filters_activities_only(db: TestDb) {
         .unwrap()
         .clone();
     assert_eq!(idf["activites"]["nombre"], 2);
+    // An empty period: no activity, the rest unchanged.
     let reversed = public(&app, "/api/v1/statistiques?du=2021-07-01&au=2021-06-30").await;
-    reversed.assert_problem(400, "parametre_invalide");
-    assert_eq!(reversed.faulty_parameters(), ["au"]);
+    assert_eq!(reversed.status, 200, "{}", reversed.text);
+    assert_eq!(reversed.json["activites"]["nombre"], 0);
+    assert_eq!(reversed.json["activites"]["par_mois"], json!([]));
+    assert_eq!(reversed.json["postes"]["attribues"], 12);
     public(&app, "/api/v1/statistiques?du=2021-02-30")
         .await
         .assert_problem(400, "parametre_invalide");

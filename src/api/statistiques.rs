@@ -304,7 +304,7 @@ pub struct PeriodeQuery {
     /// Seulement les activités à partir de cette date (incluse).
     #[param(value_type = Option<String>, format = Date)]
     pub du: Option<NaiveDate>,
-    /// Seulement les activités jusqu'à cette date (incluse) ; pas avant `du`.
+    /// Seulement les activités jusqu'à cette date (incluse) ; avant `du`, la période est vide.
     #[param(value_type = Option<String>, format = Date)]
     pub au: Option<NaiveDate>,
 }

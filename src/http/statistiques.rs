@@ -64,16 +64,10 @@ pub fn cacheable_json<T: serde::Serialize>(
     Ok(response.content_type("application/json").body(body))
 }
 
-/// Reads the figures, activities within the period asked (`au` not before `du`: 400).
+/// Reads the figures, activities within the period asked. `au` before `du` is an empty period
+/// (no activity), not an error: the spec cannot express a rule across two parameters, so every
+/// pair of dates it allows is answered.
 async fn donnees(state: &AppState, periode: PeriodeQuery) -> Result<Donnees, ApiError> {
-    if let (Some(du), Some(au)) = (periode.du, periode.au)
-        && au < du
-    {
-        return Err(ApiError::invalid_parameter(
-            "au",
-            format!("la fin de la période ({au}) précède son début ({du})"),
-        ));
-    }
     state
         .read(move |conn| Ok(repo::donnees(conn, periode.du, periode.au)?))
         .await
