@@ -185,7 +185,7 @@ async fn story(app: &impl App) -> Vec<String> {
 
 fn themes(counts: &[(&str, i64)]) -> Value {
     let mut map = serde_json::Map::new();
-    for theme in THEMES {
+    for &theme in THEMES {
         let n = counts
             .iter()
             .find(|(t, _)| *t == theme)
@@ -475,7 +475,7 @@ fn assert_agrees_with_rows(
         activites["heures"].as_f64().unwrap(),
         (minutes as f64 / 6.0).round() / 10.0
     );
-    for theme in THEMES {
+    for &theme in THEMES {
         assert_eq!(
             activites["par_thematique"][theme],
             n(format!(

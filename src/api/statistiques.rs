@@ -308,3 +308,129 @@ pub struct PeriodeQuery {
     #[param(value_type = Option<String>, format = Date)]
     pub au: Option<NaiveDate>,
 }
+
+/// The columns of `statistiques-departements.csv`: the statistics of a territory flattened, each
+/// name the path of its JSON field joined by `_` (money per nature of envelope, activities per
+/// theme; the months are left out).
+pub fn colonnes_csv() -> Vec<String> {
+    let mut columns: Vec<String> = [
+        "code",
+        "nom",
+        "postes_objectif",
+        "postes_attribues",
+        "postes_pourvus",
+        "postes_vacants",
+        "postes_taux_pourvus_pct",
+        "conseillers_recrute",
+        "conseillers_en_formation",
+        "conseillers_certifie",
+        "conseillers_en_poste",
+        "conseillers_sorti",
+        "conseillers_recrutement_local_pct",
+        "conventions_brouillon",
+        "conventions_signee",
+        "conventions_projet_depose",
+        "conventions_en_execution",
+        "conventions_terminee",
+        "conventions_resiliee",
+        "conventions_en_retard",
+    ]
+    .iter()
+    .map(|c| (*c).to_owned())
+    .collect();
+    for nature in NatureEnveloppe::ALL {
+        for sum in ["montant", "engage", "verse", "disponible"] {
+            columns.push(format!("financement_{nature}_{sum}_centimes"));
+        }
+    }
+    columns.extend(
+        [
+            "activites_nombre",
+            "activites_participants",
+            "activites_heures",
+        ]
+        .iter()
+        .map(|c| (*c).to_owned()),
+    );
+    for theme in Thematique::ALL {
+        columns.push(format!("activites_par_thematique_{theme}"));
+    }
+    columns
+}
+
+/// One row of `statistiques-departements.csv`, in the order of [`colonnes_csv`]; an absent value
+/// (no goal, nothing to divide by) is an empty field.
+pub fn ligne_csv(s: &Statistiques) -> Vec<String> {
+    let optional = |v: Option<String>| v.unwrap_or_default();
+    let mut row = vec![
+        s.territoire.code.clone().unwrap_or_default(),
+        s.territoire.nom.clone(),
+        optional(s.postes.objectif.map(|n| n.to_string())),
+        s.postes.attribues.to_string(),
+        s.postes.pourvus.to_string(),
+        s.postes.vacants.to_string(),
+        optional(s.postes.taux_pourvus_pct.map(|p| p.to_string())),
+        s.conseillers.recrute.to_string(),
+        s.conseillers.en_formation.to_string(),
+        s.conseillers.certifie.to_string(),
+        s.conseillers.en_poste.to_string(),
+        s.conseillers.sorti.to_string(),
+        optional(s.conseillers.recrutement_local_pct.map(|p| p.to_string())),
+        s.conventions.brouillon.to_string(),
+        s.conventions.signee.to_string(),
+        s.conventions.projet_depose.to_string(),
+        s.conventions.en_execution.to_string(),
+        s.conventions.terminee.to_string(),
+        s.conventions.resiliee.to_string(),
+        s.conventions.en_retard.to_string(),
+    ];
+    for nature in NatureEnveloppe::ALL {
+        let line = s.financement.iter().find(|f| f.nature == *nature);
+        for value in [
+            line.map(|f| f.montant_centimes),
+            line.map(|f| f.engage_centimes),
+            line.map(|f| f.verse_centimes),
+            line.map(|f| f.disponible_centimes),
+        ] {
+            row.push(value.unwrap_or(0).to_string());
+        }
+    }
+    row.push(s.activites.nombre.to_string());
+    row.push(s.activites.participants.to_string());
+    row.push(s.activites.heures.to_string());
+    for (_, count) in &s.activites.par_thematique.0 {
+        row.push(count.to_string());
+    }
+    row
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::statistiques::{Territoire as T, compose};
+
+    #[test]
+    fn a_csv_row_has_a_value_per_column() {
+        let stats: Statistiques = compose(
+            T {
+                niveau: NiveauTerritoire::Departement,
+                code: Some("93".to_owned()),
+                nom: "Seine-Saint-Denis".to_owned(),
+            },
+            &[],
+            &[],
+            &[],
+            "2021-09-01".parse().unwrap(),
+        )
+        .into();
+        let columns = colonnes_csv();
+        let row = ligne_csv(&stats);
+        assert_eq!(row.len(), columns.len());
+        assert_eq!(columns.len(), 20 + 4 * NatureEnveloppe::ALL.len() + 3 + 13);
+        assert_eq!(&row[..3], ["93", "Seine-Saint-Denis", ""]);
+        let mut unique = columns.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), columns.len());
+    }
+}

@@ -160,22 +160,8 @@ pub async fn advisor_en_poste(
     id
 }
 
-/// The announced themes, in the order of the API's list.
-pub const THEMES: [&str; 13] = [
-    "echanger_avec_ses_proches",
-    "trouver_un_emploi",
-    "accompagner_scolarite",
-    "donnees_personnelles",
-    "verifier_les_informations",
-    "demarches_en_ligne",
-    "prendre_en_main_un_equipement",
-    "naviguer_sur_internet",
-    "courriels",
-    "securite_numerique",
-    "sante",
-    "budget",
-    "autre",
-];
+/// The themes of the API's closed list, in its order.
+pub const THEMES: &[&str] = cnfs_api::domain::activite::Thematique::TEXTS;
 
 /// An advisor in post who declares activities: its id, its lieu, its employer.
 pub struct Declarant {
