@@ -73,8 +73,8 @@ fn days(db: &TestDb, sql: &str) -> Vec<Day> {
     loaded
 }
 
-/// Every non-empty day of `activites_jour` equals a recomputation from the activities not
-/// deleted, theme by theme.
+/// Every non-empty day of `activites_jour`, and month of `activites_mois`, equals a recomputation
+/// from the activities not deleted, theme by theme.
 fn assert_aggregates_match_rows(db: &TestDb) {
     let concat = |parts: Vec<String>| -> String {
         if db.is_postgres() {
@@ -116,6 +116,25 @@ fn assert_aggregates_match_rows(db: &TestDb) {
         ),
     );
     assert_eq!(aggregates, rows);
+    // The same per month.
+    let stored_months = days(
+        db,
+        &format!(
+            "SELECT departement, mois AS jour, nombre, participants, minutes, {stored} AS themes \
+             FROM activites_mois WHERE nombre > 0"
+        ),
+    );
+    let month_rows = days(
+        db,
+        &format!(
+            "SELECT departement, substr(date, 1, 7) AS jour, CAST(COUNT(*) AS BIGINT) AS nombre, \
+             CAST(SUM(nb_participants) AS BIGINT) AS participants, \
+             CAST(SUM(duree_minutes) AS BIGINT) AS minutes, {recomputed} AS themes \
+             FROM activites WHERE supprime_le IS NULL GROUP BY departement, substr(date, 1, 7)"
+        ),
+    );
+    assert_eq!(stored_months, month_rows);
+    assert!(!month_rows.is_empty() || rows.is_empty());
     // A day emptied by deletions holds zeros only.
     assert_eq!(
         count(

@@ -1026,7 +1026,7 @@ fn seed_fixtures(db: &TestDb, statut: &str) {
          'Camille', 'camille.martin@example.org', '93066', TRUE, 'cdd', '{statut_conseiller}', \
          '2021-05-03', {formation}, {certification}, {prise}, {lieu}, 1, {now}, {now});"
     ));
-    // An activity (…8fa0) of the advisor at the lieu, counted in its day's aggregates.
+    // An activity (…8fa0) of the advisor at the lieu, counted in its day's and month's aggregates.
     const ACTIVITE_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa0";
     sql.push_str(&format!(
         "INSERT INTO activites (id, conseiller_id, structure_id, departement, lieu_id, date, type, \
@@ -1038,7 +1038,12 @@ fn seed_fixtures(db: &TestDb, statut: &str) {
          t_donnees_personnelles, t_verifier_les_informations, t_demarches_en_ligne, \
          t_prendre_en_main_un_equipement, t_naviguer_sur_internet, t_courriels, \
          t_securite_numerique, t_sante, t_budget, t_autre) VALUES ('93', '2021-09-13', 1, 4, 60, \
-         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0);"
+         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0);
+         INSERT INTO activites_mois SELECT departement, substr(jour, 1, 7), nombre, participants, \
+         minutes, t_echanger_avec_ses_proches, t_trouver_un_emploi, t_accompagner_scolarite, \
+         t_donnees_personnelles, t_verifier_les_informations, t_demarches_en_ligne, \
+         t_prendre_en_main_un_equipement, t_naviguer_sur_internet, t_courriels, \
+         t_securite_numerique, t_sante, t_budget, t_autre FROM activites_jour;"
     ));
     if depot != "NULL" {
         sql.push_str(&format!(

@@ -334,6 +334,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    activites_mois (departement, mois) {
+        departement -> Text,
+        mois -> Text,
+        nombre -> BigInt,
+        participants -> BigInt,
+        minutes -> BigInt,
+        t_echanger_avec_ses_proches -> BigInt,
+        t_trouver_un_emploi -> BigInt,
+        t_accompagner_scolarite -> BigInt,
+        t_donnees_personnelles -> BigInt,
+        t_verifier_les_informations -> BigInt,
+        t_demarches_en_ligne -> BigInt,
+        t_prendre_en_main_un_equipement -> BigInt,
+        t_naviguer_sur_internet -> BigInt,
+        t_courriels -> BigInt,
+        t_securite_numerique -> BigInt,
+        t_sante -> BigInt,
+        t_budget -> BigInt,
+        t_autre -> BigInt,
+    }
+}
+
 diesel::joinable!(departements -> regions (region));
 diesel::joinable!(communes -> departements (departement));
 diesel::joinable!(communes_codes_postaux -> communes (code_insee));
@@ -359,6 +382,7 @@ diesel::joinable!(activites -> conseillers (conseiller_id));
 diesel::joinable!(activites -> structures (structure_id));
 diesel::joinable!(activites -> lieux (lieu_id));
 diesel::joinable!(activites_jour -> departements (departement));
+diesel::joinable!(activites_mois -> departements (departement));
 
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
@@ -384,4 +408,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     conseillers,
     activites,
     activites_jour,
+    activites_mois,
 );

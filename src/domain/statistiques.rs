@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use super::activite::{Apport, Thematique};
 use super::conseiller::StatutConseiller;
@@ -382,6 +382,92 @@ pub fn compose(
     }
 }
 
+/// How a period of activities `[du, au]` (either bound open) is read: the whole months inside it
+/// from the per-month aggregates, and the days of the partial months at its ends from the
+/// per-day aggregates. Nothing is read twice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoupage {
+    /// The first and last whole months (`YYYY-MM`, inclusive; `0000-00`/`9999-99` for an open
+    /// bound), or none when the period holds no whole month.
+    pub mois: Option<(String, String)>,
+    /// Day ranges (inclusive) outside those months: at most two.
+    pub jours: Vec<(NaiveDate, NaiveDate)>,
+}
+
+fn month_text(date: NaiveDate) -> String {
+    date.format("%Y-%m").to_string()
+}
+
+fn first_of_month(date: NaiveDate) -> NaiveDate {
+    date.with_day(1).expect("every month has a first day")
+}
+
+fn last_of_month(date: NaiveDate) -> NaiveDate {
+    super::calendar::add_months(first_of_month(date), 1)
+        .and_then(|next| next.pred_opt())
+        .unwrap_or(NaiveDate::MAX)
+}
+
+/// Splits `[du, au]` into whole months and the days around them (see [`Decoupage`]).
+pub fn decoupe(du: Option<NaiveDate>, au: Option<NaiveDate>) -> Decoupage {
+    if let (Some(du), Some(au)) = (du, au)
+        && au < du
+    {
+        return Decoupage {
+            mois: None,
+            jours: Vec::new(),
+        };
+    }
+    // The first day of the first whole month, and the last day of the last one (open bounds
+    // stay open).
+    let start = du.map(|d| {
+        if d.day() == 1 {
+            d
+        } else {
+            last_of_month(d).succ_opt().unwrap_or(NaiveDate::MAX)
+        }
+    });
+    let end = au.map(|a| {
+        if a == last_of_month(a) {
+            a
+        } else {
+            first_of_month(a).pred_opt().unwrap_or(NaiveDate::MIN)
+        }
+    });
+    let whole = match (start, end) {
+        (Some(start), Some(end)) => start < end,
+        _ => true,
+    };
+    if !whole {
+        // No whole month: both bounds are set (an open bound always leaves whole months).
+        let (Some(du), Some(au)) = (du, au) else {
+            unreachable!("an open bound leaves whole months")
+        };
+        return Decoupage {
+            mois: None,
+            jours: vec![(du, au)],
+        };
+    }
+    let mut jours = Vec::new();
+    if let (Some(du), Some(start)) = (du, start)
+        && du < start
+    {
+        jours.push((du, start.pred_opt().unwrap_or(du)));
+    }
+    if let (Some(au), Some(end)) = (au, end)
+        && end < au
+    {
+        jours.push((end.succ_opt().unwrap_or(au), au));
+    }
+    Decoupage {
+        mois: Some((
+            start.map_or_else(|| "0000-00".to_owned(), month_text),
+            end.map_or_else(|| "9999-99".to_owned(), month_text),
+        )),
+        jours,
+    }
+}
+
 /// The number of activities per theme, in the order of [`Thematique::ALL`].
 pub fn par_thematique(apport: &Apport) -> Vec<(Thematique, i64)> {
     Thematique::ALL
@@ -637,6 +723,85 @@ mod tests {
         let themes = par_thematique(&stats.activites.total);
         assert_eq!(themes.len(), Thematique::ALL.len());
         assert_eq!(themes[Thematique::Sante.index()], (Thematique::Sante, 6));
+    }
+
+    #[test]
+    fn a_period_reads_whole_months_and_the_days_around_them() {
+        let d = date;
+        let months = |a: &str, b: &str| Some((a.to_owned(), b.to_owned()));
+        // Open: every month.
+        assert_eq!(
+            decoupe(None, None),
+            Decoupage {
+                mois: months("0000-00", "9999-99"),
+                jours: vec![]
+            }
+        );
+        // Whole months exactly.
+        assert_eq!(
+            decoupe(Some(d("2021-06-01")), Some(d("2021-07-31"))),
+            Decoupage {
+                mois: months("2021-06", "2021-07"),
+                jours: vec![]
+            }
+        );
+        // Partial months at both ends (February of a leap year included).
+        assert_eq!(
+            decoupe(Some(d("2024-02-15")), Some(d("2024-05-10"))),
+            Decoupage {
+                mois: months("2024-03", "2024-04"),
+                jours: vec![
+                    (d("2024-02-15"), d("2024-02-29")),
+                    (d("2024-05-01"), d("2024-05-10"))
+                ]
+            }
+        );
+        // Open at one end.
+        assert_eq!(
+            decoupe(Some(d("2021-06-15")), None),
+            Decoupage {
+                mois: months("2021-07", "9999-99"),
+                jours: vec![(d("2021-06-15"), d("2021-06-30"))]
+            }
+        );
+        assert_eq!(
+            decoupe(None, Some(d("2021-06-15"))),
+            Decoupage {
+                mois: months("0000-00", "2021-05"),
+                jours: vec![(d("2021-06-01"), d("2021-06-15"))]
+            }
+        );
+        // Within one month, or across two without a whole one: days only.
+        assert_eq!(
+            decoupe(Some(d("2021-06-14")), Some(d("2021-06-14"))),
+            Decoupage {
+                mois: None,
+                jours: vec![(d("2021-06-14"), d("2021-06-14"))]
+            }
+        );
+        assert_eq!(
+            decoupe(Some(d("2021-06-15")), Some(d("2021-07-20"))),
+            Decoupage {
+                mois: None,
+                jours: vec![(d("2021-06-15"), d("2021-07-20"))]
+            }
+        );
+        // One whole month and one day after it.
+        assert_eq!(
+            decoupe(Some(d("2021-06-01")), Some(d("2021-07-01"))),
+            Decoupage {
+                mois: months("2021-06", "2021-06"),
+                jours: vec![(d("2021-07-01"), d("2021-07-01"))]
+            }
+        );
+        // Reversed: nothing.
+        assert_eq!(
+            decoupe(Some(d("2021-07-01")), Some(d("2021-06-30"))),
+            Decoupage {
+                mois: None,
+                jours: vec![]
+            }
+        );
     }
 
     #[test]

@@ -9,7 +9,8 @@
 -- their number, participants, minutes, and the number of activities per theme (one column per
 -- theme of the closed list). Every activity write and deletion updates it in the same
 -- transaction (an increment `x = x + n`, never a read-then-write), so that the statistics read
--- a number of rows that grows with territories × days, not with activities.
+-- a number of rows that grows with territories × days, not with activities. `activites_mois` holds
+-- the same sums per month, so that a whole period reads départements × months rows.
 
 CREATE TABLE activites (
     id              TEXT COLLATE "C" PRIMARY KEY NOT NULL CHECK (length(id) = 36),
@@ -53,6 +54,31 @@ CREATE TABLE activites_jour (
     CHECK (participants >= nombre AND minutes >= nombre)
 );
 CREATE INDEX activites_jour_jour ON activites_jour (jour, departement);
+
+-- The same sums per département and month (`YYYY-MM`), kept by the same statements: the
+-- statistics read whole months here and only the days of a partial month in `activites_jour`.
+CREATE TABLE activites_mois (
+    departement                      TEXT COLLATE "C" NOT NULL REFERENCES departements (code),
+    mois                             TEXT COLLATE "C" NOT NULL CHECK (length(mois) = 7),
+    nombre                           BIGINT NOT NULL CHECK (nombre >= 0),
+    participants                     BIGINT NOT NULL CHECK (participants >= 0),
+    minutes                          BIGINT NOT NULL CHECK (minutes >= 0),
+    t_echanger_avec_ses_proches      BIGINT NOT NULL CHECK (t_echanger_avec_ses_proches >= 0),
+    t_trouver_un_emploi              BIGINT NOT NULL CHECK (t_trouver_un_emploi >= 0),
+    t_accompagner_scolarite          BIGINT NOT NULL CHECK (t_accompagner_scolarite >= 0),
+    t_donnees_personnelles           BIGINT NOT NULL CHECK (t_donnees_personnelles >= 0),
+    t_verifier_les_informations      BIGINT NOT NULL CHECK (t_verifier_les_informations >= 0),
+    t_demarches_en_ligne             BIGINT NOT NULL CHECK (t_demarches_en_ligne >= 0),
+    t_prendre_en_main_un_equipement  BIGINT NOT NULL CHECK (t_prendre_en_main_un_equipement >= 0),
+    t_naviguer_sur_internet          BIGINT NOT NULL CHECK (t_naviguer_sur_internet >= 0),
+    t_courriels                      BIGINT NOT NULL CHECK (t_courriels >= 0),
+    t_securite_numerique             BIGINT NOT NULL CHECK (t_securite_numerique >= 0),
+    t_sante                          BIGINT NOT NULL CHECK (t_sante >= 0),
+    t_budget                         BIGINT NOT NULL CHECK (t_budget >= 0),
+    t_autre                          BIGINT NOT NULL CHECK (t_autre >= 0),
+    PRIMARY KEY (departement, mois),
+    CHECK (participants >= nombre AND minutes >= nombre)
+);
 
 -- The journal records activities too.
 ALTER TABLE journal DROP CONSTRAINT journal_ressource_check;

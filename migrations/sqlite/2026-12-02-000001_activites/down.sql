@@ -19,5 +19,6 @@ DROP TABLE journal;
 ALTER TABLE journal_ancien RENAME TO journal;
 CREATE INDEX journal_ressource ON journal (ressource, ressource_id, id);
 CREATE INDEX journal_departement ON journal (departement, id);
+DROP TABLE activites_mois;
 DROP TABLE activites_jour;
 DROP TABLE activites;

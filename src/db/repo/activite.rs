@@ -1,5 +1,6 @@
-//! Activities: creation, reads, lists within a scope, soft deletion, and the per-day aggregates
-//! (`activites_jour`) that every write keeps in step, in the same transaction.
+//! Activities: creation, reads, lists within a scope, soft deletion, and the per-day and
+//! per-month aggregates (`activites_jour`, `activites_mois`) that every write keeps in step, in
+//! the same transaction.
 //!
 //! The aggregates are only ever changed by increments (`x = x + n`, in SQL): two instances writing
 //! activities of the same département and day at once both add, in whichever order the row lock
@@ -12,7 +13,7 @@ use diesel::upsert::excluded;
 
 use super::idempotence::stored_time;
 use super::{Backend, date_text, from_json, stored, stored_date, to_json};
-use crate::db::schema::{activites, activites_jour};
+use crate::db::schema::{activites, activites_jour, activites_mois};
 use crate::db::{DbConn, WriteTx};
 use crate::domain::activite::{Activite, Apport, Thematique, TypeActivite};
 use crate::domain::codes::CodeDepartement;
@@ -67,12 +68,13 @@ fn small(value: i64) -> QueryResult<i32> {
     i32::try_from(value).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
 }
 
-/// Applies `$make(column, value)` to every sum of `activites_jour` and the matching part of an
-/// [`Apport`], in one tuple: the set of an upsert or of an update, and the one place that maps
-/// the themes (in the order of [`Thematique::ALL`]) to their columns.
+/// Applies `$make(column, value)` to every sum of an aggregates table (`activites_jour` or
+/// `activites_mois`: the same sums) and the matching part of an [`Apport`], in one tuple: the set
+/// of an upsert or of an update, and the one place that maps the themes (in the order of
+/// [`Thematique::ALL`]) to their columns.
 macro_rules! per_sum {
-    ($apport:expr, |$column:ident, $value:ident| $make:expr) => {{
-        use $crate::db::schema::activites_jour as aj;
+    ($table:ident, $apport:expr, |$column:ident, $value:ident| $make:expr) => {{
+        use $crate::db::schema::$table as aj;
         let apport: &Apport = $apport;
         let t = &apport.par_thematique;
         (
@@ -144,7 +146,7 @@ macro_rules! per_sum {
     }};
 }
 
-/// The theme columns of `activites_jour`, in the order of [`Thematique::ALL`] (as [`per_sum!`]
+/// The theme columns of the aggregates tables, in the order of [`Thematique::ALL`] (as [`per_sum!`]
 /// maps them; a unit test keeps the two in step).
 pub const COLONNES_THEMATIQUES: [&str; 13] = [
     "t_echanger_avec_ses_proches",
@@ -162,44 +164,62 @@ pub const COLONNES_THEMATIQUES: [&str; 13] = [
     "t_autre",
 ];
 
-/// Adds an activity's contribution to its département's day: the row is created at the first
-/// activity of the day, incremented afterwards (`INSERT … ON CONFLICT DO UPDATE SET x = x +
+/// Adds an activity's contribution to its département's day and month: each row is created at
+/// the first activity, incremented afterwards (`INSERT … ON CONFLICT DO UPDATE SET x = x +
 /// excluded.x`, atomic under concurrent writers on both backends).
-fn add_to_day(
+fn add_to_aggregates(
     tx: &mut WriteTx<'_>,
     departement: &str,
     jour: &str,
     apport: &Apport,
 ) -> QueryResult<()> {
-    let values = (
+    let day = (
         activites_jour::departement.eq(departement),
         activites_jour::jour.eq(jour),
-        per_sum!(apport, |column, value| column.eq(value)),
+        per_sum!(activites_jour, apport, |column, value| column.eq(value)),
     );
     upsert!(
         tx,
         activites_jour::table,
-        &values,
+        &day,
         (activites_jour::departement, activites_jour::jour),
-        per_sum!(apport, |column, _value| column
+        per_sum!(activites_jour, apport, |column, _value| column
+            .eq(column + excluded(column)))
+    )?;
+    let month = (
+        activites_mois::departement.eq(departement),
+        activites_mois::mois.eq(&jour[..7]),
+        per_sum!(activites_mois, apport, |column, value| column.eq(value)),
+    );
+    upsert!(
+        tx,
+        activites_mois::table,
+        &month,
+        (activites_mois::departement, activites_mois::mois),
+        per_sum!(activites_mois, apport, |column, _value| column
             .eq(column + excluded(column)))
     )?;
     Ok(())
 }
 
-/// Takes a deleted activity's contribution out of its day (the row exists: the activity was
-/// added to it); the migration's CHECKs refuse a sum below zero.
-fn remove_from_day(
+/// Takes a deleted activity's contribution out of its day and month (the rows exist: the
+/// activity was added to them); the migration's CHECKs refuse a sum below zero.
+fn remove_from_aggregates(
     tx: &mut WriteTx<'_>,
     departement: &str,
     jour: &str,
     apport: &Apport,
 ) -> QueryResult<()> {
     let taken = apport.retrait();
-    let updated = diesel::update(activites_jour::table.find((departement, jour)))
-        .set(per_sum!(&taken, |column, value| column.eq(column + value)))
+    let day = diesel::update(activites_jour::table.find((departement, jour)))
+        .set(per_sum!(activites_jour, &taken, |column, value| column
+            .eq(column + value)))
         .execute(tx.conn())?;
-    if updated != 1 {
+    let month = diesel::update(activites_mois::table.find((departement, &jour[..7])))
+        .set(per_sum!(activites_mois, &taken, |column, value| column
+            .eq(column + value)))
+        .execute(tx.conn())?;
+    if (day, month) != (1, 1) {
         return Err(diesel::result::Error::NotFound);
     }
     Ok(())
@@ -226,7 +246,7 @@ pub fn insert(tx: &mut WriteTx<'_>, activite: &Activite) -> QueryResult<Activite
         .values(&row)
         .execute(tx.conn())?;
     let stored = Activite::try_from(row)?;
-    add_to_day(
+    add_to_aggregates(
         tx,
         stored.departement.as_str(),
         &date_text(stored.date),
@@ -269,7 +289,7 @@ pub fn delete(tx: &mut WriteTx<'_>, activite: &Activite) -> QueryResult<()> {
     if marked != 1 {
         return Err(diesel::result::Error::NotFound);
     }
-    remove_from_day(
+    remove_from_aggregates(
         tx,
         activite.departement.as_str(),
         &date_text(activite.date),
@@ -359,7 +379,7 @@ mod tests {
         let names: Vec<(&str, i64)> = {
             use diesel::Column;
             let (_, _, _, a, b, c, d, e, f, g, h, i, j, k, l, m) =
-                per_sum!(&apport, |column, value| (column, value));
+                per_sum!(activites_jour, &apport, |column, value| (column, value));
             fn named<C: Column>(pair: (C, i64)) -> (&'static str, i64) {
                 (C::NAME, pair.1)
             }

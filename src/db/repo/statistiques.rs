@@ -1,6 +1,7 @@
 //! What the statistics read: per département, grouped figures that stay small whatever the
 //! number of rows behind them (conventions by status and deadline, advisors by status, money
-//! per envelope and département, activities per month from the per-day aggregates).
+//! per envelope and département, activities per month from the per-month aggregates, and the
+//! per-day ones for the partial months of a period).
 //!
 //! The same SQL runs on both backends (`CAST(SUM(…) AS BIGINT)` gives one integer type to both;
 //! `substr` takes the month of a `YYYY-MM-DD` text date on both).
@@ -19,7 +20,8 @@ use crate::domain::conseiller::StatutConseiller;
 use crate::domain::convention::StatutConvention;
 use crate::domain::financement::NatureEnveloppe;
 use crate::domain::statistiques::{
-    DonneesDepartement, EnveloppeStat, GroupeConseillers, GroupeConventions, SoldeStat,
+    Decoupage, DonneesDepartement, EnveloppeStat, GroupeConseillers, GroupeConventions, SoldeStat,
+    decoupe,
 };
 
 /// Everything the statistics of any territory are composed from.
@@ -105,14 +107,21 @@ struct SoldeRow {
     verse_centimes: i64,
 }
 
-/// The sums of `activites_jour`, in the order of [`Apport`]'s fields (themes in the order of
+/// The sums of an aggregates table, in the order of [`Apport`]'s fields (themes in the order of
 /// [`Thematique::ALL`](crate::domain::activite::Thematique::ALL), as
-/// [`COLONNES_THEMATIQUES`](super::activite::COLONNES_THEMATIQUES) lists them).
-fn sums_sql() -> String {
+/// [`COLONNES_THEMATIQUES`](super::activite::COLONNES_THEMATIQUES) lists them): summed over a
+/// group (`grouped`), or as stored.
+fn columns_sql(grouped: bool) -> String {
     ["nombre", "participants", "minutes"]
         .iter()
         .chain(super::activite::COLONNES_THEMATIQUES.iter())
-        .map(|column| format!("CAST(SUM({column}) AS BIGINT) AS {column}"))
+        .map(|column| {
+            if grouped {
+                format!("CAST(SUM({column}) AS BIGINT) AS {column}")
+            } else {
+                (*column).to_owned()
+            }
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -182,34 +191,49 @@ impl MonthRow {
     }
 }
 
-/// Activities per département and month within `[du, au]` (either bound optional), from the
-/// per-day aggregates.
+/// Activities per département and month within `[du, au]` (either bound open): the whole months
+/// from `activites_mois` (départements × months rows, whatever the number of activities), the
+/// days of the partial months at the ends from `activites_jour` (see [`decoupe`]).
 fn activites_par_mois(
     conn: &mut DbConn,
     du: Option<NaiveDate>,
     au: Option<NaiveDate>,
 ) -> QueryResult<Vec<MonthRow>> {
-    let sql = format!(
-        "SELECT departement, substr(jour, 1, 7) AS mois, {} FROM activites_jour \
-         WHERE jour >= $1 AND jour <= $2 GROUP BY departement, substr(jour, 1, 7)",
-        sums_sql()
-    );
-    // Text dates compare as dates; the widest bounds stand for "no bound".
-    let from = du.map_or_else(|| "0000-00-00".to_owned(), date_text);
-    let to = au.map_or_else(|| "9999-99-99".to_owned(), date_text);
+    let Decoupage { mois, jours } = decoupe(du, au);
+    let mut rows = Vec::new();
+    if let Some((first, last)) = mois {
+        let sql = format!(
+            "SELECT departement, mois, {} FROM activites_mois WHERE mois >= $1 AND mois <= $2",
+            columns_sql(false)
+        );
+        rows.extend(between(conn, &sql, &first, &last)?);
+    }
+    for (from, to) in jours {
+        let sql = format!(
+            "SELECT departement, substr(jour, 1, 7) AS mois, {} FROM activites_jour \
+             WHERE jour >= $1 AND jour <= $2 GROUP BY departement, substr(jour, 1, 7)",
+            columns_sql(true)
+        );
+        rows.extend(between(conn, &sql, &date_text(from), &date_text(to))?);
+    }
+    Ok(rows)
+}
+
+/// Runs `sql` (written with PostgreSQL's `$1`, `$2`) with two text bounds.
+fn between(conn: &mut DbConn, sql: &str, from: &str, to: &str) -> QueryResult<Vec<MonthRow>> {
     db_run!(
         conn,
         postgres
             | c
-            | diesel::sql_query(&sql)
-                .bind::<Text, _>(&from)
-                .bind::<Text, _>(&to)
+            | diesel::sql_query(sql)
+                .bind::<Text, _>(from)
+                .bind::<Text, _>(to)
                 .load::<MonthRow>(c),
         sqlite
             | c
             | diesel::sql_query(sql.replace("$1", "?").replace("$2", "?"))
-                .bind::<Text, _>(&from)
-                .bind::<Text, _>(&to)
+                .bind::<Text, _>(from)
+                .bind::<Text, _>(to)
                 .load::<MonthRow>(c)
     )
 }
@@ -294,7 +318,9 @@ pub fn donnees(
     }
     for row in months {
         if let Some(d) = by_code.get_mut(&row.departement) {
-            d.activites_par_mois.insert(row.mois.clone(), row.apport());
+            // `decoupe` never reads a month twice; adding keeps the sums right regardless.
+            let sum = d.activites_par_mois.entry(row.mois.clone()).or_default();
+            *sum = sum.plus(row.apport()).unwrap_or(*sum);
         }
     }
     Ok(Donnees {
