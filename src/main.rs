@@ -36,6 +36,14 @@ enum Command {
               value_parser = clap::value_parser!(u32).range(1..=1200))]
         apres_mois: u32,
     },
+    /// Load data: `--demo`, the Seine-Saint-Denis story through the API's own rules
+    /// (idempotent: a second run changes nothing).
+    Seed {
+        /// The Seine-Saint-Denis story: a convention of 80 posts, envelopes, commitments and a
+        /// payment, advisors at every stage, lieux, a few hundred activities.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Write the OpenAPI document (as served and committed) to stdout or to a file.
     Openapi {
         /// Write to this file instead of stdout.
@@ -115,6 +123,18 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
         return anonymise(&config, apres_mois);
+    }
+    if let Command::Seed { demo } = command {
+        // Data loading: it needs the database, not the token keys (the demo signs its own).
+        init_logger();
+        if !demo {
+            eprintln!("seed : précisez ce qu'il faut charger (--demo)");
+            return ExitCode::from(2);
+        }
+        if !prepare(&config.database_url) {
+            return ExitCode::FAILURE;
+        }
+        return seed_demo(&config);
     }
     // Before touching the database: a production start with bad keys fails at once.
     // The development secret lives next to the embedded SQLite file; PostgreSQL has none.
@@ -233,6 +253,32 @@ fn anonymise(config: &Config, months: u32) -> ExitCode {
         }
         Err(error) => {
             eprintln!("anonymisation impossible : {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `cnfs-api seed --demo`: the story through the in-process application; one line per step.
+fn seed_demo(config: &Config) -> ExitCode {
+    let started = Instant::now();
+    let pool = db::build_pool(&config.database_url, 4, config.pool_timeout);
+    let postgres = matches!(config.database_url, DatabaseUrl::Postgres(_));
+    let result =
+        actix_web::rt::System::new().block_on(cnfs_api::demo::seed(pool, postgres, |line| {
+            println!("{line}")
+        }));
+    match result {
+        Ok(outcome) => {
+            if let cnfs_api::demo::Outcome::Loaded { .. } = outcome {
+                println!(
+                    "données de démonstration chargées en {} ms",
+                    started.elapsed().as_millis()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("données de démonstration non chargées : {error}");
             ExitCode::FAILURE
         }
     }
