@@ -246,11 +246,16 @@ fn date(text: &str) -> NaiveDate {
     text.parse().expect("a date of the story")
 }
 
+/// The last date of the story: "today" must not be before it (its dates are never in the future).
+pub const DERNIERE_DATE: &str = "2022-06-30";
+
 /// Loads the story into the database of `pool` (migrated, référentiel loaded), printing one line
-/// per step with `say`.
+/// per step with `say`. `today` is the served application's "today" (`CNFS_AUJOURDHUI` when set):
+/// the story's dates must not be after it.
 pub async fn seed(
     pool: DbPool,
     postgres: bool,
+    today: Option<NaiveDate>,
     mut say: impl FnMut(&str),
 ) -> Result<Outcome, Box<dyn std::error::Error>> {
     let secret: [u8; 32] = {
@@ -264,7 +269,14 @@ pub async fn seed(
         "cnfs-api-demo",
         "cnfs-api-demo",
     )?);
-    let state = AppState::new(pool, postgres, true, verifier);
+    let state = AppState::new(pool, postgres, true, verifier).with_today(today);
+    if state.today() < date(DERNIERE_DATE) {
+        return Err(Box::new(DemoError(format!(
+            "aujourd'hui ({}) précède la fin de l'histoire ({DERNIERE_DATE}) : ses dates seraient \
+             dans le futur",
+            state.today()
+        ))));
+    }
     let app = test::init_service(crate::build_app(state, Vec::new())).await;
     let client = Client { app, keys };
     let admin = client.admin();
@@ -544,6 +556,7 @@ pub async fn seed(
 
     // 7. Activities from September 2021 to June 2022, by the advisors in post, at their lieu.
     let first = date("2021-09-01");
+    // 303 days from the first: the last possible day is DERNIERE_DATE.
     let themes = crate::domain::activite::Thematique::TEXTS;
     for count in 0..ACTIVITES {
         let (advisor, index, _) = &en_poste[count % en_poste.len()];

@@ -131,6 +131,13 @@ fn main() -> ExitCode {
             eprintln!("seed : précisez ce qu'il faut charger (--demo)");
             return ExitCode::from(2);
         }
+        if config.auth.production {
+            eprintln!(
+                "seed --demo refusé en production (CNFS_ENV=production) : il écrit des données \
+                 personnelles fictives"
+            );
+            return ExitCode::from(2);
+        }
         if !prepare(&config.database_url) {
             return ExitCode::FAILURE;
         }
@@ -263,10 +270,12 @@ fn seed_demo(config: &Config) -> ExitCode {
     let started = Instant::now();
     let pool = db::build_pool(&config.database_url, 4, config.pool_timeout);
     let postgres = matches!(config.database_url, DatabaseUrl::Postgres(_));
-    let result =
-        actix_web::rt::System::new().block_on(cnfs_api::demo::seed(pool, postgres, |line| {
-            println!("{line}")
-        }));
+    let result = actix_web::rt::System::new().block_on(cnfs_api::demo::seed(
+        pool,
+        postgres,
+        config.today,
+        |line| println!("{line}"),
+    ));
     match result {
         Ok(outcome) => {
             if let cnfs_api::demo::Outcome::Loaded { .. } = outcome {

@@ -35,7 +35,7 @@ fn counts(db: &TestDb) -> Vec<(&'static str, i64)> {
 async fn the_story_once_and_only_once(db: TestDb) {
     let state = db.state();
     let mut lines = Vec::new();
-    let outcome = demo::seed(state.pool.clone(), db.is_postgres(), |l| {
+    let outcome = demo::seed(state.pool.clone(), db.is_postgres(), None, |l| {
         lines.push(l.to_owned())
     })
     .await
@@ -125,7 +125,7 @@ async fn the_story_once_and_only_once(db: TestDb) {
 
     // Again: nothing written.
     let mut lines = Vec::new();
-    let outcome = demo::seed(state.pool.clone(), db.is_postgres(), |l| {
+    let outcome = demo::seed(state.pool.clone(), db.is_postgres(), None, |l| {
         lines.push(l.to_owned())
     })
     .await
@@ -134,4 +134,19 @@ async fn the_story_once_and_only_once(db: TestDb) {
     assert_eq!(counts(&db), after_first);
 }
 
-on_both_backends!(the_story_once_and_only_once);
+/// A "today" before the story's end is refused before anything is written.
+async fn refused_when_today_precedes_the_story(db: TestDb) {
+    let state = db.state();
+    let before = counts(&db);
+    let today = "2022-06-29".parse().ok();
+    let error = demo::seed(state.pool.clone(), db.is_postgres(), today, |_| {})
+        .await
+        .expect_err("refused");
+    assert!(error.to_string().contains("2022-06-30"), "{error}");
+    assert_eq!(counts(&db), before);
+}
+
+on_both_backends!(
+    the_story_once_and_only_once,
+    refused_when_today_precedes_the_story
+);
