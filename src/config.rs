@@ -10,6 +10,8 @@ use std::time::Duration;
 use jsonwebtoken::Algorithm;
 
 use crate::db::DatabaseUrl;
+use crate::domain::codes::Siret;
+use crate::domain::donnees_ouvertes::Attribuant;
 
 /// Default SQLite file: created with its folder on first start.
 pub const DEFAULT_DATABASE_URL: &str = "./var/cnfs.sqlite3";
@@ -46,6 +48,9 @@ pub struct Config {
     /// `CNFS_AUJOURDHUI` (`YYYY-MM-DD`): a fixed "today" instead of the date in Europe/Paris, for
     /// tests and demonstrations; refused in production.
     pub today: Option<chrono::NaiveDate>,
+    /// `CNFS_ATTRIBUANT_NOM`, `CNFS_ATTRIBUANT_SIRET`: the body that grants the money, in the
+    /// subventions export (default: the Agence nationale de la cohésion des territoires).
+    pub attribuant: Attribuant,
 }
 
 /// Token settings (`CNFS_ENV`, `CNFS_JWT_*`); the keys themselves are read by
@@ -128,6 +133,7 @@ impl Config {
                 })?,
             ),
         };
+        let attribuant = parse_attribuant(&get)?;
         Ok(Config {
             database_url,
             bind,
@@ -136,6 +142,7 @@ impl Config {
             cors_origins,
             auth,
             today,
+            attribuant,
         })
     }
 }
@@ -199,6 +206,21 @@ fn parse_auth(get: &dyn Fn(&str) -> Option<String>) -> Result<AuthConfig, Config
         issuer,
         audience,
     })
+}
+
+/// The attributing body of the subventions export: a name, and a SIRET whose Luhn key is valid.
+fn parse_attribuant(get: &dyn Fn(&str) -> Option<String>) -> Result<Attribuant, ConfigError> {
+    let mut attribuant = Attribuant::default();
+    if let Some(nom) = get("CNFS_ATTRIBUANT_NOM") {
+        attribuant.nom = nom.trim().to_owned();
+    }
+    if let Some(siret) = get("CNFS_ATTRIBUANT_SIRET") {
+        attribuant.siret = Siret::parse(siret.trim()).map_err(|_| ConfigError {
+            variable: "CNFS_ATTRIBUANT_SIRET",
+            message: format!("« {siret} » n'est pas un SIRET (14 chiffres, clé de Luhn valide)"),
+        })?;
+    }
+    Ok(attribuant)
 }
 
 /// Parses `kid=path,kid=path`.
@@ -294,6 +316,21 @@ mod tests {
         assert_eq!(config.pool_size, 10);
         assert_eq!(config.pool_timeout, Duration::from_secs(3));
         assert!(config.cors_origins.is_empty());
+        assert_eq!(config.attribuant, Attribuant::default());
+    }
+
+    #[test]
+    fn the_attributing_body_is_configured_and_its_siret_checked() {
+        let config = config(&[
+            (
+                "CNFS_ATTRIBUANT_NOM",
+                " Préfecture de la Seine-Saint-Denis ",
+            ),
+            ("CNFS_ATTRIBUANT_SIRET", "17930001400018"),
+        ])
+        .unwrap();
+        assert_eq!(config.attribuant.nom, "Préfecture de la Seine-Saint-Denis");
+        assert_eq!(config.attribuant.siret.as_str(), "17930001400018");
     }
 
     #[test]
@@ -311,6 +348,9 @@ mod tests {
             ("CNFS_JWT_ALGORITHM", "none"),
             ("CNFS_JWT_PUBLIC_KEYS", "sans-egal"),
             ("CNFS_JWT_PUBLIC_KEYS", "a=/x.pem,a=/y.pem"),
+            // A wrong Luhn key, and not 14 digits.
+            ("CNFS_ATTRIBUANT_SIRET", "13002603200017"),
+            ("CNFS_ATTRIBUANT_SIRET", "130026032"),
         ] {
             let error = config(&[(variable, value)]).unwrap_err();
             assert_eq!(error.variable, variable, "{value}");

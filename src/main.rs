@@ -331,7 +331,9 @@ async fn serve(config: Config, keys: JwtKeys) -> std::io::Result<()> {
     let pool = db::build_pool(&config.database_url, config.pool_size, config.pool_timeout);
     let postgres = matches!(config.database_url, DatabaseUrl::Postgres(_));
     log_development_tokens(&keys, config.bind);
-    let state = AppState::new(pool, postgres, true, Verifier::new(keys)).with_today(config.today);
+    let state = AppState::new(pool, postgres, true, Verifier::new(keys))
+        .with_today(config.today)
+        .with_attribuant(config.attribuant.clone());
     let cors_origins = config.cors_origins.clone();
     log::info!(
         "écoute sur http://{} — Swagger UI : http://{}/swagger-ui/",

@@ -57,6 +57,9 @@ poste, sans aucune donnée sur les personnes accompagnées ; ils alimentent les 
         (name = "Statistiques", description = "Tableaux de bord publics : postes, conseillers, conventions, \
 financement et activités, au national, par région et par département, calculés à la lecture ; sans aucune donnée \
 personnelle."),
+        (name = "Données ouvertes", description = "Fichiers publics en CSV (RFC 4180 : virgule, UTF-8, une ligne \
+d'en-tête), diffusés en flux : les subventions au format national SCDL (une ligne par engagement et structure \
+d'accueil) et les lieux selon le standard des lieux de médiation numérique ; sans aucune donnée personnelle."),
         (name = "Journal", description = "Qui a changé quoi, quand : une entrée par modification d'une structure, \
 d'une convention, d'une enveloppe, d'un engagement ou d'un versement, écrite dans la même transaction.")
     ),

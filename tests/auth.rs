@@ -904,6 +904,8 @@ const ACCESS: &[Route] = &[
         "/api/v1/statistiques/departements/{code}",
         Access::Public,
     ),
+    route("GET", "/api/v1/exports/subventions.csv", Access::Public),
+    route("GET", "/api/v1/exports/lieux.csv", Access::Public),
     route("GET", "/api/v1/lieux", Access::Public),
     route("GET", "/api/v1/lieux/{id}", Access::Public),
     write(

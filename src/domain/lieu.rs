@@ -1,6 +1,6 @@
 //! Places of activity (lieux d'activité): where advisors receive the public. Every field follows
 //! the national "lieux de médiation numérique" standard (schema v1.0.2, in
-//! `../shared/data/schemas/lieux-mediation-numerique/schema.json`): its enumerations are closed
+//! `tests/schemas/lieux-mediation-numerique/schema.json`): its enumerations are closed
 //! lists here, its patterns are checks here, so that a lieu accepted by the API always exports
 //! cleanly.
 
@@ -425,7 +425,7 @@ mod tests {
     /// The standard's field `name`: its constraints.
     fn constraints(name: &str) -> serde_json::Value {
         let schema: serde_json::Value = serde_json::from_str(include_str!(
-            "../../data/schemas/lieux-mediation-numerique/schema.json"
+            "../../tests/schemas/lieux-mediation-numerique/schema.json"
         ))
         .unwrap();
         schema["fields"]

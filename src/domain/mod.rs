@@ -14,6 +14,7 @@ pub mod calendar;
 pub mod codes;
 pub mod conseiller;
 pub mod convention;
+pub mod donnees_ouvertes;
 pub mod financement;
 pub mod ids;
 pub mod journal;

@@ -12,13 +12,16 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::Verifier;
 use crate::db::{self, DbConn, DbPool, WriteTx};
 use crate::domain::calendar::paris_date;
+use crate::domain::donnees_ouvertes::Attribuant;
 use crate::error::ApiError;
 
 pub mod activite;
 pub mod body;
 pub mod conseiller;
 pub mod convention;
+pub mod csv;
 pub mod docs;
+pub mod donnees_ouvertes;
 pub mod extract;
 pub mod financement;
 pub mod health;
@@ -48,6 +51,9 @@ pub struct AppState {
     /// A fixed "today" (configuration `CNFS_AUJOURDHUI`, tests), instead of the date in
     /// Europe/Paris.
     pub fixed_today: Option<NaiveDate>,
+    /// The body that grants the money, in the subventions export (configuration
+    /// `CNFS_ATTRIBUANT_NOM`, `CNFS_ATTRIBUANT_SIRET`).
+    pub attribuant: Arc<Attribuant>,
 }
 
 impl AppState {
@@ -59,7 +65,14 @@ impl AppState {
             postgres,
             verifier: Arc::new(verifier),
             fixed_today: None,
+            attribuant: Arc::new(Attribuant::default()),
         }
+    }
+
+    /// The same state with another attributing body for the subventions export.
+    pub fn with_attribuant(mut self, attribuant: Attribuant) -> Self {
+        self.attribuant = Arc::new(attribuant);
+        self
     }
 
     /// The same state with "today" fixed (see [`AppState::today`]).
@@ -162,6 +175,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(conseiller::routes)
             .configure(activite::routes)
             .configure(statistiques::routes)
+            .configure(donnees_ouvertes::routes)
             .configure(journal::routes),
     );
 }

@@ -17,8 +17,8 @@ use crate::{keyset, lock_rows};
 /// A row of `lieux`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = lieux, treat_none_as_null = true)]
-struct LieuRow {
-    id: String,
+pub(super) struct LieuRow {
+    pub(super) id: String,
     structure_id: String,
     nom: String,
     adresse: String,
@@ -65,7 +65,8 @@ fn row_of(lieu: &Lieu) -> QueryResult<LieuRow> {
     })
 }
 
-fn lieu_of((row, commune): (LieuRow, String)) -> QueryResult<Lieu> {
+/// A lieu from its row and its commune's name.
+pub(super) fn lieu_of((row, commune): (LieuRow, String)) -> QueryResult<Lieu> {
     Ok(Lieu {
         id: stored(LieuId::parse(&row.id))?,
         structure_id: stored(StructureId::parse(&row.structure_id))?,

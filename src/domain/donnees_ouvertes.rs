@@ -1,0 +1,557 @@
+//! Open data: the rows of the two national formats the exports follow, as plain functions.
+//!
+//! - **Subventions** (SCDL, Etalab "format-subventions"): one row per commitment and host
+//!   structure. The amount is split among the hosts by the posts of the convention's split, or
+//!   equally among its signatories before a split exists, by largest remainders
+//!   ([`repartir`]): the rows add up to the commitment, to the cent. An annulled commitment shows
+//!   its paid part, or no row when nothing was paid.
+//! - **Lieux de médiation numérique** (LaMednum standard v1.0.2): one row per lieu, every column
+//!   of the standard in its order, lists joined by `|`.
+//!
+//! The column lists are checked against the Table Schemas shipped under `tests/schemas/` by the
+//! unit tests below; `.ci/run` validates real exports against the same files with `frictionless`.
+
+use chrono::{DateTime, NaiveDate};
+
+use super::calendar::paris_date;
+use super::codes::Siret;
+use super::financement::{StatutEngagement, part_engagee};
+use super::lieu::Lieu;
+
+/// Default `nomAttribuant`: the national agency that runs the programme.
+pub const ATTRIBUANT_NOM_DEFAUT: &str = "Agence nationale de la cohésion des territoires";
+/// Default `idAttribuant`: the SIRET of the Agence nationale de la cohésion des territoires.
+pub const ATTRIBUANT_SIRET_DEFAUT: &str = "13002603200016";
+
+/// The body that grants the money: `nomAttribuant` and `idAttribuant` of every subventions row
+/// (configuration `CNFS_ATTRIBUANT_NOM`, `CNFS_ATTRIBUANT_SIRET`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attribuant {
+    /// Its name.
+    pub nom: String,
+    /// Its SIRET (Luhn key checked).
+    pub siret: Siret,
+}
+
+impl Default for Attribuant {
+    /// The Agence nationale de la cohésion des territoires.
+    fn default() -> Self {
+        Attribuant {
+            nom: ATTRIBUANT_NOM_DEFAUT.to_owned(),
+            siret: Siret::parse(ATTRIBUANT_SIRET_DEFAUT)
+                .expect("the default SIRET passes its own check (unit-tested)"),
+        }
+    }
+}
+
+/// Splits `total` (cents, not negative) in proportion to `poids` by largest remainders: each
+/// share is ⌊total × weight ÷ Σ weights⌋, then the cents left (fewer than the number of shares)
+/// go one each to the largest remainders, the earlier share first on a tie. The shares add up to
+/// `total` exactly. Weights must be positive; when they add up to zero the split is equal.
+/// No weight: no share.
+pub fn repartir(total: i64, poids: &[i64]) -> Vec<i64> {
+    if poids.is_empty() {
+        return Vec::new();
+    }
+    let equal;
+    let poids = if poids.iter().all(|&w| w <= 0) {
+        equal = vec![1; poids.len()];
+        &equal[..]
+    } else {
+        poids
+    };
+    let somme: i128 = poids.iter().map(|&w| i128::from(w.max(0))).sum();
+    let total_large = i128::from(total);
+    let mut parts: Vec<i64> = Vec::with_capacity(poids.len());
+    let mut restes: Vec<(i128, usize)> = Vec::with_capacity(poids.len());
+    for (index, &w) in poids.iter().enumerate() {
+        let produit = total_large * i128::from(w.max(0));
+        // Within 0..=total: fits in i64.
+        parts.push((produit / somme) as i64);
+        restes.push((produit % somme, index));
+    }
+    let mut reste = total - parts.iter().sum::<i64>();
+    // Largest remainder first; on a tie, the earlier share.
+    restes.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    for (_, index) in restes {
+        if reste <= 0 {
+            break;
+        }
+        parts[index] += 1;
+        reste -= 1;
+    }
+    parts
+}
+
+/// An amount in euros for a data file: `.` as decimal separator, two decimals, no grouping
+/// (`10000001` → `100000.01`). Written from the integer cents, never through a float.
+pub fn montant_decimal(centimes: i64) -> String {
+    let sign = if centimes < 0 { "-" } else { "" };
+    let magnitude = centimes.unsigned_abs();
+    format!("{sign}{}.{:02}", magnitude / 100, magnitude % 100)
+}
+
+/// The columns of the subventions format (SCDL), in order.
+pub const COLONNES_SUBVENTIONS: [&str; 14] = [
+    "nomAttribuant",
+    "idAttribuant",
+    "dateConvention",
+    "referenceDecision",
+    "nomBeneficiaire",
+    "idBeneficiaire",
+    "objet",
+    "montant",
+    "nature",
+    "conditionsVersement",
+    "datesPeriodeVersement",
+    "idRAE",
+    "notificationUE",
+    "pourcentageSubvention",
+];
+
+/// `nature` of every row: the programme grants money.
+pub const NATURE_NUMERAIRE: &str = "aide en numéraire";
+
+/// A structure that receives part of a commitment: a host of the convention's split (weighted by
+/// its posts) or, before a split exists, a signatory (weight 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Beneficiaire {
+    /// Its name.
+    pub nom: String,
+    /// Its SIRET.
+    pub siret: String,
+    /// Its weight in the split: its posts, or 1 for a signatory.
+    pub poids: i64,
+}
+
+/// A commitment as the subventions format publishes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngagementPublie {
+    /// The convention's signature date.
+    pub date_convention: NaiveDate,
+    /// The convention's number.
+    pub reference: String,
+    /// The commitment's purpose.
+    pub objet: String,
+    /// Its amount, in cents.
+    pub montant_centimes: i64,
+    /// Live or annulled.
+    pub statut: StatutEngagement,
+    /// Its live payments: date and amount in cents.
+    pub versements: Vec<(NaiveDate, i64)>,
+    /// Who receives it, in a stable order (ties of the split go to the earlier one).
+    pub beneficiaires: Vec<Beneficiaire>,
+}
+
+impl EngagementPublie {
+    /// What is published: the amount while live, the paid part (sum of live payments) once
+    /// annulled.
+    pub fn montant_publie(&self) -> i64 {
+        let verse = self.versements.iter().map(|(_, montant)| montant).sum();
+        part_engagee(self.statut, self.montant_centimes, verse)
+    }
+}
+
+/// The subventions rows of one commitment: one per beneficiary, with its share of
+/// [`EngagementPublie::montant_publie`] ([`repartir`] by the weights); none when nothing is to be
+/// published (an annulled commitment never paid) or no one receives it.
+pub fn lignes_subventions(
+    attribuant: &Attribuant,
+    engagement: &EngagementPublie,
+) -> Vec<Vec<String>> {
+    let montant = engagement.montant_publie();
+    if montant <= 0 || engagement.beneficiaires.is_empty() {
+        return Vec::new();
+    }
+    let poids: Vec<i64> = engagement.beneficiaires.iter().map(|b| b.poids).collect();
+    let parts = repartir(montant, &poids);
+    let conditions = if engagement.versements.len() <= 1 {
+        "unique"
+    } else {
+        "échelonné"
+    };
+    let mut dates: Vec<NaiveDate> = engagement.versements.iter().map(|(d, _)| *d).collect();
+    dates.sort_unstable();
+    dates.dedup();
+    let dates = dates
+        .iter()
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .collect::<Vec<_>>()
+        .join(";");
+    engagement
+        .beneficiaires
+        .iter()
+        .zip(parts)
+        .map(|(beneficiaire, part)| {
+            vec![
+                attribuant.nom.clone(),
+                attribuant.siret.to_string(),
+                engagement.date_convention.format("%Y-%m-%d").to_string(),
+                engagement.reference.clone(),
+                beneficiaire.nom.clone(),
+                beneficiaire.siret.clone(),
+                engagement.objet.clone(),
+                montant_decimal(part),
+                NATURE_NUMERAIRE.to_owned(),
+                conditions.to_owned(),
+                dates.clone(),
+                String::new(),
+                "non".to_owned(),
+                String::new(),
+            ]
+        })
+        .collect()
+}
+
+/// The columns of the lieux de médiation numérique standard (v1.0.2), in order.
+pub const COLONNES_LIEUX: [&str; 32] = [
+    "id",
+    "pivot",
+    "nom",
+    "commune",
+    "code_postal",
+    "code_insee",
+    "adresse",
+    "complement_adresse",
+    "latitude",
+    "longitude",
+    "typologie",
+    "telephone",
+    "courriels",
+    "site_web",
+    "horaires",
+    "presentation_resume",
+    "presentation_detail",
+    "source",
+    "itinerance",
+    "structure_parente",
+    "date_maj",
+    "services",
+    "publics_specifiquement_adresses",
+    "prise_en_charge_specifique",
+    "frais_a_charge",
+    "dispositif_programmes_nationaux",
+    "formations_labels",
+    "autres_formations_labels",
+    "modalites_acces",
+    "modalites_accompagnement",
+    "fiche_acces_libre",
+    "prise_rdv",
+];
+
+/// `dispositif_programmes_nationaux` of every lieu: the programme's own.
+pub const DISPOSITIF_CONSEILLERS: &str = "Conseillers numériques";
+
+/// `source` of every lieu: the data comes from this API.
+pub const SOURCE_LIEUX: &str = "cnfs-api";
+
+/// The standard's multi-value separator.
+pub const SEPARATEUR_LISTE: &str = "|";
+
+/// The date of an instant (RFC 3339) in Europe/Paris, the programme's calendar: `date_maj`.
+pub fn date_de_l_instant(instant: &str) -> Option<NaiveDate> {
+    DateTime::parse_from_rfc3339(instant)
+        .ok()
+        .map(|moment| paris_date(moment.to_utc()))
+}
+
+fn liste<T>(values: &[T], text: impl Fn(&T) -> &str) -> String {
+    values
+        .iter()
+        .map(text)
+        .collect::<Vec<_>>()
+        .join(SEPARATEUR_LISTE)
+}
+
+/// The standard's row of a lieu, `pivot` being the SIRET of the structure that runs it. The
+/// columns this API does not hold stay empty. `None` when the lieu's `modifie_le` is not an
+/// RFC 3339 instant (a stored value out of its form).
+pub fn ligne_lieu(lieu: &Lieu, pivot: &str) -> Option<Vec<String>> {
+    let date_maj = date_de_l_instant(&lieu.modifie_le)?;
+    let nombre = |value: Option<f64>| value.map(|v| v.to_string()).unwrap_or_default();
+    Some(vec![
+        lieu.id.to_string(),
+        pivot.to_owned(),
+        lieu.nom.clone(),
+        lieu.commune.clone(),
+        lieu.code_postal.clone(),
+        lieu.code_insee.to_string(),
+        lieu.adresse.clone(),
+        String::new(), // complement_adresse
+        nombre(lieu.latitude),
+        nombre(lieu.longitude),
+        String::new(), // typologie
+        lieu.telephone.clone().unwrap_or_default(),
+        liste(&lieu.courriels, |c| c.as_str()),
+        liste(&lieu.site_web, |s| s.as_str()),
+        lieu.horaires.clone().unwrap_or_default(),
+        String::new(), // presentation_resume
+        String::new(), // presentation_detail
+        SOURCE_LIEUX.to_owned(),
+        liste(&lieu.itinerance, |i| i.as_str()),
+        String::new(), // structure_parente
+        date_maj.format("%Y-%m-%d").to_string(),
+        liste(&lieu.services, |s| s.as_str()),
+        liste(&lieu.publics_specifiquement_adresses, |p| p.as_str()),
+        String::new(), // prise_en_charge_specifique
+        String::new(), // frais_a_charge
+        DISPOSITIF_CONSEILLERS.to_owned(),
+        String::new(), // formations_labels
+        String::new(), // autres_formations_labels
+        liste(&lieu.modalites_acces, |m| m.as_str()),
+        String::new(), // modalites_accompagnement
+        String::new(), // fiche_acces_libre
+        String::new(), // prise_rdv
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::codes::{CodeDepartement, CodeInsee};
+    use crate::domain::ids::{LieuId, StructureId};
+    use crate::domain::lieu::{Itinerance, ModaliteAcces, PublicAdresse, Service};
+
+    fn date(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn largest_remainders_add_up_to_the_cent() {
+        // 100,000.01 € over three equal hosts: the two cents left go to the first two.
+        assert_eq!(
+            repartir(10_000_001, &[1, 1, 1]),
+            [3_333_334, 3_333_334, 3_333_333]
+        );
+        // By posts: 5 and 3 of 8 posts, 1,000.00 € → 625.00 € and 375.00 €.
+        assert_eq!(repartir(100_000, &[5, 3]), [62_500, 37_500]);
+        // The largest remainder wins, not the first share: 10 cents by 1, 2, 4 (7 parts):
+        // 1.43 → 1, 2.86 → 2, 5.71 → 5; remainders 3, 6, 5 (in sevenths): 2 cents left.
+        assert_eq!(repartir(10, &[1, 2, 4]), [1, 3, 6]);
+        assert_eq!(repartir(0, &[2, 3]), [0, 0]);
+        assert_eq!(repartir(1, &[1, 1, 1]), [1, 0, 0]);
+        assert_eq!(repartir(7, &[1]), [7]);
+        assert!(repartir(7, &[]).is_empty());
+        // Zero weights: an equal split rather than a division by zero.
+        assert_eq!(repartir(5, &[0, 0]), [3, 2]);
+        // The largest amounts the API accepts, by many posts: no overflow, exact sum.
+        let parts = repartir(1_000_000_000_000_000, &[4_000, 3, 7, 1]);
+        assert_eq!(parts.iter().sum::<i64>(), 1_000_000_000_000_000);
+    }
+
+    #[test]
+    fn every_split_adds_up_and_stays_within_a_cent_of_the_exact_share() {
+        let mut seed: u64 = 0x2021_0208;
+        let mut next = move |bound: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % bound
+        };
+        for _ in 0..2_000 {
+            let total = next(1_000_000_000) as i64;
+            let poids: Vec<i64> = (0..=next(8)).map(|_| 1 + next(80) as i64).collect();
+            let parts = repartir(total, &poids);
+            assert_eq!(parts.iter().sum::<i64>(), total, "{total} {poids:?}");
+            let somme: i64 = poids.iter().sum();
+            for (part, w) in parts.iter().zip(&poids) {
+                let exact = total as f64 * *w as f64 / somme as f64;
+                assert!((*part as f64 - exact).abs() < 1.0, "{total} {poids:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn amounts_are_written_from_cents() {
+        assert_eq!(montant_decimal(10_000_001), "100000.01");
+        assert_eq!(montant_decimal(0), "0.00");
+        assert_eq!(montant_decimal(5), "0.05");
+        assert_eq!(montant_decimal(400_000_000), "4000000.00");
+        assert_eq!(montant_decimal(1_000_000_000_000_000), "10000000000000.00");
+        assert_eq!(montant_decimal(-150), "-1.50");
+    }
+
+    #[test]
+    fn the_default_attributing_body_is_the_agency() {
+        let attribuant = Attribuant::default();
+        assert_eq!(attribuant.siret.as_str(), "13002603200016");
+        assert_eq!(
+            attribuant.nom,
+            "Agence nationale de la cohésion des territoires"
+        );
+    }
+
+    fn engagement(statut: StatutEngagement, versements: &[(&str, i64)]) -> EngagementPublie {
+        EngagementPublie {
+            date_convention: date("2021-02-08"),
+            reference: "CNFS-93-2021-0001".to_owned(),
+            objet: "Postes, « 2021 »".to_owned(),
+            montant_centimes: 10_000_001,
+            statut,
+            versements: versements.iter().map(|(d, m)| (date(d), *m)).collect(),
+            beneficiaires: ["A", "B", "C"]
+                .iter()
+                .enumerate()
+                .map(|(i, nom)| Beneficiaire {
+                    nom: format!("Ville {nom}"),
+                    siret: format!("2193000{i}"),
+                    poids: 1,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_live_commitment_is_split_among_its_beneficiaries() {
+        let rows = lignes_subventions(
+            &Attribuant::default(),
+            &engagement(StatutEngagement::Actif, &[]),
+        );
+        assert_eq!(rows.len(), 3);
+        assert_eq!(
+            rows[0],
+            [
+                "Agence nationale de la cohésion des territoires",
+                "13002603200016",
+                "2021-02-08",
+                "CNFS-93-2021-0001",
+                "Ville A",
+                "21930000",
+                "Postes, « 2021 »",
+                "33333.34",
+                "aide en numéraire",
+                "unique",
+                "",
+                "",
+                "non",
+                "",
+            ]
+        );
+        let montants: Vec<&str> = rows.iter().map(|r| r[7].as_str()).collect();
+        assert_eq!(montants, ["33333.34", "33333.34", "33333.33"]);
+        assert!(rows.iter().all(|r| r.len() == COLONNES_SUBVENTIONS.len()));
+    }
+
+    #[test]
+    fn payments_say_unique_or_staggered_and_their_dates() {
+        let one = engagement(StatutEngagement::Actif, &[("2021-04-01", 100)]);
+        let rows = lignes_subventions(&Attribuant::default(), &one);
+        assert_eq!(
+            (rows[0][9].as_str(), rows[0][10].as_str()),
+            ("unique", "2021-04-01")
+        );
+        let two = engagement(
+            StatutEngagement::Actif,
+            &[("2021-06-01", 100), ("2021-04-01", 100), ("2021-06-01", 5)],
+        );
+        let rows = lignes_subventions(&Attribuant::default(), &two);
+        assert_eq!(
+            (rows[0][9].as_str(), rows[0][10].as_str()),
+            ("échelonné", "2021-04-01;2021-06-01")
+        );
+    }
+
+    #[test]
+    fn an_annulled_commitment_shows_its_paid_part_or_nothing() {
+        let paid = engagement(
+            StatutEngagement::Annule,
+            &[("2021-04-01", 200), ("2021-05-01", 101)],
+        );
+        let rows = lignes_subventions(&Attribuant::default(), &paid);
+        let montants: Vec<&str> = rows.iter().map(|r| r[7].as_str()).collect();
+        assert_eq!(montants, ["1.01", "1.00", "1.00"]);
+        let unpaid = engagement(StatutEngagement::Annule, &[]);
+        assert!(lignes_subventions(&Attribuant::default(), &unpaid).is_empty());
+    }
+
+    #[test]
+    fn a_split_by_posts_weights_the_hosts() {
+        let mut by_posts = engagement(StatutEngagement::Actif, &[]);
+        by_posts.beneficiaires.truncate(2);
+        by_posts.beneficiaires[0].poids = 5;
+        by_posts.beneficiaires[1].poids = 3;
+        let rows = lignes_subventions(&Attribuant::default(), &by_posts);
+        let montants: Vec<&str> = rows.iter().map(|r| r[7].as_str()).collect();
+        assert_eq!(montants, ["62500.01", "37500.00"]);
+    }
+
+    #[test]
+    fn a_lieu_fills_every_column_of_the_standard_it_holds() {
+        let lieu = Lieu {
+            id: LieuId::parse("01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97").unwrap(),
+            structure_id: StructureId::parse("01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90").unwrap(),
+            nom: "Médiathèque".to_owned(),
+            adresse: "1 place de la Mairie".to_owned(),
+            code_postal: "93300".to_owned(),
+            code_insee: CodeInsee::parse("93001").unwrap(),
+            commune: "Aubervilliers".to_owned(),
+            departement: CodeDepartement::parse("93").unwrap(),
+            latitude: Some(48.9146),
+            longitude: Some(2.3821),
+            horaires: Some("Mo-Fr 09:00-12:00".to_owned()),
+            telephone: Some("+33148392000".to_owned()),
+            courriels: vec!["a@example.org".to_owned(), "b@example.org".to_owned()],
+            site_web: vec![],
+            itinerance: vec![Itinerance::Fixe, Itinerance::Itinerant],
+            services: vec![Service::AideDemarches, Service::Loisirs],
+            modalites_acces: vec![ModaliteAcces::SePresenter],
+            publics_specifiquement_adresses: vec![PublicAdresse::Seniors],
+            version: 3,
+            cree_le: "2021-06-30T21:00:00.000000Z".to_owned(),
+            // 23:30 UTC on 30 June is 1 July in Paris.
+            modifie_le: "2021-06-30T23:30:00.000000Z".to_owned(),
+        };
+        let row = ligne_lieu(&lieu, "21930001900011").unwrap();
+        assert_eq!(row.len(), COLONNES_LIEUX.len());
+        let column =
+            |name: &str| row[COLONNES_LIEUX.iter().position(|c| *c == name).unwrap()].as_str();
+        assert_eq!(column("id"), "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97");
+        assert_eq!(column("pivot"), "21930001900011");
+        assert_eq!(column("commune"), "Aubervilliers");
+        assert_eq!(column("latitude"), "48.9146");
+        assert_eq!(column("courriels"), "a@example.org|b@example.org");
+        assert_eq!(column("site_web"), "");
+        assert_eq!(column("itinerance"), "Fixe|Itinérant");
+        assert_eq!(
+            column("services"),
+            "Aide aux démarches administratives|Loisirs et créations numériques"
+        );
+        assert_eq!(column("date_maj"), "2021-07-01");
+        assert_eq!(
+            column("dispositif_programmes_nationaux"),
+            "Conseillers numériques"
+        );
+        assert_eq!(column("source"), "cnfs-api");
+        assert_eq!(column("complement_adresse"), "");
+        let mut broken = lieu;
+        broken.modifie_le = "hier".to_owned();
+        assert!(ligne_lieu(&broken, "21930001900011").is_none());
+    }
+
+    /// The field names of a shipped Table Schema, in order.
+    fn schema_fields(schema: &str) -> Vec<String> {
+        let schema: serde_json::Value = serde_json::from_str(schema).unwrap();
+        schema["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn the_columns_are_the_schemas_in_order() {
+        assert_eq!(
+            schema_fields(include_str!(
+                "../../tests/schemas/scdl-subventions/schema.json"
+            )),
+            COLONNES_SUBVENTIONS
+        );
+        assert_eq!(
+            schema_fields(include_str!(
+                "../../tests/schemas/lieux-mediation-numerique/schema.json"
+            )),
+            COLONNES_LIEUX
+        );
+    }
+}

@@ -1,0 +1,217 @@
+//! `/api/v1/exports/…`: the public open-data files, streamed as CSV ([`crate::http::csv`]).
+//!
+//! - `subventions.csv`: the commitments in the national subventions format (SCDL), one row per
+//!   commitment and host, the amount split by largest remainders
+//!   ([`domain::lignes_subventions`]);
+//! - `lieux.csv`: the lieux in the "lieux de médiation numérique" standard
+//!   ([`domain::ligne_lieu`]).
+//!
+//! Neither holds personal data: commitments name structures (public bodies, associations), lieux
+//! are public places.
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use utoipa::IntoResponses;
+use utoipa::openapi::{RefOr, Response};
+
+use crate::api::NoQuery;
+use crate::db::repo::donnees_ouvertes as repo;
+use crate::domain::codes::{CodeDepartement, CodeInsee};
+use crate::domain::donnees_ouvertes::{
+    self as domain, Attribuant, Beneficiaire, COLONNES_LIEUX, COLONNES_SUBVENTIONS,
+    EngagementPublie,
+};
+use crate::domain::financement::StatutEngagement;
+use crate::domain::ids::{LieuId, StructureId};
+use crate::domain::lieu::{Itinerance, Lieu, ModaliteAcces, PublicAdresse, Service};
+use crate::error::ApiError;
+use crate::http::AppState;
+use crate::http::csv::{self, Batch, CsvExport, TAILLE_LOT};
+use crate::http::extract::StrictQuery;
+
+/// The subventions file.
+pub const SUBVENTIONS: CsvExport = CsvExport {
+    filename: "subventions.csv",
+    header: &COLONNES_SUBVENTIONS,
+};
+
+/// The lieux file.
+pub const LIEUX: CsvExport = CsvExport {
+    filename: "lieux.csv",
+    header: &COLONNES_LIEUX,
+};
+
+/// The example commitment of the spec: 100,000.01 € to a convention of the 93 split 5 + 3 posts,
+/// paid in two instalments.
+fn exemple_engagement() -> EngagementPublie {
+    let date = |text: &str| text.parse().unwrap_or_default();
+    EngagementPublie {
+        date_convention: date("2021-02-08"),
+        reference: "CNFS-93-2021-0001".to_owned(),
+        objet: "Postes de conseillers numériques, 2021-2023".to_owned(),
+        montant_centimes: 10_000_001,
+        statut: StatutEngagement::Actif,
+        versements: vec![
+            (date("2021-04-01"), 3_000_000),
+            (date("2021-10-01"), 3_000_000),
+        ],
+        beneficiaires: vec![
+            Beneficiaire {
+                nom: "Ville d'Aubervilliers".to_owned(),
+                siret: "21930001900011".to_owned(),
+                poids: 5,
+            },
+            Beneficiaire {
+                nom: "Est Ensemble, établissement public territorial".to_owned(),
+                siret: "20005787500011".to_owned(),
+                poids: 3,
+            },
+        ],
+    }
+}
+
+/// The example lieu of the spec.
+fn exemple_lieu() -> Option<Vec<String>> {
+    let lieu = Lieu {
+        id: LieuId::parse("01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97").ok()?,
+        structure_id: StructureId::parse("01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90").ok()?,
+        nom: "Médiathèque André Breton".to_owned(),
+        adresse: "1 place de la Mairie".to_owned(),
+        code_postal: "93300".to_owned(),
+        code_insee: CodeInsee::parse("93001").ok()?,
+        commune: "Aubervilliers".to_owned(),
+        departement: CodeDepartement::parse("93").ok()?,
+        latitude: Some(48.9146),
+        longitude: Some(2.3821),
+        horaires: Some("Mo-Fr 09:00-12:00,14:00-18:00; Sa 09:00-12:00".to_owned()),
+        telephone: Some("+33148392000".to_owned()),
+        courriels: vec!["mediatheque@example.org".to_owned()],
+        site_web: vec!["https://mediatheque.example.org/".to_owned()],
+        itinerance: vec![Itinerance::Fixe],
+        services: vec![Service::AideDemarches, Service::OutilsQuotidien],
+        modalites_acces: vec![ModaliteAcces::SePresenter, ModaliteAcces::Telephoner],
+        publics_specifiquement_adresses: vec![PublicAdresse::Seniors],
+        version: 2,
+        cree_le: "2021-05-03T08:00:00.000000Z".to_owned(),
+        modifie_le: "2021-06-14T09:30:00.000000Z".to_owned(),
+    };
+    domain::ligne_lieu(&lieu, "21930001900011")
+}
+
+/// The 200 of `subventions.csv` in the spec, its example built by the export's own rules.
+pub struct SubventionsCsv;
+
+impl IntoResponses for SubventionsCsv {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        csv::ok_response(
+            "Le fichier des subventions (format SCDL), en téléchargement.",
+            SUBVENTIONS,
+            &domain::lignes_subventions(&Attribuant::default(), &exemple_engagement()),
+        )
+    }
+}
+
+/// The 200 of `lieux.csv` in the spec, its example built by the export's own rules.
+pub struct LieuxCsv;
+
+impl IntoResponses for LieuxCsv {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        csv::ok_response(
+            "Le fichier des lieux (standard des lieux de médiation numérique), en téléchargement.",
+            LIEUX,
+            &exemple_lieu().into_iter().collect::<Vec<_>>(),
+        )
+    }
+}
+
+/// Exporter les subventions (SCDL)
+///
+/// Les engagements de crédits au format national des données de subventions (SCDL) : une ligne
+/// par engagement et par structure d'accueil. Le montant est réparti selon les postes de la
+/// répartition du projet d'accueil ou, avant elle, à parts égales entre les signataires, par la
+/// méthode des plus forts restes : les lignes d'un engagement totalisent son montant au centime
+/// près. Un engagement annulé montre sa part versée, ou aucune ligne s'il n'a rien versé.
+/// `montant` en euros, point décimal et deux décimales ; `conditionsVersement` : `unique` (au plus
+/// un versement) ou `échelonné` ; `datesPeriodeVersement` : les dates des versements, séparées par
+/// `;`. CSV (RFC 4180) : virgule, UTF-8, une ligne d'en-tête ; diffusé en flux, quelle que soit sa
+/// taille. Public (aucun jeton) ; aucune donnée personnelle.
+#[utoipa::path(
+    tag = "Données ouvertes",
+    operation_id = "exportSubventions",
+    params(NoQuery),
+    responses(SubventionsCsv, crate::openapi::ReadErrors)
+)]
+#[get("/exports/subventions.csv")]
+pub async fn export_subventions(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _query: StrictQuery<NoQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let attribuant = state.attribuant.clone();
+    let mut after: Option<String> = None;
+    csv::stream(&req, &state, SUBVENTIONS, move |conn| {
+        let lot = repo::subventions(conn, after.as_deref(), TAILLE_LOT)?;
+        let rows = lot
+            .items
+            .iter()
+            .flat_map(|engagement| domain::lignes_subventions(&attribuant, engagement))
+            .collect();
+        after = lot.suivant;
+        Ok(Batch {
+            rows,
+            last: after.is_none(),
+        })
+    })
+    .await
+}
+
+/// Exporter les lieux (standard des lieux de médiation numérique)
+///
+/// Les lieux d'activité selon le standard national des lieux de médiation numérique (v1.0.2) :
+/// toutes ses colonnes, dans son ordre. `pivot` : le SIRET de la structure qui tient le lieu ;
+/// `commune` : le nom de la commune dans le référentiel ; `date_maj` : la date (Europe/Paris) de
+/// sa dernière modification ; `dispositif_programmes_nationaux` : `Conseillers numériques` ;
+/// `source` : `cnfs-api` ; listes séparées par `|` ; les colonnes que l'API ne tient pas restent
+/// vides. CSV (RFC 4180) : virgule, UTF-8, une ligne d'en-tête ; diffusé en flux, quelle que soit
+/// sa taille. Public (aucun jeton).
+#[utoipa::path(
+    tag = "Données ouvertes",
+    operation_id = "exportLieux",
+    params(NoQuery),
+    responses(LieuxCsv, crate::openapi::ReadErrors)
+)]
+#[get("/exports/lieux.csv")]
+pub async fn export_lieux(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _query: StrictQuery<NoQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let mut after: Option<String> = None;
+    csv::stream(&req, &state, LIEUX, move |conn| {
+        let lot = repo::lieux(conn, after.as_deref(), TAILLE_LOT)?;
+        let rows = lot
+            .items
+            .iter()
+            .map(|(lieu, siret)| {
+                domain::ligne_lieu(lieu, siret).ok_or_else(|| {
+                    ApiError::internal(format!(
+                        "lieu {} : modifie_le « {} » n'est pas un instant RFC 3339",
+                        lieu.id, lieu.modifie_le
+                    ))
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        after = lot.suivant;
+        Ok(Batch {
+            rows,
+            last: after.is_none(),
+        })
+    })
+    .await
+}
+
+/// Registers the handlers of this module.
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(export_subventions).service(export_lieux);
+}
