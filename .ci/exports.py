@@ -154,3 +154,15 @@ for name, rows in expected.items():
     records = list(csv.reader(body.decode().splitlines()))
     assert len(records) == 1 + rows, f"{name}: {len(records) - 1} rows, {rows} expected"
     print(f"{name}: {len(records) - 1} rows")
+
+# The statistics of every département, flattened: one row per département of the référentiel.
+body, headers = call("GET", "/api/v1/exports/statistiques-departements.csv", auth=False)
+assert headers["Content-Type"] == "text/csv; charset=utf-8", headers["Content-Type"]
+with open(os.path.join(out_dir, "statistiques-departements.csv"), "wb") as file:
+    file.write(body)
+records = list(csv.reader(body.decode().splitlines()))
+departements = json.loads(call("GET", "/api/v1/departements", auth=False)[0])["items"]
+assert len(records) == 1 + len(departements), f"{len(records) - 1} rows"
+row_93 = dict(zip(records[0], next(r for r in records[1:] if r[0] == "93")))
+assert int(row_93["financement_postes_conseillers_engage_centimes"]) > 0, row_93
+print(f"statistiques-departements.csv: {len(records) - 1} rows")

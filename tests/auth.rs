@@ -896,6 +896,11 @@ const ACCESS: &[Route] = &[
         "{}",
     ),
     route("GET", "/api/v1/statistiques", Access::Public),
+    route(
+        "GET",
+        "/api/v1/exports/statistiques-departements.csv",
+        Access::Public,
+    ),
     route("GET", "/api/v1/statistiques/regions", Access::Public),
     route("GET", "/api/v1/statistiques/regions/{code}", Access::Public),
     route("GET", "/api/v1/statistiques/departements", Access::Public),

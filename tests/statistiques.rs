@@ -578,7 +578,70 @@ async fn statistics_agree_with_the_rows_after_a_random_workload(db: TestDb) {
     }
 }
 
+/// `statistiques-departements.csv`: the list flattened, one row per département, each value that
+/// of its JSON field.
+async fn the_departements_flattened_in_csv(db: TestDb) {
+    let app = app_on(&db).await;
+    story(&app).await;
+    let csv = public(
+        &app,
+        "/api/v1/exports/statistiques-departements.csv?du=2021-07-01",
+    )
+    .await;
+    assert_eq!(csv.status, 200, "{}", csv.text);
+    assert_eq!(csv.header("content-type"), "text/csv; charset=utf-8");
+    assert_eq!(
+        csv.header("content-disposition"),
+        "attachment; filename=\"statistiques-departements.csv\""
+    );
+    let lines: Vec<&str> = csv.text.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        lines.len() as i64 - 1,
+        count(&db, "SELECT COUNT(*) AS n FROM departements")
+    );
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let row_93: Vec<&str> = lines
+        .iter()
+        .find(|l| l.starts_with("93,"))
+        .unwrap()
+        .split(',')
+        .collect();
+    let field = |name: &str| row_93[header.iter().position(|h| *h == name).unwrap()];
+    let json = public(&app, "/api/v1/statistiques/departements/93?du=2021-07-01")
+        .await
+        .json;
+    assert_eq!(field("nom"), "Seine-Saint-Denis");
+    assert_eq!(field("postes_objectif"), "80");
+    assert_eq!(
+        field("postes_attribues"),
+        json["postes"]["attribues"].to_string()
+    );
+    assert_eq!(field("postes_taux_pourvus_pct"), "16.7");
+    assert_eq!(field("conseillers_recrutement_local_pct"), "66.7");
+    assert_eq!(field("conventions_en_retard"), "1");
+    assert_eq!(
+        field("financement_postes_conseillers_verse_centimes"),
+        (100_000 * EURO).to_string()
+    );
+    assert_eq!(
+        field("financement_mixte_montant_centimes"),
+        (1_000_000 * EURO).to_string()
+    );
+    assert_eq!(field("financement_materiel_montant_centimes"), "0");
+    assert_eq!(field("activites_nombre"), "1", "the period applies");
+    assert_eq!(field("activites_par_thematique_budget"), "1");
+    // A département with nothing: empty goal and rates.
+    let row_75: Vec<&str> = lines
+        .iter()
+        .find(|l| l.starts_with("75,"))
+        .unwrap()
+        .split(',')
+        .collect();
+    assert_eq!(row_75[..7], ["75", "Paris", "", "0", "0", "0", ""]);
+}
+
 on_both_backends!(
+    the_departements_flattened_in_csv,
     the_story_at_every_level,
     the_period_filters_activities_only,
     answers_are_cacheable,

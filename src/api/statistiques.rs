@@ -309,6 +309,14 @@ pub struct PeriodeQuery {
     pub au: Option<NaiveDate>,
 }
 
+/// [`colonnes_csv`], computed once, as the `'static` header an export declares.
+pub static COLONNES_CSV: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+    colonnes_csv()
+        .into_iter()
+        .map(|column| &*column.leak())
+        .collect()
+});
+
 /// The columns of `statistiques-departements.csv`: the statistics of a territory flattened, each
 /// name the path of its JSON field joined by `_` (money per nature of envelope, activities per
 /// theme; the months are left out).
@@ -432,5 +440,21 @@ mod tests {
         unique.sort();
         unique.dedup();
         assert_eq!(unique.len(), columns.len());
+        assert_eq!(*COLONNES_CSV, columns);
+    }
+
+    #[test]
+    fn the_published_schema_has_the_columns_in_order() {
+        let schema: serde_json::Value = serde_json::from_str(include_str!(
+            "../../tests/schemas/statistiques-departements/schema.json"
+        ))
+        .unwrap();
+        let fields: Vec<&str> = schema["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, *COLONNES_CSV);
     }
 }

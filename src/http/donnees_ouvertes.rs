@@ -16,6 +16,7 @@ use utoipa::IntoResponses;
 use utoipa::openapi::{RefOr, Response};
 
 use crate::api::NoQuery;
+use crate::api::statistiques::{COLONNES_CSV, PeriodeQuery, ligne_csv};
 use crate::db::repo::donnees_ouvertes as repo;
 use crate::domain::codes::{CodeDepartement, CodeInsee};
 use crate::domain::donnees_ouvertes::{
@@ -211,7 +212,75 @@ pub async fn export_lieux(
     .await
 }
 
+/// The statistics of every département, flattened.
+pub fn statistiques_departements() -> CsvExport {
+    CsvExport {
+        filename: "statistiques-departements.csv",
+        header: &COLONNES_CSV,
+    }
+}
+
+/// The 200 of `statistiques-departements.csv` in the spec, its example row built by the export's
+/// own rules (a département without data).
+pub struct StatistiquesCsv;
+
+impl IntoResponses for StatistiquesCsv {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let vide = crate::db::repo::statistiques::Donnees::default();
+        let exemple = crate::domain::statistiques::DonneesDepartement {
+            code: "93".to_owned(),
+            nom: "Seine-Saint-Denis".to_owned(),
+            region: "11".to_owned(),
+            ..Default::default()
+        };
+        let today = chrono::NaiveDate::from_ymd_opt(2021, 9, 1).unwrap_or_default();
+        csv::ok_response(
+            "Les statistiques de chaque département, à plat, en téléchargement.",
+            statistiques_departements(),
+            &[ligne_csv(&super::statistiques::departement(
+                &vide, &exemple, today,
+            ))],
+        )
+    }
+}
+
+/// Exporter les statistiques des départements
+///
+/// Les statistiques de `GET /api/v1/statistiques/departements`, à plat : une ligne par
+/// département du référentiel, par code ; chaque colonne est le chemin de son champ JSON joint
+/// par `_` (l'argent par nature d'enveloppe, les activités par thématique ; les mois n'y sont
+/// pas). Une valeur absente (pas d'objectif, rien à diviser) est un champ vide. `du` et `au`
+/// filtrent les activités. CSV (RFC 4180) : virgule, UTF-8, une ligne d'en-tête. Public (aucun
+/// jeton) ; aucune donnée personnelle.
+#[utoipa::path(
+    tag = "Données ouvertes",
+    operation_id = "exportStatistiquesDepartements",
+    params(PeriodeQuery),
+    responses(StatistiquesCsv, crate::openapi::ReadErrors)
+)]
+#[get("/exports/statistiques-departements.csv")]
+pub async fn export_statistiques_departements(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: StrictQuery<PeriodeQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let PeriodeQuery { du, au } = query.0;
+    let today = state.today();
+    csv::stream(&req, &state, statistiques_departements(), move |conn| {
+        let donnees = crate::db::repo::statistiques::donnees(conn, du, au)?;
+        let rows = donnees
+            .departements
+            .iter()
+            .map(|d| ligne_csv(&super::statistiques::departement(&donnees, d, today)))
+            .collect();
+        Ok(Batch { rows, last: true })
+    })
+    .await
+}
+
 /// Registers the handlers of this module.
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(export_subventions).service(export_lieux);
+    cfg.service(export_subventions)
+        .service(export_lieux)
+        .service(export_statistiques_departements);
 }

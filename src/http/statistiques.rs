@@ -113,7 +113,8 @@ fn region(
     .into()
 }
 
-fn departement(
+/// The statistics of one département of `donnees`.
+pub fn departement(
     donnees: &Donnees,
     departement: &DonneesDepartement,
     today: chrono::NaiveDate,
