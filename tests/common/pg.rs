@@ -339,11 +339,19 @@ fn build_template_if_missing(
             ))
             .map_err(|error| error.to_string())?;
     }
-    // Older versions' templates: dropped unless in use (a plain DROP refuses then).
-    for old in templates
-        .iter()
-        .filter(|t| *t != name && !t.ends_with("_b"))
-    {
+    // Older versions' templates of this role: dropped unless in use (a plain DROP refuses then).
+    // Another role's are left alone: runs of other checkouts (another fingerprint) may share this
+    // server, and a template dropped between two of their tests fails those tests.
+    let own = names(
+        admin,
+        &format!(
+            "SELECT datname::text AS name FROM pg_database WHERE datname LIKE '{}%' \
+             AND datdba = (SELECT oid FROM pg_roles WHERE rolname = current_user)",
+            TEMPLATE_PREFIX.replace('_', "\\_")
+        ),
+    )
+    .map_err(|error| error.to_string())?;
+    for old in own.iter().filter(|t| *t != name && !t.ends_with("_b")) {
         let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{old}\""));
     }
     Ok(())
