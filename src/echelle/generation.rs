@@ -707,7 +707,7 @@ pub fn programme(
             ));
         }
         // Numbers follow the order of creation.
-        departement_conventions.sort_by(|a, b| a.0.cmp(&b.0));
+        departement_conventions.sort_by_key(|a| a.0);
         let mut dernier = existant.numeros.get(code).copied().unwrap_or(0);
         let mut ids = Alea::flux(graine, &format!("conventions/{code}"));
         for (cree_le, mut convention, hosts, signataires) in departement_conventions {

@@ -72,7 +72,8 @@ pub fn referentiel(conn: &mut DbConn) -> QueryResult<ReferentielSource> {
         .select((departements::code, departements::nom))
         .order(departements::code)
         .load(conn)?;
-    let rows: Vec<(String, String, String, Option<String>, Option<i64>)> = communes::table
+    type CommuneRow = (String, String, String, Option<String>, Option<i64>);
+    let rows: Vec<CommuneRow> = communes::table
         .filter(communes::actuelle.eq(true))
         .select((
             communes::code_insee,
