@@ -292,8 +292,9 @@ fn assert_invariants(db: &TestDb, runs: i64, activites: i64) {
     let years: Vec<&str> = spread.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(years, ["2021", "2022", "2023", "2024"], "{spread:?}");
 
-    // The per-day aggregates are the rows' sums, day by day, sum by sum: every (département,
-    // day) of the rows has its aggregate with the same sums, and there is no other aggregate.
+    // The aggregates are the rows' sums, day by day and month by month, sum by sum: every
+    // (département, period) of the rows has its aggregate with the same sums, and there is no
+    // other aggregate.
     let mut sums: Vec<(String, String)> = [
         ("nombre", "COUNT(*)"),
         ("participants", "SUM(nb_participants)"),
@@ -308,36 +309,47 @@ fn assert_invariants(db: &TestDb, runs: i64, activites: i64) {
             format!("SUM(CASE WHEN thematiques LIKE '%\"{theme}\"%' THEN 1 ELSE 0 END)"),
         ));
     }
-    let recomputed = format!(
-        "SELECT departement, date AS jour, {} FROM activites WHERE supprime_le IS NULL \
-         GROUP BY departement, date",
-        sums.iter()
-            .map(|(column, expression)| format!("CAST({expression} AS BIGINT) AS {column}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    let selected = sums
+        .iter()
+        .map(|(column, expression)| format!("CAST({expression} AS BIGINT) AS {column}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let differs = sums
         .iter()
         .map(|(column, _)| format!("j.{column} <> r.{column}"))
         .collect::<Vec<_>>()
         .join(" OR ");
-    db.none(
-        "each day's aggregates are its rows' sums",
-        &format!(
-            "SELECT COUNT(*) AS n FROM ({recomputed}) r LEFT JOIN activites_jour j ON \
-             j.departement = r.departement AND j.jour = r.jour WHERE j.jour IS NULL OR {differs}"
-        ),
-    );
-    assert_eq!(
-        db.count("SELECT COUNT(*) AS n FROM activites_jour WHERE nombre > 0"),
-        db.count(&format!("SELECT COUNT(*) AS n FROM ({recomputed}) r")),
-        "no aggregate without rows"
-    );
-    db.none(
-        "an empty day sums nothing",
-        "SELECT COUNT(*) AS n FROM activites_jour WHERE nombre = 0 AND (participants <> 0 OR \
-         minutes <> 0)",
-    );
+    for (table, period, grain) in [
+        ("activites_jour", "jour", "date"),
+        ("activites_mois", "mois", "substr(date, 1, 7)"),
+    ] {
+        let recomputed = format!(
+            "SELECT departement, {grain} AS {period}, {selected} FROM activites \
+             WHERE supprime_le IS NULL GROUP BY departement, {grain}"
+        );
+        db.none(
+            &format!("{table}: each period's sums are its rows'"),
+            &format!(
+                "SELECT COUNT(*) AS n FROM ({recomputed}) r LEFT JOIN {table} j ON \
+                 j.departement = r.departement AND j.{period} = r.{period} \
+                 WHERE j.{period} IS NULL OR {differs}"
+            ),
+        );
+        assert_eq!(
+            db.count(&format!(
+                "SELECT COUNT(*) AS n FROM {table} WHERE nombre > 0"
+            )),
+            db.count(&format!("SELECT COUNT(*) AS n FROM ({recomputed}) r")),
+            "{table}: no sums without rows"
+        );
+        db.none(
+            &format!("{table}: an empty period sums nothing"),
+            &format!(
+                "SELECT COUNT(*) AS n FROM {table} WHERE nombre = 0 AND (participants <> 0 OR \
+                 minutes <> 0)"
+            ),
+        );
+    }
 }
 
 /// National and departmental statistics through HTTP equal the recomputation from the rows.
@@ -433,6 +445,7 @@ fn digest(db: &TestDb) -> BTreeMap<&'static str, String> {
         "conseillers",
         "activites",
         "activites_jour",
+        "activites_mois",
     ];
     let mut out = BTreeMap::new();
     for table in tables {

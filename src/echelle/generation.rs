@@ -15,7 +15,7 @@
 //! - advisors at every stage (most `en_poste`), never above a host's posts, with fictitious
 //!   identities (`@example.org`); lieux in real communes with one of their postcodes;
 //! - N activities over 2021–2024 (never after today) by the advisors `en_poste`, at their lieu,
-//!   from the day they took the post, and their per-day aggregates.
+//!   from the day they took the post, and their per-day and per-month aggregates.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -24,7 +24,7 @@ use chrono::{Days, NaiveDate};
 use super::alea::{Alea, hash, instant};
 use crate::db::repo::echelle::{
     ActiviteSeed, ConseillerSeed, ConventionSeed, DeclarantSeed, EngagementSeed, EnveloppeSeed,
-    Existant, FinancementSeed, JourSeed, LieuSeed, PlafondSeed, ReferentielSource, StructureSeed,
+    Existant, FinancementSeed, LieuSeed, PlafondSeed, ReferentielSource, SommeSeed, StructureSeed,
     VersementSeed,
 };
 use crate::db::repo::idempotence::stored_time;
@@ -125,13 +125,15 @@ pub struct Programme {
     pub declarants: Vec<(DeclarantSeed, NaiveDate, NaiveDate)>,
 }
 
-/// The activities and their per-day aggregates.
+/// The activities and their aggregates.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Activites {
     /// Activities, in id order (which is date order).
     pub activites: Vec<ActiviteSeed>,
     /// Sums per département and day, by département then day.
-    pub jours: Vec<JourSeed>,
+    pub jours: Vec<SommeSeed>,
+    /// Sums per département and month, by département then month.
+    pub mois: Vec<SommeSeed>,
 }
 
 /// Splits `total` into parts proportional to `weights` by largest remainders, with at least
@@ -1250,7 +1252,8 @@ fn conseillers(
 /// `n` activities spread over the declarants in proportion to the days of their window, each on
 /// a day of it drawn evenly; then sorted by date and given ids whose time is their declaration
 /// (the day at 17:00 UTC and one millisecond per activity of the day), so that ids follow dates
-/// and go into the tables' indexes in order. The per-day aggregates are summed alongside.
+/// and go into the tables' indexes in order. The per-day and per-month aggregates are summed
+/// alongside.
 pub fn activites(
     declarants: &[(DeclarantSeed, NaiveDate, NaiveDate)],
     parametres: &Parametres,
@@ -1352,17 +1355,35 @@ pub fn activites(
     for (d, index) in declarants.iter().zip(&departement_of) {
         by_code.insert(*index, d.0.departement.as_str());
     }
+    let mut mois: BTreeMap<(usize, String), Apport> = BTreeMap::new();
+    for ((d, jour), apport) in &jours {
+        let sum = mois
+            .entry((*d, jour.format("%Y-%m").to_string()))
+            .or_default();
+        *sum = sum
+            .plus(*apport)
+            .ok_or_else(|| enfreinte("agrégats", "dépassement de capacité"))?;
+    }
     let jours = jours
         .into_iter()
-        .map(|((d, jour), apport)| JourSeed {
+        .map(|((d, jour), apport)| SommeSeed {
             departement: by_code[&d].to_owned(),
-            jour,
+            periode: jour.format("%Y-%m-%d").to_string(),
+            apport,
+        })
+        .collect();
+    let mois = mois
+        .into_iter()
+        .map(|((d, mois), apport)| SommeSeed {
+            departement: by_code[&d].to_owned(),
+            periode: mois,
             apport,
         })
         .collect();
     Ok(Activites {
         activites: rows,
         jours,
+        mois,
     })
 }
 

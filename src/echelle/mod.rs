@@ -4,7 +4,8 @@
 //! [`generation`] builds every row in memory from the référentiel and a graine (the same graine
 //! on the same database gives the same rows, ids included); [`seed_national`] writes them in bulk
 //! ([`crate::db::repo::echelle`]: `COPY` on PostgreSQL, multi-row `INSERT`s on SQLite) in one
-//! write transaction, the per-day aggregates computed alongside, and reports each step.
+//! write transaction, the per-day and per-month aggregates computed alongside, and reports each
+//! step.
 //!
 //! - One transaction for the whole write: a seed that fails leaves nothing behind, so it can be
 //!   run again without `--force`.
@@ -12,7 +13,7 @@
 //!   commitments, lieux, advisors or activities) is refused unless `--force`; then the seed adds
 //!   to it: its graine is mixed with what the database holds (new ids), SIRETs already taken get
 //!   another establishment number (NIC), convention numbers continue each département's counter,
-//!   and the per-day aggregates are added to (never overwritten). The new national envelope comes
+//!   and the aggregates are added to (never overwritten). The new national envelope comes
 //!   in addition to any other.
 //! - No journal entries: the journal records who changed what through the API; a seed is not a
 //!   change by anyone (the rows' `cree_le`/`modifie_le` carry their history's dates).
@@ -37,7 +38,7 @@ pub const GRAINE_PAR_DEFAUT: u64 = 2021;
 const ACTIVITES_PAR_LOT: usize = 200_000;
 
 /// The tables the seed writes.
-const TABLES_ECRITES: [&str; 13] = [
+const TABLES_ECRITES: [&str; 14] = [
     "structures",
     "conventions",
     "conventions_signataires",
@@ -50,6 +51,7 @@ const TABLES_ECRITES: [&str; 13] = [
     "conseillers",
     "activites",
     "activites_jour",
+    "activites_mois",
     "conventions_numeros",
 ];
 
@@ -280,12 +282,18 @@ pub fn seed_national(
         };
         progress(&etape);
         etapes.push(etape);
-        timed(progress, &mut etapes, "agrégats par jour", || {
-            let rows = if add_to_aggregates {
-                repo::add_jours(tx, &activites.jours)?
-            } else {
-                repo::write_jours(tx, &activites.jours)?
-            };
+        timed(progress, &mut etapes, "agrégats par jour et mois", || {
+            let mut rows = 0;
+            for (agregat, sommes) in [
+                (repo::Agregat::Jour, &activites.jours),
+                (repo::Agregat::Mois, &activites.mois),
+            ] {
+                rows += if add_to_aggregates {
+                    repo::add_sommes(tx, agregat, sommes)?
+                } else {
+                    repo::write_sommes(tx, agregat, sommes)?
+                };
+            }
             Ok(((), rows as u64))
         })?;
         commit_started.set(Instant::now());

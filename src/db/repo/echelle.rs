@@ -978,110 +978,167 @@ pub fn write_activites(
     )
 }
 
-/// The per-day aggregates of one département's day.
+/// The sums of one département over a period of the aggregates: a day (`YYYY-MM-DD`,
+/// `activites_jour`) or a month (`YYYY-MM`, `activites_mois`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JourSeed {
+pub struct SommeSeed {
     /// The département.
     pub departement: String,
-    /// The day.
-    pub jour: NaiveDate,
+    /// The day or the month, as stored.
+    pub periode: String,
     /// Its sums.
     pub apport: Apport,
 }
 
-/// Writes per-day aggregates (rows that do not exist yet: a fresh seed; see
-/// [`add_jours`] to add to existing ones).
-pub fn write_jours(tx: &mut WriteTx<'_>, rows: &[JourSeed]) -> QueryResult<usize> {
-    bulk_insert!(
-        tx,
-        activites_jour(
-            departement,
-            jour,
-            nombre,
-            participants,
-            minutes,
-            t_echanger_avec_ses_proches,
-            t_trouver_un_emploi,
-            t_accompagner_scolarite,
-            t_donnees_personnelles,
-            t_verifier_les_informations,
-            t_demarches_en_ligne,
-            t_prendre_en_main_un_equipement,
-            t_naviguer_sur_internet,
-            t_courriels,
-            t_securite_numerique,
-            t_sante,
-            t_budget,
-            t_autre
-        ),
-        rows,
-        |j, out| {
-            out.text(&j.departement);
-            out.text(&date_text(j.jour));
-            out.int(j.apport.nombre);
-            out.int(j.apport.participants);
-            out.int(j.apport.minutes);
-            for count in j.apport.par_thematique {
-                out.int(count);
-            }
-        }
-    )
+/// Which aggregates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Agregat {
+    /// Per département and day (`activites_jour`).
+    Jour,
+    /// Per département and month (`activites_mois`).
+    Mois,
 }
 
-/// Adds per-day aggregates to those already there (`--force` on a database with activities):
-/// writes them to a temporary table in bulk, then adds them with one `INSERT … SELECT … ON
-/// CONFLICT DO UPDATE SET x = x + excluded.x` (the same increments as an activity's write).
-pub fn add_jours(tx: &mut WriteTx<'_>, rows: &[JourSeed]) -> QueryResult<usize> {
+impl Agregat {
+    fn table(self) -> &'static str {
+        match self {
+            Agregat::Jour => "activites_jour",
+            Agregat::Mois => "activites_mois",
+        }
+    }
+
+    fn period_column(self) -> &'static str {
+        match self {
+            Agregat::Jour => "jour",
+            Agregat::Mois => "mois",
+        }
+    }
+}
+
+/// Writes the values of one aggregate row: département, period, then the sums in the order of
+/// the columns (number, participants, minutes, the themes of [`Thematique::ALL`]).
+fn sum_values(s: &SommeSeed, out: &mut dyn crate::db::bulk::Values) {
+    out.text(&s.departement);
+    out.text(&s.periode);
+    out.int(s.apport.nombre);
+    out.int(s.apport.participants);
+    out.int(s.apport.minutes);
+    for count in s.apport.par_thematique {
+        out.int(count);
+    }
+}
+
+/// Writes aggregates that do not exist yet (a fresh seed; see [`add_sommes`] to add to existing
+/// ones).
+pub fn write_sommes(
+    tx: &mut WriteTx<'_>,
+    agregat: Agregat,
+    rows: &[SommeSeed],
+) -> QueryResult<usize> {
+    match agregat {
+        Agregat::Jour => bulk_insert!(
+            tx,
+            activites_jour(
+                departement,
+                jour,
+                nombre,
+                participants,
+                minutes,
+                t_echanger_avec_ses_proches,
+                t_trouver_un_emploi,
+                t_accompagner_scolarite,
+                t_donnees_personnelles,
+                t_verifier_les_informations,
+                t_demarches_en_ligne,
+                t_prendre_en_main_un_equipement,
+                t_naviguer_sur_internet,
+                t_courriels,
+                t_securite_numerique,
+                t_sante,
+                t_budget,
+                t_autre
+            ),
+            rows,
+            |s, out| sum_values(s, out)
+        ),
+        Agregat::Mois => bulk_insert!(
+            tx,
+            activites_mois(
+                departement,
+                mois,
+                nombre,
+                participants,
+                minutes,
+                t_echanger_avec_ses_proches,
+                t_trouver_un_emploi,
+                t_accompagner_scolarite,
+                t_donnees_personnelles,
+                t_verifier_les_informations,
+                t_demarches_en_ligne,
+                t_prendre_en_main_un_equipement,
+                t_naviguer_sur_internet,
+                t_courriels,
+                t_securite_numerique,
+                t_sante,
+                t_budget,
+                t_autre
+            ),
+            rows,
+            |s, out| sum_values(s, out)
+        ),
+    }
+}
+
+/// Adds aggregates to those already there (`--force` on a database with activities): writes
+/// them to a temporary table, then adds them with one `INSERT … SELECT … ON CONFLICT DO UPDATE
+/// SET x = x + excluded.x` (the same increments as an activity's write).
+pub fn add_sommes(
+    tx: &mut WriteTx<'_>,
+    agregat: Agregat,
+    rows: &[SommeSeed],
+) -> QueryResult<usize> {
     use diesel::connection::SimpleConnection;
-    let sums: Vec<String> = ["nombre", "participants", "minutes"]
-        .iter()
-        .map(|c| (*c).to_owned())
-        .chain(
-            super::activite::COLONNES_THEMATIQUES
-                .iter()
-                .map(|c| (*c).to_owned()),
-        )
-        .collect();
-    let mut sql = String::from(
-        "CREATE TEMPORARY TABLE echelle_jours AS SELECT * FROM activites_jour WHERE 1 = 0; ",
-    );
-    tx.conn().batch_execute(&sql)?;
-    let columns: Vec<&str> = ["departement", "jour"]
+    let (table, period) = (agregat.table(), agregat.period_column());
+    let sums: Vec<&str> = ["nombre", "participants", "minutes"]
         .into_iter()
-        .chain(sums.iter().map(String::as_str))
+        .chain(super::activite::COLONNES_THEMATIQUES)
         .collect();
-    let mut values = String::new();
+    let columns: Vec<&str> = ["departement", period]
+        .into_iter()
+        .chain(sums.iter().copied())
+        .collect();
+    let columns = columns.join(", ");
+    tx.conn().batch_execute(&format!(
+        "CREATE TEMPORARY TABLE echelle_sommes AS SELECT {columns} FROM {table} WHERE 1 = 0"
+    ))?;
+    let mut sql = String::new();
     for chunk in rows.chunks(crate::db::bulk::SQLITE_ROWS_PER_INSERT) {
-        values.clear();
-        for (index, j) in chunk.iter().enumerate() {
-            if index > 0 {
-                values.push(',');
-            }
-            let mut numbers = vec![j.apport.nombre, j.apport.participants, j.apport.minutes];
-            numbers.extend(j.apport.par_thematique);
+        sql.clear();
+        for (index, s) in chunk.iter().enumerate() {
+            sql.push_str(if index == 0 { "(" } else { ",(" });
+            let mut numbers = vec![s.apport.nombre, s.apport.participants, s.apport.minutes];
+            numbers.extend(s.apport.par_thematique);
             let numbers: Vec<String> = numbers.iter().map(i64::to_string).collect();
-            values.push_str(&format!(
-                "('{}','{}',{})",
-                j.departement,
-                date_text(j.jour),
+            sql.push_str(&format!(
+                "'{}','{}',{})",
+                s.departement,
+                s.periode,
                 numbers.join(",")
             ));
         }
         tx.conn().batch_execute(&format!(
-            "INSERT INTO echelle_jours ({}) VALUES {values}",
-            columns.join(", ")
+            "INSERT INTO echelle_sommes ({columns}) VALUES {sql}"
         ))?;
     }
     let updates: Vec<String> = sums
         .iter()
-        .map(|c| format!("{c} = activites_jour.{c} + excluded.{c}"))
+        .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
         .collect();
-    sql = format!(
-        "INSERT INTO activites_jour ({cols}) SELECT {cols} FROM echelle_jours WHERE 1 = 1 \
-         ON CONFLICT (departement, jour) DO UPDATE SET {updates}; DROP TABLE echelle_jours;",
-        cols = columns.join(", "),
-        updates = updates.join(", ")
-    );
-    tx.conn().batch_execute(&sql)?;
+    // `WHERE 1 = 1`: SQLite needs a WHERE before ON CONFLICT in an INSERT … SELECT.
+    tx.conn().batch_execute(&format!(
+        "INSERT INTO {table} ({columns}) SELECT {columns} FROM echelle_sommes WHERE 1 = 1 \
+         ON CONFLICT (departement, {period}) DO UPDATE SET {}; DROP TABLE echelle_sommes;",
+        updates.join(", ")
+    ))?;
     Ok(rows.len())
 }
