@@ -18,6 +18,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod echelle;
 pub mod error;
 pub mod http;
 pub mod openapi;

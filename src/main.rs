@@ -1,4 +1,4 @@
-//! The `cnfs-api` binary: `serve` (default), `migrate`, `openapi`, `token`, `anonymiser`.
+//! The `cnfs-api` binary: `serve` (default), `migrate`, `openapi`, `token`, `anonymiser`, `seed`.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -37,12 +37,28 @@ enum Command {
         apres_mois: u32,
     },
     /// Load data: `--demo`, the Seine-Saint-Denis story through the API's own rules
-    /// (idempotent: a second run changes nothing).
+    /// (idempotent: a second run changes nothing); or `--scale national`, a deterministic national
+    /// dataset (about 4,000 posts in every département, advisors, money, N activities), which
+    /// refuses a database that holds programme data unless `--force`. Both migrate and load the
+    /// référentiel first.
     Seed {
         /// The Seine-Saint-Denis story: a convention of 80 posts, envelopes, commitments and a
         /// payment, advisors at every stage, lieux, a few hundred activities.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "scale")]
         demo: bool,
+        /// A generated dataset: `national`.
+        #[arg(long, value_enum)]
+        scale: Option<Scale>,
+        /// Number of activities (national scale).
+        #[arg(long, default_value_t = cnfs_api::echelle::ACTIVITES_PAR_DEFAUT)]
+        activites: u64,
+        /// The generator's graine: the same graine on the same database gives the same rows
+        /// (national scale).
+        #[arg(long, default_value_t = cnfs_api::echelle::GRAINE_PAR_DEFAUT)]
+        graine: u64,
+        /// Add to a database that already holds programme data (national scale).
+        #[arg(long)]
+        force: bool,
     },
     /// Write the OpenAPI document (as served and committed) to stdout or to a file.
     Openapi {
@@ -71,6 +87,13 @@ enum Command {
         #[arg(long)]
         kid: Option<String>,
     },
+}
+
+/// The generated datasets of `seed --scale`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Scale {
+    /// Every département, about 4,000 posts, N activities (`--activites`).
+    National,
 }
 
 fn parse_role(name: &str) -> Result<Role, String> {
@@ -124,16 +147,23 @@ fn main() -> ExitCode {
         }
         return anonymise(&config, apres_mois);
     }
-    if let Command::Seed { demo } = command {
+    if let Command::Seed {
+        demo,
+        scale,
+        activites,
+        graine,
+        force,
+    } = command
+    {
         // Data loading: it needs the database, not the token keys (the demo signs its own).
         init_logger();
-        if !demo {
-            eprintln!("seed : précisez ce qu'il faut charger (--demo)");
+        if !demo && scale.is_none() {
+            eprintln!("seed : précisez ce qu'il faut charger (--demo ou --scale national)");
             return ExitCode::from(2);
         }
         if config.auth.production {
             eprintln!(
-                "seed --demo refusé en production (CNFS_ENV=production) : il écrit des données \
+                "seed refusé en production (CNFS_ENV=production) : il écrit des données \
                  personnelles fictives"
             );
             return ExitCode::from(2);
@@ -141,7 +171,18 @@ fn main() -> ExitCode {
         if !prepare(&config.database_url) {
             return ExitCode::FAILURE;
         }
-        return seed_demo(&config);
+        if demo {
+            return seed_demo(&config);
+        }
+        let options = cnfs_api::echelle::Options {
+            graine,
+            activites,
+            force,
+            today: config
+                .today
+                .unwrap_or_else(|| paris_date(chrono::Utc::now())),
+        };
+        return seed_national(&config.database_url, &options);
     }
     // Before touching the database: a production start with bad keys fails at once.
     // The development secret lives next to the embedded SQLite file; PostgreSQL has none.
@@ -288,6 +329,57 @@ fn seed_demo(config: &Config) -> ExitCode {
         }
         Err(error) => {
             eprintln!("données de démonstration non chargées : {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `cnfs-api seed --scale national`: one line per step (rows, time, rows per second), then the
+/// totals.
+fn seed_national(url: &DatabaseUrl, options: &cnfs_api::echelle::Options) -> ExitCode {
+    use cnfs_api::echelle::{milliers, seed_national};
+    println!(
+        "jeu national : graine {}, {} activités, sur {}",
+        options.graine,
+        milliers(options.activites),
+        url.redacted()
+    );
+    let mut conn = match url.connect() {
+        Ok(conn) => conn,
+        Err(error) => {
+            eprintln!("connexion impossible : {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut progress = |etape: &cnfs_api::echelle::Etape| println!("  {etape}");
+    match seed_national(&mut conn, options, &mut progress) {
+        Ok(bilan) => {
+            let c = bilan.comptes;
+            println!(
+                "jeu national chargé en {:.1} s (graine effective {}) : {} départements, {} \
+                 structures, {} conventions, {} postes, {} lieux, {} conseillers dont {} en poste, \
+                 {} engagements, {} versements, {} activités",
+                bilan.duree.as_secs_f64(),
+                bilan.graine,
+                c.departements,
+                milliers(c.structures),
+                milliers(c.conventions),
+                milliers(c.postes),
+                milliers(c.lieux),
+                milliers(c.conseillers),
+                milliers(c.en_poste),
+                milliers(c.engagements),
+                milliers(c.versements),
+                milliers(c.activites)
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error @ cnfs_api::echelle::EchelleError::DonneesPresentes(_)) => {
+            eprintln!("{error}");
+            ExitCode::from(3)
+        }
+        Err(error) => {
+            eprintln!("jeu national non chargé (rien n'a été écrit) : {error}");
             ExitCode::FAILURE
         }
     }

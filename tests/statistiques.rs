@@ -5,11 +5,11 @@
 
 mod common;
 
-use cnfs_api::db_run;
 use common::scenario::{
     Declarant, THEMES, admin, advisor_en_poste, app_on, convention, created_id, get, lieu, post,
     prefecture_93, random_activities, recrue, structure, structures,
 };
+use common::statistiques::assert_agrees_with_rows;
 use common::{App, TestDb, count, send};
 use serde_json::{Value, json};
 
@@ -422,111 +422,6 @@ async fn answers_are_cacheable(db: TestDb) {
     assert_eq!(after.status, 200);
     assert_ne!(after.header("etag"), before.header("etag"));
     assert_eq!(after.json["activites"]["nombre"], 2);
-}
-
-#[derive(diesel::QueryableByName)]
-struct Figure {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    k: String,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
-
-/// `(key, number)` rows of `sql` (a query selecting `k` and `n`).
-fn figures(db: &TestDb, sql: &str) -> Vec<(String, i64)> {
-    use diesel::RunQueryDsl;
-    let mut conn = db.conn();
-    let loaded: diesel::QueryResult<Vec<Figure>> =
-        db_run!(&mut conn, |c| diesel::sql_query(sql).load::<Figure>(c));
-    loaded
-        .expect("figures")
-        .into_iter()
-        .map(|f| (f.k, f.n))
-        .collect()
-}
-
-/// The statistics of `stats` (national or the 93) equal what SQL computes from the rows, within
-/// `[du, au]` for activities.
-fn assert_agrees_with_rows(
-    db: &TestDb,
-    stats: &Value,
-    where_departement: &str,
-    du: &str,
-    au: &str,
-) {
-    let live =
-        format!("supprime_le IS NULL AND date >= '{du}' AND date <= '{au}' {where_departement}");
-    let n = |sql: String| count(db, &sql);
-    let activites = &stats["activites"];
-    assert_eq!(
-        activites["nombre"],
-        n(format!("SELECT COUNT(*) AS n FROM activites WHERE {live}"))
-    );
-    assert_eq!(
-        activites["participants"],
-        n(format!(
-            "SELECT CAST(COALESCE(SUM(nb_participants), 0) AS BIGINT) AS n FROM activites WHERE {live}"
-        ))
-    );
-    let minutes = n(format!(
-        "SELECT CAST(COALESCE(SUM(duree_minutes), 0) AS BIGINT) AS n FROM activites WHERE {live}"
-    ));
-    assert_eq!(
-        activites["heures"].as_f64().unwrap(),
-        (minutes as f64 / 6.0).round() / 10.0
-    );
-    for &theme in THEMES {
-        assert_eq!(
-            activites["par_thematique"][theme],
-            n(format!(
-                "SELECT COUNT(*) AS n FROM activites WHERE {live} AND thematiques LIKE '%\"{theme}\"%'"
-            )),
-            "{theme}"
-        );
-    }
-    let months: Vec<Value> = figures(
-        db,
-        &format!(
-            "SELECT substr(date, 1, 7) AS k, CAST(COUNT(*) AS BIGINT) AS n FROM activites \
-             WHERE {live} GROUP BY substr(date, 1, 7) ORDER BY k"
-        ),
-    )
-    .into_iter()
-    .map(|(k, n)| json!([k, n]))
-    .collect();
-    let reported: Vec<Value> = activites["par_mois"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| json!([m["mois"], m["nombre"]]))
-        .collect();
-    assert_eq!(reported, months);
-    let advisors = figures(
-        db,
-        &format!(
-            "SELECT statut AS k, CAST(COUNT(*) AS BIGINT) AS n FROM conseillers WHERE 1 = 1 {where_departement} GROUP BY statut"
-        ),
-    );
-    for statut in ["recrute", "en_formation", "certifie", "en_poste", "sorti"] {
-        let expected = advisors
-            .iter()
-            .find(|(k, _)| k == statut)
-            .map_or(0, |(_, n)| *n);
-        assert_eq!(stats["conseillers"][statut], expected, "{statut}");
-    }
-    assert_eq!(
-        stats["postes"]["attribues"],
-        n(format!(
-            "SELECT CAST(COALESCE(SUM(postes_attribues), 0) AS BIGINT) AS n FROM conventions \
-             WHERE statut NOT IN ('resiliee', 'terminee') {where_departement}"
-        ))
-    );
-    assert_eq!(
-        stats["postes"]["pourvus"],
-        n(format!(
-            "SELECT COUNT(*) AS n FROM conseillers WHERE statut <> 'sorti' {where_departement}"
-        ))
-    );
 }
 
 async fn statistics_agree_with_the_rows_after_a_random_workload(db: TestDb) {

@@ -7,7 +7,8 @@
 //!   not compile.
 //! - Backend-specific SQL goes through [`db_run!`](crate::db_run) (and the helpers built on it:
 //!   [`lock_rows!`](crate::lock_rows), [`insert_rows!`](crate::insert_rows),
-//!   [`insert_if_absent!`](crate::insert_if_absent), [`upsert!`](crate::upsert)), nowhere else.
+//!   [`insert_if_absent!`](crate::insert_if_absent), [`upsert!`](crate::upsert),
+//!   [`bulk_insert!`](crate::bulk_insert)), nowhere else.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -17,6 +18,7 @@ use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
+pub mod bulk;
 pub mod referentiel;
 pub mod repo;
 pub mod schema;

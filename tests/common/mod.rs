@@ -10,6 +10,7 @@
 
 pub mod pg;
 pub mod scenario;
+pub mod statistiques;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;

@@ -10,6 +10,7 @@ pub mod anonymisation;
 pub mod conseiller;
 pub mod convention;
 pub mod donnees_ouvertes;
+pub mod echelle;
 pub mod financement;
 pub mod health;
 pub mod idempotence;
