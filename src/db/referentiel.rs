@@ -78,6 +78,9 @@ const DEPARTEMENTS: Referenced = Referenced {
         ("engagements", "departement"),
         ("lieux", "departement"),
         ("conseillers", "departement"),
+        ("activites", "departement"),
+        ("activites_jour", "departement"),
+        ("activites_mois", "departement"),
     ],
 };
 const REGIONS: Referenced = Referenced {
