@@ -156,7 +156,11 @@ fn main() -> ExitCode {
     } = command
     {
         // Data loading: it needs the database, not the token keys (the demo signs its own).
-        init_logger();
+        // The demo's requests are in-process: their access-log lines would bury its report.
+        env_logger::Builder::from_env(
+            env_logger::Env::default().default_filter_or("info,actix_web::middleware::logger=warn"),
+        )
+        .init();
         if !demo && scale.is_none() {
             eprintln!("seed : précisez ce qu'il faut charger (--demo ou --scale national)");
             return ExitCode::from(2);
