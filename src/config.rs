@@ -19,6 +19,7 @@ pub const DEFAULT_DATABASE_URL: &str = "./var/cnfs.sqlite3";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 const DEFAULT_POOL_SIZE: u32 = 10;
 const DEFAULT_POOL_TIMEOUT_SECONDS: u64 = 3;
+const DEFAULT_CACHE_STATISTIQUES_SECONDS: u64 = 5;
 
 /// A configuration value that cannot be used; the message names the variable.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +52,9 @@ pub struct Config {
     /// `CNFS_ATTRIBUANT_NOM`, `CNFS_ATTRIBUANT_SIRET`: the body that grants the money, in the
     /// subventions export (default: the Agence nationale de la cohésion des territoires).
     pub attribuant: Attribuant,
+    /// `CNFS_CACHE_STATISTIQUES`: how long, in seconds (0 to 5, default 5), this instance reuses
+    /// a statistics answer; 0 computes every one.
+    pub cache_statistiques: Duration,
 }
 
 /// Token settings (`CNFS_ENV`, `CNFS_JWT_*`); the keys themselves are read by
@@ -134,6 +138,12 @@ impl Config {
             ),
         };
         let attribuant = parse_attribuant(&get)?;
+        let cache_statistiques = parse_number(
+            "CNFS_CACHE_STATISTIQUES",
+            get("CNFS_CACHE_STATISTIQUES"),
+            0..=crate::http::statistiques::CACHE_MAX_SECONDS,
+        )?
+        .unwrap_or(DEFAULT_CACHE_STATISTIQUES_SECONDS);
         Ok(Config {
             database_url,
             bind,
@@ -143,6 +153,7 @@ impl Config {
             auth,
             today,
             attribuant,
+            cache_statistiques: Duration::from_secs(cache_statistiques),
         })
     }
 }

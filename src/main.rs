@@ -429,7 +429,8 @@ async fn serve(config: Config, keys: JwtKeys) -> std::io::Result<()> {
     log_development_tokens(&keys, config.bind);
     let state = AppState::new(pool, postgres, true, Verifier::new(keys))
         .with_today(config.today)
-        .with_attribuant(config.attribuant.clone());
+        .with_attribuant(config.attribuant.clone())
+        .with_cache_statistiques(config.cache_statistiques);
     let cors_origins = config.cors_origins.clone();
     log::info!(
         "écoute sur http://{} — Swagger UI : http://{}/swagger-ui/",

@@ -389,6 +389,35 @@ async fn assert_statistics_agree(app: &impl App, db: &TestDb, departements: &[&s
     }
 }
 
+/// One territory's statistics (its months summed by the database) equal its item in the lists
+/// (read per département and month): every région and département, over all time and over a
+/// period whose ends are partial months.
+async fn assert_each_territory_as_in_its_list(app: &impl App) {
+    for period in ["", "?du=2022-03-15&au=2023-06-30"] {
+        for level in ["regions", "departements"] {
+            let list = send(
+                app,
+                "GET",
+                &format!("/api/v1/statistiques/{level}{period}"),
+                None,
+                None,
+                &[],
+            )
+            .await;
+            assert_eq!(list.status, 200, "{}", list.text);
+            let items = list.json["items"].as_array().unwrap();
+            assert!(items.len() > 10, "{level}");
+            for item in items {
+                let code = item["territoire"]["code"].as_str().unwrap();
+                let uri = format!("/api/v1/statistiques/{level}/{code}{period}");
+                let one = send(app, "GET", &uri, None, None, &[]).await;
+                assert_eq!(one.status, 200, "{uri}: {}", one.text);
+                assert_eq!(&one.json, item, "{uri}");
+            }
+        }
+    }
+}
+
 async fn the_national_seed_keeps_every_invariant(db: TestDb) {
     let bilan = seed(&db, &options(12, ACTIVITES, false)).expect("seeded");
     assert_eq!(bilan.comptes.activites, ACTIVITES);
@@ -410,6 +439,7 @@ async fn the_national_seed_keeps_every_invariant(db: TestDb) {
     // The Seine-Saint-Denis, Corse-du-Sud, an overseas collectivité (CCAS hosts) and the TAAF
     // (no postcode: no lieu, so no advisor in post and no activity).
     assert_statistics_agree(&app, &db, &["93", "2A", "987", "984"]).await;
+    assert_each_territory_as_in_its_list(&app).await;
 
     // Programme data there: refused without --force, nothing written.
     let refused = seed(&db, &options(12, 1000, false)).unwrap_err();

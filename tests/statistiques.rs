@@ -424,6 +424,54 @@ async fn answers_are_cacheable(db: TestDb) {
     assert_eq!(after.json["activites"]["nombre"], 2);
 }
 
+/// With `CNFS_CACHE_STATISTIQUES` set, this instance answers from its cache for that long: a
+/// write is not seen until the entry expires (the same body, the same tag), each URL and period
+/// being its own entry; 304 still works from a cached answer.
+async fn an_instance_reuses_an_answer_for_its_cache_time(db: TestDb) {
+    let today = common::scenario::TODAY.parse().unwrap();
+    let cached_app = common::app(
+        db.state()
+            .with_today(Some(today))
+            .with_cache_statistiques(std::time::Duration::from_secs(5)),
+    )
+    .await;
+    let fresh_app = app_on(&db).await;
+    let activities = story(&fresh_app).await;
+    let uri = "/api/v1/statistiques/departements/93";
+    let before = public(&cached_app, uri).await;
+    assert_eq!(before.status, 200);
+    let nombre = before.json["activites"]["nombre"].as_i64().unwrap();
+    let deleted = send(
+        &fresh_app,
+        "DELETE",
+        &format!("/api/v1/activites/{}", activities[0]),
+        Some(&admin()),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(deleted.status, 204);
+    // The caching instance still answers what it computed; one without a cache sees the change.
+    let reused = public(&cached_app, uri).await;
+    assert_eq!(reused.text, before.text);
+    assert_eq!(reused.header("etag"), before.header("etag"));
+    let revalidated = send(
+        &cached_app,
+        "GET",
+        uri,
+        None,
+        None,
+        &[("if-none-match", before.header("etag"))],
+    )
+    .await;
+    assert_eq!(revalidated.status, 304);
+    let fresh = public(&fresh_app, uri).await;
+    assert_eq!(fresh.json["activites"]["nombre"], nombre - 1);
+    // Another URL (a period) is another entry, computed now.
+    let period = public(&cached_app, &format!("{uri}?du=2021-01-01")).await;
+    assert_eq!(period.json["activites"]["nombre"], nombre - 1);
+}
+
 async fn statistics_agree_with_the_rows_after_a_random_workload(db: TestDb) {
     let app = app_on(&db).await;
     let ids = structures(&app).await;
@@ -540,5 +588,6 @@ on_both_backends!(
     the_story_at_every_level,
     the_period_filters_activities_only,
     answers_are_cacheable,
+    an_instance_reuses_an_answer_for_its_cache_time,
     statistics_agree_with_the_rows_after_a_random_workload,
 );

@@ -426,6 +426,7 @@ mod tests {
                 nom: "Seine-Saint-Denis".to_owned(),
             },
             &[],
+            None,
             &[],
             &[],
             "2021-09-01".parse().unwrap(),

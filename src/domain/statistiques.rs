@@ -220,9 +220,13 @@ fn add(total: &mut i64, value: i64) {
 /// - Money: nationally, each envelope's amount, engaged and paid; for a territory, its ceilings
 ///   and its departmental envelopes' amounts, what is engaged and paid in its départements, and
 ///   what is left under those amounts.
+/// - Activities: `par_mois` when the reader already summed the territory's months (one grouped
+///   read, see `repo::statistiques::Lecture`), otherwise the sum of each département's
+///   `activites_par_mois`.
 pub fn compose(
     territoire: Territoire,
     departements: &[&DonneesDepartement],
+    par_mois_lu: Option<&BTreeMap<String, Apport>>,
     enveloppes: &[EnveloppeStat],
     soldes: &[SoldeStat],
     today: NaiveDate,
@@ -269,10 +273,15 @@ pub fn compose(
                 add(&mut locaux, groupe.nombre);
             }
         }
-        for (mois, apport) in &departement.activites_par_mois {
-            let sum = par_mois.entry(mois.clone()).or_default();
-            *sum = sum.plus(*apport).unwrap_or(*sum);
+        if par_mois_lu.is_none() {
+            for (mois, apport) in &departement.activites_par_mois {
+                let sum = par_mois.entry(mois.clone()).or_default();
+                *sum = sum.plus(*apport).unwrap_or(*sum);
+            }
         }
+    }
+    if let Some(lu) = par_mois_lu {
+        par_mois = lu.clone();
     }
     let pourvus = StatutConseiller::ALL
         .iter()
@@ -574,6 +583,7 @@ mod tests {
         let stats = compose(
             territoire(NiveauTerritoire::Departement),
             &[&d93],
+            None,
             &[],
             &[],
             date("2021-09-01"),
@@ -617,6 +627,7 @@ mod tests {
         let one = compose(
             territoire(NiveauTerritoire::Departement),
             &[&d93],
+            None,
             &enveloppes,
             &soldes,
             today,
@@ -645,6 +656,7 @@ mod tests {
         let region = compose(
             territoire(NiveauTerritoire::Region),
             &[&d93, &d94],
+            None,
             &enveloppes,
             &soldes,
             today,
@@ -656,6 +668,7 @@ mod tests {
         let national = compose(
             territoire(NiveauTerritoire::National),
             &[&d93, &d94],
+            None,
             &enveloppes,
             &soldes,
             today,
@@ -668,6 +681,7 @@ mod tests {
         let empty = compose(
             territoire(NiveauTerritoire::Departement),
             &[&d75],
+            None,
             &enveloppes,
             &soldes,
             today,
@@ -702,6 +716,7 @@ mod tests {
         let stats = compose(
             territoire(NiveauTerritoire::Region),
             &[&d93, &d94],
+            None,
             &[],
             &[],
             date("2021-12-01"),

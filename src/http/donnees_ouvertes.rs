@@ -267,7 +267,12 @@ pub async fn export_statistiques_departements(
     let PeriodeQuery { du, au } = query.0;
     let today = state.today();
     csv::stream(&req, &state, statistiques_departements(), move |conn| {
-        let donnees = crate::db::repo::statistiques::donnees(conn, du, au)?;
+        let donnees = crate::db::repo::statistiques::donnees(
+            conn,
+            du,
+            au,
+            crate::db::repo::statistiques::Lecture::ParDepartement,
+        )?;
         let rows = donnees
             .departements
             .iter()

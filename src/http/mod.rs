@@ -54,6 +54,9 @@ pub struct AppState {
     /// The body that grants the money, in the subventions export (configuration
     /// `CNFS_ATTRIBUANT_NOM`, `CNFS_ATTRIBUANT_SIRET`).
     pub attribuant: Arc<Attribuant>,
+    /// This instance's cache of statistics answers (configuration `CNFS_CACHE_STATISTIQUES`;
+    /// none unless set).
+    pub cache_statistiques: Arc<statistiques::CacheStatistiques>,
 }
 
 impl AppState {
@@ -66,7 +69,15 @@ impl AppState {
             verifier: Arc::new(verifier),
             fixed_today: None,
             attribuant: Arc::new(Attribuant::default()),
+            cache_statistiques: Arc::new(statistiques::CacheStatistiques::default()),
         }
+    }
+
+    /// The same state reusing statistics answers for `ttl` (at most
+    /// [`statistiques::CACHE_MAX_SECONDS`]).
+    pub fn with_cache_statistiques(mut self, ttl: std::time::Duration) -> Self {
+        self.cache_statistiques = Arc::new(statistiques::CacheStatistiques::new(ttl));
+        self
     }
 
     /// The same state with another attributing body for the subventions export.

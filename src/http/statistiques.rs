@@ -6,12 +6,17 @@
 //! hash of the body) and `Cache-Control: public, max-age=60`; `If-None-Match` with that tag
 //! answers 304 without a body.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
 use crate::api::statistiques::{PeriodeQuery, Statistiques, StatistiquesListe};
-use crate::db::repo::statistiques::{self as repo, Donnees};
+use crate::db::repo::statistiques::{self as repo, Donnees, Lecture};
 use crate::domain::codes::{CodeDepartement, CodeRegion};
 use crate::domain::statistiques::{DonneesDepartement, NiveauTerritoire, Territoire, compose};
 use crate::error::ApiError;
@@ -36,44 +41,139 @@ pub fn none_match(header: &str, etag: &str) -> bool {
     })
 }
 
-/// A public, cacheable JSON answer: 200 with `ETag` and `Cache-Control`, or 304 when the
-/// request's `If-None-Match` names the same tag.
-pub fn cacheable_json<T: serde::Serialize>(
-    req: &HttpRequest,
-    value: &T,
-) -> Result<HttpResponse, ApiError> {
-    let body = serde_json::to_vec(value).map_err(ApiError::internal)?;
-    let etag = body_etag(&body);
-    let cache = format!("public, max-age={MAX_AGE_SECONDS}");
-    let matched = req
-        .headers()
-        .get_all(header::IF_NONE_MATCH)
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| none_match(v, &etag));
-    let mut response = if matched {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    response
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, cache));
-    if matched {
-        return Ok(response.finish());
+/// A computed answer: its body and `ETag`, and when it was computed.
+#[derive(Debug)]
+pub struct Reponse {
+    computed: Instant,
+    body: web::Bytes,
+    etag: String,
+}
+
+impl Reponse {
+    /// `value` serialized, with its `ETag`.
+    fn of<T: serde::Serialize>(value: &T) -> Result<Self, ApiError> {
+        let body = serde_json::to_vec(value).map_err(ApiError::internal)?;
+        Ok(Reponse {
+            computed: Instant::now(),
+            etag: body_etag(&body),
+            body: body.into(),
+        })
     }
-    Ok(response.content_type("application/json").body(body))
+
+    /// 200 with `ETag` and `Cache-Control`, or 304 when the request's `If-None-Match` names the
+    /// same tag.
+    fn respond(&self, req: &HttpRequest) -> HttpResponse {
+        let matched = req
+            .headers()
+            .get_all(header::IF_NONE_MATCH)
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| none_match(v, &self.etag));
+        let mut response = if matched {
+            HttpResponse::NotModified()
+        } else {
+            HttpResponse::Ok()
+        };
+        response
+            .insert_header((header::ETAG, self.etag.clone()))
+            .insert_header((
+                header::CACHE_CONTROL,
+                format!("public, max-age={MAX_AGE_SECONDS}"),
+            ));
+        if matched {
+            return response.finish();
+        }
+        response
+            .content_type("application/json")
+            .body(self.body.clone())
+    }
 }
 
-/// Reads the figures, activities within the period asked. `au` before `du` is an empty period
-/// (no activity), not an error: the spec cannot express a rule across two parameters, so every
-/// pair of dates it allows is answered.
-async fn donnees(state: &AppState, periode: PeriodeQuery) -> Result<Donnees, ApiError> {
-    state
-        .read(move |conn| Ok(repo::donnees(conn, periode.du, periode.au)?))
-        .await
+/// The most answers [`CacheStatistiques`] keeps (one per URL and day; the periods make the set
+/// of URLs unbounded, so a full cache stores nothing more until its entries expire).
+pub const CACHE_ENTRIES: usize = 512;
+
+/// The longest a statistics answer may be reused by this instance, in seconds.
+pub const CACHE_MAX_SECONDS: u64 = 5;
+
+/// Statistics answers of this instance, reused for at most a few seconds
+/// (`CNFS_CACHE_STATISTIQUES`, 0 to 5 s; off in tests): a dashboard polled by many clients costs
+/// one computation per URL and period, not one per request. The figures may thus lag a write by
+/// that long on this instance (and by `max-age` at a client or proxy, which is longer). Misses
+/// are computed concurrently, without waiting for one another: at worst each client in flight
+/// when an entry expires computes it once.
+#[derive(Debug, Default)]
+pub struct CacheStatistiques {
+    ttl: Duration,
+    entries: Mutex<HashMap<String, Arc<Reponse>>>,
 }
 
-fn national(donnees: &Donnees, today: chrono::NaiveDate) -> Statistiques {
+impl CacheStatistiques {
+    /// A cache keeping answers for `ttl` (at most [`CACHE_MAX_SECONDS`]); zero keeps none.
+    pub fn new(ttl: Duration) -> Self {
+        CacheStatistiques {
+            ttl: ttl.min(Duration::from_secs(CACHE_MAX_SECONDS)),
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// How long answers are kept.
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    fn get(&self, key: &str) -> Option<Arc<Reponse>> {
+        if self.ttl.is_zero() {
+            return None;
+        }
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(key)
+            .filter(|r| r.computed.elapsed() < self.ttl)
+            .cloned()
+    }
+
+    fn put(&self, key: String, reponse: Arc<Reponse>) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= CACHE_ENTRIES {
+            entries.retain(|_, r| r.computed.elapsed() < self.ttl);
+        }
+        if entries.len() < CACHE_ENTRIES {
+            entries.insert(key, reponse);
+        }
+    }
+}
+
+/// Answers a statistics request: from this instance's cache when a fresh answer to the same URL
+/// (path and query) exists for today, else by reading the figures `lecture` says and building
+/// the body with `build`.
+async fn answer<T, F>(
+    req: &HttpRequest,
+    state: &AppState,
+    periode: PeriodeQuery,
+    lecture: Lecture,
+    build: F,
+) -> Result<HttpResponse, ApiError>
+where
+    T: serde::Serialize,
+    F: FnOnce(&Donnees, NaiveDate) -> Result<T, ApiError>,
+{
+    let today = state.today();
+    let key = format!("{today} {}?{}", req.path(), req.query_string());
+    if let Some(hit) = state.cache_statistiques.get(&key) {
+        return Ok(hit.respond(req));
+    }
+    let donnees = state
+        .read(move |conn| Ok(repo::donnees(conn, periode.du, periode.au, lecture)?))
+        .await?;
+    let reponse = Arc::new(Reponse::of(&build(&donnees, today)?)?);
+    state.cache_statistiques.put(key, reponse.clone());
+    Ok(reponse.respond(req))
+}
+
+fn national(donnees: &Donnees, today: NaiveDate) -> Statistiques {
     let all: Vec<&DonneesDepartement> = donnees.departements.iter().collect();
     compose(
         Territoire {
@@ -82,6 +182,7 @@ fn national(donnees: &Donnees, today: chrono::NaiveDate) -> Statistiques {
             nom: "France".to_owned(),
         },
         &all,
+        donnees.activites_ensemble.as_ref(),
         &donnees.enveloppes,
         &donnees.soldes,
         today,
@@ -89,11 +190,7 @@ fn national(donnees: &Donnees, today: chrono::NaiveDate) -> Statistiques {
     .into()
 }
 
-fn region(
-    donnees: &Donnees,
-    (code, nom): &(String, String),
-    today: chrono::NaiveDate,
-) -> Statistiques {
+fn region(donnees: &Donnees, (code, nom): &(String, String), today: NaiveDate) -> Statistiques {
     let members: Vec<&DonneesDepartement> = donnees
         .departements
         .iter()
@@ -106,6 +203,7 @@ fn region(
             nom: nom.clone(),
         },
         &members,
+        donnees.activites_ensemble.as_ref(),
         &donnees.enveloppes,
         &donnees.soldes,
         today,
@@ -113,11 +211,12 @@ fn region(
     .into()
 }
 
-/// The statistics of one département of `donnees`.
+/// The statistics of one département of `donnees` (its activities are its own months, or the
+/// summed ones when `donnees` was read for that département alone).
 pub fn departement(
     donnees: &Donnees,
     departement: &DonneesDepartement,
-    today: chrono::NaiveDate,
+    today: NaiveDate,
 ) -> Statistiques {
     compose(
         Territoire {
@@ -126,6 +225,7 @@ pub fn departement(
             nom: departement.nom.clone(),
         },
         &[departement],
+        donnees.activites_ensemble.as_ref(),
         &donnees.enveloppes,
         &donnees.soldes,
         today,
@@ -158,8 +258,14 @@ pub async fn get_nationales(
     state: web::Data<AppState>,
     query: StrictQuery<PeriodeQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let donnees = donnees(&state, query.0).await?;
-    cacheable_json(&req, &national(&donnees, state.today()))
+    answer(
+        &req,
+        &state,
+        query.0,
+        Lecture::National,
+        |donnees, today| Ok(national(donnees, today)),
+    )
+    .await
 }
 
 /// Statistiques de chaque région
@@ -186,14 +292,21 @@ pub async fn list_regions(
     state: web::Data<AppState>,
     query: StrictQuery<PeriodeQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let donnees = donnees(&state, query.0).await?;
-    let today = state.today();
-    let items = donnees
-        .regions
-        .iter()
-        .map(|r| region(&donnees, r, today))
-        .collect();
-    cacheable_json(&req, &StatistiquesListe { items })
+    answer(
+        &req,
+        &state,
+        query.0,
+        Lecture::ParDepartement,
+        |donnees, today| {
+            let items = donnees
+                .regions
+                .iter()
+                .map(|r| region(donnees, r, today))
+                .collect();
+            Ok(StatistiquesListe { items })
+        },
+    )
+    .await
 }
 
 /// Statistiques d'une région
@@ -223,13 +336,16 @@ pub async fn get_region(
     query: StrictQuery<PeriodeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let code = code.into_inner();
-    let donnees = donnees(&state, query.0).await?;
-    let found = donnees
-        .regions
-        .iter()
-        .find(|(c, _)| c == code.as_str())
-        .ok_or_else(|| ApiError::NotFound(format!("Aucune région de code {code}.")))?;
-    cacheable_json(&req, &region(&donnees, found, state.today()))
+    let lecture = Lecture::Region(code.as_str().to_owned());
+    answer(&req, &state, query.0, lecture, |donnees, today| {
+        let found = donnees
+            .regions
+            .iter()
+            .find(|(c, _)| c == code.as_str())
+            .ok_or_else(|| ApiError::NotFound(format!("Aucune région de code {code}.")))?;
+        Ok(region(donnees, found, today))
+    })
+    .await
 }
 
 /// Statistiques de chaque département
@@ -254,14 +370,21 @@ pub async fn list_departements(
     state: web::Data<AppState>,
     query: StrictQuery<PeriodeQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let donnees = donnees(&state, query.0).await?;
-    let today = state.today();
-    let items = donnees
-        .departements
-        .iter()
-        .map(|d| departement(&donnees, d, today))
-        .collect();
-    cacheable_json(&req, &StatistiquesListe { items })
+    answer(
+        &req,
+        &state,
+        query.0,
+        Lecture::ParDepartement,
+        |donnees, today| {
+            let items = donnees
+                .departements
+                .iter()
+                .map(|d| departement(donnees, d, today))
+                .collect();
+            Ok(StatistiquesListe { items })
+        },
+    )
+    .await
 }
 
 /// Statistiques d'un département
@@ -290,13 +413,16 @@ pub async fn get_departement(
     query: StrictQuery<PeriodeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let code = code.into_inner();
-    let donnees = donnees(&state, query.0).await?;
-    let found = donnees
-        .departements
-        .iter()
-        .find(|d| d.code == code.as_str())
-        .ok_or_else(|| ApiError::NotFound(format!("Aucun département de code {code}.")))?;
-    cacheable_json(&req, &departement(&donnees, found, state.today()))
+    let lecture = Lecture::Departement(code.as_str().to_owned());
+    answer(&req, &state, query.0, lecture, |donnees, today| {
+        let found = donnees
+            .departements
+            .iter()
+            .find(|d| d.code == code.as_str())
+            .ok_or_else(|| ApiError::NotFound(format!("Aucun département de code {code}.")))?;
+        Ok(departement(donnees, found, today))
+    })
+    .await
 }
 
 /// Registers the handlers of this module.
@@ -322,5 +448,45 @@ mod tests {
         assert!(none_match("*", &tag));
         assert!(!none_match("\"x\"", &tag));
         assert_ne!(body_etag(b"{}"), body_etag(b"[]"));
+    }
+
+    fn reponse() -> Arc<Reponse> {
+        Arc::new(Reponse::of(&serde_json::json!({"n": 1})).unwrap())
+    }
+
+    #[test]
+    fn the_cache_keeps_answers_for_its_time_and_no_more() {
+        let off = CacheStatistiques::new(Duration::ZERO);
+        off.put("a".to_owned(), reponse());
+        assert!(off.get("a").is_none(), "0 s: nothing kept");
+
+        let capped = CacheStatistiques::new(Duration::from_secs(60));
+        assert_eq!(capped.ttl(), Duration::from_secs(CACHE_MAX_SECONDS));
+
+        let short = CacheStatistiques::new(Duration::from_millis(40));
+        short.put("a".to_owned(), reponse());
+        assert!(short.get("a").is_some());
+        assert!(short.get("b").is_none());
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(short.get("a").is_none(), "expired");
+    }
+
+    #[test]
+    fn a_full_cache_makes_room_from_expired_entries_only() {
+        let cache = CacheStatistiques::new(Duration::from_millis(40));
+        for n in 0..CACHE_ENTRIES {
+            cache.put(format!("{n}"), reponse());
+        }
+        cache.put("late".to_owned(), reponse());
+        assert!(
+            cache.get("late").is_none(),
+            "full of fresh entries: not kept"
+        );
+        assert!(cache.get("0").is_some());
+        std::thread::sleep(Duration::from_millis(60));
+        cache.put("later".to_owned(), reponse());
+        assert!(cache.get("later").is_some(), "the expired ones made room");
+        let entries = cache.entries.lock().unwrap();
+        assert_eq!(entries.len(), 1);
     }
 }

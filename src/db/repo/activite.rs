@@ -145,6 +145,7 @@ macro_rules! per_sum {
         )
     }};
 }
+pub(crate) use per_sum;
 
 /// The theme columns of the aggregates tables, in the order of [`Thematique::ALL`] (as [`per_sum!`]
 /// maps them; a unit test keeps the two in step).

@@ -12,6 +12,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 
+use super::activite::per_sum;
 use super::{date_text, stored, stored_date};
 use crate::db::DbConn;
 use crate::db_run;
@@ -35,6 +36,24 @@ pub struct Donnees {
     pub enveloppes: Vec<EnveloppeStat>,
     /// Every envelope's money per département.
     pub soldes: Vec<SoldeStat>,
+    /// With [`Lecture::Ensemble`], the activities of the territory per month, summed by the
+    /// database (the départements' own `activites_par_mois` then stay empty).
+    pub activites_ensemble: Option<BTreeMap<String, Apport>>,
+}
+
+/// How the activities are read. One territory's months are summed by the database (about 50
+/// rows for four years, whatever the number of départements behind it); the lists, every
+/// territory at once, read them per département and month.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lecture {
+    /// Per département and month, into each [`DonneesDepartement::activites_par_mois`].
+    ParDepartement,
+    /// The whole country's months, into [`Donnees::activites_ensemble`].
+    National,
+    /// One région's months (by its code), into [`Donnees::activites_ensemble`].
+    Region(String),
+    /// One département's months (by its code), into [`Donnees::activites_ensemble`].
+    Departement(String),
 }
 
 #[derive(QueryableByName)]
@@ -191,22 +210,100 @@ impl MonthRow {
     }
 }
 
+/// The sums of one aggregates row as read positionally (in [`per_sum!`]'s order).
+type Sums = (
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+);
+
+fn apport(s: Sums) -> Apport {
+    Apport {
+        nombre: s.0,
+        participants: s.1,
+        minutes: s.2,
+        par_thematique: [
+            s.3, s.4, s.5, s.6, s.7, s.8, s.9, s.10, s.11, s.12, s.13, s.14, s.15,
+        ],
+    }
+}
+
 /// Activities per département and month within `[du, au]` (either bound open): the whole months
 /// from `activites_mois` (départements × months rows, whatever the number of activities), the
 /// days of the partial months at the ends from `activites_jour` (see [`decoupe`]).
+///
+/// The whole months, the bulk of the rows, are read by position through a typed query (a cached
+/// prepared statement): reading them by column name (`sql_query`) cost most of an uncached
+/// national answer (`<NamedRow>::get`, `index_for_column_name` at the top of its profile).
 fn activites_par_mois(
     conn: &mut DbConn,
     du: Option<NaiveDate>,
     au: Option<NaiveDate>,
-) -> QueryResult<Vec<MonthRow>> {
+    somme: Option<Option<&[String]>>,
+) -> QueryResult<Vec<(String, String, Apport)>> {
+    use crate::db::schema::activites_mois as am;
     let Decoupage { mois, jours } = decoupe(du, au);
     let mut rows = Vec::new();
+    // `somme`: per département and month (None), or summed per month over all départements
+    // (Some(None)) or over some (Some(Some(codes))).
+    if let Some(departements) = somme {
+        // `departement` is '' in these rows: they are the territory's.
+        let filter = departements.map(departements_sql).unwrap_or_default();
+        let mut reads = Vec::new();
+        if let Some((first, last)) = mois {
+            reads.push((
+                format!(
+                    "SELECT '' AS departement, mois, {} FROM activites_mois \
+                     WHERE mois >= $1 AND mois <= $2{filter} GROUP BY mois",
+                    columns_sql(true)
+                ),
+                first,
+                last,
+            ));
+        }
+        for (from, to) in jours {
+            reads.push((
+                format!(
+                    "SELECT '' AS departement, substr(jour, 1, 7) AS mois, {} \
+                     FROM activites_jour WHERE jour >= $1 AND jour <= $2{filter} \
+                     GROUP BY substr(jour, 1, 7)",
+                    columns_sql(true)
+                ),
+                date_text(from),
+                date_text(to),
+            ));
+        }
+        for (sql, from, to) in reads {
+            rows.extend(between(conn, &sql, &from, &to)?.into_iter().map(|row| {
+                let apport = row.apport();
+                (row.departement, row.mois, apport)
+            }));
+        }
+        return Ok(rows);
+    }
     if let Some((first, last)) = mois {
-        let sql = format!(
-            "SELECT departement, mois, {} FROM activites_mois WHERE mois >= $1 AND mois <= $2",
-            columns_sql(false)
-        );
-        rows.extend(between(conn, &sql, &first, &last)?);
+        let whole: Vec<(String, String, Sums)> = db_run!(conn, |c| am::table
+            .filter(am::mois.ge(&first).and(am::mois.le(&last)))
+            .select((
+                am::departement,
+                am::mois,
+                per_sum!(activites_mois, &Apport::default(), |column, _value| column),
+            ))
+            .load(c)?);
+        rows.extend(whole.into_iter().map(|(d, m, s)| (d, m, apport(s))));
     }
     for (from, to) in jours {
         let sql = format!(
@@ -214,9 +311,34 @@ fn activites_par_mois(
              WHERE jour >= $1 AND jour <= $2 GROUP BY departement, substr(jour, 1, 7)",
             columns_sql(true)
         );
-        rows.extend(between(conn, &sql, &date_text(from), &date_text(to))?);
+        rows.extend(
+            between(conn, &sql, &date_text(from), &date_text(to))?
+                .into_iter()
+                .map(|row| {
+                    let apport = row.apport();
+                    (row.departement, row.mois, apport)
+                }),
+        );
     }
     Ok(rows)
+}
+
+/// ` AND departement IN ('93', …)` for the départements given, nothing for all of them. The codes
+/// come from the référentiel's table; one that is not two or three letters and digits is left
+/// out rather than written into the SQL.
+fn departements_sql(codes: &[String]) -> String {
+    let listed: Vec<String> = codes
+        .iter()
+        .filter(|code| {
+            (2..=3).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric())
+        })
+        .map(|code| format!("'{code}'"))
+        .collect();
+    if listed.is_empty() {
+        " AND 1 = 0".to_owned()
+    } else {
+        format!(" AND departement IN ({})", listed.join(", "))
+    }
 }
 
 /// Runs `sql` (written with PostgreSQL's `$1`, `$2`) with two text bounds.
@@ -243,6 +365,7 @@ pub fn donnees(
     conn: &mut DbConn,
     du: Option<NaiveDate>,
     au: Option<NaiveDate>,
+    lecture: Lecture,
 ) -> QueryResult<Donnees> {
     let (departements, regions, conventions, conseillers, enveloppes, soldes) = db_run!(
         conn,
@@ -277,7 +400,26 @@ pub fn donnees(
         )
         }
     );
-    let months = activites_par_mois(conn, du, au)?;
+    // The départements whose months are summed (all of them nationally: no filter).
+    let territoire: Option<Option<Vec<String>>> = match &lecture {
+        Lecture::ParDepartement => None,
+        Lecture::National => Some(None),
+        Lecture::Region(code) => Some(Some(
+            departements
+                .iter()
+                .filter(|d| &d.region == code)
+                .map(|d| d.code.clone())
+                .collect(),
+        )),
+        Lecture::Departement(code) => Some(Some(vec![code.clone()])),
+    };
+    let months = activites_par_mois(
+        conn,
+        du,
+        au,
+        territoire.as_ref().map(|codes| codes.as_deref()),
+    )?;
+    let mut ensemble = territoire.is_some().then(BTreeMap::<String, Apport>::new);
 
     let mut by_code: BTreeMap<String, DonneesDepartement> = departements
         .into_iter()
@@ -316,11 +458,14 @@ pub fn donnees(
             });
         }
     }
-    for row in months {
-        if let Some(d) = by_code.get_mut(&row.departement) {
+    for (departement, mois, apport) in months {
+        if let Some(sums) = ensemble.as_mut() {
+            let sum = sums.entry(mois).or_default();
+            *sum = sum.plus(apport).unwrap_or(*sum);
+        } else if let Some(d) = by_code.get_mut(&departement) {
             // `decoupe` never reads a month twice; adding keeps the sums right regardless.
-            let sum = d.activites_par_mois.entry(row.mois.clone()).or_default();
-            *sum = sum.plus(row.apport()).unwrap_or(*sum);
+            let sum = d.activites_par_mois.entry(mois).or_default();
+            *sum = sum.plus(apport).unwrap_or(*sum);
         }
     }
     Ok(Donnees {
@@ -351,5 +496,6 @@ pub fn donnees(
                 verse_centimes: s.verse_centimes,
             })
             .collect(),
+        activites_ensemble: ensemble,
     })
 }
