@@ -1,28 +1,41 @@
 #!/usr/bin/env bash
-# Load figures: req/s, p50 and p99 latency at 32 connections, on SQLite and PostgreSQL, for
-#   /health/live (no database: the baseline), GET /api/v1/departements/93, a commune search,
-#   and, on a database seeded with $SEED_CONVENTIONS conventions (bench/seed_conventions.py: 5,000
-#   by default over metropolitan France, a fifth of them in the 93), with a préfecture-93 token:
-#   one convention by id (GET /api/v1/conventions/{id}) and a page of 50 filtered by département
-#   (GET /api/v1/conventions?departement=93&limit=50);
-# each figure also as a ratio to /health/live measured in the same run (machines are noisy; ratios
-# from one run compare better than absolute numbers from different runs).
-# On PostgreSQL it also runs `pgbench -S` (select-only, over TCP, on its own throw-away database,
-# scale 1) with the same clients, threads and duration, and prints the one-convention read's ratio
-# to it (p50/p99 of pgbench from a 2 % sample of its transactions).
+# The benchmark table (issue 12 §3), one command:
 #
-#   bash bench/load.sh                 # DURATION=10 seconds per URL by default
-#   DURATION=30 bash bench/load.sh
+#   bash bench/load.sh                        # 1,000,000 activities, 10 s per measure
+#   ACTIVITES=100000 DURATION=5 bash bench/load.sh   # a quicker pass
 #   PG_ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres bash bench/load.sh
 #
-# Builds the release binary; installs wrk (and the sqlite3 CLI, for the seeding) from Debian's
-# packages when missing; needs python3 (the seed generator), and psql and pgbench for PostgreSQL.
+# For SQLite, then PostgreSQL (skipped, with a message, when PG_ADMIN_URL does not answer), on a
+# fresh database each:
+#  1. `cnfs-api seed --scale national --activites $ACTIVITES` (every département, about 4,000
+#     posts, advisors, money, activities over 2021–2024), then 5,000 more conventions, 1,000 of
+#     them in the 93, from bench/seed_conventions.py (the national dataset has two or three per
+#     département, too few for a page of 50);
+#  2. starts the server (statistics cache off: CNFS_CACHE_STATISTIQUES=0) and times its start-up
+#     (process start → /health/ready answers 200, on the migrated database);
+#  3. measures with wrk (-t$THREADS, 2 s warm-up then $DURATION s, --latency), at $CONNECTIONS
+#     connections unless said: /health/live (the ceiling), one convention by id and a page of 50
+#     conventions of the 93 (préfecture-93 token), a commune search, the national and the 93's
+#     statistics uncached at 8 and 32 connections, POST an activity (the employer's token), POST a
+#     commitment with a fresh Idempotency-Key per request (bench/wrk/engagement.lua) on a large
+#     envelope, with the share of 201s; then checks that the envelope's engaged sum equals the
+#     commitments' and stays within its amount, and runs the same script on a small envelope
+#     (500 commitments' worth) to check that concurrent requests never commit more than it holds;
+#  4. restarts the server with the statistics cache on (5 s) and measures the same statistics;
+#  5. on PostgreSQL, `pgbench -S` (select-only, TCP, its own throw-away database, scale 1) with
+#     the same clients, threads and duration;
+# and prints, per backend, req/s, p50, p99 and the ratio to /health/live of the same run, the
+# server's peak RSS (VmHWM, over both server runs), its start-up time, and the targets.
+#
+# Builds the release binary; installs wrk and the sqlite3 CLI from Debian's packages when missing;
+# needs python3, and psql and pgbench for PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 PORT=${PORT:-18380}
+ACTIVITES=${ACTIVITES:-1000000}
 PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 SEED_CONVENTIONS=${SEED_CONVENTIONS:-5000}
 
@@ -35,10 +48,11 @@ install_missing wrk wrk
 install_missing sqlite3 sqlite3
 command -v python3 >/dev/null 2>&1 || { echo "python3 is needed to seed the conventions" >&2; exit 1; }
 cargo build --release --locked --quiet
-# A throw-away token secret: PostgreSQL has no development default; the convention reads use
-# tokens minted with it.
+# A throw-away token secret: PostgreSQL has no development default; every token of the run is
+# minted with it.
 export CNFS_JWT_SECRET="bench-$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
 BIN=./target/release/cnfs-api
+LUA=bench/wrk/engagement.lua
 work=$(mktemp -d)
 pid=""
 dbs=()
@@ -49,87 +63,182 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Public URLs, measured first (the first is the baseline).
-URLS=(
-  "/health/live"
-  "/api/v1/departements/93"
-  "/api/v1/communes?q=saint%20denis&limit=20"
-)
-
 # wrk prints latencies as 1.23ms / 456.00us / 1.02s: convert to ms.
 to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.2f", v}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "-"}'; }
 
 # Rows of a query as tab-separated text, on either backend.
 sql() { # $1: DATABASE_URL, $2: query
   if [[ $1 == postgres* ]]; then psql "$1" -qAtX -F $'\t' -v ON_ERROR_STOP=1 -c "$2"; else sqlite3 -bail -tabs "$1" "$2"; fi
 }
 
-# Seeds the migrated database (the server is up and idle) with structures and conventions, in one
-# transaction of plain SQL; PostgreSQL then gets the ANALYZE that autovacuum would run shortly.
+# The national dataset, then the extra conventions, in the fresh database $1.
 seed() { # $1: DATABASE_URL
   local started=$SECONDS
+  DATABASE_URL="$1" RUST_LOG=warn "$BIN" seed --scale national --activites "$ACTIVITES" > "$work/national.log" 2>&1 \
+    || { cat "$work/national.log"; exit 1; }
+  printf '  %s\n' "$(tail -n 1 "$work/national.log")"
+  sql "$1" "SELECT departement, dernier FROM conventions_numeros" > "$work/numeros.tsv"
   sql "$1" "SELECT c.departement, c.code_insee FROM communes c JOIN departements d ON d.code = c.departement
             WHERE c.actuelle AND d.zone = 'metro' ORDER BY 2" \
-    | python3 bench/seed_conventions.py --conventions "$SEED_CONVENTIONS" > "$work/seed.sql" 2> "$work/seed.log"
+    | python3 bench/seed_conventions.py --conventions "$SEED_CONVENTIONS" --numeros "$work/numeros.tsv" \
+      > "$work/seed.sql" 2> "$work/seed.log"
   if [[ $1 == postgres* ]]; then
     psql "$1" -qX -v ON_ERROR_STOP=1 -f "$work/seed.sql" >/dev/null
     psql "$1" -qX -c "ANALYZE"
   else
-    { echo "PRAGMA foreign_keys = ON;"; cat "$work/seed.sql"; } | sqlite3 -bail "$1"
+    { echo "PRAGMA foreign_keys = ON;"; cat "$work/seed.sql"; echo "ANALYZE;"; } | sqlite3 -bail "$1"
   fi
-  echo "$(cat "$work/seed.log") in $((SECONDS - started)) s"
+  printf '  then %s; %s s in all\n' "$(cat "$work/seed.log")" "$((SECONDS - started))"
 }
 
-# wrk prints latencies as 1.23ms / 456.00us / 1.02s: convert to ms.
-to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.2f", v}'; }
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+peak_kb=0
+startup_ms=""
+start_server() { # $1: DATABASE_URL, $2: statistics cache seconds
+  local t0 t1
+  t0=$(date +%s%N)
+  DATABASE_URL="$1" CNFS_BIND="127.0.0.1:$PORT" CNFS_CACHE_STATISTIQUES="$2" RUST_LOG=warn \
+    "$BIN" serve > "$work/server.log" 2>&1 &
+  pid=$!
+  until curl -fsS -o /dev/null "http://127.0.0.1:$PORT/health/ready" 2>/dev/null; do
+    kill -0 "$pid" 2>/dev/null || { cat "$work/server.log"; exit 1; }
+    sleep 0.005
+  done
+  t1=$(date +%s%N)
+  [[ -z "$startup_ms" ]] && startup_ms=$(( (t1 - t0) / 1000000 ))
+  return 0
+}
+stop_server() {
+  local kb
+  kb=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")
+  (( kb > peak_kb )) && peak_kb=$kb
+  kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+}
 
 base_rps=""   # /health/live in the current backend's run
-one_rps=""    # the one-convention read in the current backend's run
+declare -A RPS P99
 
-row() { # $1: label, $2: req/s, $3: p50 ms, $4: p99 ms
-  printf '%-44s %10s %9s %9s %9s\n' "$1" "$2" "$3" "$4" "$(ratio "$2" "$base_rps")"
+row() { # $1: label, $2: connections, $3: req/s, $4: p50 ms, $5: p99 ms, $6: note
+  printf '%-46s %5s %10s %9s %9s %7s  %s\n' "$1" "$2" "$3" "$4" "$5" "$(ratio "$3" "$base_rps")" "${6:-}"
 }
 
-run_wrk() { # $1: label, $2: path, then extra wrk arguments (a header)
-  local label=$1 url="http://127.0.0.1:$PORT$2"
-  shift 2
-  # A short warm-up (connections, caches), then the measured run.
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d2s "$@" "$url" >/dev/null
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" "$url" > "$work/wrk.txt"
-  if grep -q "Non-2xx" "$work/wrk.txt"; then cat "$work/wrk.txt"; echo "non-2xx answers for $label" >&2; exit 1; fi
-  local rps p50 p99
+# wrk on one URL; extra arguments go to wrk (headers, -s script). Exits on non-2xx answers
+# unless the label is an engagement run (the Lua script counts those).
+run_wrk() { # $1: label, $2: connections, $3: path, then wrk arguments
+  local label=$1 connections=$2 url="http://127.0.0.1:$PORT$3"
+  shift 3
+  wrk -t"$THREADS" -c"$connections" -d2s "$@" "$url" >/dev/null
+  wrk -t"$THREADS" -c"$connections" -d"${DURATION}s" --latency "$@" "$url" > "$work/wrk.txt"
+  if grep -q "Non-2xx" "$work/wrk.txt" && [[ $label != POST*engagement* ]]; then
+    cat "$work/wrk.txt"; echo "non-2xx answers for $label" >&2; exit 1
+  fi
+  local rps p50 p99 note=""
   rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$work/wrk.txt")
   p50=$(awk '$1 == "50%" {print $2}' "$work/wrk.txt" | to_ms)
   p99=$(awk '$1 == "99%" {print $2}' "$work/wrk.txt" | to_ms)
   [[ -z "$base_rps" ]] && base_rps=$rps
-  [[ $label == "/api/v1/conventions/{id}" ]] && one_rps=$rps
-  row "$label" "$rps" "$p50" "$p99"
+  note=$(awk '/^statuses:/ {sub(/^statuses: /, ""); print}' "$work/wrk.txt")
+  RPS["$label/$connections"]=$rps
+  P99["$label/$connections"]=$p99
+  row "$label" "$connections" "$rps" "$p50" "$p99" "$note"
+}
+
+# POST /api/v1/enveloppes as admin; prints the new envelope's id.
+enveloppe() { # $1: amount in cents, $2: label, $3: admin token
+  curl -fsS -X POST "http://127.0.0.1:$PORT/api/v1/enveloppes" -H "Authorization: Bearer $3" \
+    -H 'Content-Type: application/json' -d "{\"libelle\": \"$2\", \"financeur\": \"Banc d'essai\",
+      \"nature\": \"mixte\", \"montant_centimes\": $1, \"date_debut\": \"2020-01-01\",
+      \"date_fin\": \"2030-12-31\"}" | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'
+}
+
+# The envelope's engaged sum as it keeps it, and as its commitments add up; both ≤ its amount.
+check_engaged() { # $1: DATABASE_URL, $2: envelope id, $3: label
+  local line
+  line=$(sql "$1" "SELECT e.montant_centimes, e.engage_centimes,
+                          (SELECT COALESCE(SUM(g.montant_centimes), 0) FROM engagements g
+                            WHERE g.enveloppe_id = e.id AND g.statut = 'actif'),
+                          (SELECT COUNT(*) FROM engagements g WHERE g.enveloppe_id = e.id)
+                   FROM enveloppes e WHERE e.id = '$2'")
+  local amount engaged summed count
+  IFS=$'\t' read -r amount engaged summed count <<< "$line"
+  if [[ $engaged != "$summed" ]] || (( summed > amount )); then
+    echo "OVER-COMMIT or drift on $3: amount $amount, engaged $engaged, commitments $summed" >&2; exit 1
+  fi
+  printf '  %s: %s commitments, %s cents engaged of %s: sums agree, none over the amount\n' \
+    "$3" "$count" "$summed" "$amount"
 }
 
 measure() { # $1: label, $2: DATABASE_URL
-  DATABASE_URL="$2" CNFS_BIND="127.0.0.1:$PORT" RUST_LOG=warn "$BIN" serve > "$work/server.log" 2>&1 &
-  pid=$!
-  until curl -fsS -o /dev/null "http://127.0.0.1:$PORT/health/ready" 2>/dev/null; do
-    kill -0 "$pid" 2>/dev/null || { cat "$work/server.log"; exit 1; }
-    sleep 0.1
-  done
-  printf '\n%s: ' "$1"
-  seed "$2"
-  # A convention of the 93 from the middle of its list, and a préfecture-93 token.
-  local id token
-  id=$(sql "$2" "SELECT id FROM conventions WHERE departement = '93' ORDER BY id
-                 LIMIT 1 OFFSET (SELECT count(*) / 2 FROM conventions WHERE departement = '93')")
-  token=$(DATABASE_URL="$2" "$BIN" token --role prefecture --departement 93 --sub bench --ttl 3600)
-  base_rps="" one_rps=""
-  printf '%s (%s s per URL, %s connections, %s wrk threads)\n' "$1" "$DURATION" "$CONNECTIONS" "$THREADS"
-  printf '%-44s %10s %9s %9s %9s\n' "URL" "req/s" "p50 ms" "p99 ms" "× live"
-  for url in "${URLS[@]}"; do run_wrk "$url" "$url"; done
-  run_wrk "/api/v1/conventions/{id}" "/api/v1/conventions/$id" -H "Authorization: Bearer $token"
-  run_wrk "/api/v1/conventions?departement=93&limit=50" "/api/v1/conventions?departement=93&limit=50" \
+  local db=$2
+  printf '\n%s\n' "$1"
+  seed "$db"
+  startup_ms=""; peak_kb=0; base_rps=""
+  start_server "$db" 0
+  local convention token admin advisor structure lieu jour signed employer
+  convention=$(sql "$db" "SELECT id FROM conventions WHERE departement = '93' ORDER BY id
+                          LIMIT 1 OFFSET (SELECT count(*) / 2 FROM conventions WHERE departement = '93')")
+  token=$(DATABASE_URL="$db" "$BIN" token --role prefecture --departement 93 --sub bench --ttl 3600)
+  admin=$(DATABASE_URL="$db" "$BIN" token --role admin --sub bench --ttl 3600)
+  # An advisor in post (of the 93 when there is one), its employer and lieu, its first day there.
+  IFS=$'\t' read -r advisor structure lieu jour <<< "$(sql "$db" "SELECT id, structure_id, lieu_id, date_prise_poste
+      FROM conseillers WHERE statut = 'en_poste' AND lieu_id IS NOT NULL
+      ORDER BY departement <> '93', id LIMIT 1")"
+  employer=$(DATABASE_URL="$db" "$BIN" token --role structure --structure "$structure" --sub bench --ttl 3600)
+  # A signed convention, not finished, of the 93 (the commitments' target).
+  signed=$(sql "$db" "SELECT id FROM conventions WHERE departement = '93'
+                      AND statut IN ('signee', 'projet_depose', 'en_execution') ORDER BY id LIMIT 1")
+
+  printf '  server start-up: %s ms (migrated database)\n' "$startup_ms"
+  printf '%-46s %5s %10s %9s %9s %7s\n' "endpoint" "conns" "req/s" "p50 ms" "p99 ms" "× live"
+  run_wrk "GET /health/live" "$CONNECTIONS" "/health/live"
+  run_wrk "GET /api/v1/conventions/{id}" "$CONNECTIONS" "/api/v1/conventions/$convention" \
     -H "Authorization: Bearer $token"
-  kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+  run_wrk "GET /api/v1/conventions?departement=93&limit=50" "$CONNECTIONS" \
+    "/api/v1/conventions?departement=93&limit=50" -H "Authorization: Bearer $token"
+  run_wrk "GET /api/v1/communes?q=saint denis&limit=20" "$CONNECTIONS" "/api/v1/communes?q=saint%20denis&limit=20"
+  for connections in 8 32; do
+    run_wrk "GET /api/v1/statistiques (uncached)" "$connections" "/api/v1/statistiques"
+    run_wrk "GET /api/v1/statistiques/departements/93 (uncached)" "$connections" "/api/v1/statistiques/departements/93"
+  done
+
+  # POST an activity: the same valid body each time (activities may repeat).
+  local activite
+  activite="{\"conseiller_id\": \"$advisor\", \"lieu_id\": \"$lieu\", \"date\": \"$jour\",
+    \"type\": \"atelier_collectif\", \"duree_minutes\": 90, \"nb_participants\": 6,
+    \"thematiques\": [\"demarches_en_ligne\", \"courriels\"]}"
+  curl -fsS -o /dev/null -X POST "http://127.0.0.1:$PORT/api/v1/activites" -H "Authorization: Bearer $employer" \
+    -H 'Content-Type: application/json' -d "$activite" || { echo "the activity body is refused" >&2; exit 1; }
+  run_wrk "POST /api/v1/activites" "$CONNECTIONS" "/api/v1/activites" -s "$LUA" -- \
+    "$(printf 'Bearer %s' "$employer")" "$activite"
+
+  # POST commitments on a large envelope (room for all), each with its own Idempotency-Key.
+  local large small body
+  large=$(enveloppe 1000000000000000 "Banc d'essai — grande enveloppe" "$admin")
+  body="{\"convention_id\": \"$signed\", \"montant_centimes\": 100, \"objet\": \"Banc d'essai\"}"
+  run_wrk "POST /api/v1/enveloppes/{id}/engagements" "$CONNECTIONS" "/api/v1/enveloppes/$large/engagements" \
+    -s "$LUA" -- "$(printf 'Bearer %s' "$admin")" "$body" idempotent
+  RPS["commitments"]=${RPS["POST /api/v1/enveloppes/{id}/engagements/$CONNECTIONS"]}
+  check_engaged "$db" "$large" "large envelope"
+  # A small one, 500 commitments' worth, under the same load: never more than it holds.
+  small=$(enveloppe 50000 "Banc d'essai — petite enveloppe" "$admin")
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d3s -s "$LUA" "http://127.0.0.1:$PORT/api/v1/enveloppes/$small/engagements" \
+    -- "$(printf 'Bearer %s' "$admin")" "$body" idempotent > "$work/small.txt"
+  printf '  small envelope: %s\n' "$(awk '/^statuses:/ {sub(/^statuses: /, ""); print}' "$work/small.txt")"
+  check_engaged "$db" "$small" "small envelope"
+  local held
+  held=$(sql "$db" "SELECT engage_centimes FROM enveloppes WHERE id = '$small'")
+  [[ $held == 50000 ]] || { echo "the small envelope should be exactly spent (50000), holds $held" >&2; exit 1; }
+  stop_server
+
+  # The statistics again, with this instance's cache (5 s): each run also computes them afresh
+  # every 5 s (about two or three times in a run).
+  start_server "$db" 5
+  for connections in 8 32; do
+    run_wrk "GET /api/v1/statistiques (cache 5 s)" "$connections" "/api/v1/statistiques"
+    run_wrk "GET /api/v1/statistiques/departements/93 (cache 5 s)" "$connections" "/api/v1/statistiques/departements/93"
+  done
+  stop_server
+  printf '  server peak RSS (VmHWM, both runs): %s MB\n' "$(awk -v k="$peak_kb" 'BEGIN {printf "%.1f", k / 1024}')"
 }
 
 # pgbench -S on its own database (scale 1: 100,000 accounts), same clients, threads and duration,
@@ -150,19 +259,47 @@ pgbench_select() { # $1: database URL (created and dropped by the caller)
   rm -f "$work"/pgbench-log.*
   p50=$(awk '{v[NR]=$1} END {printf "%.2f", v[int(NR*0.50)+1]/1000}' "$work/pgbench-lat.txt")
   p99=$(awk '{v[NR]=$1} END {printf "%.2f", v[int(NR*0.99)+1]/1000}' "$work/pgbench-lat.txt")
-  row "pgbench -S (tps)" "$tps" "$p50" "$p99"
-  printf '%-44s %10s\n' "one convention ÷ pgbench -S" "$(ratio "$one_rps" "$tps")"
+  row "pgbench -S (tps)" "$CONNECTIONS" "$tps" "$p50" "$p99"
+  PGBENCH_TPS=$tps
 }
 
-echo "machine: $(nproc) cores, $(uname -srm); wrk $(wrk -v 2>&1 | head -n 1 | awk '{print $2}')"
+verdict() { # $1: label, $2: met (0/1), $3: figure text
+  printf '  %-58s %-14s %s\n' "$1" "$3" "$([[ $2 == 1 ]] && echo met || echo MISSED)"
+}
+ge() { awk -v a="$1" -v b="$2" 'BEGIN {exit !(a >= b)}' && echo 1 || echo 0; }
+lt() { awk -v a="$1" -v b="$2" 'BEGIN {exit !(a < b)}' && echo 1 || echo 0; }
+
+targets() { # $1: backend label; uses RPS, P99, base_rps, peak_kb, PGBENCH_TPS
+  local one page r
+  one=${RPS["GET /api/v1/conventions/{id}/$CONNECTIONS"]}
+  page=${RPS["GET /api/v1/conventions?departement=93&limit=50/$CONNECTIONS"]}
+  printf 'targets, %s:\n' "$1"
+  if [[ $1 == SQLite ]]; then
+    r=$(ratio "$one" "$base_rps"); verdict "one convention ≥ 0.25 × /health/live" "$(ge "$r" 0.25)" "$r"
+  else
+    r=$(ratio "$one" "$PGBENCH_TPS"); verdict "one convention ≥ 0.60 × pgbench -S" "$(ge "$r" 0.60)" "$r"
+    verdict "commitments ≥ 1,000/s (sums checked)" "$(ge "${RPS[commitments]}" 1000)" "${RPS[commitments]}/s"
+  fi
+  r=$(ratio "$page" "$base_rps"); verdict "a page of 50 ≥ 0.10 × /health/live" "$(ge "$r" 0.10)" "$r"
+  for what in "GET /api/v1/statistiques" "GET /api/v1/statistiques/departements/93"; do
+    verdict "$what p99 < 50 ms at 8, uncached" "$(lt "${P99["$what (uncached)/8"]}" 50)" "${P99["$what (uncached)/8"]} ms"
+    verdict "$what p99 < 50 ms at 8, cache 5 s" "$(lt "${P99["$what (cache 5 s)/8"]}" 50)" "${P99["$what (cache 5 s)/8"]} ms"
+  done
+  r=$(awk -v k="$peak_kb" 'BEGIN {printf "%.1f", k / 1024}'); verdict "peak RSS < 64 MB" "$(lt "$r" 64)" "$r MB"
+}
+
+echo "$(date -u '+%Y-%m-%d %H:%M UTC'); machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(uname -sr);" \
+  "wrk $(wrk -v 2>&1 | head -n 1 | awk '{print $2}'), -t$THREADS, ${DURATION} s per measure; $ACTIVITES activities"
 measure "SQLite" "$work/bench.sqlite3"
+targets "SQLite"
 if psql "$PG_ADMIN_URL" -qAtc 'SELECT 1' >/dev/null 2>&1; then
   db="cnfs_bench_$$" pgdb="cnfs_pgbench_$$"
   dbs=("$db" "$pgdb")
   psql "$PG_ADMIN_URL" -qc "CREATE DATABASE $db"
   psql "$PG_ADMIN_URL" -qc "CREATE DATABASE $pgdb"
-  measure "PostgreSQL" "${PG_ADMIN_URL%/*}/$db"
+  measure "PostgreSQL $(psql "$PG_ADMIN_URL" -qAtc 'SHOW server_version')" "${PG_ADMIN_URL%/*}/$db"
   pgbench_select "${PG_ADMIN_URL%/*}/$pgdb"
+  targets "PostgreSQL"
   psql "$PG_ADMIN_URL" -qc "DROP DATABASE $db WITH (FORCE)"
   psql "$PG_ADMIN_URL" -qc "DROP DATABASE $pgdb WITH (FORCE)"
   dbs=()

@@ -11,7 +11,8 @@ PostgreSQL both run: structures (Luhn-valid SIRETs, seated in a current commune 
 département), conventions spread over those départements with a large share in --heavy (93 by
 default), 1 to 3 signatories of the same département each, the hosting split once a project is
 filed, statuses and dates that satisfy the CHECKs of the migration, numbers `CNFS-<dép>-<year>-<seq>`
-and the per-département counters. Ids are UUID v7 text whose time is the row's creation time, as
+and the per-département counters (after those of --numeros, for a database that already has
+conventions, such as the national dataset). Ids are UUID v7 text whose time is the row's creation time, as
 the API writes them. Deterministic (--seed).
 """
 
@@ -99,6 +100,11 @@ def main() -> None:
     parser.add_argument("--heavy", default="93", help="the département holding a large share")
     parser.add_argument("--heavy-share", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=20261128)
+    parser.add_argument(
+        "--numeros",
+        help="a file of `département<TAB>dernier` lines: the numbers already given (conventions_numeros),"
+        " after which this seed numbers its own",
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
@@ -108,6 +114,13 @@ def main() -> None:
         if line:
             departement, code_insee = line.split("\t")
             communes.setdefault(departement, []).append(code_insee)
+    taken = {}
+    if args.numeros:
+        with open(args.numeros, encoding="utf-8") as given:
+            for line in given:
+                if line.strip():
+                    departement, dernier = line.split("\t")
+                    taken[departement] = int(dernier)
     for seats in communes.values():
         seats.sort()  # the same seats whatever order the database listed them in
     departements = sorted(communes)
@@ -149,7 +162,7 @@ def main() -> None:
     conventions, signataires, repartition, sequences = [], [], [], {}
     for index, departement in enumerate(order):
         created = FIRST + span * index + dt.timedelta(microseconds=rng.randint(0, 999_999))
-        sequences[departement] = sequences.get(departement, 0) + 1
+        sequences[departement] = sequences.get(departement, taken.get(departement, 0)) + 1
         numero = f"CNFS-{departement}-{created.year}-{sequences[departement]:04d}"
         cid = uuid7(rng, created)
         postes = rng.choice([1, 1, 2, 2, 3, 4, 6])
@@ -225,7 +238,11 @@ def main() -> None:
     inserts(out, "conventions_signataires", ["convention_id", "structure_id"], signataires)
     inserts(out, "conventions_repartition", ["convention_id", "structure_id", "postes"],
             repartition)
-    inserts(out, "conventions_numeros", ["departement", "dernier"], sorted(sequences.items()))
+    numeros = ",\n".join(f"({quote(d)}, {n})" for d, n in sorted(sequences.items()))
+    out.write(
+        f"INSERT INTO conventions_numeros (departement, dernier) VALUES\n{numeros}\n"
+        "ON CONFLICT (departement) DO UPDATE SET dernier = excluded.dernier;\n"
+    )
     out.write("COMMIT;\n")
     print(f"seeded {len(structures)} structures, {len(conventions)} conventions "
           f"({per_departement[args.heavy]} in {args.heavy}), {len(signataires)} signatories, "

@@ -367,39 +367,12 @@ pub fn donnees(
     au: Option<NaiveDate>,
     lecture: Lecture,
 ) -> QueryResult<Donnees> {
-    let (departements, regions, conventions, conseillers, enveloppes, soldes) = db_run!(
-        conn,
-        |c| {
-            (
-            diesel::sql_query("SELECT code, nom, region FROM departements ORDER BY code")
-                .load::<NamedRow>(c)?,
-            diesel::sql_query("SELECT code, nom, code AS region FROM regions ORDER BY code")
-                .load::<NamedRow>(c)?,
-            diesel::sql_query(
-                "SELECT departement, statut, date_limite_projet, CAST(COUNT(*) AS BIGINT) AS nombre, \
-                 CAST(SUM(postes_attribues) AS BIGINT) AS postes FROM conventions \
-                 GROUP BY departement, statut, date_limite_projet",
-            )
-            .load::<ConventionRow>(c)?,
-            diesel::sql_query(
-                "SELECT departement, statut, recrutement_local, CAST(COUNT(*) AS BIGINT) AS nombre \
-                 FROM conseillers GROUP BY departement, statut, recrutement_local",
-            )
-            .load::<ConseillerRow>(c)?,
-            diesel::sql_query(
-                "SELECT id, nature, montant_centimes, engage_centimes, verse_centimes, \
-                 perimetre_departement, objectif_postes, montant_par_poste_centimes \
-                 FROM enveloppes ORDER BY id",
-            )
-            .load::<EnveloppeRow>(c)?,
-            diesel::sql_query(
-                "SELECT enveloppe_id, departement, plafond_centimes, engage_centimes, \
-                 verse_centimes FROM enveloppes_departements",
-            )
-            .load::<SoldeRow>(c)?,
-        )
-        }
-    );
+    let (departements, regions) = db_run!(conn, |c| (
+        diesel::sql_query("SELECT code, nom, region FROM departements ORDER BY code")
+            .load::<NamedRow>(c)?,
+        diesel::sql_query("SELECT code, nom, code AS region FROM regions ORDER BY code")
+            .load::<NamedRow>(c)?,
+    ));
     // The départements whose months are summed (all of them nationally: no filter).
     let territoire: Option<Option<Vec<String>>> = match &lecture {
         Lecture::ParDepartement => None,
@@ -413,6 +386,38 @@ pub fn donnees(
         )),
         Lecture::Departement(code) => Some(Some(vec![code.clone()])),
     };
+    // One territory's conventions and advisors only (its groups are all it composes).
+    let filter = match &territoire {
+        Some(Some(codes)) => departements_sql(codes),
+        _ => String::new(),
+    };
+    let (conventions, conseillers, enveloppes, soldes) =
+        db_run!(conn, |c| {
+            (
+        diesel::sql_query(format!(
+            "SELECT departement, statut, date_limite_projet, CAST(COUNT(*) AS BIGINT) AS nombre, \
+             CAST(SUM(postes_attribues) AS BIGINT) AS postes FROM conventions WHERE 1 = 1{filter} \
+             GROUP BY departement, statut, date_limite_projet"
+        ))
+        .load::<ConventionRow>(c)?,
+        diesel::sql_query(format!(
+            "SELECT departement, statut, recrutement_local, CAST(COUNT(*) AS BIGINT) AS nombre \
+             FROM conseillers WHERE 1 = 1{filter} GROUP BY departement, statut, recrutement_local"
+        ))
+        .load::<ConseillerRow>(c)?,
+        diesel::sql_query(
+            "SELECT id, nature, montant_centimes, engage_centimes, verse_centimes, \
+             perimetre_departement, objectif_postes, montant_par_poste_centimes \
+             FROM enveloppes ORDER BY id",
+        )
+        .load::<EnveloppeRow>(c)?,
+        diesel::sql_query(
+            "SELECT enveloppe_id, departement, plafond_centimes, engage_centimes, \
+             verse_centimes FROM enveloppes_departements",
+        )
+        .load::<SoldeRow>(c)?,
+    )
+        });
     let months = activites_par_mois(
         conn,
         du,

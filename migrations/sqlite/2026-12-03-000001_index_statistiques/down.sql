@@ -1,0 +1,2 @@
+DROP INDEX conseillers_statistiques;
+DROP INDEX conventions_statistiques;
