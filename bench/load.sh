@@ -127,8 +127,14 @@ row() { # $1: label, $2: connections, $3: req/s, $4: p50 ms, $5: p99 ms, $6: not
 run_wrk() { # $1: label, $2: connections, $3: path, then wrk arguments
   local label=$1 connections=$2 url="http://127.0.0.1:$PORT$3"
   shift 3
-  wrk -t"$THREADS" -c"$connections" -d2s "$@" "$url" >/dev/null
-  wrk -t"$THREADS" -c"$connections" -d"${DURATION}s" --latency "$@" "$url" > "$work/wrk.txt"
+  # wrk options, then (after `--`) the script's arguments, which wrk takes after the URL.
+  local options=() script=()
+  while (($#)); do
+    if [[ $1 == -- ]]; then shift; script=(-- "$@"); break; fi
+    options+=("$1"); shift
+  done
+  wrk -t"$THREADS" -c"$connections" -d2s "${options[@]}" "$url" "${script[@]}" >/dev/null
+  wrk -t"$THREADS" -c"$connections" -d"${DURATION}s" --latency "${options[@]}" "$url" "${script[@]}" > "$work/wrk.txt"
   if grep -q "Non-2xx" "$work/wrk.txt" && [[ $label != POST*engagement* ]]; then
     cat "$work/wrk.txt"; echo "non-2xx answers for $label" >&2; exit 1
   fi

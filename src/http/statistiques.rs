@@ -98,21 +98,34 @@ pub const CACHE_MAX_SECONDS: u64 = 5;
 /// Statistics answers of this instance, reused for at most a few seconds
 /// (`CNFS_CACHE_STATISTIQUES`, 0 to 5 s; off in tests): a dashboard polled by many clients costs
 /// one computation per URL and period, not one per request. The figures may thus lag a write by
-/// that long on this instance (and by `max-age` at a client or proxy, which is longer). Misses
-/// are computed concurrently, without waiting for one another: at worst each client in flight
-/// when an entry expires computes it once.
-#[derive(Debug, Default)]
+/// that long on this instance (and by `max-age` at a client or proxy, which is longer).
+///
+/// Computations are CPU-bound and hold their figures in memory while they compose: at most one
+/// per CPU runs at once, the others wait their turn (then look in the cache again, where the
+/// computation they waited for may have put their answer). More at once would not finish sooner
+/// on that many CPUs, only hold more memory (32 concurrent uncached lists grew the server past
+/// 120 MB).
+#[derive(Debug)]
 pub struct CacheStatistiques {
     ttl: Duration,
     entries: Mutex<HashMap<String, Arc<Reponse>>>,
+    computations: tokio::sync::Semaphore,
+}
+
+impl Default for CacheStatistiques {
+    fn default() -> Self {
+        CacheStatistiques::new(Duration::ZERO)
+    }
 }
 
 impl CacheStatistiques {
     /// A cache keeping answers for `ttl` (at most [`CACHE_MAX_SECONDS`]); zero keeps none.
     pub fn new(ttl: Duration) -> Self {
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
         CacheStatistiques {
             ttl: ttl.min(Duration::from_secs(CACHE_MAX_SECONDS)),
             entries: Mutex::new(HashMap::new()),
+            computations: tokio::sync::Semaphore::new(cpus),
         }
     }
 
@@ -162,14 +175,23 @@ where
 {
     let today = state.today();
     let key = format!("{today} {}?{}", req.path(), req.query_string());
-    if let Some(hit) = state.cache_statistiques.get(&key) {
+    let cache = &state.cache_statistiques;
+    if let Some(hit) = cache.get(&key) {
+        return Ok(hit.respond(req));
+    }
+    let _turn = cache
+        .computations
+        .acquire()
+        .await
+        .map_err(ApiError::internal)?;
+    if let Some(hit) = cache.get(&key) {
         return Ok(hit.respond(req));
     }
     let donnees = state
         .read(move |conn| Ok(repo::donnees(conn, periode.du, periode.au, lecture)?))
         .await?;
     let reponse = Arc::new(Reponse::of(&build(&donnees, today)?)?);
-    state.cache_statistiques.put(key, reponse.clone());
+    cache.put(key, reponse.clone());
     Ok(reponse.respond(req))
 }
 

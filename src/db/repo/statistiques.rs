@@ -391,9 +391,8 @@ pub fn donnees(
         Some(Some(codes)) => departements_sql(codes),
         _ => String::new(),
     };
-    let (conventions, conseillers, enveloppes, soldes) =
-        db_run!(conn, |c| {
-            (
+    let (conventions, conseillers, enveloppes, soldes) = db_run!(conn, |c| {
+        (
         diesel::sql_query(format!(
             "SELECT departement, statut, date_limite_projet, CAST(COUNT(*) AS BIGINT) AS nombre, \
              CAST(SUM(postes_attribues) AS BIGINT) AS postes FROM conventions WHERE 1 = 1{filter} \
@@ -417,7 +416,7 @@ pub fn donnees(
         )
         .load::<SoldeRow>(c)?,
     )
-        });
+    });
     let months = activites_par_mois(
         conn,
         du,
