@@ -37,7 +37,7 @@ first="" last=""
 for n in $COUNTS; do
   if [[ $BACKEND == postgres ]]; then
     db="cnfs_courbe_$$"
-    psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
+    psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1
     psql "$PG_ADMIN_URL" -qc "CREATE DATABASE $db"
     url="${PG_ADMIN_URL%/*}/$db"
   else
