@@ -36,8 +36,10 @@ pub struct Donnees {
     pub enveloppes: Vec<EnveloppeStat>,
     /// Every envelope's money per département.
     pub soldes: Vec<SoldeStat>,
-    /// With [`Lecture::Ensemble`], the activities of the territory per month, summed by the
-    /// database (the départements' own `activites_par_mois` then stay empty).
+    /// Read for one territory ([`Lecture::National`], [`Lecture::Region`],
+    /// [`Lecture::Departement`]): its activities per month, summed by the database (the
+    /// départements' own `activites_par_mois` then stay empty). `None` for
+    /// [`Lecture::ParDepartement`].
     pub activites_ensemble: Option<BTreeMap<String, Apport>>,
 }
 
