@@ -254,16 +254,15 @@ fn activites_par_mois(
     conn: &mut DbConn,
     du: Option<NaiveDate>,
     au: Option<NaiveDate>,
-    somme: Option<Option<&[String]>>,
+    territoire: Option<&str>,
 ) -> QueryResult<Vec<(String, String, Apport)>> {
     use crate::db::schema::activites_mois as am;
     let Decoupage { mois, jours } = decoupe(du, au);
     let mut rows = Vec::new();
-    // `somme`: per département and month (None), or summed per month over all départements
-    // (Some(None)) or over some (Some(Some(codes))).
-    if let Some(departements) = somme {
+    // `territoire`: per département and month (None), or summed per month over the départements
+    // that this SQL condition keeps (see `donnees`).
+    if let Some(filter) = territoire {
         // `departement` is '' in these rows: they are the territory's.
-        let filter = departements.map(departements_sql).unwrap_or_default();
         let mut reads = Vec::new();
         if let Some((first, last)) = mois {
             reads.push((
@@ -375,24 +374,22 @@ pub fn donnees(
         diesel::sql_query("SELECT code, nom, code AS region FROM regions ORDER BY code")
             .load::<NamedRow>(c)?,
     ));
-    // The départements whose months are summed (all of them nationally: no filter).
-    let territoire: Option<Option<Vec<String>>> = match &lecture {
+    // For one territory, the SQL condition that keeps its départements (none nationally): its
+    // months are summed, and only its conventions and advisors are read (its groups are all it
+    // composes). `None`: every département, each on its own.
+    let territoire: Option<String> = match &lecture {
         Lecture::ParDepartement => None,
-        Lecture::National => Some(None),
-        Lecture::Region(code) => Some(Some(
-            departements
+        Lecture::National => Some(String::new()),
+        Lecture::Region(code) => Some(departements_sql(
+            &departements
                 .iter()
                 .filter(|d| &d.region == code)
                 .map(|d| d.code.clone())
-                .collect(),
+                .collect::<Vec<_>>(),
         )),
-        Lecture::Departement(code) => Some(Some(vec![code.clone()])),
+        Lecture::Departement(code) => Some(departements_sql(std::slice::from_ref(code))),
     };
-    // One territory's conventions and advisors only (its groups are all it composes).
-    let filter = match &territoire {
-        Some(Some(codes)) => departements_sql(codes),
-        _ => String::new(),
-    };
+    let filter = territoire.as_deref().unwrap_or_default();
     let (conventions, conseillers, enveloppes, soldes) = db_run!(conn, |c| {
         (
         diesel::sql_query(format!(
@@ -419,12 +416,7 @@ pub fn donnees(
         .load::<SoldeRow>(c)?,
     )
     });
-    let months = activites_par_mois(
-        conn,
-        du,
-        au,
-        territoire.as_ref().map(|codes| codes.as_deref()),
-    )?;
+    let months = activites_par_mois(conn, du, au, territoire.as_deref())?;
     let mut ensemble = territoire.is_some().then(BTreeMap::<String, Apport>::new);
 
     let mut by_code: BTreeMap<String, DonneesDepartement> = departements
