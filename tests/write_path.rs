@@ -433,6 +433,28 @@ async fn idempotency_claims_are_exclusive_and_rolled_back_with_their_transaction
     let later = Utc::now() + chrono::Duration::hours(idempotence::RETENTION_HOURS + 1);
     let after_expiry = db::write(&mut conn, |tx| idempotence::claim(tx, &claim, later)).unwrap();
     assert_eq!(after_expiry, Claim::Won);
+    // An expired record is replaced by the next claim of its key even when no purge is due (a
+    // process purges at most every PURGE_EVERY_SECONDS; the claim just above purged at `later`).
+    let expiring = claim_of("k-expire", "a");
+    let before = later
+        - chrono::Duration::hours(idempotence::RETENTION_HOURS)
+        - chrono::Duration::seconds(30);
+    let first = db::write(&mut conn, |tx| idempotence::claim(tx, &expiring, before)).unwrap();
+    assert_eq!(first, Claim::Won);
+    let changed = claim_of("k-expire", "b");
+    let soon = later + chrono::Duration::seconds(10);
+    // Unexpired, the record would answer Mismatch (another body); expired, the key is free.
+    let again = db::write(&mut conn, |tx| idempotence::claim(tx, &changed, soon)).unwrap();
+    assert_eq!(again, Claim::Won);
+    let expiry: String = idempotence_table::table
+        .find(("admin:test", "k-expire"))
+        .select(idempotence_table::expire_le)
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(
+        expiry,
+        idempotence::stored_time(soon + chrono::Duration::hours(idempotence::RETENTION_HOURS))
+    );
 
     // 20 threads claim one key together: exactly one wins; the others see it in flight
     // (PostgreSQL) or, once it committed, its stored response.
