@@ -309,6 +309,12 @@ macro_rules! db_run {
 /// Reads rows and locks them until the end of the write transaction `tx`: `SELECT … FOR UPDATE`
 /// on PostgreSQL; on SQLite the `BEGIN IMMEDIATE` transaction already holds the database's write
 /// lock. `lock_rows!(tx, query => Row)` returns `QueryResult<Vec<Row>>`.
+///
+/// `lock_rows!(tx, query => Row, no_key)` takes `FOR NO KEY UPDATE` instead: still one writer at
+/// a time, but it does not wait for (nor block) the `FOR KEY SHARE` locks that a foreign key
+/// check takes when another transaction inserts a row that references this one. Use it for a row
+/// whose key never changes and that others reference while they wait for it (an envelope: a
+/// commitment inserts its row before it takes the envelope's lock).
 #[macro_export]
 macro_rules! lock_rows {
     ($tx:expr, $query:expr => $row:ty) => {{
@@ -317,6 +323,32 @@ macro_rules! lock_rows {
         $crate::db_run!(
             tx.conn(),
             postgres | c | $query.for_update().load::<$row>(c),
+            sqlite | c | $query.load::<$row>(c)
+        )
+    }};
+    ($tx:expr, $query:expr => $row:ty, no_key) => {{
+        use diesel::prelude::*;
+        let tx: &mut $crate::db::WriteTx<'_> = $tx;
+        $crate::db_run!(
+            tx.conn(),
+            postgres | c | $query.for_no_key_update().load::<$row>(c),
+            sqlite | c | $query.load::<$row>(c)
+        )
+    }};
+}
+
+/// Reads rows and keeps them unchanged until the end of the write transaction `tx`: `SELECT …
+/// FOR SHARE` on PostgreSQL, so that many transactions may rely on the same row at once while
+/// any writer of it ([`lock_rows!`]) waits for them all; on SQLite the write lock is already the
+/// whole database's. `share_rows!(tx, query => Row)` returns `QueryResult<Vec<Row>>`.
+#[macro_export]
+macro_rules! share_rows {
+    ($tx:expr, $query:expr => $row:ty) => {{
+        use diesel::prelude::*;
+        let tx: &mut $crate::db::WriteTx<'_> = $tx;
+        $crate::db_run!(
+            tx.conn(),
+            postgres | c | $query.for_share().load::<$row>(c),
             sqlite | c | $query.load::<$row>(c)
         )
     }};

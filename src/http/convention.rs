@@ -331,7 +331,7 @@ pub async fn list_conventions(
     };
     let (after, limit) = (paging.after(), paging.limit());
     let page = state
-        .read(move |conn| Ok(repo::list(conn, &filter, &scope, after.as_ref(), limit)?))
+        .read_short(move |conn| Ok(repo::list(conn, &filter, &scope, after.as_ref(), limit)?))
         .await?;
     Ok(page_response(&req, page, |items, next_cursor| {
         ConventionPage {
@@ -372,7 +372,9 @@ pub async fn get_convention(
     _query: StrictQuery<NoQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let found = state.read(move |conn| Ok(repo::find(conn, &id)?)).await?;
+    let found = state
+        .read_short(move |conn| Ok(repo::find(conn, &id)?))
+        .await?;
     let convention = found.ok_or_else(not_found)?;
     authorize(&caller, &convention, Resource::Convention, Action::Read)?;
     Ok(HttpResponse::Ok()

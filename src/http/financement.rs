@@ -598,11 +598,14 @@ pub async fn create_engagement(
     let who = author(&caller);
     state
         .write_once(request, move |tx| {
-            // 404 for an unknown envelope before anything about the body; its lock comes after
-            // the convention's (the order of every path).
-            repo::find_enveloppe(tx.conn(), &id)?.ok_or_else(enveloppe_not_found)?;
+            // 404 for an unknown envelope before anything about the body. Its lock comes last,
+            // after the convention's (the order of every path): every commitment on the envelope
+            // waits for it, so only the reading of the sums and the money run under it.
+            let seen = repo::find_enveloppe(tx.conn(), &id)?.ok_or_else(enveloppe_not_found)?;
             let input = body.accept()?;
-            let convention = conventions::lock(tx, &input.convention_id)?
+            // Shared: concurrent commitments of one convention do not wait for each other, and
+            // its status and posts cannot change before this transaction ends.
+            let convention = conventions::share(tx, &input.convention_id)?
                 .filter(|c| super::convention::visible(&caller, c))
                 .ok_or_else(|| {
                     ApiError::NotFound(
@@ -618,48 +621,28 @@ pub async fn create_engagement(
                     structures: &[],
                 },
             )?;
-            let enveloppe = repo::lock_enveloppe(tx, &id)?.ok_or_else(enveloppe_not_found)?;
             domain::check_convention_engageable(convention.statut)?;
+            // The perimeter and the per-post amount never change; the period may, and is checked
+            // again under the lock.
             check_perimetre(
-                enveloppe.perimetre_departement.as_ref(),
+                seen.perimetre_departement.as_ref(),
                 &convention.departement,
                 FieldError::pointer("/convention_id", ""),
             )?;
             let montant = montant_engagement(
                 input.montant_centimes,
                 convention.postes_attribues,
-                enveloppe.montant_par_poste_centimes,
+                seen.montant_par_poste_centimes,
             )?;
-            let date = date_engagement(
-                input.date_engagement,
-                today,
-                convention.date_signature,
-                (enveloppe.date_debut, enveloppe.date_fin),
-            )?;
-            let departement = repo::departement(tx.conn(), &id, &convention.departement)?;
-            let par_poste = match enveloppe.montant_par_poste_centimes {
-                Some(par_poste) => Some(FinancementConvention {
-                    postes: convention.postes_attribues,
-                    montant_par_poste_centimes: par_poste,
-                    engage_centimes: repo::engage_pour_convention(tx.conn(), &convention.id, &id)?,
-                }),
-                None => None,
+            let dated = |enveloppe: &domain::Enveloppe| {
+                date_engagement(
+                    input.date_engagement,
+                    today,
+                    convention.date_signature,
+                    (enveloppe.date_debut, enveloppe.date_fin),
+                )
             };
-            check_engagement(
-                montant,
-                &Soldes {
-                    montant_centimes: enveloppe.montant_centimes,
-                    engage_centimes: enveloppe.engage_centimes,
-                    plafond: departement.plafond_centimes.map(|plafond| {
-                        (
-                            convention.departement.clone(),
-                            plafond,
-                            departement.engage_centimes,
-                        )
-                    }),
-                    par_poste,
-                },
-            )?;
+            let date = dated(&seen)?;
             let created = repo::insert_engagement(
                 tx,
                 &NewEngagement {
@@ -681,10 +664,50 @@ pub async fn create_engagement(
                 None,
                 &snapshot(&dto)?,
             )?;
-            Ok(
-                Reply::created(format!("/api/v1/engagements/{}", created.id), &dto)?
-                    .with_version(created.version),
-            )
+            let reply = Reply::created(format!("/api/v1/engagements/{}", created.id), &dto)?
+                .with_version(created.version);
+            // The money: in two conditional updates when the envelope has no per-post amount
+            // (the sum of the convention's commitments needs reading under the lock), the first
+            // of which takes the envelope's lock; what runs under that lock bounds how many
+            // commitments per second an envelope takes.
+            if seen.montant_par_poste_centimes.is_none()
+                && repo::try_engage(tx, &id, &convention.departement, montant, date)?
+            {
+                return Ok(reply);
+            }
+            // Otherwise, under the lock, the domain decides from the sums as they are now: the
+            // refusal, or the money after all (another commitment may have been annulled
+            // meanwhile).
+            let enveloppe = repo::lock_enveloppe(tx, &id)?.ok_or_else(enveloppe_not_found)?;
+            dated(&enveloppe)?;
+            let departement = repo::departement(tx.conn(), &id, &convention.departement)?;
+            let par_poste = match enveloppe.montant_par_poste_centimes {
+                Some(par_poste) => Some(FinancementConvention {
+                    postes: convention.postes_attribues,
+                    montant_par_poste_centimes: par_poste,
+                    // The sum counts the new commitment (live, nothing paid: its whole amount).
+                    engage_centimes: repo::engage_pour_convention(tx.conn(), &convention.id, &id)?
+                        - montant,
+                }),
+                None => None,
+            };
+            check_engagement(
+                montant,
+                &Soldes {
+                    montant_centimes: enveloppe.montant_centimes,
+                    engage_centimes: enveloppe.engage_centimes,
+                    plafond: departement.plafond_centimes.map(|plafond| {
+                        (
+                            convention.departement.clone(),
+                            plafond,
+                            departement.engage_centimes,
+                        )
+                    }),
+                    par_poste,
+                },
+            )?;
+            repo::move_money(tx, &id, &convention.departement, montant, 0)?;
+            Ok(reply)
         })
         .await
 }

@@ -17,7 +17,7 @@ use crate::domain::convention::{Avenant, Convention, PartHote, StatutConvention,
 use crate::domain::ids::{AvenantId, ConventionId, StructureId};
 use crate::domain::paging::{Page, Position};
 use crate::domain::scope::ScopeFilter;
-use crate::{insert_if_absent, insert_rows, keyset, lock_rows, scope_filter};
+use crate::{insert_if_absent, insert_rows, keyset, lock_rows, scope_filter, share_rows};
 
 /// A row of `conventions`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -252,7 +252,24 @@ pub fn lock(tx: &mut WriteTx<'_>, id: &ConventionId) -> QueryResult<Option<Conve
     let locked = lock_rows!(tx, conventions::table
         .filter(conventions::id.eq(id.as_str()))
         .select(conventions::id) => String)?;
-    if locked.is_empty() {
+    read_held(tx, id, locked)
+}
+
+/// Keeps a convention's row unchanged until the end of the transaction, and reads it: its
+/// writers ([`lock`]) wait, other transactions that only rely on it (commitments) do not.
+pub fn share(tx: &mut WriteTx<'_>, id: &ConventionId) -> QueryResult<Option<Convention>> {
+    let held = share_rows!(tx, conventions::table
+        .filter(conventions::id.eq(id.as_str()))
+        .select(conventions::id) => String)?;
+    read_held(tx, id, held)
+}
+
+fn read_held(
+    tx: &mut WriteTx<'_>,
+    id: &ConventionId,
+    held: Vec<String>,
+) -> QueryResult<Option<Convention>> {
+    if held.is_empty() {
         return Ok(None);
     }
     find(tx.conn(), id)

@@ -1,12 +1,14 @@
 //! Funding: envelopes with their running sums, the money of each département in them (with its
 //! ceiling), commitments and payments.
 //!
-//! Every money movement runs in a write transaction that first locks the envelope's row
+//! Every money movement runs in a write transaction that locks the envelope's row
 //! ([`lock_enveloppe`]), then reads the sums, checks the domain's rules and moves the money with
 //! [`move_money`], which updates the envelope's and the département's sums in the same
 //! transaction. The migration's `CHECK`s refuse any state where engaged exceeds an amount or a
 //! ceiling, or paid exceeds engaged. Lock order, everywhere: convention, envelopes (by id),
-//! commitment, payment.
+//! commitment, payment. A new commitment takes the envelope's lock as late as it can (its row,
+//! its journal entry and every check that does not read the sums come first): every commitment
+//! on an envelope waits for that one lock, so what runs under it bounds their rate.
 
 use chrono::{NaiveDate, Utc};
 use diesel::dsl::exists;
@@ -244,11 +246,13 @@ pub fn find_enveloppe(conn: &mut DbConn, id: &EnveloppeId) -> QueryResult<Option
 }
 
 /// Locks an envelope's row until the end of the transaction (every money movement on it waits),
-/// and reads it.
+/// and reads it. `FOR NO KEY UPDATE` on PostgreSQL: a commitment inserted before its envelope's
+/// lock holds the foreign key's `KEY SHARE` on the envelope, which a `FOR UPDATE` would wait for
+/// (two such commitments would deadlock).
 pub fn lock_enveloppe(tx: &mut WriteTx<'_>, id: &EnveloppeId) -> QueryResult<Option<Enveloppe>> {
     let rows = lock_rows!(tx, enveloppes::table
         .filter(enveloppes::id.eq(id.as_str()))
-        .select(EnveloppeRow::as_select()) => EnveloppeRow)?;
+        .select(EnveloppeRow::as_select()) => EnveloppeRow, no_key)?;
     rows.into_iter().next().map(Enveloppe::try_from).transpose()
 }
 
@@ -373,12 +377,14 @@ pub fn departement(
     }
 }
 
+/// Creates a département's row of an envelope (no ceiling, no money) if it has none; `true` when
+/// it was created.
 fn ensure_departement_row(
     tx: &mut WriteTx<'_>,
     enveloppe_id: &EnveloppeId,
     departement: &CodeDepartement,
-) -> QueryResult<()> {
-    insert_if_absent!(
+) -> QueryResult<bool> {
+    let created = insert_if_absent!(
         tx,
         enveloppes_departements::table,
         (
@@ -388,7 +394,7 @@ fn ensure_departement_row(
             enveloppes_departements::verse_centimes.eq(0i64),
         )
     )?;
-    Ok(())
+    Ok(created == 1)
 }
 
 /// Sets (`Some`) or removes (`None`) the ceiling of a département on a locked envelope.
@@ -408,8 +414,9 @@ pub fn set_plafond(
 }
 
 /// Moves money on a locked envelope: adds `engage` and `verse` (either may be negative) to the
-/// envelope's sums and to its département's. The `CHECK`s of the migration refuse a result
-/// beyond the amount, the ceiling, or with more paid than engaged.
+/// envelope's sums and to its département's (whose row is created the first time). The `CHECK`s
+/// of the migration refuse a result beyond the amount, the ceiling, or with more paid than
+/// engaged.
 pub fn move_money(
     tx: &mut WriteTx<'_>,
     enveloppe_id: &EnveloppeId,
@@ -417,23 +424,94 @@ pub fn move_money(
     engage: i64,
     verse: i64,
 ) -> QueryResult<()> {
-    diesel::update(enveloppes::table.find(enveloppe_id.as_str()))
+    let moved = diesel::update(enveloppes::table.find(enveloppe_id.as_str()))
         .set((
             enveloppes::engage_centimes.eq(enveloppes::engage_centimes + engage),
             enveloppes::verse_centimes.eq(enveloppes::verse_centimes + verse),
         ))
         .execute(tx.conn())?;
-    ensure_departement_row(tx, enveloppe_id, departement)?;
-    diesel::update(
-        enveloppes_departements::table.find((enveloppe_id.as_str(), departement.as_str())),
-    )
-    .set((
-        enveloppes_departements::engage_centimes
-            .eq(enveloppes_departements::engage_centimes + engage),
-        enveloppes_departements::verse_centimes.eq(enveloppes_departements::verse_centimes + verse),
-    ))
-    .execute(tx.conn())?;
+    if moved != 1 {
+        return Err(diesel::result::Error::NotFound);
+    }
+    let move_departement = |tx: &mut WriteTx<'_>| {
+        diesel::update(
+            enveloppes_departements::table.find((enveloppe_id.as_str(), departement.as_str())),
+        )
+        .set((
+            enveloppes_departements::engage_centimes
+                .eq(enveloppes_departements::engage_centimes + engage),
+            enveloppes_departements::verse_centimes
+                .eq(enveloppes_departements::verse_centimes + verse),
+        ))
+        .execute(tx.conn())
+    };
+    // The département's row exists after its first movement: one statement under the lock then.
+    if move_departement(tx)? == 0 {
+        ensure_departement_row(tx, enveloppe_id, departement)?;
+        if move_departement(tx)? != 1 {
+            return Err(diesel::result::Error::NotFound);
+        }
+    }
     Ok(())
+}
+
+/// Engages `montant`, dated `date`, on an envelope and its département **if it fits**: the date
+/// within the envelope's period, the envelope's engaged sum within its amount, the département's
+/// within its ceiling (the rules of `domain::financement::check_engagement` and `date_engagement`
+/// for an envelope without a per-post amount). One conditional `UPDATE` per row; the first takes
+/// the envelope's lock, so that the check and the move are one step for every concurrent
+/// commitment. `false`: something does not fit and nothing moved; the caller then locks the
+/// envelope, reads its sums and lets the domain say which limit refuses.
+pub fn try_engage(
+    tx: &mut WriteTx<'_>,
+    enveloppe_id: &EnveloppeId,
+    departement: &CodeDepartement,
+    montant: i64,
+    date: NaiveDate,
+) -> QueryResult<bool> {
+    let date = date_text(date);
+    let envelope = diesel::update(
+        enveloppes::table
+            .find(enveloppe_id.as_str())
+            .filter(enveloppes::date_debut.le(&date))
+            .filter(enveloppes::date_fin.ge(&date))
+            .filter((enveloppes::engage_centimes + montant).le(enveloppes::montant_centimes)),
+    )
+    .set(enveloppes::engage_centimes.eq(enveloppes::engage_centimes + montant))
+    .execute(tx.conn())?;
+    if envelope == 0 {
+        return Ok(false);
+    }
+    let in_departement = |tx: &mut WriteTx<'_>| {
+        diesel::update(
+            enveloppes_departements::table
+                .find((enveloppe_id.as_str(), departement.as_str()))
+                .filter(
+                    enveloppes_departements::plafond_centimes
+                        .is_null()
+                        .or((enveloppes_departements::engage_centimes + montant)
+                            .le(enveloppes_departements::plafond_centimes.assume_not_null())),
+                ),
+        )
+        .set(
+            enveloppes_departements::engage_centimes
+                .eq(enveloppes_departements::engage_centimes + montant),
+        )
+        .execute(tx.conn())
+    };
+    let mut moved = in_departement(tx)?;
+    if moved == 0 && ensure_departement_row(tx, enveloppe_id, departement)? {
+        // The département's first money on this envelope: no ceiling yet.
+        moved = in_departement(tx)?;
+    }
+    if moved == 0 {
+        // Beyond the ceiling: the envelope's sum goes back.
+        diesel::update(enveloppes::table.find(enveloppe_id.as_str()))
+            .set(enveloppes::engage_centimes.eq(enveloppes::engage_centimes - montant))
+            .execute(tx.conn())?;
+        return Ok(false);
+    }
+    Ok(true)
 }
 
 /// The earliest and latest dates of an envelope's commitments, if it has any.
@@ -471,7 +549,9 @@ pub struct NewEngagement<'a> {
     pub objet: &'a str,
 }
 
-/// Creates a live commitment and engages its amount; returns it as read back.
+/// Creates a live commitment's row and returns it, **without its money**: the caller then locks
+/// the envelope, checks the sums and engages the amount with [`move_money`], in the same
+/// transaction (no other transaction sees the row before its money).
 pub fn insert_engagement(tx: &mut WriteTx<'_>, new: &NewEngagement<'_>) -> QueryResult<Engagement> {
     let id = EngagementId::new();
     let now = stored_time(Utc::now());
@@ -494,14 +574,7 @@ pub fn insert_engagement(tx: &mut WriteTx<'_>, new: &NewEngagement<'_>) -> Query
     diesel::insert_into(engagements::table)
         .values(&row)
         .execute(tx.conn())?;
-    move_money(
-        tx,
-        new.enveloppe_id,
-        new.departement,
-        new.montant_centimes,
-        0,
-    )?;
-    find_engagement(tx.conn(), &id)?.ok_or(diesel::result::Error::NotFound)
+    Engagement::try_from(row)
 }
 
 /// One commitment.
