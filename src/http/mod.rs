@@ -126,18 +126,22 @@ impl AppState {
         .await?
     }
 
-    /// Runs a short read (one row by its key, a page of rows) on the async worker itself when a
-    /// pooled connection is free at once, else as [`AppState::read`] does. Handing a read of some
-    /// tens of microseconds to the blocking pool and back costs more than the read: two thread
-    /// wake-ups, which `perf` showed as the largest cost of reading one convention. A read that may
-    /// take milliseconds (statistics, exports, searches) uses [`AppState::read`]: it would hold up
-    /// every other request of this worker.
+    /// Runs a short read (one row by its key, a page of rows) on the async worker itself when the
+    /// database is SQLite and a pooled connection is free at once, else as [`AppState::read`]
+    /// does. Handing a SQLite read of some tens of microseconds to the blocking pool and back
+    /// costs more than the read: two thread wake-ups, which `perf` showed as the largest cost of
+    /// reading one convention (one convention by id: 19,000 → 41,000 req/s). On PostgreSQL the
+    /// read waits for the network, and a worker waiting holds up all its connections: inline, one
+    /// convention fell from 15,000 to 12,800 req/s and a page of 50 from 3,800 to 2,500. A read
+    /// that may take milliseconds (statistics, exports, searches) uses [`AppState::read`].
     pub async fn read_short<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
     {
-        if let Some(mut conn) = self.pool.try_get() {
+        if !self.postgres
+            && let Some(mut conn) = self.pool.try_get()
+        {
             let result = work(&mut conn);
             note_health(&mut conn, &result);
             return result;
