@@ -258,7 +258,7 @@ pub async fn get_activite(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let activite = state
-        .read(move |conn| Ok(repo::find(conn, &id)?))
+        .read_short(move |conn| Ok(repo::find(conn, &id)?))
         .await?
         .ok_or_else(not_found)?;
     check(&caller, &activite, Action::Read)?;

@@ -274,7 +274,7 @@ pub async fn get_conseiller(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let conseiller = state
-        .read(move |conn| Ok(repo::find(conn, &id)?))
+        .read_short(move |conn| Ok(repo::find(conn, &id)?))
         .await?
         .ok_or_else(not_found)?;
     check(&caller, &conseiller, Action::Read)?;

@@ -303,7 +303,7 @@ pub async fn get_enveloppe(
     check_enveloppe(&caller, Action::Read)?;
     let id = id.into_inner();
     let view = state
-        .read(move |conn| {
+        .read_short(move |conn| {
             let enveloppe = repo::find_enveloppe(conn, &id)?.ok_or_else(enveloppe_not_found)?;
             enveloppe_view(conn, enveloppe)
         })
@@ -791,7 +791,7 @@ pub async fn get_engagement(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let found = state
-        .read(move |conn| {
+        .read_short(move |conn| {
             let engagement = repo::find_engagement(conn, &id)?;
             placed(conn, engagement)
         })
@@ -1107,7 +1107,7 @@ pub async fn get_versement(
 ) -> Result<web::Json<Versement>, ApiError> {
     let id = id.into_inner();
     let (versement, found) = state
-        .read(move |conn| {
+        .read_short(move |conn| {
             let versement = repo::find_versement(conn, &id)?.ok_or_else(versement_not_found)?;
             let engagement = repo::find_engagement(conn, &versement.engagement_id)?;
             let found = placed(conn, engagement)?.ok_or_else(versement_not_found)?;

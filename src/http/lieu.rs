@@ -226,7 +226,7 @@ pub async fn get_lieu(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let lieu = state
-        .read(move |conn| Ok(repo::find(conn, &id)?))
+        .read_short(move |conn| Ok(repo::find(conn, &id)?))
         .await?
         .ok_or_else(not_found)?;
     Ok(HttpResponse::Ok()

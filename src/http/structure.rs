@@ -195,7 +195,9 @@ pub async fn get_structure(
     _query: StrictQuery<NoQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let found = state.read(move |conn| Ok(repo::find(conn, &id)?)).await?;
+    let found = state
+        .read_short(move |conn| Ok(repo::find(conn, &id)?))
+        .await?;
     let structure = found.ok_or_else(not_found)?;
     check(&caller, Action::Read, &structure)?;
     Ok(HttpResponse::Ok()
