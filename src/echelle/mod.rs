@@ -311,9 +311,19 @@ pub fn seed_national(
         &mut etapes,
         "statistiques du planificateur",
         || {
-            // Fresh planner statistics for the tables just filled (same statement on both).
-            let tables = TABLES_ECRITES.map(|table| format!("ANALYZE {table};"));
-            conn.batch_execute(&tables.join(" "))?;
+            // Fresh planner statistics for the tables just filled. On PostgreSQL, VACUUM as well
+            // (what autovacuum does a little later to a table that received many inserts): the
+            // visibility map lets the statistics read their covering indexes without the table
+            // (an index-only scan); without it, the national conventions' groups took 4.9 ms
+            // instead of 1.6. VACUUM refuses a multi-statement string: one call per table.
+            if matches!(conn, DbConn::Pg(_)) {
+                for table in TABLES_ECRITES {
+                    conn.batch_execute(&format!("VACUUM (ANALYZE) {table}"))?;
+                }
+            } else {
+                let tables = TABLES_ECRITES.map(|table| format!("ANALYZE {table};"));
+                conn.batch_execute(&tables.join(" "))?;
+            }
             Ok(((), 0))
         },
     )?;
