@@ -597,10 +597,11 @@ pub async fn create_engagement(
     let today = state.today();
     let who = author(&caller);
     state
-        .write_once(request, move |tx| {
+        .write_once_then(request, move |tx| {
             // 404 for an unknown envelope before anything about the body. Its lock comes last,
-            // after the convention's (the order of every path): every commitment on the envelope
-            // waits for it, so only the reading of the sums and the money run under it.
+            // after the convention's (the order of every path) and after the idempotency record:
+            // every commitment on the envelope waits for it, so only the money and the commit run
+            // under it.
             let seen = repo::find_enveloppe(tx.conn(), &id)?.ok_or_else(enveloppe_not_found)?;
             let input = body.accept()?;
             // Shared: concurrent commitments of one convention do not wait for each other, and
@@ -634,7 +635,7 @@ pub async fn create_engagement(
                 convention.postes_attribues,
                 seen.montant_par_poste_centimes,
             )?;
-            let dated = |enveloppe: &domain::Enveloppe| {
+            let dated = move |enveloppe: &domain::Enveloppe| {
                 date_engagement(
                     input.date_engagement,
                     today,
@@ -666,48 +667,55 @@ pub async fn create_engagement(
             )?;
             let reply = Reply::created(format!("/api/v1/engagements/{}", created.id), &dto)?
                 .with_version(created.version);
-            // The money: in two conditional updates when the envelope has no per-post amount
-            // (the sum of the convention's commitments needs reading under the lock), the first
-            // of which takes the envelope's lock; what runs under that lock bounds how many
+            // The money, last: in two conditional updates when the envelope has no per-post
+            // amount (the sum of the convention's commitments needs reading under the lock), the
+            // first of which takes the envelope's lock; what runs under that lock bounds how many
             // commitments per second an envelope takes.
-            if seen.montant_par_poste_centimes.is_none()
-                && repo::try_engage(tx, &id, &convention.departement, montant, date)?
-            {
-                return Ok(reply);
-            }
-            // Otherwise, under the lock, the domain decides from the sums as they are now: the
-            // refusal, or the money after all (another commitment may have been annulled
-            // meanwhile).
-            let enveloppe = repo::lock_enveloppe(tx, &id)?.ok_or_else(enveloppe_not_found)?;
-            dated(&enveloppe)?;
-            let departement = repo::departement(tx.conn(), &id, &convention.departement)?;
-            let par_poste = match enveloppe.montant_par_poste_centimes {
-                Some(par_poste) => Some(FinancementConvention {
-                    postes: convention.postes_attribues,
-                    montant_par_poste_centimes: par_poste,
-                    // The sum counts the new commitment (live, nothing paid: its whole amount).
-                    engage_centimes: repo::engage_pour_convention(tx.conn(), &convention.id, &id)?
-                        - montant,
-                }),
-                None => None,
-            };
-            check_engagement(
-                montant,
-                &Soldes {
-                    montant_centimes: enveloppe.montant_centimes,
-                    engage_centimes: enveloppe.engage_centimes,
-                    plafond: departement.plafond_centimes.map(|plafond| {
-                        (
-                            convention.departement.clone(),
-                            plafond,
-                            departement.engage_centimes,
-                        )
+            let par_poste_fixe = seen.montant_par_poste_centimes;
+            let money = move |tx: &mut WriteTx<'_>| -> Result<(), ApiError> {
+                if par_poste_fixe.is_none()
+                    && repo::try_engage(tx, &id, &convention.departement, montant, date)?
+                {
+                    return Ok(());
+                }
+                // Otherwise, under the lock, the domain decides from the sums as they are now: the
+                // refusal, or the money after all (another commitment may have been annulled
+                // meanwhile).
+                let enveloppe = repo::lock_enveloppe(tx, &id)?.ok_or_else(enveloppe_not_found)?;
+                dated(&enveloppe)?;
+                let departement = repo::departement(tx.conn(), &id, &convention.departement)?;
+                let par_poste = match enveloppe.montant_par_poste_centimes {
+                    Some(par_poste) => Some(FinancementConvention {
+                        postes: convention.postes_attribues,
+                        montant_par_poste_centimes: par_poste,
+                        // The sum counts the new commitment (live, nothing paid: its whole amount).
+                        engage_centimes: repo::engage_pour_convention(
+                            tx.conn(),
+                            &convention.id,
+                            &id,
+                        )? - montant,
                     }),
-                    par_poste,
-                },
-            )?;
-            repo::move_money(tx, &id, &convention.departement, montant, 0)?;
-            Ok(reply)
+                    None => None,
+                };
+                check_engagement(
+                    montant,
+                    &Soldes {
+                        montant_centimes: enveloppe.montant_centimes,
+                        engage_centimes: enveloppe.engage_centimes,
+                        plafond: departement.plafond_centimes.map(|plafond| {
+                            (
+                                convention.departement.clone(),
+                                plafond,
+                                departement.engage_centimes,
+                            )
+                        }),
+                        par_poste,
+                    },
+                )?;
+                repo::move_money(tx, &id, &convention.departement, montant, 0)?;
+                Ok(())
+            };
+            Ok((reply, money))
         })
         .await
 }

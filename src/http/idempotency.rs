@@ -250,15 +250,38 @@ impl AppState {
     where
         F: FnOnce(&mut WriteTx<'_>) -> Result<Reply, ApiError> + Send + 'static,
     {
+        self.write_once_then(request, move |tx| {
+            Ok((effect(tx)?, |_: &mut WriteTx<'_>| Ok(())))
+        })
+        .await
+    }
+
+    /// As [`AppState::write_once`], for an effect whose last step takes a lock that many requests
+    /// wait for (an envelope's, for a commitment): `effect` does everything else and returns its
+    /// reply with that `last` step, which runs after the reply is stored under the key, so that
+    /// the lock is held for `last` and the commit only. An error from `last` rolls everything
+    /// back, the stored reply included: the answer is then that error.
+    pub async fn write_once_then<F, L>(
+        &self,
+        request: OnceRequest,
+        effect: F,
+    ) -> Result<HttpResponse, ApiError>
+    where
+        F: FnOnce(&mut WriteTx<'_>) -> Result<(Reply, L), ApiError> + Send + 'static,
+        L: FnOnce(&mut WriteTx<'_>) -> Result<(), ApiError>,
+    {
         let reply = self
             .write(move |tx| {
                 let Some(claim) = &request.claim else {
-                    return effect(tx);
+                    let (reply, last) = effect(tx)?;
+                    last(tx)?;
+                    return Ok(reply);
                 };
                 match idempotence::claim(tx, claim, chrono::Utc::now())? {
                     Claim::Won => {
-                        let reply = effect(tx)?;
+                        let (reply, last) = effect(tx)?;
                         idempotence::complete(tx, claim, &reply.stored())?;
+                        last(tx)?;
                         Ok(reply)
                     }
                     Claim::Replay(stored) => Ok(Reply::from_stored(stored)),
