@@ -23,6 +23,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::idempotence;
 use crate::db::{DbConn, WriteTx};
+use crate::insert_if_absent;
 
 /// How long a record is kept, in hours (the IETF draft asks for at least 24 h).
 pub const RETENTION_HOURS: i64 = 24;
@@ -129,35 +130,10 @@ pub fn claim(tx: &mut WriteTx<'_>, claim: &KeyClaim, now: DateTime<Utc>) -> Quer
             return Ok(Claim::InFlight);
         }
     }
-    let now_text = stored_time(now);
     if purge_due(now) {
         purge_expired(tx, now)?;
     }
-    let existing: Option<Record> = idempotence::table
-        .find((&claim.caller, &claim.key))
-        .select(Record::as_select())
-        .first(tx.conn())
-        .optional()?;
-    if let Some(record) = &existing
-        && record.expire_le <= now_text
-    {
-        // Expired and not purged yet: the key is free again.
-        diesel::delete(idempotence::table.find((&claim.caller, &claim.key))).execute(tx.conn())?;
-    } else if let Some(record) = existing {
-        if record.empreinte != claim.fingerprint {
-            return Ok(Claim::Mismatch);
-        }
-        return Ok(match (record.statut, record.corps) {
-            (Some(status), Some(body)) => Claim::Replay(StoredResponse {
-                status: u16::try_from(status).unwrap_or(500),
-                body,
-                location: record.location,
-                etag: record.etag,
-            }),
-            // Only the claiming transaction sees a record without its response.
-            _ => Claim::InFlight,
-        });
-    }
+    let now_text = stored_time(now);
     let record = Record {
         appelant: claim.caller.clone(),
         cle: claim.key.clone(),
@@ -165,14 +141,48 @@ pub fn claim(tx: &mut WriteTx<'_>, claim: &KeyClaim, now: DateTime<Utc>) -> Quer
         statut: None,
         corps: None,
         location: None,
-        cree_le: now_text,
+        cree_le: now_text.clone(),
         expire_le: stored_time(now + Duration::hours(RETENTION_HOURS)),
         etag: None,
     };
-    diesel::insert_into(idempotence::table)
-        .values(&record)
-        .execute(tx.conn())?;
-    Ok(Claim::Won)
+    // A new key (the common case) is claimed in one statement; only a key already recorded is
+    // read. On PostgreSQL the advisory lock above keeps this insert from waiting on a concurrent
+    // claim of the same key.
+    if insert_if_absent!(tx, idempotence::table, &record)? == 1 {
+        return Ok(Claim::Won);
+    }
+    let existing: Record = idempotence::table
+        .find((&claim.caller, &claim.key))
+        .select(Record::as_select())
+        .first(tx.conn())?;
+    if existing.expire_le <= now_text {
+        // Expired and not purged yet: the key is free again.
+        diesel::update(idempotence::table.find((&claim.caller, &claim.key)))
+            .set((
+                idempotence::empreinte.eq(&record.empreinte),
+                idempotence::statut.eq(None::<i32>),
+                idempotence::corps.eq(None::<String>),
+                idempotence::location.eq(None::<String>),
+                idempotence::etag.eq(None::<String>),
+                idempotence::cree_le.eq(&record.cree_le),
+                idempotence::expire_le.eq(&record.expire_le),
+            ))
+            .execute(tx.conn())?;
+        return Ok(Claim::Won);
+    }
+    if existing.empreinte != claim.fingerprint {
+        return Ok(Claim::Mismatch);
+    }
+    Ok(match (existing.statut, existing.corps) {
+        (Some(status), Some(body)) => Claim::Replay(StoredResponse {
+            status: u16::try_from(status).unwrap_or(500),
+            body,
+            location: existing.location,
+            etag: existing.etag,
+        }),
+        // Only the claiming transaction sees a record without its response.
+        _ => Claim::InFlight,
+    })
 }
 
 /// Stores the response of a won claim, in the same transaction as its effect.
