@@ -317,21 +317,19 @@ macro_rules! db_run {
 /// commitment inserts its row before it takes the envelope's lock).
 #[macro_export]
 macro_rules! lock_rows {
-    ($tx:expr, $query:expr => $row:ty) => {{
+    ($tx:expr, $query:expr => $row:ty) => {
+        $crate::lock_rows!(@with for_update, $tx, $query => $row)
+    };
+    ($tx:expr, $query:expr => $row:ty, no_key) => {
+        $crate::lock_rows!(@with for_no_key_update, $tx, $query => $row)
+    };
+    // The row-level lock `$lock` (a Diesel locking method) on PostgreSQL, a plain read on SQLite.
+    (@with $lock:ident, $tx:expr, $query:expr => $row:ty) => {{
         use diesel::prelude::*;
         let tx: &mut $crate::db::WriteTx<'_> = $tx;
         $crate::db_run!(
             tx.conn(),
-            postgres | c | $query.for_update().load::<$row>(c),
-            sqlite | c | $query.load::<$row>(c)
-        )
-    }};
-    ($tx:expr, $query:expr => $row:ty, no_key) => {{
-        use diesel::prelude::*;
-        let tx: &mut $crate::db::WriteTx<'_> = $tx;
-        $crate::db_run!(
-            tx.conn(),
-            postgres | c | $query.for_no_key_update().load::<$row>(c),
+            postgres | c | $query.$lock().load::<$row>(c),
             sqlite | c | $query.load::<$row>(c)
         )
     }};
@@ -343,15 +341,9 @@ macro_rules! lock_rows {
 /// whole database's. `share_rows!(tx, query => Row)` returns `QueryResult<Vec<Row>>`.
 #[macro_export]
 macro_rules! share_rows {
-    ($tx:expr, $query:expr => $row:ty) => {{
-        use diesel::prelude::*;
-        let tx: &mut $crate::db::WriteTx<'_> = $tx;
-        $crate::db_run!(
-            tx.conn(),
-            postgres | c | $query.for_share().load::<$row>(c),
-            sqlite | c | $query.load::<$row>(c)
-        )
-    }};
+    ($tx:expr, $query:expr => $row:ty) => {
+        $crate::lock_rows!(@with for_share, $tx, $query => $row)
+    };
 }
 
 /// A multi-row `INSERT` of a `Vec` or slice of `Insertable` rows inside the write transaction

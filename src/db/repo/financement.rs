@@ -549,9 +549,9 @@ pub struct NewEngagement<'a> {
     pub objet: &'a str,
 }
 
-/// Creates a live commitment's row and returns it, **without its money**: the caller then locks
-/// the envelope, checks the sums and engages the amount with [`move_money`], in the same
-/// transaction (no other transaction sees the row before its money).
+/// Creates a live commitment's row and returns it, **without its money**: the caller then
+/// engages the amount in the same transaction, with [`try_engage`] or under the envelope's lock
+/// with [`move_money`] (no other transaction sees the row before its money).
 pub fn insert_engagement(tx: &mut WriteTx<'_>, new: &NewEngagement<'_>) -> QueryResult<Engagement> {
     let id = EngagementId::new();
     let now = stored_time(Utc::now());
