@@ -875,6 +875,53 @@ async fn amendments_follow_the_posts(db: TestDb) {
     );
 }
 
+/// The day before a deadline, on it and after it: the convention's `en_retard`, the list's
+/// filter and the statistics' count (the last two are SQL forms of the domain's rule) agree with
+/// `domain::convention::en_retard`.
+async fn lateness_agrees_everywhere_around_the_deadline(db: TestDb) {
+    let app = app_on(&db, "2021-03-01").await;
+    let ids = structures(&app).await;
+    let uri = signed_convention(&app, &ids).await; // deadline 2021-04-08
+    let admin = token(Role::Admin, &[], None);
+    for day in ["2021-04-07", "2021-04-08", "2021-04-09", "2022-01-01"] {
+        let expected = cnfs_api::domain::convention::en_retard(
+            cnfs_api::domain::convention::StatutConvention::Signee,
+            Some(date("2021-04-08")),
+            date(day),
+        );
+        let on_day = app_on(&db, day).await;
+        let read = send(&on_day, "GET", &uri, Some(&admin), None, &[]).await;
+        assert_eq!(read.json["en_retard"], expected, "{day}: the convention");
+        let late = send(
+            &on_day,
+            "GET",
+            "/api/v1/conventions?en_retard=true",
+            Some(&admin),
+            None,
+            &[],
+        )
+        .await;
+        assert_eq!(
+            late.json["items"].as_array().unwrap().len(),
+            usize::from(expected),
+            "{day}: the list's filter"
+        );
+        for path in [
+            "/api/v1/statistiques",
+            "/api/v1/statistiques/departements/93",
+        ] {
+            let stats = send(&on_day, "GET", path, Some(&admin), None, &[]).await;
+            assert_eq!(stats.status, 200, "{}", stats.text);
+            assert_eq!(
+                stats.json["conventions"]["en_retard"],
+                i64::from(expected),
+                "{day}: {path}"
+            );
+            assert_eq!(stats.json["conventions"]["signee"], 1, "{day}: {path}");
+        }
+    }
+}
+
 async fn lateness_and_lists(db: TestDb) {
     let app = app_on(&db, "2021-03-01").await;
     let ids = structures(&app).await;
@@ -1063,6 +1110,7 @@ on_both_backends!(
     free_fields_and_termination,
     amendments_follow_the_posts,
     lateness_and_lists,
+    lateness_agrees_everywhere_around_the_deadline,
     concurrent_creations,
     concurrent_patches_with_one_etag,
 );

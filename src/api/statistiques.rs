@@ -429,7 +429,6 @@ mod tests {
             None,
             &[],
             &[],
-            "2021-09-01".parse().unwrap(),
         )
         .into();
         let columns = colonnes_csv();

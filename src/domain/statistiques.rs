@@ -12,7 +12,7 @@ use chrono::{Datelike, NaiveDate};
 
 use super::activite::{Apport, Thematique};
 use super::conseiller::StatutConseiller;
-use super::convention::{StatutConvention, en_retard};
+use super::convention::StatutConvention;
 use super::financement::{NatureEnveloppe, disponible};
 use crate::closed_enum;
 
@@ -28,18 +28,19 @@ closed_enum! {
     }
 }
 
-/// Conventions of one département sharing a status and a project deadline (the storage layer
-/// groups them so; lateness is decided here, at read time).
+/// Conventions of one département sharing a status (the storage layer groups them so).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupeConventions {
     /// Their status.
     pub statut: StatutConvention,
-    /// Their project deadline, if signed.
-    pub date_limite_projet: Option<NaiveDate>,
     /// How many.
     pub nombre: i64,
     /// Their posts granted, summed.
     pub postes_attribues: i64,
+    /// How many of them are late ([`en_retard`](crate::domain::convention::en_retard)) on the
+    /// day the statistics are computed for: counted by the storage layer with that rule's SQL
+    /// form, since grouping by deadline made about one group per convention.
+    pub en_retard: i64,
 }
 
 /// Advisors of one département sharing a status and whether they were recruited locally.
@@ -229,7 +230,6 @@ pub fn compose(
     par_mois_lu: Option<&BTreeMap<String, Apport>>,
     enveloppes: &[EnveloppeStat],
     soldes: &[SoldeStat],
-    today: NaiveDate,
 ) -> Statistiques {
     let national = territoire.niveau == NiveauTerritoire::National;
     let in_territory = |code: &str| departements.iter().any(|d| d.code == code);
@@ -252,9 +252,7 @@ pub fn compose(
                 .position(|s| *s == groupe.statut)
                 .expect("every status is in ALL");
             add(&mut conventions.par_statut[index], groupe.nombre);
-            if en_retard(groupe.statut, groupe.date_limite_projet, today) {
-                add(&mut conventions.en_retard, groupe.nombre);
-            }
+            add(&mut conventions.en_retard, groupe.en_retard);
             if !matches!(
                 groupe.statut,
                 StatutConvention::Resiliee | StatutConvention::Terminee
@@ -540,27 +538,22 @@ mod tests {
         d93.conventions = vec![
             GroupeConventions {
                 statut: StatutConvention::EnExecution,
-                date_limite_projet: Some(date("2021-04-08")),
                 nombre: 2,
                 postes_attribues: 80,
+                en_retard: 0,
             },
             GroupeConventions {
                 statut: StatutConvention::Resiliee,
-                date_limite_projet: Some(date("2021-04-08")),
                 nombre: 1,
                 postes_attribues: 10,
+                en_retard: 0,
             },
+            // Four signed, one of them past its deadline.
             GroupeConventions {
                 statut: StatutConvention::Signee,
-                date_limite_projet: Some(date("2021-04-08")),
-                nombre: 1,
-                postes_attribues: 4,
-            },
-            GroupeConventions {
-                statut: StatutConvention::Signee,
-                date_limite_projet: Some(date("2021-12-31")),
-                nombre: 3,
-                postes_attribues: 6,
+                nombre: 4,
+                postes_attribues: 10,
+                en_retard: 1,
             },
         ];
         d93.conseillers = vec![
@@ -586,7 +579,6 @@ mod tests {
             None,
             &[],
             &[],
-            date("2021-09-01"),
         );
         assert_eq!(stats.postes.attribues, 90);
         assert_eq!(stats.postes.pourvus, 41);
@@ -623,14 +615,12 @@ mod tests {
             solde("national", "94", Some(212_500_000), 100_000_000),
             solde("ville93", "93", None, 30_000_000),
         ];
-        let today = date("2021-09-01");
         let one = compose(
             territoire(NiveauTerritoire::Departement),
             &[&d93],
             None,
             &enveloppes,
             &soldes,
-            today,
         );
         assert_eq!(one.postes.objectif, Some(80));
         assert_eq!(
@@ -659,7 +649,6 @@ mod tests {
             None,
             &enveloppes,
             &soldes,
-            today,
         );
         assert_eq!(region.postes.objectif, Some(122));
         assert_eq!(region.financement[0].montant_centimes, 612_500_000);
@@ -671,7 +660,6 @@ mod tests {
             None,
             &enveloppes,
             &soldes,
-            today,
         );
         assert_eq!(national.postes.objectif, Some(4000));
         assert_eq!(national.financement[0].montant_centimes, 20_000_000_000);
@@ -684,7 +672,6 @@ mod tests {
             None,
             &enveloppes,
             &soldes,
-            today,
         );
         assert_eq!(empty.postes.objectif, None);
         assert!(empty.financement.is_empty());
@@ -719,7 +706,6 @@ mod tests {
             None,
             &[],
             &[],
-            date("2021-12-01"),
         );
         assert_eq!(stats.activites.total.nombre, 6);
         assert_eq!(stats.activites.total.participants, 14);

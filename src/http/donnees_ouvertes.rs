@@ -233,12 +233,11 @@ impl IntoResponses for StatistiquesCsv {
             region: "11".to_owned(),
             ..Default::default()
         };
-        let today = chrono::NaiveDate::from_ymd_opt(2021, 9, 1).unwrap_or_default();
         csv::ok_response(
             "Les statistiques de chaque département, à plat, en téléchargement.",
             statistiques_departements(),
             &[ligne_csv(&super::statistiques::departement(
-                &vide, &exemple, today,
+                &vide, &exemple,
             ))],
         )
     }
@@ -271,12 +270,13 @@ pub async fn export_statistiques_departements(
             conn,
             du,
             au,
+            today,
             crate::db::repo::statistiques::Lecture::ParDepartement,
         )?;
         let rows = donnees
             .departements
             .iter()
-            .map(|d| ligne_csv(&super::statistiques::departement(&donnees, d, today)))
+            .map(|d| ligne_csv(&super::statistiques::departement(&donnees, d)))
             .collect();
         Ok(Batch { rows, last: true })
     })

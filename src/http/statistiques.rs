@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
 use crate::api::statistiques::{PeriodeQuery, Statistiques, StatistiquesListe};
@@ -171,7 +170,7 @@ async fn answer<T, F>(
 ) -> Result<HttpResponse, ApiError>
 where
     T: serde::Serialize,
-    F: FnOnce(&Donnees, NaiveDate) -> Result<T, ApiError>,
+    F: FnOnce(&Donnees) -> Result<T, ApiError>,
 {
     let today = state.today();
     let key = format!("{today} {}?{}", req.path(), req.query_string());
@@ -188,14 +187,14 @@ where
         return Ok(hit.respond(req));
     }
     let donnees = state
-        .read(move |conn| Ok(repo::donnees(conn, periode.du, periode.au, lecture)?))
+        .read(move |conn| Ok(repo::donnees(conn, periode.du, periode.au, today, lecture)?))
         .await?;
-    let reponse = Arc::new(Reponse::of(&build(&donnees, today)?)?);
+    let reponse = Arc::new(Reponse::of(&build(&donnees)?)?);
     cache.put(key, reponse.clone());
     Ok(reponse.respond(req))
 }
 
-fn national(donnees: &Donnees, today: NaiveDate) -> Statistiques {
+fn national(donnees: &Donnees) -> Statistiques {
     let all: Vec<&DonneesDepartement> = donnees.departements.iter().collect();
     compose(
         Territoire {
@@ -207,12 +206,11 @@ fn national(donnees: &Donnees, today: NaiveDate) -> Statistiques {
         donnees.activites_ensemble.as_ref(),
         &donnees.enveloppes,
         &donnees.soldes,
-        today,
     )
     .into()
 }
 
-fn region(donnees: &Donnees, (code, nom): &(String, String), today: NaiveDate) -> Statistiques {
+fn region(donnees: &Donnees, (code, nom): &(String, String)) -> Statistiques {
     let members: Vec<&DonneesDepartement> = donnees
         .departements
         .iter()
@@ -228,18 +226,13 @@ fn region(donnees: &Donnees, (code, nom): &(String, String), today: NaiveDate) -
         donnees.activites_ensemble.as_ref(),
         &donnees.enveloppes,
         &donnees.soldes,
-        today,
     )
     .into()
 }
 
 /// The statistics of one département of `donnees` (its activities are its own months, or the
 /// summed ones when `donnees` was read for that département alone).
-pub fn departement(
-    donnees: &Donnees,
-    departement: &DonneesDepartement,
-    today: NaiveDate,
-) -> Statistiques {
+pub fn departement(donnees: &Donnees, departement: &DonneesDepartement) -> Statistiques {
     compose(
         Territoire {
             niveau: NiveauTerritoire::Departement,
@@ -250,7 +243,6 @@ pub fn departement(
         donnees.activites_ensemble.as_ref(),
         &donnees.enveloppes,
         &donnees.soldes,
-        today,
     )
     .into()
 }
@@ -280,13 +272,9 @@ pub async fn get_nationales(
     state: web::Data<AppState>,
     query: StrictQuery<PeriodeQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    answer(
-        &req,
-        &state,
-        query.0,
-        Lecture::National,
-        |donnees, today| Ok(national(donnees, today)),
-    )
+    answer(&req, &state, query.0, Lecture::National, |donnees| {
+        Ok(national(donnees))
+    })
     .await
 }
 
@@ -314,20 +302,10 @@ pub async fn list_regions(
     state: web::Data<AppState>,
     query: StrictQuery<PeriodeQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    answer(
-        &req,
-        &state,
-        query.0,
-        Lecture::ParDepartement,
-        |donnees, today| {
-            let items = donnees
-                .regions
-                .iter()
-                .map(|r| region(donnees, r, today))
-                .collect();
-            Ok(StatistiquesListe { items })
-        },
-    )
+    answer(&req, &state, query.0, Lecture::ParDepartement, |donnees| {
+        let items = donnees.regions.iter().map(|r| region(donnees, r)).collect();
+        Ok(StatistiquesListe { items })
+    })
     .await
 }
 
@@ -359,13 +337,13 @@ pub async fn get_region(
 ) -> Result<HttpResponse, ApiError> {
     let code = code.into_inner();
     let lecture = Lecture::Region(code.as_str().to_owned());
-    answer(&req, &state, query.0, lecture, |donnees, today| {
+    answer(&req, &state, query.0, lecture, |donnees| {
         let found = donnees
             .regions
             .iter()
             .find(|(c, _)| c == code.as_str())
             .ok_or_else(|| ApiError::NotFound(format!("Aucune région de code {code}.")))?;
-        Ok(region(donnees, found, today))
+        Ok(region(donnees, found))
     })
     .await
 }
@@ -392,20 +370,14 @@ pub async fn list_departements(
     state: web::Data<AppState>,
     query: StrictQuery<PeriodeQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    answer(
-        &req,
-        &state,
-        query.0,
-        Lecture::ParDepartement,
-        |donnees, today| {
-            let items = donnees
-                .departements
-                .iter()
-                .map(|d| departement(donnees, d, today))
-                .collect();
-            Ok(StatistiquesListe { items })
-        },
-    )
+    answer(&req, &state, query.0, Lecture::ParDepartement, |donnees| {
+        let items = donnees
+            .departements
+            .iter()
+            .map(|d| departement(donnees, d))
+            .collect();
+        Ok(StatistiquesListe { items })
+    })
     .await
 }
 
@@ -436,13 +408,13 @@ pub async fn get_departement(
 ) -> Result<HttpResponse, ApiError> {
     let code = code.into_inner();
     let lecture = Lecture::Departement(code.as_str().to_owned());
-    answer(&req, &state, query.0, lecture, |donnees, today| {
+    answer(&req, &state, query.0, lecture, |donnees| {
         let found = donnees
             .departements
             .iter()
             .find(|d| d.code == code.as_str())
             .ok_or_else(|| ApiError::NotFound(format!("Aucun département de code {code}.")))?;
-        Ok(departement(donnees, found, today))
+        Ok(departement(donnees, found))
     })
     .await
 }

@@ -405,6 +405,23 @@ pub fn find_avenant(
         .transpose()
 }
 
+/// [`domain::convention::en_retard`](crate::domain::convention::en_retard) as SQL, for the
+/// list's filter and the statistics' count (which would otherwise read every signed
+/// convention's deadline): signed, and the deadline before `today`. NULL, not false, for a
+/// signed convention without a deadline (none exists: signing sets it). `tests/conventions.rs`
+/// checks it against the domain's rule on the days around a deadline.
+pub fn en_retard(today: NaiveDate) -> EnRetard {
+    conventions::statut
+        .eq(StatutConvention::Signee.as_str())
+        .and(conventions::date_limite_projet.lt(date_text(today)))
+}
+
+/// The type of [`en_retard`]'s expression.
+pub type EnRetard = diesel::dsl::And<
+    diesel::dsl::Eq<conventions::statut, &'static str>,
+    diesel::dsl::Lt<conventions::date_limite_projet, String>,
+>;
+
 /// Filters of the list of conventions.
 #[derive(Debug, Clone, Default)]
 pub struct ConventionFilter {
@@ -451,9 +468,7 @@ pub fn list(
         ));
     }
     if let (Some(late), Some(today)) = (filter.en_retard, filter.today) {
-        let is_late = conventions::statut
-            .eq(StatutConvention::Signee.as_str())
-            .and(conventions::date_limite_projet.lt(date_text(today)));
+        let is_late = en_retard(today);
         query = if late {
             query.filter(is_late)
         } else {

@@ -13,7 +13,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 
 use super::activite::per_sum;
-use super::{date_text, stored, stored_date};
+use super::{date_text, stored};
 use crate::db::DbConn;
 use crate::db_run;
 use crate::domain::activite::Apport;
@@ -68,38 +68,46 @@ struct NamedRow {
     region: String,
 }
 
-/// Conventions grouped by département, status, deadline and posts, with their number: typed and
-/// read by position (thousands of groups nationally; by column name, their decoding showed in
-/// `perf`). The posts are grouped on rather than summed: PostgreSQL sums a `BIGINT` in `NUMERIC`,
-/// which cost 1.2 of a national answer's 2.8 ms for this query; the sum is made in Rust.
-type GroupeConventionsRow = (String, String, Option<String>, i64, i64);
+/// Conventions grouped by département and status: their number, their posts, and how many of
+/// them are late on the day asked. Typed and read by position. Grouping on the status alone
+/// (hundreds of groups nationally rather than one per deadline and number of posts, about as
+/// many as there are conventions) reads the covering index `conventions_statistiques` in order,
+/// with no sort: 5,000 conventions took 2 ms instead of 5 on SQLite.
+type GroupeConventionsRow = (String, String, i64, i64, i64);
 
 /// Advisors grouped by département, status and local recruitment, with their number.
 type GroupeConseillersRow = (String, String, bool, i64);
 
-/// The groups of conventions and of advisors of the départements `codes` (all of them: `None`),
-/// each query reading its covering index (`conventions_statistiques`, `conseillers_statistiques`).
+diesel::define_sql_function! {
+    /// `SUM` of an `INTEGER`: a `BIGINT` on both backends (PostgreSQL sums a `BIGINT` in
+    /// `NUMERIC`).
+    #[aggregate]
+    #[sql_name = "SUM"]
+    fn sum_integer(x: diesel::sql_types::Integer) -> diesel::sql_types::BigInt;
+}
+
+/// The groups of conventions (late ones counted as of `today`) and of advisors of the
+/// départements `codes` (all of them: `None`), each query reading its covering index
+/// (`conventions_statistiques`, `conseillers_statistiques`).
 fn groupes(
     conn: &mut DbConn,
     codes: Option<&[String]>,
+    today: NaiveDate,
 ) -> QueryResult<(Vec<GroupeConventionsRow>, Vec<GroupeConseillersRow>)> {
     use crate::db::schema::{conseillers as a, conventions as c};
-    use diesel::dsl::count_star;
+    use diesel::dsl::{case_when, count_star, sql};
+    use diesel::sql_types::Integer;
     db_run!(conn, |x| {
-        let conventions = c::table
-            .group_by((
-                c::departement,
-                c::statut,
-                c::date_limite_projet,
-                c::postes_attribues,
-            ))
-            .select((
-                c::departement,
-                c::statut,
-                c::date_limite_projet,
-                c::postes_attribues,
-                count_star(),
-            ));
+        let late = case_when(super::convention::en_retard(today), 1.into_sql::<Integer>())
+            .otherwise(0.into_sql::<Integer>());
+        let conventions = c::table.group_by((c::departement, c::statut)).select((
+            c::departement,
+            c::statut,
+            count_star(),
+            // The sum of a BIGINT is a NUMERIC on PostgreSQL: cast back, once per group.
+            sql::<BigInt>("CAST(SUM(postes_attribues) AS BIGINT)"),
+            sum_integer(late),
+        ));
         let conseillers = a::table
             .group_by((a::departement, a::statut, a::recrutement_local))
             .select((
@@ -385,11 +393,13 @@ fn between(conn: &mut DbConn, sql: &str, from: &str, to: &str) -> QueryResult<Ve
     )
 }
 
-/// Reads everything the statistics need, activities within `[du, au]`.
+/// Reads everything the statistics need, activities within `[du, au]`, late conventions as of
+/// `today`.
 pub fn donnees(
     conn: &mut DbConn,
     du: Option<NaiveDate>,
     au: Option<NaiveDate>,
+    today: NaiveDate,
     lecture: Lecture,
 ) -> QueryResult<Donnees> {
     let (departements, regions) = db_run!(conn, |c| (
@@ -417,7 +427,7 @@ pub fn donnees(
         Lecture::ParDepartement => None,
         _ => Some(codes.as_deref().map(departements_sql).unwrap_or_default()),
     };
-    let (conventions, conseillers) = groupes(conn, codes.as_deref())?;
+    let (conventions, conseillers) = groupes(conn, codes.as_deref(), today)?;
     let (enveloppes, soldes) = db_run!(conn, |c| {
         (
             diesel::sql_query(
@@ -450,15 +460,13 @@ pub fn donnees(
             )
         })
         .collect();
-    for (departement, statut, date_limite_projet, postes, nombre) in conventions {
+    for (departement, statut, nombre, postes_attribues, en_retard) in conventions {
         if let Some(d) = by_code.get_mut(&departement) {
             d.conventions.push(GroupeConventions {
                 statut: stored(StatutConvention::parse(&statut))?,
-                date_limite_projet: date_limite_projet.as_deref().map(stored_date).transpose()?,
                 nombre,
-                postes_attribues: nombre.checked_mul(postes).ok_or_else(|| {
-                    diesel::result::Error::DeserializationError("postes hors limites".into())
-                })?,
+                postes_attribues,
+                en_retard,
             });
         }
     }
