@@ -239,11 +239,11 @@ fn assemble(rows: Vec<(ConventionRow, String)>) -> QueryResult<Vec<Convention>> 
 
 /// One convention.
 pub fn find(conn: &mut DbConn, id: &ConventionId) -> QueryResult<Option<Convention>> {
-    let rows: Vec<(ConventionRow, String)> = conventions::table
+    let rows: Vec<(ConventionRow, String)> = crate::db_run!(conn, |c| conventions::table
         .inner_join(departements::table)
         .filter(conventions::id.eq(id.as_str()))
         .select((ConventionRow::as_select(), departements::region))
-        .load(conn)?;
+        .load(c)?);
     Ok(assemble(rows)?.pop())
 }
 

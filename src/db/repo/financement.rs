@@ -236,13 +236,12 @@ pub fn insert_enveloppe(tx: &mut WriteTx<'_>, new: &NewEnveloppe) -> QueryResult
 
 /// One envelope.
 pub fn find_enveloppe(conn: &mut DbConn, id: &EnveloppeId) -> QueryResult<Option<Enveloppe>> {
-    enveloppes::table
+    let row: Option<EnveloppeRow> = crate::db_run!(conn, |c| enveloppes::table
         .find(id.as_str())
         .select(EnveloppeRow::as_select())
-        .first(conn)
-        .optional()?
-        .map(Enveloppe::try_from)
-        .transpose()
+        .first(c)
+        .optional())?;
+    row.map(Enveloppe::try_from).transpose()
 }
 
 /// Locks an envelope's row until the end of the transaction (every money movement on it waits),
@@ -470,7 +469,7 @@ pub fn try_engage(
     date: NaiveDate,
 ) -> QueryResult<bool> {
     let date = date_text(date);
-    let envelope = diesel::update(
+    let envelope = crate::db_run!(tx.conn(), |c| diesel::update(
         enveloppes::table
             .find(enveloppe_id.as_str())
             .filter(enveloppes::date_debut.le(&date))
@@ -478,12 +477,12 @@ pub fn try_engage(
             .filter((enveloppes::engage_centimes + montant).le(enveloppes::montant_centimes)),
     )
     .set(enveloppes::engage_centimes.eq(enveloppes::engage_centimes + montant))
-    .execute(tx.conn())?;
+    .execute(c))?;
     if envelope == 0 {
         return Ok(false);
     }
     let in_departement = |tx: &mut WriteTx<'_>| {
-        diesel::update(
+        crate::db_run!(tx.conn(), |c| diesel::update(
             enveloppes_departements::table
                 .find((enveloppe_id.as_str(), departement.as_str()))
                 .filter(
@@ -497,7 +496,7 @@ pub fn try_engage(
             enveloppes_departements::engage_centimes
                 .eq(enveloppes_departements::engage_centimes + montant),
         )
-        .execute(tx.conn())
+        .execute(c))
     };
     let mut moved = in_departement(tx)?;
     if moved == 0 && ensure_departement_row(tx, enveloppe_id, departement)? {
@@ -571,9 +570,9 @@ pub fn insert_engagement(tx: &mut WriteTx<'_>, new: &NewEngagement<'_>) -> Query
         cree_le: now.clone(),
         modifie_le: now,
     };
-    diesel::insert_into(engagements::table)
+    crate::db_run!(tx.conn(), |c| diesel::insert_into(engagements::table)
         .values(&row)
-        .execute(tx.conn())?;
+        .execute(c))?;
     Engagement::try_from(row)
 }
 

@@ -191,14 +191,16 @@ pub fn complete(
     claim: &KeyClaim,
     response: &StoredResponse,
 ) -> QueryResult<()> {
-    let updated = diesel::update(idempotence::table.find((&claim.caller, &claim.key)))
-        .set((
-            idempotence::statut.eq(Some(i32::from(response.status))),
-            idempotence::corps.eq(Some(&response.body)),
-            idempotence::location.eq(response.location.as_ref()),
-            idempotence::etag.eq(response.etag.as_ref()),
-        ))
-        .execute(tx.conn())?;
+    let updated = crate::db_run!(tx.conn(), |c| diesel::update(
+        idempotence::table.find((&claim.caller, &claim.key))
+    )
+    .set((
+        idempotence::statut.eq(Some(i32::from(response.status))),
+        idempotence::corps.eq(Some(&response.body)),
+        idempotence::location.eq(response.location.as_ref()),
+        idempotence::etag.eq(response.etag.as_ref()),
+    ))
+    .execute(c))?;
     if updated == 1 {
         Ok(())
     } else {

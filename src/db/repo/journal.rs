@@ -100,9 +100,9 @@ pub fn record(tx: &mut WriteTx<'_>, change: Change<'_>) -> QueryResult<()> {
         avant: avant.map(|map| Value::Object(map).to_string()),
         apres: Some(Value::Object(apres).to_string()),
     };
-    diesel::insert_into(journal::table)
+    crate::db_run!(tx.conn(), |c| diesel::insert_into(journal::table)
         .values(&row)
-        .execute(tx.conn())?;
+        .execute(c))?;
     Ok(())
 }
 
