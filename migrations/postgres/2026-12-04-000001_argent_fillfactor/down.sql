@@ -1,0 +1,2 @@
+ALTER TABLE enveloppes RESET (fillfactor);
+ALTER TABLE enveloppes_departements RESET (fillfactor);
