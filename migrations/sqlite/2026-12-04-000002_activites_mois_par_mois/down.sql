@@ -1,0 +1,1 @@
+DROP INDEX activites_mois_par_mois;
