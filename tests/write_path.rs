@@ -498,6 +498,54 @@ async fn idempotency_claims_are_exclusive_and_rolled_back_with_their_transaction
     }
 }
 
+/// SQLite takes one writer at a time: `AppState::write` queues writers in arrival order before
+/// they take a connection, and answers 503 to one that waited longer than the pool timeout.
+#[actix_web::test]
+async fn sqlite_writers_take_their_turn_in_arrival_order_or_time_out() {
+    let db = TestDb::sqlite();
+    let pool = db::build_pool(&db.url, 8, Duration::from_millis(600));
+    let state = common::state_with(pool, false);
+    let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let write = |name: &'static str, hold: Duration| {
+        let (state, order) = (state.clone(), order.clone());
+        actix_web::rt::spawn(async move {
+            state
+                .write(move |_tx| {
+                    order.lock().unwrap().push(name);
+                    std::thread::sleep(hold);
+                    Ok(())
+                })
+                .await
+        })
+    };
+    // The first holds the turn 400 ms; three more arrive meanwhile, 20 ms apart, and each waits
+    // less than the 600 ms timeout.
+    let first = write("first", Duration::from_millis(400));
+    let mut queued = Vec::new();
+    for name in ["second", "third", "fourth"] {
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+        queued.push(write(name, Duration::from_millis(50)));
+    }
+    first.await.unwrap().unwrap();
+    for handle in queued {
+        handle.await.unwrap().unwrap();
+    }
+    assert_eq!(
+        *order.lock().unwrap(),
+        ["first", "second", "third", "fourth"]
+    );
+    // One that holds the turn past the timeout: the next waits 600 ms, then 503, unwritten.
+    let long = write("long", Duration::from_millis(1_000));
+    actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    let late = write("late", Duration::ZERO).await.unwrap();
+    match late {
+        Err(error @ ApiError::Unavailable(_)) => assert_eq!(error.status_code(), 503),
+        other => panic!("expected 503, got {other:?}"),
+    }
+    long.await.unwrap().unwrap();
+    assert!(!order.lock().unwrap().contains(&"late"));
+}
+
 on_both_backends!(
     writes_commit_or_roll_back_and_never_nest,
     backend_helpers_upsert_insert_if_absent_lock_and_batch,
