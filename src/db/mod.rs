@@ -132,7 +132,23 @@ fn sqlite_multithread() {
         if code != libsqlite3_sys::SQLITE_OK {
             log::debug!("SQLite reste en mode sérialisé (sqlite3_config : {code})");
         }
+        if !sqlite_plans_are_stable() {
+            log::warn!(
+                "SQLite compilé sans SQLITE_ENABLE_QPSG (voir .cargo/config.toml) : après ANALYZE, \
+                 les requêtes seront analysées deux fois à chaque exécution"
+            );
+        }
     });
+}
+
+/// Whether the linked SQLite was compiled with the query planner stability guarantee
+/// (`SQLITE_ENABLE_QPSG`, set in `.cargo/config.toml`). Without it, once ANALYZE has written its
+/// STAT4 samples, a kept statement whose plan looked at a bound value is prepared again after
+/// every new binding: each execution pays the parse and the planning twice.
+fn sqlite_plans_are_stable() -> bool {
+    // SAFETY: a static, NUL-terminated option name; the function only reads SQLite's compile-time
+    // list of options.
+    unsafe { libsqlite3_sys::sqlite3_compileoption_used(c"ENABLE_QPSG".as_ptr()) == 1 }
 }
 
 fn redact_password(url: &str) -> String {
@@ -491,6 +507,14 @@ mod tests {
         );
         assert!(DatabaseUrl::parse("mysql://h/db").is_err());
         assert!(DatabaseUrl::parse(":memory:").is_err());
+    }
+
+    #[test]
+    fn the_bundled_sqlite_keeps_its_plans_whatever_the_bound_values() {
+        assert!(
+            sqlite_plans_are_stable(),
+            "SQLITE_ENABLE_QPSG missing: LIBSQLITE3_FLAGS of .cargo/config.toml not applied"
+        );
     }
 
     #[test]

@@ -169,6 +169,12 @@ macro_rules! scope_filter {
         let filter: &ScopeFilter = $filter;
         match filter {
             ScopeFilter::All => $query,
+            // One département (a préfecture's usual scope) as `=`, not `IN (…)`: on SQLite a
+            // statement with `IN` is never kept prepared (its number of parameters varies), so
+            // every page would parse and plan its SQL again.
+            ScopeFilter::Departements(codes) if codes.len() == 1 => {
+                $query.filter($column.eq(codes[0].as_str().to_owned()))
+            }
             ScopeFilter::Departements(codes) => $query.filter(
                 $column.eq_any(
                     codes
