@@ -99,7 +99,7 @@ impl DatabaseUrl {
                 let path = path.to_str().ok_or_else(|| {
                     ConnectionError::BadConnection("chemin SQLite non UTF-8".to_owned())
                 })?;
-                sqlite_multithread();
+                sqlite_configure();
                 let mut conn = diesel::SqliteConnection::establish(path)?;
                 // WAL lets readers go on while one writer writes; foreign keys are off by default
                 // in SQLite; the busy timeout makes a second writer wait instead of failing.
@@ -114,23 +114,33 @@ impl DatabaseUrl {
     }
 }
 
-/// Puts SQLite in its "multi-thread" mode instead of its default "serialized" one, once per
-/// process, before its first connection: a connection is only ever used by one thread at a time
-/// (the pool lends it out; Diesel's connection is not `Sync`), so the mutex that serialized mode
-/// takes around every call, each column of each row read included, guarded nothing (`perf`: 7 %
-/// of a page of 50 conventions in `pthread_mutex_lock`/`unlock`). SQLite accepts this setting
-/// only before it initialises; should a connection have come first, it answers `SQLITE_MISUSE`
-/// and stays serialized, which is only slower.
-fn sqlite_multithread() {
+/// Configures SQLite once per process, before its first connection (SQLite accepts global
+/// settings only before it initialises; should a connection have come first, it answers
+/// `SQLITE_MISUSE` and keeps its defaults, which are only slower):
+/// - its "multi-thread" mode instead of its default "serialized" one: a connection is only ever
+///   used by one thread at a time (the pool lends it out; Diesel's connection is not `Sync`), so
+///   the mutex that serialized mode takes around every call, each column of each row read
+///   included, guarded nothing (`perf`: 7 % of a page of 50 conventions in
+///   `pthread_mutex_lock`/`unlock`);
+/// - no memory statistics (`SQLITE_CONFIG_MEMSTATUS` off): with them, every allocation of
+///   SQLite takes one process-wide mutex to count itself, for figures nobody reads here.
+fn sqlite_configure() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         // SAFETY: every SQLite connection of the process is opened by `connect`, after this call
-        // (other threads wait on `ONCE`), so nothing else runs SQLite concurrently; the option
-        // takes no argument.
-        let code =
-            unsafe { libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MULTITHREAD) };
-        if code != libsqlite3_sys::SQLITE_OK {
-            log::debug!("SQLite reste en mode sérialisé (sqlite3_config : {code})");
+        // (other threads wait on `ONCE`), so nothing else runs SQLite concurrently; MULTITHREAD
+        // takes no argument, MEMSTATUS one int.
+        let modes = unsafe {
+            [
+                libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MULTITHREAD),
+                libsqlite3_sys::sqlite3_config(
+                    libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS,
+                    0 as std::ffi::c_int,
+                ),
+            ]
+        };
+        if modes.iter().any(|&code| code != libsqlite3_sys::SQLITE_OK) {
+            log::debug!("SQLite garde une partie de sa configuration par défaut : {modes:?}");
         }
         if !sqlite_plans_are_stable() {
             log::warn!(
@@ -510,10 +520,18 @@ mod tests {
     }
 
     #[test]
-    fn the_bundled_sqlite_keeps_its_plans_whatever_the_bound_values() {
+    fn the_bundled_sqlite_is_built_with_the_options_of_cargo_config() {
         assert!(
             sqlite_plans_are_stable(),
             "SQLITE_ENABLE_QPSG missing: LIBSQLITE3_FLAGS of .cargo/config.toml not applied"
+        );
+        // SAFETY: a static, NUL-terminated option name, read from SQLite's compile-time list.
+        let shared_page_cache = unsafe {
+            libsqlite3_sys::sqlite3_compileoption_used(c"ENABLE_MEMORY_MANAGEMENT".as_ptr())
+        };
+        assert_eq!(
+            shared_page_cache, 0,
+            "SQLITE_ENABLE_MEMORY_MANAGEMENT still on: LIBSQLITE3_FLAGS not applied"
         );
     }
 
