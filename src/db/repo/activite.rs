@@ -24,7 +24,7 @@ use crate::{keyset, lock_rows, scope_filter, upsert};
 
 /// A row of `activites`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = activites)]
+#[diesel(table_name = activites, treat_none_as_default_value = false)]
 struct ActiviteRow {
     id: String,
     conseiller_id: String,

@@ -17,7 +17,7 @@ use crate::{keyset, lock_rows, scope_filter};
 
 /// A row of `conseillers`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = conseillers, treat_none_as_null = true)]
+#[diesel(table_name = conseillers, treat_none_as_null = true, treat_none_as_default_value = false)]
 struct ConseillerRow {
     id: String,
     convention_id: String,

@@ -21,7 +21,7 @@ use crate::{insert_if_absent, insert_rows, keyset, lock_rows, scope_filter, shar
 
 /// A row of `conventions`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = conventions)]
+#[diesel(table_name = conventions, treat_none_as_default_value = false)]
 struct ConventionRow {
     id: String,
     numero: String,
@@ -77,7 +77,7 @@ fn repartition_json(repartition: &[PartHote]) -> QueryResult<String> {
 
 /// A row of `avenants`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = avenants)]
+#[diesel(table_name = avenants, treat_none_as_default_value = false)]
 struct AvenantRow {
     id: String,
     convention_id: String,
@@ -92,14 +92,14 @@ struct AvenantRow {
 }
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = conventions_signataires)]
+#[diesel(table_name = conventions_signataires, treat_none_as_default_value = false)]
 struct SignataireRow {
     convention_id: String,
     structure_id: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = conventions_repartition)]
+#[diesel(table_name = conventions_repartition, treat_none_as_default_value = false)]
 struct RepartitionRow {
     convention_id: String,
     structure_id: String,

@@ -33,7 +33,7 @@ use crate::{insert_if_absent, keyset, lock_rows, scope_filter};
 
 /// A row of `enveloppes`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = enveloppes)]
+#[diesel(table_name = enveloppes, treat_none_as_default_value = false)]
 struct EnveloppeRow {
     id: String,
     libelle: String,
@@ -105,7 +105,7 @@ impl TryFrom<DepartementRow> for SoldeDepartement {
 
 /// A row of `engagements`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = engagements)]
+#[diesel(table_name = engagements, treat_none_as_default_value = false)]
 struct EngagementRow {
     id: String,
     enveloppe_id: String,
@@ -151,7 +151,7 @@ impl TryFrom<EngagementRow> for Engagement {
 
 /// A row of `versements`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = versements)]
+#[diesel(table_name = versements, treat_none_as_default_value = false)]
 struct VersementRow {
     id: String,
     engagement_id: String,

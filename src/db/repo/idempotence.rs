@@ -93,7 +93,7 @@ pub enum Claim {
 
 /// A row of `idempotence`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = idempotence)]
+#[diesel(table_name = idempotence, treat_none_as_default_value = false)]
 struct Record {
     appelant: String,
     cle: String,

@@ -27,7 +27,7 @@ pub struct Author {
 
 /// A row of `journal`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = journal)]
+#[diesel(table_name = journal, treat_none_as_default_value = false)]
 pub struct JournalRow {
     id: String,
     horodatage: String,

@@ -16,7 +16,7 @@ use crate::{keyset, lock_rows};
 
 /// A row of `lieux`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = lieux, treat_none_as_null = true)]
+#[diesel(table_name = lieux, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub(super) struct LieuRow {
     pub(super) id: String,
     structure_id: String,

@@ -27,7 +27,7 @@ fn stored_option<T>(
 
 /// A row of `regions`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = regions)]
+#[diesel(table_name = regions, treat_none_as_default_value = false)]
 pub struct RegionRow {
     /// Code INSEE.
     pub code: String,
@@ -75,7 +75,7 @@ pub fn find_region(conn: &mut DbConn, code: &CodeRegion) -> QueryResult<Option<R
 
 /// A row of `departements`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = departements)]
+#[diesel(table_name = departements, treat_none_as_default_value = false)]
 pub struct DepartementRow {
     /// Code.
     pub code: String,

@@ -18,7 +18,7 @@ use crate::{apply_search, lock_rows, scope_filter};
 
 /// A row of `structures`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = structures)]
+#[diesel(table_name = structures, treat_none_as_default_value = false)]
 pub struct StructureRow {
     id: String,
     siret: String,
