@@ -237,42 +237,54 @@ fn assemble(rows: Vec<(ConventionRow, String)>) -> QueryResult<Vec<Convention>> 
         .collect()
 }
 
+/// The query of one convention's row and its région. The région comes from a subquery, not a
+/// join, so that a row lock taken with the read (`FOR UPDATE`, `FOR SHARE`) is the convention's
+/// alone, and the lock and the read are one statement.
+macro_rules! convention_by_id {
+    ($id:expr) => {
+        conventions::table.filter(conventions::id.eq($id)).select((
+            ConventionRow::as_select(),
+            departements::table
+                .filter(departements::code.eq(conventions::departement))
+                .select(departements::region)
+                .single_value(),
+        ))
+    };
+}
+
+/// A row of [`convention_by_id!`].
+type RowWithRegion = (ConventionRow, Option<String>);
+
+/// The convention of a [`convention_by_id!`] read, if there was one. Its département exists (a
+/// foreign key), so its région too.
+fn one(rows: Vec<RowWithRegion>) -> QueryResult<Option<Convention>> {
+    let rows = rows
+        .into_iter()
+        .map(|(row, region)| Ok((row, stored_region(region)?)))
+        .collect::<QueryResult<Vec<_>>>()?;
+    Ok(assemble(rows)?.pop())
+}
+
+fn stored_region(region: Option<String>) -> QueryResult<String> {
+    region
+        .ok_or_else(|| diesel::result::Error::DeserializationError("convention sans région".into()))
+}
+
 /// One convention.
 pub fn find(conn: &mut DbConn, id: &ConventionId) -> QueryResult<Option<Convention>> {
-    let rows: Vec<(ConventionRow, String)> = crate::db_run!(conn, |c| conventions::table
-        .inner_join(departements::table)
-        .filter(conventions::id.eq(id.as_str()))
-        .select((ConventionRow::as_select(), departements::region))
-        .load(c)?);
-    Ok(assemble(rows)?.pop())
+    one(crate::db_run!(conn, |c| convention_by_id!(id.as_str())
+        .load::<RowWithRegion>(c)?))
 }
 
 /// Locks a convention's row until the end of the transaction, and reads it.
 pub fn lock(tx: &mut WriteTx<'_>, id: &ConventionId) -> QueryResult<Option<Convention>> {
-    let locked = lock_rows!(tx, conventions::table
-        .filter(conventions::id.eq(id.as_str()))
-        .select(conventions::id) => String)?;
-    read_held(tx, id, locked)
+    one(lock_rows!(tx, convention_by_id!(id.as_str()) => RowWithRegion)?)
 }
 
 /// Keeps a convention's row unchanged until the end of the transaction, and reads it: its
 /// writers ([`lock`]) wait, other transactions that only rely on it (commitments) do not.
 pub fn share(tx: &mut WriteTx<'_>, id: &ConventionId) -> QueryResult<Option<Convention>> {
-    let held = share_rows!(tx, conventions::table
-        .filter(conventions::id.eq(id.as_str()))
-        .select(conventions::id) => String)?;
-    read_held(tx, id, held)
-}
-
-fn read_held(
-    tx: &mut WriteTx<'_>,
-    id: &ConventionId,
-    held: Vec<String>,
-) -> QueryResult<Option<Convention>> {
-    if held.is_empty() {
-        return Ok(None);
-    }
-    find(tx.conn(), id)
+    one(share_rows!(tx, convention_by_id!(id.as_str()) => RowWithRegion)?)
 }
 
 /// Writes the changed state of a locked convention (every field an action may change) and bumps
