@@ -98,11 +98,24 @@ macro_rules! code_type {
                 if Self::is_valid(text) {
                     Ok($name(text.to_owned()))
                 } else {
-                    Err($crate::domain::FormatError::new(
-                        text,
-                        format!("format invalide ; motif attendu : {}", $pattern),
-                    ))
+                    Err(Self::invalid(text))
                 }
+            }
+
+            /// [`parse`](Self::parse) of text already owned, kept without a copy.
+            pub fn parse_owned(text: String) -> Result<Self, $crate::domain::FormatError> {
+                if Self::is_valid(&text) {
+                    Ok($name(text))
+                } else {
+                    Err(Self::invalid(&text))
+                }
+            }
+
+            fn invalid(text: &str) -> $crate::domain::FormatError {
+                $crate::domain::FormatError::new(
+                    text,
+                    format!("format invalide ; motif attendu : {}", $pattern),
+                )
             }
 
         }
@@ -184,7 +197,7 @@ macro_rules! text_newtype {
         impl TryFrom<String> for $name {
             type Error = $crate::domain::FormatError;
             fn try_from(text: String) -> Result<Self, Self::Error> {
-                Self::parse(&text)
+                Self::parse_owned(text)
             }
         }
 
@@ -202,9 +215,12 @@ macro_rules! text_newtype {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let text =
-                    <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
-                Self::parse(&text).map_err(serde::de::Error::custom)
+                match <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?
+                {
+                    std::borrow::Cow::Borrowed(text) => Self::parse(text),
+                    std::borrow::Cow::Owned(text) => Self::parse_owned(text),
+                }
+                .map_err(serde::de::Error::custom)
             }
         }
     };
@@ -333,6 +349,18 @@ macro_rules! closed_enum {
     };
 }
 
+/// Whether `text` is a UUID in the form identifiers are kept in (lower-case, hyphenated): then
+/// parsing it gives it back unchanged, and an identifier read from storage is checked without
+/// being copied or formatted again.
+pub fn is_canonical_uuid(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() == 36
+        && bytes.iter().enumerate().all(|(index, &byte)| match index {
+            8 | 13 | 18 | 23 => byte == b'-',
+            _ => byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte),
+        })
+}
+
 /// The text of `///` lines as the spec shows it (utoipa's way: one leading space trimmed, lines
 /// joined by newlines).
 pub fn doc_text(lines: &[&str]) -> String {
@@ -362,12 +390,25 @@ macro_rules! id_type {
 
             /// Parses an identifier: any UUID, kept in its lower-case hyphenated form.
             pub fn parse(text: &str) -> Result<Self, $crate::domain::FormatError> {
+                if $crate::domain::is_canonical_uuid(text) {
+                    return Ok($name(text.to_owned()));
+                }
                 uuid::Uuid::try_parse(text)
                     .map(|uuid| $name(uuid.hyphenated().to_string()))
                     .map_err(|_| $crate::domain::FormatError::new(
                         text,
                         "identifiant invalide ; un UUID est attendu (ex. 01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90)",
                     ))
+            }
+
+            /// [`parse`](Self::parse) of text already owned: kept without a copy when it is
+            /// already in the canonical form (as every stored identifier is).
+            pub fn parse_owned(text: String) -> Result<Self, $crate::domain::FormatError> {
+                if $crate::domain::is_canonical_uuid(&text) {
+                    Ok($name(text))
+                } else {
+                    Self::parse(&text)
+                }
             }
 
         }

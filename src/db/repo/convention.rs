@@ -49,7 +49,7 @@ struct ConventionRow {
 /// One part of the split as stored in `conventions.repartition` (JSON).
 #[derive(serde::Serialize, serde::Deserialize)]
 struct StoredPart {
-    structure_id: String,
+    structure_id: StructureId,
     postes: i64,
 }
 
@@ -67,7 +67,7 @@ fn repartition_json(repartition: &[PartHote]) -> QueryResult<String> {
     let parts: Vec<StoredPart> = repartition
         .iter()
         .map(|part| StoredPart {
-            structure_id: part.structure_id.to_string(),
+            structure_id: part.structure_id.clone(),
             postes: part.postes,
         })
         .collect();
@@ -195,14 +195,17 @@ pub fn insert(tx: &mut WriteTx<'_>, new: &NewConvention) -> QueryResult<Conventi
 fn assemble(rows: Vec<(ConventionRow, String)>) -> QueryResult<Vec<Convention>> {
     rows.into_iter()
         .map(|(row, region)| {
-            let signed: Vec<String> = serde_json::from_str(&row.signataires).map_err(json_error)?;
+            // Identifiers and codes keep the row's strings (`try_from` checks them in place);
+            // the JSON copies parse straight into identifiers.
+            let signataires: Vec<StructureId> =
+                serde_json::from_str(&row.signataires).map_err(json_error)?;
             let split: Vec<StoredPart> =
                 serde_json::from_str(&row.repartition).map_err(json_error)?;
             Ok(Convention {
-                id: stored(ConventionId::parse(&row.id))?,
+                id: stored(ConventionId::try_from(row.id))?,
                 numero: row.numero,
-                departement: stored(CodeDepartement::parse(&row.departement))?,
-                region: stored(CodeRegion::parse(&region))?,
+                departement: stored(CodeDepartement::try_from(row.departement))?,
+                region: stored(CodeRegion::try_from(region))?,
                 intitule: row.intitule,
                 postes_attribues: row.postes_attribues,
                 postes_pourvus: row.postes_pourvus,
@@ -216,19 +219,14 @@ fn assemble(rows: Vec<(ConventionRow, String)>) -> QueryResult<Vec<Convention>> 
                 date_cloture: optional_date(row.date_cloture)?,
                 date_resiliation: optional_date(row.date_resiliation)?,
                 motif_resiliation: row.motif_resiliation,
-                signataires: signed
-                    .iter()
-                    .map(|id| stored(StructureId::parse(id)))
-                    .collect::<QueryResult<_>>()?,
+                signataires,
                 repartition: split
                     .into_iter()
-                    .map(|part| {
-                        Ok(PartHote {
-                            structure_id: stored(StructureId::parse(&part.structure_id))?,
-                            postes: part.postes,
-                        })
+                    .map(|part| PartHote {
+                        structure_id: part.structure_id,
+                        postes: part.postes,
                     })
-                    .collect::<QueryResult<_>>()?,
+                    .collect(),
                 version: row.version,
                 cree_le: row.cree_le,
                 modifie_le: row.modifie_le,
