@@ -17,9 +17,11 @@ DURATION=${DURATION:-10}
 PORT=${PORT:-18381}
 PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 command -v wrk >/dev/null 2>&1 || { echo "wrk is needed (Debian package wrk)" >&2; exit 1; }
-cargo build --release --locked --quiet
+# The production profile (Cargo.toml), as deployed; PROFILE=release for a quicker build.
+PROFILE=${PROFILE:-production}
+cargo build --profile "$PROFILE" --locked --quiet
 export CNFS_JWT_SECRET="bench-$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
-BIN=./target/release/cnfs-api
+BIN="./target/$PROFILE/cnfs-api"
 work=$(mktemp -d)
 pid="" db=""
 cleanup() {

@@ -11,8 +11,10 @@ RUNS=${RUNS:-5}
 PORT=${PORT:-18280}
 PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 
-cargo build --release --locked --quiet
-BIN=./target/release/cnfs-api
+# The production profile (Cargo.toml), as deployed; PROFILE=release for a quicker build.
+PROFILE=${PROFILE:-production}
+cargo build --profile "$PROFILE" --locked --quiet
+BIN="./target/$PROFILE/cnfs-api"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
