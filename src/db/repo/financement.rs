@@ -522,36 +522,7 @@ struct EngageOnDepartement<'a> {
     montant: i64,
 }
 
-/// Makes a statement struct a query whose SQL `walk` writes with its bind parameters, on either
-/// backend, and that Diesel keeps prepared: one statement text whatever the values (a static
-/// query id).
-macro_rules! kept_statement {
-    ($statement:ident, |$this:ident, $out:ident| $walk:block) => {
-        impl<DB> diesel::query_builder::QueryFragment<DB> for $statement<'_>
-        where
-            DB: diesel::backend::Backend,
-            str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
-            i64: diesel::serialize::ToSql<diesel::sql_types::BigInt, DB>,
-        {
-            fn walk_ast<'b>(
-                &'b self,
-                mut $out: diesel::query_builder::AstPass<'_, 'b, DB>,
-            ) -> QueryResult<()> {
-                use diesel::sql_types::{BigInt, Text};
-                let $this = self;
-                $walk
-                Ok(())
-            }
-        }
-        impl diesel::query_builder::QueryId for $statement<'_> {
-            type QueryId = $statement<'static>;
-            const HAS_STATIC_QUERY_ID: bool = true;
-        }
-        impl<Conn> diesel::query_dsl::RunQueryDsl<Conn> for $statement<'_> {}
-    };
-}
-
-kept_statement!(EngageOnEnvelope, |this, out| {
+crate::kept_statement!(EngageOnEnvelope, |this, out| {
     out.push_sql("UPDATE enveloppes SET engage_centimes = engage_centimes + ");
     out.push_bind_param::<BigInt, _>(&this.montant)?;
     out.push_sql(" WHERE id = ");
@@ -565,7 +536,7 @@ kept_statement!(EngageOnEnvelope, |this, out| {
     out.push_sql(" <= montant_centimes");
 });
 
-kept_statement!(EngageOnDepartement, |this, out| {
+crate::kept_statement!(EngageOnDepartement, |this, out| {
     out.push_sql("UPDATE enveloppes_departements SET engage_centimes = engage_centimes + ");
     out.push_bind_param::<BigInt, _>(&this.montant)?;
     out.push_sql(" WHERE enveloppe_id = ");

@@ -194,6 +194,38 @@ macro_rules! scope_filter {
     }};
 }
 
+/// Makes a statement struct a query whose SQL `walk` writes with its bind parameters, on either
+/// backend, and that Diesel keeps prepared: one statement text whatever the values (a static
+/// query id). For a hot `UPDATE`, which Diesel's DSL never keeps prepared: see
+/// `docs/ARCHITECTURE.md`, and `repo::financement`'s commitment statements for an example.
+/// The struct has one lifetime; its fields are bound as `Text` (`&str`) or `BigInt` (`i64`).
+#[macro_export]
+macro_rules! kept_statement {
+    ($statement:ident, |$this:ident, $out:ident| $walk:block) => {
+        impl<DB> diesel::query_builder::QueryFragment<DB> for $statement<'_>
+        where
+            DB: diesel::backend::Backend,
+            str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+            i64: diesel::serialize::ToSql<diesel::sql_types::BigInt, DB>,
+        {
+            fn walk_ast<'b>(
+                &'b self,
+                mut $out: diesel::query_builder::AstPass<'_, 'b, DB>,
+            ) -> diesel::QueryResult<()> {
+                use diesel::sql_types::{BigInt, Text};
+                let $this = self;
+                $walk
+                Ok(())
+            }
+        }
+        impl diesel::query_builder::QueryId for $statement<'_> {
+            type QueryId = $statement<'static>;
+            const HAS_STATIC_QUERY_ID: bool = true;
+        }
+        impl<Conn> diesel::query_dsl::RunQueryDsl<Conn> for $statement<'_> {}
+    };
+}
+
 /// Which segment of a ranked name search a query reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Segment {
