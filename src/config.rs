@@ -76,6 +76,9 @@ pub struct Config {
     /// `CNFS_CACHE_STATISTIQUES`: how long, in seconds (0 to 5, default 5), this instance reuses
     /// a statistics answer; 0 computes every one.
     pub cache_statistiques: Duration,
+    /// `CNFS_CACHE_LISTES`: how many MiB (0 to 1024, default 8) of list pages this instance keeps
+    /// while their resource is unchanged in the database; 0 reads every page.
+    pub cache_listes_octets: usize,
 }
 
 /// Token settings (`CNFS_ENV`, `CNFS_JWT_*`); the keys themselves are read by
@@ -166,6 +169,9 @@ impl Config {
             0..=crate::http::statistiques::CACHE_MAX_SECONDS,
         )?
         .unwrap_or(DEFAULT_CACHE_STATISTIQUES_SECONDS);
+        let cache_listes_mib =
+            parse_number("CNFS_CACHE_LISTES", get("CNFS_CACHE_LISTES"), 0..=1024)?
+                .map_or(crate::http::cache::DEFAULT_BUDGET_MIB, |mib| mib as usize);
         Ok(Config {
             database_url,
             bind,
@@ -176,6 +182,7 @@ impl Config {
             today,
             attribuant,
             cache_statistiques: Duration::from_secs(cache_statistiques),
+            cache_listes_octets: cache_listes_mib << 20,
         })
     }
 }

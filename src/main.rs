@@ -449,7 +449,8 @@ async fn serve(config: Config, keys: JwtKeys) -> std::io::Result<()> {
     let state = AppState::new(pool, postgres, true, Verifier::new(keys))
         .with_today(config.today)
         .with_attribuant(config.attribuant.clone())
-        .with_cache_statistiques(config.cache_statistiques);
+        .with_cache_statistiques(config.cache_statistiques)
+        .with_cache_listes(config.cache_listes_octets);
     let cors_origins = config.cors_origins.clone();
     log::info!(
         "écoute sur http://{} — Swagger UI : http://{}/swagger-ui/",

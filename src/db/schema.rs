@@ -384,6 +384,13 @@ diesel::joinable!(activites -> lieux (lieu_id));
 diesel::joinable!(activites_jour -> departements (departement));
 diesel::joinable!(activites_mois -> departements (departement));
 
+diesel::table! {
+    generations (ressource) {
+        ressource -> Text,
+        valeur -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
     departements,
@@ -409,4 +416,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     activites,
     activites_jour,
     activites_mois,
+    generations,
 );

@@ -20,6 +20,7 @@ use crate::auth::Caller;
 use crate::auth::policy::{self, Action, Perimeter, Resource};
 use crate::db::WriteTx;
 use crate::db::repo::convention::{self as repo, ConventionFilter, NewAvenant, NewConvention};
+use crate::db::repo::generation::Ressource;
 use crate::db::repo::journal::{self, Author, Change};
 use crate::db::repo::structure as structures;
 use crate::domain::codes::CodeDepartement;
@@ -33,9 +34,8 @@ use crate::domain::journal::RessourceJournal;
 use crate::domain::lifecycle::apply;
 use crate::error::ApiError;
 use crate::http::body::Body;
-use crate::http::extract::{
-    IfMatch, Paged, PathParam, PathParams, StrictQuery, etag, page_response,
-};
+use crate::http::cache::{PageKey, cached_page};
+use crate::http::extract::{IfMatch, Paged, PathParam, PathParams, StrictQuery, etag};
 use crate::http::idempotency::{Idempotency, OnceRequest, Reply};
 use crate::http::{AppState, author, conseiller, financement, snapshot};
 
@@ -330,18 +330,35 @@ pub async fn list_conventions(
         today: Some(today),
     };
     let (after, limit) = (paging.after(), paging.limit());
-    let page = state
-        .read_short(move |conn| Ok(repo::list(conn, &filter, &scope, after.as_ref(), limit)?))
-        .await?;
-    Ok(page_response(&req, page, |items, next_cursor| {
-        ConventionPage {
+    let key = PageKey {
+        scope: &scope,
+        role: caller.role,
+        today: Some(today),
+    };
+    let list_scope = scope.clone();
+    cached_page(
+        &req,
+        &state,
+        Ressource::Conventions,
+        key,
+        move |conn| {
+            Ok(repo::list(
+                conn,
+                &filter,
+                &list_scope,
+                after.as_ref(),
+                limit,
+            )?)
+        },
+        |items, next_cursor| ConventionPage {
             items: items
                 .into_iter()
                 .map(|c| Convention::of(c, today))
                 .collect(),
             next_cursor,
-        }
-    }))
+        },
+    )
+    .await
 }
 
 /// Lire une convention

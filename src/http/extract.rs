@@ -335,32 +335,58 @@ pub fn page_response<T, D: serde::Serialize>(
     page: Page<T>,
     body: impl FnOnce(Vec<T>, Option<String>) -> D,
 ) -> HttpResponse {
+    match page_body(page, body) {
+        Ok(page) => page_reply(req, page.json, page.next_cursor.as_deref()),
+        Err(error) => actix_web::ResponseError::error_response(&error),
+    }
+}
+
+/// A page of a list as answered: its JSON body and the cursor of the next page.
+#[derive(Debug, Clone)]
+pub struct PageBody {
+    /// The body.
+    pub json: web::Bytes,
+    /// The next page's cursor, if there is one (for the `Link` header).
+    pub next_cursor: Option<String>,
+}
+
+/// Serializes a page with `body` (given the items and the next cursor).
+pub fn page_body<T, D: serde::Serialize>(
+    page: Page<T>,
+    body: impl FnOnce(Vec<T>, Option<String>) -> D,
+) -> Result<PageBody, ApiError> {
     let next_cursor = page
         .next
         .as_ref()
         .map(|position| Cursor::encode(position).to_string());
+    // Serialized into a buffer sized for the page up front: a page of 50 conventions is about
+    // 40 KB, and growing a string from empty copies it several times over.
+    let mut buffer = Vec::with_capacity(256 + page.items.len() * 1024);
+    serde_json::to_writer(&mut buffer, &body(page.items, next_cursor.clone()))
+        .map_err(ApiError::internal)?;
+    Ok(PageBody {
+        json: buffer.into(),
+        next_cursor,
+    })
+}
+
+/// The `200` response of a serialized page, with its `Link` header when there is a next page.
+pub fn page_reply(req: &HttpRequest, json: web::Bytes, next_cursor: Option<&str>) -> HttpResponse {
     let mut response = HttpResponse::Ok();
-    if let Some(cursor) = &next_cursor {
+    if let Some(cursor) = next_cursor {
         let mut pairs: Vec<(String, String)> =
             form_urlencoded::parse(req.query_string().as_bytes())
                 .into_owned()
                 .collect();
         pairs.retain(|(name, _)| name != "cursor");
-        pairs.push(("cursor".to_owned(), cursor.clone()));
+        pairs.push(("cursor".to_owned(), cursor.to_owned()));
         let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
         response.insert_header((
             actix_web::http::header::LINK,
             format!("<{}?{query}>; rel=\"next\"", req.path()),
         ));
     }
-    // Serialized into a buffer sized for the page up front: a page of 50 conventions is about
-    // 40 KB, and growing a string from empty copies it several times over.
-    let items = page.items.len();
-    let mut buffer = Vec::with_capacity(256 + items * 1024);
-    match serde_json::to_writer(&mut buffer, &body(page.items, next_cursor)) {
-        Ok(()) => response.content_type("application/json").body(buffer),
-        Err(error) => actix_web::ResponseError::error_response(&ApiError::internal(error)),
-    }
+    response.content_type("application/json").body(json)
 }
 
 /// The JSON body configuration: 64 KiB, and every failure as a problem (400 malformed, 413 too

@@ -17,6 +17,7 @@ use crate::error::ApiError;
 
 pub mod activite;
 pub mod body;
+pub mod cache;
 pub mod conseiller;
 pub mod convention;
 pub mod csv;
@@ -57,6 +58,9 @@ pub struct AppState {
     /// This instance's cache of statistics answers (configuration `CNFS_CACHE_STATISTIQUES`;
     /// none unless set).
     pub cache_statistiques: Arc<statistiques::CacheStatistiques>,
+    /// This instance's pages of lists, kept while their resource is unchanged (configuration
+    /// `CNFS_CACHE_LISTES`).
+    pub cache_listes: Arc<cache::CacheListes>,
     /// On SQLite, the one writer's turn (see [`AppState::write`]).
     writers: Arc<tokio::sync::Semaphore>,
 }
@@ -72,6 +76,7 @@ impl AppState {
             fixed_today: None,
             attribuant: Arc::new(Attribuant::default()),
             cache_statistiques: Arc::new(statistiques::CacheStatistiques::default()),
+            cache_listes: Arc::new(cache::CacheListes::default()),
             writers: Arc::new(tokio::sync::Semaphore::new(1)),
         }
     }
@@ -80,6 +85,12 @@ impl AppState {
     /// [`statistiques::CACHE_MAX_SECONDS`]).
     pub fn with_cache_statistiques(mut self, ttl: std::time::Duration) -> Self {
         self.cache_statistiques = Arc::new(statistiques::CacheStatistiques::new(ttl));
+        self
+    }
+
+    /// The same state keeping up to `budget` bytes of list pages (0: none).
+    pub fn with_cache_listes(mut self, budget: usize) -> Self {
+        self.cache_listes = Arc::new(cache::CacheListes::new(budget));
         self
     }
 

@@ -12,6 +12,7 @@ pub mod convention;
 pub mod donnees_ouvertes;
 pub mod echelle;
 pub mod financement;
+pub mod generation;
 pub mod health;
 pub mod idempotence;
 pub mod journal;

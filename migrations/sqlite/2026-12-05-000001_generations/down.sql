@@ -1,0 +1,11 @@
+DROP TRIGGER generation_conventions_insert;
+DROP TRIGGER generation_conventions_update;
+DROP TRIGGER generation_conventions_delete;
+DROP TRIGGER generation_conventions_signataires_insert;
+DROP TRIGGER generation_conventions_signataires_update;
+DROP TRIGGER generation_conventions_signataires_delete;
+DROP TRIGGER generation_conventions_repartition_insert;
+DROP TRIGGER generation_conventions_repartition_update;
+DROP TRIGGER generation_conventions_repartition_delete;
+DROP TRIGGER generation_departements_update;
+DROP TABLE generations;
