@@ -76,9 +76,10 @@ pub struct Config {
     /// `CNFS_CACHE_STATISTIQUES`: how long, in seconds (0 to 5, default 5), this instance reuses
     /// a statistics answer; 0 computes every one.
     pub cache_statistiques: Duration,
-    /// `CNFS_CACHE_LISTES`: how many MiB (0 to 1024, default 8) of list pages this instance keeps
-    /// while their resource is unchanged in the database; 0 reads every page.
-    pub cache_listes_octets: usize,
+    /// `CNFS_CACHE_LECTURES`: how many MiB (0 to 1024, default 8) of list pages and objects read
+    /// by id this instance keeps while their resource is unchanged in the database; 0 reads
+    /// everything from the database.
+    pub cache_lectures_octets: usize,
 }
 
 /// Token settings (`CNFS_ENV`, `CNFS_JWT_*`); the keys themselves are read by
@@ -169,8 +170,8 @@ impl Config {
             0..=crate::http::statistiques::CACHE_MAX_SECONDS,
         )?
         .unwrap_or(DEFAULT_CACHE_STATISTIQUES_SECONDS);
-        let cache_listes_mib =
-            parse_number("CNFS_CACHE_LISTES", get("CNFS_CACHE_LISTES"), 0..=1024)?
+        let cache_lectures_mib =
+            parse_number("CNFS_CACHE_LECTURES", get("CNFS_CACHE_LECTURES"), 0..=1024)?
                 .map_or(crate::http::cache::DEFAULT_BUDGET_MIB, |mib| mib as usize);
         Ok(Config {
             database_url,
@@ -182,7 +183,7 @@ impl Config {
             today,
             attribuant,
             cache_statistiques: Duration::from_secs(cache_statistiques),
-            cache_listes_octets: cache_listes_mib << 20,
+            cache_lectures_octets: cache_lectures_mib << 20,
         })
     }
 }
@@ -376,6 +377,17 @@ mod tests {
         assert_eq!(config.pool_timeout, Duration::from_secs(3));
         assert!(config.cors_origins.is_empty());
         assert_eq!(config.attribuant, Attribuant::default());
+        assert_eq!(config.cache_lectures_octets, 8 << 20);
+    }
+
+    #[test]
+    fn the_reads_cache_is_set_in_mib_and_zero_turns_it_off() {
+        let set = |mib: &str| config(&[("CNFS_CACHE_LECTURES", mib)]);
+        assert_eq!(set("0").unwrap().cache_lectures_octets, 0);
+        assert_eq!(set("64").unwrap().cache_lectures_octets, 64 << 20);
+        let refused = set("1025").unwrap_err();
+        assert_eq!(refused.variable, "CNFS_CACHE_LECTURES");
+        assert!(set("huit").is_err());
     }
 
     #[test]

@@ -450,7 +450,7 @@ async fn serve(config: Config, keys: JwtKeys) -> std::io::Result<()> {
         .with_today(config.today)
         .with_attribuant(config.attribuant.clone())
         .with_cache_statistiques(config.cache_statistiques)
-        .with_cache_listes(config.cache_listes_octets);
+        .with_cache_lectures(config.cache_lectures_octets);
     let cors_origins = config.cors_origins.clone();
     log::info!(
         "écoute sur http://{} — Swagger UI : http://{}/swagger-ui/",

@@ -1,17 +1,21 @@
-//! The lists' cache: pages of a list that this instance has answered, kept while the database's
-//! generation of their resource is unchanged ([`crate::db::repo::generation`]).
+//! The reads' cache: pages of a list and single objects that this instance has answered, kept
+//! while the database's generation of their resource is unchanged
+//! ([`crate::db::repo::generation`]).
 //!
-//! A page is a function of the rows its resource's generation counts, of the caller's scope and
-//! role, of today (for the fields computed from it) and of the query string: that is its key.
 //! Each request still asks the database one thing, the generation (one row by its key), before
-//! the cache: a page is never older than the last committed change, whichever instance made it,
-//! and a write shows in the next read as it would without the cache. A hit saves reading,
-//! decoding and serializing the page (on a page of 50 conventions, most of the request's cost:
-//! docs/PERFORMANCE.md).
+//! the cache: what it answers is never older than the last committed change, whichever instance
+//! made it, and a write shows in the next read as it would without the cache. A hit saves
+//! reading and decoding the rows (and, for a page, serializing them): on a page of 50
+//! conventions, most of the request's cost (docs/PERFORMANCE.md).
 //!
-//! Pages are kept within a byte budget (`CNFS_CACHE_LISTES`, MiB; 0 keeps none). A newer
-//! generation of a resource drops that resource's pages at once; a full cache drops pages of the
-//! current generation as it needs room.
+//! - A page ([`cached_page`]) is a function of the rows its resource's generation counts, of the
+//!   caller's scope and role, of today (for the fields computed from it) and of the query
+//!   string: that is its key. It is kept serialized.
+//! - An object ([`cached_object`]) is kept by its id as the domain value the repo read; access to
+//!   it is decided at every request, as for a read from the database.
+//!
+//! Both are bounded (`CNFS_CACHE_LECTURES`, MiB; 0 keeps none) and kept for one generation of
+//! their resource: a read at another generation drops them.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -28,8 +32,12 @@ use crate::domain::paging::Page;
 use crate::domain::scope::ScopeFilter;
 use crate::error::ApiError;
 
-/// The default budget of the lists' cache, in MiB (`CNFS_CACHE_LISTES`).
+/// The default budget of the reads' cache, in MiB (`CNFS_CACHE_LECTURES`): half for pages, half
+/// for objects.
 pub const DEFAULT_BUDGET_MIB: usize = 8;
+
+/// The room an object is counted for in the budget (a convention is about 1 KB in memory).
+pub const OBJECT_COST: usize = 2048;
 
 /// What a page of a list depends on besides its resource's rows.
 #[derive(Debug, Clone)]
@@ -76,7 +84,7 @@ impl Kept {
 struct Pages {
     by_key: HashMap<String, Arc<Kept>>,
     bytes: usize,
-    /// The newest generation seen of each resource.
+    /// The generation of each resource whose pages are kept (the last one read).
     newest: HashMap<Ressource, i64>,
 }
 
@@ -128,12 +136,12 @@ impl CacheListes {
             return;
         }
         let mut pages = self.lock();
-        let newest = pages.newest.get(&ressource).copied().unwrap_or(i64::MIN);
-        if generation < newest {
-            // Read before a change that another request has already seen: already stale.
-            return;
-        }
-        if generation > newest {
+        if pages.newest.get(&ressource) != Some(&generation) {
+            // Pages are kept for one generation of a resource: the one last read. Usually a newer
+            // one (a change). An older one is either a read that raced a change, whose page the
+            // next read replaces, or a counter moved back (a restored backup): dropping the
+            // pages of the higher generation then keeps the counter from reaching it again
+            // while they are still here.
             pages.newest.insert(ressource, generation);
             let Pages { by_key, bytes, .. } = &mut *pages;
             by_key.retain(|key, kept| {
@@ -170,6 +178,93 @@ impl CacheListes {
             }),
         );
     }
+}
+
+/// Objects of one resource kept by id (see the module's documentation), for one generation.
+#[derive(Debug)]
+pub struct CacheObjets<T> {
+    capacity: usize,
+    objects: Mutex<Objects<T>>,
+}
+
+/// The objects kept, and the generation they were read at.
+#[derive(Debug)]
+struct Objects<T> {
+    generation: Option<i64>,
+    by_id: HashMap<String, Arc<T>>,
+}
+
+impl<T> CacheObjets<T> {
+    /// A cache of up to `budget` bytes of objects ([`OBJECT_COST`] each); 0 keeps none.
+    pub fn new(budget: usize) -> Self {
+        CacheObjets {
+            capacity: budget / OBJECT_COST,
+            objects: Mutex::new(Objects {
+                generation: None,
+                by_id: HashMap::new(),
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Objects<T>> {
+        self.objects.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The object kept under `id` for this `generation`, if any.
+    fn get(&self, id: &str, generation: i64) -> Option<Arc<T>> {
+        let objects = self.lock();
+        if objects.generation != Some(generation) {
+            return None;
+        }
+        objects.by_id.get(id).cloned()
+    }
+
+    /// Keeps `object`, read at `generation`, under `id`: the objects of another generation are
+    /// dropped first (as pages are, [`CacheListes`]); a full cache starts again empty.
+    fn put(&self, id: String, generation: i64, object: Arc<T>) {
+        if self.capacity == 0 {
+            return;
+        }
+        let mut objects = self.lock();
+        if objects.generation != Some(generation) || objects.by_id.len() >= self.capacity {
+            objects.generation = Some(generation);
+            objects.by_id.clear();
+        }
+        objects.by_id.insert(id, object);
+    }
+}
+
+/// Reads one object of `ressource` by `id`: the kept one when the generation has not moved since
+/// it was read, else what `read` finds (then kept). `None` when there is none (not kept).
+pub async fn cached_object<T, L>(
+    state: &AppState,
+    cache: &Arc<CacheObjets<T>>,
+    ressource: Ressource,
+    id: String,
+    read: L,
+) -> Result<Option<Arc<T>>, ApiError>
+where
+    T: Send + Sync + 'static,
+    L: FnOnce(&mut DbConn) -> Result<Option<T>, ApiError> + Send + 'static,
+{
+    let cache = cache.clone();
+    state
+        .read_short(move |conn| {
+            if cache.capacity == 0 {
+                return Ok(read(conn)?.map(Arc::new));
+            }
+            // Read before the object, as for pages.
+            let generation = generation::current(conn, ressource)?;
+            if let Some(kept) = cache.get(&id, generation) {
+                return Ok(Some(kept));
+            }
+            let found = read(conn)?.map(Arc::new);
+            if let Some(object) = &found {
+                cache.put(id, generation, object.clone());
+            }
+            Ok(found)
+        })
+        .await
 }
 
 /// What the database gave: a kept page, or a page read (with the key and generation to keep it
@@ -261,19 +356,19 @@ mod tests {
     }
 
     #[test]
-    fn a_newer_generation_drops_the_older_pages_and_a_late_older_one_is_not_kept() {
+    fn pages_are_kept_for_the_last_generation_read_only() {
         let cache = CacheListes::new(1 << 20);
         cache.put("a".into(), C, 3, page("[3]"));
         cache.put("b".into(), C, 4, page("[4]"));
         assert!(cache.get("a", C, 3).is_none(), "dropped by generation 4");
         assert_eq!(cache.lock().by_key.len(), 1);
-        cache.put("a".into(), C, 3, page("[3]"));
-        assert!(
-            cache.get("a", C, 3).is_none(),
-            "read before generation 4: not kept"
-        );
+        // A counter moved back (a restored backup), then forward again to 4: the page of the
+        // first generation 4 must not come back.
+        cache.put("a".into(), C, 2, page("[2]"));
+        assert!(cache.get("b", C, 4).is_none(), "dropped by generation 2");
+        assert_eq!(body(cache.get("a", C, 2)).as_deref(), Some("[2]"));
         let pages = cache.lock();
-        assert_eq!(pages.bytes, Kept::cost("b", &page("[4]")));
+        assert_eq!(pages.bytes, Kept::cost("a", &page("[2]")));
     }
 
     #[test]
@@ -294,6 +389,24 @@ mod tests {
             pages.by_key.len() * one,
             "a replaced page is counted once"
         );
+    }
+
+    #[test]
+    fn objects_are_kept_for_one_generation_within_their_capacity() {
+        let cache = CacheObjets::<i64>::new(2 * OBJECT_COST);
+        cache.put("a".into(), 1, Arc::new(10));
+        assert_eq!(cache.get("a", 1).as_deref(), Some(&10));
+        assert!(cache.get("a", 2).is_none(), "another generation");
+        cache.put("b".into(), 2, Arc::new(20));
+        assert!(cache.get("a", 1).is_none(), "dropped by generation 2");
+        cache.put("c".into(), 2, Arc::new(30));
+        assert_eq!(cache.lock().by_id.len(), 2);
+        cache.put("d".into(), 2, Arc::new(40));
+        assert_eq!(cache.lock().by_id.len(), 1, "full: started again");
+        assert_eq!(cache.get("d", 2).as_deref(), Some(&40));
+        let none = CacheObjets::<i64>::new(0);
+        none.put("a".into(), 1, Arc::new(1));
+        assert!(none.get("a", 1).is_none());
     }
 
     #[test]

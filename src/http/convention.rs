@@ -3,6 +3,8 @@
 //! body (400/422), `If-Match` (428/412), the status (409), then the action's rules, save, and
 //! journal, in one transaction under the request's `Idempotency-Key`.
 
+use std::sync::Arc;
+
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{Datelike, NaiveDate};
@@ -34,7 +36,7 @@ use crate::domain::journal::RessourceJournal;
 use crate::domain::lifecycle::apply;
 use crate::error::ApiError;
 use crate::http::body::Body;
-use crate::http::cache::{PageKey, cached_page};
+use crate::http::cache::{PageKey, cached_object, cached_page};
 use crate::http::extract::{IfMatch, Paged, PathParam, PathParams, StrictQuery, etag};
 use crate::http::idempotency::{Idempotency, OnceRequest, Reply};
 use crate::http::{AppState, author, conseiller, financement, snapshot};
@@ -389,14 +391,22 @@ pub async fn get_convention(
     _query: StrictQuery<NoQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let found = state
-        .read_short(move |conn| Ok(repo::find(conn, &id)?))
-        .await?;
+    let found = cached_object(
+        &state,
+        &state.cache_conventions,
+        Ressource::Conventions,
+        id.to_string(),
+        move |conn| Ok(repo::find(conn, &id)?),
+    )
+    .await?;
     let convention = found.ok_or_else(not_found)?;
     authorize(&caller, &convention, Resource::Convention, Action::Read)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(convention.version)))
-        .json(Convention::of(convention, state.today())))
+        .json(Convention::of(
+            Arc::unwrap_or_clone(convention),
+            state.today(),
+        )))
 }
 
 /// Modifier une convention

@@ -59,8 +59,10 @@ pub struct AppState {
     /// none unless set).
     pub cache_statistiques: Arc<statistiques::CacheStatistiques>,
     /// This instance's pages of lists, kept while their resource is unchanged (configuration
-    /// `CNFS_CACHE_LISTES`).
+    /// `CNFS_CACHE_LECTURES`, half of it).
     pub cache_listes: Arc<cache::CacheListes>,
+    /// This instance's conventions read by id, kept likewise (the other half).
+    pub cache_conventions: Arc<cache::CacheObjets<crate::domain::convention::Convention>>,
     /// On SQLite, the one writer's turn (see [`AppState::write`]).
     writers: Arc<tokio::sync::Semaphore>,
 }
@@ -76,7 +78,8 @@ impl AppState {
             fixed_today: None,
             attribuant: Arc::new(Attribuant::default()),
             cache_statistiques: Arc::new(statistiques::CacheStatistiques::default()),
-            cache_listes: Arc::new(cache::CacheListes::default()),
+            cache_listes: Arc::new(cache::CacheListes::new(cache::DEFAULT_BUDGET_MIB << 19)),
+            cache_conventions: Arc::new(cache::CacheObjets::new(cache::DEFAULT_BUDGET_MIB << 19)),
             writers: Arc::new(tokio::sync::Semaphore::new(1)),
         }
     }
@@ -88,9 +91,11 @@ impl AppState {
         self
     }
 
-    /// The same state keeping up to `budget` bytes of list pages (0: none).
-    pub fn with_cache_listes(mut self, budget: usize) -> Self {
-        self.cache_listes = Arc::new(cache::CacheListes::new(budget));
+    /// The same state keeping up to `budget` bytes of reads (0: none), half for list pages,
+    /// half for objects read by id.
+    pub fn with_cache_lectures(mut self, budget: usize) -> Self {
+        self.cache_listes = Arc::new(cache::CacheListes::new(budget / 2));
+        self.cache_conventions = Arc::new(cache::CacheObjets::new(budget / 2));
         self
     }
 

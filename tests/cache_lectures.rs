@@ -1,7 +1,7 @@
-//! The lists' cache (`src/http/cache.rs`) on both backends: a page kept by an instance shows every
-//! committed change at the next read, whatever made it (an action, a recruitment that changes
-//! the posts filled without a new version, SQL by hand, another instance), and is never shown to
-//! a caller of another scope.
+//! The reads' cache (`src/http/cache.rs`) on both backends: a page or a convention kept by an
+//! instance shows every committed change at the next read, whatever made it (an action, a
+//! recruitment that changes the posts filled without a new version, SQL by hand, another
+//! instance), and is never shown to a caller of another scope.
 
 mod common;
 
@@ -32,6 +32,18 @@ async fn page(app: &impl App, who: &str) -> Vec<(String, String, String, i64)> {
         .collect()
 }
 
+/// One convention as read by id: (intitulé, statut, posts filled, ETag).
+async fn one(app: &impl App, id: &str) -> (String, String, i64, String) {
+    let answer = get(app, &format!("/api/v1/conventions/{id}"), &prefecture_93()).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    (
+        answer.json["intitule"].as_str().unwrap().to_owned(),
+        answer.json["statut"].as_str().unwrap().to_owned(),
+        answer.json["postes_pourvus"].as_i64().unwrap(),
+        answer.header("etag").to_owned(),
+    )
+}
+
 fn generation(db: &TestDb) -> i64 {
     count(
         db,
@@ -39,13 +51,14 @@ fn generation(db: &TestDb) -> i64 {
     )
 }
 
-async fn a_kept_page_shows_every_change_at_the_next_read(db: TestDb) {
+async fn what_is_kept_shows_every_change_at_the_next_read(db: TestDb) {
     let app = app_on(&db).await;
     let ids = structures(&app).await;
     let id = convention(&app, &ids, (1, 1), true).await;
     let first = page(&app, &prefecture_93()).await;
     assert_eq!(first.len(), 1);
     assert_eq!(page(&app, &prefecture_93()).await, first, "read twice");
+    assert_eq!(one(&app, &id).await, one(&app, &id).await, "read twice");
     let kept = generation(&db);
 
     // An action through the API (a new version).
@@ -83,6 +96,7 @@ async fn a_kept_page_shows_every_change_at_the_next_read(db: TestDb) {
     let shown = get(&app, &format!("/api/v1/conventions/{id}"), &admin()).await;
     assert_eq!(shown.json["version"].as_i64().unwrap(), version);
     assert_eq!(page(&app, &prefecture_93()).await[0].3, 1, "posts filled");
+    assert_eq!(one(&app, &id).await.2, 1, "posts filled");
 
     // SQL by hand, outside the application.
     let before = generation(&db);
@@ -91,6 +105,7 @@ async fn a_kept_page_shows_every_change_at_the_next_read(db: TestDb) {
     cnfs_api::db_run!(&mut conn, |c| diesel::sql_query(&repair).execute(c)).unwrap();
     assert!(generation(&db) > before, "the trigger counted it");
     assert_eq!(page(&app, &prefecture_93()).await[0].1, "Réparée à la main");
+    assert_eq!(one(&app, &id).await.0, "Réparée à la main");
 
     // A second convention, created then resiliated.
     let created = post(
@@ -114,6 +129,7 @@ async fn a_kept_page_shows_every_change_at_the_next_read(db: TestDb) {
     .await;
     assert_eq!(ended.status, 200, "{}", ended.text);
     assert_eq!(page(&app, &prefecture_93()).await[0].2, "resiliee");
+    assert_eq!(one(&app, &second).await.1, "resiliee");
 }
 
 async fn another_instance_sees_the_change_at_once(db: TestDb) {
@@ -123,6 +139,7 @@ async fn another_instance_sees_the_change_at_once(db: TestDb) {
     let id = convention(&writer, &ids, (1, 1), false).await;
     let kept = page(&reader, &prefecture_93()).await;
     assert_eq!(kept[0].2, "projet_depose");
+    assert_eq!(one(&reader, &id).await.1, "projet_depose");
     let validated = post(
         &writer,
         &format!("/api/v1/conventions/{id}/validation"),
@@ -132,12 +149,13 @@ async fn another_instance_sees_the_change_at_once(db: TestDb) {
     .await;
     assert_eq!(validated.status, 200, "{}", validated.text);
     assert_eq!(page(&reader, &prefecture_93()).await[0].2, "en_execution");
+    assert_eq!(one(&reader, &id).await.1, "en_execution");
 }
 
-async fn a_kept_page_is_never_shown_to_another_scope(db: TestDb) {
+async fn what_is_kept_is_never_shown_to_another_scope(db: TestDb) {
     let app = app_on(&db).await;
     let ids = structures(&app).await;
-    convention(&app, &ids, (1, 1), true).await;
+    let id = convention(&app, &ids, (1, 1), true).await;
     let all = "/api/v1/conventions?limit=50";
     let seen = |answer: common::Answer| answer.json["items"].as_array().unwrap().len();
     assert_eq!(seen(get(&app, all, &prefecture_93()).await), 1);
@@ -152,10 +170,25 @@ async fn a_kept_page_is_never_shown_to_another_scope(db: TestDb) {
     );
     let host = token(Role::Structure, &[], Some(&ids[0]));
     assert_eq!(seen(get(&app, all, &host).await), 1, "a signatory");
+
+    // The convention kept by id: access is decided at every read.
+    let by_id = format!("/api/v1/conventions/{id}");
+    assert_eq!(get(&app, &by_id, &admin()).await.status, 200);
+    assert_eq!(
+        get(&app, &by_id, &paris).await.status,
+        404,
+        "another département"
+    );
+    assert_eq!(
+        get(&app, &by_id, &bobigny).await.status,
+        404,
+        "neither signs nor hosts"
+    );
+    assert_eq!(get(&app, &by_id, &host).await.status, 200, "a signatory");
 }
 
 on_both_backends!(
-    a_kept_page_shows_every_change_at_the_next_read,
+    what_is_kept_shows_every_change_at_the_next_read,
     another_instance_sees_the_change_at_once,
-    a_kept_page_is_never_shown_to_another_scope,
+    what_is_kept_is_never_shown_to_another_scope,
 );
