@@ -65,40 +65,60 @@ impl PageKey<'_> {
     }
 }
 
-/// A kept page.
+/// Entries read at one generation of a resource: all dropped when one read at another comes.
 #[derive(Debug)]
-struct Kept {
-    ressource: Ressource,
-    generation: i64,
-    page: PageBody,
+struct Generation<V> {
+    value: Option<i64>,
+    entries: HashMap<String, Arc<V>>,
 }
 
-impl Kept {
-    /// Its share of the budget: the body, the key and the cursor, and the bookkeeping.
-    fn cost(key: &str, page: &PageBody) -> usize {
-        page.json.len() + key.len() + page.next_cursor.as_ref().map_or(0, String::len) + 128
+impl<V> Default for Generation<V> {
+    fn default() -> Self {
+        Generation {
+            value: None,
+            entries: HashMap::new(),
+        }
     }
+}
+
+impl<V> Generation<V> {
+    /// The entry kept under `key` for `generation`, if any.
+    fn get(&self, key: &str, generation: i64) -> Option<Arc<V>> {
+        if self.value != Some(generation) {
+            return None;
+        }
+        self.entries.get(key).cloned()
+    }
+
+    /// Makes `generation` the kept one; returns the entries of another that it drops. Usually
+    /// a newer one (a change). An older one is either a read that raced a change, whose entry
+    /// the next read replaces, or a counter moved back (a restored backup): dropping the entries
+    /// of the higher value then keeps the counter from reaching it again while they are here.
+    fn turn_to(&mut self, generation: i64) -> HashMap<String, Arc<V>> {
+        if self.value == Some(generation) {
+            return HashMap::new();
+        }
+        self.value = Some(generation);
+        std::mem::take(&mut self.entries)
+    }
+}
+
+/// A page's share of the budget: the body, the key and the cursor, and the bookkeeping.
+fn page_cost(key: &str, page: &PageBody) -> usize {
+    page.json.len() + key.len() + page.next_cursor.as_ref().map_or(0, String::len) + 128
 }
 
 #[derive(Debug, Default)]
 struct Pages {
-    by_key: HashMap<String, Arc<Kept>>,
+    by_ressource: HashMap<Ressource, Generation<PageBody>>,
     bytes: usize,
-    /// The generation of each resource whose pages are kept (the last one read).
-    newest: HashMap<Ressource, i64>,
 }
 
-/// This instance's pages of lists (see the module's documentation).
+/// This instance's pages of lists (see the module's documentation), within one byte budget.
 #[derive(Debug)]
 pub struct CacheListes {
     budget: usize,
     pages: Mutex<Pages>,
-}
-
-impl Default for CacheListes {
-    fn default() -> Self {
-        CacheListes::new(DEFAULT_BUDGET_MIB << 20)
-    }
 }
 
 impl CacheListes {
@@ -120,78 +140,52 @@ impl CacheListes {
     }
 
     /// The page kept under `key` for this `generation` of `ressource`, if any.
-    fn get(&self, key: &str, ressource: Ressource, generation: i64) -> Option<Arc<Kept>> {
+    fn get(&self, key: &str, ressource: Ressource, generation: i64) -> Option<Arc<PageBody>> {
         let pages = self.lock();
-        pages
-            .by_key
-            .get(key)
-            .filter(|kept| kept.ressource == ressource && kept.generation == generation)
-            .cloned()
+        pages.by_ressource.get(&ressource)?.get(key, generation)
     }
 
-    /// Keeps `page`, read at `generation` of `ressource`, under `key`, when the budget allows.
+    /// Keeps `page`, read at `generation` of `ressource`, under `key`, when the budget allows
+    /// (dropping other pages of the resource as it needs room).
     fn put(&self, key: String, ressource: Ressource, generation: i64, page: PageBody) {
-        let cost = Kept::cost(&key, &page);
+        let cost = page_cost(&key, &page);
         if cost > self.budget {
             return;
         }
         let mut pages = self.lock();
-        if pages.newest.get(&ressource) != Some(&generation) {
-            // Pages are kept for one generation of a resource: the one last read. Usually a newer
-            // one (a change). An older one is either a read that raced a change, whose page the
-            // next read replaces, or a counter moved back (a restored backup): dropping the
-            // pages of the higher generation then keeps the counter from reaching it again
-            // while they are still here.
-            pages.newest.insert(ressource, generation);
-            let Pages { by_key, bytes, .. } = &mut *pages;
-            by_key.retain(|key, kept| {
-                let keep = kept.ressource != ressource;
-                if !keep {
-                    *bytes -= Kept::cost(key, &kept.page);
-                }
-                keep
-            });
-        }
-        if let Some(old) = pages.by_key.remove(&key) {
-            pages.bytes -= Kept::cost(&key, &old.page);
-        }
-        if pages.bytes + cost > self.budget {
-            let needed = pages.bytes + cost - self.budget;
+        let Pages {
+            by_ressource,
+            bytes,
+        } = &mut *pages;
+        let kept = by_ressource.entry(ressource).or_default();
+        let mut dropped = kept.turn_to(generation);
+        dropped.extend(kept.entries.remove_entry(&key));
+        *bytes -= dropped.iter().map(|(k, p)| page_cost(k, p)).sum::<usize>();
+        if *bytes + cost > self.budget {
+            let needed = *bytes + cost - self.budget;
             let mut freed = 0;
-            let Pages { by_key, bytes, .. } = &mut *pages;
-            by_key.retain(|key, kept| {
+            kept.entries.retain(|key, page| {
                 if freed >= needed {
                     return true;
                 }
-                freed += Kept::cost(key, &kept.page);
+                freed += page_cost(key, page);
                 false
             });
             *bytes -= freed;
+            if *bytes + cost > self.budget {
+                return; // the rest of the budget holds other resources' pages
+            }
         }
-        pages.bytes += cost;
-        pages.by_key.insert(
-            key,
-            Arc::new(Kept {
-                ressource,
-                generation,
-                page,
-            }),
-        );
+        *bytes += cost;
+        kept.entries.insert(key, Arc::new(page));
     }
 }
 
-/// Objects of one resource kept by id (see the module's documentation), for one generation.
+/// Objects of one resource kept by id (see the module's documentation), up to a number of them.
 #[derive(Debug)]
 pub struct CacheObjets<T> {
     capacity: usize,
-    objects: Mutex<Objects<T>>,
-}
-
-/// The objects kept, and the generation they were read at.
-#[derive(Debug)]
-struct Objects<T> {
-    generation: Option<i64>,
-    by_id: HashMap<String, Arc<T>>,
+    objects: Mutex<Generation<T>>,
 }
 
 impl<T> CacheObjets<T> {
@@ -199,38 +193,30 @@ impl<T> CacheObjets<T> {
     pub fn new(budget: usize) -> Self {
         CacheObjets {
             capacity: budget / OBJECT_COST,
-            objects: Mutex::new(Objects {
-                generation: None,
-                by_id: HashMap::new(),
-            }),
+            objects: Mutex::new(Generation::default()),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Objects<T>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Generation<T>> {
         self.objects.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The object kept under `id` for this `generation`, if any.
     fn get(&self, id: &str, generation: i64) -> Option<Arc<T>> {
-        let objects = self.lock();
-        if objects.generation != Some(generation) {
-            return None;
-        }
-        objects.by_id.get(id).cloned()
+        self.lock().get(id, generation)
     }
 
-    /// Keeps `object`, read at `generation`, under `id`: the objects of another generation are
-    /// dropped first (as pages are, [`CacheListes`]); a full cache starts again empty.
+    /// Keeps `object`, read at `generation`, under `id`; a full cache starts again empty.
     fn put(&self, id: String, generation: i64, object: Arc<T>) {
         if self.capacity == 0 {
             return;
         }
         let mut objects = self.lock();
-        if objects.generation != Some(generation) || objects.by_id.len() >= self.capacity {
-            objects.generation = Some(generation);
-            objects.by_id.clear();
+        objects.turn_to(generation);
+        if objects.entries.len() >= self.capacity {
+            objects.entries.clear();
         }
-        objects.by_id.insert(id, object);
+        objects.entries.insert(id, object);
     }
 }
 
@@ -270,7 +256,7 @@ where
 /// What the database gave: a kept page, or a page read (with the key and generation to keep it
 /// under, when the cache is on).
 enum Lu<T> {
-    Kept(Arc<Kept>),
+    Kept(Arc<PageBody>),
     Read(Option<(String, i64)>, Page<T>),
 }
 
@@ -314,8 +300,8 @@ where
     match read {
         Lu::Kept(kept) => Ok(page_reply(
             req,
-            kept.page.json.clone(),
-            kept.page.next_cursor.as_deref(),
+            kept.json.clone(),
+            kept.next_cursor.as_deref(),
         )),
         Lu::Read(slot, page) => {
             let page = page_body(page, body)?;
@@ -339,8 +325,8 @@ mod tests {
         }
     }
 
-    fn body(kept: Option<Arc<Kept>>) -> Option<String> {
-        kept.map(|kept| String::from_utf8(kept.page.json.to_vec()).unwrap())
+    fn body(kept: Option<Arc<PageBody>>) -> Option<String> {
+        kept.map(|kept| String::from_utf8(kept.json.to_vec()).unwrap())
     }
 
     const C: Ressource = Ressource::Conventions;
@@ -361,32 +347,32 @@ mod tests {
         cache.put("a".into(), C, 3, page("[3]"));
         cache.put("b".into(), C, 4, page("[4]"));
         assert!(cache.get("a", C, 3).is_none(), "dropped by generation 4");
-        assert_eq!(cache.lock().by_key.len(), 1);
+        assert_eq!(cache.lock().by_ressource[&C].entries.len(), 1);
         // A counter moved back (a restored backup), then forward again to 4: the page of the
         // first generation 4 must not come back.
         cache.put("a".into(), C, 2, page("[2]"));
         assert!(cache.get("b", C, 4).is_none(), "dropped by generation 2");
         assert_eq!(body(cache.get("a", C, 2)).as_deref(), Some("[2]"));
         let pages = cache.lock();
-        assert_eq!(pages.bytes, Kept::cost("a", &page("[2]")));
+        assert_eq!(pages.bytes, page_cost("a", &page("[2]")));
     }
 
     #[test]
     fn the_budget_bounds_the_kept_bytes() {
-        let one = Kept::cost("k00", &page("[0000000000]"));
+        let one = page_cost("k00", &page("[0000000000]"));
         let cache = CacheListes::new(3 * one);
         for n in 0..10 {
             cache.put(format!("k{n:02}"), C, 1, page("[0000000000]"));
             let pages = cache.lock();
             assert!(pages.bytes <= 3 * one, "within the budget after {n}");
-            assert_eq!(pages.bytes, pages.by_key.len() * one);
+            assert_eq!(pages.bytes, pages.by_ressource[&C].entries.len() * one);
         }
         assert!(cache.get("k09", C, 1).is_some(), "the newest page is kept");
         cache.put("k09".into(), C, 1, page("[0000000000]"));
         let pages = cache.lock();
         assert_eq!(
             pages.bytes,
-            pages.by_key.len() * one,
+            pages.by_ressource[&C].entries.len() * one,
             "a replaced page is counted once"
         );
     }
@@ -400,9 +386,9 @@ mod tests {
         cache.put("b".into(), 2, Arc::new(20));
         assert!(cache.get("a", 1).is_none(), "dropped by generation 2");
         cache.put("c".into(), 2, Arc::new(30));
-        assert_eq!(cache.lock().by_id.len(), 2);
+        assert_eq!(cache.lock().entries.len(), 2);
         cache.put("d".into(), 2, Arc::new(40));
-        assert_eq!(cache.lock().by_id.len(), 1, "full: started again");
+        assert_eq!(cache.lock().entries.len(), 1, "full: started again");
         assert_eq!(cache.get("d", 2).as_deref(), Some(&40));
         let none = CacheObjets::<i64>::new(0);
         none.put("a".into(), 1, Arc::new(1));
