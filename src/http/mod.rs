@@ -78,10 +78,11 @@ impl AppState {
             fixed_today: None,
             attribuant: Arc::new(Attribuant::default()),
             cache_statistiques: Arc::new(statistiques::CacheStatistiques::default()),
-            cache_listes: Arc::new(cache::CacheListes::new(cache::DEFAULT_BUDGET_MIB << 19)),
-            cache_conventions: Arc::new(cache::CacheObjets::new(cache::DEFAULT_BUDGET_MIB << 19)),
+            cache_listes: Arc::new(cache::CacheListes::new(0)),
+            cache_conventions: Arc::new(cache::CacheObjets::new(0)),
             writers: Arc::new(tokio::sync::Semaphore::new(1)),
         }
+        .with_cache_lectures(cache::DEFAULT_BUDGET_MIB << 20)
     }
 
     /// The same state reusing statistics answers for `ttl` (at most
