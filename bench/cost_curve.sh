@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# How the cost of the statistics grows with the number of activities (issue 12 §2): for each
+# How the cost of the statistics grows with the number of activities: for each
 # count in $COUNTS, a fresh database seeded with `cnfs-api seed --scale national --activites N`
 # (the same programme, only the activities differ), the server started without its statistics
 # cache (CNFS_CACHE_STATISTIQUES=0), then one client (`wrk -t1 -c1`, 2 s warm-up, $DURATION s)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark table (issue 12 §3), one command:
+# The benchmark table of docs/PERFORMANCE.md, one command:
 #
 #   bash bench/load.sh                        # 1,000,000 activities, 10 s per measure
 #   ACTIVITES=100000 DURATION=5 bash bench/load.sh   # a quicker pass

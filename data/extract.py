@@ -1,10 +1,16 @@
 #!/usr/bin/env python3
 """Builds the compact référentiel extract shipped in data/referentiel/.
 
-Source: @etalab/decoupage-administratif 6.0.0 (MIT, see data/referentiel/LICENSE),
-available to developers in ../shared/data/decoupage-administratif/.
+Source: Etalab's @etalab/decoupage-administratif 6.0.0 data (the npm package; MIT, see
+data/referentiel/LICENSE): its regions.json, departements.json, communes.json, epci.json and
+ept.json, as found in the package's data/ folder.
 
 Usage: python3 data/extract.py [SOURCE_DIR]
+
+SOURCE_DIR is the folder holding those JSON files, e.g.
+node_modules/@etalab/decoupage-administratif/data after
+`npm install @etalab/decoupage-administratif@6.0.0`. Pass it: without it the script looks
+for them outside this repository, beside its checkout.
 
 The output is tab-separated, UTF-8, one header row; multi-valued fields are
 space-separated. Only *current* communes are kept (type "commune-actuelle"):
