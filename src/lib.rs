@@ -13,6 +13,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
 pub mod api;
+pub mod app;
 pub mod auth;
 pub mod config;
 pub mod db;

@@ -18,7 +18,8 @@ use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::{IntoParams, IntoResponses, OpenApi, ToResponse};
 
 use crate::auth::AuthError;
-use crate::domain::refusal::{CATALOGUE, FieldError, Refusal, RefusalKind, VALIDATION};
+use crate::domain::catalogue::CATALOGUE;
+use crate::domain::refusal::{FieldError, Refusal, RefusalKind, VALIDATION};
 use crate::error::{ApiError, PROBLEM_JSON, Problem};
 
 /// The fixed part of the document.

@@ -12,7 +12,7 @@ use std::time::Duration;
 use actix_web::ResponseError;
 use chrono::Utc;
 use cnfs_api::db::repo::Backend;
-use cnfs_api::db::repo::idempotence::{self, Claim, KeyClaim, StoredResponse};
+use cnfs_api::db::repo::idempotency::{self, Claim, KeyClaim, StoredResponse};
 use cnfs_api::db::schema::{communes, idempotence as idempotence_table, regions};
 use cnfs_api::db::{self, DbConn, WriteTx};
 use cnfs_api::domain::paging::Position;
@@ -315,9 +315,9 @@ async fn keysets_page_in_both_directions(db: TestDb) {
                     idempotence_table::appelant.eq("test"),
                     idempotence_table::cle.eq(*key),
                     idempotence_table::empreinte.eq("0".repeat(64)),
-                    idempotence_table::cree_le.eq(idempotence::stored_time(day)),
+                    idempotence_table::cree_le.eq(idempotency::stored_time(day)),
                     idempotence_table::expire_le
-                        .eq(idempotence::stored_time(day + chrono::Duration::days(3650))),
+                        .eq(idempotency::stored_time(day + chrono::Duration::days(3650))),
                 ))
                 .execute(tx.conn())?;
         }
@@ -333,7 +333,7 @@ async fn keysets_page_in_both_directions(db: TestDb) {
             .unwrap()
     };
     assert_eq!(page(&mut conn, None), ["e", "c", "d", "a", "b"]);
-    let day1 = idempotence::stored_time(base + chrono::Duration::days(1));
+    let day1 = idempotency::stored_time(base + chrono::Duration::days(1));
     // After (day 1, "c"): "d" of the same day, then the older ones.
     assert_eq!(
         page(&mut conn, Some(&Position::new([day1.as_str(), "c"]))),
@@ -402,49 +402,49 @@ async fn idempotency_claims_are_exclusive_and_rolled_back_with_their_transaction
     };
     // A claim whose transaction rolls back frees the key.
     let refused: QueryResult<()> = db::write(&mut conn, |tx| {
-        assert_eq!(idempotence::claim(tx, &claim, Utc::now())?, Claim::Won);
+        assert_eq!(idempotency::claim(tx, &claim, Utc::now())?, Claim::Won);
         Err(diesel::result::Error::RollbackTransaction)
     });
     assert!(refused.is_err());
     let won = db::write(&mut conn, |tx| -> QueryResult<Claim> {
-        let outcome = idempotence::claim(tx, &claim, Utc::now())?;
-        idempotence::complete(tx, &claim, &stored)?;
+        let outcome = idempotency::claim(tx, &claim, Utc::now())?;
+        idempotency::complete(tx, &claim, &stored)?;
         Ok(outcome)
     })
     .unwrap();
     assert_eq!(won, Claim::Won, "the rolled-back claim freed the key");
     // The same request again: the stored response; another request: a mismatch; another caller:
     // its own key.
-    let again = db::write(&mut conn, |tx| idempotence::claim(tx, &claim, Utc::now())).unwrap();
+    let again = db::write(&mut conn, |tx| idempotency::claim(tx, &claim, Utc::now())).unwrap();
     assert_eq!(again, Claim::Replay(stored.clone()));
     let other_body = db::write(&mut conn, |tx| {
-        idempotence::claim(tx, &claim_of("k1", "b"), Utc::now())
+        idempotency::claim(tx, &claim_of("k1", "b"), Utc::now())
     })
     .unwrap();
     assert_eq!(other_body, Claim::Mismatch);
     let mut other_caller = claim.clone();
     other_caller.caller = "admin:autre".into();
     let theirs = db::write(&mut conn, |tx| {
-        idempotence::claim(tx, &other_caller, Utc::now())
+        idempotency::claim(tx, &other_caller, Utc::now())
     })
     .unwrap();
     assert_eq!(theirs, Claim::Won);
     // Expired records are purged by later claims: 25 h later, the key is free again.
-    let later = Utc::now() + chrono::Duration::hours(idempotence::RETENTION_HOURS + 1);
-    let after_expiry = db::write(&mut conn, |tx| idempotence::claim(tx, &claim, later)).unwrap();
+    let later = Utc::now() + chrono::Duration::hours(idempotency::RETENTION_HOURS + 1);
+    let after_expiry = db::write(&mut conn, |tx| idempotency::claim(tx, &claim, later)).unwrap();
     assert_eq!(after_expiry, Claim::Won);
     // An expired record is replaced by the next claim of its key even when no purge is due (a
     // process purges at most every PURGE_EVERY_SECONDS; the claim just above purged at `later`).
     let expiring = claim_of("k-expire", "a");
     let before = later
-        - chrono::Duration::hours(idempotence::RETENTION_HOURS)
+        - chrono::Duration::hours(idempotency::RETENTION_HOURS)
         - chrono::Duration::seconds(30);
-    let first = db::write(&mut conn, |tx| idempotence::claim(tx, &expiring, before)).unwrap();
+    let first = db::write(&mut conn, |tx| idempotency::claim(tx, &expiring, before)).unwrap();
     assert_eq!(first, Claim::Won);
     let changed = claim_of("k-expire", "b");
     let soon = later + chrono::Duration::seconds(10);
     // Unexpired, the record would answer Mismatch (another body); expired, the key is free.
-    let again = db::write(&mut conn, |tx| idempotence::claim(tx, &changed, soon)).unwrap();
+    let again = db::write(&mut conn, |tx| idempotency::claim(tx, &changed, soon)).unwrap();
     assert_eq!(again, Claim::Won);
     let expiry: String = idempotence_table::table
         .find(("admin:test", "k-expire"))
@@ -453,7 +453,7 @@ async fn idempotency_claims_are_exclusive_and_rolled_back_with_their_transaction
         .unwrap();
     assert_eq!(
         expiry,
-        idempotence::stored_time(soon + chrono::Duration::hours(idempotence::RETENTION_HOURS))
+        idempotency::stored_time(soon + chrono::Duration::hours(idempotency::RETENTION_HOURS))
     );
 
     // 20 threads claim one key together: exactly one wins; the others see it in flight
@@ -470,10 +470,10 @@ async fn idempotency_claims_are_exclusive_and_rolled_back_with_their_transaction
                     let mut conn = url.connect().unwrap();
                     start.wait();
                     db::write(&mut conn, |tx| -> QueryResult<Claim> {
-                        let outcome = idempotence::claim(tx, &racing, Utc::now())?;
+                        let outcome = idempotency::claim(tx, &racing, Utc::now())?;
                         if outcome == Claim::Won {
                             std::thread::sleep(Duration::from_millis(100));
-                            idempotence::complete(tx, &racing, &stored)?;
+                            idempotency::complete(tx, &racing, &stored)?;
                         }
                         Ok(outcome)
                     })

@@ -9,6 +9,7 @@
 //! The policy answers with its own [`Denied`]; the API turns it into a problem.
 
 use super::{Caller, Role, Scope};
+use crate::domain::convention::Convention;
 
 /// The kinds of objects the policy knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -219,6 +220,60 @@ pub fn check_create(
         return Err(Denied::Forbidden(caller.role));
     }
     Ok(())
+}
+
+/// Whether `caller` sees a convention (the conventions' read rule: its département, or a
+/// structure that signs it or hosts posts). Also what decides whether a body may name it (a
+/// commitment, a recruitment): one the caller does not see is a 404.
+pub fn convention_visible(caller: &Caller, convention: &Convention) -> bool {
+    check(
+        Some(caller),
+        Resource::Convention,
+        Action::Read,
+        &Perimeter {
+            departement: Some(convention.departement.as_str()),
+            structures: &convention.structures(),
+        },
+    )
+    .is_ok()
+}
+
+/// Whether `caller` sees the convention (404 otherwise) and may do `action` on `resource` there
+/// (403 otherwise). For the hosting project, only the signatories among structures may act: a
+/// host that does not sign sees the convention, so it gets a 403, not a 404.
+pub fn check_convention(
+    caller: &Caller,
+    convention: &Convention,
+    resource: Resource,
+    action: Action,
+) -> Result<(), Denied> {
+    let departement = convention.departement.as_str();
+    check(
+        Some(caller),
+        Resource::Convention,
+        Action::Read,
+        &Perimeter {
+            departement: Some(departement),
+            structures: &convention.structures(),
+        },
+    )?;
+    if action == Action::Read {
+        return Ok(());
+    }
+    let signataires: Vec<&str> = convention
+        .signataires
+        .iter()
+        .map(|id| id.as_str())
+        .collect();
+    let acting = Perimeter {
+        departement: Some(departement),
+        structures: if resource == Resource::ProjetAccueil {
+            &signataires
+        } else {
+            &[]
+        },
+    };
+    check_visible(caller, resource, action, &acting)
 }
 
 /// Whether the caller may see an advisor's personal data (name, e-mail): admins and the employer.

@@ -5,7 +5,7 @@
 //! number of participants and themes from a closed list. The rules are plain functions:
 //! [`check_conseiller_en_poste`], [`check_participants`], [`check_thematiques`], and the date rule
 //! (not after today, not before the advisor took the post) reuses
-//! [`effective_date`](super::convention::effective_date). [`Apport`] is what one activity adds to
+//! [`effective_date`](super::calendar::effective_date). [`Apport`] is what one activity adds to
 //! (or, deleted, removes from) its département's day.
 
 use chrono::NaiveDate;

@@ -1,10 +1,29 @@
-//! Dates of the programme: "today" in Europe/Paris, and months added as agreements count them.
+//! Dates of the programme: "today" in Europe/Paris, months added as agreements count them, and
+//! the effective date of an action (never after today, never before the previous step).
 //!
 //! Europe/Paris follows the EU rule (in force since 1996): UTC+1, and UTC+2 from the last Sunday
 //! of March at 01:00 UTC to the last Sunday of October at 01:00 UTC. The rule is written here
 //! rather than pulling a whole time-zone database for one zone.
 
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, TimeZone, Utc, Weekday};
+
+use super::refusal::{FieldError, Refusal, RefusalCode, RefusalKind};
+
+/// 422: an effective date after today (Europe/Paris).
+pub const DATE_FUTURE: RefusalCode = RefusalCode {
+    kind: RefusalKind::Unprocessable,
+    code: "date_future",
+    title: "Date dans le futur",
+    example: "date_signature (2031-02-08) est postérieure à aujourd'hui (2026-11-26).",
+};
+
+/// 422: an effective date before the date of an earlier step of the life cycle.
+pub const DATE_ANTERIEURE: RefusalCode = RefusalCode {
+    kind: RefusalKind::Unprocessable,
+    code: "date_anterieure",
+    title: "Date antérieure à l'étape précédente",
+    example: "date_validation (2021-03-01) précède date_depot (2021-03-15).",
+};
 
 /// The last Sunday of `month` in `year`, at 01:00 UTC (when EU summer time starts or ends).
 fn last_sunday_0100_utc(year: i32, month: u32) -> Option<DateTime<Utc>> {
@@ -47,6 +66,30 @@ pub fn sub_months(date: NaiveDate, months: u32) -> Option<NaiveDate> {
 /// Whole days from `from` to `to` (negative when `to` is earlier).
 pub fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
     (to - from).num_days()
+}
+
+/// The effective date of an action (`field` in its body): the one given or today; never after
+/// today, never before the date of the previous step (`previous`: its field name and date).
+pub fn effective_date(
+    field: &str,
+    given: Option<NaiveDate>,
+    today: NaiveDate,
+    previous: Option<(&str, NaiveDate)>,
+) -> Result<NaiveDate, Refusal> {
+    let date = given.unwrap_or(today);
+    if date > today {
+        let detail = format!("{field} ({date}) est postérieure à aujourd'hui ({today}).");
+        return Err(Refusal::new(&DATE_FUTURE, detail.clone())
+            .with_error(FieldError::pointer(format!("/{field}"), detail)));
+    }
+    if let Some((previous_field, previous_date)) = previous
+        && date < previous_date
+    {
+        let detail = format!("{field} ({date}) précède {previous_field} ({previous_date}).");
+        return Err(Refusal::new(&DATE_ANTERIEURE, detail.clone())
+            .with_error(FieldError::pointer(format!("/{field}"), detail)));
+    }
+    Ok(date)
 }
 
 #[cfg(test)]
@@ -139,5 +182,43 @@ mod tests {
     fn days_between_counts_whole_days() {
         assert_eq!(days_between(date("2021-03-01"), date("2021-04-08")), 38);
         assert_eq!(days_between(date("2021-04-08"), date("2021-03-01")), -38);
+    }
+    #[test]
+    fn effective_dates_default_to_today_and_follow_the_life_cycle() {
+        let today = date("2026-11-26");
+        assert_eq!(
+            effective_date("date_signature", None, today, None),
+            Ok(today)
+        );
+        assert_eq!(
+            effective_date("date_signature", Some(date("2021-02-08")), today, None),
+            Ok(date("2021-02-08"))
+        );
+        let future =
+            effective_date("date_signature", Some(date("2026-11-27")), today, None).unwrap_err();
+        assert_eq!(future.code.code, "date_future");
+        assert_eq!(future.errors[0].pointer.as_deref(), Some("/date_signature"));
+        let before = effective_date(
+            "date_validation",
+            Some(date("2021-03-01")),
+            today,
+            Some(("date_depot", date("2021-03-15"))),
+        )
+        .unwrap_err();
+        assert_eq!(before.code.code, "date_anterieure");
+        assert_eq!(
+            before.errors[0].pointer.as_deref(),
+            Some("/date_validation")
+        );
+        // The same day as the previous step is allowed.
+        assert!(
+            effective_date(
+                "date_depot",
+                Some(date("2021-03-15")),
+                today,
+                Some(("date_signature", date("2021-03-15")))
+            )
+            .is_ok()
+        );
     }
 }

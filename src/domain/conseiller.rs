@@ -295,13 +295,26 @@ pub fn check_quota(structure: &StructureId, postes: i64, actifs: i64) -> Result<
     Ok(())
 }
 
+/// An employer's active advisors in a convention (those not `sorti`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActifsStructure {
+    /// The employer.
+    pub structure_id: StructureId,
+    /// Its active advisors.
+    pub actifs: i64,
+}
+
 /// A new split leaves every host at least as many posts as active advisors (`actifs`: active
 /// advisors by employer; `postes_de`: the host's posts in the new split, 0 when absent).
 pub fn check_postes_occupes(
-    actifs: &[(StructureId, i64)],
+    actifs: &[ActifsStructure],
     postes_de: impl Fn(&StructureId) -> i64,
 ) -> Result<(), Refusal> {
-    for (structure, count) in actifs {
+    for ActifsStructure {
+        structure_id: structure,
+        actifs: count,
+    } in actifs
+    {
         let postes = postes_de(structure);
         if *count > postes {
             return Err(Refusal::new(
@@ -389,7 +402,10 @@ mod tests {
 
     #[test]
     fn a_new_split_keeps_every_active_advisor_on_a_post() {
-        let actifs = vec![(structure(), 35)];
+        let actifs = vec![ActifsStructure {
+            structure_id: structure(),
+            actifs: 35,
+        }];
         assert!(check_postes_occupes(&actifs, |_| 35).is_ok());
         let refusal = check_postes_occupes(&actifs, |_| 30).unwrap_err();
         assert_eq!(refusal.code.code, "postes_occupes");

@@ -204,22 +204,6 @@ pub const REPARTITION_INCOMPLETE: RefusalCode = RefusalCode {
     example: "La répartition compte 78 postes ; la convention en attribue 80.",
 };
 
-/// 422: an effective date after today (Europe/Paris).
-pub const DATE_FUTURE: RefusalCode = RefusalCode {
-    kind: RefusalKind::Unprocessable,
-    code: "date_future",
-    title: "Date dans le futur",
-    example: "date_signature (2031-02-08) est postérieure à aujourd'hui (2026-11-26).",
-};
-
-/// 422: an effective date before the date of an earlier step of the life cycle.
-pub const DATE_ANTERIEURE: RefusalCode = RefusalCode {
-    kind: RefusalKind::Unprocessable,
-    code: "date_anterieure",
-    title: "Date antérieure à l'étape précédente",
-    example: "date_validation (2021-03-01) précède date_depot (2021-03-15).",
-};
-
 /// 422: an amendment would take the posts below those already filled, or below one.
 pub const POSTES_INSUFFISANTS: RefusalCode = RefusalCode {
     kind: RefusalKind::Unprocessable,
@@ -261,30 +245,6 @@ pub fn jours_restants(
         (StatutConvention::Signee, Some(limit)) => Some(calendar::days_between(today, limit)),
         _ => None,
     }
-}
-
-/// The effective date of an action (`field` in its body): the one given or today; never after
-/// today, never before the date of the previous step (`previous`: its field name and date).
-pub fn effective_date(
-    field: &str,
-    given: Option<NaiveDate>,
-    today: NaiveDate,
-    previous: Option<(&str, NaiveDate)>,
-) -> Result<NaiveDate, Refusal> {
-    let date = given.unwrap_or(today);
-    if date > today {
-        let detail = format!("{field} ({date}) est postérieure à aujourd'hui ({today}).");
-        return Err(Refusal::new(&DATE_FUTURE, detail.clone())
-            .with_error(FieldError::pointer(format!("/{field}"), detail)));
-    }
-    if let Some((previous_field, previous_date)) = previous
-        && date < previous_date
-    {
-        let detail = format!("{field} ({date}) précède {previous_field} ({previous_date}).");
-        return Err(Refusal::new(&DATE_ANTERIEURE, detail.clone())
-            .with_error(FieldError::pointer(format!("/{field}"), detail)));
-    }
-    Ok(date)
 }
 
 /// One line of a hosting project: a host structure and its posts.
@@ -569,45 +529,6 @@ mod tests {
         assert_eq!(
             jours_restants(S::EnExecution, limit, date("2021-04-01")),
             None
-        );
-    }
-
-    #[test]
-    fn effective_dates_default_to_today_and_follow_the_life_cycle() {
-        let today = date("2026-11-26");
-        assert_eq!(
-            effective_date("date_signature", None, today, None),
-            Ok(today)
-        );
-        assert_eq!(
-            effective_date("date_signature", Some(date("2021-02-08")), today, None),
-            Ok(date("2021-02-08"))
-        );
-        let future =
-            effective_date("date_signature", Some(date("2026-11-27")), today, None).unwrap_err();
-        assert_eq!(future.code.code, "date_future");
-        assert_eq!(future.errors[0].pointer.as_deref(), Some("/date_signature"));
-        let before = effective_date(
-            "date_validation",
-            Some(date("2021-03-01")),
-            today,
-            Some(("date_depot", date("2021-03-15"))),
-        )
-        .unwrap_err();
-        assert_eq!(before.code.code, "date_anterieure");
-        assert_eq!(
-            before.errors[0].pointer.as_deref(),
-            Some("/date_validation")
-        );
-        // The same day as the previous step is allowed.
-        assert!(
-            effective_date(
-                "date_depot",
-                Some(date("2021-03-15")),
-                today,
-                Some(("date_signature", date("2021-03-15")))
-            )
-            .is_ok()
         );
     }
 

@@ -3,7 +3,7 @@
 //! - **Subventions** (SCDL, Etalab "format-subventions"): one row per commitment and host
 //!   structure. The amount is split among the hosts by the posts of the convention's split, or
 //!   equally among its signatories before a split exists, by largest remainders
-//!   ([`repartir`]): the rows add up to the commitment, to the cent. An annulled commitment shows
+//!   ([`largest_remainders`]): the rows add up to the commitment, to the cent. An annulled commitment shows
 //!   its paid part, or no row when nothing was paid.
 //! - **Lieux de médiation numérique** (LaMednum standard v1.0.2): one row per lieu, every column
 //!   of the standard in its order, lists joined by `|`.
@@ -17,6 +17,7 @@ use super::calendar::paris_date;
 use super::codes::Siret;
 use super::financement::{StatutEngagement, part_engagee};
 use super::lieu::Lieu;
+use super::split::largest_remainders;
 
 /// Default `nomAttribuant`: the national agency that runs the programme.
 pub const ATTRIBUANT_NOM_DEFAUT: &str = "Agence nationale de la cohésion des territoires";
@@ -42,45 +43,6 @@ impl Default for Attribuant {
                 .expect("the default SIRET passes its own check (unit-tested)"),
         }
     }
-}
-
-/// Splits `total` (cents, not negative) in proportion to `poids` by largest remainders: each
-/// share is ⌊total × weight ÷ Σ weights⌋, then the cents left (fewer than the number of shares)
-/// go one each to the largest remainders, the earlier share first on a tie. The shares add up to
-/// `total` exactly. Weights must be positive; when they add up to zero the split is equal.
-/// No weight: no share.
-pub fn repartir(total: i64, poids: &[i64]) -> Vec<i64> {
-    if poids.is_empty() {
-        return Vec::new();
-    }
-    let equal;
-    let poids = if poids.iter().all(|&w| w <= 0) {
-        equal = vec![1; poids.len()];
-        &equal[..]
-    } else {
-        poids
-    };
-    let somme: i128 = poids.iter().map(|&w| i128::from(w.max(0))).sum();
-    let total_large = i128::from(total);
-    let mut parts: Vec<i64> = Vec::with_capacity(poids.len());
-    let mut restes: Vec<(i128, usize)> = Vec::with_capacity(poids.len());
-    for (index, &w) in poids.iter().enumerate() {
-        let produit = total_large * i128::from(w.max(0));
-        // Within 0..=total: fits in i64.
-        parts.push((produit / somme) as i64);
-        restes.push((produit % somme, index));
-    }
-    let mut reste = total - parts.iter().sum::<i64>();
-    // Largest remainder first; on a tie, the earlier share.
-    restes.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    for (_, index) in restes {
-        if reste <= 0 {
-            break;
-        }
-        parts[index] += 1;
-        reste -= 1;
-    }
-    parts
 }
 
 /// An amount in euros for a data file: `.` as decimal separator, two decimals, no grouping
@@ -153,7 +115,7 @@ impl EngagementPublie {
 }
 
 /// The subventions rows of one commitment: one per beneficiary, with its share of
-/// [`EngagementPublie::montant_publie`] ([`repartir`] by the weights); none when nothing is to be
+/// [`EngagementPublie::montant_publie`] ([`largest_remainders`] by the weights); none when nothing is to be
 /// published (an annulled commitment never paid) or no one receives it.
 pub fn lignes_subventions(
     attribuant: &Attribuant,
@@ -164,7 +126,7 @@ pub fn lignes_subventions(
         return Vec::new();
     }
     let poids: Vec<i64> = engagement.beneficiaires.iter().map(|b| b.poids).collect();
-    let parts = repartir(montant, &poids);
+    let parts = largest_remainders(montant, &poids);
     let conditions = if engagement.versements.len() <= 1 {
         "unique"
     } else {
@@ -317,29 +279,6 @@ mod tests {
     }
 
     #[test]
-    fn largest_remainders_add_up_to_the_cent() {
-        // 100,000.01 € over three equal hosts: the two cents left go to the first two.
-        assert_eq!(
-            repartir(10_000_001, &[1, 1, 1]),
-            [3_333_334, 3_333_334, 3_333_333]
-        );
-        // By posts: 5 and 3 of 8 posts, 1,000.00 € → 625.00 € and 375.00 €.
-        assert_eq!(repartir(100_000, &[5, 3]), [62_500, 37_500]);
-        // The largest remainder wins, not the first share: 10 cents by 1, 2, 4 (7 parts):
-        // 1.43 → 1, 2.86 → 2, 5.71 → 5; remainders 3, 6, 5 (in sevenths): 2 cents left.
-        assert_eq!(repartir(10, &[1, 2, 4]), [1, 3, 6]);
-        assert_eq!(repartir(0, &[2, 3]), [0, 0]);
-        assert_eq!(repartir(1, &[1, 1, 1]), [1, 0, 0]);
-        assert_eq!(repartir(7, &[1]), [7]);
-        assert!(repartir(7, &[]).is_empty());
-        // Zero weights: an equal split rather than a division by zero.
-        assert_eq!(repartir(5, &[0, 0]), [3, 2]);
-        // The largest amounts the API accepts, by many posts: no overflow, exact sum.
-        let parts = repartir(1_000_000_000_000_000, &[4_000, 3, 7, 1]);
-        assert_eq!(parts.iter().sum::<i64>(), 1_000_000_000_000_000);
-    }
-
-    #[test]
     fn every_split_adds_up_and_stays_within_a_cent_of_the_exact_share() {
         let mut seed: u64 = 0x2021_0208;
         let mut next = move |bound: u64| {
@@ -351,7 +290,7 @@ mod tests {
         for _ in 0..2_000 {
             let total = next(1_000_000_000) as i64;
             let poids: Vec<i64> = (0..=next(8)).map(|_| 1 + next(80) as i64).collect();
-            let parts = repartir(total, &poids);
+            let parts = largest_remainders(total, &poids);
             assert_eq!(parts.iter().sum::<i64>(), total, "{total} {poids:?}");
             let somme: i64 = poids.iter().sum();
             for (part, w) in parts.iter().zip(&poids) {

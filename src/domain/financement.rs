@@ -10,8 +10,9 @@
 
 use chrono::NaiveDate;
 
+use super::calendar::effective_date;
 use super::codes::CodeDepartement;
-use super::convention::{StatutConvention, effective_date};
+use super::convention::StatutConvention;
 use super::ids::{ConventionId, EngagementId, EnveloppeId, VersementId};
 use super::lifecycle::Lifecycle;
 use super::refusal::{FieldError, Refusal, RefusalCode, RefusalKind, VALIDATION};
@@ -259,6 +260,53 @@ pub fn part_engagee(statut: StatutEngagement, montant: i64, verse: i64) -> i64 {
     }
 }
 
+/// What a money movement does to the sums kept beside the rows: the engaged and paid deltas, on
+/// the envelope, its département and (for `verse_centimes`) the commitment. Every movement is
+/// computed here, from [`part_engagee`], and the repository only applies it: no sum is adjusted
+/// anywhere else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Mouvement {
+    /// Added to the engaged sums (negative: money freed).
+    pub engage_centimes: i64,
+    /// Added to the paid sums (negative: a cancelled payment).
+    pub verse_centimes: i64,
+}
+
+impl Mouvement {
+    /// A new live commitment of `montant`, nothing paid: its whole amount is engaged.
+    pub fn engagement(montant: i64) -> Mouvement {
+        Mouvement {
+            engage_centimes: part_engagee(StatutEngagement::Actif, montant, 0),
+            verse_centimes: 0,
+        }
+    }
+
+    /// A live commitment annulled: its engaged part becomes what was paid.
+    pub fn annulation(engagement: &Engagement) -> Mouvement {
+        let (montant, verse) = (engagement.montant_centimes, engagement.verse_centimes);
+        Mouvement {
+            engage_centimes: part_engagee(StatutEngagement::Annule, montant, verse)
+                - part_engagee(StatutEngagement::Actif, montant, verse),
+            verse_centimes: 0,
+        }
+    }
+
+    /// `montant` paid on a commitment (negative: a payment cancelled). On an annulled commitment
+    /// the paid part is its engaged part, so the engaged sums follow.
+    pub fn versement(engagement: &Engagement, montant: i64) -> Mouvement {
+        let (statut, total, verse) = (
+            engagement.statut,
+            engagement.montant_centimes,
+            engagement.verse_centimes,
+        );
+        Mouvement {
+            engage_centimes: part_engagee(statut, total, verse + montant)
+                - part_engagee(statut, total, verse),
+            verse_centimes: montant,
+        }
+    }
+}
+
 /// What is left under `limit` once `used` is taken (never negative).
 pub fn disponible(limit: i64, used: i64) -> i64 {
     limit.saturating_sub(used).max(0)
@@ -388,12 +436,22 @@ pub struct Soldes {
     pub montant_centimes: i64,
     /// Engaged on the envelope.
     pub engage_centimes: i64,
-    /// The convention's département: its ceiling and what is engaged there (`None`: no
-    /// ceiling).
-    pub plafond: Option<(CodeDepartement, i64, i64)>,
+    /// The convention's département's ceiling and what is engaged there (`None`: no ceiling).
+    pub plafond: Option<PlafondDepartement>,
     /// With a per-post amount: the convention's posts, that amount, and what the convention
     /// already has engaged on the envelope.
     pub par_poste: Option<FinancementConvention>,
+}
+
+/// A département's ceiling on an envelope, and what is engaged there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlafondDepartement {
+    /// The département.
+    pub departement: CodeDepartement,
+    /// Its ceiling.
+    pub plafond_centimes: i64,
+    /// Engaged there on the envelope.
+    pub engage_centimes: i64,
 }
 
 /// What bounds one convention's funding on an envelope with a per-post amount.
@@ -449,7 +507,11 @@ pub fn check_engagement(montant: i64, soldes: &Soldes) -> Result<(), Refusal> {
             ));
         }
     }
-    if let Some((departement, plafond, engage)) = &soldes.plafond
+    if let Some(PlafondDepartement {
+        departement,
+        plafond_centimes: plafond,
+        engage_centimes: engage,
+    }) = &soldes.plafond
         && exceeds(*engage, montant, *plafond)
     {
         let left = disponible(*plafond, *engage);
@@ -734,7 +796,11 @@ mod tests {
         Soldes {
             montant_centimes: 200_000_000 * EURO,
             engage_centimes: 0,
-            plafond: Some((dep("93"), 4_000_000 * EURO, 0)),
+            plafond: Some(PlafondDepartement {
+                departement: dep("93"),
+                plafond_centimes: 4_000_000 * EURO,
+                engage_centimes: 0,
+            }),
             par_poste: Some(FinancementConvention {
                 postes: 80,
                 montant_par_poste_centimes: 50_000 * EURO,
@@ -772,7 +838,11 @@ mod tests {
     fn each_limit_refuses_with_its_code_and_what_is_left() {
         let mut s = soldes();
         s.par_poste = None;
-        s.plafond = Some((dep("93"), 1_000 * EURO, 900 * EURO));
+        s.plafond = Some(PlafondDepartement {
+            departement: dep("93"),
+            plafond_centimes: 1_000 * EURO,
+            engage_centimes: 900 * EURO,
+        });
         let refusal = check_engagement(101 * EURO, &s).unwrap_err();
         assert_eq!(refusal.code.code, "plafond_depasse");
         assert_eq!(refusal.members["disponible_centimes"], 100 * EURO);
@@ -1004,6 +1074,38 @@ mod tests {
                 .code
                 .code,
             "periode_incompatible"
+        );
+    }
+
+    #[test]
+    fn each_movement_follows_the_engaged_part() {
+        use StatutEngagement::{Actif, Annule};
+        let m = |engage_centimes, verse_centimes| Mouvement {
+            engage_centimes,
+            verse_centimes,
+        };
+        assert_eq!(Mouvement::engagement(1_000), m(1_000, 0));
+        // Annulled with 600 paid: 400 go back to the envelope, the 600 stay engaged.
+        assert_eq!(
+            Mouvement::annulation(&engagement(1_000, 600, Actif)),
+            m(-400, 0)
+        );
+        // Paid on a live commitment: the engaged sum does not move.
+        assert_eq!(
+            Mouvement::versement(&engagement(1_000, 600, Actif), 300),
+            m(0, 300)
+        );
+        // A payment cancelled on an annulled commitment frees its money too.
+        assert_eq!(
+            Mouvement::versement(&engagement(1_000, 600, Annule), -200),
+            m(-200, -200)
+        );
+        // Annulling then cancelling every payment frees the whole amount, as annulling unpaid.
+        let annulled = Mouvement::annulation(&engagement(1_000, 600, Actif));
+        let cancelled = Mouvement::versement(&engagement(1_000, 600, Annule), -600);
+        assert_eq!(
+            annulled.engage_centimes + cancelled.engage_centimes,
+            Mouvement::annulation(&engagement(1_000, 0, Actif)).engage_centimes
         );
     }
 }

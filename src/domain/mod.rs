@@ -11,6 +11,7 @@
 
 pub mod activite;
 pub mod calendar;
+pub mod catalogue;
 pub mod codes;
 pub mod conseiller;
 pub mod convention;
@@ -24,6 +25,7 @@ pub mod paging;
 pub mod referentiel;
 pub mod refusal;
 pub mod scope;
+pub mod split;
 pub mod statistiques;
 pub mod structure;
 

@@ -3,9 +3,10 @@
 //! `detail`, its field errors and any extra members (e.g. the posts and active counts of a
 //! `quota_atteint`). The API turns every refusal into a problem with one generic conversion.
 //!
-//! Each code is declared once, as a [`RefusalCode`] constant; [`CATALOGUE`] lists them all, and
-//! the OpenAPI document builds the examples of its shared 403/409/412/422/428 responses from that
-//! list. A new code is one constant and one line in [`CATALOGUE`].
+//! Each code is declared once, as a [`RefusalCode`] constant next to its rule;
+//! `domain::catalogue::CATALOGUE` lists them all (this module imports none of the modules that
+//! use it), and the OpenAPI document builds the examples of its shared 403/409/412/422/428
+//! responses from that list.
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -224,72 +225,9 @@ pub const PRECONDITION_REQUISE: RefusalCode = RefusalCode {
     example: "En-tête If-Match obligatoire : y mettre l'ETag de la dernière lecture.",
 };
 
-/// Every refusal code, for the documentation. A module adds its codes here.
-pub const CATALOGUE: &[&RefusalCode] = &[
-    &INTERDIT,
-    &VALIDATION,
-    &DEJA_EXISTANT,
-    &REFERENCE_INVALIDE,
-    &CONTRAINTE_NON_RESPECTEE,
-    &TRANSITION_INVALIDE,
-    &CLE_IDEMPOTENCE_REUTILISEE,
-    &REQUETE_EN_COURS,
-    &PRECONDITION_ECHOUEE,
-    &PRECONDITION_REQUISE,
-    &super::structure::COMMUNE_INCONNUE,
-    &super::structure::SIREN_INCOHERENT,
-    &super::convention::REPARTITION_INCOMPLETE,
-    &super::convention::DATE_FUTURE,
-    &super::convention::DATE_ANTERIEURE,
-    &super::convention::POSTES_INSUFFISANTS,
-    &super::convention::STRUCTURE_NON_ELIGIBLE,
-    &super::financement::ENVELOPPE_INSUFFISANTE,
-    &super::financement::PLAFOND_DEPASSE,
-    &super::financement::CONVENTION_ENTIEREMENT_FINANCEE,
-    &super::financement::VERSEMENT_EXCESSIF,
-    &super::financement::CONVENTION_SURFINANCEE,
-    &super::financement::CONVENTION_NON_ENGAGEABLE,
-    &super::financement::HORS_PERIMETRE,
-    &super::financement::HORS_PERIODE,
-    &super::financement::MONTANT_INSUFFISANT,
-    &super::financement::PLAFONDS_EXCEDENTAIRES,
-    &super::financement::PLAFOND_INSUFFISANT,
-    &super::financement::PERIODE_INCOMPATIBLE,
-    &super::conseiller::QUOTA_ATTEINT,
-    &super::conseiller::CONSEILLERS_ACTIFS,
-    &super::conseiller::POSTES_OCCUPES,
-    &super::conseiller::CONVENTION_HORS_EXECUTION,
-    &super::conseiller::LIEU_NON_ELIGIBLE,
-    &super::conseiller::DONNEES_ANONYMISEES,
-    &super::lieu::CODE_POSTAL_INCOHERENT,
-    &super::activite::CONSEILLER_NON_EN_POSTE,
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn codes_are_unique_snake_case_and_every_kind_has_one() {
-        let mut seen = std::collections::BTreeSet::new();
-        for code in CATALOGUE {
-            assert!(seen.insert(code.code), "{} declared twice", code.code);
-            assert!(
-                code.code
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b == b'_'),
-                "{}",
-                code.code
-            );
-            assert!(!code.title.is_empty() && !code.example.is_empty());
-        }
-        for kind in RefusalKind::ALL {
-            assert!(
-                CATALOGUE.iter().any(|code| code.kind == kind),
-                "{kind:?} has no code"
-            );
-        }
-    }
 
     #[test]
     fn a_refusal_carries_its_fields_and_members() {

@@ -27,7 +27,7 @@ use crate::db::repo::echelle::{
     Existant, FinancementSeed, LieuSeed, PlafondSeed, ReferentielSource, SommeSeed, StructureSeed,
     VersementSeed,
 };
-use crate::db::repo::idempotence::stored_time;
+use crate::db::repo::idempotency::stored_time;
 use crate::domain::activite::Apport;
 use crate::domain::codes::{CodeDepartement, CodeInsee, Siren, Siret};
 use crate::domain::conseiller::{
@@ -37,11 +37,13 @@ use crate::domain::convention::{
     PartHote, StatutConvention, check_repartition, date_limite_projet,
 };
 use crate::domain::financement::{
-    FinancementConvention, Soldes, check_engagement, date_engagement, montant_engagement,
+    FinancementConvention, PlafondDepartement, Soldes, check_engagement, date_engagement,
+    montant_engagement,
 };
 use crate::domain::ids::StructureId;
 use crate::domain::lieu::{CommuneLieu, Itinerance, ModaliteAcces, Service, check_adresse};
 use crate::domain::referentiel::search_key;
+use crate::domain::split::largest_remainders;
 use crate::domain::structure::{Seat, TypeStructure, check_siren};
 
 /// Posts of the national programme.
@@ -136,36 +138,17 @@ pub struct Activites {
     pub mois: Vec<SommeSeed>,
 }
 
-/// Splits `total` into parts proportional to `weights` by largest remainders, with at least
-/// `minimum` each (`total` ≥ `minimum` × parts). Ties go to the earlier part.
-pub fn largest_remainders(total: i64, weights: &[i64], minimum: i64) -> Vec<i64> {
-    let parts = weights.len() as i64;
-    let mut shares = vec![minimum; weights.len()];
-    let rest = total - minimum * parts;
-    if rest <= 0 || parts == 0 {
-        return shares;
+/// Splits `total` into parts proportional to `weights` by largest remainders
+/// (`domain::split`), with at least `minimum` each (`total` ≥ `minimum` × parts).
+pub fn largest_remainders_with_minimum(total: i64, weights: &[i64], minimum: i64) -> Vec<i64> {
+    let rest = total - minimum * weights.len() as i64;
+    if rest <= 0 {
+        return vec![minimum; weights.len()];
     }
-    let sum: i128 = weights.iter().map(|w| i128::from((*w).max(0))).sum();
-    if sum == 0 {
-        for index in 0..rest as usize {
-            shares[index % weights.len()] += 1;
-        }
-        return shares;
-    }
-    let mut remainders: Vec<(i128, usize)> = Vec::with_capacity(weights.len());
-    let mut given = 0;
-    for (index, weight) in weights.iter().enumerate() {
-        let exact = i128::from(rest) * i128::from((*weight).max(0));
-        let whole = (exact / sum) as i64;
-        shares[index] += whole;
-        given += whole;
-        remainders.push((exact % sum, index));
-    }
-    remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    for (_, index) in remainders.into_iter().take((rest - given) as usize) {
-        shares[index] += 1;
-    }
-    shares
+    largest_remainders(rest, weights)
+        .into_iter()
+        .map(|share| share + minimum)
+        .collect()
 }
 
 /// A possible signatory or host of a département, from the référentiel.
@@ -557,7 +540,7 @@ pub fn programme(
                 .sum()
         })
         .collect();
-    let postes_par_departement = largest_remainders(POSTES_NATIONAUX, &populations, 1);
+    let postes_par_departement = largest_remainders_with_minimum(POSTES_NATIONAUX, &populations, 1);
 
     let mut taken = existant.sirets.clone();
     let mut structures: Vec<EnCours> = Vec::new();
@@ -584,7 +567,7 @@ pub fn programme(
             3
         };
         let poids: Vec<i64> = (0..nombre).map(|_| alea.between(1, 4)).collect();
-        let parts = largest_remainders(postes, &poids, 1);
+        let parts = largest_remainders_with_minimum(postes, &poids, 1);
         let mut used: HashMap<usize, usize> = HashMap::new();
         let mut cursor = 0;
         let mut departement_conventions = Vec::new();
@@ -606,7 +589,7 @@ pub fn programme(
                 .iter()
                 .map(|c| 1 + (candidats[*c].population.max(0) as f64).sqrt() as i64)
                 .collect();
-            let split = largest_remainders(postes_convention, &weights, 1);
+            let split = largest_remainders_with_minimum(postes_convention, &weights, 1);
 
             // Dates along the life cycle.
             let recente = matches!(
@@ -865,12 +848,12 @@ fn financement(
         let soldes = Soldes {
             montant_centimes: enveloppe.montant_centimes,
             engage_centimes: enveloppe.engage_centimes,
-            plafond: Some((
-                CodeDepartement::parse(&plafond.departement)
+            plafond: Some(PlafondDepartement {
+                departement: CodeDepartement::parse(&plafond.departement)
                     .map_err(|e| enfreinte("département", e.expected))?,
-                plafond.plafond_centimes.unwrap_or(i64::MAX),
-                plafond.engage_centimes,
-            )),
+                plafond_centimes: plafond.plafond_centimes.unwrap_or(i64::MAX),
+                engage_centimes: plafond.engage_centimes,
+            }),
             par_poste: Some(FinancementConvention {
                 postes: convention.postes_attribues,
                 montant_par_poste_centimes: MONTANT_PAR_POSTE_CENTIMES,
@@ -1408,14 +1391,17 @@ mod tests {
 
     #[test]
     fn largest_remainders_add_up_with_a_minimum() {
-        let shares = largest_remainders(4000, &[1_000_000, 2_000_000, 0, 3], 1);
+        let shares = largest_remainders_with_minimum(4000, &[1_000_000, 2_000_000, 0, 3], 1);
         assert_eq!(shares.iter().sum::<i64>(), 4000);
         assert!(shares.iter().all(|s| *s >= 1));
         assert_eq!(shares[2], 1);
         assert!(shares[1] > shares[0]);
-        assert_eq!(largest_remainders(3, &[1, 1, 1], 1), vec![1, 1, 1]);
-        assert_eq!(largest_remainders(5, &[1, 1], 1), vec![3, 2]);
-        assert_eq!(largest_remainders(4, &[0, 0], 0), vec![2, 2]);
+        assert_eq!(
+            largest_remainders_with_minimum(3, &[1, 1, 1], 1),
+            vec![1, 1, 1]
+        );
+        assert_eq!(largest_remainders_with_minimum(5, &[1, 1], 1), vec![3, 2]);
+        assert_eq!(largest_remainders_with_minimum(4, &[0, 0], 0), vec![2, 2]);
     }
 
     #[test]

@@ -10,25 +10,24 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use crate::api::NoQuery;
 use crate::api::activite::{Activite, ActivitePage, ActiviteQuery, NouvelleActivite};
 use crate::api::paging::Paging;
+use crate::app;
+use crate::app::journal::{self, ActiviteJournal};
 use crate::auth::Caller;
 use crate::auth::policy::{self, Action, Denied, Perimeter, Resource};
-use crate::db::WriteTx;
 use crate::db::repo::activite::{self as repo, ActiviteFilter};
 use crate::db::repo::conseiller as conseillers;
-use crate::db::repo::journal::{self, Author, Change};
 use crate::db::repo::lieu as lieux;
 use crate::domain::activite::{
     self as domain, check_conseiller_en_poste, check_participants, check_thematiques,
 };
+use crate::domain::calendar::effective_date;
 use crate::domain::conseiller::check_lieu;
-use crate::domain::convention::effective_date;
 use crate::domain::ids::ActiviteId;
-use crate::domain::journal::RessourceJournal;
 use crate::error::ApiError;
+use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::extract::{Paged, PathParam, StrictQuery, page_response};
 use crate::http::idempotency::{Idempotency, Reply};
-use crate::http::{AppState, author, snapshot};
 
 fn not_found() -> ApiError {
     ApiError::NotFound("Aucune activité de cet identifiant dans votre portée.".to_owned())
@@ -52,36 +51,6 @@ fn check(caller: &Caller, activite: &domain::Activite, action: Action) -> Result
         action,
         &perimeter,
     )?)
-}
-
-/// Journals a creation or a deletion (an activity holds no personal data).
-fn record(
-    tx: &mut WriteTx<'_>,
-    who: &Author,
-    action: &str,
-    before: Option<&domain::Activite>,
-    after: &domain::Activite,
-    deleted: bool,
-) -> Result<(), ApiError> {
-    let view = |a: &domain::Activite| snapshot(&Activite::from(a.clone()));
-    let before = before.map(view).transpose()?;
-    let mut after_view = view(after)?;
-    if deleted {
-        after_view.insert("supprimee".to_owned(), true.into());
-    }
-    journal::record(
-        tx,
-        Change {
-            author: who,
-            action,
-            ressource: RessourceJournal::Activite,
-            ressource_id: after.id.as_str(),
-            departement: Some(&after.departement),
-            before: before.as_ref(),
-            after: &after_view,
-        },
-    )?;
-    Ok(())
 }
 
 /// Déclarer une activité
@@ -119,7 +88,7 @@ pub async fn create_activite(
     check_participants(new.type_activite, new.nb_participants)?;
     check_thematiques(&new.thematiques)?;
     let today = state.today();
-    let who = author(&caller);
+    let who = app::author_of(&caller);
     state
         .write_once(request, move |tx| {
             let conseiller = conseillers::lock(tx, &new.conseiller_id)?
@@ -172,7 +141,16 @@ pub async fn create_activite(
                     cree_le: String::new(),
                 },
             )?;
-            record(tx, &who, "creation", None, &created, false)?;
+            journal::record(
+                tx,
+                &who,
+                "creation",
+                None,
+                &ActiviteJournal {
+                    activite: &created,
+                    supprimee: false,
+                },
+            )?;
             Reply::created(
                 format!("/api/v1/activites/{}", created.id),
                 &Activite::from(created),
@@ -291,13 +269,25 @@ pub async fn delete_activite(
     _query: StrictQuery<NoQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let who = author(&caller);
+    let who = app::author_of(&caller);
     state
         .write(move |tx| {
             let activite = repo::lock(tx, &id)?.ok_or_else(not_found)?;
             check(&caller, &activite, Action::Delete)?;
             repo::delete(tx, &activite)?;
-            record(tx, &who, "suppression", Some(&activite), &activite, true)
+            journal::record(
+                tx,
+                &who,
+                "suppression",
+                Some(&ActiviteJournal {
+                    activite: &activite,
+                    supprimee: false,
+                }),
+                &ActiviteJournal {
+                    activite: &activite,
+                    supprimee: true,
+                },
+            )
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -1,7 +1,8 @@
 //! The JSON body of a write, read when the request arrives but judged when the handler asks for
 //! it ([`Body::accept`]), after the access checks: the order of refusals is 401 → 404 → 403 →
-//! body (400/422) → status (409) → rules (DESIGN.md §4), and a caller who may not write learns
-//! nothing from a malformed body.
+//! body (400/422) → status (409) → rules (docs/API.md), and a caller who may not write learns
+//! nothing from a malformed body. A use case of `src/app` receives the judgement as its gate
+//! ([`Body::gate`]), which it calls once it holds the object's lock and has decided access.
 //!
 //! - no body at all: the empty object `{}` (an action whose fields are all optional);
 //! - not JSON (wrong `Content-Type`) → 415; over 64 KiB → 413; not well-formed JSON → 400
@@ -22,7 +23,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
-use super::extract::{JSON_BODY_LIMIT, json_error, rule_message};
+use super::extract::{IfMatch, JSON_BODY_LIMIT, json_error, rule_message};
 use crate::domain::refusal::{FieldError, Refusal, VALIDATION};
 use crate::error::ApiError;
 
@@ -42,6 +43,34 @@ impl<T> Body<T> {
     /// The JSON as sent (`Null` when it could not be read), for an `Idempotency-Key` fingerprint.
     pub fn raw(&self) -> &Value {
         &self.value
+    }
+
+    /// The gate of an action (`app::Gate`): the body, then `If-Match` when the request has one
+    /// (412 when it names another version).
+    pub fn gate(self, if_match: Option<IfMatch>) -> impl FnOnce(i64) -> Result<T, ApiError> {
+        move |version| {
+            let input = self.accept()?;
+            IfMatch::check_if_present(&if_match, version)?;
+            Ok(input)
+        }
+    }
+
+    /// The gate of a `PATCH`: the body, then `If-Match`, required (428 without, 412 when it names
+    /// another version).
+    pub fn gate_required(
+        self,
+        if_match: Option<IfMatch>,
+    ) -> impl FnOnce(i64) -> Result<T, ApiError> {
+        move |version| {
+            let input = self.accept()?;
+            IfMatch::required(if_match)?.check(version)?;
+            Ok(input)
+        }
+    }
+
+    /// The gate of a write whose object has no version to match (the body only).
+    pub fn gate_unversioned(self) -> impl FnOnce(i64) -> Result<T, ApiError> {
+        move |_| self.accept()
     }
 }
 

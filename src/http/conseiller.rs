@@ -7,9 +7,6 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
-use chrono::NaiveDate;
-use serde::de::DeserializeOwned;
-use validator::Validate;
 
 use crate::api::NoQuery;
 use crate::api::conseiller::{
@@ -17,82 +14,29 @@ use crate::api::conseiller::{
     NouveauConseiller, PostesConvention, PostesHote, PriseDePoste, Sortie,
 };
 use crate::api::paging::Paging;
+use crate::app::conseiller::{check_access, not_found};
+use crate::app::{self, Context};
 use crate::auth::Caller;
 use crate::auth::policy::{self, Action, Denied, Perimeter, Resource};
-use crate::db::WriteTx;
 use crate::db::repo::conseiller::{self as repo, ConseillerFilter};
 use crate::db::repo::convention as conventions;
-use crate::db::repo::journal::{self, Author, Change};
-use crate::db::repo::lieu as lieux;
-use crate::domain::conseiller::{
-    self as domain, ActionConseiller, DONNEES_ANONYMISEES, Identite, StatutConseiller,
-    check_aucun_actif, check_convention_en_execution, check_lieu, check_postes_occupes,
-    check_quota, postes_de, postes_employeur, recrutement_local,
-};
-use crate::domain::convention::{PartHote, effective_date};
+use crate::domain::conseiller as domain;
 use crate::domain::ids::{ConseillerId, ConventionId};
-use crate::domain::journal::RessourceJournal;
-use crate::domain::lifecycle::apply;
-use crate::domain::refusal::Refusal;
 use crate::error::ApiError;
+use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::extract::{IfMatch, Paged, PathParam, StrictQuery, etag, page_response};
 use crate::http::idempotency::{Idempotency, OnceRequest, Reply};
-use crate::http::{AppState, author, snapshot};
-
-fn not_found() -> ApiError {
-    ApiError::NotFound("Aucun conseiller de cet identifiant dans votre portée.".to_owned())
-}
+use crate::lifecycle_action;
 
 fn convention_not_found() -> ApiError {
     ApiError::NotFound("Aucune convention de cet identifiant dans votre portée.".to_owned())
-}
-
-/// Whether `caller` sees the advisor (404 otherwise) and may do `action` (403 otherwise). A
-/// structure sees the advisors it employs; a lecteur none (403: it uses the statistics).
-fn check(caller: &Caller, conseiller: &domain::Conseiller, action: Action) -> Result<(), ApiError> {
-    let structures = [conseiller.structure_id.as_str()];
-    let perimeter = Perimeter {
-        departement: Some(conseiller.departement.as_str()),
-        structures: &structures,
-    };
-    Ok(policy::check_seen(
-        caller,
-        Resource::Conseiller,
-        action,
-        &perimeter,
-    )?)
 }
 
 /// The advisor as `caller` may see it (personal data for admins and the employer only).
 fn shown(caller: &Caller, conseiller: domain::Conseiller) -> Conseiller {
     let sees = policy::sees_personal_data(caller, conseiller.structure_id.as_str());
     Conseiller::shown(conseiller, sees)
-}
-
-/// Journals a change of an advisor, without its personal data (the ids only).
-fn record(
-    tx: &mut WriteTx<'_>,
-    who: &Author,
-    action: &str,
-    before: Option<&domain::Conseiller>,
-    after: &domain::Conseiller,
-) -> Result<(), ApiError> {
-    let view = |c: &domain::Conseiller| snapshot(&Conseiller::shown(c.clone(), false));
-    let before = before.map(view).transpose()?;
-    journal::record(
-        tx,
-        Change {
-            author: who,
-            action,
-            ressource: RessourceJournal::Conseiller,
-            ressource_id: after.id.as_str(),
-            departement: Some(&after.departement),
-            before: before.as_ref(),
-            after: &view(after)?,
-        },
-    )?;
-    Ok(())
 }
 
 /// Recruter un conseiller
@@ -129,70 +73,13 @@ pub async fn create_conseiller(
     policy::check_create(&caller, Resource::Conseiller, &Perimeter::NATIONAL)?;
     let request = once.request(&caller, body.raw())?;
     let new = body.accept()?;
-    let today = state.today();
-    let who = author(&caller);
+    let ctx = Context::new(caller, state.today());
     state
         .write_once(request, move |tx| {
-            let convention = conventions::lock(tx, &new.convention_id)?
-                .filter(|c| super::convention::visible(&caller, c))
-                .ok_or_else(convention_not_found)?;
-            let employer = [new.structure_id.as_str()];
-            policy::check_create(
-                &caller,
-                Resource::Conseiller,
-                &Perimeter {
-                    departement: Some(convention.departement.as_str()),
-                    structures: &employer,
-                },
-            )?;
-            check_convention_en_execution(convention.statut)?;
-            let postes = postes_employeur(&convention.repartition, &new.structure_id)?;
-            let date = effective_date(
-                "date_recrutement",
-                Some(new.date_recrutement),
-                today,
-                convention.date_validation.map(|d| ("date_validation", d)),
-            )?;
-            let actifs = repo::actifs_par_structure(tx.conn(), &convention.id)?
-                .into_iter()
-                .find(|(structure, _)| structure == &new.structure_id)
-                .map_or(0, |(_, count)| count);
-            check_quota(&new.structure_id, postes, actifs)?;
-            let local = recrutement_local(&new.commune_residence, &convention.departement);
-            let created = repo::insert(
-                tx,
-                &domain::Conseiller {
-                    id: ConseillerId::new(),
-                    convention_id: convention.id.clone(),
-                    departement: convention.departement.clone(),
-                    structure_id: new.structure_id,
-                    identite: Some(Identite {
-                        nom: new.nom.trim().to_owned(),
-                        prenom: new.prenom.trim().to_owned(),
-                        email: new.email.trim().to_owned(),
-                        commune_residence: new.commune_residence,
-                    }),
-                    anonymise_le: None,
-                    recrutement_local: local,
-                    type_contrat: new.type_contrat,
-                    statut: StatutConseiller::Recrute,
-                    date_recrutement: date,
-                    date_debut_formation: None,
-                    organisme_formation: None,
-                    date_certification: None,
-                    date_prise_poste: None,
-                    lieu_id: None,
-                    date_sortie: None,
-                    motif_sortie: None,
-                    version: 1,
-                    cree_le: String::new(),
-                    modifie_le: String::new(),
-                },
-            )?;
-            record(tx, &who, "creation", None, &created)?;
+            let created = app::conseiller::recruit(tx, &ctx, new)?;
             Ok(Reply::created(
                 format!("/api/v1/conseillers/{}", created.id),
-                &shown(&caller, created.clone()),
+                &shown(&ctx.caller, created.clone()),
             )?
             .with_version(created.version))
         })
@@ -277,7 +164,7 @@ pub async fn get_conseiller(
         .read_short(move |conn| Ok(repo::find(conn, &id)?))
         .await?
         .ok_or_else(not_found)?;
-    check(&caller, &conseiller, Action::Read)?;
+    check_access(&caller, &conseiller, Action::Read)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(conseiller.version)))
         .json(shown(&caller, conseiller)))
@@ -315,188 +202,91 @@ pub async fn update_conseiller(
     body: Body<ModificationConseiller>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let who = author(&caller);
-    let reply = state
-        .write(move |tx| {
-            let current = repo::lock(tx, &id)?.ok_or_else(not_found)?;
-            check(&caller, &current, Action::Edit)?;
-            let change = body.accept()?;
-            IfMatch::required(if_match)?.check(current.version)?;
-            let Some(mut identite) = current.identite.clone() else {
-                return Err(Refusal::new(
-                    &DONNEES_ANONYMISEES,
-                    format!(
-                        "Les données personnelles de ce conseiller ont été effacées ({}).",
-                        current.anonymise_le.as_deref().unwrap_or("date inconnue")
-                    ),
-                )
-                .into());
-            };
-            if let Some(nom) = change.nom {
-                identite.nom = nom.trim().to_owned();
-            }
-            if let Some(prenom) = change.prenom {
-                identite.prenom = prenom.trim().to_owned();
-            }
-            if let Some(email) = change.email {
-                identite.email = email.trim().to_owned();
-            }
-            let mut next = current.clone();
-            if let Some(commune) = change.commune_residence {
-                next.recrutement_local = recrutement_local(&commune, &current.departement);
-                identite.commune_residence = commune;
-            }
-            next.identite = Some(identite);
-            let saved = repo::save(tx, &current, &next)?;
-            record(tx, &who, "modification", Some(&current), &saved)?;
-            Reply::ok(&shown(&caller, saved.clone())).map(|r| r.with_version(saved.version))
-        })
-        .await?;
-    Ok(reply.into_response())
-}
-
-/// What an action does to a locked advisor that may take it: its rule and changes.
-type Rule<T> = Box<
-    dyn FnOnce(&mut WriteTx<'_>, &mut domain::Conseiller, T, NaiveDate) -> Result<(), ApiError>
-        + Send,
->;
-
-/// One action on an advisor: lock its convention then itself, access (404, then 403), body,
-/// `If-Match` when given, status (409), the action's rule, save, journal.
-async fn act<T: DeserializeOwned + Validate + Send + 'static>(
-    state: web::Data<AppState>,
-    caller: Caller,
-    request: OnceRequest,
-    id: ConseillerId,
-    if_match: Option<IfMatch>,
-    body: Body<T>,
-    (action, rule): (ActionConseiller, Rule<T>),
-) -> Result<HttpResponse, ApiError> {
-    let today = state.today();
-    let who = author(&caller);
+    let ctx = Context::new(caller, state.today());
     state
-        .write_once(request, move |tx| {
-            let seen = repo::find(tx.conn(), &id)?.ok_or_else(not_found)?;
-            conventions::lock(tx, &seen.convention_id)?;
-            let current = repo::lock(tx, &id)?.ok_or_else(not_found)?;
-            check(&caller, &current, Action::Act)?;
-            let input = body.accept()?;
-            IfMatch::check_if_present(&if_match, current.version)?;
-            let mut next = current.clone();
-            next.statut = apply(current.statut, action)?;
-            rule(tx, &mut next, input, today)?;
-            let saved = repo::save(tx, &current, &next)?;
-            record(tx, &who, action.as_str(), Some(&current), &saved)?;
-            Ok(Reply::ok(&shown(&caller, saved.clone()))?.with_version(saved.version))
+        .write_once(OnceRequest::unkeyed(), move |tx| {
+            let saved = app::conseiller::update(tx, &ctx, &id, body.gate_required(if_match))?;
+            let version = saved.version;
+            Ok(Reply::ok(&shown(&ctx.caller, saved))?.with_version(version))
         })
         .await
 }
 
-/// Declares an action's handler: its route, documentation, body type and rule.
-macro_rules! action {
-    (
-        $(#[doc = $doc:literal])+
-        $name:ident, $path:literal, $operation:literal, $body:ty, $action:expr, $rule:expr
-    ) => {
-        $(#[doc = $doc])+
-        ///
-        /// Accepte `If-Match` (412 si l'`ETag` est périmé) et `Idempotency-Key`. Répond 200 avec
-        /// le conseiller ; 409 `transition_invalide` (avec `actions_possibles`) hors de l'ordre du
-        /// parcours. Accès : `admin` ; `prefecture` dans ses départements ; `structure` :
-        /// l'employeur.
-        #[utoipa::path(
-            tag = "Conseillers",
-            operation_id = $operation,
-            params(
-                ("id" = inline(ConseillerId), Path, description = "Identifiant du conseiller.", example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f98"),
-                ("If-Match" = Option<String>, Header, description = "Facultatif : l'`ETag` de la dernière lecture (`\"3\"`)."),
-                crate::openapi::IdempotencyKey,
-                NoQuery
-            ),
-            request_body = $body,
-            security(("bearer" = [])),
-            responses(
-                (status = 200, description = "Le conseiller après l'action.", body = Conseiller,
-                    headers(("ETag" = String, description = "La nouvelle version."))),
-                crate::openapi::ChangeErrors,
-            )
-        )]
-        #[post($path)]
-        pub async fn $name(
-            state: web::Data<AppState>,
-            caller: Caller,
-            id: PathParam<ConseillerId>,
-            if_match: Option<IfMatch>,
-            once: Idempotency,
-            _query: StrictQuery<NoQuery>,
-            body: Body<$body>,
-        ) -> Result<HttpResponse, ApiError> {
-            let request = once.request(&caller, body.raw())?;
-            act(state, caller, request, id.into_inner(), if_match, body, ($action, Box::new($rule))).await
-        }
-    };
+/// The advisor as answered after an action.
+fn answered(saved: domain::Conseiller, ctx: &Context) -> Conseiller {
+    shown(&ctx.caller, saved)
 }
 
-action! {
+lifecycle_action! {
     /// Entrer en formation
     ///
     /// `recrute` → `en_formation`. La date de début n'est ni dans le futur ni avant le
     /// recrutement.
-    start_formation, "/conseillers/{id}/formation", "startFormation", Formation,
-    ActionConseiller::Formation,
-    |_: &mut WriteTx<'_>, next: &mut domain::Conseiller, input: Formation, today: NaiveDate| {
-        let previous = next.derniere_etape();
-        next.date_debut_formation = Some(effective_date("date_debut", Some(input.date_debut), today, Some(previous))?);
-        next.organisme_formation = input.organisme.map(|o| o.trim().to_owned());
-        Ok(())
-    }
+    ///
+    /// Accepte `If-Match` (412 si l'`ETag` est périmé) et `Idempotency-Key`. Répond 200 avec
+    /// le conseiller ; 409 `transition_invalide` (avec `actions_possibles`) hors de l'ordre du
+    /// parcours. Accès : `admin` ; `prefecture` dans ses départements ; `structure` :
+    /// l'employeur.
+    start_formation, "/conseillers/{id}/formation", "startFormation",
+    tag = "Conseillers", id = ConseillerId, body = Formation,
+    id_doc = ("Identifiant du conseiller.", "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f98"),
+    response = (Conseiller, "Le conseiller après l'action."),
+    use_case = app::conseiller::start_formation,
+    view = answered,
 }
 
-action! {
+lifecycle_action! {
     /// Certifier un conseiller
     ///
     /// `en_formation` → `certifie`. La date n'est ni dans le futur ni avant le début de la
     /// formation.
-    certify, "/conseillers/{id}/certification", "certifyConseiller", Certification,
-    ActionConseiller::Certification,
-    |_: &mut WriteTx<'_>, next: &mut domain::Conseiller, input: Certification, today: NaiveDate| {
-        let previous = next.derniere_etape();
-        next.date_certification = Some(effective_date("date_certification", Some(input.date_certification), today, Some(previous))?);
-        Ok(())
-    }
+    ///
+    /// Accepte `If-Match` (412 si l'`ETag` est périmé) et `Idempotency-Key`. Répond 200 avec
+    /// le conseiller ; 409 `transition_invalide` (avec `actions_possibles`) hors de l'ordre du
+    /// parcours. Accès : `admin` ; `prefecture` dans ses départements ; `structure` :
+    /// l'employeur.
+    certify, "/conseillers/{id}/certification", "certifyConseiller",
+    tag = "Conseillers", id = ConseillerId, body = Certification,
+    id_doc = ("Identifiant du conseiller.", "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f98"),
+    response = (Conseiller, "Le conseiller après l'action."),
+    use_case = app::conseiller::certify,
+    view = answered,
 }
 
-action! {
+lifecycle_action! {
     /// Prendre son poste
     ///
     /// `certifie` → `en_poste`, dans un lieu d'activité de l'employeur (422 `lieu_non_eligible`
     /// sinon). La date n'est ni dans le futur ni avant la certification.
-    take_post, "/conseillers/{id}/prise-de-poste", "takePost", PriseDePoste,
-    ActionConseiller::PriseDePoste,
-    |tx: &mut WriteTx<'_>, next: &mut domain::Conseiller, input: PriseDePoste, today: NaiveDate| {
-        let previous = next.derniere_etape();
-        let date = effective_date("date_prise_poste", Some(input.date_prise_poste), today, Some(previous))?;
-        let lieu = lieux::find(tx.conn(), &input.lieu_id)?;
-        check_lieu(&input.lieu_id, lieu.as_ref().map(|l| &l.structure_id), &next.structure_id)?;
-        next.date_prise_poste = Some(date);
-        next.lieu_id = Some(input.lieu_id);
-        Ok(())
-    }
+    ///
+    /// Accepte `If-Match` (412 si l'`ETag` est périmé) et `Idempotency-Key`. Répond 200 avec
+    /// le conseiller ; 409 `transition_invalide` (avec `actions_possibles`) hors de l'ordre du
+    /// parcours. Accès : `admin` ; `prefecture` dans ses départements ; `structure` :
+    /// l'employeur.
+    take_post, "/conseillers/{id}/prise-de-poste", "takePost",
+    tag = "Conseillers", id = ConseillerId, body = PriseDePoste,
+    id_doc = ("Identifiant du conseiller.", "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f98"),
+    response = (Conseiller, "Le conseiller après l'action."),
+    use_case = app::conseiller::take_post,
+    view = answered,
 }
 
-action! {
+lifecycle_action! {
     /// Enregistrer la sortie d'un conseiller
     ///
     /// Tout statut sauf `sorti` → `sorti` : le poste se libère (un autre conseiller peut y être
     /// recruté). La date n'est ni dans le futur ni avant l'étape précédente.
-    leave, "/conseillers/{id}/sortie", "leaveProgramme", Sortie,
-    ActionConseiller::Sortie,
-    |_: &mut WriteTx<'_>, next: &mut domain::Conseiller, input: Sortie, today: NaiveDate| {
-        let previous = next.derniere_etape();
-        next.date_sortie = Some(effective_date("date_sortie", Some(input.date_sortie), today, Some(previous))?);
-        next.motif_sortie = Some(input.motif);
-        Ok(())
-    }
+    ///
+    /// Accepte `If-Match` (412 si l'`ETag` est périmé) et `Idempotency-Key`. Répond 200 avec
+    /// le conseiller ; 409 `transition_invalide` (avec `actions_possibles`) hors de l'ordre du
+    /// parcours. Accès : `admin` ; `prefecture` dans ses départements ; `structure` :
+    /// l'employeur.
+    leave, "/conseillers/{id}/sortie", "leaveProgramme",
+    tag = "Conseillers", id = ConseillerId, body = Sortie,
+    id_doc = ("Identifiant du conseiller.", "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f98"),
+    response = (Conseiller, "Le conseiller après l'action."),
+    use_case = app::conseiller::leave,
+    view = answered,
 }
 
 /// Lire les postes d'une convention
@@ -531,7 +321,7 @@ pub async fn get_postes(
             Ok((convention, counts))
         })
         .await?;
-    if !super::convention::visible(&caller, &convention) {
+    if !policy::convention_visible(&caller, &convention) {
         return Err(convention_not_found());
     }
     let mut hosts: Vec<PostesHote> = convention
@@ -580,32 +370,6 @@ pub async fn get_postes(
         vacants: (convention.postes_attribues - convention.postes_pourvus).max(0),
         hotes: hosts,
     }))
-}
-
-/// Refuses the end of a convention (résiliation, clôture) while advisors hold its posts (409
-/// `conseillers_actifs`); the convention's row is locked by the caller.
-pub fn check_fin_convention(
-    tx: &mut WriteTx<'_>,
-    convention: &ConventionId,
-) -> Result<(), ApiError> {
-    let actifs: i64 = repo::actifs_par_structure(tx.conn(), convention)?
-        .iter()
-        .map(|(_, count)| count)
-        .sum();
-    Ok(check_aucun_actif(actifs)?)
-}
-
-/// Refuses a new split that would leave a host fewer posts than active advisors (409
-/// `postes_occupes`); the convention's row is locked by the caller.
-pub fn check_nouvelle_repartition(
-    tx: &mut WriteTx<'_>,
-    convention: &ConventionId,
-    repartition: &[PartHote],
-) -> Result<(), ApiError> {
-    let actifs = repo::actifs_par_structure(tx.conn(), convention)?;
-    Ok(check_postes_occupes(&actifs, |structure| {
-        postes_de(repartition, structure)
-    })?)
 }
 
 /// Registers this module's handlers (documented: through `utoipa-actix-web`).

@@ -236,7 +236,7 @@ impl IntoResponses for StatistiquesCsv {
         csv::ok_response(
             "Les statistiques de chaque département, à plat, en téléchargement.",
             statistiques_departements(),
-            &[ligne_csv(&super::statistiques::departement(
+            &[ligne_csv(&crate::app::statistiques::departement(
                 &vide, &exemple,
             ))],
         )
@@ -276,7 +276,7 @@ pub async fn export_statistiques_departements(
         let rows = donnees
             .departements
             .iter()
-            .map(|d| ligne_csv(&super::statistiques::departement(&donnees, d)))
+            .map(|d| ligne_csv(&crate::app::statistiques::departement(&donnees, d)))
             .collect();
         Ok(Batch { rows, last: true })
     })

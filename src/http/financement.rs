@@ -1,15 +1,12 @@
 //! `/api/v1/enveloppes`, `/api/v1/engagements`, `/api/v1/versements`: funding envelopes and
 //! their ceilings, commitments and payments.
 //!
-//! Every money movement is one write transaction that locks, in this order, the convention (for
-//! a new commitment), the envelopes (by id), the commitment, then the payment; re-reads the sums
-//! under those locks; checks the rules of `domain::financement`; moves the money; and writes the
-//! journal entry and the idempotency record. The same order in every path means two
-//! transactions never wait on each other in a cycle.
+//! Every money movement is one use case of `app::financement`, in one write transaction that
+//! takes its locks in the application's order (`app::locks`), re-reads the sums under them,
+//! checks the rules of `domain::financement` and applies the movement the domain computes.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
-use chrono::NaiveDate;
 
 use crate::api::NoQuery;
 use crate::api::financement::{
@@ -18,58 +15,27 @@ use crate::api::financement::{
     NouvelleEnveloppe, Versement, VersementPage,
 };
 use crate::api::paging::Paging;
+use crate::app::financement::{
+    self as use_case, check_engagement_access, check_enveloppe, engagement_not_found,
+    enveloppe_not_found, structures_of, versement_not_found,
+};
+use crate::app::{Context, financement::EngagementPris};
 use crate::auth::Caller;
 use crate::auth::policy::{self, Action, Perimeter, Resource};
-use crate::db::WriteTx;
-use crate::db::repo::convention as conventions;
-use crate::db::repo::financement::{
-    self as repo, EngagementFilter, EnveloppeFilter, NewEngagement, NewEnveloppe, NewVersement,
-};
-use crate::db::repo::journal::{self, Author, Change};
+use crate::db::DbConn;
+use crate::db::repo::financement::{self as repo, EngagementFilter, EnveloppeFilter};
 use crate::domain::codes::CodeDepartement;
-use crate::domain::convention::effective_date;
-use crate::domain::financement::{
-    self as domain, ActionEngagement, ActionVersement, FinancementConvention, Soldes,
-    StatutEngagement, check_engagement, check_financement_apres_retrait, check_montant_enveloppe,
-    check_perimetre, check_periode, check_periode_couvre, check_plafond, check_versement,
-    date_engagement, montant_engagement,
-};
-use crate::domain::ids::{ConventionId, EngagementId, EnveloppeId, StructureId, VersementId};
-use crate::domain::journal::RessourceJournal;
-use crate::domain::lifecycle::apply;
-use crate::domain::refusal::FieldError;
+use crate::domain::financement as domain;
+use crate::domain::ids::{EngagementId, EnveloppeId, StructureId, VersementId};
 use crate::error::ApiError;
+use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::extract::{
     IfMatch, Paged, PathParam, PathParams, StrictQuery, etag, page_response,
 };
-use crate::http::idempotency::{Idempotency, Reply};
-use crate::http::{AppState, author, snapshot};
+use crate::http::idempotency::{Idempotency, OnceRequest, Reply};
 
-fn enveloppe_not_found() -> ApiError {
-    ApiError::NotFound("Aucune enveloppe de cet identifiant.".to_owned())
-}
-
-fn engagement_not_found() -> ApiError {
-    ApiError::NotFound("Aucun engagement de cet identifiant dans votre portée.".to_owned())
-}
-
-fn versement_not_found() -> ApiError {
-    ApiError::NotFound("Aucun versement de cet identifiant dans votre portée.".to_owned())
-}
-
-/// Envelopes have no territory: every authenticated caller reads them; only admins write.
-fn check_enveloppe(caller: &Caller, action: Action) -> Result<(), ApiError> {
-    policy::check(
-        Some(caller),
-        Resource::Enveloppe,
-        action,
-        &Perimeter::NATIONAL,
-    )?;
-    Ok(())
-}
-
-/// A commitment with what places it: its département and its convention's structures.
+/// A commitment with the structures of its convention: what places it in a scope.
 struct Placed {
     engagement: domain::Engagement,
     structures: Vec<StructureId>,
@@ -78,31 +44,12 @@ struct Placed {
 impl Placed {
     /// Whether `caller` sees it (404 otherwise) and may do `action` on `resource` (403).
     fn check(&self, caller: &Caller, resource: Resource, action: Action) -> Result<(), ApiError> {
-        let structures: Vec<&str> = self.structures.iter().map(|s| s.as_str()).collect();
-        let perimeter = Perimeter {
-            departement: Some(self.engagement.departement.as_str()),
-            structures: &structures,
-        };
-        Ok(policy::check_seen(caller, resource, action, &perimeter)?)
+        check_engagement_access(caller, &self.engagement, &self.structures, resource, action)
     }
 }
 
-/// The structures of a convention (signatories and hosts), for the scope of its money.
-fn structures_of(
-    conn: &mut crate::db::DbConn,
-    convention_id: &ConventionId,
-) -> Result<Vec<StructureId>, ApiError> {
-    let convention = conventions::find(conn, convention_id)?
-        .ok_or_else(|| ApiError::internal("engagement sans convention"))?;
-    Ok(convention
-        .structures()
-        .into_iter()
-        .filter_map(|id| StructureId::parse(id).ok())
-        .collect())
-}
-
 fn placed(
-    conn: &mut crate::db::DbConn,
+    conn: &mut DbConn,
     engagement: Option<domain::Engagement>,
 ) -> Result<Option<Placed>, ApiError> {
     engagement
@@ -117,47 +64,9 @@ fn placed(
 }
 
 /// An envelope's read model, read in the transaction or connection given.
-fn enveloppe_view(
-    conn: &mut crate::db::DbConn,
-    enveloppe: domain::Enveloppe,
-) -> Result<Enveloppe, ApiError> {
+fn enveloppe_view(conn: &mut DbConn, enveloppe: domain::Enveloppe) -> Result<Enveloppe, ApiError> {
     let departements = repo::departements(conn, &enveloppe.id)?;
     Ok(Enveloppe::of(enveloppe, departements))
-}
-
-/// The stored state of an object, for the journal (a DTO as a JSON object).
-fn record(
-    tx: &mut WriteTx<'_>,
-    who: &Author,
-    action: &str,
-    ressource: (RessourceJournal, &str),
-    departement: Option<&CodeDepartement>,
-    before: Option<&serde_json::Map<String, serde_json::Value>>,
-    after: &serde_json::Map<String, serde_json::Value>,
-) -> Result<(), ApiError> {
-    journal::record(
-        tx,
-        Change {
-            author: who,
-            action,
-            ressource: ressource.0,
-            ressource_id: ressource.1,
-            departement,
-            before,
-            after,
-        },
-    )?;
-    Ok(())
-}
-
-/// The journal's view of an envelope: its stored fields, without the ceilings (journaled as
-/// their own entries).
-fn enveloppe_snapshot(
-    enveloppe: &domain::Enveloppe,
-) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
-    let mut view = snapshot(&Enveloppe::of(enveloppe.clone(), Vec::new()))?;
-    view.remove("plafonds");
-    Ok(view)
 }
 
 /// Créer une enveloppe
@@ -189,34 +98,10 @@ pub async fn create_enveloppe(
     policy::check_create(&caller, Resource::Enveloppe, &Perimeter::NATIONAL)?;
     let request = once.request(&caller, body.raw())?;
     let new = body.accept()?;
-    check_periode(new.date_debut, new.date_fin)?;
-    let who = author(&caller);
+    let ctx = Context::new(caller, state.today());
     state
         .write_once(request, move |tx| {
-            let created = repo::insert_enveloppe(
-                tx,
-                &NewEnveloppe {
-                    libelle: new.libelle.trim().to_owned(),
-                    financeur: new.financeur.trim().to_owned(),
-                    programme_budgetaire: new.programme_budgetaire.map(|p| p.trim().to_owned()),
-                    nature: new.nature,
-                    montant_centimes: new.montant_centimes,
-                    date_debut: new.date_debut,
-                    date_fin: new.date_fin,
-                    perimetre_departement: new.perimetre_departement,
-                    objectif_postes: new.objectif_postes,
-                    montant_par_poste_centimes: new.montant_par_poste_centimes,
-                },
-            )?;
-            record(
-                tx,
-                &who,
-                "creation",
-                (RessourceJournal::Enveloppe, created.id.as_str()),
-                None,
-                None,
-                &enveloppe_snapshot(&created)?,
-            )?;
+            let created = use_case::create_enveloppe(tx, &ctx, new)?;
             Ok(Reply::created(
                 format!("/api/v1/enveloppes/{}", created.id),
                 &Enveloppe::of(created.clone(), Vec::new()),
@@ -345,67 +230,14 @@ pub async fn update_enveloppe(
     body: Body<ModificationEnveloppe>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let who = author(&caller);
-    let reply = state
-        .write(move |tx| {
-            let current = repo::lock_enveloppe(tx, &id)?.ok_or_else(enveloppe_not_found)?;
-            check_enveloppe(&caller, Action::Edit)?;
-            let change = body.accept()?;
-            IfMatch::required(if_match)?.check(current.version)?;
-            let mut next = current.clone();
-            if let Some(libelle) = change.libelle {
-                next.libelle = libelle.trim().to_owned();
-            }
-            if let Some(financeur) = change.financeur {
-                next.financeur = financeur.trim().to_owned();
-            }
-            if let Some(programme) = change.programme_budgetaire {
-                next.programme_budgetaire = Some(programme.trim().to_owned());
-            }
-            if let Some(objectif) = change.objectif_postes {
-                next.objectif_postes = Some(objectif);
-            }
-            next.date_debut = change.date_debut.unwrap_or(current.date_debut);
-            next.date_fin = change.date_fin.unwrap_or(current.date_fin);
-            if (next.date_debut, next.date_fin) != (current.date_debut, current.date_fin) {
-                let dates = repo::dates_engagements(tx.conn(), &id)?;
-                check_periode_couvre(next.date_debut, next.date_fin, dates)?;
-            }
-            if let Some(montant) = change.montant_centimes {
-                let plafonds = sum_plafonds(tx, &id, None)?;
-                check_montant_enveloppe(montant, current.engage_centimes, plafonds)?;
-                next.montant_centimes = montant;
-            }
-            let saved = repo::save_enveloppe(tx, &next)?;
-            record(
-                tx,
-                &who,
-                "modification",
-                (RessourceJournal::Enveloppe, saved.id.as_str()),
-                None,
-                Some(&enveloppe_snapshot(&current)?),
-                &enveloppe_snapshot(&saved)?,
-            )?;
+    let ctx = Context::new(caller, state.today());
+    state
+        .write_once(OnceRequest::unkeyed(), move |tx| {
+            let saved = use_case::update_enveloppe(tx, &ctx, &id, body.gate_required(if_match))?;
             let view = enveloppe_view(tx.conn(), saved.clone())?;
             Ok(Reply::ok(&view)?.with_version(saved.version))
         })
-        .await?;
-    Ok(reply.into_response())
-}
-
-/// The sum of an envelope's ceilings, leaving out one département's.
-fn sum_plafonds(
-    tx: &mut WriteTx<'_>,
-    id: &EnveloppeId,
-    except: Option<&CodeDepartement>,
-) -> Result<i64, ApiError> {
-    Ok(repo::departements(tx.conn(), id)?
-        .into_iter()
-        .filter(|d| Some(&d.departement) != except)
-        .filter_map(|d| d.plafond_centimes)
-        // Each ceiling is at most 10^15 and their sum at most the amount: saturating only
-        // guards against a corrupted database.
-        .fold(0i64, i64::saturating_add))
+        .await
 }
 
 /// Fixer le plafond d'un département
@@ -441,53 +273,21 @@ pub async fn put_plafond(
     body: Body<NouveauPlafond>,
 ) -> Result<HttpResponse, ApiError> {
     let PathParams(id, departement) = ids;
-    let who = author(&caller);
-    let reply = state
-        .write(move |tx| {
-            let enveloppe = repo::lock_enveloppe(tx, &id)?.ok_or_else(enveloppe_not_found)?;
-            check_enveloppe(&caller, Action::Edit)?;
-            let input = body.accept()?;
-            check_perimetre(
-                enveloppe.perimetre_departement.as_ref(),
-                &departement,
-                FieldError::parameter("departement", ""),
-            )?;
-            let current = repo::departement(tx.conn(), &id, &departement)?;
-            let autres = sum_plafonds(tx, &id, Some(&departement))?;
-            check_plafond(
-                &departement,
-                input.plafond_centimes,
-                enveloppe.montant_centimes,
-                autres,
-                current.engage_centimes,
-            )?;
-            repo::set_plafond(tx, &id, &departement, Some(input.plafond_centimes))?;
-            let plafond = |value: Option<i64>| {
-                let mut map = serde_json::Map::new();
-                map.insert("departement".to_owned(), departement.as_str().into());
-                map.insert("plafond_centimes".to_owned(), value.into());
-                map
-            };
-            record(
-                tx,
-                &who,
-                "plafond",
-                (RessourceJournal::Enveloppe, id.as_str()),
-                Some(&departement),
-                current.plafond_centimes.map(|p| plafond(Some(p))).as_ref(),
-                &plafond(Some(input.plafond_centimes)),
-            )?;
-            let view = enveloppe_view(tx.conn(), enveloppe)?;
-            match current.plafond_centimes {
-                Some(_) => Reply::ok(&view),
-                None => Reply::created(
+    let ctx = Context::new(caller, state.today());
+    state
+        .write_once(OnceRequest::unkeyed(), move |tx| {
+            let fixe = use_case::put_plafond(tx, &ctx, &id, &departement, body.gate_unversioned())?;
+            let view = enveloppe_view(tx.conn(), fixe.enveloppe)?;
+            if fixe.cree {
+                Reply::created(
                     format!("/api/v1/enveloppes/{id}/plafonds/{departement}"),
                     &view,
-                ),
+                )
+            } else {
+                Reply::ok(&view)
             }
         })
-        .await?;
-    Ok(reply.into_response())
+        .await
 }
 
 /// Supprimer le plafond d'un département
@@ -516,33 +316,9 @@ pub async fn delete_plafond(
     _query: StrictQuery<NoQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let PathParams(id, departement) = ids;
-    let who = author(&caller);
+    let ctx = Context::new(caller, state.today());
     state
-        .write(move |tx| {
-            repo::lock_enveloppe(tx, &id)?.ok_or_else(enveloppe_not_found)?;
-            check_enveloppe(&caller, Action::Edit)?;
-            let current = repo::departement(tx.conn(), &id, &departement)?;
-            let Some(plafond) = current.plafond_centimes else {
-                return Err(ApiError::NotFound(format!(
-                    "L'enveloppe n'a pas de plafond pour le département {departement}."
-                )));
-            };
-            repo::set_plafond(tx, &id, &departement, None)?;
-            let mut before = serde_json::Map::new();
-            before.insert("departement".to_owned(), departement.as_str().into());
-            before.insert("plafond_centimes".to_owned(), plafond.into());
-            let mut after = before.clone();
-            after.insert("plafond_centimes".to_owned(), serde_json::Value::Null);
-            record(
-                tx,
-                &who,
-                "suppression_plafond",
-                (RessourceJournal::Enveloppe, id.as_str()),
-                Some(&departement),
-                Some(&before),
-                &after,
-            )
-        })
+        .write(move |tx| use_case::delete_plafond(tx, &ctx, &id, &departement))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -594,128 +370,19 @@ pub async fn create_engagement(
     let id = id.into_inner();
     policy::check_create(&caller, Resource::Engagement, &Perimeter::NATIONAL)?;
     let request = once.required(&caller, body.raw())?;
-    let today = state.today();
-    let who = author(&caller);
+    let ctx = Context::new(caller, state.today());
     state
         .write_once_then(request, move |tx| {
-            // 404 for an unknown envelope before anything about the body. Its lock comes last,
-            // after the convention's (the order of every path) and after the idempotency record:
-            // every commitment on the envelope waits for it, so only the money and the commit run
-            // under it.
-            let seen = repo::find_enveloppe(tx.conn(), &id)?.ok_or_else(enveloppe_not_found)?;
-            let input = body.accept()?;
-            // Shared: concurrent commitments of one convention do not wait for each other, and
-            // its status and posts cannot change before this transaction ends.
-            let convention = conventions::share(tx, &input.convention_id)?
-                .filter(|c| super::convention::visible(&caller, c))
-                .ok_or_else(|| {
-                    ApiError::NotFound(
-                        "Aucune convention de cet identifiant (convention_id) dans votre portée."
-                            .to_owned(),
-                    )
-                })?;
-            policy::check_create(
-                &caller,
-                Resource::Engagement,
-                &Perimeter {
-                    departement: Some(convention.departement.as_str()),
-                    structures: &[],
-                },
-            )?;
-            domain::check_convention_engageable(convention.statut)?;
-            // The perimeter and the per-post amount never change; the period may, and is checked
-            // again under the lock.
-            check_perimetre(
-                seen.perimetre_departement.as_ref(),
-                &convention.departement,
-                FieldError::pointer("/convention_id", ""),
-            )?;
-            let montant = montant_engagement(
-                input.montant_centimes,
-                convention.postes_attribues,
-                seen.montant_par_poste_centimes,
-            )?;
-            let dated = move |enveloppe: &domain::Enveloppe| {
-                date_engagement(
-                    input.date_engagement,
-                    today,
-                    convention.date_signature,
-                    (enveloppe.date_debut, enveloppe.date_fin),
-                )
-            };
-            let date = dated(&seen)?;
-            let created = repo::insert_engagement(
-                tx,
-                &NewEngagement {
-                    enveloppe_id: &id,
-                    convention_id: &convention.id,
-                    departement: &convention.departement,
-                    montant_centimes: montant,
-                    date_engagement: date,
-                    objet: input.objet.trim(),
-                },
-            )?;
-            let dto = Engagement::from(created.clone());
-            record(
-                tx,
-                &who,
-                "creation",
-                (RessourceJournal::Engagement, created.id.as_str()),
-                Some(&created.departement),
-                None,
-                &snapshot(&dto)?,
-            )?;
-            let reply = Reply::created(format!("/api/v1/engagements/{}", created.id), &dto)?
-                .with_version(created.version);
-            // The money, last: in two conditional updates when the envelope has no per-post
-            // amount (the sum of the convention's commitments needs reading under the lock), the
-            // first of which takes the envelope's lock; what runs under that lock bounds how many
-            // commitments per second an envelope takes.
-            let par_poste_fixe = seen.montant_par_poste_centimes;
-            let money = move |tx: &mut WriteTx<'_>| -> Result<(), ApiError> {
-                if par_poste_fixe.is_none()
-                    && repo::try_engage(tx, &id, &convention.departement, montant, date)?
-                {
-                    return Ok(());
-                }
-                // Otherwise, under the lock, the domain decides from the sums as they are now: the
-                // refusal, or the money after all (another commitment may have been annulled
-                // meanwhile).
-                let enveloppe = repo::lock_enveloppe(tx, &id)?.ok_or_else(enveloppe_not_found)?;
-                dated(&enveloppe)?;
-                let departement = repo::departement(tx.conn(), &id, &convention.departement)?;
-                let par_poste = match enveloppe.montant_par_poste_centimes {
-                    Some(par_poste) => Some(FinancementConvention {
-                        postes: convention.postes_attribues,
-                        montant_par_poste_centimes: par_poste,
-                        // The sum counts the new commitment (live, nothing paid: its whole amount).
-                        engage_centimes: repo::engage_pour_convention(
-                            tx.conn(),
-                            &convention.id,
-                            &id,
-                        )? - montant,
-                    }),
-                    None => None,
-                };
-                check_engagement(
-                    montant,
-                    &Soldes {
-                        montant_centimes: enveloppe.montant_centimes,
-                        engage_centimes: enveloppe.engage_centimes,
-                        plafond: departement.plafond_centimes.map(|plafond| {
-                            (
-                                convention.departement.clone(),
-                                plafond,
-                                departement.engage_centimes,
-                            )
-                        }),
-                        par_poste,
-                    },
-                )?;
-                repo::move_money(tx, &id, &convention.departement, montant, 0)?;
-                Ok(())
-            };
-            Ok((reply, money))
+            let EngagementPris { engagement, money } =
+                use_case::engage(tx, &ctx, &id, body.gate_unversioned())?;
+            let reply = Reply::created(
+                format!("/api/v1/engagements/{}", engagement.id),
+                &Engagement::from(engagement.clone()),
+            )?
+            .with_version(engagement.version);
+            Ok((reply, move |tx: &mut crate::db::WriteTx<'_>| {
+                money.move_now(tx)
+            }))
         })
         .await
 }
@@ -811,49 +478,6 @@ pub async fn get_engagement(
         .json(Engagement::from(found.engagement)))
 }
 
-/// Locks a commitment and its envelope (envelope first) and checks the caller's access.
-fn lock_engagement(
-    tx: &mut WriteTx<'_>,
-    caller: &Caller,
-    id: &EngagementId,
-    resource: Resource,
-    action: Action,
-) -> Result<domain::Engagement, ApiError> {
-    let seen = repo::find_engagement(tx.conn(), id)?.ok_or_else(engagement_not_found)?;
-    repo::lock_enveloppe(tx, &seen.enveloppe_id)?.ok_or_else(enveloppe_not_found)?;
-    let engagement = repo::lock_engagement(tx, id)?.ok_or_else(engagement_not_found)?;
-    let structures = structures_of(tx.conn(), &engagement.convention_id)?;
-    let placed = Placed {
-        engagement,
-        structures,
-    };
-    placed.check(caller, resource, action)?;
-    Ok(placed.engagement)
-}
-
-/// Annuls a locked live commitment and journals it (shared by the annulment endpoint and the end
-/// of a convention).
-fn annul(
-    tx: &mut WriteTx<'_>,
-    who: &Author,
-    engagement: &domain::Engagement,
-    date: NaiveDate,
-    motif: &str,
-) -> Result<domain::Engagement, ApiError> {
-    apply(engagement.statut, ActionEngagement::Annulation)?;
-    let annulled = repo::annul_engagement(tx, engagement, date, motif)?;
-    record(
-        tx,
-        who,
-        ActionEngagement::Annulation.as_str(),
-        (RessourceJournal::Engagement, annulled.id.as_str()),
-        Some(&annulled.departement),
-        Some(&snapshot(&Engagement::from(engagement.clone()))?),
-        &snapshot(&Engagement::from(annulled.clone()))?,
-    )?;
-    Ok(annulled)
-}
-
 /// Annuler un engagement
 ///
 /// `actif` → `annule` : ce qui n'était pas versé retourne au disponible de l'enveloppe et du
@@ -887,89 +511,13 @@ pub async fn annul_engagement(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let request = once.request(&caller, body.raw())?;
-    let today = state.today();
-    let who = author(&caller);
+    let ctx = Context::new(caller, state.today());
     state
         .write_once(request, move |tx| {
-            let engagement =
-                lock_engagement(tx, &caller, &id, Resource::Engagement, Action::Delete)?;
-            let input = body.accept()?;
-            apply(engagement.statut, ActionEngagement::Annulation)?;
-            let date = effective_date(
-                "date_annulation",
-                input.date_annulation,
-                today,
-                Some(("date_engagement", engagement.date_engagement)),
-            )?;
-            let annulled = annul(tx, &who, &engagement, date, input.motif.trim())?;
+            let annulled = use_case::annul_engagement(tx, &ctx, &id, body.gate_unversioned())?;
             Ok(Reply::ok(&Engagement::from(annulled.clone()))?.with_version(annulled.version))
         })
         .await
-}
-
-/// Annuls the live commitments of a convention that ends (résiliation, clôture), in the
-/// convention's write transaction: its row is locked; the envelopes are locked by id, then each
-/// commitment. `date` is the convention's end; an annulment is never dated before its
-/// commitment.
-pub fn annul_for_convention(
-    tx: &mut WriteTx<'_>,
-    who: &Author,
-    convention: &ConventionId,
-    date: NaiveDate,
-    motif: &str,
-) -> Result<(), ApiError> {
-    let live: Vec<domain::Engagement> =
-        repo::engagements_of_convention(tx.conn(), convention, None)?
-            .into_iter()
-            .filter(|e| e.statut == StatutEngagement::Actif)
-            .collect();
-    let mut envelopes: Vec<&EnveloppeId> = live.iter().map(|e| &e.enveloppe_id).collect();
-    envelopes.sort();
-    envelopes.dedup();
-    for id in envelopes {
-        repo::lock_enveloppe(tx, id)?;
-    }
-    for seen in &live {
-        let engagement = repo::lock_engagement(tx, &seen.id)?.ok_or_else(engagement_not_found)?;
-        if engagement.statut == StatutEngagement::Actif {
-            annul(
-                tx,
-                who,
-                &engagement,
-                date.max(engagement.date_engagement),
-                motif,
-            )?;
-        }
-    }
-    Ok(())
-}
-
-/// Checks, under the locks of the envelopes concerned (by id), that a convention whose posts
-/// drop to `postes` stays within posts × the per-post amount of every envelope that funds it
-/// (409 `convention_surfinancee`). The convention's row is locked by the caller.
-pub fn check_retrait(
-    tx: &mut WriteTx<'_>,
-    convention: &ConventionId,
-    postes: i64,
-) -> Result<(), ApiError> {
-    let mut envelopes: Vec<EnveloppeId> =
-        repo::engagements_of_convention(tx.conn(), convention, None)?
-            .into_iter()
-            .map(|e| e.enveloppe_id)
-            .collect();
-    envelopes.sort();
-    envelopes.dedup();
-    for id in envelopes {
-        let enveloppe = repo::lock_enveloppe(tx, &id)?.ok_or_else(enveloppe_not_found)?;
-        if let Some(par_poste) = enveloppe.montant_par_poste_centimes {
-            check_financement_apres_retrait(&FinancementConvention {
-                postes,
-                montant_par_poste_centimes: par_poste,
-                engage_centimes: repo::engage_pour_convention(tx.conn(), convention, &id)?,
-            })?;
-        }
-    }
-    Ok(())
 }
 
 /// Enregistrer un versement
@@ -1005,41 +553,14 @@ pub async fn create_versement(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let request = once.request(&caller, body.raw())?;
-    let today = state.today();
-    let who = author(&caller);
+    let ctx = Context::new(caller, state.today());
     state
         .write_once(request, move |tx| {
-            let engagement =
-                lock_engagement(tx, &caller, &id, Resource::Versement, Action::Create)?;
-            let input = body.accept()?;
-            apply(engagement.statut, ActionEngagement::Versement)?;
-            let date = effective_date(
-                "date_versement",
-                Some(input.date_versement),
-                today,
-                Some(("date_engagement", engagement.date_engagement)),
-            )?;
-            check_versement(&engagement, input.montant_centimes)?;
-            let versement = repo::insert_versement(
-                tx,
-                &NewVersement {
-                    engagement: &engagement,
-                    montant_centimes: input.montant_centimes,
-                    date_versement: date,
-                    reference: input.reference.trim(),
-                },
-            )?;
-            let dto = Versement::from(versement.clone());
-            record(
-                tx,
-                &who,
-                "creation",
-                (RessourceJournal::Versement, versement.id.as_str()),
-                Some(&engagement.departement),
-                None,
-                &snapshot(&dto)?,
-            )?;
-            Reply::created(format!("/api/v1/versements/{}", versement.id), &dto)
+            let versement = use_case::pay(tx, &ctx, &id, body.gate_unversioned())?;
+            Reply::created(
+                format!("/api/v1/versements/{}", versement.id),
+                &Versement::from(versement),
+            )
         })
         .await
 }
@@ -1164,44 +685,11 @@ pub async fn annul_versement(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let request = once.request(&caller, body.raw())?;
-    let today = state.today();
-    let who = author(&caller);
+    let ctx = Context::new(caller, state.today());
     state
         .write_once(request, move |tx| {
-            let seen = repo::find_versement(tx.conn(), &id)?.ok_or_else(versement_not_found)?;
-            let engagement = lock_engagement(
-                tx,
-                &caller,
-                &seen.engagement_id,
-                Resource::Versement,
-                Action::Delete,
-            )
-            .map_err(|error| match error {
-                ApiError::NotFound(_) => versement_not_found(),
-                other => other,
-            })?;
-            let versement = repo::lock_versement(tx, &id)?.ok_or_else(versement_not_found)?;
-            let input = body.accept()?;
-            apply(versement.statut, ActionVersement::Annulation)?;
-            let date = effective_date(
-                "date_annulation",
-                input.date_annulation,
-                today,
-                Some(("date_versement", versement.date_versement)),
-            )?;
-            let annulled =
-                repo::annul_versement(tx, &engagement, &versement, date, input.motif.trim())?;
-            let dto = Versement::from(annulled.clone());
-            record(
-                tx,
-                &who,
-                ActionVersement::Annulation.as_str(),
-                (RessourceJournal::Versement, annulled.id.as_str()),
-                Some(&engagement.departement),
-                Some(&snapshot(&Versement::from(versement))?),
-                &snapshot(&dto)?,
-            )?;
-            Reply::ok(&dto)
+            let annulled = use_case::annul_versement(tx, &ctx, &id, body.gate_unversioned())?;
+            Reply::ok(&Versement::from(annulled))
         })
         .await
 }

@@ -11,7 +11,7 @@
 //! }
 //! ```
 //!
-//! The key is claimed in the same write transaction as the effect (see `db::repo::idempotence`):
+//! The key is claimed in the same write transaction as the effect (see `db::repo::idempotency`):
 //! the same key with the same request replays the stored status, body and `Location`; with another
 //! request, 422 `cle_idempotence_reutilisee`; while the first is in flight, 409 `requete_en_cours`.
 
@@ -27,7 +27,7 @@ use sha2::{Digest, Sha256};
 use super::AppState;
 use crate::auth::Caller;
 use crate::db::WriteTx;
-use crate::db::repo::idempotence::{self, Claim, KeyClaim, StoredResponse};
+use crate::db::repo::idempotency::{self, Claim, KeyClaim, StoredResponse};
 use crate::domain::refusal::{CLE_IDEMPOTENCE_REUTILISEE, REQUETE_EN_COURS, Refusal};
 use crate::error::ApiError;
 
@@ -277,10 +277,10 @@ impl AppState {
                     last(tx)?;
                     return Ok(reply);
                 };
-                match idempotence::claim(tx, claim, chrono::Utc::now())? {
+                match idempotency::claim(tx, claim, chrono::Utc::now())? {
                     Claim::Won => {
                         let (reply, last) = effect(tx)?;
-                        idempotence::complete(tx, claim, &reply.stored())?;
+                        idempotency::complete(tx, claim, &reply.stored())?;
                         last(tx)?;
                         Ok(reply)
                     }

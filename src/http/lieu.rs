@@ -7,22 +7,21 @@ use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use crate::api::NoQuery;
 use crate::api::lieu::{Lieu, LieuPage, LieuQuery, ModificationLieu, NouveauLieu};
 use crate::api::paging::Paging;
+use crate::app::{self, journal};
 use crate::auth::Caller;
 use crate::auth::policy::{self, Action, Perimeter, Resource};
 use crate::db::WriteTx;
-use crate::db::repo::journal::{self, Author, Change};
 use crate::db::repo::lieu::{self as repo, LieuFilter};
 use crate::db::repo::structure as structures;
 use crate::domain::codes::CodeInsee;
 use crate::domain::ids::LieuId;
-use crate::domain::journal::RessourceJournal;
 use crate::domain::lieu::{self as domain, check_adresse, check_coordonnees};
 use crate::domain::refusal::{FieldError, REFERENCE_INVALIDE, Refusal};
 use crate::error::ApiError;
+use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::extract::{IfMatch, Paged, PathParam, StrictQuery, etag, page_response};
 use crate::http::idempotency::{Idempotency, Reply};
-use crate::http::{AppState, author, snapshot};
 
 fn not_found() -> ApiError {
     ApiError::NotFound("Aucun lieu de cet identifiant.".to_owned())
@@ -53,31 +52,6 @@ fn checked_commune(
     let commune = repo::commune(tx.conn(), code_insee)?;
     check_adresse(code_insee, code_postal, commune.as_ref())?;
     commune.ok_or_else(|| ApiError::internal("commune vérifiée"))
-}
-
-fn record(
-    tx: &mut WriteTx<'_>,
-    who: &Author,
-    action: &str,
-    before: Option<&domain::Lieu>,
-    after: &domain::Lieu,
-) -> Result<(), ApiError> {
-    let before = before
-        .map(|l| snapshot(&Lieu::from(l.clone())))
-        .transpose()?;
-    journal::record(
-        tx,
-        Change {
-            author: who,
-            action,
-            ressource: RessourceJournal::Lieu,
-            ressource_id: after.id.as_str(),
-            departement: Some(&after.departement),
-            before: before.as_ref(),
-            after: &snapshot(&Lieu::from(after.clone()))?,
-        },
-    )?;
-    Ok(())
 }
 
 /// Enregistrer un lieu d'activité
@@ -113,7 +87,7 @@ pub async fn create_lieu(
     let request = once.request(&caller, body.raw())?;
     let new = body.accept()?;
     check_coordonnees(new.latitude, new.longitude)?;
-    let who = author(&caller);
+    let who = app::author_of(&caller);
     state
         .write_once(request, move |tx| {
             if structures::find(tx.conn(), &new.structure_id)?.is_none() {
@@ -156,7 +130,7 @@ pub async fn create_lieu(
                 },
             )?;
             let created = repo::insert(tx, &lieu)?;
-            record(tx, &who, "creation", None, &created)?;
+            journal::record(tx, &who, "creation", None, &created)?;
             Ok(Reply::created(
                 format!("/api/v1/lieux/{}", created.id),
                 &Lieu::from(created.clone()),
@@ -265,7 +239,7 @@ pub async fn update_lieu(
     body: Body<ModificationLieu>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let who = author(&caller);
+    let who = app::author_of(&caller);
     let reply = state
         .write(move |tx| {
             let current = repo::lock(tx, &id)?.ok_or_else(not_found)?;
@@ -318,7 +292,7 @@ pub async fn update_lieu(
                 next.publics_specifiquement_adresses = publics;
             }
             let saved = repo::save(tx, &next)?;
-            record(tx, &who, "modification", Some(&current), &saved)?;
+            journal::record(tx, &who, "modification", Some(&current), &saved)?;
             Reply::ok(&Lieu::from(saved.clone())).map(|r| r.with_version(saved.version))
         })
         .await?;

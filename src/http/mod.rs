@@ -15,6 +15,7 @@ use crate::domain::calendar::paris_date;
 use crate::domain::donnees_ouvertes::Attribuant;
 use crate::error::ApiError;
 
+pub mod action;
 pub mod activite;
 pub mod body;
 pub mod cache;
@@ -216,24 +217,6 @@ fn note_health<T>(conn: &mut db::PooledDb, result: &Result<T, ApiError>) {
     match result {
         Err(ApiError::Unavailable(_) | ApiError::Internal(_)) => conn.suspect(),
         _ => conn.answered(),
-    }
-}
-
-/// Who is writing, for the journal.
-pub fn author(caller: &crate::auth::Caller) -> crate::db::repo::journal::Author {
-    crate::db::repo::journal::Author {
-        sub: caller.sub.clone(),
-        role: caller.role.as_str().to_owned(),
-    }
-}
-
-/// A response body as a JSON object, for the journal's before/after.
-pub fn snapshot<T: serde::Serialize>(
-    dto: &T,
-) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
-    match serde_json::to_value(dto).map_err(ApiError::internal)? {
-        serde_json::Value::Object(map) => Ok(map),
-        other => Err(ApiError::internal(format!("objet attendu, reçu {other}"))),
     }
 }
 

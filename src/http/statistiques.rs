@@ -15,6 +15,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use sha2::{Digest, Sha256};
 
 use crate::api::statistiques::{PeriodeQuery, Statistiques, StatistiquesListe};
+use crate::app;
 use crate::db::repo::statistiques::{self as repo, Donnees, Lecture};
 use crate::domain::codes::{CodeDepartement, CodeRegion};
 use crate::domain::statistiques::{DonneesDepartement, NiveauTerritoire, Territoire, compose};
@@ -230,23 +231,6 @@ fn region(donnees: &Donnees, (code, nom): &(String, String)) -> Statistiques {
     .into()
 }
 
-/// The statistics of one département of `donnees` (its activities are its own months, or the
-/// summed ones when `donnees` was read for that département alone).
-pub fn departement(donnees: &Donnees, departement: &DonneesDepartement) -> Statistiques {
-    compose(
-        Territoire {
-            niveau: NiveauTerritoire::Departement,
-            code: Some(departement.code.clone()),
-            nom: departement.nom.clone(),
-        },
-        &[departement],
-        donnees.activites_ensemble.as_ref(),
-        &donnees.enveloppes,
-        &donnees.soldes,
-    )
-    .into()
-}
-
 /// Statistiques nationales
 ///
 /// Les postes (objectif, attribués, pourvus, vacants), les conseillers par statut, les
@@ -374,7 +358,7 @@ pub async fn list_departements(
         let items = donnees
             .departements
             .iter()
-            .map(|d| departement(donnees, d))
+            .map(|d| app::statistiques::departement(donnees, d))
             .collect();
         Ok(StatistiquesListe { items })
     })
@@ -414,7 +398,7 @@ pub async fn get_departement(
             .iter()
             .find(|d| d.code == code.as_str())
             .ok_or_else(|| ApiError::NotFound(format!("Aucun département de code {code}.")))?;
-        Ok(departement(donnees, found))
+        Ok(app::statistiques::departement(donnees, found))
     })
     .await
 }

@@ -8,20 +8,19 @@ use crate::api::paging::Paging;
 use crate::api::structure::{
     ModificationStructure, NouvelleStructure, Structure, StructurePage, StructureQuery,
 };
+use crate::app::{self, journal};
 use crate::auth::Caller;
 use crate::auth::policy::{self, Action, Perimeter, Resource};
-use crate::db::repo::journal::{self, Change};
 use crate::db::repo::structure::{self as repo, NewStructure, StructureFilter};
 use crate::domain::ids::StructureId;
-use crate::domain::journal::RessourceJournal;
 use crate::domain::referentiel::search_key;
 use crate::domain::refusal::{FieldError, Refusal};
 use crate::domain::structure::{self as domain, COMMUNE_INCONNUE, check_siren};
 use crate::error::ApiError;
+use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::extract::{IfMatch, Paged, PathParam, StrictQuery, etag, page_response};
 use crate::http::idempotency::{Idempotency, Reply};
-use crate::http::{AppState, author, snapshot};
 
 /// Checks `action` on a structure for `caller` (404 outside the scope, 403 for the role): its
 /// perimeter is its département, and itself.
@@ -78,7 +77,7 @@ pub async fn create_structure(
             structures: &[],
         },
     )?;
-    let who = author(&caller);
+    let who = app::author_of(&caller);
     state
         .write_once(request, move |tx| {
             let seat = repo::seat(tx.conn(), &new.code_insee)?.ok_or_else(|| {
@@ -100,18 +99,7 @@ pub async fn create_structure(
                 },
             )?;
             let dto = Structure::from(created.clone());
-            journal::record(
-                tx,
-                Change {
-                    author: &who,
-                    action: "creation",
-                    ressource: RessourceJournal::Structure,
-                    ressource_id: created.id.as_str(),
-                    departement: Some(&created.departement),
-                    before: None,
-                    after: &snapshot(&dto)?,
-                },
-            )?;
+            journal::record(tx, &who, "creation", None, &created)?;
             Ok(
                 Reply::created(format!("/api/v1/structures/{}", created.id), &dto)?
                     .with_version(created.version),
@@ -241,28 +229,16 @@ pub async fn update_structure(
     body: Body<ModificationStructure>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let who = author(&caller);
+    let who = app::author_of(&caller);
     let reply = state
         .write(move |tx| {
             let current = repo::lock(tx, &id)?.ok_or_else(not_found)?;
             check(&caller, Action::Edit, &current)?;
             let change = body.accept()?;
             IfMatch::required(if_match)?.check(current.version)?;
-            let before = snapshot(&Structure::from(current.clone()))?;
             let updated = repo::rename(tx, &id, change.nom.trim())?;
             let dto = Structure::from(updated.clone());
-            journal::record(
-                tx,
-                Change {
-                    author: &who,
-                    action: "modification",
-                    ressource: RessourceJournal::Structure,
-                    ressource_id: updated.id.as_str(),
-                    departement: Some(&updated.departement),
-                    before: Some(&before),
-                    after: &snapshot(&dto)?,
-                },
-            )?;
+            journal::record(tx, &who, "modification", Some(&current), &updated)?;
             Reply::ok(&dto).map(|reply| reply.with_version(updated.version))
         })
         .await?;

@@ -11,7 +11,7 @@ use chrono::Utc;
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 
-use super::idempotence::stored_time;
+use super::idempotency::stored_time;
 use super::{Backend, date_text, from_json, stored, stored_date, to_json};
 use crate::db::schema::{activites, activites_jour, activites_mois};
 use crate::db::{DbConn, WriteTx};

@@ -7,7 +7,7 @@ use chrono::{NaiveDate, Utc};
 use diesel::prelude::*;
 use serde_json::{Map, Value};
 
-use super::idempotence::stored_time;
+use super::idempotency::stored_time;
 use super::journal::{self, Author, Change};
 use super::{date_text, stored};
 use crate::db::WriteTx;

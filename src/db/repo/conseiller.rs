@@ -4,12 +4,14 @@
 use chrono::{NaiveDate, Utc};
 use diesel::prelude::*;
 
-use super::idempotence::stored_time;
+use super::idempotency::stored_time;
 use super::{Backend, date_text, stored, stored_date};
 use crate::db::schema::{conseillers, conventions};
 use crate::db::{DbConn, WriteTx};
 use crate::domain::codes::{CodeDepartement, CodeInsee};
-use crate::domain::conseiller::{Conseiller, Identite, MotifSortie, StatutConseiller, TypeContrat};
+use crate::domain::conseiller::{
+    ActifsStructure, Conseiller, Identite, MotifSortie, StatutConseiller, TypeContrat,
+};
 use crate::domain::ids::{ConseillerId, ConventionId, LieuId, StructureId};
 use crate::domain::paging::{Page, Position};
 use crate::domain::scope::ScopeFilter;
@@ -196,7 +198,7 @@ pub fn save(
 pub fn actifs_par_structure(
     conn: &mut DbConn,
     convention: &ConventionId,
-) -> QueryResult<Vec<(StructureId, i64)>> {
+) -> QueryResult<Vec<ActifsStructure>> {
     let rows: Vec<(String, i64)> = conseillers::table
         .filter(conseillers::convention_id.eq(convention.as_str()))
         .filter(conseillers::statut.ne(StatutConseiller::Sorti.as_str()))
@@ -205,7 +207,12 @@ pub fn actifs_par_structure(
         .order(conseillers::structure_id)
         .load(conn)?;
     rows.into_iter()
-        .map(|(id, count)| Ok((stored(StructureId::parse(&id))?, count)))
+        .map(|(id, actifs)| {
+            Ok(ActifsStructure {
+                structure_id: stored(StructureId::parse(&id))?,
+                actifs,
+            })
+        })
         .collect()
 }
 

@@ -5,7 +5,7 @@ use chrono::{NaiveDate, Utc};
 use diesel::dsl::exists;
 use diesel::prelude::*;
 
-use super::idempotence::stored_time;
+use super::idempotency::stored_time;
 use super::{Backend, date_text, stored, stored_date};
 use crate::db::schema::{
     avenants, conventions, conventions_numeros, conventions_repartition, conventions_signataires,

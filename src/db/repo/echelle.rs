@@ -913,7 +913,7 @@ impl ActiviteSeed {
     pub fn cree_le(&self) -> String {
         let millis = (self.id >> 80) as i64;
         let at = chrono::DateTime::from_timestamp_millis(millis).unwrap_or_default();
-        super::idempotence::stored_time(at)
+        super::idempotency::stored_time(at)
     }
 }
 

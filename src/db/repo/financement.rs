@@ -14,7 +14,7 @@ use chrono::{NaiveDate, Utc};
 use diesel::dsl::exists;
 use diesel::prelude::*;
 
-use super::idempotence::stored_time;
+use super::idempotency::stored_time;
 use super::{Backend, date_text, stored, stored_date};
 use crate::db::schema::{
     conventions_repartition, conventions_signataires, engagements, enveloppes,
@@ -23,8 +23,8 @@ use crate::db::schema::{
 use crate::db::{DbConn, WriteTx};
 use crate::domain::codes::CodeDepartement;
 use crate::domain::financement::{
-    Engagement, Enveloppe, NatureEnveloppe, SoldeDepartement, StatutEngagement, StatutVersement,
-    Versement, part_engagee,
+    Engagement, Enveloppe, Mouvement, NatureEnveloppe, SoldeDepartement, StatutEngagement,
+    StatutVersement, Versement, part_engagee,
 };
 use crate::domain::ids::{ConventionId, EngagementId, EnveloppeId, VersementId};
 use crate::domain::paging::{Page, Position};
@@ -412,17 +412,20 @@ pub fn set_plafond(
     Ok(())
 }
 
-/// Moves money on a locked envelope: adds `engage` and `verse` (either may be negative) to the
-/// envelope's sums and to its département's (whose row is created the first time). The `CHECK`s
-/// of the migration refuse a result beyond the amount, the ceiling, or with more paid than
-/// engaged.
+/// Moves money on a locked envelope: applies a movement computed by the domain
+/// ([`Mouvement`]) to the envelope's sums and to its département's (whose row is created the
+/// first time). The `CHECK`s of the migration refuse a result beyond the amount, the ceiling, or
+/// with more paid than engaged.
 pub fn move_money(
     tx: &mut WriteTx<'_>,
     enveloppe_id: &EnveloppeId,
     departement: &CodeDepartement,
-    engage: i64,
-    verse: i64,
+    mouvement: Mouvement,
 ) -> QueryResult<()> {
+    let Mouvement {
+        engage_centimes: engage,
+        verse_centimes: verse,
+    } = mouvement;
     let moved = diesel::update(enveloppes::table.find(enveloppe_id.as_str()))
         .set((
             enveloppes::engage_centimes.eq(enveloppes::engage_centimes + engage),
@@ -522,7 +525,7 @@ struct EngageOnDepartement<'a> {
     montant: i64,
 }
 
-crate::kept_statement!(EngageOnEnvelope, |this, out| {
+crate::prepared_statement!(EngageOnEnvelope, |this, out| {
     out.push_sql("UPDATE enveloppes SET engage_centimes = engage_centimes + ");
     out.push_bind_param::<BigInt, _>(&this.montant)?;
     out.push_sql(" WHERE id = ");
@@ -536,7 +539,7 @@ crate::kept_statement!(EngageOnEnvelope, |this, out| {
     out.push_sql(" <= montant_centimes");
 });
 
-crate::kept_statement!(EngageOnDepartement, |this, out| {
+crate::prepared_statement!(EngageOnDepartement, |this, out| {
     out.push_sql("UPDATE enveloppes_departements SET engage_centimes = engage_centimes + ");
     out.push_bind_param::<BigInt, _>(&this.montant)?;
     out.push_sql(" WHERE enveloppe_id = ");
@@ -654,13 +657,15 @@ pub fn engagements_of_convention(
         .collect()
 }
 
-/// What a convention has engaged on an envelope (live amounts + paid parts of annulled ones).
+/// What a convention has engaged on an envelope (live amounts + paid parts of annulled ones),
+/// leaving out `except` (a commitment being created, whose money has not moved yet).
 pub fn engage_pour_convention(
     conn: &mut DbConn,
     convention_id: &ConventionId,
     enveloppe_id: &EnveloppeId,
+    except: Option<&EngagementId>,
 ) -> QueryResult<i64> {
-    let rows: Vec<(String, i64, i64)> = engagements::table
+    let mut query = engagements::table
         .filter(engagements::convention_id.eq(convention_id.as_str()))
         .filter(engagements::enveloppe_id.eq(enveloppe_id.as_str()))
         .select((
@@ -668,7 +673,11 @@ pub fn engage_pour_convention(
             engagements::montant_centimes,
             engagements::verse_centimes,
         ))
-        .load(conn)?;
+        .into_boxed::<Backend>();
+    if let Some(except) = except {
+        query = query.filter(engagements::id.ne(except.as_str()));
+    }
+    let rows: Vec<(String, i64, i64)> = query.load(conn)?;
     rows.into_iter()
         .try_fold(0i64, |total, (statut, montant, verse)| {
             let part = part_engagee(stored(StatutEngagement::parse(&statut))?, montant, verse);
@@ -682,7 +691,7 @@ pub fn engage_pour_convention(
         })
 }
 
-/// Annuls a locked live commitment: what was not paid leaves the engaged sums.
+/// Marks a locked live commitment annulled (its money moves apart: [`Mouvement::annulation`]).
 pub fn annul_engagement(
     tx: &mut WriteTx<'_>,
     engagement: &Engagement,
@@ -698,14 +707,6 @@ pub fn annul_engagement(
             engagements::modifie_le.eq(stored_time(Utc::now())),
         ))
         .execute(tx.conn())?;
-    let freed = engagement.montant_centimes - engagement.verse_centimes;
-    move_money(
-        tx,
-        &engagement.enveloppe_id,
-        &engagement.departement,
-        -freed,
-        0,
-    )?;
     find_engagement(tx.conn(), &engagement.id)?.ok_or(diesel::result::Error::NotFound)
 }
 
@@ -779,7 +780,7 @@ pub struct NewVersement<'a> {
     pub reference: &'a str,
 }
 
-/// Records a payment: the commitment's, the envelope's and the département's paid sums grow.
+/// Records a payment's row (its money moves apart: [`pay`] with [`Mouvement::versement`]).
 pub fn insert_versement(tx: &mut WriteTx<'_>, new: &NewVersement<'_>) -> QueryResult<Versement> {
     let row = VersementRow {
         id: VersementId::new().to_string(),
@@ -795,31 +796,24 @@ pub fn insert_versement(tx: &mut WriteTx<'_>, new: &NewVersement<'_>) -> QueryRe
     diesel::insert_into(versements::table)
         .values(&row)
         .execute(tx.conn())?;
-    pay(tx, new.engagement, new.montant_centimes)?;
     Versement::try_from(row)
 }
 
-/// Adds `montant` (negative: a cancelled payment) to what a locked commitment has been paid, and
-/// to its envelope's and département's paid sums. On an annulled commitment the paid part is also
-/// its engaged part, so the engaged sums follow.
-fn pay(tx: &mut WriteTx<'_>, engagement: &Engagement, montant: i64) -> QueryResult<()> {
+/// Applies a payment's movement ([`Mouvement::versement`]) to a locked commitment's paid sum (a
+/// new version) and to its envelope's and département's sums.
+pub fn pay(tx: &mut WriteTx<'_>, engagement: &Engagement, mouvement: Mouvement) -> QueryResult<()> {
     diesel::update(engagements::table.find(engagement.id.as_str()))
         .set((
-            engagements::verse_centimes.eq(engagements::verse_centimes + montant),
+            engagements::verse_centimes.eq(engagements::verse_centimes + mouvement.verse_centimes),
             engagements::version.eq(engagements::version + 1),
             engagements::modifie_le.eq(stored_time(Utc::now())),
         ))
         .execute(tx.conn())?;
-    let engage = match engagement.statut {
-        StatutEngagement::Actif => 0,
-        StatutEngagement::Annule => montant,
-    };
     move_money(
         tx,
         &engagement.enveloppe_id,
         &engagement.departement,
-        engage,
-        montant,
+        mouvement,
     )
 }
 
@@ -842,10 +836,9 @@ pub fn lock_versement(tx: &mut WriteTx<'_>, id: &VersementId) -> QueryResult<Opt
     rows.into_iter().next().map(Versement::try_from).transpose()
 }
 
-/// Cancels a locked payment of a locked commitment: the paid sums shrink.
+/// Marks a locked payment cancelled (its money moves apart: [`pay`] with the opposite amount).
 pub fn annul_versement(
     tx: &mut WriteTx<'_>,
-    engagement: &Engagement,
     versement: &Versement,
     date: NaiveDate,
     motif: &str,
@@ -857,7 +850,6 @@ pub fn annul_versement(
             versements::motif_annulation.eq(Some(motif)),
         ))
         .execute(tx.conn())?;
-    pay(tx, engagement, -versement.montant_centimes)?;
     find_versement(tx.conn(), &versement.id)?.ok_or(diesel::result::Error::NotFound)
 }
 

@@ -5,7 +5,7 @@ use chrono::Utc;
 use diesel::prelude::*;
 use serde_json::{Map, Value};
 
-use super::idempotence::stored_time;
+use super::idempotency::stored_time;
 use super::{Backend, stored};
 use crate::db::schema::journal;
 use crate::db::{DbConn, WriteTx};

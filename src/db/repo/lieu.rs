@@ -4,7 +4,7 @@
 use chrono::Utc;
 use diesel::prelude::*;
 
-use super::idempotence::stored_time;
+use super::idempotency::stored_time;
 use super::{Backend, from_json, stored, to_json};
 use crate::db::schema::{communes, communes_codes_postaux, lieux};
 use crate::db::{DbConn, WriteTx};

@@ -14,7 +14,7 @@ pub mod echelle;
 pub mod financement;
 pub mod generation;
 pub mod health;
-pub mod idempotence;
+pub mod idempotency;
 pub mod journal;
 pub mod lieu;
 pub mod referentiel;
@@ -201,7 +201,7 @@ macro_rules! scope_filter {
 /// `docs/ARCHITECTURE.md`, and `repo::financement`'s commitment statements for an example.
 /// The struct has one lifetime; its fields are bound as `Text` (`&str`) or `BigInt` (`i64`).
 #[macro_export]
-macro_rules! kept_statement {
+macro_rules! prepared_statement {
     ($statement:ident, |$this:ident, $out:ident| $walk:block) => {
         impl<DB> diesel::query_builder::QueryFragment<DB> for $statement<'_>
         where

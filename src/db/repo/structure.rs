@@ -4,7 +4,7 @@
 use chrono::Utc;
 use diesel::prelude::*;
 
-use super::idempotence::stored_time;
+use super::idempotency::stored_time;
 use super::{Backend, Ranked, SearchQuery, ranked_search, stored};
 use crate::db::schema::{communes, epci_membres, structures};
 use crate::db::{DbConn, WriteTx};

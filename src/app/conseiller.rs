@@ -1,0 +1,309 @@
+//! Advisors' use cases: recruitment, the correction of personal data, the lifecycle actions,
+//! and the rules a convention's changes must respect about its advisors.
+//!
+//! Every write locks the convention's row first ([`locks::conseiller`]): a host's quota of posts
+//! is a count of rows, and only that lock keeps two concurrent recruitments from both taking
+//! the last post. The journal records advisors without their personal data.
+
+use chrono::NaiveDate;
+
+use super::{Context, Gate, journal, locks};
+use crate::api::conseiller::{
+    Certification, Formation, ModificationConseiller, NouveauConseiller, PriseDePoste, Sortie,
+};
+use crate::auth::Caller;
+use crate::auth::policy::{self, Action, Perimeter, Resource};
+use crate::db::WriteTx;
+use crate::db::repo::conseiller as repo;
+use crate::db::repo::lieu as lieux;
+use crate::domain::calendar::effective_date;
+use crate::domain::conseiller::{
+    ActionConseiller, Conseiller, DONNEES_ANONYMISEES, Identite, StatutConseiller,
+    check_aucun_actif, check_convention_en_execution, check_lieu, check_postes_occupes,
+    check_quota, postes_de, postes_employeur, recrutement_local,
+};
+use crate::domain::convention::PartHote;
+use crate::domain::ids::{ConseillerId, ConventionId};
+use crate::domain::lifecycle::apply;
+use crate::domain::refusal::Refusal;
+use crate::error::ApiError;
+
+/// 404 for an advisor unknown or out of the caller's scope.
+pub fn not_found() -> ApiError {
+    ApiError::NotFound("Aucun conseiller de cet identifiant dans votre portée.".to_owned())
+}
+
+fn convention_not_found() -> ApiError {
+    ApiError::NotFound("Aucune convention de cet identifiant dans votre portée.".to_owned())
+}
+
+/// Whether `caller` sees the advisor (404 otherwise: its département, or its employer) and may
+/// do `action` (403 otherwise).
+pub fn check_access(
+    caller: &Caller,
+    conseiller: &Conseiller,
+    action: Action,
+) -> Result<(), ApiError> {
+    let structures = [conseiller.structure_id.as_str()];
+    let perimeter = Perimeter {
+        departement: Some(conseiller.departement.as_str()),
+        structures: &structures,
+    };
+    Ok(policy::check_seen(
+        caller,
+        Resource::Conseiller,
+        action,
+        &perimeter,
+    )?)
+}
+
+/// Recruits an advisor on a post of its employer in a convention in execution, within the
+/// employer's quota (counted under the convention's lock).
+pub fn recruit(
+    tx: &mut WriteTx<'_>,
+    ctx: &Context,
+    new: NouveauConseiller,
+) -> Result<Conseiller, ApiError> {
+    let convention = locks::convention(tx, &new.convention_id)?
+        .filter(|c| policy::convention_visible(&ctx.caller, c))
+        .ok_or_else(convention_not_found)?;
+    let employer = [new.structure_id.as_str()];
+    policy::check_create(
+        &ctx.caller,
+        Resource::Conseiller,
+        &Perimeter {
+            departement: Some(convention.departement.as_str()),
+            structures: &employer,
+        },
+    )?;
+    check_convention_en_execution(convention.statut)?;
+    let postes = postes_employeur(&convention.repartition, &new.structure_id)?;
+    let date = effective_date(
+        "date_recrutement",
+        Some(new.date_recrutement),
+        ctx.today,
+        convention.date_validation.map(|d| ("date_validation", d)),
+    )?;
+    let actifs = repo::actifs_par_structure(tx.conn(), &convention.id)?
+        .into_iter()
+        .find(|actifs| actifs.structure_id == new.structure_id)
+        .map_or(0, |actifs| actifs.actifs);
+    check_quota(&new.structure_id, postes, actifs)?;
+    let local = recrutement_local(&new.commune_residence, &convention.departement);
+    let created = repo::insert(
+        tx,
+        &Conseiller {
+            id: ConseillerId::new(),
+            convention_id: convention.id.clone(),
+            departement: convention.departement.clone(),
+            structure_id: new.structure_id,
+            identite: Some(Identite {
+                nom: new.nom.trim().to_owned(),
+                prenom: new.prenom.trim().to_owned(),
+                email: new.email.trim().to_owned(),
+                commune_residence: new.commune_residence,
+            }),
+            anonymise_le: None,
+            recrutement_local: local,
+            type_contrat: new.type_contrat,
+            statut: StatutConseiller::Recrute,
+            date_recrutement: date,
+            date_debut_formation: None,
+            organisme_formation: None,
+            date_certification: None,
+            date_prise_poste: None,
+            lieu_id: None,
+            date_sortie: None,
+            motif_sortie: None,
+            version: 1,
+            cree_le: String::new(),
+            modifie_le: String::new(),
+        },
+    )?;
+    journal::record(tx, &ctx.author, "creation", None, &created)?;
+    Ok(created)
+}
+
+/// Corrects an advisor's personal data (409 `donnees_anonymisees` once they are erased).
+pub fn update(
+    tx: &mut WriteTx<'_>,
+    ctx: &Context,
+    id: &ConseillerId,
+    gate: impl Gate<ModificationConseiller>,
+) -> Result<Conseiller, ApiError> {
+    let current = locks::conseiller_row(tx, id)?.ok_or_else(not_found)?;
+    check_access(&ctx.caller, &current, Action::Edit)?;
+    let change = gate(current.version)?;
+    let Some(mut identite) = current.identite.clone() else {
+        return Err(Refusal::new(
+            &DONNEES_ANONYMISEES,
+            format!(
+                "Les données personnelles de ce conseiller ont été effacées ({}).",
+                current.anonymise_le.as_deref().unwrap_or("date inconnue")
+            ),
+        )
+        .into());
+    };
+    if let Some(nom) = change.nom {
+        identite.nom = nom.trim().to_owned();
+    }
+    if let Some(prenom) = change.prenom {
+        identite.prenom = prenom.trim().to_owned();
+    }
+    if let Some(email) = change.email {
+        identite.email = email.trim().to_owned();
+    }
+    let mut next = current.clone();
+    if let Some(commune) = change.commune_residence {
+        next.recrutement_local = recrutement_local(&commune, &current.departement);
+        identite.commune_residence = commune;
+    }
+    next.identite = Some(identite);
+    let saved = repo::save(tx, &current, &next)?;
+    journal::record(tx, &ctx.author, "modification", Some(&current), &saved)?;
+    Ok(saved)
+}
+
+/// What a lifecycle action changes on the locked advisor, from its input, on `today`.
+pub type Rule<'r, T> =
+    Box<dyn FnOnce(&mut WriteTx<'_>, &mut Conseiller, T, NaiveDate) -> Result<(), ApiError> + 'r>;
+
+/// One lifecycle action on an advisor: its convention and itself locked, access (404, 403), the
+/// gate (body, `If-Match`), the status (409 `transition_invalide`), the action's `rule`, save,
+/// journal.
+pub fn act<T>(
+    tx: &mut WriteTx<'_>,
+    ctx: &Context,
+    id: &ConseillerId,
+    action: ActionConseiller,
+    gate: impl Gate<T>,
+    rule: Rule<'_, T>,
+) -> Result<Conseiller, ApiError> {
+    let current = locks::conseiller(tx, id)?.ok_or_else(not_found)?;
+    check_access(&ctx.caller, &current, Action::Act)?;
+    let input = gate(current.version)?;
+    let mut next = current.clone();
+    next.statut = apply(current.statut, action)?;
+    rule(tx, &mut next, input, ctx.today)?;
+    let saved = repo::save(tx, &current, &next)?;
+    journal::record(tx, &ctx.author, action.as_str(), Some(&current), &saved)?;
+    Ok(saved)
+}
+
+/// Starts the initial training (`recrute` → `en_formation`), dated neither in the future nor
+/// before the recruitment.
+pub fn start_formation(
+    tx: &mut WriteTx<'_>,
+    ctx: &Context,
+    id: &ConseillerId,
+    gate: impl Gate<Formation>,
+) -> Result<Conseiller, ApiError> {
+    let rule: Rule<'_, Formation> = Box::new(|_, next, input, today| {
+        let previous = next.derniere_etape();
+        next.date_debut_formation = Some(effective_date(
+            "date_debut",
+            Some(input.date_debut),
+            today,
+            Some(previous),
+        )?);
+        next.organisme_formation = input.organisme.map(|o| o.trim().to_owned());
+        Ok(())
+    });
+    act(tx, ctx, id, ActionConseiller::Formation, gate, rule)
+}
+
+/// Certifies (`en_formation` → `certifie`), dated neither in the future nor before the training.
+pub fn certify(
+    tx: &mut WriteTx<'_>,
+    ctx: &Context,
+    id: &ConseillerId,
+    gate: impl Gate<Certification>,
+) -> Result<Conseiller, ApiError> {
+    let rule: Rule<'_, Certification> = Box::new(|_, next, input, today| {
+        let previous = next.derniere_etape();
+        next.date_certification = Some(effective_date(
+            "date_certification",
+            Some(input.date_certification),
+            today,
+            Some(previous),
+        )?);
+        Ok(())
+    });
+    act(tx, ctx, id, ActionConseiller::Certification, gate, rule)
+}
+
+/// Takes the post (`certifie` → `en_poste`) at a lieu of the employer, dated neither in the
+/// future nor before the certification.
+pub fn take_post(
+    tx: &mut WriteTx<'_>,
+    ctx: &Context,
+    id: &ConseillerId,
+    gate: impl Gate<PriseDePoste>,
+) -> Result<Conseiller, ApiError> {
+    let rule: Rule<'_, PriseDePoste> = Box::new(|tx, next, input, today| {
+        let previous = next.derniere_etape();
+        let date = effective_date(
+            "date_prise_poste",
+            Some(input.date_prise_poste),
+            today,
+            Some(previous),
+        )?;
+        let lieu = lieux::find(tx.conn(), &input.lieu_id)?;
+        check_lieu(
+            &input.lieu_id,
+            lieu.as_ref().map(|l| &l.structure_id),
+            &next.structure_id,
+        )?;
+        next.date_prise_poste = Some(date);
+        next.lieu_id = Some(input.lieu_id);
+        Ok(())
+    });
+    act(tx, ctx, id, ActionConseiller::PriseDePoste, gate, rule)
+}
+
+/// Records the exit (any status but `sorti` → `sorti`): the post is free again.
+pub fn leave(
+    tx: &mut WriteTx<'_>,
+    ctx: &Context,
+    id: &ConseillerId,
+    gate: impl Gate<Sortie>,
+) -> Result<Conseiller, ApiError> {
+    let rule: Rule<'_, Sortie> = Box::new(|_, next, input, today| {
+        let previous = next.derniere_etape();
+        next.date_sortie = Some(effective_date(
+            "date_sortie",
+            Some(input.date_sortie),
+            today,
+            Some(previous),
+        )?);
+        next.motif_sortie = Some(input.motif);
+        Ok(())
+    });
+    act(tx, ctx, id, ActionConseiller::Sortie, gate, rule)
+}
+
+/// A convention may end only once none of its advisors is active (409 `conseillers_actifs`).
+/// Called under the convention's lock.
+pub fn check_fin_convention(
+    tx: &mut WriteTx<'_>,
+    convention: &ConventionId,
+) -> Result<(), ApiError> {
+    let actifs: i64 = repo::actifs_par_structure(tx.conn(), convention)?
+        .iter()
+        .map(|actifs| actifs.actifs)
+        .sum();
+    Ok(check_aucun_actif(actifs)?)
+}
+
+/// A new split of a convention's posts leaves each host at least as many posts as its active
+/// advisors (409 `postes_occupes`). Called under the convention's lock.
+pub fn check_nouvelle_repartition(
+    tx: &mut WriteTx<'_>,
+    convention: &ConventionId,
+    repartition: &[PartHote],
+) -> Result<(), ApiError> {
+    let actifs = repo::actifs_par_structure(tx.conn(), convention)?;
+    Ok(check_postes_occupes(&actifs, |structure| {
+        postes_de(repartition, structure)
+    })?)
+}

@@ -1,0 +1,636 @@
+//! Funding use cases: envelopes and their ceilings, commitments and payments, and what a
+//! convention's changes do to its money.
+//!
+//! Every movement runs under the envelope's lock ([`locks`]), re-reads the sums there, checks the
+//! rules of `domain::financement`, and applies the [`Mouvement`] the domain computes: no sum is
+//! adjusted here. A new commitment is the exception that makes the rate: see [`engage`].
+
+use chrono::NaiveDate;
+use serde_json::{Map, Value};
+
+use super::journal::{self, VersementPlace};
+use super::{Context, Gate, locks};
+use crate::api::financement::{
+    Annulation, ModificationEnveloppe, NouveauPlafond, NouveauVersement, NouvelEngagement,
+    NouvelleEnveloppe,
+};
+use crate::auth::Caller;
+use crate::auth::policy::{self, Action, Perimeter, Resource};
+use crate::db::repo::convention as conventions;
+use crate::db::repo::financement::{self as repo, NewEngagement, NewEnveloppe, NewVersement};
+use crate::db::repo::journal::Author;
+use crate::db::{DbConn, WriteTx};
+use crate::domain::calendar::effective_date;
+use crate::domain::codes::CodeDepartement;
+use crate::domain::convention::Convention;
+use crate::domain::financement::{
+    ActionEngagement, ActionVersement, Engagement, Enveloppe, FinancementConvention, Mouvement,
+    PlafondDepartement, Soldes, StatutEngagement, Versement, check_convention_engageable,
+    check_engagement, check_financement_apres_retrait, check_montant_enveloppe, check_perimetre,
+    check_periode, check_periode_couvre, check_plafond, check_versement, date_engagement,
+    montant_engagement,
+};
+use crate::domain::ids::{ConventionId, EngagementId, EnveloppeId, StructureId, VersementId};
+use crate::domain::journal::RessourceJournal;
+use crate::domain::lifecycle::apply;
+use crate::domain::refusal::FieldError;
+use crate::error::ApiError;
+
+/// 404 for an unknown envelope.
+pub fn enveloppe_not_found() -> ApiError {
+    ApiError::NotFound("Aucune enveloppe de cet identifiant.".to_owned())
+}
+
+/// 404 for a commitment unknown or out of the caller's scope.
+pub fn engagement_not_found() -> ApiError {
+    ApiError::NotFound("Aucun engagement de cet identifiant dans votre portée.".to_owned())
+}
+
+/// 404 for a payment unknown or out of the caller's scope.
+pub fn versement_not_found() -> ApiError {
+    ApiError::NotFound("Aucun versement de cet identifiant dans votre portée.".to_owned())
+}
+
+/// Envelopes have no territory: every authenticated caller reads them; only admins write.
+pub fn check_enveloppe(caller: &Caller, action: Action) -> Result<(), ApiError> {
+    policy::check(
+        Some(caller),
+        Resource::Enveloppe,
+        action,
+        &Perimeter::NATIONAL,
+    )?;
+    Ok(())
+}
+
+/// The structures of a commitment's convention (signatories and hosts): what places its money
+/// in a structure's scope.
+pub fn structures_of(
+    conn: &mut DbConn,
+    convention_id: &ConventionId,
+) -> Result<Vec<StructureId>, ApiError> {
+    let convention = conventions::find(conn, convention_id)?
+        .ok_or_else(|| ApiError::internal("engagement sans convention"))?;
+    Ok(convention
+        .structures()
+        .into_iter()
+        .filter_map(|id| StructureId::parse(id).ok())
+        .collect())
+}
+
+/// Whether `caller` sees a commitment (404 otherwise) and may do `action` on `resource` (403),
+/// the commitment placed by its département and its convention's `structures`.
+pub fn check_engagement_access(
+    caller: &Caller,
+    engagement: &Engagement,
+    structures: &[StructureId],
+    resource: Resource,
+    action: Action,
+) -> Result<(), ApiError> {
+    let structures: Vec<&str> = structures.iter().map(|s| s.as_str()).collect();
+    let perimeter = Perimeter {
+        departement: Some(engagement.departement.as_str()),
+        structures: &structures,
+    };
+    Ok(policy::check_seen(caller, resource, action, &perimeter)?)
+}
+
+/// Creates an envelope (nothing engaged).
+pub fn create_enveloppe(
+    tx: &mut WriteTx<'_>,
+    ctx: &Context,
+    new: NouvelleEnveloppe,
+) -> Result<Enveloppe, ApiError> {
+    check_periode(new.date_debut, new.date_fin)?;
+    let created = repo::insert_enveloppe(
+        tx,
+        &NewEnveloppe {
+            libelle: new.libelle.trim().to_owned(),
+            financeur: new.financeur.trim().to_owned(),
+            programme_budgetaire: new.programme_budgetaire.map(|p| p.trim().to_owned()),
+            nature: new.nature,
+            montant_centimes: new.montant_centimes,
+            date_debut: new.date_debut,
+            date_fin: new.date_fin,
+            perimetre_departement: new.perimetre_departement,
+            objectif_postes: new.objectif_postes,
+            montant_par_poste_centimes: new.montant_par_poste_centimes,
+        },
+    )?;
+    journal::record(tx, &ctx.author, "creation", None, &created)?;
+    Ok(created)
+}
+
+/// The sum of an envelope's ceilings, leaving out one département's.
+fn sum_plafonds(
+    tx: &mut WriteTx<'_>,
+    id: &EnveloppeId,
+    except: Option<&CodeDepartement>,
+) -> Result<i64, ApiError> {
+    Ok(repo::departements(tx.conn(), id)?
+        .into_iter()
+        .filter(|d| Some(&d.departement) != except)
+        .filter_map(|d| d.plafond_centimes)
+        // Each ceiling is at most 10^15 and their sum at most the amount: saturating only
+        // guards against a corrupted database.
+        .fold(0i64, i64::saturating_add))
+}
+
+/// Changes an envelope's free fields, its period (which must still cover its commitments) or its
+/// amount (never below what is engaged nor below its ceilings).
+pub fn update_enveloppe(
+    tx: &mut WriteTx<'_>,
+    ctx: &Context,
+    id: &EnveloppeId,
+    gate: impl Gate<ModificationEnveloppe>,
+) -> Result<Enveloppe, ApiError> {
+    let current = locks::enveloppe(tx, id)?.ok_or_else(enveloppe_not_found)?;
+    check_enveloppe(&ctx.caller, Action::Edit)?;
+    let change = gate(current.version)?;
+    let mut next = current.clone();
+    if let Some(libelle) = change.libelle {
+        next.libelle = libelle.trim().to_owned();
+    }
+    if let Some(financeur) = change.financeur {
+        next.financeur = financeur.trim().to_owned();
+    }
+    if let Some(programme) = change.programme_budgetaire {
+        next.programme_budgetaire = Some(programme.trim().to_owned());
+    }
+    if let Some(objectif) = change.objectif_postes {
+        next.objectif_postes = Some(objectif);
+    }
+    next.date_debut = change.date_debut.unwrap_or(current.date_debut);
+    next.date_fin = change.date_fin.unwrap_or(current.date_fin);
+    if (next.date_debut, next.date_fin) != (current.date_debut, current.date_fin) {
+        let dates = repo::dates_engagements(tx.conn(), id)?;
+        check_periode_couvre(next.date_debut, next.date_fin, dates)?;
+    }
+    if let Some(montant) = change.montant_centimes {
+        let plafonds = sum_plafonds(tx, id, None)?;
+        check_montant_enveloppe(montant, current.engage_centimes, plafonds)?;
+        next.montant_centimes = montant;
+    }
+    let saved = repo::save_enveloppe(tx, &next)?;
+    journal::record(tx, &ctx.author, "modification", Some(&current), &saved)?;
+    Ok(saved)
+}
+
+/// The journal's view of one ceiling.
+fn plafond_view(departement: &CodeDepartement, plafond: Option<i64>) -> Map<String, Value> {
+    let mut map = Map::new();
+    map.insert("departement".to_owned(), departement.as_str().into());
+    map.insert("plafond_centimes".to_owned(), plafond.into());
+    map
+}
+
+/// A ceiling set: the envelope, and whether the ceiling is new.
+pub struct PlafondFixe {
+    /// The envelope (locked).
+    pub enveloppe: Enveloppe,
+    /// `true` when the département had no ceiling before.
+    pub cree: bool,
+}
+
+/// Sets (or replaces) a département's ceiling: never below what is engaged there, and the
+/// ceilings never above the amount.
+pub fn put_plafond(
+    tx: &mut WriteTx<'_>,
+    ctx: &Context,
+    id: &EnveloppeId,
+    departement: &CodeDepartement,
+    gate: impl Gate<NouveauPlafond>,
+) -> Result<PlafondFixe, ApiError> {
+    let enveloppe = locks::enveloppe(tx, id)?.ok_or_else(enveloppe_not_found)?;
+    check_enveloppe(&ctx.caller, Action::Edit)?;
+    let input = gate(enveloppe.version)?;
+    check_perimetre(
+        enveloppe.perimetre_departement.as_ref(),
+        departement,
+        FieldError::parameter("departement", ""),
+    )?;
+    let current = repo::departement(tx.conn(), id, departement)?;
+    let autres = sum_plafonds(tx, id, Some(departement))?;
+    check_plafond(
+        departement,
+        input.plafond_centimes,
+        enveloppe.montant_centimes,
+        autres,
+        current.engage_centimes,
+    )?;
+    repo::set_plafond(tx, id, departement, Some(input.plafond_centimes))?;
+    journal::record_view(
+        tx,
+        &ctx.author,
+        "plafond",
+        (RessourceJournal::Enveloppe, id.as_str(), Some(departement)),
+        current
+            .plafond_centimes
+            .map(|p| plafond_view(departement, Some(p)))
+            .as_ref(),
+        &plafond_view(departement, Some(input.plafond_centimes)),
+    )?;
+    Ok(PlafondFixe {
+        enveloppe,
+        cree: current.plafond_centimes.is_none(),
+    })
+}
+
+/// Removes a département's ceiling (404 when it has none).
+pub fn delete_plafond(
+    tx: &mut WriteTx<'_>,
+    ctx: &Context,
+    id: &EnveloppeId,
+    departement: &CodeDepartement,
+) -> Result<(), ApiError> {
+    locks::enveloppe(tx, id)?.ok_or_else(enveloppe_not_found)?;
+    check_enveloppe(&ctx.caller, Action::Edit)?;
+    let current = repo::departement(tx.conn(), id, departement)?;
+    let Some(plafond) = current.plafond_centimes else {
+        return Err(ApiError::NotFound(format!(
+            "L'enveloppe n'a pas de plafond pour le département {departement}."
+        )));
+    };
+    repo::set_plafond(tx, id, departement, None)?;
+    journal::record_view(
+        tx,
+        &ctx.author,
+        "suppression_plafond",
+        (RessourceJournal::Enveloppe, id.as_str(), Some(departement)),
+        Some(&plafond_view(departement, Some(plafond))),
+        &plafond_view(departement, None),
+    )
+}
+
+/// A commitment taken, whose money moves last ([`PendingMoney::move_now`]).
+pub struct EngagementPris {
+    /// The commitment's row, inserted and journaled.
+    pub engagement: Engagement,
+    /// Its money, to move as the transaction's last step.
+    pub money: PendingMoney,
+}
+
+/// The money of a new commitment, moved as the last step of its transaction: the envelope's lock
+/// (which every commitment on the envelope waits for) is then held only for that step and the
+/// commit.
+pub struct PendingMoney {
+    enveloppe_id: EnveloppeId,
+    engagement_id: EngagementId,
+    convention: Convention,
+    montant: i64,
+    date: NaiveDate,
+    date_given: Option<NaiveDate>,
+    today: NaiveDate,
+    par_poste_fixe: bool,
+}
+
+impl PendingMoney {
+    /// Moves the money: on an envelope without a per-post amount, in two conditional `UPDATE`s
+    /// (`repo::financement::try_engage`: the period, the amount and the ceiling in their
+    /// `WHERE`), the first of which takes the envelope's lock; when one does not fit — or with a
+    /// per-post amount, whose cap needs the convention's sum read under the lock — under the
+    /// lock, where the domain decides from the sums as they are now: the refusal, or the money
+    /// after all (another commitment may have been annulled meanwhile).
+    pub fn move_now(self, tx: &mut WriteTx<'_>) -> Result<(), ApiError> {
+        let departement = &self.convention.departement;
+        if !self.par_poste_fixe
+            && repo::try_engage(tx, &self.enveloppe_id, departement, self.montant, self.date)?
+        {
+            return Ok(());
+        }
+        let enveloppe =
+            locks::enveloppe(tx, &self.enveloppe_id)?.ok_or_else(enveloppe_not_found)?;
+        date_engagement(
+            self.date_given,
+            self.today,
+            self.convention.date_signature,
+            (enveloppe.date_debut, enveloppe.date_fin),
+        )?;
+        let solde = repo::departement(tx.conn(), &self.enveloppe_id, departement)?;
+        let par_poste = match enveloppe.montant_par_poste_centimes {
+            Some(par_poste) => Some(FinancementConvention {
+                postes: self.convention.postes_attribues,
+                montant_par_poste_centimes: par_poste,
+                engage_centimes: repo::engage_pour_convention(
+                    tx.conn(),
+                    &self.convention.id,
+                    &self.enveloppe_id,
+                    Some(&self.engagement_id),
+                )?,
+            }),
+            None => None,
+        };
+        check_engagement(
+            self.montant,
+            &Soldes {
+                montant_centimes: enveloppe.montant_centimes,
+                engage_centimes: enveloppe.engage_centimes,
+                plafond: solde.plafond_centimes.map(|plafond| PlafondDepartement {
+                    departement: departement.clone(),
+                    plafond_centimes: plafond,
+                    engage_centimes: solde.engage_centimes,
+                }),
+                par_poste,
+            },
+        )?;
+        repo::move_money(
+            tx,
+            &self.enveloppe_id,
+            departement,
+            Mouvement::engagement(self.montant),
+        )?;
+        Ok(())
+    }
+}
+
+/// Takes a commitment on an envelope for a convention the caller sees: its row and journal entry
+/// now, its money as the transaction's last step ([`EngagementPris::money`]).
+///
+/// Locks: the convention shared (commitments of one convention do not wait for each other, and
+/// its status and posts cannot change before the transaction ends); the envelope only in
+/// [`PendingMoney::move_now`]. The envelope is read first, unlocked, for its 404 before the body.
+pub fn engage(
+    tx: &mut WriteTx<'_>,
+    ctx: &Context,
+    enveloppe_id: &EnveloppeId,
+    gate: impl Gate<NouvelEngagement>,
+) -> Result<EngagementPris, ApiError> {
+    let seen = repo::find_enveloppe(tx.conn(), enveloppe_id)?.ok_or_else(enveloppe_not_found)?;
+    let input = gate(seen.version)?;
+    let convention = locks::convention_shared(tx, &input.convention_id)?
+        .filter(|c| policy::convention_visible(&ctx.caller, c))
+        .ok_or_else(|| {
+            ApiError::NotFound(
+                "Aucune convention de cet identifiant (convention_id) dans votre portée."
+                    .to_owned(),
+            )
+        })?;
+    policy::check_create(
+        &ctx.caller,
+        Resource::Engagement,
+        &Perimeter {
+            departement: Some(convention.departement.as_str()),
+            structures: &[],
+        },
+    )?;
+    check_convention_engageable(convention.statut)?;
+    // The perimeter and the per-post amount never change; the period may, and is checked again
+    // under the lock.
+    check_perimetre(
+        seen.perimetre_departement.as_ref(),
+        &convention.departement,
+        FieldError::pointer("/convention_id", ""),
+    )?;
+    let montant = montant_engagement(
+        input.montant_centimes,
+        convention.postes_attribues,
+        seen.montant_par_poste_centimes,
+    )?;
+    let date = date_engagement(
+        input.date_engagement,
+        ctx.today,
+        convention.date_signature,
+        (seen.date_debut, seen.date_fin),
+    )?;
+    let created = repo::insert_engagement(
+        tx,
+        &NewEngagement {
+            enveloppe_id,
+            convention_id: &convention.id,
+            departement: &convention.departement,
+            montant_centimes: montant,
+            date_engagement: date,
+            objet: input.objet.trim(),
+        },
+    )?;
+    journal::record(tx, &ctx.author, "creation", None, &created)?;
+    let money = PendingMoney {
+        enveloppe_id: enveloppe_id.clone(),
+        engagement_id: created.id.clone(),
+        convention,
+        montant,
+        date,
+        date_given: input.date_engagement,
+        today: ctx.today,
+        par_poste_fixe: seen.montant_par_poste_centimes.is_some(),
+    };
+    Ok(EngagementPris {
+        engagement: created,
+        money,
+    })
+}
+
+/// Annuls a locked live commitment: what was not paid returns to the envelope; journaled.
+fn annul(
+    tx: &mut WriteTx<'_>,
+    author: &Author,
+    engagement: &Engagement,
+    date: NaiveDate,
+    motif: &str,
+) -> Result<Engagement, ApiError> {
+    apply(engagement.statut, ActionEngagement::Annulation)?;
+    let annulled = repo::annul_engagement(tx, engagement, date, motif)?;
+    repo::move_money(
+        tx,
+        &engagement.enveloppe_id,
+        &engagement.departement,
+        Mouvement::annulation(engagement),
+    )?;
+    journal::record(
+        tx,
+        author,
+        ActionEngagement::Annulation.as_str(),
+        Some(engagement),
+        &annulled,
+    )?;
+    Ok(annulled)
+}
+
+/// Locks a commitment (its envelope first) and checks the caller's access to it.
+fn locked_engagement_in_scope(
+    tx: &mut WriteTx<'_>,
+    caller: &Caller,
+    id: &EngagementId,
+    resource: Resource,
+    action: Action,
+) -> Result<Engagement, ApiError> {
+    let engagement = locks::engagement(tx, id)?.ok_or_else(engagement_not_found)?;
+    let structures = structures_of(tx.conn(), &engagement.convention_id)?;
+    check_engagement_access(caller, &engagement, &structures, resource, action)?;
+    Ok(engagement)
+}
+
+/// Annuls a commitment at the caller's request.
+pub fn annul_engagement(
+    tx: &mut WriteTx<'_>,
+    ctx: &Context,
+    id: &EngagementId,
+    gate: impl Gate<Annulation>,
+) -> Result<Engagement, ApiError> {
+    let engagement =
+        locked_engagement_in_scope(tx, &ctx.caller, id, Resource::Engagement, Action::Delete)?;
+    let input = gate(engagement.version)?;
+    apply(engagement.statut, ActionEngagement::Annulation)?;
+    let date = effective_date(
+        "date_annulation",
+        input.date_annulation,
+        ctx.today,
+        Some(("date_engagement", engagement.date_engagement)),
+    )?;
+    annul(tx, &ctx.author, &engagement, date, input.motif.trim())
+}
+
+/// When a convention ends (résiliation, clôture) on `date`, its live commitments are annulled in
+/// the same transaction, each journaled: what was not paid returns to the envelopes. Called
+/// under the convention's lock; locks the envelopes concerned by id, then each commitment.
+pub fn annul_for_convention(
+    tx: &mut WriteTx<'_>,
+    author: &Author,
+    convention: &ConventionId,
+    date: NaiveDate,
+    motif: &str,
+) -> Result<(), ApiError> {
+    let live: Vec<Engagement> = repo::engagements_of_convention(tx.conn(), convention, None)?
+        .into_iter()
+        .filter(|e| e.statut == StatutEngagement::Actif)
+        .collect();
+    locks::enveloppes(tx, live.iter().map(|e| &e.enveloppe_id))?;
+    for seen in &live {
+        let engagement = locks::engagement(tx, &seen.id)?.ok_or_else(engagement_not_found)?;
+        if engagement.statut == StatutEngagement::Actif {
+            annul(
+                tx,
+                author,
+                &engagement,
+                date.max(engagement.date_engagement),
+                motif,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// A withdrawal of posts never leaves a convention funded beyond its new posts × an envelope's
+/// per-post amount (409 `convention_surfinancee`). Called under the convention's lock; locks the
+/// envelopes concerned by id, then reads what the convention has engaged on each.
+pub fn check_retrait(
+    tx: &mut WriteTx<'_>,
+    convention: &ConventionId,
+    postes: i64,
+) -> Result<(), ApiError> {
+    let engagements = repo::engagements_of_convention(tx.conn(), convention, None)?;
+    let enveloppes = locks::enveloppes(tx, engagements.iter().map(|e| &e.enveloppe_id))?;
+    for enveloppe in enveloppes {
+        if let Some(par_poste) = enveloppe.montant_par_poste_centimes {
+            check_financement_apres_retrait(&FinancementConvention {
+                postes,
+                montant_par_poste_centimes: par_poste,
+                engage_centimes: repo::engage_pour_convention(
+                    tx.conn(),
+                    convention,
+                    &enveloppe.id,
+                    None,
+                )?,
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Records a payment on a live commitment (never beyond what is left to pay).
+pub fn pay(
+    tx: &mut WriteTx<'_>,
+    ctx: &Context,
+    engagement_id: &EngagementId,
+    gate: impl Gate<NouveauVersement>,
+) -> Result<Versement, ApiError> {
+    let engagement = locked_engagement_in_scope(
+        tx,
+        &ctx.caller,
+        engagement_id,
+        Resource::Versement,
+        Action::Create,
+    )?;
+    let input = gate(engagement.version)?;
+    apply(engagement.statut, ActionEngagement::Versement)?;
+    let date = effective_date(
+        "date_versement",
+        Some(input.date_versement),
+        ctx.today,
+        Some(("date_engagement", engagement.date_engagement)),
+    )?;
+    check_versement(&engagement, input.montant_centimes)?;
+    let versement = repo::insert_versement(
+        tx,
+        &NewVersement {
+            engagement: &engagement,
+            montant_centimes: input.montant_centimes,
+            date_versement: date,
+            reference: input.reference.trim(),
+        },
+    )?;
+    repo::pay(
+        tx,
+        &engagement,
+        Mouvement::versement(&engagement, input.montant_centimes),
+    )?;
+    journal::record(
+        tx,
+        &ctx.author,
+        "creation",
+        None,
+        &VersementPlace {
+            versement: &versement,
+            departement: &engagement.departement,
+        },
+    )?;
+    Ok(versement)
+}
+
+/// Cancels a payment: what it paid leaves the paid sums (and, on an annulled commitment, the
+/// engaged sums).
+pub fn annul_versement(
+    tx: &mut WriteTx<'_>,
+    ctx: &Context,
+    id: &VersementId,
+    gate: impl Gate<Annulation>,
+) -> Result<Versement, ApiError> {
+    let (engagement, versement) = locks::versement(tx, id)?.ok_or_else(versement_not_found)?;
+    let structures = structures_of(tx.conn(), &engagement.convention_id)?;
+    check_engagement_access(
+        &ctx.caller,
+        &engagement,
+        &structures,
+        Resource::Versement,
+        Action::Delete,
+    )
+    .map_err(|error| match error {
+        ApiError::NotFound(_) => versement_not_found(),
+        other => other,
+    })?;
+    let input = gate(engagement.version)?;
+    apply(versement.statut, ActionVersement::Annulation)?;
+    let date = effective_date(
+        "date_annulation",
+        input.date_annulation,
+        ctx.today,
+        Some(("date_versement", versement.date_versement)),
+    )?;
+    let annulled = repo::annul_versement(tx, &versement, date, input.motif.trim())?;
+    repo::pay(
+        tx,
+        &engagement,
+        Mouvement::versement(&engagement, -versement.montant_centimes),
+    )?;
+    let place = |versement| VersementPlace {
+        versement,
+        departement: &engagement.departement,
+    };
+    journal::record(
+        tx,
+        &ctx.author,
+        ActionVersement::Annulation.as_str(),
+        Some(&place(&versement)),
+        &place(&annulled),
+    )?;
+    Ok(annulled)
+}

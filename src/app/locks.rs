@@ -1,0 +1,103 @@
+//! Every row lock a use case takes, in the one order of the whole application:
+//!
+//! **convention → advisor → envelopes (by id) → commitment → payment.**
+//!
+//! Each function here takes the locks an object needs in that order (an advisor's convention
+//! before the advisor; a commitment's envelope before the commitment), and [`enveloppes`] takes
+//! several envelopes by ascending id. A use case that needs more than one object asks for them
+//! in that order too (a convention's end: the convention, then [`enveloppes`], then each
+//! [`engagement`]). Since every transaction climbs the same ladder, none can wait for another in
+//! a cycle. `tests/layers.rs` checks that no other module of `src/app` or `src/http` takes a
+//! row lock itself.
+//!
+//! On PostgreSQL a lock is `SELECT … FOR UPDATE` (`FOR NO KEY UPDATE` for an envelope, whose key
+//! new commitments reference; `FOR SHARE` for [`convention_shared`]); on SQLite the write
+//! transaction (`BEGIN IMMEDIATE`) already holds the database's one write lock, and these are
+//! plain reads.
+
+use crate::db::WriteTx;
+use crate::db::repo::conseiller as conseillers;
+use crate::db::repo::convention as conventions;
+use crate::db::repo::financement as money;
+use crate::domain::conseiller::Conseiller;
+use crate::domain::convention::Convention;
+use crate::domain::financement::{Engagement, Enveloppe, Versement};
+use crate::domain::ids::{ConseillerId, ConventionId, EngagementId, EnveloppeId, VersementId};
+use crate::error::ApiError;
+
+/// Locks a convention's row for a change (its writers and its advisors' wait).
+pub fn convention(tx: &mut WriteTx<'_>, id: &ConventionId) -> Result<Option<Convention>, ApiError> {
+    Ok(conventions::lock(tx, id)?)
+}
+
+/// Holds a convention's row shared: its status and posts cannot change before the transaction
+/// ends, while other holders (commitments of the same convention) do not wait for each other.
+pub fn convention_shared(
+    tx: &mut WriteTx<'_>,
+    id: &ConventionId,
+) -> Result<Option<Convention>, ApiError> {
+    Ok(conventions::share(tx, id)?)
+}
+
+/// Locks an advisor: its convention first (the quota of posts is a count of advisors, which
+/// only the convention's lock keeps true), then its own row.
+pub fn conseiller(tx: &mut WriteTx<'_>, id: &ConseillerId) -> Result<Option<Conseiller>, ApiError> {
+    let Some(seen) = conseillers::find(tx.conn(), id)? else {
+        return Ok(None);
+    };
+    conventions::lock(tx, &seen.convention_id)?;
+    Ok(conseillers::lock(tx, id)?)
+}
+
+/// Locks an advisor's row alone, for a change that leaves the quota of posts as it is (its
+/// personal data): nothing below it in the order is taken.
+pub fn conseiller_row(
+    tx: &mut WriteTx<'_>,
+    id: &ConseillerId,
+) -> Result<Option<Conseiller>, ApiError> {
+    Ok(conseillers::lock(tx, id)?)
+}
+
+/// Locks one envelope (every movement of its money waits here).
+pub fn enveloppe(tx: &mut WriteTx<'_>, id: &EnveloppeId) -> Result<Option<Enveloppe>, ApiError> {
+    Ok(money::lock_enveloppe(tx, id)?)
+}
+
+/// Locks several envelopes, by ascending id whatever the order given (each once).
+pub fn enveloppes<'a>(
+    tx: &mut WriteTx<'_>,
+    ids: impl IntoIterator<Item = &'a EnveloppeId>,
+) -> Result<Vec<Enveloppe>, ApiError> {
+    let mut ids: Vec<&EnveloppeId> = ids.into_iter().collect();
+    ids.sort();
+    ids.dedup();
+    let mut locked = Vec::with_capacity(ids.len());
+    for id in ids {
+        locked.extend(money::lock_enveloppe(tx, id)?);
+    }
+    Ok(locked)
+}
+
+/// Locks a commitment: its envelope first, then its row. Read again under the locks: a
+/// concurrent movement may have changed it meanwhile.
+pub fn engagement(tx: &mut WriteTx<'_>, id: &EngagementId) -> Result<Option<Engagement>, ApiError> {
+    let Some(seen) = money::find_engagement(tx.conn(), id)? else {
+        return Ok(None);
+    };
+    money::lock_enveloppe(tx, &seen.enveloppe_id)?;
+    Ok(money::lock_engagement(tx, id)?)
+}
+
+/// Locks a payment: its commitment's envelope, the commitment, then the payment's row.
+pub fn versement(
+    tx: &mut WriteTx<'_>,
+    id: &VersementId,
+) -> Result<Option<(Engagement, Versement)>, ApiError> {
+    let Some(seen) = money::find_versement(tx.conn(), id)? else {
+        return Ok(None);
+    };
+    let Some(engagement) = engagement(tx, &seen.engagement_id)? else {
+        return Ok(None);
+    };
+    Ok(money::lock_versement(tx, id)?.map(|versement| (engagement, versement)))
+}
