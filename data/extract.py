@@ -5,12 +5,11 @@ Source: Etalab's @etalab/decoupage-administratif 6.0.0 data (the npm package; MI
 data/referentiel/LICENSE): its regions.json, departements.json, communes.json, epci.json and
 ept.json, as found in the package's data/ folder.
 
-Usage: python3 data/extract.py [SOURCE_DIR]
+Usage: python3 data/extract.py SOURCE_DIR
 
 SOURCE_DIR is the folder holding those JSON files, e.g.
 node_modules/@etalab/decoupage-administratif/data after
-`npm install @etalab/decoupage-administratif@6.0.0`. Pass it: without it the script looks
-for them outside this repository, beside its checkout.
+`npm install @etalab/decoupage-administratif@6.0.0`.
 
 The output is tab-separated, UTF-8, one header row; multi-valued fields are
 space-separated. Only *current* communes are kept (type "commune-actuelle"):
@@ -22,8 +21,9 @@ import json
 import os
 import sys
 
-src = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-    os.path.dirname(__file__), "..", "..", "shared", "data", "decoupage-administratif")
+if len(sys.argv) != 2:
+    raise SystemExit("usage: python3 data/extract.py SOURCE_DIR (the package's data/ folder)")
+src = sys.argv[1]
 out = os.path.join(os.path.dirname(__file__), "referentiel")
 
 

@@ -17,12 +17,11 @@ pub mod app;
 pub mod auth;
 pub mod config;
 pub mod db;
-pub mod demo;
 pub mod domain;
-pub mod echelle;
 pub mod error;
 pub mod http;
 pub mod openapi;
+pub mod seed;
 
 use http::{AppState, RouteTable};
 

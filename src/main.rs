@@ -50,11 +50,11 @@ enum Command {
         #[arg(long, value_enum)]
         scale: Option<Scale>,
         /// Number of activities (national scale).
-        #[arg(long, default_value_t = cnfs_api::echelle::ACTIVITES_PAR_DEFAUT)]
+        #[arg(long, default_value_t = cnfs_api::seed::national::ACTIVITES_PAR_DEFAUT)]
         activites: u64,
         /// The generator's graine: the same graine on the same database gives the same rows
         /// (national scale).
-        #[arg(long, default_value_t = cnfs_api::echelle::GRAINE_PAR_DEFAUT)]
+        #[arg(long, default_value_t = cnfs_api::seed::national::GRAINE_PAR_DEFAUT)]
         graine: u64,
         /// Add to a database that already holds programme data (national scale).
         #[arg(long)]
@@ -197,7 +197,7 @@ fn main() -> ExitCode {
         if demo {
             return seed_demo(&config);
         }
-        let options = cnfs_api::echelle::Options {
+        let options = cnfs_api::seed::national::Options {
             graine,
             activites,
             force,
@@ -334,7 +334,7 @@ fn seed_demo(config: &Config) -> ExitCode {
     let started = Instant::now();
     let pool = db::build_pool(&config.database_url, 4, config.pool_timeout);
     let postgres = matches!(config.database_url, DatabaseUrl::Postgres(_));
-    let result = actix_web::rt::System::new().block_on(cnfs_api::demo::seed(
+    let result = actix_web::rt::System::new().block_on(cnfs_api::seed::demo::seed(
         pool,
         postgres,
         config.today,
@@ -342,7 +342,7 @@ fn seed_demo(config: &Config) -> ExitCode {
     ));
     match result {
         Ok(outcome) => {
-            if let cnfs_api::demo::Outcome::Loaded { .. } = outcome {
+            if let cnfs_api::seed::demo::Outcome::Loaded { .. } = outcome {
                 println!(
                     "données de démonstration chargées en {} ms",
                     started.elapsed().as_millis()
@@ -359,8 +359,8 @@ fn seed_demo(config: &Config) -> ExitCode {
 
 /// `cnfs-api seed --scale national`: one line per step (rows, time, rows per second), then the
 /// totals.
-fn seed_national(url: &DatabaseUrl, options: &cnfs_api::echelle::Options) -> ExitCode {
-    use cnfs_api::echelle::{milliers, seed_national};
+fn seed_national(url: &DatabaseUrl, options: &cnfs_api::seed::national::Options) -> ExitCode {
+    use cnfs_api::seed::national::{milliers, seed_national};
     println!(
         "jeu national : graine {}, {} activités, sur {}",
         options.graine,
@@ -374,7 +374,7 @@ fn seed_national(url: &DatabaseUrl, options: &cnfs_api::echelle::Options) -> Exi
             return ExitCode::FAILURE;
         }
     };
-    let mut progress = |etape: &cnfs_api::echelle::Etape| println!("  {etape}");
+    let mut progress = |etape: &cnfs_api::seed::national::Etape| println!("  {etape}");
     match seed_national(&mut conn, options, &mut progress) {
         Ok(bilan) => {
             let c = bilan.comptes;
@@ -397,7 +397,7 @@ fn seed_national(url: &DatabaseUrl, options: &cnfs_api::echelle::Options) -> Exi
             );
             ExitCode::SUCCESS
         }
-        Err(error @ cnfs_api::echelle::EchelleError::DonneesPresentes(_)) => {
+        Err(error @ cnfs_api::seed::national::SeedError::DonneesPresentes(_)) => {
             eprintln!("{error}");
             ExitCode::from(3)
         }

@@ -86,7 +86,7 @@ where
     send(app, "POST", uri, Some(who), Some(&body), &[]).await
 }
 
-/// The story of the issue: Aubervilliers, Montreuil and Plaine Commune sign for 80 posts on
+/// The Seine-Saint-Denis story: Aubervilliers, Montreuil and Plaine Commune sign for 80 posts on
 /// 2021-02-08; the deadline is 2021-04-08; the project splits the 80 posts; it is validated; a
 /// préfecture of Paris does not see it.
 async fn the_seine_saint_denis_story(db: TestDb) {

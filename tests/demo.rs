@@ -3,7 +3,7 @@
 
 mod common;
 
-use cnfs_api::demo::{self, Outcome};
+use cnfs_api::seed::demo::{self, Outcome};
 use common::{TestDb, count, send};
 
 /// Every table the demo may write.

@@ -151,7 +151,7 @@ fn sums(db: &TestDb, enveloppe: &str) -> (i64, i64, i64) {
     (engaged, paid, recomputed)
 }
 
-/// Section 8 of the issue: the national envelope, the 93's ceiling, 80 × 50,000 € committed
+/// The programme's own example: the national envelope, the 93's ceiling, 80 × 50,000 € committed
 /// without an amount, 1 € more refused, the Ville 93 envelope, a first payment, every read model.
 async fn the_seine_saint_denis_story(db: TestDb) {
     let app = app_on(&db).await;

@@ -5,7 +5,7 @@
 //! 93 and the 75) and three signed conventions in those two départements, driven through the
 //! in-process HTTP app.
 //!
-//! After every step, the database rows are checked against the invariants of DESIGN §1 (engaged
+//! After every step, the database rows are checked against the money invariants of docs/ARCHITECTURE.md (engaged
 //! and paid sums of envelopes and départements equal the sums over commitments and payments,
 //! within amounts, ceilings and posts × per-post amount) and against a model of what should have
 //! happened; every answer is the one the model predicts (a refusal is a 409/422 with its code,

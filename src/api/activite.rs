@@ -114,15 +114,10 @@ impl From<domain::Activite> for Activite {
     }
 }
 
-/// Une page d'activités, les plus récemment déclarées d'abord.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"items": [], "next_cursor": null}))]
-pub struct ActivitePage {
-    /// Les activités de cette page.
-    pub items: Vec<Activite>,
-    /// À redonner dans `cursor` (autres paramètres inchangés) pour la page suivante ; null sur la
-    /// dernière.
-    pub next_cursor: Option<String>,
+crate::page_dto! {
+    /// Une page d'activités, les plus récemment déclarées d'abord.
+    #[schema(example = json!({"items": [], "next_cursor": null}))]
+    ActivitePage, Activite, "Les activités de cette page.",
 }
 
 /// Filtres de `GET /api/v1/activites` (la pagination s'y ajoute).

@@ -258,15 +258,10 @@ impl Conseiller {
     }
 }
 
-/// Une page de conseillers, les plus récents d'abord.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"items": [], "next_cursor": null}))]
-pub struct ConseillerPage {
-    /// Les conseillers de cette page.
-    pub items: Vec<Conseiller>,
-    /// À redonner dans `cursor` (autres paramètres inchangés) pour la page suivante ; null sur la
-    /// dernière.
-    pub next_cursor: Option<String>,
+crate::page_dto! {
+    /// Une page de conseillers, les plus récents d'abord.
+    #[schema(example = json!({"items": [], "next_cursor": null}))]
+    ConseillerPage, Conseiller, "Les conseillers de cette page.",
 }
 
 /// Filtres de `GET /api/v1/conseillers` (la pagination s'y ajoute).

@@ -301,15 +301,10 @@ impl Convention {
     }
 }
 
-/// Une page de conventions, les plus récentes d'abord.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"items": [], "next_cursor": null}))]
-pub struct ConventionPage {
-    /// Les conventions de cette page.
-    pub items: Vec<Convention>,
-    /// À redonner dans `cursor` (autres paramètres inchangés) pour la page suivante ; null sur la
-    /// dernière.
-    pub next_cursor: Option<String>,
+crate::page_dto! {
+    /// Une page de conventions, les plus récentes d'abord.
+    #[schema(example = json!({"items": [], "next_cursor": null}))]
+    ConventionPage, Convention, "Les conventions de cette page.",
 }
 
 /// Filtres de `GET /api/v1/conventions` (la pagination s'y ajoute).

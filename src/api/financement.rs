@@ -234,15 +234,10 @@ impl Enveloppe {
     }
 }
 
-/// Une page d'enveloppes, les plus récentes d'abord.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"items": [], "next_cursor": null}))]
-pub struct EnveloppePage {
-    /// Les enveloppes de cette page.
-    pub items: Vec<Enveloppe>,
-    /// À redonner dans `cursor` (autres paramètres inchangés) pour la page suivante ; null sur la
-    /// dernière.
-    pub next_cursor: Option<String>,
+crate::page_dto! {
+    /// Une page d'enveloppes, les plus récentes d'abord.
+    #[schema(example = json!({"items": [], "next_cursor": null}))]
+    EnveloppePage, Enveloppe, "Les enveloppes de cette page.",
 }
 
 /// Filtres de `GET /api/v1/enveloppes` (la pagination s'y ajoute).
@@ -402,15 +397,10 @@ impl From<domain::Engagement> for Engagement {
     }
 }
 
-/// Une page d'engagements, les plus récents d'abord.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"items": [], "next_cursor": null}))]
-pub struct EngagementPage {
-    /// Les engagements de cette page.
-    pub items: Vec<Engagement>,
-    /// À redonner dans `cursor` (autres paramètres inchangés) pour la page suivante ; null sur la
-    /// dernière.
-    pub next_cursor: Option<String>,
+crate::page_dto! {
+    /// Une page d'engagements, les plus récents d'abord.
+    #[schema(example = json!({"items": [], "next_cursor": null}))]
+    EngagementPage, Engagement, "Les engagements de cette page.",
 }
 
 /// Filtres de `GET /api/v1/engagements` (la pagination s'y ajoute).
@@ -509,13 +499,8 @@ impl From<domain::Versement> for Versement {
     }
 }
 
-/// Une page de versements, dans l'ordre où ils ont été enregistrés.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"items": [], "next_cursor": null}))]
-pub struct VersementPage {
-    /// Les versements de cette page.
-    pub items: Vec<Versement>,
-    /// À redonner dans `cursor` (autres paramètres inchangés) pour la page suivante ; null sur la
-    /// dernière.
-    pub next_cursor: Option<String>,
+crate::page_dto! {
+    /// Une page de versements, dans l'ordre où ils ont été enregistrés.
+    #[schema(example = json!({"items": [], "next_cursor": null}))]
+    VersementPage, Versement, "Les versements de cette page.",
 }

@@ -46,15 +46,10 @@ pub struct EntreeJournal {
     pub apres: Option<serde_json::Value>,
 }
 
-/// Une page du journal, les entrées les plus récentes d'abord.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"items": [], "next_cursor": null}))]
-pub struct JournalPage {
-    /// Les entrées de cette page.
-    pub items: Vec<EntreeJournal>,
-    /// À redonner dans `cursor` (autres paramètres inchangés) pour la page suivante ; null sur la
-    /// dernière.
-    pub next_cursor: Option<String>,
+crate::page_dto! {
+    /// Une page du journal, les entrées les plus récentes d'abord.
+    #[schema(example = json!({"items": [], "next_cursor": null}))]
+    JournalPage, EntreeJournal, "Les entrées de cette page.",
 }
 
 /// Filtres de `GET /api/v1/journal` (la pagination s'y ajoute).

@@ -326,15 +326,10 @@ impl From<domain::Lieu> for Lieu {
     }
 }
 
-/// Une page de lieux, les plus récents d'abord.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"items": [], "next_cursor": null}))]
-pub struct LieuPage {
-    /// Les lieux de cette page.
-    pub items: Vec<Lieu>,
-    /// À redonner dans `cursor` (autres paramètres inchangés) pour la page suivante ; null sur la
-    /// dernière.
-    pub next_cursor: Option<String>,
+crate::page_dto! {
+    /// Une page de lieux, les plus récents d'abord.
+    #[schema(example = json!({"items": [], "next_cursor": null}))]
+    LieuPage, Lieu, "Les lieux de cette page.",
 }
 
 /// Filtres de `GET /api/v1/lieux` (la pagination s'y ajoute).

@@ -15,6 +15,23 @@ use validator::Validate;
 use crate::code_type;
 use crate::domain::paging::Position;
 
+/// Declares a page of a list: `items` of one type and `next_cursor`, with its documentation and
+/// example (the spec's component is named after it). Every paginated list answers this shape.
+#[macro_export]
+macro_rules! page_dto {
+    ($(#[$attr:meta])* $name:ident, $item:ty, $items_doc:literal $(,)?) => {
+        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        $(#[$attr])*
+        pub struct $name {
+            #[doc = $items_doc]
+            pub items: Vec<$item>,
+            /// À redonner dans `cursor` (autres paramètres inchangés) pour la page suivante ; null sur la
+            /// dernière.
+            pub next_cursor: Option<String>,
+        }
+    };
+}
+
 /// Default page size of a list.
 pub const DEFAULT_LIMIT: i64 = 50;
 /// Largest page size of a list.

@@ -126,21 +126,16 @@ impl From<domain::Commune> for Commune {
     }
 }
 
-/// Une page de communes.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "items": [{
-        "code_insee": "93066", "nom": "Saint-Denis", "siren": "929939411", "departement": "93",
-        "region": "11", "population": 149077, "codes_postaux": ["93200", "93210", "93380"]
-    }],
-    "next_cursor": "0.saint_denis.93066"
-}))]
-pub struct CommunePage {
-    /// Les communes de cette page.
-    pub items: Vec<Commune>,
-    /// À redonner dans `cursor` (autres paramètres inchangés) pour la page suivante ; null sur la
-    /// dernière.
-    pub next_cursor: Option<String>,
+crate::page_dto! {
+    /// Une page de communes.
+    #[schema(example = json!({
+        "items": [{
+            "code_insee": "93066", "nom": "Saint-Denis", "siren": "929939411", "departement": "93",
+            "region": "11", "population": 149077, "codes_postaux": ["93200", "93210", "93380"]
+        }],
+        "next_cursor": "0.saint_denis.93066"
+    }))]
+    CommunePage, Commune, "Les communes de cette page.",
 }
 
 /// Un EPCI à fiscalité propre, ou un EPT de la Métropole du Grand Paris.
@@ -219,18 +214,13 @@ impl From<(domain::Epci, Vec<domain::EpciMembre>)> for EpciDetail {
     }
 }
 
-/// Une page d'EPCI.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "items": [{"siren": "200057867", "nom": "Plaine Commune", "type": "EPT", "population": 455226}],
-    "next_cursor": null
-}))]
-pub struct EpciPage {
-    /// Les EPCI de cette page.
-    pub items: Vec<Epci>,
-    /// À redonner dans `cursor` (autres paramètres inchangés) pour la page suivante ; null sur la
-    /// dernière.
-    pub next_cursor: Option<String>,
+crate::page_dto! {
+    /// Une page d'EPCI.
+    #[schema(example = json!({
+        "items": [{"siren": "200057867", "nom": "Plaine Commune", "type": "EPT", "population": 455226}],
+        "next_cursor": null
+    }))]
+    EpciPage, Epci, "Les EPCI de cette page.",
 }
 
 /// Filtres de `GET /api/v1/departements`.

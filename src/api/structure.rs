@@ -110,23 +110,18 @@ impl From<domain::Structure> for Structure {
     }
 }
 
-/// Une page de structures.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "items": [{
-        "id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90", "siret": "20005786700018",
-        "siren": "200057867", "nom": "Plaine Commune", "type": "epci", "code_insee": "93066",
-        "commune": "Saint-Denis", "departement": "93", "region": "11", "version": 1,
-        "cree_le": "2026-11-26T10:00:00.000000Z", "modifie_le": "2026-11-26T10:00:00.000000Z"
-    }],
-    "next_cursor": null
-}))]
-pub struct StructurePage {
-    /// Les structures de cette page.
-    pub items: Vec<Structure>,
-    /// À redonner dans `cursor` (autres paramètres inchangés) pour la page suivante ; null sur la
-    /// dernière.
-    pub next_cursor: Option<String>,
+crate::page_dto! {
+    /// Une page de structures.
+    #[schema(example = json!({
+        "items": [{
+            "id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90", "siret": "20005786700018",
+            "siren": "200057867", "nom": "Plaine Commune", "type": "epci", "code_insee": "93066",
+            "commune": "Saint-Denis", "departement": "93", "region": "11", "version": 1,
+            "cree_le": "2026-11-26T10:00:00.000000Z", "modifie_le": "2026-11-26T10:00:00.000000Z"
+        }],
+        "next_cursor": null
+    }))]
+    StructurePage, Structure, "Les structures de cette page.",
 }
 
 /// Filtres de `GET /api/v1/structures` (la pagination s'y ajoute).

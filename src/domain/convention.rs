@@ -432,7 +432,7 @@ mod tests {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
     }
 
-    /// Every (status, action) pair, written out: the table the issue describes.
+    /// Every (status, action) pair, written out: the table of docs/API.md.
     #[test]
     fn every_status_and_action_pair() {
         let expected: &[(S, A, Option<S>)] = &[

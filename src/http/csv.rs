@@ -1,5 +1,5 @@
-//! Streamed CSV downloads (DESIGN.md §4): comma, UTF-8, RFC 4180 quoting and line ends, one
-//! header row, `Content-Type: text/csv; charset=utf-8`, `Content-Disposition: attachment`.
+//! Streamed CSV downloads (docs/API.md, "Open data"): comma, UTF-8, RFC 4180 quoting and line
+//! ends, one header row, `Content-Type: text/csv; charset=utf-8`, `Content-Disposition: attachment`.
 //!
 //! An export is a [`CsvExport`] (file name, header) and a reader: a closure that reads the next
 //! [`Batch`] of rows on a connection, keeping its own position (a keyset key), and says whether it

@@ -10,7 +10,6 @@ pub mod anonymisation;
 pub mod conseiller;
 pub mod convention;
 pub mod donnees_ouvertes;
-pub mod echelle;
 pub mod financement;
 pub mod generation;
 pub mod health;
@@ -18,6 +17,7 @@ pub mod idempotency;
 pub mod journal;
 pub mod lieu;
 pub mod referentiel;
+pub mod seed_national;
 pub mod statistiques;
 pub mod structure;
 

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use cnfs_api::db::DbConn;
 use cnfs_api::domain::activite::{Thematique, check_thematiques};
 use cnfs_api::domain::codes::Siret;
-use cnfs_api::echelle::{EchelleError, Options, seed_national};
+use cnfs_api::seed::national::{Options, SeedError, seed_national};
 use common::statistiques::{assert_agrees_with_rows, count_on, figures, figures_on};
 use common::{App, TestDb, count, send};
 use sha2::{Digest, Sha256};
@@ -30,7 +30,7 @@ fn options(graine: u64, activites: u64, force: bool) -> Options {
     }
 }
 
-fn seed(db: &TestDb, options: &Options) -> Result<cnfs_api::echelle::Bilan, EchelleError> {
+fn seed(db: &TestDb, options: &Options) -> Result<cnfs_api::seed::national::Bilan, SeedError> {
     seed_national(&mut db.conn(), options, &mut |_| {})
 }
 
@@ -444,7 +444,7 @@ async fn the_national_seed_keeps_every_invariant(db: TestDb) {
     // Programme data there: refused without --force, nothing written.
     let refused = seed(&db, &options(12, 1000, false)).unwrap_err();
     assert!(
-        matches!(&refused, EchelleError::DonneesPresentes(tables) if tables.iter().any(|(t, _)| *t == "activites")),
+        matches!(&refused, SeedError::DonneesPresentes(tables) if tables.iter().any(|(t, _)| *t == "activites")),
         "{refused}"
     );
     assert_eq!(

@@ -1,9 +1,9 @@
 //! `cnfs-api seed --scale national`: a deterministic national dataset, for load tests and
-//! benchmarks (issue 12 §1).
+//! benchmarks.
 //!
 //! [`generation`] builds every row in memory from the référentiel and a graine (the same graine
 //! on the same database gives the same rows, ids included); [`seed_national`] writes them in bulk
-//! ([`crate::db::repo::echelle`]: `COPY` on PostgreSQL, multi-row `INSERT`s on SQLite) in one
+//! ([`crate::db::repo::seed_national`]: `COPY` on PostgreSQL, multi-row `INSERT`s on SQLite) in one
 //! write transaction, the per-day and per-month aggregates computed alongside, and reports each
 //! step.
 //!
@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use diesel::connection::SimpleConnection;
 
-use crate::db::repo::echelle as repo;
+use crate::db::repo::seed_national as repo;
 use crate::db::{self, DbConn};
 use generation::{Parametres, RegleEnfreinte};
 
@@ -152,7 +152,7 @@ pub struct Comptes {
 
 /// Why the seed did not run or failed.
 #[derive(Debug, thiserror::Error)]
-pub enum EchelleError {
+pub enum SeedError {
     /// The database holds programme data and `--force` was not given.
     #[error(
         "la base contient déjà des données du programme ({}) : relancer avec --force pour y ajouter le jeu national",
@@ -174,8 +174,8 @@ fn timed<T>(
     progress: &mut dyn FnMut(&Etape),
     etapes: &mut Vec<Etape>,
     nom: &'static str,
-    f: impl FnOnce() -> Result<(T, u64), EchelleError>,
-) -> Result<T, EchelleError> {
+    f: impl FnOnce() -> Result<(T, u64), SeedError>,
+) -> Result<T, SeedError> {
     let started = Instant::now();
     let (value, lignes) = f()?;
     let etape = Etape {
@@ -194,7 +194,7 @@ pub fn seed_national(
     conn: &mut DbConn,
     options: &Options,
     progress: &mut dyn FnMut(&Etape),
-) -> Result<Bilan, EchelleError> {
+) -> Result<Bilan, SeedError> {
     let started = Instant::now();
     let mut etapes = Vec::new();
     let (source, existant) = timed(progress, &mut etapes, "lecture du référentiel", || {
@@ -204,10 +204,10 @@ pub fn seed_national(
         Ok(((source, existant), lignes))
     })?;
     if source.departements.is_empty() || source.communes.is_empty() {
-        return Err(EchelleError::ReferentielAbsent);
+        return Err(SeedError::ReferentielAbsent);
     }
     if !existant.is_empty() && !options.force {
-        return Err(EchelleError::DonneesPresentes(existant.tables.clone()));
+        return Err(SeedError::DonneesPresentes(existant.tables.clone()));
     }
     let parametres = Parametres {
         graine: generation::graine_effective(options.graine, &existant),
@@ -240,7 +240,7 @@ pub fn seed_national(
     }
     let add_to_aggregates = existant.rows("activites") > 0;
     let commit_started = std::cell::Cell::new(Instant::now());
-    db::write(conn, |tx| -> Result<(), EchelleError> {
+    db::write(conn, |tx| -> Result<(), SeedError> {
         let p = &programme;
         timed(progress, &mut etapes, "structures", || {
             Ok(((), repo::write_structures(tx, &p.structures)? as u64))

@@ -1,4 +1,4 @@
-//! The national seed's storage (`cnfs-api seed --scale national`, see [`crate::echelle`]): what it
+//! The national seed's storage (`cnfs-api seed --scale national`, see [`crate::seed::national`]): what it
 //! reads (the référentiel, what the database already holds) and its bulk writes, one function per
 //! table, through [`bulk_insert!`](crate::bulk_insert) (`COPY` on PostgreSQL, multi-row
 //! `INSERT`s on SQLite) inside the caller's write transaction.

@@ -22,12 +22,12 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{Days, NaiveDate};
 
 use super::alea::{Alea, hash, instant};
-use crate::db::repo::echelle::{
+use crate::db::repo::idempotency::stored_time;
+use crate::db::repo::seed_national::{
     ActiviteSeed, ConseillerSeed, ConventionSeed, DeclarantSeed, EngagementSeed, EnveloppeSeed,
     Existant, FinancementSeed, LieuSeed, PlafondSeed, ReferentielSource, SommeSeed, StructureSeed,
     VersementSeed,
 };
-use crate::db::repo::idempotency::stored_time;
 use crate::domain::activite::Apport;
 use crate::domain::codes::{CodeDepartement, CodeInsee, Siren, Siret};
 use crate::domain::conseiller::{

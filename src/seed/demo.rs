@@ -23,6 +23,7 @@ use crate::auth::mint::{TokenRequest, mint};
 use crate::auth::{JwtKeys, Role, Verifier};
 use crate::db::DbPool;
 use crate::domain::codes::Siret;
+use crate::domain::conseiller::StatutConseiller;
 use crate::http::AppState;
 
 /// The demo's convention title (also how a second run finds it).
@@ -503,35 +504,43 @@ pub async fn seed(
                 .await?)?;
             recruited += 1;
             let uri = format!("/api/v1/conseillers/{advisor}");
-            // The path: 0 recrute, 1 en formation, 2 certifié, 3 en poste (most).
-            let stage = if k < leaving {
-                3
+            // Where the advisor's path stops (most are in post).
+            let reached = if k < leaving {
+                StatutConseiller::EnPoste
             } else {
                 match tirage.next(20) {
-                    0 | 1 => 0,
-                    2..=4 => 1,
-                    5..=7 => 2,
-                    _ => 3,
+                    0 | 1 => StatutConseiller::Recrute,
+                    2..=4 => StatutConseiller::EnFormation,
+                    5..=7 => StatutConseiller::Certifie,
+                    _ => StatutConseiller::EnPoste,
                 }
             };
             let formation = recruited_on + Days::new(7);
             let certification = formation + Days::new(56);
             let prise = certification + Days::new(4);
+            // Each action with the status it leads to, in the path's order.
             let steps = [
                 (
+                    StatutConseiller::EnFormation,
                     "formation",
                     json!({"date_debut": formation.to_string(), "organisme": "Organisme de formation habilité"}),
                 ),
                 (
+                    StatutConseiller::Certifie,
                     "certification",
                     json!({"date_certification": certification.to_string()}),
                 ),
                 (
+                    StatutConseiller::EnPoste,
                     "prise-de-poste",
                     json!({"date_prise_poste": prise.to_string(), "lieu_id": lieux[index]}),
                 ),
             ];
-            for (action, body) in steps.into_iter().take(stage) {
+            let rank = |statut| StatutConseiller::ALL.iter().position(|s| *s == statut);
+            for (_, action, body) in steps
+                .into_iter()
+                .take_while(|(after, _, _)| rank(*after) <= rank(reached))
+            {
                 client
                     .post(&format!("{uri}/{action}"), &employer, body)
                     .await?;
@@ -544,7 +553,7 @@ pub async fn seed(
                         json!({"date_sortie": "2021-08-31", "motif": "demission"}),
                     )
                     .await?;
-            } else if stage == 3 {
+            } else if reached == StatutConseiller::EnPoste {
                 en_poste.push((advisor, index, prise));
             }
         }
