@@ -222,7 +222,7 @@ fn the_ordered_row_locks_are_taken_by_app_locks_only() {
         .map(|entry| entry.unwrap().path())
         .filter(|path| path.file_name().is_some_and(|name| name != "locks.rs"))
         .collect();
-    for module in ["convention", "financement", "conseiller"] {
+    for module in ["convention", "enveloppe", "financement", "conseiller"] {
         files.push(src("http").join(format!("{module}.rs")));
     }
     let mut found = Vec::new();

@@ -27,7 +27,7 @@ use super::AppState;
 use super::extract::{PageBody, page_body, page_reply};
 use crate::auth::Role;
 use crate::db::DbConn;
-use crate::db::repo::generation::{self, Ressource};
+use crate::db::repo::generation::{self, CountedResource};
 use crate::domain::paging::Page;
 use crate::domain::scope::ScopeFilter;
 use crate::error::ApiError;
@@ -52,7 +52,7 @@ pub struct PageKey<'a> {
 
 impl PageKey<'_> {
     /// The key of the page that `req` asks for.
-    fn of(&self, ressource: Ressource, req: &HttpRequest) -> String {
+    fn of(&self, ressource: CountedResource, req: &HttpRequest) -> String {
         format!(
             "{}|{:?}|{:?}|{:?}|{}?{}",
             ressource.as_str(),
@@ -110,7 +110,7 @@ fn page_cost(key: &str, page: &PageBody) -> usize {
 
 #[derive(Debug, Default)]
 struct Pages {
-    by_ressource: HashMap<Ressource, Generation<PageBody>>,
+    by_ressource: HashMap<CountedResource, Generation<PageBody>>,
     bytes: usize,
 }
 
@@ -140,14 +140,14 @@ impl CacheListes {
     }
 
     /// The page kept under `key` for this `generation` of `ressource`, if any.
-    fn get(&self, key: &str, ressource: Ressource, generation: i64) -> Option<Arc<PageBody>> {
+    fn get(&self, key: &str, ressource: CountedResource, generation: i64) -> Option<Arc<PageBody>> {
         let pages = self.lock();
         pages.by_ressource.get(&ressource)?.get(key, generation)
     }
 
     /// Keeps `page`, read at `generation` of `ressource`, under `key`, when the budget allows
     /// (dropping other pages of the resource as it needs room).
-    fn put(&self, key: String, ressource: Ressource, generation: i64, page: PageBody) {
+    fn put(&self, key: String, ressource: CountedResource, generation: i64, page: PageBody) {
         let cost = page_cost(&key, &page);
         if cost > self.budget {
             return;
@@ -225,7 +225,7 @@ impl<T> CacheObjets<T> {
 pub async fn cached_object<T, L>(
     state: &AppState,
     cache: &Arc<CacheObjets<T>>,
-    ressource: Ressource,
+    ressource: CountedResource,
     id: String,
     read: L,
 ) -> Result<Option<Arc<T>>, ApiError>
@@ -267,7 +267,7 @@ enum Lu<T> {
 pub async fn cached_page<T, D, L, B>(
     req: &HttpRequest,
     state: &AppState,
-    ressource: Ressource,
+    ressource: CountedResource,
     key: PageKey<'_>,
     list: L,
     body: B,
@@ -329,7 +329,7 @@ mod tests {
         kept.map(|kept| String::from_utf8(kept.json.to_vec()).unwrap())
     }
 
-    const C: Ressource = Ressource::Conventions;
+    const C: CountedResource = CountedResource::Conventions;
 
     #[test]
     fn a_page_is_kept_for_its_generation_only() {

@@ -19,7 +19,7 @@ use crate::app::{self, Context};
 use crate::auth::Caller;
 use crate::auth::policy::{self, Action, Resource};
 use crate::db::repo::convention::{self as repo, ConventionFilter};
-use crate::db::repo::generation::Ressource;
+use crate::db::repo::generation::CountedResource;
 use crate::domain::ids::{AvenantId, ConventionId};
 use crate::error::ApiError;
 use crate::http::AppState;
@@ -130,7 +130,7 @@ pub async fn list_conventions(
     cached_page(
         &req,
         &state,
-        Ressource::Conventions,
+        CountedResource::Conventions,
         key,
         move |conn| {
             Ok(repo::list(
@@ -183,7 +183,7 @@ pub async fn get_convention(
     let found = cached_object(
         &state,
         &state.cache_conventions,
-        Ressource::Conventions,
+        CountedResource::Conventions,
         id.to_string(),
         move |conn| Ok(repo::find(conn, &id)?),
     )

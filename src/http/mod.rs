@@ -24,6 +24,7 @@ pub mod convention;
 pub mod csv;
 pub mod docs;
 pub mod donnees_ouvertes;
+pub mod enveloppe;
 pub mod extract;
 pub mod financement;
 pub mod health;
@@ -230,6 +231,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(referentiel::routes)
             .configure(structure::routes)
             .configure(convention::routes)
+            .configure(enveloppe::routes)
             .configure(financement::routes)
             .configure(lieu::routes)
             .configure(conseiller::routes)

@@ -10,22 +10,22 @@ use crate::db::schema::generations;
 
 /// A resource whose changes the database counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Ressource {
+pub enum CountedResource {
     /// Conventions: their rows, signatories, split, and the région of their département.
     Conventions,
 }
 
-impl Ressource {
+impl CountedResource {
     /// Its row in `generations`.
     pub fn as_str(self) -> &'static str {
         match self {
-            Ressource::Conventions => "conventions",
+            CountedResource::Conventions => "conventions",
         }
     }
 }
 
 /// The current generation of `ressource`, as committed.
-pub fn current(conn: &mut DbConn, ressource: Ressource) -> QueryResult<i64> {
+pub fn current(conn: &mut DbConn, ressource: CountedResource) -> QueryResult<i64> {
     generations::table
         .find(ressource.as_str())
         .select(generations::valeur)
