@@ -34,9 +34,7 @@ pub struct ConfigError {
 
 /// The pool size when `CNFS_DB_POOL_SIZE` is not set: 10 on SQLite; on PostgreSQL twice this
 /// host's CPUs, at least 4 (the usual starting point, "cores × 2 + disks"). More PostgreSQL
-/// connections than the CPUs can serve only add waiting inside PostgreSQL: on 2 cores, a pool of
-/// 10 instead of 4 cost a fifth of the reads by id and of the commitments per second, and doubled
-/// the statistics' p99 (docs/PERFORMANCE.md). When PostgreSQL runs on another host, size the
+/// connections than the CPUs can serve only add waiting inside PostgreSQL (docs/PERFORMANCE.md). When PostgreSQL runs on another host, size the
 /// pools from its cores: `instances × CNFS_DB_POOL_SIZE` near twice them.
 fn default_pool_size(url: &DatabaseUrl, cpus: usize) -> u32 {
     match url {

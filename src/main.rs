@@ -101,9 +101,8 @@ fn parse_role(name: &str) -> Result<Role, String> {
 }
 
 /// Two malloc arenas instead of glibc's eight per CPU: the server's work moves between a worker
-/// and its blocking threads, and with an arena per thread each kept its own high-water mark
-/// (measured: 32 clients on the statistics lists grew the server from 26 MB to 83 MB; with two
-/// arenas, see docs/PERFORMANCE.md). The same as `MALLOC_ARENA_MAX=2`, which still wins when set.
+/// and its blocking threads, and with an arena per thread each keeps its own high-water mark
+/// (the resident memory under load: docs/PERFORMANCE.md). The same as `MALLOC_ARENA_MAX=2`, which still wins when set.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn limit_malloc_arenas() {
     if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
@@ -459,8 +458,8 @@ async fn serve(config: Config, keys: JwtKeys) -> std::io::Result<()> {
     );
     // Database work runs on each worker's blocking threads, and a thread beyond the pool's
     // connections would only wait for one: capping them at the pool size keeps memory flat
-    // under load (actix's default, 512 / workers, let 32 clients grow the server to 60 threads
-    // and 85 MB; bench/load.sh reports the peak RSS).
+    // under load (actix's default, 512 / workers, lets threads pile up under many clients;
+    // bench/load.sh reports the peak RSS).
     HttpServer::new(move || cnfs_api::build_app(state.clone(), cors_origins.clone()))
         .worker_max_blocking_threads(config.pool_size as usize)
         .bind(config.bind)?

@@ -120,8 +120,7 @@ impl DatabaseUrl {
 /// - its "multi-thread" mode instead of its default "serialized" one: a connection is only ever
 ///   used by one thread at a time (the pool lends it out; Diesel's connection is not `Sync`), so
 ///   the mutex that serialized mode takes around every call, each column of each row read
-///   included, guarded nothing (`perf`: 7 % of a page of 50 conventions in
-///   `pthread_mutex_lock`/`unlock`);
+///   included, guards nothing;
 /// - no memory statistics (`SQLITE_CONFIG_MEMSTATUS` off): with them, every allocation of
 ///   SQLite takes one process-wide mutex to count itself, for figures nobody reads here.
 fn sqlite_configure() {

@@ -151,11 +151,10 @@ impl AppState {
     /// Runs a short read (one row by its key, a page of rows) on the async worker itself when the
     /// database is SQLite and a pooled connection is free at once, else as [`AppState::read`]
     /// does. Handing a SQLite read of some tens of microseconds to the blocking pool and back
-    /// costs more than the read: two thread wake-ups, which `perf` showed as the largest cost of
-    /// reading one convention (one convention by id: 19,000 → 41,000 req/s). On PostgreSQL the
-    /// read waits for the network, and a worker waiting holds up all its connections: inline, one
-    /// convention fell from 15,000 to 12,800 req/s and a page of 50 from 3,800 to 2,500. A read
-    /// that may take milliseconds (statistics, exports, searches) uses [`AppState::read`].
+    /// costs more than the read: two thread wake-ups, the largest cost of reading one convention. On
+    /// PostgreSQL the read waits for the network, and a worker waiting holds up all its
+    /// connections, so it always goes through [`AppState::read`] (measured: docs/PERFORMANCE.md).
+    /// A read that may take milliseconds (statistics, exports, searches) uses [`AppState::read`].
     pub async fn read_short<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
@@ -176,9 +175,9 @@ impl AppState {
     ///
     /// On SQLite, which takes one writer at a time, writes first wait their turn here, in arrival
     /// order, without holding a connection or a thread (503 after the pool timeout). Left to
-    /// SQLite, waiting writers each held a pooled connection and polled the lock with growing
-    /// sleeps (its busy handler): the order was a lottery, p99 about a second under 32 writing
-    /// clients, and now and then a write waited past the 5 s busy timeout and failed with 503.
+    /// SQLite, waiting writers would each hold a pooled connection and poll the lock with growing
+    /// sleeps (its busy handler), served in no order: a write could wait past the busy timeout
+    /// and fail with 503.
     /// Another process writing the same file still meets the busy timeout.
     pub async fn write<T, F>(&self, work: F) -> Result<T, ApiError>
     where

@@ -103,8 +103,7 @@ pub const CACHE_MAX_SECONDS: u64 = 5;
 /// Computations are CPU-bound and hold their figures in memory while they compose: at most one
 /// per CPU runs at once, the others wait their turn (then look in the cache again, where the
 /// computation they waited for may have put their answer). More at once would not finish sooner
-/// on that many CPUs, only hold more memory (32 concurrent uncached lists grew the server past
-/// 120 MB).
+/// on that many CPUs, only hold more memory.
 #[derive(Debug)]
 pub struct CacheStatistiques {
     ttl: Duration,

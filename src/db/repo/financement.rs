@@ -506,8 +506,7 @@ pub fn try_engage(
 /// an `UPDATE` built with its DSL prepared (PostgreSQL parsed and planned it at every
 /// commitment). `UPDATE enveloppes SET engage_centimes = engage_centimes + m WHERE id = … AND
 /// date_debut <= d AND date_fin >= d AND engage_centimes + m <= montant_centimes`. Kept
-/// prepared, the two statements took commitments on PostgreSQL from 919 to 1,106 per second
-/// (docs/PERFORMANCE.md). The compiler no longer checks their column names: the tests do
+/// prepared, the two statements raise the commitments' rate (docs/PERFORMANCE.md). The compiler no longer checks their column names: the tests do
 /// (`tests/financement*.rs` reach each condition through the API, on both backends).
 #[derive(Debug, Clone, Copy)]
 struct EngageOnEnvelope<'a> {

@@ -13,8 +13,8 @@
 //!
 //! Records are scoped by caller and kept [`RETENTION_HOURS`]. An expired record is replaced by
 //! the next claim of its key; the others are purged by a claim at most every
-//! [`PURGE_EVERY_SECONDS`] per process (purging on every claim cost PostgreSQL a scan of the whole
-//! table per idempotent request: 35,000 scans reading 200 million rows in a minute of commitments).
+//! [`PURGE_EVERY_SECONDS`] per process (purging on every claim would cost PostgreSQL a scan of the
+//! whole table per idempotent request).
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
