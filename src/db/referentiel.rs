@@ -12,12 +12,14 @@
 //! - the link tables nothing references (`communes_codes_postaux`, `epci_membres`) are replaced
 //!   whole;
 //! - a row that left the extract is deleted unless something still references it (see
-//!   `COMMUNES`, `DEPARTEMENTS`, `REGIONS`, `EPCI` below); a commune kept that way stays with its last values but is no longer current:
-//!   the référentiel reads skip it and a new structure cannot take it as its seat. A département or
-//!   région kept that way stays as it was (it cannot be flagged; the log says so).
+//!   [`COMMUNES`], [`DEPARTEMENTS`], [`REGIONS`], [`EPCI`] below); a commune kept that way stays
+//!   with its last values but is no longer current: the référentiel reads skip it and a new
+//!   structure cannot take it as its seat. A département or région kept that way stays as it was
+//!   (it cannot be flagged; the log says so).
 //!
 //! A table that comes to reference the référentiel must be added to those lists, or a reload
 //! after its rows appear fails on the foreign key (and rolls back: the previous data stays).
+//! `tests/registries.rs` compares them with the foreign keys of both migrated databases.
 //!
 //! Rows go in with multi-row statements of literal SQL (Diesel's multi-row insert does not compile
 //! on the multi-backend connection, see `db::insert_rows!`), a few hundred rows each.
@@ -49,13 +51,24 @@ const ROWS_PER_INSERT: usize = 500;
 /// the extract is only deleted when none of these points at it. The link tables
 /// (`communes_codes_postaux`, `epci_membres`) are listed too: once replaced, they only hold rows of
 /// the extract.
-struct Referenced {
-    table: &'static str,
-    key: &'static str,
-    by: &'static [(&'static str, &'static str)],
+///
+/// Public so that `tests/registries.rs` can hold each list equal to the foreign keys of the
+/// migrated databases (a forgotten table would make a reload fail once its rows appear).
+#[derive(Debug)]
+pub struct Referenced {
+    /// The référentiel table.
+    pub table: &'static str,
+    /// Its key column.
+    pub key: &'static str,
+    /// Every `(table, column)` whose foreign key points at that key.
+    pub by: &'static [(&'static str, &'static str)],
 }
 
-const COMMUNES: Referenced = Referenced {
+/// Every référentiel table a reload may delete rows from, with what references it.
+pub const REFERENCED: [&Referenced; 4] = [&REGIONS, &DEPARTEMENTS, &COMMUNES, &EPCI];
+
+/// What references a commune.
+pub const COMMUNES: Referenced = Referenced {
     table: "communes",
     key: "code_insee",
     by: &[
@@ -65,7 +78,8 @@ const COMMUNES: Referenced = Referenced {
         ("epci_membres", "code_insee"),
     ],
 };
-const DEPARTEMENTS: Referenced = Referenced {
+/// What references a département.
+pub const DEPARTEMENTS: Referenced = Referenced {
     table: "departements",
     key: "code",
     by: &[
@@ -83,12 +97,14 @@ const DEPARTEMENTS: Referenced = Referenced {
         ("activites_mois", "departement"),
     ],
 };
-const REGIONS: Referenced = Referenced {
+/// What references a région.
+pub const REGIONS: Referenced = Referenced {
     table: "regions",
     key: "code",
     by: &[("departements", "region"), ("communes", "region")],
 };
-const EPCI: Referenced = Referenced {
+/// What references an EPCI.
+pub const EPCI: Referenced = Referenced {
     table: "epci",
     key: "siren",
     by: &[("epci_membres", "epci_siren")],
