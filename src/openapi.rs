@@ -40,14 +40,17 @@ RFC 9457 (`application/problem+json`) avec un `code` stable ; chaque réponse po
         (name = "Référentiel", description = "Découpage administratif officiel (régions, départements, communes, EPCI), \
 issu du jeu Etalab « découpage administratif » 6.0.0 (licence MIT) ; lecture publique."),
         (name = "Santé", description = "Sondes de vie et de disponibilité pour l'orchestrateur et la supervision."),
-        (name = "Accès", description = "L'appelant authentifié par son jeton bearer."),
+        (name = "Accès", description = "Qui suis-je (`moi`) : l'appelant authentifié par son jeton bearer, son rôle et \
+sa portée."),
         (name = "Structures", description = "Structures d'accueil : collectivités, établissements publics et \
 associations qui signent les conventions et accueillent les conseillers."),
         (name = "Conventions", description = "Conventions entre l'État et les collectivités d'un département : \
-signature, projet d'accueil, validation, avenants, résiliation et clôture."),
+signature, projet d'accueil, validation, avenants, résiliation et clôture ; leurs postes par structure d'accueil \
+(pourvus et vacants)."),
         (name = "Financement", description = "Enveloppes de financement et leurs plafonds départementaux, \
-engagements de crédits envers les conventions et versements : jamais d'engagement au-delà d'une enveloppe, d'un \
-plafond ou des postes d'une convention, même sous requêtes concurrentes."),
+engagements de crédits envers les conventions, versements, et l'annulation d'un engagement ou d'un versement : \
+jamais d'engagement au-delà d'une enveloppe, d'un plafond ou des postes d'une convention, même sous requêtes \
+concurrentes."),
         (name = "Lieux", description = "Lieux d'activité des conseillers, selon le standard national des lieux de \
 médiation numérique : lecture publique ; écriture par la structure qui tient le lieu, la préfecture ou l'administration."),
         (name = "Conseillers", description = "Conseillers numériques : recrutement sur les postes d'une convention en \
@@ -58,11 +61,13 @@ poste, sans aucune donnée sur les personnes accompagnées ; ils alimentent les 
         (name = "Statistiques", description = "Tableaux de bord publics : postes, conseillers, conventions, \
 financement et activités, au national, par région et par département, calculés à la lecture ; sans aucune donnée \
 personnelle."),
-        (name = "Données ouvertes", description = "Fichiers publics en CSV (RFC 4180 : virgule, UTF-8, une ligne \
+        (name = "Données ouvertes", description = "Exports publics en CSV (RFC 4180 : virgule, UTF-8, une ligne \
 d'en-tête), diffusés en flux : les subventions au format national SCDL (une ligne par engagement et structure \
-d'accueil) et les lieux selon le standard des lieux de médiation numérique ; sans aucune donnée personnelle."),
+d'accueil), les lieux selon le standard des lieux de médiation numérique et les statistiques des départements \
+(une ligne par département) ; sans aucune donnée personnelle."),
         (name = "Journal", description = "Qui a changé quoi, quand : une entrée par modification d'une structure, \
-d'une convention, d'une enveloppe, d'un engagement ou d'un versement, écrite dans la même transaction.")
+d'une convention, d'une enveloppe, d'un engagement, d'un versement, d'un lieu, d'un conseiller ou d'une \
+activité, écrite dans la même transaction.")
     ),
     components(
         schemas(Problem),
