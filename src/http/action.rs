@@ -13,8 +13,7 @@
 /// lifecycle_action! {
 ///     /// Summary and description (the spec's text).
 ///     sign_convention, "/conventions/{id}/signature", "signConvention",
-///     tag = "Conventions", id = ConventionId, body = Signature,
-///     id_doc = ("Identifiant de la convention.", "01936b2e-…"),
+///     tag = "Conventions", id = ConventionId, path = crate::api::ConventionPath, body = Signature,
 ///     response = (Convention, "La convention après l'action."),
 ///     use_case = app::convention::sign,
 ///     view = |saved, ctx| Convention::of(saved, ctx.today),
@@ -25,8 +24,7 @@ macro_rules! lifecycle_action {
     (
         $(#[doc = $doc:literal])+
         $name:ident, $path:literal, $operation:literal,
-        tag = $tag:literal, id = $id:ty, body = $body:ty,
-        id_doc = ($id_description:literal, $id_example:literal),
+        tag = $tag:literal, id = $id:ty, path = $path_doc:path, body = $body:ty,
         response = ($response:ty, $response_description:literal),
         use_case = $use_case:path,
         view = $view:expr $(,)?
@@ -36,7 +34,7 @@ macro_rules! lifecycle_action {
             tag = $tag,
             operation_id = $operation,
             params(
-                ("id" = inline($id), Path, description = $id_description, example = $id_example),
+                $path_doc,
                 ("If-Match" = Option<String>, Header, description = "Facultatif : l'`ETag` de la dernière lecture (`\"3\"`)."),
                 $crate::openapi::IdempotencyKey,
                 $crate::api::NoQuery

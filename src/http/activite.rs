@@ -218,7 +218,7 @@ pub async fn list_activites(
     tag = "Activités",
     operation_id = "getActivite",
     params(
-        ("id" = inline(ActiviteId), Path, description = "Identifiant de l'activité.", example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa0"),
+        crate::api::ActivitePath,
         NoQuery
     ),
     security(("bearer" = [])),
@@ -252,7 +252,7 @@ pub async fn get_activite(
     tag = "Activités",
     operation_id = "deleteActivite",
     params(
-        ("id" = inline(ActiviteId), Path, description = "Identifiant de l'activité.", example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa0"),
+        crate::api::ActivitePath,
         NoQuery
     ),
     security(("bearer" = [])),

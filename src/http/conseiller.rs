@@ -142,7 +142,7 @@ pub async fn list_conseillers(
     tag = "Conseillers",
     operation_id = "getConseiller",
     params(
-        ("id" = inline(ConseillerId), Path, description = "Identifiant du conseiller.", example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f98"),
+        crate::api::ConseillerPath,
         NoQuery
     ),
     security(("bearer" = [])),
@@ -180,7 +180,7 @@ pub async fn get_conseiller(
     tag = "Conseillers",
     operation_id = "updateConseiller",
     params(
-        ("id" = inline(ConseillerId), Path, description = "Identifiant du conseiller.", example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f98"),
+        crate::api::ConseillerPath,
         ("If-Match" = Option<String>, Header, description = "Obligatoire : l'`ETag` de la dernière lecture (`\"3\"`) ; absent, 428 `precondition_requise` (RFC 6585) ; périmé, 412."),
         NoQuery
     ),
@@ -228,8 +228,7 @@ lifecycle_action! {
     /// parcours. Accès : `admin` ; `prefecture` dans ses départements ; `structure` :
     /// l'employeur.
     start_formation, "/conseillers/{id}/formation", "startFormation",
-    tag = "Conseillers", id = ConseillerId, body = Formation,
-    id_doc = ("Identifiant du conseiller.", "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f98"),
+    tag = "Conseillers", id = ConseillerId, path = crate::api::ConseillerPath, body = Formation,
     response = (Conseiller, "Le conseiller après l'action."),
     use_case = app::conseiller::start_formation,
     view = answered,
@@ -246,8 +245,7 @@ lifecycle_action! {
     /// parcours. Accès : `admin` ; `prefecture` dans ses départements ; `structure` :
     /// l'employeur.
     certify, "/conseillers/{id}/certification", "certifyConseiller",
-    tag = "Conseillers", id = ConseillerId, body = Certification,
-    id_doc = ("Identifiant du conseiller.", "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f98"),
+    tag = "Conseillers", id = ConseillerId, path = crate::api::ConseillerPath, body = Certification,
     response = (Conseiller, "Le conseiller après l'action."),
     use_case = app::conseiller::certify,
     view = answered,
@@ -264,8 +262,7 @@ lifecycle_action! {
     /// parcours. Accès : `admin` ; `prefecture` dans ses départements ; `structure` :
     /// l'employeur.
     take_post, "/conseillers/{id}/prise-de-poste", "takePost",
-    tag = "Conseillers", id = ConseillerId, body = PriseDePoste,
-    id_doc = ("Identifiant du conseiller.", "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f98"),
+    tag = "Conseillers", id = ConseillerId, path = crate::api::ConseillerPath, body = PriseDePoste,
     response = (Conseiller, "Le conseiller après l'action."),
     use_case = app::conseiller::take_post,
     view = answered,
@@ -282,8 +279,7 @@ lifecycle_action! {
     /// parcours. Accès : `admin` ; `prefecture` dans ses départements ; `structure` :
     /// l'employeur.
     leave, "/conseillers/{id}/sortie", "leaveProgramme",
-    tag = "Conseillers", id = ConseillerId, body = Sortie,
-    id_doc = ("Identifiant du conseiller.", "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f98"),
+    tag = "Conseillers", id = ConseillerId, path = crate::api::ConseillerPath, body = Sortie,
     response = (Conseiller, "Le conseiller après l'action."),
     use_case = app::conseiller::leave,
     view = answered,
@@ -297,7 +293,7 @@ lifecycle_action! {
     tag = "Conventions",
     operation_id = "getPostes",
     params(
-        ("id" = inline(ConventionId), Path, description = "Identifiant de la convention.", example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91"),
+        crate::api::ConventionPath,
         NoQuery
     ),
     security(("bearer" = [])),

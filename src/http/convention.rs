@@ -162,7 +162,7 @@ pub async fn list_conventions(
     tag = "Conventions",
     operation_id = "getConvention",
     params(
-        ("id" = inline(ConventionId), Path, description = "Identifiant de la convention.", example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91"),
+        crate::api::ConventionPath,
         NoQuery
     ),
     security(("bearer" = [])),
@@ -207,7 +207,7 @@ pub async fn get_convention(
     tag = "Conventions",
     operation_id = "updateConvention",
     params(
-        ("id" = inline(ConventionId), Path, description = "Identifiant de la convention.", example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91"),
+        crate::api::ConventionPath,
         ("If-Match" = Option<String>, Header, description = "Obligatoire : l'`ETag` de la dernière lecture (`\"3\"`) ; absent, 428 `precondition_requise` (RFC 6585) ; périmé, 412."),
         NoQuery
     ),
@@ -251,8 +251,7 @@ lifecycle_action! {
     /// la convention entière ; 409 `transition_invalide` (avec `actions_possibles`) quand le
     /// statut ne le permet pas, avant tout contrôle de date.
     sign_convention, "/conventions/{id}/signature", "signConvention",
-    tag = "Conventions", id = ConventionId, body = Signature,
-    id_doc = ("Identifiant de la convention.", "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91"),
+    tag = "Conventions", id = ConventionId, path = crate::api::ConventionPath, body = Signature,
     response = (Convention, "La convention après l'action."),
     use_case = app::convention::sign,
     view = answered,
@@ -270,8 +269,7 @@ lifecycle_action! {
     /// la convention entière ; 409 `transition_invalide` (avec `actions_possibles`) quand le
     /// statut ne le permet pas, avant tout contrôle de date.
     file_projet_accueil, "/conventions/{id}/projet-accueil", "fileProjetAccueil",
-    tag = "Conventions", id = ConventionId, body = ProjetAccueil,
-    id_doc = ("Identifiant de la convention.", "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91"),
+    tag = "Conventions", id = ConventionId, path = crate::api::ConventionPath, body = ProjetAccueil,
     response = (Convention, "La convention après l'action."),
     use_case = app::convention::file_projet_accueil,
     view = answered,
@@ -287,8 +285,7 @@ lifecycle_action! {
     /// la convention entière ; 409 `transition_invalide` (avec `actions_possibles`) quand le
     /// statut ne le permet pas, avant tout contrôle de date.
     validate_projet, "/conventions/{id}/validation", "validateConvention",
-    tag = "Conventions", id = ConventionId, body = Validation,
-    id_doc = ("Identifiant de la convention.", "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91"),
+    tag = "Conventions", id = ConventionId, path = crate::api::ConventionPath, body = Validation,
     response = (Convention, "La convention après l'action."),
     use_case = app::convention::validate,
     view = answered,
@@ -305,8 +302,7 @@ lifecycle_action! {
     /// la convention entière ; 409 `transition_invalide` (avec `actions_possibles`) quand le
     /// statut ne le permet pas, avant tout contrôle de date.
     terminate_convention, "/conventions/{id}/resiliation", "terminateConvention",
-    tag = "Conventions", id = ConventionId, body = Resiliation,
-    id_doc = ("Identifiant de la convention.", "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91"),
+    tag = "Conventions", id = ConventionId, path = crate::api::ConventionPath, body = Resiliation,
     response = (Convention, "La convention après l'action."),
     use_case = app::convention::terminate,
     view = answered,
@@ -322,8 +318,7 @@ lifecycle_action! {
     /// la convention entière ; 409 `transition_invalide` (avec `actions_possibles`) quand le
     /// statut ne le permet pas, avant tout contrôle de date.
     close_convention, "/conventions/{id}/cloture", "closeConvention",
-    tag = "Conventions", id = ConventionId, body = Cloture,
-    id_doc = ("Identifiant de la convention.", "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91"),
+    tag = "Conventions", id = ConventionId, path = crate::api::ConventionPath, body = Cloture,
     response = (Convention, "La convention après l'action."),
     use_case = app::convention::close,
     view = answered,
@@ -341,7 +336,7 @@ lifecycle_action! {
     tag = "Conventions",
     operation_id = "createAvenant",
     params(
-        ("id" = inline(ConventionId), Path, description = "Identifiant de la convention.", example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91"),
+        crate::api::ConventionPath,
         ("If-Match" = Option<String>, Header, description = "Facultatif : l'`ETag` de la dernière lecture de la convention (`\"3\"`)."),
         crate::openapi::IdempotencyKey,
         NoQuery
@@ -387,7 +382,7 @@ pub async fn create_avenant(
     tag = "Conventions",
     operation_id = "listAvenants",
     params(
-        ("id" = inline(ConventionId), Path, description = "Identifiant de la convention.", example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91"),
+        crate::api::ConventionPath,
         NoQuery
     ),
     security(("bearer" = [])),
@@ -429,8 +424,8 @@ pub async fn list_avenants(
     tag = "Conventions",
     operation_id = "getAvenant",
     params(
-        ("id" = inline(ConventionId), Path, description = "Identifiant de la convention.", example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91"),
-        ("avenant_id" = inline(AvenantId), Path, description = "Identifiant de l'avenant.", example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f92"),
+        crate::api::ConventionPath,
+        crate::api::AvenantPath,
         NoQuery
     ),
     security(("bearer" = [])),

@@ -132,7 +132,7 @@ pub async fn list_enveloppes(
     tag = "Financement",
     operation_id = "getEnveloppe",
     params(
-        ("id" = inline(EnveloppeId), Path, description = "Identifiant de l'enveloppe.", example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f94"),
+        crate::api::EnveloppePath,
         NoQuery
     ),
     security(("bearer" = [])),
@@ -172,7 +172,7 @@ pub async fn get_enveloppe(
     tag = "Financement",
     operation_id = "updateEnveloppe",
     params(
-        ("id" = inline(EnveloppeId), Path, description = "Identifiant de l'enveloppe.", example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f94"),
+        crate::api::EnveloppePath,
         ("If-Match" = Option<String>, Header, description = "Obligatoire : l'`ETag` de la dernière lecture (`\"3\"`) ; absent, 428 `precondition_requise` (RFC 6585) ; périmé, 412."),
         NoQuery
     ),
@@ -215,8 +215,8 @@ pub async fn update_enveloppe(
     tag = "Financement",
     operation_id = "putPlafond",
     params(
-        ("id" = inline(EnveloppeId), Path, description = "Identifiant de l'enveloppe.", example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f94"),
-        ("departement" = inline(CodeDepartement), Path, description = "Code du département.", example = "93"),
+        crate::api::EnveloppePath,
+        crate::api::PlafondDepartementPath,
         NoQuery
     ),
     request_body = NouveauPlafond,
@@ -262,8 +262,8 @@ pub async fn put_plafond(
     tag = "Financement",
     operation_id = "deletePlafond",
     params(
-        ("id" = inline(EnveloppeId), Path, description = "Identifiant de l'enveloppe.", example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f94"),
-        ("departement" = inline(CodeDepartement), Path, description = "Code du département.", example = "93"),
+        crate::api::EnveloppePath,
+        crate::api::PlafondDepartementPath,
         NoQuery
     ),
     security(("bearer" = [])),

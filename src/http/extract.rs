@@ -186,7 +186,7 @@ pub fn parameter_errors(errors: &ValidationErrors) -> Vec<FieldError> {
 
 /// The one path segment of a route (`/departements/{code}`), typed: a value that does not have
 /// the type's form is a 400 naming the segment, before any lookup. Document the segment with
-/// `("code" = inline(CodeDepartement), Path, …)`.
+/// a `path_param!` type (`crate::api::DepartementPath`).
 #[derive(Debug)]
 pub struct PathParam<T>(pub T);
 

@@ -81,7 +81,7 @@ fn placed(
     tag = "Financement",
     operation_id = "createEngagement",
     params(
-        ("id" = inline(EnveloppeId), Path, description = "Identifiant de l'enveloppe.", example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f94"),
+        crate::api::EnveloppePath,
         crate::openapi::IdempotencyKeyRequired,
         NoQuery
     ),
@@ -183,7 +183,7 @@ pub async fn list_engagements(
     tag = "Financement",
     operation_id = "getEngagement",
     params(
-        ("id" = inline(EngagementId), Path, description = "Identifiant de l'engagement.", example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f95"),
+        crate::api::EngagementPath,
         NoQuery
     ),
     security(("bearer" = [])),
@@ -224,7 +224,7 @@ pub async fn get_engagement(
     tag = "Financement",
     operation_id = "annulEngagement",
     params(
-        ("id" = inline(EngagementId), Path, description = "Identifiant de l'engagement.", example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f95"),
+        crate::api::EngagementPath,
         crate::openapi::IdempotencyKey,
         NoQuery
     ),
@@ -266,7 +266,7 @@ pub async fn annul_engagement(
     tag = "Financement",
     operation_id = "createVersement",
     params(
-        ("id" = inline(EngagementId), Path, description = "Identifiant de l'engagement.", example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f95"),
+        crate::api::EngagementPath,
         crate::openapi::IdempotencyKey,
         NoQuery
     ),
@@ -309,7 +309,7 @@ pub async fn create_versement(
     tag = "Financement",
     operation_id = "listVersements",
     params(
-        ("id" = inline(EngagementId), Path, description = "Identifiant de l'engagement.", example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f95"),
+        crate::api::EngagementPath,
         Paging
     ),
     security(("bearer" = [])),
@@ -354,7 +354,7 @@ pub async fn list_versements(
     tag = "Financement",
     operation_id = "getVersement",
     params(
-        ("id" = inline(VersementId), Path, description = "Identifiant du versement.", example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f96"),
+        crate::api::VersementPath,
         NoQuery
     ),
     security(("bearer" = [])),
@@ -399,7 +399,7 @@ pub async fn get_versement(
     tag = "Financement",
     operation_id = "annulVersement",
     params(
-        ("id" = inline(VersementId), Path, description = "Identifiant du versement.", example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f96"),
+        crate::api::VersementPath,
         crate::openapi::IdempotencyKey,
         NoQuery
     ),

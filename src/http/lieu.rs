@@ -183,7 +183,7 @@ pub async fn list_lieux(
     tag = "Lieux",
     operation_id = "getLieu",
     params(
-        ("id" = inline(LieuId), Path, description = "Identifiant du lieu.", example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97"),
+        crate::api::LieuPath,
         NoQuery
     ),
     responses(
@@ -217,7 +217,7 @@ pub async fn get_lieu(
     tag = "Lieux",
     operation_id = "updateLieu",
     params(
-        ("id" = inline(LieuId), Path, description = "Identifiant du lieu.", example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97"),
+        crate::api::LieuPath,
         ("If-Match" = Option<String>, Header, description = "Obligatoire : l'`ETag` de la dernière lecture (`\"3\"`) ; absent, 428 `precondition_requise` (RFC 6585) ; périmé, 412."),
         NoQuery
     ),

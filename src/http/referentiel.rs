@@ -53,7 +53,7 @@ pub async fn list_regions(
     tag = "Référentiel",
     operation_id = "getRegion",
     params(
-        ("code" = inline(CodeRegion), Path, description = "Code INSEE de la région.", example = "11"),
+        crate::api::RegionPath,
         NoQuery
     ),
     responses(
@@ -113,7 +113,7 @@ pub async fn list_departements(
     tag = "Référentiel",
     operation_id = "getDepartement",
     params(
-        ("code" = inline(CodeDepartement), Path, description = "Code du département.", example = "93"),
+        crate::api::DepartementPath,
         NoQuery
     ),
     responses(
@@ -186,7 +186,7 @@ pub async fn list_communes(
     tag = "Référentiel",
     operation_id = "getCommune",
     params(
-        ("code_insee" = inline(CodeInsee), Path, description = "Code INSEE de la commune.", example = "93066"),
+        crate::api::CommunePath,
         NoQuery
     ),
     responses(
@@ -255,7 +255,7 @@ pub async fn list_epci(
     tag = "Référentiel",
     operation_id = "getEpci",
     params(
-        ("siren" = inline(Siren), Path, description = "SIREN de l'EPCI.", example = "200057867"),
+        crate::api::EpciPath,
         NoQuery
     ),
     responses(

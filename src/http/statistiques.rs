@@ -300,7 +300,7 @@ pub async fn list_regions(
     tag = "Statistiques",
     operation_id = "getStatistiquesRegion",
     params(
-        ("code" = inline(CodeRegion), Path, description = "Code INSEE de la région.", example = "11"),
+        crate::api::RegionPath,
         PeriodeQuery
     ),
     responses(
@@ -371,7 +371,7 @@ pub async fn list_departements(
     tag = "Statistiques",
     operation_id = "getStatistiquesDepartement",
     params(
-        ("code" = inline(CodeDepartement), Path, description = "Code du département.", example = "93"),
+        crate::api::DepartementPath,
         PeriodeQuery
     ),
     responses(

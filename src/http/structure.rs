@@ -164,8 +164,7 @@ pub async fn list_structures(
     tag = "Structures",
     operation_id = "getStructure",
     params(
-        ("id" = inline(StructureId), Path, description = "Identifiant de la structure.",
-            example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90"),
+        crate::api::StructurePath,
         NoQuery
     ),
     security(("bearer" = [])),
@@ -206,8 +205,7 @@ fn not_found() -> ApiError {
     tag = "Structures",
     operation_id = "updateStructure",
     params(
-        ("id" = inline(StructureId), Path, description = "Identifiant de la structure.",
-            example = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90"),
+        crate::api::StructurePath,
         ("If-Match" = Option<String>, Header, description = "Obligatoire : l'`ETag` de la dernière lecture (`\"3\"`) ; absent, 428 `precondition_requise` (RFC 6585) ; périmé, 412."),
         NoQuery
     ),
