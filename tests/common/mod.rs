@@ -11,6 +11,10 @@
 pub mod pg;
 pub mod scenario;
 pub mod statistiques;
+pub mod test_app;
+
+#[allow(unused_imports)] // not every test binary sends requests
+pub use test_app::{Call, TestApp};
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
