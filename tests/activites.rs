@@ -10,7 +10,7 @@ use common::scenario::{
     Declarant, THEMES, admin, advisor_en_poste, app_on, convention, created_id, get, lieu, post,
     prefecture_93, random_activities, recrue, structure, structures,
 };
-use common::{App, TestDb, count, send, token};
+use common::{App, TestApp, TestDb, count, token};
 use serde_json::{Value, json};
 
 /// Aubervilliers and Montreuil with a convention in execution (3 + 3 posts), one lieu each, and
@@ -22,7 +22,7 @@ struct Setting {
     advisor: String,
 }
 
-async fn setting(app: &impl App) -> Setting {
+async fn setting(app: &TestApp<impl App>) -> Setting {
     let ids = structures(app).await;
     let convention = convention(app, &ids, (3, 3), true).await;
     let lieux = vec![
@@ -235,30 +235,19 @@ async fn declare_read_list_delete(db: TestDb) {
     assert_aggregates_match_rows(&db);
 
     // Deleted: gone from reads and lists, out of the aggregates, in the journal.
-    let deleted = send(
-        &app,
-        "DELETE",
-        &format!("/api/v1/activites/{id}"),
-        Some(&employer),
-        None,
-        &[],
-    )
-    .await;
+    let deleted = app
+        .as_(&employer)
+        .delete(&format!("/api/v1/activites/{id}"))
+        .await;
     assert_eq!(deleted.status, 204, "{}", deleted.text);
     assert_eq!(deleted.text, "");
     get(&app, &format!("/api/v1/activites/{id}"), &admin())
         .await
         .assert_problem(404, "ressource_introuvable");
-    send(
-        &app,
-        "DELETE",
-        &format!("/api/v1/activites/{id}"),
-        Some(&employer),
-        None,
-        &[],
-    )
-    .await
-    .assert_problem(404, "ressource_introuvable");
+    app.as_(&employer)
+        .delete(&format!("/api/v1/activites/{id}"))
+        .await
+        .assert_problem(404, "ressource_introuvable");
     let listed = get(&app, "/api/v1/activites", &admin()).await;
     assert_eq!(listed.json["items"].as_array().unwrap().len(), 1);
     assert_eq!(
@@ -395,7 +384,7 @@ async fn refusals(db: TestDb) {
     create(unknown, admin())
         .await
         .assert_problem(404, "ressource_introuvable");
-    let anonymous = send(&app, "POST", "/api/v1/activites", None, Some(&body), &[]).await;
+    let anonymous = app.anonymous().post("/api/v1/activites", &body).await;
     assert_eq!(anonymous.status, 401);
 
     // Nothing refused was written: only the one accepted on the day of the post.
@@ -423,7 +412,8 @@ async fn access_from_outside_the_scope(db: TestDb) {
         get(&app, &uri, &who)
             .await
             .assert_problem(404, "ressource_introuvable");
-        send(&app, "DELETE", &uri, Some(&who), None, &[])
+        app.as_(&who)
+            .delete(&uri)
             .await
             .assert_problem(404, "ressource_introuvable");
         let listed = get(&app, "/api/v1/activites", &who).await;
@@ -439,10 +429,11 @@ async fn access_from_outside_the_scope(db: TestDb) {
         .await
         .assert_problem(403, "interdit");
     // The préfecture reads but does not delete.
-    send(&app, "DELETE", &uri, Some(&prefecture_93()), None, &[])
+    app.as_(prefecture_93())
+        .delete(&uri)
         .await
         .assert_problem(403, "interdit");
-    let anonymous = send(&app, "GET", &uri, None, None, &[]).await;
+    let anonymous = app.anonymous().get(&uri).await;
     assert_eq!(anonymous.status, 401);
     assert_eq!(
         count(
@@ -459,39 +450,26 @@ async fn idempotent_creation(db: TestDb) {
     let s = setting(&app).await;
     let employer = structure(&s.ids[0]);
     let body = atelier(&s, "2021-06-14", 5, &["budget"]);
-    let first = send(
-        &app,
-        "POST",
-        "/api/v1/activites",
-        Some(&employer),
-        Some(&body),
-        &[("idempotency-key", "atelier-2021-06-14")],
-    )
-    .await;
+    let first = app
+        .as_(&employer)
+        .idempotency_key("atelier-2021-06-14")
+        .post("/api/v1/activites", &body)
+        .await;
     assert_eq!(first.status, 201, "{}", first.text);
-    let again = send(
-        &app,
-        "POST",
-        "/api/v1/activites",
-        Some(&employer),
-        Some(&body),
-        &[("idempotency-key", "atelier-2021-06-14")],
-    )
-    .await;
+    let again = app
+        .as_(&employer)
+        .idempotency_key("atelier-2021-06-14")
+        .post("/api/v1/activites", &body)
+        .await;
     assert_eq!(again.status, 201);
     assert_eq!(again.json, first.json);
     let mut other = body.clone();
     other["nb_participants"] = json!(6);
-    send(
-        &app,
-        "POST",
-        "/api/v1/activites",
-        Some(&employer),
-        Some(&other),
-        &[("idempotency-key", "atelier-2021-06-14")],
-    )
-    .await
-    .assert_problem(422, "cle_idempotence_reutilisee");
+    app.as_(&employer)
+        .idempotency_key("atelier-2021-06-14")
+        .post("/api/v1/activites", &other)
+        .await
+        .assert_problem(422, "cle_idempotence_reutilisee");
     assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM activites"), 1);
     assert_eq!(
         count(&db, "SELECT participants AS n FROM activites_jour"),

@@ -7,14 +7,14 @@ mod common;
 
 use cnfs_api::auth::Role;
 use common::scenario::{admin, app_on, convention, get, post, prefecture_93, recrue, structures};
-use common::{App, TestDb, count, send, token};
+use common::{App, TestApp, TestDb, count, token};
 use diesel::RunQueryDsl;
 use serde_json::{Value, json};
 
 const PAGE: &str = "/api/v1/conventions?departement=93&limit=50";
 
 /// The page's conventions: (id, intitulé, statut, posts filled).
-async fn page(app: &impl App, who: &str) -> Vec<(String, String, String, i64)> {
+async fn page(app: &TestApp<impl App>, who: &str) -> Vec<(String, String, String, i64)> {
     let answer = get(app, PAGE, who).await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     answer.json["items"]
@@ -33,7 +33,7 @@ async fn page(app: &impl App, who: &str) -> Vec<(String, String, String, i64)> {
 }
 
 /// One convention as read by id: (intitulé, statut, posts filled, ETag).
-async fn one(app: &impl App, id: &str) -> (String, String, i64, String) {
+async fn one(app: &TestApp<impl App>, id: &str) -> (String, String, i64, String) {
     let answer = get(app, &format!("/api/v1/conventions/{id}"), &prefecture_93()).await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     (
@@ -66,15 +66,14 @@ async fn what_is_kept_shows_every_change_at_the_next_read(db: TestDb) {
         .await
         .header("etag")
         .to_owned();
-    let patched = send(
-        &app,
-        "PATCH",
-        &format!("/api/v1/conventions/{id}"),
-        Some(&prefecture_93()),
-        Some(&json!({"intitule": "CnFS 93 — renommée"})),
-        &[("if-match", &etag)],
-    )
-    .await;
+    let patched = app
+        .as_(prefecture_93())
+        .if_match(&etag)
+        .patch(
+            &format!("/api/v1/conventions/{id}"),
+            json!({"intitule": "CnFS 93 — renommée"}),
+        )
+        .await;
     assert_eq!(patched.status, 200, "{}", patched.text);
     assert!(generation(&db) > kept, "the change counted");
     assert_eq!(

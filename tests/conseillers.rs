@@ -6,7 +6,7 @@ mod common;
 
 use cnfs_api::auth::Role;
 use common::scenario::{admin, app_on, convention, get, post, prefecture_93, recrue, structures};
-use common::{TestDb, count, send, token};
+use common::{TestDb, count, token};
 use serde_json::{Value, json};
 
 async fn the_seine_saint_denis_story(db: TestDb) {
@@ -171,16 +171,11 @@ async fn the_seine_saint_denis_story(db: TestDb) {
     assert_eq!(anonymous.json["nom"], Value::Null);
     assert_eq!(anonymous.json["recrutement_local"], true);
     let version = anonymous.header("etag").to_owned();
-    send(
-        &app,
-        "PATCH",
-        &uri,
-        Some(&admin()),
-        Some(&json!({"nom": "Retour"})),
-        &[("if-match", &version)],
-    )
-    .await
-    .assert_problem(409, "donnees_anonymisees");
+    app.as_(admin())
+        .if_match(&version)
+        .patch(&uri, json!({"nom": "Retour"}))
+        .await
+        .assert_problem(409, "donnees_anonymisees");
 
     // The journal names advisors by id only.
     let journal = count(
@@ -313,35 +308,20 @@ async fn refusals(db: TestDb) {
     assert_eq!(wrong.json["errors"][0]["pointer"], "/lieu_id");
 
     // Personal data: corrected by the employer or an admin, with If-Match.
-    send(
-        &app,
-        "PATCH",
-        &uri,
-        Some(&employer),
-        Some(&json!({"email": "c@example.org"})),
-        &[],
-    )
-    .await
-    .assert_problem(428, "precondition_requise");
-    send(
-        &app,
-        "PATCH",
-        &uri,
-        Some(&prefecture_93()),
-        Some(&json!({"email": "c@example.org"})),
-        &[("if-match", "\"3\"")],
-    )
-    .await
-    .assert_problem(403, "interdit");
-    let corrected = send(
-        &app,
-        "PATCH",
-        &uri,
-        Some(&employer),
-        Some(&json!({"commune_residence": "93001"})),
-        &[("if-match", "\"3\"")],
-    )
-    .await;
+    app.as_(&employer)
+        .patch(&uri, json!({"email": "c@example.org"}))
+        .await
+        .assert_problem(428, "precondition_requise");
+    app.as_(prefecture_93())
+        .if_match("\"3\"")
+        .patch(&uri, json!({"email": "c@example.org"}))
+        .await
+        .assert_problem(403, "interdit");
+    let corrected = app
+        .as_(&employer)
+        .if_match("\"3\"")
+        .patch(&uri, json!({"commune_residence": "93001"}))
+        .await;
     assert_eq!(corrected.status, 200, "{}", corrected.text);
     assert_eq!(corrected.json["recrutement_local"], true);
 

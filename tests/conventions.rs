@@ -5,7 +5,7 @@ mod common;
 
 use chrono::NaiveDate;
 use cnfs_api::auth::Role;
-use common::{Answer, TestDb, count, send, siret_for, token};
+use common::{Answer, App, TestApp, TestDb, count, siret_for, token};
 use serde_json::{Value, json};
 
 fn date(text: &str) -> NaiveDate {
@@ -17,28 +17,13 @@ fn prefecture_93() -> String {
 }
 
 /// The app with "today" fixed.
-async fn app_on(
-    db: &TestDb,
-    today: &str,
-) -> impl actix_web::dev::Service<
-    actix_http::Request,
-    Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
-    Error = actix_web::Error,
-> {
-    common::app(db.state().with_today(Some(date(today)))).await
+async fn app_on(db: &TestDb, today: &str) -> TestApp<impl App> {
+    TestApp::over(db.state().with_today(Some(date(today)))).await
 }
 
 /// Creates the structures of the story; returns their ids: Aubervilliers, Montreuil, Plaine
 /// Commune (signatories, 93), Bobigny (93, not signatory) and Paris (75).
-async fn structures<S, B>(app: &S) -> Vec<String>
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
+async fn structures(app: &TestApp<impl App>) -> Vec<String> {
     let admin = token(Role::Admin, &[], None);
     let mut ids = Vec::new();
     for (siren, nom, kind, commune) in [
@@ -50,15 +35,7 @@ where
     ] {
         let body =
             json!({"siret": siret_for(siren), "nom": nom, "type": kind, "code_insee": commune});
-        let created = send(
-            app,
-            "POST",
-            "/api/v1/structures",
-            Some(&admin),
-            Some(&body),
-            &[],
-        )
-        .await;
+        let created = app.as_(&admin).post("/api/v1/structures", &body).await;
         assert_eq!(created.status, 201, "{nom}: {}", created.text);
         ids.push(created.json["id"].as_str().unwrap().to_owned());
     }
@@ -74,16 +51,8 @@ fn new_convention(signataires: &[&String], postes: i64) -> Value {
     })
 }
 
-async fn post<S, B>(app: &S, uri: &str, who: &str, body: Value) -> Answer
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
-    send(app, "POST", uri, Some(who), Some(&body), &[]).await
+async fn post(app: &TestApp<impl App>, uri: &str, who: &str, body: Value) -> Answer {
+    app.as_(who).post(uri, body).await
 }
 
 /// The Seine-Saint-Denis story: Aubervilliers, Montreuil and Plaine Commune sign for 80 posts on
@@ -140,15 +109,11 @@ async fn the_seine_saint_denis_story(db: TestDb) {
         "lieux_prevus": 12,
         "date_depot": "2021-02-26"
     });
-    let filed = send(
-        &app,
-        "POST",
-        &format!("{uri}/projet-accueil"),
-        Some(&prefecture),
-        Some(&projet),
-        &[("if-match", "\"2\"")],
-    )
-    .await;
+    let filed = app
+        .as_(&prefecture)
+        .if_match("\"2\"")
+        .post(&format!("{uri}/projet-accueil"), &projet)
+        .await;
     assert_eq!(filed.status, 200, "{}", filed.text);
     assert_eq!(filed.json["statut"], "projet_depose");
     assert_eq!(filed.json["repartition"].as_array().unwrap().len(), 3);
@@ -167,7 +132,7 @@ async fn the_seine_saint_denis_story(db: TestDb) {
     assert_eq!(validated.json["date_validation"], "2021-03-01");
     assert_eq!(validated.json["version"], 4);
 
-    let read = send(&app, "GET", &uri, Some(&prefecture), None, &[]).await;
+    let read = app.as_(&prefecture).get(&uri).await;
     assert_eq!(read.json, validated.json);
     assert_eq!(read.header("etag"), "\"4\"");
     // What reads show (the JSON copies) is what the tables hold.
@@ -175,61 +140,35 @@ async fn the_seine_saint_denis_story(db: TestDb) {
 
     // A signatory and a lecteur of the département see it; a préfecture of Paris does not.
     let aubervilliers = token(Role::Structure, &[], Some(&ids[0]));
+    assert_eq!(app.as_(&aubervilliers).get(&uri).await.status, 200);
     assert_eq!(
-        send(&app, "GET", &uri, Some(&aubervilliers), None, &[])
+        app.as_(token(Role::Lecteur, &["93"], None))
+            .get(&uri)
             .await
             .status,
         200
     );
-    assert_eq!(
-        send(
-            &app,
-            "GET",
-            &uri,
-            Some(&token(Role::Lecteur, &["93"], None)),
-            None,
-            &[]
-        )
-        .await
-        .status,
-        200
-    );
     let paris = token(Role::Prefecture, &["75"], None);
-    send(&app, "GET", &uri, Some(&paris), None, &[])
+    app.as_(&paris)
+        .get(&uri)
         .await
         .assert_problem(404, "ressource_introuvable");
-    let listed = send(&app, "GET", "/api/v1/conventions", Some(&paris), None, &[]).await;
+    let listed = app.as_(&paris).get("/api/v1/conventions").await;
     assert_eq!(listed.json["items"], json!([]));
-    send(
-        &app,
-        "GET",
-        &format!("/api/v1/journal?ressource=convention&id={id}"),
-        Some(&paris),
-        None,
-        &[],
-    )
-    .await;
-    let paris_journal = send(
-        &app,
-        "GET",
-        &format!("/api/v1/journal?id={id}"),
-        Some(&paris),
-        None,
-        &[],
-    )
-    .await;
+    app.as_(&paris)
+        .get(&format!("/api/v1/journal?ressource=convention&id={id}"))
+        .await;
+    let paris_journal = app
+        .as_(&paris)
+        .get(&format!("/api/v1/journal?id={id}"))
+        .await;
     assert_eq!(paris_journal.json["items"], json!([]));
 
     // The journal: four entries, newest first, with the changed fields.
-    let journal = send(
-        &app,
-        "GET",
-        &format!("/api/v1/journal?ressource=convention&id={id}"),
-        Some(&prefecture),
-        None,
-        &[],
-    )
-    .await;
+    let journal = app
+        .as_(&prefecture)
+        .get(&format!("/api/v1/journal?ressource=convention&id={id}"))
+        .await;
     assert_eq!(journal.status, 200, "{}", journal.text);
     let actions: Vec<&str> = journal.json["items"]
         .as_array()
@@ -247,26 +186,14 @@ async fn the_seine_saint_denis_story(db: TestDb) {
     assert_eq!(signature["apres"]["date_limite_projet"], "2021-04-08");
     assert_eq!(signature["role"], "prefecture");
     assert!(signature["avant"].get("jours_restants").is_none());
-    send(
-        &app,
-        "GET",
-        "/api/v1/journal",
-        Some(&token(Role::Lecteur, &[], None)),
-        None,
-        &[],
-    )
-    .await
-    .assert_problem(403, "interdit");
-    send(
-        &app,
-        "GET",
-        "/api/v1/journal",
-        Some(&aubervilliers),
-        None,
-        &[],
-    )
-    .await
-    .assert_problem(403, "interdit");
+    app.as_(token(Role::Lecteur, &[], None))
+        .get("/api/v1/journal")
+        .await
+        .assert_problem(403, "interdit");
+    app.as_(&aubervilliers)
+        .get("/api/v1/journal")
+        .await
+        .assert_problem(403, "interdit");
 }
 
 /// The signatories and split a convention shows are those of `conventions_signataires` and
@@ -322,15 +249,7 @@ fn assert_same_as_tables(db: &TestDb, id: &str, shown: &Value) {
 }
 
 /// Creates a draft convention of the 93 signed by `signataires`; returns its URI.
-async fn draft<S, B>(app: &S, signataires: &[&String], postes: i64) -> String
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
+async fn draft(app: &TestApp<impl App>, signataires: &[&String], postes: i64) -> String {
     let created = post(
         app,
         "/api/v1/conventions",
@@ -346,15 +265,7 @@ where
 }
 
 /// A signed convention of the story (today 2021-03-01); returns (app's ids, convention uri).
-async fn signed_convention<S, B>(app: &S, ids: &[String]) -> String
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
+async fn signed_convention(app: &TestApp<impl App>, ids: &[String]) -> String {
     let created = post(
         app,
         "/api/v1/conventions",
@@ -521,16 +432,11 @@ async fn lifecycle_refusals(db: TestDb) {
         "/repartition/1/structure_id"
     );
     // If-Match on an action: stale → 412.
-    send(
-        &app,
-        "POST",
-        &format!("{uri}/projet-accueil"),
-        Some(&prefecture),
-        Some(&split(40, 40)),
-        &[("if-match", "\"1\"")],
-    )
-    .await
-    .assert_problem(412, "precondition_echouee");
+    app.as_(&prefecture)
+        .if_match("\"1\"")
+        .post(&format!("{uri}/projet-accueil"), split(40, 40))
+        .await
+        .assert_problem(412, "precondition_echouee");
     // Who may file: a signatory structure yes; a host of the département that does not sign sees
     // the convention once hosting, but may not file; a lecteur may not; Paris does not see it.
     post(
@@ -567,12 +473,7 @@ async fn lifecycle_refusals(db: TestDb) {
     .await;
     assert_eq!(filed.status, 200, "{}", filed.text);
     let bobigny = token(Role::Structure, &[], Some(&ids[3]));
-    assert_eq!(
-        send(&app, "GET", &uri, Some(&bobigny), None, &[])
-            .await
-            .status,
-        200
-    );
+    assert_eq!(app.as_(&bobigny).get(&uri).await.status, 200);
     post(&app, &format!("{uri}/validation"), &bobigny, json!({}))
         .await
         .assert_problem(403, "interdit");
@@ -589,15 +490,10 @@ async fn lifecycle_refusals(db: TestDb) {
         .await
         .assert_problem(409, "transition_invalide");
     // A bare POST (no body) means "today".
-    let validated = send(
-        &app,
-        "POST",
-        &format!("{uri}/validation"),
-        Some(&prefecture),
-        None,
-        &[],
-    )
-    .await;
+    let validated = app
+        .as_(&prefecture)
+        .post_without_body(&format!("{uri}/validation"))
+        .await;
     assert_eq!(validated.status, 200, "{}", validated.text);
     assert_eq!(validated.json["date_validation"], "2021-03-01");
     let closed = post(
@@ -619,16 +515,11 @@ async fn lifecycle_refusals(db: TestDb) {
     )
     .await
     .assert_problem(409, "transition_invalide");
-    send(
-        &app,
-        "PATCH",
-        &uri,
-        Some(&prefecture),
-        Some(&json!({"intitule": "Autre"})),
-        &[("if-match", "\"5\"")],
-    )
-    .await
-    .assert_problem(409, "transition_invalide");
+    app.as_(&prefecture)
+        .if_match("\"5\"")
+        .patch(&uri, json!({"intitule": "Autre"}))
+        .await
+        .assert_problem(409, "transition_invalide");
 }
 
 async fn free_fields_and_termination(db: TestDb) {
@@ -637,48 +528,30 @@ async fn free_fields_and_termination(db: TestDb) {
     let prefecture = prefecture_93();
     let uri = draft(&app, &[&ids[0]], 10).await;
     let change = json!({"intitule": "Convention CnFS 93 — avenant de principe"});
-    send(&app, "PATCH", &uri, Some(&prefecture), Some(&change), &[])
+    app.as_(&prefecture)
+        .patch(&uri, &change)
         .await
         .assert_problem(428, "precondition_requise");
-    send(
-        &app,
-        "PATCH",
-        &uri,
-        Some(&prefecture),
-        Some(&change),
-        &[("if-match", "\"9\"")],
-    )
-    .await
-    .assert_problem(412, "precondition_echouee");
-    send(
-        &app,
-        "PATCH",
-        &uri,
-        Some(&prefecture),
-        Some(&json!({"postes_attribues": 12})),
-        &[("if-match", "\"1\"")],
-    )
-    .await
-    .assert_problem(422, "validation");
-    send(
-        &app,
-        "PATCH",
-        &uri,
-        Some(&token(Role::Structure, &[], Some(&ids[0]))),
-        Some(&change),
-        &[("if-match", "\"1\"")],
-    )
-    .await
-    .assert_problem(403, "interdit");
-    let changed = send(
-        &app,
-        "PATCH",
-        &uri,
-        Some(&prefecture),
-        Some(&change),
-        &[("if-match", "\"1\"")],
-    )
-    .await;
+    app.as_(&prefecture)
+        .if_match("\"9\"")
+        .patch(&uri, &change)
+        .await
+        .assert_problem(412, "precondition_echouee");
+    app.as_(&prefecture)
+        .if_match("\"1\"")
+        .patch(&uri, json!({"postes_attribues": 12}))
+        .await
+        .assert_problem(422, "validation");
+    app.as_(token(Role::Structure, &[], Some(&ids[0])))
+        .if_match("\"1\"")
+        .patch(&uri, &change)
+        .await
+        .assert_problem(403, "interdit");
+    let changed = app
+        .as_(&prefecture)
+        .if_match("\"1\"")
+        .patch(&uri, &change)
+        .await;
     assert_eq!(changed.status, 200, "{}", changed.text);
     assert_eq!(
         changed.json["intitule"],
@@ -730,12 +603,10 @@ async fn amendments_follow_the_posts(db: TestDb) {
     assert_eq!(first.json["postes_avant"], 80);
     assert_eq!(first.json["postes_apres"], 85);
     let location = first.header("location").to_owned();
-    let read = send(&app, "GET", &location, Some(&prefecture), None, &[]).await;
+    let read = app.as_(&prefecture).get(&location).await;
     assert_eq!(read.json, first.json);
     assert_eq!(
-        send(&app, "GET", &uri, Some(&prefecture), None, &[])
-            .await
-            .json["postes_attribues"],
+        app.as_(&prefecture).get(&uri).await.json["postes_attribues"],
         85
     );
     // A split before the project is refused; the project must now account for 85 posts.
@@ -784,7 +655,7 @@ async fn amendments_follow_the_posts(db: TestDb) {
     .await;
     assert_eq!(second.status, 201, "{}", second.text);
     assert_eq!(second.json["postes_apres"], 75);
-    let after_withdrawal = send(&app, "GET", &uri, Some(&prefecture), None, &[]).await;
+    let after_withdrawal = app.as_(&prefecture).get(&uri).await;
     assert_eq!(
         after_withdrawal.json["repartition"]
             .as_array()
@@ -818,15 +689,7 @@ async fn amendments_follow_the_posts(db: TestDb) {
     .await
     .assert_problem(403, "interdit");
     // The history.
-    let history = send(
-        &app,
-        "GET",
-        &format!("{uri}/avenants"),
-        Some(&prefecture),
-        None,
-        &[],
-    )
-    .await;
+    let history = app.as_(&prefecture).get(&format!("{uri}/avenants")).await;
     assert_eq!(history.status, 200);
     let ranks: Vec<i64> = history.json["items"]
         .as_array()
@@ -842,28 +705,14 @@ async fn amendments_follow_the_posts(db: TestDb) {
         token(Role::Lecteur, &["93"], None),
         token(Role::Structure, &[], Some(&ids[0])),
     ] {
-        let seen = send(
-            &app,
-            "GET",
-            &format!("{uri}/avenants"),
-            Some(&who),
-            None,
-            &[],
-        )
-        .await;
+        let seen = app.as_(&who).get(&format!("{uri}/avenants")).await;
         assert_eq!(seen.status, 200, "{}", seen.text);
         assert!(seen.json["items"][0]["auteur"].is_null(), "{}", seen.text);
     }
-    send(
-        &app,
-        "GET",
-        &format!("{uri}/avenants"),
-        Some(&token(Role::Prefecture, &["75"], None)),
-        None,
-        &[],
-    )
-    .await
-    .assert_problem(404, "ressource_introuvable");
+    app.as_(token(Role::Prefecture, &["75"], None))
+        .get(&format!("{uri}/avenants"))
+        .await
+        .assert_problem(404, "ressource_introuvable");
     assert_eq!(
         count(
             &db,
@@ -890,17 +739,12 @@ async fn lateness_agrees_everywhere_around_the_deadline(db: TestDb) {
             date(day),
         );
         let on_day = app_on(&db, day).await;
-        let read = send(&on_day, "GET", &uri, Some(&admin), None, &[]).await;
+        let read = on_day.as_(&admin).get(&uri).await;
         assert_eq!(read.json["en_retard"], expected, "{day}: the convention");
-        let late = send(
-            &on_day,
-            "GET",
-            "/api/v1/conventions?en_retard=true",
-            Some(&admin),
-            None,
-            &[],
-        )
-        .await;
+        let late = on_day
+            .as_(&admin)
+            .get("/api/v1/conventions?en_retard=true")
+            .await;
         assert_eq!(
             late.json["items"].as_array().unwrap().len(),
             usize::from(expected),
@@ -910,7 +754,7 @@ async fn lateness_agrees_everywhere_around_the_deadline(db: TestDb) {
             "/api/v1/statistiques",
             "/api/v1/statistiques/departements/93",
         ] {
-            let stats = send(&on_day, "GET", path, Some(&admin), None, &[]).await;
+            let stats = on_day.as_(&admin).get(path).await;
             assert_eq!(stats.status, 200, "{}", stats.text);
             assert_eq!(
                 stats.json["conventions"]["en_retard"],
@@ -935,7 +779,7 @@ async fn lateness_and_lists(db: TestDb) {
     .await;
     // Seen from 2021-04-09, the signed one is late.
     let later = app_on(&db, "2021-04-09").await;
-    let read = send(&later, "GET", &late, Some(&prefecture_93()), None, &[]).await;
+    let read = later.as_(prefecture_93()).get(&late).await;
     assert_eq!(read.json["en_retard"], true);
     assert_eq!(read.json["jours_restants"], -1);
     let numbers = |answer: &Answer| -> Vec<String> {
@@ -950,7 +794,7 @@ async fn lateness_and_lists(db: TestDb) {
     let list = |uri: String| {
         let later = &later;
         let admin = admin.clone();
-        async move { send(later, "GET", &uri, Some(&admin), None, &[]).await }
+        async move { later.as_(&admin).get(&uri).await }
     };
     // Newest first.
     assert_eq!(
@@ -995,15 +839,7 @@ async fn lateness_and_lists(db: TestDb) {
         .assert_problem(400, "parametre_invalide");
     // A structure sees what it signs (or hosts).
     let montreuil = token(Role::Structure, &[], Some(&ids[1]));
-    let seen = send(
-        &later,
-        "GET",
-        "/api/v1/conventions",
-        Some(&montreuil),
-        None,
-        &[],
-    )
-    .await;
+    let seen = later.as_(&montreuil).get("/api/v1/conventions").await;
     assert_eq!(numbers(&seen), ["CNFS-93-2021-0001"]);
 }
 
@@ -1050,16 +886,11 @@ async fn concurrent_creations(db: TestDb) {
     }
     // The same key with another body.
     let other = new_convention(&[&ids[1]], 3);
-    send(
-        &app,
-        "POST",
-        "/api/v1/conventions",
-        Some(&prefecture),
-        Some(&other),
-        &[("idempotency-key", "cle-0")],
-    )
-    .await
-    .assert_problem(422, "cle_idempotence_reutilisee");
+    app.as_(&prefecture)
+        .idempotency_key("cle-0")
+        .post("/api/v1/conventions", &other)
+        .await
+        .assert_problem(422, "cle_idempotence_reutilisee");
     // Eight creations at once: eight distinct, consecutive numbers.
     let requests: Vec<_> = (0..8)
         .map(|_| {

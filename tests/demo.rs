@@ -4,7 +4,7 @@
 mod common;
 
 use cnfs_api::seed::demo::{self, Outcome};
-use common::{TestDb, count, send};
+use common::{TestApp, TestDb, count};
 
 /// Every table the demo may write.
 const TABLES: [&str; 15] = [
@@ -106,16 +106,11 @@ async fn the_story_once_and_only_once(db: TestDb) {
     );
 
     // The statistics of the 93 tell it.
-    let app = common::app(db.state()).await;
-    let stats = send(
-        &app,
-        "GET",
-        "/api/v1/statistiques/departements/93",
-        None,
-        None,
-        &[],
-    )
-    .await;
+    let app = TestApp::on(&db).await;
+    let stats = app
+        .anonymous()
+        .get("/api/v1/statistiques/departements/93")
+        .await;
     assert_eq!(stats.status, 200, "{}", stats.text);
     assert_eq!(stats.json["postes"]["objectif"], 80);
     assert_eq!(stats.json["postes"]["attribues"], 80);

@@ -11,7 +11,7 @@ use cnfs_api::auth::Role;
 use common::scenario::{
     admin, app_on, convention, created_id, lieu, post, prefecture_93, structure, structures,
 };
-use common::{TestDb, send, token};
+use common::{TestDb, token};
 use serde_json::json;
 
 /// The personal data of the story's advisors: none may leak.
@@ -90,14 +90,7 @@ async fn no_name_or_email_reaches_the_public(db: TestDb) {
         .await,
     );
     let engagement = created_id(
-        &send(
-            &app,
-            "POST",
-            &format!("/api/v1/enveloppes/{enveloppe}/engagements"),
-            Some(&prefecture_93()),
-            Some(&json!({"convention_id": executed, "objet": "Postes", "date_engagement": "2021-03-20"})),
-            &[("idempotency-key", "pii-1")],
-        )
+        &app.as_(prefecture_93()).idempotency_key("pii-1").post(&format!("/api/v1/enveloppes/{enveloppe}/engagements"), json!({"convention_id": executed, "objet": "Postes", "date_engagement": "2021-03-20"}))
         .await,
     );
     let versement = created_id(
@@ -142,7 +135,7 @@ async fn no_name_or_email_reaches_the_public(db: TestDb) {
         let instead = object_of(path).map(|id| ("id", id));
         let uri = common::example_uri(path, operation, instead);
         for caller in &callers {
-            let answer = send(&app, "GET", &uri, caller.as_deref(), None, &[]).await;
+            let answer = app.caller(caller.as_deref()).get(&uri).await;
             assert!(
                 answer.status.as_u16() < 500,
                 "{uri}: {} {}",
@@ -166,15 +159,10 @@ async fn no_name_or_email_reaches_the_public(db: TestDb) {
     }
     assert!(walked > 3 * 30, "{walked} calls");
     // The statistics did count the story.
-    let stats = send(
-        &app,
-        "GET",
-        "/api/v1/statistiques/departements/93",
-        None,
-        None,
-        &[],
-    )
-    .await;
+    let stats = app
+        .anonymous()
+        .get("/api/v1/statistiques/departements/93")
+        .await;
     assert_eq!(stats.json["conseillers"]["en_poste"], 1);
     assert_eq!(stats.json["activites"]["nombre"], 1);
 }

@@ -14,24 +14,24 @@ use cnfs_api::domain::calendar::paris_date;
 use cnfs_api::domain::codes::Siret;
 use cnfs_api::domain::donnees_ouvertes::Attribuant;
 use common::scenario::{admin, created_id, post, prefecture_93};
-use common::{Answer, App, TestDb, send, siret_for, token};
+use common::{Answer, App, TestApp, TestDb, siret_for, token};
 use serde_json::{Value, json};
 
 const AGENCE: &str = "Agence nationale de la cohésion des territoires,13002603200016";
 
 /// The app with "today" fixed at 2021-12-01 (payments of 2021 are in the past).
-async fn app_on(db: &TestDb) -> impl App {
-    common::app(db.state().with_today(Some("2021-12-01".parse().unwrap()))).await
+async fn app_on(db: &TestDb) -> TestApp<impl App> {
+    TestApp::over(db.state().with_today(Some("2021-12-01".parse().unwrap()))).await
 }
 
 /// `GET uri` without a token.
-async fn anonymous(app: &impl App, uri: &str) -> Answer {
-    send(app, "GET", uri, None, None, &[]).await
+async fn anonymous(app: &TestApp<impl App>, uri: &str) -> Answer {
+    app.anonymous().get(uri).await
 }
 
 /// A structure of the 93; returns (id, SIRET).
 async fn structure(
-    app: &impl App,
+    app: &TestApp<impl App>,
     siren: &str,
     nom: &str,
     kind: &str,
@@ -47,7 +47,11 @@ async fn structure(
 
 /// A convention of the 93 signed by `signataires` on 2021-02-08, with one post each, and, if
 /// `split`, its hosting project splitting them one each; returns (id, numero).
-async fn convention(app: &impl App, signataires: &[&str], split: bool) -> (String, String) {
+async fn convention(
+    app: &TestApp<impl App>,
+    signataires: &[&str],
+    split: bool,
+) -> (String, String) {
     let created = post(
         app,
         "/api/v1/conventions",
@@ -84,7 +88,7 @@ async fn convention(app: &impl App, signataires: &[&str], split: bool) -> (Strin
 }
 
 /// An envelope of 10 M€ without per-post amount; returns its id.
-async fn enveloppe(app: &impl App) -> String {
+async fn enveloppe(app: &TestApp<impl App>) -> String {
     created_id(
         &post(
             app,
@@ -100,30 +104,26 @@ async fn enveloppe(app: &impl App) -> String {
 
 /// A commitment of `montant` cents to `convention`; returns its id.
 async fn engager(
-    app: &impl App,
+    app: &TestApp<impl App>,
     enveloppe: &str,
     convention: &str,
     montant: i64,
     objet: &str,
 ) -> String {
     created_id(
-        &send(
-            app,
-            "POST",
-            &format!("/api/v1/enveloppes/{enveloppe}/engagements"),
-            Some(&prefecture_93()),
-            Some(
+        &app.as_(prefecture_93())
+            .idempotency_key(uuid::Uuid::now_v7().to_string())
+            .post(
+                &format!("/api/v1/enveloppes/{enveloppe}/engagements"),
                 &json!({"convention_id": convention, "montant_centimes": montant,
                          "objet": objet, "date_engagement": "2021-03-10"}),
-            ),
-            &[("idempotency-key", &uuid::Uuid::now_v7().to_string())],
-        )
-        .await,
+            )
+            .await,
     )
 }
 
 /// A payment of `montant` cents on `date`; returns its id.
-async fn verser(app: &impl App, engagement: &str, montant: i64, date: &str) -> String {
+async fn verser(app: &TestApp<impl App>, engagement: &str, montant: i64, date: &str) -> String {
     created_id(
         &post(
             app,
@@ -136,7 +136,7 @@ async fn verser(app: &impl App, engagement: &str, montant: i64, date: &str) -> S
 }
 
 /// Annuls a commitment (the préfecture) or cancels a payment (an admin).
-async fn annuler(app: &impl App, uri: &str) {
+async fn annuler(app: &TestApp<impl App>, uri: &str) {
     let who = if uri.contains("/versements/") {
         admin()
     } else {
@@ -258,17 +258,12 @@ async fn the_subventions_file_byte_for_byte(db: TestDb) {
     assert_eq!(cents, 10_000_001 + 100_001 + 12_001);
 
     // The same file for a lecteur; the attributing body comes from the configuration.
-    let lecteur = send(
-        &app,
-        "GET",
-        "/api/v1/exports/subventions.csv",
-        Some(&token(Role::Lecteur, &[], None)),
-        None,
-        &[],
-    )
-    .await;
+    let lecteur = app
+        .as_(token(Role::Lecteur, &[], None))
+        .get("/api/v1/exports/subventions.csv")
+        .await;
     assert_eq!(lecteur.text, expected);
-    let configured = common::app(db.state().with_attribuant(Attribuant {
+    let configured = TestApp::over(db.state().with_attribuant(Attribuant {
         nom: "Préfecture de la Seine-Saint-Denis, DDETS".to_owned(),
         siret: Siret::parse("17930001400018").unwrap(),
     }))
@@ -324,15 +319,14 @@ async fn the_lieux_file_byte_for_byte(db: TestDb) {
         )
         .await,
     );
-    let changed = send(
-        &app,
-        "PATCH",
-        &format!("/api/v1/lieux/{bare_id}"),
-        Some(&admin()),
-        Some(&json!({"nom": "Espace public numérique Jean Moulin"})),
-        &[("if-match", "\"1\"")],
-    )
-    .await;
+    let changed = app
+        .as_(admin())
+        .if_match("\"1\"")
+        .patch(
+            &format!("/api/v1/lieux/{bare_id}"),
+            json!({"nom": "Espace public numérique Jean Moulin"}),
+        )
+        .await;
     assert_eq!(changed.status, 200, "{}", changed.text);
     let date_maj = |body: &Value| {
         let instant = body["modifie_le"].as_str().unwrap();
@@ -386,7 +380,7 @@ async fn unknown_parameters_are_refused(db: TestDb) {
 }
 
 /// Reads a response body chunk by chunk: the chunks, and the size the body announced.
-async fn chunks(app: &impl App, uri: &str) -> (BodySize, Vec<actix_web::web::Bytes>) {
+async fn chunks(app: &TestApp<impl App>, uri: &str) -> (BodySize, Vec<actix_web::web::Bytes>) {
     let response =
         actix_test::call_service(app, actix_test::TestRequest::get().uri(uri).to_request()).await;
     assert_eq!(response.status(), 200);

@@ -6,7 +6,7 @@
 mod common;
 
 use cnfs_api::auth::Role;
-use common::{Answer, App, TestDb, count, send, siret_for, token};
+use common::{Answer, App, TestApp, TestDb, count, siret_for, token};
 use serde_json::{Value, json};
 
 const EURO: i64 = 100;
@@ -20,35 +20,33 @@ fn prefecture_93() -> String {
 }
 
 /// The app with "today" fixed at 2021-06-01.
-async fn app_on(db: &TestDb) -> impl App {
+async fn app_on(db: &TestDb) -> TestApp<impl App> {
     let today = "2021-06-01".parse().unwrap();
-    common::app(db.state().with_today(Some(today))).await
+    TestApp::over(db.state().with_today(Some(today))).await
 }
 
-async fn post(app: &impl App, uri: &str, who: &str, body: Value) -> Answer {
-    send(app, "POST", uri, Some(who), Some(&body), &[]).await
+async fn post(app: &TestApp<impl App>, uri: &str, who: &str, body: Value) -> Answer {
+    app.as_(who).post(uri, body).await
 }
 
 /// A POST with an `Idempotency-Key` (required on commitments).
-async fn post_keyed(app: &impl App, uri: &str, who: &str, key: &str, body: Value) -> Answer {
-    send(
-        app,
-        "POST",
-        uri,
-        Some(who),
-        Some(&body),
-        &[("idempotency-key", key)],
-    )
-    .await
+async fn post_keyed(
+    app: &TestApp<impl App>,
+    uri: &str,
+    who: &str,
+    key: &str,
+    body: Value,
+) -> Answer {
+    app.as_(who).idempotency_key(key).post(uri, body).await
 }
 
-async fn get(app: &impl App, uri: &str, who: &str) -> Answer {
-    send(app, "GET", uri, Some(who), None, &[]).await
+async fn get(app: &TestApp<impl App>, uri: &str, who: &str) -> Answer {
+    app.as_(who).get(uri).await
 }
 
 /// Aubervilliers and Montreuil sign a convention of the 93 for `postes` posts on 2021-02-08;
 /// returns its id.
-async fn signed_convention(app: &impl App, postes: i64) -> String {
+async fn signed_convention(app: &TestApp<impl App>, postes: i64) -> String {
     let mut ids = Vec::new();
     for (siren, nom, commune) in [
         ("219300019", "Ville d'Aubervilliers", "93001"),
@@ -105,7 +103,7 @@ fn plan_de_relance() -> Value {
 }
 
 /// An envelope of `montant` euros without per-post amount; returns its id.
-async fn enveloppe(app: &impl App, montant: i64, extra: Value) -> String {
+async fn enveloppe(app: &TestApp<impl App>, montant: i64, extra: Value) -> String {
     let mut body = json!({
         "libelle": "Essai", "financeur": "Essai", "nature": "mixte",
         "montant_centimes": montant * EURO, "date_debut": "2021-01-01", "date_fin": "2023-12-31",
@@ -118,7 +116,7 @@ async fn enveloppe(app: &impl App, montant: i64, extra: Value) -> String {
     created.json["id"].as_str().unwrap().to_owned()
 }
 
-async fn engager(app: &impl App, enveloppe: &str, key: &str, body: Value) -> Answer {
+async fn engager(app: &TestApp<impl App>, enveloppe: &str, key: &str, body: Value) -> Answer {
     post_keyed(
         app,
         &format!("/api/v1/enveloppes/{enveloppe}/engagements"),
@@ -173,26 +171,10 @@ async fn the_seine_saint_denis_story(db: TestDb) {
     // 2. The 93's ceiling: created, then replaced with the same value.
     let ceiling_uri = format!("/api/v1/enveloppes/{national}/plafonds/93");
     let ceiling = json!({"plafond_centimes": 4_000_000 * EURO});
-    let put = send(
-        &app,
-        "PUT",
-        &ceiling_uri,
-        Some(&admin()),
-        Some(&ceiling),
-        &[],
-    )
-    .await;
+    let put = app.as_(admin()).put(&ceiling_uri, &ceiling).await;
     assert_eq!(put.status, 201, "{}", put.text);
     assert_eq!(put.header("location"), ceiling_uri);
-    let put = send(
-        &app,
-        "PUT",
-        &ceiling_uri,
-        Some(&admin()),
-        Some(&ceiling),
-        &[],
-    )
-    .await;
+    let put = app.as_(admin()).put(&ceiling_uri, &ceiling).await;
     assert_eq!(put.status, 200, "{}", put.text);
     assert_eq!(
         put.json["plafonds"],
@@ -492,15 +474,13 @@ async fn commitment_refusals(db: TestDb) {
 
     // The département's ceiling.
     let capped = enveloppe(&app, 10_000, json!({})).await;
-    let put = send(
-        &app,
-        "PUT",
-        &format!("/api/v1/enveloppes/{capped}/plafonds/93"),
-        Some(&admin()),
-        Some(&json!({"plafond_centimes": 500 * EURO})),
-        &[],
-    )
-    .await;
+    let put = app
+        .as_(admin())
+        .put(
+            &format!("/api/v1/enveloppes/{capped}/plafonds/93"),
+            json!({"plafond_centimes": 500 * EURO}),
+        )
+        .await;
     assert_eq!(put.status, 201, "{}", put.text);
     let over = commit(capped.clone(), "r4", body(501)).await;
     over.assert_problem(409, "plafond_depasse");
@@ -535,15 +515,13 @@ async fn commitment_refusals(db: TestDb) {
     let elsewhere = commit(paris.clone(), "r9", body(1)).await;
     elsewhere.assert_problem(422, "hors_perimetre");
     assert_eq!(elsewhere.json["errors"][0]["pointer"], "/convention_id");
-    let ceiling = send(
-        &app,
-        "PUT",
-        &format!("/api/v1/enveloppes/{paris}/plafonds/93"),
-        Some(&admin()),
-        Some(&json!({"plafond_centimes": 100})),
-        &[],
-    )
-    .await;
+    let ceiling = app
+        .as_(admin())
+        .put(
+            &format!("/api/v1/enveloppes/{paris}/plafonds/93"),
+            json!({"plafond_centimes": 100}),
+        )
+        .await;
     ceiling.assert_problem(422, "hors_perimetre");
 
     // A convention that is not signed, or has ended.
@@ -751,9 +729,12 @@ async fn envelope_changes_and_ceilings(db: TestDb) {
         let app = &app;
         let uri = uri.clone();
         async move {
-            let headers: Vec<(&str, &str)> =
-                etag.map(|e| vec![("if-match", e)]).unwrap_or_default();
-            send(app, "PATCH", &uri, Some(&admin()), Some(&body), &headers).await
+            let call = app.as_(admin());
+            let call = match etag {
+                Some(etag) => call.if_match(etag),
+                None => call,
+            };
+            call.patch(&uri, &body).await
         }
     };
     patch(json!({"libelle": "Nouveau"}), None)
@@ -770,15 +751,11 @@ async fn envelope_changes_and_ceilings(db: TestDb) {
     patch(json!({"nature": "materiel"}), Some("\"1\""))
         .await
         .assert_problem(422, "validation");
-    let send_patch = send(
-        &app,
-        "PATCH",
-        &uri,
-        Some(&prefecture_93()),
-        Some(&json!({"libelle": "x"})),
-        &[("if-match", "\"1\"")],
-    )
-    .await;
+    let send_patch = app
+        .as_(prefecture_93())
+        .if_match("\"1\"")
+        .patch(&uri, json!({"libelle": "x"}))
+        .await;
     send_patch.assert_problem(403, "interdit");
     let changed = patch(
         json!({"montant_centimes": 5_000 * EURO, "libelle": "Réduite", "date_fin": "2024-06-30"}),
@@ -795,15 +772,9 @@ async fn envelope_changes_and_ceilings(db: TestDb) {
         let app = &app;
         let uri = format!("/api/v1/enveloppes/{id}/plafonds/{dep}");
         async move {
-            send(
-                app,
-                "PUT",
-                &uri,
-                Some(&admin()),
-                Some(&json!({"plafond_centimes": euros * EURO})),
-                &[],
-            )
-            .await
+            app.as_(admin())
+                .put(&uri, json!({"plafond_centimes": euros * EURO}))
+                .await
         }
     };
     let under = ceiling("93", 2_999).await;
@@ -817,20 +788,17 @@ async fn envelope_changes_and_ceilings(db: TestDb) {
     let low = patch(json!({"montant_centimes": 4_999 * EURO}), Some("\"2\"")).await;
     low.assert_problem(409, "montant_insuffisant");
     assert_eq!(low.json["plafonds_centimes"], 5_000 * EURO);
-    send(
-        &app,
-        "PUT",
-        &format!("/api/v1/enveloppes/{id}/plafonds/93"),
-        Some(&prefecture_93()),
-        Some(&json!({"plafond_centimes": 1})),
-        &[],
-    )
-    .await
-    .assert_problem(403, "interdit");
+    app.as_(prefecture_93())
+        .put(
+            &format!("/api/v1/enveloppes/{id}/plafonds/93"),
+            json!({"plafond_centimes": 1}),
+        )
+        .await
+        .assert_problem(403, "interdit");
     let delete_uri = format!("/api/v1/enveloppes/{id}/plafonds/75");
-    let deleted = send(&app, "DELETE", &delete_uri, Some(&admin()), None, &[]).await;
+    let deleted = app.as_(admin()).delete(&delete_uri).await;
     assert_eq!(deleted.status, 204, "{}", deleted.text);
-    let missing = send(&app, "DELETE", &delete_uri, Some(&admin()), None, &[]).await;
+    let missing = app.as_(admin()).delete(&delete_uri).await;
     assert_eq!(missing.status, 404);
     let read = get(&app, &uri, &admin()).await;
     assert_eq!(
@@ -982,7 +950,7 @@ async fn reads_and_scopes(db: TestDb) {
     );
     let envelope = get(&app, &format!("/api/v1/enveloppes/{id}"), &paris).await;
     assert_eq!(envelope.status, 200);
-    let anonymous = send(&app, "GET", "/api/v1/enveloppes", None, None, &[]).await;
+    let anonymous = app.anonymous().get("/api/v1/enveloppes").await;
     anonymous.assert_problem(401, "jeton_absent");
     let bad = get(&app, "/api/v1/engagements?statut=perdu", &admin()).await;
     assert_eq!(bad.status, 400);

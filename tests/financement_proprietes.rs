@@ -25,7 +25,7 @@ use chrono::NaiveDate;
 use cnfs_api::auth::Role;
 use cnfs_api::db::DbConn;
 use cnfs_api::http::AppState;
-use common::{Answer, TestDb, send, siret_for, token};
+use common::{Answer, App, TestApp, TestDb, siret_for, token};
 use diesel::RunQueryDsl;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use proptest::prelude::*;
@@ -177,7 +177,7 @@ struct Fixture {
 async fn fixture(db: &TestDb) -> Fixture {
     let today = NaiveDate::parse_from_str(TODAY, "%Y-%m-%d").unwrap();
     let state = db.state().with_today(Some(today));
-    let app = common::app(state.clone()).await;
+    let app = TestApp::over(state.clone()).await;
     let admin = token(Role::Admin, &[], None);
     let mut conventions = Vec::new();
     for (siren, nom, commune, departement, postes) in [
@@ -186,15 +186,7 @@ async fn fixture(db: &TestDb) -> Fixture {
         ("217500016", "Ville de Paris", "75056", "75", 3),
     ] {
         let body = json!({"siret": siret_for(siren), "nom": nom, "type": "commune", "code_insee": commune});
-        let structure = send(
-            &app,
-            "POST",
-            "/api/v1/structures",
-            Some(&admin),
-            Some(&body),
-            &[],
-        )
-        .await;
+        let structure = app.as_(&admin).post("/api/v1/structures", &body).await;
         assert_eq!(structure.status, 201, "{nom}: {}", structure.text);
         let prefecture = token(Role::Prefecture, &[departement], None);
         let body = json!({
@@ -203,26 +195,19 @@ async fn fixture(db: &TestDb) -> Fixture {
             "signataires": [structure.json["id"]],
             "postes_attribues": postes,
         });
-        let created = send(
-            &app,
-            "POST",
-            "/api/v1/conventions",
-            Some(&prefecture),
-            Some(&body),
-            &[],
-        )
-        .await;
+        let created = app
+            .as_(&prefecture)
+            .post("/api/v1/conventions", &body)
+            .await;
         assert_eq!(created.status, 201, "convention {nom}: {}", created.text);
         let id = created.json["id"].as_str().unwrap().to_owned();
-        let signed = send(
-            &app,
-            "POST",
-            &format!("/api/v1/conventions/{id}/signature"),
-            Some(&prefecture),
-            Some(&json!({"date_signature": "2021-02-08"})),
-            &[],
-        )
-        .await;
+        let signed = app
+            .as_(&prefecture)
+            .post(
+                &format!("/api/v1/conventions/{id}/signature"),
+                json!({"date_signature": "2021-02-08"}),
+            )
+            .await;
         assert_eq!(signed.status, 200, "signature {nom}: {}", signed.text);
         conventions.push((id, departement, postes));
     }
@@ -323,7 +308,7 @@ fn note(what: &str, expected: Expect) {
 }
 
 async fn play(db: &TestDb, fixture: &Fixture, scenario: &Scenario) -> Result<(), String> {
-    let app = common::app(fixture.state.clone()).await;
+    let app = TestApp::over(fixture.state.clone()).await;
     let admin = token(Role::Admin, &[], None);
     let mut conn = db.conn();
     let mut model = Model::default();
@@ -338,28 +323,18 @@ async fn play(db: &TestDb, fixture: &Fixture, scenario: &Scenario) -> Result<(),
             "date_fin": "2022-12-31",
             "montant_par_poste_centimes": spec.par_poste,
         });
-        let created = send(
-            &app,
-            "POST",
-            "/api/v1/enveloppes",
-            Some(&admin),
-            Some(&body),
-            &[],
-        )
-        .await;
+        let created = app.as_(&admin).post("/api/v1/enveloppes", &body).await;
         check_answer(&created, Expect::Status(201)).map_err(|e| format!("envelope {n}: {e}"))?;
         let id = created.json["id"].as_str().unwrap().to_owned();
         for departement in ["93", "75"] {
             if let Some(plafond) = spec.plafond(departement) {
-                let answer = send(
-                    &app,
-                    "PUT",
-                    &format!("/api/v1/enveloppes/{id}/plafonds/{departement}"),
-                    Some(&admin),
-                    Some(&json!({"plafond_centimes": plafond})),
-                    &[],
-                )
-                .await;
+                let answer = app
+                    .as_(&admin)
+                    .put(
+                        &format!("/api/v1/enveloppes/{id}/plafonds/{departement}"),
+                        json!({"plafond_centimes": plafond}),
+                    )
+                    .await;
                 check_answer(&answer, Expect::Status(201))
                     .map_err(|e| format!("ceiling {departement} of envelope {n}: {e}"))?;
             }
@@ -381,21 +356,13 @@ async fn play(db: &TestDb, fixture: &Fixture, scenario: &Scenario) -> Result<(),
     Ok(())
 }
 
-async fn play_step<S, B>(
-    app: &S,
+async fn play_step(
+    app: &TestApp<impl App>,
     admin: &str,
     fixture: &Fixture,
     model: &mut Model,
     step: &Step,
-) -> Result<(), String>
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
+) -> Result<(), String> {
     match step {
         Step::Engager {
             enveloppe,
@@ -455,15 +422,11 @@ where
                 "/api/v1/enveloppes/{}/engagements",
                 model.enveloppes[enveloppe].id
             );
-            let answer = send(
-                app,
-                "POST",
-                &uri,
-                Some(admin),
-                Some(&body),
-                &[("idempotency-key", &key())],
-            )
-            .await;
+            let answer = app
+                .as_(admin)
+                .idempotency_key(key())
+                .post(&uri, &body)
+                .await;
             check_answer(&answer, expected)?;
             note("engagement", expected);
             if expected == Expect::Status(201) {
@@ -498,15 +461,13 @@ where
             } else {
                 Expect::Refusal(409, "transition_invalide")
             };
-            let answer = send(
-                app,
-                "POST",
-                &format!("/api/v1/engagements/{}/annulation", engagement.id),
-                Some(admin),
-                Some(&json!({"motif": "Poste non pourvu"})),
-                &[],
-            )
-            .await;
+            let answer = app
+                .as_(admin)
+                .post(
+                    &format!("/api/v1/engagements/{}/annulation", engagement.id),
+                    json!({"motif": "Poste non pourvu"}),
+                )
+                .await;
             check_answer(&answer, expected)?;
             note("annulation engagement", expected);
             if expected == Expect::Status(200) {
@@ -538,19 +499,18 @@ where
             } else {
                 Expect::Status(201)
             };
-            let answer = send(
-                app,
-                "POST",
-                &format!("/api/v1/engagements/{}/versements", engagement.id),
-                Some(admin),
-                Some(&json!({
-                    "montant_centimes": amount,
-                    "date_versement": TODAY,
-                    "reference": "MANDAT-2021-000123",
-                })),
-                &[("idempotency-key", &key())],
-            )
-            .await;
+            let answer = app
+                .as_(admin)
+                .idempotency_key(key())
+                .post(
+                    &format!("/api/v1/engagements/{}/versements", engagement.id),
+                    json!({
+                        "montant_centimes": amount,
+                        "date_versement": TODAY,
+                        "reference": "MANDAT-2021-000123",
+                    }),
+                )
+                .await;
             check_answer(&answer, expected)?;
             note("versement", expected);
             if expected == Expect::Status(201) {
@@ -578,15 +538,13 @@ where
             } else {
                 Expect::Refusal(409, "transition_invalide")
             };
-            let answer = send(
-                app,
-                "POST",
-                &format!("/api/v1/versements/{}/annulation", versement.id),
-                Some(admin),
-                Some(&json!({"motif": "Mandat rejeté"})),
-                &[],
-            )
-            .await;
+            let answer = app
+                .as_(admin)
+                .post(
+                    &format!("/api/v1/versements/{}/annulation", versement.id),
+                    json!({"motif": "Mandat rejeté"}),
+                )
+                .await;
             check_answer(&answer, expected)?;
             note("annulation versement", expected);
             if expected == Expect::Status(200) {

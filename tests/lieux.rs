@@ -4,19 +4,19 @@
 mod common;
 
 use cnfs_api::auth::Role;
-use common::{Answer, App, TestDb, count, send, siret_for, token};
+use common::{Answer, App, TestApp, TestDb, count, siret_for, token};
 use serde_json::{Value, json};
 
 fn admin() -> String {
     token(Role::Admin, &[], None)
 }
 
-async fn post(app: &impl App, uri: &str, who: &str, body: Value) -> Answer {
-    send(app, "POST", uri, Some(who), Some(&body), &[]).await
+async fn post(app: &TestApp<impl App>, uri: &str, who: &str, body: Value) -> Answer {
+    app.as_(who).post(uri, body).await
 }
 
 /// Aubervilliers (93) and Paris (75); returns their ids.
-async fn structures(app: &impl App) -> (String, String) {
+async fn structures(app: &TestApp<impl App>) -> (String, String) {
     let mut ids = Vec::new();
     for (siren, nom, commune) in [
         ("219300019", "Ville d'Aubervilliers", "93001"),
@@ -43,7 +43,7 @@ fn mediatheque(structure: &str) -> Value {
 }
 
 async fn who_writes_and_public_reads(db: TestDb) {
-    let app = common::app(db.state()).await;
+    let app = TestApp::on(&db).await;
     let (aubervilliers, paris) = structures(&app).await;
     let itself = token(Role::Structure, &[], Some(&aubervilliers));
     let created = post(&app, "/api/v1/lieux", &itself, mediatheque(&aubervilliers)).await;
@@ -96,31 +96,20 @@ async fn who_writes_and_public_reads(db: TestDb) {
     assert_eq!(by_prefecture.json["services"], json!([]));
 
     // Public reads, with filters.
-    let listed = send(
-        &app,
-        "GET",
-        "/api/v1/lieux?code_insee=93001",
-        None,
-        None,
-        &[],
-    )
-    .await;
+    let listed = app.anonymous().get("/api/v1/lieux?code_insee=93001").await;
     assert_eq!(listed.status, 200, "{}", listed.text);
     assert_eq!(listed.json["items"].as_array().unwrap().len(), 2);
-    let listed = send(&app, "GET", "/api/v1/lieux?departement=75", None, None, &[]).await;
+    let listed = app.anonymous().get("/api/v1/lieux?departement=75").await;
     assert_eq!(listed.json["items"], json!([]));
-    let listed = send(
-        &app,
-        "GET",
-        &format!("/api/v1/lieux?structure_id={aubervilliers}&limit=1"),
-        None,
-        None,
-        &[],
-    )
-    .await;
+    let listed = app
+        .anonymous()
+        .get(&format!(
+            "/api/v1/lieux?structure_id={aubervilliers}&limit=1"
+        ))
+        .await;
     assert_eq!(listed.json["items"].as_array().unwrap().len(), 1);
     assert!(listed.json["next_cursor"].is_string());
-    let one = send(&app, "GET", &format!("/api/v1/lieux/{id}"), None, None, &[]).await;
+    let one = app.anonymous().get(&format!("/api/v1/lieux/{id}")).await;
     assert_eq!(one.status, 200);
     assert_eq!(one.header("etag"), "\"1\"");
     assert_eq!(one.json["telephone"], "+33148393850");
@@ -128,7 +117,7 @@ async fn who_writes_and_public_reads(db: TestDb) {
 
 /// Every field of the standard is checked, each refusal pointing at its field.
 async fn the_standards_checks(db: TestDb) {
-    let app = common::app(db.state()).await;
+    let app = TestApp::on(&db).await;
     let (aubervilliers, _) = structures(&app).await;
     let refused = |change: Value| {
         let mut body = mediatheque(&aubervilliers);
@@ -215,7 +204,7 @@ async fn the_standards_checks(db: TestDb) {
 }
 
 async fn changes(db: TestDb) {
-    let app = common::app(db.state()).await;
+    let app = TestApp::on(&db).await;
     let (aubervilliers, paris) = structures(&app).await;
     let created = post(&app, "/api/v1/lieux", &admin(), mediatheque(&aubervilliers)).await;
     let uri = format!("/api/v1/lieux/{}", created.json["id"].as_str().unwrap());
@@ -224,9 +213,12 @@ async fn changes(db: TestDb) {
         let app = &app;
         let uri = uri.clone();
         async move {
-            let headers: Vec<(&str, &str)> =
-                etag.map(|e| vec![("if-match", e)]).unwrap_or_default();
-            send(app, "PATCH", &uri, Some(&who), Some(&body), &headers).await
+            let call = app.as_(&who);
+            let call = match etag {
+                Some(etag) => call.if_match(etag),
+                None => call,
+            };
+            call.patch(&uri, &body).await
         }
     };
     patch(itself.clone(), json!({"nom": "Médiathèque"}), None)

@@ -3,7 +3,7 @@
 mod common;
 
 use actix_web::test as actix_test;
-use common::{TestDb, get};
+use common::{TestApp, TestDb, get};
 
 const COMMITTED: &str = include_str!("../openapi/openapi.json");
 const REGENERATE: &str = "cargo run -- openapi --output openapi/openapi.json";
@@ -161,7 +161,7 @@ fn every_operation_is_documented_with_its_errors() {
 async fn every_documented_operation_is_routed() {
     let spec: serde_json::Value = serde_json::from_str(COMMITTED).unwrap();
     let db = TestDb::sqlite();
-    let app = common::app(db.state()).await;
+    let app = TestApp::on(&db).await;
     let mut checked = 0;
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
@@ -186,7 +186,7 @@ async fn every_documented_operation_is_routed() {
 async fn every_published_parameter_pattern_is_enforced() {
     let spec: serde_json::Value = serde_json::from_str(COMMITTED).unwrap();
     let db = TestDb::sqlite();
-    let app = common::app(db.state()).await;
+    let app = TestApp::on(&db).await;
     let mut checked = 0;
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
@@ -215,15 +215,10 @@ async fn every_published_parameter_pattern_is_enforced() {
                     .as_array()
                     .is_some_and(|s| !s.is_empty());
                 let admin = common::token(cnfs_api::auth::Role::Admin, &[], None);
-                let answer = common::send(
-                    &app,
-                    "GET",
-                    &uri,
-                    protected.then_some(admin.as_str()),
-                    None,
-                    &[],
-                )
-                .await;
+                let answer = app
+                    .caller(protected.then_some(admin.as_str()))
+                    .get(&uri)
+                    .await;
                 answer.assert_problem(400, "parametre_invalide");
                 assert_eq!(answer.faulty_parameters(), [name], "GET {uri}");
                 checked += 1;

@@ -9,7 +9,7 @@ use cnfs_api::db::repo::referentiel as repo;
 use cnfs_api::db::schema::{
     communes, communes_codes_postaux, departements, epci, epci_membres, regions, structures,
 };
-use common::{TestDb, get};
+use common::{TestApp, TestDb, get};
 use diesel::prelude::*;
 
 const REGIONS: &str = include_str!("../data/referentiel/regions.tsv");
@@ -210,7 +210,7 @@ async fn a_newer_extract_keeps_what_structures_reference(db: TestDb) {
         .unwrap();
     assert_eq!(current, 34_967);
 
-    let app = common::app(db.state()).await;
+    let app = TestApp::on(&db).await;
     get(&app, &format!("/api/v1/communes/{REFERENCED}"))
         .await
         .assert_problem(404, "ressource_introuvable");
@@ -246,29 +246,18 @@ async fn a_newer_extract_keeps_what_structures_reference(db: TestDb) {
 
     // The structure on the kept commune still reads whole; no new structure may sit there.
     let admin = common::token(cnfs_api::auth::Role::Admin, &[], None);
-    let kept = common::send(
-        &app,
-        "GET",
-        "/api/v1/structures/01937a3c-5b2e-7c00-8000-000000000001",
-        Some(&admin),
-        None,
-        &[],
-    )
-    .await;
+    let kept = app
+        .as_(&admin)
+        .get("/api/v1/structures/01937a3c-5b2e-7c00-8000-000000000001")
+        .await;
     assert_eq!(kept.status, 200, "{}", kept.text);
     assert_eq!(kept.json["code_insee"], REFERENCED);
     assert_eq!(kept.json["commune"], "L'Abergement-Clémenciat");
     let body = serde_json::json!({"siret": common::siret_for("775672272"), "nom": "Association", "type": "association", "code_insee": REFERENCED});
-    common::send(
-        &app,
-        "POST",
-        "/api/v1/structures",
-        Some(&admin),
-        Some(&body),
-        &[],
-    )
-    .await
-    .assert_problem(422, "commune_inconnue");
+    app.as_(&admin)
+        .post("/api/v1/structures", &body)
+        .await
+        .assert_problem(422, "commune_inconnue");
 
     // The extract after that one brings the commune back: it is current again.
     let outcome = load_extract(&mut conn, REGIONS, DEPARTEMENTS, COMMUNES, EPCI)

@@ -14,7 +14,7 @@ use cnfs_api::domain::activite::{Thematique, check_thematiques};
 use cnfs_api::domain::codes::Siret;
 use cnfs_api::seed::national::{Options, SeedError, seed_national};
 use common::statistiques::{assert_agrees_with_rows, count_on, figures, figures_on};
-use common::{App, TestDb, count, send};
+use common::{App, TestApp, TestDb, count};
 use sha2::{Digest, Sha256};
 
 /// "Today" of these tests: after the activities' last day (2024-12-31).
@@ -355,7 +355,7 @@ fn assert_invariants(db: &TestDb, runs: i64, activites: i64) {
 /// National and departmental statistics through HTTP equal the recomputation from the rows.
 /// `departements`: the codes to read besides the national figures; the first one (and the
 /// national figures) are read over a period too.
-async fn assert_statistics_agree(app: &impl App, db: &TestDb, departements: &[&str]) {
+async fn assert_statistics_agree(app: &TestApp<impl App>, db: &TestDb, departements: &[&str]) {
     let mut uris = vec![("/api/v1/statistiques".to_owned(), String::new())];
     for code in departements {
         uris.push((
@@ -364,21 +364,16 @@ async fn assert_statistics_agree(app: &impl App, db: &TestDb, departements: &[&s
         ));
     }
     for (rank, (uri, where_departement)) in uris.into_iter().enumerate() {
-        let stats = send(app, "GET", &uri, None, None, &[]).await;
+        let stats = app.anonymous().get(&uri).await;
         assert_eq!(stats.status, 200, "{uri}: {}", stats.text);
         assert_agrees_with_rows(db, &stats.json, &where_departement, "0000", "9999");
         if rank > 1 {
             continue;
         }
-        let window = send(
-            app,
-            "GET",
-            &format!("{uri}?du=2022-03-15&au=2023-06-30"),
-            None,
-            None,
-            &[],
-        )
-        .await;
+        let window = app
+            .anonymous()
+            .get(&format!("{uri}?du=2022-03-15&au=2023-06-30"))
+            .await;
         assert_agrees_with_rows(
             db,
             &window.json,
@@ -392,25 +387,20 @@ async fn assert_statistics_agree(app: &impl App, db: &TestDb, departements: &[&s
 /// One territory's statistics (its months summed by the database) equal its item in the lists
 /// (read per département and month): every région and département, over all time and over a
 /// period whose ends are partial months.
-async fn assert_each_territory_as_in_its_list(app: &impl App) {
+async fn assert_each_territory_as_in_its_list(app: &TestApp<impl App>) {
     for period in ["", "?du=2022-03-15&au=2023-06-30"] {
         for level in ["regions", "departements"] {
-            let list = send(
-                app,
-                "GET",
-                &format!("/api/v1/statistiques/{level}{period}"),
-                None,
-                None,
-                &[],
-            )
-            .await;
+            let list = app
+                .anonymous()
+                .get(&format!("/api/v1/statistiques/{level}{period}"))
+                .await;
             assert_eq!(list.status, 200, "{}", list.text);
             let items = list.json["items"].as_array().unwrap();
             assert!(items.len() > 10, "{level}");
             for item in items {
                 let code = item["territoire"]["code"].as_str().unwrap();
                 let uri = format!("/api/v1/statistiques/{level}/{code}{period}");
-                let one = send(app, "GET", &uri, None, None, &[]).await;
+                let one = app.anonymous().get(&uri).await;
                 assert_eq!(one.status, 200, "{uri}: {}", one.text);
                 assert_eq!(&one.json, item, "{uri}");
             }
@@ -428,8 +418,8 @@ async fn the_national_seed_keeps_every_invariant(db: TestDb) {
     );
     assert_invariants(&db, 1, ACTIVITES as i64);
 
-    let app = common::app(db.state().with_today(Some(TODAY.parse().unwrap()))).await;
-    let national = send(&app, "GET", "/api/v1/statistiques", None, None, &[]).await;
+    let app = TestApp::over(db.state().with_today(Some(TODAY.parse().unwrap()))).await;
+    let national = app.anonymous().get("/api/v1/statistiques").await;
     assert_eq!(national.json["postes"]["objectif"], 4000);
     assert_eq!(national.json["activites"]["nombre"], ACTIVITES);
     assert_eq!(
@@ -455,7 +445,7 @@ async fn the_national_seed_keeps_every_invariant(db: TestDb) {
     let added = seed(&db, &options(12, 5_000, true)).expect("added");
     assert_ne!(added.graine, bilan.graine);
     assert_invariants(&db, 2, ACTIVITES as i64 + 5_000);
-    let app = common::app(db.state().with_today(Some(TODAY.parse().unwrap()))).await;
+    let app = TestApp::over(db.state().with_today(Some(TODAY.parse().unwrap()))).await;
     assert_statistics_agree(&app, &db, &["93"]).await;
 }
 

@@ -10,21 +10,21 @@ use common::scenario::{
     prefecture_93, random_activities, recrue, structure, structures,
 };
 use common::statistiques::assert_agrees_with_rows;
-use common::{App, TestDb, count, send};
+use common::{App, TestApp, TestDb, count};
 use serde_json::{Value, json};
 
 const EURO: i64 = 100;
 
 /// Anonymous `GET`.
-async fn public(app: &impl App, uri: &str) -> common::Answer {
-    send(app, "GET", uri, None, None, &[]).await
+async fn public(app: &TestApp<impl App>, uri: &str) -> common::Answer {
+    app.anonymous().get(uri).await
 }
 
 /// The story: an executed convention (3 + 3 posts), a signed one past its deadline (2 posts), a
 /// draft (4 posts); advisors en poste (local), recruited (from Paris) and gone (local); the
 /// national envelope with a 4 M€ ceiling for the 93, 300,000 € committed and 100,000 € paid; the
 /// Ville 93 envelope (1 M€, 300,000 € committed); three activities in June and July.
-async fn story(app: &impl App) -> Vec<String> {
+async fn story(app: &TestApp<impl App>) -> Vec<String> {
     let ids = structures(app).await;
     let executed = convention(app, &ids, (3, 3), true).await;
     let signed = created_id(
@@ -91,24 +91,15 @@ async fn story(app: &impl App) -> Vec<String> {
         )
         .await,
     );
-    let ceiling = send(
-        app,
-        "PUT",
-        &format!("/api/v1/enveloppes/{national}/plafonds/93"),
-        Some(&admin()),
-        Some(&json!({"plafond_centimes": 4_000_000 * EURO})),
-        &[],
-    )
-    .await;
+    let ceiling = app
+        .as_(admin())
+        .put(
+            &format!("/api/v1/enveloppes/{national}/plafonds/93"),
+            json!({"plafond_centimes": 4_000_000 * EURO}),
+        )
+        .await;
     assert_eq!(ceiling.status, 201, "{}", ceiling.text);
-    let committed = send(
-        app,
-        "POST",
-        &format!("/api/v1/enveloppes/{national}/engagements"),
-        Some(&prefecture_93()),
-        Some(&json!({"convention_id": executed, "objet": "6 postes", "date_engagement": "2021-03-20"})),
-        &[("idempotency-key", "stats-1")],
-    )
+    let committed = app.as_(prefecture_93()).idempotency_key("stats-1").post(&format!("/api/v1/enveloppes/{national}/engagements"), json!({"convention_id": executed, "objet": "6 postes", "date_engagement": "2021-03-20"}))
     .await;
     let engagement = created_id(&committed);
     assert_eq!(committed.json["montant_centimes"], 300_000 * EURO);
@@ -133,14 +124,7 @@ async fn story(app: &impl App) -> Vec<String> {
         )
         .await,
     );
-    let equipment = send(
-        app,
-        "POST",
-        &format!("/api/v1/enveloppes/{ville}/engagements"),
-        Some(&prefecture_93()),
-        Some(&json!({"convention_id": executed, "montant_centimes": 300_000 * EURO, "objet": "Matériel", "date_engagement": "2021-03-20"})),
-        &[("idempotency-key", "stats-2")],
-    )
+    let equipment = app.as_(prefecture_93()).idempotency_key("stats-2").post(&format!("/api/v1/enveloppes/{ville}/engagements"), json!({"convention_id": executed, "montant_centimes": 300_000 * EURO, "objet": "Matériel", "date_engagement": "2021-03-20"}))
     .await;
     created_id(&equipment);
 
@@ -377,22 +361,14 @@ async fn answers_are_cacheable(db: TestDb) {
         assert!(etag.starts_with('"') && etag.ends_with('"'), "{etag}");
         let again = public(&app, uri).await;
         assert_eq!(again.header("etag"), etag, "{uri}: same data, same tag");
-        let cached = send(&app, "GET", uri, None, None, &[("if-none-match", &etag)]).await;
+        let cached = app.anonymous().if_none_match(&etag).get(uri).await;
         assert_eq!(cached.status, 304, "{uri}");
         assert_eq!(cached.text, "");
         assert_eq!(cached.header("etag"), etag);
         let weak = format!("W/{etag}");
-        let cached = send(&app, "GET", uri, None, None, &[("if-none-match", &weak)]).await;
+        let cached = app.anonymous().if_none_match(&weak).get(uri).await;
         assert_eq!(cached.status, 304, "{uri}: weak comparison");
-        let other = send(
-            &app,
-            "GET",
-            uri,
-            None,
-            None,
-            &[("if-none-match", "\"autre\"")],
-        )
-        .await;
+        let other = app.anonymous().if_none_match("\"autre\"").get(uri).await;
         assert_eq!(other.status, 200);
         // With a token too: the same public answer.
         let with_token = get(&app, uri, &prefecture_93()).await;
@@ -400,25 +376,16 @@ async fn answers_are_cacheable(db: TestDb) {
     }
     // A change makes a new tag.
     let before = public(&app, "/api/v1/statistiques/departements/93").await;
-    let deleted = send(
-        &app,
-        "DELETE",
-        &format!("/api/v1/activites/{}", activities[0]),
-        Some(&admin()),
-        None,
-        &[],
-    )
-    .await;
+    let deleted = app
+        .as_(admin())
+        .delete(&format!("/api/v1/activites/{}", activities[0]))
+        .await;
     assert_eq!(deleted.status, 204);
-    let after = send(
-        &app,
-        "GET",
-        "/api/v1/statistiques/departements/93",
-        None,
-        None,
-        &[("if-none-match", before.header("etag"))],
-    )
-    .await;
+    let after = app
+        .anonymous()
+        .if_none_match(before.header("etag"))
+        .get("/api/v1/statistiques/departements/93")
+        .await;
     assert_eq!(after.status, 200);
     assert_ne!(after.header("etag"), before.header("etag"));
     assert_eq!(after.json["activites"]["nombre"], 2);
@@ -429,7 +396,7 @@ async fn answers_are_cacheable(db: TestDb) {
 /// being its own entry; 304 still works from a cached answer.
 async fn an_instance_reuses_an_answer_for_its_cache_time(db: TestDb) {
     let today = common::scenario::TODAY.parse().unwrap();
-    let cached_app = common::app(
+    let cached_app = TestApp::over(
         db.state()
             .with_today(Some(today))
             .with_cache_statistiques(std::time::Duration::from_secs(5)),
@@ -441,29 +408,20 @@ async fn an_instance_reuses_an_answer_for_its_cache_time(db: TestDb) {
     let before = public(&cached_app, uri).await;
     assert_eq!(before.status, 200);
     let nombre = before.json["activites"]["nombre"].as_i64().unwrap();
-    let deleted = send(
-        &fresh_app,
-        "DELETE",
-        &format!("/api/v1/activites/{}", activities[0]),
-        Some(&admin()),
-        None,
-        &[],
-    )
-    .await;
+    let deleted = fresh_app
+        .as_(admin())
+        .delete(&format!("/api/v1/activites/{}", activities[0]))
+        .await;
     assert_eq!(deleted.status, 204);
     // The caching instance still answers what it computed; one without a cache sees the change.
     let reused = public(&cached_app, uri).await;
     assert_eq!(reused.text, before.text);
     assert_eq!(reused.header("etag"), before.header("etag"));
-    let revalidated = send(
-        &cached_app,
-        "GET",
-        uri,
-        None,
-        None,
-        &[("if-none-match", before.header("etag"))],
-    )
-    .await;
+    let revalidated = cached_app
+        .anonymous()
+        .if_none_match(before.header("etag"))
+        .get(uri)
+        .await;
     assert_eq!(revalidated.status, 304);
     let fresh = public(&fresh_app, uri).await;
     assert_eq!(fresh.json["activites"]["nombre"], nombre - 1);

@@ -4,7 +4,7 @@
 mod common;
 
 use cnfs_api::auth::Role;
-use common::{TestDb, count, send, siret_for, token};
+use common::{TestApp, TestDb, count, siret_for, token};
 use serde_json::{Value, json};
 
 fn prefecture_93() -> String {
@@ -16,17 +16,12 @@ fn aubervilliers() -> Value {
 }
 
 async fn structure_lifecycle(db: TestDb) {
-    let app = common::app(db.state()).await;
+    let app = TestApp::on(&db).await;
     let prefecture = prefecture_93();
-    let created = send(
-        &app,
-        "POST",
-        "/api/v1/structures",
-        Some(&prefecture),
-        Some(&aubervilliers()),
-        &[],
-    )
-    .await;
+    let created = app
+        .as_(&prefecture)
+        .post("/api/v1/structures", aubervilliers())
+        .await;
     assert_eq!(created.status, 201, "{}", created.text);
     let id = created.json["id"].as_str().unwrap().to_owned();
     assert_eq!(
@@ -41,15 +36,10 @@ async fn structure_lifecycle(db: TestDb) {
     assert_eq!(created.json["type"], "commune");
     assert_eq!(created.json["version"], 1);
 
-    let read = send(
-        &app,
-        "GET",
-        &format!("/api/v1/structures/{id}"),
-        Some(&prefecture),
-        None,
-        &[],
-    )
-    .await;
+    let read = app
+        .as_(&prefecture)
+        .get(&format!("/api/v1/structures/{id}"))
+        .await;
     assert_eq!(read.status, 200);
     assert_eq!(read.json, created.json);
     assert_eq!(read.header("etag"), "\"1\"");
@@ -57,105 +47,70 @@ async fn structure_lifecycle(db: TestDb) {
     // The rename: If-Match required, then checked.
     let uri = format!("/api/v1/structures/{id}");
     let rename = json!({"nom": "Mairie d'Aubervilliers"});
-    send(&app, "PATCH", &uri, Some(&prefecture), Some(&rename), &[])
+    app.as_(&prefecture)
+        .patch(&uri, &rename)
         .await
         .assert_problem(428, "precondition_requise");
-    send(
-        &app,
-        "PATCH",
-        &uri,
-        Some(&prefecture),
-        Some(&rename),
-        &[("if-match", "\"7\"")],
-    )
-    .await
-    .assert_problem(412, "precondition_echouee");
-    let renamed = send(
-        &app,
-        "PATCH",
-        &uri,
-        Some(&prefecture),
-        Some(&rename),
-        &[("if-match", "\"1\"")],
-    )
-    .await;
+    app.as_(&prefecture)
+        .if_match("\"7\"")
+        .patch(&uri, &rename)
+        .await
+        .assert_problem(412, "precondition_echouee");
+    let renamed = app
+        .as_(&prefecture)
+        .if_match("\"1\"")
+        .patch(&uri, &rename)
+        .await;
     assert_eq!(renamed.status, 200, "{}", renamed.text);
     assert_eq!(renamed.json["nom"], "Mairie d'Aubervilliers");
     assert_eq!(renamed.header("etag"), "\"2\"");
     // The SIRET never changes.
-    send(
-        &app,
-        "PATCH",
-        &uri,
-        Some(&prefecture),
-        Some(&json!({"nom": "X", "siret": siret_for("219300019")})),
-        &[("if-match", "\"2\"")],
-    )
-    .await
-    .assert_problem(422, "validation");
+    app.as_(&prefecture)
+        .if_match("\"2\"")
+        .patch(&uri, json!({"nom": "X", "siret": siret_for("219300019")}))
+        .await
+        .assert_problem(422, "validation");
     // The structure itself may rename itself; another structure does not see it.
     let itself = token(Role::Structure, &[], Some(&id));
-    let renamed = send(
-        &app,
-        "PATCH",
-        &uri,
-        Some(&itself),
-        Some(&json!({"nom": "Aubervilliers"})),
-        &[("if-match", "\"2\"")],
-    )
-    .await;
+    let renamed = app
+        .as_(&itself)
+        .if_match("\"2\"")
+        .patch(&uri, json!({"nom": "Aubervilliers"}))
+        .await;
     assert_eq!(renamed.status, 200, "{}", renamed.text);
     let other = token(
         Role::Structure,
         &[],
         Some("01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90"),
     );
-    send(
-        &app,
-        "PATCH",
-        &uri,
-        Some(&other),
-        Some(&rename),
-        &[("if-match", "\"3\"")],
-    )
-    .await
-    .assert_problem(404, "ressource_introuvable");
-    send(&app, "GET", &uri, Some(&other), None, &[])
+    app.as_(&other)
+        .if_match("\"3\"")
+        .patch(&uri, &rename)
+        .await
+        .assert_problem(404, "ressource_introuvable");
+    app.as_(&other)
+        .get(&uri)
         .await
         .assert_problem(404, "ressource_introuvable");
     // A lecteur in scope sees it but may not change it.
     let lecteur = token(Role::Lecteur, &["93"], None);
-    assert_eq!(
-        send(&app, "GET", &uri, Some(&lecteur), None, &[])
-            .await
-            .status,
-        200
-    );
-    send(
-        &app,
-        "PATCH",
-        &uri,
-        Some(&lecteur),
-        Some(&rename),
-        &[("if-match", "\"3\"")],
-    )
-    .await
-    .assert_problem(403, "interdit");
+    assert_eq!(app.as_(&lecteur).get(&uri).await.status, 200);
+    app.as_(&lecteur)
+        .if_match("\"3\"")
+        .patch(&uri, &rename)
+        .await
+        .assert_problem(403, "interdit");
     // Out of scope: 404 whatever the role.
     let prefecture_75 = token(Role::Prefecture, &["75"], None);
-    send(&app, "GET", &uri, Some(&prefecture_75), None, &[])
+    app.as_(&prefecture_75)
+        .get(&uri)
         .await
         .assert_problem(404, "ressource_introuvable");
-    send(
-        &app,
-        "PATCH",
-        &uri,
-        Some(&prefecture_75),
-        Some(&rename),
-        &[("if-match", "\"3\"")],
-    )
-    .await
-    .assert_problem(404, "ressource_introuvable");
+    app.as_(&prefecture_75)
+        .if_match("\"3\"")
+        .patch(&uri, &rename)
+        .await
+        .assert_problem(404, "ressource_introuvable");
 
     // The journal: a creation and two renames (refusals write nothing), with author and fields.
     assert_eq!(
@@ -177,20 +132,14 @@ async fn structure_lifecycle(db: TestDb) {
 }
 
 async fn creation_refusals(db: TestDb) {
-    let app = common::app(db.state()).await;
+    let app = TestApp::on(&db).await;
     let prefecture = prefecture_93();
     let post = |body: Value, who: Option<String>| {
         let app = &app;
         async move {
-            send(
-                app,
-                "POST",
-                "/api/v1/structures",
-                who.as_deref(),
-                Some(&body),
-                &[],
-            )
-            .await
+            app.caller(who.as_deref())
+                .post("/api/v1/structures", &body)
+                .await
         }
     };
     let with = |field: &str, value: Value| {
@@ -275,7 +224,7 @@ async fn creation_refusals(db: TestDb) {
 }
 
 async fn lists_follow_the_scope_and_filters(db: TestDb) {
-    let app = common::app(db.state()).await;
+    let app = TestApp::on(&db).await;
     let admin = token(Role::Admin, &[], None);
     let mut ids = Vec::new();
     for body in [
@@ -283,15 +232,7 @@ async fn lists_follow_the_scope_and_filters(db: TestDb) {
         json!({"siret": "20005786700018", "nom": "Plaine Commune", "type": "epci", "code_insee": "93066"}),
         json!({"siret": siret_for("217500016"), "nom": "Ville de Paris", "type": "commune", "code_insee": "75056"}),
     ] {
-        let created = send(
-            &app,
-            "POST",
-            "/api/v1/structures",
-            Some(&admin),
-            Some(&body),
-            &[],
-        )
-        .await;
+        let created = app.as_(&admin).post("/api/v1/structures", &body).await;
         assert_eq!(created.status, 201, "{}", created.text);
         ids.push(created.json["id"].as_str().unwrap().to_owned());
     }
@@ -305,7 +246,7 @@ async fn lists_follow_the_scope_and_filters(db: TestDb) {
     };
     let list = |uri: &'static str, who: String| {
         let app = &app;
-        async move { send(app, "GET", uri, Some(&who), None, &[]).await }
+        async move { app.as_(&who).get(uri).await }
     };
     assert_eq!(
         names(&list("/api/v1/structures", admin.clone()).await).len(),
@@ -353,15 +294,10 @@ async fn lists_follow_the_scope_and_filters(db: TestDb) {
     let first = list("/api/v1/structures?limit=2", admin.clone()).await;
     assert_eq!(names(&first).len(), 2);
     let cursor = first.json["next_cursor"].as_str().unwrap().to_owned();
-    let second = send(
-        &app,
-        "GET",
-        &format!("/api/v1/structures?limit=2&cursor={cursor}"),
-        Some(&admin),
-        None,
-        &[],
-    )
-    .await;
+    let second = app
+        .as_(&admin)
+        .get(&format!("/api/v1/structures?limit=2&cursor={cursor}"))
+        .await;
     assert_eq!(names(&second).len(), 1);
     assert!(second.json["next_cursor"].is_null());
     list("/api/v1/structures?type=ministere", admin.clone())
@@ -371,17 +307,12 @@ async fn lists_follow_the_scope_and_filters(db: TestDb) {
 
 /// Two renames with the same ETag at the same time: exactly one 200, one 412.
 async fn concurrent_renames_with_one_etag(db: TestDb) {
-    let app = common::app(db.state()).await;
+    let app = TestApp::on(&db).await;
     let prefecture = prefecture_93();
-    let created = send(
-        &app,
-        "POST",
-        "/api/v1/structures",
-        Some(&prefecture),
-        Some(&aubervilliers()),
-        &[],
-    )
-    .await;
+    let created = app
+        .as_(&prefecture)
+        .post("/api/v1/structures", aubervilliers())
+        .await;
     let uri = format!(
         "/api/v1/structures/{}",
         created.json["id"].as_str().unwrap()

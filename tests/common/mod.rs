@@ -310,23 +310,8 @@ pub fn example_uri(
     uri
 }
 
-/// Sends `method uri` with an optional bearer token, JSON body and extra headers.
-pub async fn send<S, B>(
-    app: &S,
-    method: &str,
-    uri: &str,
-    token: Option<&str>,
-    body: Option<&serde_json::Value>,
-    headers: &[(&str, &str)],
-) -> Answer
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    call(app, request(method, uri, token, body, headers)).await
-}
-
-/// The request [`send`] sends.
+/// `method uri` with an optional bearer token, JSON body and extra headers, as a request for
+/// [`call`] (what [`TestApp`]'s calls send).
 pub fn request(
     method: &str,
     uri: &str,

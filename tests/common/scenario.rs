@@ -5,7 +5,7 @@
 use cnfs_api::auth::Role;
 use serde_json::{Value, json};
 
-use super::{Answer, App, TestDb, send, siret_for, token};
+use super::{Answer, App, TestApp, TestDb, siret_for, token};
 
 /// The fixed "today" of the scenario's application.
 pub const TODAY: &str = "2021-09-01";
@@ -26,19 +26,19 @@ pub fn structure(id: &str) -> String {
 }
 
 /// The application over `db`, "today" being [`TODAY`].
-pub async fn app_on(db: &TestDb) -> impl App {
+pub async fn app_on(db: &TestDb) -> TestApp<impl App> {
     let today = TODAY.parse().unwrap();
-    super::app(db.state().with_today(Some(today))).await
+    TestApp::over(db.state().with_today(Some(today))).await
 }
 
 /// `POST uri` with a JSON body.
-pub async fn post(app: &impl App, uri: &str, who: &str, body: Value) -> Answer {
-    send(app, "POST", uri, Some(who), Some(&body), &[]).await
+pub async fn post(app: &TestApp<impl App>, uri: &str, who: &str, body: Value) -> Answer {
+    app.as_(who).post(uri, body).await
 }
 
 /// `GET uri`.
-pub async fn get(app: &impl App, uri: &str, who: &str) -> Answer {
-    send(app, "GET", uri, Some(who), None, &[]).await
+pub async fn get(app: &TestApp<impl App>, uri: &str, who: &str) -> Answer {
+    app.as_(who).get(uri).await
 }
 
 /// The id in a 201's body.
@@ -48,7 +48,7 @@ pub fn created_id(created: &Answer) -> String {
 }
 
 /// Aubervilliers and Montreuil (hosts) and Bobigny (not a host), of the 93; returns their ids.
-pub async fn structures(app: &impl App) -> Vec<String> {
+pub async fn structures(app: &TestApp<impl App>) -> Vec<String> {
     let mut ids = Vec::new();
     for (siren, nom, commune) in [
         ("219300019", "Ville d'Aubervilliers", "93001"),
@@ -66,7 +66,7 @@ pub async fn structures(app: &impl App) -> Vec<String> {
 /// A convention of the 93 signed by the first two structures, split `split` between them, and,
 /// if `validate`, validated on 2021-03-15; returns its id.
 pub async fn convention(
-    app: &impl App,
+    app: &TestApp<impl App>,
     ids: &[String],
     split: (i64, i64),
     validate: bool,
@@ -113,7 +113,7 @@ pub fn recrue(convention: &str, structure: &str, n: usize) -> Value {
 
 /// A lieu of `structure` in `commune` (with one of its postcodes); returns its id.
 pub async fn lieu(
-    app: &impl App,
+    app: &TestApp<impl App>,
     structure: &str,
     nom: &str,
     commune: &str,
@@ -126,7 +126,7 @@ pub async fn lieu(
 /// Recruits advisor `n` at `structure` and takes it to its post at `lieu` on 2021-05-05;
 /// returns its id.
 pub async fn advisor_en_poste(
-    app: &impl App,
+    app: &TestApp<impl App>,
     convention: &str,
     structure: &str,
     lieu: &str,
@@ -174,7 +174,7 @@ pub struct Declarant {
 /// declarations by the `declarants`, over the days `first_day` + 0..`days`, each round followed by
 /// one or two deletions at random. Returns the ids of the activities left.
 pub async fn random_activities(
-    app: &impl App,
+    app: &TestApp<impl App>,
     declarants: &[Declarant],
     rounds: usize,
     first_day: chrono::NaiveDate,
@@ -232,15 +232,10 @@ pub async fn random_activities(
                 break;
             }
             let (id, owner) = live.remove(next(live.len() as u64) as usize);
-            let deleted = send(
-                app,
-                "DELETE",
-                &format!("/api/v1/activites/{id}"),
-                Some(&structure(&owner)),
-                None,
-                &[],
-            )
-            .await;
+            let deleted = app
+                .as_(structure(&owner))
+                .delete(&format!("/api/v1/activites/{id}"))
+                .await;
             assert_eq!(deleted.status, 204, "{}", deleted.text);
         }
     }
