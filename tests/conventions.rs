@@ -5,6 +5,7 @@ mod common;
 
 use chrono::NaiveDate;
 use cnfs_api::auth::Role;
+use common::scenario::{admin, app_on_day, post, prefecture_93, structure};
 use common::{Answer, App, TestApp, TestDb, count, siret_for, token};
 use serde_json::{Value, json};
 
@@ -12,19 +13,10 @@ fn date(text: &str) -> NaiveDate {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
 }
 
-fn prefecture_93() -> String {
-    token(Role::Prefecture, &["93"], None)
-}
-
-/// The app with "today" fixed.
-async fn app_on(db: &TestDb, today: &str) -> TestApp<impl App> {
-    TestApp::over(db.state().with_today(Some(date(today)))).await
-}
-
 /// Creates the structures of the story; returns their ids: Aubervilliers, Montreuil, Plaine
-/// Commune (signatories, 93), Bobigny (93, not signatory) and Paris (75).
-async fn structures(app: &TestApp<impl App>) -> Vec<String> {
-    let admin = token(Role::Admin, &[], None);
+/// Commune (signatories, 93), Bobigny (93, not signatory) and Paris (75) — the shared
+/// [`structures`](common::scenario::structures) has neither Plaine Commune nor Paris.
+async fn structures_with_plaine_commune_and_paris(app: &TestApp<impl App>) -> Vec<String> {
     let mut ids = Vec::new();
     for (siren, nom, kind, commune) in [
         ("219300019", "Ville d'Aubervilliers", "commune", "93001"),
@@ -35,7 +27,7 @@ async fn structures(app: &TestApp<impl App>) -> Vec<String> {
     ] {
         let body =
             json!({"siret": siret_for(siren), "nom": nom, "type": kind, "code_insee": commune});
-        let created = app.as_(&admin).post("/api/v1/structures", &body).await;
+        let created = app.as_(admin()).post("/api/v1/structures", &body).await;
         assert_eq!(created.status, 201, "{nom}: {}", created.text);
         ids.push(created.json["id"].as_str().unwrap().to_owned());
     }
@@ -51,16 +43,12 @@ fn new_convention(signataires: &[&String], postes: i64) -> Value {
     })
 }
 
-async fn post(app: &TestApp<impl App>, uri: &str, who: &str, body: Value) -> Answer {
-    app.as_(who).post(uri, body).await
-}
-
 /// The Seine-Saint-Denis story: Aubervilliers, Montreuil and Plaine Commune sign for 80 posts on
 /// 2021-02-08; the deadline is 2021-04-08; the project splits the 80 posts; it is validated; a
 /// préfecture of Paris does not see it.
 async fn the_seine_saint_denis_story(db: TestDb) {
-    let app = app_on(&db, "2021-03-01").await;
-    let ids = structures(&app).await;
+    let app = app_on_day(&db, "2021-03-01").await;
+    let ids = structures_with_plaine_commune_and_paris(&app).await;
     let prefecture = prefecture_93();
 
     let created = post(
@@ -139,7 +127,7 @@ async fn the_seine_saint_denis_story(db: TestDb) {
     assert_same_as_tables(&db, &id, &read.json);
 
     // A signatory and a lecteur of the département see it; a préfecture of Paris does not.
-    let aubervilliers = token(Role::Structure, &[], Some(&ids[0]));
+    let aubervilliers = structure(&ids[0]);
     assert_eq!(app.as_(&aubervilliers).get(&uri).await.status, 200);
     assert_eq!(
         app.as_(token(Role::Lecteur, &["93"], None))
@@ -289,8 +277,8 @@ async fn signed_convention(app: &TestApp<impl App>, ids: &[String]) -> String {
 }
 
 async fn lifecycle_refusals(db: TestDb) {
-    let app = app_on(&db, "2021-03-01").await;
-    let ids = structures(&app).await;
+    let app = app_on_day(&db, "2021-03-01").await;
+    let ids = structures_with_plaine_commune_and_paris(&app).await;
     let prefecture = prefecture_93();
 
     // Creation: a signatory of another département, an unknown one, none, twice the same.
@@ -352,7 +340,7 @@ async fn lifecycle_refusals(db: TestDb) {
     post(
         &app,
         "/api/v1/conventions",
-        &token(Role::Structure, &[], Some(&ids[0])),
+        &structure(&ids[0]),
         new_convention(&[&ids[0]], 80),
     )
     .await
@@ -450,7 +438,7 @@ async fn lifecycle_refusals(db: TestDb) {
     post(
         &app,
         &format!("{uri}/projet-accueil"),
-        &token(Role::Structure, &[], Some(&ids[3])),
+        &structure(&ids[3]),
         split(40, 40),
     )
     .await
@@ -467,12 +455,12 @@ async fn lifecycle_refusals(db: TestDb) {
     let filed = post(
         &app,
         &format!("{uri}/projet-accueil"),
-        &token(Role::Structure, &[], Some(&ids[0])),
+        &structure(&ids[0]),
         with_bobigny,
     )
     .await;
     assert_eq!(filed.status, 200, "{}", filed.text);
-    let bobigny = token(Role::Structure, &[], Some(&ids[3]));
+    let bobigny = structure(&ids[3]);
     assert_eq!(app.as_(&bobigny).get(&uri).await.status, 200);
     post(&app, &format!("{uri}/validation"), &bobigny, json!({}))
         .await
@@ -523,8 +511,8 @@ async fn lifecycle_refusals(db: TestDb) {
 }
 
 async fn free_fields_and_termination(db: TestDb) {
-    let app = app_on(&db, "2021-03-01").await;
-    let ids = structures(&app).await;
+    let app = app_on_day(&db, "2021-03-01").await;
+    let ids = structures_with_plaine_commune_and_paris(&app).await;
     let prefecture = prefecture_93();
     let uri = draft(&app, &[&ids[0]], 10).await;
     let change = json!({"intitule": "Convention CnFS 93 — avenant de principe"});
@@ -542,7 +530,7 @@ async fn free_fields_and_termination(db: TestDb) {
         .patch(&uri, json!({"postes_attribues": 12}))
         .await
         .assert_problem(422, "validation");
-    app.as_(token(Role::Structure, &[], Some(&ids[0])))
+    app.as_(structure(&ids[0]))
         .if_match("\"1\"")
         .patch(&uri, &change)
         .await
@@ -581,8 +569,8 @@ async fn free_fields_and_termination(db: TestDb) {
 }
 
 async fn amendments_follow_the_posts(db: TestDb) {
-    let app = app_on(&db, "2021-03-01").await;
-    let ids = structures(&app).await;
+    let app = app_on_day(&db, "2021-03-01").await;
+    let ids = structures_with_plaine_commune_and_paris(&app).await;
     let prefecture = prefecture_93();
     let uri = draft(&app, &[&ids[0], &ids[1]], 80).await;
     let add = |n: i64| json!({"type": "ajout", "nombre_postes": n, "motif": "Extension."});
@@ -683,7 +671,7 @@ async fn amendments_follow_the_posts(db: TestDb) {
     post(
         &app,
         &format!("{uri}/avenants"),
-        &token(Role::Structure, &[], Some(&ids[0])),
+        &structure(&ids[0]),
         add(1),
     )
     .await
@@ -701,10 +689,7 @@ async fn amendments_follow_the_posts(db: TestDb) {
     assert!(history.json["next_cursor"].is_null());
     assert_eq!(history.json["items"][0]["auteur"], "test-prefecture");
     // Who amended is personal data: not for a lecteur or a structure.
-    for who in [
-        token(Role::Lecteur, &["93"], None),
-        token(Role::Structure, &[], Some(&ids[0])),
-    ] {
+    for who in [token(Role::Lecteur, &["93"], None), structure(&ids[0])] {
         let seen = app.as_(&who).get(&format!("{uri}/avenants")).await;
         assert_eq!(seen.status, 200, "{}", seen.text);
         assert!(seen.json["items"][0]["auteur"].is_null(), "{}", seen.text);
@@ -728,17 +713,17 @@ async fn amendments_follow_the_posts(db: TestDb) {
 /// filter and the statistics' count (the last two are SQL forms of the domain's rule) agree with
 /// `domain::convention::en_retard`.
 async fn lateness_agrees_everywhere_around_the_deadline(db: TestDb) {
-    let app = app_on(&db, "2021-03-01").await;
-    let ids = structures(&app).await;
+    let app = app_on_day(&db, "2021-03-01").await;
+    let ids = structures_with_plaine_commune_and_paris(&app).await;
     let uri = signed_convention(&app, &ids).await; // deadline 2021-04-08
-    let admin = token(Role::Admin, &[], None);
+    let admin = admin();
     for day in ["2021-04-07", "2021-04-08", "2021-04-09", "2022-01-01"] {
         let expected = cnfs_api::domain::convention::en_retard(
             cnfs_api::domain::convention::StatutConvention::Signee,
             Some(date("2021-04-08")),
             date(day),
         );
-        let on_day = app_on(&db, day).await;
+        let on_day = app_on_day(&db, day).await;
         let read = on_day.as_(&admin).get(&uri).await;
         assert_eq!(read.json["en_retard"], expected, "{day}: the convention");
         let late = on_day
@@ -767,8 +752,8 @@ async fn lateness_agrees_everywhere_around_the_deadline(db: TestDb) {
 }
 
 async fn lateness_and_lists(db: TestDb) {
-    let app = app_on(&db, "2021-03-01").await;
-    let ids = structures(&app).await;
+    let app = app_on_day(&db, "2021-03-01").await;
+    let ids = structures_with_plaine_commune_and_paris(&app).await;
     let late = signed_convention(&app, &ids).await;
     let _draft = post(
         &app,
@@ -778,7 +763,7 @@ async fn lateness_and_lists(db: TestDb) {
     )
     .await;
     // Seen from 2021-04-09, the signed one is late.
-    let later = app_on(&db, "2021-04-09").await;
+    let later = app_on_day(&db, "2021-04-09").await;
     let read = later.as_(prefecture_93()).get(&late).await;
     assert_eq!(read.json["en_retard"], true);
     assert_eq!(read.json["jours_restants"], -1);
@@ -790,7 +775,7 @@ async fn lateness_and_lists(db: TestDb) {
             .map(|c| c["numero"].as_str().unwrap().to_owned())
             .collect()
     };
-    let admin = token(Role::Admin, &[], None);
+    let admin = admin();
     let list = |uri: String| {
         let later = &later;
         let admin = admin.clone();
@@ -838,7 +823,7 @@ async fn lateness_and_lists(db: TestDb) {
         .await
         .assert_problem(400, "parametre_invalide");
     // A structure sees what it signs (or hosts).
-    let montreuil = token(Role::Structure, &[], Some(&ids[1]));
+    let montreuil = structure(&ids[1]);
     let seen = later.as_(&montreuil).get("/api/v1/conventions").await;
     assert_eq!(numbers(&seen), ["CNFS-93-2021-0001"]);
 }
@@ -846,8 +831,8 @@ async fn lateness_and_lists(db: TestDb) {
 /// Two creations with one Idempotency-Key at the same time: one convention; the other caller gets
 /// the same 201 body or a 409. Concurrent creations without a key get distinct numbers.
 async fn concurrent_creations(db: TestDb) {
-    let app = app_on(&db, "2021-03-01").await;
-    let ids = structures(&app).await;
+    let app = app_on_day(&db, "2021-03-01").await;
+    let ids = structures_with_plaine_commune_and_paris(&app).await;
     let prefecture = prefecture_93();
     let body = new_convention(&[&ids[0]], 80);
     for round in 0..3 {
@@ -921,8 +906,8 @@ async fn concurrent_creations(db: TestDb) {
 
 /// Two PATCHes with the same ETag at the same time: exactly one 200 and one 412.
 async fn concurrent_patches_with_one_etag(db: TestDb) {
-    let app = app_on(&db, "2021-03-01").await;
-    let ids = structures(&app).await;
+    let app = app_on_day(&db, "2021-03-01").await;
+    let ids = structures_with_plaine_commune_and_paris(&app).await;
     let prefecture = prefecture_93();
     let uri = draft(&app, &[&ids[0]], 80).await;
     common::assert_one_patch_wins_per_etag(

@@ -6,28 +6,14 @@
 mod common;
 
 use cnfs_api::auth::Role;
+use common::scenario::{admin, app_on_day, get, post, prefecture_93};
 use common::{Answer, App, TestApp, TestDb, count, siret_for, token};
 use serde_json::{Value, json};
 
 const EURO: i64 = 100;
 
-fn admin() -> String {
-    token(Role::Admin, &[], None)
-}
-
-fn prefecture_93() -> String {
-    token(Role::Prefecture, &["93"], None)
-}
-
-/// The app with "today" fixed at 2021-06-01.
-async fn app_on(db: &TestDb) -> TestApp<impl App> {
-    let today = "2021-06-01".parse().unwrap();
-    TestApp::over(db.state().with_today(Some(today))).await
-}
-
-async fn post(app: &TestApp<impl App>, uri: &str, who: &str, body: Value) -> Answer {
-    app.as_(who).post(uri, body).await
-}
+/// "Today" for the funding tests.
+const TODAY: &str = "2021-06-01";
 
 /// A POST with an `Idempotency-Key` (required on commitments).
 async fn post_keyed(
@@ -38,10 +24,6 @@ async fn post_keyed(
     body: Value,
 ) -> Answer {
     app.as_(who).idempotency_key(key).post(uri, body).await
-}
-
-async fn get(app: &TestApp<impl App>, uri: &str, who: &str) -> Answer {
-    app.as_(who).get(uri).await
 }
 
 /// Aubervilliers and Montreuil sign a convention of the 93 for `postes` posts on 2021-02-08;
@@ -152,7 +134,7 @@ fn sums(db: &TestDb, enveloppe: &str) -> (i64, i64, i64) {
 /// The programme's own example: the national envelope, the 93's ceiling, 80 × 50,000 € committed
 /// without an amount, 1 € more refused, the Ville 93 envelope, a first payment, every read model.
 async fn the_seine_saint_denis_story(db: TestDb) {
-    let app = app_on(&db).await;
+    let app = app_on_day(&db, TODAY).await;
     let convention = signed_convention(&app, 80).await;
 
     // 1. The national envelope.
@@ -378,7 +360,7 @@ async fn the_seine_saint_denis_story(db: TestDb) {
 /// Amounts: zero, negative, non-integral, beyond 10^15 and beyond i64 are 422 on the field; an
 /// integral number written `1.0` is an integer.
 async fn bad_amounts(db: TestDb) {
-    let app = app_on(&db).await;
+    let app = app_on_day(&db, TODAY).await;
     let convention = signed_convention(&app, 10).await;
     let id = enveloppe(&app, 1_000, json!({})).await;
     for (index, amount) in [
@@ -443,7 +425,7 @@ async fn bad_amounts(db: TestDb) {
 
 /// Every refusal of a commitment, each with its status, code and the available amount.
 async fn commitment_refusals(db: TestDb) {
-    let app = app_on(&db).await;
+    let app = app_on_day(&db, TODAY).await;
     let convention = signed_convention(&app, 80).await;
     let small = enveloppe(&app, 1_000, json!({})).await;
     let commit = |envelope: String, key: &'static str, body: Value| {
@@ -599,7 +581,7 @@ fn count_structure(db: &TestDb) -> String {
 
 /// Payments, their cancellation, annulments: the sums follow and the refusals hold.
 async fn payments_and_annulments(db: TestDb) {
-    let app = app_on(&db).await;
+    let app = app_on_day(&db, TODAY).await;
     let convention = signed_convention(&app, 80).await;
     let id = enveloppe(&app, 10_000, json!({})).await;
     let committed = engager(
@@ -713,7 +695,7 @@ async fn payments_and_annulments(db: TestDb) {
 /// Envelope changes and ceilings: never below what is engaged, never beyond the amount; the
 /// period keeps covering the commitments.
 async fn envelope_changes_and_ceilings(db: TestDb) {
-    let app = app_on(&db).await;
+    let app = app_on_day(&db, TODAY).await;
     let convention = signed_convention(&app, 80).await;
     let id = enveloppe(&app, 10_000, json!({})).await;
     let uri = format!("/api/v1/enveloppes/{id}");
@@ -812,7 +794,7 @@ async fn envelope_changes_and_ceilings(db: TestDb) {
 /// The convention's side: a withdrawal that would leave it overfunded is refused until a
 /// commitment is annulled; its résiliation annuls its live commitments in the same transaction.
 async fn convention_side(db: TestDb) {
-    let app = app_on(&db).await;
+    let app = app_on_day(&db, TODAY).await;
     let convention = signed_convention(&app, 80).await;
     let national = post(&app, "/api/v1/enveloppes", &admin(), plan_de_relance()).await;
     let national = national.json["id"].as_str().unwrap().to_owned();
@@ -903,7 +885,7 @@ async fn convention_side(db: TestDb) {
 /// Reads and their scopes: a structure sees the money of the conventions it signs; a préfecture
 /// of another département sees none of it; every role reads envelopes.
 async fn reads_and_scopes(db: TestDb) {
-    let app = app_on(&db).await;
+    let app = app_on_day(&db, TODAY).await;
     let convention = signed_convention(&app, 80).await;
     let id = enveloppe(&app, 10_000, json!({})).await;
     let committed = engager(

@@ -4,19 +4,12 @@
 mod common;
 
 use cnfs_api::auth::Role;
-use common::{Answer, App, TestApp, TestDb, count, siret_for, token};
+use common::scenario::{admin, post, prefecture_93, structure};
+use common::{App, TestApp, TestDb, count, siret_for, token};
 use serde_json::{Value, json};
 
-fn admin() -> String {
-    token(Role::Admin, &[], None)
-}
-
-async fn post(app: &TestApp<impl App>, uri: &str, who: &str, body: Value) -> Answer {
-    app.as_(who).post(uri, body).await
-}
-
 /// Aubervilliers (93) and Paris (75); returns their ids.
-async fn structures(app: &TestApp<impl App>) -> (String, String) {
+async fn aubervilliers_and_paris(app: &TestApp<impl App>) -> (String, String) {
     let mut ids = Vec::new();
     for (siren, nom, commune) in [
         ("219300019", "Ville d'Aubervilliers", "93001"),
@@ -44,8 +37,8 @@ fn mediatheque(structure: &str) -> Value {
 
 async fn who_writes_and_public_reads(db: TestDb) {
     let app = TestApp::on(&db).await;
-    let (aubervilliers, paris) = structures(&app).await;
-    let itself = token(Role::Structure, &[], Some(&aubervilliers));
+    let (aubervilliers, paris) = aubervilliers_and_paris(&app).await;
+    let itself = structure(&aubervilliers);
     let created = post(&app, "/api/v1/lieux", &itself, mediatheque(&aubervilliers)).await;
     assert_eq!(created.status, 201, "{}", created.text);
     let id = created.json["id"].as_str().unwrap().to_owned();
@@ -65,7 +58,7 @@ async fn who_writes_and_public_reads(db: TestDb) {
     );
 
     // Another structure, a préfecture of another département, a lecteur: 403.
-    let other = token(Role::Structure, &[], Some(&paris));
+    let other = structure(&paris);
     post(&app, "/api/v1/lieux", &other, mediatheque(&aubervilliers))
         .await
         .assert_problem(403, "interdit");
@@ -88,7 +81,7 @@ async fn who_writes_and_public_reads(db: TestDb) {
     let by_prefecture = post(
         &app,
         "/api/v1/lieux",
-        &token(Role::Prefecture, &["93"], None),
+        &prefecture_93(),
         json!({"structure_id": aubervilliers, "nom": "Espace numérique", "adresse": "2 rue de la Commune de Paris", "code_postal": "93300", "code_insee": "93001"}),
     )
     .await;
@@ -118,7 +111,7 @@ async fn who_writes_and_public_reads(db: TestDb) {
 /// Every field of the standard is checked, each refusal pointing at its field.
 async fn the_standards_checks(db: TestDb) {
     let app = TestApp::on(&db).await;
-    let (aubervilliers, _) = structures(&app).await;
+    let (aubervilliers, _) = aubervilliers_and_paris(&app).await;
     let refused = |change: Value| {
         let mut body = mediatheque(&aubervilliers);
         for (key, value) in change.as_object().unwrap() {
@@ -205,10 +198,10 @@ async fn the_standards_checks(db: TestDb) {
 
 async fn changes(db: TestDb) {
     let app = TestApp::on(&db).await;
-    let (aubervilliers, paris) = structures(&app).await;
+    let (aubervilliers, paris) = aubervilliers_and_paris(&app).await;
     let created = post(&app, "/api/v1/lieux", &admin(), mediatheque(&aubervilliers)).await;
     let uri = format!("/api/v1/lieux/{}", created.json["id"].as_str().unwrap());
-    let itself = token(Role::Structure, &[], Some(&aubervilliers));
+    let itself = structure(&aubervilliers);
     let patch = |who: String, body: Value, etag: Option<&'static str>| {
         let app = &app;
         let uri = uri.clone();
@@ -227,13 +220,9 @@ async fn changes(db: TestDb) {
     patch(itself.clone(), json!({"nom": "Médiathèque"}), Some("\"9\""))
         .await
         .assert_problem(412, "precondition_echouee");
-    patch(
-        token(Role::Structure, &[], Some(&paris)),
-        json!({"nom": "x"}),
-        Some("\"1\""),
-    )
-    .await
-    .assert_problem(403, "interdit");
+    patch(structure(&paris), json!({"nom": "x"}), Some("\"1\""))
+        .await
+        .assert_problem(403, "interdit");
     patch(
         token(Role::Prefecture, &["75"], None),
         json!({"nom": "x"}),
@@ -274,7 +263,7 @@ async fn changes(db: TestDb) {
     );
     // A préfecture of the 93 may not move it to Paris.
     patch(
-        token(Role::Prefecture, &["93"], None),
+        prefecture_93(),
         json!({"code_insee": "75056", "code_postal": "75001"}),
         Some("\"2\""),
     )

@@ -4,12 +4,9 @@
 mod common;
 
 use cnfs_api::auth::Role;
+use common::scenario::{admin, prefecture_93, structure};
 use common::{TestApp, TestDb, count, siret_for, token};
 use serde_json::{Value, json};
-
-fn prefecture_93() -> String {
-    token(Role::Prefecture, &["93"], None)
-}
 
 fn aubervilliers() -> Value {
     json!({"siret": siret_for("219300019"), "nom": "Ville d'Aubervilliers", "type": "commune", "code_insee": "93001"})
@@ -71,7 +68,7 @@ async fn structure_lifecycle(db: TestDb) {
         .await
         .assert_problem(422, "validation");
     // The structure itself may rename itself; another structure does not see it.
-    let itself = token(Role::Structure, &[], Some(&id));
+    let itself = structure(&id);
     let renamed = app
         .as_(&itself)
         .if_match("\"2\"")
@@ -225,7 +222,7 @@ async fn creation_refusals(db: TestDb) {
 
 async fn lists_follow_the_scope_and_filters(db: TestDb) {
     let app = TestApp::on(&db).await;
-    let admin = token(Role::Admin, &[], None);
+    let admin = admin();
     let mut ids = Vec::new();
     for body in [
         aubervilliers(),
@@ -261,13 +258,7 @@ async fn lists_follow_the_scope_and_filters(db: TestDb) {
         ["Ville de Paris"]
     );
     assert_eq!(
-        names(
-            &list(
-                "/api/v1/structures",
-                token(Role::Structure, &[], Some(&ids[1]))
-            )
-            .await
-        ),
+        names(&list("/api/v1/structures", structure(&ids[1])).await),
         ["Plaine Commune"]
     );
     assert_eq!(

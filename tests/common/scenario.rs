@@ -27,7 +27,12 @@ pub fn structure(id: &str) -> String {
 
 /// The application over `db`, "today" being [`TODAY`].
 pub async fn app_on(db: &TestDb) -> TestApp<impl App> {
-    let today = TODAY.parse().unwrap();
+    app_on_day(db, TODAY).await
+}
+
+/// The application over `db`, "today" being `day` (`YYYY-MM-DD`).
+pub async fn app_on_day(db: &TestDb, day: &str) -> TestApp<impl App> {
+    let today = day.parse().expect("a day as YYYY-MM-DD");
     TestApp::over(db.state().with_today(Some(today))).await
 }
 
