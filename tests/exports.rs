@@ -13,24 +13,17 @@ use cnfs_api::auth::Role;
 use cnfs_api::domain::calendar::paris_date;
 use cnfs_api::domain::codes::Siret;
 use cnfs_api::domain::donnees_ouvertes::Attribuant;
-use common::scenario::{admin, created_id, post, prefecture_93};
-use common::{Answer, App, TestApp, TestDb, siret_for, token};
+use common::scenario::{admin, app_on_day, created_id, post, prefecture_93};
+use common::{App, TestApp, TestDb, siret_for, token};
 use serde_json::{Value, json};
 
 const AGENCE: &str = "Agence nationale de la cohésion des territoires,13002603200016";
 
-/// The app with "today" fixed at 2021-12-01 (payments of 2021 are in the past).
-async fn app_on(db: &TestDb) -> TestApp<impl App> {
-    TestApp::over(db.state().with_today(Some("2021-12-01".parse().unwrap()))).await
-}
+/// "Today" for the exports: payments of 2021 are in the past.
+const TODAY: &str = "2021-12-01";
 
-/// `GET uri` without a token.
-async fn anonymous(app: &TestApp<impl App>, uri: &str) -> Answer {
-    app.anonymous().get(uri).await
-}
-
-/// A structure of the 93; returns (id, SIRET).
-async fn structure(
+/// Creates a structure of the 93; returns (id, SIRET).
+async fn structure_with_siret(
     app: &TestApp<impl App>,
     siren: &str,
     nom: &str,
@@ -46,8 +39,9 @@ async fn structure(
 }
 
 /// A convention of the 93 signed by `signataires` on 2021-02-08, with one post each, and, if
-/// `split`, its hosting project splitting them one each; returns (id, numero).
-async fn convention(
+/// `split`, its hosting project splitting them one each; returns (id, numero). Unlike the shared
+/// [`convention`](common::scenario::convention), never validated.
+async fn signed_convention_one_post_each(
     app: &TestApp<impl App>,
     signataires: &[&str],
     split: bool,
@@ -155,8 +149,8 @@ async fn annuler(app: &TestApp<impl App>, uri: &str) {
 /// - an annulled commitment of 500 € with 120.01 € paid: its paid part, 60.01 € and 60.00 €;
 /// - an annulled commitment never paid: no row.
 async fn the_subventions_file_byte_for_byte(db: TestDb) {
-    let app = app_on(&db).await;
-    let (aubervilliers, siret_a) = structure(
+    let app = app_on_day(&db, TODAY).await;
+    let (aubervilliers, siret_a) = structure_with_siret(
         &app,
         "219300019",
         "Ville d'Aubervilliers",
@@ -165,8 +159,8 @@ async fn the_subventions_file_byte_for_byte(db: TestDb) {
     )
     .await;
     let (montreuil, siret_m) =
-        structure(&app, "219300480", "Ville de Montreuil", "commune", "93048").await;
-    let (centre, siret_c) = structure(
+        structure_with_siret(&app, "219300480", "Ville de Montreuil", "commune", "93048").await;
+    let (centre, siret_c) = structure_with_siret(
         &app,
         "775672272",
         "Centre social \"La Passerelle\", Bobigny",
@@ -175,8 +169,9 @@ async fn the_subventions_file_byte_for_byte(db: TestDb) {
     )
     .await;
     let (split, numero_split) =
-        convention(&app, &[&aubervilliers, &montreuil, &centre], true).await;
-    let (unsplit, numero_unsplit) = convention(&app, &[&aubervilliers, &montreuil], false).await;
+        signed_convention_one_post_each(&app, &[&aubervilliers, &montreuil, &centre], true).await;
+    let (unsplit, numero_unsplit) =
+        signed_convention_one_post_each(&app, &[&aubervilliers, &montreuil], false).await;
     let enveloppe = enveloppe(&app).await;
 
     let big = engager(&app, &enveloppe, &split, 10_000_001, "Postes, 2021-2023").await;
@@ -202,7 +197,7 @@ async fn the_subventions_file_byte_for_byte(db: TestDb) {
     )
     .await;
 
-    let answer = anonymous(&app, "/api/v1/exports/subventions.csv").await;
+    let answer = app.anonymous().get("/api/v1/exports/subventions.csv").await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     assert_eq!(answer.header("content-type"), "text/csv; charset=utf-8");
     assert_eq!(
@@ -268,7 +263,10 @@ async fn the_subventions_file_byte_for_byte(db: TestDb) {
         siret: Siret::parse("17930001400018").unwrap(),
     }))
     .await;
-    let answer = anonymous(&configured, "/api/v1/exports/subventions.csv").await;
+    let answer = configured
+        .anonymous()
+        .get("/api/v1/exports/subventions.csv")
+        .await;
     assert_eq!(
         answer.text,
         expected.replace(
@@ -281,8 +279,8 @@ async fn the_subventions_file_byte_for_byte(db: TestDb) {
 /// Lieux: every column of the standard, lists joined by `|`, the commune from the référentiel,
 /// `pivot` the structure's SIRET, `date_maj` the date of the last change.
 async fn the_lieux_file_byte_for_byte(db: TestDb) {
-    let app = app_on(&db).await;
-    let (aubervilliers, siret_a) = structure(
+    let app = app_on_day(&db, TODAY).await;
+    let (aubervilliers, siret_a) = structure_with_siret(
         &app,
         "219300019",
         "Ville d'Aubervilliers",
@@ -333,7 +331,7 @@ async fn the_lieux_file_byte_for_byte(db: TestDb) {
         paris_date(instant.parse::<chrono::DateTime<chrono::Utc>>().unwrap()).to_string()
     };
 
-    let answer = anonymous(&app, "/api/v1/exports/lieux.csv").await;
+    let answer = app.anonymous().get("/api/v1/exports/lieux.csv").await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     assert_eq!(answer.header("content-type"), "text/csv; charset=utf-8");
     assert_eq!(
@@ -364,16 +362,16 @@ async fn the_lieux_file_byte_for_byte(db: TestDb) {
 
 /// Unknown parameters are refused, as on every operation.
 async fn unknown_parameters_are_refused(db: TestDb) {
-    let app = app_on(&db).await;
+    let app = app_on_day(&db, TODAY).await;
     for uri in [
         "/api/v1/exports/subventions.csv?departement=93",
         "/api/v1/exports/lieux.csv?format=json",
     ] {
-        let answer = anonymous(&app, uri).await;
+        let answer = app.anonymous().get(uri).await;
         answer.assert_problem(400, "parametre_invalide");
     }
     // Empty database: the header alone.
-    let answer = anonymous(&app, "/api/v1/exports/subventions.csv").await;
+    let answer = app.anonymous().get("/api/v1/exports/subventions.csv").await;
     assert_eq!(answer.status, 200);
     assert_eq!(answer.text.lines().count(), 1);
     assert!(answer.text.starts_with("nomAttribuant,idAttribuant,"));
@@ -417,8 +415,8 @@ fn insert_many(db: &TestDb, table: &str, columns: &str, rows: &[String]) {
 /// More rows than two batches (500 each): the files are streamed in several chunks and complete,
 /// every row once, in order; the split still adds up on every commitment.
 async fn files_longer_than_a_batch_are_streamed_whole(db: TestDb) {
-    let app = app_on(&db).await;
-    let (aubervilliers, siret_a) = structure(
+    let app = app_on_day(&db, TODAY).await;
+    let (aubervilliers, siret_a) = structure_with_siret(
         &app,
         "219300019",
         "Ville d'Aubervilliers",
@@ -427,8 +425,9 @@ async fn files_longer_than_a_batch_are_streamed_whole(db: TestDb) {
     )
     .await;
     let (montreuil, _) =
-        structure(&app, "219300480", "Ville de Montreuil", "commune", "93048").await;
-    let (convention, _) = convention(&app, &[&aubervilliers, &montreuil], true).await;
+        structure_with_siret(&app, "219300480", "Ville de Montreuil", "commune", "93048").await;
+    let (convention, _) =
+        signed_convention_one_post_each(&app, &[&aubervilliers, &montreuil], true).await;
     let enveloppe = enveloppe(&app).await;
 
     const LIEUX: usize = 1_234;

@@ -17,9 +17,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Barrier, Mutex};
 use std::time::{Duration, Instant};
 
-use cnfs_api::auth::Role;
 use cnfs_api::db::DatabaseUrl;
-use common::{TEST_AUDIENCE, TEST_ISSUER, TEST_SECRET, TestDb, count, siret_for, token};
+use common::scenario::{admin, prefecture_93};
+use common::{TEST_AUDIENCE, TEST_ISSUER, TEST_SECRET, TestDb, count, siret_for};
 use serde_json::{Value, json};
 
 /// The "today" of the servers (`CNFS_AUJOURDHUI`).
@@ -286,10 +286,6 @@ impl Server {
 // ---------------------------------------------------------------------------------------------
 // The data: a signed convention of the 93 and envelopes with a ceiling for the 93.
 
-fn admin() -> String {
-    token(Role::Admin, &[], None)
-}
-
 fn created(answer: Answer, what: &str) -> String {
     assert_eq!(answer.status, 201, "{what}: {}", answer.text);
     answer.json["id"].as_str().expect("an id").to_owned()
@@ -313,7 +309,7 @@ fn signed_convention(addr: SocketAddr) -> String {
         );
         signataires.push(created(answer, nom));
     }
-    let prefecture = token(Role::Prefecture, &["93"], None);
+    let prefecture = prefecture_93();
     let body = json!({
         "departement": "93",
         "intitule": "Conseillers numériques France Services — Seine-Saint-Denis",
