@@ -35,6 +35,9 @@ pub const TEST_SECRET: &[u8] = b"test-secret-0123456789-abcdefghijklmnop";
 pub const TEST_ISSUER: &str = "https://auth.test.cnfs.example";
 /// The audience the test application expects.
 pub const TEST_AUDIENCE: &str = "cnfs-api";
+/// The structure of the spec's examples (its `{id}` path parameter's example): the structure
+/// token's own in the access matrix's fixtures.
+pub const EXAMPLE_STRUCTURE_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90";
 
 /// The keys of the test application.
 pub fn test_keys() -> JwtKeys {
