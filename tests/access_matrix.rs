@@ -10,7 +10,8 @@ use common::{EXAMPLE_STRUCTURE_ID as STRUCTURE_ID, TestDb, call, token};
 use serde_json::json;
 
 /// Who may call each route. Every documented operation must have an entry: a new route without
-/// one fails this test, so that no route can forget its policy.
+/// one fails [`every_documented_operation_has_an_entry_in_the_matrix`], so that no route can
+/// forget its policy.
 enum Access {
     /// No token needed.
     Public,
@@ -485,12 +486,21 @@ fn tokens_by_role() -> Vec<(Role, String)> {
     ]
 }
 
-#[actix_web::test]
-async fn role_route_matrix_covers_every_registered_route() {
+/// A documented operation of the spec.
+struct Operation {
+    method: &'static str,
+    path: String,
+    /// Its `security` requirements, as JSON (`[]`: public).
+    security: serde_json::Value,
+    /// Its description (which says who may call it).
+    description: String,
+    /// A concrete URI for it (its path parameters' examples).
+    uri: String,
+}
+
+/// Every operation of the generated spec.
+fn documented_operations() -> Vec<Operation> {
     let spec = cnfs_api::openapi_document();
-    let reads = TestDb::sqlite();
-    seed_fixtures(&reads, "signee");
-    let app = common::app(reads.state()).await;
     let mut documented = Vec::new();
     for (path, item) in &spec.paths.paths {
         let operations = [
@@ -502,109 +512,210 @@ async fn role_route_matrix_covers_every_registered_route() {
         ];
         for (method, operation) in operations {
             let Some(operation) = operation else { continue };
-            documented.push((method, path.clone()));
-            let entry = ACCESS
-                .iter()
-                .find(|r| r.method == method && r.path == path)
-                .unwrap_or_else(|| {
-                    panic!(
-                        "{method} {path} has no entry in the access matrix (tests/access_matrix.rs)"
-                    )
-                });
-            let security = serde_json::to_value(&operation.security).unwrap();
-            let uri = common::example_uri(path, &serde_json::to_value(operation).unwrap(), None);
-            let request = |token: Option<&str>| {
-                let mut req = actix_test::TestRequest::default()
-                    .method(method.parse().unwrap())
-                    .uri(&uri);
-                if let Some(token) = token {
-                    req = req.insert_header(("authorization", format!("Bearer {token}")));
-                }
-                if let Some(body) = entry.body {
-                    req = req
-                        .insert_header(("content-type", "application/json"))
-                        .insert_header(("if-match", "*"))
-                        .insert_header(("idempotency-key", "matrice"))
-                        .set_payload(body);
-                }
-                req.to_request()
-            };
-            let (allowed, scoped) = match &entry.access {
-                Access::Public => {
-                    assert_eq!(
-                        security,
-                        json!([]),
-                        "{method} {path}: public operations declare security: []"
-                    );
-                    let answer = call(&app, request(None)).await;
-                    assert!(
-                        answer.status.is_success(),
-                        "{method} {path} anonymous: {}",
-                        answer.text
-                    );
-                    continue;
-                }
-                Access::Roles(allowed) => (allowed, false),
-                Access::Scoped(allowed) => (allowed, true),
-            };
-            assert_eq!(
-                security,
-                json!([{"bearer": []}]),
-                "{method} {path}: bearer security"
-            );
-            let description = operation.description.clone().unwrap_or_default();
-            assert!(
-                description.contains("Accès"),
-                "{method} {path}: the description says who may call"
-            );
-            let answer = call(&app, request(None)).await;
-            answer.assert_problem(401, "jeton_absent");
-            let mut callers = tokens_by_role();
-            if scoped {
-                callers.push((Role::Prefecture, token(Role::Prefecture, &["75"], None)));
-            }
-            for (index, (role, token)) in callers.iter().enumerate() {
-                let out_of_scope = index == 4;
-                // A write runs on its own copy of the fixtures, so that each caller meets the
-                // same state.
-                let answer = if entry.body.is_some() {
-                    let db = TestDb::sqlite();
-                    seed_fixtures(&db, entry.statut);
-                    let app = common::app(db.state()).await;
-                    call(&app, request(Some(token))).await
-                } else {
-                    call(&app, request(Some(token))).await
-                };
-                if allowed.contains(role) && !out_of_scope {
-                    assert!(
-                        answer.status.is_success(),
-                        "{method} {path} as {role:?}: {}",
-                        answer.text
-                    );
-                } else {
-                    assert!(
-                        [403, 404].contains(&answer.status.as_u16()),
-                        "{method} {path} as {role:?}{} must be refused: {} {}",
-                        if out_of_scope {
-                            " of département 75"
-                        } else {
-                            ""
-                        },
-                        answer.status,
-                        answer.text
-                    );
-                }
-            }
+            documented.push(Operation {
+                method,
+                path: path.clone(),
+                security: serde_json::to_value(&operation.security).unwrap(),
+                description: operation.description.clone().unwrap_or_default(),
+                uri: common::example_uri(path, &serde_json::to_value(operation).unwrap(), None),
+            });
         }
     }
+    documented
+}
+
+/// The operations that have an entry in the matrix, with it (those without one are reported by
+/// [`every_documented_operation_has_an_entry_in_the_matrix`]).
+fn operations_in_the_matrix() -> Vec<(Operation, &'static Route)> {
+    documented_operations()
+        .into_iter()
+        .filter_map(|operation| {
+            let entry = ACCESS
+                .iter()
+                .find(|r| r.method == operation.method && r.path == operation.path)?;
+            Some((operation, entry))
+        })
+        .collect()
+}
+
+/// The request a caller with `token` (or none) sends to `operation`: a write carries its body,
+/// `If-Match: *` and an `Idempotency-Key`.
+fn request(operation: &Operation, entry: &Route, token: Option<&str>) -> actix_http::Request {
+    let mut req = actix_test::TestRequest::default()
+        .method(operation.method.parse().unwrap())
+        .uri(&operation.uri);
+    if let Some(token) = token {
+        req = req.insert_header(("authorization", format!("Bearer {token}")));
+    }
+    if let Some(body) = entry.body {
+        req = req
+            .insert_header(("content-type", "application/json"))
+            .insert_header(("if-match", "*"))
+            .insert_header(("idempotency-key", "matrice"))
+            .set_payload(body);
+    }
+    req.to_request()
+}
+
+/// A database with the fixtures of a read (a signed convention).
+fn reads() -> TestDb {
+    let db = TestDb::sqlite();
+    seed_fixtures(&db, "signee");
+    db
+}
+
+#[test]
+fn every_documented_operation_has_an_entry_in_the_matrix() {
+    let missing: Vec<String> = documented_operations()
+        .iter()
+        .filter(|o| {
+            !ACCESS
+                .iter()
+                .any(|r| r.method == o.method && r.path == o.path)
+        })
+        .map(|o| format!("{} {}", o.method, o.path))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "no entry in the access matrix (tests/access_matrix.rs) for {missing:?}"
+    );
+}
+
+#[test]
+fn every_entry_of_the_matrix_is_a_documented_operation() {
+    let documented = documented_operations();
     for r in ACCESS {
         assert!(
             documented
                 .iter()
-                .any(|(m, p)| *m == r.method && p == r.path),
+                .any(|o| o.method == r.method && o.path == r.path),
             "the matrix lists {} {}, which is not a route any more",
             r.method,
             r.path
         );
+    }
+}
+
+#[test]
+fn public_operations_declare_no_security() {
+    for (operation, entry) in operations_in_the_matrix() {
+        if let Access::Public = entry.access {
+            assert_eq!(
+                operation.security,
+                json!([]),
+                "{} {}: public operations declare security: []",
+                operation.method,
+                operation.path
+            );
+        }
+    }
+}
+
+#[test]
+fn protected_operations_declare_bearer_security() {
+    for (operation, entry) in operations_in_the_matrix() {
+        if !matches!(entry.access, Access::Public) {
+            assert_eq!(
+                operation.security,
+                json!([{"bearer": []}]),
+                "{} {}: bearer security",
+                operation.method,
+                operation.path
+            );
+        }
+    }
+}
+
+#[test]
+fn protected_operations_say_who_may_call() {
+    for (operation, entry) in operations_in_the_matrix() {
+        if !matches!(entry.access, Access::Public) {
+            assert!(
+                operation.description.contains("Accès"),
+                "{} {}: the description says who may call",
+                operation.method,
+                operation.path
+            );
+        }
+    }
+}
+
+#[actix_web::test]
+async fn public_operations_answer_anonymous_callers() {
+    let reads = reads();
+    let app = common::app(reads.state()).await;
+    for (operation, entry) in operations_in_the_matrix() {
+        if let Access::Public = entry.access {
+            let answer = call(&app, request(&operation, entry, None)).await;
+            assert!(
+                answer.status.is_success(),
+                "{} {} anonymous: {}",
+                operation.method,
+                operation.path,
+                answer.text
+            );
+        }
+    }
+}
+
+#[actix_web::test]
+async fn protected_operations_refuse_a_caller_without_token() {
+    let reads = reads();
+    let app = common::app(reads.state()).await;
+    for (operation, entry) in operations_in_the_matrix() {
+        if !matches!(entry.access, Access::Public) {
+            let answer = call(&app, request(&operation, entry, None)).await;
+            answer.assert_problem(401, "jeton_absent");
+        }
+    }
+}
+
+#[actix_web::test]
+async fn each_role_gets_its_status_on_every_protected_operation() {
+    let reads = reads();
+    let app = common::app(reads.state()).await;
+    for (operation, entry) in operations_in_the_matrix() {
+        let (method, path) = (operation.method, &operation.path);
+        let (allowed, scoped) = match &entry.access {
+            Access::Public => continue,
+            Access::Roles(allowed) => (allowed, false),
+            Access::Scoped(allowed) => (allowed, true),
+        };
+        let mut callers = tokens_by_role();
+        if scoped {
+            callers.push((Role::Prefecture, token(Role::Prefecture, &["75"], None)));
+        }
+        for (index, (role, token)) in callers.iter().enumerate() {
+            let out_of_scope = index == 4;
+            // A write runs on its own copy of the fixtures, so that each caller meets the same
+            // state.
+            let answer = if entry.body.is_some() {
+                let db = TestDb::sqlite();
+                seed_fixtures(&db, entry.statut);
+                let app = common::app(db.state()).await;
+                call(&app, request(&operation, entry, Some(token))).await
+            } else {
+                call(&app, request(&operation, entry, Some(token))).await
+            };
+            if allowed.contains(role) && !out_of_scope {
+                assert!(
+                    answer.status.is_success(),
+                    "{method} {path} as {role:?}: {}",
+                    answer.text
+                );
+            } else {
+                assert!(
+                    [403, 404].contains(&answer.status.as_u16()),
+                    "{method} {path} as {role:?}{} must be refused: {} {}",
+                    if out_of_scope {
+                        " of département 75"
+                    } else {
+                        ""
+                    },
+                    answer.status,
+                    answer.text
+                );
+            }
+        }
     }
 }
