@@ -113,130 +113,145 @@ async fn missing_or_non_bearer_credentials() {
     }
 }
 
-#[actix_web::test]
-async fn every_bad_token_gets_its_401() {
-    let mut cases: Vec<(String, String)> = Vec::new();
-    let mut case = |label: &str, token: String| cases.push((label.to_owned(), token));
+/// `claims()` with `change` applied.
+fn claims_with(change: impl FnOnce(&mut Value)) -> Value {
+    let mut c = claims();
+    change(&mut c);
+    c
+}
 
-    case("jeton_mal_forme", "pas-un-jeton".into());
-    case("jeton_mal_forme", "a.b.c".into());
-    case(
-        "jeton_mal_forme",
-        raw_token(&json!({"typ": "JWT"}), &claims(), b"x"),
-    );
-    case(
-        "jeton_expire",
-        hs256(&{
-            let mut c = claims();
-            c["exp"] = json!(now() - 120);
-            c
-        }),
-    );
-    case(
-        "jeton_pas_encore_valide",
-        hs256(&{
-            let mut c = claims();
-            c["nbf"] = json!(now() + 120);
-            c
-        }),
-    );
-    case(
-        "jeton_pas_encore_valide",
-        hs256(&{
-            let mut c = claims();
-            c["iat"] = json!(now() + 120);
-            c
-        }),
-    );
-    case(
-        "signature_invalide",
-        sign(
-            Header::new(Algorithm::HS256),
-            &claims(),
-            &EncodingKey::from_secret(b"another-secret-0123456789-abcdefghijkl"),
-        ),
-    );
-    case(
-        "algorithme_refuse",
-        raw_token(&json!({"alg": "none", "typ": "JWT"}), &claims(), b""),
-    );
-    case(
-        "algorithme_refuse",
-        sign(
-            Header::new(Algorithm::HS512),
-            &claims(),
-            &EncodingKey::from_secret(TEST_SECRET),
-        ),
-    );
-    case(
-        "emetteur_invalide",
-        hs256(&{
-            let mut c = claims();
-            c["iss"] = json!("https://ailleurs.example");
-            c
-        }),
-    );
-    case(
-        "audience_invalide",
-        hs256(&{
-            let mut c = claims();
-            c["aud"] = json!("autre-api");
-            c
-        }),
-    );
-    for claim in ["iss", "aud", "exp", "nbf", "iat", "sub", "role"] {
-        let mut c = claims();
-        c.as_object_mut().unwrap().remove(claim);
-        case("claim_manquante", hs256(&c));
-    }
-    case(
-        "role_inconnu",
-        hs256(&{
-            let mut c = claims();
-            c["role"] = json!("superviseur");
-            c
-        }),
-    );
-    case(
-        "portee_invalide",
-        hs256(&{
-            let mut c = claims();
-            c.as_object_mut().unwrap().remove("departements");
-            c
-        }),
-    );
-    case(
-        "portee_invalide",
-        hs256(&{
-            let mut c = claims();
-            c["role"] = json!("admin");
-            c
-        }),
-    );
-    case(
-        "portee_invalide",
-        hs256(&{
-            let mut c = claims();
-            c["role"] = json!("structure");
-            c
-        }),
-    );
-    case(
-        "portee_invalide",
-        hs256(&{
-            let mut c = claims();
-            c["departements"] = json!(["7"]);
-            c
-        }),
-    );
-
-    for (code, token) in cases {
+/// Sends each token to `/moi` and asserts its 401 with `code`.
+async fn assert_each_refused(code: &str, tokens: &[String]) {
+    for token in tokens {
         let answer = moi_with(None, Some(&format!("Bearer {token}"))).await;
-        assert_refused(&answer, &code, &token);
+        assert_refused(&answer, code, token);
         if code == "claim_manquante" {
             assert!(answer.json["detail"].as_str().unwrap().contains("Claim"));
         }
     }
+}
+
+#[actix_web::test]
+async fn malformed_tokens_get_jeton_mal_forme() {
+    assert_each_refused(
+        "jeton_mal_forme",
+        &[
+            "pas-un-jeton".into(),
+            "a.b.c".into(),
+            raw_token(&json!({"typ": "JWT"}), &claims(), b"x"),
+        ],
+    )
+    .await;
+}
+
+#[actix_web::test]
+async fn an_expired_token_gets_jeton_expire() {
+    assert_each_refused(
+        "jeton_expire",
+        &[hs256(&claims_with(|c| c["exp"] = json!(now() - 120)))],
+    )
+    .await;
+}
+
+#[actix_web::test]
+async fn a_token_not_yet_valid_or_issued_later_gets_jeton_pas_encore_valide() {
+    assert_each_refused(
+        "jeton_pas_encore_valide",
+        &[
+            hs256(&claims_with(|c| c["nbf"] = json!(now() + 120))),
+            hs256(&claims_with(|c| c["iat"] = json!(now() + 120))),
+        ],
+    )
+    .await;
+}
+
+#[actix_web::test]
+async fn another_secret_gets_signature_invalide() {
+    assert_each_refused(
+        "signature_invalide",
+        &[sign(
+            Header::new(Algorithm::HS256),
+            &claims(),
+            &EncodingKey::from_secret(b"another-secret-0123456789-abcdefghijkl"),
+        )],
+    )
+    .await;
+}
+
+#[actix_web::test]
+async fn alg_none_or_another_algorithm_gets_algorithme_refuse() {
+    assert_each_refused(
+        "algorithme_refuse",
+        &[
+            raw_token(&json!({"alg": "none", "typ": "JWT"}), &claims(), b""),
+            sign(
+                Header::new(Algorithm::HS512),
+                &claims(),
+                &EncodingKey::from_secret(TEST_SECRET),
+            ),
+        ],
+    )
+    .await;
+}
+
+#[actix_web::test]
+async fn another_issuer_gets_emetteur_invalide() {
+    assert_each_refused(
+        "emetteur_invalide",
+        &[hs256(&claims_with(|c| {
+            c["iss"] = json!("https://ailleurs.example")
+        }))],
+    )
+    .await;
+}
+
+#[actix_web::test]
+async fn another_audience_gets_audience_invalide() {
+    assert_each_refused(
+        "audience_invalide",
+        &[hs256(&claims_with(|c| c["aud"] = json!("autre-api")))],
+    )
+    .await;
+}
+
+#[actix_web::test]
+async fn each_missing_claim_gets_claim_manquante() {
+    let tokens: Vec<String> = ["iss", "aud", "exp", "nbf", "iat", "sub", "role"]
+        .iter()
+        .map(|claim| {
+            hs256(&claims_with(|c| {
+                c.as_object_mut().unwrap().remove(*claim);
+            }))
+        })
+        .collect();
+    assert_each_refused("claim_manquante", &tokens).await;
+}
+
+#[actix_web::test]
+async fn an_unknown_role_gets_role_inconnu() {
+    assert_each_refused(
+        "role_inconnu",
+        &[hs256(&claims_with(|c| c["role"] = json!("superviseur")))],
+    )
+    .await;
+}
+
+/// A préfecture without départements or with a code that is no département; an admin with
+/// départements; a structure with départements and without its structure id.
+#[actix_web::test]
+async fn a_scope_that_does_not_fit_the_role_gets_portee_invalide() {
+    assert_each_refused(
+        "portee_invalide",
+        &[
+            hs256(&claims_with(|c| {
+                c.as_object_mut().unwrap().remove("departements");
+            })),
+            hs256(&claims_with(|c| c["role"] = json!("admin"))),
+            hs256(&claims_with(|c| c["role"] = json!("structure"))),
+            hs256(&claims_with(|c| c["departements"] = json!(["7"]))),
+        ],
+    )
+    .await;
 }
 
 #[actix_web::test]
@@ -288,44 +303,58 @@ async fn clock_leeway_is_thirty_seconds_at_most() {
     );
 }
 
+/// The EdDSA keys of the tests with the one kid `2026-01`.
+fn eddsa_2026_01() -> Option<JwtKeys> {
+    Some(eddsa_keys(&["2026-01"]))
+}
+
 #[actix_web::test]
-async fn public_key_algorithms_refuse_hmac_and_unknown_keys() {
-    let keys = || Some(eddsa_keys(&["2026-01"]));
+async fn eddsa_tokens_verify_with_their_kid() {
     let good = eddsa(Some("2026-01"), "2026-01", &claims());
     assert_eq!(
-        moi_with(keys(), Some(&format!("Bearer {good}")))
+        moi_with(eddsa_2026_01(), Some(&format!("Bearer {good}")))
             .await
             .status,
         200
     );
+}
 
-    // HS256 "signed" with the public key as HMAC secret: the classic confusion attack.
+/// HS256 "signed" with the public key as HMAC secret: the classic confusion attack.
+#[actix_web::test]
+async fn hmac_signed_with_the_public_key_gets_algorithme_refuse() {
     let public_pem = fixture("ed25519-2026-01.pub.pem");
     let mut header = Header::new(Algorithm::HS256);
     header.kid = Some("2026-01".into());
     let confused = sign(header, &claims(), &EncodingKey::from_secret(&public_pem));
     assert_refused(
-        &moi_with(keys(), Some(&format!("Bearer {confused}"))).await,
+        &moi_with(eddsa_2026_01(), Some(&format!("Bearer {confused}"))).await,
         "algorithme_refuse",
         &confused,
     );
+}
 
+#[actix_web::test]
+async fn an_unknown_or_missing_kid_gets_cle_inconnue() {
     let unknown = eddsa(Some("2025-12"), "2026-01", &claims());
     assert_refused(
-        &moi_with(keys(), Some(&format!("Bearer {unknown}"))).await,
+        &moi_with(eddsa_2026_01(), Some(&format!("Bearer {unknown}"))).await,
         "cle_inconnue",
         &unknown,
     );
     let no_kid = eddsa(None, "2026-01", &claims());
     assert_refused(
-        &moi_with(keys(), Some(&format!("Bearer {no_kid}"))).await,
+        &moi_with(eddsa_2026_01(), Some(&format!("Bearer {no_kid}"))).await,
         "cle_inconnue",
         &no_kid,
     );
-    // Signed by another key than the one its kid names.
+}
+
+/// Signed by another key than the one its kid names.
+#[actix_web::test]
+async fn another_key_than_its_kid_names_gets_signature_invalide() {
     let wrong_key = eddsa(Some("2026-01"), "2026-06", &claims());
     assert_refused(
-        &moi_with(keys(), Some(&format!("Bearer {wrong_key}"))).await,
+        &moi_with(eddsa_2026_01(), Some(&format!("Bearer {wrong_key}"))).await,
         "signature_invalide",
         &wrong_key,
     );
@@ -461,14 +490,18 @@ fn cli(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     command.output().expect("the binary runs")
 }
 
-#[actix_web::test]
-async fn token_command_mints_what_the_api_accepts() {
-    let secret = std::str::from_utf8(TEST_SECRET).unwrap();
-    let env = [
-        ("CNFS_JWT_SECRET", secret),
+/// The environment that gives the binary the test application's keys.
+fn test_keys_env() -> [(&'static str, &'static str); 3] {
+    [
+        ("CNFS_JWT_SECRET", std::str::from_utf8(TEST_SECRET).unwrap()),
         ("CNFS_JWT_ISSUER", TEST_ISSUER),
         ("CNFS_JWT_AUDIENCE", TEST_AUDIENCE),
-    ];
+    ]
+}
+
+#[actix_web::test]
+async fn token_command_mints_what_the_api_accepts() {
+    let env = test_keys_env();
     let output = cli(
         &[
             "token",
@@ -500,8 +533,11 @@ async fn token_command_mints_what_the_api_accepts() {
         ),
         (Some("ops"), json!(["93"]))
     );
+}
 
-    // It refuses to mint what the API would refuse.
+#[test]
+fn token_command_refuses_what_the_api_would_refuse() {
+    let env = test_keys_env();
     let output = cli(&["token", "--role", "prefecture"], &env);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("departements"));
@@ -509,31 +545,44 @@ async fn token_command_mints_what_the_api_accepts() {
     assert!(!output.status.success());
 }
 
-#[actix_web::test]
-async fn production_refuses_weak_or_missing_keys() {
-    let prod = [
-        ("CNFS_ENV", "production"),
-        ("CNFS_JWT_ISSUER", TEST_ISSUER),
-        ("CNFS_JWT_AUDIENCE", TEST_AUDIENCE),
-    ];
-    let output = cli(&["serve"], &prod);
+/// The environment of production, with the test application's issuer and audience and no
+/// secret.
+const PRODUCTION: [(&str, &str); 3] = [
+    ("CNFS_ENV", "production"),
+    ("CNFS_JWT_ISSUER", TEST_ISSUER),
+    ("CNFS_JWT_AUDIENCE", TEST_AUDIENCE),
+];
+
+#[test]
+fn production_refuses_to_serve_without_a_secret() {
+    let output = cli(&["serve"], &PRODUCTION);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("CNFS_JWT_SECRET"));
-    // `migrate` is a deployment step: it needs the database, not the token keys.
-    let output = cli(&["migrate"], &prod);
+}
+
+/// `migrate` is a deployment step: it needs the database, not the token keys.
+#[test]
+fn migrate_needs_no_token_keys_in_production() {
+    let output = cli(&["migrate"], &PRODUCTION);
     assert!(
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
 
-    let mut short = prod.to_vec();
+#[test]
+fn production_refuses_a_secret_shorter_than_32_bytes() {
+    let mut short = PRODUCTION.to_vec();
     short.push(("CNFS_JWT_SECRET", "trop-court"));
     let output = cli(&["serve"], &short);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("32"));
+}
 
-    // The development secret file, copied into CNFS_JWT_SECRET, is refused in production.
+/// The development secret file, copied into CNFS_JWT_SECRET, is refused in production.
+#[test]
+fn production_refuses_the_development_secret() {
     let dir = tempfile::tempdir().unwrap();
     let database = DatabaseUrl::Sqlite(dir.path().join("cnfs.sqlite3"));
     let dev = Config::from_lookup(|_| None).unwrap().auth;
@@ -564,13 +613,20 @@ fn dev_secret_file(database: &DatabaseUrl) -> Option<std::path::PathBuf> {
     }
 }
 
-#[actix_web::test]
-async fn development_secret_survives_restarts() {
+/// The development keys (no variable set) of the SQLite database `database`.
+fn development_keys(database: &DatabaseUrl) -> JwtKeys {
+    let dev = Config::from_lookup(|_| None).unwrap().auth;
+    JwtKeys::load(&dev, dev_secret_file(database)).unwrap()
+}
+
+#[test]
+fn development_secret_is_kept_beside_the_database_for_its_owner_only() {
     let dir = tempfile::tempdir().unwrap();
     let database = DatabaseUrl::Sqlite(dir.path().join("var").join("cnfs.sqlite3"));
-    let dev = Config::from_lookup(|_| None).unwrap().auth;
-    let first = JwtKeys::load(&dev, dev_secret_file(&database)).unwrap();
-    let path = first.development_secret.clone().unwrap();
+    let path = development_keys(&database)
+        .development_secret
+        .clone()
+        .unwrap();
     assert_eq!(path, dir.path().join("var").join("jwt-dev-secret"));
     #[cfg(unix)]
     {
@@ -580,6 +636,13 @@ async fn development_secret_survives_restarts() {
             0o600
         );
     }
+}
+
+#[test]
+fn development_secret_survives_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = DatabaseUrl::Sqlite(dir.path().join("var").join("cnfs.sqlite3"));
+    let first = development_keys(&database);
     let request = cnfs_api::auth::mint::TokenRequest {
         role: Role::Admin,
         departements: vec![],
@@ -588,9 +651,14 @@ async fn development_secret_survives_restarts() {
         ttl_seconds: 60,
     };
     let minted = cnfs_api::auth::mint::mint(&first, None, &request).unwrap();
-    let second = JwtKeys::load(&dev, dev_secret_file(&database)).unwrap();
+    let second = development_keys(&database);
     assert!(Verifier::new(second).verify(&minted).is_ok());
-    // Not on PostgreSQL: there, keys must be configured.
+}
+
+/// Not on PostgreSQL: there, keys must be configured.
+#[test]
+fn no_development_secret_on_postgresql() {
+    let dev = Config::from_lookup(|_| None).unwrap().auth;
     let error = JwtKeys::load(
         &dev,
         dev_secret_file(&DatabaseUrl::Postgres("postgres://h/db".into())),
