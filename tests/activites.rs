@@ -279,7 +279,7 @@ async fn declare_read_list_delete(db: TestDb) {
     assert_aggregates_match_rows(&db);
 }
 
-async fn refusals(db: TestDb) {
+async fn an_advisor_only_recruited_may_not_declare(db: TestDb) {
     let app = app_on(&db).await;
     let s = setting(&app).await;
     let employer = structure(&s.ids[0]);
@@ -304,12 +304,40 @@ async fn refusals(db: TestDb) {
     refused.assert_problem(409, "conseiller_non_en_poste");
     assert_eq!(refused.json["statut"], "recrute");
 
+    // Nothing refused was written.
+    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM activites"), 0);
+    assert_aggregates_match_rows(&db);
+}
+
+async fn a_lieu_of_another_structure_is_refused(db: TestDb) {
+    let app = app_on(&db).await;
+    let s = setting(&app).await;
+    let employer = structure(&s.ids[0]);
+    let create = |body: Value, who: String| {
+        let app = &app;
+        async move { post(app, "/api/v1/activites", &who, body).await }
+    };
+
     // A lieu of another structure.
     let mut body = atelier(&s, "2021-06-14", 3, &["sante"]);
     body["lieu_id"] = json!(s.lieux[1]);
     create(body, employer.clone())
         .await
         .assert_problem(422, "lieu_non_eligible");
+
+    // Nothing refused was written.
+    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM activites"), 0);
+    assert_aggregates_match_rows(&db);
+}
+
+async fn a_date_in_the_future_or_before_the_post_is_refused(db: TestDb) {
+    let app = app_on(&db).await;
+    let s = setting(&app).await;
+    let employer = structure(&s.ids[0]);
+    let create = |body: Value, who: String| {
+        let app = &app;
+        async move { post(app, "/api/v1/activites", &who, body).await }
+    };
 
     // Dates: in the future, before the post was taken.
     let future = create(atelier(&s, "2021-09-02", 3, &["sante"]), employer.clone()).await;
@@ -325,6 +353,20 @@ async fn refusals(db: TestDb) {
         201,
         "the day the post was taken is fine"
     );
+
+    // Nothing refused was written: only the one accepted on the day of the post.
+    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM activites"), 1);
+    assert_aggregates_match_rows(&db);
+}
+
+async fn the_body_is_checked_field_by_field(db: TestDb) {
+    let app = app_on(&db).await;
+    let s = setting(&app).await;
+    let employer = structure(&s.ids[0]);
+    let create = |body: Value, who: String| {
+        let app = &app;
+        async move { post(app, "/api/v1/activites", &who, body).await }
+    };
 
     // Body rules.
     let mut individual = atelier(&s, "2021-06-14", 2, &["sante"]);
@@ -367,6 +409,19 @@ async fn refusals(db: TestDb) {
     unknown_field["beneficiaire"] = json!("Jean Dupont");
     assert_eq!(create(unknown_field, employer.clone()).await.status, 422);
 
+    // Nothing refused was written.
+    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM activites"), 0);
+    assert_aggregates_match_rows(&db);
+}
+
+async fn who_may_not_declare(db: TestDb) {
+    let app = app_on(&db).await;
+    let s = setting(&app).await;
+    let create = |body: Value, who: String| {
+        let app = &app;
+        async move { post(app, "/api/v1/activites", &who, body).await }
+    };
+
     // Who: the préfecture and a lecteur may not declare; another structure does not see the
     // advisor; an unknown advisor is not found; no token is a 401.
     let body = atelier(&s, "2021-06-14", 3, &["sante"]);
@@ -387,8 +442,8 @@ async fn refusals(db: TestDb) {
     let anonymous = app.anonymous().post("/api/v1/activites", &body).await;
     assert_eq!(anonymous.status, 401);
 
-    // Nothing refused was written: only the one accepted on the day of the post.
-    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM activites"), 1);
+    // Nothing refused was written.
+    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM activites"), 0);
     assert_aggregates_match_rows(&db);
 }
 
@@ -509,7 +564,11 @@ async fn aggregates_follow_a_random_workload(db: TestDb) {
 
 on_both_backends!(
     declare_read_list_delete,
-    refusals,
+    an_advisor_only_recruited_may_not_declare,
+    a_lieu_of_another_structure_is_refused,
+    a_date_in_the_future_or_before_the_post_is_refused,
+    the_body_is_checked_field_by_field,
+    who_may_not_declare,
     access_from_outside_the_scope,
     idempotent_creation,
     aggregates_follow_a_random_workload,
