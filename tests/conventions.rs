@@ -510,7 +510,7 @@ async fn lifecycle_refusals(db: TestDb) {
         .assert_problem(409, "transition_invalide");
 }
 
-async fn free_fields_and_termination(db: TestDb) {
+async fn free_fields_change_by_the_prefecture_under_if_match(db: TestDb) {
     let app = app_on_day(&db, "2021-03-01").await;
     let ids = structures_with_plaine_commune_and_paris(&app).await;
     let prefecture = prefecture_93();
@@ -546,7 +546,14 @@ async fn free_fields_and_termination(db: TestDb) {
         "Convention CnFS 93 — avenant de principe"
     );
     assert_eq!(changed.header("etag"), "\"2\"");
-    // Termination from a draft.
+}
+
+/// Termination from a draft.
+async fn a_draft_is_terminated_with_a_motive(db: TestDb) {
+    let app = app_on_day(&db, "2021-03-01").await;
+    let ids = structures_with_plaine_commune_and_paris(&app).await;
+    let prefecture = prefecture_93();
+    let uri = draft(&app, &[&ids[0]], 10).await;
     post(
         &app,
         &format!("{uri}/resiliation"),
@@ -923,7 +930,8 @@ async fn concurrent_patches_with_one_etag(db: TestDb) {
 on_both_backends!(
     the_seine_saint_denis_story,
     lifecycle_refusals,
-    free_fields_and_termination,
+    free_fields_change_by_the_prefecture_under_if_match,
+    a_draft_is_terminated_with_a_motive,
     amendments_follow_the_posts,
     lateness_and_lists,
     lateness_agrees_everywhere_around_the_deadline,
