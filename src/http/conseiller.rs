@@ -217,72 +217,63 @@ fn answered(saved: domain::Conseiller, ctx: &Context) -> Conseiller {
     shown(&ctx.caller, saved)
 }
 
-lifecycle_action! {
+/// A lifecycle action of an advisor (`lifecycle_action!`): the tag, the path segment, the answer
+/// and the last paragraph of the documentation that every one shares.
+macro_rules! conseiller_action {
+    (
+        $(#[doc = $doc:literal])+
+        $name:ident, $route:literal, $operation:literal, $body:ty, $use_case:path $(,)?
+    ) => {
+        lifecycle_action! {
+            $(#[doc = $doc])+
+            ///
+            /// Accepte `If-Match` (412 si l'`ETag` est périmé) et `Idempotency-Key`. Répond 200 avec
+            /// le conseiller ; 409 `transition_invalide` (avec `actions_possibles`) hors de l'ordre du
+            /// parcours. Accès : `admin` ; `prefecture` dans ses départements ; `structure` :
+            /// l'employeur.
+            $name, $route, $operation,
+            tag = "Conseillers", id = ConseillerId, path = crate::api::ConseillerPath, body = $body,
+            response = (Conseiller, "Le conseiller après l'action."),
+            use_case = $use_case,
+            view = answered,
+        }
+    };
+}
+
+conseiller_action! {
     /// Entrer en formation
     ///
     /// `recrute` → `en_formation`. La date de début n'est ni dans le futur ni avant le
     /// recrutement.
-    ///
-    /// Accepte `If-Match` (412 si l'`ETag` est périmé) et `Idempotency-Key`. Répond 200 avec
-    /// le conseiller ; 409 `transition_invalide` (avec `actions_possibles`) hors de l'ordre du
-    /// parcours. Accès : `admin` ; `prefecture` dans ses départements ; `structure` :
-    /// l'employeur.
     start_formation, "/conseillers/{id}/formation", "startFormation",
-    tag = "Conseillers", id = ConseillerId, path = crate::api::ConseillerPath, body = Formation,
-    response = (Conseiller, "Le conseiller après l'action."),
-    use_case = app::conseiller::start_formation,
-    view = answered,
+    Formation, app::conseiller::start_formation,
 }
 
-lifecycle_action! {
+conseiller_action! {
     /// Certifier un conseiller
     ///
     /// `en_formation` → `certifie`. La date n'est ni dans le futur ni avant le début de la
     /// formation.
-    ///
-    /// Accepte `If-Match` (412 si l'`ETag` est périmé) et `Idempotency-Key`. Répond 200 avec
-    /// le conseiller ; 409 `transition_invalide` (avec `actions_possibles`) hors de l'ordre du
-    /// parcours. Accès : `admin` ; `prefecture` dans ses départements ; `structure` :
-    /// l'employeur.
     certify, "/conseillers/{id}/certification", "certifyConseiller",
-    tag = "Conseillers", id = ConseillerId, path = crate::api::ConseillerPath, body = Certification,
-    response = (Conseiller, "Le conseiller après l'action."),
-    use_case = app::conseiller::certify,
-    view = answered,
+    Certification, app::conseiller::certify,
 }
 
-lifecycle_action! {
+conseiller_action! {
     /// Prendre son poste
     ///
     /// `certifie` → `en_poste`, dans un lieu d'activité de l'employeur (422 `lieu_non_eligible`
     /// sinon). La date n'est ni dans le futur ni avant la certification.
-    ///
-    /// Accepte `If-Match` (412 si l'`ETag` est périmé) et `Idempotency-Key`. Répond 200 avec
-    /// le conseiller ; 409 `transition_invalide` (avec `actions_possibles`) hors de l'ordre du
-    /// parcours. Accès : `admin` ; `prefecture` dans ses départements ; `structure` :
-    /// l'employeur.
     take_post, "/conseillers/{id}/prise-de-poste", "takePost",
-    tag = "Conseillers", id = ConseillerId, path = crate::api::ConseillerPath, body = PriseDePoste,
-    response = (Conseiller, "Le conseiller après l'action."),
-    use_case = app::conseiller::take_post,
-    view = answered,
+    PriseDePoste, app::conseiller::take_post,
 }
 
-lifecycle_action! {
+conseiller_action! {
     /// Enregistrer la sortie d'un conseiller
     ///
     /// Tout statut sauf `sorti` → `sorti` : le poste se libère (un autre conseiller peut y être
     /// recruté). La date n'est ni dans le futur ni avant l'étape précédente.
-    ///
-    /// Accepte `If-Match` (412 si l'`ETag` est périmé) et `Idempotency-Key`. Répond 200 avec
-    /// le conseiller ; 409 `transition_invalide` (avec `actions_possibles`) hors de l'ordre du
-    /// parcours. Accès : `admin` ; `prefecture` dans ses départements ; `structure` :
-    /// l'employeur.
     leave, "/conseillers/{id}/sortie", "leaveProgramme",
-    tag = "Conseillers", id = ConseillerId, path = crate::api::ConseillerPath, body = Sortie,
-    response = (Conseiller, "Le conseiller après l'action."),
-    use_case = app::conseiller::leave,
-    view = answered,
+    Sortie, app::conseiller::leave,
 }
 
 /// Lire les postes d'une convention

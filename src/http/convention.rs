@@ -239,89 +239,76 @@ pub async fn update_convention(
         .await
 }
 
-lifecycle_action! {
+/// A lifecycle action of a convention (`lifecycle_action!`): the tag, the path segment, the answer
+/// and the last paragraph of the documentation that every one shares.
+macro_rules! convention_action {
+    (
+        $(#[doc = $doc:literal])+
+        $name:ident, $route:literal, $operation:literal, $body:ty, $use_case:path $(,)?
+    ) => {
+        lifecycle_action! {
+            $(#[doc = $doc])+
+            ///
+            /// Accepte `If-Match` (412 si l'`ETag` est périmé) et `Idempotency-Key`. Répond 200 avec
+            /// la convention entière ; 409 `transition_invalide` (avec `actions_possibles`) quand le
+            /// statut ne le permet pas, avant tout contrôle de date.
+            $name, $route, $operation,
+            tag = "Conventions", id = ConventionId, path = crate::api::ConventionPath, body = $body,
+            response = (Convention, "La convention après l'action."),
+            use_case = $use_case,
+            view = answered,
+        }
+    };
+}
+
+convention_action! {
     /// Signer une convention
     ///
     /// `brouillon` → `signee`. La date de signature (aujourd'hui par défaut, jamais dans le futur)
     /// fixe la date limite du projet d'accueil : signature + délai en mois calendaires (le
     /// 2021-02-08 + 2 mois donne le 2021-04-08 ; le 2021-12-31 + 2 mois, le 2022-02-28).
     /// Accès : `admin` ; `prefecture` dans ses départements.
-    ///
-    /// Accepte `If-Match` (412 si l'`ETag` est périmé) et `Idempotency-Key`. Répond 200 avec
-    /// la convention entière ; 409 `transition_invalide` (avec `actions_possibles`) quand le
-    /// statut ne le permet pas, avant tout contrôle de date.
     sign_convention, "/conventions/{id}/signature", "signConvention",
-    tag = "Conventions", id = ConventionId, path = crate::api::ConventionPath, body = Signature,
-    response = (Convention, "La convention après l'action."),
-    use_case = app::convention::sign,
-    view = answered,
+    Signature, app::convention::sign,
 }
 
-lifecycle_action! {
+convention_action! {
     /// Déposer le projet d'accueil
     ///
     /// `signee` → `projet_depose`. La répartition doit compter exactement les postes attribués
     /// (422 `repartition_incomplete` sinon) entre des structures signataires ou du département.
     /// La date de dépôt (aujourd'hui par défaut) n'est ni dans le futur ni avant la signature.
     /// Accès : `admin` ; `prefecture` dans ses départements ; `structure` signataire.
-    ///
-    /// Accepte `If-Match` (412 si l'`ETag` est périmé) et `Idempotency-Key`. Répond 200 avec
-    /// la convention entière ; 409 `transition_invalide` (avec `actions_possibles`) quand le
-    /// statut ne le permet pas, avant tout contrôle de date.
     file_projet_accueil, "/conventions/{id}/projet-accueil", "fileProjetAccueil",
-    tag = "Conventions", id = ConventionId, path = crate::api::ConventionPath, body = ProjetAccueil,
-    response = (Convention, "La convention après l'action."),
-    use_case = app::convention::file_projet_accueil,
-    view = answered,
+    ProjetAccueil, app::convention::file_projet_accueil,
 }
 
-lifecycle_action! {
+convention_action! {
     /// Valider le projet d'accueil
     ///
     /// `projet_depose` → `en_execution`. La date de validation (aujourd'hui par défaut) n'est ni
     /// dans le futur ni avant le dépôt. Accès : `admin` ; `prefecture` dans ses départements.
-    ///
-    /// Accepte `If-Match` (412 si l'`ETag` est périmé) et `Idempotency-Key`. Répond 200 avec
-    /// la convention entière ; 409 `transition_invalide` (avec `actions_possibles`) quand le
-    /// statut ne le permet pas, avant tout contrôle de date.
     validate_projet, "/conventions/{id}/validation", "validateConvention",
-    tag = "Conventions", id = ConventionId, path = crate::api::ConventionPath, body = Validation,
-    response = (Convention, "La convention après l'action."),
-    use_case = app::convention::validate,
-    view = answered,
+    Validation, app::convention::validate,
 }
 
-lifecycle_action! {
+convention_action! {
     /// Résilier une convention
     ///
     /// Tout statut non final → `resiliee`, avec un motif. La date de résiliation (aujourd'hui par
     /// défaut) n'est ni dans le futur ni avant la dernière étape franchie. Accès : `admin` ;
     /// `prefecture` dans ses départements.
-    ///
-    /// Accepte `If-Match` (412 si l'`ETag` est périmé) et `Idempotency-Key`. Répond 200 avec
-    /// la convention entière ; 409 `transition_invalide` (avec `actions_possibles`) quand le
-    /// statut ne le permet pas, avant tout contrôle de date.
     terminate_convention, "/conventions/{id}/resiliation", "terminateConvention",
-    tag = "Conventions", id = ConventionId, path = crate::api::ConventionPath, body = Resiliation,
-    response = (Convention, "La convention après l'action."),
-    use_case = app::convention::terminate,
-    view = answered,
+    Resiliation, app::convention::terminate,
 }
 
-lifecycle_action! {
+convention_action! {
     /// Clore une convention
     ///
     /// `en_execution` → `terminee`. La date de clôture (aujourd'hui par défaut) n'est ni dans le
     /// futur ni avant la validation. Accès : `admin` ; `prefecture` dans ses départements.
-    ///
-    /// Accepte `If-Match` (412 si l'`ETag` est périmé) et `Idempotency-Key`. Répond 200 avec
-    /// la convention entière ; 409 `transition_invalide` (avec `actions_possibles`) quand le
-    /// statut ne le permet pas, avant tout contrôle de date.
     close_convention, "/conventions/{id}/cloture", "closeConvention",
-    tag = "Conventions", id = ConventionId, path = crate::api::ConventionPath, body = Cloture,
-    response = (Convention, "La convention après l'action."),
-    use_case = app::convention::close,
-    view = answered,
+    Cloture, app::convention::close,
 }
 
 /// Enregistrer un avenant
