@@ -145,37 +145,40 @@ impl ApiError {
 
     /// The stable code of this error.
     pub fn code(&self) -> &'static str {
-        match self {
-            ApiError::Unauthorized(error) => error.code(),
-            ApiError::NotFound(_) => "ressource_introuvable",
-            ApiError::UnknownRoute(_) => "route_inconnue",
-            ApiError::MethodNotAllowed { .. } => "methode_non_autorisee",
-            ApiError::InvalidParameters(_) => "parametre_invalide",
-            ApiError::MalformedBody { .. } => "corps_invalide",
-            ApiError::Refused(refusal) | ApiError::Constraint(_, refusal) => refusal.code.code,
-            ApiError::UnsupportedMediaType(_) => "type_de_contenu_non_supporte",
-            ApiError::PayloadTooLarge(_) => "corps_trop_volumineux",
-            ApiError::Unavailable(_) => "service_indisponible",
-            ApiError::Internal(_) => "erreur_interne",
-            ApiError::Other { status, .. } => generic_code(*status),
-        }
+        self.code_and_title().0
     }
 
     /// The short title of this kind of error.
     fn title(&self) -> &'static str {
+        self.code_and_title().1
+    }
+
+    /// The stable code and the short title of this kind of error, side by side so that a new
+    /// kind gets both at once.
+    fn code_and_title(&self) -> (&'static str, &'static str) {
         match self {
-            ApiError::Unauthorized(_) => "Authentification requise",
-            ApiError::NotFound(_) => "Ressource introuvable",
-            ApiError::UnknownRoute(_) => "Route inconnue",
-            ApiError::MethodNotAllowed { .. } => "Méthode non autorisée",
-            ApiError::InvalidParameters(_) => "Paramètre invalide",
-            ApiError::MalformedBody { .. } => "Corps de requête invalide",
-            ApiError::Refused(refusal) | ApiError::Constraint(_, refusal) => refusal.code.title,
-            ApiError::UnsupportedMediaType(_) => "Type de contenu non pris en charge",
-            ApiError::PayloadTooLarge(_) => "Corps de requête trop volumineux",
-            ApiError::Unavailable(_) => "Service indisponible",
-            ApiError::Internal(_) => "Erreur interne",
-            ApiError::Other { status, .. } => status.canonical_reason().unwrap_or("Erreur"),
+            ApiError::Unauthorized(error) => (error.code(), "Authentification requise"),
+            ApiError::NotFound(_) => ("ressource_introuvable", "Ressource introuvable"),
+            ApiError::UnknownRoute(_) => ("route_inconnue", "Route inconnue"),
+            ApiError::MethodNotAllowed { .. } => ("methode_non_autorisee", "Méthode non autorisée"),
+            ApiError::InvalidParameters(_) => ("parametre_invalide", "Paramètre invalide"),
+            ApiError::MalformedBody { .. } => ("corps_invalide", "Corps de requête invalide"),
+            ApiError::Refused(refusal) | ApiError::Constraint(_, refusal) => {
+                (refusal.code.code, refusal.code.title)
+            }
+            ApiError::UnsupportedMediaType(_) => (
+                "type_de_contenu_non_supporte",
+                "Type de contenu non pris en charge",
+            ),
+            ApiError::PayloadTooLarge(_) => {
+                ("corps_trop_volumineux", "Corps de requête trop volumineux")
+            }
+            ApiError::Unavailable(_) => ("service_indisponible", "Service indisponible"),
+            ApiError::Internal(_) => ("erreur_interne", "Erreur interne"),
+            ApiError::Other { status, .. } => (
+                generic_code(*status),
+                status.canonical_reason().unwrap_or("Erreur"),
+            ),
         }
     }
 

@@ -336,75 +336,39 @@ mod tests {
         let lecteur_93 = caller(Role::Lecteur, deps(&["93"]));
         let other_structure = caller(Role::Structure, structure(S2));
         let structure = caller(Role::Structure, structure(S1));
+        let admin = caller(Role::Admin, Scope::National);
+        let national = Perimeter::NATIONAL;
         use Action::*;
         use Resource::*;
-        // Anonymous: 401 on anything but public reads.
-        assert_eq!(status(check(None, Convention, Read, &in_93)), 401);
-        assert_eq!(
-            status(check(None, Referentiel, Read, &Perimeter::NATIONAL)),
-            200
-        );
-        // Outside the scope: 404, even for an action the role may not do.
-        assert_eq!(
-            status(check(Some(&prefecture_75), Convention, Read, &in_93)),
-            404
-        );
-        assert_eq!(
-            status(check(Some(&other_structure), Conseiller, Read, &in_93)),
-            404
-        );
-        // Visible, but not for this role: 403.
-        assert_eq!(
-            status(check(Some(&lecteur_93), Conseiller, Read, &in_93)),
-            403
-        );
-        assert_eq!(status(check(Some(&lecteur_93), Journal, Read, &in_93)), 403);
-        assert_eq!(
-            status(check(Some(&prefecture_93), Versement, Create, &in_93)),
-            403
-        );
-        assert_eq!(
-            status(check(Some(&structure), Convention, Act, &in_93)),
-            403
-        );
-        // Allowed.
-        assert_eq!(
-            status(check(Some(&prefecture_93), Engagement, Create, &in_93)),
-            200
-        );
-        assert_eq!(
-            status(check(Some(&structure), ProjetAccueil, Create, &in_93)),
-            200
-        );
-        assert_eq!(
-            status(check(Some(&structure), Conseiller, Act, &in_93)),
-            200
-        );
-        assert_eq!(
-            status(check(Some(&lecteur_93), Moi, Read, &Perimeter::NATIONAL)),
-            200
-        );
-        // Envelopes: everyone reads, only admins write.
-        assert_eq!(
-            status(check(
-                Some(&prefecture_93),
-                Enveloppe,
-                Read,
-                &Perimeter::NATIONAL
-            )),
-            200
-        );
-        assert_eq!(
-            status(check(
-                Some(&prefecture_93),
-                Enveloppe,
-                Create,
-                &Perimeter::NATIONAL
-            )),
-            403
-        );
-        let admin = caller(Role::Admin, Scope::National);
-        assert_eq!(status(check(Some(&admin), Versement, Create, &in_93)), 200);
+        let cases: &[(Option<&Caller>, Resource, Action, &Perimeter<'_>, u16)] = &[
+            // Anonymous: 401 on anything but public reads.
+            (None, Convention, Read, &in_93, 401),
+            (None, Referentiel, Read, &national, 200),
+            // Outside the scope: 404, even for an action the role may not do.
+            (Some(&prefecture_75), Convention, Read, &in_93, 404),
+            (Some(&other_structure), Conseiller, Read, &in_93, 404),
+            // Visible, but not for this role: 403.
+            (Some(&lecteur_93), Conseiller, Read, &in_93, 403),
+            (Some(&lecteur_93), Journal, Read, &in_93, 403),
+            (Some(&prefecture_93), Versement, Create, &in_93, 403),
+            (Some(&structure), Convention, Act, &in_93, 403),
+            // Allowed.
+            (Some(&prefecture_93), Engagement, Create, &in_93, 200),
+            (Some(&structure), ProjetAccueil, Create, &in_93, 200),
+            (Some(&structure), Conseiller, Act, &in_93, 200),
+            (Some(&lecteur_93), Moi, Read, &national, 200),
+            // Envelopes: everyone reads, only admins write.
+            (Some(&prefecture_93), Enveloppe, Read, &national, 200),
+            (Some(&prefecture_93), Enveloppe, Create, &national, 403),
+            (Some(&admin), Versement, Create, &in_93, 200),
+        ];
+        for (index, &(who, resource, action, perimeter, expected)) in cases.iter().enumerate() {
+            assert_eq!(
+                status(check(who, resource, action, perimeter)),
+                expected,
+                "case {index}: {resource:?} {action:?}"
+            );
+        }
     }
 
     #[test]

@@ -108,21 +108,37 @@ mod tests {
 
     #[test]
     fn months_are_calendar_months_and_month_ends_clamp() {
-        assert_eq!(add_months(date("2021-02-08"), 2), Some(date("2021-04-08")));
-        assert_eq!(add_months(date("2021-12-31"), 2), Some(date("2022-02-28")));
-        assert_eq!(add_months(date("2023-12-31"), 2), Some(date("2024-02-29")));
-        assert_eq!(add_months(date("2021-01-31"), 1), Some(date("2021-02-28")));
-        assert_eq!(add_months(date("2021-08-31"), 1), Some(date("2021-09-30")));
-        assert_eq!(add_months(date("2021-11-15"), 3), Some(date("2022-02-15")));
-        assert_eq!(add_months(date("2021-03-01"), 24), Some(date("2023-03-01")));
+        for (from, months, expected) in [
+            ("2021-02-08", 2, "2021-04-08"),
+            ("2021-12-31", 2, "2022-02-28"),
+            ("2023-12-31", 2, "2024-02-29"),
+            ("2021-01-31", 1, "2021-02-28"),
+            ("2021-08-31", 1, "2021-09-30"),
+            ("2021-11-15", 3, "2022-02-15"),
+            ("2021-03-01", 24, "2023-03-01"),
+        ] {
+            assert_eq!(
+                add_months(date(from), months),
+                Some(date(expected)),
+                "{from} + {months}"
+            );
+        }
     }
 
     #[test]
     fn months_subtracted_are_calendar_months_and_month_ends_clamp() {
-        assert_eq!(sub_months(date("2026-11-26"), 24), Some(date("2024-11-26")));
-        assert_eq!(sub_months(date("2024-03-31"), 1), Some(date("2024-02-29")));
-        assert_eq!(sub_months(date("2023-03-31"), 1), Some(date("2023-02-28")));
-        assert_eq!(sub_months(date("2026-01-15"), 1), Some(date("2025-12-15")));
+        for (from, months, expected) in [
+            ("2026-11-26", 24, "2024-11-26"),
+            ("2024-03-31", 1, "2024-02-29"),
+            ("2023-03-31", 1, "2023-02-28"),
+            ("2026-01-15", 1, "2025-12-15"),
+        ] {
+            assert_eq!(
+                sub_months(date(from), months),
+                Some(date(expected)),
+                "{from} - {months}"
+            );
+        }
     }
 
     #[test]

@@ -219,28 +219,30 @@ mod tests {
             "20005786700019",
             "2000578670001A",
         ];
+        let codes: [(&str, fn(&str) -> bool, &str); 6] = [
+            ("CodeRegion", CodeRegion::is_valid, CodeRegion::PATTERN),
+            (
+                "CodeDepartement",
+                CodeDepartement::is_valid,
+                CodeDepartement::PATTERN,
+            ),
+            ("CodeInsee", CodeInsee::is_valid, CodeInsee::PATTERN),
+            ("CodePostal", CodePostal::is_valid, CodePostal::PATTERN),
+            ("Siren", Siren::is_valid, Siren::PATTERN),
+            (
+                "SiretRecherche",
+                SiretRecherche::is_valid,
+                SiretRecherche::PATTERN,
+            ),
+        ];
         for sample in samples {
-            assert_eq!(
-                CodeRegion::is_valid(sample),
-                matches(CodeRegion::PATTERN, sample)
-            );
-            assert_eq!(
-                CodeDepartement::is_valid(sample),
-                matches(CodeDepartement::PATTERN, sample)
-            );
-            assert_eq!(
-                CodeInsee::is_valid(sample),
-                matches(CodeInsee::PATTERN, sample)
-            );
-            assert_eq!(
-                CodePostal::is_valid(sample),
-                matches(CodePostal::PATTERN, sample)
-            );
-            assert_eq!(Siren::is_valid(sample), matches(Siren::PATTERN, sample));
-            assert_eq!(
-                SiretRecherche::is_valid(sample),
-                matches(SiretRecherche::PATTERN, sample)
-            );
+            for (name, is_valid, pattern) in codes {
+                assert_eq!(
+                    is_valid(sample),
+                    matches(pattern, sample),
+                    "{name} on {sample:?}"
+                );
+            }
         }
     }
 }

@@ -154,6 +154,34 @@ macro_rules! code_type {
     };
 }
 
+/// The impls every [`TextValue`] shares, written once over that trait: `FromStr` (through the
+/// checked parse), `Display` and `Serialize` (the text as stored and sent). `text_newtype!` and
+/// `closed_enum!` both use it.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! text_value_impls {
+    ($name:ident) => {
+        impl std::str::FromStr for $name {
+            type Err = $crate::domain::FormatError;
+            fn from_str(text: &str) -> Result<Self, Self::Err> {
+                <Self as $crate::domain::TextValue>::parse_text(text)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str($crate::domain::TextValue::text(self))
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str($crate::domain::TextValue::text(self))
+            }
+        }
+    };
+}
+
 /// The impls every `String` newtype with a checked `parse` shares (codes and identifiers):
 /// `as_str`, [`TextValue`], `FromStr`, `Display`, `AsRef<str>`, the storage conversions and serde
 /// (deserialization goes through `parse`, so a bad value is refused with its message).
@@ -177,18 +205,7 @@ macro_rules! text_newtype {
             }
         }
 
-        impl std::str::FromStr for $name {
-            type Err = $crate::domain::FormatError;
-            fn from_str(text: &str) -> Result<Self, Self::Err> {
-                Self::parse(text)
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
+        $crate::text_value_impls!($name);
 
         impl AsRef<str> for $name {
             fn as_ref(&self) -> &str {
@@ -206,12 +223,6 @@ macro_rules! text_newtype {
         impl From<$name> for String {
             fn from(value: $name) -> String {
                 value.0
-            }
-        }
-
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(&self.0)
             }
         }
 
@@ -294,18 +305,7 @@ macro_rules! closed_enum {
             }
         }
 
-        impl std::str::FromStr for $name {
-            type Err = $crate::domain::FormatError;
-            fn from_str(text: &str) -> Result<Self, Self::Err> {
-                Self::parse(text)
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
+        $crate::text_value_impls!($name);
 
         impl TryFrom<String> for $name {
             type Error = $crate::domain::FormatError;
@@ -317,12 +317,6 @@ macro_rules! closed_enum {
         impl From<$name> for String {
             fn from(value: $name) -> String {
                 value.as_str().to_owned()
-            }
-        }
-
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
             }
         }
 
