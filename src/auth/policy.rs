@@ -1,5 +1,5 @@
-//! The access policy, in one place: "may this caller do X on this object?" (the role × resource
-//! table of `docs/API.md`).
+//! The access policy, in one place: "may this caller do X on this object?" ([`role_allows`] is
+//! the role × resource table; each operation's description in the spec says it in words).
 //!
 //! Handlers describe the object (its [`Perimeter`]: département, structures) and call [`check`];
 //! they never compare roles themselves. The order of refusals: no valid token → 401, object
