@@ -6,9 +6,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::domain::activite::{self as domain, Thematique, TypeActivite};
+use crate::domain::activite::{Thematique, TypeActivite};
 use crate::domain::codes::CodeDepartement;
-use crate::domain::ids::{ActiviteId, ConseillerId, LieuId, StructureId};
+use crate::domain::ids::{ConseillerId, LieuId, StructureId};
+
+/// The view of an activity is the stored activity itself: its French docs are the spec's.
+pub use crate::domain::activite::Activite;
 
 /// Une activité déclarée par l'employeur d'un conseiller en poste.
 #[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
@@ -55,63 +58,6 @@ fn thematiques_schema() -> utoipa::openapi::schema::Array {
         .unique_items(true)
         .description(Some("Thématiques abordées : 1 à 10, chacune une fois."))
         .build()
-}
-
-/// Une activité (atelier collectif ou accompagnement individuel). Aucune donnée sur les
-/// personnes accompagnées n'est conservée.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({
-    "id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa0",
-    "conseiller_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f98",
-    "structure_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90", "departement": "93",
-    "lieu_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97", "date": "2022-03-14",
-    "type": "atelier_collectif", "duree_minutes": 120, "nb_participants": 8,
-    "thematiques": ["trouver_un_emploi", "courriels"], "cree_le": "2022-03-14T16:02:11Z"
-}))]
-pub struct Activite {
-    /// Identifiant.
-    pub id: ActiviteId,
-    /// Le conseiller.
-    pub conseiller_id: ConseillerId,
-    /// Son employeur.
-    pub structure_id: StructureId,
-    /// Le département de sa convention.
-    pub departement: CodeDepartement,
-    /// Le lieu.
-    pub lieu_id: LieuId,
-    /// Date.
-    #[schema(value_type = String, format = Date)]
-    pub date: NaiveDate,
-    /// Atelier collectif ou accompagnement individuel.
-    #[serde(rename = "type")]
-    pub type_activite: TypeActivite,
-    /// Durée, en minutes.
-    pub duree_minutes: i64,
-    /// Participants.
-    pub nb_participants: i64,
-    /// Thématiques.
-    pub thematiques: Vec<Thematique>,
-    /// Déclarée le (UTC).
-    #[schema(format = DateTime)]
-    pub cree_le: String,
-}
-
-impl From<domain::Activite> for Activite {
-    fn from(a: domain::Activite) -> Self {
-        Activite {
-            id: a.id,
-            conseiller_id: a.conseiller_id,
-            structure_id: a.structure_id,
-            departement: a.departement,
-            lieu_id: a.lieu_id,
-            date: a.date,
-            type_activite: a.type_activite,
-            duree_minutes: a.duree_minutes,
-            nb_participants: a.nb_participants,
-            thematiques: a.thematiques,
-            cree_le: a.cree_le,
-        }
-    }
 }
 
 crate::page_dto! {

@@ -7,11 +7,14 @@ use validator::{Validate, ValidationError};
 
 use super::structure::not_blank;
 use crate::domain::codes::{CodeDepartement, CodeInsee};
-use crate::domain::ids::{LieuId, StructureId};
+use crate::domain::ids::StructureId;
 use crate::domain::lieu::{
-    self as domain, Itinerance, ModaliteAcces, PublicAdresse, Service, check_horaires,
-    site_web_valide, telephone_valide,
+    Itinerance, ModaliteAcces, PublicAdresse, Service, check_horaires, site_web_valide,
+    telephone_valide,
 };
+
+/// The view of a lieu is the stored lieu itself: its French docs are the spec's.
+pub use crate::domain::lieu::Lieu;
 
 fn rule(code: &'static str, message: String) -> ValidationError {
     ValidationError::new(code).with_message(message.into())
@@ -237,93 +240,6 @@ pub struct ModificationLieu {
     #[validate(length(max = 5, message = "5 au plus"))]
     #[schema(max_items = 5)]
     pub publics_specifiquement_adresses: Option<Vec<PublicAdresse>>,
-}
-
-/// Un lieu d'activité : où les conseillers reçoivent le public (champs du standard des lieux de
-/// médiation numérique).
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97", "structure_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90",
-    "nom": "Médiathèque André Breton", "adresse": "1 rue Bordier", "code_postal": "93300",
-    "code_insee": "93001", "commune": "Aubervilliers", "departement": "93",
-    "latitude": 48.9146, "longitude": 2.3821, "horaires": "Tu-Sa 10:00-18:00",
-    "telephone": "+33148393850", "courriels": ["mediatheques@plainecommune.fr"],
-    "site_web": ["https://www.mediatheques-plainecommune.fr"], "itinerance": ["Fixe"],
-    "services": ["Aide aux démarches administratives"], "modalites_acces": ["Se présenter"],
-    "publics_specifiquement_adresses": [], "version": 1,
-    "cree_le": "2021-06-01T09:00:00.000000Z", "modifie_le": "2021-06-01T09:00:00.000000Z"
-}))]
-pub struct Lieu {
-    /// Identifiant.
-    pub id: LieuId,
-    /// Structure qui tient le lieu.
-    pub structure_id: StructureId,
-    /// Nom.
-    pub nom: String,
-    /// Adresse.
-    pub adresse: String,
-    /// Code postal.
-    pub code_postal: String,
-    /// Code INSEE de la commune.
-    pub code_insee: CodeInsee,
-    /// Nom de la commune (référentiel).
-    pub commune: String,
-    /// Département de la commune.
-    pub departement: CodeDepartement,
-    /// Latitude (WGS 84).
-    pub latitude: Option<f64>,
-    /// Longitude (WGS 84).
-    pub longitude: Option<f64>,
-    /// Horaires OpenStreetMap.
-    pub horaires: Option<String>,
-    /// Téléphone.
-    pub telephone: Option<String>,
-    /// Adresses électroniques.
-    pub courriels: Vec<String>,
-    /// Sites web.
-    pub site_web: Vec<String>,
-    /// Fixe et/ou itinérant.
-    pub itinerance: Vec<Itinerance>,
-    /// Services proposés.
-    pub services: Vec<Service>,
-    /// Modalités d'accès.
-    pub modalites_acces: Vec<ModaliteAcces>,
-    /// Publics spécifiquement adressés.
-    pub publics_specifiquement_adresses: Vec<PublicAdresse>,
-    /// Version de l'enregistrement : l'`ETag`, à renvoyer dans `If-Match`.
-    pub version: i64,
-    /// Création (RFC 3339, UTC).
-    pub cree_le: String,
-    /// Dernière modification (RFC 3339, UTC) : la `date_maj` du standard.
-    pub modifie_le: String,
-}
-
-impl From<domain::Lieu> for Lieu {
-    fn from(l: domain::Lieu) -> Self {
-        Lieu {
-            id: l.id,
-            structure_id: l.structure_id,
-            nom: l.nom,
-            adresse: l.adresse,
-            code_postal: l.code_postal,
-            code_insee: l.code_insee,
-            commune: l.commune,
-            departement: l.departement,
-            latitude: l.latitude,
-            longitude: l.longitude,
-            horaires: l.horaires,
-            telephone: l.telephone,
-            courriels: l.courriels,
-            site_web: l.site_web,
-            itinerance: l.itinerance,
-            services: l.services,
-            modalites_acces: l.modalites_acces,
-            publics_specifiquement_adresses: l.publics_specifiquement_adresses,
-            version: l.version,
-            cree_le: l.cree_le,
-            modifie_le: l.modifie_le,
-        }
-    }
 }
 
 crate::page_dto! {

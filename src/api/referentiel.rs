@@ -5,61 +5,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::domain::codes::{CodeDepartement, CodeInsee, CodePostal, CodeRegion, Siren};
-use crate::domain::referentiel::{self as domain, EpciType, Zone};
+use crate::domain::codes::{CodeDepartement, CodePostal, CodeRegion, Siren};
+use crate::domain::referentiel::{self as domain, EpciType};
 
-/// Une région.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"code": "11", "nom": "Île-de-France", "chef_lieu": "75056", "zone": "metro"}))]
-pub struct Region {
-    /// Code INSEE de la région.
-    pub code: CodeRegion,
-    /// Nom officiel.
-    pub nom: String,
-    /// Code INSEE de sa commune chef-lieu.
-    pub chef_lieu: Option<CodeInsee>,
-    /// Où elle se situe.
-    pub zone: Zone,
-}
-
-impl From<domain::Region> for Region {
-    fn from(r: domain::Region) -> Self {
-        Region {
-            code: r.code,
-            nom: r.nom,
-            chef_lieu: r.chef_lieu,
-            zone: r.zone,
-        }
-    }
-}
-
-/// Un département.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"code": "93", "nom": "Seine-Saint-Denis", "region": "11", "chef_lieu": "93008", "zone": "metro"}))]
-pub struct Departement {
-    /// Code du département (`"93"`, `"2A"`, `"971"`) : une chaîne, pas un nombre.
-    pub code: CodeDepartement,
-    /// Nom officiel.
-    pub nom: String,
-    /// Code de sa région.
-    pub region: CodeRegion,
-    /// Code INSEE de sa commune chef-lieu.
-    pub chef_lieu: Option<CodeInsee>,
-    /// Où il se situe.
-    pub zone: Zone,
-}
-
-impl From<domain::Departement> for Departement {
-    fn from(d: domain::Departement) -> Self {
-        Departement {
-            code: d.code,
-            nom: d.nom,
-            region: d.region,
-            chef_lieu: d.chef_lieu,
-            zone: d.zone,
-        }
-    }
-}
+/// The views of the référentiel are its domain types themselves: their French docs are the spec's.
+pub use crate::domain::referentiel::{Commune, Departement, Epci, EpciMembre, Region};
 
 /// Toutes les régions (un petit ensemble fixe, jamais paginé : `next_cursor` est toujours null).
 #[derive(Debug, Serialize, ToSchema)]
@@ -89,43 +39,6 @@ pub struct DepartementList {
     pub next_cursor: Option<String>,
 }
 
-/// Une commune actuelle.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "code_insee": "93066", "nom": "Saint-Denis", "siren": "929939411", "departement": "93",
-    "region": "11", "population": 149077, "codes_postaux": ["93200", "93210", "93380"]
-}))]
-pub struct Commune {
-    /// Code INSEE (`"93066"`, `"2A004"`).
-    pub code_insee: CodeInsee,
-    /// Nom officiel.
-    pub nom: String,
-    /// SIREN de la commune (absent pour quelques communes d'outre-mer).
-    pub siren: Option<Siren>,
-    /// Code de son département.
-    pub departement: CodeDepartement,
-    /// Code de sa région.
-    pub region: CodeRegion,
-    /// Population totale, quand elle est connue.
-    pub population: Option<i64>,
-    /// Codes postaux, par ordre croissant.
-    pub codes_postaux: Vec<CodePostal>,
-}
-
-impl From<domain::Commune> for Commune {
-    fn from(c: domain::Commune) -> Self {
-        Commune {
-            code_insee: c.code_insee,
-            nom: c.nom,
-            siren: c.siren,
-            departement: c.departement,
-            region: c.region,
-            population: c.population,
-            codes_postaux: c.codes_postaux,
-        }
-    }
-}
-
 crate::page_dto! {
     /// Une page de communes.
     #[schema(example = json!({
@@ -136,43 +49,6 @@ crate::page_dto! {
         "next_cursor": "0.saint_denis.93066"
     }))]
     CommunePage, Commune, "Les communes de cette page.",
-}
-
-/// Un EPCI à fiscalité propre, ou un EPT de la Métropole du Grand Paris.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"siren": "200057867", "nom": "Plaine Commune", "type": "EPT", "population": 455226}))]
-pub struct Epci {
-    /// SIREN du groupement.
-    pub siren: Siren,
-    /// Nom officiel.
-    pub nom: String,
-    /// Catégorie juridique.
-    #[serde(rename = "type")]
-    pub type_: EpciType,
-    /// Population totale, quand elle est connue.
-    pub population: Option<i64>,
-}
-
-impl From<domain::Epci> for Epci {
-    fn from(e: domain::Epci) -> Self {
-        Epci {
-            siren: e.siren,
-            nom: e.nom,
-            type_: e.type_,
-            population: e.population,
-        }
-    }
-}
-
-/// Une commune membre d'un EPCI.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EpciMembre {
-    /// Code INSEE de la commune.
-    pub code_insee: CodeInsee,
-    /// Nom de la commune.
-    pub nom: String,
-    /// Code du département de la commune.
-    pub departement: CodeDepartement,
 }
 
 /// Un EPCI avec ses communes membres.
@@ -202,14 +78,7 @@ impl From<(domain::Epci, Vec<domain::EpciMembre>)> for EpciDetail {
             nom: e.nom,
             type_: e.type_,
             population: e.population,
-            membres: membres
-                .into_iter()
-                .map(|m| EpciMembre {
-                    code_insee: m.code_insee,
-                    nom: m.nom,
-                    departement: m.departement,
-                })
-                .collect(),
+            membres,
         }
     }
 }

@@ -13,38 +13,11 @@ use crate::domain::activite::Thematique;
 use crate::domain::conseiller::StatutConseiller;
 use crate::domain::convention::StatutConvention;
 use crate::domain::financement::NatureEnveloppe;
-use crate::domain::statistiques::{self as domain, NiveauTerritoire, par_thematique};
+use crate::domain::statistiques::{self as domain, par_thematique};
 
-/// Le territoire décrit.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"niveau": "departement", "code": "93", "nom": "Seine-Saint-Denis"}))]
-pub struct Territoire {
-    /// Niveau : `national`, `region` ou `departement`.
-    pub niveau: NiveauTerritoire,
-    /// Code INSEE de la région ou du département ; null pour la France entière.
-    pub code: Option<String>,
-    /// Nom.
-    pub nom: String,
-}
-
-/// Les postes : objectif, attribués, pourvus, vacants.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"objectif": 80, "attribues": 80, "pourvus": 41, "vacants": 39, "taux_pourvus_pct": 51.3}))]
-pub struct Postes {
-    /// Postes visés : au national, la somme des `objectif_postes` des enveloppes ; pour un
-    /// territoire, pour chaque enveloppe ayant un montant par poste, ⌊plafonds du territoire ÷
-    /// montant par poste⌋, plus les `objectif_postes` des enveloppes départementales du
-    /// territoire ; null quand aucune enveloppe ne le dit.
-    pub objectif: Option<i64>,
-    /// Postes des conventions vivantes (ni `resiliee`, ni `terminee`).
-    pub attribues: i64,
-    /// Conseillers actifs (tout statut sauf `sorti`).
-    pub pourvus: i64,
-    /// `attribues − pourvus`.
-    pub vacants: i64,
-    /// `pourvus ÷ attribues`, en pourcentage à une décimale ; null sans poste attribué.
-    pub taux_pourvus_pct: Option<f64>,
-}
+/// The territory, posts and money of the statistics are the domain's own figures: their French
+/// docs are the spec's.
+pub use crate::domain::statistiques::{Financement, Postes, Territoire};
 
 /// Les conseillers par statut, et la part recrutée localement.
 #[derive(Debug, Serialize, ToSchema)]
@@ -83,23 +56,6 @@ pub struct Conventions {
     pub resiliee: i64,
     /// Signées dont la date limite du projet est passée sans projet déposé (calculé à la lecture).
     pub en_retard: i64,
-}
-
-/// L'argent d'une nature d'enveloppe.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"nature": "postes_conseillers", "montant_centimes": 400000000, "engage_centimes": 400000000, "verse_centimes": 120000000, "disponible_centimes": 0}))]
-pub struct Financement {
-    /// Ce que financent ces enveloppes.
-    pub nature: NatureEnveloppe,
-    /// Au national, le montant des enveloppes ; pour un territoire, ses plafonds plus le montant
-    /// de ses enveloppes départementales.
-    pub montant_centimes: i64,
-    /// Engagé (dans le territoire).
-    pub engage_centimes: i64,
-    /// Versé (dans le territoire).
-    pub verse_centimes: i64,
-    /// Ce qui reste à engager sous ces montants.
-    pub disponible_centimes: i64,
 }
 
 /// Les activités d'un mois.
@@ -237,18 +193,8 @@ impl From<domain::Statistiques> for Statistiques {
         let c = |statut| count(StatutConseiller::ALL, &s.conseillers.par_statut, statut);
         let v = |statut| count(StatutConvention::ALL, &s.conventions.par_statut, statut);
         Statistiques {
-            territoire: Territoire {
-                niveau: s.territoire.niveau,
-                code: s.territoire.code,
-                nom: s.territoire.nom,
-            },
-            postes: Postes {
-                objectif: s.postes.objectif,
-                attribues: s.postes.attribues,
-                pourvus: s.postes.pourvus,
-                vacants: s.postes.vacants,
-                taux_pourvus_pct: s.postes.taux_pourvus_pct,
-            },
+            territoire: s.territoire,
+            postes: s.postes,
             conseillers: Conseillers {
                 recrute: c(StatutConseiller::Recrute),
                 en_formation: c(StatutConseiller::EnFormation),
@@ -266,17 +212,7 @@ impl From<domain::Statistiques> for Statistiques {
                 resiliee: v(StatutConvention::Resiliee),
                 en_retard: s.conventions.en_retard,
             },
-            financement: s
-                .financement
-                .into_iter()
-                .map(|f| Financement {
-                    nature: f.nature,
-                    montant_centimes: f.montant_centimes,
-                    engage_centimes: f.engage_centimes,
-                    verse_centimes: f.verse_centimes,
-                    disponible_centimes: f.disponible_centimes,
-                })
-                .collect(),
+            financement: s.financement,
             activites: Activites {
                 nombre: s.activites.total.nombre,
                 participants: s.activites.total.participants,
@@ -415,12 +351,12 @@ pub fn ligne_csv(s: &Statistiques) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::statistiques::{Territoire as T, compose};
+    use crate::domain::statistiques::{NiveauTerritoire, compose};
 
     #[test]
     fn a_csv_row_has_a_value_per_column() {
         let stats: Statistiques = compose(
-            T {
+            Territoire {
                 niveau: NiveauTerritoire::Departement,
                 code: Some("93".to_owned()),
                 nom: "Seine-Saint-Denis".to_owned(),

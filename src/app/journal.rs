@@ -198,7 +198,7 @@ impl Journaled for Lieu {
         Some(&self.departement)
     }
     fn journal_view(&self) -> Result<Map<String, Value>, ApiError> {
-        snapshot(&api::lieu::Lieu::from(self.clone()))
+        snapshot(self)
     }
 }
 
@@ -219,7 +219,7 @@ impl Journaled for ActiviteJournal<'_> {
         Some(&self.activite.departement)
     }
     fn journal_view(&self) -> Result<Map<String, Value>, ApiError> {
-        let mut view = snapshot(&api::activite::Activite::from(self.activite.clone()))?;
+        let mut view = snapshot(self.activite)?;
         if self.supprimee {
             view.insert("supprimee".to_owned(), true.into());
         }

@@ -9,6 +9,8 @@
 //! (or, deleted, removes from) its département's day.
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::codes::CodeDepartement;
 use super::conseiller::StatutConseiller;
@@ -73,30 +75,44 @@ pub const CONSEILLER_NON_EN_POSTE: RefusalCode = RefusalCode {
     example: "Le conseiller 01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f98 est « certifie » : seul un conseiller en poste déclare des activités.",
 };
 
-/// An activity as stored.
-#[derive(Debug, Clone, PartialEq)]
+/// Une activité (atelier collectif ou accompagnement individuel). Aucune donnée sur les
+/// personnes accompagnées n'est conservée.
+// As stored, and the API's view of it (`api::activite::Activite` re-exports it): the French docs
+// are the spec's descriptions, the example its example.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa0",
+    "conseiller_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f98",
+    "structure_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90", "departement": "93",
+    "lieu_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97", "date": "2022-03-14",
+    "type": "atelier_collectif", "duree_minutes": 120, "nb_participants": 8,
+    "thematiques": ["trouver_un_emploi", "courriels"], "cree_le": "2022-03-14T16:02:11Z"
+}))]
 pub struct Activite {
-    /// Its id.
+    /// Identifiant.
     pub id: ActiviteId,
-    /// The advisor who gave it.
+    /// Le conseiller.
     pub conseiller_id: ConseillerId,
-    /// The advisor's employer.
+    /// Son employeur.
     pub structure_id: StructureId,
-    /// The advisor's département (its convention's).
+    /// Le département de sa convention.
     pub departement: CodeDepartement,
-    /// Where it took place: a lieu of the employer.
+    /// Le lieu.
     pub lieu_id: LieuId,
-    /// When.
+    /// Date.
+    #[schema(value_type = String, format = Date)]
     pub date: NaiveDate,
-    /// Workshop or individual session.
+    /// Atelier collectif ou accompagnement individuel.
+    #[serde(rename = "type")]
     pub type_activite: TypeActivite,
-    /// Duration in minutes.
+    /// Durée, en minutes.
     pub duree_minutes: i64,
-    /// Participants (1 for an individual session).
+    /// Participants.
     pub nb_participants: i64,
-    /// Themes, each once, in the order given.
+    /// Thématiques.
     pub thematiques: Vec<Thematique>,
-    /// Creation time (RFC 3339, UTC).
+    /// Déclarée le (UTC).
+    #[schema(format = DateTime)]
     pub cree_le: String,
 }
 

@@ -1,8 +1,12 @@
 //! The journal: who changed what, when, with the fields before and after. Entries are written in
 //! the same transaction as the change and never updated.
 
+use serde::Serialize;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
+use super::codes::CodeDepartement;
+use super::ids::JournalId;
 use crate::closed_enum;
 
 closed_enum! {
@@ -25,6 +29,46 @@ closed_enum! {
         /// Une activité (atelier ou accompagnement).
         Activite = "activite",
     }
+}
+
+/// Une entrée du journal : qui a changé quoi, quand, avec les champs modifiés avant et après.
+// As read from the journal, and the API's view of it (`api::journal::EntreeJournal` re-exports
+// it): the French docs are the spec's descriptions, the example its example.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f93", "horodatage": "2021-02-08T15:00:00.000000Z",
+    "sub": "agent@seine-saint-denis.gouv.fr", "role": "prefecture", "action": "signature",
+    "ressource": "convention", "ressource_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91",
+    "departement": "93",
+    "avant": {"statut": "brouillon", "date_signature": null},
+    "apres": {"statut": "signee", "date_signature": "2021-02-08"}
+}))]
+pub struct EntreeJournal {
+    /// Identifiant (dans l'ordre du temps).
+    pub id: JournalId,
+    /// Instant de la modification (RFC 3339, UTC).
+    pub horodatage: String,
+    /// Sujet du jeton de l'auteur.
+    pub sub: String,
+    /// Rôle de l'auteur.
+    pub role: String,
+    /// Action : `creation`, `modification`, ou le nom de l'action de cycle de vie (`signature`,
+    /// `projet_accueil`, `validation`, `avenant`, `resiliation`, `cloture`, `annulation`), ou,
+    /// sur une enveloppe, `plafond` et `suppression_plafond`.
+    pub action: String,
+    /// Nature de l'objet.
+    pub ressource: RessourceJournal,
+    /// Identifiant de l'objet.
+    pub ressource_id: String,
+    /// Département de l'objet ; null pour un objet national (une enveloppe), dont seuls les
+    /// lecteurs nationaux voient les entrées.
+    pub departement: Option<CodeDepartement>,
+    /// Les champs modifiés, avant (null pour une création).
+    #[schema(value_type = Option<Object>)]
+    pub avant: Option<serde_json::Value>,
+    /// Les champs modifiés, après.
+    #[schema(value_type = Option<Object>)]
+    pub apres: Option<serde_json::Value>,
 }
 
 /// The fields that differ between two states of an object: `(before, after)`, each holding only

@@ -4,6 +4,9 @@
 //! lists here, its patterns are checks here, so that a lieu accepted by the API always exports
 //! cleanly.
 
+use serde::Serialize;
+use utoipa::ToSchema;
+
 use super::codes::{CodeDepartement, CodeInsee};
 use super::ids::{LieuId, StructureId};
 use super::refusal::{FieldError, Refusal, RefusalCode, RefusalKind, VALIDATION};
@@ -271,50 +274,64 @@ fn is_times(text: &str) -> bool {
     })
 }
 
-/// A place of activity as stored.
-#[derive(Debug, Clone, PartialEq)]
+/// Un lieu d'activité : où les conseillers reçoivent le public (champs du standard des lieux de
+/// médiation numérique).
+// As stored, and the API's view of it (`api::lieu::Lieu` re-exports it): the French docs are the
+// spec's descriptions, the example its example.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97", "structure_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90",
+    "nom": "Médiathèque André Breton", "adresse": "1 rue Bordier", "code_postal": "93300",
+    "code_insee": "93001", "commune": "Aubervilliers", "departement": "93",
+    "latitude": 48.9146, "longitude": 2.3821, "horaires": "Tu-Sa 10:00-18:00",
+    "telephone": "+33148393850", "courriels": ["mediatheques@plainecommune.fr"],
+    "site_web": ["https://www.mediatheques-plainecommune.fr"], "itinerance": ["Fixe"],
+    "services": ["Aide aux démarches administratives"], "modalites_acces": ["Se présenter"],
+    "publics_specifiquement_adresses": [], "version": 1,
+    "cree_le": "2021-06-01T09:00:00.000000Z", "modifie_le": "2021-06-01T09:00:00.000000Z"
+}))]
 pub struct Lieu {
-    /// Its identifier.
+    /// Identifiant.
     pub id: LieuId,
-    /// The structure that runs it.
+    /// Structure qui tient le lieu.
     pub structure_id: StructureId,
-    /// Its name.
+    /// Nom.
     pub nom: String,
-    /// Street address.
+    /// Adresse.
     pub adresse: String,
-    /// Postcode (one of the commune's).
+    /// Code postal.
     pub code_postal: String,
-    /// Commune.
+    /// Code INSEE de la commune.
     pub code_insee: CodeInsee,
-    /// The commune's name (from the référentiel).
+    /// Nom de la commune (référentiel).
     pub commune: String,
-    /// The commune's département.
+    /// Département de la commune.
     pub departement: CodeDepartement,
     /// Latitude (WGS 84).
     pub latitude: Option<f64>,
     /// Longitude (WGS 84).
     pub longitude: Option<f64>,
-    /// Opening hours (OpenStreetMap `opening_hours`).
+    /// Horaires OpenStreetMap.
     pub horaires: Option<String>,
-    /// Telephone (standard's pattern).
+    /// Téléphone.
     pub telephone: Option<String>,
-    /// E-mail addresses.
+    /// Adresses électroniques.
     pub courriels: Vec<String>,
-    /// Web sites.
+    /// Sites web.
     pub site_web: Vec<String>,
-    /// Fixed or itinerant.
+    /// Fixe et/ou itinérant.
     pub itinerance: Vec<Itinerance>,
-    /// Services offered.
+    /// Services proposés.
     pub services: Vec<Service>,
-    /// How to come.
+    /// Modalités d'accès.
     pub modalites_acces: Vec<ModaliteAcces>,
-    /// Publics specifically addressed.
+    /// Publics spécifiquement adressés.
     pub publics_specifiquement_adresses: Vec<PublicAdresse>,
-    /// Row version (its `ETag`).
+    /// Version de l'enregistrement : l'`ETag`, à renvoyer dans `If-Match`.
     pub version: i64,
-    /// Created at (RFC 3339 UTC).
+    /// Création (RFC 3339, UTC).
     pub cree_le: String,
-    /// Last changed at (RFC 3339 UTC).
+    /// Dernière modification (RFC 3339, UTC) : la `date_maj` du standard.
     pub modifie_le: String,
 }
 

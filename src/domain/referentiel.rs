@@ -1,81 +1,93 @@
 //! The référentiel territorial as plain types, and the name search key.
 //!
 //! Codes are typed (`domain::codes`): `"2A"`, `"971"`, `"93066"` are strings of a checked form.
+//! Each type is also the API's view of it (`api::referentiel` re-exports them): their French docs
+//! are the spec's descriptions.
 
+use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
+use utoipa::ToSchema;
 
 use super::codes::{CodeDepartement, CodeInsee, CodePostal, CodeRegion, Siren};
 use crate::closed_enum;
 
-/// A région, as the référentiel gives it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Une région.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(example = json!({"code": "11", "nom": "Île-de-France", "chef_lieu": "75056", "zone": "metro"}))]
 pub struct Region {
-    /// Code INSEE of the région (`"11"`, `"975"`).
+    /// Code INSEE de la région.
     pub code: CodeRegion,
-    /// Official name.
+    /// Nom officiel.
     pub nom: String,
-    /// Code INSEE of its chef-lieu commune.
+    /// Code INSEE de sa commune chef-lieu.
     pub chef_lieu: Option<CodeInsee>,
-    /// Metropolitan, overseas département-région or overseas collectivité.
+    /// Où elle se situe.
     pub zone: Zone,
 }
 
-/// A département, as the référentiel gives it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Un département.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(example = json!({"code": "93", "nom": "Seine-Saint-Denis", "region": "11", "chef_lieu": "93008", "zone": "metro"}))]
 pub struct Departement {
-    /// Code (`"93"`, `"2A"`, `"971"`).
+    /// Code du département (`"93"`, `"2A"`, `"971"`) : une chaîne, pas un nombre.
     pub code: CodeDepartement,
-    /// Official name.
+    /// Nom officiel.
     pub nom: String,
-    /// Code of its région.
+    /// Code de sa région.
     pub region: CodeRegion,
-    /// Code INSEE of its chef-lieu commune.
+    /// Code INSEE de sa commune chef-lieu.
     pub chef_lieu: Option<CodeInsee>,
-    /// Metropolitan, overseas département-région or overseas collectivité.
+    /// Où il se situe.
     pub zone: Zone,
 }
 
-/// A current commune.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Une commune actuelle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(example = json!({
+    "code_insee": "93066", "nom": "Saint-Denis", "siren": "929939411", "departement": "93",
+    "region": "11", "population": 149077, "codes_postaux": ["93200", "93210", "93380"]
+}))]
 pub struct Commune {
-    /// Code INSEE (`"93066"`).
+    /// Code INSEE (`"93066"`, `"2A004"`).
     pub code_insee: CodeInsee,
-    /// Official name.
+    /// Nom officiel.
     pub nom: String,
-    /// SIREN of the commune as a legal person (absent for a few overseas communes).
+    /// SIREN de la commune (absent pour quelques communes d'outre-mer).
     pub siren: Option<Siren>,
-    /// Code of its département.
+    /// Code de son département.
     pub departement: CodeDepartement,
-    /// Code of its région.
+    /// Code de sa région.
     pub region: CodeRegion,
-    /// Total population, when known.
+    /// Population totale, quand elle est connue.
     pub population: Option<i64>,
-    /// Its codes postaux, in ascending order.
+    /// Codes postaux, par ordre croissant.
     pub codes_postaux: Vec<CodePostal>,
 }
 
-/// An EPCI à fiscalité propre or an EPT of the Métropole du Grand Paris.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Un EPCI à fiscalité propre, ou un EPT de la Métropole du Grand Paris.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(example = json!({"siren": "200057867", "nom": "Plaine Commune", "type": "EPT", "population": 455226}))]
 pub struct Epci {
-    /// SIREN of the groupement.
+    /// SIREN du groupement.
     pub siren: Siren,
-    /// Official name.
+    /// Nom officiel.
     pub nom: String,
-    /// Legal category.
+    /// Catégorie juridique.
+    #[serde(rename = "type")]
     pub type_: EpciType,
-    /// Total population, when known.
+    /// Population totale, quand elle est connue.
     pub population: Option<i64>,
 }
 
-/// A member commune of an EPCI, as listed with it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Une commune membre d'un EPCI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct EpciMembre {
-    /// Code INSEE of the commune.
+    /// Code INSEE de la commune.
     pub code_insee: CodeInsee,
-    /// Name of the commune.
+    /// Nom de la commune.
     pub nom: String,
-    /// Code of the commune's département.
+    /// Code du département de la commune.
     pub departement: CodeDepartement,
 }
 

@@ -4,11 +4,14 @@
 //! The storage layer reads, per département, small grouped figures (conventions by status and
 //! deadline, advisors by status, money per envelope and département, activities per month from
 //! the per-day aggregates); [`compose`] adds up the départements of a territory. Nothing here is
-//! personal: only counts and sums.
+//! personal: only counts and sums. [`Territoire`], [`Postes`] and [`Financement`] are also the
+//! API's views (`api::statistiques` re-exports them): their French docs are the spec's.
 
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::activite::{Apport, Thematique};
 use super::conseiller::StatutConseiller;
@@ -107,29 +110,34 @@ pub struct SoldeStat {
     pub verse_centimes: i64,
 }
 
-/// The territory described.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Le territoire décrit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(example = json!({"niveau": "departement", "code": "93", "nom": "Seine-Saint-Denis"}))]
 pub struct Territoire {
-    /// Its level.
+    /// Niveau : `national`, `region` ou `departement`.
     pub niveau: NiveauTerritoire,
-    /// Its code (none for the nation).
+    /// Code INSEE de la région ou du département ; null pour la France entière.
     pub code: Option<String>,
-    /// Its name.
+    /// Nom.
     pub nom: String,
 }
 
-/// Posts: the goal, granted, filled, vacant.
-#[derive(Debug, Clone, PartialEq)]
+/// Les postes : objectif, attribués, pourvus, vacants.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(example = json!({"objectif": 80, "attribues": 80, "pourvus": 41, "vacants": 39, "taux_pourvus_pct": 51.3}))]
 pub struct Postes {
-    /// Posts aimed at (see [`compose`]), or none when no envelope says.
+    /// Postes visés : au national, la somme des `objectif_postes` des enveloppes ; pour un
+    /// territoire, pour chaque enveloppe ayant un montant par poste, ⌊plafonds du territoire ÷
+    /// montant par poste⌋, plus les `objectif_postes` des enveloppes départementales du
+    /// territoire ; null quand aucune enveloppe ne le dit.
     pub objectif: Option<i64>,
-    /// Posts of the live conventions (neither `resiliee` nor `terminee`).
+    /// Postes des conventions vivantes (ni `resiliee`, ni `terminee`).
     pub attribues: i64,
-    /// Active advisors (any status but `sorti`).
+    /// Conseillers actifs (tout statut sauf `sorti`).
     pub pourvus: i64,
     /// `attribues − pourvus`.
     pub vacants: i64,
-    /// `pourvus / attribues` in percent, one decimal; none without posts.
+    /// `pourvus ÷ attribues`, en pourcentage à une décimale ; null sans poste attribué.
     pub taux_pourvus_pct: Option<f64>,
 }
 
@@ -152,19 +160,20 @@ pub struct Conventions {
     pub en_retard: i64,
 }
 
-/// The money of one nature.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// L'argent d'une nature d'enveloppe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(example = json!({"nature": "postes_conseillers", "montant_centimes": 400000000, "engage_centimes": 400000000, "verse_centimes": 120000000, "disponible_centimes": 0}))]
 pub struct Financement {
-    /// What it funds.
+    /// Ce que financent ces enveloppes.
     pub nature: NatureEnveloppe,
-    /// Nationally: the envelopes' amounts. For a territory: its ceilings plus its departmental
-    /// envelopes' amounts.
+    /// Au national, le montant des enveloppes ; pour un territoire, ses plafonds plus le montant
+    /// de ses enveloppes départementales.
     pub montant_centimes: i64,
-    /// Engaged (in the territory).
+    /// Engagé (dans le territoire).
     pub engage_centimes: i64,
-    /// Paid (in the territory).
+    /// Versé (dans le territoire).
     pub verse_centimes: i64,
-    /// What is left under those amounts.
+    /// Ce qui reste à engager sous ces montants.
     pub disponible_centimes: i64,
 }
 

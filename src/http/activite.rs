@@ -151,10 +151,7 @@ pub async fn create_activite(
                     supprimee: false,
                 },
             )?;
-            Reply::created(
-                format!("/api/v1/activites/{}", created.id),
-                &Activite::from(created),
-            )
+            Reply::created(format!("/api/v1/activites/{}", created.id), &created)
         })
         .await
 }
@@ -203,10 +200,7 @@ pub async fn list_activites(
         .read(move |conn| Ok(repo::list(conn, &filter, &scope, after.as_ref(), limit)?))
         .await?;
     Ok(page_response(&req, page, |items, next_cursor| {
-        ActivitePage {
-            items: items.into_iter().map(Activite::from).collect(),
-            next_cursor,
-        }
+        ActivitePage { items, next_cursor }
     }))
 }
 
@@ -240,7 +234,7 @@ pub async fn get_activite(
         .await?
         .ok_or_else(not_found)?;
     check(&caller, &activite, Action::Read)?;
-    Ok(HttpResponse::Ok().json(Activite::from(activite)))
+    Ok(HttpResponse::Ok().json(activite))
 }
 
 /// Supprimer une activité

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
-use crate::api::journal::{EntreeJournal, JournalPage, JournalQuery};
+use crate::api::journal::{JournalPage, JournalQuery};
 use crate::api::paging::Paging;
 use crate::auth::Caller;
 use crate::auth::policy::{self, Action, Perimeter, Resource};
@@ -52,24 +52,7 @@ pub async fn list_journal(
         .read(move |conn| Ok(repo::list(conn, &filter, &scope, after.as_ref(), limit)?))
         .await?;
     Ok(page_response(&req, page, |items, next_cursor| {
-        JournalPage {
-            items: items
-                .into_iter()
-                .map(|entry| EntreeJournal {
-                    id: entry.id,
-                    horodatage: entry.horodatage,
-                    sub: entry.sub,
-                    role: entry.role,
-                    action: entry.action,
-                    ressource: entry.ressource,
-                    ressource_id: entry.ressource_id,
-                    departement: entry.departement,
-                    avant: entry.avant,
-                    apres: entry.apres,
-                })
-                .collect(),
-            next_cursor,
-        }
+        JournalPage { items, next_cursor }
     }))
 }
 

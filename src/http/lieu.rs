@@ -131,11 +131,10 @@ pub async fn create_lieu(
             )?;
             let created = repo::insert(tx, &lieu)?;
             journal::record(tx, &who, "creation", None, &created)?;
-            Ok(Reply::created(
-                format!("/api/v1/lieux/{}", created.id),
-                &Lieu::from(created.clone()),
-            )?
-            .with_version(created.version))
+            Ok(
+                Reply::created(format!("/api/v1/lieux/{}", created.id), &created)?
+                    .with_version(created.version),
+            )
         })
         .await
 }
@@ -171,7 +170,7 @@ pub async fn list_lieux(
         .read(move |conn| Ok(repo::list(conn, &filter, after.as_ref(), limit)?))
         .await?;
     Ok(page_response(&req, page, |items, next_cursor| LieuPage {
-        items: items.into_iter().map(Lieu::from).collect(),
+        items,
         next_cursor,
     }))
 }
@@ -205,7 +204,7 @@ pub async fn get_lieu(
         .ok_or_else(not_found)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(lieu.version)))
-        .json(Lieu::from(lieu)))
+        .json(lieu))
 }
 
 /// Modifier un lieu d'activité
@@ -293,7 +292,7 @@ pub async fn update_lieu(
             }
             let saved = repo::save(tx, &next)?;
             journal::record(tx, &who, "modification", Some(&current), &saved)?;
-            Reply::ok(&Lieu::from(saved.clone())).map(|r| r.with_version(saved.version))
+            Reply::ok(&saved).map(|r| r.with_version(saved.version))
         })
         .await?;
     Ok(reply.into_response())

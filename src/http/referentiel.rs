@@ -40,7 +40,7 @@ pub async fn list_regions(
 ) -> Result<web::Json<RegionList>, ApiError> {
     let regions = state.read(|conn| Ok(repo::list_regions(conn)?)).await?;
     Ok(web::Json(RegionList {
-        items: regions.into_iter().map(Region::from).collect(),
+        items: regions,
         next_cursor: None,
     }))
 }
@@ -71,7 +71,7 @@ pub async fn get_region(
     state
         .read(move |conn| {
             repo::find_region(conn, &code)?
-                .map(|region| web::Json(region.into()))
+                .map(web::Json)
                 .ok_or_else(|| ApiError::NotFound(format!("Aucune région de code {code}.")))
         })
         .await
@@ -101,7 +101,7 @@ pub async fn list_departements(
         .read(move |conn| Ok(repo::list_departements(conn, region.as_ref())?))
         .await?;
     Ok(web::Json(DepartementList {
-        items: departements.into_iter().map(Departement::from).collect(),
+        items: departements,
         next_cursor: None,
     }))
 }
@@ -131,7 +131,7 @@ pub async fn get_departement(
     state
         .read(move |conn| {
             repo::find_departement(conn, &code)?
-                .map(|departement| web::Json(departement.into()))
+                .map(web::Json)
                 .ok_or_else(|| ApiError::NotFound(format!("Aucun département de code {code}.")))
         })
         .await
@@ -171,10 +171,7 @@ pub async fn list_communes(
         .read(move |conn| Ok(repo::search_communes(conn, &filter, after.as_ref(), limit)?))
         .await?;
     Ok(page_response(&req, page, |items, next_cursor| {
-        CommunePage {
-            items: items.into_iter().map(Commune::from).collect(),
-            next_cursor,
-        }
+        CommunePage { items, next_cursor }
     }))
 }
 
@@ -204,7 +201,7 @@ pub async fn get_commune(
     state
         .read(move |conn| {
             repo::find_commune(conn, &code)?
-                .map(|commune| web::Json(commune.into()))
+                .map(web::Json)
                 .ok_or_else(|| {
                     ApiError::NotFound(format!("Aucune commune actuelle de code INSEE {code}."))
                 })
@@ -243,7 +240,7 @@ pub async fn list_epci(
         .read(move |conn| Ok(repo::search_epci(conn, &filter, after.as_ref(), limit)?))
         .await?;
     Ok(page_response(&req, page, |items, next_cursor| EpciPage {
-        items: items.into_iter().map(Into::into).collect(),
+        items,
         next_cursor,
     }))
 }

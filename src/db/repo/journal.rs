@@ -11,7 +11,7 @@ use crate::db::schema::journal;
 use crate::db::{DbConn, WriteTx};
 use crate::domain::codes::CodeDepartement;
 use crate::domain::ids::JournalId;
-use crate::domain::journal::{RessourceJournal, changed_fields};
+use crate::domain::journal::{EntreeJournal, RessourceJournal, changed_fields};
 use crate::domain::paging::{Page, Position};
 use crate::domain::scope::ScopeFilter;
 use crate::{keyset, scope_filter};
@@ -39,31 +39,6 @@ pub struct JournalRow {
     departement: Option<String>,
     avant: Option<String>,
     apres: Option<String>,
-}
-
-/// An entry of the journal, as read.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Entry {
-    /// Its identifier (time-ordered).
-    pub id: JournalId,
-    /// When (RFC 3339 UTC).
-    pub horodatage: String,
-    /// Who.
-    pub sub: String,
-    /// With which role.
-    pub role: String,
-    /// What was done (`creation`, `modification`, `signature`…).
-    pub action: String,
-    /// On what kind of object.
-    pub ressource: RessourceJournal,
-    /// On which object.
-    pub ressource_id: String,
-    /// The object's département (none for a national object: an envelope).
-    pub departement: Option<CodeDepartement>,
-    /// The changed fields before (none for a creation).
-    pub avant: Option<Value>,
-    /// The changed fields after.
-    pub apres: Option<Value>,
 }
 
 /// A change to record: the object's state before (none for a creation) and after, as JSON
@@ -123,10 +98,10 @@ fn json_text(text: Option<String>) -> QueryResult<Option<Value>> {
     .transpose()
 }
 
-impl TryFrom<JournalRow> for Entry {
+impl TryFrom<JournalRow> for EntreeJournal {
     type Error = diesel::result::Error;
-    fn try_from(row: JournalRow) -> QueryResult<Entry> {
-        Ok(Entry {
+    fn try_from(row: JournalRow) -> QueryResult<EntreeJournal> {
+        Ok(EntreeJournal {
             id: stored(JournalId::parse(&row.id))?,
             horodatage: row.horodatage,
             sub: row.sub,
@@ -152,7 +127,7 @@ pub fn list(
     scope: &ScopeFilter,
     after: Option<&Position>,
     limit: usize,
-) -> QueryResult<Page<Entry>> {
+) -> QueryResult<Page<EntreeJournal>> {
     let mut query = journal::table
         .select(JournalRow::as_select())
         .into_boxed::<Backend>();
@@ -171,5 +146,6 @@ pub fn list(
     );
     let query = keyset!(query, after, [journal::id => desc]);
     let rows: Vec<JournalRow> = query.limit(limit as i64 + 1).load(conn)?;
-    Page::from_rows(rows, limit, |row| Position::new([row.id.clone()])).try_map(Entry::try_from)
+    Page::from_rows(rows, limit, |row| Position::new([row.id.clone()]))
+        .try_map(EntreeJournal::try_from)
 }
