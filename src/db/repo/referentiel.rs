@@ -4,6 +4,8 @@
 //! commune that left the extract but is kept because a structure references it (see
 //! `db::referentiel`) is neither listed, nor found, nor a member of an EPCI.
 
+use std::collections::HashMap;
+
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 
@@ -222,14 +224,14 @@ pub fn find_commune(conn: &mut DbConn, code_insee: &CodeInsee) -> QueryResult<Op
     Ok(with_codes_postaux(conn, row.into_iter().collect())?.pop())
 }
 
-/// Adds their codes postaux to commune rows, in one query for the whole page.
-fn with_codes_postaux(conn: &mut DbConn, rows: Vec<CommuneRow>) -> QueryResult<Vec<Commune>> {
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let codes: Vec<String> = rows.iter().map(|row| row.code_insee.clone()).collect();
-    let pairs: Vec<(String, String)> = communes_codes_postaux::table
-        .filter(communes_codes_postaux::code_insee.eq_any(codes))
+/// The codes postaux of communes as stored (unchecked text), by code INSEE, each list in
+/// ascending order: of the communes named, or of every commune (`None`, the national seed).
+/// A commune without a code postal has no entry.
+pub fn codes_postaux_by_commune(
+    conn: &mut DbConn,
+    communes: Option<Vec<String>>,
+) -> QueryResult<HashMap<String, Vec<String>>> {
+    let mut query = communes_codes_postaux::table
         .select((
             communes_codes_postaux::code_insee,
             communes_codes_postaux::code_postal,
@@ -238,12 +240,25 @@ fn with_codes_postaux(conn: &mut DbConn, rows: Vec<CommuneRow>) -> QueryResult<V
             communes_codes_postaux::code_insee,
             communes_codes_postaux::code_postal,
         ))
-        .load(conn)?;
-    let mut by_commune: std::collections::HashMap<String, Vec<String>> =
-        std::collections::HashMap::new();
+        .into_boxed::<Backend>();
+    if let Some(communes) = communes {
+        query = query.filter(communes_codes_postaux::code_insee.eq_any(communes));
+    }
+    let pairs: Vec<(String, String)> = query.load(conn)?;
+    let mut by_commune: HashMap<String, Vec<String>> = HashMap::new();
     for (code_insee, code_postal) in pairs {
         by_commune.entry(code_insee).or_default().push(code_postal);
     }
+    Ok(by_commune)
+}
+
+/// Adds their codes postaux to commune rows, in one query for the whole page.
+fn with_codes_postaux(conn: &mut DbConn, rows: Vec<CommuneRow>) -> QueryResult<Vec<Commune>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let codes: Vec<String> = rows.iter().map(|row| row.code_insee.clone()).collect();
+    let mut by_commune = codes_postaux_by_commune(conn, Some(codes))?;
     rows.into_iter()
         .map(|row| {
             let codes_postaux = by_commune

@@ -13,8 +13,8 @@ use diesel::prelude::*;
 
 use super::date_text;
 use crate::db::schema::{
-    activites, communes, communes_codes_postaux, conseillers, conventions, conventions_numeros,
-    departements, engagements, enveloppes, epci, epci_membres, lieux, structures,
+    activites, communes, conseillers, conventions, conventions_numeros, departements, engagements,
+    enveloppes, epci, epci_membres, lieux, structures,
 };
 use crate::db::{DbConn, WriteTx};
 use crate::domain::activite::{Apport, Thematique};
@@ -22,6 +22,7 @@ use crate::domain::conseiller::{MotifSortie, StatutConseiller, TypeContrat};
 use crate::domain::convention::StatutConvention;
 use crate::domain::lieu::{Itinerance, ModaliteAcces, Service};
 use crate::domain::referentiel::search_key;
+use crate::domain::statistiques::SoldeStat;
 use crate::domain::structure::TypeStructure;
 use crate::{bulk_insert, upsert};
 
@@ -84,20 +85,7 @@ pub fn referentiel(conn: &mut DbConn) -> QueryResult<ReferentielSource> {
         ))
         .order(communes::code_insee)
         .load(conn)?;
-    let mut postcodes: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let pairs: Vec<(String, String)> = communes_codes_postaux::table
-        .select((
-            communes_codes_postaux::code_insee,
-            communes_codes_postaux::code_postal,
-        ))
-        .order((
-            communes_codes_postaux::code_insee,
-            communes_codes_postaux::code_postal,
-        ))
-        .load(conn)?;
-    for (code_insee, code_postal) in pairs {
-        postcodes.entry(code_insee).or_default().push(code_postal);
-    }
+    let mut postcodes = super::referentiel::codes_postaux_by_commune(conn, None)?;
     let communes = rows
         .into_iter()
         .map(
@@ -461,21 +449,6 @@ pub struct EnveloppeSeed {
     pub modifie_le: String,
 }
 
-/// One département's money in an envelope: its ceiling and running sums.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlafondSeed {
-    /// The envelope.
-    pub enveloppe_id: String,
-    /// The département.
-    pub departement: String,
-    /// Its ceiling.
-    pub plafond_centimes: Option<i64>,
-    /// Engaged there.
-    pub engage_centimes: i64,
-    /// Paid there.
-    pub verse_centimes: i64,
-}
-
 /// A commitment to write (live).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EngagementSeed {
@@ -524,7 +497,7 @@ pub struct FinancementSeed {
     /// Envelopes.
     pub enveloppes: Vec<EnveloppeSeed>,
     /// Ceilings and sums per département.
-    pub plafonds: Vec<PlafondSeed>,
+    pub plafonds: Vec<SoldeStat>,
     /// Commitments.
     pub engagements: Vec<EngagementSeed>,
     /// Payments.
@@ -1035,57 +1008,41 @@ pub fn write_sommes(
     agregat: Agregat,
     rows: &[SommeSeed],
 ) -> QueryResult<usize> {
+    /// One `bulk_insert!` of sums into an aggregate table keyed by `departement` and
+    /// `$period`: the same columns, in the order `sum_values` writes them, for both tables.
+    /// `insert_sommes!(tx, activites_jour, jour, rows)`.
+    macro_rules! insert_sommes {
+        ($tx:expr, $table:ident, $period:ident, $rows:expr) => {
+            bulk_insert!(
+                $tx,
+                $table(
+                    departement,
+                    $period,
+                    nombre,
+                    participants,
+                    minutes,
+                    t_echanger_avec_ses_proches,
+                    t_trouver_un_emploi,
+                    t_accompagner_scolarite,
+                    t_donnees_personnelles,
+                    t_verifier_les_informations,
+                    t_demarches_en_ligne,
+                    t_prendre_en_main_un_equipement,
+                    t_naviguer_sur_internet,
+                    t_courriels,
+                    t_securite_numerique,
+                    t_sante,
+                    t_budget,
+                    t_autre
+                ),
+                $rows,
+                |s, out| sum_values(s, out)
+            )
+        };
+    }
     match agregat {
-        Agregat::Jour => bulk_insert!(
-            tx,
-            activites_jour(
-                departement,
-                jour,
-                nombre,
-                participants,
-                minutes,
-                t_echanger_avec_ses_proches,
-                t_trouver_un_emploi,
-                t_accompagner_scolarite,
-                t_donnees_personnelles,
-                t_verifier_les_informations,
-                t_demarches_en_ligne,
-                t_prendre_en_main_un_equipement,
-                t_naviguer_sur_internet,
-                t_courriels,
-                t_securite_numerique,
-                t_sante,
-                t_budget,
-                t_autre
-            ),
-            rows,
-            |s, out| sum_values(s, out)
-        ),
-        Agregat::Mois => bulk_insert!(
-            tx,
-            activites_mois(
-                departement,
-                mois,
-                nombre,
-                participants,
-                minutes,
-                t_echanger_avec_ses_proches,
-                t_trouver_un_emploi,
-                t_accompagner_scolarite,
-                t_donnees_personnelles,
-                t_verifier_les_informations,
-                t_demarches_en_ligne,
-                t_prendre_en_main_un_equipement,
-                t_naviguer_sur_internet,
-                t_courriels,
-                t_securite_numerique,
-                t_sante,
-                t_budget,
-                t_autre
-            ),
-            rows,
-            |s, out| sum_values(s, out)
-        ),
+        Agregat::Jour => insert_sommes!(tx, activites_jour, jour, rows),
+        Agregat::Mois => insert_sommes!(tx, activites_mois, mois, rows),
     }
 }
 

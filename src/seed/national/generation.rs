@@ -25,7 +25,7 @@ use super::alea::{Alea, hash, instant};
 use crate::db::repo::idempotency::stored_time;
 use crate::db::repo::seed_national::{
     ActiviteSeed, ConseillerSeed, ConventionSeed, DeclarantSeed, EngagementSeed, EnveloppeSeed,
-    Existant, FinancementSeed, LieuSeed, PlafondSeed, ReferentielSource, SommeSeed, StructureSeed,
+    Existant, FinancementSeed, LieuSeed, ReferentielSource, SommeSeed, StructureSeed,
     VersementSeed,
 };
 use crate::domain::activite::Apport;
@@ -44,6 +44,7 @@ use crate::domain::ids::StructureId;
 use crate::domain::lieu::{CommuneLieu, Itinerance, ModaliteAcces, Service, check_adresse};
 use crate::domain::referentiel::search_key;
 use crate::domain::split::largest_remainders;
+use crate::domain::statistiques::SoldeStat;
 use crate::domain::structure::{Seat, TypeStructure, check_siren};
 
 /// Posts of the national programme.
@@ -798,13 +799,13 @@ fn financement(
         cree_le: stored_time(cree),
         modifie_le: stored_time(cree),
     };
-    let mut plafonds: BTreeMap<&str, PlafondSeed> = departements
+    let mut plafonds: BTreeMap<&str, SoldeStat> = departements
         .iter()
         .zip(postes)
         .map(|((code, _), postes)| {
             (
                 code.as_str(),
-                PlafondSeed {
+                SoldeStat {
                     enveloppe_id: enveloppe.id.clone(),
                     departement: code.clone(),
                     plafond_centimes: Some(postes * MONTANT_PAR_POSTE_CENTIMES),
