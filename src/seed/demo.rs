@@ -219,6 +219,11 @@ where
     }
 }
 
+/// The `items` of a page the API answered (none if it has none).
+fn items(page: &Value) -> impl Iterator<Item = &Value> {
+    page["items"].as_array().into_iter().flatten()
+}
+
 fn id(value: &Value) -> Result<String, DemoError> {
     value["id"]
         .as_str()
@@ -291,7 +296,7 @@ pub async fn seed(
         let found = client
             .get(&format!("/api/v1/structures?siret={siret}"), &admin)
             .await?;
-        let existing = found["items"].as_array().and_then(|items| items.first());
+        let existing = items(&found).next();
         let structure = match existing {
             Some(structure) => id(structure)?,
             None => {
@@ -315,11 +320,7 @@ pub async fn seed(
             &admin,
         )
         .await?;
-    let existing = signed["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|c| c["intitule"] == INTITULE);
+    let existing = items(&signed).find(|c| c["intitule"] == INTITULE);
     if let Some(convention) = existing {
         let convention = id(convention)?;
         let commitments = client
@@ -328,18 +329,14 @@ pub async fn seed(
                 &admin,
             )
             .await?;
-        for commitment in commitments["items"].as_array().into_iter().flatten() {
+        for commitment in items(&commitments) {
             let payments = client
                 .get(
                     &format!("/api/v1/engagements/{}/versements", id(commitment)?),
                     &admin,
                 )
                 .await?;
-            let complete = payments["items"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|p| p["reference"] == REFERENCE_VERSEMENT);
+            let complete = items(&payments).any(|p| p["reference"] == REFERENCE_VERSEMENT);
             if complete {
                 say("données de démonstration déjà chargées : rien à faire");
                 return Ok(Outcome::AlreadyLoaded);
