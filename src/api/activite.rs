@@ -3,12 +3,11 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::domain::activite::{Thematique, TypeActivite};
-use crate::domain::codes::CodeDepartement;
-use crate::domain::ids::{ConseillerId, LieuId, StructureId};
+use crate::domain::ids::{ConseillerId, LieuId};
 
 /// The view of an activity is the stored activity itself: its French docs are the spec's.
 pub use crate::domain::activite::Activite;
@@ -66,30 +65,5 @@ crate::page_dto! {
     ActivitePage, Activite, "Les activités de cette page.",
 }
 
-/// Filtres de `GET /api/v1/activites` (la pagination s'y ajoute).
-#[derive(Debug, Deserialize, IntoParams, Validate)]
-#[into_params(parameter_in = Query)]
-pub struct ActiviteQuery {
-    /// Seulement de ce conseiller.
-    #[param(inline)]
-    pub conseiller_id: Option<ConseillerId>,
-    /// Seulement de cet employeur.
-    #[param(inline)]
-    pub structure_id: Option<StructureId>,
-    /// Seulement dans ce lieu.
-    #[param(inline)]
-    pub lieu_id: Option<LieuId>,
-    /// Seulement dans ce département.
-    #[param(inline)]
-    pub departement: Option<CodeDepartement>,
-    /// Seulement de ce type.
-    #[param(inline, rename = "type")]
-    #[serde(rename = "type")]
-    pub type_activite: Option<TypeActivite>,
-    /// Seulement à partir de cette date (incluse).
-    #[param(value_type = Option<String>, format = Date)]
-    pub du: Option<NaiveDate>,
-    /// Seulement jusqu'à cette date (incluse).
-    #[param(value_type = Option<String>, format = Date)]
-    pub au: Option<NaiveDate>,
-}
+/// The query parameters of the list (declared once, with what its repo function reads).
+pub use crate::domain::filter::ActiviteFilter;

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use validator::Validate;
 
 use super::structure::not_blank;
@@ -264,23 +264,8 @@ crate::page_dto! {
     ConseillerPage, Conseiller, "Les conseillers de cette page.",
 }
 
-/// Filtres de `GET /api/v1/conseillers` (la pagination s'y ajoute).
-#[derive(Debug, Deserialize, IntoParams, Validate)]
-#[into_params(parameter_in = Query)]
-pub struct ConseillerQuery {
-    /// Seulement sur cette convention.
-    #[param(inline)]
-    pub convention_id: Option<ConventionId>,
-    /// Seulement de cet employeur.
-    #[param(inline)]
-    pub structure_id: Option<StructureId>,
-    /// Seulement dans ce département.
-    #[param(inline)]
-    pub departement: Option<CodeDepartement>,
-    /// Seulement ce statut.
-    #[param(inline)]
-    pub statut: Option<StatutConseiller>,
-}
+/// The query parameters of the list (declared once, with what its repo function reads).
+pub use crate::domain::filter::ConseillerFilter;
 
 /// Les postes d'une structure d'accueil : attribués par la répartition, occupés par statut,
 /// vacants.

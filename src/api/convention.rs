@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use validator::Validate;
 
 use super::structure::not_blank;
@@ -307,25 +307,8 @@ crate::page_dto! {
     ConventionPage, Convention, "Les conventions de cette page.",
 }
 
-/// Filtres de `GET /api/v1/conventions` (la pagination s'y ajoute).
-#[derive(Debug, Deserialize, IntoParams, Validate)]
-#[into_params(parameter_in = Query)]
-pub struct ConventionQuery {
-    /// Seulement ce département.
-    #[param(inline)]
-    pub departement: Option<CodeDepartement>,
-    /// Seulement les départements de cette région.
-    #[param(inline)]
-    pub region: Option<CodeRegion>,
-    /// Seulement ce statut.
-    #[param(inline)]
-    pub statut: Option<StatutConvention>,
-    /// Seulement les conventions que signe cette structure.
-    #[param(inline)]
-    pub signataire: Option<StructureId>,
-    /// Seulement les conventions en retard (`true`) ou seulement les autres (`false`).
-    pub en_retard: Option<bool>,
-}
+/// The query parameters of the list (declared once, with what its repo function reads).
+pub use crate::domain::filter::ConventionFilter;
 
 /// Un avenant : postes ajoutés ou retirés, gardé dans l'historique de la convention.
 #[derive(Debug, Serialize, ToSchema)]

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use validator::Validate;
 
 use super::structure::not_blank;
@@ -240,18 +240,8 @@ crate::page_dto! {
     EnveloppePage, Enveloppe, "Les enveloppes de cette page.",
 }
 
-/// Filtres de `GET /api/v1/enveloppes` (la pagination s'y ajoute).
-#[derive(Debug, Deserialize, IntoParams, Validate)]
-#[into_params(parameter_in = Query)]
-pub struct EnveloppeQuery {
-    /// Seulement cette nature.
-    #[param(inline)]
-    pub nature: Option<NatureEnveloppe>,
-    /// Seulement les enveloppes qui peuvent financer ce département (nationales, ou réservées à
-    /// lui).
-    #[param(inline)]
-    pub departement: Option<CodeDepartement>,
-}
+/// The query parameters of the list (declared once, with what its repo function reads).
+pub use crate::domain::filter::{EngagementFilter, EnveloppeFilter};
 
 /// Le plafond d'un département.
 #[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
@@ -401,24 +391,6 @@ crate::page_dto! {
     /// Une page d'engagements, les plus récents d'abord.
     #[schema(example = json!({"items": [], "next_cursor": null}))]
     EngagementPage, Engagement, "Les engagements de cette page.",
-}
-
-/// Filtres de `GET /api/v1/engagements` (la pagination s'y ajoute).
-#[derive(Debug, Deserialize, IntoParams, Validate)]
-#[into_params(parameter_in = Query)]
-pub struct EngagementQuery {
-    /// Seulement sur cette enveloppe.
-    #[param(inline)]
-    pub enveloppe_id: Option<EnveloppeId>,
-    /// Seulement pour cette convention.
-    #[param(inline)]
-    pub convention_id: Option<ConventionId>,
-    /// Seulement dans ce département.
-    #[param(inline)]
-    pub departement: Option<CodeDepartement>,
-    /// Seulement ce statut.
-    #[param(inline)]
-    pub statut: Option<StatutEngagement>,
 }
 
 /// Un versement à enregistrer sur un engagement actif.

@@ -2,11 +2,11 @@
 //! of the national "lieux de médiation numérique" standard.
 
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use validator::{Validate, ValidationError};
 
 use super::structure::not_blank;
-use crate::domain::codes::{CodeDepartement, CodeInsee};
+use crate::domain::codes::CodeInsee;
 use crate::domain::ids::StructureId;
 use crate::domain::lieu::{
     Itinerance, ModaliteAcces, PublicAdresse, Service, check_horaires, site_web_valide,
@@ -248,17 +248,5 @@ crate::page_dto! {
     LieuPage, Lieu, "Les lieux de cette page.",
 }
 
-/// Filtres de `GET /api/v1/lieux` (la pagination s'y ajoute).
-#[derive(Debug, Deserialize, IntoParams, Validate)]
-#[into_params(parameter_in = Query)]
-pub struct LieuQuery {
-    /// Seulement dans ce département.
-    #[param(inline)]
-    pub departement: Option<CodeDepartement>,
-    /// Seulement dans cette commune.
-    #[param(inline)]
-    pub code_insee: Option<CodeInsee>,
-    /// Seulement les lieux de cette structure.
-    #[param(inline)]
-    pub structure_id: Option<StructureId>,
-}
+/// The query parameters of the list (declared once, with what its repo function reads).
+pub use crate::domain::filter::LieuFilter;

@@ -16,7 +16,17 @@ use crate::code_type;
 use crate::domain::paging::Position;
 
 /// Declares a page of a list: `items` of one type and `next_cursor`, with its documentation and
-/// example (the spec's component is named after it). Every paginated list answers this shape.
+/// example (the spec's component is named after it), and `of` to build it from the items a repo
+/// read. Every paginated list answers this shape.
+///
+/// ```text
+/// page_dto! {
+///     /// Une page d'activités, les plus récemment déclarées d'abord.
+///     #[schema(example = json!({"items": [], "next_cursor": null}))]
+///     ActivitePage, Activite, "Les activités de cette page.",
+/// }
+/// // then: ActivitePage::of(items, next_cursor, Activite::from)
+/// ```
 #[macro_export]
 macro_rules! page_dto {
     ($(#[$attr:meta])* $name:ident, $item:ty, $items_doc:literal $(,)?) => {
@@ -28,6 +38,21 @@ macro_rules! page_dto {
             /// À redonner dans `cursor` (autres paramètres inchangés) pour la page suivante ; null sur la
             /// dernière.
             pub next_cursor: Option<String>,
+        }
+
+        impl $name {
+            /// The page of `items`, each shown with `item`, and the next page's cursor (what a
+            /// list handler gives `page_response` or `cached_page`).
+            pub fn of<T>(
+                items: Vec<T>,
+                next_cursor: Option<String>,
+                item: impl FnMut(T) -> $item,
+            ) -> Self {
+                $name {
+                    items: items.into_iter().map(item).collect(),
+                    next_cursor,
+                }
+            }
         }
     };
 }

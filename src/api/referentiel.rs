@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::domain::codes::{CodeDepartement, CodePostal, CodeRegion, Siren};
+use crate::domain::codes::{CodeRegion, Siren};
 use crate::domain::referentiel::{self as domain, EpciType};
 
 /// The views of the référentiel are its domain types themselves: their French docs are the spec's.
@@ -101,37 +101,5 @@ pub struct DepartementQuery {
     pub region: Option<CodeRegion>,
 }
 
-/// Filtres de `GET /api/v1/communes` (la pagination s'y ajoute).
-#[derive(Debug, Deserialize, IntoParams, Validate)]
-#[into_params(parameter_in = Query)]
-pub struct CommuneQuery {
-    /// Recherche par nom, sans tenir compte de la casse, des accents ni de la ponctuation
-    /// (`epinay` trouve Épinay-sur-Seine, `saint denis` trouve Saint-Denis). Les noms qui
-    /// commencent par la recherche viennent d'abord, puis ceux qui la contiennent. Sans elle (ou
-    /// si elle ne contient ni lettre ni chiffre), les communes viennent par code INSEE.
-    #[param(max_length = 100)]
-    #[validate(length(max = 100, message = "100 caractères au plus"))]
-    pub q: Option<String>,
-    /// Seulement les communes de ce département (code, par exemple `93` ou `2A`).
-    #[param(inline)]
-    pub departement: Option<CodeDepartement>,
-    /// Seulement les communes desservies par ce code postal (par exemple `93200`).
-    #[param(inline)]
-    pub code_postal: Option<CodePostal>,
-}
-
-/// Filtres de `GET /api/v1/epci` (la pagination s'y ajoute).
-#[derive(Debug, Deserialize, IntoParams, Validate)]
-#[into_params(parameter_in = Query)]
-pub struct EpciQuery {
-    /// Recherche par nom, sans tenir compte de la casse, des accents ni de la ponctuation
-    /// (`plaine commune`). Les noms qui commencent par la recherche viennent d'abord. Sans elle,
-    /// les EPCI viennent par SIREN.
-    #[param(max_length = 100)]
-    #[validate(length(max = 100, message = "100 caractères au plus"))]
-    pub q: Option<String>,
-    /// Seulement les EPCI ayant au moins une commune membre dans ce département (code, par
-    /// exemple `93`).
-    #[param(inline)]
-    pub departement: Option<CodeDepartement>,
-}
+/// The query parameters of the list (declared once, with what its repo function reads).
+pub use crate::domain::filter::{CommuneFilter, EpciFilter};

@@ -1,10 +1,10 @@
 //! Bodies and parameters of `/api/v1/structures`.
 
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::domain::codes::{CodeDepartement, CodeInsee, CodeRegion, Siren, Siret, SiretRecherche};
+use crate::domain::codes::{CodeDepartement, CodeInsee, CodeRegion, Siren, Siret};
 use crate::domain::ids::StructureId;
 use crate::domain::structure::{self as domain, TypeStructure};
 
@@ -124,23 +124,5 @@ crate::page_dto! {
     StructurePage, Structure, "Les structures de cette page.",
 }
 
-/// Filtres de `GET /api/v1/structures` (la pagination s'y ajoute).
-#[derive(Debug, Deserialize, IntoParams, Validate)]
-#[into_params(parameter_in = Query)]
-pub struct StructureQuery {
-    /// Seulement les structures dont le siège est dans ce département.
-    #[param(inline)]
-    pub departement: Option<CodeDepartement>,
-    /// Seulement les structures de cette nature.
-    #[serde(rename = "type")]
-    #[param(inline, rename = "type")]
-    pub type_structure: Option<TypeStructure>,
-    /// Seulement la structure de ce SIRET (quatorze chiffres).
-    #[param(inline)]
-    pub siret: Option<SiretRecherche>,
-    /// Recherche par nom, sans tenir compte de la casse, des accents ni de la ponctuation ; les
-    /// noms qui commencent par la recherche viennent d'abord. Sans elle, par identifiant.
-    #[param(max_length = 100)]
-    #[validate(length(max = 100, message = "100 caractères au plus"))]
-    pub q: Option<String>,
-}
+/// The query parameters of the list (declared once, with what its repo function reads).
+pub use crate::domain::filter::StructureFilter;

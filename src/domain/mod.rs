@@ -16,6 +16,7 @@ pub mod codes;
 pub mod conseiller;
 pub mod convention;
 pub mod donnees_ouvertes;
+pub mod filter;
 pub mod financement;
 pub mod ids;
 pub mod journal;

@@ -5,16 +5,15 @@
 //! back out, in one transaction too. See `docs/ARCHITECTURE.md` ("Activities and their
 //! aggregates").
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use actix_web::{HttpResponse, delete, get, post, web};
 
 use crate::api::NoQuery;
-use crate::api::activite::{Activite, ActivitePage, ActiviteQuery, NouvelleActivite};
-use crate::api::paging::Paging;
+use crate::api::activite::{Activite, ActiviteFilter, ActivitePage, NouvelleActivite};
 use crate::app;
 use crate::app::journal::{self, ActiviteJournal};
 use crate::auth::Caller;
 use crate::auth::policy::{self, Action, Denied, Perimeter, Resource};
-use crate::db::repo::activite::{self as repo, ActiviteFilter};
+use crate::db::repo::activite as repo;
 use crate::db::repo::conseiller as conseillers;
 use crate::db::repo::lieu as lieux;
 use crate::domain::activite::{
@@ -26,8 +25,9 @@ use crate::domain::ids::ActiviteId;
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::body::Body;
-use crate::http::extract::{Paged, PathParam, StrictQuery, page_response};
+use crate::http::extract::{PathParam, StrictQuery};
 use crate::http::idempotency::{Idempotency, Reply};
+use crate::list_operation;
 
 fn not_found() -> ApiError {
     ApiError::NotFound("Aucune activité de cet identifiant dans votre portée.".to_owned())
@@ -156,52 +156,24 @@ pub async fn create_activite(
         .await
 }
 
-/// Lister les activités
-///
-/// Les activités visibles de l'appelant, les plus récemment déclarées d'abord, filtrées par
-/// conseiller, employeur, lieu, département, type ou dates (`du`, `au` inclus). Les activités
-/// supprimées n'y sont plus. Accès : `admin` : toutes ; `prefecture` : celles de ses
-/// départements ; `structure` : celles de ses conseillers ; `lecteur` : 403 (il utilise les
-/// statistiques).
-#[utoipa::path(
-    tag = "Activités",
-    operation_id = "listActivites",
-    params(ActiviteQuery, Paging),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Une page d'activités.", body = ActivitePage,
-            headers(("Link" = String, description = "`<…>; rel=\"next\"` : l'URL de la page suivante, quand il y en a une."))),
-        crate::openapi::ListErrors,
-    )
-)]
-#[get("/activites")]
-pub async fn list_activites(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    query: Paged<ActiviteQuery>,
-) -> Result<HttpResponse, ApiError> {
-    if !policy::role_allows(caller.role, Resource::Activite, Action::Read) {
-        return Err(Denied::Forbidden(caller.role).into());
+list_operation! {
+    /// Lister les activités
+    ///
+    /// Les activités visibles de l'appelant, les plus récemment déclarées d'abord, filtrées par
+    /// conseiller, employeur, lieu, département, type ou dates (`du`, `au` inclus). Les activités
+    /// supprimées n'y sont plus. Accès : `admin` : toutes ; `prefecture` : celles de ses
+    /// départements ; `structure` : celles de ses conseillers ; `lecteur` : 403 (il utilise les
+    /// statistiques).
+    list_activites, "/activites", "listActivites",
+    tag = "Activités", filter = ActiviteFilter, page = (ActivitePage, "Une page d'activités."),
+    |req, state, caller, filter| {
+        if !policy::role_allows(caller.role, Resource::Activite, Action::Read) {
+            return Err(Denied::Forbidden(caller.role).into());
+        }
+        let scope = caller.scope_filter(Resource::Activite);
     }
-    let Paged { filter, paging } = query;
-    let scope = caller.scope_filter(Resource::Activite);
-    let filter = ActiviteFilter {
-        conseiller_id: filter.conseiller_id,
-        structure_id: filter.structure_id,
-        lieu_id: filter.lieu_id,
-        departement: filter.departement,
-        type_activite: filter.type_activite,
-        du: filter.du,
-        au: filter.au,
-    };
-    let (after, limit) = (paging.after(), paging.limit());
-    let page = state
-        .read(move |conn| Ok(repo::list(conn, &filter, &scope, after.as_ref(), limit)?))
-        .await?;
-    Ok(page_response(&req, page, |items, next_cursor| {
-        ActivitePage { items, next_cursor }
-    }))
+    read = move |conn, after, limit| repo::list(conn, &filter, &scope, after, limit),
+    item = std::convert::identity,
 }
 
 /// Lire une activité

@@ -25,10 +25,11 @@ use chrono::NaiveDate;
 
 use super::AppState;
 use super::extract::{PageBody, page_body, page_reply};
+use crate::api::paging::Paging;
 use crate::auth::Role;
 use crate::db::DbConn;
 use crate::db::repo::generation::{self, CountedResource};
-use crate::domain::paging::Page;
+use crate::domain::paging::{Page, Position};
 use crate::domain::scope::ScopeFilter;
 use crate::error::ApiError;
 
@@ -312,6 +313,29 @@ where
             Ok(response)
         }
     }
+}
+
+/// [`cached_page`] for a list handler (`list_operation!` with `cached`): `list` reads the rows
+/// after the cursor's position, as many as `paging` asks for.
+pub async fn cached_list<T, E, D, L, B>(
+    req: &HttpRequest,
+    state: &AppState,
+    paging: &Paging,
+    ressource: CountedResource,
+    key: PageKey<'_>,
+    list: L,
+    body: B,
+) -> Result<HttpResponse, ApiError>
+where
+    T: Send + 'static,
+    ApiError: From<E>,
+    D: serde::Serialize,
+    L: FnOnce(&mut DbConn, Option<&Position>, usize) -> Result<Page<T>, E> + Send + 'static,
+    B: FnOnce(Vec<T>, Option<String>) -> D,
+{
+    let (after, limit) = (paging.after(), paging.limit());
+    let list = move |conn: &mut DbConn| Ok(list(conn, after.as_ref(), limit)?);
+    cached_page(req, state, ressource, key, list, body).await
 }
 
 #[cfg(test)]

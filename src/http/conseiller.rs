@@ -6,28 +6,28 @@
 //! journal records advisors without their personal data.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 
 use crate::api::NoQuery;
 use crate::api::conseiller::{
-    Certification, Conseiller, ConseillerPage, ConseillerQuery, Formation, ModificationConseiller,
+    Certification, Conseiller, ConseillerFilter, ConseillerPage, Formation, ModificationConseiller,
     NouveauConseiller, PostesConvention, PostesHote, PriseDePoste, Sortie,
 };
-use crate::api::paging::Paging;
 use crate::app::conseiller::{check_access, not_found};
 use crate::app::{self, Context};
 use crate::auth::Caller;
 use crate::auth::policy::{self, Action, Denied, Perimeter, Resource};
-use crate::db::repo::conseiller::{self as repo, ConseillerFilter};
+use crate::db::repo::conseiller as repo;
 use crate::db::repo::convention as conventions;
 use crate::domain::conseiller as domain;
 use crate::domain::ids::{ConseillerId, ConventionId};
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::body::Body;
-use crate::http::extract::{IfMatch, Paged, PathParam, StrictQuery, etag, page_response};
+use crate::http::extract::{IfMatch, PathParam, StrictQuery, etag};
 use crate::http::idempotency::{Idempotency, OnceRequest, Reply};
 use crate::lifecycle_action;
+use crate::list_operation;
 
 fn convention_not_found() -> ApiError {
     ApiError::NotFound("Aucune convention de cet identifiant dans votre portée.".to_owned())
@@ -86,52 +86,24 @@ pub async fn create_conseiller(
         .await
 }
 
-/// Lister les conseillers
-///
-/// Les conseillers visibles de l'appelant, les plus récents d'abord, filtrés par convention,
-/// employeur, département ou statut. Données personnelles pour `admin` et l'employeur
-/// seulement. Accès : `admin` : tous ; `prefecture` : ceux de ses départements, sans données
-/// personnelles ; `structure` : ceux qu'elle emploie ; `lecteur` : 403 (il utilise les
-/// statistiques).
-#[utoipa::path(
-    tag = "Conseillers",
-    operation_id = "listConseillers",
-    params(ConseillerQuery, Paging),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Une page de conseillers.", body = ConseillerPage,
-            headers(("Link" = String, description = "`<…>; rel=\"next\"` : l'URL de la page suivante, quand il y en a une."))),
-        crate::openapi::ListErrors,
-    )
-)]
-#[get("/conseillers")]
-pub async fn list_conseillers(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    query: Paged<ConseillerQuery>,
-) -> Result<HttpResponse, ApiError> {
-    if !policy::role_allows(caller.role, Resource::Conseiller, Action::Read) {
-        return Err(Denied::Forbidden(caller.role).into());
-    }
-    let Paged { filter, paging } = query;
-    let scope = caller.scope_filter(Resource::Conseiller);
-    let filter = ConseillerFilter {
-        convention_id: filter.convention_id,
-        structure_id: filter.structure_id,
-        departement: filter.departement,
-        statut: filter.statut,
-    };
-    let (after, limit) = (paging.after(), paging.limit());
-    let page = state
-        .read(move |conn| Ok(repo::list(conn, &filter, &scope, after.as_ref(), limit)?))
-        .await?;
-    Ok(page_response(&req, page, |items, next_cursor| {
-        ConseillerPage {
-            items: items.into_iter().map(|c| shown(&caller, c)).collect(),
-            next_cursor,
+list_operation! {
+    /// Lister les conseillers
+    ///
+    /// Les conseillers visibles de l'appelant, les plus récents d'abord, filtrés par convention,
+    /// employeur, département ou statut. Données personnelles pour `admin` et l'employeur
+    /// seulement. Accès : `admin` : tous ; `prefecture` : ceux de ses départements, sans données
+    /// personnelles ; `structure` : ceux qu'elle emploie ; `lecteur` : 403 (il utilise les
+    /// statistiques).
+    list_conseillers, "/conseillers", "listConseillers",
+    tag = "Conseillers", filter = ConseillerFilter, page = (ConseillerPage, "Une page de conseillers."),
+    |req, state, caller, filter| {
+        if !policy::role_allows(caller.role, Resource::Conseiller, Action::Read) {
+            return Err(Denied::Forbidden(caller.role).into());
         }
-    }))
+        let scope = caller.scope_filter(Resource::Conseiller);
+    }
+    read = move |conn, after, limit| repo::list(conn, &filter, &scope, after, limit),
+    item = |c| shown(&caller, c),
 }
 
 /// Lire un conseiller

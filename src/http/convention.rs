@@ -6,28 +6,28 @@
 use std::sync::Arc;
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 
 use crate::api::NoQuery;
 use crate::api::convention::{
-    Avenant, AvenantList, Cloture, Convention, ConventionPage, ConventionQuery,
+    Avenant, AvenantList, Cloture, Convention, ConventionFilter, ConventionPage,
     ModificationConvention, NouvelAvenant, NouvelleConvention, ProjetAccueil, Resiliation,
     Signature, Validation,
 };
-use crate::api::paging::Paging;
 use crate::app::{self, Context};
 use crate::auth::Caller;
 use crate::auth::policy::{self, Action, Resource};
-use crate::db::repo::convention::{self as repo, ConventionFilter};
+use crate::db::repo::convention as repo;
 use crate::db::repo::generation::CountedResource;
 use crate::domain::ids::{AvenantId, ConventionId};
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::body::Body;
-use crate::http::cache::{PageKey, cached_object, cached_page};
-use crate::http::extract::{IfMatch, Paged, PathParam, PathParams, StrictQuery, etag};
+use crate::http::cache::{PageKey, cached_object};
+use crate::http::extract::{IfMatch, PathParam, PathParams, StrictQuery, etag};
 use crate::http::idempotency::{Idempotency, OnceRequest, Reply};
 use crate::lifecycle_action;
+use crate::list_operation;
 
 /// Whether the caller sees who made a change (an agent's identity is personal data): the roles
 /// that read the journal.
@@ -84,72 +84,29 @@ pub async fn create_convention(
         .await
 }
 
-/// Lister les conventions
-///
-/// Les conventions visibles de l'appelant, les plus récentes d'abord, filtrées par département,
-/// région, statut, signataire ou retard, paginées par curseur. `en_retard` et `jours_restants`
-/// sont calculés au jour de Paris. Accès : `admin` et `lecteur` national : toutes ; `prefecture`
-/// et `lecteur` territorial : celles de leurs départements ; `structure` : celles qu'elle signe
-/// ou où elle accueille des postes.
-#[utoipa::path(
-    tag = "Conventions",
-    operation_id = "listConventions",
-    params(ConventionQuery, Paging),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Une page de conventions.", body = ConventionPage,
-            headers(("Link" = String, description = "`<…>; rel=\"next\"` : l'URL de la page suivante, quand il y en a une."))),
-        crate::openapi::ListErrors,
-    )
-)]
-#[get("/conventions")]
-pub async fn list_conventions(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    query: Paged<ConventionQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let Paged { filter, paging } = query;
-    let scope = caller.scope_filter(Resource::Convention);
-    let today = state.today();
-    let filter = ConventionFilter {
-        departement: filter.departement,
-        region: filter.region,
-        statut: filter.statut,
-        signataire: filter.signataire,
-        en_retard: filter.en_retard,
-        today: Some(today),
-    };
-    let (after, limit) = (paging.after(), paging.limit());
-    let key = PageKey {
-        scope: &scope,
-        role: caller.role,
-        today: Some(today),
-    };
-    let list_scope = scope.clone();
-    cached_page(
-        &req,
-        &state,
-        CountedResource::Conventions,
-        key,
-        move |conn| {
-            Ok(repo::list(
-                conn,
-                &filter,
-                &list_scope,
-                after.as_ref(),
-                limit,
-            )?)
-        },
-        |items, next_cursor| ConventionPage {
-            items: items
-                .into_iter()
-                .map(|c| Convention::of(c, today))
-                .collect(),
-            next_cursor,
-        },
-    )
-    .await
+list_operation! {
+    /// Lister les conventions
+    ///
+    /// Les conventions visibles de l'appelant, les plus récentes d'abord, filtrées par département,
+    /// région, statut, signataire ou retard, paginées par curseur. `en_retard` et `jours_restants`
+    /// sont calculés au jour de Paris. Accès : `admin` et `lecteur` national : toutes ; `prefecture`
+    /// et `lecteur` territorial : celles de leurs départements ; `structure` : celles qu'elle signe
+    /// ou où elle accueille des postes.
+    list_conventions, "/conventions", "listConventions",
+    tag = "Conventions", filter = ConventionFilter, page = (ConventionPage, "Une page de conventions."),
+    |req, state, caller, filter| {
+        let scope = caller.scope_filter(Resource::Convention);
+        let today = state.today();
+        let key = PageKey {
+            scope: &scope,
+            role: caller.role,
+            today: Some(today),
+        };
+        let list_scope = scope.clone();
+    }
+    read = move |conn, after, limit| repo::list(conn, &filter, today, &list_scope, after, limit),
+    item = |c| Convention::of(c, today),
+    cached = (CountedResource::Conventions, key),
 }
 
 /// Lire une convention

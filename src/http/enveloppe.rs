@@ -2,30 +2,28 @@
 //! use case of `app::financement`, under the envelope's lock.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 
 use crate::api::NoQuery;
 use crate::api::financement::{
-    Enveloppe, EnveloppePage, EnveloppeQuery, ModificationEnveloppe, NouveauPlafond,
+    Enveloppe, EnveloppeFilter, EnveloppePage, ModificationEnveloppe, NouveauPlafond,
     NouvelleEnveloppe,
 };
-use crate::api::paging::Paging;
 use crate::app::Context;
 use crate::app::financement::{self as use_case, check_enveloppe, enveloppe_not_found};
 use crate::auth::Caller;
 use crate::auth::policy::{self, Action, Perimeter, Resource};
 use crate::db::DbConn;
-use crate::db::repo::financement::{self as repo, EnveloppeFilter};
+use crate::db::repo::financement as repo;
 use crate::domain::codes::CodeDepartement;
 use crate::domain::financement as domain;
 use crate::domain::ids::EnveloppeId;
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::body::Body;
-use crate::http::extract::{
-    IfMatch, Paged, PathParam, PathParams, StrictQuery, etag, page_response,
-};
+use crate::http::extract::{IfMatch, PathParam, PathParams, StrictQuery, etag};
 use crate::http::idempotency::{Idempotency, OnceRequest, Reply};
+use crate::list_operation;
 
 /// An envelope's read model, read in the transaction or connection given.
 fn enveloppe_view(conn: &mut DbConn, enveloppe: domain::Enveloppe) -> Result<Enveloppe, ApiError> {
@@ -75,52 +73,29 @@ pub async fn create_enveloppe(
         .await
 }
 
-/// Lister les enveloppes
-///
-/// Les enveloppes, les plus récentes d'abord, avec leurs soldes et plafonds, filtrées par nature
-/// ou par département financé. Accès : tout jeton valide.
-#[utoipa::path(
-    tag = "Financement",
-    operation_id = "listEnveloppes",
-    params(EnveloppeQuery, Paging),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Une page d'enveloppes.", body = EnveloppePage,
-            headers(("Link" = String, description = "`<…>; rel=\"next\"` : l'URL de la page suivante, quand il y en a une."))),
-        crate::openapi::ListErrors,
-    )
-)]
-#[get("/enveloppes")]
-pub async fn list_enveloppes(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    query: Paged<EnveloppeQuery>,
-) -> Result<HttpResponse, ApiError> {
-    check_enveloppe(&caller, Action::Read)?;
-    let Paged { filter, paging } = query;
-    let filter = EnveloppeFilter {
-        nature: filter.nature,
-        departement: filter.departement,
-    };
-    let (after, limit) = (paging.after(), paging.limit());
-    let page = state
-        .read(move |conn| {
-            let page = repo::list_enveloppes(conn, &filter, after.as_ref(), limit)?;
-            let ids: Vec<&EnveloppeId> = page.items.iter().map(|e| &e.id).collect();
-            let mut departements = repo::departements_of_many(conn, &ids)?.into_iter();
-            // One query for the page's ceilings, in the page's order.
-            page.try_map(|e| {
-                let (_, soldes) = departements
-                    .next()
-                    .ok_or_else(|| ApiError::internal("plafonds de la page"))?;
-                Ok::<_, ApiError>(Enveloppe::of(e, soldes))
-            })
+list_operation! {
+    /// Lister les enveloppes
+    ///
+    /// Les enveloppes, les plus récentes d'abord, avec leurs soldes et plafonds, filtrées par nature
+    /// ou par département financé. Accès : tout jeton valide.
+    list_enveloppes, "/enveloppes", "listEnveloppes",
+    tag = "Financement", filter = EnveloppeFilter, page = (EnveloppePage, "Une page d'enveloppes."),
+    |req, state, caller, filter| {
+        check_enveloppe(&caller, Action::Read)?;
+    }
+    read = move |conn, after, limit| {
+        let page = repo::list_enveloppes(conn, &filter, after, limit)?;
+        let ids: Vec<&EnveloppeId> = page.items.iter().map(|e| &e.id).collect();
+        let mut departements = repo::departements_of_many(conn, &ids)?.into_iter();
+        // One query for the page's ceilings, in the page's order.
+        page.try_map(|e| {
+            let (_, soldes) = departements
+                .next()
+                .ok_or_else(|| ApiError::internal("plafonds de la page"))?;
+            Ok::<_, ApiError>(Enveloppe::of(e, soldes))
         })
-        .await?;
-    Ok(page_response(&req, page, |items, next_cursor| {
-        EnveloppePage { items, next_cursor }
-    }))
+    },
+    item = std::convert::identity,
 }
 
 /// Lire une enveloppe

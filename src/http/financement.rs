@@ -10,7 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
 use crate::api::NoQuery;
 use crate::api::financement::{
-    Annulation, Engagement, EngagementPage, EngagementQuery, NouveauVersement, NouvelEngagement,
+    Annulation, Engagement, EngagementFilter, EngagementPage, NouveauVersement, NouvelEngagement,
     Versement, VersementPage,
 };
 use crate::api::paging::Paging;
@@ -22,7 +22,7 @@ use crate::app::{Context, financement::EngagementPris};
 use crate::auth::Caller;
 use crate::auth::policy::{self, Action, Perimeter, Resource};
 use crate::db::DbConn;
-use crate::db::repo::financement::{self as repo, EngagementFilter};
+use crate::db::repo::financement as repo;
 use crate::domain::financement as domain;
 use crate::domain::ids::{EngagementId, EnveloppeId, StructureId, VersementId};
 use crate::error::ApiError;
@@ -30,6 +30,7 @@ use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::extract::{Paged, PathParam, StrictQuery, etag, page_response};
 use crate::http::idempotency::{Idempotency, Reply};
+use crate::list_operation;
 
 /// A commitment with the structures of its convention: what places it in a scope.
 struct Placed {
@@ -123,56 +124,20 @@ pub async fn create_engagement(
         .await
 }
 
-/// Lister les engagements
-///
-/// Les engagements visibles de l'appelant, les plus récents d'abord, filtrés par enveloppe,
-/// convention, département ou statut. Accès : `admin` et `lecteur` national : tous ;
-/// `prefecture` et `lecteur` territorial : ceux de leurs départements ; `structure` : ceux des
-/// conventions qu'elle signe ou où elle accueille des postes.
-#[utoipa::path(
-    tag = "Financement",
-    operation_id = "listEngagements",
-    params(EngagementQuery, Paging),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Une page d'engagements.", body = EngagementPage,
-            headers(("Link" = String, description = "`<…>; rel=\"next\"` : l'URL de la page suivante, quand il y en a une."))),
-        crate::openapi::ListErrors,
-    )
-)]
-#[get("/engagements")]
-pub async fn list_engagements(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    query: Paged<EngagementQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let Paged { filter, paging } = query;
-    let scope = caller.scope_filter(Resource::Engagement);
-    let filter = EngagementFilter {
-        enveloppe_id: filter.enveloppe_id,
-        convention_id: filter.convention_id,
-        departement: filter.departement,
-        statut: filter.statut,
-    };
-    let (after, limit) = (paging.after(), paging.limit());
-    let page = state
-        .read(move |conn| {
-            Ok(repo::list_engagements(
-                conn,
-                &filter,
-                &scope,
-                after.as_ref(),
-                limit,
-            )?)
-        })
-        .await?;
-    Ok(page_response(&req, page, |items, next_cursor| {
-        EngagementPage {
-            items: items.into_iter().map(Engagement::from).collect(),
-            next_cursor,
-        }
-    }))
+list_operation! {
+    /// Lister les engagements
+    ///
+    /// Les engagements visibles de l'appelant, les plus récents d'abord, filtrés par enveloppe,
+    /// convention, département ou statut. Accès : `admin` et `lecteur` national : tous ;
+    /// `prefecture` et `lecteur` territorial : ceux de leurs départements ; `structure` : ceux des
+    /// conventions qu'elle signe ou où elle accueille des postes.
+    list_engagements, "/engagements", "listEngagements",
+    tag = "Financement", filter = EngagementFilter, page = (EngagementPage, "Une page d'engagements."),
+    |req, state, caller, filter| {
+        let scope = caller.scope_filter(Resource::Engagement);
+    }
+    read = move |conn, after, limit| repo::list_engagements(conn, &filter, &scope, after, limit),
+    item = Engagement::from,
 }
 
 /// Lire un engagement

@@ -2,16 +2,15 @@
 //! place, the préfecture of its département, or an admin.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 
 use crate::api::NoQuery;
-use crate::api::lieu::{Lieu, LieuPage, LieuQuery, ModificationLieu, NouveauLieu};
-use crate::api::paging::Paging;
+use crate::api::lieu::{Lieu, LieuFilter, LieuPage, ModificationLieu, NouveauLieu};
 use crate::app::{self, journal};
 use crate::auth::Caller;
 use crate::auth::policy::{self, Action, Perimeter, Resource};
 use crate::db::WriteTx;
-use crate::db::repo::lieu::{self as repo, LieuFilter};
+use crate::db::repo::lieu as repo;
 use crate::db::repo::structure as structures;
 use crate::domain::codes::CodeInsee;
 use crate::domain::ids::LieuId;
@@ -20,8 +19,9 @@ use crate::domain::refusal::{FieldError, REFERENCE_INVALIDE, Refusal};
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::body::Body;
-use crate::http::extract::{IfMatch, Paged, PathParam, StrictQuery, etag, page_response};
+use crate::http::extract::{IfMatch, PathParam, StrictQuery, etag};
 use crate::http::idempotency::{Idempotency, Reply};
+use crate::list_operation;
 
 fn not_found() -> ApiError {
     ApiError::NotFound("Aucun lieu de cet identifiant.".to_owned())
@@ -139,40 +139,16 @@ pub async fn create_lieu(
         .await
 }
 
-/// Lister les lieux d'activité
-///
-/// Les lieux, les plus récents d'abord, filtrés par département, commune ou structure.
-/// Public (aucun jeton).
-#[utoipa::path(
-    tag = "Lieux",
-    operation_id = "listLieux",
-    params(LieuQuery, Paging),
-    responses(
-        (status = 200, description = "Une page de lieux.", body = LieuPage,
-            headers(("Link" = String, description = "`<…>; rel=\"next\"` : l'URL de la page suivante, quand il y en a une."))),
-        crate::openapi::ReadErrors,
-    )
-)]
-#[get("/lieux")]
-pub async fn list_lieux(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    query: Paged<LieuQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let Paged { filter, paging } = query;
-    let filter = LieuFilter {
-        departement: filter.departement,
-        code_insee: filter.code_insee,
-        structure_id: filter.structure_id,
-    };
-    let (after, limit) = (paging.after(), paging.limit());
-    let page = state
-        .read(move |conn| Ok(repo::list(conn, &filter, after.as_ref(), limit)?))
-        .await?;
-    Ok(page_response(&req, page, |items, next_cursor| LieuPage {
-        items,
-        next_cursor,
-    }))
+list_operation! {
+    /// Lister les lieux d'activité
+    ///
+    /// Les lieux, les plus récents d'abord, filtrés par département, commune ou structure.
+    /// Public (aucun jeton).
+    list_lieux, "/lieux", "listLieux",
+    tag = "Lieux", filter = LieuFilter, page = (LieuPage, "Une page de lieux."),
+    public |req, state, filter| {}
+    read = move |conn, after, limit| repo::list(conn, &filter, after, limit),
+    item = std::convert::identity,
 }
 
 /// Lire un lieu d'activité

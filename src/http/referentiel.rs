@@ -1,24 +1,18 @@
 //! Référentiel territorial: régions, départements, communes, EPCI. Public, read-only.
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{get, web};
 
 use crate::api::NoQuery;
-use crate::api::paging::Paging;
 use crate::api::referentiel::{
-    Commune, CommunePage, CommuneQuery, Departement, DepartementList, DepartementQuery, EpciDetail,
-    EpciPage, EpciQuery, Region, RegionList,
+    Commune, CommuneFilter, CommunePage, Departement, DepartementList, DepartementQuery,
+    EpciDetail, EpciFilter, EpciPage, Region, RegionList,
 };
-use crate::db::repo::referentiel::{self as repo, CommuneFilter, EpciFilter};
+use crate::db::repo::referentiel as repo;
 use crate::domain::codes::{CodeDepartement, CodeInsee, CodeRegion, Siren};
-use crate::domain::referentiel::search_key;
 use crate::error::ApiError;
 use crate::http::AppState;
-use crate::http::extract::{Paged, PathParam, StrictQuery, page_response};
-
-/// The search key of `q`, or `None` when it holds no letter or digit (then it filters nothing).
-fn query_key(q: Option<&str>) -> Option<String> {
-    q.map(search_key).filter(|key| !key.is_empty())
-}
+use crate::http::extract::{PathParam, StrictQuery};
+use crate::list_operation;
 
 /// Lister les régions
 ///
@@ -137,42 +131,19 @@ pub async fn get_departement(
         .await
 }
 
-/// Rechercher des communes
-///
-/// Les communes actuelles (34 969), filtrées par nom, département ou code postal, paginées par
-/// curseur. La recherche `q` ignore la casse, les accents et la ponctuation ; les noms qui
-/// commencent par la recherche viennent d'abord, puis ceux qui la contiennent. Sans `q`, les
-/// communes viennent par code INSEE. Page suivante : `next_cursor` (aussi dans l'en-tête `Link`).
-/// Public (aucun jeton).
-#[utoipa::path(
-    tag = "Référentiel",
-    operation_id = "listCommunes",
-    params(CommuneQuery, Paging),
-    responses(
-        (status = 200, description = "Une page de communes.", body = CommunePage,
-            headers(("Link" = String, description = "`<…>; rel=\"next\"` : l'URL de la page suivante, quand il y en a une."))),
-        crate::openapi::ReadErrors,
-    )
-)]
-#[get("/communes")]
-pub async fn list_communes(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    query: Paged<CommuneQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let Paged { filter, paging } = query;
-    let filter = CommuneFilter {
-        q: query_key(filter.q.as_deref()),
-        departement: filter.departement,
-        code_postal: filter.code_postal,
-    };
-    let (after, limit) = (paging.after(), paging.limit());
-    let page = state
-        .read(move |conn| Ok(repo::search_communes(conn, &filter, after.as_ref(), limit)?))
-        .await?;
-    Ok(page_response(&req, page, |items, next_cursor| {
-        CommunePage { items, next_cursor }
-    }))
+list_operation! {
+    /// Rechercher des communes
+    ///
+    /// Les communes actuelles (34 969), filtrées par nom, département ou code postal, paginées par
+    /// curseur. La recherche `q` ignore la casse, les accents et la ponctuation ; les noms qui
+    /// commencent par la recherche viennent d'abord, puis ceux qui la contiennent. Sans `q`, les
+    /// communes viennent par code INSEE. Page suivante : `next_cursor` (aussi dans l'en-tête `Link`).
+    /// Public (aucun jeton).
+    list_communes, "/communes", "listCommunes",
+    tag = "Référentiel", filter = CommuneFilter, page = (CommunePage, "Une page de communes."),
+    public |req, state, filter| {}
+    read = move |conn, after, limit| repo::search_communes(conn, &filter, after, limit),
+    item = std::convert::identity,
 }
 
 /// Lire une commune
@@ -209,40 +180,17 @@ pub async fn get_commune(
         .await
 }
 
-/// Rechercher des EPCI
-///
-/// Les EPCI à fiscalité propre (CC, CA, CU, métropoles) et les EPT du Grand Paris, filtrés par nom
-/// ou par département (au moins une commune membre), paginés par curseur. Sans `q`, ils viennent
-/// par SIREN. Public (aucun jeton).
-#[utoipa::path(
-    tag = "Référentiel",
-    operation_id = "listEpci",
-    params(EpciQuery, Paging),
-    responses(
-        (status = 200, description = "Une page d'EPCI.", body = EpciPage,
-            headers(("Link" = String, description = "`<…>; rel=\"next\"` : l'URL de la page suivante, quand il y en a une."))),
-        crate::openapi::ReadErrors,
-    )
-)]
-#[get("/epci")]
-pub async fn list_epci(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    query: Paged<EpciQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let Paged { filter, paging } = query;
-    let filter = EpciFilter {
-        q: query_key(filter.q.as_deref()),
-        departement: filter.departement,
-    };
-    let (after, limit) = (paging.after(), paging.limit());
-    let page = state
-        .read(move |conn| Ok(repo::search_epci(conn, &filter, after.as_ref(), limit)?))
-        .await?;
-    Ok(page_response(&req, page, |items, next_cursor| EpciPage {
-        items,
-        next_cursor,
-    }))
+list_operation! {
+    /// Rechercher des EPCI
+    ///
+    /// Les EPCI à fiscalité propre (CC, CA, CU, métropoles) et les EPT du Grand Paris, filtrés par nom
+    /// ou par département (au moins une commune membre), paginés par curseur. Sans `q`, ils viennent
+    /// par SIREN. Public (aucun jeton).
+    list_epci, "/epci", "listEpci",
+    tag = "Référentiel", filter = EpciFilter, page = (EpciPage, "Une page d'EPCI."),
+    public |req, state, filter| {}
+    read = move |conn, after, limit| repo::search_epci(conn, &filter, after, limit),
+    item = std::convert::identity,
 }
 
 /// Lire un EPCI

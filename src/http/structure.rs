@@ -1,26 +1,25 @@
 //! `/api/v1/structures`: host structures.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 
 use crate::api::NoQuery;
-use crate::api::paging::Paging;
 use crate::api::structure::{
-    ModificationStructure, NouvelleStructure, Structure, StructurePage, StructureQuery,
+    ModificationStructure, NouvelleStructure, Structure, StructureFilter, StructurePage,
 };
 use crate::app::{self, journal};
 use crate::auth::Caller;
 use crate::auth::policy::{self, Action, Perimeter, Resource};
-use crate::db::repo::structure::{self as repo, NewStructure, StructureFilter};
+use crate::db::repo::structure::{self as repo, NewStructure};
 use crate::domain::ids::StructureId;
-use crate::domain::referentiel::search_key;
 use crate::domain::refusal::{FieldError, Refusal};
 use crate::domain::structure::{self as domain, COMMUNE_INCONNUE, check_siren};
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::body::Body;
-use crate::http::extract::{IfMatch, Paged, PathParam, StrictQuery, etag, page_response};
+use crate::http::extract::{IfMatch, PathParam, StrictQuery, etag};
 use crate::http::idempotency::{Idempotency, Reply};
+use crate::list_operation;
 
 /// Checks `action` on a structure for `caller` (404 outside the scope, 403 for the role): its
 /// perimeter is its département, and itself.
@@ -108,51 +107,19 @@ pub async fn create_structure(
         .await
 }
 
-/// Lister les structures
-///
-/// Les structures visibles de l'appelant, filtrées par département, nature, SIRET ou nom,
-/// paginées par curseur. Accès : `admin` et `lecteur` national : toutes ; `prefecture` et
-/// `lecteur` territorial : celles de leurs départements ; `structure` : elle-même.
-#[utoipa::path(
-    tag = "Structures",
-    operation_id = "listStructures",
-    params(StructureQuery, Paging),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Une page de structures.", body = StructurePage,
-            headers(("Link" = String, description = "`<…>; rel=\"next\"` : l'URL de la page suivante, quand il y en a une."))),
-        crate::openapi::ListErrors,
-    )
-)]
-#[get("/structures")]
-pub async fn list_structures(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    query: Paged<StructureQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let Paged { filter, paging } = query;
-    let scope = caller.scope_filter(Resource::Structure);
-    let filter = StructureFilter {
-        q: filter
-            .q
-            .as_deref()
-            .map(search_key)
-            .filter(|k| !k.is_empty()),
-        departement: filter.departement,
-        type_structure: filter.type_structure,
-        siret: filter.siret,
-    };
-    let (after, limit) = (paging.after(), paging.limit());
-    let page = state
-        .read(move |conn| Ok(repo::list(conn, &filter, &scope, after.as_ref(), limit)?))
-        .await?;
-    Ok(page_response(&req, page, |items, next_cursor| {
-        StructurePage {
-            items: items.into_iter().map(Structure::from).collect(),
-            next_cursor,
-        }
-    }))
+list_operation! {
+    /// Lister les structures
+    ///
+    /// Les structures visibles de l'appelant, filtrées par département, nature, SIRET ou nom,
+    /// paginées par curseur. Accès : `admin` et `lecteur` national : toutes ; `prefecture` et
+    /// `lecteur` territorial : celles de leurs départements ; `structure` : elle-même.
+    list_structures, "/structures", "listStructures",
+    tag = "Structures", filter = StructureFilter, page = (StructurePage, "Une page de structures."),
+    |req, state, caller, filter| {
+        let scope = caller.scope_filter(Resource::Structure);
+    }
+    read = move |conn, after, limit| repo::list(conn, &filter, &scope, after, limit),
+    item = Structure::from,
 }
 
 /// Lire une structure

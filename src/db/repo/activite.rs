@@ -17,10 +17,11 @@ use crate::db::schema::{activites, activites_jour, activites_mois};
 use crate::db::{DbConn, WriteTx};
 use crate::domain::activite::{Activite, Apport, Thematique, TypeActivite};
 use crate::domain::codes::CodeDepartement;
+use crate::domain::filter::ActiviteFilter;
 use crate::domain::ids::{ActiviteId, ConseillerId, LieuId, StructureId};
 use crate::domain::paging::{Page, Position};
 use crate::domain::scope::ScopeFilter;
-use crate::{keyset, lock_rows, scope_filter, upsert};
+use crate::{filter_eq, keyset_page, lock_rows, scope_filter, upsert};
 
 /// A row of `activites`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -298,25 +299,6 @@ pub fn delete(tx: &mut WriteTx<'_>, activite: &Activite) -> QueryResult<()> {
     )
 }
 
-/// Filters of the list of activities.
-#[derive(Debug, Clone, Default)]
-pub struct ActiviteFilter {
-    /// Only of this advisor.
-    pub conseiller_id: Option<ConseillerId>,
-    /// Only of this employer.
-    pub structure_id: Option<StructureId>,
-    /// Only at this lieu.
-    pub lieu_id: Option<LieuId>,
-    /// Only in this département.
-    pub departement: Option<CodeDepartement>,
-    /// Only of this kind.
-    pub type_activite: Option<TypeActivite>,
-    /// Only from this date on.
-    pub du: Option<chrono::NaiveDate>,
-    /// Only up to this date.
-    pub au: Option<chrono::NaiveDate>,
-}
-
 /// A page of activities within `scope` (a structure sees its advisors'), the most recently
 /// declared first; deleted ones are gone.
 pub fn list(
@@ -330,21 +312,13 @@ pub fn list(
         .filter(activites::supprime_le.is_null())
         .select(ActiviteRow::as_select())
         .into_boxed::<Backend>();
-    if let Some(id) = &filter.conseiller_id {
-        query = query.filter(activites::conseiller_id.eq(id.to_string()));
-    }
-    if let Some(id) = &filter.structure_id {
-        query = query.filter(activites::structure_id.eq(id.to_string()));
-    }
-    if let Some(id) = &filter.lieu_id {
-        query = query.filter(activites::lieu_id.eq(id.to_string()));
-    }
-    if let Some(departement) = &filter.departement {
-        query = query.filter(activites::departement.eq(departement.to_string()));
-    }
-    if let Some(type_activite) = filter.type_activite {
-        query = query.filter(activites::type_.eq(type_activite.as_str()));
-    }
+    filter_eq!(query, [
+        activites::conseiller_id => filter.conseiller_id,
+        activites::structure_id => filter.structure_id,
+        activites::lieu_id => filter.lieu_id,
+        activites::departement => filter.departement,
+        activites::type_ => filter.type_activite,
+    ]);
     if let Some(du) = filter.du {
         query = query.filter(activites::date.ge(date_text(du)));
     }
@@ -357,9 +331,8 @@ pub fn list(
         departement = activites::departement,
         structure = |id| activites::structure_id.eq(id)
     );
-    let query = keyset!(query, after, [activites::id => desc]);
-    let rows: Vec<ActiviteRow> = query.limit(limit as i64 + 1).load(conn)?;
-    Page::from_rows(rows, limit, |row| Position::new([row.id.clone()])).try_map(Activite::try_from)
+    keyset_page!(conn, query, after, limit, activites::id => desc, |row: ActiviteRow| &row.id)?
+        .try_map(Activite::try_from)
 }
 
 #[cfg(test)]

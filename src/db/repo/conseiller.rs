@@ -12,10 +12,11 @@ use crate::domain::codes::{CodeDepartement, CodeInsee};
 use crate::domain::conseiller::{
     ActifsStructure, Conseiller, Identite, MotifSortie, StatutConseiller, TypeContrat,
 };
+use crate::domain::filter::ConseillerFilter;
 use crate::domain::ids::{ConseillerId, ConventionId, LieuId, StructureId};
 use crate::domain::paging::{Page, Position};
 use crate::domain::scope::ScopeFilter;
-use crate::{keyset, lock_rows, scope_filter};
+use crate::{filter_eq, keyset_page, lock_rows, scope_filter};
 
 /// A row of `conseillers`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -242,19 +243,6 @@ pub fn par_structure_et_statut(
         .collect()
 }
 
-/// Filters of the list of advisors.
-#[derive(Debug, Clone, Default)]
-pub struct ConseillerFilter {
-    /// Only on this convention.
-    pub convention_id: Option<ConventionId>,
-    /// Only of this employer.
-    pub structure_id: Option<StructureId>,
-    /// Only in this département.
-    pub departement: Option<CodeDepartement>,
-    /// Only of this status.
-    pub statut: Option<StatutConseiller>,
-}
-
 /// A page of advisors within `scope` (a structure sees the advisors it employs), newest first.
 pub fn list(
     conn: &mut DbConn,
@@ -266,26 +254,18 @@ pub fn list(
     let mut query = conseillers::table
         .select(ConseillerRow::as_select())
         .into_boxed::<Backend>();
-    if let Some(id) = &filter.convention_id {
-        query = query.filter(conseillers::convention_id.eq(id.to_string()));
-    }
-    if let Some(id) = &filter.structure_id {
-        query = query.filter(conseillers::structure_id.eq(id.to_string()));
-    }
-    if let Some(departement) = &filter.departement {
-        query = query.filter(conseillers::departement.eq(departement.to_string()));
-    }
-    if let Some(statut) = filter.statut {
-        query = query.filter(conseillers::statut.eq(statut.as_str()));
-    }
+    filter_eq!(query, [
+        conseillers::convention_id => filter.convention_id,
+        conseillers::structure_id => filter.structure_id,
+        conseillers::departement => filter.departement,
+        conseillers::statut => filter.statut,
+    ]);
     let query = scope_filter!(
         query,
         scope,
         departement = conseillers::departement,
         structure = |id| conseillers::structure_id.eq(id)
     );
-    let query = keyset!(query, after, [conseillers::id => desc]);
-    let rows: Vec<ConseillerRow> = query.limit(limit as i64 + 1).load(conn)?;
-    Page::from_rows(rows, limit, |row| Position::new([row.id.clone()]))
+    keyset_page!(conn, query, after, limit, conseillers::id => desc, |row: ConseillerRow| &row.id)?
         .try_map(Conseiller::try_from)
 }

@@ -14,10 +14,13 @@ use crate::db::schema::{
 use crate::db::{DbConn, WriteTx};
 use crate::domain::codes::{CodeDepartement, CodeRegion};
 use crate::domain::convention::{Avenant, Convention, PartHote, StatutConvention, TypeAvenant};
+use crate::domain::filter::ConventionFilter;
 use crate::domain::ids::{AvenantId, ConventionId, StructureId};
 use crate::domain::paging::{Page, Position};
 use crate::domain::scope::ScopeFilter;
-use crate::{insert_if_absent, insert_rows, keyset, lock_rows, scope_filter, share_rows};
+use crate::{
+    filter_eq, insert_if_absent, insert_rows, keyset_page, lock_rows, scope_filter, share_rows,
+};
 
 /// A row of `conventions`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -432,27 +435,12 @@ pub type EnRetard = diesel::dsl::And<
     diesel::dsl::Lt<conventions::date_limite_projet, String>,
 >;
 
-/// Filters of the list of conventions.
-#[derive(Debug, Clone, Default)]
-pub struct ConventionFilter {
-    /// Only this département.
-    pub departement: Option<CodeDepartement>,
-    /// Only the départements of this région.
-    pub region: Option<CodeRegion>,
-    /// Only this status.
-    pub statut: Option<StatutConvention>,
-    /// Only conventions this structure signs.
-    pub signataire: Option<StructureId>,
-    /// Only late ones (`true`) or only the others (`false`), as of `today`.
-    pub en_retard: Option<bool>,
-    /// Today (Europe/Paris), for `en_retard`.
-    pub today: Option<NaiveDate>,
-}
-
-/// A page of conventions within `scope`, newest first (ids are time-ordered).
+/// A page of conventions within `scope`, newest first (ids are time-ordered); `en_retard` as of
+/// `today` (Europe/Paris).
 pub fn list(
     conn: &mut DbConn,
     filter: &ConventionFilter,
+    today: NaiveDate,
     scope: &ScopeFilter,
     after: Option<&Position>,
     limit: usize,
@@ -461,15 +449,11 @@ pub fn list(
         .inner_join(departements::table)
         .select((ConventionRow::as_select(), departements::region))
         .into_boxed::<Backend>();
-    if let Some(departement) = &filter.departement {
-        query = query.filter(conventions::departement.eq(departement.as_str()));
-    }
-    if let Some(region) = &filter.region {
-        query = query.filter(departements::region.eq(region.as_str()));
-    }
-    if let Some(statut) = filter.statut {
-        query = query.filter(conventions::statut.eq(statut.as_str()));
-    }
+    filter_eq!(query, [
+        conventions::departement => filter.departement,
+        departements::region => filter.region,
+        conventions::statut => filter.statut,
+    ]);
     if let Some(structure) = &filter.signataire {
         query = query.filter(exists(
             conventions_signataires::table
@@ -477,7 +461,7 @@ pub fn list(
                 .filter(conventions_signataires::structure_id.eq(structure.to_string())),
         ));
     }
-    if let (Some(late), Some(today)) = (filter.en_retard, filter.today) {
+    if let Some(late) = filter.en_retard {
         let is_late = en_retard(today);
         query = if late {
             query.filter(is_late)
@@ -500,9 +484,8 @@ pub fn list(
                 .filter(conventions_repartition::structure_id.eq(id)),
         ))
     );
-    let query = keyset!(query, after, [conventions::id => desc]);
-    let rows: Vec<(ConventionRow, String)> = query.limit(limit as i64 + 1).load(conn)?;
-    let page = Page::from_rows(rows, limit, |(row, _)| Position::new([row.id.clone()]));
+    let page = keyset_page!(conn, query, after, limit, conventions::id => desc,
+        |row: (ConventionRow, String)| &row.0.id)?;
     let items = assemble(page.items)?;
     Ok(Page {
         items,

@@ -22,6 +22,7 @@ use crate::db::schema::{
 };
 use crate::db::{DbConn, WriteTx};
 use crate::domain::codes::CodeDepartement;
+use crate::domain::filter::{EngagementFilter, EnveloppeFilter};
 use crate::domain::financement::{
     Engagement, Enveloppe, Mouvement, NatureEnveloppe, SoldeDepartement, StatutEngagement,
     StatutVersement, Versement, part_engagee,
@@ -29,7 +30,7 @@ use crate::domain::financement::{
 use crate::domain::ids::{ConventionId, EngagementId, EnveloppeId, VersementId};
 use crate::domain::paging::{Page, Position};
 use crate::domain::scope::ScopeFilter;
-use crate::{insert_if_absent, keyset, lock_rows, scope_filter};
+use crate::{filter_eq, insert_if_absent, keyset_page, lock_rows, scope_filter};
 
 /// A row of `enveloppes`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -274,15 +275,6 @@ pub fn save_enveloppe(tx: &mut WriteTx<'_>, enveloppe: &Enveloppe) -> QueryResul
     find_enveloppe(tx.conn(), &enveloppe.id)?.ok_or(diesel::result::Error::NotFound)
 }
 
-/// Filters of the list of envelopes.
-#[derive(Debug, Clone, Default)]
-pub struct EnveloppeFilter {
-    /// Only this nature.
-    pub nature: Option<NatureEnveloppe>,
-    /// Only the envelopes that can fund this département (national ones and its own).
-    pub departement: Option<CodeDepartement>,
-}
-
 /// A page of envelopes, newest first.
 pub fn list_enveloppes(
     conn: &mut DbConn,
@@ -293,9 +285,7 @@ pub fn list_enveloppes(
     let mut query = enveloppes::table
         .select(EnveloppeRow::as_select())
         .into_boxed::<Backend>();
-    if let Some(nature) = filter.nature {
-        query = query.filter(enveloppes::nature.eq(nature.as_str()));
-    }
+    filter_eq!(query, [enveloppes::nature => filter.nature]);
     if let Some(departement) = &filter.departement {
         query = query.filter(
             enveloppes::perimetre_departement
@@ -303,9 +293,8 @@ pub fn list_enveloppes(
                 .or(enveloppes::perimetre_departement.eq(departement.as_str())),
         );
     }
-    let query = keyset!(query, after, [enveloppes::id => desc]);
-    let rows: Vec<EnveloppeRow> = query.limit(limit as i64 + 1).load(conn)?;
-    Page::from_rows(rows, limit, |row| Position::new([row.id.clone()])).try_map(Enveloppe::try_from)
+    keyset_page!(conn, query, after, limit, enveloppes::id => desc, |row: EnveloppeRow| &row.id)?
+        .try_map(Enveloppe::try_from)
 }
 
 /// The money of every département of an envelope that has a ceiling or money in it, by code.
@@ -709,19 +698,6 @@ pub fn annul_engagement(
     find_engagement(tx.conn(), &engagement.id)?.ok_or(diesel::result::Error::NotFound)
 }
 
-/// Filters of the list of commitments.
-#[derive(Debug, Clone, Default)]
-pub struct EngagementFilter {
-    /// Only on this envelope.
-    pub enveloppe_id: Option<EnveloppeId>,
-    /// Only for this convention.
-    pub convention_id: Option<ConventionId>,
-    /// Only in this département.
-    pub departement: Option<CodeDepartement>,
-    /// Only of this status.
-    pub statut: Option<StatutEngagement>,
-}
-
 /// A page of commitments within `scope`, newest first.
 pub fn list_engagements(
     conn: &mut DbConn,
@@ -733,18 +709,12 @@ pub fn list_engagements(
     let mut query = engagements::table
         .select(EngagementRow::as_select())
         .into_boxed::<Backend>();
-    if let Some(id) = &filter.enveloppe_id {
-        query = query.filter(engagements::enveloppe_id.eq(id.to_string()));
-    }
-    if let Some(id) = &filter.convention_id {
-        query = query.filter(engagements::convention_id.eq(id.to_string()));
-    }
-    if let Some(departement) = &filter.departement {
-        query = query.filter(engagements::departement.eq(departement.to_string()));
-    }
-    if let Some(statut) = filter.statut {
-        query = query.filter(engagements::statut.eq(statut.as_str()));
-    }
+    filter_eq!(query, [
+        engagements::enveloppe_id => filter.enveloppe_id,
+        engagements::convention_id => filter.convention_id,
+        engagements::departement => filter.departement,
+        engagements::statut => filter.statut,
+    ]);
     let query = scope_filter!(
         query,
         scope,
@@ -760,9 +730,7 @@ pub fn list_engagements(
                 .filter(conventions_repartition::structure_id.eq(id)),
         ))
     );
-    let query = keyset!(query, after, [engagements::id => desc]);
-    let rows: Vec<EngagementRow> = query.limit(limit as i64 + 1).load(conn)?;
-    Page::from_rows(rows, limit, |row| Position::new([row.id.clone()]))
+    keyset_page!(conn, query, after, limit, engagements::id => desc, |row: EngagementRow| &row.id)?
         .try_map(Engagement::try_from)
 }
 
@@ -863,7 +831,6 @@ pub fn list_versements(
         .filter(versements::engagement_id.eq(engagement_id.to_string()))
         .select(VersementRow::as_select())
         .into_boxed::<Backend>();
-    let query = keyset!(query, after, [versements::id => asc]);
-    let rows: Vec<VersementRow> = query.limit(limit as i64 + 1).load(conn)?;
-    Page::from_rows(rows, limit, |row| Position::new([row.id.clone()])).try_map(Versement::try_from)
+    keyset_page!(conn, query, after, limit, versements::id => asc, |row: VersementRow| &row.id)?
+        .try_map(Versement::try_from)
 }

@@ -10,11 +10,12 @@ use super::{Backend, stored};
 use crate::db::schema::journal;
 use crate::db::{DbConn, WriteTx};
 use crate::domain::codes::CodeDepartement;
+use crate::domain::filter::JournalFilter;
 use crate::domain::ids::JournalId;
 use crate::domain::journal::{EntreeJournal, RessourceJournal, changed_fields};
 use crate::domain::paging::{Page, Position};
 use crate::domain::scope::ScopeFilter;
-use crate::{keyset, scope_filter};
+use crate::{filter_eq, keyset_page, scope_filter};
 
 /// Who made a change (the token's `sub` and role).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,15 +82,6 @@ pub fn record(tx: &mut WriteTx<'_>, change: Change<'_>) -> QueryResult<()> {
     Ok(())
 }
 
-/// Filters of the journal.
-#[derive(Debug, Clone, Default)]
-pub struct JournalFilter {
-    /// Only entries about this kind of object.
-    pub ressource: Option<RessourceJournal>,
-    /// Only entries about this object.
-    pub ressource_id: Option<String>,
-}
-
 fn json_text(text: Option<String>) -> QueryResult<Option<Value>> {
     text.map(|t| {
         serde_json::from_str(&t)
@@ -131,12 +123,10 @@ pub fn list(
     let mut query = journal::table
         .select(JournalRow::as_select())
         .into_boxed::<Backend>();
-    if let Some(ressource) = filter.ressource {
-        query = query.filter(journal::ressource.eq(ressource.as_str()));
-    }
-    if let Some(id) = &filter.ressource_id {
-        query = query.filter(journal::ressource_id.eq(id.clone()));
-    }
+    filter_eq!(query, [
+        journal::ressource => filter.ressource,
+        journal::ressource_id => filter.id,
+    ]);
     // A structure's token has no journal (the policy refuses it before); no row if it came here.
     let query = scope_filter!(
         query,
@@ -144,8 +134,6 @@ pub fn list(
         departement = journal::departement,
         structure = |_id| diesel::dsl::sql::<diesel::sql_types::Bool>("1 = 0")
     );
-    let query = keyset!(query, after, [journal::id => desc]);
-    let rows: Vec<JournalRow> = query.limit(limit as i64 + 1).load(conn)?;
-    Page::from_rows(rows, limit, |row| Position::new([row.id.clone()]))
+    keyset_page!(conn, query, after, limit, journal::id => desc, |row: JournalRow| &row.id)?
         .try_map(EntreeJournal::try_from)
 }

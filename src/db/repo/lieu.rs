@@ -9,10 +9,11 @@ use super::{Backend, from_json, stored, to_json};
 use crate::db::schema::{communes, communes_codes_postaux, lieux};
 use crate::db::{DbConn, WriteTx};
 use crate::domain::codes::{CodeDepartement, CodeInsee};
+use crate::domain::filter::LieuFilter;
 use crate::domain::ids::{LieuId, StructureId};
 use crate::domain::lieu::{CommuneLieu, Lieu};
 use crate::domain::paging::{Page, Position};
-use crate::{keyset, lock_rows};
+use crate::{filter_eq, keyset_page, lock_rows};
 
 /// A row of `lieux`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -165,17 +166,6 @@ pub fn save(tx: &mut WriteTx<'_>, lieu: &Lieu) -> QueryResult<Lieu> {
     find(tx.conn(), &lieu.id)?.ok_or(diesel::result::Error::NotFound)
 }
 
-/// Filters of the list of lieux.
-#[derive(Debug, Clone, Default)]
-pub struct LieuFilter {
-    /// Only in this département.
-    pub departement: Option<CodeDepartement>,
-    /// Only in this commune.
-    pub code_insee: Option<CodeInsee>,
-    /// Only those of this structure.
-    pub structure_id: Option<StructureId>,
-}
-
 /// A page of lieux, newest first (public: no scope).
 pub fn list(
     conn: &mut DbConn,
@@ -187,16 +177,11 @@ pub fn list(
         .inner_join(communes::table)
         .select((LieuRow::as_select(), communes::nom))
         .into_boxed::<Backend>();
-    if let Some(departement) = &filter.departement {
-        query = query.filter(lieux::departement.eq(departement.to_string()));
-    }
-    if let Some(code) = &filter.code_insee {
-        query = query.filter(lieux::code_insee.eq(code.to_string()));
-    }
-    if let Some(structure) = &filter.structure_id {
-        query = query.filter(lieux::structure_id.eq(structure.to_string()));
-    }
-    let query = keyset!(query, after, [lieux::id => desc]);
-    let rows: Vec<(LieuRow, String)> = query.limit(limit as i64 + 1).load(conn)?;
-    Page::from_rows(rows, limit, |(row, _)| Position::new([row.id.clone()])).try_map(lieu_of)
+    filter_eq!(query, [
+        lieux::departement => filter.departement,
+        lieux::code_insee => filter.code_insee,
+        lieux::structure_id => filter.structure_id,
+    ]);
+    keyset_page!(conn, query, after, limit, lieux::id => desc, |row: (LieuRow, String)| &row.0.id)?
+        .try_map(lieu_of)
 }

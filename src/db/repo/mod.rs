@@ -1,9 +1,10 @@
 //! Repository functions: one module per aggregate. Reads take a `&mut DbConn`; writes take a
 //! `&mut WriteTx` (see [`crate::db::write`]).
 //!
-//! Shared here: the generic keyset ([`keyset!`](crate::keyset), [`after_position`]), the ranked
-//! name search built on it ([`ranked_search`]), and the scope filter of lists
-//! ([`scope_filter!`](crate::scope_filter)).
+//! Shared here: the generic keyset ([`keyset!`](crate::keyset), [`after_position`]) and a page
+//! read with it ([`keyset_page!`](crate::keyset_page)), the ranked name search built on it
+//! ([`ranked_search`]), and what lists filter with: their optional filters
+//! ([`filter_eq!`](crate::filter_eq)) and the scope ([`scope_filter!`](crate::scope_filter)).
 
 pub mod activite;
 pub mod anonymisation;
@@ -112,6 +113,46 @@ macro_rules! keyset {
     }};
     (@order $query:expr, $column:expr, asc) => { $query.then_order_by($column.asc()) };
     (@order $query:expr, $column:expr, desc) => { $query.then_order_by($column.desc()) };
+}
+
+/// Reads one page of a list ordered by its identifier column (ids are UUID v7: by id is by
+/// creation) from a boxed query: the rows strictly after `after` ([`keyset!`](crate::keyset)), one
+/// more than `limit` (it only tells that a next page exists), as a `QueryResult<Page<Row>>` whose
+/// next position is the id of its last row. `|row: Row| id` names a row's identifier.
+///
+/// `keyset_page!(conn, query, after, limit, activites::id => desc, |row: ActiviteRow| &row.id)`
+#[macro_export]
+macro_rules! keyset_page {
+    (
+        $conn:expr, $query:expr, $after:expr, $limit:expr, $id:expr => $direction:ident,
+        |$row:ident: $row_type:ty| $row_id:expr
+    ) => {{
+        let limit: usize = $limit;
+        $crate::keyset!($query, $after, [$id => $direction])
+            .limit(limit as i64 + 1)
+            .load::<$row_type>($conn)
+            .map(|rows| {
+                $crate::domain::paging::Page::from_rows(rows, limit, |$row: &$row_type| {
+                    $crate::domain::paging::Position::new([String::clone($row_id)])
+                })
+            })
+    }};
+}
+
+/// Adds `column = value` to a boxed list query for each optional filter that is given, in the
+/// order listed (`None` adds nothing). The value is bound as its text (`as_str()`: codes,
+/// identifiers, closed lists, strings).
+///
+/// `filter_eq!(query, [activites::lieu_id => filter.lieu_id, activites::departement => filter.departement])`
+#[macro_export]
+macro_rules! filter_eq {
+    ($query:ident, [$($column:expr => $value:expr),+ $(,)?]) => {
+        $(
+            if let Some(value) = &$value {
+                $query = $query.filter($column.eq(value.as_str()));
+            }
+        )+
+    };
 }
 
 /// The condition "strictly after `position`" for these sort keys (the SQL form of

@@ -10,15 +10,18 @@ use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 
 use super::{Backend, Ranked, SearchQuery, ranked_search, stored};
-use crate::apply_search;
 use crate::db::DbConn;
 use crate::db::schema::{
     communes, communes_codes_postaux, departements, epci, epci_membres, regions,
 };
 use crate::domain::FormatError;
 use crate::domain::codes::{CodeDepartement, CodeInsee, CodePostal, CodeRegion, Siren};
+use crate::domain::filter::name_key;
+/// The filters of the communes' and EPCI's lists (declared once, in the domain).
+pub use crate::domain::filter::{CommuneFilter, EpciFilter};
 use crate::domain::paging::{Page, Position};
 use crate::domain::referentiel::{Commune, Departement, Epci, EpciMembre, EpciType, Region, Zone};
+use crate::{apply_search, filter_eq};
 
 fn stored_option<T>(
     value: Option<String>,
@@ -137,17 +140,6 @@ pub fn find_departement(
         .transpose()
 }
 
-/// Filters of the commune list; `q` is already a search key (`domain::referentiel::search_key`).
-#[derive(Debug, Clone, Default)]
-pub struct CommuneFilter {
-    /// Search key of a name query.
-    pub q: Option<String>,
-    /// Only communes of this département.
-    pub departement: Option<CodeDepartement>,
-    /// Only communes served by this code postal.
-    pub code_postal: Option<CodePostal>,
-}
-
 /// A row of `communes` (without its search key, which only the loader writes and the search reads).
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = communes)]
@@ -174,7 +166,7 @@ pub fn search_communes(
     limit: usize,
 ) -> QueryResult<Page<Commune>> {
     let page = ranked_search(
-        filter.q.as_deref(),
+        name_key(filter.q.as_deref()).as_deref(),
         after,
         limit,
         |search: &SearchQuery<'_>| {
@@ -182,9 +174,7 @@ pub fn search_communes(
                 .filter(communes::actuelle.eq(true))
                 .select((communes::nom_recherche, CommuneRow::as_select()))
                 .into_boxed::<Backend>();
-            if let Some(departement) = &filter.departement {
-                query = query.filter(communes::departement.eq(departement.as_str().to_owned()));
-            }
+            filter_eq!(query, [communes::departement => filter.departement]);
             if let Some(code_postal) = &filter.code_postal {
                 query = query.filter(
                     communes::code_insee.eq_any(
@@ -280,15 +270,6 @@ fn with_codes_postaux(conn: &mut DbConn, rows: Vec<CommuneRow>) -> QueryResult<V
         .collect()
 }
 
-/// Filters of the EPCI list; `q` is already a search key.
-#[derive(Debug, Clone, Default)]
-pub struct EpciFilter {
-    /// Search key of a name query.
-    pub q: Option<String>,
-    /// Only groupements with at least one member commune in this département.
-    pub departement: Option<CodeDepartement>,
-}
-
 /// A row of `epci` (without its search key).
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = epci)]
@@ -323,7 +304,7 @@ pub fn search_epci(
     limit: usize,
 ) -> QueryResult<Page<Epci>> {
     let page = ranked_search(
-        filter.q.as_deref(),
+        name_key(filter.q.as_deref()).as_deref(),
         after,
         limit,
         |search: &SearchQuery<'_>| {

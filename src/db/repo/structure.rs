@@ -8,13 +8,14 @@ use super::idempotency::stored_time;
 use super::{Backend, Ranked, SearchQuery, ranked_search, stored};
 use crate::db::schema::{communes, epci_membres, structures};
 use crate::db::{DbConn, WriteTx};
-use crate::domain::codes::{CodeDepartement, CodeInsee, CodeRegion, Siren, Siret, SiretRecherche};
+use crate::domain::codes::{CodeDepartement, CodeInsee, CodeRegion, Siren, Siret};
+use crate::domain::filter::{StructureFilter, name_key};
 use crate::domain::ids::StructureId;
 use crate::domain::paging::{Page, Position};
 use crate::domain::referentiel::search_key;
 use crate::domain::scope::ScopeFilter;
 use crate::domain::structure::{Seat, Structure, TypeStructure};
-use crate::{apply_search, lock_rows, scope_filter};
+use crate::{apply_search, filter_eq, lock_rows, scope_filter};
 
 /// A row of `structures`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -165,19 +166,6 @@ pub fn rename(tx: &mut WriteTx<'_>, id: &StructureId, nom: &str) -> QueryResult<
     find(tx.conn(), id)?.ok_or(diesel::result::Error::NotFound)
 }
 
-/// Filters of the list of structures.
-#[derive(Debug, Clone, Default)]
-pub struct StructureFilter {
-    /// Search key of a name query (see `domain::referentiel::search_key`).
-    pub q: Option<String>,
-    /// Only this département.
-    pub departement: Option<CodeDepartement>,
-    /// Only this type.
-    pub type_structure: Option<TypeStructure>,
-    /// Only this SIRET.
-    pub siret: Option<SiretRecherche>,
-}
-
 /// A page of structures within `scope`: by id without `q`; with `q`, names starting with it
 /// first, then names containing it.
 pub fn list(
@@ -188,7 +176,7 @@ pub fn list(
     limit: usize,
 ) -> QueryResult<Page<Structure>> {
     ranked_search(
-        filter.q.as_deref(),
+        name_key(filter.q.as_deref()).as_deref(),
         after,
         limit,
         |search: &SearchQuery<'_>| {
@@ -196,15 +184,11 @@ pub fn list(
                 .inner_join(communes::table)
                 .select((StructureRow::as_select(), communes::nom, communes::region))
                 .into_boxed::<Backend>();
-            if let Some(departement) = &filter.departement {
-                query = query.filter(structures::departement.eq(departement.as_str()));
-            }
-            if let Some(kind) = filter.type_structure {
-                query = query.filter(structures::type_.eq(kind.as_str()));
-            }
-            if let Some(siret) = &filter.siret {
-                query = query.filter(structures::siret.eq(siret.as_str()));
-            }
+            filter_eq!(query, [
+                structures::departement => filter.departement,
+                structures::type_ => filter.type_structure,
+                structures::siret => filter.siret,
+            ]);
             let query = scope_filter!(
                 query,
                 scope,
