@@ -219,7 +219,9 @@ mod tests {
             "20005786700019",
             "2000578670001A",
         ];
-        let codes: [(&str, fn(&str) -> bool, &str); 6] = [
+        /// A code type: its name, its checker and its documented pattern.
+        type Checked<'a> = (&'a str, fn(&str) -> bool, &'a str);
+        let codes: [Checked<'_>; 6] = [
             ("CodeRegion", CodeRegion::is_valid, CodeRegion::PATTERN),
             (
                 "CodeDepartement",
