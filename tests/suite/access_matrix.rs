@@ -1,0 +1,721 @@
+//! Access control: the role × route matrix. Every routed operation has an entry saying who may
+//! call it; each role calls it on fixtures of département 93 and gets the expected status. Token
+//! verification is in `tokens.rs`.
+
+use crate::common;
+
+use actix_web::test as actix_test;
+use cnfs_api::auth::Role;
+use common::{EXAMPLE_STRUCTURE_ID as STRUCTURE_ID, TestDb, call, token};
+use serde_json::json;
+
+/// Who may call each route. Every documented operation must have an entry: a new route without
+/// one fails [`every_documented_operation_has_an_entry_in_the_matrix`], so that no route can
+/// forget its policy.
+enum Access {
+    /// No token needed.
+    Public,
+    /// Any valid token; these roles are allowed (on the fixtures of [`seed_fixtures`], inside
+    /// département 93).
+    Roles(&'static [Role]),
+    /// Like `Roles`, and a préfecture of another département is refused too (the route touches
+    /// one object of département 93, or creates one there).
+    Scoped(&'static [Role]),
+}
+
+/// One route of the matrix: its method, path, who may call it, and the JSON body an allowed
+/// caller sends (writes).
+struct Route {
+    method: &'static str,
+    path: &'static str,
+    access: Access,
+    body: Option<&'static str>,
+    /// The status of the fixture convention a write needs.
+    statut: &'static str,
+}
+
+const fn route(method: &'static str, path: &'static str, access: Access) -> Route {
+    Route {
+        method,
+        path,
+        access,
+        body: None,
+        statut: "signee",
+    }
+}
+
+const fn write(
+    method: &'static str,
+    path: &'static str,
+    access: Access,
+    body: &'static str,
+) -> Route {
+    Route {
+        method,
+        path,
+        access,
+        body: Some(body),
+        statut: "signee",
+    }
+}
+
+/// A write on the fixture convention in `statut`.
+const fn act(
+    path: &'static str,
+    statut: &'static str,
+    access: Access,
+    body: &'static str,
+) -> Route {
+    Route {
+        method: "POST",
+        path,
+        access,
+        body: Some(body),
+        statut,
+    }
+}
+
+use Role::{Admin, Prefecture, Structure as StructureRole};
+
+const ACCESS: &[Route] = &[
+    route("GET", "/health/live", Access::Public),
+    route("GET", "/health/ready", Access::Public),
+    route("GET", "/api/v1/regions", Access::Public),
+    route("GET", "/api/v1/regions/{code}", Access::Public),
+    route("GET", "/api/v1/departements", Access::Public),
+    route("GET", "/api/v1/departements/{code}", Access::Public),
+    route("GET", "/api/v1/communes", Access::Public),
+    route("GET", "/api/v1/communes/{code_insee}", Access::Public),
+    route("GET", "/api/v1/epci", Access::Public),
+    route("GET", "/api/v1/epci/{siren}", Access::Public),
+    route("GET", "/api/v1/moi", Access::Roles(Role::ALL)),
+    write(
+        "POST",
+        "/api/v1/structures",
+        Access::Scoped(&[Prefecture, Admin]),
+        r#"{"siret": "20005786700018", "nom": "Plaine Commune", "type": "epci", "code_insee": "93066"}"#,
+    ),
+    route("GET", "/api/v1/structures", Access::Roles(Role::ALL)),
+    route("GET", "/api/v1/structures/{id}", Access::Scoped(Role::ALL)),
+    write(
+        "PATCH",
+        "/api/v1/structures/{id}",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+        r#"{"nom": "Centre social renommé"}"#,
+    ),
+    write(
+        "POST",
+        "/api/v1/conventions",
+        Access::Scoped(&[Prefecture, Admin]),
+        r#"{"departement": "93", "intitule": "CnFS 93", "signataires": ["01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90"], "postes_attribues": 10}"#,
+    ),
+    route("GET", "/api/v1/conventions", Access::Roles(Role::ALL)),
+    route("GET", "/api/v1/conventions/{id}", Access::Scoped(Role::ALL)),
+    write(
+        "PATCH",
+        "/api/v1/conventions/{id}",
+        Access::Scoped(&[Prefecture, Admin]),
+        r#"{"intitule": "CnFS 93 — renommée"}"#,
+    ),
+    act(
+        "/api/v1/conventions/{id}/signature",
+        "brouillon",
+        Access::Scoped(&[Prefecture, Admin]),
+        "{}",
+    ),
+    act(
+        "/api/v1/conventions/{id}/projet-accueil",
+        "signee",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+        r#"{"repartition": [{"structure_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90", "postes": 80}]}"#,
+    ),
+    act(
+        "/api/v1/conventions/{id}/validation",
+        "projet_depose",
+        Access::Scoped(&[Prefecture, Admin]),
+        "{}",
+    ),
+    act(
+        "/api/v1/conventions/{id}/resiliation",
+        "signee",
+        Access::Scoped(&[Prefecture, Admin]),
+        r#"{"motif": "Essai."}"#,
+    ),
+    act(
+        "/api/v1/conventions/{id}/cloture",
+        "en_execution",
+        Access::Scoped(&[Prefecture, Admin]),
+        "{}",
+    ),
+    act(
+        "/api/v1/conventions/{id}/avenants",
+        "signee",
+        Access::Scoped(&[Prefecture, Admin]),
+        r#"{"type": "ajout", "nombre_postes": 2, "motif": "Essai."}"#,
+    ),
+    route(
+        "GET",
+        "/api/v1/conventions/{id}/avenants",
+        Access::Scoped(Role::ALL),
+    ),
+    route(
+        "GET",
+        "/api/v1/conventions/{id}/avenants/{avenant_id}",
+        Access::Scoped(Role::ALL),
+    ),
+    route(
+        "GET",
+        "/api/v1/journal",
+        Access::Roles(&[Prefecture, Admin]),
+    ),
+    write(
+        "POST",
+        "/api/v1/enveloppes",
+        Access::Roles(&[Admin]),
+        r#"{"libelle": "Ville 93", "financeur": "Ministère de la Ville", "nature": "mixte", "montant_centimes": 100000000, "date_debut": "2021-01-01", "date_fin": "2022-12-31", "perimetre_departement": "93"}"#,
+    ),
+    route("GET", "/api/v1/enveloppes", Access::Roles(Role::ALL)),
+    route("GET", "/api/v1/enveloppes/{id}", Access::Roles(Role::ALL)),
+    write(
+        "PATCH",
+        "/api/v1/enveloppes/{id}",
+        Access::Roles(&[Admin]),
+        r#"{"libelle": "Plan de relance — conseillers"}"#,
+    ),
+    write(
+        "PUT",
+        "/api/v1/enveloppes/{id}/plafonds/{departement}",
+        Access::Roles(&[Admin]),
+        r#"{"plafond_centimes": 500000000}"#,
+    ),
+    // On its own copy of the fixtures (a body makes it a write), which hold the 93's ceiling.
+    write(
+        "DELETE",
+        "/api/v1/enveloppes/{id}/plafonds/{departement}",
+        Access::Roles(&[Admin]),
+        "{}",
+    ),
+    write(
+        "POST",
+        "/api/v1/enveloppes/{id}/engagements",
+        Access::Scoped(&[Prefecture, Admin]),
+        r#"{"convention_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91", "montant_centimes": 100000, "objet": "Essai."}"#,
+    ),
+    route("GET", "/api/v1/engagements", Access::Roles(Role::ALL)),
+    route("GET", "/api/v1/engagements/{id}", Access::Scoped(Role::ALL)),
+    act(
+        "/api/v1/engagements/{id}/annulation",
+        "signee",
+        Access::Scoped(&[Prefecture, Admin]),
+        r#"{"motif": "Essai."}"#,
+    ),
+    act(
+        "/api/v1/engagements/{id}/versements",
+        "signee",
+        Access::Scoped(&[Admin]),
+        r#"{"montant_centimes": 1000, "date_versement": "2026-01-02", "reference": "MANDAT-1"}"#,
+    ),
+    route(
+        "GET",
+        "/api/v1/engagements/{id}/versements",
+        Access::Scoped(Role::ALL),
+    ),
+    route("GET", "/api/v1/versements/{id}", Access::Scoped(Role::ALL)),
+    act(
+        "/api/v1/versements/{id}/annulation",
+        "signee",
+        Access::Scoped(&[Admin]),
+        r#"{"motif": "Essai."}"#,
+    ),
+    write(
+        "POST",
+        "/api/v1/lieux",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+        r#"{"structure_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90", "nom": "Médiathèque", "adresse": "4 place de la Légion d'honneur", "code_postal": "93200", "code_insee": "93066"}"#,
+    ),
+    write(
+        "POST",
+        "/api/v1/conseillers",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+        r#"{"convention_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f99", "structure_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90", "nom": "Martin", "prenom": "Camille", "email": "camille.martin@example.org", "commune_residence": "93066", "date_recrutement": "2021-05-03", "type_contrat": "cdd"}"#,
+    ),
+    route(
+        "GET",
+        "/api/v1/conseillers",
+        Access::Roles(&[StructureRole, Prefecture, Admin]),
+    ),
+    route(
+        "GET",
+        "/api/v1/conseillers/{id}",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+    ),
+    write(
+        "PATCH",
+        "/api/v1/conseillers/{id}",
+        Access::Scoped(&[StructureRole, Admin]),
+        r#"{"email": "c.martin@example.org"}"#,
+    ),
+    act(
+        "/api/v1/conseillers/{id}/formation",
+        "recrute",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+        r#"{"date_debut": "2021-05-10"}"#,
+    ),
+    act(
+        "/api/v1/conseillers/{id}/certification",
+        "en_formation",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+        r#"{"date_certification": "2021-07-01"}"#,
+    ),
+    act(
+        "/api/v1/conseillers/{id}/prise-de-poste",
+        "certifie",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+        r#"{"date_prise_poste": "2021-07-05", "lieu_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97"}"#,
+    ),
+    act(
+        "/api/v1/conseillers/{id}/sortie",
+        "recrute",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+        r#"{"date_sortie": "2021-06-01", "motif": "demission"}"#,
+    ),
+    route(
+        "GET",
+        "/api/v1/conventions/{id}/postes",
+        Access::Scoped(Role::ALL),
+    ),
+    act(
+        "/api/v1/activites",
+        "en_poste",
+        Access::Scoped(&[StructureRole, Admin]),
+        r#"{"conseiller_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f98", "lieu_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97", "date": "2021-09-14", "type": "atelier_collectif", "duree_minutes": 90, "nb_participants": 6, "thematiques": ["courriels"]}"#,
+    ),
+    route(
+        "GET",
+        "/api/v1/activites",
+        Access::Roles(&[StructureRole, Prefecture, Admin]),
+    ),
+    route(
+        "GET",
+        "/api/v1/activites/{id}",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+    ),
+    // On its own copy of the fixtures (a body makes it a write).
+    write(
+        "DELETE",
+        "/api/v1/activites/{id}",
+        Access::Scoped(&[StructureRole, Admin]),
+        "{}",
+    ),
+    route("GET", "/api/v1/statistiques", Access::Public),
+    route(
+        "GET",
+        "/api/v1/exports/statistiques-departements.csv",
+        Access::Public,
+    ),
+    route("GET", "/api/v1/statistiques/regions", Access::Public),
+    route("GET", "/api/v1/statistiques/regions/{code}", Access::Public),
+    route("GET", "/api/v1/statistiques/departements", Access::Public),
+    route(
+        "GET",
+        "/api/v1/statistiques/departements/{code}",
+        Access::Public,
+    ),
+    route("GET", "/api/v1/exports/subventions.csv", Access::Public),
+    route("GET", "/api/v1/exports/lieux.csv", Access::Public),
+    route("GET", "/api/v1/lieux", Access::Public),
+    route("GET", "/api/v1/lieux/{id}", Access::Public),
+    write(
+        "PATCH",
+        "/api/v1/lieux/{id}",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+        r#"{"nom": "Médiathèque renommée"}"#,
+    ),
+];
+
+/// The objects the example identifiers of the spec name, in département 93: the structure
+/// `STRUCTURE_ID` (the structure token's own), which signs the convention `CONVENTION_ID` (in
+/// `statut`, 80 posts, hosted by that structure once the project is filed), and its avenant
+/// `AVENANT_ID`.
+fn seed_fixtures(db: &TestDb, statut: &str) {
+    use diesel::connection::SimpleConnection;
+    // An advisor's status names the advisor's fixture state; the convention is then signed.
+    let (statut, statut_conseiller) = match statut {
+        "recrute" | "en_formation" | "certifie" | "en_poste" => ("signee", statut),
+        other => (other, "recrute"),
+    };
+    const CONVENTION_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91";
+    const AVENANT_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f92";
+    const ENVELOPPE_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f94";
+    const ENGAGEMENT_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f95";
+    const VERSEMENT_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f96";
+    const LIEU_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97";
+    const CONSEILLER_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f98";
+    const EXECUTION_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f99";
+    let (signature, limite, depot, validation) = match statut {
+        "brouillon" => ("NULL", "NULL", "NULL", "NULL"),
+        "signee" => ("'2021-02-08'", "'2021-04-08'", "NULL", "NULL"),
+        "projet_depose" => ("'2021-02-08'", "'2021-04-08'", "'2021-03-01'", "NULL"),
+        "en_execution" => (
+            "'2021-02-08'",
+            "'2021-04-08'",
+            "'2021-03-01'",
+            "'2021-03-15'",
+        ),
+        other => panic!("no fixture for {other}"),
+    };
+    let now = "'2026-01-01T00:00:00.000000Z'";
+    // The JSON copies of the signatories and split (conventions.signataires / .repartition).
+    let repartition = if depot == "NULL" {
+        "[]".to_owned()
+    } else {
+        format!("[{{\"structure_id\": \"{STRUCTURE_ID}\", \"postes\": 80}}]")
+    };
+    let mut sql = format!(
+        "INSERT INTO structures (id, siret, siren, nom, nom_recherche, type, code_insee, \
+         departement, version, cree_le, modifie_le) VALUES ('{STRUCTURE_ID}', '77567227200009', \
+         '775672272', 'Centre social', 'centre social', 'association', '93066', '93', 1, {now}, {now});
+         INSERT INTO conventions (id, numero, departement, intitule, postes_attribues, \
+         delai_projet_mois, statut, date_signature, date_limite_projet, date_depot, \
+         date_validation, signataires, repartition, version, cree_le, modifie_le) VALUES \
+         ('{CONVENTION_ID}', 'CNFS-93-2021-0001', '93', 'CnFS 93', 80, 2, '{statut}', {signature}, \
+         {limite}, {depot}, {validation}, '[\"{STRUCTURE_ID}\"]', '{repartition}', 1, {now}, {now});
+         INSERT INTO conventions_signataires (convention_id, structure_id) VALUES \
+         ('{CONVENTION_ID}', '{STRUCTURE_ID}');
+         INSERT INTO avenants (id, convention_id, rang, type, nombre_postes, motif, postes_avant, \
+         postes_apres, auteur, cree_le) VALUES ('{AVENANT_ID}', '{CONVENTION_ID}', 1, 'ajout', 5, \
+         'Essai', 75, 80, 'test', {now});"
+    );
+    // A national envelope (…8f94) with the 93's ceiling, a commitment (…8f95) of 10,000 € to the
+    // convention, of which 1,000 € paid (…8f96).
+    sql.push_str(&format!(
+        "INSERT INTO enveloppes (id, libelle, financeur, nature, montant_centimes, date_debut, \
+         date_fin, objectif_postes, montant_par_poste_centimes, engage_centimes, verse_centimes, \
+         version, cree_le, modifie_le) VALUES ('{ENVELOPPE_ID}', 'Plan de relance', 'DGCL', \
+         'postes_conseillers', 20000000000, '2021-01-01', '2099-12-31', 4000, 5000000, 1000000, \
+         100000, 1, {now}, {now});
+         INSERT INTO enveloppes_departements (enveloppe_id, departement, plafond_centimes, \
+         engage_centimes, verse_centimes) VALUES ('{ENVELOPPE_ID}', '93', 400000000, 1000000, 100000);
+         INSERT INTO engagements (id, enveloppe_id, convention_id, departement, montant_centimes, \
+         verse_centimes, date_engagement, objet, statut, version, cree_le, modifie_le) VALUES \
+         ('{ENGAGEMENT_ID}', '{ENVELOPPE_ID}', '{CONVENTION_ID}', '93', 1000000, 100000, \
+         '2021-03-01', 'Postes', 'actif', 1, {now}, {now});
+         INSERT INTO versements (id, engagement_id, montant_centimes, date_versement, reference, \
+         statut, cree_le) VALUES ('{VERSEMENT_ID}', '{ENGAGEMENT_ID}', 100000, '2021-04-01', \
+         'MANDAT-0', 'effectue', {now});"
+    ));
+    // A second convention (…8f99), in execution, the structure hosting its 80 posts, and an
+    // advisor (…8f98) it employs there, in `statut_conseiller`.
+    let (formation, certification, prise, lieu) = match statut_conseiller {
+        "recrute" => ("NULL", "NULL", "NULL", "NULL"),
+        "en_formation" => ("'2021-05-10'", "NULL", "NULL", "NULL"),
+        "certifie" => ("'2021-05-10'", "'2021-07-01'", "NULL", "NULL"),
+        _ => (
+            "'2021-05-10'",
+            "'2021-07-01'",
+            "'2021-07-05'",
+            "'01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97'",
+        ),
+    };
+    sql.push_str(&format!(
+        "INSERT INTO conventions (id, numero, departement, intitule, postes_attribues, \
+         postes_pourvus, delai_projet_mois, statut, date_signature, date_limite_projet, date_depot, \
+         date_validation, signataires, repartition, version, cree_le, modifie_le) VALUES \
+         ('{EXECUTION_ID}', 'CNFS-93-2021-0002', '93', 'CnFS 93 bis', 80, 1, 2, 'en_execution', \
+         '2021-02-08', '2021-04-08', '2021-03-01', '2021-03-15', '[\"{STRUCTURE_ID}\"]', \
+         '[{{\"structure_id\": \"{STRUCTURE_ID}\", \"postes\": 80}}]', 1, {now}, {now});
+         INSERT INTO conventions_signataires (convention_id, structure_id) VALUES \
+         ('{EXECUTION_ID}', '{STRUCTURE_ID}');
+         INSERT INTO conventions_repartition (convention_id, structure_id, postes) VALUES \
+         ('{EXECUTION_ID}', '{STRUCTURE_ID}', 80);"
+    ));
+    // A lieu (…8f97) of the structure, in Saint-Denis.
+    sql.push_str(&format!(
+        "INSERT INTO lieux (id, structure_id, nom, adresse, code_postal, code_insee, departement, \
+         courriels, site_web, itinerance, services, modalites_acces, \
+         publics_specifiquement_adresses, version, cree_le, modifie_le) VALUES ('{LIEU_ID}', \
+         '{STRUCTURE_ID}', 'Médiathèque', '4 place de la Légion d''honneur', '93200', '93066', '93', \
+         '[]', '[]', '[]', '[]', '[]', '[]', 1, {now}, {now});"
+    ));
+    sql.push_str(&format!(
+        "INSERT INTO conseillers (id, convention_id, departement, structure_id, nom, prenom, email, \
+         commune_residence, recrutement_local, type_contrat, statut, date_recrutement, \
+         date_debut_formation, date_certification, date_prise_poste, lieu_id, version, cree_le, \
+         modifie_le) VALUES ('{CONSEILLER_ID}', '{EXECUTION_ID}', '93', '{STRUCTURE_ID}', 'Martin', \
+         'Camille', 'camille.martin@example.org', '93066', TRUE, 'cdd', '{statut_conseiller}', \
+         '2021-05-03', {formation}, {certification}, {prise}, {lieu}, 1, {now}, {now});"
+    ));
+    // An activity (…8fa0) of the advisor at the lieu, counted in its day's and month's aggregates.
+    const ACTIVITE_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa0";
+    sql.push_str(&format!(
+        "INSERT INTO activites (id, conseiller_id, structure_id, departement, lieu_id, date, type, \
+         duree_minutes, nb_participants, thematiques, cree_le) VALUES ('{ACTIVITE_ID}', \
+         '{CONSEILLER_ID}', '{STRUCTURE_ID}', '93', '{LIEU_ID}', '2021-09-13', 'atelier_collectif', \
+         60, 4, '[\"sante\"]', {now});
+         INSERT INTO activites_jour (departement, jour, nombre, participants, minutes, \
+         t_echanger_avec_ses_proches, t_trouver_un_emploi, t_accompagner_scolarite, \
+         t_donnees_personnelles, t_verifier_les_informations, t_demarches_en_ligne, \
+         t_prendre_en_main_un_equipement, t_naviguer_sur_internet, t_courriels, \
+         t_securite_numerique, t_sante, t_budget, t_autre) VALUES ('93', '2021-09-13', 1, 4, 60, \
+         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0);
+         INSERT INTO activites_mois SELECT departement, substr(jour, 1, 7), nombre, participants, \
+         minutes, t_echanger_avec_ses_proches, t_trouver_un_emploi, t_accompagner_scolarite, \
+         t_donnees_personnelles, t_verifier_les_informations, t_demarches_en_ligne, \
+         t_prendre_en_main_un_equipement, t_naviguer_sur_internet, t_courriels, \
+         t_securite_numerique, t_sante, t_budget, t_autre FROM activites_jour;"
+    ));
+    if depot != "NULL" {
+        sql.push_str(&format!(
+            "INSERT INTO conventions_repartition (convention_id, structure_id, postes) VALUES \
+             ('{CONVENTION_ID}', '{STRUCTURE_ID}', 80);"
+        ));
+    }
+    db.conn().batch_execute(&sql).expect("fixtures seeded");
+}
+
+/// One token of each role, with a scope that fits it.
+fn tokens_by_role() -> Vec<(Role, String)> {
+    vec![
+        (Role::Lecteur, token(Role::Lecteur, &["93"], None)),
+        (
+            Role::Structure,
+            token(Role::Structure, &[], Some(STRUCTURE_ID)),
+        ),
+        (Role::Prefecture, token(Role::Prefecture, &["93"], None)),
+        (Role::Admin, token(Role::Admin, &[], None)),
+    ]
+}
+
+/// A documented operation of the spec.
+struct Operation {
+    method: &'static str,
+    path: String,
+    /// Its `security` requirements, as JSON (`[]`: public).
+    security: serde_json::Value,
+    /// Its description (which says who may call it).
+    description: String,
+    /// A concrete URI for it (its path parameters' examples).
+    uri: String,
+}
+
+/// Every operation of the generated spec.
+fn documented_operations() -> Vec<Operation> {
+    let spec = cnfs_api::openapi_document();
+    let mut documented = Vec::new();
+    for (path, item) in &spec.paths.paths {
+        let operations = [
+            ("GET", &item.get),
+            ("POST", &item.post),
+            ("PUT", &item.put),
+            ("PATCH", &item.patch),
+            ("DELETE", &item.delete),
+        ];
+        for (method, operation) in operations {
+            let Some(operation) = operation else { continue };
+            documented.push(Operation {
+                method,
+                path: path.clone(),
+                security: serde_json::to_value(&operation.security).unwrap(),
+                description: operation.description.clone().unwrap_or_default(),
+                uri: common::example_uri(path, &serde_json::to_value(operation).unwrap(), None),
+            });
+        }
+    }
+    documented
+}
+
+/// The operations that have an entry in the matrix, with it (those without one are reported by
+/// [`every_documented_operation_has_an_entry_in_the_matrix`]).
+fn operations_in_the_matrix() -> Vec<(Operation, &'static Route)> {
+    documented_operations()
+        .into_iter()
+        .filter_map(|operation| {
+            let entry = ACCESS
+                .iter()
+                .find(|r| r.method == operation.method && r.path == operation.path)?;
+            Some((operation, entry))
+        })
+        .collect()
+}
+
+/// The request a caller with `token` (or none) sends to `operation`: a write carries its body,
+/// `If-Match: *` and an `Idempotency-Key`.
+fn request(operation: &Operation, entry: &Route, token: Option<&str>) -> actix_http::Request {
+    let mut req = actix_test::TestRequest::default()
+        .method(operation.method.parse().unwrap())
+        .uri(&operation.uri);
+    if let Some(token) = token {
+        req = req.insert_header(("authorization", format!("Bearer {token}")));
+    }
+    if let Some(body) = entry.body {
+        req = req
+            .insert_header(("content-type", "application/json"))
+            .insert_header(("if-match", "*"))
+            .insert_header(("idempotency-key", "matrice"))
+            .set_payload(body);
+    }
+    req.to_request()
+}
+
+/// A database with the fixtures of a read (a signed convention).
+fn reads() -> TestDb {
+    let db = TestDb::sqlite();
+    seed_fixtures(&db, "signee");
+    db
+}
+
+#[test]
+fn every_documented_operation_has_an_entry_in_the_matrix() {
+    let missing: Vec<String> = documented_operations()
+        .iter()
+        .filter(|o| {
+            !ACCESS
+                .iter()
+                .any(|r| r.method == o.method && r.path == o.path)
+        })
+        .map(|o| format!("{} {}", o.method, o.path))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "no entry in the access matrix (tests/suite/access_matrix.rs) for {missing:?}"
+    );
+}
+
+#[test]
+fn every_entry_of_the_matrix_is_a_documented_operation() {
+    let documented = documented_operations();
+    for r in ACCESS {
+        assert!(
+            documented
+                .iter()
+                .any(|o| o.method == r.method && o.path == r.path),
+            "the matrix lists {} {}, which is not a route any more",
+            r.method,
+            r.path
+        );
+    }
+}
+
+#[test]
+fn public_operations_declare_no_security() {
+    for (operation, entry) in operations_in_the_matrix() {
+        if let Access::Public = entry.access {
+            assert_eq!(
+                operation.security,
+                json!([]),
+                "{} {}: public operations declare security: []",
+                operation.method,
+                operation.path
+            );
+        }
+    }
+}
+
+#[test]
+fn protected_operations_declare_bearer_security() {
+    for (operation, entry) in operations_in_the_matrix() {
+        if !matches!(entry.access, Access::Public) {
+            assert_eq!(
+                operation.security,
+                json!([{"bearer": []}]),
+                "{} {}: bearer security",
+                operation.method,
+                operation.path
+            );
+        }
+    }
+}
+
+#[test]
+fn protected_operations_say_who_may_call() {
+    for (operation, entry) in operations_in_the_matrix() {
+        if !matches!(entry.access, Access::Public) {
+            assert!(
+                operation.description.contains("Accès"),
+                "{} {}: the description says who may call",
+                operation.method,
+                operation.path
+            );
+        }
+    }
+}
+
+#[actix_web::test]
+async fn public_operations_answer_anonymous_callers() {
+    let reads = reads();
+    let app = common::app(reads.state()).await;
+    for (operation, entry) in operations_in_the_matrix() {
+        if let Access::Public = entry.access {
+            let answer = call(&app, request(&operation, entry, None)).await;
+            assert!(
+                answer.status.is_success(),
+                "{} {} anonymous: {}",
+                operation.method,
+                operation.path,
+                answer.text
+            );
+        }
+    }
+}
+
+#[actix_web::test]
+async fn protected_operations_refuse_a_caller_without_token() {
+    let reads = reads();
+    let app = common::app(reads.state()).await;
+    for (operation, entry) in operations_in_the_matrix() {
+        if !matches!(entry.access, Access::Public) {
+            let answer = call(&app, request(&operation, entry, None)).await;
+            answer.assert_problem(401, "jeton_absent");
+        }
+    }
+}
+
+#[actix_web::test]
+async fn each_role_gets_its_status_on_every_protected_operation() {
+    let reads = reads();
+    let app = common::app(reads.state()).await;
+    for (operation, entry) in operations_in_the_matrix() {
+        let (method, path) = (operation.method, &operation.path);
+        let (allowed, scoped) = match &entry.access {
+            Access::Public => continue,
+            Access::Roles(allowed) => (allowed, false),
+            Access::Scoped(allowed) => (allowed, true),
+        };
+        let mut callers = tokens_by_role();
+        if scoped {
+            callers.push((Role::Prefecture, token(Role::Prefecture, &["75"], None)));
+        }
+        for (index, (role, token)) in callers.iter().enumerate() {
+            let out_of_scope = index == 4;
+            // A write runs on its own copy of the fixtures, so that each caller meets the same
+            // state.
+            let answer = if entry.body.is_some() {
+                let db = TestDb::sqlite();
+                seed_fixtures(&db, entry.statut);
+                let app = common::app(db.state()).await;
+                call(&app, request(&operation, entry, Some(token))).await
+            } else {
+                call(&app, request(&operation, entry, Some(token))).await
+            };
+            if allowed.contains(role) && !out_of_scope {
+                assert!(
+                    answer.status.is_success(),
+                    "{method} {path} as {role:?}: {}",
+                    answer.text
+                );
+            } else {
+                assert!(
+                    [403, 404].contains(&answer.status.as_u16()),
+                    "{method} {path} as {role:?}{} must be refused: {} {}",
+                    if out_of_scope {
+                        " of département 75"
+                    } else {
+                        ""
+                    },
+                    answer.status,
+                    answer.text
+                );
+            }
+        }
+    }
+}

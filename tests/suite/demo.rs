@@ -1,0 +1,147 @@
+//! `cnfs-api seed --demo` on both backends: the story is there and tells itself through the
+//! statistics, and a second run writes nothing (every table's row count, journal included).
+
+use crate::common;
+
+use cnfs_api::seed::demo::{self, Outcome};
+use common::{TestApp, TestDb, count};
+
+/// Every table the demo may write.
+const TABLES: [&str; 15] = [
+    "structures",
+    "conventions",
+    "conventions_signataires",
+    "conventions_repartition",
+    "enveloppes",
+    "enveloppes_departements",
+    "engagements",
+    "versements",
+    "lieux",
+    "conseillers",
+    "activites",
+    "activites_jour",
+    "activites_mois",
+    "journal",
+    "idempotence",
+];
+
+fn counts(db: &TestDb) -> Vec<(&'static str, i64)> {
+    TABLES
+        .iter()
+        .map(|t| (*t, count(db, &format!("SELECT COUNT(*) AS n FROM {t}"))))
+        .collect()
+}
+
+async fn the_story_once_and_only_once(db: TestDb) {
+    let state = db.state();
+    let mut lines = Vec::new();
+    let outcome = demo::seed(state.pool.clone(), db.is_postgres(), None, |l| {
+        lines.push(l.to_owned())
+    })
+    .await
+    .expect("the demo loads");
+    assert!(matches!(
+        outcome,
+        Outcome::Loaded {
+            structures: 8,
+            activites: demo::ACTIVITES,
+            ..
+        }
+    ));
+    assert_eq!(lines.len(), 7, "{lines:?}");
+    let after_first = counts(&db);
+
+    // The story, in the database.
+    let n = |sql: &str| count(&db, sql);
+    assert_eq!(
+        n("SELECT postes_attribues AS n FROM conventions WHERE statut = 'en_execution'"),
+        80
+    );
+    assert_eq!(n("SELECT COUNT(*) AS n FROM conventions_signataires"), 8);
+    assert_eq!(
+        n("SELECT CAST(SUM(postes) AS BIGINT) AS n FROM conventions_repartition"),
+        80
+    );
+    for statut in ["recrute", "en_formation", "certifie", "en_poste", "sorti"] {
+        assert!(
+            n(&format!(
+                "SELECT COUNT(*) AS n FROM conseillers WHERE statut = '{statut}'"
+            )) > 0,
+            "advisors at every stage: {statut}"
+        );
+    }
+    assert_eq!(
+        n("SELECT postes_pourvus AS n FROM conventions"),
+        n("SELECT COUNT(*) AS n FROM conseillers WHERE statut <> 'sorti'")
+    );
+    assert_eq!(
+        n("SELECT engage_centimes AS n FROM enveloppes WHERE nature = 'postes_conseillers'"),
+        400_000_000
+    );
+    assert_eq!(
+        n(
+            "SELECT verse_centimes AS n FROM enveloppes_departements WHERE departement = '93' AND plafond_centimes IS NOT NULL"
+        ),
+        160_000_000
+    );
+    assert_eq!(
+        n("SELECT COUNT(*) AS n FROM activites"),
+        demo::ACTIVITES as i64
+    );
+    assert_eq!(
+        n("SELECT CAST(SUM(nombre) AS BIGINT) AS n FROM activites_mois"),
+        demo::ACTIVITES as i64
+    );
+    assert_eq!(
+        n("SELECT CAST(SUM(participants) AS BIGINT) AS n FROM activites_jour"),
+        n("SELECT CAST(SUM(nb_participants) AS BIGINT) AS n FROM activites")
+    );
+    assert_eq!(
+        n(
+            "SELECT COUNT(*) AS n FROM activites a JOIN conseillers c ON c.id = a.conseiller_id \
+           WHERE c.statut <> 'en_poste' OR a.date < c.date_prise_poste OR a.lieu_id <> c.lieu_id"
+        ),
+        0,
+        "activities by advisors in post, at their lieu, after taking it"
+    );
+
+    // The statistics of the 93 tell it.
+    let app = TestApp::on(&db).await;
+    let stats = app
+        .anonymous()
+        .get("/api/v1/statistiques/departements/93")
+        .await;
+    assert_eq!(stats.status, 200, "{}", stats.text);
+    assert_eq!(stats.json["postes"]["objectif"], 80);
+    assert_eq!(stats.json["postes"]["attribues"], 80);
+    assert_eq!(stats.json["conventions"]["en_execution"], 1);
+    assert_eq!(stats.json["activites"]["nombre"], demo::ACTIVITES as i64);
+    assert_eq!(stats.json["financement"][0]["verse_centimes"], 160_000_000);
+
+    // Again: nothing written.
+    let mut lines = Vec::new();
+    let outcome = demo::seed(state.pool.clone(), db.is_postgres(), None, |l| {
+        lines.push(l.to_owned())
+    })
+    .await
+    .expect("the second run succeeds");
+    assert_eq!(outcome, Outcome::AlreadyLoaded);
+    assert_eq!(counts(&db), after_first);
+}
+
+/// A "today" before the story's end is refused before anything is written.
+async fn refused_when_today_precedes_the_story(db: TestDb) {
+    let state = db.state();
+    let before = counts(&db);
+    let today = "2022-06-29".parse().ok();
+    let error = demo::seed(state.pool.clone(), db.is_postgres(), today, |_| {})
+        .await
+        .expect_err("refused");
+    assert!(error.to_string().contains("2022-06-30"), "{error}");
+    assert_eq!(counts(&db), before);
+}
+
+on_both_backends!(
+    the_story_once_and_only_once,
+    refused_when_today_precedes_the_story
+);

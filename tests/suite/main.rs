@@ -1,0 +1,37 @@
+//! The integration tests, as one test binary: one module per area (linking and preparing the
+//! SQLite template once for all of them instead of once per file). Run one area with
+//! `cargo test --test suite <module>::`, e.g. `cargo test --test suite conventions::`.
+
+#[macro_use]
+mod common;
+
+mod access_matrix;
+mod activites;
+mod anonymisation;
+mod cache_lectures;
+mod conseillers;
+mod conventions;
+mod demo;
+mod donnees_personnelles;
+mod errors;
+mod exports;
+mod financement;
+mod financement_concurrence;
+mod financement_proprietes;
+mod idempotency;
+mod isolation;
+mod layers;
+mod lieux;
+mod openapi;
+mod referentiel;
+mod referentiel_reload;
+mod registries;
+mod schema;
+mod seed_national;
+mod startup;
+mod statistiques;
+mod structures;
+mod swagger;
+mod tokens;
+mod use_cases;
+mod write_path;
