@@ -506,138 +506,72 @@ fn shared_parameters() -> [(&'static str, Parameter); 2] {
     ]
 }
 
+/// The shared error response that answers `status` (its component's name).
+fn response_name(status: u16) -> &'static str {
+    match status {
+        400 => "BadRequest",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "NotFound",
+        409 => "Conflict",
+        412 => "PreconditionFailed",
+        422 => "Unprocessable",
+        428 => "PreconditionRequired",
+        500 => "InternalError",
+        503 => "ServiceUnavailable",
+        _ => unreachable!("no shared response for {status}"),
+    }
+}
+
 /// References to shared error responses, by status.
-fn shared(list: &[(&str, &str)]) -> BTreeMap<String, RefOr<Response>> {
-    list.iter()
-        .map(|(status, name)| {
+fn shared(statuses: &[u16]) -> BTreeMap<String, RefOr<Response>> {
+    statuses
+        .iter()
+        .map(|status| {
+            let name = response_name(*status);
             (
                 status.to_string(),
-                RefOr::Ref(utoipa::openapi::Ref::from_response_name(*name)),
+                RefOr::Ref(utoipa::openapi::Ref::from_response_name(name)),
             )
         })
         .collect()
 }
 
-/// The errors of a public read without path parameter: 400, 500, 503.
-pub struct ReadErrors;
+/// Declares the error sets operations name in `responses(…)`: each a unit struct whose
+/// `IntoResponses` lists references to the shared error responses of its statuses.
+macro_rules! error_sets {
+    ($($(#[doc = $doc:literal])+ $name:ident = [$($status:literal),+];)+) => {
+        $(
+            $(#[doc = $doc])+
+            pub struct $name;
 
-impl IntoResponses for ReadErrors {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        shared(&[
-            ("400", "BadRequest"),
-            ("500", "InternalError"),
-            ("503", "ServiceUnavailable"),
-        ])
-    }
+            impl IntoResponses for $name {
+                fn responses() -> BTreeMap<String, RefOr<Response>> {
+                    shared(&[$($status),+])
+                }
+            }
+        )+
+    };
 }
 
-/// The errors of a public read by identifier: 400 (malformed identifier), 404, 500, 503.
-pub struct ItemReadErrors;
-
-impl IntoResponses for ItemReadErrors {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        shared(&[
-            ("400", "BadRequest"),
-            ("404", "NotFound"),
-            ("500", "InternalError"),
-            ("503", "ServiceUnavailable"),
-        ])
-    }
-}
-
-/// The errors of an authenticated read that touches no stored object: 400, 401.
-pub struct AuthenticatedReadErrors;
-
-impl IntoResponses for AuthenticatedReadErrors {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        shared(&[("400", "BadRequest"), ("401", "Unauthorized")])
-    }
-}
-
-/// The errors of an authenticated list: 400, 401, 403 (a role that may not list it), 500, 503.
-pub struct ListErrors;
-
-impl IntoResponses for ListErrors {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        shared(&[
-            ("400", "BadRequest"),
-            ("401", "Unauthorized"),
-            ("403", "Forbidden"),
-            ("500", "InternalError"),
-            ("503", "ServiceUnavailable"),
-        ])
-    }
-}
-
-/// The errors of an authenticated read by identifier: 400, 401, 404 (absent or outside the
-/// caller's scope), 500, 503.
-pub struct ItemErrors;
-
-impl IntoResponses for ItemErrors {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        shared(&[
-            ("400", "BadRequest"),
-            ("401", "Unauthorized"),
-            ("404", "NotFound"),
-            ("500", "InternalError"),
-            ("503", "ServiceUnavailable"),
-        ])
-    }
-}
-
-/// The errors of a creation: 400, 401, 403, 409, 422, 500, 503.
-pub struct CreateErrors;
-
-impl IntoResponses for CreateErrors {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        shared(&[
-            ("400", "BadRequest"),
-            ("401", "Unauthorized"),
-            ("403", "Forbidden"),
-            ("409", "Conflict"),
-            ("422", "Unprocessable"),
-            ("500", "InternalError"),
-            ("503", "ServiceUnavailable"),
-        ])
-    }
-}
-
-/// The errors of an action on an object that takes no `If-Match` (a money movement, a
-/// sub-resource's creation): 400, 401, 403, 404, 409, 422, 500, 503.
-pub struct ActErrors;
-
-impl IntoResponses for ActErrors {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        shared(&[
-            ("400", "BadRequest"),
-            ("401", "Unauthorized"),
-            ("403", "Forbidden"),
-            ("404", "NotFound"),
-            ("409", "Conflict"),
-            ("422", "Unprocessable"),
-            ("500", "InternalError"),
-            ("503", "ServiceUnavailable"),
-        ])
-    }
-}
-
-/// The errors of a change or an action on an object: 400, 401, 403, 404, 409, 412, 422, 428,
-/// 500, 503.
-pub struct ChangeErrors;
-
-impl IntoResponses for ChangeErrors {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        shared(&[
-            ("400", "BadRequest"),
-            ("401", "Unauthorized"),
-            ("403", "Forbidden"),
-            ("404", "NotFound"),
-            ("409", "Conflict"),
-            ("412", "PreconditionFailed"),
-            ("422", "Unprocessable"),
-            ("428", "PreconditionRequired"),
-            ("500", "InternalError"),
-            ("503", "ServiceUnavailable"),
-        ])
-    }
+error_sets! {
+    /// The errors of a public read without path parameter: 400, 500, 503.
+    ReadErrors = [400, 500, 503];
+    /// The errors of a public read by identifier: 400 (malformed identifier), 404, 500, 503.
+    ItemReadErrors = [400, 404, 500, 503];
+    /// The errors of an authenticated read that touches no stored object: 400, 401.
+    AuthenticatedReadErrors = [400, 401];
+    /// The errors of an authenticated list: 400, 401, 403 (a role that may not list it), 500, 503.
+    ListErrors = [400, 401, 403, 500, 503];
+    /// The errors of an authenticated read by identifier: 400, 401, 404 (absent or outside the
+    /// caller's scope), 500, 503.
+    ItemErrors = [400, 401, 404, 500, 503];
+    /// The errors of a creation: 400, 401, 403, 409, 422, 500, 503.
+    CreateErrors = [400, 401, 403, 409, 422, 500, 503];
+    /// The errors of an action on an object that takes no `If-Match` (a money movement, a
+    /// sub-resource's creation): 400, 401, 403, 404, 409, 422, 500, 503.
+    ActErrors = [400, 401, 403, 404, 409, 422, 500, 503];
+    /// The errors of a change or an action on an object: 400, 401, 403, 404, 409, 412, 422, 428,
+    /// 500, 503.
+    ChangeErrors = [400, 401, 403, 404, 409, 412, 422, 428, 500, 503];
 }

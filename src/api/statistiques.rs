@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::{RefOr, schema};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
@@ -131,21 +132,26 @@ pub struct Activites {
     pub par_mois: Vec<Mois>,
 }
 
+/// The example of a territory's statistics (Seine-Saint-Denis), also the item of the list's.
+fn example_statistiques() -> Value {
+    json!({
+        "territoire": {"niveau": "departement", "code": "93", "nom": "Seine-Saint-Denis"},
+        "postes": {"objectif": 80, "attribues": 80, "pourvus": 41, "vacants": 39, "taux_pourvus_pct": 51.3},
+        "conseillers": {"recrute": 10, "en_formation": 20, "certifie": 5, "en_poste": 6, "sorti": 2, "recrutement_local_pct": 62.8},
+        "conventions": {"brouillon": 0, "signee": 1, "projet_depose": 0, "en_execution": 3, "terminee": 0, "resiliee": 0, "en_retard": 1},
+        "financement": [{"nature": "postes_conseillers", "montant_centimes": 400000000, "engage_centimes": 400000000, "verse_centimes": 120000000, "disponible_centimes": 0}],
+        "activites": {"nombre": 312, "participants": 1480, "heures": 520.5,
+            "par_thematique": {"echanger_avec_ses_proches": 20, "trouver_un_emploi": 40, "accompagner_scolarite": 12,
+                "donnees_personnelles": 8, "verifier_les_informations": 5, "demarches_en_ligne": 90,
+                "prendre_en_main_un_equipement": 70, "naviguer_sur_internet": 30, "courriels": 25,
+                "securite_numerique": 10, "sante": 15, "budget": 7, "autre": 3},
+            "par_mois": [{"mois": "2021-09", "nombre": 12, "participants": 60}]}
+    })
+}
+
 /// Les statistiques d'un territoire : postes, conseillers, conventions, financement, activités.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "territoire": {"niveau": "departement", "code": "93", "nom": "Seine-Saint-Denis"},
-    "postes": {"objectif": 80, "attribues": 80, "pourvus": 41, "vacants": 39, "taux_pourvus_pct": 51.3},
-    "conseillers": {"recrute": 10, "en_formation": 20, "certifie": 5, "en_poste": 6, "sorti": 2, "recrutement_local_pct": 62.8},
-    "conventions": {"brouillon": 0, "signee": 1, "projet_depose": 0, "en_execution": 3, "terminee": 0, "resiliee": 0, "en_retard": 1},
-    "financement": [{"nature": "postes_conseillers", "montant_centimes": 400000000, "engage_centimes": 400000000, "verse_centimes": 120000000, "disponible_centimes": 0}],
-    "activites": {"nombre": 312, "participants": 1480, "heures": 520.5,
-        "par_thematique": {"echanger_avec_ses_proches": 20, "trouver_un_emploi": 40, "accompagner_scolarite": 12,
-            "donnees_personnelles": 8, "verifier_les_informations": 5, "demarches_en_ligne": 90,
-            "prendre_en_main_un_equipement": 70, "naviguer_sur_internet": 30, "courriels": 25,
-            "securite_numerique": 10, "sante": 15, "budget": 7, "autre": 3},
-        "par_mois": [{"mois": "2021-09", "nombre": 12, "participants": 60}]}
-}))]
+#[schema(example = example_statistiques)]
 pub struct Statistiques {
     /// Le territoire.
     pub territoire: Territoire,
@@ -161,21 +167,14 @@ pub struct Statistiques {
     pub activites: Activites,
 }
 
+/// The example of the list: one territory.
+fn example_statistiques_liste() -> Value {
+    json!({"items": [example_statistiques()]})
+}
+
 /// Les statistiques de chaque territoire d'un niveau, pour dessiner une carte en un appel.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"items": [{
-    "territoire": {"niveau": "departement", "code": "93", "nom": "Seine-Saint-Denis"},
-    "postes": {"objectif": 80, "attribues": 80, "pourvus": 41, "vacants": 39, "taux_pourvus_pct": 51.3},
-    "conseillers": {"recrute": 10, "en_formation": 20, "certifie": 5, "en_poste": 6, "sorti": 2, "recrutement_local_pct": 62.8},
-    "conventions": {"brouillon": 0, "signee": 1, "projet_depose": 0, "en_execution": 3, "terminee": 0, "resiliee": 0, "en_retard": 1},
-    "financement": [{"nature": "postes_conseillers", "montant_centimes": 400000000, "engage_centimes": 400000000, "verse_centimes": 120000000, "disponible_centimes": 0}],
-    "activites": {"nombre": 312, "participants": 1480, "heures": 520.5,
-        "par_thematique": {"echanger_avec_ses_proches": 20, "trouver_un_emploi": 40, "accompagner_scolarite": 12,
-            "donnees_personnelles": 8, "verifier_les_informations": 5, "demarches_en_ligne": 90,
-            "prendre_en_main_un_equipement": 70, "naviguer_sur_internet": 30, "courriels": 25,
-            "securite_numerique": 10, "sante": 15, "budget": 7, "autre": 3},
-        "par_mois": [{"mois": "2021-09", "nombre": 12, "participants": 60}]}
-}]}))]
+#[schema(example = example_statistiques_liste)]
 pub struct StatistiquesListe {
     /// Un élément par territoire, par code.
     pub items: Vec<Statistiques>,

@@ -25,23 +25,23 @@ use crate::domain::financement::{Engagement, Enveloppe, Versement};
 use crate::domain::ids::{ConseillerId, ConventionId, EngagementId, EnveloppeId, VersementId};
 use crate::error::ApiError;
 
+/// A row read under its lock: `None` when it does not exist.
+pub type Locked<T> = Result<Option<T>, ApiError>;
+
 /// Locks a convention's row for a change (its writers and its advisors' wait).
-pub fn convention(tx: &mut WriteTx<'_>, id: &ConventionId) -> Result<Option<Convention>, ApiError> {
+pub fn convention(tx: &mut WriteTx<'_>, id: &ConventionId) -> Locked<Convention> {
     Ok(conventions::lock(tx, id)?)
 }
 
 /// Holds a convention's row shared: its status and posts cannot change before the transaction
 /// ends, while other holders (commitments of the same convention) do not wait for each other.
-pub fn convention_shared(
-    tx: &mut WriteTx<'_>,
-    id: &ConventionId,
-) -> Result<Option<Convention>, ApiError> {
+pub fn convention_shared(tx: &mut WriteTx<'_>, id: &ConventionId) -> Locked<Convention> {
     Ok(conventions::share(tx, id)?)
 }
 
 /// Locks an advisor: its convention first (the quota of posts is a count of advisors, which
 /// only the convention's lock keeps true), then its own row.
-pub fn conseiller(tx: &mut WriteTx<'_>, id: &ConseillerId) -> Result<Option<Conseiller>, ApiError> {
+pub fn conseiller(tx: &mut WriteTx<'_>, id: &ConseillerId) -> Locked<Conseiller> {
     let Some(seen) = conseillers::find(tx.conn(), id)? else {
         return Ok(None);
     };
@@ -51,15 +51,12 @@ pub fn conseiller(tx: &mut WriteTx<'_>, id: &ConseillerId) -> Result<Option<Cons
 
 /// Locks an advisor's row alone, for a change that leaves the quota of posts as it is (its
 /// personal data): nothing below it in the order is taken.
-pub fn conseiller_row(
-    tx: &mut WriteTx<'_>,
-    id: &ConseillerId,
-) -> Result<Option<Conseiller>, ApiError> {
+pub fn conseiller_row(tx: &mut WriteTx<'_>, id: &ConseillerId) -> Locked<Conseiller> {
     Ok(conseillers::lock(tx, id)?)
 }
 
 /// Locks one envelope (every movement of its money waits here).
-pub fn enveloppe(tx: &mut WriteTx<'_>, id: &EnveloppeId) -> Result<Option<Enveloppe>, ApiError> {
+pub fn enveloppe(tx: &mut WriteTx<'_>, id: &EnveloppeId) -> Locked<Enveloppe> {
     Ok(money::lock_enveloppe(tx, id)?)
 }
 
@@ -80,7 +77,7 @@ pub fn enveloppes<'a>(
 
 /// Locks a commitment: its envelope first, then its row. Read again under the locks: a
 /// concurrent movement may have changed it meanwhile.
-pub fn engagement(tx: &mut WriteTx<'_>, id: &EngagementId) -> Result<Option<Engagement>, ApiError> {
+pub fn engagement(tx: &mut WriteTx<'_>, id: &EngagementId) -> Locked<Engagement> {
     let Some(seen) = money::find_engagement(tx.conn(), id)? else {
         return Ok(None);
     };
@@ -89,10 +86,7 @@ pub fn engagement(tx: &mut WriteTx<'_>, id: &EngagementId) -> Result<Option<Enga
 }
 
 /// Locks a payment: its commitment's envelope, the commitment, then the payment's row.
-pub fn versement(
-    tx: &mut WriteTx<'_>,
-    id: &VersementId,
-) -> Result<Option<(Engagement, Versement)>, ApiError> {
+pub fn versement(tx: &mut WriteTx<'_>, id: &VersementId) -> Locked<(Engagement, Versement)> {
     let Some(seen) = money::find_versement(tx.conn(), id)? else {
         return Ok(None);
     };

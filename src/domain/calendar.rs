@@ -107,7 +107,8 @@ mod tests {
     }
 
     #[test]
-    fn months_are_calendar_months_and_month_ends_clamp() {
+    fn months_added_or_subtracted_are_calendar_months_and_month_ends_clamp() {
+        // (from, months, expected): a positive count adds, a negative one subtracts.
         for (from, months, expected) in [
             ("2021-02-08", 2, "2021-04-08"),
             ("2021-12-31", 2, "2022-02-28"),
@@ -116,82 +117,52 @@ mod tests {
             ("2021-08-31", 1, "2021-09-30"),
             ("2021-11-15", 3, "2022-02-15"),
             ("2021-03-01", 24, "2023-03-01"),
+            ("2026-11-26", -24, "2024-11-26"),
+            ("2024-03-31", -1, "2024-02-29"),
+            ("2023-03-31", -1, "2023-02-28"),
+            ("2026-01-15", -1, "2025-12-15"),
         ] {
-            assert_eq!(
-                add_months(date(from), months),
-                Some(date(expected)),
-                "{from} + {months}"
-            );
-        }
-    }
-
-    #[test]
-    fn months_subtracted_are_calendar_months_and_month_ends_clamp() {
-        for (from, months, expected) in [
-            ("2026-11-26", 24, "2024-11-26"),
-            ("2024-03-31", 1, "2024-02-29"),
-            ("2023-03-31", 1, "2023-02-28"),
-            ("2026-01-15", 1, "2025-12-15"),
-        ] {
-            assert_eq!(
-                sub_months(date(from), months),
-                Some(date(expected)),
-                "{from} - {months}"
-            );
+            let count = u32::try_from(i32::abs(months)).unwrap();
+            let moved = if months >= 0 {
+                add_months(date(from), count)
+            } else {
+                sub_months(date(from), count)
+            };
+            assert_eq!(moved, Some(date(expected)), "{from} {months:+} months");
         }
     }
 
     #[test]
     fn paris_date_turns_at_local_midnight_in_winter_and_summer() {
-        // Winter: UTC+1.
-        assert_eq!(
-            paris_date(instant("2026-01-15T22:59:59Z")),
-            date("2026-01-15")
-        );
-        assert_eq!(
-            paris_date(instant("2026-01-15T23:00:00Z")),
-            date("2026-01-16")
-        );
-        // Summer: UTC+2.
-        assert_eq!(
-            paris_date(instant("2026-07-14T21:59:59Z")),
-            date("2026-07-14")
-        );
-        assert_eq!(
-            paris_date(instant("2026-07-14T22:00:00Z")),
-            date("2026-07-15")
-        );
-        // New Year's Eve, 23:30 UTC, is already the 1st of January in Paris.
-        assert_eq!(
-            paris_date(instant("2026-12-31T23:30:00Z")),
-            date("2027-01-01")
-        );
+        for (instant_utc, paris) in [
+            // Winter: UTC+1.
+            ("2026-01-15T22:59:59Z", "2026-01-15"),
+            ("2026-01-15T23:00:00Z", "2026-01-16"),
+            // Summer: UTC+2.
+            ("2026-07-14T21:59:59Z", "2026-07-14"),
+            ("2026-07-14T22:00:00Z", "2026-07-15"),
+            // New Year's Eve, 23:30 UTC, is already the 1st of January in Paris.
+            ("2026-12-31T23:30:00Z", "2027-01-01"),
+            // 22:30 UTC the evening before the change to summer time is 23:30 CET; the evening
+            // after, 00:30 CEST; the evening of the change back, 23:30 CET again.
+            ("2026-03-28T22:30:00Z", "2026-03-28"),
+            ("2026-03-29T22:30:00Z", "2026-03-30"),
+            ("2026-10-25T22:30:00Z", "2026-10-25"),
+        ] {
+            assert_eq!(
+                paris_date(instant(instant_utc)),
+                date(paris),
+                "{instant_utc}"
+            );
+        }
     }
 
     #[test]
     fn summer_time_starts_and_ends_on_the_last_sundays_at_one_utc() {
         // 2026: 29 March and 25 October.
-        assert_eq!(
-            last_sunday_0100_utc(2026, 3),
-            Some(instant("2026-03-29T01:00:00Z"))
-        );
-        assert_eq!(
-            last_sunday_0100_utc(2026, 10),
-            Some(instant("2026-10-25T01:00:00Z"))
-        );
-        // 22:30 UTC the evening before the change is 23:30 CET; the evening after, 00:30 CEST.
-        assert_eq!(
-            paris_date(instant("2026-03-28T22:30:00Z")),
-            date("2026-03-28")
-        );
-        assert_eq!(
-            paris_date(instant("2026-03-29T22:30:00Z")),
-            date("2026-03-30")
-        );
-        assert_eq!(
-            paris_date(instant("2026-10-25T22:30:00Z")),
-            date("2026-10-25")
-        );
+        for (month, change) in [(3, "2026-03-29T01:00:00Z"), (10, "2026-10-25T01:00:00Z")] {
+            assert_eq!(last_sunday_0100_utc(2026, month), Some(instant(change)));
+        }
     }
 
     #[test]

@@ -47,7 +47,6 @@ closed_enum! {
 
 impl Lifecycle for StatutConseiller {
     type Action = ActionConseiller;
-    const ACTIONS: &'static [ActionConseiller] = ActionConseiller::ALL;
 
     fn after(self, action: ActionConseiller) -> Option<StatutConseiller> {
         use ActionConseiller as A;
@@ -60,14 +59,6 @@ impl Lifecycle for StatutConseiller {
             (S::Certifie, A::PriseDePoste) => Some(S::EnPoste),
             _ => None,
         }
-    }
-
-    fn name(self) -> &'static str {
-        self.as_str()
-    }
-
-    fn action_name(action: ActionConseiller) -> &'static str {
-        action.as_str()
     }
 }
 

@@ -56,7 +56,6 @@ closed_enum! {
 
 impl Lifecycle for StatutConvention {
     type Action = ActionConvention;
-    const ACTIONS: &'static [ActionConvention] = ActionConvention::ALL;
 
     fn after(self, action: ActionConvention) -> Option<StatutConvention> {
         use ActionConvention as A;
@@ -72,14 +71,6 @@ impl Lifecycle for StatutConvention {
             (S::EnExecution, A::Cloture) => Some(S::Terminee),
             _ => None,
         }
-    }
-
-    fn name(self) -> &'static str {
-        self.as_str()
-    }
-
-    fn action_name(action: ActionConvention) -> &'static str {
-        action.as_str()
     }
 }
 

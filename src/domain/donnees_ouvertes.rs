@@ -444,24 +444,25 @@ mod tests {
         assert_eq!(row.len(), COLONNES_LIEUX.len());
         let column =
             |name: &str| row[COLONNES_LIEUX.iter().position(|c| *c == name).unwrap()].as_str();
-        assert_eq!(column("id"), "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97");
-        assert_eq!(column("pivot"), "21930001900011");
-        assert_eq!(column("commune"), "Aubervilliers");
-        assert_eq!(column("latitude"), "48.9146");
-        assert_eq!(column("courriels"), "a@example.org|b@example.org");
-        assert_eq!(column("site_web"), "");
-        assert_eq!(column("itinerance"), "Fixe|Itinérant");
-        assert_eq!(
-            column("services"),
-            "Aide aux démarches administratives|Loisirs et créations numériques"
-        );
-        assert_eq!(column("date_maj"), "2021-07-01");
-        assert_eq!(
-            column("dispositif_programmes_nationaux"),
-            "Conseillers numériques"
-        );
-        assert_eq!(column("source"), "cnfs-api");
-        assert_eq!(column("complement_adresse"), "");
+        for (name, expected) in [
+            ("id", "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97"),
+            ("pivot", "21930001900011"),
+            ("commune", "Aubervilliers"),
+            ("latitude", "48.9146"),
+            ("courriels", "a@example.org|b@example.org"),
+            ("site_web", ""),
+            ("itinerance", "Fixe|Itinérant"),
+            (
+                "services",
+                "Aide aux démarches administratives|Loisirs et créations numériques",
+            ),
+            ("date_maj", "2021-07-01"),
+            ("dispositif_programmes_nationaux", "Conseillers numériques"),
+            ("source", "cnfs-api"),
+            ("complement_adresse", ""),
+        ] {
+            assert_eq!(column(name), expected, "{name}");
+        }
         let mut broken = lieu;
         broken.modifie_le = "hier".to_owned();
         assert!(ligne_lieu(&broken, "21930001900011").is_none());

@@ -61,7 +61,6 @@ closed_enum! {
 
 impl Lifecycle for StatutEngagement {
     type Action = ActionEngagement;
-    const ACTIONS: &'static [ActionEngagement] = ActionEngagement::ALL;
 
     fn after(self, action: ActionEngagement) -> Option<StatutEngagement> {
         match (self, action) {
@@ -72,14 +71,6 @@ impl Lifecycle for StatutEngagement {
             }
             (StatutEngagement::Annule, _) => None,
         }
-    }
-
-    fn name(self) -> &'static str {
-        self.as_str()
-    }
-
-    fn action_name(action: ActionEngagement) -> &'static str {
-        action.as_str()
     }
 }
 
@@ -103,7 +94,6 @@ closed_enum! {
 
 impl Lifecycle for StatutVersement {
     type Action = ActionVersement;
-    const ACTIONS: &'static [ActionVersement] = ActionVersement::ALL;
 
     fn after(self, action: ActionVersement) -> Option<StatutVersement> {
         match (self, action) {
@@ -112,14 +102,6 @@ impl Lifecycle for StatutVersement {
             }
             (StatutVersement::Annule, _) => None,
         }
-    }
-
-    fn name(self) -> &'static str {
-        self.as_str()
-    }
-
-    fn action_name(action: ActionVersement) -> &'static str {
-        action.as_str()
     }
 }
 

@@ -3,26 +3,22 @@
 //! refusal (409 `transition_invalide`, listing the actions the status allows) with the same shape
 //! everywhere.
 
+use super::ClosedList;
 use super::refusal::{Refusal, TRANSITION_INVALIDE};
 
 /// A status of a resource with a life cycle (a convention, an advisor), and the actions on it.
-pub trait Lifecycle: Copy + Eq + std::fmt::Debug + 'static {
+/// Both are closed lists (`closed_enum!`): their values and texts are what clients see.
+pub trait Lifecycle: ClosedList {
     /// What can be done to the resource (sign, file a project…), including actions that keep the
-    /// status (an amendment).
-    type Action: Copy + Eq + std::fmt::Debug + 'static;
-    /// Every action, in the order they are listed to clients.
-    const ACTIONS: &'static [Self::Action];
+    /// status (an amendment); listed to clients in declaration order.
+    type Action: ClosedList;
     /// The status after `action`, or `None` when the status does not allow it.
     fn after(self, action: Self::Action) -> Option<Self>;
-    /// The status as stored and sent.
-    fn name(self) -> &'static str;
-    /// The action as named to clients.
-    fn action_name(action: Self::Action) -> &'static str;
 }
 
-/// The actions a status allows, in [`Lifecycle::ACTIONS`] order.
+/// The actions a status allows, in their declaration order.
 pub fn allowed_actions<S: Lifecycle>(status: S) -> Vec<S::Action> {
-    S::ACTIONS
+    S::Action::VALUES
         .iter()
         .copied()
         .filter(|action| status.after(*action).is_some())
@@ -35,14 +31,14 @@ pub fn apply<S: Lifecycle>(from: S, action: S::Action) -> Result<S, Refusal> {
     from.after(action).ok_or_else(|| {
         let possible: Vec<&str> = allowed_actions(from)
             .into_iter()
-            .map(S::action_name)
+            .map(ClosedList::as_text)
             .collect();
         Refusal::new(
             &TRANSITION_INVALIDE,
             format!(
                 "Action « {} » impossible au statut « {} » ; possibles : {}.",
-                S::action_name(action),
-                from.name(),
+                action.as_text(),
+                from.as_text(),
                 if possible.is_empty() {
                     "aucune (statut final)".to_owned()
                 } else {
@@ -50,8 +46,8 @@ pub fn apply<S: Lifecycle>(from: S, action: S::Action) -> Result<S, Refusal> {
                 }
             ),
         )
-        .with_member("statut_actuel", from.name())
-        .with_member("action", S::action_name(action))
+        .with_member("statut_actuel", from.as_text())
+        .with_member("action", action.as_text())
         .with_member("actions_possibles", possible)
     })
 }
@@ -75,9 +71,22 @@ mod tests {
         Paint,
     }
 
+    impl ClosedList for Door {
+        const VALUES: &'static [Door] = &[Door::Closed, Door::Open, Door::Sealed];
+        fn as_text(self) -> &'static str {
+            ["fermee", "ouverte", "scellee"][self as usize]
+        }
+    }
+
+    impl ClosedList for Push {
+        const VALUES: &'static [Push] = &[Push::Open, Push::Close, Push::Seal, Push::Paint];
+        fn as_text(self) -> &'static str {
+            ["ouvrir", "fermer", "sceller", "peindre"][self as usize]
+        }
+    }
+
     impl Lifecycle for Door {
         type Action = Push;
-        const ACTIONS: &'static [Push] = &[Push::Open, Push::Close, Push::Seal, Push::Paint];
         fn after(self, action: Push) -> Option<Door> {
             match (self, action) {
                 (Door::Closed, Push::Open) => Some(Door::Open),
@@ -85,21 +94,6 @@ mod tests {
                 (Door::Closed, Push::Seal) => Some(Door::Sealed),
                 (Door::Closed | Door::Open, Push::Paint) => Some(self),
                 _ => None,
-            }
-        }
-        fn name(self) -> &'static str {
-            match self {
-                Door::Closed => "fermee",
-                Door::Open => "ouverte",
-                Door::Sealed => "scellee",
-            }
-        }
-        fn action_name(action: Push) -> &'static str {
-            match action {
-                Push::Open => "ouvrir",
-                Push::Close => "fermer",
-                Push::Seal => "sceller",
-                Push::Paint => "peindre",
             }
         }
     }

@@ -60,6 +60,15 @@ pub trait TextValue: Sized + Clone + std::fmt::Debug + Send + 'static {
     fn text(&self) -> &str;
 }
 
+/// A closed list of values (`closed_enum!`): every value, and each one's text. Status machines
+/// ([`lifecycle::Lifecycle`]) are written against it.
+pub trait ClosedList: Copy + Eq + std::fmt::Debug + 'static {
+    /// Every value, in declaration order.
+    const VALUES: &'static [Self];
+    /// The value as stored and sent.
+    fn as_text(self) -> &'static str;
+}
+
 /// Declares a code type: a `String` newtype whose every value has the given form.
 ///
 /// One declaration gives the domain check (`parse`, `is_valid`), `FromStr`, `Display`,
@@ -307,6 +316,13 @@ macro_rules! closed_enum {
         }
 
         $crate::text_value_impls!($name);
+
+        impl $crate::domain::ClosedList for $name {
+            const VALUES: &'static [Self] = $name::ALL;
+            fn as_text(self) -> &'static str {
+                self.as_str()
+            }
+        }
 
         impl TryFrom<String> for $name {
             type Error = $crate::domain::FormatError;

@@ -651,28 +651,28 @@ mod tests {
                 },
             ]
         );
-        // The région floors the sum of its ceilings: (4 M€ + 2.125 M€) ÷ 50,000 € = 122.5 → 122.
-        let region = compose(
-            territoire(NiveauTerritoire::Region),
-            &[&d93, &d94],
-            None,
-            &enveloppes,
-            &soldes,
-        );
-        assert_eq!(region.postes.objectif, Some(122));
-        assert_eq!(region.financement[0].montant_centimes, 612_500_000);
-        assert_eq!(region.financement[0].disponible_centimes, 112_500_000);
-        // Nationally: the envelopes' goals and amounts.
-        let national = compose(
-            territoire(NiveauTerritoire::National),
-            &[&d93, &d94],
-            None,
-            &enveloppes,
-            &soldes,
-        );
-        assert_eq!(national.postes.objectif, Some(4000));
-        assert_eq!(national.financement[0].montant_centimes, 20_000_000_000);
-        assert_eq!(national.financement[0].disponible_centimes, 19_500_000_000);
+        // (level, objective, amount, available): the région floors the sum of its ceilings,
+        // (4 M€ + 2.125 M€) ÷ 50,000 € = 122.5 → 122; nationally, the envelopes' goals and amounts.
+        for (niveau, objectif, montant, disponible) in [
+            (NiveauTerritoire::Region, 122, 612_500_000, 112_500_000),
+            (
+                NiveauTerritoire::National,
+                4000,
+                20_000_000_000,
+                19_500_000_000,
+            ),
+        ] {
+            let composed = compose(
+                territoire(niveau),
+                &[&d93, &d94],
+                None,
+                &enveloppes,
+                &soldes,
+            );
+            assert_eq!(composed.postes.objectif, Some(objectif), "{niveau:?}");
+            assert_eq!(composed.financement[0].montant_centimes, montant);
+            assert_eq!(composed.financement[0].disponible_centimes, disponible);
+        }
         // A département with nothing: no goal, no money line.
         let d75 = departement("75");
         let empty = compose(

@@ -157,15 +157,15 @@ where
         self.token(Role::Structure, None, Some(id))
     }
 
-    /// Sends a request; the status and the JSON body (null when there is none).
-    async fn send(
+    /// Sends a request that must succeed (2xx); its JSON body (null when there is none).
+    async fn ok(
         &self,
         method: &str,
         uri: &str,
         token: &str,
         body: Option<&Value>,
         headers: &[(&str, &str)],
-    ) -> Result<(u16, Value), DemoError> {
+    ) -> Result<Value, DemoError> {
         let mut request = test::TestRequest::default()
             .method(method.parse().expect("a method"))
             .uri(uri)
@@ -185,20 +185,7 @@ where
             .map_err(|error| DemoError(format!("{method} {uri} : {error}")))?;
         let status = response.status().as_u16();
         let bytes = test::read_body(response).await;
-        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Ok((status, json))
-    }
-
-    /// A request that must succeed (2xx); its body.
-    async fn ok(
-        &self,
-        method: &str,
-        uri: &str,
-        token: &str,
-        body: Option<&Value>,
-        headers: &[(&str, &str)],
-    ) -> Result<Value, DemoError> {
-        let (status, json) = self.send(method, uri, token, body, headers).await?;
+        let json: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         if (200..300).contains(&status) {
             Ok(json)
         } else {
