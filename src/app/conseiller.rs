@@ -18,9 +18,9 @@ use crate::db::repo::conseiller as repo;
 use crate::db::repo::lieu as lieux;
 use crate::domain::calendar::effective_date;
 use crate::domain::conseiller::{
-    ActionConseiller, Conseiller, DONNEES_ANONYMISEES, Identite, StatutConseiller,
-    check_aucun_actif, check_convention_en_execution, check_lieu, check_postes_occupes,
-    check_quota, postes_de, postes_employeur, recrutement_local,
+    ActionConseiller, Conseiller, DONNEES_ANONYMISEES, Identite, check_aucun_actif,
+    check_convention_en_execution, check_lieu, check_postes_occupes, check_quota, postes_de,
+    postes_employeur, recrutement_local,
 };
 use crate::domain::convention::PartHote;
 use crate::domain::ids::{ConseillerId, ConventionId};
@@ -89,37 +89,21 @@ pub fn recruit(
         .find(|actifs| actifs.structure_id == new.structure_id)
         .map_or(0, |actifs| actifs.actifs);
     check_quota(&new.structure_id, postes, actifs)?;
-    let local = recrutement_local(&new.commune_residence, &convention.departement);
-    let created = repo::insert(
-        tx,
-        &Conseiller {
-            id: ConseillerId::new(),
-            convention_id: convention.id.clone(),
-            departement: convention.departement.clone(),
-            structure_id: new.structure_id,
-            identite: Some(Identite {
-                nom: new.nom.trim().to_owned(),
-                prenom: new.prenom.trim().to_owned(),
-                email: new.email.trim().to_owned(),
-                commune_residence: new.commune_residence,
-            }),
-            anonymise_le: None,
-            recrutement_local: local,
-            type_contrat: new.type_contrat,
-            statut: StatutConseiller::Recrute,
-            date_recrutement: date,
-            date_debut_formation: None,
-            organisme_formation: None,
-            date_certification: None,
-            date_prise_poste: None,
-            lieu_id: None,
-            date_sortie: None,
-            motif_sortie: None,
-            version: 1,
-            cree_le: String::new(),
-            modifie_le: String::new(),
-        },
-    )?;
+    let identite = Identite {
+        nom: new.nom.trim().to_owned(),
+        prenom: new.prenom.trim().to_owned(),
+        email: new.email.trim().to_owned(),
+        commune_residence: new.commune_residence,
+    };
+    let recruit = Conseiller::recrute(
+        convention.id.clone(),
+        convention.departement.clone(),
+        new.structure_id,
+        identite,
+        new.type_contrat,
+        date,
+    );
+    let created = repo::insert(tx, &recruit)?;
     journal::record(tx, &ctx.author, "creation", None, &created)?;
     Ok(created)
 }

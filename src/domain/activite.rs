@@ -279,11 +279,7 @@ mod tests {
         assert!(check_participants(TypeActivite::AtelierCollectif, 1).is_ok());
         assert!(check_participants(TypeActivite::AtelierCollectif, 100).is_ok());
         let refusal = check_participants(TypeActivite::AccompagnementIndividuel, 2).unwrap_err();
-        assert_eq!(refusal.code.code, "validation");
-        assert_eq!(
-            refusal.errors[0].pointer.as_deref(),
-            Some("/nb_participants")
-        );
+        assert_eq!(refusal.code_at(), ("validation", Some("/nb_participants")));
     }
 
     #[test]

@@ -183,8 +183,7 @@ mod tests {
         );
         let future =
             effective_date("date_signature", Some(date("2026-11-27")), today, None).unwrap_err();
-        assert_eq!(future.code.code, "date_future");
-        assert_eq!(future.errors[0].pointer.as_deref(), Some("/date_signature"));
+        assert_eq!(future.code_at(), ("date_future", Some("/date_signature")));
         let before = effective_date(
             "date_validation",
             Some(date("2021-03-01")),
@@ -192,10 +191,9 @@ mod tests {
             Some(("date_depot", date("2021-03-15"))),
         )
         .unwrap_err();
-        assert_eq!(before.code.code, "date_anterieure");
         assert_eq!(
-            before.errors[0].pointer.as_deref(),
-            Some("/date_validation")
+            before.code_at(),
+            ("date_anterieure", Some("/date_validation"))
         );
         // The same day as the previous step is allowed.
         assert!(

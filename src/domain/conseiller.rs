@@ -157,6 +157,41 @@ pub struct Conseiller {
 }
 
 impl Conseiller {
+    /// A new recruit (`recrute`) on a post of `structure_id` in a convention of `departement`:
+    /// no step after the recruitment yet; local when it lives in that département. Its id is
+    /// new; its version and times are the storage's to set.
+    pub fn recrute(
+        convention_id: ConventionId,
+        departement: CodeDepartement,
+        structure_id: StructureId,
+        identite: Identite,
+        type_contrat: TypeContrat,
+        date_recrutement: NaiveDate,
+    ) -> Conseiller {
+        Conseiller {
+            id: ConseillerId::new(),
+            convention_id,
+            recrutement_local: recrutement_local(&identite.commune_residence, &departement),
+            departement,
+            structure_id,
+            identite: Some(identite),
+            anonymise_le: None,
+            type_contrat,
+            statut: StatutConseiller::Recrute,
+            date_recrutement,
+            date_debut_formation: None,
+            organisme_formation: None,
+            date_certification: None,
+            date_prise_poste: None,
+            lieu_id: None,
+            date_sortie: None,
+            motif_sortie: None,
+            version: 1,
+            cree_le: String::new(),
+            modifie_le: String::new(),
+        }
+    }
+
     /// The date of the last step reached (for the chronology of the next one).
     pub fn derniere_etape(&self) -> (&'static str, NaiveDate) {
         [
@@ -429,14 +464,15 @@ mod tests {
         }];
         assert_eq!(postes_employeur(&split, &structure()), Ok(40));
         let refusal = postes_employeur(&split, &other).unwrap_err();
-        assert_eq!(refusal.code.code, "structure_non_eligible");
-        assert_eq!(refusal.errors[0].pointer.as_deref(), Some("/structure_id"));
+        assert_eq!(
+            refusal.code_at(),
+            ("structure_non_eligible", Some("/structure_id"))
+        );
         let lieu = LieuId::new();
         assert!(check_lieu(&lieu, Some(&structure()), &structure()).is_ok());
         for found in [Some(&other), None] {
             let refusal = check_lieu(&lieu, found, &structure()).unwrap_err();
-            assert_eq!(refusal.code.code, "lieu_non_eligible");
-            assert_eq!(refusal.errors[0].pointer.as_deref(), Some("/lieu_id"));
+            assert_eq!(refusal.code_at(), ("lieu_non_eligible", Some("/lieu_id")));
         }
     }
 
@@ -468,28 +504,21 @@ mod tests {
     #[test]
     fn the_last_step_gives_the_earliest_next_date() {
         let date = |s: &str| s.parse::<NaiveDate>().unwrap();
-        let mut c = Conseiller {
-            id: ConseillerId::new(),
-            convention_id: ConventionId::new(),
-            departement: CodeDepartement::parse("93").unwrap(),
-            structure_id: structure(),
-            identite: None,
-            anonymise_le: None,
-            recrutement_local: true,
-            type_contrat: TypeContrat::Cdd,
-            statut: StatutConseiller::Recrute,
-            date_recrutement: date("2021-05-01"),
-            date_debut_formation: None,
-            organisme_formation: None,
-            date_certification: None,
-            date_prise_poste: None,
-            lieu_id: None,
-            date_sortie: None,
-            motif_sortie: None,
-            version: 1,
-            cree_le: String::new(),
-            modifie_le: String::new(),
+        let identite = Identite {
+            nom: "Martin".to_owned(),
+            prenom: "Camille".to_owned(),
+            email: "c.martin@example.org".to_owned(),
+            commune_residence: CodeInsee::parse("93001").unwrap(),
         };
+        let mut c = Conseiller::recrute(
+            ConventionId::new(),
+            CodeDepartement::parse("93").unwrap(),
+            structure(),
+            identite,
+            TypeContrat::Cdd,
+            date("2021-05-01"),
+        );
+        assert!(c.recrutement_local);
         assert_eq!(c.derniere_etape(), ("date_recrutement", date("2021-05-01")));
         c.date_debut_formation = Some(date("2021-05-10"));
         c.date_certification = Some(date("2021-07-01"));

@@ -544,10 +544,9 @@ mod tests {
         assert_eq!(short.members["postes_repartis"], 78);
         assert!(check_repartition(80, &[part(A_ID, 50), part(B_ID, 31)]).is_err());
         let twice = check_repartition(80, &[part(A_ID, 40), part(A_ID, 40)]).unwrap_err();
-        assert_eq!(twice.code.code, "validation");
         assert_eq!(
-            twice.errors[0].pointer.as_deref(),
-            Some("/repartition/1/structure_id")
+            twice.code_at(),
+            ("validation", Some("/repartition/1/structure_id"))
         );
     }
 
@@ -574,8 +573,7 @@ mod tests {
             (S::EnExecution, false),
         ] {
             let refusal = check_repartition_avenant(statut, with_split).unwrap_err();
-            assert_eq!(refusal.code.code, "validation");
-            assert_eq!(refusal.errors[0].pointer.as_deref(), Some("/repartition"));
+            assert_eq!(refusal.code_at(), ("validation", Some("/repartition")));
         }
     }
 
@@ -599,8 +597,10 @@ mod tests {
             Ok(())
         );
         let refusal = check_signataires(&dep93, &[a.clone(), b.clone()], &known).unwrap_err();
-        assert_eq!(refusal.code.code, "structure_non_eligible");
-        assert_eq!(refusal.errors[0].pointer.as_deref(), Some("/signataires/1"));
+        assert_eq!(
+            refusal.code_at(),
+            ("structure_non_eligible", Some("/signataires/1"))
+        );
         assert_eq!(
             check_signataires(&dep93, &[a.clone(), a.clone()], &known)
                 .unwrap_err()
@@ -621,10 +621,12 @@ mod tests {
         convention.signataires = vec![a.clone()];
         let refusal =
             check_hotes(&convention, &[part(A_ID, 40), part(B_ID, 40)], &known).unwrap_err();
-        assert_eq!(refusal.code.code, "structure_non_eligible");
         assert_eq!(
-            refusal.errors[0].pointer.as_deref(),
-            Some("/repartition/1/structure_id")
+            refusal.code_at(),
+            (
+                "structure_non_eligible",
+                Some("/repartition/1/structure_id")
+            )
         );
         convention.departement = dep75;
         convention.signataires = vec![a];

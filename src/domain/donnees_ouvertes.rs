@@ -302,12 +302,16 @@ mod tests {
 
     #[test]
     fn amounts_are_written_from_cents() {
-        assert_eq!(montant_decimal(10_000_001), "100000.01");
-        assert_eq!(montant_decimal(0), "0.00");
-        assert_eq!(montant_decimal(5), "0.05");
-        assert_eq!(montant_decimal(400_000_000), "4000000.00");
-        assert_eq!(montant_decimal(1_000_000_000_000_000), "10000000000000.00");
-        assert_eq!(montant_decimal(-150), "-1.50");
+        for (centimes, written) in [
+            (10_000_001, "100000.01"),
+            (0, "0.00"),
+            (5, "0.05"),
+            (400_000_000, "4000000.00"),
+            (1_000_000_000_000_000, "10000000000000.00"),
+            (-150, "-1.50"),
+        ] {
+            assert_eq!(montant_decimal(centimes), written);
+        }
     }
 
     #[test]

@@ -871,11 +871,7 @@ mod tests {
         );
         assert_eq!(montant_engagement(Some(7), 80, None), Ok(7));
         let refusal = montant_engagement(None, 80, None).unwrap_err();
-        assert_eq!(refusal.code.code, "validation");
-        assert_eq!(
-            refusal.errors[0].pointer.as_deref(),
-            Some("/montant_centimes")
-        );
+        assert_eq!(refusal.code_at(), ("validation", Some("/montant_centimes")));
         let refusal = montant_engagement(None, 100_000, Some(MONTANT_MAX_CENTIMES)).unwrap_err();
         assert_eq!(refusal.code.code, "validation");
     }
@@ -907,8 +903,10 @@ mod tests {
         assert!(check_perimetre(None, &dep("75"), at.clone()).is_ok());
         assert!(check_perimetre(Some(&dep("93")), &dep("93"), at.clone()).is_ok());
         let refusal = check_perimetre(Some(&dep("93")), &dep("75"), at).unwrap_err();
-        assert_eq!(refusal.code.code, "hors_perimetre");
-        assert_eq!(refusal.errors[0].pointer.as_deref(), Some("/convention_id"));
+        assert_eq!(
+            refusal.code_at(),
+            ("hors_perimetre", Some("/convention_id"))
+        );
         assert!(!refusal.errors[0].detail.is_empty());
     }
 

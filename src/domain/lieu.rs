@@ -364,11 +364,12 @@ mod tests {
         let code = CodeInsee::parse("93001").unwrap();
         assert!(check_adresse(&code, "93300", Some(&aubervilliers)).is_ok());
         let refusal = check_adresse(&code, "75001", Some(&aubervilliers)).unwrap_err();
-        assert_eq!(refusal.code.code, "code_postal_incoherent");
-        assert_eq!(refusal.errors[0].pointer.as_deref(), Some("/code_postal"));
+        assert_eq!(
+            refusal.code_at(),
+            ("code_postal_incoherent", Some("/code_postal"))
+        );
         let refusal = check_adresse(&code, "93300", None).unwrap_err();
-        assert_eq!(refusal.code.code, "commune_inconnue");
-        assert_eq!(refusal.errors[0].pointer.as_deref(), Some("/code_insee"));
+        assert_eq!(refusal.code_at(), ("commune_inconnue", Some("/code_insee")));
     }
 
     #[test]

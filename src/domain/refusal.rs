@@ -108,6 +108,18 @@ pub struct Refusal {
     pub members: serde_json::Map<String, serde_json::Value>,
 }
 
+#[cfg(test)]
+impl Refusal {
+    /// Its code and the pointer of its first faulty field: what a unit test checks.
+    pub fn code_at(&self) -> (&str, Option<&str>) {
+        let first = self
+            .errors
+            .first()
+            .and_then(|error| error.pointer.as_deref());
+        (self.code.code, first)
+    }
+}
+
 impl Refusal {
     /// A refusal of `code` with this detail.
     pub fn new(code: &'static RefusalCode, detail: impl Into<String>) -> Self {

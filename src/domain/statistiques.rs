@@ -624,13 +624,11 @@ mod tests {
             solde("national", "94", Some(212_500_000), 100_000_000),
             solde("ville93", "93", None, 30_000_000),
         ];
-        let one = compose(
-            territoire(NiveauTerritoire::Departement),
-            &[&d93],
-            None,
-            &enveloppes,
-            &soldes,
-        );
+        // The statistics of `departements` composed at `niveau`, without activities.
+        let composed = |niveau, departements: &[&DonneesDepartement]| {
+            compose(territoire(niveau), departements, None, &enveloppes, &soldes)
+        };
+        let one = composed(NiveauTerritoire::Departement, &[&d93]);
         assert_eq!(one.postes.objectif, Some(80));
         assert_eq!(
             one.financement,
@@ -662,26 +660,14 @@ mod tests {
                 19_500_000_000,
             ),
         ] {
-            let composed = compose(
-                territoire(niveau),
-                &[&d93, &d94],
-                None,
-                &enveloppes,
-                &soldes,
-            );
-            assert_eq!(composed.postes.objectif, Some(objectif), "{niveau:?}");
-            assert_eq!(composed.financement[0].montant_centimes, montant);
-            assert_eq!(composed.financement[0].disponible_centimes, disponible);
+            let both = composed(niveau, &[&d93, &d94]);
+            assert_eq!(both.postes.objectif, Some(objectif), "{niveau:?}");
+            assert_eq!(both.financement[0].montant_centimes, montant);
+            assert_eq!(both.financement[0].disponible_centimes, disponible);
         }
         // A département with nothing: no goal, no money line.
         let d75 = departement("75");
-        let empty = compose(
-            territoire(NiveauTerritoire::Departement),
-            &[&d75],
-            None,
-            &enveloppes,
-            &soldes,
-        );
+        let empty = composed(NiveauTerritoire::Departement, &[&d75]);
         assert_eq!(empty.postes.objectif, None);
         assert!(empty.financement.is_empty());
         assert_eq!(empty.postes.taux_pourvus_pct, None);
@@ -737,81 +723,70 @@ mod tests {
 
     #[test]
     fn a_period_reads_whole_months_and_the_days_around_them() {
-        let d = date;
-        let months = |a: &str, b: &str| Some((a.to_owned(), b.to_owned()));
-        // Open: every month.
-        assert_eq!(
-            decoupe(None, None),
-            Decoupage {
-                mois: months("0000-00", "9999-99"),
-                jours: vec![]
-            }
-        );
-        // Whole months exactly.
-        assert_eq!(
-            decoupe(Some(d("2021-06-01")), Some(d("2021-07-31"))),
-            Decoupage {
-                mois: months("2021-06", "2021-07"),
-                jours: vec![]
-            }
-        );
-        // Partial months at both ends (February of a leap year included).
-        assert_eq!(
-            decoupe(Some(d("2024-02-15")), Some(d("2024-05-10"))),
-            Decoupage {
-                mois: months("2024-03", "2024-04"),
-                jours: vec![
-                    (d("2024-02-15"), d("2024-02-29")),
-                    (d("2024-05-01"), d("2024-05-10"))
-                ]
-            }
-        );
-        // Open at one end.
-        assert_eq!(
-            decoupe(Some(d("2021-06-15")), None),
-            Decoupage {
-                mois: months("2021-07", "9999-99"),
-                jours: vec![(d("2021-06-15"), d("2021-06-30"))]
-            }
-        );
-        assert_eq!(
-            decoupe(None, Some(d("2021-06-15"))),
-            Decoupage {
-                mois: months("0000-00", "2021-05"),
-                jours: vec![(d("2021-06-01"), d("2021-06-15"))]
-            }
-        );
-        // Within one month, or across two without a whole one: days only.
-        assert_eq!(
-            decoupe(Some(d("2021-06-14")), Some(d("2021-06-14"))),
-            Decoupage {
-                mois: None,
-                jours: vec![(d("2021-06-14"), d("2021-06-14"))]
-            }
-        );
-        assert_eq!(
-            decoupe(Some(d("2021-06-15")), Some(d("2021-07-20"))),
-            Decoupage {
-                mois: None,
-                jours: vec![(d("2021-06-15"), d("2021-07-20"))]
-            }
-        );
-        // One whole month and one day after it.
-        assert_eq!(
-            decoupe(Some(d("2021-06-01")), Some(d("2021-07-01"))),
-            Decoupage {
-                mois: months("2021-06", "2021-06"),
-                jours: vec![(d("2021-07-01"), d("2021-07-01"))]
-            }
-        );
-        // Reversed: nothing.
-        assert_eq!(
-            decoupe(Some(d("2021-07-01")), Some(d("2021-06-30"))),
-            Decoupage {
-                mois: None,
-                jours: vec![]
-            }
-        );
+        type Case<'a> = (Option<&'a str>, Option<&'a str>, Option<(&'a str, &'a str)>);
+        // (du, au, whole months) and the day ranges around them.
+        let cases: [(Case<'_>, &[(&str, &str)]); 9] = [
+            // Open: every month.
+            ((None, None, Some(("0000-00", "9999-99"))), &[]),
+            // Whole months exactly.
+            (
+                (
+                    Some("2021-06-01"),
+                    Some("2021-07-31"),
+                    Some(("2021-06", "2021-07")),
+                ),
+                &[],
+            ),
+            // Partial months at both ends (February of a leap year included).
+            (
+                (
+                    Some("2024-02-15"),
+                    Some("2024-05-10"),
+                    Some(("2024-03", "2024-04")),
+                ),
+                &[("2024-02-15", "2024-02-29"), ("2024-05-01", "2024-05-10")],
+            ),
+            // Open at one end.
+            (
+                (Some("2021-06-15"), None, Some(("2021-07", "9999-99"))),
+                &[("2021-06-15", "2021-06-30")],
+            ),
+            (
+                (None, Some("2021-06-15"), Some(("0000-00", "2021-05"))),
+                &[("2021-06-01", "2021-06-15")],
+            ),
+            // Within one month, or across two without a whole one: days only.
+            (
+                (Some("2021-06-14"), Some("2021-06-14"), None),
+                &[("2021-06-14", "2021-06-14")],
+            ),
+            (
+                (Some("2021-06-15"), Some("2021-07-20"), None),
+                &[("2021-06-15", "2021-07-20")],
+            ),
+            // One whole month and one day after it.
+            (
+                (
+                    Some("2021-06-01"),
+                    Some("2021-07-01"),
+                    Some(("2021-06", "2021-06")),
+                ),
+                &[("2021-07-01", "2021-07-01")],
+            ),
+            // Reversed: nothing.
+            ((Some("2021-07-01"), Some("2021-06-30"), None), &[]),
+        ];
+        for ((du, au, mois), jours) in cases {
+            let expected = Decoupage {
+                mois: mois.map(|(first, last)| (first.to_owned(), last.to_owned())),
+                jours: jours.iter().map(|(a, b)| (date(a), date(b))).collect(),
+            };
+            assert_eq!(
+                decoupe(du.map(date), au.map(date)),
+                expected,
+                "{du:?}..{au:?}"
+            );
+        }
     }
 
     #[test]

@@ -358,9 +358,13 @@ mod tests {
 
     #[test]
     fn thousands_are_spaced() {
-        assert_eq!(milliers(0), "0");
-        assert_eq!(milliers(999), "999");
-        assert_eq!(milliers(1000), "1 000");
-        assert_eq!(milliers(1_234_567), "1 234 567");
+        for (number, spaced) in [
+            (0, "0"),
+            (999, "999"),
+            (1000, "1 000"),
+            (1_234_567, "1 234 567"),
+        ] {
+            assert_eq!(milliers(number), spaced);
+        }
     }
 }
