@@ -4,9 +4,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::domain::codes::{CodeDepartement, CodeInsee, CodeRegion, Siren, Siret};
-use crate::domain::ids::StructureId;
-use crate::domain::structure::{self as domain, TypeStructure};
+use crate::domain::codes::{CodeInsee, Siret};
+use crate::domain::structure::TypeStructure;
 
 /// Checks that a name is not blank (it may not be only spaces).
 pub fn not_blank(text: &str) -> Result<(), validator::ValidationError> {
@@ -55,60 +54,8 @@ pub struct ModificationStructure {
     pub nom: String,
 }
 
-/// Une structure d'accueil, avec ce que le référentiel dit de son siège.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90", "siret": "20005786700018", "siren": "200057867",
-    "nom": "Plaine Commune", "type": "epci", "code_insee": "93066", "commune": "Saint-Denis",
-    "departement": "93", "region": "11", "version": 1,
-    "cree_le": "2026-11-26T10:00:00.000000Z", "modifie_le": "2026-11-26T10:00:00.000000Z"
-}))]
-pub struct Structure {
-    /// Identifiant.
-    pub id: StructureId,
-    /// SIRET.
-    pub siret: Siret,
-    /// SIREN (les 9 premiers chiffres du SIRET).
-    pub siren: Siren,
-    /// Nom.
-    pub nom: String,
-    /// Nature juridique.
-    #[serde(rename = "type")]
-    pub type_structure: TypeStructure,
-    /// Code INSEE de la commune du siège.
-    pub code_insee: CodeInsee,
-    /// Nom de la commune du siège.
-    pub commune: String,
-    /// Département du siège.
-    pub departement: CodeDepartement,
-    /// Région du siège.
-    pub region: CodeRegion,
-    /// Version de l'enregistrement : l'`ETag` de la réponse, à renvoyer dans `If-Match`.
-    pub version: i64,
-    /// Création (RFC 3339, UTC).
-    pub cree_le: String,
-    /// Dernière modification (RFC 3339, UTC).
-    pub modifie_le: String,
-}
-
-impl From<domain::Structure> for Structure {
-    fn from(s: domain::Structure) -> Self {
-        Structure {
-            siren: s.siret.siren(),
-            id: s.id,
-            siret: s.siret,
-            nom: s.nom,
-            type_structure: s.type_structure,
-            code_insee: s.code_insee,
-            commune: s.commune,
-            departement: s.departement,
-            region: s.region,
-            version: s.version,
-            cree_le: s.cree_le,
-            modifie_le: s.modifie_le,
-        }
-    }
-}
+/// Une structure d'accueil : le type du domaine, qui est sa propre vue.
+pub use crate::domain::structure::Structure;
 
 crate::page_dto! {
     /// Une page de structures.

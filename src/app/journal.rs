@@ -185,7 +185,7 @@ impl Journaled for Structure {
         Some(&self.departement)
     }
     fn journal_view(&self) -> Result<Map<String, Value>, ApiError> {
-        snapshot(&api::structure::Structure::from(self.clone()))
+        snapshot(self)
     }
 }
 

@@ -1,6 +1,9 @@
 //! Host structures (structures d'accueil): who they are and the rule tying a territorial
 //! structure's SIRET to the référentiel.
 
+use serde::Serialize;
+use utoipa::ToSchema;
+
 use super::codes::{CodeDepartement, CodeInsee, CodeRegion, Siren, Siret};
 use super::ids::StructureId;
 use super::refusal::{FieldError, Refusal, RefusalCode, RefusalKind};
@@ -26,30 +29,39 @@ closed_enum! {
     }
 }
 
-/// A host structure, with what the référentiel says of its seat.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Une structure d'accueil, avec ce que le référentiel dit de son siège.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90", "siret": "20005786700018", "siren": "200057867",
+    "nom": "Plaine Commune", "type": "epci", "code_insee": "93066", "commune": "Saint-Denis",
+    "departement": "93", "region": "11", "version": 1,
+    "cree_le": "2026-11-26T10:00:00.000000Z", "modifie_le": "2026-11-26T10:00:00.000000Z"
+}))]
 pub struct Structure {
-    /// Its identifier.
+    /// Identifiant.
     pub id: StructureId,
-    /// Its SIRET (never changes).
+    /// SIRET.
     pub siret: Siret,
-    /// Its name.
+    /// SIREN (les 9 premiers chiffres du SIRET).
+    pub siren: Siren,
+    /// Nom.
     pub nom: String,
-    /// Its legal nature.
+    /// Nature juridique.
+    #[serde(rename = "type")]
     pub type_structure: TypeStructure,
-    /// The commune of its seat.
+    /// Code INSEE de la commune du siège.
     pub code_insee: CodeInsee,
-    /// The name of that commune.
+    /// Nom de la commune du siège.
     pub commune: String,
-    /// The département of its seat.
+    /// Département du siège.
     pub departement: CodeDepartement,
-    /// The région of its seat.
+    /// Région du siège.
     pub region: CodeRegion,
-    /// The row version (its `ETag`).
+    /// Version de l'enregistrement : l'`ETag` de la réponse, à renvoyer dans `If-Match`.
     pub version: i64,
-    /// Created at (RFC 3339 UTC).
+    /// Création (RFC 3339, UTC).
     pub cree_le: String,
-    /// Last changed at (RFC 3339 UTC).
+    /// Dernière modification (RFC 3339, UTC).
     pub modifie_le: String,
 }
 

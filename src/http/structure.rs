@@ -97,7 +97,7 @@ pub async fn create_structure(
                     code_insee: new.code_insee,
                 },
             )?;
-            let dto = Structure::from(created.clone());
+            let dto = created.clone();
             journal::record(tx, &who, "creation", None, &created)?;
             Ok(
                 Reply::created(format!("/api/v1/structures/{}", created.id), &dto)?
@@ -119,7 +119,7 @@ list_operation! {
         let scope = caller.scope_filter(Resource::Structure);
     }
     read = move |conn, after, limit| repo::list(conn, &filter, &scope, after, limit),
-    item = Structure::from,
+    item = std::convert::identity,
 }
 
 /// Lire une structure
@@ -156,7 +156,7 @@ pub async fn get_structure(
     check(&caller, Action::Read, &structure)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(structure.version)))
-        .json(Structure::from(structure)))
+        .json(structure))
 }
 
 fn not_found() -> ApiError {
@@ -202,7 +202,7 @@ pub async fn update_structure(
             let change = body.accept()?;
             IfMatch::required(if_match)?.check(current.version)?;
             let updated = repo::rename(tx, &id, change.nom.trim())?;
-            let dto = Structure::from(updated.clone());
+            let dto = updated.clone();
             journal::record(tx, &who, "modification", Some(&current), &updated)?;
             Reply::ok(&dto).map(|reply| reply.with_version(updated.version))
         })

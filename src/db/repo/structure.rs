@@ -50,9 +50,11 @@ pub struct NewStructure {
 type Joined = (StructureRow, String, String);
 
 fn structure_of((row, commune, region): Joined) -> QueryResult<Structure> {
+    let siret = stored(Siret::parse(&row.siret))?;
     Ok(Structure {
         id: stored(StructureId::parse(&row.id))?,
-        siret: stored(Siret::parse(&row.siret))?,
+        siren: siret.siren(),
+        siret,
         nom: row.nom,
         type_structure: stored(TypeStructure::parse(&row.type_))?,
         code_insee: stored(CodeInsee::parse(&row.code_insee))?,
