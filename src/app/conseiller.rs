@@ -12,7 +12,7 @@ use crate::api::conseiller::{
     Certification, Formation, ModificationConseiller, NouveauConseiller, PriseDePoste, Sortie,
 };
 use crate::auth::Caller;
-use crate::auth::policy::{self, Action, Perimeter, Resource};
+use crate::auth::policy::{self, Action, Denied, Perimeter, Resource};
 use crate::db::WriteTx;
 use crate::db::repo::conseiller as repo;
 use crate::db::repo::lieu as lieux;
@@ -43,18 +43,8 @@ pub fn check_access(
     caller: &Caller,
     conseiller: &Conseiller,
     action: Action,
-) -> Result<(), ApiError> {
-    let structures = [conseiller.structure_id.as_str()];
-    let perimeter = Perimeter {
-        departement: Some(conseiller.departement.as_str()),
-        structures: &structures,
-    };
-    Ok(policy::check_seen(
-        caller,
-        Resource::Conseiller,
-        action,
-        &perimeter,
-    )?)
+) -> Result<(), Denied> {
+    policy::check_seen_placed(caller, Resource::Conseiller, action, conseiller)
 }
 
 /// Recruits an advisor on a post of its employer in a convention in execution, within the

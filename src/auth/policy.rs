@@ -9,7 +9,12 @@
 //! The policy answers with its own [`Denied`]; the API turns it into a problem.
 
 use super::{Caller, Role, Scope};
+use crate::domain::activite::Activite;
+use crate::domain::codes::CodeDepartement;
+use crate::domain::conseiller::Conseiller;
 use crate::domain::convention::Convention;
+use crate::domain::ids::StructureId;
+use crate::domain::lieu::Lieu;
 
 /// The kinds of objects the policy knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -274,6 +279,66 @@ pub fn check_convention(
         },
     };
     check_visible(caller, resource, action, &acting)
+}
+
+/// An object that lies in one département and belongs to one structure: an advisor (its
+/// employer), an activity (its advisor's employer), a lieu (the structure that keeps it).
+pub trait Placed {
+    /// Its département and its structure.
+    fn place(&self) -> (&CodeDepartement, &StructureId);
+}
+
+impl Placed for Conseiller {
+    fn place(&self) -> (&CodeDepartement, &StructureId) {
+        (&self.departement, &self.structure_id)
+    }
+}
+
+impl Placed for Activite {
+    fn place(&self) -> (&CodeDepartement, &StructureId) {
+        (&self.departement, &self.structure_id)
+    }
+}
+
+impl Placed for Lieu {
+    fn place(&self) -> (&CodeDepartement, &StructureId) {
+        (&self.departement, &self.structure_id)
+    }
+}
+
+/// `check` applied to the perimeter of a placed object.
+fn on_placed<R>(object: &impl Placed, check: impl FnOnce(&Perimeter<'_>) -> R) -> R {
+    let (departement, structure) = object.place();
+    let structures = [structure.as_str()];
+    check(&Perimeter {
+        departement: Some(departement.as_str()),
+        structures: &structures,
+    })
+}
+
+/// [`check_seen`] on a placed object: 404 outside the caller's scope, then 403 for the role.
+pub fn check_seen_placed(
+    caller: &Caller,
+    resource: Resource,
+    action: Action,
+    object: &impl Placed,
+) -> Result<(), Denied> {
+    on_placed(object, |perimeter| {
+        check_seen(caller, resource, action, perimeter)
+    })
+}
+
+/// [`check_visible`] on a placed object (a public one, such as a lieu): 403 outside the
+/// caller's scope.
+pub fn check_visible_placed(
+    caller: &Caller,
+    resource: Resource,
+    action: Action,
+    object: &impl Placed,
+) -> Result<(), Denied> {
+    on_placed(object, |perimeter| {
+        check_visible(caller, resource, action, perimeter)
+    })
 }
 
 /// Whether the caller may see an advisor's personal data (name, e-mail): admins and the employer.
