@@ -21,7 +21,7 @@ use crate::domain::filter::ActiviteFilter;
 use crate::domain::ids::{ActiviteId, ConseillerId, LieuId, StructureId};
 use crate::domain::paging::{Page, Position};
 use crate::domain::scope::ScopeFilter;
-use crate::{filter_eq, keyset_page, lock_rows, scope_filter, upsert};
+use crate::{filter_eq, keyset_page, row_by_key, scope_filter, upsert};
 
 /// A row of `activites`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -166,6 +166,26 @@ pub const COLONNES_THEMATIQUES: [&str; 13] = [
     "t_autre",
 ];
 
+/// Adds `apport` to the row of the aggregates table `table` for (`departement`, `period` =
+/// `value`): `INSERT … ON CONFLICT (departement, period) DO UPDATE SET x = x + excluded.x`.
+macro_rules! add_to_period {
+    ($tx:expr, $table:ident, $departement:expr, $period:ident = $value:expr, $apport:expr) => {{
+        let values = (
+            $table::departement.eq($departement),
+            $table::$period.eq($value),
+            per_sum!($table, $apport, |column, value| column.eq(value)),
+        );
+        upsert!(
+            $tx,
+            $table::table,
+            &values,
+            ($table::departement, $table::$period),
+            per_sum!($table, $apport, |column, _value| column
+                .eq(column + excluded(column)))
+        )
+    }};
+}
+
 /// Adds an activity's contribution to its département's day and month: each row is created at
 /// the first activity, incremented afterwards (`INSERT … ON CONFLICT DO UPDATE SET x = x +
 /// excluded.x`, atomic under concurrent writers on both backends).
@@ -175,32 +195,8 @@ fn add_to_aggregates(
     jour: &str,
     apport: &Apport,
 ) -> QueryResult<()> {
-    let day = (
-        activites_jour::departement.eq(departement),
-        activites_jour::jour.eq(jour),
-        per_sum!(activites_jour, apport, |column, value| column.eq(value)),
-    );
-    upsert!(
-        tx,
-        activites_jour::table,
-        &day,
-        (activites_jour::departement, activites_jour::jour),
-        per_sum!(activites_jour, apport, |column, _value| column
-            .eq(column + excluded(column)))
-    )?;
-    let month = (
-        activites_mois::departement.eq(departement),
-        activites_mois::mois.eq(&jour[..7]),
-        per_sum!(activites_mois, apport, |column, value| column.eq(value)),
-    );
-    upsert!(
-        tx,
-        activites_mois::table,
-        &month,
-        (activites_mois::departement, activites_mois::mois),
-        per_sum!(activites_mois, apport, |column, _value| column
-            .eq(column + excluded(column)))
-    )?;
+    add_to_period!(tx, activites_jour, departement, jour = jour, apport)?;
+    add_to_period!(tx, activites_mois, departement, mois = &jour[..7], apport)?;
     Ok(())
 }
 
@@ -259,23 +255,12 @@ pub fn insert(tx: &mut WriteTx<'_>, activite: &Activite) -> QueryResult<Activite
 
 /// One activity, unless deleted.
 pub fn find(conn: &mut DbConn, id: &ActiviteId) -> QueryResult<Option<Activite>> {
-    activites::table
-        .find(id.as_str())
-        .filter(activites::supprime_le.is_null())
-        .select(ActiviteRow::as_select())
-        .first(conn)
-        .optional()?
-        .map(Activite::try_from)
-        .transpose()
+    row_by_key!(conn, activites::table, id.as_str(), activites::supprime_le.is_null() => ActiviteRow)
 }
 
 /// Locks an activity's row, unless deleted, and reads it.
 pub fn lock(tx: &mut WriteTx<'_>, id: &ActiviteId) -> QueryResult<Option<Activite>> {
-    let rows = lock_rows!(tx, activites::table
-        .filter(activites::id.eq(id.as_str()))
-        .filter(activites::supprime_le.is_null())
-        .select(ActiviteRow::as_select()) => ActiviteRow)?;
-    rows.into_iter().next().map(Activite::try_from).transpose()
+    row_by_key!(lock tx, activites::table, id.as_str(), activites::supprime_le.is_null() => ActiviteRow)
 }
 
 /// Deletes a locked activity (softly: the row stays, marked) and takes it out of its day's

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use serde_json::{Map, Value};
 
 use super::idempotency::stored_time;
-use super::{Backend, stored};
+use super::{Backend, stored, stored_option};
 use crate::db::schema::journal;
 use crate::db::{DbConn, WriteTx};
 use crate::domain::codes::CodeDepartement;
@@ -101,11 +101,7 @@ impl TryFrom<JournalRow> for EntreeJournal {
             action: row.action,
             ressource: stored(RessourceJournal::parse(&row.ressource))?,
             ressource_id: row.ressource_id,
-            departement: row
-                .departement
-                .as_deref()
-                .map(|d| stored(CodeDepartement::parse(d)))
-                .transpose()?,
+            departement: stored_option(row.departement, CodeDepartement::parse)?,
             avant: json_text(row.avant)?,
             apres: json_text(row.apres)?,
         })

@@ -13,7 +13,7 @@ use crate::domain::filter::LieuFilter;
 use crate::domain::ids::{LieuId, StructureId};
 use crate::domain::lieu::{CommuneLieu, Lieu};
 use crate::domain::paging::{Page, Position};
-use crate::{filter_eq, keyset_page, lock_rows};
+use crate::{filter_eq, insert_then_read, keyset_page, lock_then_read};
 
 /// A row of `lieux`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -126,10 +126,7 @@ pub fn insert(tx: &mut WriteTx<'_>, lieu: &Lieu) -> QueryResult<Lieu> {
     row.version = 1;
     row.cree_le = now.clone();
     row.modifie_le = now;
-    diesel::insert_into(lieux::table)
-        .values(&row)
-        .execute(tx.conn())?;
-    find(tx.conn(), &id)?.ok_or(diesel::result::Error::NotFound)
+    insert_then_read!(tx, lieux::table, &row, |conn| find(conn, &id))
 }
 
 /// One lieu.
@@ -146,13 +143,9 @@ pub fn find(conn: &mut DbConn, id: &LieuId) -> QueryResult<Option<Lieu>> {
 
 /// Locks a lieu's row until the end of the transaction, and reads it.
 pub fn lock(tx: &mut WriteTx<'_>, id: &LieuId) -> QueryResult<Option<Lieu>> {
-    let locked = lock_rows!(tx, lieux::table
-        .filter(lieux::id.eq(id.as_str()))
-        .select(lieux::id) => String)?;
-    if locked.is_empty() {
-        return Ok(None);
-    }
-    find(tx.conn(), id)
+    lock_then_read!(tx, lieux::table, lieux::id, id.as_str(), |conn| find(
+        conn, id
+    ))
 }
 
 /// Writes every field of a locked lieu and bumps its version; returns it as read back.

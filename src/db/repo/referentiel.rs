@@ -9,26 +9,18 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 
-use super::{Backend, Ranked, SearchQuery, ranked_search, stored};
+use super::{Backend, Ranked, SearchQuery, converted, ranked_search, stored, stored_option};
 use crate::db::DbConn;
 use crate::db::schema::{
     communes, communes_codes_postaux, departements, epci, epci_membres, regions,
 };
-use crate::domain::FormatError;
 use crate::domain::codes::{CodeDepartement, CodeInsee, CodePostal, CodeRegion, Siren};
 use crate::domain::filter::name_key;
 /// The filters of the communes' and EPCI's lists (declared once, in the domain).
 pub use crate::domain::filter::{CommuneFilter, EpciFilter};
 use crate::domain::paging::{Page, Position};
 use crate::domain::referentiel::{Commune, Departement, Epci, EpciMembre, EpciType, Region, Zone};
-use crate::{apply_search, filter_eq};
-
-fn stored_option<T>(
-    value: Option<String>,
-    parse: impl Fn(&str) -> Result<T, FormatError>,
-) -> QueryResult<Option<T>> {
-    value.map(|v| stored(parse(&v))).transpose()
-}
+use crate::{apply_search, filter_eq, row_by_key};
 
 /// A row of `regions`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -61,21 +53,13 @@ pub fn list_regions(conn: &mut DbConn) -> QueryResult<Vec<Region>> {
     regions::table
         .select(RegionRow::as_select())
         .order(regions::code)
-        .load(conn)?
-        .into_iter()
-        .map(Region::try_from)
-        .collect()
+        .load::<RegionRow>(conn)
+        .and_then(converted)
 }
 
 /// One région by code.
 pub fn find_region(conn: &mut DbConn, code: &CodeRegion) -> QueryResult<Option<Region>> {
-    regions::table
-        .find(code.as_str())
-        .select(RegionRow::as_select())
-        .first(conn)
-        .optional()?
-        .map(Region::try_from)
-        .transpose()
+    row_by_key!(conn, regions::table, code.as_str() => RegionRow)
 }
 
 /// A row of `departements`.
@@ -119,11 +103,7 @@ pub fn list_departements(
     if let Some(region) = region {
         query = query.filter(departements::region.eq(region.as_str().to_owned()));
     }
-    query
-        .load(conn)?
-        .into_iter()
-        .map(Departement::try_from)
-        .collect()
+    query.load::<DepartementRow>(conn).and_then(converted)
 }
 
 /// One département by code.
@@ -131,13 +111,7 @@ pub fn find_departement(
     conn: &mut DbConn,
     code: &CodeDepartement,
 ) -> QueryResult<Option<Departement>> {
-    departements::table
-        .find(code.as_str())
-        .select(DepartementRow::as_select())
-        .first(conn)
-        .optional()?
-        .map(Departement::try_from)
-        .transpose()
+    row_by_key!(conn, departements::table, code.as_str() => DepartementRow)
 }
 
 /// A row of `communes` (without its search key, which only the loader writes and the search reads).
