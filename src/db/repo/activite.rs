@@ -12,16 +12,14 @@ use diesel::prelude::*;
 use diesel::upsert::excluded;
 
 use super::idempotency::stored_time;
-use super::{Backend, date_text, from_json, stored, stored_date, to_json};
+use super::{date_text, from_json, stored, stored_date, to_json};
 use crate::db::schema::{activites, activites_jour, activites_mois};
 use crate::db::{DbConn, WriteTx};
 use crate::domain::activite::{Activite, Apport, Thematique, TypeActivite};
 use crate::domain::codes::CodeDepartement;
 use crate::domain::filter::ActiviteFilter;
 use crate::domain::ids::{ActiviteId, ConseillerId, LieuId, StructureId};
-use crate::domain::paging::{Page, Position};
-use crate::domain::scope::ScopeFilter;
-use crate::{filter_eq, keyset_page, row_by_key, scope_filter, upsert};
+use crate::{list_fn, row_by_key, upsert};
 
 /// A row of `activites`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -284,40 +282,31 @@ pub fn delete(tx: &mut WriteTx<'_>, activite: &Activite) -> QueryResult<()> {
     )
 }
 
-/// A page of activities within `scope` (a structure sees its advisors'), the most recently
-/// declared first; deleted ones are gone.
-pub fn list(
-    conn: &mut DbConn,
-    filter: &ActiviteFilter,
-    scope: &ScopeFilter,
-    after: Option<&Position>,
-    limit: usize,
-) -> QueryResult<Page<Activite>> {
-    let mut query = activites::table
-        .filter(activites::supprime_le.is_null())
-        .select(ActiviteRow::as_select())
-        .into_boxed::<Backend>();
-    filter_eq!(query, [
-        activites::conseiller_id => filter.conseiller_id,
-        activites::structure_id => filter.structure_id,
-        activites::lieu_id => filter.lieu_id,
-        activites::departement => filter.departement,
-        activites::type_ => filter.type_activite,
-    ]);
-    if let Some(du) = filter.du {
-        query = query.filter(activites::date.ge(date_text(du)));
+list_fn! {
+    /// A page of activities within `scope` (a structure sees its advisors'), the most recently
+    /// declared first; deleted ones are gone.
+    pub fn list(filter: &ActiviteFilter, scope: &ScopeFilter) -> Page<Activite> {
+        rows activites as ActiviteRow, by id => desc;
+        scope departement = activites::departement,
+            structure = |id| activites::structure_id.eq(id);
+        where activites::supprime_le.is_null();
+        equal [
+            activites::conseiller_id => filter.conseiller_id,
+            activites::structure_id => filter.structure_id,
+            activites::lieu_id => filter.lieu_id,
+            activites::departement => filter.departement,
+            activites::type_ => filter.type_activite,
+        ];
+        then |mut query| {
+            if let Some(du) = filter.du {
+                query = query.filter(activites::date.ge(date_text(du)));
+            }
+            if let Some(au) = filter.au {
+                query = query.filter(activites::date.le(date_text(au)));
+            }
+            query
+        }
     }
-    if let Some(au) = filter.au {
-        query = query.filter(activites::date.le(date_text(au)));
-    }
-    let query = scope_filter!(
-        query,
-        scope,
-        departement = activites::departement,
-        structure = |id| activites::structure_id.eq(id)
-    );
-    keyset_page!(conn, query, after, limit, activites::id => desc, |row: ActiviteRow| &row.id)?
-        .try_map(Activite::try_from)
 }
 
 #[cfg(test)]

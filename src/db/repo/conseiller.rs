@@ -5,7 +5,7 @@ use chrono::Utc;
 use diesel::prelude::*;
 
 use super::idempotency::stored_time;
-use super::{Backend, date_text, optional_date, stored, stored_date, stored_option};
+use super::{date_text, optional_date, stored, stored_date, stored_option};
 use crate::db::schema::{conseillers, conventions};
 use crate::db::{DbConn, WriteTx};
 use crate::domain::codes::{CodeDepartement, CodeInsee};
@@ -14,9 +14,7 @@ use crate::domain::conseiller::{
 };
 use crate::domain::filter::ConseillerFilter;
 use crate::domain::ids::{ConseillerId, ConventionId, LieuId, StructureId};
-use crate::domain::paging::{Page, Position};
-use crate::domain::scope::ScopeFilter;
-use crate::{filter_eq, insert_row, keyset_page, row_by_key, scope_filter};
+use crate::{insert_row, list_fn, row_by_key};
 
 /// A row of `conseillers`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -217,29 +215,17 @@ pub fn par_structure_et_statut(
         .collect()
 }
 
-/// A page of advisors within `scope` (a structure sees the advisors it employs), newest first.
-pub fn list(
-    conn: &mut DbConn,
-    filter: &ConseillerFilter,
-    scope: &ScopeFilter,
-    after: Option<&Position>,
-    limit: usize,
-) -> QueryResult<Page<Conseiller>> {
-    let mut query = conseillers::table
-        .select(ConseillerRow::as_select())
-        .into_boxed::<Backend>();
-    filter_eq!(query, [
-        conseillers::convention_id => filter.convention_id,
-        conseillers::structure_id => filter.structure_id,
-        conseillers::departement => filter.departement,
-        conseillers::statut => filter.statut,
-    ]);
-    let query = scope_filter!(
-        query,
-        scope,
-        departement = conseillers::departement,
-        structure = |id| conseillers::structure_id.eq(id)
-    );
-    keyset_page!(conn, query, after, limit, conseillers::id => desc, |row: ConseillerRow| &row.id)?
-        .try_map(Conseiller::try_from)
+list_fn! {
+    /// A page of advisors within `scope` (a structure sees the advisors it employs), newest first.
+    pub fn list(filter: &ConseillerFilter, scope: &ScopeFilter) -> Page<Conseiller> {
+        rows conseillers as ConseillerRow, by id => desc;
+        scope departement = conseillers::departement,
+            structure = |id| conseillers::structure_id.eq(id);
+        equal [
+            conseillers::convention_id => filter.convention_id,
+            conseillers::structure_id => filter.structure_id,
+            conseillers::departement => filter.departement,
+            conseillers::statut => filter.statut,
+        ];
+    }
 }

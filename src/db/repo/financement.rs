@@ -24,12 +24,7 @@ use crate::domain::financement::{
     StatutVersement, Versement, part_engagee,
 };
 use crate::domain::ids::{ConventionId, EngagementId, EnveloppeId, VersementId};
-use crate::domain::paging::{Page, Position};
-use crate::domain::scope::ScopeFilter;
-use crate::{
-    filter_eq, insert_if_absent, insert_then_read, keyset_page, party_to, row_by_key, scope_filter,
-    update_versioned,
-};
+use crate::{insert_if_absent, insert_then_read, list_fn, party_to, row_by_key, update_versioned};
 
 /// A row of `enveloppes`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -264,26 +259,22 @@ pub fn save_enveloppe(tx: &mut WriteTx<'_>, enveloppe: &Enveloppe) -> QueryResul
     find_enveloppe(tx.conn(), &enveloppe.id)?.ok_or(diesel::result::Error::NotFound)
 }
 
-/// A page of envelopes, newest first.
-pub fn list_enveloppes(
-    conn: &mut DbConn,
-    filter: &EnveloppeFilter,
-    after: Option<&Position>,
-    limit: usize,
-) -> QueryResult<Page<Enveloppe>> {
-    let mut query = enveloppes::table
-        .select(EnveloppeRow::as_select())
-        .into_boxed::<Backend>();
-    filter_eq!(query, [enveloppes::nature => filter.nature]);
-    if let Some(departement) = &filter.departement {
-        query = query.filter(
-            enveloppes::perimetre_departement
-                .is_null()
-                .or(enveloppes::perimetre_departement.eq(departement.as_str())),
-        );
+list_fn! {
+    /// A page of envelopes, newest first.
+    pub fn list_enveloppes(filter: &EnveloppeFilter) -> Page<Enveloppe> {
+        rows enveloppes as EnveloppeRow, by id => desc;
+        equal [enveloppes::nature => filter.nature];
+        then |mut query| {
+            if let Some(departement) = &filter.departement {
+                query = query.filter(
+                    enveloppes::perimetre_departement
+                        .is_null()
+                        .or(enveloppes::perimetre_departement.eq(departement.as_str())),
+                );
+            }
+            query
+        }
     }
-    keyset_page!(conn, query, after, limit, enveloppes::id => desc, |row: EnveloppeRow| &row.id)?
-        .try_map(Enveloppe::try_from)
 }
 
 /// The money of every département of an envelope that has a ceiling or money in it, by code.
@@ -670,31 +661,19 @@ pub fn annul_engagement(
     find_engagement(tx.conn(), &engagement.id)?.ok_or(diesel::result::Error::NotFound)
 }
 
-/// A page of commitments within `scope`, newest first.
-pub fn list_engagements(
-    conn: &mut DbConn,
-    filter: &EngagementFilter,
-    scope: &ScopeFilter,
-    after: Option<&Position>,
-    limit: usize,
-) -> QueryResult<Page<Engagement>> {
-    let mut query = engagements::table
-        .select(EngagementRow::as_select())
-        .into_boxed::<Backend>();
-    filter_eq!(query, [
-        engagements::enveloppe_id => filter.enveloppe_id,
-        engagements::convention_id => filter.convention_id,
-        engagements::departement => filter.departement,
-        engagements::statut => filter.statut,
-    ]);
-    let query = scope_filter!(
-        query,
-        scope,
-        departement = engagements::departement,
-        structure = |id| party_to!(engagements::convention_id, id)
-    );
-    keyset_page!(conn, query, after, limit, engagements::id => desc, |row: EngagementRow| &row.id)?
-        .try_map(Engagement::try_from)
+list_fn! {
+    /// A page of commitments within `scope`, newest first.
+    pub fn list_engagements(filter: &EngagementFilter, scope: &ScopeFilter) -> Page<Engagement> {
+        rows engagements as EngagementRow, by id => desc;
+        scope departement = engagements::departement,
+            structure = |id| party_to!(engagements::convention_id, id);
+        equal [
+            engagements::enveloppe_id => filter.enveloppe_id,
+            engagements::convention_id => filter.convention_id,
+            engagements::departement => filter.departement,
+            engagements::statut => filter.statut,
+        ];
+    }
 }
 
 /// A payment to record (already checked under the envelope's lock).
@@ -773,17 +752,10 @@ pub fn annul_versement(
     find_versement(tx.conn(), &versement.id)?.ok_or(diesel::result::Error::NotFound)
 }
 
-/// A page of a commitment's payments, oldest first.
-pub fn list_versements(
-    conn: &mut DbConn,
-    engagement_id: &EngagementId,
-    after: Option<&Position>,
-    limit: usize,
-) -> QueryResult<Page<Versement>> {
-    let query = versements::table
-        .filter(versements::engagement_id.eq(engagement_id.to_string()))
-        .select(VersementRow::as_select())
-        .into_boxed::<Backend>();
-    keyset_page!(conn, query, after, limit, versements::id => asc, |row: VersementRow| &row.id)?
-        .try_map(Versement::try_from)
+list_fn! {
+    /// A page of a commitment's payments, oldest first.
+    pub fn list_versements(engagement_id: &EngagementId) -> Page<Versement> {
+        rows versements as VersementRow, by id => asc;
+        where versements::engagement_id.eq(engagement_id.to_string());
+    }
 }

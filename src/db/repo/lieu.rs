@@ -5,15 +5,14 @@ use chrono::Utc;
 use diesel::prelude::*;
 
 use super::idempotency::stored_time;
-use super::{Backend, from_json, stored, to_json};
+use super::{from_json, stored, to_json};
 use crate::db::schema::{communes, communes_codes_postaux, lieux};
 use crate::db::{DbConn, WriteTx};
 use crate::domain::codes::{CodeDepartement, CodeInsee};
 use crate::domain::filter::LieuFilter;
 use crate::domain::ids::{LieuId, StructureId};
 use crate::domain::lieu::{CommuneLieu, Lieu};
-use crate::domain::paging::{Page, Position};
-use crate::{filter_eq, insert_then_read, keyset_page, lock_then_read};
+use crate::{insert_then_read, list_fn, lock_then_read};
 
 /// A row of `lieux`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -159,22 +158,17 @@ pub fn save(tx: &mut WriteTx<'_>, lieu: &Lieu) -> QueryResult<Lieu> {
     find(tx.conn(), &lieu.id)?.ok_or(diesel::result::Error::NotFound)
 }
 
-/// A page of lieux, newest first (public: no scope).
-pub fn list(
-    conn: &mut DbConn,
-    filter: &LieuFilter,
-    after: Option<&Position>,
-    limit: usize,
-) -> QueryResult<Page<Lieu>> {
-    let mut query = lieux::table
-        .inner_join(communes::table)
-        .select((LieuRow::as_select(), communes::nom))
-        .into_boxed::<Backend>();
-    filter_eq!(query, [
-        lieux::departement => filter.departement,
-        lieux::code_insee => filter.code_insee,
-        lieux::structure_id => filter.structure_id,
-    ]);
-    keyset_page!(conn, query, after, limit, lieux::id => desc, |row: (LieuRow, String)| &row.0.id)?
-        .try_map(lieu_of)
+list_fn! {
+    /// A page of lieux, newest first (public: no scope).
+    pub fn list(filter: &LieuFilter) -> Page<Lieu> {
+        rows lieux::table
+            .inner_join(communes::table)
+            .select((LieuRow::as_select(), communes::nom)),
+            |row: (LieuRow, String)| &row.0.id, by lieux::id => desc, into lieu_of;
+        equal [
+            lieux::departement => filter.departement,
+            lieux::code_insee => filter.code_insee,
+            lieux::structure_id => filter.structure_id,
+        ];
+    }
 }

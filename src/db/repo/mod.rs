@@ -253,6 +253,90 @@ macro_rules! update_versioned {
     }};
 }
 
+/// Writes a list's repo function: `pub fn name(conn, filter, [scope,] after, limit) ->
+/// QueryResult<Page<Item>>`, which reads one page by identifier ([`keyset_page!`](crate::keyset_page))
+/// of a boxed query with the list's conditions, in this order: `where` (what the list never
+/// shows), `equal` (its optional filters, [`filter_eq!`](crate::filter_eq)), `then` (its other
+/// filters: a block that takes the query and returns it), and the caller's scope
+/// ([`scope_filter!`](crate::scope_filter)) when the list takes one (`scope: &ScopeFilter`, and
+/// the clause that says how it applies).
+///
+/// The rows are those of a table (`rows conseillers as ConseillerRow, by id => desc`: selected
+/// with `as_select()`, by the table's `id` column, made domain values with `TryFrom`), or any
+/// query with its row's identifier and conversion
+/// (`rows query, |row: (LieuRow, String)| &row.0.id, by lieux::id => desc, into lieu_of`).
+///
+/// ```ignore
+/// list_fn! {
+///     /// A page of advisors within `scope`, newest first.
+///     pub fn list(filter: &ConseillerFilter, scope: &ScopeFilter) -> Page<Conseiller> {
+///         rows conseillers as ConseillerRow, by id => desc;
+///         scope departement = conseillers::departement, structure = |id| conseillers::structure_id.eq(id);
+///         equal [conseillers::statut => filter.statut];
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! list_fn {
+    (
+        $(#[$attr:meta])*
+        pub fn $name:ident($($parameters:tt)*) -> Page<$item:ty> {
+            rows $table:ident as $row:ty, by id => $direction:ident;
+            $($clauses:tt)*
+        }
+    ) => {
+        $crate::list_fn! {
+            $(#[$attr])*
+            pub fn $name($($parameters)*) -> Page<$item> {
+                rows $table::table.select(<$row>::as_select()), |row: $row| &row.id,
+                    by $table::id => $direction, into <$item>::try_from;
+                $($clauses)*
+            }
+        }
+    };
+    (
+        $(#[$attr:meta])*
+        pub fn $name:ident(
+            $filter:ident: $filter_type:ty $(, $scope:ident: &ScopeFilter)?
+        ) -> Page<$item:ty> {
+            rows $rows:expr, |$row:ident: $row_type:ty| $row_id:expr,
+                by $id:expr => $direction:ident, into $convert:expr;
+            $(scope departement = $departement:expr, structure = |$structure:ident| $condition:expr;)?
+            $(where $base:expr;)?
+            $(equal [$($column:expr => $value:expr),+ $(,)?];)?
+            $(then |mut $then:ident| $more:block)?
+        }
+    ) => {
+        $(#[$attr])*
+        pub fn $name(
+            conn: &mut $crate::db::DbConn,
+            $filter: $filter_type,
+            $($scope: &$crate::domain::scope::ScopeFilter,)?
+            after: Option<&$crate::domain::paging::Position>,
+            limit: usize,
+        ) -> diesel::QueryResult<$crate::domain::paging::Page<$item>> {
+            let query = $rows.into_boxed::<$crate::db::repo::Backend>();
+            $(let query = query.filter($base);)?
+            $(
+                let mut query = query;
+                $crate::filter_eq!(query, [$($column => $value),+]);
+            )?
+            $(let query = {
+                let mut $then = query;
+                $more
+            };)?
+            $(let query = $crate::scope_filter!(
+                query,
+                $scope,
+                departement = $departement,
+                structure = |$structure| $condition
+            );)?
+            $crate::keyset_page!(conn, query, after, limit, $id => $direction, |$row: $row_type| $row_id)?
+                .try_map($convert)
+        }
+    };
+}
+
 /// Adds `column = value` to a boxed list query for each optional filter that is given, in the
 /// order listed (`None` adds nothing). The value is bound as its text (`as_str()`: codes,
 /// identifiers, closed lists, strings).
