@@ -187,12 +187,12 @@ macro_rules! add_to_period {
 /// Adds an activity's contribution to its département's day and month: each row is created at
 /// the first activity, incremented afterwards (`INSERT … ON CONFLICT DO UPDATE SET x = x +
 /// excluded.x`, atomic under concurrent writers on both backends).
-fn add_to_aggregates(
-    tx: &mut WriteTx<'_>,
-    departement: &str,
-    jour: &str,
-    apport: &Apport,
-) -> QueryResult<()> {
+fn add_to_aggregates(tx: &mut WriteTx<'_>, activite: &Activite) -> QueryResult<()> {
+    let (departement, jour, apport) = (
+        activite.departement.as_str(),
+        &date_text(activite.date),
+        &Apport::de(activite),
+    );
     add_to_period!(tx, activites_jour, departement, jour = jour, apport)?;
     add_to_period!(tx, activites_mois, departement, mois = &jour[..7], apport)?;
     Ok(())
@@ -200,13 +200,9 @@ fn add_to_aggregates(
 
 /// Takes a deleted activity's contribution out of its day and month (the rows exist: the
 /// activity was added to them); the migration's CHECKs refuse a sum below zero.
-fn remove_from_aggregates(
-    tx: &mut WriteTx<'_>,
-    departement: &str,
-    jour: &str,
-    apport: &Apport,
-) -> QueryResult<()> {
-    let taken = apport.retrait();
+fn remove_from_aggregates(tx: &mut WriteTx<'_>, activite: &Activite) -> QueryResult<()> {
+    let (departement, jour) = (activite.departement.as_str(), &date_text(activite.date));
+    let taken = Apport::de(activite).retrait();
     let day = diesel::update(activites_jour::table.find((departement, jour)))
         .set(per_sum!(activites_jour, &taken, |column, value| column
             .eq(column + value)))
@@ -242,12 +238,7 @@ pub fn insert(tx: &mut WriteTx<'_>, activite: &Activite) -> QueryResult<Activite
         .values(&row)
         .execute(tx.conn())?;
     let stored = Activite::try_from(row)?;
-    add_to_aggregates(
-        tx,
-        stored.departement.as_str(),
-        &date_text(stored.date),
-        &Apport::de(&stored),
-    )?;
+    add_to_aggregates(tx, &stored)?;
     Ok(stored)
 }
 
@@ -274,12 +265,7 @@ pub fn delete(tx: &mut WriteTx<'_>, activite: &Activite) -> QueryResult<()> {
     if marked != 1 {
         return Err(diesel::result::Error::NotFound);
     }
-    remove_from_aggregates(
-        tx,
-        activite.departement.as_str(),
-        &date_text(activite.date),
-        &Apport::de(activite),
-    )
+    remove_from_aggregates(tx, activite)
 }
 
 list_fn! {
