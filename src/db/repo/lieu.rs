@@ -12,7 +12,7 @@ use crate::domain::codes::{CodeDepartement, CodeInsee};
 use crate::domain::filter::LieuFilter;
 use crate::domain::ids::{LieuId, StructureId};
 use crate::domain::lieu::{CommuneLieu, Lieu};
-use crate::{insert_then_read, list_fn, lock_then_read};
+use crate::{current_commune, insert_then_read, list_fn, lock_then_read, values_of_commune};
 
 /// A row of `lieux`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -94,20 +94,19 @@ pub(super) fn lieu_of((row, commune): (LieuRow, String)) -> QueryResult<Lieu> {
 
 /// What the référentiel says about a lieu's commune (`None`: no current commune of that code).
 pub fn commune(conn: &mut DbConn, code_insee: &CodeInsee) -> QueryResult<Option<CommuneLieu>> {
-    let found: Option<(String, String)> = communes::table
-        .find(code_insee.as_str())
-        .filter(communes::actuelle.eq(true))
-        .select((communes::nom, communes::departement))
-        .first(conn)
-        .optional()?;
+    let found: Option<(String, String)> = current_commune!(
+        conn,
+        code_insee.as_str(),
+        (communes::nom, communes::departement)
+    )?;
     let Some((nom, departement)) = found else {
         return Ok(None);
     };
-    let codes_postaux: Vec<String> = communes_codes_postaux::table
-        .filter(communes_codes_postaux::code_insee.eq(code_insee.as_str()))
-        .select(communes_codes_postaux::code_postal)
-        .order(communes_codes_postaux::code_postal)
-        .load(conn)?;
+    let codes_postaux = values_of_commune!(
+        conn,
+        communes_codes_postaux::code_postal,
+        code_insee.as_str()
+    )?;
     Ok(Some(CommuneLieu {
         nom,
         departement: stored(CodeDepartement::parse(&departement))?,

@@ -22,6 +22,35 @@ use crate::domain::paging::{Page, Position};
 use crate::domain::referentiel::{Commune, Departement, Epci, EpciMembre, EpciType, Region, Zone};
 use crate::{apply_search, filter_eq, row_by_key};
 
+/// Reads the columns `columns` of the current commune of code INSEE `code_insee` (a `&str`):
+/// `QueryResult<Option<_>>`, `None` when no current commune has that code.
+#[macro_export]
+macro_rules! current_commune {
+    ($conn:expr, $code_insee:expr, $columns:expr) => {{
+        use $crate::db::schema::communes;
+        communes::table
+            .find($code_insee)
+            .filter(communes::actuelle.eq(true))
+            .select($columns)
+            .first($conn)
+            .optional()
+    }};
+}
+
+/// The values of the text column `table::column` in the rows of `table` that name the commune
+/// `code_insee` (a `&str`, in its `code_insee` column), in ascending order:
+/// `QueryResult<Vec<String>>`.
+#[macro_export]
+macro_rules! values_of_commune {
+    ($conn:expr, $table:ident::$column:ident, $code_insee:expr) => {
+        $table::table
+            .filter($table::code_insee.eq($code_insee))
+            .select($table::$column)
+            .order($table::$column)
+            .load::<String>($conn)
+    };
+}
+
 /// A row of `regions`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = regions, treat_none_as_default_value = false)]
@@ -179,12 +208,8 @@ pub fn search_communes(
 /// One current commune by code INSEE (`None` for a commune kept only because something references
 /// it: a new structure cannot take it as its seat).
 pub fn find_commune(conn: &mut DbConn, code_insee: &CodeInsee) -> QueryResult<Option<Commune>> {
-    let row: Option<CommuneRow> = communes::table
-        .find(code_insee.as_str())
-        .filter(communes::actuelle.eq(true))
-        .select(CommuneRow::as_select())
-        .first(conn)
-        .optional()?;
+    let row: Option<CommuneRow> =
+        current_commune!(conn, code_insee.as_str(), CommuneRow::as_select())?;
     Ok(with_codes_postaux(conn, row.into_iter().collect())?.pop())
 }
 

@@ -16,7 +16,8 @@ use crate::domain::referentiel::search_key;
 use crate::domain::scope::ScopeFilter;
 use crate::domain::structure::{Seat, Structure, TypeStructure};
 use crate::{
-    apply_search, filter_eq, insert_then_read, lock_then_read, scope_filter, update_versioned,
+    apply_search, current_commune, filter_eq, insert_then_read, lock_then_read, scope_filter,
+    update_versioned, values_of_commune,
 };
 
 /// A row of `structures`.
@@ -70,20 +71,12 @@ fn structure_of((row, commune, region): Joined) -> QueryResult<Structure> {
 /// What the référentiel says about a seat commune (`None`: no such current commune; one that
 /// left the référentiel is kept for the structures already there, but takes no new one).
 pub fn seat(conn: &mut DbConn, code_insee: &CodeInsee) -> QueryResult<Option<Seat>> {
-    let commune: Option<Option<String>> = communes::table
-        .find(code_insee.as_str())
-        .filter(communes::actuelle.eq(true))
-        .select(communes::siren)
-        .first(conn)
-        .optional()?;
+    let commune: Option<Option<String>> =
+        current_commune!(conn, code_insee.as_str(), communes::siren)?;
     let Some(commune_siren) = commune else {
         return Ok(None);
     };
-    let epci: Vec<String> = epci_membres::table
-        .filter(epci_membres::code_insee.eq(code_insee.as_str()))
-        .select(epci_membres::epci_siren)
-        .order(epci_membres::epci_siren)
-        .load(conn)?;
+    let epci = values_of_commune!(conn, epci_membres::epci_siren, code_insee.as_str())?;
     Ok(Some(Seat {
         code_insee: code_insee.clone(),
         commune_siren: commune_siren
