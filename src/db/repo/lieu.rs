@@ -40,56 +40,67 @@ pub(super) struct LieuRow {
     modifie_le: String,
 }
 
+/// A struct literal of a lieu or of its row, with the standard's six lists taken from the
+/// same fields of `source`, each converted with `convert` (`to_json` to store them, `from_json`
+/// to read them back).
+macro_rules! with_lists {
+    ($kind:ident { $($field:ident $(: $value:expr)?),* $(,)? }, $convert:ident(&$source:ident)) => {
+        $kind {
+            $($field $(: $value)?,)*
+            courriels: $convert(&$source.courriels)?,
+            site_web: $convert(&$source.site_web)?,
+            itinerance: $convert(&$source.itinerance)?,
+            services: $convert(&$source.services)?,
+            modalites_acces: $convert(&$source.modalites_acces)?,
+            publics_specifiquement_adresses: $convert(&$source.publics_specifiquement_adresses)?,
+        }
+    };
+}
+
 fn row_of(lieu: &Lieu) -> QueryResult<LieuRow> {
-    Ok(LieuRow {
-        id: lieu.id.to_string(),
-        structure_id: lieu.structure_id.to_string(),
-        nom: lieu.nom.clone(),
-        adresse: lieu.adresse.clone(),
-        code_postal: lieu.code_postal.clone(),
-        code_insee: lieu.code_insee.to_string(),
-        departement: lieu.departement.to_string(),
-        latitude: lieu.latitude,
-        longitude: lieu.longitude,
-        horaires: lieu.horaires.clone(),
-        telephone: lieu.telephone.clone(),
-        courriels: to_json(&lieu.courriels)?,
-        site_web: to_json(&lieu.site_web)?,
-        itinerance: to_json(&lieu.itinerance)?,
-        services: to_json(&lieu.services)?,
-        modalites_acces: to_json(&lieu.modalites_acces)?,
-        publics_specifiquement_adresses: to_json(&lieu.publics_specifiquement_adresses)?,
-        version: lieu.version,
-        cree_le: lieu.cree_le.clone(),
-        modifie_le: lieu.modifie_le.clone(),
-    })
+    Ok(with_lists!(
+        LieuRow {
+            id: lieu.id.to_string(),
+            structure_id: lieu.structure_id.to_string(),
+            nom: lieu.nom.clone(),
+            adresse: lieu.adresse.clone(),
+            code_postal: lieu.code_postal.clone(),
+            code_insee: lieu.code_insee.to_string(),
+            departement: lieu.departement.to_string(),
+            latitude: lieu.latitude,
+            longitude: lieu.longitude,
+            horaires: lieu.horaires.clone(),
+            telephone: lieu.telephone.clone(),
+            version: lieu.version,
+            cree_le: lieu.cree_le.clone(),
+            modifie_le: lieu.modifie_le.clone(),
+        },
+        to_json(&lieu)
+    ))
 }
 
 /// A lieu from its row and its commune's name.
 pub(super) fn lieu_of((row, commune): (LieuRow, String)) -> QueryResult<Lieu> {
-    Ok(Lieu {
-        id: stored(LieuId::parse(&row.id))?,
-        structure_id: stored(StructureId::parse(&row.structure_id))?,
-        nom: row.nom,
-        adresse: row.adresse,
-        code_postal: row.code_postal,
-        code_insee: stored(CodeInsee::parse(&row.code_insee))?,
-        commune,
-        departement: stored(CodeDepartement::parse(&row.departement))?,
-        latitude: row.latitude,
-        longitude: row.longitude,
-        horaires: row.horaires,
-        telephone: row.telephone,
-        courriels: from_json(&row.courriels)?,
-        site_web: from_json(&row.site_web)?,
-        itinerance: from_json(&row.itinerance)?,
-        services: from_json(&row.services)?,
-        modalites_acces: from_json(&row.modalites_acces)?,
-        publics_specifiquement_adresses: from_json(&row.publics_specifiquement_adresses)?,
-        version: row.version,
-        cree_le: row.cree_le,
-        modifie_le: row.modifie_le,
-    })
+    Ok(with_lists!(
+        Lieu {
+            id: stored(LieuId::parse(&row.id))?,
+            structure_id: stored(StructureId::parse(&row.structure_id))?,
+            nom: row.nom,
+            adresse: row.adresse,
+            code_postal: row.code_postal,
+            code_insee: stored(CodeInsee::parse(&row.code_insee))?,
+            commune,
+            departement: stored(CodeDepartement::parse(&row.departement))?,
+            latitude: row.latitude,
+            longitude: row.longitude,
+            horaires: row.horaires,
+            telephone: row.telephone,
+            version: row.version,
+            cree_le: row.cree_le,
+            modifie_le: row.modifie_le,
+        },
+        from_json(&row)
+    ))
 }
 
 /// What the référentiel says about a lieu's commune (`None`: no current commune of that code).
