@@ -171,33 +171,9 @@ impl TryFrom<VersementRow> for Versement {
     }
 }
 
-/// An envelope to create (already checked).
-#[derive(Debug, Clone)]
-pub struct NewEnveloppe {
-    /// Its label.
-    pub libelle: String,
-    /// Its funder.
-    pub financeur: String,
-    /// Its budget programme.
-    pub programme_budgetaire: Option<String>,
-    /// What it funds.
-    pub nature: NatureEnveloppe,
-    /// Its amount.
-    pub montant_centimes: i64,
-    /// Start of its period.
-    pub date_debut: NaiveDate,
-    /// End of its period.
-    pub date_fin: NaiveDate,
-    /// Its single département, if departmental.
-    pub perimetre_departement: Option<CodeDepartement>,
-    /// Posts it aims to fund.
-    pub objectif_postes: Option<i64>,
-    /// Amount per post.
-    pub montant_par_poste_centimes: Option<i64>,
-}
-
-/// Creates an envelope (nothing engaged); returns it as read back.
-pub fn insert_enveloppe(tx: &mut WriteTx<'_>, new: &NewEnveloppe) -> QueryResult<Enveloppe> {
+/// Creates an envelope (already checked) with nothing engaged nor paid; `id`, `version` and the
+/// times are set here. Returns it as read back.
+pub fn insert_enveloppe(tx: &mut WriteTx<'_>, new: &Enveloppe) -> QueryResult<Enveloppe> {
     let id = EnveloppeId::new();
     let now = stored_time(Utc::now());
     let row = EnveloppeRow {
