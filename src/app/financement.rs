@@ -17,7 +17,7 @@ use crate::api::financement::{
 use crate::auth::Caller;
 use crate::auth::policy::{self, Action, Perimeter, Resource};
 use crate::db::repo::convention as conventions;
-use crate::db::repo::financement::{self as repo, NewEngagement, NewEnveloppe, NewVersement};
+use crate::db::repo::financement::{self as repo, NewEngagement, NewVersement};
 use crate::db::repo::journal::Author;
 use crate::db::{DbConn, WriteTx};
 use crate::domain::calendar::effective_date;
@@ -103,7 +103,8 @@ pub fn create_enveloppe(
     check_periode(new.date_debut, new.date_fin)?;
     let created = repo::insert_enveloppe(
         tx,
-        &NewEnveloppe {
+        &Enveloppe {
+            id: EnveloppeId::new(),
             libelle: new.libelle.trim().to_owned(),
             financeur: new.financeur.trim().to_owned(),
             programme_budgetaire: new.programme_budgetaire.map(|p| p.trim().to_owned()),
@@ -114,6 +115,11 @@ pub fn create_enveloppe(
             perimetre_departement: new.perimetre_departement,
             objectif_postes: new.objectif_postes,
             montant_par_poste_centimes: new.montant_par_poste_centimes,
+            engage_centimes: 0,
+            verse_centimes: 0,
+            version: 1,
+            cree_le: String::new(),
+            modifie_le: String::new(),
         },
     )?;
     journal::record(tx, &ctx.author, "creation", None, &created)?;

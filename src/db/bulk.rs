@@ -10,6 +10,7 @@
 //! one billion bytes, is far above [`SQLITE_ROWS_PER_INSERT`] rows).
 
 use std::fmt::Write as _;
+use std::marker::PhantomData;
 
 use diesel::QueryResult;
 use diesel::connection::SimpleConnection;
@@ -46,74 +47,82 @@ pub trait Values {
     }
 }
 
-/// Values in PostgreSQL's `COPY` text format: tab-separated, `\N` for `NULL`, backslash escapes.
-struct CopyText<'a> {
-    buffer: &'a mut String,
-    first: bool,
+/// A text format of values: what separates two values of a row, how a text value is escaped,
+/// and how booleans and `NULL` are written (integers are their digits in every format).
+trait Format {
+    /// Between two values of a row.
+    const SEPARATOR: char;
+    /// How `false`, `true` and `NULL` are written, in this order.
+    const FALSE_TRUE_NULL: [&'static str; 3];
+    /// Appends a text value, escaped.
+    fn text(buffer: &mut String, value: &str);
 }
 
-impl CopyText<'_> {
-    fn separate(&mut self) {
-        if !self.first {
-            self.buffer.push('\t');
-        }
-        self.first = false;
-    }
-}
+/// PostgreSQL's `COPY` text format: tab-separated, `\N` for `NULL`, backslash escapes.
+struct CopyText;
 
-impl Values for CopyText<'_> {
-    fn text(&mut self, value: &str) {
-        self.separate();
+impl Format for CopyText {
+    const SEPARATOR: char = '\t';
+    const FALSE_TRUE_NULL: [&'static str; 3] = ["f", "t", "\\N"];
+    fn text(buffer: &mut String, value: &str) {
         for c in value.chars() {
             match c {
-                '\\' => self.buffer.push_str("\\\\"),
-                '\t' => self.buffer.push_str("\\t"),
-                '\n' => self.buffer.push_str("\\n"),
-                '\r' => self.buffer.push_str("\\r"),
-                c => self.buffer.push(c),
+                '\\' => buffer.push_str("\\\\"),
+                '\t' => buffer.push_str("\\t"),
+                '\n' => buffer.push_str("\\n"),
+                '\r' => buffer.push_str("\\r"),
+                c => buffer.push(c),
             }
         }
     }
-    fn int(&mut self, value: i64) {
-        self.separate();
-        let _ = write!(self.buffer, "{value}");
-    }
-    fn boolean(&mut self, value: bool) {
-        self.separate();
-        self.buffer.push(if value { 't' } else { 'f' });
-    }
-    fn null(&mut self) {
-        self.separate();
-        self.buffer.push_str("\\N");
+}
+
+/// SQL literals: `'text'` (quotes doubled), integers, `TRUE`/`FALSE`, `NULL`.
+struct SqlLiterals;
+
+impl Format for SqlLiterals {
+    const SEPARATOR: char = ',';
+    const FALSE_TRUE_NULL: [&'static str; 3] = ["FALSE", "TRUE", "NULL"];
+    fn text(buffer: &mut String, value: &str) {
+        buffer.push('\'');
+        for c in value.chars() {
+            if c == '\'' {
+                buffer.push('\'');
+            }
+            buffer.push(c);
+        }
+        buffer.push('\'');
     }
 }
 
-/// Values as SQL literals: `'text'` (quotes doubled), integers, `TRUE`/`FALSE`, `NULL`.
-struct SqlLiterals<'a> {
+/// One row's values in the format `F`, appended to `buffer`.
+struct RowValues<'a, F> {
     buffer: &'a mut String,
     first: bool,
+    format: PhantomData<F>,
 }
 
-impl SqlLiterals<'_> {
+impl<'a, F: Format> RowValues<'a, F> {
+    fn new(buffer: &'a mut String) -> Self {
+        RowValues {
+            buffer,
+            first: true,
+            format: PhantomData,
+        }
+    }
+
     fn separate(&mut self) {
         if !self.first {
-            self.buffer.push(',');
+            self.buffer.push(F::SEPARATOR);
         }
         self.first = false;
     }
 }
 
-impl Values for SqlLiterals<'_> {
+impl<F: Format> Values for RowValues<'_, F> {
     fn text(&mut self, value: &str) {
         self.separate();
-        self.buffer.push('\'');
-        for c in value.chars() {
-            if c == '\'' {
-                self.buffer.push('\'');
-            }
-            self.buffer.push(c);
-        }
-        self.buffer.push('\'');
+        F::text(self.buffer, value);
     }
     fn int(&mut self, value: i64) {
         self.separate();
@@ -121,11 +130,11 @@ impl Values for SqlLiterals<'_> {
     }
     fn boolean(&mut self, value: bool) {
         self.separate();
-        self.buffer.push_str(if value { "TRUE" } else { "FALSE" });
+        self.buffer.push_str(F::FALSE_TRUE_NULL[usize::from(value)]);
     }
     fn null(&mut self) {
         self.separate();
-        self.buffer.push_str("NULL");
+        self.buffer.push_str(F::FALSE_TRUE_NULL[2]);
     }
 }
 
@@ -144,10 +153,7 @@ pub fn copy_rows<R, F: Fn(&R, &mut dyn Values)>(
         Ok(())
     };
     for row in rows {
-        let mut values = CopyText {
-            buffer: &mut buffer,
-            first: true,
-        };
+        let mut values = RowValues::<CopyText>::new(&mut buffer);
         write(row, &mut values);
         buffer.push('\n');
         if buffer.len() >= COPY_BUFFER_BYTES {
@@ -177,10 +183,7 @@ pub fn insert_rows_sqlite<R, F: Fn(&R, &mut dyn Values)>(
                 sql.push(',');
             }
             sql.push('(');
-            let mut values = SqlLiterals {
-                buffer: &mut sql,
-                first: true,
-            };
+            let mut values = RowValues::<SqlLiterals>::new(&mut sql);
             write(row, &mut values);
             sql.push(')');
         }
@@ -243,20 +246,14 @@ mod tests {
     #[test]
     fn copy_text_escapes_and_separates() {
         let mut buffer = String::new();
-        row(&mut CopyText {
-            buffer: &mut buffer,
-            first: true,
-        });
+        row(&mut RowValues::<CopyText>::new(&mut buffer));
         assert_eq!(buffer, "l'a\\tb\\\\c\\nd\t-42\tt\t\\N\tx\t\\N");
     }
 
     #[test]
     fn sql_literals_double_quotes() {
         let mut buffer = String::new();
-        row(&mut SqlLiterals {
-            buffer: &mut buffer,
-            first: true,
-        });
+        row(&mut RowValues::<SqlLiterals>::new(&mut buffer));
         assert_eq!(buffer, "'l''a\tb\\c\nd',-42,TRUE,NULL,'x',NULL");
     }
 }

@@ -405,11 +405,16 @@ macro_rules! share_rows {
 /// batch under PostgreSQL's 65,535 bind parameters (rows × columns).
 #[macro_export]
 macro_rules! insert_rows {
-    ($tx:expr, $table:expr, $rows:expr) => {{
+    ($tx:expr, $table:expr, $rows:expr) => {
+        $crate::insert_rows!(@then $tx, $table, $rows,)
+    };
+    // The insert with the clauses `$clauses` (method calls) between its values and its execution.
+    (@then $tx:expr, $table:expr, $values:expr, $($clauses:tt)*) => {{
         use diesel::prelude::*;
         let tx: &mut $crate::db::WriteTx<'_> = $tx;
         $crate::db_run!(tx.conn(), |c| diesel::insert_into($table)
-            .values($rows)
+            .values($values)
+            $($clauses)*
             .execute(c))
     }};
 }
@@ -419,14 +424,9 @@ macro_rules! insert_rows {
 /// `insert_if_absent!(tx, table, values)`; `values` may be one row or a `Vec`/slice of rows.
 #[macro_export]
 macro_rules! insert_if_absent {
-    ($tx:expr, $table:expr, $values:expr) => {{
-        use diesel::prelude::*;
-        let tx: &mut $crate::db::WriteTx<'_> = $tx;
-        $crate::db_run!(tx.conn(), |c| diesel::insert_into($table)
-            .values($values)
-            .on_conflict_do_nothing()
-            .execute(c))
-    }};
+    ($tx:expr, $table:expr, $values:expr) => {
+        $crate::insert_rows!(@then $tx, $table, $values, .on_conflict_do_nothing())
+    };
 }
 
 /// `INSERT … ON CONFLICT (target) DO UPDATE SET …` (same syntax on both backends) inside the write
@@ -434,16 +434,9 @@ macro_rules! insert_if_absent {
 /// rows written.
 #[macro_export]
 macro_rules! upsert {
-    ($tx:expr, $table:expr, $values:expr, $target:expr, $changes:expr) => {{
-        use diesel::prelude::*;
-        let tx: &mut $crate::db::WriteTx<'_> = $tx;
-        $crate::db_run!(tx.conn(), |c| diesel::insert_into($table)
-            .values($values)
-            .on_conflict($target)
-            .do_update()
-            .set($changes)
-            .execute(c))
-    }};
+    ($tx:expr, $table:expr, $values:expr, $target:expr, $changes:expr) => {
+        $crate::insert_rows!(@then $tx, $table, $values, .on_conflict($target).do_update().set($changes))
+    };
 }
 
 /// What the start-up sequence did, for the logs and the closing figures.

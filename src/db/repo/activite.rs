@@ -12,16 +12,14 @@ use diesel::prelude::*;
 use diesel::upsert::excluded;
 
 use super::idempotency::stored_time;
-use super::{Backend, date_text, from_json, stored, stored_date, to_json};
+use super::{date_text, from_json, stored, stored_date, to_json};
 use crate::db::schema::{activites, activites_jour, activites_mois};
 use crate::db::{DbConn, WriteTx};
 use crate::domain::activite::{Activite, Apport, Thematique, TypeActivite};
 use crate::domain::codes::CodeDepartement;
 use crate::domain::filter::ActiviteFilter;
 use crate::domain::ids::{ActiviteId, ConseillerId, LieuId, StructureId};
-use crate::domain::paging::{Page, Position};
-use crate::domain::scope::ScopeFilter;
-use crate::{filter_eq, keyset_page, lock_rows, scope_filter, upsert};
+use crate::{list_fn, row_by_key, upsert};
 
 /// A row of `activites`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -166,53 +164,45 @@ pub const COLONNES_THEMATIQUES: [&str; 13] = [
     "t_autre",
 ];
 
+/// Adds `apport` to the row of the aggregates table `table` for (`departement`, `period` =
+/// `value`): `INSERT … ON CONFLICT (departement, period) DO UPDATE SET x = x + excluded.x`.
+macro_rules! add_to_period {
+    ($tx:expr, $table:ident, $departement:expr, $period:ident = $value:expr, $apport:expr) => {{
+        let values = (
+            $table::departement.eq($departement),
+            $table::$period.eq($value),
+            per_sum!($table, $apport, |column, value| column.eq(value)),
+        );
+        upsert!(
+            $tx,
+            $table::table,
+            &values,
+            ($table::departement, $table::$period),
+            per_sum!($table, $apport, |column, _value| column
+                .eq(column + excluded(column)))
+        )
+    }};
+}
+
 /// Adds an activity's contribution to its département's day and month: each row is created at
 /// the first activity, incremented afterwards (`INSERT … ON CONFLICT DO UPDATE SET x = x +
 /// excluded.x`, atomic under concurrent writers on both backends).
-fn add_to_aggregates(
-    tx: &mut WriteTx<'_>,
-    departement: &str,
-    jour: &str,
-    apport: &Apport,
-) -> QueryResult<()> {
-    let day = (
-        activites_jour::departement.eq(departement),
-        activites_jour::jour.eq(jour),
-        per_sum!(activites_jour, apport, |column, value| column.eq(value)),
+fn add_to_aggregates(tx: &mut WriteTx<'_>, activite: &Activite) -> QueryResult<()> {
+    let (departement, jour, apport) = (
+        activite.departement.as_str(),
+        &date_text(activite.date),
+        &Apport::de(activite),
     );
-    upsert!(
-        tx,
-        activites_jour::table,
-        &day,
-        (activites_jour::departement, activites_jour::jour),
-        per_sum!(activites_jour, apport, |column, _value| column
-            .eq(column + excluded(column)))
-    )?;
-    let month = (
-        activites_mois::departement.eq(departement),
-        activites_mois::mois.eq(&jour[..7]),
-        per_sum!(activites_mois, apport, |column, value| column.eq(value)),
-    );
-    upsert!(
-        tx,
-        activites_mois::table,
-        &month,
-        (activites_mois::departement, activites_mois::mois),
-        per_sum!(activites_mois, apport, |column, _value| column
-            .eq(column + excluded(column)))
-    )?;
+    add_to_period!(tx, activites_jour, departement, jour = jour, apport)?;
+    add_to_period!(tx, activites_mois, departement, mois = &jour[..7], apport)?;
     Ok(())
 }
 
 /// Takes a deleted activity's contribution out of its day and month (the rows exist: the
 /// activity was added to them); the migration's CHECKs refuse a sum below zero.
-fn remove_from_aggregates(
-    tx: &mut WriteTx<'_>,
-    departement: &str,
-    jour: &str,
-    apport: &Apport,
-) -> QueryResult<()> {
-    let taken = apport.retrait();
+fn remove_from_aggregates(tx: &mut WriteTx<'_>, activite: &Activite) -> QueryResult<()> {
+    let (departement, jour) = (activite.departement.as_str(), &date_text(activite.date));
+    let taken = Apport::de(activite).retrait();
     let day = diesel::update(activites_jour::table.find((departement, jour)))
         .set(per_sum!(activites_jour, &taken, |column, value| column
             .eq(column + value)))
@@ -248,34 +238,18 @@ pub fn insert(tx: &mut WriteTx<'_>, activite: &Activite) -> QueryResult<Activite
         .values(&row)
         .execute(tx.conn())?;
     let stored = Activite::try_from(row)?;
-    add_to_aggregates(
-        tx,
-        stored.departement.as_str(),
-        &date_text(stored.date),
-        &Apport::de(&stored),
-    )?;
+    add_to_aggregates(tx, &stored)?;
     Ok(stored)
 }
 
 /// One activity, unless deleted.
 pub fn find(conn: &mut DbConn, id: &ActiviteId) -> QueryResult<Option<Activite>> {
-    activites::table
-        .find(id.as_str())
-        .filter(activites::supprime_le.is_null())
-        .select(ActiviteRow::as_select())
-        .first(conn)
-        .optional()?
-        .map(Activite::try_from)
-        .transpose()
+    row_by_key!(conn, activites::table, id.as_str(), activites::supprime_le.is_null() => ActiviteRow)
 }
 
 /// Locks an activity's row, unless deleted, and reads it.
 pub fn lock(tx: &mut WriteTx<'_>, id: &ActiviteId) -> QueryResult<Option<Activite>> {
-    let rows = lock_rows!(tx, activites::table
-        .filter(activites::id.eq(id.as_str()))
-        .filter(activites::supprime_le.is_null())
-        .select(ActiviteRow::as_select()) => ActiviteRow)?;
-    rows.into_iter().next().map(Activite::try_from).transpose()
+    row_by_key!(lock tx, activites::table, id.as_str(), activites::supprime_le.is_null() => ActiviteRow)
 }
 
 /// Deletes a locked activity (softly: the row stays, marked) and takes it out of its day's
@@ -291,48 +265,34 @@ pub fn delete(tx: &mut WriteTx<'_>, activite: &Activite) -> QueryResult<()> {
     if marked != 1 {
         return Err(diesel::result::Error::NotFound);
     }
-    remove_from_aggregates(
-        tx,
-        activite.departement.as_str(),
-        &date_text(activite.date),
-        &Apport::de(activite),
-    )
+    remove_from_aggregates(tx, activite)
 }
 
-/// A page of activities within `scope` (a structure sees its advisors'), the most recently
-/// declared first; deleted ones are gone.
-pub fn list(
-    conn: &mut DbConn,
-    filter: &ActiviteFilter,
-    scope: &ScopeFilter,
-    after: Option<&Position>,
-    limit: usize,
-) -> QueryResult<Page<Activite>> {
-    let mut query = activites::table
-        .filter(activites::supprime_le.is_null())
-        .select(ActiviteRow::as_select())
-        .into_boxed::<Backend>();
-    filter_eq!(query, [
-        activites::conseiller_id => filter.conseiller_id,
-        activites::structure_id => filter.structure_id,
-        activites::lieu_id => filter.lieu_id,
-        activites::departement => filter.departement,
-        activites::type_ => filter.type_activite,
-    ]);
-    if let Some(du) = filter.du {
-        query = query.filter(activites::date.ge(date_text(du)));
+list_fn! {
+    /// A page of activities within `scope` (a structure sees its advisors'), the most recently
+    /// declared first; deleted ones are gone.
+    pub fn list(filter: &ActiviteFilter, scope: &ScopeFilter) -> Page<Activite> {
+        rows activites as ActiviteRow, by id => desc;
+        scope departement = activites::departement,
+            structure = |id| activites::structure_id.eq(id);
+        where activites::supprime_le.is_null();
+        equal [
+            activites::conseiller_id => filter.conseiller_id,
+            activites::structure_id => filter.structure_id,
+            activites::lieu_id => filter.lieu_id,
+            activites::departement => filter.departement,
+            activites::type_ => filter.type_activite,
+        ];
+        then |mut query| {
+            if let Some(du) = filter.du {
+                query = query.filter(activites::date.ge(date_text(du)));
+            }
+            if let Some(au) = filter.au {
+                query = query.filter(activites::date.le(date_text(au)));
+            }
+            query
+        }
     }
-    if let Some(au) = filter.au {
-        query = query.filter(activites::date.le(date_text(au)));
-    }
-    let query = scope_filter!(
-        query,
-        scope,
-        departement = activites::departement,
-        structure = |id| activites::structure_id.eq(id)
-    );
-    keyset_page!(conn, query, after, limit, activites::id => desc, |row: ActiviteRow| &row.id)?
-        .try_map(Activite::try_from)
 }
 
 #[cfg(test)]

@@ -1,11 +1,11 @@
 //! Advisors: recruitment, reads, lists within a scope, the path's changes under a row lock, and
 //! the active counts the quota rules need (read under the convention's lock).
 
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use diesel::prelude::*;
 
 use super::idempotency::stored_time;
-use super::{Backend, date_text, stored, stored_date};
+use super::{date_text, optional_date, stored, stored_date, stored_option};
 use crate::db::schema::{conseillers, conventions};
 use crate::db::{DbConn, WriteTx};
 use crate::domain::codes::{CodeDepartement, CodeInsee};
@@ -14,9 +14,7 @@ use crate::domain::conseiller::{
 };
 use crate::domain::filter::ConseillerFilter;
 use crate::domain::ids::{ConseillerId, ConventionId, LieuId, StructureId};
-use crate::domain::paging::{Page, Position};
-use crate::domain::scope::ScopeFilter;
-use crate::{filter_eq, keyset_page, lock_rows, scope_filter};
+use crate::{insert_row, list_fn, row_by_key};
 
 /// A row of `conseillers`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -45,10 +43,6 @@ struct ConseillerRow {
     version: i64,
     cree_le: String,
     modifie_le: String,
-}
-
-fn optional_date(text: Option<String>) -> QueryResult<Option<NaiveDate>> {
-    text.as_deref().map(stored_date).transpose()
 }
 
 fn row_of(c: &Conseiller) -> ConseillerRow {
@@ -107,17 +101,9 @@ impl TryFrom<ConseillerRow> for Conseiller {
             organisme_formation: row.organisme_formation,
             date_certification: optional_date(row.date_certification)?,
             date_prise_poste: optional_date(row.date_prise_poste)?,
-            lieu_id: row
-                .lieu_id
-                .as_deref()
-                .map(|l| stored(LieuId::parse(l)))
-                .transpose()?,
+            lieu_id: stored_option(row.lieu_id, LieuId::parse)?,
             date_sortie: optional_date(row.date_sortie)?,
-            motif_sortie: row
-                .motif_sortie
-                .as_deref()
-                .map(|m| stored(MotifSortie::parse(m)))
-                .transpose()?,
+            motif_sortie: stored_option(row.motif_sortie, MotifSortie::parse)?,
             version: row.version,
             cree_le: row.cree_le,
             modifie_le: row.modifie_le,
@@ -145,9 +131,7 @@ pub fn insert(tx: &mut WriteTx<'_>, conseiller: &Conseiller) -> QueryResult<Cons
     row.version = 1;
     row.cree_le = now.clone();
     row.modifie_le = now;
-    diesel::insert_into(conseillers::table)
-        .values(&row)
-        .execute(tx.conn())?;
+    insert_row!(tx, conseillers::table, &row)?;
     if conseiller.statut.est_actif() {
         fill_posts(tx, &conseiller.convention_id, 1)?;
     }
@@ -156,24 +140,12 @@ pub fn insert(tx: &mut WriteTx<'_>, conseiller: &Conseiller) -> QueryResult<Cons
 
 /// One advisor.
 pub fn find(conn: &mut DbConn, id: &ConseillerId) -> QueryResult<Option<Conseiller>> {
-    conseillers::table
-        .find(id.as_str())
-        .select(ConseillerRow::as_select())
-        .first(conn)
-        .optional()?
-        .map(Conseiller::try_from)
-        .transpose()
+    row_by_key!(conn, conseillers::table, id.as_str() => ConseillerRow)
 }
 
 /// Locks an advisor's row (after its convention's) and reads it.
 pub fn lock(tx: &mut WriteTx<'_>, id: &ConseillerId) -> QueryResult<Option<Conseiller>> {
-    let rows = lock_rows!(tx, conseillers::table
-        .filter(conseillers::id.eq(id.as_str()))
-        .select(ConseillerRow::as_select()) => ConseillerRow)?;
-    rows.into_iter()
-        .next()
-        .map(Conseiller::try_from)
-        .transpose()
+    row_by_key!(lock tx, conseillers::table, id.as_str() => ConseillerRow)
 }
 
 /// Writes a locked advisor's changed state and bumps its version; a departure frees its post.
@@ -243,29 +215,17 @@ pub fn par_structure_et_statut(
         .collect()
 }
 
-/// A page of advisors within `scope` (a structure sees the advisors it employs), newest first.
-pub fn list(
-    conn: &mut DbConn,
-    filter: &ConseillerFilter,
-    scope: &ScopeFilter,
-    after: Option<&Position>,
-    limit: usize,
-) -> QueryResult<Page<Conseiller>> {
-    let mut query = conseillers::table
-        .select(ConseillerRow::as_select())
-        .into_boxed::<Backend>();
-    filter_eq!(query, [
-        conseillers::convention_id => filter.convention_id,
-        conseillers::structure_id => filter.structure_id,
-        conseillers::departement => filter.departement,
-        conseillers::statut => filter.statut,
-    ]);
-    let query = scope_filter!(
-        query,
-        scope,
-        departement = conseillers::departement,
-        structure = |id| conseillers::structure_id.eq(id)
-    );
-    keyset_page!(conn, query, after, limit, conseillers::id => desc, |row: ConseillerRow| &row.id)?
-        .try_map(Conseiller::try_from)
+list_fn! {
+    /// A page of advisors within `scope` (a structure sees the advisors it employs), newest first.
+    pub fn list(filter: &ConseillerFilter, scope: &ScopeFilter) -> Page<Conseiller> {
+        rows conseillers as ConseillerRow, by id => desc;
+        scope departement = conseillers::departement,
+            structure = |id| conseillers::structure_id.eq(id);
+        equal [
+            conseillers::convention_id => filter.convention_id,
+            conseillers::structure_id => filter.structure_id,
+            conseillers::departement => filter.departement,
+            conseillers::statut => filter.statut,
+        ];
+    }
 }

@@ -2,11 +2,10 @@
 //! changes under a row lock, and the avenants' history.
 
 use chrono::{NaiveDate, Utc};
-use diesel::dsl::exists;
 use diesel::prelude::*;
 
 use super::idempotency::stored_time;
-use super::{Backend, date_text, stored, stored_date};
+use super::{Backend, converted, date_text, optional_date, stored};
 use crate::db::schema::{
     avenants, conventions, conventions_numeros, conventions_repartition, conventions_signataires,
     departements,
@@ -19,7 +18,8 @@ use crate::domain::ids::{AvenantId, ConventionId, StructureId};
 use crate::domain::paging::{Page, Position};
 use crate::domain::scope::ScopeFilter;
 use crate::{
-    filter_eq, insert_if_absent, insert_rows, keyset_page, lock_rows, scope_filter, share_rows,
+    filter_eq, insert_if_absent, insert_row, insert_rows, keyset_page, lock_rows, scope_filter,
+    share_rows, update_versioned,
 };
 
 /// A row of `conventions`.
@@ -109,10 +109,6 @@ struct RepartitionRow {
     postes: i64,
 }
 
-fn optional_date(text: Option<String>) -> QueryResult<Option<NaiveDate>> {
-    text.as_deref().map(stored_date).transpose()
-}
-
 /// A convention to create (already checked).
 #[derive(Debug, Clone)]
 pub struct NewConvention {
@@ -179,9 +175,7 @@ pub fn insert(tx: &mut WriteTx<'_>, new: &NewConvention) -> QueryResult<Conventi
         cree_le: now.clone(),
         modifie_le: now,
     };
-    diesel::insert_into(conventions::table)
-        .values(&row)
-        .execute(tx.conn())?;
+    insert_row!(tx, conventions::table, &row)?;
     let signataires: Vec<SignataireRow> = new
         .signataires
         .iter()
@@ -291,8 +285,11 @@ pub fn share(tx: &mut WriteTx<'_>, id: &ConventionId) -> QueryResult<Option<Conv
 /// Writes the changed state of a locked convention (every field an action may change) and bumps
 /// its version; returns it as read back.
 pub fn save(tx: &mut WriteTx<'_>, convention: &Convention) -> QueryResult<Convention> {
-    diesel::update(conventions::table.find(convention.id.as_str()))
-        .set((
+    update_versioned!(
+        tx,
+        conventions,
+        convention.id.as_str(),
+        [
             conventions::intitule.eq(&convention.intitule),
             conventions::postes_attribues.eq(convention.postes_attribues),
             conventions::statut.eq(convention.statut.as_str()),
@@ -305,10 +302,8 @@ pub fn save(tx: &mut WriteTx<'_>, convention: &Convention) -> QueryResult<Conven
             conventions::date_resiliation.eq(convention.date_resiliation.map(date_text)),
             conventions::motif_resiliation.eq(convention.motif_resiliation.as_ref()),
             conventions::repartition.eq(repartition_json(&convention.repartition)?),
-            conventions::version.eq(conventions::version + 1),
-            conventions::modifie_le.eq(stored_time(Utc::now())),
-        ))
-        .execute(tx.conn())?;
+        ]
+    )?;
     diesel::delete(
         conventions_repartition::table
             .filter(conventions_repartition::convention_id.eq(convention.id.as_str())),
@@ -396,10 +391,8 @@ pub fn list_avenants(conn: &mut DbConn, convention_id: &ConventionId) -> QueryRe
         .filter(avenants::convention_id.eq(convention_id.as_str()))
         .select(AvenantRow::as_select())
         .order(avenants::rang)
-        .load(conn)?
-        .into_iter()
-        .map(Avenant::try_from)
-        .collect()
+        .load::<AvenantRow>(conn)
+        .and_then(converted)
 }
 
 /// One avenant of a convention.
@@ -435,6 +428,35 @@ pub type EnRetard = diesel::dsl::And<
     diesel::dsl::Lt<conventions::date_limite_projet, String>,
 >;
 
+/// The condition "the structure `structure` (a `String`) signs the convention whose id is in
+/// `convention` (a column)": `EXISTS` over `conventions_signataires`.
+#[macro_export]
+macro_rules! signed_by {
+    ($convention:expr, $structure:expr) => {{
+        use $crate::db::schema::conventions_signataires as signataires;
+        diesel::dsl::exists(
+            signataires::table
+                .filter(signataires::convention_id.eq($convention))
+                .filter(signataires::structure_id.eq($structure)),
+        )
+    }};
+}
+
+/// The condition "the structure `structure` (a `String` variable) is a party to the convention
+/// whose id is in `convention` (a column)": it signs it, or has posts in its split. What a
+/// structure's scope sees of conventions and of what hangs from them.
+#[macro_export]
+macro_rules! party_to {
+    ($convention:expr, $structure:ident) => {{
+        use $crate::db::schema::conventions_repartition as repartition;
+        $crate::signed_by!($convention, $structure.clone()).or(diesel::dsl::exists(
+            repartition::table
+                .filter(repartition::convention_id.eq($convention))
+                .filter(repartition::structure_id.eq($structure)),
+        ))
+    }};
+}
+
 /// A page of conventions within `scope`, newest first (ids are time-ordered); `en_retard` as of
 /// `today` (Europe/Paris).
 pub fn list(
@@ -455,11 +477,7 @@ pub fn list(
         conventions::statut => filter.statut,
     ]);
     if let Some(structure) = &filter.signataire {
-        query = query.filter(exists(
-            conventions_signataires::table
-                .filter(conventions_signataires::convention_id.eq(conventions::id))
-                .filter(conventions_signataires::structure_id.eq(structure.to_string())),
-        ));
+        query = query.filter(signed_by!(conventions::id, structure.to_string()));
     }
     if let Some(late) = filter.en_retard {
         let is_late = en_retard(today);
@@ -473,16 +491,7 @@ pub fn list(
         query,
         scope,
         departement = conventions::departement,
-        structure = |id| exists(
-            conventions_signataires::table
-                .filter(conventions_signataires::convention_id.eq(conventions::id))
-                .filter(conventions_signataires::structure_id.eq(id.clone())),
-        )
-        .or(exists(
-            conventions_repartition::table
-                .filter(conventions_repartition::convention_id.eq(conventions::id))
-                .filter(conventions_repartition::structure_id.eq(id)),
-        ))
+        structure = |id| party_to!(conventions::id, id)
     );
     let page = keyset_page!(conn, query, after, limit, conventions::id => desc,
         |row: (ConventionRow, String)| &row.0.id)?;

@@ -31,6 +31,20 @@ fn suivant(ids: &[String], limit: usize) -> Option<String> {
     (ids.len() >= limit).then(|| ids.last().cloned()).flatten()
 }
 
+/// Adds a beneficiary of weight `poids` to its convention's list, in the order read.
+fn add_beneficiaire(
+    beneficiaires: &mut HashMap<String, Vec<Beneficiaire>>,
+    convention: String,
+    nom: String,
+    siret: String,
+    poids: i64,
+) {
+    beneficiaires
+        .entry(convention)
+        .or_default()
+        .push(Beneficiaire { nom, siret, poids });
+}
+
 /// Up to `limit` commitments after the id `after`, by id, each with its convention's number and
 /// signature date, its live payments and who receives it: the hosts of the convention's split
 /// (weighted by their posts) or, before a split exists, its signatories (weight 1), ordered by
@@ -77,14 +91,7 @@ pub fn subventions(
         .order((conventions_repartition::convention_id, structures::siret))
         .load(conn)?;
     for (convention, nom, siret, postes) in hosts {
-        beneficiaires
-            .entry(convention)
-            .or_default()
-            .push(Beneficiaire {
-                nom,
-                siret,
-                poids: postes,
-            });
+        add_beneficiaire(&mut beneficiaires, convention, nom, siret, postes);
     }
     let unsplit: Vec<&String> = convention_ids
         .iter()
@@ -102,14 +109,7 @@ pub fn subventions(
             .order((conventions_signataires::convention_id, structures::siret))
             .load(conn)?;
         for (convention, nom, siret) in signatories {
-            beneficiaires
-                .entry(convention)
-                .or_default()
-                .push(Beneficiaire {
-                    nom,
-                    siret,
-                    poids: 1,
-                });
+            add_beneficiaire(&mut beneficiaires, convention, nom, siret, 1);
         }
     }
 

@@ -11,15 +11,11 @@
 //! on an envelope waits for that one lock, so what runs under it bounds their rate.
 
 use chrono::{NaiveDate, Utc};
-use diesel::dsl::exists;
 use diesel::prelude::*;
 
 use super::idempotency::stored_time;
-use super::{Backend, date_text, stored, stored_date};
-use crate::db::schema::{
-    conventions_repartition, conventions_signataires, engagements, enveloppes,
-    enveloppes_departements, versements,
-};
+use super::{Backend, converted, date_text, optional_date, stored, stored_date, stored_option};
+use crate::db::schema::{engagements, enveloppes, enveloppes_departements, versements};
 use crate::db::{DbConn, WriteTx};
 use crate::domain::codes::CodeDepartement;
 use crate::domain::filter::{EngagementFilter, EnveloppeFilter};
@@ -28,9 +24,7 @@ use crate::domain::financement::{
     StatutVersement, Versement, part_engagee,
 };
 use crate::domain::ids::{ConventionId, EngagementId, EnveloppeId, VersementId};
-use crate::domain::paging::{Page, Position};
-use crate::domain::scope::ScopeFilter;
-use crate::{filter_eq, insert_if_absent, keyset_page, lock_rows, scope_filter};
+use crate::{insert_if_absent, insert_then_read, list_fn, party_to, row_by_key, update_versioned};
 
 /// A row of `enveloppes`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -66,11 +60,10 @@ impl TryFrom<EnveloppeRow> for Enveloppe {
             montant_centimes: row.montant_centimes,
             date_debut: stored_date(&row.date_debut)?,
             date_fin: stored_date(&row.date_fin)?,
-            perimetre_departement: row
-                .perimetre_departement
-                .as_deref()
-                .map(|d| stored(CodeDepartement::parse(d)))
-                .transpose()?,
+            perimetre_departement: stored_option(
+                row.perimetre_departement,
+                CodeDepartement::parse,
+            )?,
             objectif_postes: row.objectif_postes,
             montant_par_poste_centimes: row.montant_par_poste_centimes,
             engage_centimes: row.engage_centimes,
@@ -122,10 +115,6 @@ struct EngagementRow {
     version: i64,
     cree_le: String,
     modifie_le: String,
-}
-
-fn optional_date(text: Option<String>) -> QueryResult<Option<NaiveDate>> {
-    text.as_deref().map(stored_date).transpose()
 }
 
 impl TryFrom<EngagementRow> for Engagement {
@@ -182,33 +171,9 @@ impl TryFrom<VersementRow> for Versement {
     }
 }
 
-/// An envelope to create (already checked).
-#[derive(Debug, Clone)]
-pub struct NewEnveloppe {
-    /// Its label.
-    pub libelle: String,
-    /// Its funder.
-    pub financeur: String,
-    /// Its budget programme.
-    pub programme_budgetaire: Option<String>,
-    /// What it funds.
-    pub nature: NatureEnveloppe,
-    /// Its amount.
-    pub montant_centimes: i64,
-    /// Start of its period.
-    pub date_debut: NaiveDate,
-    /// End of its period.
-    pub date_fin: NaiveDate,
-    /// Its single département, if departmental.
-    pub perimetre_departement: Option<CodeDepartement>,
-    /// Posts it aims to fund.
-    pub objectif_postes: Option<i64>,
-    /// Amount per post.
-    pub montant_par_poste_centimes: Option<i64>,
-}
-
-/// Creates an envelope (nothing engaged); returns it as read back.
-pub fn insert_enveloppe(tx: &mut WriteTx<'_>, new: &NewEnveloppe) -> QueryResult<Enveloppe> {
+/// Creates an envelope (already checked) with nothing engaged nor paid; `id`, `version` and the
+/// times are set here. Returns it as read back.
+pub fn insert_enveloppe(tx: &mut WriteTx<'_>, new: &Enveloppe) -> QueryResult<Enveloppe> {
     let id = EnveloppeId::new();
     let now = stored_time(Utc::now());
     let row = EnveloppeRow {
@@ -229,20 +194,17 @@ pub fn insert_enveloppe(tx: &mut WriteTx<'_>, new: &NewEnveloppe) -> QueryResult
         cree_le: now.clone(),
         modifie_le: now,
     };
-    diesel::insert_into(enveloppes::table)
-        .values(&row)
-        .execute(tx.conn())?;
-    find_enveloppe(tx.conn(), &id)?.ok_or(diesel::result::Error::NotFound)
+    insert_then_read!(tx, enveloppes::table, &row, |conn| find_enveloppe(
+        conn, &id
+    ))
 }
 
 /// One envelope.
 pub fn find_enveloppe(conn: &mut DbConn, id: &EnveloppeId) -> QueryResult<Option<Enveloppe>> {
-    let row: Option<EnveloppeRow> = crate::db_run!(conn, |c| enveloppes::table
-        .find(id.as_str())
-        .select(EnveloppeRow::as_select())
-        .first(c)
-        .optional())?;
-    row.map(Enveloppe::try_from).transpose()
+    crate::db_run!(
+        conn,
+        |c| row_by_key!(c, enveloppes::table, id.as_str() => EnveloppeRow)
+    )
 }
 
 /// Locks an envelope's row until the end of the transaction (every money movement on it waits),
@@ -250,17 +212,17 @@ pub fn find_enveloppe(conn: &mut DbConn, id: &EnveloppeId) -> QueryResult<Option
 /// lock holds the foreign key's `KEY SHARE` on the envelope, which a `FOR UPDATE` would wait for
 /// (two such commitments would deadlock).
 pub fn lock_enveloppe(tx: &mut WriteTx<'_>, id: &EnveloppeId) -> QueryResult<Option<Enveloppe>> {
-    let rows = lock_rows!(tx, enveloppes::table
-        .filter(enveloppes::id.eq(id.as_str()))
-        .select(EnveloppeRow::as_select()) => EnveloppeRow, no_key)?;
-    rows.into_iter().next().map(Enveloppe::try_from).transpose()
+    row_by_key!(lock tx, enveloppes::table, id.as_str() => EnveloppeRow, no_key)
 }
 
 /// Writes the editable fields of a locked envelope and bumps its version; returns it as read
 /// back. The sums are never written here (see [`move_money`]).
 pub fn save_enveloppe(tx: &mut WriteTx<'_>, enveloppe: &Enveloppe) -> QueryResult<Enveloppe> {
-    diesel::update(enveloppes::table.find(enveloppe.id.as_str()))
-        .set((
+    update_versioned!(
+        tx,
+        enveloppes,
+        enveloppe.id.as_str(),
+        [
             enveloppes::libelle.eq(&enveloppe.libelle),
             enveloppes::financeur.eq(&enveloppe.financeur),
             enveloppes::programme_budgetaire.eq(enveloppe.programme_budgetaire.as_ref()),
@@ -268,33 +230,27 @@ pub fn save_enveloppe(tx: &mut WriteTx<'_>, enveloppe: &Enveloppe) -> QueryResul
             enveloppes::date_debut.eq(date_text(enveloppe.date_debut)),
             enveloppes::date_fin.eq(date_text(enveloppe.date_fin)),
             enveloppes::objectif_postes.eq(enveloppe.objectif_postes),
-            enveloppes::version.eq(enveloppes::version + 1),
-            enveloppes::modifie_le.eq(stored_time(Utc::now())),
-        ))
-        .execute(tx.conn())?;
+        ]
+    )?;
     find_enveloppe(tx.conn(), &enveloppe.id)?.ok_or(diesel::result::Error::NotFound)
 }
 
-/// A page of envelopes, newest first.
-pub fn list_enveloppes(
-    conn: &mut DbConn,
-    filter: &EnveloppeFilter,
-    after: Option<&Position>,
-    limit: usize,
-) -> QueryResult<Page<Enveloppe>> {
-    let mut query = enveloppes::table
-        .select(EnveloppeRow::as_select())
-        .into_boxed::<Backend>();
-    filter_eq!(query, [enveloppes::nature => filter.nature]);
-    if let Some(departement) = &filter.departement {
-        query = query.filter(
-            enveloppes::perimetre_departement
-                .is_null()
-                .or(enveloppes::perimetre_departement.eq(departement.as_str())),
-        );
+list_fn! {
+    /// A page of envelopes, newest first.
+    pub fn list_enveloppes(filter: &EnveloppeFilter) -> Page<Enveloppe> {
+        rows enveloppes as EnveloppeRow, by id => desc;
+        equal [enveloppes::nature => filter.nature];
+        then |mut query| {
+            if let Some(departement) = &filter.departement {
+                query = query.filter(
+                    enveloppes::perimetre_departement
+                        .is_null()
+                        .or(enveloppes::perimetre_departement.eq(departement.as_str())),
+                );
+            }
+            query
+        }
     }
-    keyset_page!(conn, query, after, limit, enveloppes::id => desc, |row: EnveloppeRow| &row.id)?
-        .try_map(Enveloppe::try_from)
 }
 
 /// The money of every département of an envelope that has a ceiling or money in it, by code.
@@ -306,10 +262,8 @@ pub fn departements(
         .filter(enveloppes_departements::enveloppe_id.eq(enveloppe_id.as_str()))
         .select(DepartementRow::as_select())
         .order(enveloppes_departements::departement)
-        .load(conn)?
-        .into_iter()
-        .map(SoldeDepartement::try_from)
-        .collect()
+        .load::<DepartementRow>(conn)
+        .and_then(converted)
 }
 
 /// The départements' money of several envelopes (a page), in one query: by envelope, each by
@@ -604,24 +558,12 @@ pub fn insert_engagement(tx: &mut WriteTx<'_>, new: &NewEngagement<'_>) -> Query
 
 /// One commitment.
 pub fn find_engagement(conn: &mut DbConn, id: &EngagementId) -> QueryResult<Option<Engagement>> {
-    engagements::table
-        .find(id.as_str())
-        .select(EngagementRow::as_select())
-        .first(conn)
-        .optional()?
-        .map(Engagement::try_from)
-        .transpose()
+    row_by_key!(conn, engagements::table, id.as_str() => EngagementRow)
 }
 
 /// Locks a commitment's row (after its envelope's) and reads it.
 pub fn lock_engagement(tx: &mut WriteTx<'_>, id: &EngagementId) -> QueryResult<Option<Engagement>> {
-    let rows = lock_rows!(tx, engagements::table
-        .filter(engagements::id.eq(id.as_str()))
-        .select(EngagementRow::as_select()) => EngagementRow)?;
-    rows.into_iter()
-        .next()
-        .map(Engagement::try_from)
-        .transpose()
+    row_by_key!(lock tx, engagements::table, id.as_str() => EngagementRow)
 }
 
 /// A convention's commitments (on one envelope, or on all), oldest first.
@@ -638,11 +580,7 @@ pub fn engagements_of_convention(
     if let Some(enveloppe_id) = enveloppe_id {
         query = query.filter(engagements::enveloppe_id.eq(enveloppe_id.as_str()));
     }
-    query
-        .load(conn)?
-        .into_iter()
-        .map(Engagement::try_from)
-        .collect()
+    query.load::<EngagementRow>(conn).and_then(converted)
 }
 
 /// What a convention has engaged on an envelope (live amounts + paid parts of annulled ones),
@@ -686,52 +624,32 @@ pub fn annul_engagement(
     date: NaiveDate,
     motif: &str,
 ) -> QueryResult<Engagement> {
-    diesel::update(engagements::table.find(engagement.id.as_str()))
-        .set((
+    update_versioned!(
+        tx,
+        engagements,
+        engagement.id.as_str(),
+        [
             engagements::statut.eq(StatutEngagement::Annule.as_str()),
             engagements::date_annulation.eq(Some(date_text(date))),
             engagements::motif_annulation.eq(Some(motif)),
-            engagements::version.eq(engagements::version + 1),
-            engagements::modifie_le.eq(stored_time(Utc::now())),
-        ))
-        .execute(tx.conn())?;
+        ]
+    )?;
     find_engagement(tx.conn(), &engagement.id)?.ok_or(diesel::result::Error::NotFound)
 }
 
-/// A page of commitments within `scope`, newest first.
-pub fn list_engagements(
-    conn: &mut DbConn,
-    filter: &EngagementFilter,
-    scope: &ScopeFilter,
-    after: Option<&Position>,
-    limit: usize,
-) -> QueryResult<Page<Engagement>> {
-    let mut query = engagements::table
-        .select(EngagementRow::as_select())
-        .into_boxed::<Backend>();
-    filter_eq!(query, [
-        engagements::enveloppe_id => filter.enveloppe_id,
-        engagements::convention_id => filter.convention_id,
-        engagements::departement => filter.departement,
-        engagements::statut => filter.statut,
-    ]);
-    let query = scope_filter!(
-        query,
-        scope,
-        departement = engagements::departement,
-        structure = |id| exists(
-            conventions_signataires::table
-                .filter(conventions_signataires::convention_id.eq(engagements::convention_id))
-                .filter(conventions_signataires::structure_id.eq(id.clone())),
-        )
-        .or(exists(
-            conventions_repartition::table
-                .filter(conventions_repartition::convention_id.eq(engagements::convention_id))
-                .filter(conventions_repartition::structure_id.eq(id)),
-        ))
-    );
-    keyset_page!(conn, query, after, limit, engagements::id => desc, |row: EngagementRow| &row.id)?
-        .try_map(Engagement::try_from)
+list_fn! {
+    /// A page of commitments within `scope`, newest first.
+    pub fn list_engagements(filter: &EngagementFilter, scope: &ScopeFilter) -> Page<Engagement> {
+        rows engagements as EngagementRow, by id => desc;
+        scope departement = engagements::departement,
+            structure = |id| party_to!(engagements::convention_id, id);
+        equal [
+            engagements::enveloppe_id => filter.enveloppe_id,
+            engagements::convention_id => filter.convention_id,
+            engagements::departement => filter.departement,
+            engagements::statut => filter.statut,
+        ];
+    }
 }
 
 /// A payment to record (already checked under the envelope's lock).
@@ -769,13 +687,12 @@ pub fn insert_versement(tx: &mut WriteTx<'_>, new: &NewVersement<'_>) -> QueryRe
 /// Applies a payment's movement ([`Mouvement::versement`]) to a locked commitment's paid sum (a
 /// new version) and to its envelope's and département's sums.
 pub fn pay(tx: &mut WriteTx<'_>, engagement: &Engagement, mouvement: Mouvement) -> QueryResult<()> {
-    diesel::update(engagements::table.find(engagement.id.as_str()))
-        .set((
-            engagements::verse_centimes.eq(engagements::verse_centimes + mouvement.verse_centimes),
-            engagements::version.eq(engagements::version + 1),
-            engagements::modifie_le.eq(stored_time(Utc::now())),
-        ))
-        .execute(tx.conn())?;
+    update_versioned!(
+        tx,
+        engagements,
+        engagement.id.as_str(),
+        [engagements::verse_centimes.eq(engagements::verse_centimes + mouvement.verse_centimes),]
+    )?;
     move_money(
         tx,
         &engagement.enveloppe_id,
@@ -786,21 +703,12 @@ pub fn pay(tx: &mut WriteTx<'_>, engagement: &Engagement, mouvement: Mouvement) 
 
 /// One payment.
 pub fn find_versement(conn: &mut DbConn, id: &VersementId) -> QueryResult<Option<Versement>> {
-    versements::table
-        .find(id.as_str())
-        .select(VersementRow::as_select())
-        .first(conn)
-        .optional()?
-        .map(Versement::try_from)
-        .transpose()
+    row_by_key!(conn, versements::table, id.as_str() => VersementRow)
 }
 
 /// Locks a payment's row (after its envelope's and commitment's) and reads it.
 pub fn lock_versement(tx: &mut WriteTx<'_>, id: &VersementId) -> QueryResult<Option<Versement>> {
-    let rows = lock_rows!(tx, versements::table
-        .filter(versements::id.eq(id.as_str()))
-        .select(VersementRow::as_select()) => VersementRow)?;
-    rows.into_iter().next().map(Versement::try_from).transpose()
+    row_by_key!(lock tx, versements::table, id.as_str() => VersementRow)
 }
 
 /// Marks a locked payment cancelled (its money moves apart: [`pay`] with the opposite amount).
@@ -820,17 +728,10 @@ pub fn annul_versement(
     find_versement(tx.conn(), &versement.id)?.ok_or(diesel::result::Error::NotFound)
 }
 
-/// A page of a commitment's payments, oldest first.
-pub fn list_versements(
-    conn: &mut DbConn,
-    engagement_id: &EngagementId,
-    after: Option<&Position>,
-    limit: usize,
-) -> QueryResult<Page<Versement>> {
-    let query = versements::table
-        .filter(versements::engagement_id.eq(engagement_id.to_string()))
-        .select(VersementRow::as_select())
-        .into_boxed::<Backend>();
-    keyset_page!(conn, query, after, limit, versements::id => asc, |row: VersementRow| &row.id)?
-        .try_map(Versement::try_from)
+list_fn! {
+    /// A page of a commitment's payments, oldest first.
+    pub fn list_versements(engagement_id: &EngagementId) -> Page<Versement> {
+        rows versements as VersementRow, by id => asc;
+        where versements::engagement_id.eq(engagement_id.to_string());
+    }
 }

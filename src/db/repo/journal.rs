@@ -6,16 +6,14 @@ use diesel::prelude::*;
 use serde_json::{Map, Value};
 
 use super::idempotency::stored_time;
-use super::{Backend, stored};
+use super::{stored, stored_option};
+use crate::db::WriteTx;
 use crate::db::schema::journal;
-use crate::db::{DbConn, WriteTx};
 use crate::domain::codes::CodeDepartement;
 use crate::domain::filter::JournalFilter;
 use crate::domain::ids::JournalId;
 use crate::domain::journal::{EntreeJournal, RessourceJournal, changed_fields};
-use crate::domain::paging::{Page, Position};
-use crate::domain::scope::ScopeFilter;
-use crate::{filter_eq, keyset_page, scope_filter};
+use crate::list_fn;
 
 /// Who made a change (the token's `sub` and role).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,39 +99,24 @@ impl TryFrom<JournalRow> for EntreeJournal {
             action: row.action,
             ressource: stored(RessourceJournal::parse(&row.ressource))?,
             ressource_id: row.ressource_id,
-            departement: row
-                .departement
-                .as_deref()
-                .map(|d| stored(CodeDepartement::parse(d)))
-                .transpose()?,
+            departement: stored_option(row.departement, CodeDepartement::parse)?,
             avant: json_text(row.avant)?,
             apres: json_text(row.apres)?,
         })
     }
 }
 
-/// A page of entries, newest first, within the caller's scope (by the object's département).
-pub fn list(
-    conn: &mut DbConn,
-    filter: &JournalFilter,
-    scope: &ScopeFilter,
-    after: Option<&Position>,
-    limit: usize,
-) -> QueryResult<Page<EntreeJournal>> {
-    let mut query = journal::table
-        .select(JournalRow::as_select())
-        .into_boxed::<Backend>();
-    filter_eq!(query, [
-        journal::ressource => filter.ressource,
-        journal::ressource_id => filter.id,
-    ]);
-    // A structure's token has no journal (the policy refuses it before); no row if it came here.
-    let query = scope_filter!(
-        query,
-        scope,
-        departement = journal::departement,
-        structure = |_id| diesel::dsl::sql::<diesel::sql_types::Bool>("1 = 0")
-    );
-    keyset_page!(conn, query, after, limit, journal::id => desc, |row: JournalRow| &row.id)?
-        .try_map(EntreeJournal::try_from)
+list_fn! {
+    /// A page of entries, newest first, within the caller's scope (by the object's département).
+    pub fn list(filter: &JournalFilter, scope: &ScopeFilter) -> Page<EntreeJournal> {
+        rows journal as JournalRow, by id => desc;
+        // A structure's token has no journal (the policy refuses it before); no row if it came
+        // here.
+        scope departement = journal::departement,
+            structure = |_id| diesel::dsl::sql::<diesel::sql_types::Bool>("1 = 0");
+        equal [
+            journal::ressource => filter.ressource,
+            journal::ressource_id => filter.id,
+        ];
+    }
 }

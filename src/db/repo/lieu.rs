@@ -5,15 +5,14 @@ use chrono::Utc;
 use diesel::prelude::*;
 
 use super::idempotency::stored_time;
-use super::{Backend, from_json, stored, to_json};
+use super::{from_json, stored, to_json};
 use crate::db::schema::{communes, communes_codes_postaux, lieux};
 use crate::db::{DbConn, WriteTx};
 use crate::domain::codes::{CodeDepartement, CodeInsee};
 use crate::domain::filter::LieuFilter;
 use crate::domain::ids::{LieuId, StructureId};
 use crate::domain::lieu::{CommuneLieu, Lieu};
-use crate::domain::paging::{Page, Position};
-use crate::{filter_eq, keyset_page, lock_rows};
+use crate::{current_commune, insert_then_read, list_fn, lock_then_read, values_of_commune};
 
 /// A row of `lieux`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -41,74 +40,84 @@ pub(super) struct LieuRow {
     modifie_le: String,
 }
 
+/// A struct literal of a lieu or of its row, with the standard's six lists taken from the
+/// same fields of `source`, each converted with `convert` (`to_json` to store them, `from_json`
+/// to read them back).
+macro_rules! with_lists {
+    ($kind:ident { $($field:ident $(: $value:expr)?),* $(,)? }, $convert:ident(&$source:ident)) => {
+        $kind {
+            $($field $(: $value)?,)*
+            courriels: $convert(&$source.courriels)?,
+            site_web: $convert(&$source.site_web)?,
+            itinerance: $convert(&$source.itinerance)?,
+            services: $convert(&$source.services)?,
+            modalites_acces: $convert(&$source.modalites_acces)?,
+            publics_specifiquement_adresses: $convert(&$source.publics_specifiquement_adresses)?,
+        }
+    };
+}
+
 fn row_of(lieu: &Lieu) -> QueryResult<LieuRow> {
-    Ok(LieuRow {
-        id: lieu.id.to_string(),
-        structure_id: lieu.structure_id.to_string(),
-        nom: lieu.nom.clone(),
-        adresse: lieu.adresse.clone(),
-        code_postal: lieu.code_postal.clone(),
-        code_insee: lieu.code_insee.to_string(),
-        departement: lieu.departement.to_string(),
-        latitude: lieu.latitude,
-        longitude: lieu.longitude,
-        horaires: lieu.horaires.clone(),
-        telephone: lieu.telephone.clone(),
-        courriels: to_json(&lieu.courriels)?,
-        site_web: to_json(&lieu.site_web)?,
-        itinerance: to_json(&lieu.itinerance)?,
-        services: to_json(&lieu.services)?,
-        modalites_acces: to_json(&lieu.modalites_acces)?,
-        publics_specifiquement_adresses: to_json(&lieu.publics_specifiquement_adresses)?,
-        version: lieu.version,
-        cree_le: lieu.cree_le.clone(),
-        modifie_le: lieu.modifie_le.clone(),
-    })
+    Ok(with_lists!(
+        LieuRow {
+            id: lieu.id.to_string(),
+            structure_id: lieu.structure_id.to_string(),
+            nom: lieu.nom.clone(),
+            adresse: lieu.adresse.clone(),
+            code_postal: lieu.code_postal.clone(),
+            code_insee: lieu.code_insee.to_string(),
+            departement: lieu.departement.to_string(),
+            latitude: lieu.latitude,
+            longitude: lieu.longitude,
+            horaires: lieu.horaires.clone(),
+            telephone: lieu.telephone.clone(),
+            version: lieu.version,
+            cree_le: lieu.cree_le.clone(),
+            modifie_le: lieu.modifie_le.clone(),
+        },
+        to_json(&lieu)
+    ))
 }
 
 /// A lieu from its row and its commune's name.
 pub(super) fn lieu_of((row, commune): (LieuRow, String)) -> QueryResult<Lieu> {
-    Ok(Lieu {
-        id: stored(LieuId::parse(&row.id))?,
-        structure_id: stored(StructureId::parse(&row.structure_id))?,
-        nom: row.nom,
-        adresse: row.adresse,
-        code_postal: row.code_postal,
-        code_insee: stored(CodeInsee::parse(&row.code_insee))?,
-        commune,
-        departement: stored(CodeDepartement::parse(&row.departement))?,
-        latitude: row.latitude,
-        longitude: row.longitude,
-        horaires: row.horaires,
-        telephone: row.telephone,
-        courriels: from_json(&row.courriels)?,
-        site_web: from_json(&row.site_web)?,
-        itinerance: from_json(&row.itinerance)?,
-        services: from_json(&row.services)?,
-        modalites_acces: from_json(&row.modalites_acces)?,
-        publics_specifiquement_adresses: from_json(&row.publics_specifiquement_adresses)?,
-        version: row.version,
-        cree_le: row.cree_le,
-        modifie_le: row.modifie_le,
-    })
+    Ok(with_lists!(
+        Lieu {
+            id: stored(LieuId::parse(&row.id))?,
+            structure_id: stored(StructureId::parse(&row.structure_id))?,
+            nom: row.nom,
+            adresse: row.adresse,
+            code_postal: row.code_postal,
+            code_insee: stored(CodeInsee::parse(&row.code_insee))?,
+            commune,
+            departement: stored(CodeDepartement::parse(&row.departement))?,
+            latitude: row.latitude,
+            longitude: row.longitude,
+            horaires: row.horaires,
+            telephone: row.telephone,
+            version: row.version,
+            cree_le: row.cree_le,
+            modifie_le: row.modifie_le,
+        },
+        from_json(&row)
+    ))
 }
 
 /// What the référentiel says about a lieu's commune (`None`: no current commune of that code).
 pub fn commune(conn: &mut DbConn, code_insee: &CodeInsee) -> QueryResult<Option<CommuneLieu>> {
-    let found: Option<(String, String)> = communes::table
-        .find(code_insee.as_str())
-        .filter(communes::actuelle.eq(true))
-        .select((communes::nom, communes::departement))
-        .first(conn)
-        .optional()?;
+    let found: Option<(String, String)> = current_commune!(
+        conn,
+        code_insee.as_str(),
+        (communes::nom, communes::departement)
+    )?;
     let Some((nom, departement)) = found else {
         return Ok(None);
     };
-    let codes_postaux: Vec<String> = communes_codes_postaux::table
-        .filter(communes_codes_postaux::code_insee.eq(code_insee.as_str()))
-        .select(communes_codes_postaux::code_postal)
-        .order(communes_codes_postaux::code_postal)
-        .load(conn)?;
+    let codes_postaux = values_of_commune!(
+        conn,
+        communes_codes_postaux::code_postal,
+        code_insee.as_str()
+    )?;
     Ok(Some(CommuneLieu {
         nom,
         departement: stored(CodeDepartement::parse(&departement))?,
@@ -126,10 +135,7 @@ pub fn insert(tx: &mut WriteTx<'_>, lieu: &Lieu) -> QueryResult<Lieu> {
     row.version = 1;
     row.cree_le = now.clone();
     row.modifie_le = now;
-    diesel::insert_into(lieux::table)
-        .values(&row)
-        .execute(tx.conn())?;
-    find(tx.conn(), &id)?.ok_or(diesel::result::Error::NotFound)
+    insert_then_read!(tx, lieux::table, &row, |conn| find(conn, &id))
 }
 
 /// One lieu.
@@ -146,13 +152,9 @@ pub fn find(conn: &mut DbConn, id: &LieuId) -> QueryResult<Option<Lieu>> {
 
 /// Locks a lieu's row until the end of the transaction, and reads it.
 pub fn lock(tx: &mut WriteTx<'_>, id: &LieuId) -> QueryResult<Option<Lieu>> {
-    let locked = lock_rows!(tx, lieux::table
-        .filter(lieux::id.eq(id.as_str()))
-        .select(lieux::id) => String)?;
-    if locked.is_empty() {
-        return Ok(None);
-    }
-    find(tx.conn(), id)
+    lock_then_read!(tx, lieux::table, lieux::id, id.as_str(), |conn| find(
+        conn, id
+    ))
 }
 
 /// Writes every field of a locked lieu and bumps its version; returns it as read back.
@@ -166,22 +168,17 @@ pub fn save(tx: &mut WriteTx<'_>, lieu: &Lieu) -> QueryResult<Lieu> {
     find(tx.conn(), &lieu.id)?.ok_or(diesel::result::Error::NotFound)
 }
 
-/// A page of lieux, newest first (public: no scope).
-pub fn list(
-    conn: &mut DbConn,
-    filter: &LieuFilter,
-    after: Option<&Position>,
-    limit: usize,
-) -> QueryResult<Page<Lieu>> {
-    let mut query = lieux::table
-        .inner_join(communes::table)
-        .select((LieuRow::as_select(), communes::nom))
-        .into_boxed::<Backend>();
-    filter_eq!(query, [
-        lieux::departement => filter.departement,
-        lieux::code_insee => filter.code_insee,
-        lieux::structure_id => filter.structure_id,
-    ]);
-    keyset_page!(conn, query, after, limit, lieux::id => desc, |row: (LieuRow, String)| &row.0.id)?
-        .try_map(lieu_of)
+list_fn! {
+    /// A page of lieux, newest first (public: no scope).
+    pub fn list(filter: &LieuFilter) -> Page<Lieu> {
+        rows lieux::table
+            .inner_join(communes::table)
+            .select((LieuRow::as_select(), communes::nom)),
+            |row: (LieuRow, String)| &row.0.id, by lieux::id => desc, into lieu_of;
+        equal [
+            lieux::departement => filter.departement,
+            lieux::code_insee => filter.code_insee,
+            lieux::structure_id => filter.structure_id,
+        ];
+    }
 }

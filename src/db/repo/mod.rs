@@ -34,11 +34,32 @@ pub fn stored<T>(parsed: Result<T, crate::domain::FormatError>) -> QueryResult<T
     parsed.map_err(|error| diesel::result::Error::DeserializationError(Box::new(error)))
 }
 
+/// An optional stored value of a type with a form (`None` stays `None`): see [`stored`].
+pub fn stored_option<T>(
+    value: Option<String>,
+    parse: impl Fn(&str) -> Result<T, crate::domain::FormatError>,
+) -> QueryResult<Option<T>> {
+    value.map(|v| stored(parse(&v))).transpose()
+}
+
 /// A stored date (`YYYY-MM-DD` text).
 pub fn stored_date(text: &str) -> QueryResult<chrono::NaiveDate> {
     // `FromStr` reads ISO 8601 dates without interpreting a format string on every call.
     text.parse::<chrono::NaiveDate>()
         .map_err(|error| diesel::result::Error::DeserializationError(Box::new(error)))
+}
+
+/// Rows made their domain type (`TryFrom<Row>`, whose error is Diesel's), in their order.
+pub fn converted<Row, T>(rows: Vec<Row>) -> QueryResult<Vec<T>>
+where
+    T: TryFrom<Row, Error = diesel::result::Error>,
+{
+    rows.into_iter().map(T::try_from).collect()
+}
+
+/// An optional stored date.
+pub fn optional_date(text: Option<String>) -> QueryResult<Option<chrono::NaiveDate>> {
+    text.as_deref().map(stored_date).transpose()
 }
 
 /// A date as stored (`YYYY-MM-DD` text: text order is date order).
@@ -137,6 +158,183 @@ macro_rules! keyset_page {
                 })
             })
     }};
+}
+
+/// Reads the row of `table` whose primary key is `key` (and that meets the conditions listed
+/// after it) and makes it its domain type (`TryFrom<Row>`, whose error is Diesel's): a
+/// `QueryResult<Option<T>>`, `None` when there is no such row. With `lock`, the row is read under
+/// [`lock_rows!`](crate::lock_rows)'s lock until the end of the write transaction `tx`
+/// (`=> Row, no_key` for `FOR NO KEY UPDATE`).
+///
+/// - `row_by_key!(conn, conseillers::table, id.as_str() => ConseillerRow)`
+/// - `row_by_key!(conn, activites::table, id.as_str(), activites::supprime_le.is_null() => ActiviteRow)`
+/// - `row_by_key!(lock tx, enveloppes::table, id.as_str() => EnveloppeRow, no_key)`
+#[macro_export]
+macro_rules! row_by_key {
+    (lock $tx:expr, $table:expr, $key:expr $(, $condition:expr)* => $row:ty $(, $lock:ident)?) => {
+        $crate::lock_rows!(
+            $tx,
+            $table.find($key)$(.filter($condition))*.select(<$row>::as_select()) => $row $(, $lock)?
+        )
+        .and_then(|rows| rows.into_iter().next().map(TryFrom::try_from).transpose())
+    };
+    ($conn:expr, $table:expr, $key:expr $(, $condition:expr)* => $row:ty) => {
+        $table
+            .find($key)
+            $(.filter($condition))*
+            .select(<$row>::as_select())
+            .first::<$row>($conn)
+            .optional()
+            .and_then(|row| row.map(TryFrom::try_from).transpose())
+    };
+}
+
+/// Locks the row of `table` whose primary key is `key` (only its key is read) until the end of
+/// the write transaction `tx`, then reads it with `read` on the transaction's connection:
+/// `QueryResult<Option<T>>`, `None` when there is no such row. For a read that joins other
+/// tables, whose rows a `FOR UPDATE` over the join would lock too.
+///
+/// `lock_then_read!(tx, lieux::table, lieux::id, id.as_str(), |conn| find(conn, id))`
+#[macro_export]
+macro_rules! lock_then_read {
+    ($tx:expr, $table:expr, $key_column:expr, $key:expr, |$conn:ident| $read:expr) => {{
+        let tx: &mut $crate::db::WriteTx<'_> = $tx;
+        let locked = $crate::lock_rows!(tx, $table.find($key).select($key_column) => String)?;
+        if locked.is_empty() {
+            Ok(None)
+        } else {
+            let $conn = tx.conn();
+            $read
+        }
+    }};
+}
+
+/// Inserts one row (an `Insertable` value) into `table` in the write transaction `tx`; returns
+/// the number of rows inserted.
+#[macro_export]
+macro_rules! insert_row {
+    ($tx:expr, $table:expr, $row:expr) => {{
+        let tx: &mut $crate::db::WriteTx<'_> = $tx;
+        diesel::insert_into($table).values($row).execute(tx.conn())
+    }};
+}
+
+/// Inserts one row into `table` in the write transaction `tx`, then reads what was stored with
+/// `read` on the transaction's connection (a `QueryResult<Option<T>>` that finds it):
+/// `QueryResult<T>`.
+///
+/// `insert_then_read!(tx, lieux::table, &row, |conn| find(conn, &id))`
+#[macro_export]
+macro_rules! insert_then_read {
+    ($tx:expr, $table:expr, $row:expr, |$conn:ident| $read:expr) => {{
+        let tx: &mut $crate::db::WriteTx<'_> = $tx;
+        $crate::insert_row!(tx, $table, $row)?;
+        let $conn = tx.conn();
+        $read?.ok_or(diesel::result::Error::NotFound)
+    }};
+}
+
+/// Updates the row of `table` (a schema module) whose primary key is `key` with `changes`, a new
+/// version (`version + 1`) and the time of the change (`modifie_le`), in the write transaction
+/// `tx`; returns the number of rows updated.
+///
+/// `update_versioned!(tx, enveloppes, enveloppe.id.as_str(), [enveloppes::libelle.eq(…)])`
+#[macro_export]
+macro_rules! update_versioned {
+    ($tx:expr, $table:ident, $key:expr, [$($change:expr),* $(,)?]) => {{
+        let tx: &mut $crate::db::WriteTx<'_> = $tx;
+        diesel::update($table::table.find($key))
+            .set((
+                $($change,)*
+                $table::version.eq($table::version + 1),
+                $table::modifie_le.eq($crate::db::repo::idempotency::stored_time(chrono::Utc::now())),
+            ))
+            .execute(tx.conn())
+    }};
+}
+
+/// Writes a list's repo function: `pub fn name(conn, filter, [scope,] after, limit) ->
+/// QueryResult<Page<Item>>`, which reads one page by identifier ([`keyset_page!`](crate::keyset_page))
+/// of a boxed query with the list's conditions, in this order: `where` (what the list never
+/// shows), `equal` (its optional filters, [`filter_eq!`](crate::filter_eq)), `then` (its other
+/// filters: a block that takes the query and returns it), and the caller's scope
+/// ([`scope_filter!`](crate::scope_filter)) when the list takes one (`scope: &ScopeFilter`, and
+/// the clause that says how it applies).
+///
+/// The rows are those of a table (`rows conseillers as ConseillerRow, by id => desc`: selected
+/// with `as_select()`, by the table's `id` column, made domain values with `TryFrom`), or any
+/// query with its row's identifier and conversion
+/// (`rows query, |row: (LieuRow, String)| &row.0.id, by lieux::id => desc, into lieu_of`).
+///
+/// ```ignore
+/// list_fn! {
+///     /// A page of advisors within `scope`, newest first.
+///     pub fn list(filter: &ConseillerFilter, scope: &ScopeFilter) -> Page<Conseiller> {
+///         rows conseillers as ConseillerRow, by id => desc;
+///         scope departement = conseillers::departement, structure = |id| conseillers::structure_id.eq(id);
+///         equal [conseillers::statut => filter.statut];
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! list_fn {
+    (
+        $(#[$attr:meta])*
+        pub fn $name:ident($($parameters:tt)*) -> Page<$item:ty> {
+            rows $table:ident as $row:ty, by id => $direction:ident;
+            $($clauses:tt)*
+        }
+    ) => {
+        $crate::list_fn! {
+            $(#[$attr])*
+            pub fn $name($($parameters)*) -> Page<$item> {
+                rows $table::table.select(<$row>::as_select()), |row: $row| &row.id,
+                    by $table::id => $direction, into <$item>::try_from;
+                $($clauses)*
+            }
+        }
+    };
+    (
+        $(#[$attr:meta])*
+        pub fn $name:ident(
+            $filter:ident: $filter_type:ty $(, $scope:ident: &ScopeFilter)?
+        ) -> Page<$item:ty> {
+            rows $rows:expr, |$row:ident: $row_type:ty| $row_id:expr,
+                by $id:expr => $direction:ident, into $convert:expr;
+            $(scope departement = $departement:expr, structure = |$structure:ident| $condition:expr;)?
+            $(where $base:expr;)?
+            $(equal [$($column:expr => $value:expr),+ $(,)?];)?
+            $(then |mut $then:ident| $more:block)?
+        }
+    ) => {
+        $(#[$attr])*
+        pub fn $name(
+            conn: &mut $crate::db::DbConn,
+            $filter: $filter_type,
+            $($scope: &$crate::domain::scope::ScopeFilter,)?
+            after: Option<&$crate::domain::paging::Position>,
+            limit: usize,
+        ) -> diesel::QueryResult<$crate::domain::paging::Page<$item>> {
+            let query = $rows.into_boxed::<$crate::db::repo::Backend>();
+            $(let query = query.filter($base);)?
+            $(
+                let mut query = query;
+                $crate::filter_eq!(query, [$($column => $value),+]);
+            )?
+            $(let query = {
+                let mut $then = query;
+                $more
+            };)?
+            $(let query = $crate::scope_filter!(
+                query,
+                $scope,
+                departement = $departement,
+                structure = |$structure| $condition
+            );)?
+            $crate::keyset_page!(conn, query, after, limit, $id => $direction, |$row: $row_type| $row_id)?
+                .try_map($convert)
+        }
+    };
 }
 
 /// Adds `column = value` to a boxed list query for each optional filter that is given, in the

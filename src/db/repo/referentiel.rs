@@ -9,25 +9,46 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 
-use super::{Backend, Ranked, SearchQuery, ranked_search, stored};
+use super::{Backend, Ranked, SearchQuery, converted, ranked_search, stored, stored_option};
 use crate::db::DbConn;
 use crate::db::schema::{
     communes, communes_codes_postaux, departements, epci, epci_membres, regions,
 };
-use crate::domain::FormatError;
 use crate::domain::codes::{CodeDepartement, CodeInsee, CodePostal, CodeRegion, Siren};
 use crate::domain::filter::name_key;
 /// The filters of the communes' and EPCI's lists (declared once, in the domain).
 pub use crate::domain::filter::{CommuneFilter, EpciFilter};
 use crate::domain::paging::{Page, Position};
 use crate::domain::referentiel::{Commune, Departement, Epci, EpciMembre, EpciType, Region, Zone};
-use crate::{apply_search, filter_eq};
+use crate::{apply_search, filter_eq, row_by_key};
 
-fn stored_option<T>(
-    value: Option<String>,
-    parse: impl Fn(&str) -> Result<T, FormatError>,
-) -> QueryResult<Option<T>> {
-    value.map(|v| stored(parse(&v))).transpose()
+/// Reads the columns `columns` of the current commune of code INSEE `code_insee` (a `&str`):
+/// `QueryResult<Option<_>>`, `None` when no current commune has that code.
+#[macro_export]
+macro_rules! current_commune {
+    ($conn:expr, $code_insee:expr, $columns:expr) => {{
+        use $crate::db::schema::communes;
+        communes::table
+            .find($code_insee)
+            .filter(communes::actuelle.eq(true))
+            .select($columns)
+            .first($conn)
+            .optional()
+    }};
+}
+
+/// The values of the text column `table::column` in the rows of `table` that name the commune
+/// `code_insee` (a `&str`, in its `code_insee` column), in ascending order:
+/// `QueryResult<Vec<String>>`.
+#[macro_export]
+macro_rules! values_of_commune {
+    ($conn:expr, $table:ident::$column:ident, $code_insee:expr) => {
+        $table::table
+            .filter($table::code_insee.eq($code_insee))
+            .select($table::$column)
+            .order($table::$column)
+            .load::<String>($conn)
+    };
 }
 
 /// A row of `regions`.
@@ -61,21 +82,13 @@ pub fn list_regions(conn: &mut DbConn) -> QueryResult<Vec<Region>> {
     regions::table
         .select(RegionRow::as_select())
         .order(regions::code)
-        .load(conn)?
-        .into_iter()
-        .map(Region::try_from)
-        .collect()
+        .load::<RegionRow>(conn)
+        .and_then(converted)
 }
 
 /// One région by code.
 pub fn find_region(conn: &mut DbConn, code: &CodeRegion) -> QueryResult<Option<Region>> {
-    regions::table
-        .find(code.as_str())
-        .select(RegionRow::as_select())
-        .first(conn)
-        .optional()?
-        .map(Region::try_from)
-        .transpose()
+    row_by_key!(conn, regions::table, code.as_str() => RegionRow)
 }
 
 /// A row of `departements`.
@@ -119,11 +132,7 @@ pub fn list_departements(
     if let Some(region) = region {
         query = query.filter(departements::region.eq(region.as_str().to_owned()));
     }
-    query
-        .load(conn)?
-        .into_iter()
-        .map(Departement::try_from)
-        .collect()
+    query.load::<DepartementRow>(conn).and_then(converted)
 }
 
 /// One département by code.
@@ -131,13 +140,7 @@ pub fn find_departement(
     conn: &mut DbConn,
     code: &CodeDepartement,
 ) -> QueryResult<Option<Departement>> {
-    departements::table
-        .find(code.as_str())
-        .select(DepartementRow::as_select())
-        .first(conn)
-        .optional()?
-        .map(Departement::try_from)
-        .transpose()
+    row_by_key!(conn, departements::table, code.as_str() => DepartementRow)
 }
 
 /// A row of `communes` (without its search key, which only the loader writes and the search reads).
@@ -205,12 +208,8 @@ pub fn search_communes(
 /// One current commune by code INSEE (`None` for a commune kept only because something references
 /// it: a new structure cannot take it as its seat).
 pub fn find_commune(conn: &mut DbConn, code_insee: &CodeInsee) -> QueryResult<Option<Commune>> {
-    let row: Option<CommuneRow> = communes::table
-        .find(code_insee.as_str())
-        .filter(communes::actuelle.eq(true))
-        .select(CommuneRow::as_select())
-        .first(conn)
-        .optional()?;
+    let row: Option<CommuneRow> =
+        current_commune!(conn, code_insee.as_str(), CommuneRow::as_select())?;
     Ok(with_codes_postaux(conn, row.into_iter().collect())?.pop())
 }
 

@@ -15,7 +15,10 @@ use crate::domain::paging::{Page, Position};
 use crate::domain::referentiel::search_key;
 use crate::domain::scope::ScopeFilter;
 use crate::domain::structure::{Seat, Structure, TypeStructure};
-use crate::{apply_search, filter_eq, lock_rows, scope_filter};
+use crate::{
+    apply_search, current_commune, filter_eq, insert_then_read, lock_then_read, scope_filter,
+    update_versioned, values_of_commune,
+};
 
 /// A row of `structures`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -70,20 +73,12 @@ fn structure_of((row, commune, region): Joined) -> QueryResult<Structure> {
 /// What the référentiel says about a seat commune (`None`: no such current commune; one that
 /// left the référentiel is kept for the structures already there, but takes no new one).
 pub fn seat(conn: &mut DbConn, code_insee: &CodeInsee) -> QueryResult<Option<Seat>> {
-    let commune: Option<Option<String>> = communes::table
-        .find(code_insee.as_str())
-        .filter(communes::actuelle.eq(true))
-        .select(communes::siren)
-        .first(conn)
-        .optional()?;
+    let commune: Option<Option<String>> =
+        current_commune!(conn, code_insee.as_str(), communes::siren)?;
     let Some(commune_siren) = commune else {
         return Ok(None);
     };
-    let epci: Vec<String> = epci_membres::table
-        .filter(epci_membres::code_insee.eq(code_insee.as_str()))
-        .select(epci_membres::epci_siren)
-        .order(epci_membres::epci_siren)
-        .load(conn)?;
+    let epci = values_of_commune!(conn, epci_membres::epci_siren, code_insee.as_str())?;
     Ok(Some(Seat {
         code_insee: code_insee.clone(),
         commune_siren: commune_siren
@@ -113,10 +108,7 @@ pub fn insert(tx: &mut WriteTx<'_>, new: &NewStructure) -> QueryResult<Structure
         cree_le: now.clone(),
         modifie_le: now,
     };
-    diesel::insert_into(structures::table)
-        .values(&row)
-        .execute(tx.conn())?;
-    find(tx.conn(), &id)?.ok_or(diesel::result::Error::NotFound)
+    insert_then_read!(tx, structures::table, &row, |conn| find(conn, &id))
 }
 
 /// One structure.
@@ -146,25 +138,22 @@ pub fn find_many(conn: &mut DbConn, ids: &[StructureId]) -> QueryResult<Vec<Stru
 
 /// Locks a structure's row until the end of the transaction, and reads it.
 pub fn lock(tx: &mut WriteTx<'_>, id: &StructureId) -> QueryResult<Option<Structure>> {
-    let locked = lock_rows!(tx, structures::table
-        .filter(structures::id.eq(id.as_str()))
-        .select(structures::id) => String)?;
-    if locked.is_empty() {
-        return Ok(None);
-    }
-    find(tx.conn(), id)
+    lock_then_read!(tx, structures::table, structures::id, id.as_str(), |conn| {
+        find(conn, id)
+    })
 }
 
 /// Renames a locked structure; bumps its version. Returns it as read back.
 pub fn rename(tx: &mut WriteTx<'_>, id: &StructureId, nom: &str) -> QueryResult<Structure> {
-    diesel::update(structures::table.find(id.as_str()))
-        .set((
+    update_versioned!(
+        tx,
+        structures,
+        id.as_str(),
+        [
             structures::nom.eq(nom),
             structures::nom_recherche.eq(search_key(nom)),
-            structures::version.eq(structures::version + 1),
-            structures::modifie_le.eq(stored_time(Utc::now())),
-        ))
-        .execute(tx.conn())?;
+        ]
+    )?;
     find(tx.conn(), id)?.ok_or(diesel::result::Error::NotFound)
 }
 
