@@ -1,6 +1,7 @@
 //! Shared extractors: strict query strings ([`StrictQuery`], [`Paged`]), typed path segments
 //! ([`PathParam`]), conditional updates ([`IfMatch`]), JSON body limits, and the list response
-//! ([`page_response`]). Every refusal is a problem naming the parameter, segment or header.
+//! ([`page_response`], [`read_page`]). Every refusal is a problem naming the parameter, segment
+//! or header.
 
 use std::future::{Ready, ready};
 
@@ -363,117 +364,6 @@ where
         .read(move |conn| Ok(list(conn, after.as_ref(), limit)?))
         .await?;
     Ok(page_response(req, page, body))
-}
-
-/// Declares the handler of a paginated list, `GET <route>` with `Paged<filter>` (the filters and
-/// `Paging`, one 400 naming every bad parameter): its documentation (the doc comment: summary,
-/// then description), its `#[utoipa::path]` (the filters and `Paging` as parameters, a `200`
-/// with the page and its `Link` header, the error set) and its body. The handler's name stays
-/// greppable: it is the first word of the invocation. The invoking module imports
-/// `actix_web::get` (the spec reads the route from that attribute).
-///
-/// The body is what differs from one list to another:
-/// - the block after `|req, state, caller, filter|` (with `public`, no token, no `caller`): the
-///   access check and what the read needs besides the filters (the caller's scope, today);
-/// - `read`: the repo read, given the connection, the position after which the page starts and
-///   its size (its error is anything `ApiError` comes `From`);
-/// - `item`: how an item read becomes an item of the page (`XPage::of`);
-/// - `cached = (resource, key)` for a list whose pages are kept (`http::cache::cached_page`).
-///
-/// A list for callers with a token answers the `ListErrors` (401, 403…), a public one the
-/// `ReadErrors`.
-///
-/// ```text
-/// list_operation! {
-///     /// Lister les activités
-///     ///
-///     /// Les activités visibles de l'appelant, … (the spec's text).
-///     list_activites, "/activites", "listActivites",
-///     tag = "Activités", filter = ActiviteFilter, page = (ActivitePage, "Une page d'activités."),
-///     |req, state, caller, filter| {
-///         let scope = caller.scope_filter(Resource::Activite);
-///     }
-///     read = move |conn, after, limit| repo::list(conn, &filter, &scope, after, limit),
-///     item = Activite::from,
-/// }
-/// ```
-#[macro_export]
-macro_rules! list_operation {
-    (
-        $(#[doc = $doc:literal])+
-        $name:ident, $route:literal, $operation:literal,
-        tag = $tag:literal, filter = $filter:path, page = ($page:ty, $description:literal),
-        |$req:ident, $state:ident, $caller:ident, $filters:ident| { $($prepare:tt)* }
-        read = $read:expr,
-        item = $item:expr
-        $(, cached = ($resource:expr, $key:expr))? $(,)?
-    ) => {
-        $crate::list_operation! {
-            @handler $(#[doc = $doc])+
-            $name, $route, $operation, $tag, $filter, $page, $description,
-            [security(("bearer" = [])),], $crate::openapi::ListErrors,
-            [$caller: $crate::auth::Caller,], $req, $state, $filters, { $($prepare)* },
-            $read, $item, [$($resource, $key)?]
-        }
-    };
-    (
-        $(#[doc = $doc:literal])+
-        $name:ident, $route:literal, $operation:literal,
-        tag = $tag:literal, filter = $filter:path, page = ($page:ty, $description:literal),
-        public |$req:ident, $state:ident, $filters:ident| { $($prepare:tt)* }
-        read = $read:expr,
-        item = $item:expr $(,)?
-    ) => {
-        $crate::list_operation! {
-            @handler $(#[doc = $doc])+
-            $name, $route, $operation, $tag, $filter, $page, $description,
-            [], $crate::openapi::ReadErrors, [], $req, $state, $filters, { $($prepare)* },
-            $read, $item, []
-        }
-    };
-    (
-        @handler $(#[doc = $doc:literal])+
-        $name:ident, $route:literal, $operation:literal, $tag:literal, $filter:path, $page:ty,
-        $description:literal, [$($security:tt)*], $errors:path, [$($caller:tt)*],
-        $req:ident, $state:ident, $filters:ident, { $($prepare:tt)* },
-        $read:expr, $item:expr, [$($cache:tt)*]
-    ) => {
-        $(#[doc = $doc])+
-        #[utoipa::path(
-            tag = $tag,
-            operation_id = $operation,
-            params($filter, $crate::api::paging::Paging),
-            $($security)*
-            responses(
-                (status = 200, description = $description, body = $page,
-                    headers(("Link" = String, description = "`<…>; rel=\"next\"` : l'URL de la page suivante, quand il y en a une."))),
-                $errors,
-            )
-        )]
-        #[get($route)]
-        pub async fn $name(
-            $req: actix_web::HttpRequest,
-            $state: actix_web::web::Data<$crate::http::AppState>,
-            $($caller)*
-            query: $crate::http::extract::Paged<$filter>,
-        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
-            let $crate::http::extract::Paged { filter: $filters, paging } = query;
-            $($prepare)*
-            $crate::list_operation!(@answer $req, $state, paging, $read, |items, next_cursor| {
-                <$page>::of(items, next_cursor, $item)
-            }, [$($cache)*])
-        }
-    };
-    (@answer $req:ident, $state:ident, $paging:ident, $read:expr, $body:expr, []) => {
-        $crate::http::extract::read_page(&$req, &$state, &$paging, $read, $body).await
-    };
-    (
-        @answer $req:ident, $state:ident, $paging:ident, $read:expr, $body:expr,
-        [$resource:expr, $key:expr]
-    ) => {
-        $crate::http::cache::cached_list(&$req, &$state, &$paging, $resource, $key, $read, $body)
-            .await
-    };
 }
 
 /// A page of a list as answered: its JSON body and the cursor of the next page.

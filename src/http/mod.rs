@@ -15,7 +15,6 @@ use crate::domain::calendar::paris_date;
 use crate::domain::donnees_ouvertes::Attribuant;
 use crate::error::ApiError;
 
-pub mod action;
 pub mod activite;
 pub mod body;
 pub mod cache;
@@ -33,6 +32,7 @@ pub mod journal;
 pub mod lieu;
 pub mod middleware;
 pub mod moi;
+pub mod operation;
 pub mod referentiel;
 pub mod statistiques;
 pub mod structure;
