@@ -32,17 +32,26 @@ pub const JSON_BODY_LIMIT: usize = 64 * 1024;
 #[derive(Debug)]
 pub struct StrictQuery<T>(pub T);
 
-impl<T> FromRequest for StrictQuery<T>
-where
-    T: DeserializeOwned + IntoParams + Validate,
-{
-    type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+/// The `FromRequest` of an extractor of the query string: `parse` of the request's query string,
+/// whose documented parameters come from `P`'s `IntoParams`.
+macro_rules! query_extractor {
+    ($extractor:ident<$parameters:ident>, $parse:expr) => {
+        impl<$parameters> FromRequest for $extractor<$parameters>
+        where
+            $parameters: DeserializeOwned + IntoParams + Validate,
+        {
+            type Error = ApiError;
+            type Future = Ready<Result<Self, ApiError>>;
 
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(parse_query::<T>(req.query_string()).map(StrictQuery))
-    }
+            fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+                ready($parse(req.query_string()))
+            }
+        }
+    };
 }
+
+query_extractor!(StrictQuery<T>, |query| parse_query::<T>(query)
+    .map(StrictQuery));
 
 /// A list's query: its filters `F` and the shared [`Paging`] (`limit`, `cursor`), parsed strictly
 /// from one query string (the accepted names are those of both). Document it with
@@ -55,17 +64,7 @@ pub struct Paged<F> {
     pub paging: Paging,
 }
 
-impl<F> FromRequest for Paged<F>
-where
-    F: DeserializeOwned + IntoParams + Validate,
-{
-    type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(parse_paged::<F>(req.query_string()))
-    }
-}
+query_extractor!(Paged<F>, parse_paged::<F>);
 
 /// The names of the query parameters `T` documents.
 fn documented_names<T: IntoParams>() -> Vec<String> {
