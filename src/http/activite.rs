@@ -11,7 +11,7 @@ use crate::api::activite::{Activite, ActiviteFilter, ActivitePage, NouvelleActiv
 use crate::app;
 use crate::app::journal::{self, ActiviteJournal};
 use crate::auth::Caller;
-use crate::auth::policy::{self, Action, Denied, Perimeter, Resource};
+use crate::auth::policy::{self, Action, Perimeter, Resource};
 use crate::db::repo::activite as repo;
 use crate::db::repo::conseiller as conseillers;
 use crate::db::repo::lieu as lieux;
@@ -62,10 +62,8 @@ create_operation! {
     create_activite, "/activites", "createActivite", tag = "Activités",
     key = IdempotencyKey, body = NouvelleActivite, errors = ActErrors,
     created = (Activite, "L'activité déclarée.", "L'URL de l'activité."),
-    |state, caller, once, body| {
-        policy::check_create(&caller, Resource::Activite, &Perimeter::NATIONAL)?;
-        let request = once.request(&caller, body.raw())?;
-        let new = body.accept()?;
+    checked = Resource::Activite,
+    |state, caller, request, new| {
         check_participants(new.type_activite, new.nb_participants)?;
         check_thematiques(&new.thematiques)?;
         let today = state.today();
@@ -148,14 +146,7 @@ list_operation! {
     /// statistiques).
     list_activites, "/activites", "listActivites",
     tag = "Activités", filter = ActiviteFilter, page = (ActivitePage, "Une page d'activités."),
-    |req, state, caller, filter| {
-        if !policy::role_allows(caller.role, Resource::Activite, Action::Read) {
-            return Err(Denied::Forbidden(caller.role).into());
-        }
-        let scope = caller.scope_filter(Resource::Activite);
-    }
-    read = move |conn, after, limit| repo::list(conn, &filter, &scope, after, limit),
-    item = std::convert::identity,
+    readers_scope = Resource::Activite, read = repo::list, item = std::convert::identity,
 }
 
 get_operation! {

@@ -14,14 +14,14 @@ use crate::api::conseiller::{
 use crate::app::conseiller::{check_access, not_found};
 use crate::app::{self, Context};
 use crate::auth::Caller;
-use crate::auth::policy::{self, Action, Denied, Perimeter, Resource};
+use crate::auth::policy::{self, Action, Resource};
 use crate::db::repo::conseiller as repo;
 use crate::db::repo::convention as conventions;
 use crate::domain::conseiller as domain;
 use crate::domain::ids::{ConseillerId, ConventionId};
 use crate::error::ApiError;
 use crate::http::idempotency::Reply;
-use crate::http::operation::ok_with_etag;
+use crate::http::operation::{ok_with_etag, readers_scope};
 use crate::{create_operation, get_operation, lifecycle_action, list_operation, update_operation};
 
 fn convention_not_found() -> ApiError {
@@ -49,19 +49,15 @@ create_operation! {
     key = IdempotencyKey, body = NouveauConseiller, errors = ActErrors,
     created = (Conseiller, "Le conseiller recruté.", "L'URL du conseiller."),
     etag = "La version du conseiller.",
-    |state, caller, once, body| {
-        policy::check_create(&caller, Resource::Conseiller, &Perimeter::NATIONAL)?;
-        let request = once.request(&caller, body.raw())?;
-        let new = body.accept()?;
+    checked = Resource::Conseiller,
+    |state, caller, request, new| {
         let ctx = Context::new(caller, state.today());
         state
             .write_once(request, move |tx| {
                 let created = app::conseiller::recruit(tx, &ctx, new)?;
-                Ok(Reply::created(
-                    format!("/api/v1/conseillers/{}", created.id),
-                    &shown(&ctx.caller, created.clone()),
-                )?
-                .with_version(created.version))
+                let location = format!("/api/v1/conseillers/{}", created.id);
+                let version = created.version;
+                Reply::created_with_version(location, &shown(&ctx.caller, created), version)
             })
             .await
     }
@@ -78,10 +74,7 @@ list_operation! {
     list_conseillers, "/conseillers", "listConseillers",
     tag = "Conseillers", filter = ConseillerFilter, page = (ConseillerPage, "Une page de conseillers."),
     |req, state, caller, filter| {
-        if !policy::role_allows(caller.role, Resource::Conseiller, Action::Read) {
-            return Err(Denied::Forbidden(caller.role).into());
-        }
-        let scope = caller.scope_filter(Resource::Conseiller);
+        let scope = readers_scope(&caller, Resource::Conseiller)?;
     }
     read = move |conn, after, limit| repo::list(conn, &filter, &scope, after, limit),
     item = |c| shown(&caller, c),

@@ -62,8 +62,8 @@ create_operation! {
             .write_once(request, move |tx| {
                 let created = app::convention::create(tx, &ctx, new)?;
                 let location = format!("/api/v1/conventions/{}", created.id);
-                Ok(Reply::created(location, &answered(created.clone(), &ctx))?
-                    .with_version(created.version))
+                let version = created.version;
+                Reply::created_with_version(location, &answered(created, &ctx), version)
             })
             .await
     }

@@ -11,7 +11,7 @@ use crate::api::financement::{
 use crate::app::Context;
 use crate::app::financement::{self as use_case, check_enveloppe, enveloppe_not_found};
 use crate::auth::Caller;
-use crate::auth::policy::{self, Action, Perimeter, Resource};
+use crate::auth::policy::{Action, Resource};
 use crate::db::DbConn;
 use crate::db::repo::financement as repo;
 use crate::domain::codes::CodeDepartement;
@@ -43,19 +43,15 @@ create_operation! {
     key = IdempotencyKey, body = NouvelleEnveloppe, errors = CreateErrors,
     created = (Enveloppe, "L'enveloppe créée.", "L'URL de l'enveloppe."),
     etag = "La version de l'enveloppe.",
-    |state, caller, once, body| {
-        policy::check_create(&caller, Resource::Enveloppe, &Perimeter::NATIONAL)?;
-        let request = once.request(&caller, body.raw())?;
-        let new = body.accept()?;
+    checked = Resource::Enveloppe,
+    |state, caller, request, new| {
         let ctx = Context::new(caller, state.today());
         state
             .write_once(request, move |tx| {
                 let created = use_case::create_enveloppe(tx, &ctx, new)?;
-                Ok(Reply::created(
-                    format!("/api/v1/enveloppes/{}", created.id),
-                    &Enveloppe::of(created.clone(), Vec::new()),
-                )?
-                .with_version(created.version))
+                let location = format!("/api/v1/enveloppes/{}", created.id);
+                let version = created.version;
+                Reply::created_with_version(location, &Enveloppe::of(created, Vec::new()), version)
             })
             .await
     }

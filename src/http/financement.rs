@@ -145,11 +145,9 @@ create_operation! {
             .write_once_then(request, move |tx| {
                 let EngagementPris { engagement, money } =
                     use_case::engage(tx, &ctx, &id, body.gate_unversioned())?;
-                let reply = Reply::created(
-                    format!("/api/v1/engagements/{}", engagement.id),
-                    &Engagement::from(engagement.clone()),
-                )?
-                .with_version(engagement.version);
+                let location = format!("/api/v1/engagements/{}", engagement.id);
+                let view = Engagement::from(engagement.clone());
+                let reply = Reply::created_with_version(location, &view, engagement.version)?;
                 Ok((reply, move |tx: &mut crate::db::WriteTx<'_>| {
                     money.move_now(tx)
                 }))

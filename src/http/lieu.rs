@@ -20,6 +20,18 @@ use crate::http::idempotency::Reply;
 use crate::http::operation::ok_with_etag;
 use crate::{create_operation, get_operation, list_operation, update_operation};
 
+/// Each of `fields` that `change` gives replaces the same field of `next` (a list given replaces
+/// the whole list).
+macro_rules! replace_given {
+    ($next:ident, $change:ident, [$($field:ident),+ $(,)?]) => {
+        $(
+            if let Some(value) = $change.$field {
+                $next.$field = value;
+            }
+        )+
+    };
+}
+
 fn not_found() -> ApiError {
     ApiError::NotFound("Aucun lieu de cet identifiant.".to_owned())
 }
@@ -63,10 +75,8 @@ create_operation! {
     create_lieu, "/lieux", "createLieu", tag = "Lieux",
     key = IdempotencyKey, body = NouveauLieu, errors = CreateErrors,
     created = (Lieu, "Le lieu enregistré.", "L'URL du lieu."), etag = "La version du lieu.",
-    |state, caller, once, body| {
-        policy::check_create(&caller, Resource::Lieu, &Perimeter::NATIONAL)?;
-        let request = once.request(&caller, body.raw())?;
-        let new = body.accept()?;
+    checked = Resource::Lieu,
+    |state, caller, request, new| {
         check_coordonnees(new.latitude, new.longitude)?;
         let who = app::author_of(&caller);
         state
@@ -112,10 +122,8 @@ create_operation! {
                 )?;
                 let created = repo::insert(tx, &lieu)?;
                 journal::record(tx, &who, "creation", None, &created)?;
-                Ok(
-                    Reply::created(format!("/api/v1/lieux/{}", created.id), &created)?
-                        .with_version(created.version),
-                )
+                let location = format!("/api/v1/lieux/{}", created.id);
+                Reply::created_with_version(location, &created, created.version)
             })
             .await
     }
@@ -128,9 +136,7 @@ list_operation! {
     /// Public (aucun jeton).
     list_lieux, "/lieux", "listLieux",
     tag = "Lieux", filter = LieuFilter, page = (LieuPage, "Une page de lieux."),
-    public |req, state, filter| {}
-    read = move |conn, after, limit| repo::list(conn, &filter, after, limit),
-    item = std::convert::identity,
+    public, read = repo::list, item = std::convert::identity,
 }
 
 get_operation! {
@@ -193,24 +199,14 @@ update_operation! {
                 if let Some(telephone) = change.telephone {
                     next.telephone = Some(telephone);
                 }
-                if let Some(courriels) = change.courriels {
-                    next.courriels = courriels;
-                }
-                if let Some(site_web) = change.site_web {
-                    next.site_web = site_web;
-                }
-                if let Some(itinerance) = change.itinerance {
-                    next.itinerance = itinerance;
-                }
-                if let Some(services) = change.services {
-                    next.services = services;
-                }
-                if let Some(modalites) = change.modalites_acces {
-                    next.modalites_acces = modalites;
-                }
-                if let Some(publics) = change.publics_specifiquement_adresses {
-                    next.publics_specifiquement_adresses = publics;
-                }
+                replace_given!(next, change, [
+                    courriels,
+                    site_web,
+                    itinerance,
+                    services,
+                    modalites_acces,
+                    publics_specifiquement_adresses,
+                ]);
                 let saved = repo::save(tx, &next)?;
                 journal::record(tx, &who, "modification", Some(&current), &saved)?;
                 Reply::ok(&saved).map(|r| r.with_version(saved.version))

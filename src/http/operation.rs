@@ -21,6 +21,10 @@
 use actix_web::HttpResponse;
 use actix_web::http::header;
 
+use crate::auth::Caller;
+use crate::auth::policy::{self, Action, Denied, Resource};
+use crate::domain::scope::ScopeFilter;
+use crate::error::ApiError;
 use crate::http::extract::etag;
 
 /// A `200` with the object's `ETag` (its row version) and its JSON view.
@@ -28,6 +32,15 @@ pub fn ok_with_etag<T: serde::Serialize>(version: i64, view: &T) -> HttpResponse
     HttpResponse::Ok()
         .insert_header((header::ETAG, etag(version)))
         .json(view)
+}
+
+/// The scope filter of `resource` for a list that some roles may not read at all: 403 for them
+/// (before any parameter is judged against their scope), else the caller's scope filter.
+pub fn readers_scope(caller: &Caller, resource: Resource) -> Result<ScopeFilter, ApiError> {
+    if !policy::role_allows(caller.role, resource, Action::Read) {
+        return Err(Denied::Forbidden(caller.role).into());
+    }
+    Ok(caller.scope_filter(resource))
 }
 
 /// Declares a handler: its documentation (the doc comment: summary, then description), its
@@ -64,6 +77,43 @@ macro_rules! operation {
                 Ok($crate::http::idempotency::Reply::ok(&view)?.with_version(version))
             })
             .await
+    };
+    // A change of one object named by its path, answering it with its new `ETag`: an update
+    // (`If-Match` required) or a lifecycle action (optional, with an `Idempotency-Key`).
+    (
+        @changing $(#[doc = $doc:literal])+
+        $method:ident $route:literal, $name:ident, $operation:literal, $tag:literal,
+        ($id_type:ty, $path_doc:path), $if_match_doc:literal, [$($key:tt)*], $body_type:ty,
+        ($response:ty, $description:literal),
+        |$state:ident, $caller:ident, $id:ident, $if_match:ident, [$($once:tt)*], $body:ident|
+        $block:block
+    ) => {
+        $crate::operation! {
+            $(#[doc = $doc])+
+            $method $route, $name, $operation, tag = $tag,
+            params(
+                $path_doc,
+                ("If-Match" = Option<String>, Header, description = $if_match_doc),
+                $($key)*
+                $crate::api::NoQuery
+            ),
+            request_body = $body_type,
+            security(("bearer" = [])),
+            responses(
+                (status = 200, description = $description, body = $response,
+                    headers(("ETag" = String, description = "La nouvelle version."))),
+                $crate::openapi::ChangeErrors,
+            ),
+            fn(
+                $state: actix_web::web::Data<$crate::http::AppState>,
+                $caller: $crate::auth::Caller,
+                $crate::http::extract::PathParam($id): $crate::http::extract::PathParam<$id_type>,
+                $if_match: Option<$crate::http::extract::IfMatch>,
+                $($once)*
+                _query: $crate::http::extract::StrictQuery<$crate::api::NoQuery>,
+                $body: $crate::http::body::Body<$body_type>,
+            ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> $block
+        }
     };
     (
         $(#[doc = $doc:literal])+
@@ -194,7 +244,10 @@ macro_rules! get_operation {
 /// sub-collection of the object its path names (`path = (id: type, documented parameter)`): it takes
 /// an `Idempotency-Key` (`key = IdempotencyKey`, or `IdempotencyKeyRequired`) and a JSON body,
 /// and answers `201` with the object, its `Location` and, when `etag` describes it, its `ETag`
-/// (the body's `Reply::created(…)?.with_version(…)`), or the error set `errors`.
+/// (the body's `Reply::created_with_version`), or the error set `errors`. With
+/// `checked = Resource::X`, the handler first checks that the caller's role may create one at
+/// all (403 before the body is judged), then takes the key and the accepted body: the block after
+/// `|state, caller, request, new|` starts there.
 ///
 /// ```text
 /// create_operation! {
@@ -204,12 +257,39 @@ macro_rules! get_operation {
 ///     create_enveloppe, "/enveloppes", "createEnveloppe", tag = "Financement",
 ///     key = IdempotencyKey, body = NouvelleEnveloppe, errors = CreateErrors,
 ///     created = (Enveloppe, "L'enveloppe créée.", "L'URL de l'enveloppe."),
-///     etag = "La version de l'enveloppe.",
-///     |state, caller, once, body| { … }
+///     etag = "La version de l'enveloppe.", checked = Resource::Enveloppe,
+///     |state, caller, request, new| { … }
 /// }
 /// ```
 #[macro_export]
 macro_rules! create_operation {
+    (
+        $(#[doc = $doc:literal])+
+        $name:ident, $route:literal, $operation:literal, tag = $tag:literal,
+        key = $key:ident, body = $body_type:ty, errors = $errors:ident,
+        created = ($response:ty, $description:literal, $location:literal),
+        $(etag = $etag:literal,)?
+        checked = $resource:expr,
+        |$state:ident, $caller:ident, $request:ident, $new:ident| $block:block
+    ) => {
+        $crate::create_operation! {
+            $(#[doc = $doc])+
+            $name, $route, $operation, tag = $tag,
+            key = $key, body = $body_type, errors = $errors,
+            created = ($response, $description, $location),
+            $(etag = $etag,)?
+            |$state, $caller, once, body| {
+                $crate::auth::policy::check_create(
+                    &$caller,
+                    $resource,
+                    &$crate::auth::policy::Perimeter::NATIONAL,
+                )?;
+                let $request = once.request(&$caller, body.raw())?;
+                let $new = body.accept()?;
+                $block
+            }
+        }
+    };
     (
         $(#[doc = $doc:literal])+
         $name:ident, $route:literal, $operation:literal, tag = $tag:literal,
@@ -367,28 +447,11 @@ macro_rules! update_operation {
         |$state:ident, $caller:ident, $id:ident, $if_match:ident, $body:ident| $block:block
     ) => {
         $crate::operation! {
-            $(#[doc = $doc])+
-            patch $route, $name, $operation, tag = $tag,
-            params(
-                $path_doc,
-                ("If-Match" = Option<String>, Header, description = "Obligatoire : l'`ETag` de la dernière lecture (`\"3\"`) ; absent, 428 `precondition_requise` (RFC 6585) ; périmé, 412."),
-                $crate::api::NoQuery
-            ),
-            request_body = $body_type,
-            security(("bearer" = [])),
-            responses(
-                (status = 200, description = $description, body = $response,
-                    headers(("ETag" = String, description = "La nouvelle version."))),
-                $crate::openapi::ChangeErrors,
-            ),
-            fn(
-                $state: actix_web::web::Data<$crate::http::AppState>,
-                $caller: $crate::auth::Caller,
-                $crate::http::extract::PathParam($id): $crate::http::extract::PathParam<$id_type>,
-                $if_match: Option<$crate::http::extract::IfMatch>,
-                _query: $crate::http::extract::StrictQuery<$crate::api::NoQuery>,
-                $body: $crate::http::body::Body<$body_type>,
-            ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> $block
+            @changing $(#[doc = $doc])+
+            patch $route, $name, $operation, $tag, ($id_type, $path_doc),
+            "Obligatoire : l'`ETag` de la dernière lecture (`\"3\"`) ; absent, 428 `precondition_requise` (RFC 6585) ; périmé, 412.",
+            [], $body_type, ($response, $description),
+            |$state, $caller, $id, $if_match, [], $body| $block
         }
     };
 }
@@ -445,31 +508,11 @@ macro_rules! lifecycle_action {
         $use_case:path, $view:expr
     ) => {
         $crate::operation! {
-            $(#[doc = $doc])+
-            $(#[doc = $shared])*
-            post $route, $name, $operation, tag = $tag,
-            params(
-                $path_doc,
-                ("If-Match" = Option<String>, Header, description = "Facultatif : l'`ETag` de la dernière lecture (`\"3\"`)."),
-                $crate::openapi::IdempotencyKey,
-                $crate::api::NoQuery
-            ),
-            request_body = $body_type,
-            security(("bearer" = [])),
-            responses(
-                (status = 200, description = $response_description, body = $response,
-                    headers(("ETag" = String, description = "La nouvelle version."))),
-                $crate::openapi::ChangeErrors,
-            ),
-            fn(
-                state: actix_web::web::Data<$crate::http::AppState>,
-                caller: $crate::auth::Caller,
-                $crate::http::extract::PathParam(id): $crate::http::extract::PathParam<$id_type>,
-                if_match: Option<$crate::http::extract::IfMatch>,
-                once: $crate::http::idempotency::Idempotency,
-                _query: $crate::http::extract::StrictQuery<$crate::api::NoQuery>,
-                body: $crate::http::body::Body<$body_type>,
-            ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            @changing $(#[doc = $doc])+ $(#[doc = $shared])*
+            post $route, $name, $operation, $tag, ($id_type, $path_doc),
+            "Facultatif : l'`ETag` de la dernière lecture (`\"3\"`).",
+            [$crate::openapi::IdempotencyKey,], $body_type, ($response, $response_description),
+            |state, caller, id, if_match, [once: $crate::http::idempotency::Idempotency,], body| {
                 let request = once.request(&caller, body.raw())?;
                 let ctx = $crate::app::Context::new(caller, state.today());
                 $crate::operation!(
@@ -489,7 +532,9 @@ macro_rules! lifecycle_action {
 /// The body is what differs from one list to another:
 /// - `scope = Resource::X, read = repo::list`: the caller's scope filter of that resource, and the
 ///   repo function given the connection, the filters, that scope, the position after which the
-///   page starts and its size;
+///   page starts and its size; `readers_scope` instead of `scope` for a resource that some roles
+///   may not read at all ([`readers_scope`]: 403 first); `public, read = repo::list`: no token,
+///   the repo function given the connection, the filters, the position and the size;
 /// - or the block after `|req, state, caller, filter|` (with `public`, no token, no `caller`):
 ///   the access check and what the read needs besides the filters (the caller's scope, today),
 ///   then `read`: the repo read, given the connection, the position after which the page starts
@@ -516,16 +561,37 @@ macro_rules! list_operation {
         $(#[doc = $doc:literal])+
         $name:ident, $route:literal, $operation:literal,
         tag = $tag:literal, filter = $filter:path, page = ($page:ty, $description:literal),
-        scope = $resource:expr, read = $read:path, item = $item:expr $(,)?
+        $scope:ident = $resource:expr, read = $read:path, item = $item:expr $(,)?
     ) => {
         $crate::list_operation! {
             $(#[doc = $doc])+
             $name, $route, $operation,
             tag = $tag, filter = $filter, page = ($page, $description),
             |req, state, caller, filter| {
-                let scope = caller.scope_filter($resource);
+                let scope = $crate::list_operation!(@scope $scope, caller, $resource);
             }
             read = move |conn, after, limit| $read(conn, &filter, &scope, after, limit),
+            item = $item,
+        }
+    };
+    (@scope scope, $caller:ident, $resource:expr) => {
+        $caller.scope_filter($resource)
+    };
+    (@scope readers_scope, $caller:ident, $resource:expr) => {
+        $crate::http::operation::readers_scope(&$caller, $resource)?
+    };
+    (
+        $(#[doc = $doc:literal])+
+        $name:ident, $route:literal, $operation:literal,
+        tag = $tag:literal, filter = $filter:path, page = ($page:ty, $description:literal),
+        public, read = $read:path, item = $item:expr $(,)?
+    ) => {
+        $crate::list_operation! {
+            $(#[doc = $doc])+
+            $name, $route, $operation,
+            tag = $tag, filter = $filter, page = ($page, $description),
+            public |req, state, filter| {}
+            read = move |conn, after, limit| $read(conn, &filter, after, limit),
             item = $item,
         }
     };

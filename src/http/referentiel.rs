@@ -125,9 +125,7 @@ list_operation! {
     /// Public (aucun jeton).
     list_communes, "/communes", "listCommunes",
     tag = "Référentiel", filter = CommuneFilter, page = (CommunePage, "Une page de communes."),
-    public |req, state, filter| {}
-    read = move |conn, after, limit| repo::search_communes(conn, &filter, after, limit),
-    item = std::convert::identity,
+    public, read = repo::search_communes, item = std::convert::identity,
 }
 
 get_operation! {
@@ -153,9 +151,7 @@ list_operation! {
     /// par SIREN. Public (aucun jeton).
     list_epci, "/epci", "listEpci",
     tag = "Référentiel", filter = EpciFilter, page = (EpciPage, "Une page d'EPCI."),
-    public |req, state, filter| {}
-    read = move |conn, after, limit| repo::search_epci(conn, &filter, after, limit),
-    item = std::convert::identity,
+    public, read = repo::search_epci, item = std::convert::identity,
 }
 
 get_operation! {

@@ -45,10 +45,8 @@ create_operation! {
     key = IdempotencyKey, body = NouvelleStructure, errors = CreateErrors,
     created = (Structure, "La structure enregistrée.", "L'URL de la structure."),
     etag = "La version de la structure.",
-    |state, caller, once, body| {
-        policy::check_create(&caller, Resource::Structure, &Perimeter::NATIONAL)?;
-        let request = once.request(&caller, body.raw())?;
-        let new = body.accept()?;
+    checked = Resource::Structure,
+    |state, caller, request, new| {
         let departement = new.code_insee.departement();
         policy::check_create(
             &caller,
@@ -81,10 +79,8 @@ create_operation! {
                 )?;
                 let dto = Structure::from(created.clone());
                 journal::record(tx, &who, "creation", None, &created)?;
-                Ok(
-                    Reply::created(format!("/api/v1/structures/{}", created.id), &dto)?
-                        .with_version(created.version),
-                )
+                let location = format!("/api/v1/structures/{}", created.id);
+                Reply::created_with_version(location, &dto, created.version)
             })
             .await
     }
