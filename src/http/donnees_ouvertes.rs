@@ -12,12 +12,14 @@
 use std::collections::BTreeMap;
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use diesel::QueryResult;
 use utoipa::IntoResponses;
 use utoipa::openapi::{RefOr, Response};
 
 use crate::api::NoQuery;
 use crate::api::statistiques::{COLONNES_CSV, PeriodeQuery, ligne_csv};
-use crate::db::repo::donnees_ouvertes as repo;
+use crate::db::DbConn;
+use crate::db::repo::donnees_ouvertes::{self as repo, Lot};
 use crate::domain::codes::{CodeDepartement, CodeInsee};
 use crate::domain::donnees_ouvertes::{
     self as domain, Attribuant, Beneficiaire, COLONNES_LIEUX, COLONNES_SUBVENTIONS,
@@ -126,6 +128,24 @@ impl IntoResponses for LieuxCsv {
         )
     }
 }
+/// The reader of an export read by keyset batches of [`TAILLE_LOT`] (`read`: a batch after a
+/// key, and the key after it): each call reads the next batch and makes its rows with `rows`; the
+/// batch without a next key is the last.
+fn by_lots<T: 'static>(
+    read: fn(&mut DbConn, Option<&str>, usize) -> QueryResult<Lot<T>>,
+    mut rows: impl FnMut(&[T]) -> Result<Vec<Vec<String>>, ApiError> + Send + 'static,
+) -> impl FnMut(&mut DbConn) -> Result<Batch, ApiError> + Send + 'static {
+    let mut after: Option<String> = None;
+    move |conn| {
+        let lot = read(conn, after.as_deref(), TAILLE_LOT)?;
+        let rows = rows(&lot.items)?;
+        after = lot.suivant;
+        Ok(Batch {
+            rows,
+            last: after.is_none(),
+        })
+    }
+}
 
 /// Declares an export's handler: public, `GET` of a CSV file streamed by [`csv::stream`]: its
 /// documentation (`file`: the `200` with its example; the `ReadErrors`), its query (`NoQuery`,
@@ -167,21 +187,13 @@ export_operation! {
     file = SubventionsCsv, query = NoQuery,
     |req, state, _query| {
         let attribuant = state.attribuant.clone();
-        let mut after: Option<String> = None;
-        csv::stream(&req, &state, SUBVENTIONS, move |conn| {
-            let lot = repo::subventions(conn, after.as_deref(), TAILLE_LOT)?;
-            let rows = lot
-                .items
+        let reader = by_lots(repo::subventions, move |engagements| {
+            Ok(engagements
                 .iter()
                 .flat_map(|engagement| domain::lignes_subventions(&attribuant, engagement))
-                .collect();
-            after = lot.suivant;
-            Ok(Batch {
-                rows,
-                last: after.is_none(),
-            })
-        })
-        .await
+                .collect())
+        });
+        csv::stream(&req, &state, SUBVENTIONS, reader).await
     }
 }
 
@@ -198,11 +210,8 @@ export_operation! {
     export_lieux, "/exports/lieux.csv", "exportLieux",
     file = LieuxCsv, query = NoQuery,
     |req, state, _query| {
-        let mut after: Option<String> = None;
-        csv::stream(&req, &state, LIEUX, move |conn| {
-            let lot = repo::lieux(conn, after.as_deref(), TAILLE_LOT)?;
-            let rows = lot
-                .items
+        let reader = by_lots(repo::lieux, |lieux| {
+            lieux
                 .iter()
                 .map(|(lieu, siret)| {
                     domain::ligne_lieu(lieu, siret).ok_or_else(|| {
@@ -212,14 +221,9 @@ export_operation! {
                         ))
                     })
                 })
-                .collect::<Result<_, _>>()?;
-            after = lot.suivant;
-            Ok(Batch {
-                rows,
-                last: after.is_none(),
-            })
-        })
-        .await
+                .collect()
+        });
+        csv::stream(&req, &state, LIEUX, reader).await
     }
 }
 
