@@ -1,14 +1,13 @@
 //! Liveness and readiness probes.
 
-use actix_web::{get, web};
+use actix_web::{HttpResponse, get, web};
 
 use crate::api::NoQuery;
 use crate::api::health::{Backend, Live, Ready};
 use crate::db::repo::health::referentiel_present;
 use crate::error::ApiError;
-use crate::http::AppState;
 use crate::http::extract::StrictQuery;
-use crate::operation;
+use crate::{operation, read_operation};
 
 operation! {
     /// Sonde de vie
@@ -26,22 +25,15 @@ operation! {
     }
 }
 
-operation! {
+read_operation! {
     /// Sonde de disponibilité
     ///
     /// Répond 200 quand le service peut servir : une connexion est obtenue du pool, les migrations sont
     /// appliquées et le référentiel territorial est chargé ; sinon un problème 503 (à retenter après
     /// `Retry-After`). Public (aucun jeton).
-    get "/health/ready", ready, "healthReady", tag = "Santé",
-    params(NoQuery),
-    responses(
-        (status = 200, description = "Le service est prêt.", body = Ready),
-        crate::openapi::ReadErrors,
-    ),
-    fn(
-        state: web::Data<AppState>,
-        _query: StrictQuery<NoQuery>,
-    ) -> Result<web::Json<Ready>, ApiError> {
+    ready, "/health/ready", "healthReady", tag = "Santé",
+    query = NoQuery, response = (Ready, "Le service est prêt."),
+    |state, _query| {
         if !state.is_ready() {
             return Err(ApiError::Unavailable(
                 "Démarrage en cours : migrations ou chargement du référentiel.".to_owned(),
@@ -53,7 +45,7 @@ operation! {
                 "Le référentiel territorial n'est pas chargé dans la base.".to_owned(),
             ));
         }
-        Ok(web::Json(Ready {
+        Ok(HttpResponse::Ok().json(Ready {
             status: "ok",
             base: if state.postgres {
                 Backend::Postgres

@@ -5,6 +5,8 @@
 //!
 //! - [`operation!`](crate::operation): the one skeleton under all the others (any parameters and
 //!   responses; for the operations of a kind of their own: exports, statistics, probes);
+//! - [`read_operation!`](crate::read_operation): public `GET` of a whole (a list that comes
+//!   whole, a probe);
 //! - [`get_operation!`](crate::get_operation): `GET` of one object by its path (`200`, its
 //!   `ETag` when it has a version);
 //! - [`create_operation!`](crate::create_operation): `POST` of a collection or a sub-collection
@@ -138,6 +140,45 @@ macro_rules! operation {
     };
 }
 
+/// Declares a public `GET` of a whole (a list that comes whole, a probe), answering `200` with
+/// `response`, or the `ReadErrors`; its query string is the `IntoParams` struct `query`
+/// (`NoQuery` for none), bound to the second name of the head.
+///
+/// ```text
+/// read_operation! {
+///     /// Lister les régions
+///     ///
+///     /// Les 26 régions… (the spec's text).
+///     list_regions, "/regions", "listRegions", tag = "Référentiel",
+///     query = NoQuery, response = (RegionList, "Toutes les régions."),
+///     |state, _query| { … }
+/// }
+/// ```
+#[macro_export]
+macro_rules! read_operation {
+    (
+        $(#[doc = $doc:literal])+
+        $name:ident, $route:literal, $operation:literal, tag = $tag:literal,
+        query = $query:ident, response = ($response:ty, $description:literal),
+        |$state:ident, $parameters:ident| $body:block
+    ) => {
+        $crate::operation! {
+            $(#[doc = $doc])+
+            get $route, $name, $operation, tag = $tag,
+            params($query),
+            responses(
+                (status = 200, description = $description, body = $response),
+                $crate::openapi::ReadErrors,
+            ),
+            fn(
+                $state: actix_web::web::Data<$crate::http::AppState>,
+                $crate::http::extract::StrictQuery($parameters):
+                    $crate::http::extract::StrictQuery<$query>,
+            ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> $body
+        }
+    };
+}
+
 /// Declares the handler of `GET` on one object named by its path: with a token (the caller's
 /// access is the body's first step; 404 out of scope), or `public` (no token). It answers `200`
 /// with `response`, documented with its `ETag` when `etag` describes it (the body then answers
@@ -241,10 +282,10 @@ macro_rules! get_operation {
 }
 
 /// Declares the handler of a `POST` that creates an object in a collection, or in the
-/// sub-collection of the object its path names (`path = (id: type, documented parameter)`): it takes
-/// an `Idempotency-Key` (`key = IdempotencyKey`, or `IdempotencyKeyRequired`) and a JSON body,
-/// and answers `201` with the object, its `Location` and, when `etag` describes it, its `ETag`
-/// (the body's `Reply::created_with_version`), or the error set `errors`. With
+/// sub-collection of the object its path names (`path = (id: type, documented parameter)`): it
+/// takes an `Idempotency-Key` (`key = IdempotencyKey`, or `IdempotencyKeyRequired`) and a JSON
+/// body, and answers `201` with the object, its `Location` and, when `etag` describes it, its
+/// `ETag` (the body's `Reply::created_with_version`), or the error set `errors`. With
 /// `checked = Resource::X`, the handler first checks that the caller's role may create one at
 /// all (403 before the body is judged), then takes the key and the accepted body: the block after
 /// `|state, caller, request, new|` starts there.

@@ -1,6 +1,6 @@
 //! Référentiel territorial: régions, départements, communes, EPCI. Public, read-only.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, get};
 use diesel::QueryResult;
 
 use crate::api::NoQuery;
@@ -13,8 +13,7 @@ use crate::db::repo::referentiel as repo;
 use crate::domain::codes::{CodeDepartement, CodeInsee, CodeRegion, Siren};
 use crate::error::ApiError;
 use crate::http::AppState;
-use crate::http::extract::StrictQuery;
-use crate::{get_operation, list_operation, operation};
+use crate::{get_operation, list_operation, read_operation};
 
 /// One object of the référentiel by its code, read on the blocking pool: `200` with its view, or
 /// 404 with what `missing` says of the code.
@@ -35,23 +34,16 @@ where
     Ok(HttpResponse::Ok().json(V::from(found)))
 }
 
-operation! {
+read_operation! {
     /// Lister les régions
     ///
     /// Les 26 régions (dont les collectivités d'outre-mer), par code. La liste vient entière :
     /// `next_cursor` est toujours null. Public (aucun jeton).
-    get "/regions", list_regions, "listRegions", tag = "Référentiel",
-    params(NoQuery),
-    responses(
-        (status = 200, description = "Toutes les régions.", body = RegionList),
-        crate::openapi::ReadErrors,
-    ),
-    fn(
-        state: web::Data<AppState>,
-        _query: StrictQuery<NoQuery>,
-    ) -> Result<web::Json<RegionList>, ApiError> {
+    list_regions, "/regions", "listRegions", tag = "Référentiel",
+    query = NoQuery, response = (RegionList, "Toutes les régions."),
+    |state, _query| {
         let regions = state.read(|conn| Ok(repo::list_regions(conn)?)).await?;
-        Ok(web::Json(RegionList {
+        Ok(HttpResponse::Ok().json(RegionList {
             items: regions,
             next_cursor: None,
         }))
@@ -73,27 +65,20 @@ get_operation! {
     }
 }
 
-operation! {
+read_operation! {
     /// Lister les départements
     ///
     /// Les 109 départements et collectivités d'outre-mer, par code (`"2A"`, `"2B"`, `"971"` sont des
     /// chaînes), éventuellement d'une seule région. La liste vient entière : `next_cursor` est
     /// toujours null. Public (aucun jeton).
-    get "/departements", list_departements, "listDepartements", tag = "Référentiel",
-    params(DepartementQuery),
-    responses(
-        (status = 200, description = "Les départements.", body = DepartementList),
-        crate::openapi::ReadErrors,
-    ),
-    fn(
-        state: web::Data<AppState>,
-        StrictQuery(query): StrictQuery<DepartementQuery>,
-    ) -> Result<web::Json<DepartementList>, ApiError> {
+    list_departements, "/departements", "listDepartements", tag = "Référentiel",
+    query = DepartementQuery, response = (DepartementList, "Les départements."),
+    |state, query| {
         let region = query.region;
         let departements = state
             .read(move |conn| Ok(repo::list_departements(conn, region.as_ref())?))
             .await?;
-        Ok(web::Json(DepartementList {
+        Ok(HttpResponse::Ok().json(DepartementList {
             items: departements,
             next_cursor: None,
         }))

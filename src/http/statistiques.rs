@@ -233,7 +233,8 @@ fn region(donnees: &Donnees, (code, nom): &(String, String)) -> Statistiques {
 
 /// Declares a statistics handler: public, `du` and `au` as its query (`PeriodeQuery`), answered
 /// by [`answer`] with a strong `ETag`, `Cache-Control` and `304` (its documentation says so), of
-/// the whole country or of the territory its path names (`path = (code: type, documented parameter)`).
+/// the whole country or of the territory its path names (`path = (code: type, documented
+/// parameter)`).
 macro_rules! statistiques_operation {
     (
         $(#[doc = $doc:literal])+
