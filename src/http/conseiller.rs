@@ -20,8 +20,9 @@ use crate::db::repo::convention as conventions;
 use crate::domain::conseiller as domain;
 use crate::domain::ids::{ConseillerId, ConventionId};
 use crate::error::ApiError;
+use crate::http::extract::ok_with_etag;
 use crate::http::idempotency::Reply;
-use crate::http::operation::{ok_with_etag, readers_scope};
+use crate::http::operation::readers_scope;
 use crate::{create_operation, get_operation, lifecycle_action, list_operation, update_operation};
 
 fn convention_not_found() -> ApiError {

@@ -23,9 +23,9 @@ use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::cache::{PageKey, cached_object};
+use crate::http::extract::ok_with_etag;
 use crate::http::extract::{IfMatch, PathParam, StrictQuery};
 use crate::http::idempotency::{Idempotency, Reply};
-use crate::http::operation::ok_with_etag;
 use crate::{
     create_operation, get_operation, lifecycle_action, list_operation, operation, update_operation,
 };

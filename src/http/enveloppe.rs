@@ -20,9 +20,9 @@ use crate::domain::ids::EnveloppeId;
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::body::Body;
+use crate::http::extract::ok_with_etag;
 use crate::http::extract::{PathParams, StrictQuery};
 use crate::http::idempotency::{OnceRequest, Reply};
-use crate::http::operation::ok_with_etag;
 use crate::{
     create_operation, delete_operation, get_operation, list_operation, operation, update_operation,
 };

@@ -255,6 +255,13 @@ pub fn etag(version: i64) -> String {
     format!("\"{version}\"")
 }
 
+/// A `200` with the object's `ETag` (its row version) and its JSON view.
+pub fn ok_with_etag<T: serde::Serialize>(version: i64, view: &T) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((actix_web::http::header::ETAG, etag(version)))
+        .json(view)
+}
+
 /// The `If-Match` header of a conditional change: missing → 428 `precondition_requise`; then
 /// [`IfMatch::check`] against the current version → 412 `precondition_echouee` when stale.
 #[derive(Debug, Clone)]

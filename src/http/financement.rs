@@ -27,9 +27,9 @@ use crate::domain::ids::{EngagementId, EnveloppeId, StructureId, VersementId};
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::body::Body;
+use crate::http::extract::ok_with_etag;
 use crate::http::extract::{Paged, PathParam, StrictQuery, page_response};
 use crate::http::idempotency::{Idempotency, Reply};
-use crate::http::operation::ok_with_etag;
 use crate::{create_operation, get_operation, list_operation, operation};
 
 /// A commitment with the structures of its convention: what places it in a scope.

@@ -16,8 +16,8 @@ use crate::domain::lieu::{self as domain, check_adresse, check_coordonnees};
 use crate::domain::refusal::{FieldError, REFERENCE_INVALIDE, Refusal};
 use crate::error::ApiError;
 use crate::http::extract::IfMatch;
+use crate::http::extract::ok_with_etag;
 use crate::http::idempotency::Reply;
-use crate::http::operation::ok_with_etag;
 use crate::{create_operation, get_operation, list_operation, update_operation};
 
 /// Each of `fields` that `change` gives replaces the same field of `next` (a list given replaces

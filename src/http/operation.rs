@@ -3,38 +3,20 @@
 //! its signature (the extractors, in the order that gives the access order of `docs/API.md`), and
 //! takes from its invocation only what differs: the names, the texts and the steps of the body.
 //!
-//! - [`operation!`](crate::operation): the one skeleton under all the others (any parameters and
-//!   responses; for the operations of a kind of their own: exports, statistics, probes);
-//! - [`read_operation!`](crate::read_operation): public `GET` of a whole (a list that comes
-//!   whole, a probe);
-//! - [`get_operation!`](crate::get_operation): `GET` of one object by its path (`200`, its
-//!   `ETag` when it has a version);
-//! - [`create_operation!`](crate::create_operation): `POST` of a collection or a sub-collection
-//!   (`Idempotency-Key`, `201` with `Location` and the `ETag`);
-//! - [`update_operation!`](crate::update_operation): `PATCH` with a required `If-Match`;
-//! - [`delete_operation!`](crate::delete_operation): `DELETE`, answering `204`;
-//! - [`lifecycle_action!`](crate::lifecycle_action): the lifecycle actions of a status machine;
-//! - [`list_operation!`](crate::list_operation): a paginated list.
+//! [`operation!`](crate::operation) is the skeleton under the others (each documents its kind):
+//! [`read_operation!`](crate::read_operation), [`get_operation!`](crate::get_operation),
+//! [`create_operation!`](crate::create_operation), [`update_operation!`](crate::update_operation),
+//! [`delete_operation!`](crate::delete_operation), [`lifecycle_action!`](crate::lifecycle_action)
+//! and [`list_operation!`](crate::list_operation).
 //!
 //! The handler's name is the first word of every invocation, so that it stays greppable
 //! (`get_convention`, `take_post`). The invoking module imports the route attribute of its
 //! method (`actix_web::get`…): the spec reads the route from that attribute.
 
-use actix_web::HttpResponse;
-use actix_web::http::header;
-
 use crate::auth::Caller;
 use crate::auth::policy::{self, Action, Denied, Resource};
 use crate::domain::scope::ScopeFilter;
 use crate::error::ApiError;
-use crate::http::extract::etag;
-
-/// A `200` with the object's `ETag` (its row version) and its JSON view.
-pub fn ok_with_etag<T: serde::Serialize>(version: i64, view: &T) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(version)))
-        .json(view)
-}
 
 /// The scope filter of `resource` for a list that some roles may not read at all: 403 for them
 /// (before any parameter is judged against their scope), else the caller's scope filter.
@@ -182,7 +164,7 @@ macro_rules! read_operation {
 /// Declares the handler of `GET` on one object named by its path: with a token (the caller's
 /// access is the body's first step; 404 out of scope), or `public` (no token). It answers `200`
 /// with `response`, documented with its `ETag` when `etag` describes it (the body then answers
-/// [`ok_with_etag`]), and the item error set (`ItemErrors`, or `ItemReadErrors` when public).
+/// [`ok_with_etag`](crate::http::extract::ok_with_etag)), and the item error set (`ItemErrors`, or `ItemReadErrors` when public).
 /// The path is `id = (type, documented parameter)`, or `ids = ((a, b), (a's, b's))` for a
 /// nested object; the closure-like head names what the body uses.
 ///

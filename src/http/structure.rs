@@ -14,8 +14,8 @@ use crate::domain::refusal::{FieldError, Refusal};
 use crate::domain::structure::{self as domain, COMMUNE_INCONNUE, check_siren};
 use crate::error::ApiError;
 use crate::http::extract::IfMatch;
+use crate::http::extract::ok_with_etag;
 use crate::http::idempotency::Reply;
-use crate::http::operation::ok_with_etag;
 use crate::{create_operation, get_operation, list_operation, update_operation};
 
 /// Checks `action` on a structure for `caller` (404 outside the scope, 403 for the role): its
