@@ -42,7 +42,7 @@ macro_rules! page_dto {
 
         impl $name {
             /// The page of `items`, each shown with `item`, and the next page's cursor (what a
-            /// list handler gives `page_response` or `cached_page`).
+            /// list handler gives `page_response` or `cached_list`).
             pub fn of<T>(
                 items: Vec<T>,
                 next_cursor: Option<String>,

@@ -23,7 +23,7 @@ use crate::domain::conseiller::{
     postes_employeur, recrutement_local,
 };
 use crate::domain::convention::PartHote;
-use crate::domain::ids::{ConseillerId, ConventionId};
+use crate::domain::ids::{ConseillerId, ConventionId, LieuId, StructureId};
 use crate::domain::lifecycle::apply;
 use crate::domain::refusal::Refusal;
 use crate::error::ApiError;
@@ -222,12 +222,7 @@ pub fn take_post(
             today,
             Some(previous),
         )?;
-        let lieu = lieux::find(tx.conn(), &input.lieu_id)?;
-        check_lieu(
-            &input.lieu_id,
-            lieu.as_ref().map(|l| &l.structure_id),
-            &next.structure_id,
-        )?;
+        check_lieu_of_employer(tx, &input.lieu_id, &next.structure_id)?;
         next.date_prise_poste = Some(date);
         next.lieu_id = Some(input.lieu_id);
         Ok(())
@@ -254,6 +249,21 @@ pub fn leave(
         Ok(())
     });
     act(tx, ctx, id, ActionConseiller::Sortie, gate, rule)
+}
+
+/// The lieu must exist and be one of the employer's (422 `lieu_non_eligible`): where an advisor
+/// takes its post, where its activities take place. Read in the transaction.
+pub fn check_lieu_of_employer(
+    tx: &mut WriteTx<'_>,
+    lieu_id: &LieuId,
+    employer: &StructureId,
+) -> Result<(), ApiError> {
+    let lieu = lieux::find(tx.conn(), lieu_id)?;
+    Ok(check_lieu(
+        lieu_id,
+        lieu.as_ref().map(|l| &l.structure_id),
+        employer,
+    )?)
 }
 
 /// A convention may end only once none of its advisors is active (409 `conseillers_actifs`).

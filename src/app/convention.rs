@@ -81,15 +81,12 @@ pub fn create(
 /// Whether the caller may create a convention in `departement` (403 otherwise: nothing exists
 /// to hide).
 pub fn check_create(ctx: &Context, departement: Option<&CodeDepartement>) -> Result<(), ApiError> {
-    policy::check_create(
+    let place = Perimeter::of_departement(departement);
+    Ok(policy::check_create(
         &ctx.caller,
         Resource::Convention,
-        &Perimeter {
-            departement: departement.map(|d| d.as_str()),
-            structures: &[],
-        },
-    )?;
-    Ok(())
+        &place,
+    )?)
 }
 
 /// What a lifecycle action changes on the locked convention, from its input, on `today`.

@@ -15,6 +15,7 @@ use crate::domain::conseiller::Conseiller;
 use crate::domain::convention::Convention;
 use crate::domain::ids::StructureId;
 use crate::domain::lieu::Lieu;
+use crate::domain::structure::Structure;
 
 /// The kinds of objects the policy knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,12 +70,21 @@ pub struct Perimeter<'a> {
     pub structures: &'a [&'a str],
 }
 
-impl Perimeter<'_> {
+impl<'a> Perimeter<'a> {
     /// An object of no territory (an envelope, the caller's own token): every caller sees it.
     pub const NATIONAL: Perimeter<'static> = Perimeter {
         departement: None,
         structures: &[],
     };
+
+    /// An object of a département (or of none), owned by no structure: a convention or a
+    /// structure about to be created.
+    pub fn of_departement(departement: Option<&'a CodeDepartement>) -> Perimeter<'a> {
+        Perimeter {
+            departement: departement.map(CodeDepartement::as_str),
+            structures: &[],
+        }
+    }
 
     fn is_national(&self) -> bool {
         self.departement.is_none() && self.structures.is_empty()
@@ -282,7 +292,8 @@ pub fn check_convention(
 }
 
 /// An object that lies in one département and belongs to one structure: an advisor (its
-/// employer), an activity (its advisor's employer), a lieu (the structure that keeps it).
+/// employer), an activity (its advisor's employer), a lieu (the structure that keeps it), a
+/// structure (itself).
 pub trait Placed {
     /// Its département and its structure.
     fn place(&self) -> (&CodeDepartement, &StructureId);
@@ -300,14 +311,20 @@ impl Placed for Activite {
     }
 }
 
+impl Placed for Structure {
+    fn place(&self) -> (&CodeDepartement, &StructureId) {
+        (&self.departement, &self.id)
+    }
+}
+
 impl Placed for Lieu {
     fn place(&self) -> (&CodeDepartement, &StructureId) {
         (&self.departement, &self.structure_id)
     }
 }
 
-/// `check` applied to the perimeter of a placed object.
-fn on_placed<R>(object: &impl Placed, check: impl FnOnce(&Perimeter<'_>) -> R) -> R {
+/// `check` applied to the perimeter of a placed object (its département, its one structure).
+pub fn on_placed<R>(object: &impl Placed, check: impl FnOnce(&Perimeter<'_>) -> R) -> R {
     let (departement, structure) = object.place();
     let structures = [structure.as_str()];
     check(&Perimeter {

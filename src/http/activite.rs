@@ -5,29 +5,23 @@
 //! back out, in one transaction too. See `docs/ARCHITECTURE.md` ("Activities and their
 //! aggregates").
 
-use actix_web::{HttpResponse, delete, get, post, web};
+use actix_web::{HttpResponse, delete, get, post};
 
-use crate::api::NoQuery;
 use crate::api::activite::{Activite, ActiviteFilter, ActivitePage, NouvelleActivite};
 use crate::app;
 use crate::app::journal::{self, ActiviteJournal};
 use crate::auth::Caller;
-use crate::auth::policy::{self, Action, Denied, Perimeter, Resource};
+use crate::auth::policy::{self, Action, Denied, Resource};
 use crate::db::repo::activite as repo;
 use crate::db::repo::conseiller as conseillers;
-use crate::db::repo::lieu as lieux;
 use crate::domain::activite::{
     self as domain, check_conseiller_en_poste, check_participants, check_thematiques,
 };
 use crate::domain::calendar::effective_date;
-use crate::domain::conseiller::check_lieu;
 use crate::domain::ids::ActiviteId;
 use crate::error::ApiError;
-use crate::http::AppState;
-use crate::http::body::Body;
-use crate::http::extract::{PathParam, StrictQuery};
-use crate::http::idempotency::{Idempotency, Reply};
-use crate::list_operation;
+use crate::http::idempotency::Reply;
+use crate::{create_operation, delete_operation, get_operation, list_operation};
 
 fn not_found() -> ApiError {
     ApiError::NotFound("Aucune activité de cet identifiant dans votre portée.".to_owned())
@@ -39,121 +33,77 @@ fn conseiller_not_found() -> ApiError {
 
 /// Whether `caller` sees the activity (404 otherwise: a structure sees its advisors', a
 /// préfecture those of its départements) and may do `action` (403 otherwise).
-fn check(caller: &Caller, activite: &domain::Activite, action: Action) -> Result<(), ApiError> {
-    let structures = [activite.structure_id.as_str()];
-    let perimeter = Perimeter {
-        departement: Some(activite.departement.as_str()),
-        structures: &structures,
-    };
-    Ok(policy::check_seen(
-        caller,
-        Resource::Activite,
-        action,
-        &perimeter,
-    )?)
+fn check(caller: &Caller, activite: &domain::Activite, action: Action) -> Result<(), Denied> {
+    policy::check_seen_placed(caller, Resource::Activite, action, activite)
 }
 
-/// Déclarer une activité
-///
-/// Déclare un atelier collectif ou un accompagnement individuel d'un conseiller en poste (409
-/// `conseiller_non_en_poste` sinon), dans un lieu de son employeur (422 `lieu_non_eligible`). La
-/// date n'est ni dans le futur (422 `date_future`) ni avant la prise de poste (422
-/// `date_anterieure`). Un accompagnement individuel a exactement 1 participant ; 1 à 10
-/// thématiques, chacune une fois (422 `validation`). Aucune donnée sur les personnes accompagnées.
-/// L'activité compte aussitôt dans les statistiques. Accepte `Idempotency-Key`. Un conseiller
-/// inconnu ou hors de portée : 404. Accès : `admin` ; `structure` : l'employeur du conseiller.
-#[utoipa::path(
-    tag = "Activités",
-    operation_id = "createActivite",
-    params(crate::openapi::IdempotencyKey, NoQuery),
-    request_body = NouvelleActivite,
-    security(("bearer" = [])),
-    responses(
-        (status = 201, description = "L'activité déclarée.", body = Activite,
-            headers(("Location" = String, description = "L'URL de l'activité."))),
-        crate::openapi::ActErrors,
-    )
-)]
-#[post("/activites")]
-pub async fn create_activite(
-    state: web::Data<AppState>,
-    caller: Caller,
-    once: Idempotency,
-    _query: StrictQuery<NoQuery>,
-    body: Body<NouvelleActivite>,
-) -> Result<HttpResponse, ApiError> {
-    policy::check_create(&caller, Resource::Activite, &Perimeter::NATIONAL)?;
-    let request = once.request(&caller, body.raw())?;
-    let new = body.accept()?;
-    check_participants(new.type_activite, new.nb_participants)?;
-    check_thematiques(&new.thematiques)?;
-    let today = state.today();
-    let who = app::author_of(&caller);
-    state
-        .write_once(request, move |tx| {
-            let conseiller = conseillers::lock(tx, &new.conseiller_id)?
-                .filter(|c| {
-                    let employer = [c.structure_id.as_str()];
-                    let perimeter = Perimeter {
-                        departement: Some(c.departement.as_str()),
-                        structures: &employer,
-                    };
-                    policy::in_scope(&caller, &perimeter)
-                })
-                .ok_or_else(conseiller_not_found)?;
-            let employer = [conseiller.structure_id.as_str()];
-            policy::check_create(
-                &caller,
-                Resource::Activite,
-                &Perimeter {
-                    departement: Some(conseiller.departement.as_str()),
-                    structures: &employer,
-                },
-            )?;
-            check_conseiller_en_poste(&conseiller.id, conseiller.statut)?;
-            let lieu = lieux::find(tx.conn(), &new.lieu_id)?;
-            check_lieu(
-                &new.lieu_id,
-                lieu.as_ref().map(|l| &l.structure_id),
-                &conseiller.structure_id,
-            )?;
-            let date = effective_date(
-                "date",
-                Some(new.date),
-                today,
-                conseiller
-                    .date_prise_poste
-                    .map(|d| ("la prise de poste", d)),
-            )?;
-            let created = repo::insert(
-                tx,
-                &domain::Activite {
-                    id: ActiviteId::new(),
-                    conseiller_id: conseiller.id.clone(),
-                    structure_id: conseiller.structure_id.clone(),
-                    departement: conseiller.departement.clone(),
-                    lieu_id: new.lieu_id,
-                    date,
-                    type_activite: new.type_activite,
-                    duree_minutes: new.duree_minutes,
-                    nb_participants: new.nb_participants,
-                    thematiques: new.thematiques,
-                    cree_le: String::new(),
-                },
-            )?;
-            journal::record(
-                tx,
-                &who,
-                "creation",
-                None,
-                &ActiviteJournal {
-                    activite: &created,
-                    supprimee: false,
-                },
-            )?;
-            Reply::created(format!("/api/v1/activites/{}", created.id), &created)
-        })
-        .await
+create_operation! {
+    /// Déclarer une activité
+    ///
+    /// Déclare un atelier collectif ou un accompagnement individuel d'un conseiller en poste (409
+    /// `conseiller_non_en_poste` sinon), dans un lieu de son employeur (422 `lieu_non_eligible`). La
+    /// date n'est ni dans le futur (422 `date_future`) ni avant la prise de poste (422
+    /// `date_anterieure`). Un accompagnement individuel a exactement 1 participant ; 1 à 10
+    /// thématiques, chacune une fois (422 `validation`). Aucune donnée sur les personnes accompagnées.
+    /// L'activité compte aussitôt dans les statistiques. Accepte `Idempotency-Key`. Un conseiller
+    /// inconnu ou hors de portée : 404. Accès : `admin` ; `structure` : l'employeur du conseiller.
+    create_activite, "/activites", "createActivite", tag = "Activités",
+    key = IdempotencyKey, body = NouvelleActivite, errors = ActErrors,
+    created = (Activite, "L'activité déclarée.", "L'URL de l'activité."),
+    checked = Resource::Activite,
+    |state, caller, request, new| {
+        check_participants(new.type_activite, new.nb_participants)?;
+        check_thematiques(&new.thematiques)?;
+        let today = state.today();
+        let who = app::author_of(&caller);
+        state
+            .write_once(request, move |tx| {
+                let conseiller = conseillers::lock(tx, &new.conseiller_id)?
+                    .filter(|c| policy::on_placed(c, |place| policy::in_scope(&caller, place)))
+                    .ok_or_else(conseiller_not_found)?;
+                policy::on_placed(&conseiller, |place| {
+                    policy::check_create(&caller, Resource::Activite, place)
+                })?;
+                check_conseiller_en_poste(&conseiller.id, conseiller.statut)?;
+                app::conseiller::check_lieu_of_employer(tx, &new.lieu_id, &conseiller.structure_id)?;
+                let date = effective_date(
+                    "date",
+                    Some(new.date),
+                    today,
+                    conseiller
+                        .date_prise_poste
+                        .map(|d| ("la prise de poste", d)),
+                )?;
+                let created = repo::insert(
+                    tx,
+                    &domain::Activite {
+                        id: ActiviteId::new(),
+                        conseiller_id: conseiller.id.clone(),
+                        structure_id: conseiller.structure_id.clone(),
+                        departement: conseiller.departement.clone(),
+                        lieu_id: new.lieu_id,
+                        date,
+                        type_activite: new.type_activite,
+                        duree_minutes: new.duree_minutes,
+                        nb_participants: new.nb_participants,
+                        thematiques: new.thematiques,
+                        cree_le: String::new(),
+                    },
+                )?;
+                journal::record(
+                    tx,
+                    &who,
+                    "creation",
+                    None,
+                    &ActiviteJournal {
+                        activite: &created,
+                        supprimee: false,
+                    },
+                )?;
+                Reply::created(format!("/api/v1/activites/{}", created.id), &created)
+            })
+            .await
+    }
 }
 
 list_operation! {
@@ -166,97 +116,56 @@ list_operation! {
     /// statistiques).
     list_activites, "/activites", "listActivites",
     tag = "Activités", filter = ActiviteFilter, page = (ActivitePage, "Une page d'activités."),
-    |req, state, caller, filter| {
-        if !policy::role_allows(caller.role, Resource::Activite, Action::Read) {
-            return Err(Denied::Forbidden(caller.role).into());
-        }
-        let scope = caller.scope_filter(Resource::Activite);
+    readers_scope = Resource::Activite, read = repo::list, item = std::convert::identity,
+}
+
+get_operation! {
+    /// Lire une activité
+    ///
+    /// Une activité non supprimée. Accès : comme la liste ; hors de la portée de l'appelant ou
+    /// supprimée : 404 ; `lecteur` : 403.
+    get_activite, "/activites/{id}", "getActivite", tag = "Activités",
+    id = (ActiviteId, crate::api::ActivitePath), response = (Activite, "L'activité."),
+    |state, caller, id| {
+        let activite = state
+            .read_found(move |conn| repo::find(conn, &id), not_found)
+            .await?;
+        check(&caller, &activite, Action::Read)?;
+        Ok(HttpResponse::Ok().json(activite))
     }
-    read = move |conn, after, limit| repo::list(conn, &filter, &scope, after, limit),
-    item = std::convert::identity,
 }
 
-/// Lire une activité
-///
-/// Une activité non supprimée. Accès : comme la liste ; hors de la portée de l'appelant ou
-/// supprimée : 404 ; `lecteur` : 403.
-#[utoipa::path(
-    tag = "Activités",
-    operation_id = "getActivite",
-    params(
-        crate::api::ActivitePath,
-        NoQuery
-    ),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "L'activité.", body = Activite),
-        crate::openapi::ItemErrors,
-    )
-)]
-#[get("/activites/{id}")]
-pub async fn get_activite(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: PathParam<ActiviteId>,
-    _query: StrictQuery<NoQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let activite = state
-        .read_short(move |conn| Ok(repo::find(conn, &id)?))
-        .await?
-        .ok_or_else(not_found)?;
-    check(&caller, &activite, Action::Read)?;
-    Ok(HttpResponse::Ok().json(activite))
-}
-
-/// Supprimer une activité
-///
-/// Supprime une activité déclarée par erreur : elle disparaît des listes et ne compte plus dans
-/// les statistiques ; le journal garde la trace de la suppression. Une activité déjà supprimée :
-/// 404. Accès : `admin` ; `structure` : l'employeur du conseiller ; `prefecture` : 403.
-#[utoipa::path(
-    tag = "Activités",
-    operation_id = "deleteActivite",
-    params(
-        crate::api::ActivitePath,
-        NoQuery
-    ),
-    security(("bearer" = [])),
-    responses(
-        (status = 204, description = "L'activité est supprimée."),
-        crate::openapi::ActErrors,
-    )
-)]
-#[delete("/activites/{id}")]
-pub async fn delete_activite(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: PathParam<ActiviteId>,
-    _query: StrictQuery<NoQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let who = app::author_of(&caller);
-    state
-        .write(move |tx| {
-            let activite = repo::lock(tx, &id)?.ok_or_else(not_found)?;
-            check(&caller, &activite, Action::Delete)?;
-            repo::delete(tx, &activite)?;
-            journal::record(
-                tx,
-                &who,
-                "suppression",
-                Some(&ActiviteJournal {
-                    activite: &activite,
-                    supprimee: false,
-                }),
-                &ActiviteJournal {
-                    activite: &activite,
-                    supprimee: true,
-                },
-            )
-        })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+delete_operation! {
+    /// Supprimer une activité
+    ///
+    /// Supprime une activité déclarée par erreur : elle disparaît des listes et ne compte plus dans
+    /// les statistiques ; le journal garde la trace de la suppression. Une activité déjà supprimée :
+    /// 404. Accès : `admin` ; `structure` : l'employeur du conseiller ; `prefecture` : 403.
+    delete_activite, "/activites/{id}", "deleteActivite", tag = "Activités",
+    id = (ActiviteId, crate::api::ActivitePath), deleted = "L'activité est supprimée.",
+    |state, caller, id| {
+        let who = app::author_of(&caller);
+        state
+            .write(move |tx| {
+                let activite = repo::lock(tx, &id)?.ok_or_else(not_found)?;
+                check(&caller, &activite, Action::Delete)?;
+                repo::delete(tx, &activite)?;
+                journal::record(
+                    tx,
+                    &who,
+                    "suppression",
+                    Some(&ActiviteJournal {
+                        activite: &activite,
+                        supprimee: false,
+                    }),
+                    &ActiviteJournal {
+                        activite: &activite,
+                        supprimee: true,
+                    },
+                )
+            })
+            .await
+    }
 }
 
 /// Registers the handlers of this module.

@@ -8,7 +8,7 @@
 //! reading and decoding the rows (and, for a page, serializing them): on a page of 50
 //! conventions, most of the request's cost (docs/PERFORMANCE.md).
 //!
-//! - A page ([`cached_page`]) is a function of the rows its resource's generation counts, of the
+//! - A page ([`cached_list`]) is a function of the rows its resource's generation counts, of the
 //!   caller's scope and role, of today (for the fields computed from it) and of the query
 //!   string: that is its key. It is kept serialized.
 //! - An object ([`cached_object`]) is kept by its id as the domain value the repo read; access to
@@ -261,13 +261,15 @@ enum Lu<T> {
     Read(Option<(String, i64)>, Page<T>),
 }
 
-/// Answers a page of a list of `ressource`: the kept page when the generation has not moved
-/// since it was read, else the page `list` reads, serialized with `body` (given the items and
-/// the next cursor) and kept. Everything the page shows must come from `ressource`'s rows (as
+/// Answers a page of a list of `ressource` (`list_operation!` with `cached`): the kept page when
+/// the generation has not moved since it was read, else the page `list` reads (the rows after
+/// the cursor's position, as many as `paging` asks for), serialized with `body` (given the items
+/// and the next cursor) and kept. Everything the page shows must come from `ressource`'s rows (as
 /// its generation counts them), `key` and the query string.
-pub async fn cached_page<T, D, L, B>(
+pub async fn cached_list<T, E, D, L, B>(
     req: &HttpRequest,
     state: &AppState,
+    paging: &Paging,
     ressource: CountedResource,
     key: PageKey<'_>,
     list: L,
@@ -275,10 +277,13 @@ pub async fn cached_page<T, D, L, B>(
 ) -> Result<HttpResponse, ApiError>
 where
     T: Send + 'static,
+    ApiError: From<E>,
     D: serde::Serialize,
-    L: FnOnce(&mut DbConn) -> Result<Page<T>, ApiError> + Send + 'static,
+    L: FnOnce(&mut DbConn, Option<&Position>, usize) -> Result<Page<T>, E> + Send + 'static,
     B: FnOnce(Vec<T>, Option<String>) -> D,
 {
+    let (after, limit) = (paging.after(), paging.limit());
+    let list = move |conn: &mut DbConn| Ok::<_, ApiError>(list(conn, after.as_ref(), limit)?);
     let cache = state.cache_listes.clone();
     let key = cache.enabled().then(|| key.of(ressource, req));
     let read = {
@@ -313,29 +318,6 @@ where
             Ok(response)
         }
     }
-}
-
-/// [`cached_page`] for a list handler (`list_operation!` with `cached`): `list` reads the rows
-/// after the cursor's position, as many as `paging` asks for.
-pub async fn cached_list<T, E, D, L, B>(
-    req: &HttpRequest,
-    state: &AppState,
-    paging: &Paging,
-    ressource: CountedResource,
-    key: PageKey<'_>,
-    list: L,
-    body: B,
-) -> Result<HttpResponse, ApiError>
-where
-    T: Send + 'static,
-    ApiError: From<E>,
-    D: serde::Serialize,
-    L: FnOnce(&mut DbConn, Option<&Position>, usize) -> Result<Page<T>, E> + Send + 'static,
-    B: FnOnce(Vec<T>, Option<String>) -> D,
-{
-    let (after, limit) = (paging.after(), paging.limit());
-    let list = move |conn: &mut DbConn| Ok(list(conn, after.as_ref(), limit)?);
-    cached_page(req, state, ressource, key, list, body).await
 }
 
 #[cfg(test)]

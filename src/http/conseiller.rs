@@ -5,10 +5,8 @@
 //! keeps two concurrent recruitments from both taking the last post), then the advisor's. The
 //! journal records advisors without their personal data.
 
-use actix_web::http::header;
-use actix_web::{HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, get, patch, post};
 
-use crate::api::NoQuery;
 use crate::api::conseiller::{
     Certification, Conseiller, ConseillerFilter, ConseillerPage, Formation, ModificationConseiller,
     NouveauConseiller, PostesConvention, PostesHote, PriseDePoste, Sortie,
@@ -16,18 +14,16 @@ use crate::api::conseiller::{
 use crate::app::conseiller::{check_access, not_found};
 use crate::app::{self, Context};
 use crate::auth::Caller;
-use crate::auth::policy::{self, Action, Denied, Perimeter, Resource};
+use crate::auth::policy::{self, Action, Resource};
 use crate::db::repo::conseiller as repo;
 use crate::db::repo::convention as conventions;
 use crate::domain::conseiller as domain;
 use crate::domain::ids::{ConseillerId, ConventionId};
 use crate::error::ApiError;
-use crate::http::AppState;
-use crate::http::body::Body;
-use crate::http::extract::{IfMatch, PathParam, StrictQuery, etag};
-use crate::http::idempotency::{Idempotency, OnceRequest, Reply};
-use crate::lifecycle_action;
-use crate::list_operation;
+use crate::http::extract::ok_with_etag;
+use crate::http::idempotency::Reply;
+use crate::http::operation::readers_scope;
+use crate::{create_operation, get_operation, lifecycle_action, list_operation, update_operation};
 
 fn convention_not_found() -> ApiError {
     ApiError::NotFound("Aucune convention de cet identifiant dans votre portée.".to_owned())
@@ -39,51 +35,33 @@ fn shown(caller: &Caller, conseiller: domain::Conseiller) -> Conseiller {
     Conseiller::shown(conseiller, sees)
 }
 
-/// Recruter un conseiller
-///
-/// Recrute un conseiller sur un poste d'une structure d'accueil d'une convention en exécution
-/// (409 `convention_hors_execution` sinon ; employeur hors de la répartition : 422
-/// `structure_non_eligible`). Les conseillers actifs d'une structure ne dépassent jamais ses
-/// postes dans la répartition (409 `quota_atteint`, avec `postes` et `actifs`), même sous
-/// recrutements concurrents. La date de recrutement n'est ni dans le futur ni avant la validation
-/// du projet. `recrutement_local` dit si le conseiller réside dans le département de la
-/// convention. Accepte `Idempotency-Key`. Une convention inconnue ou hors de portée : 404.
-/// Accès : `admin` ; `prefecture` dans ses départements ; `structure` : l'employeur.
-#[utoipa::path(
-    tag = "Conseillers",
-    operation_id = "createConseiller",
-    params(crate::openapi::IdempotencyKey, NoQuery),
-    request_body = NouveauConseiller,
-    security(("bearer" = [])),
-    responses(
-        (status = 201, description = "Le conseiller recruté.", body = Conseiller,
-            headers(("Location" = String, description = "L'URL du conseiller."),
-                    ("ETag" = String, description = "La version du conseiller."))),
-        crate::openapi::ActErrors,
-    )
-)]
-#[post("/conseillers")]
-pub async fn create_conseiller(
-    state: web::Data<AppState>,
-    caller: Caller,
-    once: Idempotency,
-    _query: StrictQuery<NoQuery>,
-    body: Body<NouveauConseiller>,
-) -> Result<HttpResponse, ApiError> {
-    policy::check_create(&caller, Resource::Conseiller, &Perimeter::NATIONAL)?;
-    let request = once.request(&caller, body.raw())?;
-    let new = body.accept()?;
-    let ctx = Context::new(caller, state.today());
-    state
-        .write_once(request, move |tx| {
-            let created = app::conseiller::recruit(tx, &ctx, new)?;
-            Ok(Reply::created(
-                format!("/api/v1/conseillers/{}", created.id),
-                &shown(&ctx.caller, created.clone()),
-            )?
-            .with_version(created.version))
-        })
-        .await
+create_operation! {
+    /// Recruter un conseiller
+    ///
+    /// Recrute un conseiller sur un poste d'une structure d'accueil d'une convention en exécution
+    /// (409 `convention_hors_execution` sinon ; employeur hors de la répartition : 422
+    /// `structure_non_eligible`). Les conseillers actifs d'une structure ne dépassent jamais ses
+    /// postes dans la répartition (409 `quota_atteint`, avec `postes` et `actifs`), même sous
+    /// recrutements concurrents. La date de recrutement n'est ni dans le futur ni avant la validation
+    /// du projet. `recrutement_local` dit si le conseiller réside dans le département de la
+    /// convention. Accepte `Idempotency-Key`. Une convention inconnue ou hors de portée : 404.
+    /// Accès : `admin` ; `prefecture` dans ses départements ; `structure` : l'employeur.
+    create_conseiller, "/conseillers", "createConseiller", tag = "Conseillers",
+    key = IdempotencyKey, body = NouveauConseiller, errors = ActErrors,
+    created = (Conseiller, "Le conseiller recruté.", "L'URL du conseiller."),
+    etag = "La version du conseiller.",
+    checked = Resource::Conseiller,
+    |state, caller, request, new| {
+        let ctx = Context::new(caller, state.today());
+        state
+            .write_once(request, move |tx| {
+                let created = app::conseiller::recruit(tx, &ctx, new)?;
+                let location = format!("/api/v1/conseillers/{}", created.id);
+                let version = created.version;
+                Reply::created_with_version(location, &shown(&ctx.caller, created), version)
+            })
+            .await
+    }
 }
 
 list_operation! {
@@ -97,91 +75,40 @@ list_operation! {
     list_conseillers, "/conseillers", "listConseillers",
     tag = "Conseillers", filter = ConseillerFilter, page = (ConseillerPage, "Une page de conseillers."),
     |req, state, caller, filter| {
-        if !policy::role_allows(caller.role, Resource::Conseiller, Action::Read) {
-            return Err(Denied::Forbidden(caller.role).into());
-        }
-        let scope = caller.scope_filter(Resource::Conseiller);
+        let scope = readers_scope(&caller, Resource::Conseiller)?;
     }
     read = move |conn, after, limit| repo::list(conn, &filter, &scope, after, limit),
     item = |c| shown(&caller, c),
 }
 
-/// Lire un conseiller
-///
-/// Un conseiller, avec son `ETag`. Données personnelles pour `admin` et l'employeur seulement.
-/// Accès : comme la liste ; hors de la portée de l'appelant : 404 ; `lecteur` : 403.
-#[utoipa::path(
-    tag = "Conseillers",
-    operation_id = "getConseiller",
-    params(
-        crate::api::ConseillerPath,
-        NoQuery
-    ),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Le conseiller.", body = Conseiller,
-            headers(("ETag" = String, description = "La version du conseiller, pour `If-Match`."))),
-        crate::openapi::ItemErrors,
-    )
-)]
-#[get("/conseillers/{id}")]
-pub async fn get_conseiller(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: PathParam<ConseillerId>,
-    _query: StrictQuery<NoQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let conseiller = state
-        .read_short(move |conn| Ok(repo::find(conn, &id)?))
-        .await?
-        .ok_or_else(not_found)?;
-    check_access(&caller, &conseiller, Action::Read)?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(conseiller.version)))
-        .json(shown(&caller, conseiller)))
+get_operation! {
+    /// Lire un conseiller
+    ///
+    /// Un conseiller, avec son `ETag`. Données personnelles pour `admin` et l'employeur seulement.
+    /// Accès : comme la liste ; hors de la portée de l'appelant : 404 ; `lecteur` : 403.
+    get_conseiller, "/conseillers/{id}", "getConseiller", tag = "Conseillers",
+    id = (ConseillerId, crate::api::ConseillerPath), response = (Conseiller, "Le conseiller."),
+    etag = "La version du conseiller, pour `If-Match`.",
+    |state, caller, id| {
+        let conseiller = state
+            .read_found(move |conn| repo::find(conn, &id), not_found)
+            .await?;
+        check_access(&caller, &conseiller, Action::Read)?;
+        Ok(ok_with_etag(conseiller.version, &shown(&caller, conseiller)))
+    }
 }
 
-/// Corriger les données personnelles d'un conseiller
-///
-/// Corrige le nom, le prénom, l'adresse électronique ou la commune de résidence (qui recalcule
-/// `recrutement_local`). Exige `If-Match` : absent, 428 ; périmé, 412. 409
-/// `donnees_anonymisees` une fois les données effacées. Accès : `admin` ; `structure` :
-/// l'employeur.
-#[utoipa::path(
-    tag = "Conseillers",
-    operation_id = "updateConseiller",
-    params(
-        crate::api::ConseillerPath,
-        ("If-Match" = Option<String>, Header, description = "Obligatoire : l'`ETag` de la dernière lecture (`\"3\"`) ; absent, 428 `precondition_requise` (RFC 6585) ; périmé, 412."),
-        NoQuery
-    ),
-    request_body = ModificationConseiller,
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Le conseiller corrigé.", body = Conseiller,
-            headers(("ETag" = String, description = "La nouvelle version."))),
-        crate::openapi::ChangeErrors,
-    )
-)]
-#[patch("/conseillers/{id}")]
-pub async fn update_conseiller(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: PathParam<ConseillerId>,
-    if_match: Option<IfMatch>,
-    _query: StrictQuery<NoQuery>,
-    body: Body<ModificationConseiller>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let ctx = Context::new(caller, state.today());
-    state
-        .write_once(OnceRequest::unkeyed(), move |tx| {
-            let saved = app::conseiller::update(tx, &ctx, &id, body.gate_required(if_match))?;
-            let version = saved.version;
-            Ok(Reply::ok(&shown(&ctx.caller, saved))?.with_version(version))
-        })
-        .await
+update_operation! {
+    /// Corriger les données personnelles d'un conseiller
+    ///
+    /// Corrige le nom, le prénom, l'adresse électronique ou la commune de résidence (qui recalcule
+    /// `recrutement_local`). Exige `If-Match` : absent, 428 ; périmé, 412. 409
+    /// `donnees_anonymisees` une fois les données effacées. Accès : `admin` ; `structure` :
+    /// l'employeur.
+    update_conseiller, "/conseillers/{id}", "updateConseiller", tag = "Conseillers",
+    id = (ConseillerId, crate::api::ConseillerPath), body = ModificationConseiller,
+    response = (Conseiller, "Le conseiller corrigé."),
+    use_case = app::conseiller::update, view = answered,
 }
 
 /// The advisor as answered after an action.
@@ -189,146 +116,109 @@ fn answered(saved: domain::Conseiller, ctx: &Context) -> Conseiller {
     shown(&ctx.caller, saved)
 }
 
-/// A lifecycle action of an advisor (`lifecycle_action!`): the tag, the path segment, the answer
-/// and the last paragraph of the documentation that every one shares.
-macro_rules! conseiller_action {
-    (
-        $(#[doc = $doc:literal])+
-        $name:ident, $route:literal, $operation:literal, $body:ty, $use_case:path $(,)?
-    ) => {
-        lifecycle_action! {
-            $(#[doc = $doc])+
-            ///
-            /// Accepte `If-Match` (412 si l'`ETag` est périmé) et `Idempotency-Key`. Répond 200 avec
-            /// le conseiller ; 409 `transition_invalide` (avec `actions_possibles`) hors de l'ordre du
-            /// parcours. Accès : `admin` ; `prefecture` dans ses départements ; `structure` :
-            /// l'employeur.
-            $name, $route, $operation,
-            tag = "Conseillers", id = ConseillerId, path = crate::api::ConseillerPath, body = $body,
-            response = (Conseiller, "Le conseiller après l'action."),
-            use_case = $use_case,
-            view = answered,
-        }
-    };
-}
+lifecycle_action! {
+    tag = "Conseillers", id = (ConseillerId, crate::api::ConseillerPath),
+    response = (Conseiller, "Le conseiller après l'action."), view = answered,
+    shared_doc = {
+        ///
+        /// Accepte `If-Match` (412 si l'`ETag` est périmé) et `Idempotency-Key`. Répond 200 avec
+        /// le conseiller ; 409 `transition_invalide` (avec `actions_possibles`) hors de l'ordre du
+        /// parcours. Accès : `admin` ; `prefecture` dans ses départements ; `structure` :
+        /// l'employeur.
+    },
+    actions = {
+        /// Entrer en formation
+        ///
+        /// `recrute` → `en_formation`. La date de début n'est ni dans le futur ni avant le
+        /// recrutement.
+        start_formation, "/conseillers/{id}/formation", "startFormation", Formation, app::conseiller::start_formation;
 
-conseiller_action! {
-    /// Entrer en formation
-    ///
-    /// `recrute` → `en_formation`. La date de début n'est ni dans le futur ni avant le
-    /// recrutement.
-    start_formation, "/conseillers/{id}/formation", "startFormation",
-    Formation, app::conseiller::start_formation,
-}
+        /// Certifier un conseiller
+        ///
+        /// `en_formation` → `certifie`. La date n'est ni dans le futur ni avant le début de la
+        /// formation.
+        certify, "/conseillers/{id}/certification", "certifyConseiller", Certification, app::conseiller::certify;
 
-conseiller_action! {
-    /// Certifier un conseiller
-    ///
-    /// `en_formation` → `certifie`. La date n'est ni dans le futur ni avant le début de la
-    /// formation.
-    certify, "/conseillers/{id}/certification", "certifyConseiller",
-    Certification, app::conseiller::certify,
-}
+        /// Prendre son poste
+        ///
+        /// `certifie` → `en_poste`, dans un lieu d'activité de l'employeur (422 `lieu_non_eligible`
+        /// sinon). La date n'est ni dans le futur ni avant la certification.
+        take_post, "/conseillers/{id}/prise-de-poste", "takePost", PriseDePoste, app::conseiller::take_post;
 
-conseiller_action! {
-    /// Prendre son poste
-    ///
-    /// `certifie` → `en_poste`, dans un lieu d'activité de l'employeur (422 `lieu_non_eligible`
-    /// sinon). La date n'est ni dans le futur ni avant la certification.
-    take_post, "/conseillers/{id}/prise-de-poste", "takePost",
-    PriseDePoste, app::conseiller::take_post,
-}
-
-conseiller_action! {
-    /// Enregistrer la sortie d'un conseiller
-    ///
-    /// Tout statut sauf `sorti` → `sorti` : le poste se libère (un autre conseiller peut y être
-    /// recruté). La date n'est ni dans le futur ni avant l'étape précédente.
-    leave, "/conseillers/{id}/sortie", "leaveProgramme",
-    Sortie, app::conseiller::leave,
-}
-
-/// Lire les postes d'une convention
-///
-/// Par structure d'accueil : ses postes dans la répartition, ses conseillers actifs par statut,
-/// ses sortis et ses postes vacants. Accès : comme la lecture de la convention.
-#[utoipa::path(
-    tag = "Conventions",
-    operation_id = "getPostes",
-    params(
-        crate::api::ConventionPath,
-        NoQuery
-    ),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Les postes de la convention.", body = PostesConvention),
-        crate::openapi::ItemErrors,
-    )
-)]
-#[get("/conventions/{id}/postes")]
-pub async fn get_postes(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: PathParam<ConventionId>,
-    _query: StrictQuery<NoQuery>,
-) -> Result<web::Json<PostesConvention>, ApiError> {
-    let id = id.into_inner();
-    let (convention, counts) = state
-        .read(move |conn| {
-            let convention = conventions::find(conn, &id)?.ok_or_else(convention_not_found)?;
-            let counts = repo::par_structure_et_statut(conn, &id)?;
-            Ok((convention, counts))
-        })
-        .await?;
-    if !policy::convention_visible(&caller, &convention) {
-        return Err(convention_not_found());
+        /// Enregistrer la sortie d'un conseiller
+        ///
+        /// Tout statut sauf `sorti` → `sorti` : le poste se libère (un autre conseiller peut y être
+        /// recruté). La date n'est ni dans le futur ni avant l'étape précédente.
+        leave, "/conseillers/{id}/sortie", "leaveProgramme", Sortie, app::conseiller::leave;
     }
-    let mut hosts: Vec<PostesHote> = convention
-        .repartition
-        .iter()
-        .map(|part| PostesHote {
-            structure_id: part.structure_id.clone(),
-            postes: part.postes,
-            actifs: 0,
-            par_statut: Default::default(),
-            sortis: 0,
-            vacants: 0,
-        })
-        .collect();
-    for (structure, statut, count) in counts {
-        let index = match hosts.iter().position(|h| h.structure_id == structure) {
-            Some(index) => index,
-            // A former host (the split changed after its advisors left).
-            None => {
-                hosts.push(PostesHote {
-                    structure_id: structure,
-                    postes: 0,
-                    actifs: 0,
-                    par_statut: Default::default(),
-                    sortis: 0,
-                    vacants: 0,
-                });
-                hosts.len() - 1
+}
+
+get_operation! {
+    /// Lire les postes d'une convention
+    ///
+    /// Par structure d'accueil : ses postes dans la répartition, ses conseillers actifs par statut,
+    /// ses sortis et ses postes vacants. Accès : comme la lecture de la convention.
+    get_postes, "/conventions/{id}/postes", "getPostes", tag = "Conventions",
+    id = (ConventionId, crate::api::ConventionPath),
+    response = (PostesConvention, "Les postes de la convention."),
+    |state, caller, id| {
+        let (convention, counts) = state
+            .read(move |conn| {
+                let convention = conventions::find(conn, &id)?.ok_or_else(convention_not_found)?;
+                let counts = repo::par_structure_et_statut(conn, &id)?;
+                Ok((convention, counts))
+            })
+            .await?;
+        if !policy::convention_visible(&caller, &convention) {
+            return Err(convention_not_found());
+        }
+        let mut hosts: Vec<PostesHote> = convention
+            .repartition
+            .iter()
+            .map(|part| PostesHote {
+                structure_id: part.structure_id.clone(),
+                postes: part.postes,
+                actifs: 0,
+                par_statut: Default::default(),
+                sortis: 0,
+                vacants: 0,
+            })
+            .collect();
+        for (structure, statut, count) in counts {
+            let index = match hosts.iter().position(|h| h.structure_id == structure) {
+                Some(index) => index,
+                // A former host (the split changed after its advisors left).
+                None => {
+                    hosts.push(PostesHote {
+                        structure_id: structure,
+                        postes: 0,
+                        actifs: 0,
+                        par_statut: Default::default(),
+                        sortis: 0,
+                        vacants: 0,
+                    });
+                    hosts.len() - 1
+                }
+            };
+            let host = &mut hosts[index];
+            if statut.est_actif() {
+                host.actifs += count;
+                host.par_statut.insert(statut.as_str().to_owned(), count);
+            } else {
+                host.sortis += count;
             }
-        };
-        let host = &mut hosts[index];
-        if statut.est_actif() {
-            host.actifs += count;
-            host.par_statut.insert(statut.as_str().to_owned(), count);
-        } else {
-            host.sortis += count;
         }
+        for host in &mut hosts {
+            host.vacants = (host.postes - host.actifs).max(0);
+        }
+        Ok(HttpResponse::Ok().json(PostesConvention {
+            convention_id: convention.id,
+            postes_attribues: convention.postes_attribues,
+            postes_pourvus: convention.postes_pourvus,
+            vacants: (convention.postes_attribues - convention.postes_pourvus).max(0),
+            hotes: hosts,
+        }))
     }
-    for host in &mut hosts {
-        host.vacants = (host.postes - host.actifs).max(0);
-    }
-    Ok(web::Json(PostesConvention {
-        convention_id: convention.id,
-        postes_attribues: convention.postes_attribues,
-        postes_pourvus: convention.postes_pourvus,
-        vacants: (convention.postes_attribues - convention.postes_pourvus).max(0),
-        hotes: hosts,
-    }))
 }
 
 /// Registers this module's handlers (documented: through `utoipa-actix-web`).

@@ -12,12 +12,14 @@
 use std::collections::BTreeMap;
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use diesel::QueryResult;
 use utoipa::IntoResponses;
 use utoipa::openapi::{RefOr, Response};
 
 use crate::api::NoQuery;
 use crate::api::statistiques::{COLONNES_CSV, PeriodeQuery, ligne_csv};
-use crate::db::repo::donnees_ouvertes as repo;
+use crate::db::DbConn;
+use crate::db::repo::donnees_ouvertes::{self as repo, Lot};
 use crate::domain::codes::{CodeDepartement, CodeInsee};
 use crate::domain::donnees_ouvertes::{
     self as domain, Attribuant, Beneficiaire, COLONNES_LIEUX, COLONNES_SUBVENTIONS,
@@ -30,6 +32,7 @@ use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::csv::{self, Batch, CsvExport, TAILLE_LOT};
 use crate::http::extract::StrictQuery;
+use crate::operation;
 
 /// The subventions file.
 pub const SUBVENTIONS: CsvExport = CsvExport {
@@ -125,91 +128,103 @@ impl IntoResponses for LieuxCsv {
         )
     }
 }
-
-/// Exporter les subventions (SCDL)
-///
-/// Les engagements de crédits au format national des données de subventions (SCDL) : une ligne
-/// par engagement et par structure d'accueil. Le montant est réparti selon les postes de la
-/// répartition du projet d'accueil ou, avant elle, à parts égales entre les signataires, par la
-/// méthode des plus forts restes : les lignes d'un engagement totalisent son montant au centime
-/// près. Un engagement annulé montre sa part versée, ou aucune ligne s'il n'a rien versé.
-/// `montant` en euros, point décimal et deux décimales ; `conditionsVersement` : `unique` (au plus
-/// un versement) ou `échelonné` ; `datesPeriodeVersement` : les dates des versements, séparées par
-/// `;`. CSV (RFC 4180) : virgule, UTF-8, une ligne d'en-tête ; diffusé en flux, quelle que soit sa
-/// taille. Public (aucun jeton) ; aucune donnée personnelle.
-#[utoipa::path(
-    tag = "Données ouvertes",
-    operation_id = "exportSubventions",
-    params(NoQuery),
-    responses(SubventionsCsv, crate::openapi::ReadErrors)
-)]
-#[get("/exports/subventions.csv")]
-pub async fn export_subventions(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    _query: StrictQuery<NoQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let attribuant = state.attribuant.clone();
+/// The reader of an export read by keyset batches of [`TAILLE_LOT`] (`read`: a batch after a
+/// key, and the key after it): each call reads the next batch and makes its rows with `rows`; the
+/// batch without a next key is the last.
+fn by_lots<T: 'static>(
+    read: fn(&mut DbConn, Option<&str>, usize) -> QueryResult<Lot<T>>,
+    mut rows: impl FnMut(&[T]) -> Result<Vec<Vec<String>>, ApiError> + Send + 'static,
+) -> impl FnMut(&mut DbConn) -> Result<Batch, ApiError> + Send + 'static {
     let mut after: Option<String> = None;
-    csv::stream(&req, &state, SUBVENTIONS, move |conn| {
-        let lot = repo::subventions(conn, after.as_deref(), TAILLE_LOT)?;
-        let rows = lot
-            .items
-            .iter()
-            .flat_map(|engagement| domain::lignes_subventions(&attribuant, engagement))
-            .collect();
+    move |conn| {
+        let lot = read(conn, after.as_deref(), TAILLE_LOT)?;
+        let rows = rows(&lot.items)?;
         after = lot.suivant;
         Ok(Batch {
             rows,
             last: after.is_none(),
         })
-    })
-    .await
+    }
 }
 
-/// Exporter les lieux (standard des lieux de médiation numérique)
-///
-/// Les lieux d'activité selon le standard national des lieux de médiation numérique (v1.0.2) :
-/// toutes ses colonnes, dans son ordre. `pivot` : le SIRET de la structure qui tient le lieu ;
-/// `commune` : le nom de la commune dans le référentiel ; `date_maj` : la date (Europe/Paris) de
-/// sa dernière modification ; `dispositif_programmes_nationaux` : `Conseillers numériques` ;
-/// `source` : `cnfs-api` ; listes séparées par `|` ; les colonnes que l'API ne tient pas restent
-/// vides. CSV (RFC 4180) : virgule, UTF-8, une ligne d'en-tête ; diffusé en flux, quelle que soit
-/// sa taille. Public (aucun jeton).
-#[utoipa::path(
-    tag = "Données ouvertes",
-    operation_id = "exportLieux",
-    params(NoQuery),
-    responses(LieuxCsv, crate::openapi::ReadErrors)
-)]
-#[get("/exports/lieux.csv")]
-pub async fn export_lieux(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    _query: StrictQuery<NoQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let mut after: Option<String> = None;
-    csv::stream(&req, &state, LIEUX, move |conn| {
-        let lot = repo::lieux(conn, after.as_deref(), TAILLE_LOT)?;
-        let rows = lot
-            .items
-            .iter()
-            .map(|(lieu, siret)| {
-                domain::ligne_lieu(lieu, siret).ok_or_else(|| {
-                    ApiError::internal(format!(
-                        "lieu {} : modifie_le « {} » n'est pas un instant RFC 3339",
-                        lieu.id, lieu.modifie_le
-                    ))
+/// Declares an export's handler: public, `GET` of a CSV file streamed by [`csv::stream`]: its
+/// documentation (`file`: the `200` with its example; the `ReadErrors`), its query (`NoQuery`,
+/// or the period of the statistics) and the reading body.
+macro_rules! export_operation {
+    (
+        $(#[doc = $doc:literal])+
+        $name:ident, $route:literal, $operation:literal,
+        file = $file:ident, query = $query:ident,
+        |$req:ident, $state:ident, $parameters:ident| $body:block
+    ) => {
+        operation! {
+            $(#[doc = $doc])+
+            get $route, $name, $operation, tag = "Données ouvertes",
+            params($query),
+            responses($file, crate::openapi::ReadErrors),
+            fn(
+                $req: HttpRequest,
+                $state: web::Data<AppState>,
+                StrictQuery($parameters): StrictQuery<$query>,
+            ) -> Result<HttpResponse, ApiError> $body
+        }
+    };
+}
+
+export_operation! {
+    /// Exporter les subventions (SCDL)
+    ///
+    /// Les engagements de crédits au format national des données de subventions (SCDL) : une ligne
+    /// par engagement et par structure d'accueil. Le montant est réparti selon les postes de la
+    /// répartition du projet d'accueil ou, avant elle, à parts égales entre les signataires, par la
+    /// méthode des plus forts restes : les lignes d'un engagement totalisent son montant au centime
+    /// près. Un engagement annulé montre sa part versée, ou aucune ligne s'il n'a rien versé.
+    /// `montant` en euros, point décimal et deux décimales ; `conditionsVersement` : `unique` (au plus
+    /// un versement) ou `échelonné` ; `datesPeriodeVersement` : les dates des versements, séparées par
+    /// `;`. CSV (RFC 4180) : virgule, UTF-8, une ligne d'en-tête ; diffusé en flux, quelle que soit sa
+    /// taille. Public (aucun jeton) ; aucune donnée personnelle.
+    export_subventions, "/exports/subventions.csv", "exportSubventions",
+    file = SubventionsCsv, query = NoQuery,
+    |req, state, _query| {
+        let attribuant = state.attribuant.clone();
+        let reader = by_lots(repo::subventions, move |engagements| {
+            Ok(engagements
+                .iter()
+                .flat_map(|engagement| domain::lignes_subventions(&attribuant, engagement))
+                .collect())
+        });
+        csv::stream(&req, &state, SUBVENTIONS, reader).await
+    }
+}
+
+export_operation! {
+    /// Exporter les lieux (standard des lieux de médiation numérique)
+    ///
+    /// Les lieux d'activité selon le standard national des lieux de médiation numérique (v1.0.2) :
+    /// toutes ses colonnes, dans son ordre. `pivot` : le SIRET de la structure qui tient le lieu ;
+    /// `commune` : le nom de la commune dans le référentiel ; `date_maj` : la date (Europe/Paris) de
+    /// sa dernière modification ; `dispositif_programmes_nationaux` : `Conseillers numériques` ;
+    /// `source` : `cnfs-api` ; listes séparées par `|` ; les colonnes que l'API ne tient pas restent
+    /// vides. CSV (RFC 4180) : virgule, UTF-8, une ligne d'en-tête ; diffusé en flux, quelle que soit
+    /// sa taille. Public (aucun jeton).
+    export_lieux, "/exports/lieux.csv", "exportLieux",
+    file = LieuxCsv, query = NoQuery,
+    |req, state, _query| {
+        let reader = by_lots(repo::lieux, |lieux| {
+            lieux
+                .iter()
+                .map(|(lieu, siret)| {
+                    domain::ligne_lieu(lieu, siret).ok_or_else(|| {
+                        ApiError::internal(format!(
+                            "lieu {} : modifie_le « {} » n'est pas un instant RFC 3339",
+                            lieu.id, lieu.modifie_le
+                        ))
+                    })
                 })
-            })
-            .collect::<Result<_, _>>()?;
-        after = lot.suivant;
-        Ok(Batch {
-            rows,
-            last: after.is_none(),
-        })
-    })
-    .await
+                .collect()
+        });
+        csv::stream(&req, &state, LIEUX, reader).await
+    }
 }
 
 /// The statistics of every département, flattened.
@@ -243,44 +258,38 @@ impl IntoResponses for StatistiquesCsv {
     }
 }
 
-/// Exporter les statistiques des départements
-///
-/// Les statistiques de `GET /api/v1/statistiques/departements`, à plat : une ligne par
-/// département du référentiel, par code ; chaque colonne est le chemin de son champ JSON joint
-/// par `_` (l'argent par nature d'enveloppe, les activités par thématique ; les mois n'y sont
-/// pas). Une valeur absente (pas d'objectif, rien à diviser) est un champ vide. `du` et `au`
-/// filtrent les activités. CSV (RFC 4180) : virgule, UTF-8, une ligne d'en-tête. Public (aucun
-/// jeton) ; aucune donnée personnelle.
-#[utoipa::path(
-    tag = "Données ouvertes",
-    operation_id = "exportStatistiquesDepartements",
-    params(PeriodeQuery),
-    responses(StatistiquesCsv, crate::openapi::ReadErrors)
-)]
-#[get("/exports/statistiques-departements.csv")]
-pub async fn export_statistiques_departements(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    query: StrictQuery<PeriodeQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let PeriodeQuery { du, au } = query.0;
-    let today = state.today();
-    csv::stream(&req, &state, statistiques_departements(), move |conn| {
-        let donnees = crate::db::repo::statistiques::donnees(
-            conn,
-            du,
-            au,
-            today,
-            crate::db::repo::statistiques::Lecture::ParDepartement,
-        )?;
-        let rows = donnees
-            .departements
-            .iter()
-            .map(|d| ligne_csv(&crate::app::statistiques::departement(&donnees, d)))
-            .collect();
-        Ok(Batch { rows, last: true })
-    })
-    .await
+export_operation! {
+    /// Exporter les statistiques des départements
+    ///
+    /// Les statistiques de `GET /api/v1/statistiques/departements`, à plat : une ligne par
+    /// département du référentiel, par code ; chaque colonne est le chemin de son champ JSON joint
+    /// par `_` (l'argent par nature d'enveloppe, les activités par thématique ; les mois n'y sont
+    /// pas). Une valeur absente (pas d'objectif, rien à diviser) est un champ vide. `du` et `au`
+    /// filtrent les activités. CSV (RFC 4180) : virgule, UTF-8, une ligne d'en-tête. Public (aucun
+    /// jeton) ; aucune donnée personnelle.
+    export_statistiques_departements, "/exports/statistiques-departements.csv",
+    "exportStatistiquesDepartements",
+    file = StatistiquesCsv, query = PeriodeQuery,
+    |req, state, query| {
+        let PeriodeQuery { du, au } = query;
+        let today = state.today();
+        csv::stream(&req, &state, statistiques_departements(), move |conn| {
+            let donnees = crate::db::repo::statistiques::donnees(
+                conn,
+                du,
+                au,
+                today,
+                crate::db::repo::statistiques::Lecture::ParDepartement,
+            )?;
+            let rows = donnees
+                .departements
+                .iter()
+                .map(|d| ligne_csv(&crate::app::statistiques::departement(&donnees, d)))
+                .collect();
+            Ok(Batch { rows, last: true })
+        })
+        .await
+    }
 }
 
 /// Registers the handlers of this module.

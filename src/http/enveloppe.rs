@@ -1,7 +1,6 @@
 //! `/api/v1/enveloppes`: funding envelopes and their départemental ceilings. Every change is one
 //! use case of `app::financement`, under the envelope's lock.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 
 use crate::api::NoQuery;
@@ -12,7 +11,7 @@ use crate::api::financement::{
 use crate::app::Context;
 use crate::app::financement::{self as use_case, check_enveloppe, enveloppe_not_found};
 use crate::auth::Caller;
-use crate::auth::policy::{self, Action, Perimeter, Resource};
+use crate::auth::policy::{Action, Resource};
 use crate::db::DbConn;
 use crate::db::repo::financement as repo;
 use crate::domain::codes::CodeDepartement;
@@ -21,9 +20,12 @@ use crate::domain::ids::EnveloppeId;
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::body::Body;
-use crate::http::extract::{IfMatch, PathParam, PathParams, StrictQuery, etag};
-use crate::http::idempotency::{Idempotency, OnceRequest, Reply};
-use crate::list_operation;
+use crate::http::extract::ok_with_etag;
+use crate::http::extract::{PathParams, StrictQuery};
+use crate::http::idempotency::{OnceRequest, Reply};
+use crate::{
+    create_operation, delete_operation, get_operation, list_operation, operation, update_operation,
+};
 
 /// An envelope's read model, read in the transaction or connection given.
 fn enveloppe_view(conn: &mut DbConn, enveloppe: domain::Enveloppe) -> Result<Enveloppe, ApiError> {
@@ -31,46 +33,28 @@ fn enveloppe_view(conn: &mut DbConn, enveloppe: domain::Enveloppe) -> Result<Env
     Ok(Enveloppe::of(enveloppe, departements))
 }
 
-/// Créer une enveloppe
-///
-/// Crée une enveloppe de financement (rien n'y est engagé). Une enveloppe départementale
-/// (`perimetre_departement`) ne finance que les conventions de ce département. Accepte
-/// `Idempotency-Key`. Accès : `admin`.
-#[utoipa::path(
-    tag = "Financement",
-    operation_id = "createEnveloppe",
-    params(crate::openapi::IdempotencyKey, NoQuery),
-    request_body = NouvelleEnveloppe,
-    security(("bearer" = [])),
-    responses(
-        (status = 201, description = "L'enveloppe créée.", body = Enveloppe,
-            headers(("Location" = String, description = "L'URL de l'enveloppe."),
-                    ("ETag" = String, description = "La version de l'enveloppe."))),
-        crate::openapi::CreateErrors,
-    )
-)]
-#[post("/enveloppes")]
-pub async fn create_enveloppe(
-    state: web::Data<AppState>,
-    caller: Caller,
-    once: Idempotency,
-    _query: StrictQuery<NoQuery>,
-    body: Body<NouvelleEnveloppe>,
-) -> Result<HttpResponse, ApiError> {
-    policy::check_create(&caller, Resource::Enveloppe, &Perimeter::NATIONAL)?;
-    let request = once.request(&caller, body.raw())?;
-    let new = body.accept()?;
-    let ctx = Context::new(caller, state.today());
-    state
-        .write_once(request, move |tx| {
-            let created = use_case::create_enveloppe(tx, &ctx, new)?;
-            Ok(Reply::created(
-                format!("/api/v1/enveloppes/{}", created.id),
-                &Enveloppe::of(created.clone(), Vec::new()),
-            )?
-            .with_version(created.version))
-        })
-        .await
+create_operation! {
+    /// Créer une enveloppe
+    ///
+    /// Crée une enveloppe de financement (rien n'y est engagé). Une enveloppe départementale
+    /// (`perimetre_departement`) ne finance que les conventions de ce département. Accepte
+    /// `Idempotency-Key`. Accès : `admin`.
+    create_enveloppe, "/enveloppes", "createEnveloppe", tag = "Financement",
+    key = IdempotencyKey, body = NouvelleEnveloppe, errors = CreateErrors,
+    created = (Enveloppe, "L'enveloppe créée.", "L'URL de l'enveloppe."),
+    etag = "La version de l'enveloppe.",
+    checked = Resource::Enveloppe,
+    |state, caller, request, new| {
+        let ctx = Context::new(caller, state.today());
+        state
+            .write_once(request, move |tx| {
+                let created = use_case::create_enveloppe(tx, &ctx, new)?;
+                let location = format!("/api/v1/enveloppes/{}", created.id);
+                let version = created.version;
+                Reply::created_with_version(location, &Enveloppe::of(created, Vec::new()), version)
+            })
+            .await
+    }
 }
 
 list_operation! {
@@ -98,97 +82,59 @@ list_operation! {
     item = std::convert::identity,
 }
 
-/// Lire une enveloppe
-///
-/// Une enveloppe avec ses soldes : engagé (engagements actifs et parts versées des engagements
-/// annulés), versé, disponible, et chacun de ses plafonds départementaux avec son engagé et son
-/// disponible. Accès : tout jeton valide.
-#[utoipa::path(
-    tag = "Financement",
-    operation_id = "getEnveloppe",
-    params(
-        crate::api::EnveloppePath,
-        NoQuery
-    ),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "L'enveloppe.", body = Enveloppe,
-            headers(("ETag" = String, description = "La version de l'enveloppe, pour `If-Match`."))),
-        crate::openapi::ItemErrors,
-    )
-)]
-#[get("/enveloppes/{id}")]
-pub async fn get_enveloppe(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: PathParam<EnveloppeId>,
-    _query: StrictQuery<NoQuery>,
-) -> Result<HttpResponse, ApiError> {
-    check_enveloppe(&caller, Action::Read)?;
-    let id = id.into_inner();
-    let view = state
-        .read_short(move |conn| {
-            let enveloppe = repo::find_enveloppe(conn, &id)?.ok_or_else(enveloppe_not_found)?;
-            enveloppe_view(conn, enveloppe)
-        })
-        .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(view.version)))
-        .json(view))
+get_operation! {
+    /// Lire une enveloppe
+    ///
+    /// Une enveloppe avec ses soldes : engagé (engagements actifs et parts versées des engagements
+    /// annulés), versé, disponible, et chacun de ses plafonds départementaux avec son engagé et son
+    /// disponible. Accès : tout jeton valide.
+    get_enveloppe, "/enveloppes/{id}", "getEnveloppe", tag = "Financement",
+    id = (EnveloppeId, crate::api::EnveloppePath), response = (Enveloppe, "L'enveloppe."),
+    etag = "La version de l'enveloppe, pour `If-Match`.",
+    |state, caller, id| {
+        check_enveloppe(&caller, Action::Read)?;
+        let view = state
+            .read_short(move |conn| {
+                let enveloppe = repo::find_enveloppe(conn, &id)?.ok_or_else(enveloppe_not_found)?;
+                enveloppe_view(conn, enveloppe)
+            })
+            .await?;
+        Ok(ok_with_etag(view.version, &view))
+    }
 }
 
-/// Modifier une enveloppe
-///
-/// Change les champs modifiables d'une enveloppe. Le montant ne descend jamais sous ce qui est
-/// engagé ni sous la somme des plafonds (409 `montant_insuffisant`) ; la période couvre toujours
-/// les engagements pris (409 `periode_incompatible`). Exige `If-Match` : absent, 428 ; périmé,
-/// 412. Accès : `admin`.
-#[utoipa::path(
-    tag = "Financement",
-    operation_id = "updateEnveloppe",
-    params(
-        crate::api::EnveloppePath,
-        ("If-Match" = Option<String>, Header, description = "Obligatoire : l'`ETag` de la dernière lecture (`\"3\"`) ; absent, 428 `precondition_requise` (RFC 6585) ; périmé, 412."),
-        NoQuery
-    ),
-    request_body = ModificationEnveloppe,
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "L'enveloppe modifiée.", body = Enveloppe,
-            headers(("ETag" = String, description = "La nouvelle version."))),
-        crate::openapi::ChangeErrors,
-    )
-)]
-#[patch("/enveloppes/{id}")]
-pub async fn update_enveloppe(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: PathParam<EnveloppeId>,
-    if_match: Option<IfMatch>,
-    _query: StrictQuery<NoQuery>,
-    body: Body<ModificationEnveloppe>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let ctx = Context::new(caller, state.today());
-    state
-        .write_once(OnceRequest::unkeyed(), move |tx| {
-            let saved = use_case::update_enveloppe(tx, &ctx, &id, body.gate_required(if_match))?;
-            let view = enveloppe_view(tx.conn(), saved.clone())?;
-            Ok(Reply::ok(&view)?.with_version(saved.version))
-        })
-        .await
+update_operation! {
+    /// Modifier une enveloppe
+    ///
+    /// Change les champs modifiables d'une enveloppe. Le montant ne descend jamais sous ce qui est
+    /// engagé ni sous la somme des plafonds (409 `montant_insuffisant`) ; la période couvre toujours
+    /// les engagements pris (409 `periode_incompatible`). Exige `If-Match` : absent, 428 ; périmé,
+    /// 412. Accès : `admin`.
+    update_enveloppe, "/enveloppes/{id}", "updateEnveloppe", tag = "Financement",
+    id = (EnveloppeId, crate::api::EnveloppePath), body = ModificationEnveloppe,
+    response = (Enveloppe, "L'enveloppe modifiée."),
+    |state, caller, id, if_match, body| {
+        let ctx = Context::new(caller, state.today());
+        state
+            .write_once(OnceRequest::unkeyed(), move |tx| {
+                let gate = body.gate_required(if_match);
+                let saved = use_case::update_enveloppe(tx, &ctx, &id, gate)?;
+                let view = enveloppe_view(tx.conn(), saved.clone())?;
+                Ok(Reply::ok(&view)?.with_version(saved.version))
+            })
+            .await
+    }
 }
 
-/// Fixer le plafond d'un département
-///
-/// Crée (201) ou remplace (200) le plafond d'un département dans l'enveloppe. La somme des
-/// plafonds ne dépasse jamais le montant (409 `plafonds_excedentaires`) ; un plafond ne descend
-/// jamais sous ce qui est déjà engagé dans le département (409 `plafond_insuffisant`). Une
-/// enveloppe départementale n'a de plafond que pour son département (422 `hors_perimetre`).
-/// Répond avec l'enveloppe entière. Accès : `admin`.
-#[utoipa::path(
-    tag = "Financement",
-    operation_id = "putPlafond",
+operation! {
+    /// Fixer le plafond d'un département
+    ///
+    /// Crée (201) ou remplace (200) le plafond d'un département dans l'enveloppe. La somme des
+    /// plafonds ne dépasse jamais le montant (409 `plafonds_excedentaires`) ; un plafond ne descend
+    /// jamais sous ce qui est déjà engagé dans le département (409 `plafond_insuffisant`). Une
+    /// enveloppe départementale n'a de plafond que pour son département (422 `hors_perimetre`).
+    /// Répond avec l'enveloppe entière. Accès : `admin`.
+    put "/enveloppes/{id}/plafonds/{departement}", put_plafond, "putPlafond", tag = "Financement",
     params(
         crate::api::EnveloppePath,
         crate::api::PlafondDepartementPath,
@@ -201,65 +147,50 @@ pub async fn update_enveloppe(
         (status = 201, description = "Le plafond est créé : l'enveloppe.", body = Enveloppe,
             headers(("Location" = String, description = "L'URL du plafond."))),
         crate::openapi::ActErrors,
-    )
-)]
-#[put("/enveloppes/{id}/plafonds/{departement}")]
-pub async fn put_plafond(
-    state: web::Data<AppState>,
-    caller: Caller,
-    ids: PathParams<EnveloppeId, CodeDepartement>,
-    _query: StrictQuery<NoQuery>,
-    body: Body<NouveauPlafond>,
-) -> Result<HttpResponse, ApiError> {
-    let PathParams(id, departement) = ids;
-    let ctx = Context::new(caller, state.today());
-    state
-        .write_once(OnceRequest::unkeyed(), move |tx| {
-            let fixe = use_case::put_plafond(tx, &ctx, &id, &departement, body.gate_unversioned())?;
-            let view = enveloppe_view(tx.conn(), fixe.enveloppe)?;
-            if fixe.cree {
-                Reply::created(
-                    format!("/api/v1/enveloppes/{id}/plafonds/{departement}"),
-                    &view,
-                )
-            } else {
-                Reply::ok(&view)
-            }
-        })
-        .await
+    ),
+    fn(
+        state: web::Data<AppState>,
+        caller: Caller,
+        PathParams(id, departement): PathParams<EnveloppeId, CodeDepartement>,
+        _query: StrictQuery<NoQuery>,
+        body: Body<NouveauPlafond>,
+    ) -> Result<HttpResponse, ApiError> {
+        let ctx = Context::new(caller, state.today());
+        state
+            .write_once(OnceRequest::unkeyed(), move |tx| {
+                let gate = body.gate_unversioned();
+                let fixe = use_case::put_plafond(tx, &ctx, &id, &departement, gate)?;
+                let view = enveloppe_view(tx.conn(), fixe.enveloppe)?;
+                if fixe.cree {
+                    Reply::created(
+                        format!("/api/v1/enveloppes/{id}/plafonds/{departement}"),
+                        &view,
+                    )
+                } else {
+                    Reply::ok(&view)
+                }
+            })
+            .await
+    }
 }
 
-/// Supprimer le plafond d'un département
-///
-/// Le département n'a plus de plafond propre dans l'enveloppe (ce qui y est engagé le reste).
-/// 404 quand il n'en avait pas. Accès : `admin`.
-#[utoipa::path(
-    tag = "Financement",
-    operation_id = "deletePlafond",
-    params(
-        crate::api::EnveloppePath,
-        crate::api::PlafondDepartementPath,
-        NoQuery
+delete_operation! {
+    /// Supprimer le plafond d'un département
+    ///
+    /// Le département n'a plus de plafond propre dans l'enveloppe (ce qui y est engagé le reste).
+    /// 404 quand il n'en avait pas. Accès : `admin`.
+    delete_plafond, "/enveloppes/{id}/plafonds/{departement}", "deletePlafond", tag = "Financement",
+    ids = (
+        (EnveloppeId, CodeDepartement),
+        (crate::api::EnveloppePath, crate::api::PlafondDepartementPath)
     ),
-    security(("bearer" = [])),
-    responses(
-        (status = 204, description = "Le plafond est supprimé."),
-        crate::openapi::ActErrors,
-    )
-)]
-#[delete("/enveloppes/{id}/plafonds/{departement}")]
-pub async fn delete_plafond(
-    state: web::Data<AppState>,
-    caller: Caller,
-    ids: PathParams<EnveloppeId, CodeDepartement>,
-    _query: StrictQuery<NoQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let PathParams(id, departement) = ids;
-    let ctx = Context::new(caller, state.today());
-    state
-        .write(move |tx| use_case::delete_plafond(tx, &ctx, &id, &departement))
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    deleted = "Le plafond est supprimé.",
+    |state, caller, (id, departement)| {
+        let ctx = Context::new(caller, state.today());
+        state
+            .write(move |tx| use_case::delete_plafond(tx, &ctx, &id, &departement))
+            .await
+    }
 }
 
 /// Registers this module's handlers (documented: through `utoipa-actix-web`).

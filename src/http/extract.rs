@@ -1,6 +1,7 @@
 //! Shared extractors: strict query strings ([`StrictQuery`], [`Paged`]), typed path segments
 //! ([`PathParam`]), conditional updates ([`IfMatch`]), JSON body limits, and the list response
-//! ([`page_response`]). Every refusal is a problem naming the parameter, segment or header.
+//! ([`page_response`], [`read_page`]). Every refusal is a problem naming the parameter, segment
+//! or header.
 
 use std::future::{Ready, ready};
 
@@ -31,17 +32,26 @@ pub const JSON_BODY_LIMIT: usize = 64 * 1024;
 #[derive(Debug)]
 pub struct StrictQuery<T>(pub T);
 
-impl<T> FromRequest for StrictQuery<T>
-where
-    T: DeserializeOwned + IntoParams + Validate,
-{
-    type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+/// The `FromRequest` of an extractor of the query string: `parse` of the request's query string,
+/// whose documented parameters come from `P`'s `IntoParams`.
+macro_rules! query_extractor {
+    ($extractor:ident<$parameters:ident>, $parse:expr) => {
+        impl<$parameters> FromRequest for $extractor<$parameters>
+        where
+            $parameters: DeserializeOwned + IntoParams + Validate,
+        {
+            type Error = ApiError;
+            type Future = Ready<Result<Self, ApiError>>;
 
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(parse_query::<T>(req.query_string()).map(StrictQuery))
-    }
+            fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+                ready($parse(req.query_string()))
+            }
+        }
+    };
 }
+
+query_extractor!(StrictQuery<T>, |query| parse_query::<T>(query)
+    .map(StrictQuery));
 
 /// A list's query: its filters `F` and the shared [`Paging`] (`limit`, `cursor`), parsed strictly
 /// from one query string (the accepted names are those of both). Document it with
@@ -54,17 +64,7 @@ pub struct Paged<F> {
     pub paging: Paging,
 }
 
-impl<F> FromRequest for Paged<F>
-where
-    F: DeserializeOwned + IntoParams + Validate,
-{
-    type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(parse_paged::<F>(req.query_string()))
-    }
-}
+query_extractor!(Paged<F>, parse_paged::<F>);
 
 /// The names of the query parameters `T` documents.
 fn documented_names<T: IntoParams>() -> Vec<String> {
@@ -255,6 +255,13 @@ pub fn etag(version: i64) -> String {
     format!("\"{version}\"")
 }
 
+/// A `200` with the object's `ETag` (its row version) and its JSON view.
+pub fn ok_with_etag<T: serde::Serialize>(version: i64, view: &T) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((actix_web::http::header::ETAG, etag(version)))
+        .json(view)
+}
+
 /// The `If-Match` header of a conditional change: missing → 428 `precondition_requise`; then
 /// [`IfMatch::check`] against the current version → 412 `precondition_echouee` when stale.
 #[derive(Debug, Clone)]
@@ -363,117 +370,6 @@ where
         .read(move |conn| Ok(list(conn, after.as_ref(), limit)?))
         .await?;
     Ok(page_response(req, page, body))
-}
-
-/// Declares the handler of a paginated list, `GET <route>` with `Paged<filter>` (the filters and
-/// `Paging`, one 400 naming every bad parameter): its documentation (the doc comment: summary,
-/// then description), its `#[utoipa::path]` (the filters and `Paging` as parameters, a `200`
-/// with the page and its `Link` header, the error set) and its body. The handler's name stays
-/// greppable: it is the first word of the invocation. The invoking module imports
-/// `actix_web::get` (the spec reads the route from that attribute).
-///
-/// The body is what differs from one list to another:
-/// - the block after `|req, state, caller, filter|` (with `public`, no token, no `caller`): the
-///   access check and what the read needs besides the filters (the caller's scope, today);
-/// - `read`: the repo read, given the connection, the position after which the page starts and
-///   its size (its error is anything `ApiError` comes `From`);
-/// - `item`: how an item read becomes an item of the page (`XPage::of`);
-/// - `cached = (resource, key)` for a list whose pages are kept (`http::cache::cached_page`).
-///
-/// A list for callers with a token answers the `ListErrors` (401, 403…), a public one the
-/// `ReadErrors`.
-///
-/// ```text
-/// list_operation! {
-///     /// Lister les activités
-///     ///
-///     /// Les activités visibles de l'appelant, … (the spec's text).
-///     list_activites, "/activites", "listActivites",
-///     tag = "Activités", filter = ActiviteFilter, page = (ActivitePage, "Une page d'activités."),
-///     |req, state, caller, filter| {
-///         let scope = caller.scope_filter(Resource::Activite);
-///     }
-///     read = move |conn, after, limit| repo::list(conn, &filter, &scope, after, limit),
-///     item = Activite::from,
-/// }
-/// ```
-#[macro_export]
-macro_rules! list_operation {
-    (
-        $(#[doc = $doc:literal])+
-        $name:ident, $route:literal, $operation:literal,
-        tag = $tag:literal, filter = $filter:path, page = ($page:ty, $description:literal),
-        |$req:ident, $state:ident, $caller:ident, $filters:ident| { $($prepare:tt)* }
-        read = $read:expr,
-        item = $item:expr
-        $(, cached = ($resource:expr, $key:expr))? $(,)?
-    ) => {
-        $crate::list_operation! {
-            @handler $(#[doc = $doc])+
-            $name, $route, $operation, $tag, $filter, $page, $description,
-            [security(("bearer" = [])),], $crate::openapi::ListErrors,
-            [$caller: $crate::auth::Caller,], $req, $state, $filters, { $($prepare)* },
-            $read, $item, [$($resource, $key)?]
-        }
-    };
-    (
-        $(#[doc = $doc:literal])+
-        $name:ident, $route:literal, $operation:literal,
-        tag = $tag:literal, filter = $filter:path, page = ($page:ty, $description:literal),
-        public |$req:ident, $state:ident, $filters:ident| { $($prepare:tt)* }
-        read = $read:expr,
-        item = $item:expr $(,)?
-    ) => {
-        $crate::list_operation! {
-            @handler $(#[doc = $doc])+
-            $name, $route, $operation, $tag, $filter, $page, $description,
-            [], $crate::openapi::ReadErrors, [], $req, $state, $filters, { $($prepare)* },
-            $read, $item, []
-        }
-    };
-    (
-        @handler $(#[doc = $doc:literal])+
-        $name:ident, $route:literal, $operation:literal, $tag:literal, $filter:path, $page:ty,
-        $description:literal, [$($security:tt)*], $errors:path, [$($caller:tt)*],
-        $req:ident, $state:ident, $filters:ident, { $($prepare:tt)* },
-        $read:expr, $item:expr, [$($cache:tt)*]
-    ) => {
-        $(#[doc = $doc])+
-        #[utoipa::path(
-            tag = $tag,
-            operation_id = $operation,
-            params($filter, $crate::api::paging::Paging),
-            $($security)*
-            responses(
-                (status = 200, description = $description, body = $page,
-                    headers(("Link" = String, description = "`<…>; rel=\"next\"` : l'URL de la page suivante, quand il y en a une."))),
-                $errors,
-            )
-        )]
-        #[get($route)]
-        pub async fn $name(
-            $req: actix_web::HttpRequest,
-            $state: actix_web::web::Data<$crate::http::AppState>,
-            $($caller)*
-            query: $crate::http::extract::Paged<$filter>,
-        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
-            let $crate::http::extract::Paged { filter: $filters, paging } = query;
-            $($prepare)*
-            $crate::list_operation!(@answer $req, $state, paging, $read, |items, next_cursor| {
-                <$page>::of(items, next_cursor, $item)
-            }, [$($cache)*])
-        }
-    };
-    (@answer $req:ident, $state:ident, $paging:ident, $read:expr, $body:expr, []) => {
-        $crate::http::extract::read_page(&$req, &$state, &$paging, $read, $body).await
-    };
-    (
-        @answer $req:ident, $state:ident, $paging:ident, $read:expr, $body:expr,
-        [$resource:expr, $key:expr]
-    ) => {
-        $crate::http::cache::cached_list(&$req, &$state, &$paging, $resource, $key, $read, $body)
-            .await
-    };
 }
 
 /// A page of a list as answered: its JSON body and the cursor of the next page.

@@ -191,6 +191,15 @@ impl Reply {
         })
     }
 
+    /// 201 with `Location`, the created resource and its `ETag` (its row version).
+    pub fn created_with_version<T: Serialize>(
+        location: impl Into<String>,
+        body: &T,
+        version: i64,
+    ) -> Result<Reply, ApiError> {
+        Ok(Reply::created(location, body)?.with_version(version))
+    }
+
     /// 200 with the updated resource (an action, a money movement on an existing object).
     pub fn ok<T: Serialize>(body: &T) -> Result<Reply, ApiError> {
         Ok(Reply {
@@ -242,14 +251,11 @@ impl Reply {
 impl AppState {
     /// Runs `effect` in a write transaction, under the request's `Idempotency-Key` when it has one
     /// (claimed in the same transaction, see the module doc), and answers its [`Reply`].
-    pub async fn write_once<F>(
+    pub async fn write_once(
         &self,
         request: OnceRequest,
-        effect: F,
-    ) -> Result<HttpResponse, ApiError>
-    where
-        F: FnOnce(&mut WriteTx<'_>) -> Result<Reply, ApiError> + Send + 'static,
-    {
+        effect: impl FnOnce(&mut WriteTx<'_>) -> Result<Reply, ApiError> + Send + 'static,
+    ) -> Result<HttpResponse, ApiError> {
         self.write_once_then(request, move |tx| {
             Ok((effect(tx)?, |_: &mut WriteTx<'_>| Ok(())))
         })

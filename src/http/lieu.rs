@@ -1,14 +1,12 @@
 //! `/api/v1/lieux`: places of activity. Public reads; writes by the structure that runs the
 //! place, the préfecture of its département, or an admin.
 
-use actix_web::http::header;
-use actix_web::{HttpResponse, get, patch, post, web};
+use actix_web::{get, patch, post};
 
-use crate::api::NoQuery;
 use crate::api::lieu::{Lieu, LieuFilter, LieuPage, ModificationLieu, NouveauLieu};
 use crate::app::{self, journal};
 use crate::auth::Caller;
-use crate::auth::policy::{self, Action, Perimeter, Resource};
+use crate::auth::policy::{self, Action, Denied, Resource};
 use crate::db::WriteTx;
 use crate::db::repo::lieu as repo;
 use crate::db::repo::structure as structures;
@@ -17,11 +15,22 @@ use crate::domain::ids::LieuId;
 use crate::domain::lieu::{self as domain, check_adresse, check_coordonnees};
 use crate::domain::refusal::{FieldError, REFERENCE_INVALIDE, Refusal};
 use crate::error::ApiError;
-use crate::http::AppState;
-use crate::http::body::Body;
-use crate::http::extract::{IfMatch, PathParam, StrictQuery, etag};
-use crate::http::idempotency::{Idempotency, Reply};
-use crate::list_operation;
+use crate::http::extract::IfMatch;
+use crate::http::extract::ok_with_etag;
+use crate::http::idempotency::Reply;
+use crate::{create_operation, get_operation, list_operation, update_operation};
+
+/// Each of `fields` that `change` gives replaces the same field of `next` (a list given replaces
+/// the whole list).
+macro_rules! replace_given {
+    ($next:ident, $change:ident, [$($field:ident),+ $(,)?]) => {
+        $(
+            if let Some(value) = $change.$field {
+                $next.$field = value;
+            }
+        )+
+    };
+}
 
 fn not_found() -> ApiError {
     ApiError::NotFound("Aucun lieu de cet identifiant.".to_owned())
@@ -29,18 +38,8 @@ fn not_found() -> ApiError {
 
 /// Whether `caller` may write a lieu of this structure in this département. Lieux are public:
 /// outside one's scope is a 403, never a 404.
-fn check_write(caller: &Caller, action: Action, lieu: &domain::Lieu) -> Result<(), ApiError> {
-    let structures = [lieu.structure_id.as_str()];
-    let perimeter = Perimeter {
-        departement: Some(lieu.departement.as_str()),
-        structures: &structures,
-    };
-    Ok(policy::check_visible(
-        caller,
-        Resource::Lieu,
-        action,
-        &perimeter,
-    )?)
+fn check_write(caller: &Caller, action: Action, lieu: &domain::Lieu) -> Result<(), Denied> {
+    policy::check_visible_placed(caller, Resource::Lieu, action, lieu)
 }
 
 /// The commune of an address, checked: a current commune, and a postcode of it.
@@ -54,89 +53,64 @@ fn checked_commune(
     commune.ok_or_else(|| ApiError::internal("commune vérifiée"))
 }
 
-/// Enregistrer un lieu d'activité
-///
-/// Enregistre un lieu selon le standard national des lieux de médiation numérique : la commune
-/// doit être une commune actuelle (`commune_inconnue`) et le code postal l'un des siens
-/// (`code_postal_incoherent`) ; le téléphone, les horaires (OpenStreetMap), les listes
-/// (services, itinérance, modalités d'accès, publics) suivent le standard. Accepte
-/// `Idempotency-Key`. Accès : `admin` ; `prefecture` dans ses départements ; `structure` pour
-/// elle-même.
-#[utoipa::path(
-    tag = "Lieux",
-    operation_id = "createLieu",
-    params(crate::openapi::IdempotencyKey, NoQuery),
-    request_body = NouveauLieu,
-    security(("bearer" = [])),
-    responses(
-        (status = 201, description = "Le lieu enregistré.", body = Lieu,
-            headers(("Location" = String, description = "L'URL du lieu."),
-                    ("ETag" = String, description = "La version du lieu."))),
-        crate::openapi::CreateErrors,
-    )
-)]
-#[post("/lieux")]
-pub async fn create_lieu(
-    state: web::Data<AppState>,
-    caller: Caller,
-    once: Idempotency,
-    _query: StrictQuery<NoQuery>,
-    body: Body<NouveauLieu>,
-) -> Result<HttpResponse, ApiError> {
-    policy::check_create(&caller, Resource::Lieu, &Perimeter::NATIONAL)?;
-    let request = once.request(&caller, body.raw())?;
-    let new = body.accept()?;
-    check_coordonnees(new.latitude, new.longitude)?;
-    let who = app::author_of(&caller);
-    state
-        .write_once(request, move |tx| {
-            if structures::find(tx.conn(), &new.structure_id)?.is_none() {
-                let detail = "Aucune structure de cet identifiant.";
-                return Err(Refusal::new(&REFERENCE_INVALIDE, detail)
-                    .with_error(FieldError::pointer("/structure_id", detail))
-                    .into());
-            }
-            let commune = checked_commune(tx, &new.code_insee, &new.code_postal)?;
-            let lieu = domain::Lieu {
-                id: LieuId::new(),
-                structure_id: new.structure_id,
-                nom: new.nom.trim().to_owned(),
-                adresse: new.adresse.trim().to_owned(),
-                code_postal: new.code_postal,
-                code_insee: new.code_insee,
-                commune: commune.nom,
-                departement: commune.departement,
-                latitude: new.latitude,
-                longitude: new.longitude,
-                horaires: new.horaires.map(|h| h.trim().to_owned()),
-                telephone: new.telephone,
-                courriels: new.courriels,
-                site_web: new.site_web,
-                itinerance: new.itinerance,
-                services: new.services,
-                modalites_acces: new.modalites_acces,
-                publics_specifiquement_adresses: new.publics_specifiquement_adresses,
-                version: 1,
-                cree_le: String::new(),
-                modifie_le: String::new(),
-            };
-            let structure = [lieu.structure_id.as_str()];
-            policy::check_create(
-                &caller,
-                Resource::Lieu,
-                &Perimeter {
-                    departement: Some(lieu.departement.as_str()),
-                    structures: &structure,
-                },
-            )?;
-            let created = repo::insert(tx, &lieu)?;
-            journal::record(tx, &who, "creation", None, &created)?;
-            Ok(
-                Reply::created(format!("/api/v1/lieux/{}", created.id), &created)?
-                    .with_version(created.version),
-            )
-        })
-        .await
+create_operation! {
+    /// Enregistrer un lieu d'activité
+    ///
+    /// Enregistre un lieu selon le standard national des lieux de médiation numérique : la commune
+    /// doit être une commune actuelle (`commune_inconnue`) et le code postal l'un des siens
+    /// (`code_postal_incoherent`) ; le téléphone, les horaires (OpenStreetMap), les listes
+    /// (services, itinérance, modalités d'accès, publics) suivent le standard. Accepte
+    /// `Idempotency-Key`. Accès : `admin` ; `prefecture` dans ses départements ; `structure` pour
+    /// elle-même.
+    create_lieu, "/lieux", "createLieu", tag = "Lieux",
+    key = IdempotencyKey, body = NouveauLieu, errors = CreateErrors,
+    created = (Lieu, "Le lieu enregistré.", "L'URL du lieu."), etag = "La version du lieu.",
+    checked = Resource::Lieu,
+    |state, caller, request, new| {
+        check_coordonnees(new.latitude, new.longitude)?;
+        let who = app::author_of(&caller);
+        state
+            .write_once(request, move |tx| {
+                if structures::find(tx.conn(), &new.structure_id)?.is_none() {
+                    let detail = "Aucune structure de cet identifiant.";
+                    return Err(Refusal::new(&REFERENCE_INVALIDE, detail)
+                        .with_error(FieldError::pointer("/structure_id", detail))
+                        .into());
+                }
+                let commune = checked_commune(tx, &new.code_insee, &new.code_postal)?;
+                let lieu = domain::Lieu {
+                    id: LieuId::new(),
+                    structure_id: new.structure_id,
+                    nom: new.nom.trim().to_owned(),
+                    adresse: new.adresse.trim().to_owned(),
+                    code_postal: new.code_postal,
+                    code_insee: new.code_insee,
+                    commune: commune.nom,
+                    departement: commune.departement,
+                    latitude: new.latitude,
+                    longitude: new.longitude,
+                    horaires: new.horaires.map(|h| h.trim().to_owned()),
+                    telephone: new.telephone,
+                    courriels: new.courriels,
+                    site_web: new.site_web,
+                    itinerance: new.itinerance,
+                    services: new.services,
+                    modalites_acces: new.modalites_acces,
+                    publics_specifiquement_adresses: new.publics_specifiquement_adresses,
+                    version: 1,
+                    cree_le: String::new(),
+                    modifie_le: String::new(),
+                };
+                policy::on_placed(&lieu, |place| {
+                    policy::check_create(&caller, Resource::Lieu, place)
+                })?;
+                let created = repo::insert(tx, &lieu)?;
+                journal::record(tx, &who, "creation", None, &created)?;
+                let location = format!("/api/v1/lieux/{}", created.id);
+                Reply::created_with_version(location, &created, created.version)
+            })
+            .await
+    }
 }
 
 list_operation! {
@@ -146,132 +120,83 @@ list_operation! {
     /// Public (aucun jeton).
     list_lieux, "/lieux", "listLieux",
     tag = "Lieux", filter = LieuFilter, page = (LieuPage, "Une page de lieux."),
-    public |req, state, filter| {}
-    read = move |conn, after, limit| repo::list(conn, &filter, after, limit),
-    item = std::convert::identity,
+    public, read = repo::list, item = std::convert::identity,
 }
 
-/// Lire un lieu d'activité
-///
-/// Un lieu, avec son `ETag`. Public (aucun jeton).
-#[utoipa::path(
-    tag = "Lieux",
-    operation_id = "getLieu",
-    params(
-        crate::api::LieuPath,
-        NoQuery
-    ),
-    responses(
-        (status = 200, description = "Le lieu.", body = Lieu,
-            headers(("ETag" = String, description = "La version du lieu, pour `If-Match`."))),
-        crate::openapi::ItemReadErrors,
-    )
-)]
-#[get("/lieux/{id}")]
-pub async fn get_lieu(
-    state: web::Data<AppState>,
-    id: PathParam<LieuId>,
-    _query: StrictQuery<NoQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let lieu = state
-        .read_short(move |conn| Ok(repo::find(conn, &id)?))
-        .await?
-        .ok_or_else(not_found)?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(lieu.version)))
-        .json(lieu))
+get_operation! {
+    /// Lire un lieu d'activité
+    ///
+    /// Un lieu, avec son `ETag`. Public (aucun jeton).
+    get_lieu, "/lieux/{id}", "getLieu", tag = "Lieux",
+    id = (LieuId, crate::api::LieuPath), response = (Lieu, "Le lieu."),
+    etag = "La version du lieu, pour `If-Match`.",
+    public |state, id| {
+        let lieu = state
+            .read_found(move |conn| repo::find(conn, &id), not_found)
+            .await?;
+        Ok(ok_with_etag(lieu.version, &lieu))
+    }
 }
 
-/// Modifier un lieu d'activité
-///
-/// Change les champs donnés (une liste donnée remplace la précédente) ; la structure ne change
-/// pas. Mêmes contrôles qu'à l'enregistrement. Exige `If-Match` : absent, 428 ; périmé, 412.
-/// Accès : `admin` ; `prefecture` dans ses départements ; `structure` pour ses lieux.
-#[utoipa::path(
-    tag = "Lieux",
-    operation_id = "updateLieu",
-    params(
-        crate::api::LieuPath,
-        ("If-Match" = Option<String>, Header, description = "Obligatoire : l'`ETag` de la dernière lecture (`\"3\"`) ; absent, 428 `precondition_requise` (RFC 6585) ; périmé, 412."),
-        NoQuery
-    ),
-    request_body = ModificationLieu,
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Le lieu modifié.", body = Lieu,
-            headers(("ETag" = String, description = "La nouvelle version."))),
-        crate::openapi::ChangeErrors,
-    )
-)]
-#[patch("/lieux/{id}")]
-pub async fn update_lieu(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: PathParam<LieuId>,
-    if_match: Option<IfMatch>,
-    _query: StrictQuery<NoQuery>,
-    body: Body<ModificationLieu>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let who = app::author_of(&caller);
-    let reply = state
-        .write(move |tx| {
-            let current = repo::lock(tx, &id)?.ok_or_else(not_found)?;
-            check_write(&caller, Action::Edit, &current)?;
-            let change = body.accept()?;
-            IfMatch::required(if_match)?.check(current.version)?;
-            let mut next = current.clone();
-            if let Some(nom) = change.nom {
-                next.nom = nom.trim().to_owned();
-            }
-            if let Some(adresse) = change.adresse {
-                next.adresse = adresse.trim().to_owned();
-            }
-            if change.code_insee.is_some() || change.code_postal.is_some() {
-                next.code_insee = change.code_insee.unwrap_or(current.code_insee.clone());
-                next.code_postal = change.code_postal.unwrap_or(current.code_postal.clone());
-                let commune = checked_commune(tx, &next.code_insee, &next.code_postal)?;
-                next.commune = commune.nom;
-                next.departement = commune.departement;
-                // Moving it must stay within the caller's scope.
-                check_write(&caller, Action::Edit, &next)?;
-            }
-            if change.latitude.is_some() || change.longitude.is_some() {
-                check_coordonnees(change.latitude, change.longitude)?;
-                next.latitude = change.latitude;
-                next.longitude = change.longitude;
-            }
-            if let Some(horaires) = change.horaires {
-                next.horaires = Some(horaires.trim().to_owned());
-            }
-            if let Some(telephone) = change.telephone {
-                next.telephone = Some(telephone);
-            }
-            if let Some(courriels) = change.courriels {
-                next.courriels = courriels;
-            }
-            if let Some(site_web) = change.site_web {
-                next.site_web = site_web;
-            }
-            if let Some(itinerance) = change.itinerance {
-                next.itinerance = itinerance;
-            }
-            if let Some(services) = change.services {
-                next.services = services;
-            }
-            if let Some(modalites) = change.modalites_acces {
-                next.modalites_acces = modalites;
-            }
-            if let Some(publics) = change.publics_specifiquement_adresses {
-                next.publics_specifiquement_adresses = publics;
-            }
-            let saved = repo::save(tx, &next)?;
-            journal::record(tx, &who, "modification", Some(&current), &saved)?;
-            Reply::ok(&saved).map(|r| r.with_version(saved.version))
-        })
-        .await?;
-    Ok(reply.into_response())
+update_operation! {
+    /// Modifier un lieu d'activité
+    ///
+    /// Change les champs donnés (une liste donnée remplace la précédente) ; la structure ne change
+    /// pas. Mêmes contrôles qu'à l'enregistrement. Exige `If-Match` : absent, 428 ; périmé, 412.
+    /// Accès : `admin` ; `prefecture` dans ses départements ; `structure` pour ses lieux.
+    update_lieu, "/lieux/{id}", "updateLieu", tag = "Lieux",
+    id = (LieuId, crate::api::LieuPath), body = ModificationLieu,
+    response = (Lieu, "Le lieu modifié."),
+    |state, caller, id, if_match, body| {
+        let who = app::author_of(&caller);
+        let reply = state
+            .write(move |tx| {
+                let current = repo::lock(tx, &id)?.ok_or_else(not_found)?;
+                check_write(&caller, Action::Edit, &current)?;
+                let change = body.accept()?;
+                IfMatch::required(if_match)?.check(current.version)?;
+                let mut next = current.clone();
+                if let Some(nom) = change.nom {
+                    next.nom = nom.trim().to_owned();
+                }
+                if let Some(adresse) = change.adresse {
+                    next.adresse = adresse.trim().to_owned();
+                }
+                if change.code_insee.is_some() || change.code_postal.is_some() {
+                    next.code_insee = change.code_insee.unwrap_or(current.code_insee.clone());
+                    next.code_postal = change.code_postal.unwrap_or(current.code_postal.clone());
+                    let commune = checked_commune(tx, &next.code_insee, &next.code_postal)?;
+                    next.commune = commune.nom;
+                    next.departement = commune.departement;
+                    // Moving it must stay within the caller's scope.
+                    check_write(&caller, Action::Edit, &next)?;
+                }
+                if change.latitude.is_some() || change.longitude.is_some() {
+                    check_coordonnees(change.latitude, change.longitude)?;
+                    next.latitude = change.latitude;
+                    next.longitude = change.longitude;
+                }
+                if let Some(horaires) = change.horaires {
+                    next.horaires = Some(horaires.trim().to_owned());
+                }
+                if let Some(telephone) = change.telephone {
+                    next.telephone = Some(telephone);
+                }
+                replace_given!(next, change, [
+                    courriels,
+                    site_web,
+                    itinerance,
+                    services,
+                    modalites_acces,
+                    publics_specifiquement_adresses,
+                ]);
+                let saved = repo::save(tx, &next)?;
+                journal::record(tx, &who, "modification", Some(&current), &saved)?;
+                Reply::ok(&saved).map(|r| r.with_version(saved.version))
+            })
+            .await?;
+        Ok(reply.into_response())
+    }
 }
 
 /// Registers this module's handlers (documented: through `utoipa-actix-web`).

@@ -15,7 +15,6 @@ use crate::domain::calendar::paris_date;
 use crate::domain::donnees_ouvertes::Attribuant;
 use crate::error::ApiError;
 
-pub mod action;
 pub mod activite;
 pub mod body;
 pub mod cache;
@@ -33,6 +32,7 @@ pub mod journal;
 pub mod lieu;
 pub mod middleware;
 pub mod moi;
+pub mod operation;
 pub mod referentiel;
 pub mod statistiques;
 pub mod structure;
@@ -168,6 +168,17 @@ impl AppState {
             return result;
         }
         self.read(work).await
+    }
+
+    /// Reads one object by a [short read](AppState::read_short): `missing()` when there is none.
+    pub async fn read_found<T, F>(&self, read: F, missing: fn() -> ApiError) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> diesel::QueryResult<Option<T>> + Send + 'static,
+    {
+        self.read_short(move |conn| Ok(read(conn)?))
+            .await?
+            .ok_or_else(missing)
     }
 
     /// Runs a write in one transaction (see [`db::write`]) on the blocking thread pool: committed

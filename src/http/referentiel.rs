@@ -1,134 +1,103 @@
 //! Référentiel territorial: régions, départements, communes, EPCI. Public, read-only.
 
-use actix_web::{get, web};
+use actix_web::{HttpResponse, get};
+use diesel::QueryResult;
 
 use crate::api::NoQuery;
 use crate::api::referentiel::{
     Commune, CommuneFilter, CommunePage, Departement, DepartementList, DepartementQuery,
     EpciDetail, EpciFilter, EpciPage, Region, RegionList,
 };
+use crate::db::DbConn;
 use crate::db::repo::referentiel as repo;
 use crate::domain::codes::{CodeDepartement, CodeInsee, CodeRegion, Siren};
 use crate::error::ApiError;
 use crate::http::AppState;
-use crate::http::extract::{PathParam, StrictQuery};
-use crate::list_operation;
+use crate::{get_operation, list_operation, read_operation};
 
-/// Lister les régions
-///
-/// Les 26 régions (dont les collectivités d'outre-mer), par code. La liste vient entière :
-/// `next_cursor` est toujours null. Public (aucun jeton).
-#[utoipa::path(
-    tag = "Référentiel",
-    operation_id = "listRegions",
-    params(NoQuery),
-    responses(
-        (status = 200, description = "Toutes les régions.", body = RegionList),
-        crate::openapi::ReadErrors,
-    )
-)]
-#[get("/regions")]
-pub async fn list_regions(
-    state: web::Data<AppState>,
-    _query: StrictQuery<NoQuery>,
-) -> Result<web::Json<RegionList>, ApiError> {
-    let regions = state.read(|conn| Ok(repo::list_regions(conn)?)).await?;
-    Ok(web::Json(RegionList {
-        items: regions,
-        next_cursor: None,
-    }))
-}
-
-/// Lire une région
-///
-/// Une région par son code INSEE (`"11"` Île-de-France, `"975"` Saint-Pierre-et-Miquelon).
-/// Public (aucun jeton).
-#[utoipa::path(
-    tag = "Référentiel",
-    operation_id = "getRegion",
-    params(
-        crate::api::RegionPath,
-        NoQuery
-    ),
-    responses(
-        (status = 200, description = "La région.", body = Region),
-        crate::openapi::ItemReadErrors,
-    )
-)]
-#[get("/regions/{code}")]
-pub async fn get_region(
-    state: web::Data<AppState>,
-    code: PathParam<CodeRegion>,
-    _query: StrictQuery<NoQuery>,
-) -> Result<web::Json<Region>, ApiError> {
-    let code = code.into_inner();
-    state
-        .read(move |conn| {
-            repo::find_region(conn, &code)?
-                .map(web::Json)
-                .ok_or_else(|| ApiError::NotFound(format!("Aucune région de code {code}.")))
-        })
-        .await
-}
-
-/// Lister les départements
-///
-/// Les 109 départements et collectivités d'outre-mer, par code (`"2A"`, `"2B"`, `"971"` sont des
-/// chaînes), éventuellement d'une seule région. La liste vient entière : `next_cursor` est
-/// toujours null. Public (aucun jeton).
-#[utoipa::path(
-    tag = "Référentiel",
-    operation_id = "listDepartements",
-    params(DepartementQuery),
-    responses(
-        (status = 200, description = "Les départements.", body = DepartementList),
-        crate::openapi::ReadErrors,
-    )
-)]
-#[get("/departements")]
-pub async fn list_departements(
-    state: web::Data<AppState>,
-    query: StrictQuery<DepartementQuery>,
-) -> Result<web::Json<DepartementList>, ApiError> {
-    let region = query.0.region;
-    let departements = state
-        .read(move |conn| Ok(repo::list_departements(conn, region.as_ref())?))
+/// One object of the référentiel by its code, read on the blocking pool: `200` with its view, or
+/// 404 with what `missing` says of the code.
+async fn read_by_code<C, T, V>(
+    state: &AppState,
+    code: C,
+    find: fn(&mut DbConn, &C) -> QueryResult<Option<T>>,
+    missing: fn(&C) -> String,
+) -> Result<HttpResponse, ApiError>
+where
+    C: Send + 'static,
+    T: Send + 'static,
+    V: From<T> + serde::Serialize,
+{
+    let found = state
+        .read(move |conn| find(conn, &code)?.ok_or_else(|| ApiError::NotFound(missing(&code))))
         .await?;
-    Ok(web::Json(DepartementList {
-        items: departements,
-        next_cursor: None,
-    }))
+    Ok(HttpResponse::Ok().json(V::from(found)))
 }
 
-/// Lire un département
-///
-/// Un département par son code (`"93"`, `"2A"`, `"971"`). Public (aucun jeton).
-#[utoipa::path(
-    tag = "Référentiel",
-    operation_id = "getDepartement",
-    params(
-        crate::api::DepartementPath,
-        NoQuery
-    ),
-    responses(
-        (status = 200, description = "Le département.", body = Departement),
-        crate::openapi::ItemReadErrors,
-    )
-)]
-#[get("/departements/{code}")]
-pub async fn get_departement(
-    state: web::Data<AppState>,
-    code: PathParam<CodeDepartement>,
-    _query: StrictQuery<NoQuery>,
-) -> Result<web::Json<Departement>, ApiError> {
-    let code = code.into_inner();
-    state
-        .read(move |conn| {
-            repo::find_departement(conn, &code)?
-                .map(web::Json)
-                .ok_or_else(|| ApiError::NotFound(format!("Aucun département de code {code}.")))
+read_operation! {
+    /// Lister les régions
+    ///
+    /// Les 26 régions (dont les collectivités d'outre-mer), par code. La liste vient entière :
+    /// `next_cursor` est toujours null. Public (aucun jeton).
+    list_regions, "/regions", "listRegions", tag = "Référentiel",
+    query = NoQuery, response = (RegionList, "Toutes les régions."),
+    |state, _query| {
+        let regions = state.read(|conn| Ok(repo::list_regions(conn)?)).await?;
+        Ok(HttpResponse::Ok().json(RegionList {
+            items: regions,
+            next_cursor: None,
+        }))
+    }
+}
+
+get_operation! {
+    /// Lire une région
+    ///
+    /// Une région par son code INSEE (`"11"` Île-de-France, `"975"` Saint-Pierre-et-Miquelon).
+    /// Public (aucun jeton).
+    get_region, "/regions/{code}", "getRegion", tag = "Référentiel",
+    id = (CodeRegion, crate::api::RegionPath), response = (Region, "La région."),
+    public |state, code| {
+        read_by_code::<_, _, Region>(&state, code, repo::find_region, |code| {
+            format!("Aucune région de code {code}.")
         })
         .await
+    }
+}
+
+read_operation! {
+    /// Lister les départements
+    ///
+    /// Les 109 départements et collectivités d'outre-mer, par code (`"2A"`, `"2B"`, `"971"` sont des
+    /// chaînes), éventuellement d'une seule région. La liste vient entière : `next_cursor` est
+    /// toujours null. Public (aucun jeton).
+    list_departements, "/departements", "listDepartements", tag = "Référentiel",
+    query = DepartementQuery, response = (DepartementList, "Les départements."),
+    |state, query| {
+        let region = query.region;
+        let departements = state
+            .read(move |conn| Ok(repo::list_departements(conn, region.as_ref())?))
+            .await?;
+        Ok(HttpResponse::Ok().json(DepartementList {
+            items: departements,
+            next_cursor: None,
+        }))
+    }
+}
+
+get_operation! {
+    /// Lire un département
+    ///
+    /// Un département par son code (`"93"`, `"2A"`, `"971"`). Public (aucun jeton).
+    get_departement, "/departements/{code}", "getDepartement", tag = "Référentiel",
+    id = (CodeDepartement, crate::api::DepartementPath),
+    response = (Departement, "Le département."),
+    public |state, code| {
+        read_by_code::<_, _, Departement>(&state, code, repo::find_departement, |code| {
+            format!("Aucun département de code {code}.")
+        })
+        .await
+    }
 }
 
 list_operation! {
@@ -141,43 +110,22 @@ list_operation! {
     /// Public (aucun jeton).
     list_communes, "/communes", "listCommunes",
     tag = "Référentiel", filter = CommuneFilter, page = (CommunePage, "Une page de communes."),
-    public |req, state, filter| {}
-    read = move |conn, after, limit| repo::search_communes(conn, &filter, after, limit),
-    item = std::convert::identity,
+    public, read = repo::search_communes, item = std::convert::identity,
 }
 
-/// Lire une commune
-///
-/// Une commune actuelle par son code INSEE (`"93066"` Saint-Denis, `"2A004"` Ajaccio), avec son
-/// SIREN et ses codes postaux. Public (aucun jeton).
-#[utoipa::path(
-    tag = "Référentiel",
-    operation_id = "getCommune",
-    params(
-        crate::api::CommunePath,
-        NoQuery
-    ),
-    responses(
-        (status = 200, description = "La commune.", body = Commune),
-        crate::openapi::ItemReadErrors,
-    )
-)]
-#[get("/communes/{code_insee}")]
-pub async fn get_commune(
-    state: web::Data<AppState>,
-    code_insee: PathParam<CodeInsee>,
-    _query: StrictQuery<NoQuery>,
-) -> Result<web::Json<Commune>, ApiError> {
-    let code = code_insee.into_inner();
-    state
-        .read(move |conn| {
-            repo::find_commune(conn, &code)?
-                .map(web::Json)
-                .ok_or_else(|| {
-                    ApiError::NotFound(format!("Aucune commune actuelle de code INSEE {code}."))
-                })
+get_operation! {
+    /// Lire une commune
+    ///
+    /// Une commune actuelle par son code INSEE (`"93066"` Saint-Denis, `"2A004"` Ajaccio), avec son
+    /// SIREN et ses codes postaux. Public (aucun jeton).
+    get_commune, "/communes/{code_insee}", "getCommune", tag = "Référentiel",
+    id = (CodeInsee, crate::api::CommunePath), response = (Commune, "La commune."),
+    public |state, code| {
+        read_by_code::<_, _, Commune>(&state, code, repo::find_commune, |code| {
+            format!("Aucune commune actuelle de code INSEE {code}.")
         })
         .await
+    }
 }
 
 list_operation! {
@@ -188,40 +136,21 @@ list_operation! {
     /// par SIREN. Public (aucun jeton).
     list_epci, "/epci", "listEpci",
     tag = "Référentiel", filter = EpciFilter, page = (EpciPage, "Une page d'EPCI."),
-    public |req, state, filter| {}
-    read = move |conn, after, limit| repo::search_epci(conn, &filter, after, limit),
-    item = std::convert::identity,
+    public, read = repo::search_epci, item = std::convert::identity,
 }
 
-/// Lire un EPCI
-///
-/// Un EPCI ou un EPT par son SIREN, avec ses communes membres. Public (aucun jeton).
-#[utoipa::path(
-    tag = "Référentiel",
-    operation_id = "getEpci",
-    params(
-        crate::api::EpciPath,
-        NoQuery
-    ),
-    responses(
-        (status = 200, description = "L'EPCI et ses communes membres.", body = EpciDetail),
-        crate::openapi::ItemReadErrors,
-    )
-)]
-#[get("/epci/{siren}")]
-pub async fn get_epci(
-    state: web::Data<AppState>,
-    siren: PathParam<Siren>,
-    _query: StrictQuery<NoQuery>,
-) -> Result<web::Json<EpciDetail>, ApiError> {
-    let siren = siren.into_inner();
-    state
-        .read(move |conn| {
-            repo::find_epci(conn, &siren)?
-                .map(|found| web::Json(found.into()))
-                .ok_or_else(|| ApiError::NotFound(format!("Aucun EPCI de SIREN {siren}.")))
+get_operation! {
+    /// Lire un EPCI
+    ///
+    /// Un EPCI ou un EPT par son SIREN, avec ses communes membres. Public (aucun jeton).
+    get_epci, "/epci/{siren}", "getEpci", tag = "Référentiel",
+    id = (Siren, crate::api::EpciPath), response = (EpciDetail, "L'EPCI et ses communes membres."),
+    public |state, siren| {
+        read_by_code::<_, _, EpciDetail>(&state, siren, repo::find_epci, |siren| {
+            format!("Aucun EPCI de SIREN {siren}.")
         })
         .await
+    }
 }
 
 /// Registers this module's handlers (documented: through `utoipa-actix-web`).

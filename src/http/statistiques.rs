@@ -22,6 +22,7 @@ use crate::domain::statistiques::{DonneesDepartement, NiveauTerritoire, Territoi
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::extract::{PathParam, StrictQuery};
+use crate::operation;
 
 /// How long a client or a proxy may reuse an answer, in seconds.
 pub const MAX_AGE_SECONDS: u32 = 60;
@@ -230,176 +231,136 @@ fn region(donnees: &Donnees, (code, nom): &(String, String)) -> Statistiques {
     .into()
 }
 
-/// Statistiques nationales
-///
-/// Les postes (objectif, attribués, pourvus, vacants), les conseillers par statut, les
-/// conventions par statut et en retard, l'argent par nature d'enveloppe et les activités
-/// (nombre, participants, heures, par thématique, par mois) de la France entière. `du` et `au`
-/// filtrent les activités seulement. Réponse avec `ETag` et `Cache-Control: public,
-/// max-age=60` ; `If-None-Match` : 304. Public (aucun jeton) ; aucune donnée personnelle.
-#[utoipa::path(
-    tag = "Statistiques",
-    operation_id = "getStatistiquesNationales",
-    params(PeriodeQuery),
-    responses(
-        (status = 200, description = "Les statistiques nationales.", body = Statistiques,
-            headers(("ETag" = String, description = "Empreinte de la réponse, pour `If-None-Match`."),
-                    ("Cache-Control" = String, description = "`public, max-age=60`."))),
-        (status = 304, description = "Inchangées depuis l'`ETag` donné dans `If-None-Match`."),
-        crate::openapi::ReadErrors,
-    )
-)]
-#[get("/statistiques")]
-pub async fn get_nationales(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    query: StrictQuery<PeriodeQuery>,
-) -> Result<HttpResponse, ApiError> {
-    answer(&req, &state, query.0, Lecture::National, |donnees| {
-        Ok(national(donnees))
-    })
-    .await
+/// Declares a statistics handler: public, `du` and `au` as its query (`PeriodeQuery`), answered
+/// by [`answer`] with a strong `ETag`, `Cache-Control` and `304` (its documentation says so), of
+/// the whole country or of the territory its path names (`path = (code: type, documented
+/// parameter)`).
+macro_rules! statistiques_operation {
+    (
+        $(#[doc = $doc:literal])+
+        $name:ident, $route:literal, $operation:literal,
+        $(path = ($code:ident: $code_type:ty, $path_doc:path),)?
+        response = ($response:ty, $description:literal), errors = $errors:ident,
+        |$req:ident, $state:ident, $periode:ident| $body:block
+    ) => {
+        operation! {
+            $(#[doc = $doc])+
+            get $route, $name, $operation, tag = "Statistiques",
+            params($($path_doc,)? PeriodeQuery),
+            responses(
+                (status = 200, description = $description, body = $response,
+                    headers(("ETag" = String, description = "Empreinte de la réponse, pour `If-None-Match`."),
+                            ("Cache-Control" = String, description = "`public, max-age=60`."))),
+                (status = 304, description = "Inchangées depuis l'`ETag` donné dans `If-None-Match`."),
+                crate::openapi::$errors,
+            ),
+            fn(
+                $req: HttpRequest,
+                $state: web::Data<AppState>,
+                $(PathParam($code): PathParam<$code_type>,)?
+                StrictQuery($periode): StrictQuery<PeriodeQuery>,
+            ) -> Result<HttpResponse, ApiError> $body
+        }
+    };
 }
 
-/// Statistiques de chaque région
-///
-/// Les statistiques de chacune des régions du référentiel, par code, pour dessiner une carte en
-/// un appel. Mêmes champs et mêmes règles que les statistiques nationales ; l'objectif et
-/// l'argent d'une région sont ceux de ses plafonds départementaux et de ses enveloppes
-/// départementales. Public (aucun jeton).
-#[utoipa::path(
-    tag = "Statistiques",
-    operation_id = "listStatistiquesRegions",
-    params(PeriodeQuery),
-    responses(
-        (status = 200, description = "Une entrée par région.", body = StatistiquesListe,
-            headers(("ETag" = String, description = "Empreinte de la réponse, pour `If-None-Match`."),
-                    ("Cache-Control" = String, description = "`public, max-age=60`."))),
-        (status = 304, description = "Inchangées depuis l'`ETag` donné dans `If-None-Match`."),
-        crate::openapi::ReadErrors,
-    )
-)]
-#[get("/statistiques/regions")]
-pub async fn list_regions(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    query: StrictQuery<PeriodeQuery>,
-) -> Result<HttpResponse, ApiError> {
-    answer(&req, &state, query.0, Lecture::ParDepartement, |donnees| {
-        let items = donnees.regions.iter().map(|r| region(donnees, r)).collect();
-        Ok(StatistiquesListe { items })
-    })
-    .await
+statistiques_operation! {
+    /// Statistiques nationales
+    ///
+    /// Les postes (objectif, attribués, pourvus, vacants), les conseillers par statut, les
+    /// conventions par statut et en retard, l'argent par nature d'enveloppe et les activités
+    /// (nombre, participants, heures, par thématique, par mois) de la France entière. `du` et `au`
+    /// filtrent les activités seulement. Réponse avec `ETag` et `Cache-Control: public,
+    /// max-age=60` ; `If-None-Match` : 304. Public (aucun jeton) ; aucune donnée personnelle.
+    get_nationales, "/statistiques", "getStatistiquesNationales",
+    response = (Statistiques, "Les statistiques nationales."), errors = ReadErrors,
+    |req, state, periode| {
+        answer(&req, &state, periode, Lecture::National, |donnees| {
+            Ok(national(donnees))
+        })
+        .await
+    }
 }
 
-/// Statistiques d'une région
-///
-/// Les statistiques d'une région (la somme de ses départements). Une région inconnue : 404.
-/// Public (aucun jeton).
-#[utoipa::path(
-    tag = "Statistiques",
-    operation_id = "getStatistiquesRegion",
-    params(
-        crate::api::RegionPath,
-        PeriodeQuery
-    ),
-    responses(
-        (status = 200, description = "Les statistiques de la région.", body = Statistiques,
-            headers(("ETag" = String, description = "Empreinte de la réponse, pour `If-None-Match`."),
-                    ("Cache-Control" = String, description = "`public, max-age=60`."))),
-        (status = 304, description = "Inchangées depuis l'`ETag` donné dans `If-None-Match`."),
-        crate::openapi::ItemReadErrors,
-    )
-)]
-#[get("/statistiques/regions/{code}")]
-pub async fn get_region(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    code: PathParam<CodeRegion>,
-    query: StrictQuery<PeriodeQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let code = code.into_inner();
-    let lecture = Lecture::Region(code.as_str().to_owned());
-    answer(&req, &state, query.0, lecture, |donnees| {
-        let found = donnees
-            .regions
-            .iter()
-            .find(|(c, _)| c == code.as_str())
-            .ok_or_else(|| ApiError::NotFound(format!("Aucune région de code {code}.")))?;
-        Ok(region(donnees, found))
-    })
-    .await
+statistiques_operation! {
+    /// Statistiques de chaque région
+    ///
+    /// Les statistiques de chacune des régions du référentiel, par code, pour dessiner une carte en
+    /// un appel. Mêmes champs et mêmes règles que les statistiques nationales ; l'objectif et
+    /// l'argent d'une région sont ceux de ses plafonds départementaux et de ses enveloppes
+    /// départementales. Public (aucun jeton).
+    list_regions, "/statistiques/regions", "listStatistiquesRegions",
+    response = (StatistiquesListe, "Une entrée par région."), errors = ReadErrors,
+    |req, state, periode| {
+        answer(&req, &state, periode, Lecture::ParDepartement, |donnees| {
+            let items = donnees.regions.iter().map(|r| region(donnees, r)).collect();
+            Ok(StatistiquesListe { items })
+        })
+        .await
+    }
 }
 
-/// Statistiques de chaque département
-///
-/// Les statistiques de chacun des départements du référentiel, par code, pour dessiner une carte
-/// en un appel. Public (aucun jeton).
-#[utoipa::path(
-    tag = "Statistiques",
-    operation_id = "listStatistiquesDepartements",
-    params(PeriodeQuery),
-    responses(
-        (status = 200, description = "Une entrée par département.", body = StatistiquesListe,
-            headers(("ETag" = String, description = "Empreinte de la réponse, pour `If-None-Match`."),
-                    ("Cache-Control" = String, description = "`public, max-age=60`."))),
-        (status = 304, description = "Inchangées depuis l'`ETag` donné dans `If-None-Match`."),
-        crate::openapi::ReadErrors,
-    )
-)]
-#[get("/statistiques/departements")]
-pub async fn list_departements(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    query: StrictQuery<PeriodeQuery>,
-) -> Result<HttpResponse, ApiError> {
-    answer(&req, &state, query.0, Lecture::ParDepartement, |donnees| {
-        let items = donnees
-            .departements
-            .iter()
-            .map(|d| app::statistiques::departement(donnees, d))
-            .collect();
-        Ok(StatistiquesListe { items })
-    })
-    .await
+statistiques_operation! {
+    /// Statistiques d'une région
+    ///
+    /// Les statistiques d'une région (la somme de ses départements). Une région inconnue : 404.
+    /// Public (aucun jeton).
+    get_region, "/statistiques/regions/{code}", "getStatistiquesRegion",
+    path = (code: CodeRegion, crate::api::RegionPath),
+    response = (Statistiques, "Les statistiques de la région."), errors = ItemReadErrors,
+    |req, state, periode| {
+        let lecture = Lecture::Region(code.as_str().to_owned());
+        answer(&req, &state, periode, lecture, |donnees| {
+            let found = donnees
+                .regions
+                .iter()
+                .find(|(c, _)| c == code.as_str())
+                .ok_or_else(|| ApiError::NotFound(format!("Aucune région de code {code}.")))?;
+            Ok(region(donnees, found))
+        })
+        .await
+    }
 }
 
-/// Statistiques d'un département
-///
-/// Les statistiques d'un département. Un département inconnu : 404. Public (aucun jeton).
-#[utoipa::path(
-    tag = "Statistiques",
-    operation_id = "getStatistiquesDepartement",
-    params(
-        crate::api::DepartementPath,
-        PeriodeQuery
-    ),
-    responses(
-        (status = 200, description = "Les statistiques du département.", body = Statistiques,
-            headers(("ETag" = String, description = "Empreinte de la réponse, pour `If-None-Match`."),
-                    ("Cache-Control" = String, description = "`public, max-age=60`."))),
-        (status = 304, description = "Inchangées depuis l'`ETag` donné dans `If-None-Match`."),
-        crate::openapi::ItemReadErrors,
-    )
-)]
-#[get("/statistiques/departements/{code}")]
-pub async fn get_departement(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    code: PathParam<CodeDepartement>,
-    query: StrictQuery<PeriodeQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let code = code.into_inner();
-    let lecture = Lecture::Departement(code.as_str().to_owned());
-    answer(&req, &state, query.0, lecture, |donnees| {
-        let found = donnees
-            .departements
-            .iter()
-            .find(|d| d.code == code.as_str())
-            .ok_or_else(|| ApiError::NotFound(format!("Aucun département de code {code}.")))?;
-        Ok(app::statistiques::departement(donnees, found))
-    })
-    .await
+statistiques_operation! {
+    /// Statistiques de chaque département
+    ///
+    /// Les statistiques de chacun des départements du référentiel, par code, pour dessiner une carte
+    /// en un appel. Public (aucun jeton).
+    list_departements, "/statistiques/departements", "listStatistiquesDepartements",
+    response = (StatistiquesListe, "Une entrée par département."), errors = ReadErrors,
+    |req, state, periode| {
+        answer(&req, &state, periode, Lecture::ParDepartement, |donnees| {
+            let items = donnees
+                .departements
+                .iter()
+                .map(|d| app::statistiques::departement(donnees, d))
+                .collect();
+            Ok(StatistiquesListe { items })
+        })
+        .await
+    }
+}
+
+statistiques_operation! {
+    /// Statistiques d'un département
+    ///
+    /// Les statistiques d'un département. Un département inconnu : 404. Public (aucun jeton).
+    get_departement, "/statistiques/departements/{code}", "getStatistiquesDepartement",
+    path = (code: CodeDepartement, crate::api::DepartementPath),
+    response = (Statistiques, "Les statistiques du département."), errors = ItemReadErrors,
+    |req, state, periode| {
+        let lecture = Lecture::Departement(code.as_str().to_owned());
+        answer(&req, &state, periode, lecture, |donnees| {
+            let found = donnees
+                .departements
+                .iter()
+                .find(|d| d.code == code.as_str())
+                .ok_or_else(|| ApiError::NotFound(format!("Aucun département de code {code}.")))?;
+            Ok(app::statistiques::departement(donnees, found))
+        })
+        .await
+    }
 }
 
 /// Registers the handlers of this module.

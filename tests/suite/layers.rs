@@ -119,7 +119,7 @@ fn src(path: &str) -> std::path::PathBuf {
 fn http_resource_modules() -> Vec<String> {
     const SHARED: [&str; 10] = [
         "mod",
-        "action",
+        "operation",
         "body",
         "cache",
         "csv",
