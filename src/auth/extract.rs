@@ -1,5 +1,6 @@
 //! The caller extractors: [`Caller`] requires a valid bearer token (401 otherwise);
-//! [`MaybeCaller`] also lets anonymous requests through, but still refuses a bad token.
+//! [`MaybeCaller`] also lets anonymous requests through, but still refuses a bad token. Both
+//! refuse two `Authorization` headers (400): which token the request means is ambiguous.
 //!
 //! The [`Verifier`] is the application's own data (`web::Data<Verifier>`), registered by the app
 //! builder: this module needs nothing else from the HTTP layer.
@@ -11,12 +12,21 @@ use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, web};
 
 use super::{AuthError, Caller, Verifier};
+use crate::domain::refusal::FieldError;
 use crate::error::ApiError;
 
 fn authenticate(req: &HttpRequest) -> Result<Option<Caller>, ApiError> {
-    let Some(value) = req.headers().get(AUTHORIZATION) else {
+    let mut values = req.headers().get_all(AUTHORIZATION);
+    let Some(value) = values.next() else {
         return Ok(None);
     };
+    // Two tokens: which one the request means is ambiguous (and a proxy may have added one).
+    if values.next().is_some() {
+        return Err(ApiError::InvalidParameters(vec![FieldError::parameter(
+            "Authorization",
+            "Un seul en-tête Authorization est accepté.",
+        )]));
+    }
     let verifier = req
         .app_data::<web::Data<Verifier>>()
         .ok_or_else(|| ApiError::internal("Verifier absent de l'application"))?;

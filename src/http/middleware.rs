@@ -6,6 +6,10 @@
 //! - Any other error response (actix's own plain-text ones) is turned into a problem of its status;
 //!   a problem is never compressed (this middleware wraps `Compress`).
 //! - A 500 is logged with the request id and its server-side detail.
+//! - Every response carries `X-Content-Type-Options: nosniff` (a browser never guesses another
+//!   type than the one declared); a response to a request that carries `Authorization` gets
+//!   `Cache-Control: no-store` (nothing a caller's token shows is kept by a shared cache or the
+//!   browser), unless the handler set its own (the public statistics say `public, max-age=60`).
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -44,13 +48,22 @@ pub async fn request_context(
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     req.extensions_mut().insert(RequestId(request_id.clone()));
     let path = req.path().to_owned();
+    let authenticated = req.headers().contains_key(header::AUTHORIZATION);
     // Handlers and extractors answer errors as responses; an `Err` here could only come from an
     // inner middleware, and the request (needed to build a response) is no longer ours to clone:
     // routing needs it unshared.
     let response = next.call(req).await?.map_into_boxed_body();
     let mut response = complete_problem(response, &path, &request_id);
+    let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert(REQUEST_ID, value);
+        headers.insert(REQUEST_ID, value);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if authenticated && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     Ok(response)
 }

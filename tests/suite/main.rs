@@ -27,6 +27,7 @@ mod referentiel;
 mod referentiel_reload;
 mod registries;
 mod schema;
+mod security_headers;
 mod seed_national;
 mod startup;
 mod statistiques;
