@@ -15,6 +15,7 @@ use crate::domain::conseiller::Conseiller;
 use crate::domain::convention::Convention;
 use crate::domain::ids::StructureId;
 use crate::domain::lieu::Lieu;
+use crate::domain::scope::ScopeFilter;
 use crate::domain::structure::Structure;
 
 /// The kinds of objects the policy knows.
@@ -289,6 +290,15 @@ pub fn check_convention(
         },
     };
     check_visible(caller, resource, action, &acting)
+}
+
+/// The scope filter of `resource` for a list that some roles may not read at all: 403 for them
+/// (before any parameter is judged against their scope), else the caller's scope filter.
+pub fn readers_scope(caller: &Caller, resource: Resource) -> Result<ScopeFilter, Denied> {
+    if !role_allows(caller.role, resource, Action::Read) {
+        return Err(Denied::Forbidden(caller.role));
+    }
+    Ok(caller.scope_filter(resource))
 }
 
 /// An object that lies in one département and belongs to one structure: an advisor (its

@@ -22,7 +22,6 @@ use crate::domain::ids::{ConseillerId, ConventionId};
 use crate::error::ApiError;
 use crate::http::extract::ok_with_etag;
 use crate::http::idempotency::Reply;
-use crate::http::operation::readers_scope;
 use crate::{create_operation, get_operation, lifecycle_action, list_operation, update_operation};
 
 fn convention_not_found() -> ApiError {
@@ -75,7 +74,7 @@ list_operation! {
     list_conseillers, "/conseillers", "listConseillers",
     tag = "Conseillers", filter = ConseillerFilter, page = (ConseillerPage, "Une page de conseillers."),
     |req, state, caller, filter| {
-        let scope = readers_scope(&caller, Resource::Conseiller)?;
+        let scope = policy::readers_scope(&caller, Resource::Conseiller)?;
     }
     read = move |conn, after, limit| repo::list(conn, &filter, &scope, after, limit),
     item = |c| shown(&caller, c),

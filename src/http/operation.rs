@@ -13,20 +13,6 @@
 //! (`get_convention`, `take_post`). The invoking module imports the route attribute of its
 //! method (`actix_web::get`…): the spec reads the route from that attribute.
 
-use crate::auth::Caller;
-use crate::auth::policy::{self, Action, Denied, Resource};
-use crate::domain::scope::ScopeFilter;
-use crate::error::ApiError;
-
-/// The scope filter of `resource` for a list that some roles may not read at all: 403 for them
-/// (before any parameter is judged against their scope), else the caller's scope filter.
-pub fn readers_scope(caller: &Caller, resource: Resource) -> Result<ScopeFilter, ApiError> {
-    if !policy::role_allows(caller.role, resource, Action::Read) {
-        return Err(Denied::Forbidden(caller.role).into());
-    }
-    Ok(caller.scope_filter(resource))
-}
-
 /// Declares a handler: its documentation (the doc comment: summary, then description), its
 /// `#[utoipa::path]` (tag, operation id, parameters, request body, security, responses), its
 /// route and its signature. The other macros of this module write their kind's parameters,
@@ -601,7 +587,7 @@ macro_rules! list_operation {
         $caller.scope_filter($resource)
     };
     (@scope readers_scope, $caller:ident, $resource:expr) => {
-        $crate::http::operation::readers_scope(&$caller, $resource)?
+        $crate::auth::policy::readers_scope(&$caller, $resource)?
     };
     (
         $(#[doc = $doc:literal])+
