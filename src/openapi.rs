@@ -53,6 +53,10 @@ jamais d'engagement au-delà d'une enveloppe, d'un plafond ou des postes d'une c
 concurrentes."),
         (name = "Lieux", description = "Lieux d'activité des conseillers, selon le standard national des lieux de \
 médiation numérique : lecture publique ; écriture par la structure qui tient le lieu, la préfecture ou l'administration."),
+        (name = "Postes", description = "Les postes attribués aux structures d'accueil, chacun un objet : \
+`vacant`, `occupe` ou `rendu` depuis une date, de typologie `conseiller` ou `coordinateur`, avec son historique \
+(attribution à la validation du projet d'accueil ou par avenant, occupations, libérations, transferts, rendu) ; \
+le transfert d'un poste vacant à une autre structure d'accueil de la convention."),
         (name = "Conseillers", description = "Conseillers numériques : recrutement sur les postes d'une convention en \
 exécution, formation, certification, prise de poste dans un lieu, sortie ; données personnelles pour l'employeur \
 et l'administration seulement."),
@@ -66,8 +70,8 @@ d'en-tête), diffusés en flux : les subventions au format national SCDL (une li
 d'accueil), les lieux selon le standard des lieux de médiation numérique et les statistiques des départements \
 (une ligne par département) ; sans aucune donnée personnelle."),
         (name = "Journal", description = "Qui a changé quoi, quand : une entrée par modification d'une structure, \
-d'une convention, d'une enveloppe, d'un engagement, d'un versement, d'un lieu, d'un conseiller ou d'une \
-activité, écrite dans la même transaction.")
+d'une convention, d'une enveloppe, d'un engagement, d'un versement, d'un lieu, d'un conseiller, d'une \
+activité ou d'un poste, écrite dans la même transaction.")
     ),
     components(
         schemas(Problem),

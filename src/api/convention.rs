@@ -80,6 +80,11 @@ pub struct PartHote {
     #[validate(range(min = 1, max = 100000, message = "de 1 à 100 000"))]
     #[schema(minimum = 1, maximum = 100000)]
     pub postes: i64,
+    /// Combien de ces postes sont des postes de coordinateur (0 par défaut ; au plus `postes`).
+    #[serde(default)]
+    #[validate(range(min = 0, max = 100000, message = "de 0 à 100 000"))]
+    #[schema(minimum = 0, maximum = 100000, default = 0)]
+    pub postes_coordinateur: i64,
 }
 
 impl From<&PartHote> for DomainPart {
@@ -87,6 +92,7 @@ impl From<&PartHote> for DomainPart {
         DomainPart {
             structure_id: part.structure_id.clone(),
             postes: part.postes,
+            postes_coordinateur: part.postes_coordinateur,
         }
     }
 }
@@ -96,6 +102,7 @@ impl From<DomainPart> for PartHote {
         PartHote {
             structure_id: part.structure_id,
             postes: part.postes,
+            postes_coordinateur: part.postes_coordinateur,
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod journal;
 pub mod lieu;
 pub mod moi;
 pub mod paging;
+pub mod poste;
 pub mod referentiel;
 pub mod statistiques;
 pub mod structure;
@@ -47,6 +48,13 @@ path_param!(
     crate::domain::ids::ActiviteId,
     "Identifiant de l'activité.",
     "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa0"
+);
+path_param!(
+    PostePath,
+    "id",
+    crate::domain::ids::PosteId,
+    "Identifiant du poste.",
+    "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa2"
 );
 path_param!(
     ConseillerPath,

@@ -7,7 +7,7 @@
 
 use chrono::NaiveDate;
 
-use super::{Context, Gate, journal, locks};
+use super::{Context, Gate, journal, locks, poste};
 use crate::api::conseiller::{
     Certification, Formation, ModificationConseiller, NouveauConseiller, PriseDePoste, Sortie,
 };
@@ -94,6 +94,7 @@ pub fn recruit(
         date,
     );
     let created = repo::insert(tx, &recruit)?;
+    poste::occuper(tx, &convention.id, &created.structure_id, &created.id, date)?;
     journal::record(tx, &ctx.author, "creation", None, &created)?;
     Ok(created)
 }
@@ -237,16 +238,12 @@ pub fn leave(
     id: &ConseillerId,
     gate: impl Gate<Sortie>,
 ) -> Result<Conseiller, ApiError> {
-    let rule: Rule<'_, Sortie> = Box::new(|_, next, input, today| {
+    let rule: Rule<'_, Sortie> = Box::new(|tx, next, input, today| {
         let previous = next.derniere_etape();
-        next.date_sortie = Some(effective_date(
-            "date_sortie",
-            Some(input.date_sortie),
-            today,
-            Some(previous),
-        )?);
+        let date = effective_date("date_sortie", Some(input.date_sortie), today, Some(previous))?;
+        next.date_sortie = Some(date);
         next.motif_sortie = Some(input.motif);
-        Ok(())
+        poste::liberer(tx, &next.id, date)
     });
     act(tx, ctx, id, ActionConseiller::Sortie, gate, rule)
 }

@@ -10,7 +10,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use super::{Context, Gate, conseiller, financement, journal, locks};
+use super::{Context, Gate, conseiller, financement, journal, locks, poste};
 use crate::api::convention::{
     Cloture, ModificationConvention, NouvelAvenant, NouvelleConvention, ProjetAccueil, Resiliation,
     Signature, Validation,
@@ -131,6 +131,9 @@ pub fn act<T>(
     let saved = repo::save(tx, &next)?;
     journal::record(tx, &ctx.author, action.as_str(), Some(&current), &saved)?;
     if ends {
+        if let Some(date) = saved.date_resiliation.or(saved.date_cloture) {
+            poste::rendre_tous(tx, id, date)?;
+        }
         release_money(tx, ctx, &saved)?;
     }
     Ok(saved)
@@ -233,15 +236,12 @@ pub fn validate(
     id: &ConventionId,
     gate: impl Gate<Validation>,
 ) -> Result<Convention, ApiError> {
-    let rule: Rule<'_, Validation> = Box::new(|_, next, input, today| {
+    let rule: Rule<'_, Validation> = Box::new(|tx, next, input, today| {
         let previous = next.date_depot.map(|d| ("date_depot", d));
-        next.date_validation = Some(effective_date(
-            "date_validation",
-            input.date_validation,
-            today,
-            previous,
-        )?);
-        Ok(())
+        let date = effective_date("date_validation", input.date_validation, today, previous)?;
+        next.date_validation = Some(date);
+        // The posts come into being with the validated project, vacant from its validation.
+        poste::attribuer(tx, next, date)
     });
     act(tx, ctx, id, ActionConvention::Validation, gate, rule)
 }
@@ -314,6 +314,9 @@ pub fn amend(
     if let Some(repartition) = &input.repartition {
         next.repartition = accept_repartition(tx, &next, repartition)?;
         conseiller::check_nouvelle_repartition(tx, id, &next.repartition)?;
+        if current.date_validation.is_some() {
+            poste::repartir(tx, &next, &next.repartition, ctx.today)?;
+        }
     }
     let saved = repo::save(tx, &next)?;
     let avenant = repo::insert_avenant(

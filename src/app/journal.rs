@@ -19,6 +19,7 @@ use crate::domain::convention::Convention;
 use crate::domain::financement::{Engagement, Enveloppe, Versement};
 use crate::domain::journal::RessourceJournal;
 use crate::domain::lieu::Lieu;
+use crate::domain::poste::Poste;
 use crate::domain::structure::Structure;
 use crate::error::ApiError;
 
@@ -223,6 +224,23 @@ impl Journaled for ActiviteJournal<'_> {
         if self.supprimee {
             view.insert("supprimee".to_owned(), true.into());
         }
+        Ok(view)
+    }
+}
+
+impl Journaled for Poste {
+    const RESSOURCE: RessourceJournal = RessourceJournal::Poste;
+    fn journal_id(&self) -> &str {
+        self.id.as_str()
+    }
+    fn journal_departement(&self) -> Option<&CodeDepartement> {
+        Some(&self.departement)
+    }
+    fn journal_view(&self) -> Result<Map<String, Value>, ApiError> {
+        // Without its history: the entry says what this change did, and the history is kept
+        // with the post.
+        let mut view = snapshot(self)?;
+        view.remove("historique");
         Ok(view)
     }
 }

@@ -1,9 +1,10 @@
 //! Every row lock a use case takes, in the one order of the whole application:
 //!
-//! **convention → advisor → envelopes (by id) → commitment → payment.**
+//! **convention → advisor → posts → envelopes (by id) → commitment → payment.**
 //!
 //! Each function here takes the locks an object needs in that order (an advisor's convention
-//! before the advisor; a commitment's envelope before the commitment), and [`enveloppes`] takes
+//! before the advisor; a post's convention before the post; a commitment's envelope before the
+//! commitment), and [`enveloppes`] takes
 //! several envelopes by ascending id. A use case that needs more than one object asks for them
 //! in that order too (a convention's end: the convention, then [`enveloppes`], then each
 //! [`engagement`]). Since every transaction climbs the same ladder, none can wait for another in
@@ -19,10 +20,14 @@ use crate::db::WriteTx;
 use crate::db::repo::conseiller as conseillers;
 use crate::db::repo::convention as conventions;
 use crate::db::repo::financement as money;
+use crate::db::repo::poste as postes;
 use crate::domain::conseiller::Conseiller;
 use crate::domain::convention::Convention;
 use crate::domain::financement::{Engagement, Enveloppe, Versement};
-use crate::domain::ids::{ConseillerId, ConventionId, EngagementId, EnveloppeId, VersementId};
+use crate::domain::ids::{
+    ConseillerId, ConventionId, EngagementId, EnveloppeId, PosteId, StructureId, VersementId,
+};
+use crate::domain::poste::{Poste, TypologiePoste};
 use crate::error::ApiError;
 
 /// A row read under its lock: `None` when it does not exist.
@@ -53,6 +58,45 @@ pub fn conseiller(tx: &mut WriteTx<'_>, id: &ConseillerId) -> Locked<Conseiller>
 /// personal data): nothing below it in the order is taken.
 pub fn conseiller_row(tx: &mut WriteTx<'_>, id: &ConseillerId) -> Locked<Conseiller> {
     Ok(conseillers::lock(tx, id)?)
+}
+
+/// Locks a post: its convention first (a transfer changes the convention's split), then the
+/// post's row. Both read again under the locks.
+pub fn poste(tx: &mut WriteTx<'_>, id: &PosteId) -> Locked<(Convention, Poste)> {
+    let Some(seen) = postes::find(tx.conn(), id)? else {
+        return Ok(None);
+    };
+    let Some(convention) = conventions::lock(tx, &seen.convention_id)? else {
+        return Ok(None);
+    };
+    Ok(postes::lock(tx, id)?.map(|poste| (convention, poste)))
+}
+
+/// Locks up to `limit` vacant posts of a host and typology in a convention whose lock the caller
+/// holds, vacant the longest first.
+pub fn postes_vacants(
+    tx: &mut WriteTx<'_>,
+    convention: &ConventionId,
+    structure: &StructureId,
+    typologie: TypologiePoste,
+    limit: usize,
+) -> Result<Vec<Poste>, ApiError> {
+    Ok(postes::lock_vacants(
+        tx, convention, structure, typologie, limit,
+    )?)
+}
+
+/// Locks the posts of a convention (whose lock the caller holds) not yet returned.
+pub fn postes_non_rendus(
+    tx: &mut WriteTx<'_>,
+    convention: &ConventionId,
+) -> Result<Vec<Poste>, ApiError> {
+    Ok(postes::lock_non_rendus(tx, convention)?)
+}
+
+/// Locks the post an advisor holds (the caller holds the advisor's convention and row).
+pub fn poste_du_conseiller(tx: &mut WriteTx<'_>, conseiller: &ConseillerId) -> Locked<Poste> {
+    Ok(postes::lock_du_conseiller(tx, conseiller)?)
 }
 
 /// Locks one envelope (every movement of its money waits here).

@@ -23,6 +23,7 @@ pub mod convention;
 pub mod financement;
 pub mod journal;
 pub mod locks;
+pub mod poste;
 pub mod statistiques;
 
 /// Who acts, and on which day: what every use case is given.

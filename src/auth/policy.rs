@@ -15,6 +15,7 @@ use crate::domain::conseiller::Conseiller;
 use crate::domain::convention::Convention;
 use crate::domain::ids::StructureId;
 use crate::domain::lieu::Lieu;
+use crate::domain::poste::Poste;
 use crate::domain::scope::ScopeFilter;
 use crate::domain::structure::Structure;
 
@@ -45,6 +46,8 @@ pub enum Resource {
     Conseiller,
     /// Activities of advisors.
     Activite,
+    /// Posts attributed to hosts (each an object: vacant, occupied, returned).
+    Poste,
 }
 
 /// What the caller wants to do.
@@ -168,6 +171,10 @@ pub fn role_allows(role: Role, resource: Resource, action: Action) -> bool {
             Role::Structure => matches!(action, Read | Create | Delete),
             Role::Prefecture => action == Read,
             _ => false,
+        },
+        R::Poste => match role {
+            Role::Prefecture => matches!(action, Read | Act),
+            _ => action == Read,
         },
     }
 }
@@ -310,6 +317,12 @@ pub trait Placed {
 }
 
 impl Placed for Conseiller {
+    fn place(&self) -> (&CodeDepartement, &StructureId) {
+        (&self.departement, &self.structure_id)
+    }
+}
+
+impl Placed for Poste {
     fn place(&self) -> (&CodeDepartement, &StructureId) {
         (&self.departement, &self.structure_id)
     }

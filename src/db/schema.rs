@@ -142,6 +142,7 @@ diesel::table! {
         convention_id -> Text,
         structure_id -> Text,
         postes -> BigInt,
+        postes_coordinateur -> BigInt,
     }
 }
 
@@ -357,6 +358,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    postes (id) {
+        id -> Text,
+        convention_id -> Text,
+        structure_id -> Text,
+        departement -> Text,
+        typologie -> Text,
+        etat -> Text,
+        depuis -> Text,
+        conseiller_id -> Nullable<Text>,
+        version -> BigInt,
+        cree_le -> Text,
+        modifie_le -> Text,
+    }
+}
+
+diesel::table! {
+    postes_historique (poste_id, rang) {
+        poste_id -> Text,
+        rang -> BigInt,
+        date -> Text,
+        evenement -> Text,
+        etat -> Text,
+        structure_id -> Text,
+        conseiller_id -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(departements -> regions (region));
 diesel::joinable!(communes -> departements (departement));
 diesel::joinable!(communes_codes_postaux -> communes (code_insee));
@@ -381,6 +410,10 @@ diesel::joinable!(conseillers -> lieux (lieu_id));
 diesel::joinable!(activites -> conseillers (conseiller_id));
 diesel::joinable!(activites -> structures (structure_id));
 diesel::joinable!(activites -> lieux (lieu_id));
+diesel::joinable!(postes -> conventions (convention_id));
+diesel::joinable!(postes -> structures (structure_id));
+diesel::joinable!(postes -> conseillers (conseiller_id));
+diesel::joinable!(postes_historique -> postes (poste_id));
 diesel::joinable!(activites_jour -> departements (departement));
 diesel::joinable!(activites_mois -> departements (departement));
 
@@ -417,4 +450,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     activites_jour,
     activites_mois,
     generations,
+    postes,
+    postes_historique,
 );

@@ -5,7 +5,7 @@
 //! to its rule and one line here; `tests/registries.rs` fails when a declared code is missing.
 
 use super::refusal::{self, RefusalCode};
-use super::{activite, calendar, conseiller, convention, financement, lieu, structure};
+use super::{activite, calendar, conseiller, convention, financement, lieu, poste, structure};
 
 /// Every refusal code.
 pub const CATALOGUE: &[&RefusalCode] = &[
@@ -46,6 +46,7 @@ pub const CATALOGUE: &[&RefusalCode] = &[
     &conseiller::DONNEES_ANONYMISEES,
     &lieu::CODE_POSTAL_INCOHERENT,
     &activite::CONSEILLER_NON_EN_POSTE,
+    &poste::POSTE_NON_VACANT,
 ];
 
 #[cfg(test)]

@@ -461,6 +461,7 @@ mod tests {
         let split = vec![PartHote {
             structure_id: structure(),
             postes: 40,
+            postes_coordinateur: 0,
         }];
         assert_eq!(postes_employeur(&split, &structure()), Ok(40));
         let refusal = postes_employeur(&split, &other).unwrap_err();

@@ -238,13 +238,18 @@ pub fn jours_restants(
     }
 }
 
-/// One line of a hosting project: a host structure and its posts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One line of a hosting project: a host structure and its posts. Also its stored form (the
+/// JSON copy of the split in `conventions.repartition`, where older rows lack
+/// `postes_coordinateur`: 0).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PartHote {
     /// The host.
     pub structure_id: StructureId,
     /// Its posts (at least one).
     pub postes: i64,
+    /// How many of them are coordinator posts (at most `postes`).
+    #[serde(default)]
+    pub postes_coordinateur: i64,
 }
 
 /// A hosting project's split must name each host once and account for every post granted.
@@ -261,6 +266,18 @@ pub fn check_repartition(postes_attribues: i64, repartition: &[PartHote]) -> Res
             return Err(
                 Refusal::new(&VALIDATION, detail.clone()).with_error(FieldError::pointer(
                     format!("/repartition/{index}/structure_id"),
+                    detail,
+                )),
+            );
+        }
+        if part.postes_coordinateur > part.postes {
+            let detail = format!(
+                "{} poste(s) de coordinateur pour {} poste(s) en tout.",
+                part.postes_coordinateur, part.postes
+            );
+            return Err(
+                Refusal::new(&VALIDATION, detail.clone()).with_error(FieldError::pointer(
+                    format!("/repartition/{index}/postes_coordinateur"),
                     detail,
                 )),
             );
@@ -527,6 +544,7 @@ mod tests {
         PartHote {
             structure_id: StructureId::parse(id).unwrap(),
             postes,
+            postes_coordinateur: 0,
         }
     }
 
@@ -547,6 +565,15 @@ mod tests {
         assert_eq!(
             twice.code_at(),
             ("validation", Some("/repartition/1/structure_id"))
+        );
+        let mut coordinated = part(B_ID, 30);
+        coordinated.postes_coordinateur = 30;
+        assert!(check_repartition(80, &[part(A_ID, 50), coordinated.clone()]).is_ok());
+        coordinated.postes_coordinateur = 31;
+        let too_many = check_repartition(80, &[part(A_ID, 50), coordinated]).unwrap_err();
+        assert_eq!(
+            too_many.code_at(),
+            ("validation", Some("/repartition/1/postes_coordinateur"))
         );
     }
 

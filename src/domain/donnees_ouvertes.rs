@@ -267,6 +267,54 @@ pub fn ligne_lieu(lieu: &Lieu, pivot: &str) -> Option<Vec<String>> {
     ])
 }
 
+/// The columns of `postes.csv`.
+pub const COLONNES_POSTES: [&str; 8] = [
+    "departement",
+    "convention",
+    "siret_structure",
+    "nom_structure",
+    "typologie",
+    "etat",
+    "depuis",
+    "id",
+];
+
+/// A post as the open-data file publishes it: where it is and in which state, without its
+/// occupant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostePublie {
+    /// The post's id.
+    pub id: String,
+    /// Its département.
+    pub departement: String,
+    /// Its convention's number.
+    pub convention: String,
+    /// The host's SIRET.
+    pub siret: String,
+    /// The host's name.
+    pub nom: String,
+    /// Its typology.
+    pub typologie: String,
+    /// Its state.
+    pub etat: String,
+    /// The date of that state (`YYYY-MM-DD`).
+    pub depuis: String,
+}
+
+/// The line of `postes.csv` for a post, in the order of [`COLONNES_POSTES`].
+pub fn ligne_poste(poste: &PostePublie) -> Vec<String> {
+    vec![
+        poste.departement.clone(),
+        poste.convention.clone(),
+        poste.siret.clone(),
+        poste.nom.clone(),
+        poste.typologie.clone(),
+        poste.etat.clone(),
+        poste.depuis.clone(),
+        poste.id.clone(),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,8 +21,10 @@ use super::codes::{CodeDepartement, CodeInsee, CodePostal, CodeRegion, SiretRech
 use super::conseiller::StatutConseiller;
 use super::convention::StatutConvention;
 use super::financement::{NatureEnveloppe, StatutEngagement};
+use super::ClosedList;
 use super::ids::{ConseillerId, ConventionId, EnveloppeId, LieuId, StructureId};
 use super::journal::RessourceJournal;
+use super::poste::{EtatPoste, TypologiePoste};
 use super::structure::TypeStructure;
 
 /// Filtres de `GET /api/v1/activites` (la pagination s'y ajoute).
@@ -206,9 +208,107 @@ pub struct EpciFilter {
     pub departement: Option<CodeDepartement>,
 }
 
+/// Filtres de `GET /api/v1/postes` (la pagination s'y ajoute).
+#[derive(Debug, Clone, Default, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct PosteFilter {
+    /// Seulement dans ce département.
+    #[param(inline)]
+    pub departement: Option<CodeDepartement>,
+    /// Seulement de cette convention.
+    #[param(inline)]
+    pub convention_id: Option<ConventionId>,
+    /// Seulement ceux que tient cette structure d'accueil.
+    #[param(inline)]
+    pub structure_id: Option<StructureId>,
+    /// Seulement dans ces états (`vacant`, `occupe`, `rendu`), séparés par des virgules
+    /// (`vacant,occupe`).
+    #[param(value_type = Option<String>, pattern = "^(vacant|occupe|rendu)(,(vacant|occupe|rendu))*$")]
+    pub etat: Option<UnOuPlusieurs<EtatPoste>>,
+    /// Seulement de ces typologies (`conseiller`, `coordinateur`), séparées par des virgules
+    /// (`conseiller,coordinateur`).
+    #[param(
+        value_type = Option<String>,
+        pattern = "^(conseiller|coordinateur)(,(conseiller|coordinateur))*$"
+    )]
+    pub typologie: Option<UnOuPlusieurs<TypologiePoste>>,
+    /// Seulement les postes vacants depuis au moins ce nombre de jours à la date du service
+    /// (`180` : ceux que la règle des six mois oblige à rendre).
+    #[param(minimum = 0, maximum = 36500)]
+    #[validate(range(max = 36500, message = "de 0 à 36 500"))]
+    pub vacant_depuis_jours: Option<u64>,
+}
+
+/// One or more values of a closed list, sent as one query parameter separated by commas
+/// (`vacant,occupe`): each value is checked, an empty item is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnOuPlusieurs<T>(pub Vec<T>);
+
+impl<T: ClosedList> UnOuPlusieurs<T> {
+    /// The values as stored (for an `IN`).
+    pub fn texts(&self) -> Vec<&'static str> {
+        self.0.iter().map(|v| v.as_text()).collect()
+    }
+
+    /// The pattern of the parameter (what its documentation must say: `tests` compare).
+    pub fn pattern() -> String {
+        let one = format!(
+            "({})",
+            T::VALUES
+                .iter()
+                .map(|v| v.as_text())
+                .collect::<Vec<_>>()
+                .join("|")
+        );
+        format!("^{one}(,{one})*$")
+    }
+}
+
+impl<'de, T: ClosedList + super::TextValue> Deserialize<'de> for UnOuPlusieurs<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str> as Deserialize>::deserialize(deserializer)?;
+        text.split(',')
+            .map(|item| T::parse_text(item).map_err(serde::de::Error::custom))
+            .collect::<Result<Vec<T>, D::Error>>()
+            .map(UnOuPlusieurs)
+    }
+}
+
 /// The search key of a name query `q`, or `None` when it holds no letter or digit (then it
 /// filters nothing): what the searching repo functions compare with their key column.
 pub fn name_key(q: Option<&str>) -> Option<String> {
     q.map(super::referentiel::search_key)
         .filter(|key| !key.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_list_parameter_documents_the_pattern_its_parse_follows() {
+        // The literal patterns of `PosteFilter` (utoipa's attributes take literals) are the
+        // closed lists' own.
+        let documented = |name: &str| {
+            let params = PosteFilter::into_params(|| None);
+            let param = params.into_iter().find(|p| p.name == name).unwrap();
+            let schema = serde_json::to_value(param.schema.unwrap()).unwrap();
+            schema["pattern"].as_str().unwrap().to_owned()
+        };
+        assert_eq!(documented("etat"), UnOuPlusieurs::<EtatPoste>::pattern());
+        assert_eq!(
+            documented("typologie"),
+            UnOuPlusieurs::<TypologiePoste>::pattern()
+        );
+        let parse = |text: &str| {
+            serde_json::from_value::<UnOuPlusieurs<EtatPoste>>(serde_json::json!(text))
+        };
+        assert_eq!(
+            parse("vacant,rendu").unwrap(),
+            UnOuPlusieurs(vec![EtatPoste::Vacant, EtatPoste::Rendu])
+        );
+        for bad in ["", "vacant,", ",vacant", "vacant,libre", "VACANT"] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
+    }
 }

@@ -114,3 +114,8 @@ id_type! {
     /// Identifiant d'une activité (atelier ou accompagnement, UUID).
     ActiviteId
 }
+
+id_type! {
+    /// Identifiant d'un poste attribué à une structure d'accueil (UUID).
+    PosteId
+}

@@ -28,6 +28,8 @@ closed_enum! {
         Conseiller = "conseiller",
         /// Une activité (atelier ou accompagnement).
         Activite = "activite",
+        /// Un poste (transfert entre structures d'accueil).
+        Poste = "poste",
     }
 }
 

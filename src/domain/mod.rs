@@ -23,6 +23,7 @@ pub mod journal;
 pub mod lieu;
 pub mod lifecycle;
 pub mod paging;
+pub mod poste;
 pub mod referentiel;
 pub mod refusal;
 pub mod scope;

@@ -17,6 +17,7 @@ use super::activite::{Apport, Thematique};
 use super::conseiller::StatutConseiller;
 use super::convention::StatutConvention;
 use super::financement::{NatureEnveloppe, disponible};
+use super::poste::{EtatPoste, TypologiePoste};
 use crate::closed_enum;
 
 closed_enum! {
@@ -57,6 +58,21 @@ pub struct GroupeConseillers {
     pub nombre: i64,
 }
 
+/// Posts of one département sharing a typology and a state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupePostes {
+    /// Their typology.
+    pub typologie: TypologiePoste,
+    /// Their state.
+    pub etat: EtatPoste,
+    /// How many.
+    pub nombre: i64,
+    /// How many of them are vacant since more than
+    /// [`VACANCE_MAX_JOURS`](super::poste::VACANCE_MAX_JOURS) days on the day the
+    /// statistics are computed for (counted by the storage layer).
+    pub vacants_anciens: i64,
+}
+
 /// What the statistics know of a département.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DonneesDepartement {
@@ -70,6 +86,8 @@ pub struct DonneesDepartement {
     pub conventions: Vec<GroupeConventions>,
     /// Its advisors, grouped.
     pub conseillers: Vec<GroupeConseillers>,
+    /// Its posts, grouped.
+    pub postes: Vec<GroupePostes>,
     /// Its activities per month (`YYYY-MM`) within the dates asked.
     pub activites_par_mois: BTreeMap<String, Apport>,
 }
@@ -122,16 +140,58 @@ pub struct Territoire {
     pub nom: String,
 }
 
-/// Les postes : objectif, attribués, pourvus, vacants.
+/// Des postes par état.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(example = json!({"vacant": 37, "occupe": 41, "rendu": 2}))]
+pub struct PostesParEtat {
+    /// Vacants.
+    pub vacant: i64,
+    /// Occupés.
+    pub occupe: i64,
+    /// Rendus.
+    pub rendu: i64,
+}
+
+impl PostesParEtat {
+    fn add(&mut self, etat: EtatPoste, nombre: i64) {
+        let count = match etat {
+            EtatPoste::Vacant => &mut self.vacant,
+            EtatPoste::Occupe => &mut self.occupe,
+            EtatPoste::Rendu => &mut self.rendu,
+        };
+        add(count, nombre);
+    }
+}
+
+/// Des postes par typologie, chacune par état.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct PostesParTypologie {
+    /// Postes de conseiller.
+    pub conseiller: PostesParEtat,
+    /// Postes de coordinateur.
+    pub coordinateur: PostesParEtat,
+}
+
+/// Les postes : objectif, attribués, pourvus, vacants ; les postes attribués aux structures par
+/// état et typologie, et ceux vacants depuis plus de 180 jours.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-#[schema(example = json!({"objectif": 80, "attribues": 80, "pourvus": 41, "vacants": 39, "taux_pourvus_pct": 51.3}))]
+#[schema(example = json!({
+    "objectif": 80, "attribues": 80, "pourvus": 41, "vacants": 39, "taux_pourvus_pct": 51.3,
+    "par_etat": {"vacant": 37, "occupe": 41, "rendu": 2},
+    "par_typologie": {
+        "conseiller": {"vacant": 36, "occupe": 40, "rendu": 2},
+        "coordinateur": {"vacant": 1, "occupe": 1, "rendu": 0}
+    },
+    "vacants_plus_de_180_jours": 4
+}))]
 pub struct Postes {
     /// Postes visés : au national, la somme des `objectif_postes` des enveloppes ; pour un
     /// territoire, pour chaque enveloppe ayant un montant par poste, ⌊plafonds du territoire ÷
     /// montant par poste⌋, plus les `objectif_postes` des enveloppes départementales du
     /// territoire ; null quand aucune enveloppe ne le dit.
     pub objectif: Option<i64>,
-    /// Postes des conventions vivantes (ni `resiliee`, ni `terminee`).
+    /// Postes des conventions signées et vivantes (ni `brouillon`, ni `resiliee`, ni
+    /// `terminee`).
     pub attribues: i64,
     /// Conseillers actifs (tout statut sauf `sorti`).
     pub pourvus: i64,
@@ -139,6 +199,14 @@ pub struct Postes {
     pub vacants: i64,
     /// `pourvus ÷ attribues`, en pourcentage à une décimale ; null sans poste attribué.
     pub taux_pourvus_pct: Option<f64>,
+    /// Les postes attribués aux structures d'accueil (à la validation de leur projet d'accueil,
+    /// ou par avenant), par état.
+    pub par_etat: PostesParEtat,
+    /// Les mêmes, par typologie.
+    pub par_typologie: PostesParTypologie,
+    /// Postes vacants depuis plus de 180 jours (la règle du programme : un poste vacant plus de
+    /// six mois doit être rendu).
+    pub vacants_plus_de_180_jours: i64,
 }
 
 /// Advisors by status, and the share recruited locally.
@@ -252,6 +320,10 @@ pub fn compose(
     // Advisors.
     let mut par_statut = [0; StatutConseiller::ALL.len()];
     let (mut recrutes, mut locaux) = (0, 0);
+    // Posts as objects.
+    let mut par_etat = PostesParEtat::default();
+    let mut par_typologie = PostesParTypologie::default();
+    let mut vacants_anciens = 0;
     // Activities.
     let mut par_mois: BTreeMap<String, Apport> = BTreeMap::new();
     for departement in departements {
@@ -262,9 +334,10 @@ pub fn compose(
                 .expect("every status is in ALL");
             add(&mut conventions.par_statut[index], groupe.nombre);
             add(&mut conventions.en_retard, groupe.en_retard);
+            // A draft attributes nothing yet: its posts count once it is signed.
             if !matches!(
                 groupe.statut,
-                StatutConvention::Resiliee | StatutConvention::Terminee
+                StatutConvention::Brouillon | StatutConvention::Resiliee | StatutConvention::Terminee
             ) {
                 add(&mut attribues, groupe.postes_attribues);
             }
@@ -279,6 +352,15 @@ pub fn compose(
             if groupe.recrutement_local {
                 add(&mut locaux, groupe.nombre);
             }
+        }
+        for groupe in &departement.postes {
+            par_etat.add(groupe.etat, groupe.nombre);
+            match groupe.typologie {
+                TypologiePoste::Conseiller => &mut par_typologie.conseiller,
+                TypologiePoste::Coordinateur => &mut par_typologie.coordinateur,
+            }
+            .add(groupe.etat, groupe.nombre);
+            add(&mut vacants_anciens, groupe.vacants_anciens);
         }
         if par_mois_lu.is_none() {
             for (mois, apport) in &departement.activites_par_mois {
@@ -380,6 +462,9 @@ pub fn compose(
             pourvus,
             vacants: attribues - pourvus,
             taux_pourvus_pct: pourcentage(pourvus, attribues),
+            par_etat,
+            par_typologie,
+            vacants_plus_de_180_jours: vacants_anciens,
         },
         conseillers: Conseillers {
             par_statut,

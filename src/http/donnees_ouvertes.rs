@@ -4,9 +4,10 @@
 //!   commitment and host, the amount split by largest remainders
 //!   ([`domain::lignes_subventions`]);
 //! - `lieux.csv`: the lieux in the "lieux de médiation numérique" standard
-//!   ([`domain::ligne_lieu`]).
+//!   ([`domain::ligne_lieu`]);
+//! - `postes.csv`: the posts, where they are and in which state ([`domain::ligne_poste`]).
 //!
-//! Neither holds personal data: commitments name structures (public bodies, associations), lieux
+//! None holds personal data: commitments name structures (public bodies, associations), lieux
 //! are public places.
 
 use std::collections::BTreeMap;
@@ -22,8 +23,8 @@ use crate::db::DbConn;
 use crate::db::repo::donnees_ouvertes::{self as repo, Lot};
 use crate::domain::codes::{CodeDepartement, CodeInsee};
 use crate::domain::donnees_ouvertes::{
-    self as domain, Attribuant, Beneficiaire, COLONNES_LIEUX, COLONNES_SUBVENTIONS,
-    EngagementPublie,
+    self as domain, Attribuant, Beneficiaire, COLONNES_LIEUX, COLONNES_POSTES,
+    COLONNES_SUBVENTIONS, EngagementPublie, PostePublie,
 };
 use crate::domain::financement::StatutEngagement;
 use crate::domain::ids::{LieuId, StructureId};
@@ -45,6 +46,35 @@ pub const LIEUX: CsvExport = CsvExport {
     filename: "lieux.csv",
     header: &COLONNES_LIEUX,
 };
+
+/// The posts file.
+pub const POSTES: CsvExport = CsvExport {
+    filename: "postes.csv",
+    header: &COLONNES_POSTES,
+};
+
+/// The 200 of `postes.csv` in the spec, its example built by the export's own rules.
+pub struct PostesCsv;
+
+impl IntoResponses for PostesCsv {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let exemple = PostePublie {
+            id: "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa2".to_owned(),
+            departement: "93".to_owned(),
+            convention: "CNFS-93-2021-0001".to_owned(),
+            siret: "21930001900011".to_owned(),
+            nom: "Ville d'Aubervilliers".to_owned(),
+            typologie: "conseiller".to_owned(),
+            etat: "vacant".to_owned(),
+            depuis: "2021-09-01".to_owned(),
+        };
+        csv::ok_response(
+            "Le fichier des postes, en téléchargement.",
+            POSTES,
+            &[domain::ligne_poste(&exemple)],
+        )
+    }
+}
 
 /// The example commitment of the spec: 100,000.01 € to a convention of the 93 split 5 + 3 posts,
 /// paid in two instalments.
@@ -227,6 +257,25 @@ export_operation! {
     }
 }
 
+export_operation! {
+    /// Exporter les postes
+    ///
+    /// Les postes attribués aux structures d'accueil : une ligne par poste, avec son département,
+    /// le numéro de sa convention, le SIRET et le nom de la structure qui le tient, sa typologie
+    /// (`conseiller`, `coordinateur`), son état (`vacant`, `occupe`, `rendu`) et la date de cet
+    /// état (`depuis`, `AAAA-MM-JJ`), puis son identifiant. CSV (RFC 4180) : virgule, UTF-8, une
+    /// ligne d'en-tête ; diffusé en flux, quelle que soit sa taille. Public (aucun jeton) ; aucune
+    /// donnée personnelle (ni le titulaire, ni son contrat).
+    export_postes, "/exports/postes.csv", "exportPostes",
+    file = PostesCsv, query = NoQuery,
+    |req, state, _query| {
+        let reader = by_lots(repo::postes, |postes| {
+            Ok(postes.iter().map(domain::ligne_poste).collect())
+        });
+        csv::stream(&req, &state, POSTES, reader).await
+    }
+}
+
 /// The statistics of every département, flattened.
 pub fn statistiques_departements() -> CsvExport {
     CsvExport {
@@ -296,5 +345,6 @@ export_operation! {
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(export_subventions)
         .service(export_lieux)
+        .service(export_postes)
         .service(export_statistiques_departements);
 }

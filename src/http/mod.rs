@@ -33,6 +33,7 @@ pub mod lieu;
 pub mod middleware;
 pub mod moi;
 pub mod operation;
+pub mod poste;
 pub mod referentiel;
 pub mod statistiques;
 pub mod structure;
@@ -245,6 +246,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(financement::routes)
             .configure(lieu::routes)
             .configure(conseiller::routes)
+            .configure(poste::routes)
             .configure(activite::routes)
             .configure(statistiques::routes)
             .configure(donnees_ouvertes::routes)

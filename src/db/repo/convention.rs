@@ -49,13 +49,6 @@ struct ConventionRow {
     modifie_le: String,
 }
 
-/// One part of the split as stored in `conventions.repartition` (JSON).
-#[derive(serde::Serialize, serde::Deserialize)]
-struct StoredPart {
-    structure_id: StructureId,
-    postes: i64,
-}
-
 fn json_error(error: serde_json::Error) -> diesel::result::Error {
     diesel::result::Error::DeserializationError(Box::new(error))
 }
@@ -67,14 +60,7 @@ fn signataires_json(signataires: &[StructureId]) -> QueryResult<String> {
 }
 
 fn repartition_json(repartition: &[PartHote]) -> QueryResult<String> {
-    let parts: Vec<StoredPart> = repartition
-        .iter()
-        .map(|part| StoredPart {
-            structure_id: part.structure_id.clone(),
-            postes: part.postes,
-        })
-        .collect();
-    serde_json::to_string(&parts)
+    serde_json::to_string(repartition)
         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
 }
 
@@ -107,6 +93,7 @@ struct RepartitionRow {
     convention_id: String,
     structure_id: String,
     postes: i64,
+    postes_coordinateur: i64,
 }
 
 /// A convention to create (already checked).
@@ -196,7 +183,7 @@ fn assemble(rows: Vec<(ConventionRow, String)>) -> QueryResult<Vec<Convention>> 
             // the JSON copies parse straight into identifiers.
             let signataires: Vec<StructureId> =
                 serde_json::from_str(&row.signataires).map_err(json_error)?;
-            let split: Vec<StoredPart> =
+            let repartition: Vec<PartHote> =
                 serde_json::from_str(&row.repartition).map_err(json_error)?;
             Ok(Convention {
                 id: stored(ConventionId::try_from(row.id))?,
@@ -217,13 +204,7 @@ fn assemble(rows: Vec<(ConventionRow, String)>) -> QueryResult<Vec<Convention>> 
                 date_resiliation: optional_date(row.date_resiliation)?,
                 motif_resiliation: row.motif_resiliation,
                 signataires,
-                repartition: split
-                    .into_iter()
-                    .map(|part| PartHote {
-                        structure_id: part.structure_id,
-                        postes: part.postes,
-                    })
-                    .collect(),
+                repartition,
                 version: row.version,
                 cree_le: row.cree_le,
                 modifie_le: row.modifie_le,
@@ -316,6 +297,7 @@ pub fn save(tx: &mut WriteTx<'_>, convention: &Convention) -> QueryResult<Conven
             convention_id: convention.id.to_string(),
             structure_id: part.structure_id.to_string(),
             postes: part.postes,
+            postes_coordinateur: part.postes_coordinateur,
         })
         .collect();
     if !split.is_empty() {

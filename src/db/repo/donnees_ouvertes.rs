@@ -11,9 +11,9 @@ use super::{Backend, stored, stored_date};
 use crate::db::DbConn;
 use crate::db::schema::{
     communes, conventions, conventions_repartition, conventions_signataires, engagements, lieux,
-    structures, versements,
+    postes, structures, versements,
 };
-use crate::domain::donnees_ouvertes::{Beneficiaire, EngagementPublie};
+use crate::domain::donnees_ouvertes::{Beneficiaire, EngagementPublie, PostePublie};
 use crate::domain::financement::{StatutEngagement, StatutVersement};
 use crate::domain::lieu::Lieu;
 
@@ -186,6 +186,52 @@ pub fn lieux(
         .into_iter()
         .map(|(row, commune, siret)| Ok((lieu_of((row, commune))?, siret)))
         .collect::<QueryResult<Vec<_>>>()?;
+    Ok(Lot {
+        items,
+        suivant: suivant(&ids, limit),
+    })
+}
+
+/// Up to `limit` posts after the id `after`, by id, each with its convention's number and its
+/// host's SIRET and name (never its occupant).
+pub fn postes(conn: &mut DbConn, after: Option<&str>, limit: usize) -> QueryResult<Lot<PostePublie>> {
+    let mut query = postes::table
+        .inner_join(conventions::table)
+        .inner_join(structures::table)
+        .select((
+            postes::id,
+            postes::departement,
+            conventions::numero,
+            structures::siret,
+            structures::nom,
+            postes::typologie,
+            postes::etat,
+            postes::depuis,
+        ))
+        .order(postes::id.asc())
+        .limit(limit as i64)
+        .into_boxed::<Backend>();
+    if let Some(after) = after {
+        query = query.filter(postes::id.gt(after.to_owned()));
+    }
+    type Ligne = (String, String, String, String, String, String, String, String);
+    let rows: Vec<Ligne> = query.load(conn)?;
+    let ids: Vec<String> = rows.iter().map(|row| row.0.clone()).collect();
+    let items = rows
+        .into_iter()
+        .map(
+            |(id, departement, convention, siret, nom, typologie, etat, depuis)| PostePublie {
+                id,
+                departement,
+                convention,
+                siret,
+                nom,
+                typologie,
+                etat,
+                depuis,
+            },
+        )
+        .collect();
     Ok(Lot {
         items,
         suivant: suivant(&ids, limit),

@@ -17,6 +17,7 @@ pub mod health;
 pub mod idempotency;
 pub mod journal;
 pub mod lieu;
+pub mod poste;
 pub mod referentiel;
 pub mod seed_national;
 pub mod statistiques;

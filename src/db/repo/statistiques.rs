@@ -20,9 +20,10 @@ use crate::domain::activite::Apport;
 use crate::domain::conseiller::StatutConseiller;
 use crate::domain::convention::StatutConvention;
 use crate::domain::financement::NatureEnveloppe;
+use crate::domain::poste::{EtatPoste, TypologiePoste, VACANCE_MAX_JOURS};
 use crate::domain::statistiques::{
-    Decoupage, DonneesDepartement, EnveloppeStat, GroupeConseillers, GroupeConventions, SoldeStat,
-    decoupe,
+    Decoupage, DonneesDepartement, EnveloppeStat, GroupeConseillers, GroupeConventions,
+    GroupePostes, SoldeStat, decoupe,
 };
 
 /// Everything the statistics of any territory are composed from.
@@ -78,6 +79,17 @@ type GroupeConventionsRow = (String, String, i64, i64, i64);
 /// Advisors grouped by département, status and local recruitment, with their number.
 type GroupeConseillersRow = (String, String, bool, i64);
 
+/// Posts grouped by département, typology and state: their number, and how many are vacant
+/// since more than [`VACANCE_MAX_JOURS`] days (covering index `postes_statistiques`).
+type GroupePostesRow = (String, String, String, i64, i64);
+
+/// The groups a département's statistics are composed from.
+type Groupes = (
+    Vec<GroupeConventionsRow>,
+    Vec<GroupeConseillersRow>,
+    Vec<GroupePostesRow>,
+);
+
 diesel::define_sql_function! {
     /// `SUM` of an `INTEGER`: a `BIGINT` on both backends (PostgreSQL sums a `BIGINT` in
     /// `NUMERIC`).
@@ -93,8 +105,8 @@ fn groupes(
     conn: &mut DbConn,
     codes: Option<&[String]>,
     today: NaiveDate,
-) -> QueryResult<(Vec<GroupeConventionsRow>, Vec<GroupeConseillersRow>)> {
-    use crate::db::schema::{conseillers as a, conventions as c};
+) -> QueryResult<Groupes> {
+    use crate::db::schema::{conseillers as a, conventions as c, postes as p};
     use diesel::dsl::{case_when, count_star, sql};
     use diesel::sql_types::Integer;
     db_run!(conn, |x| {
@@ -116,11 +128,25 @@ fn groupes(
                 a::recrutement_local,
                 count_star(),
             ));
+        let ancien = p::etat
+            .eq(EtatPoste::Vacant.as_str())
+            .and(p::depuis.lt(date_text(today - chrono::Days::new(VACANCE_MAX_JOURS as u64))));
+        let ancien = case_when(ancien, 1.into_sql::<Integer>()).otherwise(0.into_sql::<Integer>());
+        let postes = p::table
+            .group_by((p::departement, p::typologie, p::etat))
+            .select((
+                p::departement,
+                p::typologie,
+                p::etat,
+                count_star(),
+                sum_integer(ancien),
+            ));
         match codes {
-            None => Ok((conventions.load(x)?, conseillers.load(x)?)),
+            None => Ok((conventions.load(x)?, conseillers.load(x)?, postes.load(x)?)),
             Some(codes) => Ok((
                 conventions.filter(c::departement.eq_any(codes)).load(x)?,
                 conseillers.filter(a::departement.eq_any(codes)).load(x)?,
+                postes.filter(p::departement.eq_any(codes)).load(x)?,
             )),
         }
     })
@@ -427,7 +453,7 @@ pub fn donnees(
         Lecture::ParDepartement => None,
         _ => Some(codes.as_deref().map(departements_sql).unwrap_or_default()),
     };
-    let (conventions, conseillers) = groupes(conn, codes.as_deref(), today)?;
+    let (conventions, conseillers, postes) = groupes(conn, codes.as_deref(), today)?;
     let (enveloppes, soldes) = db_run!(conn, |c| {
         (
             diesel::sql_query(
@@ -476,6 +502,16 @@ pub fn donnees(
                 statut: stored(StatutConseiller::parse(&statut))?,
                 recrutement_local,
                 nombre,
+            });
+        }
+    }
+    for (departement, typologie, etat, nombre, vacants_anciens) in postes {
+        if let Some(d) = by_code.get_mut(&departement) {
+            d.postes.push(GroupePostes {
+                typologie: stored(TypologiePoste::parse(&typologie))?,
+                etat: stored(EtatPoste::parse(&etat))?,
+                nombre,
+                vacants_anciens,
             });
         }
     }

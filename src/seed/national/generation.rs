@@ -737,6 +737,7 @@ pub fn programme(
                 .map(|(id, postes)| PartHote {
                     structure_id: StructureId::parse(id).expect("a generated id"),
                     postes: *postes,
+                    postes_coordinateur: 0,
                 })
                 .collect();
             check_repartition(convention.postes_attribues, &parts)
