@@ -67,8 +67,8 @@ financement et activités, au national, par région et par département, calcul�
 personnelle."),
         (name = "Données ouvertes", description = "Exports publics en CSV (RFC 4180 : virgule, UTF-8, une ligne \
 d'en-tête), diffusés en flux : les subventions au format national SCDL (une ligne par engagement et structure \
-d'accueil), les lieux selon le standard des lieux de médiation numérique et les statistiques des départements \
-(une ligne par département) ; sans aucune donnée personnelle."),
+d'accueil), les lieux selon le standard des lieux de médiation numérique, les postes (une ligne par poste) et les \
+statistiques des départements (une ligne par département) ; sans aucune donnée personnelle."),
         (name = "Journal", description = "Qui a changé quoi, quand : une entrée par modification d'une structure, \
 d'une convention, d'une enveloppe, d'un engagement, d'un versement, d'un lieu, d'un conseiller, d'une \
 activité ou d'un poste, écrite dans la même transaction.")

@@ -264,6 +264,16 @@ pub fn colonnes_csv() -> Vec<String> {
         "postes_pourvus",
         "postes_vacants",
         "postes_taux_pourvus_pct",
+        "postes_par_etat_vacant",
+        "postes_par_etat_occupe",
+        "postes_par_etat_rendu",
+        "postes_par_typologie_conseiller_vacant",
+        "postes_par_typologie_conseiller_occupe",
+        "postes_par_typologie_conseiller_rendu",
+        "postes_par_typologie_coordinateur_vacant",
+        "postes_par_typologie_coordinateur_occupe",
+        "postes_par_typologie_coordinateur_rendu",
+        "postes_vacants_plus_de_180_jours",
         "conseillers_recrute",
         "conseillers_en_formation",
         "conseillers_certifie",
@@ -313,6 +323,13 @@ pub fn ligne_csv(s: &Statistiques) -> Vec<String> {
         s.postes.pourvus.to_string(),
         s.postes.vacants.to_string(),
         optional(s.postes.taux_pourvus_pct.map(|p| p.to_string())),
+    ];
+    let typologies = &s.postes.par_typologie;
+    for etats in [&s.postes.par_etat, &typologies.conseiller, &typologies.coordinateur] {
+        row.extend([etats.vacant, etats.occupe, etats.rendu].map(|n| n.to_string()));
+    }
+    row.extend([
+        s.postes.vacants_plus_de_180_jours.to_string(),
         s.conseillers.recrute.to_string(),
         s.conseillers.en_formation.to_string(),
         s.conseillers.certifie.to_string(),
@@ -326,7 +343,7 @@ pub fn ligne_csv(s: &Statistiques) -> Vec<String> {
         s.conventions.terminee.to_string(),
         s.conventions.resiliee.to_string(),
         s.conventions.en_retard.to_string(),
-    ];
+    ]);
     for nature in NatureEnveloppe::ALL {
         let line = s.financement.iter().find(|f| f.nature == *nature);
         for value in [
@@ -369,7 +386,7 @@ mod tests {
         let columns = colonnes_csv();
         let row = ligne_csv(&stats);
         assert_eq!(row.len(), columns.len());
-        assert_eq!(columns.len(), 20 + 4 * NatureEnveloppe::ALL.len() + 3 + 13);
+        assert_eq!(columns.len(), 30 + 4 * NatureEnveloppe::ALL.len() + 3 + 13);
         assert_eq!(&row[..3], ["93", "Seine-Saint-Denis", ""]);
         let mut unique = columns.clone();
         unique.sort();

@@ -92,6 +92,7 @@ pub const DEPARTEMENTS: Referenced = Referenced {
         ("engagements", "departement"),
         ("lieux", "departement"),
         ("conseillers", "departement"),
+        ("postes", "departement"),
         ("activites", "departement"),
         ("activites_jour", "departement"),
         ("activites_mois", "departement"),

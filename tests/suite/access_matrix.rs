@@ -284,6 +284,15 @@ const ACCESS: &[Route] = &[
         "/api/v1/conventions/{id}/postes",
         Access::Scoped(Role::ALL),
     ),
+    route("GET", "/api/v1/postes", Access::Roles(Role::ALL)),
+    route("GET", "/api/v1/postes/{id}", Access::Scoped(Role::ALL)),
+    act(
+        "/api/v1/postes/{id}/transfert",
+        "en_execution",
+        Access::Scoped(&[Prefecture, Admin]),
+        r#"{"structure_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa3", "date": "2021-09-01"}"#,
+    ),
+    route("GET", "/api/v1/exports/postes.csv", Access::Public),
     act(
         "/api/v1/activites",
         "en_poste",
@@ -429,6 +438,31 @@ fn seed_fixtures(db: &TestDb, statut: &str) {
          INSERT INTO conventions_repartition (convention_id, structure_id, postes) VALUES \
          ('{EXECUTION_ID}', '{STRUCTURE_ID}', 80);"
     ));
+    // Two posts of that convention held by the structure: one vacant since the validation
+    // (…8fa2), one (…8fa4) held by the advisor below (active in every fixture); and a second structure
+    // of the 93 (…8fa3) a post may move to.
+    const POSTE_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa2";
+    const POSTE_OCCUPE_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa4";
+    const AUTRE_STRUCTURE_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa3";
+    sql.push_str(&format!(
+        "INSERT INTO structures (id, siret, siren, nom, nom_recherche, type, code_insee, \
+         departement, version, cree_le, modifie_le) VALUES ('{AUTRE_STRUCTURE_ID}', \
+         '21930001900011', '219300019', 'Ville d''Aubervilliers', 'ville d aubervilliers', \
+         'commune', '93001', '93', 1, {now}, {now});
+         INSERT INTO postes (id, convention_id, structure_id, departement, typologie, etat, \
+         depuis, conseiller_id, version, cree_le, modifie_le) VALUES ('{POSTE_ID}', \
+         '{EXECUTION_ID}', '{STRUCTURE_ID}', '93', 'conseiller', 'vacant', '2021-03-15', NULL, 1, \
+         {now}, {now});
+         INSERT INTO postes_historique (poste_id, rang, date, evenement, etat, structure_id, \
+         conseiller_id) VALUES ('{POSTE_ID}', 1, '2021-03-15', 'attribution', 'vacant', \
+         '{STRUCTURE_ID}', NULL);"
+    ));
+    let poste_occupe = format!(
+        "INSERT INTO postes (id, convention_id, structure_id, departement, typologie, etat, \
+         depuis, conseiller_id, version, cree_le, modifie_le) VALUES ('{POSTE_OCCUPE_ID}', \
+         '{EXECUTION_ID}', '{STRUCTURE_ID}', '93', 'conseiller', 'occupe', '2021-05-03', \
+         '{CONSEILLER_ID}', 1, {now}, {now});"
+    );
     // A lieu (…8f97) of the structure, in Saint-Denis.
     sql.push_str(&format!(
         "INSERT INTO lieux (id, structure_id, nom, adresse, code_postal, code_insee, departement, \
@@ -445,6 +479,7 @@ fn seed_fixtures(db: &TestDb, statut: &str) {
          'Camille', 'camille.martin@example.org', '93066', TRUE, 'cdd', '{statut_conseiller}', \
          '2021-05-03', {formation}, {certification}, {prise}, {lieu}, 1, {now}, {now});"
     ));
+    sql.push_str(&poste_occupe);
     // An activity (…8fa0) of the advisor at the lieu, counted in its day's and month's aggregates.
     const ACTIVITE_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa0";
     sql.push_str(&format!(

@@ -84,14 +84,14 @@ async fn the_seine_saint_denis_story(db: TestDb) {
     assert_eq!(gone.status, 200, "{}", gone.text);
     assert_eq!(gone.json["statut"], "sorti");
 
-    // A replacement takes the freed post.
-    let replacement = post(
-        &app,
-        "/api/v1/conseillers",
-        &employer,
-        recrue(&convention, &ids[0], 41),
-    )
-    .await;
+    // A replacement takes the freed post, vacant from the day after the exit: not before.
+    let mut replacement = recrue(&convention, &ids[0], 41);
+    replacement["date_recrutement"] = json!("2021-08-01");
+    let early = post(&app, "/api/v1/conseillers", &employer, replacement.clone()).await;
+    early.assert_problem(422, "date_anterieure");
+    assert_eq!(early.json["errors"][0]["pointer"], "/date_recrutement");
+    replacement["date_recrutement"] = json!("2021-08-02");
+    let replacement = post(&app, "/api/v1/conseillers", &employer, replacement).await;
     assert_eq!(replacement.status, 201, "{}", replacement.text);
 
     // The posts view.

@@ -183,7 +183,18 @@ fn themes(counts: &[(&str, i64)]) -> Value {
 fn story_body(territoire: Value, objectif: i64, financement: Value) -> Value {
     json!({
         "territoire": territoire,
-        "postes": {"objectif": objectif, "attribues": 12, "pourvus": 2, "vacants": 10, "taux_pourvus_pct": 16.7},
+        // The draft's 4 posts count nowhere: a convention attributes its posts once signed (2 +
+        // 6). The 6 posts of the convention in execution are objects: 2 held, 4 vacant (one of
+        // them since the exit).
+        "postes": {
+            "objectif": objectif, "attribues": 8, "pourvus": 2, "vacants": 6, "taux_pourvus_pct": 25.0,
+            "par_etat": {"vacant": 4, "occupe": 2, "rendu": 0},
+            "par_typologie": {
+                "conseiller": {"vacant": 4, "occupe": 2, "rendu": 0},
+                "coordinateur": {"vacant": 0, "occupe": 0, "rendu": 0}
+            },
+            "vacants_plus_de_180_jours": 0
+        },
         "conseillers": {"recrute": 1, "en_formation": 0, "certifie": 0, "en_poste": 1, "sorti": 1, "recrutement_local_pct": 66.7},
         "conventions": {"brouillon": 1, "signee": 1, "projet_depose": 0, "en_execution": 1, "terminee": 0, "resiliee": 0, "en_retard": 1},
         "financement": financement,
@@ -245,7 +256,15 @@ async fn the_story_at_every_level(db: TestDb) {
         paris.json,
         json!({
             "territoire": {"niveau": "departement", "code": "75", "nom": "Paris"},
-            "postes": {"objectif": null, "attribues": 0, "pourvus": 0, "vacants": 0, "taux_pourvus_pct": null},
+            "postes": {
+                "objectif": null, "attribues": 0, "pourvus": 0, "vacants": 0, "taux_pourvus_pct": null,
+                "par_etat": {"vacant": 0, "occupe": 0, "rendu": 0},
+                "par_typologie": {
+                    "conseiller": {"vacant": 0, "occupe": 0, "rendu": 0},
+                    "coordinateur": {"vacant": 0, "occupe": 0, "rendu": 0}
+                },
+                "vacants_plus_de_180_jours": 0
+            },
             "conseillers": {"recrute": 0, "en_formation": 0, "certifie": 0, "en_poste": 0, "sorti": 0, "recrutement_local_pct": null},
             "conventions": {"brouillon": 0, "signee": 0, "projet_depose": 0, "en_execution": 0, "terminee": 0, "resiliee": 0, "en_retard": 0},
             "financement": [],
@@ -314,7 +333,7 @@ async fn the_period_filters_activities_only(db: TestDb) {
     assert_eq!(july.json["activites"]["nombre"], 1);
     assert_eq!(july.json["activites"]["participants"], 5);
     assert_eq!(july.json["activites"]["heures"], 1.0);
-    assert_eq!(july.json["postes"]["attribues"], 12, "posts are today's");
+    assert_eq!(july.json["postes"]["attribues"], 8, "posts are today's");
     let june = public(&app, "/api/v1/statistiques?du=2021-06-14&au=2021-06-14").await;
     assert_eq!(june.json["activites"]["nombre"], 1);
     assert_eq!(
@@ -335,7 +354,7 @@ async fn the_period_filters_activities_only(db: TestDb) {
     assert_eq!(reversed.status, 200, "{}", reversed.text);
     assert_eq!(reversed.json["activites"]["nombre"], 0);
     assert_eq!(reversed.json["activites"]["par_mois"], json!([]));
-    assert_eq!(reversed.json["postes"]["attribues"], 12);
+    assert_eq!(reversed.json["postes"]["attribues"], 8);
     public(&app, "/api/v1/statistiques?du=2021-02-30")
         .await
         .assert_problem(400, "parametre_invalide");
@@ -517,7 +536,10 @@ async fn the_departements_flattened_in_csv(db: TestDb) {
         field("postes_attribues"),
         json["postes"]["attribues"].to_string()
     );
-    assert_eq!(field("postes_taux_pourvus_pct"), "16.7");
+    assert_eq!(field("postes_taux_pourvus_pct"), "25");
+    assert_eq!(field("postes_par_etat_vacant"), "4");
+    assert_eq!(field("postes_par_typologie_conseiller_occupe"), "2");
+    assert_eq!(field("postes_vacants_plus_de_180_jours"), "0");
     assert_eq!(field("conseillers_recrutement_local_pct"), "66.7");
     assert_eq!(field("conventions_en_retard"), "1");
     assert_eq!(
