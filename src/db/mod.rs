@@ -490,6 +490,56 @@ pub fn run_migrations(conn: &mut DbConn) -> Result<usize, Box<dyn std::error::Er
     Ok(applied)
 }
 
+/// Applies the pending migrations of the connection's backend up to and including the one whose
+/// version is `last` (the digits of its folder's date, as diesel records it: `"20261205000001"`
+/// for `2026-12-05-000001_generations`), and none after it; returns how many ran. For tests that
+/// build a database with an earlier release's schema and data, then migrate it the rest of the
+/// way with [`run_migrations`]. A `last` that names no migration of the backend is an error, so
+/// that a typo does not silently run everything.
+pub fn run_migrations_up_to(
+    conn: &mut DbConn,
+    last: &str,
+) -> Result<usize, Box<dyn std::error::Error>> {
+    fn up_to<DB, C>(
+        inner: &mut C,
+        source: EmbeddedMigrations,
+        last: &str,
+    ) -> Result<usize, Box<dyn std::error::Error>>
+    where
+        DB: diesel::backend::Backend,
+        C: MigrationHarness<DB>,
+        EmbeddedMigrations: diesel::migration::MigrationSource<DB>,
+    {
+        use diesel::migration::MigrationSource;
+        let known = MigrationSource::<DB>::migrations(&source)
+            .map_err(|error| error.to_string())?
+            .iter()
+            .any(|migration| migration.name().version().to_string() == last);
+        if !known {
+            return Err(format!("aucune migration de version {last}").into());
+        }
+        let pending = inner
+            .pending_migrations(source)
+            .map_err(|error| error.to_string())?;
+        let mut applied = 0;
+        // Pending migrations come in version order; versions are digits of the same length.
+        for migration in pending
+            .iter()
+            .take_while(|migration| migration.name().version().to_string().as_str() <= last)
+        {
+            inner
+                .run_migration(migration.as_ref())
+                .map_err(|error| error.to_string())?;
+            applied += 1;
+        }
+        Ok(applied)
+    }
+    match conn {
+        DbConn::Sqlite(inner) => up_to(inner, SQLITE_MIGRATIONS, last),
+        DbConn::Pg(inner) => up_to(inner, POSTGRES_MIGRATIONS, last),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

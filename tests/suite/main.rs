@@ -22,6 +22,7 @@ mod idempotency;
 mod isolation;
 mod layers;
 mod lieux;
+mod migration;
 mod openapi;
 mod referentiel;
 mod referentiel_reload;

@@ -1,0 +1,367 @@
+//! Upgrading a database of the previous release: its schema and data are rebuilt, then the later
+//! migrations run, and nothing may be lost (issue 25's acceptance: every advisor, date and
+//! statistic accounted for), on both backends.
+//!
+//! The previous release is commit c65732e, whose last migration is
+//! `2026-12-05-000001_generations`. Its data was captured once, with its own binary, in
+//! `tests/fixtures/previous_release/` (see `generate.sh` there): `data.sql` (the demo story and a
+//! small national seed, as portable SQL), `counts.json` (rows per table, advisors per status) and
+//! `statistiques.json` (what its statistics endpoints answered over that data).
+//!
+//! [`migrated`] builds such a database and upgrades it, keeping what it read in between
+//! ([`Avant`]); each check is its own function, so that checks of the new tables can be added
+//! beside them.
+
+use crate::common;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use cnfs_api::db::{self, DbConn, referentiel};
+use cnfs_api::db_run;
+use common::statistiques::count_on;
+use common::{TestApp, TestDb};
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use serde_json::Value;
+
+/// The previous release's last migration, as diesel records its version
+/// (`2026-12-05-000001_generations`).
+pub const DERNIERE_MIGRATION_PRECEDENTE: &str = "20261205000001";
+
+/// "Today" when the fixture was generated (`AUJOURDHUI` of `generate.sh`): the statistics count
+/// late conventions as of today, so the new answers are computed as of the same day.
+pub const AUJOURDHUI: &str = "2026-12-07";
+
+/// A file of the fixture.
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/previous_release")
+        .join(name)
+}
+
+fn read_fixture(name: &str) -> String {
+    let path = fixture(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
+
+/// `counts.json`: what the previous release held.
+#[derive(Debug, serde::Deserialize)]
+pub struct Comptes {
+    /// Rows per dumped table.
+    pub tables: BTreeMap<String, i64>,
+    /// Advisors per status.
+    pub conseillers_par_statut: BTreeMap<String, i64>,
+}
+
+/// The fixture's counts.
+pub fn comptes() -> Comptes {
+    serde_json::from_str(&read_fixture("counts.json")).expect("counts.json")
+}
+
+/// `statistiques.json`: each statistics answer of the previous release, keyed by path and query.
+pub fn statistiques_enregistrees() -> BTreeMap<String, Value> {
+    serde_json::from_str(&read_fixture("statistiques.json")).expect("statistiques.json")
+}
+
+/// One advisor's path: status and dates (exit reason with the exit date).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, diesel::QueryableByName)]
+pub struct Parcours {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub statut: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub date_recrutement: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub date_debut_formation: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub date_certification: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub date_prise_poste: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub date_sortie: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub motif_sortie: Option<String>,
+}
+
+/// Every advisor's path, by id, as the previous release's schema stores it (one `conseillers`
+/// row each). Once the advisors are reshaped, the state after the migration is read from the
+/// new tables by another function, compared with this one's reading before.
+pub fn parcours(conn: &mut DbConn) -> Vec<Parcours> {
+    use diesel::RunQueryDsl;
+    let sql = "SELECT id, statut, date_recrutement, date_debut_formation, date_certification, \
+               date_prise_poste, date_sortie, motif_sortie FROM conseillers ORDER BY id";
+    let rows: diesel::QueryResult<Vec<Parcours>> =
+        db_run!(conn, |c| diesel::sql_query(sql).load::<Parcours>(c));
+    rows.expect("advisors' paths")
+}
+
+/// Rows of each table of `tables`.
+pub fn lignes(
+    conn: &mut DbConn,
+    tables: impl IntoIterator<Item = String>,
+) -> BTreeMap<String, i64> {
+    tables
+        .into_iter()
+        .map(|table| {
+            let n = count_on(
+                conn,
+                &format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM {table}"),
+            );
+            (table, n)
+        })
+        .collect()
+}
+
+/// How many migrations of `db`'s backend the repository holds up to and including
+/// [`DERNIERE_MIGRATION_PRECEDENTE`], and after it (their folders, `YYYY-MM-DD-NNNNNN_name`).
+fn migrations_du_depot(db: &TestDb) -> (usize, usize) {
+    let backend = if db.is_postgres() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    let folder = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(backend);
+    let versions: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap_or_else(|error| panic!("{}: {error}", folder.display()))
+        .map(|entry| entry.expect("a migration folder").file_name())
+        .filter_map(|name| {
+            name.to_str()
+                .and_then(|n| n.split('_').next())
+                .map(|v| v.replace('-', ""))
+        })
+        .collect();
+    let jusqu_a = versions
+        .iter()
+        .filter(|v| v.as_str() <= DERNIERE_MIGRATION_PRECEDENTE)
+        .count();
+    (jusqu_a, versions.len() - jusqu_a)
+}
+
+/// What the database held once the fixture was loaded, before the later migrations.
+#[derive(Debug, Clone)]
+pub struct Avant {
+    /// Rows of each fixture table.
+    pub lignes: BTreeMap<String, i64>,
+    /// Every advisor's path.
+    pub parcours: Vec<Parcours>,
+}
+
+/// Turns the empty database `db` into an upgraded one of the previous release: the migrations up
+/// to [`DERNIERE_MIGRATION_PRECEDENTE`], the référentiel (the fixture's rows reference its
+/// communes and départements), the fixture's data in one transaction, then what a new release
+/// does when it starts on that database: the remaining migrations, and the référentiel again if
+/// the new release ships another extract. Asserts that exactly the repository's migrations up to
+/// that one ran before the load, and all the others after it. Returns what was read between the
+/// load and the later migrations.
+pub fn migrated(db: &TestDb) -> Avant {
+    let mut conn = db.conn();
+    let (jusqu_a, ensuite) = migrations_du_depot(db);
+    let ran = db::run_migrations_up_to(&mut conn, DERNIERE_MIGRATION_PRECEDENTE)
+        .expect("previous release's migrations");
+    assert_eq!(
+        ran, jusqu_a,
+        "the previous release's migrations, and only them"
+    );
+    referentiel::load_if_needed(&mut conn).expect("référentiel");
+    let sql = read_fixture("data.sql");
+    conn.transaction(|c| c.batch_execute(&sql))
+        .expect("the previous release's data loads");
+    let lignes = lignes(&mut conn, comptes().tables.into_keys());
+    let parcours = parcours(&mut conn);
+    let migrations_apres = db::run_migrations(&mut conn).expect("later migrations");
+    assert_eq!(migrations_apres, ensuite, "every later migration ran");
+    referentiel::load_if_needed(&mut conn).expect("référentiel after the migrations");
+    Avant { lignes, parcours }
+}
+
+/// Every fixture table holds as many rows after the migrations as the previous release did
+/// (and as were loaded).
+pub fn check_row_counts(db: &TestDb, avant: &Avant) {
+    let comptes = comptes();
+    assert_eq!(
+        avant.lignes, comptes.tables,
+        "the fixture did not load whole"
+    );
+    let apres = lignes(&mut db.conn(), comptes.tables.keys().cloned());
+    let changed: Vec<String> = comptes
+        .tables
+        .iter()
+        .filter(|(table, n)| apres.get(*table) != Some(n))
+        .map(|(table, n)| format!("{table}: {n} → {:?}", apres.get(table)))
+        .collect();
+    assert!(changed.is_empty(), "row counts changed: {changed:?}");
+}
+
+/// Every advisor is there after the migrations, with the same status and dates, and as many per
+/// status as the previous release had.
+pub fn check_advisors(db: &TestDb, avant: &Avant) {
+    let comptes = comptes();
+    let mut par_statut = BTreeMap::<String, i64>::new();
+    for p in &avant.parcours {
+        *par_statut.entry(p.statut.clone()).or_default() += 1;
+    }
+    assert_eq!(
+        par_statut, comptes.conseillers_par_statut,
+        "advisors loaded"
+    );
+    let apres = parcours(&mut db.conn());
+    let missing: Vec<&Parcours> = avant
+        .parcours
+        .iter()
+        .filter(|p| apres.binary_search(p).is_err())
+        .collect();
+    let extra: Vec<&Parcours> = apres
+        .iter()
+        .filter(|p| avant.parcours.binary_search(p).is_err())
+        .collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "{} advisor path(s) lost or changed, {} new or changed; first lost: {:?}; first new: {:?}",
+        missing.len(),
+        extra.len(),
+        missing.first(),
+        extra.first()
+    );
+}
+
+/// The differences between the previous release's answer `saved` and the new one `now`, each
+/// with its path under `path`: every field of `saved` must be in `now` with the same value
+/// (fields only `now` has are new, not differences); arrays must have the same length.
+pub fn differences(path: &str, saved: &Value, now: &Value, out: &mut Vec<String>) {
+    match (saved, now) {
+        (Value::Object(saved), Value::Object(now)) => {
+            for (key, value) in saved {
+                let here = format!("{path}.{key}");
+                match now.get(key) {
+                    Some(new) => differences(&here, value, new, out),
+                    None => out.push(format!("{here}: absent now, was {value}")),
+                }
+            }
+        }
+        (Value::Array(saved), Value::Array(now)) => {
+            if saved.len() != now.len() {
+                out.push(format!(
+                    "{path}: {} item(s) now, {} before",
+                    now.len(),
+                    saved.len()
+                ));
+            }
+            for (index, (value, new)) in saved.iter().zip(now).enumerate() {
+                differences(&format!("{path}[{index}]"), value, new, out);
+            }
+        }
+        // 12 and 12.0 are the same figure.
+        (Value::Number(a), Value::Number(b)) if a.as_f64() == b.as_f64() => {}
+        _ if saved == now => {}
+        _ => out.push(format!("{path}: {now} now, {saved} before")),
+    }
+}
+
+/// The statistics the new code answers over the upgraded database equal, field by field, what the
+/// previous release answered over the same data, as of the same day.
+pub async fn check_statistics(db: &TestDb) {
+    let today = AUJOURDHUI.parse().expect("a date");
+    let app = TestApp::over(db.state().with_today(Some(today))).await;
+    let saved = statistiques_enregistrees();
+    assert!(saved.len() > 10, "statistiques.json holds {}", saved.len());
+    let mut found = Vec::new();
+    for (uri, before) in &saved {
+        let answer = app.anonymous().get(uri).await;
+        assert_eq!(answer.status.as_u16(), 200, "{uri}: {}", answer.text);
+        differences(uri, before, &answer.json, &mut found);
+    }
+    assert!(
+        found.is_empty(),
+        "{} statistic(s) differ from the previous release's; first ones:\n{}",
+        found.len(),
+        found
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+async fn row_counts_are_unchanged(db: TestDb) {
+    let avant = migrated(&db);
+    check_row_counts(&db, &avant);
+}
+
+async fn advisors_keep_their_status_and_dates(db: TestDb) {
+    let avant = migrated(&db);
+    check_advisors(&db, &avant);
+}
+
+async fn statistics_are_unchanged(db: TestDb) {
+    migrated(&db);
+    check_statistics(&db).await;
+}
+
+/// Each check on an empty SQLite database and on an empty PostgreSQL one.
+macro_rules! on_both_empty_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    super::$name($crate::common::TestDb::sqlite_empty()).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    if let Some(db) = $crate::common::TestDb::postgres_empty() {
+                        super::$name(db).await
+                    }
+                }
+            )*
+        }
+    };
+}
+
+on_both_empty_backends!(
+    row_counts_are_unchanged,
+    advisors_keep_their_status_and_dates,
+    statistics_are_unchanged,
+);
+
+#[test]
+fn differences_name_the_path_of_each_change() {
+    let saved = serde_json::json!({
+        "a": {"b": [1, 2, {"c": "x"}], "d": 2.5},
+        "e": 12.0,
+        "f": "gone"
+    });
+    let now = serde_json::json!({
+        "a": {"b": [1, 3, {"c": "y"}], "d": 2.5, "new": true},
+        "e": 12
+    });
+    let mut found = Vec::new();
+    differences("/s", &saved, &now, &mut found);
+    assert_eq!(
+        found,
+        vec![
+            "/s.a.b[1]: 3 now, 2 before",
+            "/s.a.b[2].c: \"y\" now, \"x\" before",
+            "/s.f: absent now, was \"gone\"",
+        ]
+    );
+    let mut none = Vec::new();
+    differences("/s", &saved, &saved, &mut none);
+    assert!(none.is_empty());
+    let mut shorter = Vec::new();
+    differences(
+        "/s",
+        &serde_json::json!([1, 2]),
+        &serde_json::json!([1]),
+        &mut shorter,
+    );
+    assert_eq!(shorter, vec!["/s: 1 item(s) now, 2 before"]);
+}
