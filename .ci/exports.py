@@ -1,5 +1,5 @@
 """Loads a small Seine-Saint-Denis dataset through the API of a running server, then downloads the
-two open-data exports into a folder, for `frictionless validate` (see `.ci/run`, stage
+open-data exports into a folder, for `frictionless validate` (see `.ci/run`, stage
 "exports: frictionless").
 
 Usage: python3 .ci/exports.py PORT OUT_DIR   (env ADMIN_TOKEN: an admin bearer token)
@@ -8,7 +8,7 @@ The dataset gives the exports real rows of every kind: a commitment split by pos
 hosts (one with a comma and quotes in its name), commitments split among signatories before a
 split exists, staggered and single payments, a cancelled payment, an annulled commitment with a
 paid part and one without; lieux with every list filled (several values joined by `|`) and a bare
-one. Standard library only.
+one; the posts of the validated split, a coordinator's among them. Standard library only.
 """
 
 import csv
@@ -78,7 +78,9 @@ def convention(signataires, split):
     uri = f"/api/v1/conventions/{conv['id']}"
     post(f"{uri}/signature", {"date_signature": "2021-02-08"})
     if split:
-        repartition = [{"structure_id": s, "postes": n} for s, n in zip(signataires, split)]
+        # The first host's first post is a coordinator's (postes.csv shows both typologies).
+        repartition = [{"structure_id": s, "postes": n, "postes_coordinateur": int(i == 0)}
+                       for i, (s, n) in enumerate(zip(signataires, split))]
         post(f"{uri}/projet-accueil", {"repartition": repartition, "date_depot": "2021-03-01"})
         post(f"{uri}/validation", {"date_validation": "2021-03-15"})
     return conv["id"]
@@ -145,7 +147,7 @@ post("/api/v1/lieux", {
     "itinerance": ["Itinérant"], "services": ["Accès internet et matériel informatique"]})
 
 # Anonymous downloads: the exports are public.
-expected = {"subventions.csv": 3 + 2 + 2, "lieux.csv": 3}
+expected = {"subventions.csv": 3 + 2 + 2, "lieux.csv": 3, "postes.csv": 5 + 3 + 2}
 for name, rows in expected.items():
     body, headers = call("GET", f"/api/v1/exports/{name}", auth=False)
     assert headers["Content-Type"] == "text/csv; charset=utf-8", headers["Content-Type"]

@@ -545,5 +545,9 @@ mod tests {
             )),
             COLONNES_LIEUX
         );
+        assert_eq!(
+            schema_fields(include_str!("../../tests/schemas/postes/schema.json")),
+            COLONNES_POSTES
+        );
     }
 }
