@@ -287,6 +287,102 @@ pub async fn check_statistics(db: &TestDb) {
     );
 }
 
+/// The posts the upgrade creates from the stored data (`2026-12-08-000001_postes`): each
+/// validated hosting project's split as posts, every active advisor on one post of its
+/// convention and employer since its recruitment, the posts of an ended convention returned at
+/// its end, a vacant post never vacant before its validation, and each post's history ending in
+/// its state. Each rule is a count of the rows that break it.
+pub fn check_postes(db: &TestDb) {
+    let mut conn = db.conn();
+    let total = count_on(&mut conn, "SELECT COUNT(*) AS n FROM postes");
+    let parts = count_on(
+        &mut conn,
+        "SELECT CAST(COALESCE(SUM(r.postes), 0) AS BIGINT) AS n FROM conventions_repartition r \
+         JOIN conventions c ON c.id = r.convention_id WHERE c.date_validation IS NOT NULL",
+    );
+    assert!(total > 3000, "{total} posts: the fixture's splits were not carried over");
+    assert_eq!(total, parts, "one post per post of each validated split");
+    let rules = [
+        (
+            "a validated convention whose posts differ from its split, host by host",
+            "SELECT COUNT(*) AS n FROM conventions_repartition r JOIN conventions c \
+             ON c.id = r.convention_id WHERE c.date_validation IS NOT NULL AND r.postes <> \
+             (SELECT COUNT(*) FROM postes p WHERE p.convention_id = r.convention_id \
+              AND p.structure_id = r.structure_id)",
+        ),
+        (
+            "a post of a convention never validated",
+            "SELECT COUNT(*) AS n FROM postes p JOIN conventions c ON c.id = p.convention_id \
+             WHERE c.date_validation IS NULL",
+        ),
+        (
+            "an active advisor without exactly one post of its convention and employer, occupied \
+             since its recruitment",
+            "SELECT COUNT(*) AS n FROM conseillers a WHERE a.statut <> 'sorti' AND 1 <> \
+             (SELECT COUNT(*) FROM postes p WHERE p.conseiller_id = a.id AND p.etat = 'occupe' \
+              AND p.convention_id = a.convention_id AND p.structure_id = a.structure_id \
+              AND p.depuis = a.date_recrutement)",
+        ),
+        (
+            "a post held by an advisor who left",
+            "SELECT COUNT(*) AS n FROM postes p JOIN conseillers a ON a.id = p.conseiller_id \
+             WHERE a.statut = 'sorti'",
+        ),
+        (
+            "a convention whose occupied posts are not its filled posts",
+            "SELECT COUNT(*) AS n FROM conventions c WHERE c.date_validation IS NOT NULL AND \
+             c.postes_pourvus <> (SELECT COUNT(*) FROM postes p WHERE p.convention_id = c.id \
+             AND p.etat = 'occupe')",
+        ),
+        (
+            "a post of an ended convention not returned at its end",
+            "SELECT COUNT(*) AS n FROM postes p JOIN conventions c ON c.id = p.convention_id \
+             WHERE c.statut IN ('terminee', 'resiliee') AND (p.etat <> 'rendu' \
+             OR p.depuis <> COALESCE(c.date_resiliation, c.date_cloture))",
+        ),
+        (
+            "a post of a live convention returned, or vacant since before its validation",
+            "SELECT COUNT(*) AS n FROM postes p JOIN conventions c ON c.id = p.convention_id \
+             WHERE c.statut NOT IN ('terminee', 'resiliee') \
+             AND (p.etat = 'rendu' OR p.depuis < c.date_validation)",
+        ),
+        (
+            "a post whose history does not start with its attribution at the validation",
+            "SELECT COUNT(*) AS n FROM postes p JOIN conventions c ON c.id = p.convention_id \
+             WHERE NOT EXISTS (SELECT 1 FROM postes_historique h WHERE h.poste_id = p.id \
+             AND h.rang = 1 AND h.evenement = 'attribution' AND h.date = c.date_validation)",
+        ),
+        (
+            "a post whose last step is not its state, date and holder",
+            "SELECT COUNT(*) AS n FROM postes p WHERE NOT EXISTS (SELECT 1 FROM \
+             postes_historique h WHERE h.poste_id = p.id AND h.etat = p.etat \
+             AND h.date = p.depuis AND (h.conseiller_id = p.conseiller_id \
+             OR (h.conseiller_id IS NULL AND p.conseiller_id IS NULL)) \
+             AND h.rang = (SELECT MAX(rang) FROM postes_historique l WHERE l.poste_id = p.id))",
+        ),
+    ];
+    let broken: Vec<String> = rules
+        .iter()
+        .map(|(rule, sql)| (rule, count_on(&mut conn, sql)))
+        .filter(|(_, n)| *n != 0)
+        .map(|(rule, n)| format!("{n} × {rule}"))
+        .collect();
+    assert!(broken.is_empty(), "posts carried over wrongly: {broken:?}");
+    // Some posts of each state, so that each rule above was tried.
+    for etat in ["vacant", "occupe", "rendu"] {
+        let n = count_on(
+            &mut conn,
+            &format!("SELECT COUNT(*) AS n FROM postes WHERE etat = '{etat}'"),
+        );
+        assert!(n > 0, "no post {etat} after the upgrade");
+    }
+}
+
+async fn posts_carry_the_splits_and_the_advisors(db: TestDb) {
+    migrated(&db);
+    check_postes(&db);
+}
+
 async fn row_counts_are_unchanged(db: TestDb) {
     let avant = migrated(&db);
     check_row_counts(&db, &avant);
@@ -330,6 +426,7 @@ on_both_empty_backends!(
     row_counts_are_unchanged,
     advisors_keep_their_status_and_dates,
     statistics_are_unchanged,
+    posts_carry_the_splits_and_the_advisors,
 );
 
 #[test]
