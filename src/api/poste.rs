@@ -7,8 +7,8 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 pub use crate::domain::filter::PosteFilter;
-pub use crate::domain::poste::{EtapePoste, Poste};
 use crate::domain::ids::StructureId;
+pub use crate::domain::poste::{EtapePoste, Poste};
 
 /// Le transfert d'un poste vacant à une autre structure d'accueil de la convention.
 #[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]

@@ -325,7 +325,11 @@ pub fn ligne_csv(s: &Statistiques) -> Vec<String> {
         optional(s.postes.taux_pourvus_pct.map(|p| p.to_string())),
     ];
     let typologies = &s.postes.par_typologie;
-    for etats in [&s.postes.par_etat, &typologies.conseiller, &typologies.coordinateur] {
+    for etats in [
+        &s.postes.par_etat,
+        &typologies.conseiller,
+        &typologies.coordinateur,
+    ] {
         row.extend([etats.vacant, etats.occupe, etats.rendu].map(|n| n.to_string()));
     }
     row.extend([

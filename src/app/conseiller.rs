@@ -240,7 +240,12 @@ pub fn leave(
 ) -> Result<Conseiller, ApiError> {
     let rule: Rule<'_, Sortie> = Box::new(|tx, next, input, today| {
         let previous = next.derniere_etape();
-        let date = effective_date("date_sortie", Some(input.date_sortie), today, Some(previous))?;
+        let date = effective_date(
+            "date_sortie",
+            Some(input.date_sortie),
+            today,
+            Some(previous),
+        )?;
         next.date_sortie = Some(date);
         next.motif_sortie = Some(input.motif);
         poste::liberer(tx, &next.id, date)

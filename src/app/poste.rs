@@ -95,11 +95,20 @@ pub fn repartir(
     Ok(repo::insert(tx, &nouveaux)?)
 }
 
-/// Returns a vacant post on `date`.
+/// Returns a vacant post on `date`, or on the date of its vacancy when that is later (a post
+/// an avenant created after the date a convention's end is backdated to is returned on the day
+/// it came into being, so that its history stays in order).
 fn rendre(tx: &mut WriteTx<'_>, poste: Poste, date: NaiveDate) -> Result<Poste, ApiError> {
     let mut next = poste.clone();
     let structure = poste.structure_id.clone();
-    next.passe(date, EvenementPoste::Rendu, EtatPoste::Rendu, structure, None);
+    let date = date.max(poste.depuis);
+    next.passe(
+        date,
+        EvenementPoste::Rendu,
+        EtatPoste::Rendu,
+        structure,
+        None,
+    );
     Ok(repo::save(tx, &poste, &next)?)
 }
 

@@ -16,12 +16,12 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use validator::Validate;
 
+use super::ClosedList;
 use super::activite::TypeActivite;
 use super::codes::{CodeDepartement, CodeInsee, CodePostal, CodeRegion, SiretRecherche};
 use super::conseiller::StatutConseiller;
 use super::convention::StatutConvention;
 use super::financement::{NatureEnveloppe, StatutEngagement};
-use super::ClosedList;
 use super::ids::{ConseillerId, ConventionId, EnveloppeId, LieuId, StructureId};
 use super::journal::RessourceJournal;
 use super::poste::{EtatPoste, TypologiePoste};

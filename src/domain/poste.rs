@@ -306,9 +306,7 @@ pub fn check_transfert(
             .with_error(FieldError::pointer("/structure_id", detail))
     };
     if vers == &poste.structure_id {
-        return Err(refus(format!(
-            "La structure {vers} tient déjà ce poste."
-        )));
+        return Err(refus(format!("La structure {vers} tient déjà ce poste.")));
     }
     if destination != Some(&poste.departement) {
         return Err(refus(format!(
@@ -483,9 +481,13 @@ mod tests {
             assert_eq!(refusal.code.code, "poste_non_vacant");
             assert_eq!(refusal.members["etat"], etat.as_str());
         }
-        let refusal =
-            check_transfert(&vacant, StatutConvention::Terminee, &structure(1), Some(&d93))
-                .unwrap_err();
+        let refusal = check_transfert(
+            &vacant,
+            StatutConvention::Terminee,
+            &structure(1),
+            Some(&d93),
+        )
+        .unwrap_err();
         assert_eq!(refusal.code.code, "convention_hors_execution");
         for (vers, departement) in [(1, Some(&d75)), (1, None), (0, Some(&d93))] {
             let refusal =

@@ -337,7 +337,9 @@ pub fn compose(
             // A draft attributes nothing yet: its posts count once it is signed.
             if !matches!(
                 groupe.statut,
-                StatutConvention::Brouillon | StatutConvention::Resiliee | StatutConvention::Terminee
+                StatutConvention::Brouillon
+                    | StatutConvention::Resiliee
+                    | StatutConvention::Terminee
             ) {
                 add(&mut attribues, groupe.postes_attribues);
             }

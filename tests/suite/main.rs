@@ -24,6 +24,7 @@ mod layers;
 mod lieux;
 mod migration;
 mod openapi;
+mod postes;
 mod referentiel;
 mod referentiel_reload;
 mod registries;

@@ -300,7 +300,10 @@ pub fn check_postes(db: &TestDb) {
         "SELECT CAST(COALESCE(SUM(r.postes), 0) AS BIGINT) AS n FROM conventions_repartition r \
          JOIN conventions c ON c.id = r.convention_id WHERE c.date_validation IS NOT NULL",
     );
-    assert!(total > 3000, "{total} posts: the fixture's splits were not carried over");
+    assert!(
+        total > 3000,
+        "{total} posts: the fixture's splits were not carried over"
+    );
     assert_eq!(total, parts, "one post per post of each validated split");
     let rules = [
         (

@@ -194,7 +194,11 @@ pub fn lieux(
 
 /// Up to `limit` posts after the id `after`, by id, each with its convention's number and its
 /// host's SIRET and name (never its occupant).
-pub fn postes(conn: &mut DbConn, after: Option<&str>, limit: usize) -> QueryResult<Lot<PostePublie>> {
+pub fn postes(
+    conn: &mut DbConn,
+    after: Option<&str>,
+    limit: usize,
+) -> QueryResult<Lot<PostePublie>> {
     let mut query = postes::table
         .inner_join(conventions::table)
         .inner_join(structures::table)
@@ -214,7 +218,16 @@ pub fn postes(conn: &mut DbConn, after: Option<&str>, limit: usize) -> QueryResu
     if let Some(after) = after {
         query = query.filter(postes::id.gt(after.to_owned()));
     }
-    type Ligne = (String, String, String, String, String, String, String, String);
+    type Ligne = (
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+    );
     let rows: Vec<Ligne> = query.load(conn)?;
     let ids: Vec<String> = rows.iter().map(|row| row.0.clone()).collect();
     let items = rows

@@ -4,10 +4,10 @@
 use chrono::{NaiveDate, Utc};
 use diesel::prelude::*;
 
+use super::Backend;
 use super::idempotency::stored_time;
 use super::{date_text, stored, stored_date, stored_option};
 use crate::db::schema::{postes, postes_historique};
-use super::Backend;
 use crate::db::{DbConn, WriteTx};
 use crate::domain::codes::CodeDepartement;
 use crate::domain::filter::PosteFilter;
@@ -157,12 +157,17 @@ pub fn insert(tx: &mut WriteTx<'_>, nouveaux: &[Poste]) -> QueryResult<()> {
 /// Writes a locked post's new state (`after`, from `before` and the steps added to its
 /// history) and bumps its version. Returns it as read back.
 pub fn save(tx: &mut WriteTx<'_>, before: &Poste, after: &Poste) -> QueryResult<Poste> {
-    crate::update_versioned!(tx, postes, after.id.as_str(), [
-        postes::structure_id.eq(after.structure_id.as_str()),
-        postes::etat.eq(after.etat.as_str()),
-        postes::depuis.eq(date_text(after.depuis)),
-        postes::conseiller_id.eq(after.conseiller_id.as_ref().map(|c| c.as_str())),
-    ])?;
+    crate::update_versioned!(
+        tx,
+        postes,
+        after.id.as_str(),
+        [
+            postes::structure_id.eq(after.structure_id.as_str()),
+            postes::etat.eq(after.etat.as_str()),
+            postes::depuis.eq(date_text(after.depuis)),
+            postes::conseiller_id.eq(after.conseiller_id.as_ref().map(|c| c.as_str())),
+        ]
+    )?;
     let nouvelles: Vec<EtapeRow> = after
         .historique
         .iter()
@@ -257,10 +262,7 @@ pub fn lock_vacants(
 }
 
 /// Locks and reads every post of a convention not yet returned.
-pub fn lock_non_rendus(
-    tx: &mut WriteTx<'_>,
-    convention: &ConventionId,
-) -> QueryResult<Vec<Poste>> {
+pub fn lock_non_rendus(tx: &mut WriteTx<'_>, convention: &ConventionId) -> QueryResult<Vec<Poste>> {
     let rows = lock_rows!(tx, postes::table
         .filter(postes::convention_id.eq(convention.as_str()))
         .filter(postes::etat.ne(EtatPoste::Rendu.as_str()))

@@ -101,11 +101,7 @@ diesel::define_sql_function! {
 /// The groups of conventions (late ones counted as of `today`) and of advisors of the
 /// départements `codes` (all of them: `None`), each query reading its covering index
 /// (`conventions_statistiques`, `conseillers_statistiques`).
-fn groupes(
-    conn: &mut DbConn,
-    codes: Option<&[String]>,
-    today: NaiveDate,
-) -> QueryResult<Groupes> {
+fn groupes(conn: &mut DbConn, codes: Option<&[String]>, today: NaiveDate) -> QueryResult<Groupes> {
     use crate::db::schema::{conseillers as a, conventions as c, postes as p};
     use diesel::dsl::{case_when, count_star, sql};
     use diesel::sql_types::Integer;
@@ -130,7 +126,9 @@ fn groupes(
             ));
         let ancien = p::etat
             .eq(EtatPoste::Vacant.as_str())
-            .and(p::depuis.lt(date_text(today - chrono::Days::new(VACANCE_MAX_JOURS as u64))));
+            .and(p::depuis.lt(date_text(
+                today - chrono::Days::new(VACANCE_MAX_JOURS as u64),
+            )));
         let ancien = case_when(ancien, 1.into_sql::<Integer>()).otherwise(0.into_sql::<Integer>());
         let postes = p::table
             .group_by((p::departement, p::typologie, p::etat))
