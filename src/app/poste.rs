@@ -95,21 +95,34 @@ pub fn repartir(
     Ok(repo::insert(tx, &nouveaux)?)
 }
 
+/// What a post is after an event: its state, its host, its holder.
+struct Apres(EtatPoste, StructureId, Option<ConseillerId>);
+
+/// Records `evenement` on a locked post and saves it.
+fn passe(
+    tx: &mut WriteTx<'_>,
+    poste: &Poste,
+    date: NaiveDate,
+    evenement: EvenementPoste,
+    Apres(etat, structure, conseiller): Apres,
+) -> Result<Poste, ApiError> {
+    let mut next = poste.clone();
+    next.passe(date, evenement, etat, structure, conseiller);
+    Ok(repo::save(tx, poste, &next)?)
+}
+
 /// Returns a vacant post on `date`, or on the date of its vacancy when that is later (a post
 /// an avenant created after the date a convention's end is backdated to is returned on the day
 /// it came into being, so that its history stays in order).
 fn rendre(tx: &mut WriteTx<'_>, poste: Poste, date: NaiveDate) -> Result<Poste, ApiError> {
-    let mut next = poste.clone();
-    let structure = poste.structure_id.clone();
-    let date = date.max(poste.depuis);
-    next.passe(
-        date,
+    let vers = Apres(EtatPoste::Rendu, poste.structure_id.clone(), None);
+    passe(
+        tx,
+        &poste,
+        date.max(poste.depuis),
         EvenementPoste::Rendu,
-        EtatPoste::Rendu,
-        structure,
-        None,
-    );
-    Ok(repo::save(tx, &poste, &next)?)
+        vers,
+    )
 }
 
 /// When a convention ends (under its lock, once no advisor is active), its posts are returned on
@@ -157,15 +170,12 @@ pub fn occuper(
         date,
         Some(("vacant_depuis", poste.depuis)),
     )?;
-    let mut next = poste.clone();
-    next.passe(
-        date,
-        EvenementPoste::Occupation,
+    let vers = (
         EtatPoste::Occupe,
         structure.clone(),
         Some(conseiller.clone()),
     );
-    Ok(repo::save(tx, &poste, &next)?)
+    passe(tx, &poste, date, EvenementPoste::Occupation, vers)
 }
 
 /// An advisor who leaves on `date` frees its post (when it holds one) from the next day.
@@ -180,16 +190,8 @@ pub fn liberer(
     let lendemain = date
         .succ_opt()
         .ok_or_else(|| ApiError::internal("date hors calendrier"))?;
-    let mut next = poste.clone();
-    let structure = poste.structure_id.clone();
-    next.passe(
-        lendemain,
-        EvenementPoste::Liberation,
-        EtatPoste::Vacant,
-        structure,
-        None,
-    );
-    repo::save(tx, &poste, &next)?;
+    let vers = Apres(EtatPoste::Vacant, poste.structure_id.clone(), None);
+    passe(tx, &poste, lendemain, EvenementPoste::Liberation, vers)?;
     Ok(())
 }
 
@@ -218,15 +220,8 @@ pub fn transfer(
         ctx.today,
         Some(("depuis", current.depuis)),
     )?;
-    let mut next = current.clone();
-    next.passe(
-        date,
-        EvenementPoste::Transfert,
-        current.etat,
-        input.structure_id.clone(),
-        None,
-    );
-    let saved = repo::save(tx, &current, &next)?;
+    let vers = Apres(current.etat, input.structure_id.clone(), None);
+    let saved = passe(tx, &current, date, EvenementPoste::Transfert, vers)?;
     let mut split = convention.clone();
     split.repartition = repartition_apres_transfert(
         &convention.repartition,

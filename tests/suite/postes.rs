@@ -65,20 +65,25 @@ async fn filed(app: &common::TestApp<impl common::App>, ids: &[String]) -> Strin
     id
 }
 
-async fn posts_come_with_the_validated_project(db: TestDb) {
-    let app = app_on(&db).await;
-    let ids = structures(&app).await;
-    let convention = filed(&app, &ids).await;
-    let of_convention = format!("convention_id={convention}");
-    assert!(postes(&app, &admin(), &of_convention).await.is_empty());
+/// Validates the hosting project of `convention` on 2021-03-15.
+async fn validate(app: &common::TestApp<impl common::App>, convention: &str) {
     let validated = post(
-        &app,
+        app,
         &format!("/api/v1/conventions/{convention}/validation"),
         &prefecture_93(),
         json!({"date_validation": "2021-03-15"}),
     )
     .await;
     assert_eq!(validated.status, 200, "{}", validated.text);
+}
+
+async fn posts_come_with_the_validated_project(db: TestDb) {
+    let app = app_on(&db).await;
+    let ids = structures(&app).await;
+    let convention = filed(&app, &ids).await;
+    let of_convention = format!("convention_id={convention}");
+    assert!(postes(&app, &admin(), &of_convention).await.is_empty());
+    validate(&app, &convention).await;
 
     let all = postes(&app, &prefecture_93(), &of_convention).await;
     assert_eq!(all.len(), 5);
@@ -170,14 +175,7 @@ async fn recruitment_and_exit_move_a_post(db: TestDb) {
     let app = app_on(&db).await;
     let ids = structures(&app).await;
     let convention = filed(&app, &ids).await;
-    let validated = post(
-        &app,
-        &format!("/api/v1/conventions/{convention}/validation"),
-        &prefecture_93(),
-        json!({"date_validation": "2021-03-15"}),
-    )
-    .await;
-    assert_eq!(validated.status, 200, "{}", validated.text);
+    validate(&app, &convention).await;
     let employer = structure(&ids[0]);
     let mut advisors = Vec::new();
     for n in 0..2 {

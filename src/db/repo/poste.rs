@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::Backend;
 use super::idempotency::stored_time;
-use super::{date_text, stored, stored_date, stored_option};
+use super::{converted, date_text, stored, stored_date, stored_option};
 use crate::db::schema::{postes, postes_historique};
 use crate::db::{DbConn, WriteTx};
 use crate::domain::codes::CodeDepartement;
@@ -254,11 +254,7 @@ pub fn lock_vacants(
         .order((postes::depuis, postes::id))
         .limit(limit as i64)
         .select(PosteRow::as_select()) => PosteRow)?;
-    let postes = rows
-        .into_iter()
-        .map(Poste::try_from)
-        .collect::<QueryResult<Vec<_>>>()?;
-    with_history(tx.conn(), postes)
+    with_history(tx.conn(), converted(rows)?)
 }
 
 /// Locks and reads every post of a convention not yet returned.
@@ -268,11 +264,7 @@ pub fn lock_non_rendus(tx: &mut WriteTx<'_>, convention: &ConventionId) -> Query
         .filter(postes::etat.ne(EtatPoste::Rendu.as_str()))
         .order(postes::id)
         .select(PosteRow::as_select()) => PosteRow)?;
-    let postes = rows
-        .into_iter()
-        .map(Poste::try_from)
-        .collect::<QueryResult<Vec<_>>>()?;
-    with_history(tx.conn(), postes)
+    with_history(tx.conn(), converted(rows)?)
 }
 
 /// Locks and reads the post an advisor holds, if any.
@@ -283,11 +275,7 @@ pub fn lock_du_conseiller(
     let rows = lock_rows!(tx, postes::table
         .filter(postes::conseiller_id.eq(conseiller.as_str()))
         .select(PosteRow::as_select()) => PosteRow)?;
-    let postes = rows
-        .into_iter()
-        .map(Poste::try_from)
-        .collect::<QueryResult<Vec<_>>>()?;
-    Ok(with_history(tx.conn(), postes)?.pop())
+    Ok(with_history(tx.conn(), converted(rows)?)?.pop())
 }
 
 /// A page of posts within `scope` (a structure sees the posts it holds), newest first, with
@@ -331,13 +319,8 @@ pub fn list(
     );
     let page = keyset_page!(conn, query, after, limit, postes::id => desc,
         |row: PosteRow| &row.id)?;
-    let items = page
-        .items
-        .into_iter()
-        .map(Poste::try_from)
-        .collect::<QueryResult<Vec<_>>>()?;
     Ok(Page {
-        items: with_history(conn, items)?,
+        items: with_history(conn, converted(page.items)?)?,
         next: page.next,
     })
 }
