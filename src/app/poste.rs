@@ -170,7 +170,7 @@ pub fn occuper(
         date,
         Some(("vacant_depuis", poste.depuis)),
     )?;
-    let vers = (
+    let vers = Apres(
         EtatPoste::Occupe,
         structure.clone(),
         Some(conseiller.clone()),
