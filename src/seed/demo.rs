@@ -349,10 +349,14 @@ pub async fn seed(
         )
         .await?)?;
     let uri = format!("/api/v1/conventions/{convention}");
+    // The first host's first post is a coordinator's.
     let repartition: Vec<Value> = hotes
         .iter()
         .zip(HOTES)
-        .map(|(structure, (.., postes))| json!({"structure_id": structure, "postes": postes}))
+        .enumerate()
+        .map(|(index, (structure, (.., postes)))| {
+            json!({"structure_id": structure, "postes": postes, "postes_coordinateur": u8::from(index == 0)})
+        })
         .collect();
     for (action, body) in [
         ("signature", json!({"date_signature": "2021-02-08"})),
@@ -546,6 +550,28 @@ pub async fn seed(
         "conseillers : {recruited} recrutés, {} en poste, 2 sortis",
         en_poste.len()
     ));
+
+    // 6 bis. The préfecture moves a vacant post of the second host to the third.
+    let vacants = client
+        .get(
+            &format!(
+                "/api/v1/postes?convention_id={convention}&structure_id={}&etat=vacant&typologie=conseiller&limit=1",
+                hotes[1]
+            ),
+            &prefecture,
+        )
+        .await?;
+    let poste = items(&vacants)
+        .next()
+        .ok_or_else(|| DemoError("aucun poste vacant à transférer".to_owned()))?;
+    client
+        .post(
+            &format!("/api/v1/postes/{}/transfert", id(poste)?),
+            &prefecture,
+            json!({"structure_id": hotes[2], "date": "2021-09-15"}),
+        )
+        .await?;
+    say("postes : 1 poste de coordinateur, 1 poste vacant transféré d'un hôte à un autre");
 
     // 7. Activities from September 2021 to June 2022, by the advisors in post, at their lieu.
     let first = date("2021-09-01");

@@ -7,7 +7,7 @@ use cnfs_api::seed::demo::{self, Outcome};
 use common::{TestApp, TestDb, count};
 
 /// Every table the demo may write.
-const TABLES: [&str; 15] = [
+const TABLES: [&str; 17] = [
     "structures",
     "conventions",
     "conventions_signataires",
@@ -18,6 +18,8 @@ const TABLES: [&str; 15] = [
     "versements",
     "lieux",
     "conseillers",
+    "postes",
+    "postes_historique",
     "activites",
     "activites_jour",
     "activites_mois",
@@ -48,7 +50,7 @@ async fn the_story_once_and_only_once(db: TestDb) {
             ..
         }
     ));
-    assert_eq!(lines.len(), 7, "{lines:?}");
+    assert_eq!(lines.len(), 8, "{lines:?}");
     let after_first = counts(&db);
 
     // The story, in the database.
@@ -73,6 +75,29 @@ async fn the_story_once_and_only_once(db: TestDb) {
     assert_eq!(
         n("SELECT postes_pourvus AS n FROM conventions"),
         n("SELECT COUNT(*) AS n FROM conseillers WHERE statut <> 'sorti'")
+    );
+    // Posts: one per post of the split, one of them a coordinator's; held by the active advisors;
+    // one vacant post moved to the third host, which the split shows.
+    assert_eq!(n("SELECT COUNT(*) AS n FROM postes"), 80);
+    assert_eq!(
+        n("SELECT COUNT(*) AS n FROM postes WHERE typologie = 'coordinateur'"),
+        1
+    );
+    assert_eq!(
+        n("SELECT COUNT(*) AS n FROM postes WHERE etat = 'occupe'"),
+        n("SELECT COUNT(*) AS n FROM conseillers WHERE statut <> 'sorti'")
+    );
+    assert_eq!(
+        n("SELECT COUNT(*) AS n FROM postes_historique WHERE evenement = 'transfert'"),
+        1
+    );
+    assert_eq!(
+        n(
+            "SELECT COUNT(*) AS n FROM conventions_repartition r WHERE r.postes <> \
+           (SELECT COUNT(*) FROM postes p WHERE p.structure_id = r.structure_id)"
+        ),
+        0,
+        "the split follows the transfer"
     );
     assert_eq!(
         n("SELECT engage_centimes AS n FROM enveloppes WHERE nature = 'postes_conseillers'"),
