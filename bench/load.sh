@@ -15,7 +15,9 @@
 #     (process start → /health/ready answers 200, on the migrated database);
 #  3. measures with wrk (-t$THREADS, 2 s warm-up then $DURATION s, --latency), at $CONNECTIONS
 #     connections unless said: /health/live (the ceiling), one convention by id and a page of 50
-#     conventions of the 93 (préfecture-93 token), a commune search, the national and the 93's
+#     conventions of the 93 (préfecture-93 token), a page of 50 posts of the 93 with their
+#     history (same token; the posts list has no cache; the national dataset's 93 holds 59
+#     posts), a commune search, the national and the 93's
 #     statistics uncached at 8 and 32 connections, POST an activity (the employer's token), POST a
 #     commitment with a fresh Idempotency-Key per request (bench/wrk/engagement.lua) on a large
 #     envelope, with the share of 201s; then checks that the envelope's engaged sum equals the
@@ -208,6 +210,8 @@ measure() { # $1: label, $2: DATABASE_URL
     -H "Authorization: Bearer $token"
   run_wrk "GET /api/v1/conventions?departement=93&limit=50 (uncached)" "$CONNECTIONS" \
     "/api/v1/conventions?departement=93&limit=50" -H "Authorization: Bearer $token"
+  run_wrk "GET /api/v1/postes?departement=93&limit=50 (uncached)" "$CONNECTIONS" \
+    "/api/v1/postes?departement=93&limit=50" -H "Authorization: Bearer $token"
   run_wrk "GET /api/v1/communes?q=saint denis&limit=20" "$CONNECTIONS" "/api/v1/communes?q=saint%20denis&limit=20"
   for connections in 8 32; do
     run_wrk "GET /api/v1/statistiques (uncached)" "$connections" "/api/v1/statistiques"

@@ -379,14 +379,15 @@ fn seed_national(url: &DatabaseUrl, options: &cnfs_api::seed::national::Options)
             let c = bilan.comptes;
             println!(
                 "jeu national chargé en {:.1} s (graine effective {}) : {} départements, {} \
-                 structures, {} conventions, {} postes, {} lieux, {} conseillers dont {} en poste, \
-                 {} engagements, {} versements, {} activités",
+                 structures, {} conventions, {} postes (dont {} attribués à une structure), {} lieux, \
+                 {} conseillers dont {} en poste, {} engagements, {} versements, {} activités",
                 bilan.duree.as_secs_f64(),
                 bilan.graine,
                 c.departements,
                 milliers(c.structures),
                 milliers(c.conventions),
                 milliers(c.postes),
+                milliers(c.postes_attribues),
                 milliers(c.lieux),
                 milliers(c.conseillers),
                 milliers(c.en_poste),

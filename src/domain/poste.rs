@@ -204,6 +204,87 @@ pub fn typologies(part: &PartHote) -> Vec<TypologiePoste> {
     out
 }
 
+/// The posts of one host in a validated convention, rebuilt from its advisors: for data written
+/// without the use cases (the national seed), by the rule of the upgrade migration
+/// `2026-12-08-000001_postes` for the data stored before posts existed.
+///
+/// One post per post of the host's `part` (its coordinator posts first, see [`typologies`]),
+/// each attributed (vacant) on `date_validation`; then:
+/// - a convention ended on `fin` (terminated or cancelled): every post returned on that day (no
+///   advisor was active then: the rules refuse the end otherwise);
+/// - otherwise the host's `actifs` (advisor, recruitment date), oldest recruitment first (then
+///   by id), occupy its first advisor posts, each since its recruitment;
+/// - its next advisor posts are vacant: the k-th of them since the day after the k-th most
+///   recent of the host's `sorties` (exit dates: each exit freed a post, and the most recent ones
+///   are the least likely to have been filled again), never before the validation; the others
+///   since the validation, as are the coordinator posts (these advisors hold advisor posts).
+///
+/// Active advisors beyond the host's advisor posts get none: the caller keeps them within its
+/// quota ([`check_quota`](super::conseiller::check_quota)). Ids are new; the version is the
+/// storage's to set.
+pub fn postes_reconstitues(
+    convention_id: &ConventionId,
+    departement: &CodeDepartement,
+    part: &PartHote,
+    date_validation: NaiveDate,
+    fin: Option<NaiveDate>,
+    actifs: &[(ConseillerId, NaiveDate)],
+    sorties: &[NaiveDate],
+) -> Vec<Poste> {
+    let structure = &part.structure_id;
+    let mut actifs: Vec<&(ConseillerId, NaiveDate)> = actifs.iter().collect();
+    actifs.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+    let mut actifs = actifs.into_iter();
+    let mut sorties = sorties.to_vec();
+    sorties.sort_unstable_by(|a, b| b.cmp(a));
+    let mut sorties = sorties.into_iter();
+    typologies(part)
+        .into_iter()
+        .map(|typologie| {
+            let mut poste = Poste::attribue(
+                convention_id,
+                departement,
+                structure,
+                typologie,
+                date_validation,
+            );
+            if let Some(fin) = fin {
+                poste.passe(
+                    fin,
+                    EvenementPoste::Rendu,
+                    EtatPoste::Rendu,
+                    structure.clone(),
+                    None,
+                );
+            } else if typologie == TypologiePoste::Conseiller {
+                if let Some((conseiller, recrutement)) = actifs.next() {
+                    poste.passe(
+                        *recrutement,
+                        EvenementPoste::Occupation,
+                        EtatPoste::Occupe,
+                        structure.clone(),
+                        Some(conseiller.clone()),
+                    );
+                } else if let Some(sortie) = sorties.next() {
+                    let libre = sortie.succ_opt().unwrap_or(sortie).max(date_validation);
+                    poste.passe(
+                        libre,
+                        EvenementPoste::Liberation,
+                        EtatPoste::Vacant,
+                        structure.clone(),
+                        None,
+                    );
+                    // Vacant before and after (its occupation by the advisor who left is not
+                    // recorded, as in the migration), so `passe` kept the attribution's date:
+                    // the vacancy runs from the release.
+                    poste.depuis = libre;
+                }
+            }
+            poste
+        })
+        .collect()
+}
+
 /// The posts a host keeps (vacant or occupied) by typology.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostesTenus {
@@ -497,6 +578,125 @@ mod tests {
                 ("structure_non_eligible", Some("/structure_id"))
             );
         }
+    }
+
+    /// A post in short: typology, state, since, holder, the events of its history.
+    type Resume = (
+        TypologiePoste,
+        EtatPoste,
+        NaiveDate,
+        Option<ConseillerId>,
+        Vec<EvenementPoste>,
+    );
+
+    /// Each post in short, in order (checking that its last step is its state).
+    fn resume(postes: &[Poste]) -> Vec<Resume> {
+        postes
+            .iter()
+            .map(|p| {
+                let last = p.historique.last().unwrap();
+                // The last step is the post's state, date and holder.
+                assert_eq!(
+                    (last.etat, last.date, &last.conseiller_id),
+                    (p.etat, p.depuis, &p.conseiller_id)
+                );
+                assert_eq!(p.historique[0].evenement, EvenementPoste::Attribution);
+                (
+                    p.typologie,
+                    p.etat,
+                    p.depuis,
+                    p.conseiller_id.clone(),
+                    p.historique.iter().map(|e| e.evenement).collect(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rebuilt_posts_are_occupied_by_the_oldest_recruits_then_vacant_since_the_latest_exits() {
+        use EtatPoste::{Occupe, Vacant};
+        use EvenementPoste::{Attribution as A, Liberation as L, Occupation as O};
+        use TypologiePoste::{Conseiller, Coordinateur};
+        let (convention, d93) = (ConventionId::new(), CodeDepartement::parse("93").unwrap());
+        let validation = date("2021-03-01");
+        let (early, late) = (ConseillerId::new(), ConseillerId::new());
+        // Given out of order: the oldest recruitment takes the first advisor post.
+        let actifs = [
+            (late.clone(), date("2022-05-10")),
+            (early.clone(), date("2021-04-01")),
+        ];
+        // Three exits for two free advisor posts: the two most recent ones date them.
+        let sorties = [date("2021-09-30"), date("2023-01-15"), date("2022-02-28")];
+        let rebuilt =
+            |part: PartHote, actifs: &[(ConseillerId, NaiveDate)], sorties: &[NaiveDate]| {
+                postes_reconstitues(&convention, &d93, &part, validation, None, actifs, sorties)
+            };
+        let postes = rebuilt(part(0, 5, 1), &actifs, &sorties);
+        assert!(postes.iter().all(|p| p.convention_id == convention
+            && p.departement == d93
+            && p.structure_id == structure(0)));
+        assert_eq!(
+            resume(&postes),
+            [
+                (Coordinateur, Vacant, validation, None, vec![A]),
+                (
+                    Conseiller,
+                    Occupe,
+                    date("2021-04-01"),
+                    Some(early),
+                    vec![A, O]
+                ),
+                (
+                    Conseiller,
+                    Occupe,
+                    date("2022-05-10"),
+                    Some(late),
+                    vec![A, O]
+                ),
+                (Conseiller, Vacant, date("2023-01-16"), None, vec![A, L]),
+                (Conseiller, Vacant, date("2022-03-01"), None, vec![A, L]),
+            ]
+        );
+        // No exit: the free posts are vacant since the validation; an exit before it (data
+        // from before the rules) dates none before it.
+        let postes = rebuilt(part(0, 2, 0), &[], &[date("2021-01-10")]);
+        assert_eq!(
+            resume(&postes),
+            [
+                (Conseiller, Vacant, validation, None, vec![A, L]),
+                (Conseiller, Vacant, validation, None, vec![A]),
+            ]
+        );
+        // Coordinator posts only: none is occupied by these advisors.
+        let postes = rebuilt(part(0, 2, 2), &actifs, &sorties);
+        assert!(
+            postes
+                .iter()
+                .all(|p| p.etat == Vacant && p.depuis == validation)
+        );
+    }
+
+    #[test]
+    fn rebuilt_posts_of_an_ended_convention_are_returned_at_its_end() {
+        use EvenementPoste::{Attribution as A, Rendu as R};
+        let fin = date("2024-03-31");
+        let postes = postes_reconstitues(
+            &ConventionId::new(),
+            &CodeDepartement::parse("2A").unwrap(),
+            &part(1, 3, 1),
+            date("2021-03-01"),
+            Some(fin),
+            &[],
+            &[date("2024-02-01"), date("2023-06-30")],
+        );
+        assert_eq!(postes.len(), 3);
+        for (_, etat, depuis, holder, events) in resume(&postes) {
+            assert_eq!(
+                (etat, depuis, holder, events),
+                (EtatPoste::Rendu, fin, None, vec![A, R])
+            );
+        }
+        assert_eq!(postes[0].typologie, TypologiePoste::Coordinateur);
     }
 
     #[test]

@@ -2,19 +2,22 @@
 //! activities; CI never runs the national one): every invariant of the domain holds afterwards,
 //! checked in SQL from the rows; the statistics endpoints equal a recomputation from the rows;
 //! the same graine gives the same rows, ids included; a database with programme data is refused
-//! without `--force` and added to with it.
+//! without `--force` and added to with it; its posts meet the rules the upgrade's posts meet, and
+//! a recruitment through the API takes one.
 
 use crate::common;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
+use cnfs_api::auth::Role;
 use cnfs_api::db::DbConn;
 use cnfs_api::domain::activite::{Thematique, check_thematiques};
 use cnfs_api::domain::codes::Siret;
 use cnfs_api::seed::national::{Options, SeedError, seed_national};
 use common::statistiques::{assert_agrees_with_rows, count_on, figures, figures_on};
-use common::{App, TestApp, TestDb, count};
+use common::{App, TestApp, TestDb, count, token};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 
 /// "Today" of these tests: after the activities' last day (2024-12-31).
@@ -417,6 +420,11 @@ async fn the_national_seed_keeps_every_invariant(db: TestDb) {
         count(&db, "SELECT COUNT(*) AS n FROM departements")
     );
     assert_invariants(&db, 1, ACTIVITES as i64);
+    crate::migration::check_postes(&db);
+    assert_eq!(
+        bilan.comptes.postes_attribues as i64,
+        count(&db, "SELECT COUNT(*) AS n FROM postes")
+    );
 
     let app = TestApp::over(db.state().with_today(Some(TODAY.parse().unwrap()))).await;
     let national = app.anonymous().get("/api/v1/statistiques").await;
@@ -445,8 +453,64 @@ async fn the_national_seed_keeps_every_invariant(db: TestDb) {
     let added = seed(&db, &options(12, 5_000, true)).expect("added");
     assert_ne!(added.graine, bilan.graine);
     assert_invariants(&db, 2, ACTIVITES as i64 + 5_000);
+    crate::migration::check_postes(&db);
     let app = TestApp::over(db.state().with_today(Some(TODAY.parse().unwrap()))).await;
     assert_statistics_agree(&app, &db, &["93"]).await;
+}
+
+/// A recruitment through the API on a convention in execution of the seed succeeds and takes
+/// its host's advisor post vacant the longest; the posts still meet every rule afterwards.
+async fn a_recruitment_takes_a_vacant_post_of_the_seed(db: TestDb) {
+    seed(&db, &options(5, 1_000, false)).expect("seeded");
+    let vacant = figures(
+        &db,
+        "SELECT p.convention_id || '|' || p.structure_id || '|' || p.id || '|' || p.depuis AS k, \
+         CAST(0 AS BIGINT) AS n FROM postes p JOIN conventions c ON c.id = p.convention_id \
+         WHERE c.statut = 'en_execution' AND p.etat = 'vacant' AND p.typologie = 'conseiller' \
+         ORDER BY p.convention_id, p.structure_id, p.depuis, p.id LIMIT 1",
+    );
+    let (convention, rest) = vacant[0].0.split_once('|').expect("a vacant post");
+    let fields: Vec<&str> = rest.split('|').collect();
+    let (structure, poste, depuis) = (fields[0], fields[1], fields[2]);
+    let pourvus = || {
+        count(
+            &db,
+            &format!("SELECT postes_pourvus AS n FROM conventions WHERE id = '{convention}'"),
+        )
+    };
+    let avant = pourvus();
+    let app = TestApp::over(db.state().with_today(Some(TODAY.parse().unwrap()))).await;
+    let employer = token(Role::Structure, &[], Some(structure));
+    let recrutement = "2025-01-15";
+    assert!(depuis <= recrutement, "vacant since {depuis}");
+    let created = app
+        .as_(&employer)
+        .post(
+            "/api/v1/conseillers",
+            json!({
+                "convention_id": convention, "structure_id": structure, "nom": "Recrue",
+                "prenom": "Camille", "email": "recrue.seed@example.org",
+                "commune_residence": "93001", "date_recrutement": recrutement,
+                "type_contrat": "contrat_de_projet"
+            }),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let conseiller = created.json["id"].as_str().unwrap();
+    let taken = figures(
+        &db,
+        &format!(
+            "SELECT etat || '|' || COALESCE(conseiller_id, '-') || '|' || depuis AS k, \
+             CAST(0 AS BIGINT) AS n FROM postes WHERE id = '{poste}'"
+        ),
+    );
+    assert_eq!(
+        taken[0].0,
+        format!("occupe|{conseiller}|{recrutement}"),
+        "the post vacant the longest is taken"
+    );
+    assert_eq!(pourvus(), avant + 1);
+    crate::migration::check_postes(&db);
 }
 
 /// A digest of every programme table's rows (ids included), each row as the text of its columns.
@@ -463,6 +527,8 @@ fn digest(db: &TestDb) -> BTreeMap<&'static str, String> {
         "versements",
         "lieux",
         "conseillers",
+        "postes",
+        "postes_historique",
         "activites",
         "activites_jour",
         "activites_mois",
@@ -544,4 +610,5 @@ async fn the_same_graine_gives_the_same_rows(db: TestDb) {
 on_both_backends!(
     the_national_seed_keeps_every_invariant,
     the_same_graine_gives_the_same_rows,
+    a_recruitment_takes_a_vacant_post_of_the_seed,
 );

@@ -21,6 +21,7 @@ use crate::domain::activite::{Apport, Thematique};
 use crate::domain::conseiller::{MotifSortie, StatutConseiller, TypeContrat};
 use crate::domain::convention::StatutConvention;
 use crate::domain::lieu::{Itinerance, ModaliteAcces, Service};
+use crate::domain::poste::Poste;
 use crate::domain::referentiel::search_key;
 use crate::domain::statistiques::SoldeStat;
 use crate::domain::structure::TypeStructure;
@@ -824,6 +825,88 @@ pub fn write_conseillers(tx: &mut WriteTx<'_>, rows: &[ConseillerSeed]) -> Query
             out.text(&c.modifie_le);
         }
     )
+}
+
+/// A post to write: built by the domain with its history
+/// ([`postes_reconstitues`](crate::domain::poste::postes_reconstitues)), its id and version set by
+/// the seed, with its row's times.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PosteSeed {
+    /// The post and its history.
+    pub poste: Poste,
+    /// Created at (the validation).
+    pub cree_le: String,
+    /// Last changed at (its last event).
+    pub modifie_le: String,
+}
+
+/// Writes posts and their history; returns the rows written (posts and history steps).
+pub fn write_postes(tx: &mut WriteTx<'_>, rows: &[PosteSeed]) -> QueryResult<usize> {
+    let written = bulk_insert!(
+        tx,
+        postes(
+            id,
+            convention_id,
+            structure_id,
+            departement,
+            typologie,
+            etat,
+            depuis,
+            conseiller_id,
+            version,
+            cree_le,
+            modifie_le
+        ),
+        rows,
+        |p, out| {
+            let poste = &p.poste;
+            out.text(poste.id.as_str());
+            out.text(poste.convention_id.as_str());
+            out.text(poste.structure_id.as_str());
+            out.text(poste.departement.as_str());
+            out.text(poste.typologie.as_str());
+            out.text(poste.etat.as_str());
+            out.text(&date_text(poste.depuis));
+            out.opt_text(poste.conseiller_id.as_ref().map(|c| c.as_str()));
+            out.int(poste.version);
+            out.text(&p.cree_le);
+            out.text(&p.modifie_le);
+        }
+    )?;
+    // Each step with its post and rank (from 1), in the history's order.
+    let etapes: Vec<(&Poste, i64, &crate::domain::poste::EtapePoste)> = rows
+        .iter()
+        .flat_map(|p| {
+            p.poste
+                .historique
+                .iter()
+                .zip(1..)
+                .map(|(etape, rang)| (&p.poste, rang, etape))
+        })
+        .collect();
+    let steps = bulk_insert!(
+        tx,
+        postes_historique(
+            poste_id,
+            rang,
+            date,
+            evenement,
+            etat,
+            structure_id,
+            conseiller_id
+        ),
+        &etapes,
+        |(poste, rang, etape), out| {
+            out.text(poste.id.as_str());
+            out.int(*rang);
+            out.text(&date_text(etape.date));
+            out.text(etape.evenement.as_str());
+            out.text(etape.etat.as_str());
+            out.text(etape.structure_id.as_str());
+            out.opt_text(etape.conseiller_id.as_ref().map(|c| c.as_str()));
+        }
+    )?;
+    Ok(written + steps)
 }
 
 /// An advisor `en_poste` who declares activities, with what each of its activities copies.

@@ -14,6 +14,7 @@
 //!   instalments paid;
 //! - advisors at every stage (most `en_poste`), never above a host's posts, with fictitious
 //!   identities (`@example.org`); lieux in real communes with one of their postcodes;
+//! - the posts of the validated conventions and their history, rebuilt from the advisors;
 //! - N activities over 2021–2024 (never after today) by the advisors `en_poste`, at their lieu,
 //!   from the day they took the post, and their per-day and per-month aggregates.
 
@@ -25,7 +26,7 @@ use super::alea::{Alea, hash, instant};
 use crate::db::repo::idempotency::stored_time;
 use crate::db::repo::seed_national::{
     ActiviteSeed, ConseillerSeed, ConventionSeed, DeclarantSeed, EngagementSeed, EnveloppeSeed,
-    Existant, FinancementSeed, LieuSeed, ReferentielSource, SommeSeed, StructureSeed,
+    Existant, FinancementSeed, LieuSeed, PosteSeed, ReferentielSource, SommeSeed, StructureSeed,
     VersementSeed,
 };
 use crate::domain::activite::Apport;
@@ -40,8 +41,9 @@ use crate::domain::financement::{
     FinancementConvention, PlafondDepartement, Soldes, check_engagement, date_engagement,
     montant_engagement,
 };
-use crate::domain::ids::StructureId;
+use crate::domain::ids::{ConseillerId, ConventionId, PosteId, StructureId};
 use crate::domain::lieu::{CommuneLieu, Itinerance, ModaliteAcces, Service, check_adresse};
+use crate::domain::poste::{EtatPoste, postes_reconstitues};
 use crate::domain::referentiel::search_key;
 use crate::domain::split::largest_remainders;
 use crate::domain::statistiques::SoldeStat;
@@ -124,6 +126,8 @@ pub struct Programme {
     pub lieux: Vec<LieuSeed>,
     /// Advisors.
     pub conseillers: Vec<ConseillerSeed>,
+    /// The posts of the validated conventions, with their history.
+    pub postes: Vec<PosteSeed>,
     /// The advisors `en_poste` who declare activities, each with the window of its dates.
     pub declarants: Vec<(DeclarantSeed, NaiveDate, NaiveDate)>,
 }
@@ -761,6 +765,7 @@ pub fn programme(
         &index,
         parametres,
     )?;
+    let postes = postes(&conventions, &conseillers, graine)?;
     Ok(Programme {
         structures: structures.into_iter().map(|s| s.seed).collect(),
         conventions,
@@ -768,6 +773,7 @@ pub fn programme(
         financement,
         lieux: lieux.into_iter().map(|(l, _)| l).collect(),
         conseillers,
+        postes,
         declarants,
     })
 }
@@ -1232,6 +1238,99 @@ fn conseillers(
         convention.postes_pourvus = pourvus;
     }
     Ok((out, declarants))
+}
+
+/// The posts of every validated convention: the seed writes advisors without the use cases, so
+/// the posts that the validation, the recruitments and the exits would have made are rebuilt
+/// from them, host by host, by the upgrade's rule ([`postes_reconstitues`]). Checked against
+/// each convention's posts filled. Ids from the convention's own stream, created at its
+/// validation (15:00, as the convention's change), changed at their last event (16:00, as the
+/// advisors'); the version counts the history's steps (one per change through the API).
+fn postes(
+    conventions: &[ConventionSeed],
+    conseillers: &[ConseillerSeed],
+    graine: u64,
+) -> Result<Vec<PosteSeed>, RegleEnfreinte> {
+    /// A host's active advisors (id, recruitment) and exit dates.
+    type Parcours = (Vec<(ConseillerId, NaiveDate)>, Vec<NaiveDate>);
+    let mut par_hote: HashMap<(&str, &str), Parcours> = HashMap::new();
+    for c in conseillers {
+        let (actifs, sorties) = par_hote
+            .entry((c.convention_id.as_str(), c.structure_id.as_str()))
+            .or_default();
+        if c.statut.est_actif() {
+            let id = ConseillerId::parse(&c.id).map_err(|e| enfreinte("conseiller", e.expected))?;
+            actifs.push((id, c.date_recrutement));
+        } else if let Some(sortie) = c.date_sortie {
+            sorties.push(sortie);
+        }
+    }
+    let aucun: Parcours = (Vec::new(), Vec::new());
+    let mut out = Vec::new();
+    for convention in conventions {
+        let Some(validation) = convention.date_validation else {
+            continue;
+        };
+        let what = || format!("postes de {}", convention.numero);
+        let fin = if matches!(
+            convention.statut,
+            StatutConvention::Terminee | StatutConvention::Resiliee
+        ) {
+            Some(
+                convention
+                    .date_cloture
+                    .ok_or_else(|| enfreinte(what(), "convention close sans date de clôture"))?,
+            )
+        } else {
+            None
+        };
+        let convention_id =
+            ConventionId::parse(&convention.id).map_err(|e| enfreinte(what(), e.expected))?;
+        let departement = CodeDepartement::parse(&convention.departement)
+            .map_err(|e| enfreinte(what(), e.expected))?;
+        let cree = instant(validation, 15 * 3600);
+        let mut ids = Alea::flux(graine, &format!("postes/{}", convention.id));
+        let mut occupes = 0;
+        for (structure, postes) in &convention.repartition {
+            let part = PartHote {
+                structure_id: StructureId::parse(structure).expect("a generated id"),
+                postes: *postes,
+                postes_coordinateur: 0,
+            };
+            let (actifs, sorties) = par_hote
+                .get(&(convention.id.as_str(), structure.as_str()))
+                .unwrap_or(&aucun);
+            for mut poste in postes_reconstitues(
+                &convention_id,
+                &departement,
+                &part,
+                validation,
+                fin,
+                actifs,
+                sorties,
+            ) {
+                poste.id = PosteId::parse(&ids.id(cree)).expect("a generated id");
+                poste.version = poste.historique.len() as i64;
+                occupes += i64::from(poste.etat == EtatPoste::Occupe);
+                let modifie = instant(poste.depuis, 16 * 3600).max(cree);
+                out.push(PosteSeed {
+                    poste,
+                    cree_le: stored_time(cree),
+                    modifie_le: stored_time(modifie),
+                });
+            }
+        }
+        if occupes != convention.postes_pourvus {
+            return Err(enfreinte(
+                what(),
+                format!(
+                    "{occupes} poste(s) occupé(s) pour {} pourvu(s)",
+                    convention.postes_pourvus
+                ),
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// `n` activities spread over the declarants in proportion to the days of their window, each on

@@ -38,7 +38,7 @@ pub const GRAINE_PAR_DEFAUT: u64 = 2021;
 const ACTIVITES_PAR_LOT: usize = 200_000;
 
 /// The tables the seed writes.
-const TABLES_ECRITES: [&str; 14] = [
+const TABLES_ECRITES: [&str; 16] = [
     "structures",
     "conventions",
     "conventions_signataires",
@@ -49,6 +49,8 @@ const TABLES_ECRITES: [&str; 14] = [
     "versements",
     "lieux",
     "conseillers",
+    "postes",
+    "postes_historique",
     "activites",
     "activites_jour",
     "activites_mois",
@@ -136,6 +138,8 @@ pub struct Comptes {
     pub conventions: u64,
     /// Posts granted.
     pub postes: u64,
+    /// Posts attributed to a host (those of the validated conventions), written as rows.
+    pub postes_attribues: u64,
     /// Lieux.
     pub lieux: u64,
     /// Advisors.
@@ -221,7 +225,8 @@ pub fn seed_national(
             + p.financement.engagements.len()
             + p.financement.versements.len()
             + p.lieux.len()
-            + p.conseillers.len()) as u64;
+            + p.conseillers.len()
+            + p.postes.len()) as u64;
         Ok((p, lignes))
     })?;
     let activites = timed(progress, &mut etapes, "génération des activités", || {
@@ -262,6 +267,10 @@ pub fn seed_national(
         })?;
         timed(progress, &mut etapes, "conseillers", || {
             Ok(((), repo::write_conseillers(tx, &p.conseillers)? as u64))
+        })?;
+        // Posts and their history (their rows count both).
+        timed(progress, &mut etapes, "postes", || {
+            Ok(((), repo::write_postes(tx, &p.postes)? as u64))
         })?;
         let step = Instant::now();
         let mut written = 0u64;
@@ -337,6 +346,7 @@ pub fn seed_national(
             .iter()
             .map(|c| c.postes_attribues as u64)
             .sum(),
+        postes_attribues: p.postes.len() as u64,
         lieux: p.lieux.len() as u64,
         conseillers: p.conseillers.len() as u64,
         en_poste: p.declarants.len() as u64,
