@@ -7,23 +7,24 @@
 //! The requests go through a plain HTTP/1.1 client over `TcpStream` (one connection per request,
 //! `Connection: close`), one thread per request, all released by one `Barrier`. Run with
 //! `--nocapture` to see the figures of each round.
+//!
+//! The servers, the client and the bursts are [`common::processus`]'s, shared with the posts' race
+//! (`postes_concurrence`).
 
 use crate::common;
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Barrier, Mutex};
-use std::time::{Duration, Instant};
+use std::net::SocketAddr;
+use std::time::Duration;
 
-use cnfs_api::db::DatabaseUrl;
-use common::scenario::{admin, prefecture_93};
-use common::{TEST_AUDIENCE, TEST_ISSUER, TEST_SECRET, TestDb, count, siret_for};
-use serde_json::{Value, json};
+use common::processus::{
+    Answer, Server, Shot, TODAY, burst, connect, created, exchange, http,
+    on_postgres_two_processes, on_sqlite_one_process, request_bytes, signed_convention_93,
+    structures_93, tally,
+};
+use common::scenario::admin;
+use common::{TestDb, count};
+use serde_json::json;
 
-/// The "today" of the servers (`CNFS_AUJOURDHUI`).
-const TODAY: &str = "2021-06-01";
 /// 200 M€: the envelope never limits these tests.
 const MONTANT_ENVELOPPE: i64 = 20_000_000_000;
 /// 4 M€: the ceiling of the 93 in the envelope.
@@ -35,304 +36,12 @@ const CONCURRENT: usize = 40;
 /// Rounds of the burst (a fresh envelope each).
 const ROUNDS: usize = 3;
 
-/// The tests of this file start servers: one at a time, on a 2-core machine.
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-// ---------------------------------------------------------------------------------------------
-// A plain HTTP/1.1 client.
-
-/// A response read whole.
-#[derive(Debug, Clone)]
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    text: String,
-    json: Value,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// `status code` for the figures (`201`, `409 plafond_depasse`).
-    fn outcome(&self) -> String {
-        match self.json["code"].as_str() {
-            Some(code) => format!("{} {code}", self.status),
-            None => self.status.to_string(),
-        }
-    }
-}
-
-/// The bytes of a request (`Connection: close`: the server closes after answering).
-fn request_bytes(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<&Value>,
-    headers: &[(&str, &str)],
-) -> Vec<u8> {
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    if let Some(token) = token {
-        head.push_str(&format!("Authorization: Bearer {token}\r\n"));
-    }
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    let body = body.map(Value::to_string).unwrap_or_default();
-    if !body.is_empty() {
-        head.push_str("Content-Type: application/json\r\n");
-    }
-    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-    let mut bytes = head.into_bytes();
-    bytes.extend_from_slice(body.as_bytes());
-    bytes
-}
-
-fn connect(addr: SocketAddr, timeout: Duration) -> std::io::Result<TcpStream> {
-    let stream = TcpStream::connect_timeout(&addr, timeout)?;
-    stream.set_read_timeout(Some(Duration::from_secs(120)))?;
-    stream.set_write_timeout(Some(Duration::from_secs(30)))?;
-    Ok(stream)
-}
-
-/// Sends `request` on `stream` and reads the answer to the end of the connection.
-fn exchange(mut stream: TcpStream, request: &[u8]) -> std::io::Result<Answer> {
-    stream.write_all(request)?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
-    parse_response(&raw)
-        .ok_or_else(|| std::io::Error::other(format!("malformed response: {raw:?}")))
-}
-
-fn parse_response(raw: &[u8]) -> Option<Answer> {
-    let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = std::str::from_utf8(&raw[..end]).ok()?;
-    let mut lines = head.split("\r\n");
-    let status: u16 = lines.next()?.split(' ').nth(1)?.parse().ok()?;
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
-        .collect();
-    let mut body = raw[end + 4..].to_vec();
-    let chunked = headers.iter().any(|(n, v)| {
-        n.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
-    });
-    if chunked {
-        body = dechunk(&body)?;
-    }
-    let text = String::from_utf8(body).ok()?;
-    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Some(Answer {
-        status,
-        headers,
-        text,
-        json,
-    })
-}
-
-/// The body of a `Transfer-Encoding: chunked` response.
-fn dechunk(mut body: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    loop {
-        let line_end = body.windows(2).position(|w| w == b"\r\n")?;
-        let size_text = std::str::from_utf8(&body[..line_end]).ok()?;
-        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
-        body = &body[line_end + 2..];
-        if size == 0 {
-            return Some(out);
-        }
-        out.extend_from_slice(body.get(..size)?);
-        body = body.get(size + 2..)?;
-    }
-}
-
-/// One request on a new connection; panics on a transport failure.
-fn http(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<&Value>,
-) -> Answer {
-    let stream = connect(addr, Duration::from_secs(10))
-        .unwrap_or_else(|error| panic!("{method} {path}: cannot connect to {addr}: {error}"));
-    exchange(stream, &request_bytes(addr, method, path, token, body, &[]))
-        .unwrap_or_else(|error| panic!("{method} {path} on {addr}: {error}"))
-}
-
-// ---------------------------------------------------------------------------------------------
-// Server processes.
-
-/// A `cnfs-api` process, killed when dropped (also when a test fails).
-struct Server {
-    name: String,
-    child: Child,
-    addr: SocketAddr,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A port free at the time of asking (the server may lose it to someone else: then it exits
-/// and [`Server::start`] tries another).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port()
-}
-
-fn database_url(db: &TestDb) -> String {
-    match &db.url {
-        DatabaseUrl::Sqlite(path) => path.display().to_string(),
-        DatabaseUrl::Postgres(url) => url.clone(),
-    }
-}
-
-impl Server {
-    /// Starts the binary on `db` and waits until `/health/ready` answers 200.
-    fn start(name: &str, db: &TestDb) -> Server {
-        for attempt in 1..=3 {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let log = dir.path().join("server.log");
-            let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-            let output = std::fs::File::create(&log).expect("log file");
-            let child = Command::new(env!("CARGO_BIN_EXE_cnfs-api"))
-                .current_dir(dir.path())
-                .env_clear()
-                .env("DATABASE_URL", database_url(db))
-                .env("CNFS_BIND", addr.to_string())
-                .env("CNFS_JWT_SECRET", std::str::from_utf8(TEST_SECRET).unwrap())
-                .env("CNFS_JWT_ISSUER", TEST_ISSUER)
-                .env("CNFS_JWT_AUDIENCE", TEST_AUDIENCE)
-                .env("CNFS_AUJOURDHUI", TODAY)
-                // A slow 2-core machine: requests wait for a connection rather than get a 503.
-                .env("CNFS_DB_POOL_TIMEOUT", "60")
-                .env("RUST_LOG", "warn")
-                .stdin(Stdio::null())
-                .stdout(output.try_clone().expect("log file"))
-                .stderr(output)
-                .spawn()
-                .expect("the binary starts");
-            let mut server = Server {
-                name: name.to_owned(),
-                child,
-                addr,
-                log,
-                _dir: dir,
-            };
-            match server.wait_ready(Duration::from_secs(180)) {
-                Ok(()) => return server,
-                Err(exited) if attempt < 3 => {
-                    eprintln!("{name}: exited before ready ({exited}), retrying on another port");
-                }
-                Err(exited) => panic!("{name}: {exited}; log:\n{}", server.log_text()),
-            }
-        }
-        unreachable!()
-    }
-
-    /// `Err` when the process exits first; panics (the guard kills it) on timeout.
-    fn wait_ready(&mut self, timeout: Duration) -> Result<(), String> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("process status") {
-                return Err(format!("exited with {status}"));
-            }
-            let ready = connect(self.addr, Duration::from_secs(1))
-                .and_then(|stream| {
-                    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-                    exchange(
-                        stream,
-                        &request_bytes(self.addr, "GET", "/health/ready", None, None, &[]),
-                    )
-                })
-                .is_ok_and(|answer| answer.status == 200);
-            if ready {
-                return Ok(());
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{}: not ready after {timeout:?}; log:\n{}",
-                self.name,
-                self.log_text()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // The data: a signed convention of the 93 and envelopes with a ceiling for the 93.
 
-fn created(answer: Answer, what: &str) -> String {
-    assert_eq!(answer.status, 201, "{what}: {}", answer.text);
-    answer.json["id"].as_str().expect("an id").to_owned()
-}
-
 /// Aubervilliers and Montreuil sign a convention of the 93 for 80 posts on 2021-02-08; its id.
 fn signed_convention(addr: SocketAddr) -> String {
-    let admin = admin();
-    let mut signataires = Vec::new();
-    for (siren, nom, commune) in [
-        ("219300019", "Ville d'Aubervilliers", "93001"),
-        ("219300480", "Ville de Montreuil", "93048"),
-    ] {
-        let body = json!({"siret": siret_for(siren), "nom": nom, "type": "commune", "code_insee": commune});
-        let answer = http(
-            addr,
-            "POST",
-            "/api/v1/structures",
-            Some(&admin),
-            Some(&body),
-        );
-        signataires.push(created(answer, nom));
-    }
-    let prefecture = prefecture_93();
-    let body = json!({
-        "departement": "93",
-        "intitule": "Conseillers numériques France Services — Seine-Saint-Denis",
-        "signataires": signataires,
-        "postes_attribues": 80,
-    });
-    let answer = http(
-        addr,
-        "POST",
-        "/api/v1/conventions",
-        Some(&prefecture),
-        Some(&body),
-    );
-    let id = created(answer, "convention");
-    let signed = http(
-        addr,
-        "POST",
-        &format!("/api/v1/conventions/{id}/signature"),
-        Some(&prefecture),
-        Some(&json!({"date_signature": "2021-02-08"})),
-    );
-    assert_eq!(signed.status, 200, "signature: {}", signed.text);
-    id
+    signed_convention_93(addr, &structures_93(addr), 80)
 }
 
 /// A 200 M€ envelope without per-post amount, over 2021–2022, with a 4 M€ ceiling for the 93.
@@ -405,42 +114,7 @@ fn held(db: &TestDb, enveloppe: &str) -> Held {
 // ---------------------------------------------------------------------------------------------
 // The bursts.
 
-/// One request of a burst: where it goes and what it sends.
-struct Shot {
-    addr: SocketAddr,
-    request: Vec<u8>,
-}
-
-/// Sends every shot from its own thread, connected first, all released together by a barrier;
-/// returns the answers in the order of `shots` and the wall time from the release to the last
-/// answer.
-fn burst(shots: &[Shot]) -> (Vec<Answer>, Duration) {
-    let barrier = Barrier::new(shots.len() + 1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = shots
-            .iter()
-            .map(|shot| {
-                let barrier = &barrier;
-                scope.spawn(move || {
-                    let stream = connect(shot.addr, Duration::from_secs(30));
-                    barrier.wait();
-                    let stream = stream
-                        .unwrap_or_else(|error| panic!("cannot connect to {}: {error}", shot.addr));
-                    exchange(stream, &shot.request)
-                        .unwrap_or_else(|error| panic!("request to {}: {error}", shot.addr))
-                })
-            })
-            .collect();
-        barrier.wait();
-        let released = Instant::now();
-        let answers: Vec<Answer> = handles
-            .into_iter()
-            .map(|handle| handle.join().expect("a request thread"))
-            .collect();
-        (answers, released.elapsed())
-    })
-}
-
+/// A commitment of 250 000 € on `enveloppe` for `convention`, as the admin, with `key`.
 fn engagement_request(
     addr: SocketAddr,
     enveloppe: &str,
@@ -461,20 +135,6 @@ fn engagement_request(
         Some(&body),
         &[("Idempotency-Key", key)],
     )
-}
-
-/// Outcomes and how many of each, for the figures.
-fn tally(answers: &[Answer]) -> Vec<(String, usize)> {
-    let mut outcomes: Vec<(String, usize)> = Vec::new();
-    for answer in answers {
-        let outcome = answer.outcome();
-        match outcomes.iter_mut().find(|(o, _)| *o == outcome) {
-            Some((_, n)) => *n += 1,
-            None => outcomes.push((outcome, 1)),
-        }
-    }
-    outcomes.sort();
-    outcomes
 }
 
 /// 40 commitments of 250 000 € released together on fresh envelopes (a 4 M€ ceiling for the 93),
@@ -769,32 +429,17 @@ mod postgres {
     /// Two processes on one PostgreSQL database: the envelope's row lock holds across them.
     #[test]
     fn forty_commitments_on_two_processes_never_exceed_the_ceiling() {
-        let Some(db) = TestDb::postgres() else {
-            return;
-        };
-        let _serial = serial();
-        let servers = [Server::start("pg-a", &db), Server::start("pg-b", &db)];
-        forty_commitments_under_one_ceiling(&db, &servers, "postgres, 2 processes");
+        on_postgres_two_processes(forty_commitments_under_one_ceiling);
     }
 
     #[test]
     fn one_key_twenty_times_on_two_processes_commits_once() {
-        let Some(db) = TestDb::postgres() else {
-            return;
-        };
-        let _serial = serial();
-        let servers = [Server::start("pg-a", &db), Server::start("pg-b", &db)];
-        one_key_twenty_times(&db, &servers, "postgres, 2 processes");
+        on_postgres_two_processes(one_key_twenty_times);
     }
 
     #[test]
     fn twenty_payments_on_two_processes_never_exceed_the_commitment() {
-        let Some(db) = TestDb::postgres() else {
-            return;
-        };
-        let _serial = serial();
-        let servers = [Server::start("pg-a", &db), Server::start("pg-b", &db)];
-        twenty_payments_on_one_commitment(&db, &servers, "postgres, 2 processes");
+        on_postgres_two_processes(twenty_payments_on_one_commitment);
     }
 }
 
@@ -803,25 +448,16 @@ mod sqlite {
 
     #[test]
     fn forty_commitments_on_one_process_never_exceed_the_ceiling() {
-        let db = TestDb::sqlite();
-        let _serial = serial();
-        let servers = [Server::start("sqlite", &db)];
-        forty_commitments_under_one_ceiling(&db, &servers, "sqlite, 1 process");
+        on_sqlite_one_process(forty_commitments_under_one_ceiling);
     }
 
     #[test]
     fn one_key_twenty_times_on_one_process_commits_once() {
-        let db = TestDb::sqlite();
-        let _serial = serial();
-        let servers = [Server::start("sqlite", &db)];
-        one_key_twenty_times(&db, &servers, "sqlite, 1 process");
+        on_sqlite_one_process(one_key_twenty_times);
     }
 
     #[test]
     fn twenty_payments_on_one_process_never_exceed_the_commitment() {
-        let db = TestDb::sqlite();
-        let _serial = serial();
-        let servers = [Server::start("sqlite", &db)];
-        twenty_payments_on_one_commitment(&db, &servers, "sqlite, 1 process");
+        on_sqlite_one_process(twenty_payments_on_one_commitment);
     }
 }

@@ -25,6 +25,7 @@ mod lieux;
 mod migration;
 mod openapi;
 mod postes;
+mod postes_concurrence;
 mod referentiel;
 mod referentiel_reload;
 mod registries;

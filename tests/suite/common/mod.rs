@@ -6,9 +6,11 @@
 //!   missing URL fails the test instead of skipping it. Each test gets its own database on that
 //!   server, a copy of a template prepared once per test process, dropped after the test (see
 //!   [`pg`]); [`TestDb::postgres_empty`] gives an empty one.
+//! - Real server processes on such a database, and a plain HTTP client to race them: [`processus`].
 #![allow(dead_code)] // helpers kept for the next test even when no test calls them yet
 
 pub mod pg;
+pub mod processus;
 pub mod scenario;
 pub mod statistiques;
 pub mod test_app;
