@@ -17,7 +17,6 @@ use super::activite::{Apport, Thematique};
 use super::conseiller::StatutConseiller;
 use super::convention::StatutConvention;
 use super::financement::{NatureEnveloppe, disponible};
-use super::poste::{EtatPoste, TypologiePoste};
 use crate::closed_enum;
 
 closed_enum! {
@@ -58,18 +57,14 @@ pub struct GroupeConseillers {
     pub nombre: i64,
 }
 
-/// Posts of one département sharing a typology and a state.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GroupePostes {
-    /// Their typology.
-    pub typologie: TypologiePoste,
-    /// Their state.
-    pub etat: EtatPoste,
-    /// How many.
-    pub nombre: i64,
-    /// How many of them are vacant since more than
-    /// [`VACANCE_MAX_JOURS`](super::poste::VACANCE_MAX_JOURS) days on the day the
-    /// statistics are computed for (counted by the storage layer).
+/// The posts of one département: by typology and state, and how many are vacant since more
+/// than [`VACANCE_MAX_JOURS`](super::poste::VACANCE_MAX_JOURS) days on the day the statistics
+/// are computed for (counted by the storage layer, one row per département).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PostesDepartement {
+    /// By typology, each by state.
+    pub par_typologie: PostesParTypologie,
+    /// Vacant for more than 180 days.
     pub vacants_anciens: i64,
 }
 
@@ -86,8 +81,8 @@ pub struct DonneesDepartement {
     pub conventions: Vec<GroupeConventions>,
     /// Its advisors, grouped.
     pub conseillers: Vec<GroupeConseillers>,
-    /// Its posts, grouped.
-    pub postes: Vec<GroupePostes>,
+    /// Its posts.
+    pub postes: PostesDepartement,
     /// Its activities per month (`YYYY-MM`) within the dates asked.
     pub activites_par_mois: BTreeMap<String, Apport>,
 }
@@ -153,13 +148,10 @@ pub struct PostesParEtat {
 }
 
 impl PostesParEtat {
-    fn add(&mut self, etat: EtatPoste, nombre: i64) {
-        let count = match etat {
-            EtatPoste::Vacant => &mut self.vacant,
-            EtatPoste::Occupe => &mut self.occupe,
-            EtatPoste::Rendu => &mut self.rendu,
-        };
-        add(count, nombre);
+    fn add(&mut self, other: &PostesParEtat) {
+        add(&mut self.vacant, other.vacant);
+        add(&mut self.occupe, other.occupe);
+        add(&mut self.rendu, other.rendu);
     }
 }
 
@@ -321,7 +313,6 @@ pub fn compose(
     let mut par_statut = [0; StatutConseiller::ALL.len()];
     let (mut recrutes, mut locaux) = (0, 0);
     // Posts as objects.
-    let mut par_etat = PostesParEtat::default();
     let mut par_typologie = PostesParTypologie::default();
     let mut vacants_anciens = 0;
     // Activities.
@@ -355,15 +346,14 @@ pub fn compose(
                 add(&mut locaux, groupe.nombre);
             }
         }
-        for groupe in &departement.postes {
-            par_etat.add(groupe.etat, groupe.nombre);
-            match groupe.typologie {
-                TypologiePoste::Conseiller => &mut par_typologie.conseiller,
-                TypologiePoste::Coordinateur => &mut par_typologie.coordinateur,
-            }
-            .add(groupe.etat, groupe.nombre);
-            add(&mut vacants_anciens, groupe.vacants_anciens);
-        }
+        let postes = &departement.postes;
+        par_typologie
+            .conseiller
+            .add(&postes.par_typologie.conseiller);
+        par_typologie
+            .coordinateur
+            .add(&postes.par_typologie.coordinateur);
+        add(&mut vacants_anciens, postes.vacants_anciens);
         if par_mois_lu.is_none() {
             for (mois, apport) in &departement.activites_par_mois {
                 let sum = par_mois.entry(mois.clone()).or_default();
@@ -464,7 +454,11 @@ pub fn compose(
             pourvus,
             vacants: attribues - pourvus,
             taux_pourvus_pct: pourcentage(pourvus, attribues),
-            par_etat,
+            par_etat: {
+                let mut par_etat = par_typologie.conseiller.clone();
+                par_etat.add(&par_typologie.coordinateur);
+                par_etat
+            },
             par_typologie,
             vacants_plus_de_180_jours: vacants_anciens,
         },

@@ -23,7 +23,7 @@ use crate::domain::financement::NatureEnveloppe;
 use crate::domain::poste::{EtatPoste, TypologiePoste, VACANCE_MAX_JOURS};
 use crate::domain::statistiques::{
     Decoupage, DonneesDepartement, EnveloppeStat, GroupeConseillers, GroupeConventions,
-    GroupePostes, SoldeStat, decoupe,
+    PostesDepartement, PostesParEtat, PostesParTypologie, SoldeStat, decoupe,
 };
 
 /// Everything the statistics of any territory are composed from.
@@ -79,9 +79,12 @@ type GroupeConventionsRow = (String, String, i64, i64, i64);
 /// Advisors grouped by département, status and local recruitment, with their number.
 type GroupeConseillersRow = (String, String, bool, i64);
 
-/// Posts grouped by département, typology and state: their number, and how many are vacant
-/// since more than [`VACANCE_MAX_JOURS`] days (covering index `postes_statistiques`).
-type GroupePostesRow = (String, String, String, i64, i64);
+/// Posts by département (covering index `postes_statistiques`): advisor posts vacant, occupied,
+/// returned; coordinator posts the same; those vacant since more than [`VACANCE_MAX_JOURS`] days.
+/// One row per département, pivoted by the database: the statistics read them on every
+/// uncached request, and a row per typology and state read twice the rows, each with two texts
+/// to allocate.
+type GroupePostesRow = (String, i64, i64, i64, i64, i64, i64, i64);
 
 /// The groups a département's statistics are composed from.
 type Groupes = (
@@ -130,15 +133,23 @@ fn groupes(conn: &mut DbConn, codes: Option<&[String]>, today: NaiveDate) -> Que
                 today - chrono::Days::new(VACANCE_MAX_JOURS as u64),
             )));
         let ancien = case_when(ancien, 1.into_sql::<Integer>()).otherwise(0.into_sql::<Integer>());
-        let postes = p::table
-            .group_by((p::departement, p::typologie, p::etat))
-            .select((
-                p::departement,
-                p::typologie,
-                p::etat,
-                count_star(),
-                sum_integer(ancien),
-            ));
+        let compte = |typologie: TypologiePoste, etat: EtatPoste| {
+            let de = p::typologie
+                .eq(typologie.as_str())
+                .and(p::etat.eq(etat.as_str()));
+            sum_integer(case_when(de, 1.into_sql::<Integer>()).otherwise(0.into_sql::<Integer>()))
+        };
+        let (conseiller, coordinateur) = (TypologiePoste::Conseiller, TypologiePoste::Coordinateur);
+        let postes = p::table.group_by(p::departement).select((
+            p::departement,
+            compte(conseiller, EtatPoste::Vacant),
+            compte(conseiller, EtatPoste::Occupe),
+            compte(conseiller, EtatPoste::Rendu),
+            compte(coordinateur, EtatPoste::Vacant),
+            compte(coordinateur, EtatPoste::Occupe),
+            compte(coordinateur, EtatPoste::Rendu),
+            sum_integer(ancien),
+        ));
         match codes {
             None => Ok((conventions.load(x)?, conseillers.load(x)?, postes.load(x)?)),
             Some(codes) => Ok((
@@ -503,14 +514,23 @@ pub fn donnees(
             });
         }
     }
-    for (departement, typologie, etat, nombre, vacants_anciens) in postes {
+    for (departement, a_vacant, a_occupe, a_rendu, c_vacant, c_occupe, c_rendu, anciens) in postes {
         if let Some(d) = by_code.get_mut(&departement) {
-            d.postes.push(GroupePostes {
-                typologie: stored(TypologiePoste::parse(&typologie))?,
-                etat: stored(EtatPoste::parse(&etat))?,
-                nombre,
-                vacants_anciens,
-            });
+            d.postes = PostesDepartement {
+                par_typologie: PostesParTypologie {
+                    conseiller: PostesParEtat {
+                        vacant: a_vacant,
+                        occupe: a_occupe,
+                        rendu: a_rendu,
+                    },
+                    coordinateur: PostesParEtat {
+                        vacant: c_vacant,
+                        occupe: c_occupe,
+                        rendu: c_rendu,
+                    },
+                },
+                vacants_anciens: anciens,
+            };
         }
     }
     for (departement, mois, apport) in months {
