@@ -17,14 +17,13 @@ use crate::db::repo::convention as conventions;
 use crate::db::repo::poste as repo;
 use crate::db::repo::structure as structures;
 use crate::domain::calendar::effective_date;
-use crate::domain::conseiller::{QUOTA_ATTEINT, check_quota};
+use crate::domain::conseiller::quota_atteint;
 use crate::domain::convention::{Convention, PartHote};
 use crate::domain::ids::{ConseillerId, ConventionId, PosteId, StructureId};
 use crate::domain::poste::{
     EtatPoste, EvenementPoste, Poste, TypologiePoste, check_transfert, ecarts,
     repartition_apres_transfert, typologies,
 };
-use crate::domain::refusal::Refusal;
 use crate::error::ApiError;
 
 /// 404 for a post unknown or out of the caller's scope.
@@ -145,7 +144,7 @@ pub fn rendre_tous(
 }
 
 /// A recruit takes the host's advisor post vacant the longest (under the convention's lock): 409
-/// `quota_atteint` when none is vacant; 422 `date_anterieure` when the recruitment predates the
+/// `quota_atteint` when none is vacant (with the host's advisor posts and those held); 422 `date_anterieure` when the recruitment predates the
 /// vacancy of the first one free.
 pub fn occuper(
     tx: &mut WriteTx<'_>,
@@ -161,8 +160,7 @@ pub fn occuper(
             .iter()
             .find(|t| &t.structure_id == structure && t.typologie == typologie)
             .map_or((0, 0), |t| (t.vacants + t.occupes, t.occupes));
-        check_quota(structure, postes, occupes)?;
-        return Err(Refusal::new(&QUOTA_ATTEINT, "Aucun poste de conseiller vacant.").into());
+        return Err(quota_atteint(structure, postes, occupes).into());
     };
     effective_date(
         "date_recrutement",

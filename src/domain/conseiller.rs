@@ -309,16 +309,19 @@ pub fn check_lieu(
 /// active advisors on the convention).
 pub fn check_quota(structure: &StructureId, postes: i64, actifs: i64) -> Result<(), Refusal> {
     if actifs >= postes {
-        return Err(Refusal::new(
-            &QUOTA_ATTEINT,
-            format!(
-                "La structure {structure} a {postes} poste(s) et {actifs} conseiller(s) actif(s)."
-            ),
-        )
-        .with_member("postes", postes)
-        .with_member("actifs", actifs));
+        return Err(quota_atteint(structure, postes, actifs));
     }
     Ok(())
+}
+
+/// 409 `quota_atteint`: the host's `postes` are all held by its `actifs`.
+pub fn quota_atteint(structure: &StructureId, postes: i64, actifs: i64) -> Refusal {
+    Refusal::new(
+        &QUOTA_ATTEINT,
+        format!("La structure {structure} a {postes} poste(s) et {actifs} conseiller(s) actif(s)."),
+    )
+    .with_member("postes", postes)
+    .with_member("actifs", actifs)
 }
 
 /// An employer's active advisors in a convention (those not `sorti`).
