@@ -136,7 +136,11 @@ pub struct Activites {
 fn example_statistiques() -> Value {
     json!({
         "territoire": {"niveau": "departement", "code": "93", "nom": "Seine-Saint-Denis"},
-        "postes": {"objectif": 80, "attribues": 80, "pourvus": 41, "vacants": 39, "taux_pourvus_pct": 51.3},
+        "postes": {"objectif": 80, "attribues": 80, "pourvus": 41, "vacants": 39, "taux_pourvus_pct": 51.3,
+            "par_etat": {"vacant": 37, "occupe": 41, "rendu": 2},
+            "par_typologie": {"conseiller": {"vacant": 36, "occupe": 40, "rendu": 2},
+                "coordinateur": {"vacant": 1, "occupe": 1, "rendu": 0}},
+            "vacants_plus_de_180_jours": 4},
         "conseillers": {"recrute": 10, "en_formation": 20, "certifie": 5, "en_poste": 6, "sorti": 2, "recrutement_local_pct": 62.8},
         "conventions": {"brouillon": 0, "signee": 1, "projet_depose": 0, "en_execution": 3, "terminee": 0, "resiliee": 0, "en_retard": 1},
         "financement": [{"nature": "postes_conseillers", "montant_centimes": 400000000, "engage_centimes": 400000000, "verse_centimes": 120000000, "disponible_centimes": 0}],
