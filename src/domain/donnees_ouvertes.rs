@@ -315,6 +315,20 @@ pub fn ligne_poste(poste: &PostePublie) -> Vec<String> {
     ]
 }
 
+/// A field of a public CSV file as written: a text a spreadsheet would run as a formula (it
+/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return, and is not a plain number) gets a
+/// leading apostrophe, as OWASP's guidance on CSV injection says, so that it shows as text.
+/// Numbers (a negative longitude, `-12.5`) and every other text are written unchanged.
+pub fn sans_formule(field: &str) -> std::borrow::Cow<'_, str> {
+    let formula = field.starts_with(['=', '+', '-', '@', '\t', '\r'])
+        && field.trim().parse::<f64>().map_or(true, |n| !n.is_finite());
+    if formula {
+        std::borrow::Cow::Owned(format!("'{field}"))
+    } else {
+        std::borrow::Cow::Borrowed(field)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -529,6 +543,34 @@ mod tests {
             .iter()
             .map(|f| f["name"].as_str().unwrap().to_owned())
             .collect()
+    }
+
+    #[test]
+    fn a_formula_is_written_as_text_and_a_number_as_itself() {
+        for formula in [
+            "=HYPERLINK(\"https://example.org\",\"x\")",
+            "@SUM(1+1)",
+            "+33 1 48",
+            "-2+3+cmd|' /C calc'!A0",
+            "\tTab",
+            "\rCR",
+            "-inf",
+            "+NaN",
+        ] {
+            assert_eq!(sans_formule(formula), format!("'{formula}"), "{formula:?}");
+        }
+        for kept in [
+            "-1.5536",
+            "+2",
+            "-12",
+            "2021-09-01",
+            "Médiathèque",
+            "a=b",
+            "",
+            "'quoted",
+        ] {
+            assert_eq!(sans_formule(kept), kept, "{kept:?}");
+        }
     }
 
     #[test]

@@ -34,6 +34,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{ContentBuilder, RefOr, Response, ResponseBuilder};
 
 use crate::db::DbConn;
+use crate::domain::donnees_ouvertes::sans_formule;
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::middleware::RequestId;
@@ -66,7 +67,8 @@ pub struct Batch {
 }
 
 /// Encodes a header (if any) and rows as RFC 4180 CSV: comma, CRLF line ends, a field quoted
-/// when it holds a comma, a quote (doubled), CR or LF.
+/// when it holds a comma, a quote (doubled), CR or LF; a field a spreadsheet would run as a
+/// formula is written as text ([`sans_formule`]).
 pub fn encode(header: Option<&[&str]>, rows: &[Vec<String>]) -> Result<Bytes, ApiError> {
     let capacity = rows.first().map_or(256, |r| {
         rows.len() * (r.iter().map(String::len).sum::<usize>() + r.len() + 8)
@@ -78,7 +80,15 @@ pub fn encode(header: Option<&[&str]>, rows: &[Vec<String>]) -> Result<Bytes, Ap
         writer.write_record(header).map_err(ApiError::internal)?;
     }
     for row in rows {
-        writer.write_record(row).map_err(ApiError::internal)?;
+        for field in row {
+            writer
+                .write_field(sans_formule(field).as_bytes())
+                .map_err(ApiError::internal)?;
+        }
+        // An empty record ends the one the fields above started.
+        writer
+            .write_record(None::<&[u8]>)
+            .map_err(ApiError::internal)?;
     }
     writer
         .into_inner()

@@ -361,6 +361,44 @@ async fn the_lieux_file_byte_for_byte(db: TestDb) {
 }
 
 /// Unknown parameters are refused, as on every operation.
+/// A text a spreadsheet would run as a formula reaches a public file as text (a leading
+/// apostrophe); numbers, negative ones included, stay numbers.
+async fn formulas_are_written_as_text(db: TestDb) {
+    let app = app_on_day(&db, TODAY).await;
+    let (aubervilliers, _) = structure_with_siret(
+        &app,
+        "219300019",
+        "Ville d'Aubervilliers",
+        "commune",
+        "93001",
+    )
+    .await;
+    let id = created_id(
+        &post(
+            &app,
+            "/api/v1/lieux",
+            &admin(),
+            json!({"structure_id": aubervilliers, "nom": "=HYPERLINK(\"https://example.org\",\"clic\")",
+                   "adresse": "@SUM(1+1)", "code_postal": "93300", "code_insee": "93001",
+                   "latitude": 48.9146, "longitude": -2.3821}),
+        )
+        .await,
+    );
+    let stored = app.anonymous().get(&format!("/api/v1/lieux/{id}")).await;
+    assert_eq!(
+        stored.json["adresse"], "@SUM(1+1)",
+        "the API keeps what was sent"
+    );
+    let answer = app.anonymous().get("/api/v1/exports/lieux.csv").await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    let line = answer.text.lines().nth(1).unwrap();
+    assert!(
+        line.contains(",\"'=HYPERLINK(\"\"https://example.org\"\",\"\"clic\"\")\",Aubervilliers,"),
+        "{line}"
+    );
+    assert!(line.contains(",'@SUM(1+1),,48.9146,-2.3821,"), "{line}");
+}
+
 async fn unknown_parameters_are_refused(db: TestDb) {
     let app = app_on_day(&db, TODAY).await;
     for uri in [
@@ -507,6 +545,7 @@ async fn files_longer_than_a_batch_are_streamed_whole(db: TestDb) {
 on_both_backends!(
     the_subventions_file_byte_for_byte,
     the_lieux_file_byte_for_byte,
+    formulas_are_written_as_text,
     unknown_parameters_are_refused,
     files_longer_than_a_batch_are_streamed_whole,
 );
