@@ -37,8 +37,8 @@ pub enum MintError {
     /// The claims would be refused.
     #[error("{0}")]
     Refused(#[from] AuthError),
-    /// A lifetime that is not positive.
-    #[error("--ttl doit être un nombre de secondes positif")]
+    /// A lifetime that is not positive, or longer than [`TTL_MAX_SECONDES`].
+    #[error("--ttl doit être un nombre de secondes de 1 à 2592000 (30 jours)")]
     BadTtl,
     /// The signing library failed.
     #[error("signature impossible : {0}")]
@@ -60,6 +60,11 @@ struct Claims<'a> {
     structure_id: Option<&'a str>,
 }
 
+/// The longest lifetime `cnfs-api token` signs: 30 days. A minted token is a bearer credential
+/// handed around by hand (scripts, CI, an agent's first access); beyond a month it is a key that
+/// outlives whoever asked for it. (Before this bound, a huge `--ttl` overflowed `exp`.)
+pub const TTL_MAX_SECONDES: i64 = 30 * 24 * 3600;
+
 /// Signs a token for `request` with the configured signing key.
 pub fn mint(
     keys: &JwtKeys,
@@ -70,7 +75,7 @@ pub fn mint(
     if keys.kid_required() && kid.is_none() {
         return Err(MintError::KidRequired);
     }
-    if request.ttl_seconds <= 0 {
+    if !(1..=TTL_MAX_SECONDES).contains(&request.ttl_seconds) {
         return Err(MintError::BadTtl);
     }
     let departements =

@@ -543,6 +543,20 @@ fn token_command_refuses_what_the_api_would_refuse() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("departements"));
     let output = cli(&["token", "--role", "chef"], &env);
     assert!(!output.status.success());
+    // A lifetime outside 1 s – 30 days (a huge one overflowed `exp` before): refused, nothing
+    // printed.
+    for ttl in ["0", "-5", "2592001", "9223372036854775807"] {
+        let output = cli(&["token", "--role", "admin", &format!("--ttl={ttl}")], &env);
+        assert_eq!(output.status.code(), Some(2), "--ttl {ttl}");
+        assert!(output.stdout.is_empty(), "--ttl {ttl}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("30 jours"),
+            "--ttl {ttl}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let output = cli(&["token", "--role", "admin", "--ttl", "2592000"], &env);
+    assert!(output.status.success(), "30 days is the longest");
 }
 
 /// The environment of production, with the test application's issuer and audience and no
