@@ -95,6 +95,9 @@ impl AuthError {
 /// The claims this API reads; the spec claims are checked by `jsonwebtoken`'s validation.
 #[derive(Debug, Deserialize)]
 struct Claims {
+    /// Checked against the configured issuer by `jsonwebtoken`, which also takes an array of
+    /// issuers (RFC 7519 says a string): read here to refuse anything but one string.
+    iss: serde_json::Value,
     sub: String,
     exp: i64,
     iat: Option<i64>,
@@ -200,6 +203,9 @@ impl Verifier {
         };
         let data = decode::<Claims>(token, key, &self.validation).map_err(map_error)?;
         let claims = data.claims;
+        if !claims.iss.is_string() {
+            return Err(AuthError::WrongIssuer);
+        }
         let now = chrono::Utc::now().timestamp();
         let iat = claims
             .iat

@@ -198,9 +198,16 @@ async fn alg_none_or_another_algorithm_gets_algorithme_refuse() {
 async fn another_issuer_gets_emetteur_invalide() {
     assert_each_refused(
         "emetteur_invalide",
-        &[hs256(&claims_with(|c| {
-            c["iss"] = json!("https://ailleurs.example")
-        }))],
+        &[
+            hs256(&claims_with(|c| {
+                c["iss"] = json!("https://ailleurs.example")
+            })),
+            // An array holding the right issuer: `iss` is one string (RFC 7519).
+            hs256(&claims_with(|c| c["iss"] = json!([TEST_ISSUER]))),
+            hs256(&claims_with(|c| {
+                c["iss"] = json!([TEST_ISSUER, "https://autre.example"])
+            })),
+        ],
     )
     .await;
 }
