@@ -4,6 +4,7 @@
 
 pub mod activite;
 pub mod conseiller;
+pub mod contrat;
 pub mod convention;
 pub mod financement;
 pub mod health;
@@ -55,6 +56,13 @@ path_param!(
     crate::domain::ids::PosteId,
     "Identifiant du poste.",
     "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa2"
+);
+path_param!(
+    ContratPath,
+    "id",
+    crate::domain::ids::ContratId,
+    "Identifiant du contrat.",
+    "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa5"
 );
 path_param!(
     ConseillerPath,

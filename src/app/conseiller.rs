@@ -7,7 +7,7 @@
 
 use chrono::NaiveDate;
 
-use super::{Context, Gate, journal, locks, poste};
+use super::{Context, Gate, contrat, journal, locks, poste};
 use crate::api::conseiller::{
     Certification, Formation, ModificationConseiller, NouveauConseiller, PriseDePoste, Sortie,
 };
@@ -79,6 +79,7 @@ pub fn recruit(
         .find(|actifs| actifs.structure_id == new.structure_id)
         .map_or(0, |actifs| actifs.actifs);
     check_quota(&new.structure_id, postes, actifs)?;
+    let poste = poste::a_pourvoir(tx, &convention.id, &new.structure_id, date)?;
     let identite = Identite {
         nom: new.nom.trim().to_owned(),
         prenom: new.prenom.trim().to_owned(),
@@ -94,8 +95,9 @@ pub fn recruit(
         date,
     );
     let created = repo::insert(tx, &recruit)?;
-    poste::occuper(tx, &convention.id, &created.structure_id, &created.id, date)?;
     journal::record(tx, &ctx.author, "creation", None, &created)?;
+    let contrat = contrat::du_recrutement(tx, ctx, &created, &poste.id)?;
+    poste::occuper(tx, &poste, &created.id, &contrat.id, date)?;
     Ok(created)
 }
 
@@ -231,14 +233,15 @@ pub fn take_post(
     act(tx, ctx, id, ActionConseiller::PriseDePoste, gate, rule)
 }
 
-/// Records the exit (any status but `sorti` → `sorti`): the post is free again.
+/// Records the exit (any status but `sorti` → `sorti`): its contract ends (by the exit's motif,
+/// [`contrat::fin_par_sortie`]) and its post is free again from the next day.
 pub fn leave(
     tx: &mut WriteTx<'_>,
     ctx: &Context,
     id: &ConseillerId,
     gate: impl Gate<Sortie>,
 ) -> Result<Conseiller, ApiError> {
-    let rule: Rule<'_, Sortie> = Box::new(|tx, next, input, today| {
+    let rule: Rule<'_, Sortie> = Box::new(move |tx, next, input, today| {
         let previous = next.derniere_etape();
         let date = effective_date(
             "date_sortie",
@@ -248,6 +251,7 @@ pub fn leave(
         )?;
         next.date_sortie = Some(date);
         next.motif_sortie = Some(input.motif);
+        contrat::fin_par_sortie(tx, ctx, next, input.motif, date)?;
         poste::liberer(tx, &next.id, date)
     });
     act(tx, ctx, id, ActionConseiller::Sortie, gate, rule)

@@ -93,6 +93,7 @@ pub const DEPARTEMENTS: Referenced = Referenced {
         ("lieux", "departement"),
         ("conseillers", "departement"),
         ("postes", "departement"),
+        ("contrats", "departement"),
         ("activites", "departement"),
         ("activites_jour", "departement"),
         ("activites_mois", "departement"),

@@ -371,6 +371,30 @@ diesel::table! {
         version -> BigInt,
         cree_le -> Text,
         modifie_le -> Text,
+        contrat_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    contrats (id) {
+        id -> Text,
+        conseiller_id -> Text,
+        poste_id -> Nullable<Text>,
+        structure_id -> Text,
+        convention_id -> Text,
+        departement -> Text,
+        typologie -> Text,
+        #[sql_name = "type"]
+        type_contrat -> Text,
+        date_debut -> Text,
+        date_fin -> Nullable<Text>,
+        date_rupture -> Nullable<Text>,
+        motif_rupture -> Nullable<Text>,
+        commentaire_rupture -> Nullable<Text>,
+        salaire_brut_mensuel_centimes -> Nullable<BigInt>,
+        version -> BigInt,
+        cree_le -> Text,
+        modifie_le -> Text,
     }
 }
 
@@ -414,6 +438,8 @@ diesel::joinable!(postes -> conventions (convention_id));
 diesel::joinable!(postes -> structures (structure_id));
 diesel::joinable!(postes -> conseillers (conseiller_id));
 diesel::joinable!(postes_historique -> postes (poste_id));
+diesel::joinable!(contrats -> conseillers (conseiller_id));
+diesel::joinable!(contrats -> structures (structure_id));
 diesel::joinable!(activites_jour -> departements (departement));
 diesel::joinable!(activites_mois -> departements (departement));
 
@@ -452,4 +478,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     generations,
     postes,
     postes_historique,
+    contrats,
 );

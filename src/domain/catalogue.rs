@@ -5,7 +5,9 @@
 //! to its rule and one line here; `tests/registries.rs` fails when a declared code is missing.
 
 use super::refusal::{self, RefusalCode};
-use super::{activite, calendar, conseiller, convention, financement, lieu, poste, structure};
+use super::{
+    activite, calendar, conseiller, contrat, convention, financement, lieu, poste, structure,
+};
 
 /// Every refusal code.
 pub const CATALOGUE: &[&RefusalCode] = &[
@@ -47,6 +49,8 @@ pub const CATALOGUE: &[&RefusalCode] = &[
     &lieu::CODE_POSTAL_INCOHERENT,
     &activite::CONSEILLER_NON_EN_POSTE,
     &poste::POSTE_NON_VACANT,
+    &contrat::CONTRAT_TERMINE,
+    &contrat::DATE_POSTERIEURE_FIN,
 ];
 
 #[cfg(test)]

@@ -293,6 +293,22 @@ const ACCESS: &[Route] = &[
         r#"{"structure_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa3", "date": "2021-09-01"}"#,
     ),
     route("GET", "/api/v1/exports/postes.csv", Access::Public),
+    route(
+        "GET",
+        "/api/v1/contrats",
+        Access::Roles(&[StructureRole, Prefecture, Admin]),
+    ),
+    route(
+        "GET",
+        "/api/v1/contrats/{id}",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+    ),
+    act(
+        "/api/v1/contrats/{id}/rupture",
+        "recrute",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+        r#"{"date": "2021-09-01", "motif": "demission"}"#,
+    ),
     act(
         "/api/v1/activites",
         "en_poste",
@@ -457,11 +473,19 @@ fn seed_fixtures(db: &TestDb, statut: &str) {
          conseiller_id) VALUES ('{POSTE_ID}', 1, '2021-03-15', 'attribution', 'vacant', \
          '{STRUCTURE_ID}', NULL);"
     ));
+    // The advisor's contract (…8fa5) on that post (each names the other: the post once both
+    // rows exist).
+    const CONTRAT_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa5";
     let poste_occupe = format!(
-        "INSERT INTO postes (id, convention_id, structure_id, departement, typologie, etat, \
-         depuis, conseiller_id, version, cree_le, modifie_le) VALUES ('{POSTE_OCCUPE_ID}', \
-         '{EXECUTION_ID}', '{STRUCTURE_ID}', '93', 'conseiller', 'occupe', '2021-05-03', \
-         '{CONSEILLER_ID}', 1, {now}, {now});"
+        "INSERT INTO contrats (id, conseiller_id, poste_id, structure_id, convention_id, \
+         departement, typologie, type, date_debut, version, cree_le, modifie_le) VALUES \
+         ('{CONTRAT_ID}', '{CONSEILLER_ID}', NULL, '{STRUCTURE_ID}', '{EXECUTION_ID}', '93', \
+         'conseiller', 'cdd', '2021-05-03', 1, {now}, {now});
+         INSERT INTO postes (id, convention_id, structure_id, departement, typologie, etat, \
+         depuis, conseiller_id, contrat_id, version, cree_le, modifie_le) VALUES \
+         ('{POSTE_OCCUPE_ID}', '{EXECUTION_ID}', '{STRUCTURE_ID}', '93', 'conseiller', 'occupe', \
+         '2021-05-03', '{CONSEILLER_ID}', '{CONTRAT_ID}', 1, {now}, {now});
+         UPDATE contrats SET poste_id = '{POSTE_OCCUPE_ID}' WHERE id = '{CONTRAT_ID}';"
     );
     // A lieu (…8f97) of the structure, in Saint-Denis.
     sql.push_str(&format!(

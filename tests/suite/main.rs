@@ -10,6 +10,7 @@ mod activites;
 mod anonymisation;
 mod cache_lectures;
 mod conseillers;
+mod contrats;
 mod conventions;
 mod demo;
 mod donnees_personnelles;

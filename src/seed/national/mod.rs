@@ -38,7 +38,7 @@ pub const GRAINE_PAR_DEFAUT: u64 = 2021;
 const ACTIVITES_PAR_LOT: usize = 200_000;
 
 /// The tables the seed writes.
-const TABLES_ECRITES: [&str; 16] = [
+const TABLES_ECRITES: [&str; 17] = [
     "structures",
     "conventions",
     "conventions_signataires",
@@ -49,6 +49,7 @@ const TABLES_ECRITES: [&str; 16] = [
     "versements",
     "lieux",
     "conseillers",
+    "contrats",
     "postes",
     "postes_historique",
     "activites",
@@ -226,6 +227,7 @@ pub fn seed_national(
             + p.financement.versements.len()
             + p.lieux.len()
             + p.conseillers.len()
+            + p.contrats.len()
             + p.postes.len()) as u64;
         Ok((p, lignes))
     })?;
@@ -268,9 +270,14 @@ pub fn seed_national(
         timed(progress, &mut etapes, "conseillers", || {
             Ok(((), repo::write_conseillers(tx, &p.conseillers)? as u64))
         })?;
-        // Posts and their history (their rows count both).
+        timed(progress, &mut etapes, "contrats", || {
+            Ok(((), repo::write_contrats(tx, &p.contrats)? as u64))
+        })?;
+        // Posts and their history (their rows count both), then the contracts' posts.
         timed(progress, &mut etapes, "postes", || {
-            Ok(((), repo::write_postes(tx, &p.postes)? as u64))
+            let written = repo::write_postes(tx, &p.postes)?;
+            repo::lier_contrats_postes(tx)?;
+            Ok(((), written as u64))
         })?;
         let step = Instant::now();
         let mut written = 0u64;
