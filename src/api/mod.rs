@@ -114,6 +114,13 @@ path_param!(
     "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90"
 );
 path_param!(
+    LieuConseillerPath,
+    "lieu_id",
+    crate::domain::ids::LieuId,
+    "Identifiant du lieu (un lieu de l'employeur du conseiller).",
+    "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97"
+);
+path_param!(
     AvenantPath,
     "avenant_id",
     crate::domain::ids::AvenantId,

@@ -9,7 +9,8 @@ use chrono::NaiveDate;
 
 use super::{Context, Gate, contrat, journal, locks, poste};
 use crate::api::conseiller::{
-    Certification, Formation, ModificationConseiller, NouveauConseiller, PriseDePoste, Sortie,
+    Certification, Formation, LieuDeTravail, ModificationConseiller, NouveauConseiller,
+    PriseDePoste, Sortie,
 };
 use crate::auth::Caller;
 use crate::auth::policy::{self, Action, Denied, Perimeter, Resource};
@@ -227,7 +228,7 @@ pub fn take_post(
         )?;
         check_lieu_of_employer(tx, &input.lieu_id, &next.structure_id)?;
         next.date_prise_poste = Some(date);
-        next.lieu_id = Some(input.lieu_id);
+        next.travaille_a(&input.lieu_id, true)?;
         Ok(())
     });
     act(tx, ctx, id, ActionConseiller::PriseDePoste, gate, rule)
@@ -255,6 +256,51 @@ pub fn leave(
         poste::liberer(tx, &next.id, date)
     });
     act(tx, ctx, id, ActionConseiller::Sortie, gate, rule)
+}
+
+/// An advisor works at a lieu of its employer (422 `lieu_non_eligible`), as its principal lieu
+/// or as one more (409 `lieu_principal` when that would leave it without exactly one principal).
+/// Putting what is already there changes nothing (same version, no journal entry).
+pub fn travailler_a(
+    tx: &mut WriteTx<'_>,
+    ctx: &Context,
+    id: &ConseillerId,
+    lieu: &LieuId,
+    gate: impl Gate<LieuDeTravail>,
+) -> Result<Conseiller, ApiError> {
+    let current = locks::conseiller_row(tx, id)?.ok_or_else(not_found)?;
+    check_access(&ctx.caller, &current, Action::Act)?;
+    let input = gate(current.version)?;
+    check_lieu_of_employer(tx, lieu, &current.structure_id)?;
+    let mut next = current.clone();
+    next.travaille_a(lieu, input.principal)?;
+    if next == current {
+        return Ok(current);
+    }
+    let saved = repo::save(tx, &current, &next)?;
+    journal::record(tx, &ctx.author, "lieu_de_travail", Some(&current), &saved)?;
+    Ok(saved)
+}
+
+/// An advisor no longer works at a lieu: 404 when it did not; 409 `lieu_principal` for its
+/// principal lieu while it has others or is in post.
+pub fn quitter_lieu(
+    tx: &mut WriteTx<'_>,
+    ctx: &Context,
+    id: &ConseillerId,
+    lieu: &LieuId,
+) -> Result<(), ApiError> {
+    let current = locks::conseiller_row(tx, id)?.ok_or_else(not_found)?;
+    check_access(&ctx.caller, &current, Action::Act)?;
+    let mut next = current.clone();
+    if !next.ne_travaille_plus_a(lieu)? {
+        return Err(ApiError::NotFound(format!(
+            "Le conseiller ne travaille pas au lieu {lieu}."
+        )));
+    }
+    let saved = repo::save(tx, &current, &next)?;
+    journal::record(tx, &ctx.author, "lieu_quitte", Some(&current), &saved)?;
+    Ok(())
 }
 
 /// The lieu must exist and be one of the employer's (422 `lieu_non_eligible`): where an advisor

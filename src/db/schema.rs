@@ -399,6 +399,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    conseillers_lieux (conseiller_id, lieu_id) {
+        conseiller_id -> Text,
+        lieu_id -> Text,
+        principal -> Bool,
+    }
+}
+
+diesel::table! {
     postes_historique (poste_id, rang) {
         poste_id -> Text,
         rang -> BigInt,
@@ -439,6 +447,8 @@ diesel::joinable!(postes -> structures (structure_id));
 diesel::joinable!(postes -> conseillers (conseiller_id));
 diesel::joinable!(postes_historique -> postes (poste_id));
 diesel::joinable!(contrats -> conseillers (conseiller_id));
+diesel::joinable!(conseillers_lieux -> conseillers (conseiller_id));
+diesel::joinable!(conseillers_lieux -> lieux (lieu_id));
 diesel::joinable!(contrats -> structures (structure_id));
 diesel::joinable!(activites_jour -> departements (departement));
 diesel::joinable!(activites_mois -> departements (departement));
@@ -479,4 +489,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     postes,
     postes_historique,
     contrats,
+    conseillers_lieux,
 );

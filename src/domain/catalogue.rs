@@ -46,6 +46,7 @@ pub const CATALOGUE: &[&RefusalCode] = &[
     &conseiller::CONVENTION_HORS_EXECUTION,
     &conseiller::LIEU_NON_ELIGIBLE,
     &conseiller::DONNEES_ANONYMISEES,
+    &conseiller::LIEU_PRINCIPAL,
     &lieu::CODE_POSTAL_INCOHERENT,
     &activite::CONSEILLER_NON_EN_POSTE,
     &poste::POSTE_NON_VACANT,

@@ -58,7 +58,7 @@ create_operation! {
         let who = app::author_of(&caller);
         state
             .write_once(request, move |tx| {
-                let conseiller = conseillers::lock(tx, &new.conseiller_id)?
+                let conseiller = conseillers::lock_without_lieux(tx, &new.conseiller_id)?
                     .filter(|c| policy::on_placed(c, |place| policy::in_scope(&caller, place)))
                     .ok_or_else(conseiller_not_found)?;
                 policy::on_placed(&conseiller, |place| {

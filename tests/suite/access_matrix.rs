@@ -279,6 +279,19 @@ const ACCESS: &[Route] = &[
         Access::Scoped(&[StructureRole, Prefecture, Admin]),
         r#"{"date_sortie": "2021-06-01", "motif": "demission"}"#,
     ),
+    // On their own copy of the fixtures (a body makes it a write): the advisor works at the lieu.
+    write(
+        "PUT",
+        "/api/v1/conseillers/{id}/lieux/{lieu_id}",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+        r#"{"principal": true}"#,
+    ),
+    write(
+        "DELETE",
+        "/api/v1/conseillers/{id}/lieux/{lieu_id}",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+        "{}",
+    ),
     route(
         "GET",
         "/api/v1/conventions/{id}/postes",
@@ -431,16 +444,13 @@ fn seed_fixtures(db: &TestDb, statut: &str) {
     ));
     // A second convention (…8f99), in execution, the structure hosting its 80 posts, and an
     // advisor (…8f98) it employs there, in `statut_conseiller`.
-    let (formation, certification, prise, lieu) = match statut_conseiller {
-        "recrute" => ("NULL", "NULL", "NULL", "NULL"),
-        "en_formation" => ("'2021-05-10'", "NULL", "NULL", "NULL"),
-        "certifie" => ("'2021-05-10'", "'2021-07-01'", "NULL", "NULL"),
-        _ => (
-            "'2021-05-10'",
-            "'2021-07-01'",
-            "'2021-07-05'",
-            "'01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97'",
-        ),
+    // It works at the lieu below (its principal lieu) whatever its status.
+    let lieu = "'01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97'";
+    let (formation, certification, prise) = match statut_conseiller {
+        "recrute" => ("NULL", "NULL", "NULL"),
+        "en_formation" => ("'2021-05-10'", "NULL", "NULL"),
+        "certifie" => ("'2021-05-10'", "'2021-07-01'", "NULL"),
+        _ => ("'2021-05-10'", "'2021-07-01'", "'2021-07-05'"),
     };
     sql.push_str(&format!(
         "INSERT INTO conventions (id, numero, departement, intitule, postes_attribues, \
@@ -504,6 +514,10 @@ fn seed_fixtures(db: &TestDb, statut: &str) {
          '2021-05-03', {formation}, {certification}, {prise}, {lieu}, 1, {now}, {now});"
     ));
     sql.push_str(&poste_occupe);
+    sql.push_str(&format!(
+        "INSERT INTO conseillers_lieux (conseiller_id, lieu_id, principal) VALUES \
+         ('{CONSEILLER_ID}', '{LIEU_ID}', TRUE);"
+    ));
     // An activity (…8fa0) of the advisor at the lieu, counted in its day's and month's aggregates.
     const ACTIVITE_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa0";
     sql.push_str(&format!(

@@ -23,6 +23,7 @@ mod idempotency;
 mod isolation;
 mod layers;
 mod lieux;
+mod lieux_conseillers;
 mod migration;
 mod openapi;
 mod postes;

@@ -481,6 +481,34 @@ async fn contracts_carry_the_advisors(db: TestDb) {
     check_contrats(&db);
 }
 
+/// The lieux the upgrade gives the stored advisors (`2026-12-10-000001_lieux_conseillers`): each
+/// advisor's lieu, and only it, as its principal lieu.
+pub fn check_lieux_conseillers(db: &TestDb) {
+    let mut conn = db.conn();
+    let with_lieu = count_on(
+        &mut conn,
+        "SELECT COUNT(*) AS n FROM conseillers WHERE lieu_id IS NOT NULL",
+    );
+    assert!(
+        with_lieu > 1000,
+        "{with_lieu} advisors with a lieu: not the fixture's"
+    );
+    let rows = count_on(&mut conn, "SELECT COUNT(*) AS n FROM conseillers_lieux");
+    assert_eq!(rows, with_lieu, "one lieu per advisor that had one");
+    let wrong = count_on(
+        &mut conn,
+        "SELECT COUNT(*) AS n FROM conseillers a WHERE a.lieu_id IS NOT NULL AND NOT EXISTS \
+         (SELECT 1 FROM conseillers_lieux l WHERE l.conseiller_id = a.id \
+         AND l.lieu_id = a.lieu_id AND l.principal = TRUE)",
+    );
+    assert_eq!(wrong, 0, "advisors whose lieu is not their principal lieu");
+}
+
+async fn lieux_carry_the_advisors_lieu(db: TestDb) {
+    migrated(&db);
+    check_lieux_conseillers(&db);
+}
+
 async fn posts_carry_the_splits_and_the_advisors(db: TestDb) {
     migrated(&db);
     check_postes(&db);
@@ -531,6 +559,7 @@ on_both_empty_backends!(
     statistics_are_unchanged,
     posts_carry_the_splits_and_the_advisors,
     contracts_carry_the_advisors,
+    lieux_carry_the_advisors_lieu,
 );
 
 #[test]

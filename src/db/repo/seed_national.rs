@@ -828,6 +828,28 @@ pub fn write_conseillers(tx: &mut WriteTx<'_>, rows: &[ConseillerSeed]) -> Query
     )
 }
 
+/// Writes each advisor's lieu as its principal lieu (`conseillers_lieux`), as a prise de poste
+/// through the use cases records it.
+pub fn write_lieux_conseillers(
+    tx: &mut WriteTx<'_>,
+    rows: &[ConseillerSeed],
+) -> QueryResult<usize> {
+    let lieux: Vec<(&str, &str)> = rows
+        .iter()
+        .filter_map(|c| Some((c.id.as_str(), c.lieu_id.as_deref()?)))
+        .collect();
+    bulk_insert!(
+        tx,
+        conseillers_lieux(conseiller_id, lieu_id, principal),
+        &lieux,
+        |(conseiller, lieu), out| {
+            out.text(conseiller);
+            out.text(lieu);
+            out.boolean(true);
+        }
+    )
+}
+
 /// A contract to write: built by the domain, its id set by the seed, with its row's times.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContratSeed {

@@ -38,7 +38,7 @@ pub const GRAINE_PAR_DEFAUT: u64 = 2021;
 const ACTIVITES_PAR_LOT: usize = 200_000;
 
 /// The tables the seed writes.
-const TABLES_ECRITES: [&str; 17] = [
+const TABLES_ECRITES: [&str; 18] = [
     "structures",
     "conventions",
     "conventions_signataires",
@@ -49,6 +49,7 @@ const TABLES_ECRITES: [&str; 17] = [
     "versements",
     "lieux",
     "conseillers",
+    "conseillers_lieux",
     "contrats",
     "postes",
     "postes_historique",
@@ -268,7 +269,9 @@ pub fn seed_national(
             Ok(((), repo::write_lieux(tx, &p.lieux)? as u64))
         })?;
         timed(progress, &mut etapes, "conseillers", || {
-            Ok(((), repo::write_conseillers(tx, &p.conseillers)? as u64))
+            let written = repo::write_conseillers(tx, &p.conseillers)?
+                + repo::write_lieux_conseillers(tx, &p.conseillers)?;
+            Ok(((), written as u64))
         })?;
         timed(progress, &mut etapes, "contrats", || {
             Ok(((), repo::write_contrats(tx, &p.contrats)? as u64))
