@@ -300,7 +300,7 @@ diesel::table! {
         conseiller_id -> Text,
         structure_id -> Text,
         departement -> Text,
-        lieu_id -> Text,
+        lieu_id -> Nullable<Text>,
         date -> Text,
         #[sql_name = "type"]
         type_ -> Text,
@@ -309,6 +309,8 @@ diesel::table! {
         thematiques -> Text,
         cree_le -> Text,
         supprime_le -> Nullable<Text>,
+        type_lieu -> Text,
+        code_insee -> Nullable<Text>,
     }
 }
 

@@ -48,7 +48,7 @@ pub const CATALOGUE: &[&RefusalCode] = &[
     &conseiller::DONNEES_ANONYMISEES,
     &conseiller::LIEU_PRINCIPAL,
     &lieu::CODE_POSTAL_INCOHERENT,
-    &activite::CONSEILLER_NON_EN_POSTE,
+    &activite::SANS_CONTRAT,
     &poste::POSTE_NON_VACANT,
     &contrat::CONTRAT_TERMINE,
     &contrat::DATE_POSTERIEURE_FIN,

@@ -187,6 +187,20 @@ pub fn lock(tx: &mut WriteTx<'_>, id: &ConseillerId) -> QueryResult<Option<Conse
     Ok(with_lieux(tx.conn(), locked.into_iter().collect())?.pop())
 }
 
+/// Whether the advisor works at `lieu` (one of its lieux).
+pub fn travaille_a(
+    conn: &mut DbConn,
+    conseiller: &ConseillerId,
+    lieu: &LieuId,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        conseillers_lieux::table
+            .filter(conseillers_lieux::conseiller_id.eq(conseiller.as_str()))
+            .filter(conseillers_lieux::lieu_id.eq(lieu.as_str())),
+    ))
+    .get_result(conn)
+}
+
 /// Locks an advisor's row and reads it **without its lieux** (`lieux` empty; `lieu_id`, its
 /// principal, is there): for a use case that neither shows nor changes them, on a hot path (an
 /// activity's declaration). [`save`] leaves the lieux of such a value as they are.

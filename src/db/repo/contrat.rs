@@ -157,6 +157,34 @@ pub fn lock_dernier_du_conseiller(
     Ok(converted(rows)?.pop())
 }
 
+/// The advisor's contract in force on `date` (from its first day to its last, both included:
+/// the rule of [`Contrat::en_vigueur_le`]), if any: its id only (an activity's declaration
+/// asks, on a hot path).
+pub fn en_vigueur_le(
+    conn: &mut DbConn,
+    conseiller: &ConseillerId,
+    date: NaiveDate,
+) -> QueryResult<Option<ContratId>> {
+    let date = date_text(date);
+    let id: Option<String> = contrats::table
+        .filter(contrats::conseiller_id.eq(conseiller.as_str()))
+        .filter(contrats::date_debut.le(&date))
+        .filter(
+            contrats::date_rupture
+                .is_null()
+                .or(contrats::date_rupture.ge(&date).assume_not_null()),
+        )
+        .filter(
+            contrats::date_fin
+                .is_null()
+                .or(contrats::date_fin.ge(&date).assume_not_null()),
+        )
+        .select(contrats::id)
+        .first(conn)
+        .optional()?;
+    id.map(|id| stored(ContratId::try_from(id))).transpose()
+}
+
 /// The SQL condition "in state `etat` on `today`", the rule of [`Contrat::etat`].
 fn etat_le(
     etat: EtatContrat,
