@@ -10,7 +10,7 @@ use utoipa::openapi::{RefOr, schema};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 use validator::Validate;
 
-use crate::domain::activite::Thematique;
+use crate::domain::activite::{Apport, Thematique, TypeLieu};
 use crate::domain::conseiller::StatutConseiller;
 use crate::domain::convention::StatutConvention;
 use crate::domain::financement::NatureEnveloppe;
@@ -111,13 +111,41 @@ impl PartialSchema for ParThematique {
 
 impl ToSchema for ParThematique {}
 
-/// Les activités : totaux, par thématique, par mois.
+/// Les activités par lieu : dans un lieu d'activité, au domicile, à distance, ailleurs.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"lieu_activite": 280, "domicile": 12, "a_distance": 15, "autre": 5}))]
+pub struct ParTypeLieu {
+    /// Dans un lieu d'activité du conseiller.
+    pub lieu_activite: i64,
+    /// Au domicile de la personne accompagnée.
+    pub domicile: i64,
+    /// À distance.
+    pub a_distance: i64,
+    /// Ailleurs (atelier itinérant, lieu partenaire).
+    pub autre: i64,
+}
+
+impl ParTypeLieu {
+    /// The counts of a sum, in the order of [`TypeLieu::ALL`].
+    pub fn of(apport: &Apport) -> ParTypeLieu {
+        let n = |t: TypeLieu| apport.par_type_lieu[t.index()];
+        ParTypeLieu {
+            lieu_activite: n(TypeLieu::LieuActivite),
+            domicile: n(TypeLieu::Domicile),
+            a_distance: n(TypeLieu::ADistance),
+            autre: n(TypeLieu::Autre),
+        }
+    }
+}
+
+/// Les activités : totaux, par thématique, par lieu, par mois.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"nombre": 312, "participants": 1480, "heures": 520.5,
     "par_thematique": {"echanger_avec_ses_proches": 20, "trouver_un_emploi": 40, "accompagner_scolarite": 12,
         "donnees_personnelles": 8, "verifier_les_informations": 5, "demarches_en_ligne": 90,
         "prendre_en_main_un_equipement": 70, "naviguer_sur_internet": 30, "courriels": 25,
         "securite_numerique": 10, "sante": 15, "budget": 7, "autre": 3},
+    "par_type_lieu": {"lieu_activite": 280, "domicile": 12, "a_distance": 15, "autre": 5},
     "par_mois": [{"mois": "2021-09", "nombre": 12, "participants": 60}]}))]
 pub struct Activites {
     /// Activités (ateliers et accompagnements).
@@ -128,6 +156,8 @@ pub struct Activites {
     pub heures: f64,
     /// Activités par thématique (une activité compte pour chacune de ses thématiques).
     pub par_thematique: ParThematique,
+    /// Activités par lieu (`type_lieu`).
+    pub par_type_lieu: ParTypeLieu,
     /// Par mois, dans l'ordre, les mois sans activité omis.
     pub par_mois: Vec<Mois>,
 }
@@ -149,6 +179,7 @@ fn example_statistiques() -> Value {
                 "donnees_personnelles": 8, "verifier_les_informations": 5, "demarches_en_ligne": 90,
                 "prendre_en_main_un_equipement": 70, "naviguer_sur_internet": 30, "courriels": 25,
                 "securite_numerique": 10, "sante": 15, "budget": 7, "autre": 3},
+            "par_type_lieu": {"lieu_activite": 280, "domicile": 12, "a_distance": 15, "autre": 5},
             "par_mois": [{"mois": "2021-09", "nombre": 12, "participants": 60}]}
     })
 }
@@ -221,6 +252,7 @@ impl From<domain::Statistiques> for Statistiques {
                 participants: s.activites.total.participants,
                 heures: s.activites.heures,
                 par_thematique: ParThematique(par_thematique(&s.activites.total)),
+                par_type_lieu: ParTypeLieu::of(&s.activites.total),
                 par_mois: s
                     .activites
                     .par_mois
@@ -312,6 +344,9 @@ pub fn colonnes_csv() -> Vec<String> {
     for theme in Thematique::ALL {
         columns.push(format!("activites_par_thematique_{theme}"));
     }
+    for place in TypeLieu::ALL {
+        columns.push(format!("activites_par_type_lieu_{place}"));
+    }
     columns
 }
 
@@ -369,6 +404,16 @@ pub fn ligne_csv(s: &Statistiques) -> Vec<String> {
     for (_, count) in &s.activites.par_thematique.0 {
         row.push(count.to_string());
     }
+    let lieux = &s.activites.par_type_lieu;
+    row.extend(
+        [
+            lieux.lieu_activite,
+            lieux.domicile,
+            lieux.a_distance,
+            lieux.autre,
+        ]
+        .map(|n| n.to_string()),
+    );
     row
 }
 
@@ -394,7 +439,10 @@ mod tests {
         let columns = colonnes_csv();
         let row = ligne_csv(&stats);
         assert_eq!(row.len(), columns.len());
-        assert_eq!(columns.len(), 30 + 4 * NatureEnveloppe::ALL.len() + 3 + 13);
+        assert_eq!(
+            columns.len(),
+            30 + 4 * NatureEnveloppe::ALL.len() + 3 + 13 + 4
+        );
         assert_eq!(&row[..3], ["93", "Seine-Saint-Denis", ""]);
         let mut unique = columns.clone();
         unique.sort();

@@ -334,6 +334,10 @@ diesel::table! {
         t_sante -> BigInt,
         t_budget -> BigInt,
         t_autre -> BigInt,
+        l_lieu_activite -> BigInt,
+        l_domicile -> BigInt,
+        l_a_distance -> BigInt,
+        l_autre -> BigInt,
     }
 }
 
@@ -357,6 +361,10 @@ diesel::table! {
         t_sante -> BigInt,
         t_budget -> BigInt,
         t_autre -> BigInt,
+        l_lieu_activite -> BigInt,
+        l_domicile -> BigInt,
+        l_a_distance -> BigInt,
+        l_autre -> BigInt,
     }
 }
 

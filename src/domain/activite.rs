@@ -241,6 +241,8 @@ pub struct Apport {
     pub minutes: i64,
     /// Activities per theme, in the order of [`Thematique::ALL`].
     pub par_thematique: [i64; Thematique::ALL.len()],
+    /// Activities per place, in the order of [`TypeLieu::ALL`].
+    pub par_type_lieu: [i64; TypeLieu::ALL.len()],
 }
 
 impl Apport {
@@ -250,12 +252,41 @@ impl Apport {
         for theme in &activite.thematiques {
             par_thematique[theme.index()] += 1;
         }
+        let mut par_type_lieu = [0; TypeLieu::ALL.len()];
+        par_type_lieu[activite.type_lieu.index()] = 1;
         Apport {
             nombre: 1,
             participants: activite.nb_participants,
             minutes: activite.duree_minutes,
             par_thematique,
+            par_type_lieu,
         }
+    }
+
+    /// Its sums in the order of the aggregates' columns: number, participants, minutes, the
+    /// themes (in the order of [`Thematique::ALL`]), the places (of [`TypeLieu::ALL`]).
+    pub fn sommes(&self) -> Vec<i64> {
+        let mut sommes = vec![self.nombre, self.participants, self.minutes];
+        sommes.extend(self.par_thematique);
+        sommes.extend(self.par_type_lieu);
+        sommes
+    }
+
+    /// The contribution whose [`sommes`](Apport::sommes) are `sommes` (`None` when there are not
+    /// as many).
+    pub fn des_sommes(sommes: &[i64]) -> Option<Apport> {
+        let themes = Thematique::ALL.len();
+        let lieux = TypeLieu::ALL.len();
+        if sommes.len() != 3 + themes + lieux {
+            return None;
+        }
+        Some(Apport {
+            nombre: sommes[0],
+            participants: sommes[1],
+            minutes: sommes[2],
+            par_thematique: sommes[3..3 + themes].try_into().ok()?,
+            par_type_lieu: sommes[3 + themes..].try_into().ok()?,
+        })
     }
 
     /// The opposite: what a deletion removes.
@@ -265,6 +296,7 @@ impl Apport {
             participants: -self.participants,
             minutes: -self.minutes,
             par_thematique: self.par_thematique.map(|n| -n),
+            par_type_lieu: self.par_type_lieu.map(|n| -n),
         }
     }
 
@@ -274,11 +306,16 @@ impl Apport {
         for (sum, n) in par_thematique.iter_mut().zip(other.par_thematique) {
             *sum = sum.checked_add(n)?;
         }
+        let mut par_type_lieu = self.par_type_lieu;
+        for (sum, n) in par_type_lieu.iter_mut().zip(other.par_type_lieu) {
+            *sum = sum.checked_add(n)?;
+        }
         Some(Apport {
             nombre: self.nombre.checked_add(other.nombre)?,
             participants: self.participants.checked_add(other.participants)?,
             minutes: self.minutes.checked_add(other.minutes)?,
             par_thematique,
+            par_type_lieu,
         })
     }
 }
@@ -290,6 +327,16 @@ impl Thematique {
             .iter()
             .position(|t| *t == self)
             .expect("every theme is in ALL")
+    }
+}
+
+impl TypeLieu {
+    /// The place's position in [`TypeLieu::ALL`] (its column in the aggregates).
+    pub fn index(self) -> usize {
+        TypeLieu::ALL
+            .iter()
+            .position(|t| *t == self)
+            .expect("every place is in ALL")
     }
 }
 
@@ -433,8 +480,15 @@ mod tests {
     fn a_deletion_takes_back_exactly_what_the_activity_added() {
         use Thematique::*;
         let a = activite(TypeActivite::AtelierCollectif, 12, &[Sante, Budget]);
-        let b = activite(TypeActivite::AccompagnementIndividuel, 1, &[Sante]);
+        let mut b = activite(TypeActivite::AccompagnementIndividuel, 1, &[Sante]);
+        b.type_lieu = TypeLieu::Domicile;
         let added = Apport::de(&a);
+        assert_eq!(added.par_type_lieu, [1, 0, 0, 0]);
+        assert_eq!(Apport::de(&b).par_type_lieu, [0, 1, 0, 0]);
+        // Its sums as the aggregates' columns, and back.
+        assert_eq!(Apport::des_sommes(&added.sommes()), Some(added));
+        assert_eq!(added.sommes().len(), 3 + 13 + 4);
+        assert_eq!(Apport::des_sommes(&[1, 2, 3]), None);
         assert_eq!(added.nombre, 1);
         assert_eq!(added.participants, 12);
         assert_eq!(added.minutes, 90);
@@ -448,6 +502,7 @@ mod tests {
             .unwrap();
         assert_eq!(day.nombre, 2);
         assert_eq!(day.par_thematique[Sante.index()], 2);
+        assert_eq!(day.par_type_lieu, [1, 1, 0, 0]);
         let after = day.plus(added.retrait()).unwrap();
         assert_eq!(after, Apport::de(&b));
         assert_eq!(

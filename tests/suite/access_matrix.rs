@@ -529,13 +529,14 @@ fn seed_fixtures(db: &TestDb, statut: &str) {
          t_echanger_avec_ses_proches, t_trouver_un_emploi, t_accompagner_scolarite, \
          t_donnees_personnelles, t_verifier_les_informations, t_demarches_en_ligne, \
          t_prendre_en_main_un_equipement, t_naviguer_sur_internet, t_courriels, \
-         t_securite_numerique, t_sante, t_budget, t_autre) VALUES ('93', '2021-09-13', 1, 4, 60, \
-         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0);
+         t_securite_numerique, t_sante, t_budget, t_autre, l_lieu_activite) VALUES ('93', \
+         '2021-09-13', 1, 4, 60, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1);
          INSERT INTO activites_mois SELECT departement, substr(jour, 1, 7), nombre, participants, \
          minutes, t_echanger_avec_ses_proches, t_trouver_un_emploi, t_accompagner_scolarite, \
          t_donnees_personnelles, t_verifier_les_informations, t_demarches_en_ligne, \
          t_prendre_en_main_un_equipement, t_naviguer_sur_internet, t_courriels, \
-         t_securite_numerique, t_sante, t_budget, t_autre FROM activites_jour;"
+         t_securite_numerique, t_sante, t_budget, t_autre, l_lieu_activite, l_domicile, \
+         l_a_distance, l_autre FROM activites_jour;"
     ));
     if depot != "NULL" {
         sql.push_str(&format!(

@@ -83,10 +83,12 @@ fn assert_aggregates_match_rows(db: &TestDb) {
             parts.join(" || ',' || ")
         }
     };
+    let places = cnfs_api::domain::activite::TypeLieu::TEXTS;
     let stored = concat(
         THEMES
             .iter()
             .map(|t| format!("CAST(t_{t} AS TEXT)"))
+            .chain(places.iter().map(|l| format!("CAST(l_{l} AS TEXT)")))
             .collect(),
     );
     let recomputed = concat(
@@ -97,6 +99,9 @@ fn assert_aggregates_match_rows(db: &TestDb) {
                     "CAST(SUM(CASE WHEN thematiques LIKE '%\"{t}\"%' THEN 1 ELSE 0 END) AS TEXT)"
                 )
             })
+            .chain(places.iter().map(|l| {
+                format!("CAST(SUM(CASE WHEN type_lieu = '{l}' THEN 1 ELSE 0 END) AS TEXT)")
+            }))
             .collect(),
     );
     let aggregates = days(
@@ -423,6 +428,31 @@ async fn where_an_activity_happens(db: TestDb) {
     assert_eq!(plain.status, 201, "{}", plain.text);
     assert_eq!(plain.json["type_lieu"], "lieu_activite");
     assert_aggregates_match_rows(&db);
+    // The statistics count them by place, at every level, in the employer's département.
+    for uri in [
+        "/api/v1/statistiques/departements/93",
+        "/api/v1/statistiques/regions/11",
+        "/api/v1/statistiques",
+    ] {
+        let stats = get(&app, uri, &admin()).await;
+        assert_eq!(stats.status, 200, "{uri}: {}", stats.text);
+        assert_eq!(
+            stats.json["activites"]["par_type_lieu"],
+            json!({"lieu_activite": 2, "domicile": 1, "a_distance": 1, "autre": 1}),
+            "{uri}"
+        );
+    }
+    let month = get(
+        &app,
+        "/api/v1/statistiques/departements/93?du=2021-06-15&au=2021-06-15",
+        &admin(),
+    )
+    .await;
+    assert_eq!(
+        month.json["activites"]["par_type_lieu"],
+        json!({"lieu_activite": 1, "domicile": 0, "a_distance": 0, "autre": 0}),
+        "a day read from the per-day sums"
+    );
 }
 
 async fn a_lieu_of_another_structure_is_refused(db: TestDb) {

@@ -201,6 +201,7 @@ fn story_body(territoire: Value, objectif: i64, financement: Value) -> Value {
         "activites": {
             "nombre": 3, "participants": 14, "heures": 3.8,
             "par_thematique": themes(&[("trouver_un_emploi", 1), ("courriels", 1), ("sante", 2), ("budget", 1)]),
+            "par_type_lieu": {"lieu_activite": 3, "domicile": 0, "a_distance": 0, "autre": 0},
             "par_mois": [{"mois": "2021-06", "nombre": 2, "participants": 9}, {"mois": "2021-07", "nombre": 1, "participants": 5}]
         }
     })
@@ -268,7 +269,7 @@ async fn the_story_at_every_level(db: TestDb) {
             "conseillers": {"recrute": 0, "en_formation": 0, "certifie": 0, "en_poste": 0, "sorti": 0, "recrutement_local_pct": null},
             "conventions": {"brouillon": 0, "signee": 0, "projet_depose": 0, "en_execution": 0, "terminee": 0, "resiliee": 0, "en_retard": 0},
             "financement": [],
-            "activites": {"nombre": 0, "participants": 0, "heures": 0.0, "par_thematique": themes(&[]), "par_mois": []}
+            "activites": {"nombre": 0, "participants": 0, "heures": 0.0, "par_thematique": themes(&[]), "par_type_lieu": {"lieu_activite": 0, "domicile": 0, "a_distance": 0, "autre": 0}, "par_mois": []}
         })
     );
 
@@ -553,6 +554,8 @@ async fn the_departements_flattened_in_csv(db: TestDb) {
     assert_eq!(field("financement_materiel_montant_centimes"), "0");
     assert_eq!(field("activites_nombre"), "1", "the period applies");
     assert_eq!(field("activites_par_thematique_budget"), "1");
+    assert_eq!(field("activites_par_type_lieu_lieu_activite"), "1");
+    assert_eq!(field("activites_par_type_lieu_a_distance"), "0");
     // A département with nothing: empty goal and rates.
     let row_75: Vec<&str> = lines
         .iter()

@@ -1,3 +1,5 @@
+-- Lossy: activities not at a lieu have no form before this migration and are deleted (the
+-- aggregates keep counting them: recount them after a downgrade).
 DELETE FROM activites WHERE type_lieu <> 'lieu_activite';
 CREATE TABLE activites_ancien (
     id              TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 36),
@@ -21,3 +23,11 @@ ALTER TABLE activites_ancien RENAME TO activites;
 CREATE INDEX activites_departement ON activites (departement, id);
 CREATE INDEX activites_structure ON activites (structure_id, id);
 CREATE INDEX activites_conseiller ON activites (conseiller_id, id);
+ALTER TABLE activites_jour DROP COLUMN l_lieu_activite;
+ALTER TABLE activites_jour DROP COLUMN l_domicile;
+ALTER TABLE activites_jour DROP COLUMN l_a_distance;
+ALTER TABLE activites_jour DROP COLUMN l_autre;
+ALTER TABLE activites_mois DROP COLUMN l_lieu_activite;
+ALTER TABLE activites_mois DROP COLUMN l_domicile;
+ALTER TABLE activites_mois DROP COLUMN l_a_distance;
+ALTER TABLE activites_mois DROP COLUMN l_autre;

@@ -32,3 +32,16 @@ ALTER TABLE activites_nouveau RENAME TO activites;
 CREATE INDEX activites_departement ON activites (departement, id);
 CREATE INDEX activites_structure ON activites (structure_id, id);
 CREATE INDEX activites_conseiller ON activites (conseiller_id, id);
+
+-- The per-day and per-month aggregates count activities by place too (`l_<type_lieu>`), kept by
+-- the same increments as the other sums; the stored ones were all at a lieu.
+ALTER TABLE activites_jour ADD COLUMN l_lieu_activite BIGINT NOT NULL DEFAULT 0 CHECK (l_lieu_activite >= 0);
+ALTER TABLE activites_jour ADD COLUMN l_domicile BIGINT NOT NULL DEFAULT 0 CHECK (l_domicile >= 0);
+ALTER TABLE activites_jour ADD COLUMN l_a_distance BIGINT NOT NULL DEFAULT 0 CHECK (l_a_distance >= 0);
+ALTER TABLE activites_jour ADD COLUMN l_autre BIGINT NOT NULL DEFAULT 0 CHECK (l_autre >= 0);
+ALTER TABLE activites_mois ADD COLUMN l_lieu_activite BIGINT NOT NULL DEFAULT 0 CHECK (l_lieu_activite >= 0);
+ALTER TABLE activites_mois ADD COLUMN l_domicile BIGINT NOT NULL DEFAULT 0 CHECK (l_domicile >= 0);
+ALTER TABLE activites_mois ADD COLUMN l_a_distance BIGINT NOT NULL DEFAULT 0 CHECK (l_a_distance >= 0);
+ALTER TABLE activites_mois ADD COLUMN l_autre BIGINT NOT NULL DEFAULT 0 CHECK (l_autre >= 0);
+UPDATE activites_jour SET l_lieu_activite = nombre;
+UPDATE activites_mois SET l_lieu_activite = nombre;

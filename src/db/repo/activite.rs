@@ -80,6 +80,7 @@ macro_rules! per_sum {
         use $crate::db::schema::$table as aj;
         let apport: &Apport = $apport;
         let t = &apport.par_thematique;
+        let l = &apport.par_type_lieu;
         (
             {
                 let ($column, $value) = (aj::nombre, apport.nombre);
@@ -145,6 +146,22 @@ macro_rules! per_sum {
                 let ($column, $value) = (aj::t_autre, t[12]);
                 $make
             },
+            {
+                let ($column, $value) = (aj::l_lieu_activite, l[0]);
+                $make
+            },
+            {
+                let ($column, $value) = (aj::l_domicile, l[1]);
+                $make
+            },
+            {
+                let ($column, $value) = (aj::l_a_distance, l[2]);
+                $make
+            },
+            {
+                let ($column, $value) = (aj::l_autre, l[3]);
+                $make
+            },
         )
     }};
 }
@@ -167,6 +184,20 @@ pub const COLONNES_THEMATIQUES: [&str; 13] = [
     "t_budget",
     "t_autre",
 ];
+
+/// The place columns of the aggregates tables, in the order of [`TypeLieu::ALL`] (as
+/// [`per_sum!`] maps them; a unit test keeps the two in step).
+pub const COLONNES_TYPES_LIEU: [&str; 4] =
+    ["l_lieu_activite", "l_domicile", "l_a_distance", "l_autre"];
+
+/// Every sum column of the aggregates tables, in the order of [`Apport::sommes`] (and of
+/// [`per_sum!`]): number, participants, minutes, the themes, the places.
+pub fn colonnes_sommes() -> impl Iterator<Item = &'static str> {
+    ["nombre", "participants", "minutes"]
+        .into_iter()
+        .chain(COLONNES_THEMATIQUES)
+        .chain(COLONNES_TYPES_LIEU)
+}
 
 /// Adds `apport` to the row of the aggregates table `table` for (`departement`, `period` =
 /// `value`): `INSERT … ON CONFLICT (departement, period) DO UPDATE SET x = x + excluded.x`.
@@ -316,9 +347,12 @@ mod tests {
         for (index, n) in apport.par_thematique.iter_mut().enumerate() {
             *n = index as i64 + 100;
         }
+        for (index, n) in apport.par_type_lieu.iter_mut().enumerate() {
+            *n = index as i64 + 200;
+        }
         let names: Vec<(&str, i64)> = {
             use diesel::Column;
-            let (_, _, _, a, b, c, d, e, f, g, h, i, j, k, l, m) =
+            let (_, _, _, a, b, c, d, e, f, g, h, i, j, k, l, m, p, q, r, s) =
                 per_sum!(activites_jour, &apport, |column, value| (column, value));
             fn named<C: Column>(pair: (C, i64)) -> (&'static str, i64) {
                 (C::NAME, pair.1)
@@ -337,9 +371,25 @@ mod tests {
                 named(k),
                 named(l),
                 named(m),
+                named(p),
+                named(q),
+                named(r),
+                named(s),
             ]
         };
-        for (index, (name, value)) in names.iter().enumerate() {
+        assert_eq!(COLONNES_TYPES_LIEU.len(), TypeLieu::ALL.len());
+        for (column, place) in COLONNES_TYPES_LIEU.iter().zip(TypeLieu::ALL) {
+            assert_eq!(*column, format!("l_{place}"));
+        }
+        for (index, (name, value)) in names.iter().enumerate().skip(13) {
+            assert_eq!(*name, COLONNES_TYPES_LIEU[index - 13]);
+            assert_eq!(*value, (index - 13) as i64 + 200);
+        }
+        assert_eq!(
+            colonnes_sommes().collect::<Vec<_>>().len(),
+            Apport::default().sommes().len()
+        );
+        for (index, (name, value)) in names.iter().enumerate().take(13) {
             assert_eq!(*name, COLONNES_THEMATIQUES[index]);
             assert_eq!(*value, index as i64 + 100);
         }

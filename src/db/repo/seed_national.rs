@@ -17,7 +17,7 @@ use crate::db::schema::{
     enveloppes, epci, epci_membres, lieux, structures,
 };
 use crate::db::{DbConn, WriteTx};
-use crate::domain::activite::{Apport, Thematique};
+use crate::domain::activite::{Apport, Thematique, TypeLieu};
 use crate::domain::conseiller::{MotifSortie, StatutConseiller, TypeContrat};
 use crate::domain::contrat::Contrat;
 use crate::domain::convention::StatutConvention;
@@ -1041,11 +1041,15 @@ impl ActiviteSeed {
         for (index, count) in par_thematique.iter_mut().enumerate() {
             *count = i64::from((self.thematiques >> index) & 1);
         }
+        // The seed's activities all sit at a lieu (see `write_activites`).
+        let mut par_type_lieu = [0; TypeLieu::ALL.len()];
+        par_type_lieu[TypeLieu::LieuActivite.index()] = 1;
         Apport {
             nombre: 1,
             participants: i64::from(self.nb_participants),
             minutes: i64::from(self.duree_minutes),
             par_thematique,
+            par_type_lieu,
         }
     }
 
@@ -1165,14 +1169,11 @@ impl Agregat {
 }
 
 /// Writes the values of one aggregate row: département, period, then the sums in the order of
-/// the columns (number, participants, minutes, the themes of [`Thematique::ALL`]).
+/// the columns ([`Apport::sommes`]).
 fn sum_values(s: &SommeSeed, out: &mut dyn crate::db::bulk::Values) {
     out.text(&s.departement);
     out.text(&s.periode);
-    out.int(s.apport.nombre);
-    out.int(s.apport.participants);
-    out.int(s.apport.minutes);
-    for count in s.apport.par_thematique {
+    for count in s.apport.sommes() {
         out.int(count);
     }
 }
@@ -1209,7 +1210,11 @@ pub fn write_sommes(
                     t_securite_numerique,
                     t_sante,
                     t_budget,
-                    t_autre
+                    t_autre,
+                    l_lieu_activite,
+                    l_domicile,
+                    l_a_distance,
+                    l_autre
                 ),
                 $rows,
                 |s, out| sum_values(s, out)
@@ -1232,10 +1237,7 @@ pub fn add_sommes(
 ) -> QueryResult<usize> {
     use diesel::connection::SimpleConnection;
     let (table, period) = (agregat.table(), agregat.period_column());
-    let sums: Vec<&str> = ["nombre", "participants", "minutes"]
-        .into_iter()
-        .chain(super::activite::COLONNES_THEMATIQUES)
-        .collect();
+    let sums: Vec<&str> = super::activite::colonnes_sommes().collect();
     let columns: Vec<&str> = ["departement", period]
         .into_iter()
         .chain(sums.iter().copied())
@@ -1249,9 +1251,7 @@ pub fn add_sommes(
         sql.clear();
         for (index, s) in chunk.iter().enumerate() {
             sql.push_str(if index == 0 { "(" } else { ",(" });
-            let mut numbers = vec![s.apport.nombre, s.apport.participants, s.apport.minutes];
-            numbers.extend(s.apport.par_thematique);
-            let numbers: Vec<String> = numbers.iter().map(i64::to_string).collect();
+            let numbers: Vec<String> = s.apport.sommes().iter().map(i64::to_string).collect();
             sql.push_str(&format!(
                 "'{}','{}',{})",
                 s.departement,

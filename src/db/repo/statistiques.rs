@@ -200,9 +200,7 @@ struct SoldeRow {
 /// [`COLONNES_THEMATIQUES`](super::activite::COLONNES_THEMATIQUES) lists them): summed over a
 /// group (`grouped`), or as stored.
 fn columns_sql(grouped: bool) -> String {
-    ["nombre", "participants", "minutes"]
-        .iter()
-        .chain(super::activite::COLONNES_THEMATIQUES.iter())
+    super::activite::colonnes_sommes()
         .map(|column| {
             if grouped {
                 format!("CAST(SUM({column}) AS BIGINT) AS {column}")
@@ -252,6 +250,14 @@ struct MonthRow {
     t_budget: i64,
     #[diesel(sql_type = BigInt)]
     t_autre: i64,
+    #[diesel(sql_type = BigInt)]
+    l_lieu_activite: i64,
+    #[diesel(sql_type = BigInt)]
+    l_domicile: i64,
+    #[diesel(sql_type = BigInt)]
+    l_a_distance: i64,
+    #[diesel(sql_type = BigInt)]
+    l_autre: i64,
 }
 
 impl MonthRow {
@@ -275,12 +281,22 @@ impl MonthRow {
                 self.t_budget,
                 self.t_autre,
             ],
+            par_type_lieu: [
+                self.l_lieu_activite,
+                self.l_domicile,
+                self.l_a_distance,
+                self.l_autre,
+            ],
         }
     }
 }
 
 /// The sums of one aggregates row as read positionally (in [`per_sum!`]'s order).
 type Sums = (
+    i64,
+    i64,
+    i64,
+    i64,
     i64,
     i64,
     i64,
@@ -307,6 +323,7 @@ fn apport(s: Sums) -> Apport {
         par_thematique: [
             s.3, s.4, s.5, s.6, s.7, s.8, s.9, s.10, s.11, s.12, s.13, s.14, s.15,
         ],
+        par_type_lieu: [s.16, s.17, s.18, s.19],
     }
 }
 
