@@ -3,7 +3,9 @@
 //!   pick one (`none`, or HS256 over a public key, are refused);
 //! - the key is chosen from the local configuration by `kid`, never from the token's content;
 //! - `iss`, `aud`, `exp`, `nbf`, `iat`, `sub` and `role` are required; clock leeway is 30 s;
-//! - the role must be known and the scope claims must fit it.
+//! - the role must be known and the scope claims must fit it;
+//! - every string of the claims is at most [`MAX_CLAIM_LENGTH`] characters and holds no control
+//!   character (`sub` reaches the journal and the idempotency keys' index).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -17,6 +19,10 @@ use crate::domain::ids::StructureId;
 
 /// Clock leeway for `exp`, `nbf` and `iat`, in seconds (at most 30, per the design).
 pub const LEEWAY_SECONDS: u64 = 30;
+
+/// The longest string a claim (`sub`, `iss`, a scope's codes…) or the header's `kid` may hold,
+/// in characters.
+pub const MAX_CLAIM_LENGTH: usize = 255;
 
 /// Why a token that starts with a second `Bearer` is refused, and what to do instead.
 const DOUBLED_BEARER: &str =
@@ -201,8 +207,9 @@ impl Verifier {
                 AuthError::UnknownKey(format!("kid « {} »", kid.unwrap_or_default()))
             })?,
         };
-        let data = decode::<Claims>(token, key, &self.validation).map_err(map_error)?;
-        let claims = data.claims;
+        let data = decode::<serde_json::Value>(token, key, &self.validation).map_err(map_error)?;
+        check_strings(&data.claims, "")?;
+        let claims: Claims = serde_json::from_value(data.claims).map_err(json_error)?;
         if !claims.iss.is_string() {
             return Err(AuthError::WrongIssuer);
         }
@@ -256,10 +263,66 @@ fn read_header(token: &str) -> Result<(String, Option<String>), AuthError> {
         .to_owned();
     let kid = match &header["kid"] {
         serde_json::Value::Null => None,
-        serde_json::Value::String(kid) => Some(kid.clone()),
+        serde_json::Value::String(kid)
+            if kid.chars().count() <= MAX_CLAIM_LENGTH
+                && !kid.chars().any(|c| c.is_ascii_control()) =>
+        {
+            Some(kid.clone())
+        }
+        serde_json::Value::String(_) => {
+            return Err(AuthError::Malformed(format!(
+                "kid de plus de {MAX_CLAIM_LENGTH} caractères ou avec un caractère de contrôle"
+            )));
+        }
         _ => return Err(AuthError::Malformed("kid non textuel".to_owned())),
     };
     Ok((alg, kid))
+}
+
+/// Refuses a claim holding a string of more than [`MAX_CLAIM_LENGTH`] characters or a control
+/// character (U+0000–U+001F, U+007F), at any depth (`departements` is a list), names included.
+fn check_strings(value: &serde_json::Value, claim: &str) -> Result<(), AuthError> {
+    let check = |text: &str, claim: &str| {
+        if text.chars().any(|c| c.is_ascii_control()) {
+            Err(AuthError::InvalidClaim(format!(
+                "{claim} contient un caractère de contrôle"
+            )))
+        } else if text.chars().count() > MAX_CLAIM_LENGTH {
+            Err(AuthError::InvalidClaim(format!(
+                "{claim} dépasse {MAX_CLAIM_LENGTH} caractères"
+            )))
+        } else {
+            Ok(())
+        }
+    };
+    match value {
+        serde_json::Value::String(text) => check(text, claim),
+        serde_json::Value::Array(items) => items.iter().try_for_each(|v| check_strings(v, claim)),
+        serde_json::Value::Object(map) => map.iter().try_for_each(|(name, v)| {
+            let shown = if claim.is_empty() {
+                name.chars().take(40).filter(|c| !c.is_control()).collect()
+            } else {
+                claim.to_owned()
+            };
+            check(name, "un nom de claim").and_then(|()| check_strings(v, &shown))
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The refusal of claims that do not have the expected types.
+fn json_error(error: serde_json::Error) -> AuthError {
+    json_message(error.to_string())
+}
+
+fn json_message(text: String) -> AuthError {
+    match text
+        .strip_prefix("missing field `")
+        .and_then(|t| t.split('`').next())
+    {
+        Some(claim) => AuthError::MissingClaim(claim.to_owned()),
+        None => AuthError::InvalidClaim(text),
+    }
 }
 
 fn map_error(error: jsonwebtoken::errors::Error) -> AuthError {
@@ -274,16 +337,7 @@ fn map_error(error: jsonwebtoken::errors::Error) -> AuthError {
         ErrorKind::InvalidAlgorithm => {
             AuthError::WrongAlgorithm("incompatible avec la clé configurée".to_owned())
         }
-        ErrorKind::Json(error) => {
-            let text = error.to_string();
-            match text
-                .strip_prefix("missing field `")
-                .and_then(|t| t.split('`').next())
-            {
-                Some(claim) => AuthError::MissingClaim(claim.to_owned()),
-                None => AuthError::InvalidClaim(text),
-            }
-        }
+        ErrorKind::Json(error) => json_message(error.to_string()),
         _ => AuthError::Malformed("contenu illisible".to_owned()),
     }
 }

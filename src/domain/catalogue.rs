@@ -19,6 +19,7 @@ pub const CATALOGUE: &[&RefusalCode] = &[
     &refusal::REQUETE_EN_COURS,
     &refusal::PRECONDITION_ECHOUEE,
     &refusal::PRECONDITION_REQUISE,
+    &refusal::CARACTERE_INTERDIT,
     &structure::COMMUNE_INCONNUE,
     &structure::SIREN_INCOHERENT,
     &convention::REPARTITION_INCOMPLETE,

@@ -6,6 +6,8 @@
 //! - Any other error response (actix's own plain-text ones) is turned into a problem of its status;
 //!   a problem is never compressed (this middleware wraps `Compress`).
 //! - A 500 is logged with the request id and its server-side detail.
+//! - A header the API reads holding a control character is a 400 `caractere_interdit`
+//!   (`http::extract::check_headers`), before anything else.
 //! - Every response carries `X-Content-Type-Options: nosniff` (a browser never guesses another
 //!   type than the one declared); a response to a request that carries `Authorization` gets
 //!   `Cache-Control: no-store` (nothing a caller's token shows is kept by a shared cache or the
@@ -52,7 +54,10 @@ pub async fn request_context(
     // Handlers and extractors answer errors as responses; an `Err` here could only come from an
     // inner middleware, and the request (needed to build a response) is no longer ours to clone:
     // routing needs it unshared.
-    let response = next.call(req).await?.map_into_boxed_body();
+    let response = match crate::http::extract::check_headers(req.headers()) {
+        Err(error) => req.error_response(error),
+        Ok(()) => next.call(req).await?.map_into_boxed_body(),
+    };
     let mut response = complete_problem(response, &path, &request_id);
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&request_id) {

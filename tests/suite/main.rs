@@ -13,6 +13,7 @@ mod conseillers;
 mod conventions;
 mod demo;
 mod donnees_personnelles;
+mod entrees;
 mod errors;
 mod exports;
 mod financement;

@@ -687,3 +687,65 @@ fn no_development_secret_on_postgresql() {
     .unwrap_err();
     assert_eq!(error.variable, "CNFS_JWT_SECRET");
 }
+
+#[actix_web::test]
+async fn claims_with_control_characters_or_too_long_get_claim_invalide() {
+    let long = "a".repeat(cnfs_api::auth::verify::MAX_CLAIM_LENGTH + 1);
+    assert_each_refused(
+        "claim_invalide",
+        &[
+            // The probe's `sub` with a NUL, which made every write a 500.
+            hs256(&claims_with(|c| c["sub"] = json!("agent\u{0}"))),
+            hs256(&claims_with(|c| c["sub"] = json!("agent\u{1b}[2J"))),
+            hs256(&claims_with(|c| c["sub"] = json!("agent\nadmin"))),
+            // The probe's 3,000-character `sub`, whose idempotency key row was too large.
+            hs256(&claims_with(|c| c["sub"] = json!("a".repeat(3000)))),
+            hs256(&claims_with(|c| c["sub"] = json!(long.clone()))),
+            // Any string claim, at any depth, and the claims' names.
+            hs256(&claims_with(|c| {
+                c["departements"] = json!(["93", long.clone()])
+            })),
+            hs256(&claims_with(|c| c["extra"] = json!({"x": "\u{7f}"}))),
+            hs256(&claims_with(|c| c["extra\u{0}"] = json!(1))),
+        ],
+    )
+    .await;
+    // At the bound, accepted.
+    let at_bound = hs256(&claims_with(|c| {
+        c["sub"] = json!("é".repeat(cnfs_api::auth::verify::MAX_CLAIM_LENGTH))
+    }));
+    let answer = moi_with(None, Some(&format!("Bearer {at_bound}"))).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+}
+
+/// The probe's 500: a long `sub` with an `Idempotency-Key` made the key's index row too large.
+/// Both at their bounds (255 characters each), the write and its replay go through.
+async fn the_longest_sub_and_key_fit_the_index(db: TestDb) {
+    let app = common::TestApp::on(&db).await;
+    let sub = "é".repeat(cnfs_api::auth::verify::MAX_CLAIM_LENGTH);
+    let admin = hs256(&json!({
+        "iss": TEST_ISSUER, "aud": TEST_AUDIENCE, "sub": sub, "role": "admin",
+        "iat": now(), "nbf": now(), "exp": now() + 600
+    }));
+    let key = "k".repeat(255);
+    let body = json!({"siret": common::siret_for("219300019"), "nom": "Ville", "type": "commune", "code_insee": "93001"});
+    let first = app
+        .as_(&admin)
+        .idempotency_key(&key)
+        .post("/api/v1/structures", body.clone())
+        .await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    let replay = app
+        .as_(&admin)
+        .idempotency_key(&key)
+        .post("/api/v1/structures", body)
+        .await;
+    assert_eq!(replay.status, 201, "{}", replay.text);
+    assert_eq!(replay.json["id"], first.json["id"]);
+    assert_eq!(
+        common::count(&db, "SELECT COUNT(*) AS n FROM structures"),
+        1
+    );
+}
+
+on_both_backends!(the_longest_sub_and_key_fit_the_index);
