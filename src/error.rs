@@ -91,6 +91,12 @@ pub enum ApiError {
     /// character): 400 `caractere_interdit`, naming each.
     #[error("{}", forbidden_detail(.0))]
     ForbiddenCharacters(Vec<FieldError>),
+    /// A token sent in the query string (`access_token`, RFC 6750 §2.3): refused, whatever the
+    /// operation, since URLs end up in logs, histories and `Referer` headers.
+    #[error(
+        "Jeton dans l'URL (paramètre {0}) : l'envoyer dans l'en-tête Authorization: Bearer <jeton>, jamais dans l'URL."
+    )]
+    TokenInUrl(String),
     /// A body that is not the expected JSON (syntax, types, unknown fields).
     #[error("{detail}")]
     MalformedBody {
@@ -179,6 +185,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => ("methode_non_autorisee", "Méthode non autorisée"),
             ApiError::InvalidParameters(_) => ("parametre_invalide", "Paramètre invalide"),
             ApiError::ForbiddenCharacters(_) => (CARACTERE_INTERDIT.code, CARACTERE_INTERDIT.title),
+            ApiError::TokenInUrl(_) => ("jeton_dans_url", "Jeton dans l'URL"),
             ApiError::MalformedBody { .. } => ("corps_invalide", "Corps de requête invalide"),
             ApiError::Refused(refusal) | ApiError::Constraint(_, refusal) => {
                 (refusal.code.code, refusal.code.title)
@@ -212,6 +219,10 @@ impl ApiError {
             ApiError::InvalidParameters(errors)
             | ApiError::ForbiddenCharacters(errors)
             | ApiError::MalformedBody { errors, .. } => errors.clone(),
+            ApiError::TokenInUrl(name) => vec![FieldError::parameter(
+                name.clone(),
+                "un jeton ne se passe pas dans l'URL",
+            )],
             ApiError::Refused(refusal) | ApiError::Constraint(_, refusal) => refusal.errors.clone(),
             _ => Vec::new(),
         };
@@ -264,6 +275,7 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::InvalidParameters(_)
             | ApiError::ForbiddenCharacters(_)
+            | ApiError::TokenInUrl(_)
             | ApiError::MalformedBody { .. } => StatusCode::BAD_REQUEST,
             ApiError::Refused(refusal) | ApiError::Constraint(_, refusal) => {
                 StatusCode::from_u16(refusal.kind().status())

@@ -3,7 +3,10 @@
 //!   pick one (`none`, or HS256 over a public key, are refused);
 //! - the key is chosen from the local configuration by `kid`, never from the token's content;
 //! - `iss`, `aud`, `exp`, `nbf`, `iat`, `sub` and `role` are required; clock leeway is 30 s;
-//! - the role must be known and the scope claims must fit it;
+//! - the role must be known and the scope claims must fit it; a scope names départements of the
+//!   référentiel only;
+//! - a header with `crit` is refused: the API understands no extension (RFC 7515 §4.1.11);
+//! - a token lives at most [`Verifier::max_lifetime`] (`exp - iat`, and `exp - now`);
 //! - every string of the claims is at most [`MAX_CLAIM_LENGTH`] characters and holds no control
 //!   character (`sub` reaches the journal and the idempotency keys' index).
 
@@ -16,6 +19,7 @@ use serde::Deserialize;
 use super::{Caller, JwtKeys, Role, Scope};
 use crate::domain::codes::CodeDepartement;
 use crate::domain::ids::StructureId;
+use crate::domain::referentiel::departements_connus;
 
 /// Clock leeway for `exp`, `nbf` and `iat`, in seconds (at most 30, per the design).
 pub const LEEWAY_SECONDS: u64 = 30;
@@ -70,6 +74,12 @@ pub enum AuthError {
     /// The scope claims do not fit the role.
     #[error("Portée invalide pour le rôle : {0}.")]
     ScopeMismatch(String),
+    /// The header has `crit`: it names extensions the API does not understand.
+    #[error("En-tête crit refusé : aucune extension critique n'est prise en charge ({0}).")]
+    CriticalHeader(String),
+    /// `exp` is further from `iat` (or from now) than the configured maximum lifetime.
+    #[error("Durée de vie du jeton excessive : {0}.")]
+    LifetimeTooLong(String),
 }
 
 impl AuthError {
@@ -89,6 +99,8 @@ impl AuthError {
             AuthError::InvalidClaim(_) => "claim_invalide",
             AuthError::UnknownRole(_) => "role_inconnu",
             AuthError::ScopeMismatch(_) => "portee_invalide",
+            AuthError::CriticalHeader(_) => "crit_non_compris",
+            AuthError::LifetimeTooLong(_) => "duree_de_vie_excessive",
         }
     }
 
@@ -127,6 +139,7 @@ pub const VERIFIED_CACHE_CAPACITY: usize = 10_000;
 pub struct Verifier {
     keys: JwtKeys,
     validation: Validation,
+    max_lifetime: i64,
     verified: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Caller>>>,
 }
 
@@ -143,8 +156,22 @@ impl Verifier {
         Verifier {
             keys,
             validation,
+            max_lifetime: super::mint::TTL_MAX_SECONDES,
             verified: Default::default(),
         }
+    }
+
+    /// The same verifier refusing tokens that live longer than `seconds` (configuration
+    /// `CNFS_TOKEN_MAX_TTL`; [`super::mint::TTL_MAX_SECONDES`], 30 days, by default).
+    pub fn with_max_lifetime(mut self, seconds: i64) -> Self {
+        self.max_lifetime = seconds;
+        self
+    }
+
+    /// The longest lifetime accepted, in seconds: `exp - iat`, and `exp` from now, may not be
+    /// more (with the clock leeway for the latter).
+    pub fn max_lifetime(&self) -> i64 {
+        self.max_lifetime
     }
 
     /// The keys (for minting development tokens).
@@ -220,6 +247,17 @@ impl Verifier {
         if iat > now + LEEWAY_SECONDS as i64 {
             return Err(AuthError::NotYetValid);
         }
+        let max = self.max_lifetime;
+        if claims.exp.saturating_sub(iat) > max {
+            return Err(AuthError::LifetimeTooLong(format!(
+                "exp - iat dépasse {max} s"
+            )));
+        }
+        if claims.exp.saturating_sub(now) > max.saturating_add(LEEWAY_SECONDS as i64) {
+            return Err(AuthError::LifetimeTooLong(format!(
+                "exp est à plus de {max} s d'ici"
+            )));
+        }
         if claims.sub.trim().is_empty() {
             return Err(AuthError::InvalidClaim("sub vide".to_owned()));
         }
@@ -276,6 +314,10 @@ fn read_header(token: &str) -> Result<(String, Option<String>), AuthError> {
         }
         _ => return Err(AuthError::Malformed("kid non textuel".to_owned())),
     };
+    // RFC 7515 §4.1.11: an extension listed in `crit` must be understood; none is.
+    if let Some(crit) = header.get("crit") {
+        return Err(AuthError::CriticalHeader(format!("crit = {crit}")));
+    }
     Ok((alg, kid))
 }
 
@@ -361,7 +403,12 @@ pub(crate) fn scope_for(
             let mut codes = Vec::with_capacity(list.len());
             for code in &list {
                 match CodeDepartement::parse(code) {
-                    Ok(code) => codes.push(code),
+                    Ok(code) if departements_connus().contains(code.as_str()) => codes.push(code),
+                    Ok(_) => {
+                        return mismatch(&format!(
+                            "le département « {code} » n'existe pas dans le référentiel"
+                        ));
+                    }
                     Err(_) => {
                         return mismatch(&format!("code de département invalide « {code} »"));
                     }
@@ -487,6 +534,13 @@ mod tests {
             (Role::Prefecture, None, None),
             (Role::Prefecture, Some(vec![]), None),
             (Role::Prefecture, Some(vec!["7".to_owned()]), None),
+            (Role::Prefecture, Some(vec!["999".to_owned()]), None),
+            (
+                Role::Prefecture,
+                Some(vec!["93".to_owned(), "20".to_owned()]),
+                None,
+            ),
+            (Role::Lecteur, Some(vec!["96".to_owned()]), None),
             (Role::Structure, None, None),
             (Role::Structure, deps(), id()),
             (Role::Structure, None, Some("structure-1".to_owned())),

@@ -1,7 +1,7 @@
 //! Inputs that never reach the database unchecked (issue 29 §2), on both backends: a control
 //! character in a query, path, header or body is refused by the extractors with
 //! `caractere_interdit` naming it, and nothing is written; line breaks are text only in free-text
-//! members. The walk over every operation of the spec is
+//! members; a token in the query string is refused. The walk over every operation of the spec is
 //! in `access_matrix.rs` (`no_bad_byte_reaches_*`).
 
 use crate::common;
@@ -123,7 +123,33 @@ async fn line_breaks_are_text_only_in_free_text(db: TestDb) {
     assert_eq!(ended.status, 200, "{}", ended.text);
 }
 
+/// RFC 6750 §2.3 lets a token travel as `?access_token=`: this API refuses it, public operation or
+/// not, before any other check (URLs end up in logs and histories).
+async fn a_token_in_the_query_string_is_refused(db: TestDb) {
+    let app = TestApp::on(&db).await;
+    for uri in [
+        "/api/v1/lieux?access_token=eyJhbGciOiJIUzI1NiJ9.e30.x",
+        "/api/v1/moi?ACCESS_TOKEN=SECRETJETON",
+        "/health/live?access%5Ftoken=SECRETJETON",
+    ] {
+        let answer = app.anonymous().get(uri).await;
+        answer.assert_problem(400, "jeton_dans_url");
+        assert!(!answer.text.contains("eyJ") && !answer.text.contains("SECRETJETON"));
+        assert_eq!(answer.faulty_parameters().len(), 1, "{uri}");
+    }
+    let answer = app
+        .as_(admin())
+        .post(
+            &format!("/api/v1/structures?access_token={}", admin()),
+            structure_body("Ville"),
+        )
+        .await;
+    answer.assert_problem(400, "jeton_dans_url");
+    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM structures"), 0);
+}
+
 on_both_backends!(
     control_characters_are_refused_where_they_come_in,
     line_breaks_are_text_only_in_free_text,
+    a_token_in_the_query_string_is_refused,
 );
