@@ -46,6 +46,7 @@ pub const CATALOGUE: &[&RefusalCode] = &[
     &conseiller::LIEU_NON_ELIGIBLE,
     &conseiller::DONNEES_ANONYMISEES,
     &lieu::CODE_POSTAL_INCOHERENT,
+    &lieu::CHANGEMENT_DE_DEPARTEMENT,
     &activite::CONSEILLER_NON_EN_POSTE,
     &poste::POSTE_NON_VACANT,
 ];
