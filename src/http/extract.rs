@@ -95,15 +95,17 @@ pub fn check_text(name: &str, text: &str) -> Result<(), ApiError> {
     }
 }
 
-/// The request headers the API reads as text (`X-Request-Id` is not one: an id that is not a
-/// short printable token is replaced by a generated one): a control character in one of them is a 400
-/// `caractere_interdit` naming it ([`check_headers`]). HTTP parsing already refuses most control
-/// characters in a header; TAB gets through.
-pub const TEXT_HEADERS: &[&str] = &[
-    "Authorization",
-    "If-Match",
-    "If-None-Match",
-    "Idempotency-Key",
+/// The request headers the API reads as text, each with whether TAB may appear in it (HTTP
+/// whitespace between the entity-tags of `If-Match` and `If-None-Match`; never in a bearer token
+/// or an idempotency key). A control character in one of them is a 400 `caractere_interdit`
+/// naming it ([`check_headers`]); HTTP parsing already refuses the others in any header.
+/// (`X-Request-Id` is not one: an id that is not a short printable token is replaced by a
+/// generated one.)
+pub const TEXT_HEADERS: &[(&str, bool)] = &[
+    ("Authorization", false),
+    ("Idempotency-Key", false),
+    ("If-Match", true),
+    ("If-None-Match", true),
 ];
 
 /// Refuses a request whose [`TEXT_HEADERS`] hold a control character (400 `caractere_interdit`,
@@ -111,9 +113,13 @@ pub const TEXT_HEADERS: &[&str] = &[
 /// operation, and every extractor (`Option<IfMatch>` included), sees only clean headers.
 pub fn check_headers(headers: &actix_web::http::header::HeaderMap) -> Result<(), ApiError> {
     let mut errors = Vec::new();
-    for name in TEXT_HEADERS {
+    for (name, tab_allowed) in TEXT_HEADERS {
         for value in headers.get_all(*name) {
-            if let Some(&byte) = value.as_bytes().iter().find(|b| b.is_ascii_control()) {
+            let forbidden = value
+                .as_bytes()
+                .iter()
+                .find(|&&b| b.is_ascii_control() && !(*tab_allowed && b == b'\t'));
+            if let Some(&byte) = forbidden {
                 errors.push(FieldError::parameter(
                     *name,
                     forbidden_character_detail(char::from(byte)),
