@@ -60,6 +60,7 @@ le transfert d'un poste vacant à une autre structure d'accueil de la convention
         (name = "Conseillers", description = "Conseillers numériques : recrutement sur les postes d'une convention en \
 exécution, formation, certification, prise de poste dans un lieu, sortie ; données personnelles pour l'employeur \
 et l'administration seulement."),
+        (name = "Contrats", description = "Les contrats des conseillers, chacun un objet : type, premier jour, fin prévue, rupture et son motif, et l'état à la date du service (`en_cours`, `termine` le lendemain de la fin prévue sans aucun traitement, `rompu`) ; la rupture d'un contrat en cours, après laquelle le poste est vacant le lendemain."),
         (name = "Activités", description = "Ateliers collectifs et accompagnements individuels des conseillers en \
 poste, sans aucune donnée sur les personnes accompagnées ; ils alimentent les statistiques."),
         (name = "Statistiques", description = "Tableaux de bord publics : postes, conseillers, conventions, \
@@ -71,7 +72,7 @@ d'accueil), les lieux selon le standard des lieux de médiation numérique, les 
 statistiques des départements (une ligne par département) ; sans aucune donnée personnelle."),
         (name = "Journal", description = "Qui a changé quoi, quand : une entrée par modification d'une structure, \
 d'une convention, d'une enveloppe, d'un engagement, d'un versement, d'un lieu, d'un conseiller, d'une \
-activité ou d'un poste, écrite dans la même transaction.")
+activité, d'un poste ou d'un contrat, écrite dans la même transaction.")
     ),
     components(
         schemas(Problem),

@@ -6,27 +6,36 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::domain::activite::{Thematique, TypeActivite};
+use crate::domain::activite::{Thematique, TypeActivite, TypeLieu};
+use crate::domain::codes::CodeInsee;
 use crate::domain::ids::{ConseillerId, LieuId};
 
 /// The view of an activity is the stored activity itself: its French docs are the spec's.
 pub use crate::domain::activite::Activite;
 
-/// Une activité déclarée par l'employeur d'un conseiller en poste.
+/// Une activité déclarée par l'employeur d'un conseiller sous contrat.
 #[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
-    "conseiller_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f98",
+    "conseiller_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f98", "type_lieu": "lieu_activite",
     "lieu_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97", "date": "2022-03-14",
     "type": "atelier_collectif", "duree_minutes": 120, "nb_participants": 8,
     "thematiques": ["trouver_un_emploi", "courriels"]
 }))]
 pub struct NouvelleActivite {
-    /// Le conseiller (au statut `en_poste`).
+    /// Le conseiller (sous contrat à la date de l'activité).
     pub conseiller_id: ConseillerId,
-    /// Le lieu : un lieu d'activité de l'employeur du conseiller.
-    pub lieu_id: LieuId,
-    /// Date : ni dans le futur, ni avant la prise de poste du conseiller.
+    /// Où : `lieu_activite` (par défaut : un des lieux du conseiller, `lieu_id`), `domicile`
+    /// (de la personne accompagnée) ou `autre` (atelier itinérant, lieu partenaire), avec la
+    /// commune (`code_insee`), ou `a_distance` (ni lieu ni commune).
+    #[serde(default)]
+    pub type_lieu: Option<TypeLieu>,
+    /// Le lieu, pour `lieu_activite` seulement : un des lieux où travaille le conseiller.
+    pub lieu_id: Option<LieuId>,
+    /// La commune (code INSEE), pour `domicile` et `autre` seulement. L'activité compte dans le
+    /// département de l'employeur, où qu'elle ait lieu.
+    pub code_insee: Option<CodeInsee>,
+    /// Date : ni dans le futur, ni un jour où le conseiller n'est pas sous contrat.
     #[schema(value_type = String, format = Date)]
     pub date: NaiveDate,
     /// Atelier collectif ou accompagnement individuel.

@@ -10,7 +10,7 @@ use validator::Validate;
 use super::structure::not_blank;
 use crate::domain::codes::{CodeDepartement, CodeInsee};
 use crate::domain::conseiller::{
-    self as domain, ActionConseiller, MotifSortie, StatutConseiller, TypeContrat,
+    self as domain, ActionConseiller, LieuConseiller, MotifSortie, StatutConseiller, TypeContrat,
 };
 use crate::domain::ids::{ConseillerId, ConventionId, LieuId, StructureId};
 use crate::domain::lifecycle::allowed_actions;
@@ -125,6 +125,15 @@ pub struct PriseDePoste {
     pub lieu_id: LieuId,
 }
 
+/// Un lieu où travaille le conseiller.
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"principal": true}))]
+pub struct LieuDeTravail {
+    /// Son lieu principal (les autres deviennent secondaires) ; `false` : un lieu de plus.
+    pub principal: bool,
+}
+
 /// La sortie du dispositif (depuis tout statut) : le poste se libère.
 #[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
@@ -149,7 +158,9 @@ pub struct Sortie {
     "type_contrat": "contrat_de_projet", "statut": "en_poste", "date_recrutement": "2021-05-03",
     "date_debut_formation": "2021-05-10", "organisme_formation": "Simplon",
     "date_certification": "2021-07-01", "date_prise_poste": "2021-07-05",
-    "lieu_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97", "date_sortie": null, "motif_sortie": null,
+    "lieu_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97",
+    "lieux": [{"lieu_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97", "principal": true}],
+    "date_sortie": null, "motif_sortie": null,
     "actions_possibles": ["sortie"], "version": 4,
     "cree_le": "2021-05-03T09:00:00.000000Z", "modifie_le": "2021-07-05T09:00:00.000000Z"
 }))]
@@ -192,8 +203,10 @@ pub struct Conseiller {
     /// Date de prise de poste.
     #[schema(value_type = Option<String>, format = Date)]
     pub date_prise_poste: Option<NaiveDate>,
-    /// Lieu d'activité.
+    /// Lieu d'activité principal.
     pub lieu_id: Option<LieuId>,
+    /// Les lieux où il travaille (lieux de son employeur), le principal d'abord.
+    pub lieux: Vec<LieuConseiller>,
     /// Date de sortie.
     #[schema(value_type = Option<String>, format = Date)]
     pub date_sortie: Option<NaiveDate>,
@@ -249,6 +262,7 @@ impl Conseiller {
             date_certification: c.date_certification,
             date_prise_poste: c.date_prise_poste,
             lieu_id: c.lieu_id,
+            lieux: c.lieux,
             date_sortie: c.date_sortie,
             motif_sortie: c.motif_sortie,
             version: c.version,

@@ -4,6 +4,7 @@
 
 pub mod activite;
 pub mod conseiller;
+pub mod contrat;
 pub mod convention;
 pub mod financement;
 pub mod health;
@@ -57,6 +58,13 @@ path_param!(
     "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa2"
 );
 path_param!(
+    ContratPath,
+    "id",
+    crate::domain::ids::ContratId,
+    "Identifiant du contrat.",
+    "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa5"
+);
+path_param!(
     ConseillerPath,
     "id",
     crate::domain::ids::ConseillerId,
@@ -104,6 +112,13 @@ path_param!(
     crate::domain::ids::StructureId,
     "Identifiant de la structure.",
     "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90"
+);
+path_param!(
+    LieuConseillerPath,
+    "lieu_id",
+    crate::domain::ids::LieuId,
+    "Identifiant du lieu (un lieu de l'employeur du conseiller).",
+    "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97"
 );
 path_param!(
     AvenantPath,

@@ -7,9 +7,10 @@
 
 use chrono::NaiveDate;
 
-use super::{Context, Gate, journal, locks, poste};
+use super::{Context, Gate, contrat, journal, locks, poste};
 use crate::api::conseiller::{
-    Certification, Formation, ModificationConseiller, NouveauConseiller, PriseDePoste, Sortie,
+    Certification, Formation, LieuDeTravail, ModificationConseiller, NouveauConseiller,
+    PriseDePoste, Sortie,
 };
 use crate::auth::Caller;
 use crate::auth::policy::{self, Action, Denied, Perimeter, Resource};
@@ -79,6 +80,7 @@ pub fn recruit(
         .find(|actifs| actifs.structure_id == new.structure_id)
         .map_or(0, |actifs| actifs.actifs);
     check_quota(&new.structure_id, postes, actifs)?;
+    let poste = poste::a_pourvoir(tx, &convention.id, &new.structure_id, date)?;
     let identite = Identite {
         nom: new.nom.trim().to_owned(),
         prenom: new.prenom.trim().to_owned(),
@@ -94,8 +96,9 @@ pub fn recruit(
         date,
     );
     let created = repo::insert(tx, &recruit)?;
-    poste::occuper(tx, &convention.id, &created.structure_id, &created.id, date)?;
     journal::record(tx, &ctx.author, "creation", None, &created)?;
+    let contrat = contrat::du_recrutement(tx, ctx, &created, &poste.id)?;
+    poste::occuper(tx, &poste, &created.id, &contrat.id, date)?;
     Ok(created)
 }
 
@@ -225,20 +228,21 @@ pub fn take_post(
         )?;
         check_lieu_of_employer(tx, &input.lieu_id, &next.structure_id)?;
         next.date_prise_poste = Some(date);
-        next.lieu_id = Some(input.lieu_id);
+        next.travaille_a(&input.lieu_id, true)?;
         Ok(())
     });
     act(tx, ctx, id, ActionConseiller::PriseDePoste, gate, rule)
 }
 
-/// Records the exit (any status but `sorti` → `sorti`): the post is free again.
+/// Records the exit (any status but `sorti` → `sorti`): its contract ends (by the exit's motif,
+/// [`contrat::fin_par_sortie`]) and its post is free again from the next day.
 pub fn leave(
     tx: &mut WriteTx<'_>,
     ctx: &Context,
     id: &ConseillerId,
     gate: impl Gate<Sortie>,
 ) -> Result<Conseiller, ApiError> {
-    let rule: Rule<'_, Sortie> = Box::new(|tx, next, input, today| {
+    let rule: Rule<'_, Sortie> = Box::new(move |tx, next, input, today| {
         let previous = next.derniere_etape();
         let date = effective_date(
             "date_sortie",
@@ -248,9 +252,55 @@ pub fn leave(
         )?;
         next.date_sortie = Some(date);
         next.motif_sortie = Some(input.motif);
+        contrat::fin_par_sortie(tx, ctx, next, input.motif, date)?;
         poste::liberer(tx, &next.id, date)
     });
     act(tx, ctx, id, ActionConseiller::Sortie, gate, rule)
+}
+
+/// An advisor works at a lieu of its employer (422 `lieu_non_eligible`), as its principal lieu
+/// or as one more (409 `lieu_principal` when that would leave it without exactly one principal).
+/// Putting what is already there changes nothing (same version, no journal entry).
+pub fn travailler_a(
+    tx: &mut WriteTx<'_>,
+    ctx: &Context,
+    id: &ConseillerId,
+    lieu: &LieuId,
+    gate: impl Gate<LieuDeTravail>,
+) -> Result<Conseiller, ApiError> {
+    let current = locks::conseiller_row(tx, id)?.ok_or_else(not_found)?;
+    check_access(&ctx.caller, &current, Action::Act)?;
+    let input = gate(current.version)?;
+    check_lieu_of_employer(tx, lieu, &current.structure_id)?;
+    let mut next = current.clone();
+    next.travaille_a(lieu, input.principal)?;
+    if next == current {
+        return Ok(current);
+    }
+    let saved = repo::save(tx, &current, &next)?;
+    journal::record(tx, &ctx.author, "lieu_de_travail", Some(&current), &saved)?;
+    Ok(saved)
+}
+
+/// An advisor no longer works at a lieu: 404 when it did not; 409 `lieu_principal` for its
+/// principal lieu while it has others or is in post.
+pub fn quitter_lieu(
+    tx: &mut WriteTx<'_>,
+    ctx: &Context,
+    id: &ConseillerId,
+    lieu: &LieuId,
+) -> Result<(), ApiError> {
+    let current = locks::conseiller_row(tx, id)?.ok_or_else(not_found)?;
+    check_access(&ctx.caller, &current, Action::Act)?;
+    let mut next = current.clone();
+    if !next.ne_travaille_plus_a(lieu)? {
+        return Err(ApiError::NotFound(format!(
+            "Le conseiller ne travaille pas au lieu {lieu}."
+        )));
+    }
+    let saved = repo::save(tx, &current, &next)?;
+    journal::record(tx, &ctx.author, "lieu_quitte", Some(&current), &saved)?;
+    Ok(())
 }
 
 /// The lieu must exist and be one of the employer's (422 `lieu_non_eligible`): where an advisor

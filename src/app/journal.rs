@@ -15,6 +15,7 @@ use crate::db::repo::journal::{self, Author, Change};
 use crate::domain::activite::Activite;
 use crate::domain::codes::CodeDepartement;
 use crate::domain::conseiller::Conseiller;
+use crate::domain::contrat::Contrat;
 use crate::domain::convention::Convention;
 use crate::domain::financement::{Engagement, Enveloppe, Versement};
 use crate::domain::journal::RessourceJournal;
@@ -241,6 +242,22 @@ impl Journaled for Poste {
         // with the post.
         let mut view = snapshot(self)?;
         view.remove("historique");
+        Ok(view)
+    }
+}
+
+impl Journaled for Contrat {
+    const RESSOURCE: RessourceJournal = RessourceJournal::Contrat;
+    fn journal_id(&self) -> &str {
+        self.id.as_str()
+    }
+    fn journal_departement(&self) -> Option<&CodeDepartement> {
+        Some(&self.departement)
+    }
+    fn journal_view(&self) -> Result<Map<String, Value>, ApiError> {
+        // Without its state, computed from today (the view never shows the salary).
+        let mut view = snapshot(&api::contrat::Contrat::on(self.clone(), self.date_debut))?;
+        view.remove("etat");
         Ok(view)
     }
 }

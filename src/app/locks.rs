@@ -1,6 +1,6 @@
 //! Every row lock a use case takes, in the one order of the whole application:
 //!
-//! **convention → advisor → posts → envelopes (by id) → commitment → payment.**
+//! **convention → advisor → contract → posts → envelopes (by id) → commitment → payment.**
 //!
 //! Each function here takes the locks an object needs in that order (an advisor's convention
 //! before the advisor; a post's convention before the post; a commitment's envelope before the
@@ -18,14 +18,17 @@
 
 use crate::db::WriteTx;
 use crate::db::repo::conseiller as conseillers;
+use crate::db::repo::contrat as contrats;
 use crate::db::repo::convention as conventions;
 use crate::db::repo::financement as money;
 use crate::db::repo::poste as postes;
 use crate::domain::conseiller::Conseiller;
+use crate::domain::contrat::Contrat;
 use crate::domain::convention::Convention;
 use crate::domain::financement::{Engagement, Enveloppe, Versement};
 use crate::domain::ids::{
-    ConseillerId, ConventionId, EngagementId, EnveloppeId, PosteId, StructureId, VersementId,
+    ConseillerId, ContratId, ConventionId, EngagementId, EnveloppeId, PosteId, StructureId,
+    VersementId,
 };
 use crate::domain::poste::{Poste, TypologiePoste};
 use crate::error::ApiError;
@@ -58,6 +61,24 @@ pub fn conseiller(tx: &mut WriteTx<'_>, id: &ConseillerId) -> Locked<Conseiller>
 /// personal data): nothing below it in the order is taken.
 pub fn conseiller_row(tx: &mut WriteTx<'_>, id: &ConseillerId) -> Locked<Conseiller> {
     Ok(conseillers::lock(tx, id)?)
+}
+
+/// Locks a contract: its convention, its advisor, then its own row (all read again under the
+/// locks).
+pub fn contrat(tx: &mut WriteTx<'_>, id: &ContratId) -> Locked<(Conseiller, Contrat)> {
+    let Some(seen) = contrats::find(tx.conn(), id)? else {
+        return Ok(None);
+    };
+    conventions::lock(tx, &seen.convention_id)?;
+    let Some(conseiller) = conseillers::lock(tx, &seen.conseiller_id)? else {
+        return Ok(None);
+    };
+    Ok(contrats::lock(tx, id)?.map(|contrat| (conseiller, contrat)))
+}
+
+/// Locks an advisor's latest contract (the caller holds the advisor's convention and row).
+pub fn dernier_contrat(tx: &mut WriteTx<'_>, conseiller: &ConseillerId) -> Locked<Contrat> {
+    Ok(contrats::lock_dernier_du_conseiller(tx, conseiller)?)
 }
 
 /// Locks a post: its convention first (a transfer changes the convention's split), then the

@@ -19,6 +19,7 @@ use crate::db::repo::journal::Author;
 use crate::error::ApiError;
 
 pub mod conseiller;
+pub mod contrat;
 pub mod convention;
 pub mod financement;
 pub mod journal;

@@ -19,7 +19,7 @@ use crate::db::repo::structure as structures;
 use crate::domain::calendar::effective_date;
 use crate::domain::conseiller::quota_atteint;
 use crate::domain::convention::{Convention, PartHote};
-use crate::domain::ids::{ConseillerId, ConventionId, PosteId, StructureId};
+use crate::domain::ids::{ConseillerId, ContratId, ConventionId, PosteId, StructureId};
 use crate::domain::poste::{
     EtatPoste, EvenementPoste, Poste, TypologiePoste, check_transfert, ecarts,
     repartition_apres_transfert, typologies,
@@ -94,8 +94,8 @@ pub fn repartir(
     Ok(repo::insert(tx, &nouveaux)?)
 }
 
-/// What a post is after an event: its state, its host, its holder.
-struct Apres(EtatPoste, StructureId, Option<ConseillerId>);
+/// What a post is after an event: its state, its host, its holder (advisor and contract).
+struct Apres(EtatPoste, StructureId, Option<(ConseillerId, ContratId)>);
 
 /// Records `evenement` on a locked post and saves it.
 fn passe(
@@ -103,10 +103,10 @@ fn passe(
     poste: &Poste,
     date: NaiveDate,
     evenement: EvenementPoste,
-    Apres(etat, structure, conseiller): Apres,
+    Apres(etat, structure, titulaire): Apres,
 ) -> Result<Poste, ApiError> {
     let mut next = poste.clone();
-    next.passe(date, evenement, etat, structure, conseiller);
+    next.passe(date, evenement, etat, structure, titulaire);
     Ok(repo::save(tx, poste, &next)?)
 }
 
@@ -143,14 +143,14 @@ pub fn rendre_tous(
     Ok(())
 }
 
-/// A recruit takes the host's advisor post vacant the longest (under the convention's lock): 409
-/// `quota_atteint` when none is vacant (with the host's advisor posts and those held); 422 `date_anterieure` when the recruitment predates the
-/// vacancy of the first one free.
-pub fn occuper(
+/// The post a recruit on `date` will take: the host's advisor post vacant the longest, locked
+/// (under the convention's lock): 409 `quota_atteint` when none is vacant (with the host's
+/// advisor posts and those held); 422 `date_anterieure` when the recruitment predates its
+/// vacancy.
+pub fn a_pourvoir(
     tx: &mut WriteTx<'_>,
     convention: &ConventionId,
     structure: &StructureId,
-    conseiller: &ConseillerId,
     date: NaiveDate,
 ) -> Result<Poste, ApiError> {
     let typologie = TypologiePoste::Conseiller;
@@ -168,12 +168,23 @@ pub fn occuper(
         date,
         Some(("vacant_depuis", poste.depuis)),
     )?;
+    Ok(poste)
+}
+
+/// A locked vacant post is occupied from `date` by an advisor under its contract.
+pub fn occuper(
+    tx: &mut WriteTx<'_>,
+    poste: &Poste,
+    conseiller: &ConseillerId,
+    contrat: &ContratId,
+    date: NaiveDate,
+) -> Result<Poste, ApiError> {
     let vers = Apres(
         EtatPoste::Occupe,
-        structure.clone(),
-        Some(conseiller.clone()),
+        poste.structure_id.clone(),
+        Some((conseiller.clone(), contrat.clone())),
     );
-    passe(tx, &poste, date, EvenementPoste::Occupation, vers)
+    passe(tx, poste, date, EvenementPoste::Occupation, vers)
 }
 
 /// An advisor who leaves on `date` frees its post (when it holds one) from the next day.

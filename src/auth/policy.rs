@@ -12,6 +12,7 @@ use super::{Caller, Role, Scope};
 use crate::domain::activite::Activite;
 use crate::domain::codes::CodeDepartement;
 use crate::domain::conseiller::Conseiller;
+use crate::domain::contrat::Contrat;
 use crate::domain::convention::Convention;
 use crate::domain::ids::StructureId;
 use crate::domain::lieu::Lieu;
@@ -48,6 +49,8 @@ pub enum Resource {
     Activite,
     /// Posts attributed to hosts (each an object: vacant, occupied, returned).
     Poste,
+    /// Advisors' contracts (employments on posts).
+    Contrat,
 }
 
 /// What the caller wants to do.
@@ -175,6 +178,10 @@ pub fn role_allows(role: Role, resource: Resource, action: Action) -> bool {
         R::Poste => match role {
             Role::Prefecture => matches!(action, Read | Act),
             _ => action == Read,
+        },
+        R::Contrat => match role {
+            Role::Structure | Role::Prefecture => matches!(action, Read | Create | Act),
+            _ => false,
         },
     }
 }
@@ -317,6 +324,12 @@ pub trait Placed {
 }
 
 impl Placed for Conseiller {
+    fn place(&self) -> (&CodeDepartement, &StructureId) {
+        (&self.departement, &self.structure_id)
+    }
+}
+
+impl Placed for Contrat {
     fn place(&self) -> (&CodeDepartement, &StructureId) {
         (&self.departement, &self.structure_id)
     }

@@ -74,6 +74,7 @@ pub const COMMUNES: Referenced = Referenced {
     by: &[
         ("structures", "code_insee"),
         ("lieux", "code_insee"),
+        ("activites", "code_insee"),
         ("communes_codes_postaux", "code_insee"),
         ("epci_membres", "code_insee"),
     ],
@@ -93,6 +94,7 @@ pub const DEPARTEMENTS: Referenced = Referenced {
         ("lieux", "departement"),
         ("conseillers", "departement"),
         ("postes", "departement"),
+        ("contrats", "departement"),
         ("activites", "departement"),
         ("activites_jour", "departement"),
         ("activites_mois", "departement"),

@@ -300,7 +300,7 @@ diesel::table! {
         conseiller_id -> Text,
         structure_id -> Text,
         departement -> Text,
-        lieu_id -> Text,
+        lieu_id -> Nullable<Text>,
         date -> Text,
         #[sql_name = "type"]
         type_ -> Text,
@@ -309,6 +309,8 @@ diesel::table! {
         thematiques -> Text,
         cree_le -> Text,
         supprime_le -> Nullable<Text>,
+        type_lieu -> Text,
+        code_insee -> Nullable<Text>,
     }
 }
 
@@ -371,6 +373,38 @@ diesel::table! {
         version -> BigInt,
         cree_le -> Text,
         modifie_le -> Text,
+        contrat_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    contrats (id) {
+        id -> Text,
+        conseiller_id -> Text,
+        poste_id -> Nullable<Text>,
+        structure_id -> Text,
+        convention_id -> Text,
+        departement -> Text,
+        typologie -> Text,
+        #[sql_name = "type"]
+        type_contrat -> Text,
+        date_debut -> Text,
+        date_fin -> Nullable<Text>,
+        date_rupture -> Nullable<Text>,
+        motif_rupture -> Nullable<Text>,
+        commentaire_rupture -> Nullable<Text>,
+        salaire_brut_mensuel_centimes -> Nullable<BigInt>,
+        version -> BigInt,
+        cree_le -> Text,
+        modifie_le -> Text,
+    }
+}
+
+diesel::table! {
+    conseillers_lieux (conseiller_id, lieu_id) {
+        conseiller_id -> Text,
+        lieu_id -> Text,
+        principal -> Bool,
     }
 }
 
@@ -414,6 +448,10 @@ diesel::joinable!(postes -> conventions (convention_id));
 diesel::joinable!(postes -> structures (structure_id));
 diesel::joinable!(postes -> conseillers (conseiller_id));
 diesel::joinable!(postes_historique -> postes (poste_id));
+diesel::joinable!(contrats -> conseillers (conseiller_id));
+diesel::joinable!(conseillers_lieux -> conseillers (conseiller_id));
+diesel::joinable!(conseillers_lieux -> lieux (lieu_id));
+diesel::joinable!(contrats -> structures (structure_id));
 diesel::joinable!(activites_jour -> departements (departement));
 diesel::joinable!(activites_mois -> departements (departement));
 
@@ -452,4 +490,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     generations,
     postes,
     postes_historique,
+    contrats,
+    conseillers_lieux,
 );

@@ -3,17 +3,15 @@
 //!
 //! No beneficiary identity exists here: an activity is a date, a place, a kind, a duration, a
 //! number of participants and themes from a closed list. The rules are plain functions:
-//! [`check_conseiller_en_poste`], [`check_participants`], [`check_thematiques`], and the date rule
-//! (not after today, not before the advisor took the post) reuses
-//! [`effective_date`](super::calendar::effective_date). [`Apport`] is what one activity adds to
+//! [`check_sous_contrat`], [`check_ou`], [`check_participants`], [`check_thematiques`], and the
+//! date rule (not after today) reuses [`effective_date`](super::calendar::effective_date). [`Apport`] is what one activity adds to
 //! (or, deleted, removes from) its département's day.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::codes::CodeDepartement;
-use super::conseiller::StatutConseiller;
+use super::codes::{CodeDepartement, CodeInsee};
 use super::ids::{ActiviteId, ConseillerId, LieuId, StructureId};
 use super::refusal::{FieldError, Refusal, RefusalCode, RefusalKind, VALIDATION};
 use crate::closed_enum;
@@ -25,6 +23,20 @@ closed_enum! {
         AtelierCollectif = "atelier_collectif",
         /// Accompagnement individuel (exactement 1 participant).
         AccompagnementIndividuel = "accompagnement_individuel",
+    }
+}
+
+closed_enum! {
+    /// Où a lieu une activité.
+    TypeLieu, "type de lieu" {
+        /// Dans un des lieux d'activité du conseiller (`lieu_id`).
+        LieuActivite = "lieu_activite",
+        /// Au domicile de la personne accompagnée (`code_insee` de la commune).
+        Domicile = "domicile",
+        /// À distance (téléphone, visio) : ni lieu ni commune.
+        ADistance = "a_distance",
+        /// Ailleurs : atelier itinérant, lieu partenaire (`code_insee` de la commune).
+        Autre = "autre",
     }
 }
 
@@ -67,12 +79,12 @@ pub const PARTICIPANTS: std::ops::RangeInclusive<i64> = 1..=100;
 /// Themes per activity.
 pub const THEMATIQUES_PAR_ACTIVITE: std::ops::RangeInclusive<usize> = 1..=10;
 
-/// 409: the advisor is not `en_poste` (recruited, in training, certified or gone).
-pub const CONSEILLER_NON_EN_POSTE: RefusalCode = RefusalCode {
+/// 409: the advisor has no contract in force on the activity's date.
+pub const SANS_CONTRAT: RefusalCode = RefusalCode {
     kind: RefusalKind::Conflict,
-    code: "conseiller_non_en_poste",
-    title: "Conseiller pas en poste",
-    example: "Le conseiller 01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f98 est « certifie » : seul un conseiller en poste déclare des activités.",
+    code: "sans_contrat",
+    title: "Sans contrat en vigueur",
+    example: "Le conseiller 01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f98 n'a pas de contrat en vigueur le 2021-03-31.",
 };
 
 /// Une activité (atelier collectif ou accompagnement individuel). Aucune donnée sur les
@@ -84,7 +96,8 @@ pub const CONSEILLER_NON_EN_POSTE: RefusalCode = RefusalCode {
     "id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa0",
     "conseiller_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f98",
     "structure_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90", "departement": "93",
-    "lieu_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97", "date": "2022-03-14",
+    "type_lieu": "lieu_activite", "lieu_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97",
+    "code_insee": null, "date": "2022-03-14",
     "type": "atelier_collectif", "duree_minutes": 120, "nb_participants": 8,
     "thematiques": ["trouver_un_emploi", "courriels"], "cree_le": "2022-03-14T16:02:11Z"
 }))]
@@ -97,8 +110,12 @@ pub struct Activite {
     pub structure_id: StructureId,
     /// Le département de sa convention.
     pub departement: CodeDepartement,
-    /// Le lieu.
-    pub lieu_id: LieuId,
+    /// Où : un lieu du conseiller, le domicile de la personne, à distance, ailleurs.
+    pub type_lieu: TypeLieu,
+    /// Le lieu (`lieu_activite` seulement).
+    pub lieu_id: Option<LieuId>,
+    /// La commune, code INSEE (`domicile` et `autre` seulement).
+    pub code_insee: Option<CodeInsee>,
     /// Date.
     #[schema(value_type = String, format = Date)]
     pub date: NaiveDate,
@@ -116,19 +133,59 @@ pub struct Activite {
     pub cree_le: String,
 }
 
-/// Only an advisor `en_poste` declares activities (409 `conseiller_non_en_poste`).
-pub fn check_conseiller_en_poste(
+/// An activity is declared on a day its advisor is under contract (409 `sans_contrat`
+/// otherwise): `contrat` is the advisor's contract in force on `date`, if any.
+pub fn check_sous_contrat<T>(
     conseiller: &ConseillerId,
-    statut: StatutConseiller,
-) -> Result<(), Refusal> {
-    if statut != StatutConseiller::EnPoste {
-        return Err(Refusal::new(
-            &CONSEILLER_NON_EN_POSTE,
-            format!(
-                "Le conseiller {conseiller} est « {statut} » : seul un conseiller en poste déclare des activités."
-            ),
+    date: NaiveDate,
+    contrat: Option<T>,
+) -> Result<T, Refusal> {
+    contrat.ok_or_else(|| {
+        Refusal::new(
+            &SANS_CONTRAT,
+            format!("Le conseiller {conseiller} n'a pas de contrat en vigueur le {date}."),
         )
-        .with_member("statut", statut.as_str()));
+        .with_member("date", date.to_string())
+    })
+}
+
+/// An activity at a lieu sits at one of its advisor's lieux (`travaille_la`: whether the
+/// advisor works at `lieu`), else 422 `lieu_non_eligible` on `/lieu_id`.
+pub fn check_lieu_du_conseiller(lieu: &LieuId, travaille_la: bool) -> Result<(), Refusal> {
+    if travaille_la {
+        return Ok(());
+    }
+    let detail = format!("Le lieu {lieu} n'est pas un des lieux où travaille le conseiller.");
+    Err(
+        Refusal::new(&super::conseiller::LIEU_NON_ELIGIBLE, detail.clone())
+            .with_error(FieldError::pointer("/lieu_id", detail)),
+    )
+}
+
+/// Where an activity happens says what locates it (422 `validation` on the field): a lieu
+/// (`lieu_id`) for `lieu_activite`, a commune (`code_insee`) for `domicile` and `autre`,
+/// neither for `a_distance`; a field that does not belong is refused too.
+pub fn check_ou(
+    type_lieu: TypeLieu,
+    lieu_id: Option<&LieuId>,
+    code_insee: Option<&CodeInsee>,
+) -> Result<(), Refusal> {
+    let lieu_attendu = type_lieu == TypeLieu::LieuActivite;
+    let commune_attendue = matches!(type_lieu, TypeLieu::Domicile | TypeLieu::Autre);
+    let faute = |champ: &str, attendu: bool| {
+        let detail = if attendu {
+            format!("{champ} est obligatoire pour une activité « {type_lieu} »")
+        } else {
+            format!("{champ} ne s'applique pas à une activité « {type_lieu} »")
+        };
+        Refusal::new(&VALIDATION, detail.clone())
+            .with_error(FieldError::pointer(format!("/{champ}"), detail))
+    };
+    if lieu_id.is_some() != lieu_attendu {
+        return Err(faute("lieu_id", lieu_attendu));
+    }
+    if code_insee.is_some() != commune_attendue {
+        return Err(faute("code_insee", commune_attendue));
     }
     Ok(())
 }
@@ -247,7 +304,9 @@ mod tests {
             conseiller_id: ConseillerId::new(),
             structure_id: StructureId::new(),
             departement: CodeDepartement::parse("93").unwrap(),
-            lieu_id: LieuId::new(),
+            type_lieu: TypeLieu::LieuActivite,
+            lieu_id: Some(LieuId::new()),
+            code_insee: None,
             date: NaiveDate::from_ymd_opt(2024, 3, 1).unwrap(),
             type_activite,
             duree_minutes: 90,
@@ -258,18 +317,55 @@ mod tests {
     }
 
     #[test]
-    fn only_an_advisor_in_post_declares_activities() {
-        let id = ConseillerId::new();
-        assert!(check_conseiller_en_poste(&id, StatutConseiller::EnPoste).is_ok());
-        for statut in [
-            StatutConseiller::Recrute,
-            StatutConseiller::EnFormation,
-            StatutConseiller::Certifie,
-            StatutConseiller::Sorti,
-        ] {
-            let refusal = check_conseiller_en_poste(&id, statut).unwrap_err();
-            assert_eq!(refusal.code.code, "conseiller_non_en_poste");
-            assert_eq!(refusal.code.kind, RefusalKind::Conflict);
+    fn an_activity_needs_a_contract_in_force() {
+        let (id, day) = (
+            ConseillerId::new(),
+            NaiveDate::from_ymd_opt(2021, 3, 31).unwrap(),
+        );
+        assert_eq!(check_sous_contrat(&id, day, Some(7)), Ok(7));
+        let refusal = check_sous_contrat::<()>(&id, day, None).unwrap_err();
+        assert_eq!(refusal.code.code, "sans_contrat");
+        assert_eq!(refusal.code.kind, RefusalKind::Conflict);
+        assert_eq!(refusal.members["date"], "2021-03-31");
+    }
+
+    #[test]
+    fn an_activity_sits_at_one_of_its_advisors_lieux() {
+        let lieu = LieuId::new();
+        assert!(check_lieu_du_conseiller(&lieu, true).is_ok());
+        let refusal = check_lieu_du_conseiller(&lieu, false).unwrap_err();
+        assert_eq!(refusal.code_at(), ("lieu_non_eligible", Some("/lieu_id")));
+    }
+
+    #[test]
+    fn where_an_activity_happens_says_what_locates_it() {
+        use TypeLieu::*;
+        let (lieu, commune) = (LieuId::new(), CodeInsee::parse("93066").unwrap());
+        let ok = [
+            (LieuActivite, Some(&lieu), None),
+            (Domicile, None, Some(&commune)),
+            (Autre, None, Some(&commune)),
+            (ADistance, None, None),
+        ];
+        for (type_lieu, l, c) in ok {
+            assert!(check_ou(type_lieu, l, c).is_ok(), "{type_lieu}");
+        }
+        let refused = [
+            (LieuActivite, None, None, "/lieu_id"),
+            (LieuActivite, Some(&lieu), Some(&commune), "/code_insee"),
+            (Domicile, None, None, "/code_insee"),
+            (Domicile, Some(&lieu), Some(&commune), "/lieu_id"),
+            (Autre, None, None, "/code_insee"),
+            (ADistance, Some(&lieu), None, "/lieu_id"),
+            (ADistance, None, Some(&commune), "/code_insee"),
+        ];
+        for (type_lieu, l, c, pointer) in refused {
+            let refusal = check_ou(type_lieu, l, c).unwrap_err();
+            assert_eq!(
+                refusal.code_at(),
+                ("validation", Some(pointer)),
+                "{type_lieu}"
+            );
         }
     }
 

@@ -5,7 +5,9 @@
 //! to its rule and one line here; `tests/registries.rs` fails when a declared code is missing.
 
 use super::refusal::{self, RefusalCode};
-use super::{activite, calendar, conseiller, convention, financement, lieu, poste, structure};
+use super::{
+    activite, calendar, conseiller, contrat, convention, financement, lieu, poste, structure,
+};
 
 /// Every refusal code.
 pub const CATALOGUE: &[&RefusalCode] = &[
@@ -45,10 +47,13 @@ pub const CATALOGUE: &[&RefusalCode] = &[
     &conseiller::CONVENTION_HORS_EXECUTION,
     &conseiller::LIEU_NON_ELIGIBLE,
     &conseiller::DONNEES_ANONYMISEES,
+    &conseiller::LIEU_PRINCIPAL,
     &lieu::CODE_POSTAL_INCOHERENT,
     &lieu::CHANGEMENT_DE_DEPARTEMENT,
-    &activite::CONSEILLER_NON_EN_POSTE,
+    &activite::SANS_CONTRAT,
     &poste::POSTE_NON_VACANT,
+    &contrat::CONTRAT_TERMINE,
+    &contrat::DATE_POSTERIEURE_FIN,
 ];
 
 #[cfg(test)]

@@ -6,6 +6,8 @@
 //! and whether an advisor was recruited locally (lives in the convention's département).
 
 use chrono::NaiveDate;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::codes::{CodeDepartement, CodeInsee};
 use super::convention::{PartHote, STRUCTURE_NON_ELIGIBLE, StatutConvention};
@@ -142,8 +144,10 @@ pub struct Conseiller {
     pub date_certification: Option<NaiveDate>,
     /// Took up the post on.
     pub date_prise_poste: Option<NaiveDate>,
-    /// The place of activity.
+    /// The place of activity: its principal lieu (kept equal to the principal of `lieux`).
     pub lieu_id: Option<LieuId>,
+    /// The lieux where it works, exactly one of them principal (none before it has one).
+    pub lieux: Vec<LieuConseiller>,
     /// Left on.
     pub date_sortie: Option<NaiveDate>,
     /// Why it left.
@@ -184,6 +188,7 @@ impl Conseiller {
             date_certification: None,
             date_prise_poste: None,
             lieu_id: None,
+            lieux: Vec::new(),
             date_sortie: None,
             motif_sortie: None,
             version: 1,
@@ -305,6 +310,93 @@ pub fn check_lieu(
     Ok(())
 }
 
+/// Un lieu où travaille un conseiller : un lieu de son employeur, principal ou non.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(example = json!({"lieu_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97", "principal": true}))]
+pub struct LieuConseiller {
+    /// Le lieu.
+    pub lieu_id: LieuId,
+    /// Le lieu principal du conseiller (exactement un parmi ses lieux).
+    pub principal: bool,
+}
+
+/// 409: a change that would leave an advisor's lieux without exactly one principal.
+pub const LIEU_PRINCIPAL: RefusalCode = RefusalCode {
+    kind: RefusalKind::Conflict,
+    code: "lieu_principal",
+    title: "Lieu principal requis",
+    example: "Le lieu 0193… est le lieu principal du conseiller : désigner d'abord un autre lieu principal.",
+};
+
+fn lieu_principal(detail: String) -> Refusal {
+    Refusal::new(&LIEU_PRINCIPAL, detail)
+}
+
+impl Conseiller {
+    /// Its lieux once it works at `lieu` (added, or changed), principal or not: a new principal
+    /// lieu makes the others secondary; 409 `lieu_principal` when the change would leave it
+    /// without a principal (its first lieu is principal; its principal stays so until another
+    /// is). Keeps `lieu_id` on the principal.
+    pub fn travaille_a(&mut self, lieu: &LieuId, principal: bool) -> Result<(), Refusal> {
+        let actuel = self.lieux.iter().find(|l| l.principal).map(|l| &l.lieu_id);
+        if !principal {
+            match actuel {
+                None => {
+                    return Err(lieu_principal(format!(
+                        "Le conseiller {} n'a pas encore de lieu principal : son premier lieu l'est.",
+                        self.id
+                    )));
+                }
+                Some(actuel) if actuel == lieu => {
+                    return Err(lieu_principal(format!(
+                        "Le lieu {lieu} est le lieu principal du conseiller : désigner d'abord un autre lieu principal."
+                    )));
+                }
+                Some(_) => {}
+            }
+        }
+        if principal {
+            for l in &mut self.lieux {
+                l.principal = false;
+            }
+        }
+        match self.lieux.iter_mut().find(|l| &l.lieu_id == lieu) {
+            Some(l) => l.principal = principal,
+            None => self.lieux.push(LieuConseiller {
+                lieu_id: lieu.clone(),
+                principal,
+            }),
+        }
+        self.lieu_id = self
+            .lieux
+            .iter()
+            .find(|l| l.principal)
+            .map(|l| l.lieu_id.clone());
+        Ok(())
+    }
+
+    /// Its lieux without `lieu` (`false` when it did not work there): 409 `lieu_principal` for
+    /// its principal lieu while it works at others (designate another first), or while it is in
+    /// post (an advisor in post keeps a principal lieu).
+    pub fn ne_travaille_plus_a(&mut self, lieu: &LieuId) -> Result<bool, Refusal> {
+        let Some(index) = self.lieux.iter().position(|l| &l.lieu_id == lieu) else {
+            return Ok(false);
+        };
+        if self.lieux[index].principal
+            && (self.lieux.len() > 1 || self.statut == StatutConseiller::EnPoste)
+        {
+            return Err(lieu_principal(format!(
+                "Le lieu {lieu} est le lieu principal du conseiller : désigner d'abord un autre lieu principal."
+            )));
+        }
+        self.lieux.remove(index);
+        if self.lieux.is_empty() {
+            self.lieu_id = None;
+        }
+        Ok(true)
+    }
+}
+
 /// One more advisor fits the host's posts (`postes`: its posts in the split; `actifs`: its
 /// active advisors on the convention).
 pub fn check_quota(structure: &StructureId, postes: i64, actifs: i64) -> Result<(), Refusal> {
@@ -384,6 +476,66 @@ pub fn recrutement_local(commune: &CodeInsee, departement: &CodeDepartement) -> 
 mod tests {
     use super::*;
     use crate::domain::lifecycle::{allowed_actions, apply};
+
+    fn recrue() -> Conseiller {
+        Conseiller::recrute(
+            ConventionId::new(),
+            CodeDepartement::parse("93").unwrap(),
+            StructureId::new(),
+            Identite {
+                nom: "Martin".into(),
+                prenom: "Awa".into(),
+                email: "awa.martin@example.org".into(),
+                commune_residence: CodeInsee::parse("93008").unwrap(),
+            },
+            TypeContrat::Cdd,
+            NaiveDate::from_ymd_opt(2021, 4, 1).unwrap(),
+        )
+    }
+
+    #[test]
+    fn an_advisor_has_exactly_one_principal_lieu_among_its_lieux() {
+        let (a, b) = (LieuId::new(), LieuId::new());
+        let mut c = recrue();
+        let principaux = |c: &Conseiller| -> Vec<(LieuId, bool)> {
+            c.lieux
+                .iter()
+                .map(|l| (l.lieu_id.clone(), l.principal))
+                .collect()
+        };
+        // The first lieu is principal.
+        let refusal = c.travaille_a(&a, false).unwrap_err();
+        assert_eq!(refusal.code.code, "lieu_principal");
+        assert!(c.lieux.is_empty());
+        c.travaille_a(&a, true).unwrap();
+        assert_eq!(c.lieu_id, Some(a.clone()));
+        c.travaille_a(&b, false).unwrap();
+        assert_eq!(principaux(&c), [(a.clone(), true), (b.clone(), false)]);
+        // The principal stays so until another is.
+        let refusal = c.travaille_a(&a, false).unwrap_err();
+        assert_eq!(refusal.code.code, "lieu_principal");
+        c.travaille_a(&b, true).unwrap();
+        assert_eq!(principaux(&c), [(a.clone(), false), (b.clone(), true)]);
+        assert_eq!(c.lieu_id, Some(b.clone()));
+        // Again the same: nothing changes.
+        c.travaille_a(&b, true).unwrap();
+        assert_eq!(principaux(&c), [(a.clone(), false), (b.clone(), true)]);
+        // Removing: the principal only once it is alone, and not while in post.
+        assert_eq!(
+            c.ne_travaille_plus_a(&b).unwrap_err().code.code,
+            "lieu_principal"
+        );
+        assert!(c.ne_travaille_plus_a(&a).unwrap());
+        assert!(!c.ne_travaille_plus_a(&a).unwrap(), "not there any more");
+        c.statut = StatutConseiller::EnPoste;
+        assert_eq!(
+            c.ne_travaille_plus_a(&b).unwrap_err().code.code,
+            "lieu_principal"
+        );
+        c.statut = StatutConseiller::Certifie;
+        assert!(c.ne_travaille_plus_a(&b).unwrap());
+        assert_eq!((c.lieux.len(), c.lieu_id.clone()), (0, None));
+    }
 
     #[test]
     fn every_status_and_action_pair() {

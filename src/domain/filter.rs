@@ -20,6 +20,7 @@ use super::ClosedList;
 use super::activite::TypeActivite;
 use super::codes::{CodeDepartement, CodeInsee, CodePostal, CodeRegion, SiretRecherche};
 use super::conseiller::StatutConseiller;
+use super::contrat::{EtatContrat, TypeContrat};
 use super::convention::StatutConvention;
 use super::financement::{NatureEnveloppe, StatutEngagement};
 use super::ids::{ConseillerId, ConventionId, EnveloppeId, LieuId, StructureId};
@@ -239,6 +240,40 @@ pub struct PosteFilter {
     pub vacant_depuis_jours: Option<u64>,
 }
 
+/// Filtres de `GET /api/v1/contrats` (la pagination s'y ajoute).
+#[derive(Debug, Clone, Default, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct ContratFilter {
+    /// Seulement les contrats de ce conseiller.
+    #[param(inline)]
+    pub conseiller_id: Option<ConseillerId>,
+    /// Seulement ceux de cet employeur.
+    #[param(inline)]
+    pub structure_id: Option<StructureId>,
+    /// Seulement ceux des postes de cette convention.
+    #[param(inline)]
+    pub convention_id: Option<ConventionId>,
+    /// Seulement dans ce département.
+    #[param(inline)]
+    pub departement: Option<CodeDepartement>,
+    /// Seulement de ces types (`cdi`, `cdd`, `contrat_de_projet`, `titulaire`), séparés par des
+    /// virgules.
+    #[serde(rename = "type")]
+    #[param(
+        rename = "type",
+        value_type = Option<String>,
+        pattern = "^(cdi|cdd|contrat_de_projet|titulaire)(,(cdi|cdd|contrat_de_projet|titulaire))*$"
+    )]
+    pub type_contrat: Option<UnOuPlusieurs<TypeContrat>>,
+    /// Seulement dans ces états à la date du service (`en_cours`, `termine`, `rompu`), séparés
+    /// par des virgules.
+    #[param(
+        value_type = Option<String>,
+        pattern = "^(en_cours|termine|rompu)(,(en_cours|termine|rompu))*$"
+    )]
+    pub etat: Option<UnOuPlusieurs<EtatContrat>>,
+}
+
 /// One or more values of a closed list, sent as one query parameter separated by commas
 /// (`vacant,occupe`): each value is checked, an empty item is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -299,6 +334,20 @@ mod tests {
         assert_eq!(
             documented("typologie"),
             UnOuPlusieurs::<TypologiePoste>::pattern()
+        );
+        let documented_contrat = |name: &str| {
+            let params = ContratFilter::into_params(|| None);
+            let param = params.into_iter().find(|p| p.name == name).unwrap();
+            let schema = serde_json::to_value(param.schema.unwrap()).unwrap();
+            schema["pattern"].as_str().unwrap().to_owned()
+        };
+        assert_eq!(
+            documented_contrat("type"),
+            UnOuPlusieurs::<TypeContrat>::pattern()
+        );
+        assert_eq!(
+            documented_contrat("etat"),
+            UnOuPlusieurs::<EtatContrat>::pattern()
         );
         let parse = |text: &str| {
             serde_json::from_value::<UnOuPlusieurs<EtatPoste>>(serde_json::json!(text))

@@ -119,3 +119,8 @@ id_type! {
     /// Identifiant d'un poste attribué à une structure d'accueil (UUID).
     PosteId
 }
+
+id_type! {
+    /// Identifiant d'un contrat de conseiller (UUID).
+    ContratId
+}

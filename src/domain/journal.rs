@@ -30,6 +30,8 @@ closed_enum! {
         Activite = "activite",
         /// Un poste (transfert entre structures d'accueil).
         Poste = "poste",
+        /// Un contrat de conseiller (sans son salaire).
+        Contrat = "contrat",
     }
 }
 

@@ -14,6 +14,7 @@ pub mod calendar;
 pub mod catalogue;
 pub mod codes;
 pub mod conseiller;
+pub mod contrat;
 pub mod convention;
 pub mod donnees_ouvertes;
 pub mod filter;

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use super::codes::CodeDepartement;
 use super::convention::{PartHote, STRUCTURE_NON_ELIGIBLE, StatutConvention};
-use super::ids::{ConseillerId, ConventionId, PosteId, StructureId};
+use super::ids::{ConseillerId, ContratId, ConventionId, PosteId, StructureId};
 use super::refusal::{FieldError, Refusal, RefusalCode, RefusalKind};
 use crate::closed_enum;
 
@@ -87,6 +87,7 @@ pub struct EtapePoste {
     "structure_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90", "departement": "93",
     "typologie": "conseiller", "etat": "occupe", "depuis": "2021-06-01",
     "conseiller_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f98",
+    "contrat_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa5",
     "historique": [
         {"date": "2021-04-15", "evenement": "attribution", "etat": "vacant",
          "structure_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90", "conseiller_id": null},
@@ -114,6 +115,8 @@ pub struct Poste {
     pub depuis: NaiveDate,
     /// Titulaire quand le poste est occupé ; null sinon.
     pub conseiller_id: Option<ConseillerId>,
+    /// Contrat du titulaire quand le poste est occupé ; null sinon.
+    pub contrat_id: Option<ContratId>,
     /// Historique, du plus ancien au plus récent.
     pub historique: Vec<EtapePoste>,
     /// Version (son `ETag`).
@@ -139,6 +142,7 @@ impl Poste {
             etat: EtatPoste::Vacant,
             depuis: date,
             conseiller_id: None,
+            contrat_id: None,
             historique: vec![EtapePoste {
                 date,
                 evenement: EvenementPoste::Attribution,
@@ -150,21 +154,24 @@ impl Poste {
         }
     }
 
-    /// Records `evenement` on `date`: the post's state, host and holder become the step's.
+    /// Records `evenement` on `date`: the post's state, host and holder (the advisor and its
+    /// contract) become the step's.
     pub fn passe(
         &mut self,
         date: NaiveDate,
         evenement: EvenementPoste,
         etat: EtatPoste,
         structure_id: StructureId,
-        conseiller_id: Option<ConseillerId>,
+        titulaire: Option<(ConseillerId, ContratId)>,
     ) {
         if etat != self.etat {
             self.depuis = date;
         }
+        let (conseiller_id, contrat_id) = titulaire.unzip();
         self.etat = etat;
         self.structure_id = structure_id.clone();
         self.conseiller_id = conseiller_id.clone();
+        self.contrat_id = contrat_id;
         self.historique.push(EtapePoste {
             date,
             evenement,
@@ -212,8 +219,8 @@ pub fn typologies(part: &PartHote) -> Vec<TypologiePoste> {
 /// each attributed (vacant) on `date_validation`; then:
 /// - a convention ended on `fin` (terminated or cancelled): every post returned on that day (no
 ///   advisor was active then: the rules refuse the end otherwise);
-/// - otherwise the host's `actifs` (advisor, recruitment date), oldest recruitment first (then
-///   by id), occupy its first advisor posts, each since its recruitment;
+/// - otherwise the host's `actifs` (advisor, its contract, recruitment date), oldest recruitment
+///   first (then by id), occupy its first advisor posts, each since its recruitment;
 /// - its next advisor posts are vacant: the k-th of them since the day after the k-th most
 ///   recent of the host's `sorties` (exit dates: each exit freed a post, and the most recent ones
 ///   are the least likely to have been filled again), never before the validation; the others
@@ -228,12 +235,12 @@ pub fn postes_reconstitues(
     part: &PartHote,
     date_validation: NaiveDate,
     fin: Option<NaiveDate>,
-    actifs: &[(ConseillerId, NaiveDate)],
+    actifs: &[(ConseillerId, ContratId, NaiveDate)],
     sorties: &[NaiveDate],
 ) -> Vec<Poste> {
     let structure = &part.structure_id;
-    let mut actifs: Vec<&(ConseillerId, NaiveDate)> = actifs.iter().collect();
-    actifs.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+    let mut actifs: Vec<&(ConseillerId, ContratId, NaiveDate)> = actifs.iter().collect();
+    actifs.sort_by(|a, b| (a.2, &a.0).cmp(&(b.2, &b.0)));
     let mut actifs = actifs.into_iter();
     let mut sorties = sorties.to_vec();
     sorties.sort_unstable_by(|a, b| b.cmp(a));
@@ -257,13 +264,13 @@ pub fn postes_reconstitues(
                     None,
                 );
             } else if typologie == TypologiePoste::Conseiller {
-                if let Some((conseiller, recrutement)) = actifs.next() {
+                if let Some((conseiller, contrat, recrutement)) = actifs.next() {
                     poste.passe(
                         *recrutement,
                         EvenementPoste::Occupation,
                         EtatPoste::Occupe,
                         structure.clone(),
-                        Some(conseiller.clone()),
+                        Some((conseiller.clone(), contrat.clone())),
                     );
                 } else if let Some(sortie) = sorties.next() {
                     let libre = sortie.succ_opt().unwrap_or(sortie).max(date_validation);
@@ -510,7 +517,8 @@ mod tests {
             date("2021-04-15"),
         );
         if etat != EtatPoste::Vacant {
-            let holder = (etat == EtatPoste::Occupe).then(ConseillerId::new);
+            let holder =
+                (etat == EtatPoste::Occupe).then(|| (ConseillerId::new(), ContratId::new()));
             let event = match etat {
                 EtatPoste::Occupe => EvenementPoste::Occupation,
                 _ => EvenementPoste::Rendu,
@@ -530,10 +538,11 @@ mod tests {
             EvenementPoste::Occupation,
             EtatPoste::Occupe,
             structure(0),
-            Some(holder.clone()),
+            Some((holder.clone(), ContratId::new())),
         );
         assert_eq!((p.etat, p.depuis), (EtatPoste::Occupe, date("2021-06-01")));
         assert_eq!(p.conseiller_id, Some(holder));
+        assert!(p.contrat_id.is_some());
         assert_eq!(p.jours_vacance(date("2022-01-01")), None);
         // A transfer keeps the state, so it keeps the date of the vacancy.
         let mut v = poste(EtatPoste::Vacant);
@@ -622,15 +631,16 @@ mod tests {
         let (early, late) = (ConseillerId::new(), ConseillerId::new());
         // Given out of order: the oldest recruitment takes the first advisor post.
         let actifs = [
-            (late.clone(), date("2022-05-10")),
-            (early.clone(), date("2021-04-01")),
+            (late.clone(), ContratId::new(), date("2022-05-10")),
+            (early.clone(), ContratId::new(), date("2021-04-01")),
         ];
         // Three exits for two free advisor posts: the two most recent ones date them.
         let sorties = [date("2021-09-30"), date("2023-01-15"), date("2022-02-28")];
-        let rebuilt =
-            |part: PartHote, actifs: &[(ConseillerId, NaiveDate)], sorties: &[NaiveDate]| {
-                postes_reconstitues(&convention, &d93, &part, validation, None, actifs, sorties)
-            };
+        let rebuilt = |part: PartHote,
+                       actifs: &[(ConseillerId, ContratId, NaiveDate)],
+                       sorties: &[NaiveDate]| {
+            postes_reconstitues(&convention, &d93, &part, validation, None, actifs, sorties)
+        };
         let postes = rebuilt(part(0, 5, 1), &actifs, &sorties);
         assert!(postes.iter().all(|p| p.convention_id == convention
             && p.departement == d93

@@ -247,10 +247,11 @@ pub const CARACTERE_INTERDIT: RefusalCode = RefusalCode {
     example: "Caractère interdit (U+0000) en /nom : les caractères de contrôle sont refusés.",
 };
 
-/// The members of a JSON body that hold free text over several lines (a reason, an object):
+/// The members of a JSON body that hold free text over several lines (a reason, an object, a
+/// comment):
 /// TAB, LF and CR are accepted there, and refused in every other text (names, addresses, codes,
 /// parameters, headers).
-pub const MULTILINE_MEMBERS: &[&str] = &["motif", "objet"];
+pub const MULTILINE_MEMBERS: &[&str] = &["motif", "objet", "commentaire"];
 
 /// The first character of `text` the API refuses in an input, if any: a control character
 /// (U+0000–U+001F, U+007F), TAB, LF and CR excepted when `multiline`.

@@ -1,4 +1,4 @@
-//! `/api/v1/activites`: the workshops and individual sessions of advisors in post.
+//! `/api/v1/activites`: the workshops and individual sessions of advisors under contract.
 //!
 //! A creation locks the advisor's row (its status cannot change underneath), writes the activity
 //! and adds it to its day's aggregates in one transaction; a deletion marks the row and takes it
@@ -14,8 +14,10 @@ use crate::auth::Caller;
 use crate::auth::policy::{self, Action, Denied, Resource};
 use crate::db::repo::activite as repo;
 use crate::db::repo::conseiller as conseillers;
+use crate::db::repo::contrat as contrats;
 use crate::domain::activite::{
-    self as domain, check_conseiller_en_poste, check_participants, check_thematiques,
+    self as domain, TypeLieu, check_lieu_du_conseiller, check_ou, check_participants,
+    check_sous_contrat, check_thematiques,
 };
 use crate::domain::calendar::effective_date;
 use crate::domain::ids::ActiviteId;
@@ -40,10 +42,14 @@ fn check(caller: &Caller, activite: &domain::Activite, action: Action) -> Result
 create_operation! {
     /// Déclarer une activité
     ///
-    /// Déclare un atelier collectif ou un accompagnement individuel d'un conseiller en poste (409
-    /// `conseiller_non_en_poste` sinon), dans un lieu de son employeur (422 `lieu_non_eligible`). La
-    /// date n'est ni dans le futur (422 `date_future`) ni avant la prise de poste (422
-    /// `date_anterieure`). Un accompagnement individuel a exactement 1 participant ; 1 à 10
+    /// Déclare un atelier collectif ou un accompagnement individuel d'un conseiller sous contrat
+    /// à sa date (409 `sans_contrat` sinon), où qu'il ait lieu (`type_lieu`) : dans un des lieux
+    /// où travaille le conseiller (`lieu_activite`, par défaut, avec `lieu_id` ; 422
+    /// `lieu_non_eligible` pour un autre lieu), au domicile de la personne ou ailleurs
+    /// (`domicile`, `autre`, avec la commune `code_insee`), ou à distance (`a_distance`, ni l'un
+    /// ni l'autre) ; un champ manquant ou qui ne s'applique pas : 422 `validation` sur ce champ.
+    /// Elle compte dans le département de l'employeur. La date n'est pas dans le futur (422
+    /// `date_future`). Un accompagnement individuel a exactement 1 participant ; 1 à 10
     /// thématiques, chacune une fois (422 `validation`). Aucune donnée sur les personnes accompagnées.
     /// L'activité compte aussitôt dans les statistiques. Accepte `Idempotency-Key`. Un conseiller
     /// inconnu ou hors de portée : 404. Accès : `admin` ; `structure` : l'employeur du conseiller.
@@ -54,26 +60,25 @@ create_operation! {
     |state, caller, request, new| {
         check_participants(new.type_activite, new.nb_participants)?;
         check_thematiques(&new.thematiques)?;
+        let type_lieu = new.type_lieu.unwrap_or(TypeLieu::LieuActivite);
+        check_ou(type_lieu, new.lieu_id.as_ref(), new.code_insee.as_ref())?;
         let today = state.today();
         let who = app::author_of(&caller);
         state
             .write_once(request, move |tx| {
-                let conseiller = conseillers::lock(tx, &new.conseiller_id)?
+                let conseiller = conseillers::lock_without_lieux(tx, &new.conseiller_id)?
                     .filter(|c| policy::on_placed(c, |place| policy::in_scope(&caller, place)))
                     .ok_or_else(conseiller_not_found)?;
                 policy::on_placed(&conseiller, |place| {
                     policy::check_create(&caller, Resource::Activite, place)
                 })?;
-                check_conseiller_en_poste(&conseiller.id, conseiller.statut)?;
-                app::conseiller::check_lieu_of_employer(tx, &new.lieu_id, &conseiller.structure_id)?;
-                let date = effective_date(
-                    "date",
-                    Some(new.date),
-                    today,
-                    conseiller
-                        .date_prise_poste
-                        .map(|d| ("la prise de poste", d)),
-                )?;
+                let date = effective_date("date", Some(new.date), today, None)?;
+                contrats::en_vigueur_le(tx.conn(), &conseiller.id, date)
+                    .map(|contrat| check_sous_contrat(&conseiller.id, date, contrat))??;
+                if let Some(lieu) = &new.lieu_id {
+                    let travaille_la = conseillers::travaille_a(tx.conn(), &conseiller.id, lieu)?;
+                    check_lieu_du_conseiller(lieu, travaille_la)?;
+                }
                 let created = repo::insert(
                     tx,
                     &domain::Activite {
@@ -81,7 +86,9 @@ create_operation! {
                         conseiller_id: conseiller.id.clone(),
                         structure_id: conseiller.structure_id.clone(),
                         departement: conseiller.departement.clone(),
+                        type_lieu,
                         lieu_id: new.lieu_id,
+                        code_insee: new.code_insee,
                         date,
                         type_activite: new.type_activite,
                         duree_minutes: new.duree_minutes,

@@ -5,11 +5,11 @@
 //! keeps two concurrent recruitments from both taking the last post), then the advisor's. The
 //! journal records advisors without their personal data.
 
-use actix_web::{HttpResponse, get, patch, post};
+use actix_web::{HttpResponse, delete, get, patch, post, put};
 
 use crate::api::conseiller::{
-    Certification, Conseiller, ConseillerFilter, ConseillerPage, Formation, ModificationConseiller,
-    NouveauConseiller, PostesConvention, PostesHote, PriseDePoste, Sortie,
+    Certification, Conseiller, ConseillerFilter, ConseillerPage, Formation, LieuDeTravail,
+    ModificationConseiller, NouveauConseiller, PostesConvention, PostesHote, PriseDePoste, Sortie,
 };
 use crate::app::conseiller::{check_access, not_found};
 use crate::app::{self, Context};
@@ -18,7 +18,7 @@ use crate::auth::policy::{self, Action, Resource};
 use crate::db::repo::conseiller as repo;
 use crate::db::repo::convention as conventions;
 use crate::domain::conseiller as domain;
-use crate::domain::ids::{ConseillerId, ConventionId};
+use crate::domain::ids::{ConseillerId, ConventionId, LieuId};
 use crate::error::ApiError;
 use crate::http::extract::ok_with_etag;
 use crate::http::idempotency::Reply;
@@ -220,6 +220,67 @@ get_operation! {
     }
 }
 
+crate::operation! {
+    /// Affecter un conseiller à un lieu
+    ///
+    /// Le conseiller travaille à ce lieu de son employeur (422 `lieu_non_eligible` sinon) : son
+    /// lieu principal (`principal: true` ; l'ancien principal devient secondaire) ou un lieu de
+    /// plus (`false`). Exactement un de ses lieux est principal : son premier lieu l'est, et son
+    /// lieu principal le reste tant qu'un autre ne l'est pas (409 `lieu_principal`). Refaire la
+    /// même affectation ne change rien (même version). Accepte `If-Match` (412 si l'`ETag` est
+    /// périmé). Accès : `admin` ; `prefecture` dans ses départements ; `structure` :
+    /// l'employeur.
+    put "/conseillers/{id}/lieux/{lieu_id}", put_lieu_conseiller, "putLieuConseiller",
+    tag = "Conseillers",
+    params(
+        crate::api::ConseillerPath,
+        crate::api::LieuConseillerPath,
+        ("If-Match" = Option<String>, Header, description = "Facultatif : l'`ETag` de la dernière lecture (`\"3\"`)."),
+        crate::api::NoQuery
+    ),
+    request_body = LieuDeTravail,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Le conseiller et ses lieux.", body = Conseiller,
+            headers(("ETag" = String, description = "La nouvelle version."))),
+        crate::openapi::ChangeErrors,
+    ),
+    fn(
+        state: actix_web::web::Data<crate::http::AppState>,
+        caller: Caller,
+        crate::http::extract::PathParams(id, lieu): crate::http::extract::PathParams<ConseillerId, LieuId>,
+        if_match: Option<crate::http::extract::IfMatch>,
+        _query: crate::http::extract::StrictQuery<crate::api::NoQuery>,
+        body: crate::http::body::Body<LieuDeTravail>,
+    ) -> Result<HttpResponse, ApiError> {
+        let ctx = Context::new(caller, state.today());
+        let request = crate::http::idempotency::OnceRequest::unkeyed();
+        crate::operation!(
+            @change state, request, ctx, app::conseiller::travailler_a,
+            [&id, &lieu, body.gate(if_match)], answered => Conseiller
+        )
+    }
+}
+
+crate::delete_operation! {
+    /// Retirer un lieu d'un conseiller
+    ///
+    /// Le conseiller ne travaille plus à ce lieu (404 s'il n'y travaillait pas). Son lieu
+    /// principal ne se retire qu'une fois seul, et jamais pendant qu'il est en poste (409
+    /// `lieu_principal` : désigner d'abord un autre lieu principal). Accès : `admin` ;
+    /// `prefecture` dans ses départements ; `structure` : l'employeur.
+    delete_lieu_conseiller, "/conseillers/{id}/lieux/{lieu_id}", "deleteLieuConseiller",
+    tag = "Conseillers",
+    ids = ((ConseillerId, LieuId), (crate::api::ConseillerPath, crate::api::LieuConseillerPath)),
+    deleted = "Le conseiller ne travaille plus à ce lieu.",
+    |state, caller, (id, lieu)| {
+        let ctx = Context::new(caller, state.today());
+        state
+            .write(move |tx| app::conseiller::quitter_lieu(tx, &ctx, &id, &lieu))
+            .await
+    }
+}
+
 /// Registers this module's handlers (documented: through `utoipa-actix-web`).
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_conseiller)
@@ -230,5 +291,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(certify)
         .service(take_post)
         .service(leave)
+        .service(put_lieu_conseiller)
+        .service(delete_lieu_conseiller)
         .service(get_postes);
 }

@@ -19,6 +19,7 @@ pub mod activite;
 pub mod body;
 pub mod cache;
 pub mod conseiller;
+pub mod contrat;
 pub mod convention;
 pub mod csv;
 pub mod docs;
@@ -247,6 +248,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(lieu::routes)
             .configure(conseiller::routes)
             .configure(poste::routes)
+            .configure(contrat::routes)
             .configure(activite::routes)
             .configure(statistiques::routes)
             .configure(donnees_ouvertes::routes)

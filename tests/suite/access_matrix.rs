@@ -279,6 +279,19 @@ const ACCESS: &[Route] = &[
         Access::Scoped(&[StructureRole, Prefecture, Admin]),
         r#"{"date_sortie": "2021-06-01", "motif": "demission"}"#,
     ),
+    // On their own copy of the fixtures (a body makes it a write): the advisor works at the lieu.
+    write(
+        "PUT",
+        "/api/v1/conseillers/{id}/lieux/{lieu_id}",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+        r#"{"principal": true}"#,
+    ),
+    write(
+        "DELETE",
+        "/api/v1/conseillers/{id}/lieux/{lieu_id}",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+        "{}",
+    ),
     route(
         "GET",
         "/api/v1/conventions/{id}/postes",
@@ -293,6 +306,22 @@ const ACCESS: &[Route] = &[
         r#"{"structure_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa3", "date": "2021-09-01"}"#,
     ),
     route("GET", "/api/v1/exports/postes.csv", Access::Public),
+    route(
+        "GET",
+        "/api/v1/contrats",
+        Access::Roles(&[StructureRole, Prefecture, Admin]),
+    ),
+    route(
+        "GET",
+        "/api/v1/contrats/{id}",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+    ),
+    act(
+        "/api/v1/contrats/{id}/rupture",
+        "recrute",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+        r#"{"date": "2021-09-01", "motif": "demission"}"#,
+    ),
     act(
         "/api/v1/activites",
         "en_poste",
@@ -415,16 +444,13 @@ fn seed_fixtures(db: &TestDb, statut: &str) {
     ));
     // A second convention (…8f99), in execution, the structure hosting its 80 posts, and an
     // advisor (…8f98) it employs there, in `statut_conseiller`.
-    let (formation, certification, prise, lieu) = match statut_conseiller {
-        "recrute" => ("NULL", "NULL", "NULL", "NULL"),
-        "en_formation" => ("'2021-05-10'", "NULL", "NULL", "NULL"),
-        "certifie" => ("'2021-05-10'", "'2021-07-01'", "NULL", "NULL"),
-        _ => (
-            "'2021-05-10'",
-            "'2021-07-01'",
-            "'2021-07-05'",
-            "'01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97'",
-        ),
+    // It works at the lieu below (its principal lieu) whatever its status.
+    let lieu = "'01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97'";
+    let (formation, certification, prise) = match statut_conseiller {
+        "recrute" => ("NULL", "NULL", "NULL"),
+        "en_formation" => ("'2021-05-10'", "NULL", "NULL"),
+        "certifie" => ("'2021-05-10'", "'2021-07-01'", "NULL"),
+        _ => ("'2021-05-10'", "'2021-07-01'", "'2021-07-05'"),
     };
     sql.push_str(&format!(
         "INSERT INTO conventions (id, numero, departement, intitule, postes_attribues, \
@@ -457,11 +483,19 @@ fn seed_fixtures(db: &TestDb, statut: &str) {
          conseiller_id) VALUES ('{POSTE_ID}', 1, '2021-03-15', 'attribution', 'vacant', \
          '{STRUCTURE_ID}', NULL);"
     ));
+    // The advisor's contract (…8fa5) on that post (each names the other: the post once both
+    // rows exist).
+    const CONTRAT_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa5";
     let poste_occupe = format!(
-        "INSERT INTO postes (id, convention_id, structure_id, departement, typologie, etat, \
-         depuis, conseiller_id, version, cree_le, modifie_le) VALUES ('{POSTE_OCCUPE_ID}', \
-         '{EXECUTION_ID}', '{STRUCTURE_ID}', '93', 'conseiller', 'occupe', '2021-05-03', \
-         '{CONSEILLER_ID}', 1, {now}, {now});"
+        "INSERT INTO contrats (id, conseiller_id, poste_id, structure_id, convention_id, \
+         departement, typologie, type, date_debut, version, cree_le, modifie_le) VALUES \
+         ('{CONTRAT_ID}', '{CONSEILLER_ID}', NULL, '{STRUCTURE_ID}', '{EXECUTION_ID}', '93', \
+         'conseiller', 'cdd', '2021-05-03', 1, {now}, {now});
+         INSERT INTO postes (id, convention_id, structure_id, departement, typologie, etat, \
+         depuis, conseiller_id, contrat_id, version, cree_le, modifie_le) VALUES \
+         ('{POSTE_OCCUPE_ID}', '{EXECUTION_ID}', '{STRUCTURE_ID}', '93', 'conseiller', 'occupe', \
+         '2021-05-03', '{CONSEILLER_ID}', '{CONTRAT_ID}', 1, {now}, {now});
+         UPDATE contrats SET poste_id = '{POSTE_OCCUPE_ID}' WHERE id = '{CONTRAT_ID}';"
     );
     // A lieu (…8f97) of the structure, in Saint-Denis.
     sql.push_str(&format!(
@@ -480,6 +514,10 @@ fn seed_fixtures(db: &TestDb, statut: &str) {
          '2021-05-03', {formation}, {certification}, {prise}, {lieu}, 1, {now}, {now});"
     ));
     sql.push_str(&poste_occupe);
+    sql.push_str(&format!(
+        "INSERT INTO conseillers_lieux (conseiller_id, lieu_id, principal) VALUES \
+         ('{CONSEILLER_ID}', '{LIEU_ID}', TRUE);"
+    ));
     // An activity (…8fa0) of the advisor at the lieu, counted in its day's and month's aggregates.
     const ACTIVITE_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa0";
     sql.push_str(&format!(

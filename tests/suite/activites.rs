@@ -279,7 +279,7 @@ async fn declare_read_list_delete(db: TestDb) {
     assert_aggregates_match_rows(&db);
 }
 
-async fn an_advisor_only_recruited_may_not_declare(db: TestDb) {
+async fn an_activity_needs_a_contract_in_force_not_a_status(db: TestDb) {
     let app = app_on(&db).await;
     let s = setting(&app).await;
     let employer = structure(&s.ids[0]);
@@ -288,7 +288,7 @@ async fn an_advisor_only_recruited_may_not_declare(db: TestDb) {
         async move { post(app, "/api/v1/activites", &who, body).await }
     };
 
-    // An advisor only recruited.
+    // An advisor only recruited (on 2021-04-01), with no lieu yet.
     let recruited = created_id(
         &post(
             &app,
@@ -300,12 +300,128 @@ async fn an_advisor_only_recruited_may_not_declare(db: TestDb) {
     );
     let mut body = atelier(&s, "2021-06-14", 3, &["sante"]);
     body["conseiller_id"] = json!(recruited);
-    let refused = create(body, employer.clone()).await;
-    refused.assert_problem(409, "conseiller_non_en_poste");
-    assert_eq!(refused.json["statut"], "recrute");
-
-    // Nothing refused was written.
+    // At a lieu: only one of its lieux (it has none yet).
+    let refused = create(body.clone(), employer.clone()).await;
+    refused.assert_problem(422, "lieu_non_eligible");
+    assert_eq!(refused.json["errors"][0]["pointer"], "/lieu_id");
+    // Before its contract: no contract in force.
+    let mut remote = body.clone();
+    remote["type_lieu"] = json!("a_distance");
+    remote.as_object_mut().unwrap().remove("lieu_id");
+    remote["date"] = json!("2021-03-31");
+    let refused = create(remote.clone(), employer.clone()).await;
+    refused.assert_problem(409, "sans_contrat");
+    assert_eq!(refused.json["date"], "2021-03-31");
     assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM activites"), 0);
+    // Under contract, remotely: declared, whatever its path (no training, no post taken).
+    remote["date"] = json!("2021-04-01");
+    let declared = create(remote, employer.clone()).await;
+    assert_eq!(declared.status, 201, "{}", declared.text);
+    assert_eq!(declared.json["type_lieu"], "a_distance");
+    assert_eq!(declared.json["lieu_id"], Value::Null);
+    assert_eq!(declared.json["code_insee"], Value::Null);
+    assert_eq!(declared.json["departement"], "93");
+
+    // After its exit on 2021-06-30, no contract in force any more.
+    let left = post(
+        &app,
+        &format!("/api/v1/conseillers/{recruited}/sortie"),
+        &employer,
+        json!({"date_sortie": "2021-06-30", "motif": "demission"}),
+    )
+    .await;
+    assert_eq!(left.status, 200, "{}", left.text);
+    let mut after = body.clone();
+    after["type_lieu"] = json!("domicile");
+    after.as_object_mut().unwrap().remove("lieu_id");
+    after["code_insee"] = json!("93066");
+    after["date"] = json!("2021-07-01");
+    create(after.clone(), employer.clone())
+        .await
+        .assert_problem(409, "sans_contrat");
+    after["date"] = json!("2021-06-30");
+    let last_day = create(after, employer.clone()).await;
+    assert_eq!(
+        last_day.status, 201,
+        "its last day is under contract: {}",
+        last_day.text
+    );
+    assert_eq!(last_day.json["type_lieu"], "domicile");
+    assert_eq!(last_day.json["code_insee"], "93066");
+
+    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM activites"), 2);
+    assert_aggregates_match_rows(&db);
+}
+
+async fn where_an_activity_happens(db: TestDb) {
+    let app = app_on(&db).await;
+    let s = setting(&app).await;
+    let employer = structure(&s.ids[0]);
+    let create = |body: Value| {
+        let app = &app;
+        let who = employer.clone();
+        async move { post(app, "/api/v1/activites", &who, body).await }
+    };
+    let at = |type_lieu: &str, lieu: Option<&str>, commune: Option<&str>| {
+        let mut body = atelier(&s, "2021-06-14", 3, &["sante"]);
+        body["type_lieu"] = json!(type_lieu);
+        let fields = body.as_object_mut().unwrap();
+        fields.remove("lieu_id");
+        if let Some(lieu) = lieu {
+            fields.insert("lieu_id".into(), json!(lieu));
+        }
+        if let Some(commune) = commune {
+            fields.insert("code_insee".into(), json!(commune));
+        }
+        body
+    };
+    let lieu = s.lieux[0].as_str();
+    // What locates each kind, and nothing else.
+    for (body, pointer) in [
+        (at("lieu_activite", None, None), "/lieu_id"),
+        (
+            at("lieu_activite", Some(lieu), Some("93066")),
+            "/code_insee",
+        ),
+        (at("domicile", None, None), "/code_insee"),
+        (at("autre", Some(lieu), Some("93066")), "/lieu_id"),
+        (at("a_distance", None, Some("93066")), "/code_insee"),
+        (at("a_distance", Some(lieu), None), "/lieu_id"),
+    ] {
+        let refused = create(body).await;
+        refused.assert_problem(422, "validation");
+        assert_eq!(refused.json["errors"][0]["pointer"], pointer);
+    }
+    let unknown = create(at("autre", None, Some("99999"))).await;
+    assert!(
+        unknown.status == 400 || unknown.status == 422,
+        "{}",
+        unknown.text
+    );
+    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM activites"), 0);
+    // Each kind declared; an itinerant workshop in another département still counts in the
+    // employer's.
+    for body in [
+        at("lieu_activite", Some(lieu), None),
+        at("domicile", None, Some("93066")),
+        at("a_distance", None, None),
+        at("autre", None, Some("75056")),
+    ] {
+        let declared = create(body).await;
+        assert_eq!(declared.status, 201, "{}", declared.text);
+        assert_eq!(declared.json["departement"], "93");
+    }
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) AS n FROM activites WHERE type_lieu = 'autre' AND code_insee = '75056' AND lieu_id IS NULL"
+        ),
+        1
+    );
+    // Without `type_lieu`, an activity is at a lieu, as before.
+    let plain = create(atelier(&s, "2021-06-15", 2, &["budget"])).await;
+    assert_eq!(plain.status, 201, "{}", plain.text);
+    assert_eq!(plain.json["type_lieu"], "lieu_activite");
     assert_aggregates_match_rows(&db);
 }
 
@@ -330,7 +446,7 @@ async fn a_lieu_of_another_structure_is_refused(db: TestDb) {
     assert_aggregates_match_rows(&db);
 }
 
-async fn a_date_in_the_future_or_before_the_post_is_refused(db: TestDb) {
+async fn a_date_in_the_future_or_before_the_contract_is_refused(db: TestDb) {
     let app = app_on(&db).await;
     let s = setting(&app).await;
     let employer = structure(&s.ids[0]);
@@ -339,22 +455,22 @@ async fn a_date_in_the_future_or_before_the_post_is_refused(db: TestDb) {
         async move { post(app, "/api/v1/activites", &who, body).await }
     };
 
-    // Dates: in the future, before the post was taken.
+    // Dates: in the future, before the contract (recruited on 2021-04-01).
     let future = create(atelier(&s, "2021-09-02", 3, &["sante"]), employer.clone()).await;
     future.assert_problem(422, "date_future");
     assert_eq!(future.json["errors"][0]["pointer"], "/date");
-    create(atelier(&s, "2021-05-04", 3, &["sante"]), employer.clone())
+    create(atelier(&s, "2021-03-31", 3, &["sante"]), employer.clone())
         .await
-        .assert_problem(422, "date_anterieure");
+        .assert_problem(409, "sans_contrat");
     assert_eq!(
-        create(atelier(&s, "2021-05-05", 3, &["sante"]), employer.clone())
+        create(atelier(&s, "2021-04-01", 3, &["sante"]), employer.clone())
             .await
             .status,
         201,
-        "the day the post was taken is fine"
+        "the contract's first day is fine (the post need not be taken)"
     );
 
-    // Nothing refused was written: only the one accepted on the day of the post.
+    // Nothing refused was written: only the one accepted on the contract's first day.
     assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM activites"), 1);
     assert_aggregates_match_rows(&db);
 }
@@ -564,9 +680,10 @@ async fn aggregates_follow_a_random_workload(db: TestDb) {
 
 on_both_backends!(
     declare_read_list_delete,
-    an_advisor_only_recruited_may_not_declare,
+    an_activity_needs_a_contract_in_force_not_a_status,
+    where_an_activity_happens,
     a_lieu_of_another_structure_is_refused,
-    a_date_in_the_future_or_before_the_post_is_refused,
+    a_date_in_the_future_or_before_the_contract_is_refused,
     the_body_is_checked_field_by_field,
     who_may_not_declare,
     access_from_outside_the_scope,

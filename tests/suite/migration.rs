@@ -381,6 +381,134 @@ pub fn check_postes(db: &TestDb) {
     }
 }
 
+/// The contracts the upgrade creates from the stored advisors (`2026-12-09-000001_contrats`):
+/// one per advisor, with its employer, convention, type and recruitment; an active advisor's
+/// without an end, bound to the post it holds (which names it back); a departed advisor's ended
+/// on its exit date by the rule of its motif. Each rule is a count of the rows that break it.
+pub fn check_contrats(db: &TestDb) {
+    let mut conn = db.conn();
+    let advisors = count_on(&mut conn, "SELECT COUNT(*) AS n FROM conseillers");
+    let total = count_on(&mut conn, "SELECT COUNT(*) AS n FROM contrats");
+    assert!(advisors > 3000, "{advisors} advisors: not the fixture's");
+    assert_eq!(total, advisors, "one contract per advisor");
+    let fixed = "c.type IN ('cdd', 'contrat_de_projet')";
+    let rules = [
+        (
+            "an advisor without exactly one contract of its employer, convention, type and \
+             recruitment",
+            "SELECT COUNT(*) AS n FROM conseillers a WHERE 1 <> (SELECT COUNT(*) FROM contrats c \
+             WHERE c.conseiller_id = a.id AND c.structure_id = a.structure_id \
+             AND c.convention_id = a.convention_id AND c.departement = a.departement \
+             AND c.type = a.type_contrat AND c.date_debut = a.date_recrutement \
+             AND c.typologie = 'conseiller')"
+                .to_owned(),
+        ),
+        (
+            "an active advisor's contract with an end, or not bound to the post it holds",
+            "SELECT COUNT(*) AS n FROM conseillers a JOIN contrats c ON c.conseiller_id = a.id \
+             WHERE a.statut <> 'sorti' AND (c.date_fin IS NOT NULL OR c.date_rupture IS NOT NULL \
+             OR c.poste_id IS NULL OR NOT EXISTS (SELECT 1 FROM postes p WHERE p.id = c.poste_id \
+             AND p.conseiller_id = a.id AND p.contrat_id = c.id AND p.etat = 'occupe'))"
+                .to_owned(),
+        ),
+        (
+            "an occupied post whose contract is not its holder's",
+            "SELECT COUNT(*) AS n FROM postes p WHERE p.etat = 'occupe' AND NOT EXISTS \
+             (SELECT 1 FROM contrats c WHERE c.id = p.contrat_id \
+             AND c.conseiller_id = p.conseiller_id)"
+                .to_owned(),
+        ),
+        (
+            "a departed advisor's contract not ended on its exit date",
+            "SELECT COUNT(*) AS n FROM conseillers a JOIN contrats c ON c.conseiller_id = a.id \
+             WHERE a.statut = 'sorti' AND COALESCE(c.date_rupture, c.date_fin, '') <> a.date_sortie"
+                .to_owned(),
+        ),
+        (
+            "a fixed-term contract's natural end not recorded as its end",
+            format!(
+                "SELECT COUNT(*) AS n FROM conseillers a JOIN contrats c ON c.conseiller_id = a.id \
+                 WHERE a.motif_sortie = 'fin_de_contrat' AND {fixed} \
+                 AND (c.date_fin IS NULL OR c.date_rupture IS NOT NULL)"
+            ),
+        ),
+        (
+            "an exit whose rupture motif is not the rule's",
+            format!(
+                "SELECT COUNT(*) AS n FROM conseillers a JOIN contrats c ON c.conseiller_id = a.id \
+                 WHERE a.statut = 'sorti' AND NOT (a.motif_sortie = 'fin_de_contrat' AND {fixed}) \
+                 AND (c.date_fin IS NOT NULL OR c.motif_rupture IS NULL OR c.motif_rupture <> \
+                 CASE a.motif_sortie WHEN 'fin_de_contrat' THEN 'autre' \
+                 WHEN 'demission' THEN 'demission' WHEN 'rupture' THEN 'rupture_conventionnelle' \
+                 ELSE 'autre' END)"
+            ),
+        ),
+    ];
+    let broken: Vec<String> = rules
+        .iter()
+        .map(|(rule, sql)| (rule, count_on(&mut conn, sql)))
+        .filter(|(_, n)| *n != 0)
+        .map(|(rule, n)| format!("{n} × {rule}"))
+        .collect();
+    assert!(
+        broken.is_empty(),
+        "contracts carried over wrongly: {broken:?}"
+    );
+    // Each branch of the rule was tried.
+    for (what, sql) in [
+        ("in force", "c.date_rupture IS NULL AND c.date_fin IS NULL"),
+        ("ended at their planned end", "c.date_fin IS NOT NULL"),
+        ("broken by a resignation", "c.motif_rupture = 'demission'"),
+        (
+            "broken by agreement",
+            "c.motif_rupture = 'rupture_conventionnelle'",
+        ),
+        ("broken for another motif", "c.motif_rupture = 'autre'"),
+    ] {
+        let n = count_on(
+            &mut conn,
+            &format!(
+                "SELECT COUNT(*) AS n FROM contrats c WHERE {what_sql}",
+                what_sql = sql
+            ),
+        );
+        assert!(n > 0, "no contract {what} after the upgrade");
+    }
+}
+
+async fn contracts_carry_the_advisors(db: TestDb) {
+    migrated(&db);
+    check_contrats(&db);
+}
+
+/// The lieux the upgrade gives the stored advisors (`2026-12-10-000001_lieux_conseillers`): each
+/// advisor's lieu, and only it, as its principal lieu.
+pub fn check_lieux_conseillers(db: &TestDb) {
+    let mut conn = db.conn();
+    let with_lieu = count_on(
+        &mut conn,
+        "SELECT COUNT(*) AS n FROM conseillers WHERE lieu_id IS NOT NULL",
+    );
+    assert!(
+        with_lieu > 1000,
+        "{with_lieu} advisors with a lieu: not the fixture's"
+    );
+    let rows = count_on(&mut conn, "SELECT COUNT(*) AS n FROM conseillers_lieux");
+    assert_eq!(rows, with_lieu, "one lieu per advisor that had one");
+    let wrong = count_on(
+        &mut conn,
+        "SELECT COUNT(*) AS n FROM conseillers a WHERE a.lieu_id IS NOT NULL AND NOT EXISTS \
+         (SELECT 1 FROM conseillers_lieux l WHERE l.conseiller_id = a.id \
+         AND l.lieu_id = a.lieu_id AND l.principal = TRUE)",
+    );
+    assert_eq!(wrong, 0, "advisors whose lieu is not their principal lieu");
+}
+
+async fn lieux_carry_the_advisors_lieu(db: TestDb) {
+    migrated(&db);
+    check_lieux_conseillers(&db);
+}
+
 async fn posts_carry_the_splits_and_the_advisors(db: TestDb) {
     migrated(&db);
     check_postes(&db);
@@ -430,6 +558,8 @@ on_both_empty_backends!(
     advisors_keep_their_status_and_dates,
     statistics_are_unchanged,
     posts_carry_the_splits_and_the_advisors,
+    contracts_carry_the_advisors,
+    lieux_carry_the_advisors_lieu,
 );
 
 #[test]

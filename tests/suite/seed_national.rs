@@ -421,6 +421,8 @@ async fn the_national_seed_keeps_every_invariant(db: TestDb) {
     );
     assert_invariants(&db, 1, ACTIVITES as i64);
     crate::migration::check_postes(&db);
+    crate::migration::check_contrats(&db);
+    crate::migration::check_lieux_conseillers(&db);
     assert_eq!(
         bilan.comptes.postes_attribues as i64,
         count(&db, "SELECT COUNT(*) AS n FROM postes")
@@ -454,6 +456,8 @@ async fn the_national_seed_keeps_every_invariant(db: TestDb) {
     assert_ne!(added.graine, bilan.graine);
     assert_invariants(&db, 2, ACTIVITES as i64 + 5_000);
     crate::migration::check_postes(&db);
+    crate::migration::check_contrats(&db);
+    crate::migration::check_lieux_conseillers(&db);
     let app = TestApp::over(db.state().with_today(Some(TODAY.parse().unwrap()))).await;
     assert_statistics_agree(&app, &db, &["93"]).await;
 }
@@ -511,6 +515,8 @@ async fn a_recruitment_takes_a_vacant_post_of_the_seed(db: TestDb) {
     );
     assert_eq!(pourvus(), avant + 1);
     crate::migration::check_postes(&db);
+    crate::migration::check_contrats(&db);
+    crate::migration::check_lieux_conseillers(&db);
 }
 
 /// A digest of every programme table's rows (ids included), each row as the text of its columns.

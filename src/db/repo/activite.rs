@@ -12,11 +12,11 @@ use diesel::prelude::*;
 use diesel::upsert::excluded;
 
 use super::idempotency::stored_time;
-use super::{date_text, from_json, stored, stored_date, to_json};
+use super::{date_text, from_json, stored, stored_date, stored_option, to_json};
 use crate::db::schema::{activites, activites_jour, activites_mois};
 use crate::db::{DbConn, WriteTx};
-use crate::domain::activite::{Activite, Apport, Thematique, TypeActivite};
-use crate::domain::codes::CodeDepartement;
+use crate::domain::activite::{Activite, Apport, Thematique, TypeActivite, TypeLieu};
+use crate::domain::codes::{CodeDepartement, CodeInsee};
 use crate::domain::filter::ActiviteFilter;
 use crate::domain::ids::{ActiviteId, ConseillerId, LieuId, StructureId};
 use crate::{list_fn, row_by_key, upsert};
@@ -29,7 +29,7 @@ struct ActiviteRow {
     conseiller_id: String,
     structure_id: String,
     departement: String,
-    lieu_id: String,
+    lieu_id: Option<String>,
     date: String,
     type_: String,
     duree_minutes: i32,
@@ -37,6 +37,8 @@ struct ActiviteRow {
     thematiques: String,
     cree_le: String,
     supprime_le: Option<String>,
+    type_lieu: String,
+    code_insee: Option<String>,
 }
 
 impl TryFrom<ActiviteRow> for Activite {
@@ -48,7 +50,9 @@ impl TryFrom<ActiviteRow> for Activite {
             conseiller_id: stored(ConseillerId::parse(&row.conseiller_id))?,
             structure_id: stored(StructureId::parse(&row.structure_id))?,
             departement: stored(CodeDepartement::parse(&row.departement))?,
-            lieu_id: stored(LieuId::parse(&row.lieu_id))?,
+            type_lieu: stored(TypeLieu::parse(&row.type_lieu))?,
+            lieu_id: stored_option(row.lieu_id, LieuId::parse)?,
+            code_insee: stored_option(row.code_insee, CodeInsee::parse)?,
             date: stored_date(&row.date)?,
             type_activite: stored(TypeActivite::parse(&row.type_))?,
             duree_minutes: i64::from(row.duree_minutes),
@@ -225,7 +229,9 @@ pub fn insert(tx: &mut WriteTx<'_>, activite: &Activite) -> QueryResult<Activite
         conseiller_id: activite.conseiller_id.to_string(),
         structure_id: activite.structure_id.to_string(),
         departement: activite.departement.to_string(),
-        lieu_id: activite.lieu_id.to_string(),
+        lieu_id: activite.lieu_id.as_ref().map(ToString::to_string),
+        type_lieu: activite.type_lieu.as_str().to_owned(),
+        code_insee: activite.code_insee.as_ref().map(ToString::to_string),
         date: date_text(activite.date),
         type_: activite.type_activite.as_str().to_owned(),
         duree_minutes: small(activite.duree_minutes)?,

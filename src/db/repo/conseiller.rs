@@ -6,14 +6,17 @@ use diesel::prelude::*;
 
 use super::idempotency::stored_time;
 use super::{date_text, optional_date, stored, stored_date, stored_option};
-use crate::db::schema::{conseillers, conventions};
+use crate::db::schema::{conseillers, conseillers_lieux, conventions};
 use crate::db::{DbConn, WriteTx};
 use crate::domain::codes::{CodeDepartement, CodeInsee};
 use crate::domain::conseiller::{
-    ActifsStructure, Conseiller, Identite, MotifSortie, StatutConseiller, TypeContrat,
+    ActifsStructure, Conseiller, Identite, LieuConseiller, MotifSortie, StatutConseiller,
+    TypeContrat,
 };
 use crate::domain::filter::ConseillerFilter;
 use crate::domain::ids::{ConseillerId, ConventionId, LieuId, StructureId};
+use crate::domain::paging::{Page, Position};
+use crate::domain::scope::ScopeFilter;
 use crate::{insert_row, list_fn, row_by_key};
 
 /// A row of `conseillers`.
@@ -102,6 +105,7 @@ impl TryFrom<ConseillerRow> for Conseiller {
             date_certification: optional_date(row.date_certification)?,
             date_prise_poste: optional_date(row.date_prise_poste)?,
             lieu_id: stored_option(row.lieu_id, LieuId::parse)?,
+            lieux: Vec::new(),
             date_sortie: optional_date(row.date_sortie)?,
             motif_sortie: stored_option(row.motif_sortie, MotifSortie::parse)?,
             version: row.version,
@@ -138,13 +142,72 @@ pub fn insert(tx: &mut WriteTx<'_>, conseiller: &Conseiller) -> QueryResult<Cons
     find(tx.conn(), &id)?.ok_or(diesel::result::Error::NotFound)
 }
 
-/// One advisor.
-pub fn find(conn: &mut DbConn, id: &ConseillerId) -> QueryResult<Option<Conseiller>> {
-    row_by_key!(conn, conseillers::table, id.as_str() => ConseillerRow)
+/// Reads the lieux of `conseillers` into them (principal first, then by id): one query for
+/// them all.
+fn with_lieux(conn: &mut DbConn, mut conseillers: Vec<Conseiller>) -> QueryResult<Vec<Conseiller>> {
+    if conseillers.is_empty() {
+        return Ok(conseillers);
+    }
+    let ids: Vec<&str> = conseillers.iter().map(|c| c.id.as_str()).collect();
+    let rows: Vec<(String, String, bool)> = conseillers_lieux::table
+        .filter(conseillers_lieux::conseiller_id.eq_any(&ids))
+        .select((
+            conseillers_lieux::conseiller_id,
+            conseillers_lieux::lieu_id,
+            conseillers_lieux::principal,
+        ))
+        .order((
+            conseillers_lieux::conseiller_id,
+            conseillers_lieux::principal.desc(),
+            conseillers_lieux::lieu_id,
+        ))
+        .load(conn)?;
+    for (conseiller, lieu, principal) in rows {
+        if let Some(c) = conseillers.iter_mut().find(|c| c.id.as_str() == conseiller) {
+            c.lieux.push(LieuConseiller {
+                lieu_id: stored(LieuId::parse(&lieu))?,
+                principal,
+            });
+        }
+    }
+    Ok(conseillers)
 }
 
-/// Locks an advisor's row (after its convention's) and reads it.
+/// One advisor, with its lieux.
+pub fn find(conn: &mut DbConn, id: &ConseillerId) -> QueryResult<Option<Conseiller>> {
+    let found: Option<Conseiller> =
+        row_by_key!(conn, conseillers::table, id.as_str() => ConseillerRow)?;
+    Ok(with_lieux(conn, found.into_iter().collect())?.pop())
+}
+
+/// Locks an advisor's row (after its convention's) and reads it, with its lieux.
 pub fn lock(tx: &mut WriteTx<'_>, id: &ConseillerId) -> QueryResult<Option<Conseiller>> {
+    let locked: Option<Conseiller> =
+        row_by_key!(lock tx, conseillers::table, id.as_str() => ConseillerRow)?;
+    Ok(with_lieux(tx.conn(), locked.into_iter().collect())?.pop())
+}
+
+/// Whether the advisor works at `lieu` (one of its lieux).
+pub fn travaille_a(
+    conn: &mut DbConn,
+    conseiller: &ConseillerId,
+    lieu: &LieuId,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        conseillers_lieux::table
+            .filter(conseillers_lieux::conseiller_id.eq(conseiller.as_str()))
+            .filter(conseillers_lieux::lieu_id.eq(lieu.as_str())),
+    ))
+    .get_result(conn)
+}
+
+/// Locks an advisor's row and reads it **without its lieux** (`lieux` empty; `lieu_id`, its
+/// principal, is there): for a use case that neither shows nor changes them, on a hot path (an
+/// activity's declaration). [`save`] leaves the lieux of such a value as they are.
+pub fn lock_without_lieux(
+    tx: &mut WriteTx<'_>,
+    id: &ConseillerId,
+) -> QueryResult<Option<Conseiller>> {
     row_by_key!(lock tx, conseillers::table, id.as_str() => ConseillerRow)
 }
 
@@ -161,6 +224,26 @@ pub fn save(
     diesel::update(conseillers::table.find(after.id.as_str()))
         .set(&row)
         .execute(tx.conn())?;
+    if before.lieux != after.lieux {
+        diesel::delete(
+            conseillers_lieux::table.filter(conseillers_lieux::conseiller_id.eq(after.id.as_str())),
+        )
+        .execute(tx.conn())?;
+        let rows: Vec<_> = after
+            .lieux
+            .iter()
+            .map(|l| {
+                (
+                    conseillers_lieux::conseiller_id.eq(after.id.as_str()),
+                    conseillers_lieux::lieu_id.eq(l.lieu_id.as_str()),
+                    conseillers_lieux::principal.eq(l.principal),
+                )
+            })
+            .collect();
+        if !rows.is_empty() {
+            crate::insert_rows!(tx, conseillers_lieux::table, &rows)?;
+        }
+    }
     if before.statut.est_actif() && !after.statut.est_actif() {
         fill_posts(tx, &after.convention_id, -1)?;
     }
@@ -216,8 +299,8 @@ pub fn par_structure_et_statut(
 }
 
 list_fn! {
-    /// A page of advisors within `scope` (a structure sees the advisors it employs), newest first.
-    pub fn list(filter: &ConseillerFilter, scope: &ScopeFilter) -> Page<Conseiller> {
+    /// A page of advisors within `scope`, newest first, without their lieux (see [`list`]).
+    pub fn list_rows(filter: &ConseillerFilter, scope: &ScopeFilter) -> Page<Conseiller> {
         rows conseillers as ConseillerRow, by id => desc;
         scope departement = conseillers::departement,
             structure = |id| conseillers::structure_id.eq(id);
@@ -228,4 +311,20 @@ list_fn! {
             conseillers::statut => filter.statut,
         ];
     }
+}
+
+/// A page of advisors within `scope` (a structure sees the advisors it employs), newest first,
+/// with their lieux (one more query for the page).
+pub fn list(
+    conn: &mut DbConn,
+    filter: &ConseillerFilter,
+    scope: &ScopeFilter,
+    after: Option<&Position>,
+    limit: usize,
+) -> QueryResult<Page<Conseiller>> {
+    let page = list_rows(conn, filter, scope, after, limit)?;
+    Ok(Page {
+        items: with_lieux(conn, page.items)?,
+        next: page.next,
+    })
 }

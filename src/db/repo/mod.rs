@@ -9,6 +9,7 @@
 pub mod activite;
 pub mod anonymisation;
 pub mod conseiller;
+pub mod contrat;
 pub mod convention;
 pub mod donnees_ouvertes;
 pub mod financement;

@@ -11,7 +11,7 @@ use crate::db::schema::{postes, postes_historique};
 use crate::db::{DbConn, WriteTx};
 use crate::domain::codes::CodeDepartement;
 use crate::domain::filter::PosteFilter;
-use crate::domain::ids::{ConseillerId, ConventionId, PosteId, StructureId};
+use crate::domain::ids::{ConseillerId, ContratId, ConventionId, PosteId, StructureId};
 use crate::domain::paging::{Page, Position};
 use crate::domain::poste::{
     EtapePoste, EtatPoste, EvenementPoste, Poste, PostesTenus, TypologiePoste,
@@ -34,6 +34,7 @@ struct PosteRow {
     version: i64,
     cree_le: String,
     modifie_le: String,
+    contrat_id: Option<String>,
 }
 
 /// A row of `postes_historique`.
@@ -61,6 +62,7 @@ impl TryFrom<PosteRow> for Poste {
             etat: stored(EtatPoste::parse(&row.etat))?,
             depuis: stored_date(&row.depuis)?,
             conseiller_id: stored_option(row.conseiller_id, ConseillerId::parse)?,
+            contrat_id: stored_option(row.contrat_id, ContratId::parse)?,
             historique: Vec::new(),
             version: row.version,
         })
@@ -132,6 +134,7 @@ pub fn insert(tx: &mut WriteTx<'_>, nouveaux: &[Poste]) -> QueryResult<()> {
             version: 1,
             cree_le: now.clone(),
             modifie_le: now.clone(),
+            contrat_id: p.contrat_id.as_ref().map(ToString::to_string),
         })
         .collect();
     let etapes: Vec<EtapeRow> = nouveaux
@@ -166,6 +169,7 @@ pub fn save(tx: &mut WriteTx<'_>, before: &Poste, after: &Poste) -> QueryResult<
             postes::etat.eq(after.etat.as_str()),
             postes::depuis.eq(date_text(after.depuis)),
             postes::conseiller_id.eq(after.conseiller_id.as_ref().map(|c| c.as_str())),
+            postes::contrat_id.eq(after.contrat_id.as_ref().map(|c| c.as_str())),
         ]
     )?;
     let nouvelles: Vec<EtapeRow> = after

@@ -19,6 +19,7 @@ use crate::db::schema::{
 use crate::db::{DbConn, WriteTx};
 use crate::domain::activite::{Apport, Thematique};
 use crate::domain::conseiller::{MotifSortie, StatutConseiller, TypeContrat};
+use crate::domain::contrat::Contrat;
 use crate::domain::convention::StatutConvention;
 use crate::domain::lieu::{Itinerance, ModaliteAcces, Service};
 use crate::domain::poste::Poste;
@@ -827,6 +828,96 @@ pub fn write_conseillers(tx: &mut WriteTx<'_>, rows: &[ConseillerSeed]) -> Query
     )
 }
 
+/// Writes each advisor's lieu as its principal lieu (`conseillers_lieux`), as a prise de poste
+/// through the use cases records it.
+pub fn write_lieux_conseillers(
+    tx: &mut WriteTx<'_>,
+    rows: &[ConseillerSeed],
+) -> QueryResult<usize> {
+    let lieux: Vec<(&str, &str)> = rows
+        .iter()
+        .filter_map(|c| Some((c.id.as_str(), c.lieu_id.as_deref()?)))
+        .collect();
+    bulk_insert!(
+        tx,
+        conseillers_lieux(conseiller_id, lieu_id, principal),
+        &lieux,
+        |(conseiller, lieu), out| {
+            out.text(conseiller);
+            out.text(lieu);
+            out.boolean(true);
+        }
+    )
+}
+
+/// A contract to write: built by the domain, its id set by the seed, with its row's times.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContratSeed {
+    /// The contract.
+    pub contrat: Contrat,
+    /// Created at (the recruitment).
+    pub cree_le: String,
+    /// Last changed at (its end, if it ended).
+    pub modifie_le: String,
+}
+
+/// Writes contracts without their posts (the posts name their contracts: they come next, then
+/// [`lier_contrats_postes`] fills the contracts' side).
+pub fn write_contrats(tx: &mut WriteTx<'_>, rows: &[ContratSeed]) -> QueryResult<usize> {
+    bulk_insert!(
+        tx,
+        contrats(
+            id,
+            conseiller_id,
+            poste_id,
+            structure_id,
+            convention_id,
+            departement,
+            typologie,
+            type_contrat,
+            date_debut,
+            date_fin,
+            date_rupture,
+            motif_rupture,
+            commentaire_rupture,
+            salaire_brut_mensuel_centimes,
+            version,
+            cree_le,
+            modifie_le
+        ),
+        rows,
+        |c, out| {
+            let contrat = &c.contrat;
+            let rupture = contrat.rupture.as_ref();
+            out.text(contrat.id.as_str());
+            out.text(contrat.conseiller_id.as_str());
+            out.null();
+            out.text(contrat.structure_id.as_str());
+            out.text(contrat.convention_id.as_str());
+            out.text(contrat.departement.as_str());
+            out.text(contrat.typologie.as_str());
+            out.text(contrat.type_contrat.as_str());
+            out.text(&date_text(contrat.date_debut));
+            out.opt_text(contrat.date_fin.map(date_text).as_deref());
+            out.opt_text(rupture.map(|r| date_text(r.date)).as_deref());
+            out.opt_text(rupture.map(|r| r.motif.as_str()));
+            out.opt_text(rupture.and_then(|r| r.commentaire.as_deref()));
+            out.null();
+            out.int(contrat.version);
+            out.text(&c.cree_le);
+            out.text(&c.modifie_le);
+        }
+    )
+}
+
+/// Each contract written by [`write_contrats`] names the post that names it (one statement).
+pub fn lier_contrats_postes(tx: &mut WriteTx<'_>) -> QueryResult<usize> {
+    diesel::sql_query(
+        "UPDATE contrats SET poste_id = postes.id FROM postes WHERE postes.contrat_id = contrats.id",
+    )
+    .execute(tx.conn())
+}
+
 /// A post to write: built by the domain with its history
 /// ([`postes_reconstitues`](crate::domain::poste::postes_reconstitues)), its id and version set by
 /// the seed, with its row's times.
@@ -855,7 +946,8 @@ pub fn write_postes(tx: &mut WriteTx<'_>, rows: &[PosteSeed]) -> QueryResult<usi
             conseiller_id,
             version,
             cree_le,
-            modifie_le
+            modifie_le,
+            contrat_id
         ),
         rows,
         |p, out| {
@@ -871,6 +963,7 @@ pub fn write_postes(tx: &mut WriteTx<'_>, rows: &[PosteSeed]) -> QueryResult<usi
             out.int(poste.version);
             out.text(&p.cree_le);
             out.text(&p.modifie_le);
+            out.opt_text(poste.contrat_id.as_ref().map(|c| c.as_str()));
         }
     )?;
     // Each step with its post and rank (from 1), in the history's order.

@@ -25,15 +25,16 @@ use chrono::{Days, NaiveDate};
 use super::alea::{Alea, hash, instant};
 use crate::db::repo::idempotency::stored_time;
 use crate::db::repo::seed_national::{
-    ActiviteSeed, ConseillerSeed, ConventionSeed, DeclarantSeed, EngagementSeed, EnveloppeSeed,
-    Existant, FinancementSeed, LieuSeed, PosteSeed, ReferentielSource, SommeSeed, StructureSeed,
-    VersementSeed,
+    ActiviteSeed, ConseillerSeed, ContratSeed, ConventionSeed, DeclarantSeed, EngagementSeed,
+    EnveloppeSeed, Existant, FinancementSeed, LieuSeed, PosteSeed, ReferentielSource, SommeSeed,
+    StructureSeed, VersementSeed,
 };
 use crate::domain::activite::Apport;
 use crate::domain::codes::{CodeDepartement, CodeInsee, Siren, Siret};
 use crate::domain::conseiller::{
     MotifSortie, StatutConseiller, TypeContrat, check_quota, recrutement_local,
 };
+use crate::domain::contrat::Contrat;
 use crate::domain::convention::{
     PartHote, StatutConvention, check_repartition, date_limite_projet,
 };
@@ -41,9 +42,9 @@ use crate::domain::financement::{
     FinancementConvention, PlafondDepartement, Soldes, check_engagement, date_engagement,
     montant_engagement,
 };
-use crate::domain::ids::{ConseillerId, ConventionId, PosteId, StructureId};
+use crate::domain::ids::{ConseillerId, ContratId, ConventionId, PosteId, StructureId};
 use crate::domain::lieu::{CommuneLieu, Itinerance, ModaliteAcces, Service, check_adresse};
-use crate::domain::poste::{EtatPoste, postes_reconstitues};
+use crate::domain::poste::{EtatPoste, TypologiePoste, postes_reconstitues};
 use crate::domain::referentiel::search_key;
 use crate::domain::split::largest_remainders;
 use crate::domain::statistiques::SoldeStat;
@@ -126,6 +127,8 @@ pub struct Programme {
     pub lieux: Vec<LieuSeed>,
     /// Advisors.
     pub conseillers: Vec<ConseillerSeed>,
+    /// The advisors' contracts (one each).
+    pub contrats: Vec<ContratSeed>,
     /// The posts of the validated conventions, with their history.
     pub postes: Vec<PosteSeed>,
     /// The advisors `en_poste` who declare activities, each with the window of its dates.
@@ -765,7 +768,9 @@ pub fn programme(
         &index,
         parametres,
     )?;
-    let postes = postes(&conventions, &conseillers, graine)?;
+    let mut contrats = contrats(&conseillers, graine)?;
+    let postes = postes(&conventions, &conseillers, &contrats, graine)?;
+    lier_contrats(&mut contrats, &postes);
     Ok(Programme {
         structures: structures.into_iter().map(|s| s.seed).collect(),
         conventions,
@@ -773,9 +778,69 @@ pub fn programme(
         financement,
         lieux: lieux.into_iter().map(|(l, _)| l).collect(),
         conseillers,
+        contrats,
         postes,
         declarants,
     })
+}
+
+/// One contract per advisor, as a recruitment and an exit through the use cases make it (and
+/// as the upgrade migration `2026-12-09-000001_contrats` carried them over): its type, from its
+/// recruitment, ended by its exit's motif ([`Contrat::fin_par_sortie`]). Ids from the advisor's
+/// own stream at its recruitment; the post comes with [`lier_contrats`].
+fn contrats(
+    conseillers: &[ConseillerSeed],
+    graine: u64,
+) -> Result<Vec<ContratSeed>, RegleEnfreinte> {
+    conseillers
+        .iter()
+        .map(|c| {
+            let what = || format!("contrat de {}", c.id);
+            let cree = instant(c.date_recrutement, 16 * 3600);
+            let mut ids = Alea::flux(graine, &format!("contrats/{}", c.id));
+            let mut contrat = Contrat {
+                id: ContratId::parse(&ids.id(cree)).map_err(|e| enfreinte(what(), e.expected))?,
+                conseiller_id: ConseillerId::parse(&c.id)
+                    .map_err(|e| enfreinte(what(), e.expected))?,
+                poste_id: None,
+                structure_id: StructureId::parse(&c.structure_id)
+                    .map_err(|e| enfreinte(what(), e.expected))?,
+                convention_id: ConventionId::parse(&c.convention_id)
+                    .map_err(|e| enfreinte(what(), e.expected))?,
+                departement: CodeDepartement::parse(&c.departement)
+                    .map_err(|e| enfreinte(what(), e.expected))?,
+                typologie: TypologiePoste::Conseiller,
+                type_contrat: c.type_contrat,
+                date_debut: c.date_recrutement,
+                date_fin: None,
+                rupture: None,
+                salaire_brut_mensuel_centimes: None,
+                version: 1,
+            };
+            let mut modifie_le = c.cree_le.clone();
+            if let (Some(date), Some(motif)) = (c.date_sortie, c.motif_sortie) {
+                contrat.fin_par_sortie(motif, date);
+                contrat.version = 2;
+                modifie_le = c.modifie_le.clone();
+            }
+            Ok(ContratSeed {
+                contrat,
+                cree_le: c.cree_le.clone(),
+                modifie_le,
+            })
+        })
+        .collect()
+}
+
+/// Each contract whose advisor holds a post names it.
+fn lier_contrats(contrats: &mut [ContratSeed], postes: &[PosteSeed]) {
+    let par_contrat: HashMap<&str, &PosteId> = postes
+        .iter()
+        .filter_map(|p| Some((p.poste.contrat_id.as_ref()?.as_str(), &p.poste.id)))
+        .collect();
+    for c in contrats.iter_mut() {
+        c.contrat.poste_id = par_contrat.get(c.contrat.id.as_str()).map(|p| (*p).clone());
+    }
 }
 
 /// The national envelope, a ceiling per département, a commitment per convention and its
@@ -1249,18 +1314,19 @@ fn conseillers(
 fn postes(
     conventions: &[ConventionSeed],
     conseillers: &[ConseillerSeed],
+    contrats: &[ContratSeed],
     graine: u64,
 ) -> Result<Vec<PosteSeed>, RegleEnfreinte> {
-    /// A host's active advisors (id, recruitment) and exit dates.
-    type Parcours = (Vec<(ConseillerId, NaiveDate)>, Vec<NaiveDate>);
+    /// A host's active advisors (id, contract, recruitment) and exit dates.
+    type Parcours = (Vec<(ConseillerId, ContratId, NaiveDate)>, Vec<NaiveDate>);
     let mut par_hote: HashMap<(&str, &str), Parcours> = HashMap::new();
-    for c in conseillers {
+    for (c, contrat) in conseillers.iter().zip(contrats) {
         let (actifs, sorties) = par_hote
             .entry((c.convention_id.as_str(), c.structure_id.as_str()))
             .or_default();
         if c.statut.est_actif() {
             let id = ConseillerId::parse(&c.id).map_err(|e| enfreinte("conseiller", e.expected))?;
-            actifs.push((id, c.date_recrutement));
+            actifs.push((id, contrat.contrat.id.clone(), c.date_recrutement));
         } else if let Some(sortie) = c.date_sortie {
             sorties.push(sortie);
         }

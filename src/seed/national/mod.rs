@@ -38,7 +38,7 @@ pub const GRAINE_PAR_DEFAUT: u64 = 2021;
 const ACTIVITES_PAR_LOT: usize = 200_000;
 
 /// The tables the seed writes.
-const TABLES_ECRITES: [&str; 16] = [
+const TABLES_ECRITES: [&str; 18] = [
     "structures",
     "conventions",
     "conventions_signataires",
@@ -49,6 +49,8 @@ const TABLES_ECRITES: [&str; 16] = [
     "versements",
     "lieux",
     "conseillers",
+    "conseillers_lieux",
+    "contrats",
     "postes",
     "postes_historique",
     "activites",
@@ -226,6 +228,7 @@ pub fn seed_national(
             + p.financement.versements.len()
             + p.lieux.len()
             + p.conseillers.len()
+            + p.contrats.len()
             + p.postes.len()) as u64;
         Ok((p, lignes))
     })?;
@@ -266,11 +269,18 @@ pub fn seed_national(
             Ok(((), repo::write_lieux(tx, &p.lieux)? as u64))
         })?;
         timed(progress, &mut etapes, "conseillers", || {
-            Ok(((), repo::write_conseillers(tx, &p.conseillers)? as u64))
+            let written = repo::write_conseillers(tx, &p.conseillers)?
+                + repo::write_lieux_conseillers(tx, &p.conseillers)?;
+            Ok(((), written as u64))
         })?;
-        // Posts and their history (their rows count both).
+        timed(progress, &mut etapes, "contrats", || {
+            Ok(((), repo::write_contrats(tx, &p.contrats)? as u64))
+        })?;
+        // Posts and their history (their rows count both), then the contracts' posts.
         timed(progress, &mut etapes, "postes", || {
-            Ok(((), repo::write_postes(tx, &p.postes)? as u64))
+            let written = repo::write_postes(tx, &p.postes)?;
+            repo::lier_contrats_postes(tx)?;
+            Ok(((), written as u64))
         })?;
         let step = Instant::now();
         let mut written = 0u64;

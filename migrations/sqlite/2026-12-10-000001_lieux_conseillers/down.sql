@@ -1,0 +1,1 @@
+DROP TABLE conseillers_lieux;
