@@ -98,7 +98,14 @@ pub struct AuthConfig {
     pub issuer: String,
     /// `CNFS_JWT_AUDIENCE`: the value `aud` must contain.
     pub audience: String,
+    /// `CNFS_TOKEN_MAX_TTL`: the longest lifetime of an accepted token, in seconds (`exp - iat`,
+    /// and `exp` from now); 60 to 31,536,000 (a year), default 2,592,000 (30 days, the bound of
+    /// `cnfs-api token --ttl`).
+    pub token_max_ttl: i64,
 }
+
+/// Bounds of `CNFS_TOKEN_MAX_TTL`, in seconds: a minute to a year.
+pub const TOKEN_MAX_TTL_RANGE: std::ops::RangeInclusive<u64> = 60..=31_536_000;
 
 /// Issuer and audience outside production when none is configured.
 pub const DEVELOPMENT_ISSUER: &str = "cnfs-api-dev";
@@ -236,6 +243,14 @@ fn parse_auth(get: &dyn Fn(&str) -> Option<String>) -> Result<AuthConfig, Config
         None if production => return Err(error("CNFS_JWT_AUDIENCE", "obligatoire en production")),
         None => DEFAULT_AUDIENCE.to_owned(),
     };
+    let token_max_ttl = parse_number(
+        "CNFS_TOKEN_MAX_TTL",
+        get("CNFS_TOKEN_MAX_TTL"),
+        TOKEN_MAX_TTL_RANGE,
+    )?
+    .map_or(crate::auth::mint::TTL_MAX_SECONDES, |seconds| {
+        seconds as i64
+    });
     Ok(AuthConfig {
         production,
         algorithm,
@@ -244,6 +259,7 @@ fn parse_auth(get: &dyn Fn(&str) -> Option<String>) -> Result<AuthConfig, Config
         private_key: get("CNFS_JWT_PRIVATE_KEY").map(|p| PathBuf::from(p.trim())),
         issuer,
         audience,
+        token_max_ttl,
     })
 }
 

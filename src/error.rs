@@ -14,7 +14,8 @@ use utoipa::ToSchema;
 use crate::auth::policy::Denied;
 pub use crate::domain::refusal::FieldError;
 use crate::domain::refusal::{
-    CONTRAINTE_NON_RESPECTEE, DEJA_EXISTANT, INTERDIT, REFERENCE_INVALIDE, Refusal, RefusalCode,
+    CARACTERE_INTERDIT, CONTRAINTE_NON_RESPECTEE, DEJA_EXISTANT, INTERDIT, REFERENCE_INVALIDE,
+    Refusal, RefusalCode,
 };
 
 /// Media type of every error body.
@@ -86,6 +87,16 @@ pub enum ApiError {
     /// Query or path parameters that cannot be used.
     #[error("{}", parameters_detail(.0))]
     InvalidParameters(Vec<FieldError>),
+    /// Query or path parameters, or headers, holding a character the API refuses (a control
+    /// character): 400 `caractere_interdit`, naming each.
+    #[error("{}", forbidden_detail(.0))]
+    ForbiddenCharacters(Vec<FieldError>),
+    /// A token sent in the query string (`access_token`, RFC 6750 §2.3): refused, whatever the
+    /// operation, since URLs end up in logs, histories and `Referer` headers.
+    #[error(
+        "Jeton dans l'URL (paramètre {0}) : l'envoyer dans l'en-tête Authorization: Bearer <jeton>, jamais dans l'URL."
+    )]
+    TokenInUrl(String),
     /// A body that is not the expected JSON (syntax, types, unknown fields).
     #[error("{detail}")]
     MalformedBody {
@@ -132,6 +143,17 @@ fn parameters_detail(errors: &[FieldError]) -> String {
     format!("Paramètre de requête invalide : {}.", names.join(", "))
 }
 
+fn forbidden_detail(errors: &[FieldError]) -> String {
+    let names: Vec<&str> = errors
+        .iter()
+        .filter_map(|e| e.parameter.as_deref())
+        .collect();
+    format!(
+        "Caractère interdit (caractère de contrôle) dans : {}.",
+        names.join(", ")
+    )
+}
+
 impl ApiError {
     /// An internal error from anything displayable; the text goes to the log only.
     pub fn internal(error: impl std::fmt::Display) -> Self {
@@ -162,6 +184,8 @@ impl ApiError {
             ApiError::UnknownRoute(_) => ("route_inconnue", "Route inconnue"),
             ApiError::MethodNotAllowed { .. } => ("methode_non_autorisee", "Méthode non autorisée"),
             ApiError::InvalidParameters(_) => ("parametre_invalide", "Paramètre invalide"),
+            ApiError::ForbiddenCharacters(_) => (CARACTERE_INTERDIT.code, CARACTERE_INTERDIT.title),
+            ApiError::TokenInUrl(_) => ("jeton_dans_url", "Jeton dans l'URL"),
             ApiError::MalformedBody { .. } => ("corps_invalide", "Corps de requête invalide"),
             ApiError::Refused(refusal) | ApiError::Constraint(_, refusal) => {
                 (refusal.code.code, refusal.code.title)
@@ -192,9 +216,13 @@ impl ApiError {
             other => other.to_string(),
         };
         let errors = match self {
-            ApiError::InvalidParameters(errors) | ApiError::MalformedBody { errors, .. } => {
-                errors.clone()
-            }
+            ApiError::InvalidParameters(errors)
+            | ApiError::ForbiddenCharacters(errors)
+            | ApiError::MalformedBody { errors, .. } => errors.clone(),
+            ApiError::TokenInUrl(name) => vec![FieldError::parameter(
+                name.clone(),
+                "un jeton ne se passe pas dans l'URL",
+            )],
             ApiError::Refused(refusal) | ApiError::Constraint(_, refusal) => refusal.errors.clone(),
             _ => Vec::new(),
         };
@@ -245,9 +273,10 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::NotFound(_) | ApiError::UnknownRoute(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::InvalidParameters(_) | ApiError::MalformedBody { .. } => {
-                StatusCode::BAD_REQUEST
-            }
+            ApiError::InvalidParameters(_)
+            | ApiError::ForbiddenCharacters(_)
+            | ApiError::TokenInUrl(_)
+            | ApiError::MalformedBody { .. } => StatusCode::BAD_REQUEST,
             ApiError::Refused(refusal) | ApiError::Constraint(_, refusal) => {
                 StatusCode::from_u16(refusal.kind().status())
                     .unwrap_or(StatusCode::UNPROCESSABLE_ENTITY)

@@ -111,5 +111,9 @@ pub fn build_app(
         // acceptable) becomes a problem with a request id like any other error.
         .wrap(Compress::default())
         .wrap(from_fn(http::middleware::request_context))
-        .wrap(Logger::new("%{x-request-id}o %a \"%r\" %s %b %Dms"))
+        // The request line without the value of a token in the query string (refused anyway).
+        .wrap(
+            Logger::new("%{x-request-id}o %a \"%{requete}xi\" %s %b %Dms")
+                .custom_request_replace("requete", http::middleware::logged_request_line),
+        )
 }

@@ -446,7 +446,8 @@ async fn serve(config: Config, keys: JwtKeys) -> std::io::Result<()> {
     let pool = db::build_pool(&config.database_url, config.pool_size, config.pool_timeout);
     let postgres = matches!(config.database_url, DatabaseUrl::Postgres(_));
     log_development_tokens(&keys, config.bind);
-    let state = AppState::new(pool, postgres, true, Verifier::new(keys))
+    let verifier = Verifier::new(keys).with_max_lifetime(config.auth.token_max_ttl);
+    let state = AppState::new(pool, postgres, true, verifier)
         .with_today(config.today)
         .with_attribuant(config.attribuant.clone())
         .with_cache_statistiques(config.cache_statistiques)

@@ -109,7 +109,11 @@ jamais choisi par l'en-tête du jeton) ; la clé est choisie par `kid` dans la l
 (`lecteur`, `structure`, `prefecture`, `admin`) ; tolérance d'horloge 30 s. Portée : \
 `departements` (tableau de codes) obligatoire pour `prefecture`, facultatif pour `lecteur` \
 (sans lui, lecteur national) ; `structure_id` (UUID) obligatoire pour `structure` ; `admin` est \
-national et ne porte ni l'un ni l'autre. Un jeton refusé reçoit 401, \
+national et ne porte ni l'un ni l'autre ; ses départements existent. Chaque chaîne des claims \
+(`sub`…) a au plus 255 caractères, sans caractère de contrôle ; un en-tête `crit` est refusé ; la \
+durée de vie (`exp - iat`) a un maximum configuré (30 jours par défaut). Le jeton passe dans \
+l'en-tête `Authorization`, jamais dans l'URL (`?access_token=` : 400 `jeton_dans_url`). Un jeton \
+refusé reçoit 401, \
 `WWW-Authenticate: Bearer error=\"invalid_token\"` et un problème dont le `code` dit pourquoi.",
             ))
             .build(),
@@ -368,7 +372,7 @@ impl<'s> ToResponse<'s> for BadRequest {
         (
             "BadRequest",
             problem_response(
-                "Paramètre invalide : inconnu, répété, mal typé, hors bornes ou de format invalide ; `errors` nomme chaque paramètre fautif.",
+                "Paramètre invalide : inconnu, répété, mal typé, hors bornes ou de format invalide (`parametre_invalide`), ou contenant un caractère de contrôle, comme un en-tête lu par l'API (`caractere_interdit`) ; jeton passé dans l'URL (`jeton_dans_url`) ; `errors` nomme chaque paramètre fautif.",
                 ApiError::invalid_parameter(
                     "tri",
                     "paramètre inconnu ; paramètres acceptés : ceux que documente l'opération",
@@ -387,7 +391,8 @@ impl<'s> ToResponse<'s> for Unauthorized {
             "Unauthorized",
             problem_response_builder(
                 "Authentification requise : jeton absent, ou refusé (mal formé, expiré, pas encore valide, \
-signature, algorithme, clé, émetteur, audience, claim manquante, rôle inconnu, portée ne convenant pas au rôle) ; \
+signature, algorithme, clé, émetteur, audience, claim manquante ou invalide, rôle inconnu, portée ne convenant pas au rôle, \
+en-tête `crit`, durée de vie excessive) ; \
 `code` dit lequel, sans jamais reprendre le jeton.",
                 ApiError::Unauthorized(AuthError::Expired),
             )

@@ -3,7 +3,12 @@
 //!   pick one (`none`, or HS256 over a public key, are refused);
 //! - the key is chosen from the local configuration by `kid`, never from the token's content;
 //! - `iss`, `aud`, `exp`, `nbf`, `iat`, `sub` and `role` are required; clock leeway is 30 s;
-//! - the role must be known and the scope claims must fit it.
+//! - the role must be known and the scope claims must fit it; a scope names départements of the
+//!   référentiel only;
+//! - a header with `crit` is refused: the API understands no extension (RFC 7515 §4.1.11);
+//! - a token lives at most [`Verifier::max_lifetime`] (`exp - iat`, and `exp - now`);
+//! - every string of the claims is at most [`MAX_CLAIM_LENGTH`] characters and holds no control
+//!   character (`sub` reaches the journal and the idempotency keys' index).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -14,9 +19,14 @@ use serde::Deserialize;
 use super::{Caller, JwtKeys, Role, Scope};
 use crate::domain::codes::CodeDepartement;
 use crate::domain::ids::StructureId;
+use crate::domain::referentiel::departements_connus;
 
 /// Clock leeway for `exp`, `nbf` and `iat`, in seconds (at most 30, per the design).
 pub const LEEWAY_SECONDS: u64 = 30;
+
+/// The longest string a claim (`sub`, `iss`, a scope's codes…) or the header's `kid` may hold,
+/// in characters.
+pub const MAX_CLAIM_LENGTH: usize = 255;
 
 /// Why a token that starts with a second `Bearer` is refused, and what to do instead.
 const DOUBLED_BEARER: &str =
@@ -64,6 +74,12 @@ pub enum AuthError {
     /// The scope claims do not fit the role.
     #[error("Portée invalide pour le rôle : {0}.")]
     ScopeMismatch(String),
+    /// The header has `crit`: it names extensions the API does not understand.
+    #[error("En-tête crit refusé : aucune extension critique n'est prise en charge ({0}).")]
+    CriticalHeader(String),
+    /// `exp` is further from `iat` (or from now) than the configured maximum lifetime.
+    #[error("Durée de vie du jeton excessive : {0}.")]
+    LifetimeTooLong(String),
 }
 
 impl AuthError {
@@ -83,6 +99,8 @@ impl AuthError {
             AuthError::InvalidClaim(_) => "claim_invalide",
             AuthError::UnknownRole(_) => "role_inconnu",
             AuthError::ScopeMismatch(_) => "portee_invalide",
+            AuthError::CriticalHeader(_) => "crit_non_compris",
+            AuthError::LifetimeTooLong(_) => "duree_de_vie_excessive",
         }
     }
 
@@ -121,6 +139,7 @@ pub const VERIFIED_CACHE_CAPACITY: usize = 10_000;
 pub struct Verifier {
     keys: JwtKeys,
     validation: Validation,
+    max_lifetime: i64,
     verified: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Caller>>>,
 }
 
@@ -137,8 +156,22 @@ impl Verifier {
         Verifier {
             keys,
             validation,
+            max_lifetime: super::mint::TTL_MAX_SECONDES,
             verified: Default::default(),
         }
+    }
+
+    /// The same verifier refusing tokens that live longer than `seconds` (configuration
+    /// `CNFS_TOKEN_MAX_TTL`; [`super::mint::TTL_MAX_SECONDES`], 30 days, by default).
+    pub fn with_max_lifetime(mut self, seconds: i64) -> Self {
+        self.max_lifetime = seconds;
+        self
+    }
+
+    /// The longest lifetime accepted, in seconds: `exp - iat`, and `exp` from now, may not be
+    /// more (with the clock leeway for the latter).
+    pub fn max_lifetime(&self) -> i64 {
+        self.max_lifetime
     }
 
     /// The keys (for minting development tokens).
@@ -201,8 +234,9 @@ impl Verifier {
                 AuthError::UnknownKey(format!("kid « {} »", kid.unwrap_or_default()))
             })?,
         };
-        let data = decode::<Claims>(token, key, &self.validation).map_err(map_error)?;
-        let claims = data.claims;
+        let data = decode::<serde_json::Value>(token, key, &self.validation).map_err(map_error)?;
+        check_strings(&data.claims, "")?;
+        let claims: Claims = serde_json::from_value(data.claims).map_err(json_error)?;
         if !claims.iss.is_string() {
             return Err(AuthError::WrongIssuer);
         }
@@ -212,6 +246,17 @@ impl Verifier {
             .ok_or_else(|| AuthError::MissingClaim("iat".to_owned()))?;
         if iat > now + LEEWAY_SECONDS as i64 {
             return Err(AuthError::NotYetValid);
+        }
+        let max = self.max_lifetime;
+        if claims.exp.saturating_sub(iat) > max {
+            return Err(AuthError::LifetimeTooLong(format!(
+                "exp - iat dépasse {max} s"
+            )));
+        }
+        if claims.exp.saturating_sub(now) > max.saturating_add(LEEWAY_SECONDS as i64) {
+            return Err(AuthError::LifetimeTooLong(format!(
+                "exp est à plus de {max} s d'ici"
+            )));
         }
         if claims.sub.trim().is_empty() {
             return Err(AuthError::InvalidClaim("sub vide".to_owned()));
@@ -256,10 +301,70 @@ fn read_header(token: &str) -> Result<(String, Option<String>), AuthError> {
         .to_owned();
     let kid = match &header["kid"] {
         serde_json::Value::Null => None,
-        serde_json::Value::String(kid) => Some(kid.clone()),
+        serde_json::Value::String(kid)
+            if kid.chars().count() <= MAX_CLAIM_LENGTH
+                && !kid.chars().any(|c| c.is_ascii_control()) =>
+        {
+            Some(kid.clone())
+        }
+        serde_json::Value::String(_) => {
+            return Err(AuthError::Malformed(format!(
+                "kid de plus de {MAX_CLAIM_LENGTH} caractères ou avec un caractère de contrôle"
+            )));
+        }
         _ => return Err(AuthError::Malformed("kid non textuel".to_owned())),
     };
+    // RFC 7515 §4.1.11: an extension listed in `crit` must be understood; none is.
+    if let Some(crit) = header.get("crit") {
+        return Err(AuthError::CriticalHeader(format!("crit = {crit}")));
+    }
     Ok((alg, kid))
+}
+
+/// Refuses a claim holding a string of more than [`MAX_CLAIM_LENGTH`] characters or a control
+/// character (U+0000–U+001F, U+007F), at any depth (`departements` is a list), names included.
+fn check_strings(value: &serde_json::Value, claim: &str) -> Result<(), AuthError> {
+    let check = |text: &str, claim: &str| {
+        if text.chars().any(|c| c.is_ascii_control()) {
+            Err(AuthError::InvalidClaim(format!(
+                "{claim} contient un caractère de contrôle"
+            )))
+        } else if text.chars().count() > MAX_CLAIM_LENGTH {
+            Err(AuthError::InvalidClaim(format!(
+                "{claim} dépasse {MAX_CLAIM_LENGTH} caractères"
+            )))
+        } else {
+            Ok(())
+        }
+    };
+    match value {
+        serde_json::Value::String(text) => check(text, claim),
+        serde_json::Value::Array(items) => items.iter().try_for_each(|v| check_strings(v, claim)),
+        serde_json::Value::Object(map) => map.iter().try_for_each(|(name, v)| {
+            let shown = if claim.is_empty() {
+                name.chars().take(40).filter(|c| !c.is_control()).collect()
+            } else {
+                claim.to_owned()
+            };
+            check(name, "un nom de claim").and_then(|()| check_strings(v, &shown))
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The refusal of claims that do not have the expected types.
+fn json_error(error: serde_json::Error) -> AuthError {
+    json_message(error.to_string())
+}
+
+fn json_message(text: String) -> AuthError {
+    match text
+        .strip_prefix("missing field `")
+        .and_then(|t| t.split('`').next())
+    {
+        Some(claim) => AuthError::MissingClaim(claim.to_owned()),
+        None => AuthError::InvalidClaim(text),
+    }
 }
 
 fn map_error(error: jsonwebtoken::errors::Error) -> AuthError {
@@ -274,16 +379,7 @@ fn map_error(error: jsonwebtoken::errors::Error) -> AuthError {
         ErrorKind::InvalidAlgorithm => {
             AuthError::WrongAlgorithm("incompatible avec la clé configurée".to_owned())
         }
-        ErrorKind::Json(error) => {
-            let text = error.to_string();
-            match text
-                .strip_prefix("missing field `")
-                .and_then(|t| t.split('`').next())
-            {
-                Some(claim) => AuthError::MissingClaim(claim.to_owned()),
-                None => AuthError::InvalidClaim(text),
-            }
-        }
+        ErrorKind::Json(error) => json_message(error.to_string()),
         _ => AuthError::Malformed("contenu illisible".to_owned()),
     }
 }
@@ -307,7 +403,12 @@ pub(crate) fn scope_for(
             let mut codes = Vec::with_capacity(list.len());
             for code in &list {
                 match CodeDepartement::parse(code) {
-                    Ok(code) => codes.push(code),
+                    Ok(code) if departements_connus().contains(code.as_str()) => codes.push(code),
+                    Ok(_) => {
+                        return mismatch(&format!(
+                            "le département « {code} » n'existe pas dans le référentiel"
+                        ));
+                    }
                     Err(_) => {
                         return mismatch(&format!("code de département invalide « {code} »"));
                     }
@@ -433,6 +534,13 @@ mod tests {
             (Role::Prefecture, None, None),
             (Role::Prefecture, Some(vec![]), None),
             (Role::Prefecture, Some(vec!["7".to_owned()]), None),
+            (Role::Prefecture, Some(vec!["999".to_owned()]), None),
+            (
+                Role::Prefecture,
+                Some(vec!["93".to_owned(), "20".to_owned()]),
+                None,
+            ),
+            (Role::Lecteur, Some(vec!["96".to_owned()]), None),
             (Role::Structure, None, None),
             (Role::Structure, deps(), id()),
             (Role::Structure, None, Some("structure-1".to_owned())),

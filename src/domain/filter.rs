@@ -133,7 +133,7 @@ pub struct JournalFilter {
     #[param(inline)]
     pub ressource: Option<RessourceJournal>,
     /// Seulement les entrées de cet objet (son identifiant).
-    #[param(max_length = 64)]
+    #[param(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F]*$")]
     #[validate(length(max = 64, message = "64 caractères au plus"))]
     pub id: Option<String>,
 }
@@ -169,7 +169,7 @@ pub struct StructureFilter {
     pub siret: Option<SiretRecherche>,
     /// Recherche par nom, sans tenir compte de la casse, des accents ni de la ponctuation ; les
     /// noms qui commencent par la recherche viennent d'abord. Sans elle, par identifiant.
-    #[param(max_length = 100)]
+    #[param(max_length = 100, pattern = r"^[^\u0000-\u001F\u007F]*$")]
     #[validate(length(max = 100, message = "100 caractères au plus"))]
     pub q: Option<String>,
 }
@@ -182,7 +182,7 @@ pub struct CommuneFilter {
     /// (`epinay` trouve Épinay-sur-Seine, `saint denis` trouve Saint-Denis). Les noms qui
     /// commencent par la recherche viennent d'abord, puis ceux qui la contiennent. Sans elle (ou
     /// si elle ne contient ni lettre ni chiffre), les communes viennent par code INSEE.
-    #[param(max_length = 100)]
+    #[param(max_length = 100, pattern = r"^[^\u0000-\u001F\u007F]*$")]
     #[validate(length(max = 100, message = "100 caractères au plus"))]
     pub q: Option<String>,
     /// Seulement les communes de ce département (code, par exemple `93` ou `2A`).
@@ -200,7 +200,7 @@ pub struct EpciFilter {
     /// Recherche par nom, sans tenir compte de la casse, des accents ni de la ponctuation
     /// (`plaine commune`). Les noms qui commencent par la recherche viennent d'abord. Sans elle,
     /// les EPCI viennent par SIREN.
-    #[param(max_length = 100)]
+    #[param(max_length = 100, pattern = r"^[^\u0000-\u001F\u007F]*$")]
     #[validate(length(max = 100, message = "100 caractères au plus"))]
     pub q: Option<String>,
     /// Seulement les EPCI ayant au moins une commune membre dans ce département (code, par

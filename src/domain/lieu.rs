@@ -21,6 +21,32 @@ pub const CODE_POSTAL_INCOHERENT: RefusalCode = RefusalCode {
     example: "Le code postal 75001 n'est pas un code postal de la commune 93001 (93300).",
 };
 
+/// 403: a change of a lieu's commune that would take it into another département. A lieu stays
+/// in its département, whoever edits it (a structure, a préfecture, an admin): the préfecture
+/// and the statistics of a département answer for its lieux.
+pub const CHANGEMENT_DE_DEPARTEMENT: RefusalCode = RefusalCode {
+    kind: RefusalKind::Forbidden,
+    code: "changement_de_departement",
+    title: "Changement de département interdit",
+    example: "Un lieu reste dans son département (93) : la commune 75056 est dans le 75.",
+};
+
+/// A lieu moved to the commune `code_insee` of `departement` stays in its département `current`.
+pub fn check_meme_departement(
+    current: &CodeDepartement,
+    code_insee: &CodeInsee,
+    departement: &CodeDepartement,
+) -> Result<(), Refusal> {
+    if current == departement {
+        return Ok(());
+    }
+    let detail = format!(
+        "Un lieu reste dans son département ({current}) : la commune {code_insee} est dans le {departement}."
+    );
+    Err(Refusal::new(&CHANGEMENT_DE_DEPARTEMENT, detail.clone())
+        .with_error(FieldError::pointer("/code_insee", detail)))
+}
+
 /// What the référentiel says about a lieu's commune: its name, département and postcodes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommuneLieu {
@@ -337,6 +363,19 @@ pub struct Lieu {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_lieu_stays_in_its_departement() {
+        let code = |c: &str| CodeDepartement::parse(c).unwrap();
+        let insee = CodeInsee::parse("75056").unwrap();
+        assert!(check_meme_departement(&code("93"), &insee, &code("93")).is_ok());
+        let refused = check_meme_departement(&code("93"), &insee, &code("75")).unwrap_err();
+        assert_eq!(
+            refused.code_at(),
+            ("changement_de_departement", Some("/code_insee"))
+        );
+        assert_eq!(refused.kind().status(), 403);
+    }
+
     use super::*;
 
     #[test]

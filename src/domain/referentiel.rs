@@ -121,6 +121,23 @@ closed_enum! {
     }
 }
 
+/// The codes of the départements of the référentiel shipped in the binary
+/// (`data/referentiel/departements.tsv`, what start-up loads): a token's scope may only name
+/// these.
+pub fn departements_connus() -> &'static std::collections::BTreeSet<String> {
+    static CODES: std::sync::LazyLock<std::collections::BTreeSet<String>> =
+        std::sync::LazyLock::new(|| {
+            include_str!("../../data/referentiel/departements.tsv")
+                .lines()
+                .skip(1)
+                .filter_map(|line| line.split('\t').next())
+                .filter(|code| !code.trim().is_empty())
+                .map(|code| code.trim().to_owned())
+                .collect()
+        });
+    &CODES
+}
+
 /// The search key of a name: lower-case ASCII letters and digits, accents and other marks removed
 /// (whatever the Unicode normalization form of the input), ligatures and a few letters without
 /// decomposition spelt out (`œ` → `oe`, `ø` → `o`), every run of anything else turned into one
@@ -164,6 +181,18 @@ pub fn search_key(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_shipped_departements_are_known() {
+        let known = super::departements_connus();
+        assert!(known.len() >= 100, "{}", known.len());
+        for code in ["01", "2A", "2B", "93", "971", "976"] {
+            assert!(known.contains(code), "{code}");
+        }
+        for code in ["20", "96", "999", "code"] {
+            assert!(!known.contains(code), "{code}");
+        }
+    }
+
     use super::*;
 
     #[test]

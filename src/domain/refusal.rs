@@ -237,6 +237,38 @@ pub const PRECONDITION_REQUISE: RefusalCode = RefusalCode {
     example: "En-tête If-Match obligatoire : y mettre l'ETag de la dernière lecture.",
 };
 
+/// 400 (query, path, header) or 422 (body): a text input holds a character the API refuses: a
+/// control character (U+0000–U+001F, U+007F; PostgreSQL's text cannot even store U+0000), except
+/// TAB, LF and CR in the free-text members of a body ([`MULTILINE_MEMBERS`]).
+pub const CARACTERE_INTERDIT: RefusalCode = RefusalCode {
+    kind: RefusalKind::Unprocessable,
+    code: "caractere_interdit",
+    title: "Caractère interdit",
+    example: "Caractère interdit (U+0000) en /nom : les caractères de contrôle sont refusés.",
+};
+
+/// The members of a JSON body that hold free text over several lines (a reason, an object, a
+/// comment):
+/// TAB, LF and CR are accepted there, and refused in every other text (names, addresses, codes,
+/// parameters, headers).
+pub const MULTILINE_MEMBERS: &[&str] = &["motif", "objet", "commentaire"];
+
+/// The first character of `text` the API refuses in an input, if any: a control character
+/// (U+0000–U+001F, U+007F), TAB, LF and CR excepted when `multiline`.
+pub fn forbidden_character(text: &str, multiline: bool) -> Option<char> {
+    text.chars()
+        .find(|&c| (c.is_ascii_control()) && !(multiline && matches!(c, '\t' | '\n' | '\r')))
+}
+
+/// What an input holding `c` is told (French).
+pub fn forbidden_character_detail(c: char) -> String {
+    format!(
+        "caractère interdit U+{:04X} : les caractères de contrôle sont refusés (TAB, LF et CR ne sont acceptés que dans un texte libre sur plusieurs lignes : {})",
+        u32::from(c),
+        MULTILINE_MEMBERS.join(", ")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,5 +281,22 @@ mod tests {
         assert_eq!(refusal.kind().status(), 422);
         assert_eq!(refusal.errors.len(), 1);
         assert_eq!(refusal.members["postes"], 3);
+    }
+
+    #[test]
+    fn control_characters_are_forbidden_except_line_breaks_in_free_text() {
+        for text in ["a\0b", "\u{1}", "a\u{1f}", "\u{7f}", "x\u{1b}[31m"] {
+            assert!(forbidden_character(text, false).is_some(), "{text:?}");
+            assert!(forbidden_character(text, true).is_some(), "{text:?}");
+        }
+        for text in ["a\tb", "a\nb", "a\r\nb"] {
+            assert!(forbidden_character(text, false).is_some(), "{text:?}");
+            assert_eq!(forbidden_character(text, true), None, "{text:?}");
+        }
+        for text in ["", "Épinay-sur-Seine", "=SUM(1)", "\u{80}\u{a0}€", "😀"] {
+            assert_eq!(forbidden_character(text, false), None, "{text:?}");
+        }
+        assert_eq!(forbidden_character("ab\0", false), Some('\0'));
+        assert!(forbidden_character_detail('\0').contains("U+0000"));
     }
 }

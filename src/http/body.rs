@@ -7,6 +7,9 @@
 //! - no body at all: the empty object `{}` (an action whose fields are all optional);
 //! - not JSON (wrong `Content-Type`) → 415; over 64 KiB → 413; not well-formed JSON → 400
 //!   `corps_invalide`;
+//! - a text (a string, or a member's name) holding a control character → 422
+//!   `caractere_interdit` with its `pointer`, before anything else is read: U+0000–U+001F and
+//!   U+007F, except TAB, LF and CR in the free-text members (`domain::refusal::MULTILINE_MEMBERS`);
 //! - well-formed JSON that does not fit the type (a missing or unknown field, a wrong type, a
 //!   code of the wrong form) → 422 `validation` with the field's `pointer`;
 //! - then the type's `Validate` rules → 422 `validation`, one `pointer` per faulty field.
@@ -24,7 +27,10 @@ use serde_json::Value;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
 use super::extract::{IfMatch, JSON_BODY_LIMIT, json_error, rule_message};
-use crate::domain::refusal::{FieldError, Refusal, VALIDATION};
+use crate::domain::refusal::{
+    CARACTERE_INTERDIT, FieldError, MULTILINE_MEMBERS, Refusal, VALIDATION, forbidden_character,
+    forbidden_character_detail,
+};
 use crate::error::ApiError;
 
 /// A JSON body of type `T`, judged by [`Body::accept`]. Document it with `request_body = T`.
@@ -130,6 +136,25 @@ fn integral_numbers(value: &mut Value) {
 
 /// Deserializes and validates `T` from well-formed JSON (see the module doc).
 pub fn parse_value<T: DeserializeOwned + Validate>(value: &Value) -> Result<T, ApiError> {
+    let mut forbidden = Vec::new();
+    forbidden_texts(value, "", false, &mut forbidden);
+    if !forbidden.is_empty() {
+        let pointers: Vec<&str> = forbidden
+            .iter()
+            .filter_map(|f| f.pointer.as_deref())
+            .collect();
+        let mut refusal = Refusal::new(
+            &CARACTERE_INTERDIT,
+            format!(
+                "Caractère interdit (caractère de contrôle) en {}.",
+                pointers.join(", ")
+            ),
+        );
+        for field in forbidden {
+            refusal = refusal.with_error(field);
+        }
+        return Err(refusal.into());
+    }
     let parsed: T = serde_path_to_error::deserialize(value).map_err(|error| {
         let mut pointer = pointer_of(error.path());
         let message = error.inner().to_string();
@@ -165,6 +190,34 @@ pub fn parse_value<T: DeserializeOwned + Validate>(value: &Value) -> Result<T, A
         ApiError::from(refusal)
     })?;
     Ok(parsed)
+}
+
+/// One [`FieldError`] per text of `value` (strings, members' names) that holds a forbidden
+/// character, at its pointer; `multiline` for the strings of a free-text member.
+fn forbidden_texts(value: &Value, pointer: &str, multiline: bool, out: &mut Vec<FieldError>) {
+    match value {
+        Value::String(text) => {
+            if let Some(c) = forbidden_character(text, multiline) {
+                out.push(FieldError::pointer(pointer, forbidden_character_detail(c)));
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                forbidden_texts(item, &format!("{pointer}/{index}"), multiline, out);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                let inner = format!("{pointer}/{}", escape(key));
+                if let Some(c) = forbidden_character(key, false) {
+                    out.push(FieldError::pointer(&inner, forbidden_character_detail(c)));
+                    continue;
+                }
+                forbidden_texts(item, &inner, MULTILINE_MEMBERS.contains(&key.as_str()), out);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The JSON Pointer (RFC 6901) of a serde path.
@@ -294,6 +347,28 @@ mod tests {
                 vec!["/lignes/1/postes".into(), "/nom".into()]
             )
         );
+    }
+
+    #[test]
+    fn control_characters_are_refused_at_their_pointer() {
+        assert_eq!(
+            refusal(r#"{"nom": "a\u0000", "lignes": [{"postes": 1}]}"#),
+            ("caractere_interdit".into(), vec!["/nom".into()])
+        );
+        assert_eq!(
+            refusal(r#"{"nom": "a\nb", "lignes": [], "x\u0001": 1}"#),
+            (
+                "caractere_interdit".into(),
+                vec!["/nom".into(), "/x\u{1}".into()]
+            )
+        );
+        // In a free-text member, line breaks and tabs are text; other controls are not.
+        let mut fields = Vec::new();
+        let value: Value =
+            serde_json::from_str(r#"{"motif": "a\r\n\tb", "objet": ["\u001b"]}"#).unwrap();
+        forbidden_texts(&value, "", false, &mut fields);
+        assert_eq!(fields.len(), 1);
+        assert_eq!(fields[0].pointer.as_deref(), Some("/objet/0"));
     }
 
     #[test]

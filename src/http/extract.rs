@@ -16,7 +16,10 @@ use crate::api::paging::{Cursor, Paging};
 use crate::db::DbConn;
 use crate::domain::TextValue;
 use crate::domain::paging::{Page, Position};
-use crate::domain::refusal::{PRECONDITION_ECHOUEE, PRECONDITION_REQUISE, Refusal};
+use crate::domain::refusal::{
+    PRECONDITION_ECHOUEE, PRECONDITION_REQUISE, Refusal, forbidden_character,
+    forbidden_character_detail,
+};
 use crate::error::{ApiError, FieldError};
 use crate::http::AppState;
 
@@ -76,11 +79,75 @@ fn documented_names<T: IntoParams>() -> Vec<String> {
 
 type Pairs = Vec<(String, String)>;
 
-/// Splits a query string into pairs, refusing unknown and repeated names.
+/// The error of a parameter, path segment or header named `name` whose text holds a forbidden
+/// character (a control character; see `domain::refusal::forbidden_character`), if it does.
+pub fn forbidden_in(name: &str, text: &str) -> Option<FieldError> {
+    forbidden_character(text, false)
+        .map(|c| FieldError::parameter(name, forbidden_character_detail(c)))
+}
+
+/// The 400 `caractere_interdit` of one parameter, segment or header, if its text holds a
+/// forbidden character.
+pub fn check_text(name: &str, text: &str) -> Result<(), ApiError> {
+    match forbidden_in(name, text) {
+        Some(error) => Err(ApiError::ForbiddenCharacters(vec![error])),
+        None => Ok(()),
+    }
+}
+
+/// The request headers the API reads as text, each with whether TAB may appear in it (HTTP
+/// whitespace between the entity-tags of `If-Match` and `If-None-Match`; never in a bearer token
+/// or an idempotency key). A control character in one of them is a 400 `caractere_interdit`
+/// naming it ([`check_headers`]); HTTP parsing already refuses the others in any header.
+/// (`X-Request-Id` is not one: an id that is not a short printable token is replaced by a
+/// generated one.)
+pub const TEXT_HEADERS: &[(&str, bool)] = &[
+    ("Authorization", false),
+    ("Idempotency-Key", false),
+    ("If-Match", true),
+    ("If-None-Match", true),
+];
+
+/// Refuses a request whose [`TEXT_HEADERS`] hold a control character (400 `caractere_interdit`,
+/// naming each such header). The request middleware calls it before routing, so that every
+/// operation, and every extractor (`Option<IfMatch>` included), sees only clean headers.
+pub fn check_headers(headers: &actix_web::http::header::HeaderMap) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    for (name, tab_allowed) in TEXT_HEADERS {
+        for value in headers.get_all(*name) {
+            let forbidden = value
+                .as_bytes()
+                .iter()
+                .find(|&&b| b.is_ascii_control() && !(*tab_allowed && b == b'\t'));
+            if let Some(&byte) = forbidden {
+                errors.push(FieldError::parameter(
+                    *name,
+                    forbidden_character_detail(char::from(byte)),
+                ));
+                break;
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::ForbiddenCharacters(errors))
+    }
+}
+
+/// Splits a query string into pairs, refusing forbidden characters (400 `caractere_interdit`),
+/// then unknown and repeated names.
 fn checked_pairs(query: &str, documented: &[String]) -> Result<Pairs, ApiError> {
     let pairs: Pairs = form_urlencoded::parse(query.as_bytes())
         .into_owned()
         .collect();
+    let forbidden: Vec<FieldError> = pairs
+        .iter()
+        .filter_map(|(name, value)| forbidden_in(name, name).or_else(|| forbidden_in(name, value)))
+        .collect();
+    if !forbidden.is_empty() {
+        return Err(ApiError::ForbiddenCharacters(forbidden));
+    }
     let mut errors = Vec::new();
     let mut seen: Vec<&str> = Vec::new();
     for (name, _) in &pairs {
@@ -206,9 +273,11 @@ impl<T: TextValue> FromRequest for PathParam<T> {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let mut segments = req.match_info().iter();
         let result = match (segments.next(), segments.next()) {
-            (Some((name, value)), None) => T::parse_text(value)
-                .map(PathParam)
-                .map_err(|error| ApiError::invalid_parameter(name, error.expected)),
+            (Some((name, value)), None) => check_text(name, value).and_then(|()| {
+                T::parse_text(value)
+                    .map(PathParam)
+                    .map_err(|error| ApiError::invalid_parameter(name, error.expected))
+            }),
             _ => Err(ApiError::internal(
                 "PathParam sur une route qui n'a pas exactement un segment variable",
             )),
@@ -228,6 +297,13 @@ impl<A: TextValue, B: TextValue> FromRequest for PathParams<A, B> {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let segments: Vec<(&str, &str)> = req.match_info().iter().collect();
+        let forbidden: Vec<FieldError> = segments
+            .iter()
+            .filter_map(|(name, value)| forbidden_in(name, value))
+            .collect();
+        if !forbidden.is_empty() {
+            return ready(Err(ApiError::ForbiddenCharacters(forbidden)));
+        }
         let result = match segments.as_slice() {
             [(first_name, first), (second_name, second)] => {
                 let a = A::parse_text(first)
@@ -526,6 +602,36 @@ mod tests {
         ] {
             let error = parse_query::<Params>(query).unwrap_err();
             assert_eq!(error_parameters(error), names, "{query}");
+        }
+    }
+
+    #[test]
+    fn control_characters_in_a_query_are_refused_naming_the_parameter() {
+        for query in [
+            "q=a%00b",
+            "q=%09",
+            "q=a%0Ab",
+            "q=%7F",
+            "q%00=a",
+            "limit=1&q=%1B",
+        ] {
+            match parse_query::<Params>(query).unwrap_err() {
+                ApiError::ForbiddenCharacters(errors) => {
+                    assert_eq!(errors.len(), 1, "{query}");
+                    assert!(errors[0].parameter.as_deref().unwrap().starts_with('q'));
+                }
+                other => panic!("{query}: {other:?}"),
+            }
+        }
+        assert_eq!(
+            parse_query::<Params>("q=%00").unwrap_err().code(),
+            "caractere_interdit"
+        );
+        match parse_paged::<Filter>("departement=%00").unwrap_err() {
+            ApiError::ForbiddenCharacters(errors) => {
+                assert_eq!(errors[0].parameter.as_deref(), Some("departement"))
+            }
+            other => panic!("{other:?}"),
         }
     }
 

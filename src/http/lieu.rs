@@ -12,7 +12,9 @@ use crate::db::repo::lieu as repo;
 use crate::db::repo::structure as structures;
 use crate::domain::codes::CodeInsee;
 use crate::domain::ids::LieuId;
-use crate::domain::lieu::{self as domain, check_adresse, check_coordonnees};
+use crate::domain::lieu::{
+    self as domain, check_adresse, check_coordonnees, check_meme_departement,
+};
 use crate::domain::refusal::{FieldError, REFERENCE_INVALIDE, Refusal};
 use crate::error::ApiError;
 use crate::http::extract::IfMatch;
@@ -142,7 +144,8 @@ update_operation! {
     /// Modifier un lieu d'activité
     ///
     /// Change les champs donnés (une liste donnée remplace la précédente) ; la structure ne change
-    /// pas. Mêmes contrôles qu'à l'enregistrement. Exige `If-Match` : absent, 428 ; périmé, 412.
+    /// pas, le département non plus : une commune d'un autre département est refusée, quel que
+    /// soit le rôle (403 `changement_de_departement`). Mêmes contrôles qu'à l'enregistrement. Exige `If-Match` : absent, 428 ; périmé, 412.
     /// Accès : `admin` ; `prefecture` dans ses départements ; `structure` pour ses lieux.
     update_lieu, "/lieux/{id}", "updateLieu", tag = "Lieux",
     id = (LieuId, crate::api::LieuPath), body = ModificationLieu,
@@ -168,8 +171,14 @@ update_operation! {
                     let commune = checked_commune(tx, &next.code_insee, &next.code_postal)?;
                     next.commune = commune.nom;
                     next.departement = commune.departement;
-                    // Moving it must stay within the caller's scope.
+                    // Moving it must stay within the caller's scope, and in its département,
+                    // whoever the caller.
                     check_write(&caller, Action::Edit, &next)?;
+                    check_meme_departement(
+                        &current.departement,
+                        &next.code_insee,
+                        &next.departement,
+                    )?;
                 }
                 if change.latitude.is_some() || change.longitude.is_some() {
                     check_coordonnees(change.latitude, change.longitude)?;

@@ -6,6 +6,10 @@
 //! - Any other error response (actix's own plain-text ones) is turned into a problem of its status;
 //!   a problem is never compressed (this middleware wraps `Compress`).
 //! - A 500 is logged with the request id and its server-side detail.
+//! - A request whose query string carries a token (`access_token`, RFC 6750 §2.3, any case) is
+//!   refused with a 400 `jeton_dans_url` before anything else; the access log never shows its
+//!   value ([`logged_request_line`]); then a header the API reads holding a control character
+//!   is a 400 `caractere_interdit` (`http::extract::check_headers`).
 //! - Every response carries `X-Content-Type-Options: nosniff` (a browser never guesses another
 //!   type than the one declared); a response to a request that carries `Authorization` gets
 //!   `Cache-Control: no-store` (nothing a caller's token shows is kept by a shared cache or the
@@ -16,6 +20,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage};
+use std::borrow::Cow;
 
 use crate::error::{ApiError, InternalDetail, PROBLEM_JSON, Problem};
 
@@ -36,6 +41,43 @@ fn sane_request_id(value: &HeaderValue) -> Option<String> {
     ok.then(|| text.to_owned())
 }
 
+/// The query parameter of RFC 6750 §2.3 that carries a token; also matched in any case.
+pub const QUERY_TOKEN_PARAMETER: &str = "access_token";
+
+/// The name of the query string's parameter that carries a token, if one does.
+pub fn token_in_query(query: &str) -> Option<String> {
+    form_urlencoded::parse(query.as_bytes())
+        .map(|(name, _)| name)
+        .find(|name| name.trim().eq_ignore_ascii_case(QUERY_TOKEN_PARAMETER))
+        .map(Cow::into_owned)
+}
+
+/// The request line for the access log: method, path and query string, with the value of any
+/// token parameter masked (`access_token=***`), and the HTTP version.
+pub fn logged_request_line(req: &ServiceRequest) -> String {
+    let query = req.query_string();
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        let masked: Vec<Cow<'_, str>> = query
+            .split('&')
+            .map(|pair| {
+                let name = pair.split('=').next().unwrap_or_default();
+                let decoded: String = form_urlencoded::parse(name.as_bytes())
+                    .map(|(name, _)| name.into_owned())
+                    .collect();
+                if decoded.trim().eq_ignore_ascii_case(QUERY_TOKEN_PARAMETER) {
+                    Cow::Owned(format!("{name}=***"))
+                } else {
+                    Cow::Borrowed(pair)
+                }
+            })
+            .collect();
+        format!("?{}", masked.join("&"))
+    };
+    format!("{} {}{query} {:?}", req.method(), req.path(), req.version())
+}
+
 /// The middleware function (see the module documentation).
 pub async fn request_context(
     req: ServiceRequest,
@@ -52,7 +94,14 @@ pub async fn request_context(
     // Handlers and extractors answer errors as responses; an `Err` here could only come from an
     // inner middleware, and the request (needed to build a response) is no longer ours to clone:
     // routing needs it unshared.
-    let response = next.call(req).await?.map_into_boxed_body();
+    let refused = match token_in_query(req.query_string()) {
+        Some(name) => Err(ApiError::TokenInUrl(name)),
+        None => crate::http::extract::check_headers(req.headers()),
+    };
+    let response = match refused {
+        Err(error) => req.error_response(error),
+        Ok(()) => next.call(req).await?.map_into_boxed_body(),
+    };
     let mut response = complete_problem(response, &path, &request_id);
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
@@ -128,6 +177,32 @@ fn generic_detail(status: u16) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_in_the_query_is_found_and_never_logged() {
+        assert_eq!(
+            token_in_query("a=1&access_token=x").as_deref(),
+            Some("access_token")
+        );
+        assert_eq!(
+            token_in_query("ACCESS_TOKEN=x").as_deref(),
+            Some("ACCESS_TOKEN")
+        );
+        assert_eq!(
+            token_in_query("access%5Ftoken=x").as_deref(),
+            Some("access_token")
+        );
+        assert_eq!(token_in_query("q=access_token&limit=2"), None);
+        let req = actix_web::test::TestRequest::get()
+            .uri("/api/v1/lieux?limit=2&access%5Ftoken=eyJ.secret.sig&Access_Token=eyJ2")
+            .to_srv_request();
+        let line = logged_request_line(&req);
+        assert_eq!(
+            line,
+            "GET /api/v1/lieux?limit=2&access%5Ftoken=***&Access_Token=*** HTTP/1.1"
+        );
+        assert!(!line.contains("eyJ"));
+    }
 
     #[test]
     fn only_sane_request_ids_are_kept() {

@@ -278,4 +278,60 @@ async fn changes(db: TestDb) {
     );
 }
 
-on_both_backends!(who_writes_and_public_reads, the_standards_checks, changes);
+/// Issue 29 §5: a structure's lieu stays in its département, whoever edits it (a structure used
+/// to move its own lieu to Paris with a 200, where a préfecture got a 403).
+async fn a_lieu_stays_in_its_departement(db: TestDb) {
+    let app = TestApp::on(&db).await;
+    let (aubervilliers, _) = aubervilliers_and_paris(&app).await;
+    let created = post(&app, "/api/v1/lieux", &admin(), mediatheque(&aubervilliers)).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let uri = format!("/api/v1/lieux/{}", created.json["id"].as_str().unwrap());
+    let unchanged = || {
+        count(
+            &db,
+            "SELECT COUNT(*) AS n FROM lieux WHERE departement = '93' AND code_insee = '93001' \
+             AND code_postal = '93300' AND version = 1",
+        )
+    };
+    let to_paris = json!({"code_insee": "75056", "code_postal": "75001"});
+    for who in [structure(&aubervilliers), admin()] {
+        let answer = app.as_(&who).if_match("\"1\"").patch(&uri, &to_paris).await;
+        answer.assert_problem(403, "changement_de_departement");
+        assert_eq!(answer.json["errors"][0]["pointer"], "/code_insee");
+        assert_eq!(unchanged(), 1);
+    }
+    // A préfecture of two départements may not move it across them either.
+    let both = token(Role::Prefecture, &["75", "93"], None);
+    app.as_(&both)
+        .if_match("\"1\"")
+        .patch(&uri, &to_paris)
+        .await
+        .assert_problem(403, "changement_de_departement");
+    assert_eq!(unchanged(), 1);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) AS n FROM journal WHERE ressource = 'lieu' AND action = 'modification'"
+        ),
+        0
+    );
+    // Within its département, the structure moves it.
+    let moved = app
+        .as_(structure(&aubervilliers))
+        .if_match("\"1\"")
+        .patch(
+            &uri,
+            &json!({"code_insee": "93066", "code_postal": "93200"}),
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.text);
+    assert_eq!(moved.json["departement"], "93");
+    assert_eq!(moved.json["commune"], "Saint-Denis");
+}
+
+on_both_backends!(
+    who_writes_and_public_reads,
+    the_standards_checks,
+    changes,
+    a_lieu_stays_in_its_departement,
+);

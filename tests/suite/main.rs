@@ -14,6 +14,7 @@ mod contrats;
 mod conventions;
 mod demo;
 mod donnees_personnelles;
+mod entrees;
 mod errors;
 mod exports;
 mod financement;

@@ -687,3 +687,179 @@ fn no_development_secret_on_postgresql() {
     .unwrap_err();
     assert_eq!(error.variable, "CNFS_JWT_SECRET");
 }
+
+#[actix_web::test]
+async fn claims_with_control_characters_or_too_long_get_claim_invalide() {
+    let long = "a".repeat(cnfs_api::auth::verify::MAX_CLAIM_LENGTH + 1);
+    assert_each_refused(
+        "claim_invalide",
+        &[
+            // The probe's `sub` with a NUL, which made every write a 500.
+            hs256(&claims_with(|c| c["sub"] = json!("agent\u{0}"))),
+            hs256(&claims_with(|c| c["sub"] = json!("agent\u{1b}[2J"))),
+            hs256(&claims_with(|c| c["sub"] = json!("agent\nadmin"))),
+            // The probe's 3,000-character `sub`, whose idempotency key row was too large.
+            hs256(&claims_with(|c| c["sub"] = json!("a".repeat(3000)))),
+            hs256(&claims_with(|c| c["sub"] = json!(long.clone()))),
+            // Any string claim, at any depth, and the claims' names.
+            hs256(&claims_with(|c| {
+                c["departements"] = json!(["93", long.clone()])
+            })),
+            hs256(&claims_with(|c| c["extra"] = json!({"x": "\u{7f}"}))),
+            hs256(&claims_with(|c| c["extra\u{0}"] = json!(1))),
+        ],
+    )
+    .await;
+    // At the bound, accepted.
+    let at_bound = hs256(&claims_with(|c| {
+        c["sub"] = json!("é".repeat(cnfs_api::auth::verify::MAX_CLAIM_LENGTH))
+    }));
+    let answer = moi_with(None, Some(&format!("Bearer {at_bound}"))).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+}
+
+#[actix_web::test]
+async fn a_scope_naming_a_departement_that_does_not_exist_gets_portee_invalide() {
+    assert_each_refused(
+        "portee_invalide",
+        &[
+            hs256(&claims_with(|c| c["departements"] = json!(["999"]))),
+            hs256(&claims_with(|c| c["departements"] = json!(["93", "20"]))),
+            hs256(&claims_with(|c| {
+                c["role"] = json!("lecteur");
+                c["departements"] = json!(["96"]);
+            })),
+        ],
+    )
+    .await;
+    for codes in [json!(["2A", "971"]), json!(["976", "93"])] {
+        let good = hs256(&claims_with(|c| c["departements"] = codes.clone()));
+        let answer = moi_with(None, Some(&format!("Bearer {good}"))).await;
+        assert_eq!(answer.status, 200, "{codes}: {}", answer.text);
+    }
+    // And `cnfs-api token` does not mint one.
+    let minted = cli(
+        &["token", "--role", "prefecture", "--departement", "999"],
+        &test_keys_env(),
+    );
+    assert!(!minted.status.success());
+    assert!(minted.stdout.is_empty());
+}
+
+#[actix_web::test]
+async fn a_crit_header_gets_crit_non_compris() {
+    let claims = claims();
+    for crit in [json!(["exp"]), json!(["b64"]), json!([]), json!("x")] {
+        let header = json!({"alg": "HS256", "typ": "JWT", "crit": crit});
+        let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
+        let header = URL_SAFE_NO_PAD.encode(header.to_string());
+        use hmac::{Hmac, Mac};
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(TEST_SECRET).unwrap();
+        mac.update(format!("{header}.{payload}").as_bytes());
+        let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+        let token = format!("{header}.{payload}.{signature}");
+        assert_refused(
+            &moi_with(None, Some(&format!("Bearer {token}"))).await,
+            "crit_non_compris",
+            &token,
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_lifetime_beyond_the_maximum_gets_duree_de_vie_excessive() {
+    let max = cnfs_api::auth::mint::TTL_MAX_SECONDES;
+    assert_each_refused(
+        "duree_de_vie_excessive",
+        &[
+            // The probe's `exp` of i64::MAX.
+            hs256(&claims_with(|c| c["exp"] = json!(i64::MAX))),
+            hs256(&claims_with(|c| c["exp"] = json!(now() + max + 1))),
+            // Issued long ago, valid for a long time yet.
+            hs256(&claims_with(|c| {
+                c["iat"] = json!(now() - 3600);
+                c["exp"] = json!(now() + max - 60);
+            })),
+        ],
+    )
+    .await;
+    let at_bound = hs256(&claims_with(|c| {
+        let t = now();
+        c["iat"] = json!(t);
+        c["exp"] = json!(t + max);
+    }));
+    let answer = moi_with(None, Some(&format!("Bearer {at_bound}"))).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    // A configured maximum (CNFS_TOKEN_MAX_TTL) is what the verifier applies.
+    let db = TestDb::sqlite();
+    let mut state = db.state();
+    state.verifier = std::sync::Arc::new(Verifier::new(common::test_keys()).with_max_lifetime(600));
+    let app = common::app(state).await;
+    for (lifetime, status) in [(600, 200), (601, 401)] {
+        let token = hs256(&claims_with(|c| {
+            let t = now();
+            c["iat"] = json!(t);
+            c["exp"] = json!(t + lifetime);
+        }));
+        let answer = call(
+            &app,
+            actix_test::TestRequest::get()
+                .uri("/api/v1/moi")
+                .insert_header(("authorization", format!("Bearer {token}")))
+                .to_request(),
+        )
+        .await;
+        assert_eq!(answer.status, status, "{lifetime}: {}", answer.text);
+    }
+}
+
+#[test]
+fn the_maximum_lifetime_is_configured() {
+    let config = |value: Option<&str>| {
+        Config::from_lookup(|name| match name {
+            "CNFS_TOKEN_MAX_TTL" => value.map(str::to_owned),
+            _ => None,
+        })
+    };
+    assert_eq!(
+        config(None).unwrap().auth.token_max_ttl,
+        cnfs_api::auth::mint::TTL_MAX_SECONDES
+    );
+    assert_eq!(config(Some("3600")).unwrap().auth.token_max_ttl, 3600);
+    for bad in ["0", "59", "31536001", "-1", "1h"] {
+        let error = config(Some(bad)).unwrap_err();
+        assert_eq!(error.variable, "CNFS_TOKEN_MAX_TTL", "{bad}");
+    }
+}
+
+/// The probe's 500: a long `sub` with an `Idempotency-Key` made the key's index row too large.
+/// Both at their bounds (255 characters each), the write and its replay go through.
+async fn the_longest_sub_and_key_fit_the_index(db: TestDb) {
+    let app = common::TestApp::on(&db).await;
+    let sub = "é".repeat(cnfs_api::auth::verify::MAX_CLAIM_LENGTH);
+    let admin = hs256(&json!({
+        "iss": TEST_ISSUER, "aud": TEST_AUDIENCE, "sub": sub, "role": "admin",
+        "iat": now(), "nbf": now(), "exp": now() + 600
+    }));
+    let key = "k".repeat(255);
+    let body = json!({"siret": common::siret_for("219300019"), "nom": "Ville", "type": "commune", "code_insee": "93001"});
+    let first = app
+        .as_(&admin)
+        .idempotency_key(&key)
+        .post("/api/v1/structures", body.clone())
+        .await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    let replay = app
+        .as_(&admin)
+        .idempotency_key(&key)
+        .post("/api/v1/structures", body)
+        .await;
+    assert_eq!(replay.status, 201, "{}", replay.text);
+    assert_eq!(replay.json["id"], first.json["id"]);
+    assert_eq!(
+        common::count(&db, "SELECT COUNT(*) AS n FROM structures"),
+        1
+    );
+}
+
+on_both_backends!(the_longest_sub_and_key_fit_the_index);
