@@ -48,6 +48,14 @@ pub struct AppState {
     pub pool: DbPool,
     /// Set once migrations and the référentiel load have completed.
     pub ready: Arc<AtomicBool>,
+    /// Set when a shutdown begins (SIGTERM, SIGINT): `/health/ready` answers 503 from then on, and
+    /// every response closes its connection, so that load balancers move away while the requests
+    /// in flight finish.
+    pub stopping: Arc<AtomicBool>,
+    /// The requests of this instance in flight: counted from their arrival until their response
+    /// has been written (or their connection lost), so that a shutdown waits for them
+    /// (see [`middleware`]).
+    pub in_flight: Arc<std::sync::atomic::AtomicUsize>,
     /// `true` on PostgreSQL, `false` on SQLite (reported by `/health/ready`).
     pub postgres: bool,
     /// Verifies bearer tokens (also registered as its own app data, for the `Caller` extractor).
@@ -76,6 +84,8 @@ impl AppState {
         AppState {
             pool,
             ready: Arc::new(AtomicBool::new(ready)),
+            stopping: Arc::new(AtomicBool::new(false)),
+            in_flight: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
             postgres,
             verifier: Arc::new(verifier),
             fixed_today: None,
@@ -132,6 +142,21 @@ impl AppState {
         self.ready.store(true, Ordering::Release);
     }
 
+    /// Whether a shutdown has begun.
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::Acquire)
+    }
+
+    /// How many requests are in flight (see [`AppState::in_flight`]).
+    pub fn requests_in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Acquire)
+    }
+
+    /// Marks the beginning of a shutdown (see [`AppState::stopping`]).
+    pub fn begin_shutdown(&self) {
+        self.stopping.store(true, Ordering::Release);
+    }
+
     /// Runs a read on the blocking thread pool, off the async workers, with a pooled connection
     /// (503 when none comes within the pool timeout).
     pub async fn read<T, F>(&self, work: F) -> Result<T, ApiError>
@@ -143,8 +168,7 @@ impl AppState {
         web::block(move || {
             let mut conn = pool.get()?;
             let result = work(&mut conn);
-            note_health(&mut conn, &result);
-            result
+            note_health(&mut conn, result)
         })
         .await?
     }
@@ -165,8 +189,7 @@ impl AppState {
             && let Some(mut conn) = self.pool.try_get()
         {
             let result = work(&mut conn);
-            note_health(&mut conn, &result);
-            return result;
+            return note_health(&mut conn, result);
         }
         self.read(work).await
     }
@@ -216,19 +239,35 @@ impl AppState {
         web::block(move || {
             let mut conn = pool.get()?;
             let result = db::write(&mut conn, work);
-            note_health(&mut conn, &result);
-            result
+            note_health(&mut conn, result)
         })
         .await?
     }
 }
 
 /// Records how the connection fared: a failure that may come from the connection itself (503,
-/// 500) makes the next checkout ping it (see [`db::PooledDb`]).
-fn note_health<T>(conn: &mut db::PooledDb, result: &Result<T, ApiError>) {
+/// 500) makes the next checkout ping it (see [`db::PooledDb`]). A failure of a statement that
+/// ran for the whole statement timeout (PostgreSQL cancelled it: a lock held too long, a
+/// database too slow) is a 503, to retry, not a 500.
+fn note_health<T>(conn: &mut db::PooledDb, result: Result<T, ApiError>) -> Result<T, ApiError> {
     match result {
-        Err(ApiError::Unavailable(_) | ApiError::Internal(_)) => conn.suspect(),
-        _ => conn.answered(),
+        Err(ApiError::Internal(detail)) if conn.timed_out() => {
+            conn.suspect();
+            log::warn!("base de données : délai d'instruction dépassé ({detail})");
+            Err(ApiError::Unavailable(
+                "La base de données n'a pas répondu dans le délai imparti ; réessayer dans \
+                 quelques secondes."
+                    .to_owned(),
+            ))
+        }
+        Err(error @ (ApiError::Unavailable(_) | ApiError::Internal(_))) => {
+            conn.suspect();
+            Err(error)
+        }
+        other => {
+            conn.answered();
+            other
+        }
     }
 }
 
