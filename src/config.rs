@@ -25,6 +25,8 @@ const DEFAULT_CACHE_STATISTIQUES_SECONDS: u64 = 5;
 /// Default grace period of a shutdown: what an orchestrator usually waits before SIGKILL
 /// (Kubernetes' `terminationGracePeriodSeconds`, systemd's `TimeoutStopSec` are both 30 s or more).
 const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS: u64 = 30;
+/// Default cap on client connections per instance (docs/OPERATIONS.md, "Bounded resources").
+const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 
 /// A configuration value that cannot be used; the message names the variable.
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +91,12 @@ pub struct Config {
     /// on PostgreSQL waits (see [`PgLimits`]); their libpq parameters are already in
     /// `database_url`.
     pub pg_limits: PgLimits,
+    /// `CNFS_BODY_TIMEOUT`: seconds (1 to 300, default 10) a request body may take to arrive
+    /// whole after the request's head; beyond, 408.
+    pub body_timeout: Duration,
+    /// `CNFS_MAX_CONNECTIONS`: the most client connections this instance holds at once (16 to
+    /// 100,000, default 1,024); beyond, new ones wait in the listen backlog.
+    pub max_connections: usize,
 }
 
 /// Token settings (`CNFS_ENV`, `CNFS_JWT_*`); the keys themselves are read by
@@ -208,6 +216,17 @@ impl Config {
             1..=3600,
         )?
         .unwrap_or(DEFAULT_SHUTDOWN_TIMEOUT_SECONDS);
+        let body_timeout = seconds(
+            "CNFS_BODY_TIMEOUT",
+            1..=300,
+            Duration::from_secs(crate::http::limits::DEFAULT_BODY_TIMEOUT_SECONDS),
+        )?;
+        let max_connections = parse_number(
+            "CNFS_MAX_CONNECTIONS",
+            get("CNFS_MAX_CONNECTIONS"),
+            16..=100_000,
+        )?
+        .map_or(DEFAULT_MAX_CONNECTIONS, |n| n as usize);
         Ok(Config {
             database_url,
             bind,
@@ -221,6 +240,8 @@ impl Config {
             cache_lectures_octets: cache_lectures_mib << 20,
             shutdown_timeout: Duration::from_secs(shutdown_timeout),
             pg_limits,
+            body_timeout,
+            max_connections,
         })
     }
 }
@@ -437,6 +458,8 @@ mod tests {
         assert_eq!(config.attribuant, Attribuant::default());
         assert_eq!(config.cache_lectures_octets, 8 << 20);
         assert_eq!(config.shutdown_timeout, Duration::from_secs(30));
+        assert_eq!(config.body_timeout, Duration::from_secs(10));
+        assert_eq!(config.max_connections, 1024);
     }
 
     #[test]
@@ -475,6 +498,8 @@ mod tests {
             ("CNFS_DB_CONNECT_TIMEOUT", "1"),
             ("CNFS_DB_STATEMENT_TIMEOUT", "0"),
             ("CNFS_DB_TCP_TIMEOUT", "dix"),
+            ("CNFS_BODY_TIMEOUT", "0"),
+            ("CNFS_MAX_CONNECTIONS", "8"),
             ("CNFS_SHUTDOWN_TIMEOUT", "trente"),
             ("CNFS_CORS_ORIGINS", "https://a.example.fr/chemin"),
             ("CNFS_CORS_ORIGINS", "*"),

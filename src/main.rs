@@ -455,7 +455,8 @@ async fn serve(config: Config, keys: JwtKeys) -> std::io::Result<()> {
         .with_today(config.today)
         .with_attribuant(config.attribuant.clone())
         .with_cache_statistiques(config.cache_statistiques)
-        .with_cache_lectures(config.cache_lectures_octets);
+        .with_cache_lectures(config.cache_lectures_octets)
+        .with_body_timeout(config.body_timeout);
     let cors_origins = config.cors_origins.clone();
     log::info!(
         "écoute sur http://{} — Swagger UI : http://{}/swagger-ui/",
@@ -480,10 +481,16 @@ async fn serve(config: Config, keys: JwtKeys) -> std::io::Result<()> {
     // 3. the requests in flight, counted by the request middleware until their response is
     //    written, are awaited for at most `CNFS_SHUTDOWN_TIMEOUT`;
     // 4. then only the server stops (connections left are idle), and the process exits 0.
+    //
+    // actix caps connections per worker: the instance's cap is shared among the workers (one per
+    // CPU, as actix's default), rounded up.
     let stopping = state.clone();
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let listener = listen(config.bind)?;
     let listening = std::os::fd::AsRawFd::as_raw_fd(&listener);
     let server = HttpServer::new(move || cnfs_api::build_app(state.clone(), cors_origins.clone()))
+        .workers(workers)
+        .max_connections(config.max_connections.div_ceil(workers))
         .worker_max_blocking_threads(config.pool_size as usize)
         .disable_signals()
         .listen(listener)?

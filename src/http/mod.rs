@@ -30,6 +30,7 @@ pub mod health;
 pub mod idempotency;
 pub mod journal;
 pub mod lieu;
+pub mod limits;
 pub mod middleware;
 pub mod moi;
 pub mod operation;
@@ -74,6 +75,9 @@ pub struct AppState {
     pub cache_listes: Arc<cache::CacheListes>,
     /// This instance's conventions read by id, kept likewise (the other half).
     pub cache_conventions: Arc<cache::CacheObjets<crate::domain::convention::Convention>>,
+    /// How long a request body may take to arrive whole (configuration `CNFS_BODY_TIMEOUT`;
+    /// see [`limits`]).
+    pub body_timeout: std::time::Duration,
     /// On SQLite, the one writer's turn (see [`AppState::write`]).
     writers: Arc<tokio::sync::Semaphore>,
 }
@@ -93,6 +97,7 @@ impl AppState {
             cache_statistiques: Arc::new(statistiques::CacheStatistiques::default()),
             cache_listes: Arc::new(cache::CacheListes::new(0)),
             cache_conventions: Arc::new(cache::CacheObjets::new(0)),
+            body_timeout: std::time::Duration::from_secs(limits::DEFAULT_BODY_TIMEOUT_SECONDS),
             writers: Arc::new(tokio::sync::Semaphore::new(1)),
         }
         .with_cache_lectures(cache::DEFAULT_BUDGET_MIB << 20)
@@ -110,6 +115,12 @@ impl AppState {
     pub fn with_cache_lectures(mut self, budget: usize) -> Self {
         self.cache_listes = Arc::new(cache::CacheListes::new(budget / 2));
         self.cache_conventions = Arc::new(cache::CacheObjets::new(budget / 2));
+        self
+    }
+
+    /// The same state with another body deadline (see [`limits`]).
+    pub fn with_body_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.body_timeout = timeout;
         self
     }
 
