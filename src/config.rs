@@ -26,7 +26,7 @@ const DEFAULT_CACHE_STATISTIQUES_SECONDS: u64 = 5;
 /// (Kubernetes' `terminationGracePeriodSeconds`, systemd's `TimeoutStopSec` are both 30 s or more).
 const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS: u64 = 30;
 /// Default cap on client connections per instance (docs/OPERATIONS.md, "Bounded resources").
-const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+const DEFAULT_MAX_CONNECTIONS: usize = 256;
 
 /// A configuration value that cannot be used; the message names the variable.
 #[derive(Debug, thiserror::Error)]
@@ -95,7 +95,7 @@ pub struct Config {
     /// whole after the request's head; beyond, 408.
     pub body_timeout: Duration,
     /// `CNFS_MAX_CONNECTIONS`: the most client connections this instance holds at once (16 to
-    /// 100,000, default 1,024); beyond, new ones wait in the listen backlog.
+    /// 100,000, default 256); beyond, new ones wait in the listen backlog.
     pub max_connections: usize,
 }
 
@@ -459,7 +459,7 @@ mod tests {
         assert_eq!(config.cache_lectures_octets, 8 << 20);
         assert_eq!(config.shutdown_timeout, Duration::from_secs(30));
         assert_eq!(config.body_timeout, Duration::from_secs(10));
-        assert_eq!(config.max_connections, 1024);
+        assert_eq!(config.max_connections, 256);
     }
 
     #[test]
