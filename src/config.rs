@@ -10,6 +10,7 @@ use std::time::Duration;
 use jsonwebtoken::Algorithm;
 
 use crate::db::DatabaseUrl;
+use crate::db::deadline::PgLimits;
 use crate::domain::codes::Siret;
 use crate::domain::donnees_ouvertes::Attribuant;
 
@@ -21,6 +22,11 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 const DEFAULT_POOL_SIZE_SQLITE: u32 = 10;
 const DEFAULT_POOL_TIMEOUT_SECONDS: u64 = 3;
 const DEFAULT_CACHE_STATISTIQUES_SECONDS: u64 = 5;
+/// Default grace period of a shutdown: what an orchestrator usually waits before SIGKILL
+/// (Kubernetes' `terminationGracePeriodSeconds`, systemd's `TimeoutStopSec` are both 30 s or more).
+const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS: u64 = 30;
+/// Default cap on client connections per instance (docs/OPERATIONS.md, "Bounded resources").
+const DEFAULT_MAX_CONNECTIONS: usize = 256;
 
 /// A configuration value that cannot be used; the message names the variable.
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +84,19 @@ pub struct Config {
     /// by id this instance keeps while their resource is unchanged in the database; 0 reads
     /// everything from the database.
     pub cache_lectures_octets: usize,
+    /// `CNFS_SHUTDOWN_TIMEOUT`: on SIGTERM or SIGINT, how long (seconds, 1 to 3600, default 30)
+    /// the requests in flight have to finish before the process exits anyway.
+    pub shutdown_timeout: Duration,
+    /// `CNFS_DB_CONNECT_TIMEOUT`, `CNFS_DB_STATEMENT_TIMEOUT`, `CNFS_DB_TCP_TIMEOUT`: the bounds
+    /// on PostgreSQL waits (see [`PgLimits`]); their libpq parameters are already in
+    /// `database_url`.
+    pub pg_limits: PgLimits,
+    /// `CNFS_BODY_TIMEOUT`: seconds (1 to 300, default 10) a request body may take to arrive
+    /// whole after the request's head; beyond, 408.
+    pub body_timeout: Duration,
+    /// `CNFS_MAX_CONNECTIONS`: the most client connections this instance holds at once (16 to
+    /// 100,000, default 256); beyond, new ones wait in the listen backlog.
+    pub max_connections: usize,
 }
 
 /// Token settings (`CNFS_ENV`, `CNFS_JWT_*`); the keys themselves are read by
@@ -135,6 +154,26 @@ impl Config {
             variable: "DATABASE_URL",
             message,
         })?;
+        let defaults = PgLimits::default();
+        let seconds = |variable: &'static str, range, default: Duration| {
+            parse_number(variable, get(variable), range)
+                .map(|value| value.map_or(default, Duration::from_secs))
+        };
+        let pg_limits = PgLimits {
+            connect_timeout: seconds("CNFS_DB_CONNECT_TIMEOUT", 2..=300, defaults.connect_timeout)?,
+            statement_timeout: seconds(
+                "CNFS_DB_STATEMENT_TIMEOUT",
+                1..=3600,
+                defaults.statement_timeout,
+            )?,
+            tcp_timeout: seconds("CNFS_DB_TCP_TIMEOUT", 2..=600, defaults.tcp_timeout)?,
+        };
+        // Every PostgreSQL connection, pooled or not (migrations, maintenance commands), gets the
+        // connect timeout, keepalives and TCP user timeout.
+        let database_url = match database_url {
+            DatabaseUrl::Postgres(url) => DatabaseUrl::Postgres(pg_limits.apply_to(&url)),
+            sqlite => sqlite,
+        };
         let bind = get("CNFS_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned());
         let bind = bind.trim().parse().map_err(|_| ConfigError {
             variable: "CNFS_BIND",
@@ -178,6 +217,23 @@ impl Config {
         let cache_lectures_mib =
             parse_number("CNFS_CACHE_LECTURES", get("CNFS_CACHE_LECTURES"), 0..=1024)?
                 .map_or(crate::http::cache::DEFAULT_BUDGET_MIB, |mib| mib as usize);
+        let shutdown_timeout = parse_number(
+            "CNFS_SHUTDOWN_TIMEOUT",
+            get("CNFS_SHUTDOWN_TIMEOUT"),
+            1..=3600,
+        )?
+        .unwrap_or(DEFAULT_SHUTDOWN_TIMEOUT_SECONDS);
+        let body_timeout = seconds(
+            "CNFS_BODY_TIMEOUT",
+            1..=300,
+            Duration::from_secs(crate::http::limits::DEFAULT_BODY_TIMEOUT_SECONDS),
+        )?;
+        let max_connections = parse_number(
+            "CNFS_MAX_CONNECTIONS",
+            get("CNFS_MAX_CONNECTIONS"),
+            16..=100_000,
+        )?
+        .map_or(DEFAULT_MAX_CONNECTIONS, |n| n as usize);
         Ok(Config {
             database_url,
             bind,
@@ -189,6 +245,10 @@ impl Config {
             attribuant,
             cache_statistiques: Duration::from_secs(cache_statistiques),
             cache_lectures_octets: cache_lectures_mib << 20,
+            shutdown_timeout: Duration::from_secs(shutdown_timeout),
+            pg_limits,
+            body_timeout,
+            max_connections,
         })
     }
 }
@@ -377,6 +437,27 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(set.pool_size, 7);
+        // The bounds on PostgreSQL waits are in the URL, the operator's own values kept.
+        let DatabaseUrl::Postgres(url) = set.database_url else {
+            panic!("a PostgreSQL URL")
+        };
+        assert!(
+            url.starts_with("postgres://h/db?connect_timeout=3&keepalives=1&"),
+            "{url}"
+        );
+        let bounded = config(&[
+            ("DATABASE_URL", "postgres://h/db?keepalives_idle=60"),
+            ("CNFS_DB_STATEMENT_TIMEOUT", "5"),
+            ("CNFS_DB_TCP_TIMEOUT", "20"),
+        ])
+        .unwrap();
+        assert_eq!(bounded.pg_limits.statement_timeout, Duration::from_secs(5));
+        let DatabaseUrl::Postgres(url) = bounded.database_url else {
+            panic!("a PostgreSQL URL")
+        };
+        assert!(url.contains("keepalives_idle=60"), "{url}");
+        assert!(!url.contains("keepalives_idle=10"), "{url}");
+        assert!(url.ends_with("&tcp_user_timeout=20000"), "{url}");
     }
 
     #[test]
@@ -392,6 +473,9 @@ mod tests {
         assert!(config.cors_origins.is_empty());
         assert_eq!(config.attribuant, Attribuant::default());
         assert_eq!(config.cache_lectures_octets, 8 << 20);
+        assert_eq!(config.shutdown_timeout, Duration::from_secs(30));
+        assert_eq!(config.body_timeout, Duration::from_secs(10));
+        assert_eq!(config.max_connections, 256);
     }
 
     #[test]
@@ -426,6 +510,13 @@ mod tests {
             ("CNFS_DB_POOL_SIZE", "0"),
             ("CNFS_DB_POOL_SIZE", "dix"),
             ("CNFS_DB_POOL_TIMEOUT", "1000"),
+            ("CNFS_SHUTDOWN_TIMEOUT", "0"),
+            ("CNFS_DB_CONNECT_TIMEOUT", "1"),
+            ("CNFS_DB_STATEMENT_TIMEOUT", "0"),
+            ("CNFS_DB_TCP_TIMEOUT", "dix"),
+            ("CNFS_BODY_TIMEOUT", "0"),
+            ("CNFS_MAX_CONNECTIONS", "8"),
+            ("CNFS_SHUTDOWN_TIMEOUT", "trente"),
             ("CNFS_CORS_ORIGINS", "https://a.example.fr/chemin"),
             ("CNFS_CORS_ORIGINS", "*"),
             ("CNFS_ENV", "prod"),

@@ -107,6 +107,8 @@ pub fn build_app(
         .configure(http::docs::configure(pretty_json(&doc)))
         .default_service(web::to(http::fallback))
         .wrap(Condition::new(!cors_origins.is_empty(), cors))
+        // Inside the request middleware, so that its 408 is completed like any problem.
+        .wrap(from_fn(http::limits::body_deadline))
         // Inside the request middleware, so that its own refusal (406 when no offered coding is
         // acceptable) becomes a problem with a request id like any other error.
         .wrap(Compress::default())

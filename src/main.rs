@@ -443,7 +443,12 @@ fn log_development_tokens(keys: &JwtKeys, bind: std::net::SocketAddr) {
 
 #[actix_web::main]
 async fn serve(config: Config, keys: JwtKeys) -> std::io::Result<()> {
-    let pool = db::build_pool(&config.database_url, config.pool_size, config.pool_timeout);
+    let pool = db::build_pool_with_limits(
+        &config.database_url,
+        config.pool_size,
+        config.pool_timeout,
+        config.pg_limits,
+    );
     let postgres = matches!(config.database_url, DatabaseUrl::Postgres(_));
     log_development_tokens(&keys, config.bind);
     let verifier = Verifier::new(keys).with_max_lifetime(config.auth.token_max_ttl);
@@ -451,7 +456,8 @@ async fn serve(config: Config, keys: JwtKeys) -> std::io::Result<()> {
         .with_today(config.today)
         .with_attribuant(config.attribuant.clone())
         .with_cache_statistiques(config.cache_statistiques)
-        .with_cache_lectures(config.cache_lectures_octets);
+        .with_cache_lectures(config.cache_lectures_octets)
+        .with_body_timeout(config.body_timeout);
     let cors_origins = config.cors_origins.clone();
     log::info!(
         "écoute sur http://{} — Swagger UI : http://{}/swagger-ui/",
@@ -462,9 +468,117 @@ async fn serve(config: Config, keys: JwtKeys) -> std::io::Result<()> {
     // connections would only wait for one: capping them at the pool size keeps memory flat
     // under load (actix's default, 512 / workers, lets threads pile up under many clients;
     // bench/load.sh reports the peak RSS).
-    HttpServer::new(move || cnfs_api::build_app(state.clone(), cors_origins.clone()))
+    //
+    // Signals are ours, not actix's. actix-server 2.6 stops at once on SIGINT (and SIGQUIT),
+    // cutting every request in flight; and even its graceful stop (SIGTERM, `stop(true)`) can
+    // cut them: it stops the accept thread first, whose exit closes the channel each worker
+    // receives connections on, and a worker that sees the closed channel before its stop message
+    // ends at once, dropping its connections (the probe's 6 runs out of 19, exit in 0.31 s: the
+    // 300 ms actix sleeps before stopping the runtime). So, on SIGTERM or SIGINT:
+    // 1. the instance is marked stopping (`/health/ready` answers 503, responses close their
+    //    connection);
+    // 2. accepting is paused and the listening socket shut down, so that new connections are
+    //    refused (not left waiting in the backlog);
+    // 3. the requests in flight, counted by the request middleware until their response is
+    //    written, are awaited for at most `CNFS_SHUTDOWN_TIMEOUT`;
+    // 4. then only the server stops (connections left are idle), and the process exits 0.
+    //
+    // actix caps connections per worker: the instance's cap is shared among the workers (one per
+    // CPU, as actix's default), rounded up.
+    let stopping = state.clone();
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let listener = listen(config.bind)?;
+    let listening = std::os::fd::AsRawFd::as_raw_fd(&listener);
+    let server = HttpServer::new(move || cnfs_api::build_app(state.clone(), cors_origins.clone()))
+        .workers(workers)
+        .max_connections(config.max_connections.div_ceil(workers))
         .worker_max_blocking_threads(config.pool_size as usize)
-        .bind(config.bind)?
-        .run()
-        .await
+        .disable_signals()
+        .listen(listener)?
+        .run();
+    let handle = server.handle();
+    let grace = config.shutdown_timeout;
+    actix_web::rt::spawn(async move {
+        let signal = stop_signal().await;
+        stopping.begin_shutdown();
+        log::info!(
+            "{signal} reçu : arrêt en cours, /health/ready répond 503, {} requête(s) en cours \
+             ont {} s pour se terminer",
+            stopping.requests_in_flight(),
+            grace.as_secs()
+        );
+        handle.pause().await;
+        // Let the accept thread take the pause in before the socket stops listening.
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        // SAFETY: shutdown(2) on the listening socket, which actix keeps open until it stops;
+        // on Linux it leaves the LISTEN state (new connections are refused) without closing it.
+        unsafe {
+            libc::shutdown(listening, libc::SHUT_RD);
+        }
+        let deadline = std::time::Instant::now() + grace;
+        while stopping.requests_in_flight() > 0 && std::time::Instant::now() < deadline {
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let left = stopping.requests_in_flight();
+        if left > 0 {
+            log::warn!(
+                "délai d'arrêt écoulé : {left} requête(s) encore en cours sont interrompues"
+            );
+        }
+        handle.stop(false).await;
+    });
+    server.await?;
+    log::info!("serveur arrêté");
+    Ok(())
+}
+
+/// The listening socket on `addr`, as actix's own `bind` makes it (`SO_REUSEADDR`, backlog
+/// 1,024), but ours: its descriptor lets a shutdown stop listening without closing it.
+fn listen(addr: std::net::SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    // std sets SO_REUSEADDR on Unix and listens with a backlog of 128.
+    let listener = std::net::TcpListener::bind(addr)?;
+    // SAFETY: listen(2) again on a listening socket only changes its backlog.
+    unsafe {
+        libc::listen(std::os::fd::AsRawFd::as_raw_fd(&listener), 1024);
+    }
+    Ok(listener)
+}
+
+/// Waits for SIGTERM or SIGINT (Ctrl-C); returns its name. Should a handler fail to install,
+/// waits for the other one alone.
+#[cfg(unix)]
+async fn stop_signal() -> &'static str {
+    use actix_web::rt::signal::unix::{SignalKind, signal};
+    use std::task::Poll;
+    let install = |kind: SignalKind, name: &str| {
+        signal(kind)
+            .map_err(|error| log::warn!("{name} non intercepté : {error}"))
+            .ok()
+    };
+    let mut term = install(SignalKind::terminate(), "SIGTERM");
+    let mut int = install(SignalKind::interrupt(), "SIGINT");
+    std::future::poll_fn(|cx| {
+        if let Some(term) = term.as_mut()
+            && term.poll_recv(cx).is_ready()
+        {
+            return Poll::Ready("SIGTERM");
+        }
+        if let Some(int) = int.as_mut()
+            && int.poll_recv(cx).is_ready()
+        {
+            return Poll::Ready("SIGINT");
+        }
+        Poll::Pending
+    })
+    .await
+}
+
+/// Waits for Ctrl-C.
+#[cfg(not(unix))]
+async fn stop_signal() -> &'static str {
+    if let Err(error) = actix_web::rt::signal::ctrl_c().await {
+        log::warn!("Ctrl-C non intercepté : {error}");
+        std::future::pending::<()>().await;
+    }
+    "Ctrl-C"
 }

@@ -19,6 +19,7 @@ use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub mod bulk;
+pub mod deadline;
 pub mod referentiel;
 pub mod repo;
 pub mod schema;
@@ -187,7 +188,13 @@ pub const TRUSTED_FOR: Duration = Duration::from_secs(1);
 /// level is pinged, then dropped by the pool if the ping fails. Consequence: after a database
 /// restart, each connection used within the last second may fail one request (503, `Retry-After`)
 /// before it is replaced.
+///
+/// On PostgreSQL, each statement is watched ([`deadline::Watch`]): one left unanswered past the
+/// statement timeout has its connection cut, and the pool drops it.
 pub struct PooledDb {
+    /// Declared before `conn`, hence dropped first: the connection leaves the watchdog's list
+    /// before it closes its socket.
+    watch: Option<deadline::Watch>,
     conn: DbConn,
     alive_at: Option<Instant>,
 }
@@ -206,6 +213,12 @@ impl PooledDb {
     fn trusted(&self) -> bool {
         self.alive_at.is_some_and(|at| at.elapsed() < TRUSTED_FOR)
     }
+
+    /// Whether a statement of this checkout ran for the whole statement timeout and failed
+    /// (PostgreSQL cancelled it).
+    pub fn timed_out(&self) -> bool {
+        self.watch.as_ref().is_some_and(deadline::Watch::timed_out)
+    }
 }
 
 impl std::ops::Deref for PooledDb {
@@ -222,10 +235,12 @@ impl std::ops::DerefMut for PooledDb {
 }
 
 /// The r2d2 manager: connects by URL scheme (never by trial and error, which could create a SQLite
-/// file named after a PostgreSQL URL when the server is down) and applies the SQLite pragmas.
+/// file named after a PostgreSQL URL when the server is down) and applies the SQLite pragmas; on
+/// PostgreSQL, sets the statement timeout and watches every statement ([`deadline`]).
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {
     url: DatabaseUrl,
+    limits: deadline::PgLimits,
 }
 
 impl ManageConnection for ConnectionManager {
@@ -233,8 +248,21 @@ impl ManageConnection for ConnectionManager {
     type Error = ConnectionError;
 
     fn connect(&self) -> Result<PooledDb, ConnectionError> {
+        let DatabaseUrl::Postgres(url) = &self.url else {
+            return Ok(PooledDb {
+                watch: None,
+                conn: self.url.connect()?,
+                alive_at: Some(Instant::now()),
+            });
+        };
+        let (mut pg, socket) = deadline::new_socket(|| diesel::PgConnection::establish(url))?;
+        let watch = deadline::Watch::new(socket, self.limits.statement_timeout);
+        pg.set_instrumentation(watch.instrumentation());
+        pg.batch_execute(&self.limits.session_sql())
+            .map_err(ConnectionError::CouldntSetupConfiguration)?;
         Ok(PooledDb {
-            conn: self.url.connect()?,
+            watch: Some(watch),
+            conn: DbConn::Pg(pg),
             alive_at: Some(Instant::now()),
         })
     }
@@ -243,25 +271,53 @@ impl ManageConnection for ConnectionManager {
         if conn.trusted() {
             return Ok(());
         }
-        conn.conn
-            .batch_execute("SELECT 1")
-            .map_err(|error| ConnectionError::BadConnection(error.to_string()))?;
+        let PooledDb {
+            watch, conn: db, ..
+        } = conn;
+        let mut ping = || db.batch_execute("SELECT 1");
+        match watch {
+            Some(watch) => watch.with_ping_deadline(ping),
+            None => ping(),
+        }
+        .map_err(|error| ConnectionError::BadConnection(error.to_string()))?;
         conn.answered();
         Ok(())
     }
 
     fn has_broken(&self, conn: &mut PooledDb) -> bool {
+        if let Some(watch) = &conn.watch {
+            watch.settle();
+            if watch.fired() {
+                return true;
+            }
+        }
         <DbConn as TransactionManager<DbConn>>::is_broken_transaction_manager(&mut conn.conn)
     }
 }
 
-/// Builds the pool without connecting: a database that is down at start answers 503 until it is up.
+/// Builds the pool without connecting: a database that is down at start answers 503 until it is
+/// up. PostgreSQL connections get the default [`deadline::PgLimits`].
 pub fn build_pool(url: &DatabaseUrl, size: u32, timeout: Duration) -> DbPool {
+    build_pool_with_limits(url, size, timeout, deadline::PgLimits::default())
+}
+
+/// [`build_pool`] with the statement timeout of `limits` (its libpq parameters are in the URL:
+/// see `Config`).
+pub fn build_pool_with_limits(
+    url: &DatabaseUrl,
+    size: u32,
+    timeout: Duration,
+    limits: deadline::PgLimits,
+) -> DbPool {
     r2d2::Pool::builder()
         .max_size(size)
         .min_idle(Some(0))
         .connection_timeout(timeout)
-        .build_unchecked(ConnectionManager { url: url.clone() })
+        .test_on_check_out(true)
+        .build_unchecked(ConnectionManager {
+            url: url.clone(),
+            limits,
+        })
 }
 
 /// A write transaction in progress: the only way to call a repo function that changes data.

@@ -14,12 +14,18 @@
 //!   type than the one declared); a response to a request that carries `Authorization` gets
 //!   `Cache-Control: no-store` (nothing a caller's token shows is kept by a shared cache or the
 //!   browser), unless the handler set its own (the public statistics say `public, max-age=60`).
+//! - Every request counts as in flight ([`AppState::in_flight`](crate::http::AppState::in_flight))
+//!   from its arrival until its response body has been written whole, or its connection lost:
+//!   what a shutdown waits for.
+//! - Once a shutdown has begun ([`AppState::stopping`](crate::http::AppState::stopping)), every
+//!   response closes its connection: a client on a kept-alive connection opens its next one
+//!   elsewhere instead of holding this instance open until its keep-alive ends.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage};
+use actix_web::{Error, HttpMessage, web};
 use std::borrow::Cow;
 
 use crate::error::{ApiError, InternalDetail, PROBLEM_JSON, Problem};
@@ -91,6 +97,9 @@ pub async fn request_context(
     req.extensions_mut().insert(RequestId(request_id.clone()));
     let path = req.path().to_owned();
     let authenticated = req.headers().contains_key(header::AUTHORIZATION);
+    let state = req.app_data::<web::Data<crate::http::AppState>>();
+    let stopping = state.map(|state| state.stopping.clone());
+    let in_flight = state.map(|state| InFlight::start(state.in_flight.clone()));
     // Handlers and extractors answer errors as responses; an `Err` here could only come from an
     // inner middleware, and the request (needed to build a response) is no longer ours to clone:
     // routing needs it unshared.
@@ -114,7 +123,59 @@ pub async fn request_context(
     if authenticated && !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    Ok(response)
+    if stopping.is_some_and(|flag| flag.load(std::sync::atomic::Ordering::Acquire)) {
+        response
+            .response_mut()
+            .head_mut()
+            .set_connection_type(actix_web::http::ConnectionType::Close);
+    }
+    Ok(match in_flight {
+        Some(in_flight) => response.map_body(|_, body| {
+            BoxBody::new(Tracked {
+                body,
+                _in_flight: in_flight,
+            })
+        }),
+        None => response,
+    })
+}
+
+/// One request in flight: counted while this lives.
+struct InFlight(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl InFlight {
+    fn start(counter: std::sync::Arc<std::sync::atomic::AtomicUsize>) -> InFlight {
+        counter.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        InFlight(counter)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
+}
+
+/// A response body that keeps its request counted in flight until it is written whole (actix
+/// drops it then, or when the connection is lost).
+struct Tracked {
+    body: BoxBody,
+    _in_flight: InFlight,
+}
+
+impl MessageBody for Tracked {
+    type Error = <BoxBody as MessageBody>::Error;
+
+    fn size(&self) -> actix_web::body::BodySize {
+        self.body.size()
+    }
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<actix_web::web::Bytes, Self::Error>>> {
+        std::pin::Pin::new(&mut self.body).poll_next(cx)
+    }
 }
 
 fn complete_problem(

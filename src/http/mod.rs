@@ -31,6 +31,7 @@ pub mod health;
 pub mod idempotency;
 pub mod journal;
 pub mod lieu;
+pub mod limits;
 pub mod middleware;
 pub mod moi;
 pub mod operation;
@@ -49,6 +50,14 @@ pub struct AppState {
     pub pool: DbPool,
     /// Set once migrations and the référentiel load have completed.
     pub ready: Arc<AtomicBool>,
+    /// Set when a shutdown begins (SIGTERM, SIGINT): `/health/ready` answers 503 from then on, and
+    /// every response closes its connection, so that load balancers move away while the requests
+    /// in flight finish.
+    pub stopping: Arc<AtomicBool>,
+    /// The requests of this instance in flight: counted from their arrival until their response
+    /// has been written (or their connection lost), so that a shutdown waits for them
+    /// (see [`middleware`]).
+    pub in_flight: Arc<std::sync::atomic::AtomicUsize>,
     /// `true` on PostgreSQL, `false` on SQLite (reported by `/health/ready`).
     pub postgres: bool,
     /// Verifies bearer tokens (also registered as its own app data, for the `Caller` extractor).
@@ -67,6 +76,9 @@ pub struct AppState {
     pub cache_listes: Arc<cache::CacheListes>,
     /// This instance's conventions read by id, kept likewise (the other half).
     pub cache_conventions: Arc<cache::CacheObjets<crate::domain::convention::Convention>>,
+    /// How long a request body may take to arrive whole (configuration `CNFS_BODY_TIMEOUT`;
+    /// see [`limits`]).
+    pub body_timeout: std::time::Duration,
     /// On SQLite, the one writer's turn (see [`AppState::write`]).
     writers: Arc<tokio::sync::Semaphore>,
 }
@@ -77,6 +89,8 @@ impl AppState {
         AppState {
             pool,
             ready: Arc::new(AtomicBool::new(ready)),
+            stopping: Arc::new(AtomicBool::new(false)),
+            in_flight: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
             postgres,
             verifier: Arc::new(verifier),
             fixed_today: None,
@@ -84,6 +98,7 @@ impl AppState {
             cache_statistiques: Arc::new(statistiques::CacheStatistiques::default()),
             cache_listes: Arc::new(cache::CacheListes::new(0)),
             cache_conventions: Arc::new(cache::CacheObjets::new(0)),
+            body_timeout: std::time::Duration::from_secs(limits::DEFAULT_BODY_TIMEOUT_SECONDS),
             writers: Arc::new(tokio::sync::Semaphore::new(1)),
         }
         .with_cache_lectures(cache::DEFAULT_BUDGET_MIB << 20)
@@ -101,6 +116,12 @@ impl AppState {
     pub fn with_cache_lectures(mut self, budget: usize) -> Self {
         self.cache_listes = Arc::new(cache::CacheListes::new(budget / 2));
         self.cache_conventions = Arc::new(cache::CacheObjets::new(budget / 2));
+        self
+    }
+
+    /// The same state with another body deadline (see [`limits`]).
+    pub fn with_body_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.body_timeout = timeout;
         self
     }
 
@@ -133,6 +154,21 @@ impl AppState {
         self.ready.store(true, Ordering::Release);
     }
 
+    /// Whether a shutdown has begun.
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::Acquire)
+    }
+
+    /// How many requests are in flight (see [`AppState::in_flight`]).
+    pub fn requests_in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Acquire)
+    }
+
+    /// Marks the beginning of a shutdown (see [`AppState::stopping`]).
+    pub fn begin_shutdown(&self) {
+        self.stopping.store(true, Ordering::Release);
+    }
+
     /// Runs a read on the blocking thread pool, off the async workers, with a pooled connection
     /// (503 when none comes within the pool timeout).
     pub async fn read<T, F>(&self, work: F) -> Result<T, ApiError>
@@ -144,8 +180,7 @@ impl AppState {
         web::block(move || {
             let mut conn = pool.get()?;
             let result = work(&mut conn);
-            note_health(&mut conn, &result);
-            result
+            note_health(&mut conn, result)
         })
         .await?
     }
@@ -166,8 +201,7 @@ impl AppState {
             && let Some(mut conn) = self.pool.try_get()
         {
             let result = work(&mut conn);
-            note_health(&mut conn, &result);
-            return result;
+            return note_health(&mut conn, result);
         }
         self.read(work).await
     }
@@ -217,19 +251,35 @@ impl AppState {
         web::block(move || {
             let mut conn = pool.get()?;
             let result = db::write(&mut conn, work);
-            note_health(&mut conn, &result);
-            result
+            note_health(&mut conn, result)
         })
         .await?
     }
 }
 
 /// Records how the connection fared: a failure that may come from the connection itself (503,
-/// 500) makes the next checkout ping it (see [`db::PooledDb`]).
-fn note_health<T>(conn: &mut db::PooledDb, result: &Result<T, ApiError>) {
+/// 500) makes the next checkout ping it (see [`db::PooledDb`]). A failure of a statement that
+/// ran for the whole statement timeout (PostgreSQL cancelled it: a lock held too long, a
+/// database too slow) is a 503, to retry, not a 500.
+fn note_health<T>(conn: &mut db::PooledDb, result: Result<T, ApiError>) -> Result<T, ApiError> {
     match result {
-        Err(ApiError::Unavailable(_) | ApiError::Internal(_)) => conn.suspect(),
-        _ => conn.answered(),
+        Err(ApiError::Internal(detail)) if conn.timed_out() => {
+            conn.suspect();
+            log::warn!("base de données : délai d'instruction dépassé ({detail})");
+            Err(ApiError::Unavailable(
+                "La base de données n'a pas répondu dans le délai imparti ; réessayer dans \
+                 quelques secondes."
+                    .to_owned(),
+            ))
+        }
+        Err(error @ (ApiError::Unavailable(_) | ApiError::Internal(_))) => {
+            conn.suspect();
+            Err(error)
+        }
+        other => {
+            conn.answered();
+            other
+        }
     }
 }
 

@@ -211,15 +211,22 @@ impl Server {
     /// Starts the binary on `db` ("today" being [`TODAY`]) and waits until `/health/ready`
     /// answers 200.
     pub fn start(name: &str, db: &TestDb) -> Server {
+        Server::start_with(name, &database_url(db), &[])
+    }
+
+    /// As [`Server::start`], on the database at `url` (a test database's, or a proxy's in front
+    /// of one) and with more environment variables.
+    pub fn start_with(name: &str, url: &str, env: &[(&str, &str)]) -> Server {
         for attempt in 1..=3 {
             let dir = tempfile::tempdir().expect("temp dir");
             let log = dir.path().join("server.log");
             let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
             let output = std::fs::File::create(&log).expect("log file");
-            let child = Command::new(env!("CARGO_BIN_EXE_cnfs-api"))
+            let mut command = Command::new(env!("CARGO_BIN_EXE_cnfs-api"));
+            command
                 .current_dir(dir.path())
                 .env_clear()
-                .env("DATABASE_URL", database_url(db))
+                .env("DATABASE_URL", url)
                 .env("CNFS_BIND", addr.to_string())
                 .env("CNFS_JWT_SECRET", std::str::from_utf8(TEST_SECRET).unwrap())
                 .env("CNFS_JWT_ISSUER", TEST_ISSUER)
@@ -231,8 +238,8 @@ impl Server {
                 .stdin(Stdio::null())
                 .stdout(output.try_clone().expect("log file"))
                 .stderr(output)
-                .spawn()
-                .expect("the binary starts");
+                .envs(env.iter().copied());
+            let child = command.spawn().expect("the binary starts");
             let mut server = Server {
                 name: name.to_owned(),
                 child,
@@ -278,6 +285,33 @@ impl Server {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// Sends `signal` (`libc::SIGTERM`…) to the process.
+    pub fn signal(&self, signal: libc::c_int) {
+        let pid = libc::pid_t::try_from(self.child.id()).expect("a pid");
+        // SAFETY: kill(2) on our own child, which the guard has not reaped yet.
+        let sent = unsafe { libc::kill(pid, signal) };
+        assert_eq!(sent, 0, "{}: kill({pid}, {signal}) failed", self.name);
+    }
+
+    /// The exit status once the process has exited, or `None` after `timeout`.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("process status") {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Whether the process still runs.
+    pub fn running(&mut self) -> bool {
+        self.child.try_wait().expect("process status").is_none()
     }
 
     /// What the process wrote so far (stdout and stderr).
