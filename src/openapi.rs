@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use utoipa::openapi::header::{Header, HeaderBuilder};
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{
     ContentBuilder, OpenApi as OpenApiDoc, RefOr, Response, ResponseBuilder, Server,
@@ -101,7 +101,7 @@ signature configurée (`CNFS_JWT_SECRET`, ou `CNFS_JWT_PRIVATE_KEY` et `--kid`) 
 viennent du fournisseur d'identité du déploiement.\n\n\
 **Dans Swagger UI**, bouton « Authorize » : coller le jeton seul, **sans** le préfixe `Bearer ` \
 (Swagger UI l'ajoute ; un `Bearer` en double est refusé : `jeton_mal_forme`).\n\n\
-**Vérification.** Jeton JWT signé (JWS compact), vérifié selon les bonnes pratiques de la RFC 8725 : \
+**Vérification.** Jeton JWT signé (JWS compact), vérifié selon les bonnes pratiques de la RFC8725 (JWT BCP) : \
 seul l'algorithme configuré par le déploiement est accepté (HS256, EdDSA ou ES256 ; jamais `none`, \
 jamais choisi par l'en-tête du jeton) ; la clé est choisie par `kid` dans la liste configurée \
 (facultatif avec un unique secret HS256). Claims obligatoires : `iss` (l'émetteur configuré), \
@@ -137,9 +137,16 @@ fn show_format(parameter: &mut Parameter) {
 }
 
 fn text_header(description: &str, integer: bool) -> Header {
-    let kind = if integer { Type::Integer } else { Type::String };
+    let schema = if integer {
+        // Seconds (`Retry-After`): a small integer, with its format (OWASP API4).
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+    } else {
+        ObjectBuilder::new().schema_type(Type::String)
+    };
     HeaderBuilder::new()
-        .schema(Some(ObjectBuilder::new().schema_type(kind)))
+        .schema(Some(schema))
         .description(Some(description))
         .build()
 }
@@ -173,9 +180,14 @@ pub fn finish(mut doc: OpenApiDoc) -> OpenApiDoc {
     let mut server = Server::new("..");
     server.description = Some(
         "Le service qui publie ce document (URL relative à celle du document, \
-`…/api-docs/openapi.json`) : sa racine, y compris derrière un proxy qui le publie sous un préfixe."
+`…/api-docs/openapi.json`) : sa racine, y compris derrière un proxy qui le publie sous un préfixe ; \
+le même document pour chaque environnement (local, recette/staging, production)."
             .to_owned(),
     );
+    // Public: préfecture portals, ministry dashboards and integrators call it (OWASP API9).
+    let mut public = utoipa::openapi::extensions::Extensions::default();
+    public.insert("x-internal".to_owned(), serde_json::Value::Bool(false));
+    server.extensions = Some(public);
     doc.servers = Some(vec![server]);
     if let Some(components) = doc.components.as_mut() {
         components.responses.values_mut().for_each(add_request_id);

@@ -42,7 +42,55 @@ fn check_horaires_osm(value: &str) -> Result<(), ValidationError> {
     })
 }
 
+/// The longest e-mail address the check accepts: validator's local part (64) + `@` + domain (255).
+const COURRIEL_MAX: usize = 320;
+/// The longest web address accepted, in characters (the sitemaps protocol's limit is 2,048 bytes).
+const SITE_WEB_MAX: usize = 2000;
+
+/// An array of strings whose items are at most `max` characters (`maxLength`, which utoipa's
+/// attributes do not put on items), nullable for the modification's `Option<Vec<_>>`.
+fn strings_schema(max: usize, nullable: bool, description: &str) -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    let array = ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(max)),
+        )
+        .max_items(Some(10))
+        .description(Some(description));
+    if nullable {
+        array
+            .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+            .build()
+    } else {
+        array.build()
+    }
+}
+
+fn courriels_schema() -> utoipa::openapi::schema::Array {
+    strings_schema(COURRIEL_MAX, false, "Adresses électroniques.")
+}
+
+fn sites_schema() -> utoipa::openapi::schema::Array {
+    strings_schema(SITE_WEB_MAX, false, "Sites web (`https://…`).")
+}
+
+fn courriels_modification_schema() -> utoipa::openapi::schema::Array {
+    strings_schema(COURRIEL_MAX, true, "Adresses électroniques.")
+}
+
+fn sites_modification_schema() -> utoipa::openapi::schema::Array {
+    strings_schema(SITE_WEB_MAX, true, "Sites web.")
+}
+
 fn check_sites(values: &[String]) -> Result<(), ValidationError> {
+    if values.iter().any(|url| url.chars().count() > SITE_WEB_MAX) {
+        return Err(rule(
+            "site_web",
+            format!("une adresse de {SITE_WEB_MAX} caractères au plus"),
+        ));
+    }
     match values.iter().find(|url| !site_web_valide(url)) {
         Some(bad) => Err(rule(
             "site_web",
@@ -133,7 +181,7 @@ pub struct NouveauLieu {
         length(max = 10, message = "10 au plus"),
         custom(function = "check_courriels")
     )]
-    #[schema(max_items = 10)]
+    #[schema(schema_with = courriels_schema)]
     pub courriels: Vec<String>,
     /// Sites web (`https://…`).
     #[serde(default)]
@@ -141,7 +189,7 @@ pub struct NouveauLieu {
         length(max = 10, message = "10 au plus"),
         custom(function = "check_sites")
     )]
-    #[schema(max_items = 10)]
+    #[schema(schema_with = sites_schema)]
     pub site_web: Vec<String>,
     /// Fixe et/ou itinérant.
     #[serde(default)]
@@ -215,14 +263,14 @@ pub struct ModificationLieu {
         length(max = 10, message = "10 au plus"),
         custom(function = "check_courriels")
     )]
-    #[schema(max_items = 10)]
+    #[schema(schema_with = courriels_modification_schema)]
     pub courriels: Option<Vec<String>>,
     /// Sites web.
     #[validate(
         length(max = 10, message = "10 au plus"),
         custom(function = "check_sites")
     )]
-    #[schema(max_items = 10)]
+    #[schema(schema_with = sites_modification_schema)]
     pub site_web: Option<Vec<String>>,
     /// Fixe et/ou itinérant.
     #[validate(length(max = 2, message = "2 au plus"))]

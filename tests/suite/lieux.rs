@@ -166,6 +166,17 @@ async fn the_standards_checks(db: TestDb) {
             "validation",
             "/courriels",
         ),
+        // The spec's maxLength of each address (2,000 and 320 characters) is enforced.
+        (
+            json!({"site_web": [long_site(2001)]}),
+            "validation",
+            "/site_web",
+        ),
+        (
+            json!({"courriels": [format!("{}@example.fr", "a".repeat(65))]}),
+            "validation",
+            "/courriels",
+        ),
         (json!({"latitude": 91.0}), "validation", "/latitude"),
         (json!({"longitude": null}), "validation", "/longitude"),
         (json!({"code_postal": "9330"}), "validation", "/code_postal"),
@@ -194,6 +205,31 @@ async fn the_standards_checks(db: TestDb) {
         );
     }
     assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM lieux"), 0);
+    // At the bounds: accepted, and stored whole.
+    let mut longest = mediatheque(&aubervilliers);
+    longest["site_web"] = json!([long_site(2000)]);
+    // 64 characters, `@`, a domain of 255 (labels of 63, 62, 62, 62, then `.fr`).
+    let domain = format!(
+        "{}.{}.{}.{}.fr",
+        "b".repeat(63),
+        "c".repeat(62),
+        "d".repeat(62),
+        "e".repeat(62)
+    );
+    let courriel = format!("{}@{domain}", "a".repeat(64));
+    assert_eq!(courriel.len(), 320);
+    longest["courriels"] = json!([courriel]);
+    let created = post(&app, "/api/v1/lieux", &admin(), longest).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(created.json["site_web"][0], long_site(2000));
+    assert_eq!(created.json["courriels"][0], courriel);
+    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM lieux"), 1);
+}
+
+/// A web address of exactly `length` characters.
+fn long_site(length: usize) -> String {
+    let start = "https://www.example.fr/";
+    format!("{start}{}", "a".repeat(length - start.len()))
 }
 
 async fn changes(db: TestDb) {
