@@ -573,7 +573,8 @@ pub async fn seed(
         .await?;
     say("postes : 1 poste de coordinateur, 1 poste vacant transféré d'un hôte à un autre");
 
-    // 7. Activities from September 2021 to June 2022, by the advisors in post, at their lieu.
+    // 7. Activities from September 2021 to June 2022, by the advisors in post: at their lieu,
+    // and one in ten remote, one in ten (of the individual sessions) at the person's home.
     let first = date("2021-09-01");
     // 303 days from the first: the last possible day is DERNIERE_DATE.
     let themes = crate::domain::activite::Thematique::TEXTS;
@@ -588,22 +589,29 @@ pub async fn seed(
                 chosen.push(theme);
             }
         }
+        let mut body = json!({
+            "conseiller_id": advisor, "lieu_id": lieux[*index], "date": day.to_string(),
+            "type": if individual { "accompagnement_individuel" } else { "atelier_collectif" },
+            "duree_minutes": if individual { 30 + 15 * tirage.next(5) } else { 60 + 30 * tirage.next(4) },
+            "nb_participants": if individual { 1 } else { 3 + tirage.next(10) },
+            "thematiques": chosen,
+        });
+        let ailleurs = match count % 10 {
+            3 => Some(json!({"type_lieu": "a_distance"})),
+            7 if individual => Some(json!({"type_lieu": "domicile", "code_insee": "93008"})),
+            _ => None,
+        };
+        if let Some(ailleurs) = ailleurs {
+            let fields = body.as_object_mut().expect("an object");
+            fields.remove("lieu_id");
+            fields.extend(ailleurs.as_object().expect("an object").clone());
+        }
         client
-            .post(
-                "/api/v1/activites",
-                &client.structure(&hotes[*index]),
-                json!({
-                    "conseiller_id": advisor, "lieu_id": lieux[*index], "date": day.to_string(),
-                    "type": if individual { "accompagnement_individuel" } else { "atelier_collectif" },
-                    "duree_minutes": if individual { 30 + 15 * tirage.next(5) } else { 60 + 30 * tirage.next(4) },
-                    "nb_participants": if individual { 1 } else { 3 + tirage.next(10) },
-                    "thematiques": chosen,
-                }),
-            )
+            .post("/api/v1/activites", &client.structure(&hotes[*index]), body)
             .await?;
     }
     say(&format!(
-        "activités : {ACTIVITES} ateliers et accompagnements"
+        "activités : {ACTIVITES} ateliers et accompagnements, au lieu d'activité, à domicile et à distance"
     ));
 
     // 8. Last: the first instalment (its presence tells a second run that the story is whole).

@@ -76,6 +76,19 @@ async fn the_story_once_and_only_once(db: TestDb) {
         n("SELECT postes_pourvus AS n FROM conventions"),
         n("SELECT COUNT(*) AS n FROM conseillers WHERE statut <> 'sorti'")
     );
+    // Activities at the lieux, at home and remotely; each advisor has its contract.
+    for type_lieu in ["lieu_activite", "domicile", "a_distance"] {
+        assert!(
+            n(&format!(
+                "SELECT COUNT(*) AS n FROM activites WHERE type_lieu = '{type_lieu}'"
+            )) > 0,
+            "activities {type_lieu}"
+        );
+    }
+    assert_eq!(
+        n("SELECT COUNT(*) AS n FROM contrats"),
+        n("SELECT COUNT(*) AS n FROM conseillers")
+    );
     // Posts: one per post of the split, one of them a coordinator's; held by the active advisors;
     // one vacant post moved to the third host, which the split shows.
     assert_eq!(n("SELECT COUNT(*) AS n FROM postes"), 80);
