@@ -146,8 +146,11 @@ lifecycle_action! {
 
         /// Enregistrer la sortie d'un conseiller
         ///
-        /// Tout statut sauf `sorti` → `sorti` : le poste se libère (un autre conseiller peut y être
-        /// recruté). La date n'est ni dans le futur ni avant l'étape précédente.
+        /// Tout statut sauf `sorti` → `sorti` : son contrat prend fin selon le motif
+        /// (`fin_de_contrat` d'un `cdd` ou d'un `contrat_de_projet` : sa `date_fin` ; sinon une
+        /// rupture, voir `POST /contrats/{id}/rupture`) et le poste se libère le lendemain (un
+        /// autre conseiller peut y être recruté). La date n'est ni dans le futur ni avant l'étape
+        /// précédente.
         leave, "/conseillers/{id}/sortie", "leaveProgramme", Sortie, app::conseiller::leave;
     }
 }

@@ -287,6 +287,17 @@ pub async fn check_statistics(db: &TestDb) {
     );
 }
 
+/// Each rule (what it forbids, the SQL counting the rows that break it) that some rows break,
+/// with their number.
+fn broken_rules(conn: &mut DbConn, rules: &[(&str, impl AsRef<str>)]) -> Vec<String> {
+    rules
+        .iter()
+        .map(|(rule, sql)| (rule, count_on(conn, sql.as_ref())))
+        .filter(|(_, n)| *n != 0)
+        .map(|(rule, n)| format!("{n} × {rule}"))
+        .collect()
+}
+
 /// The posts the upgrade creates from the stored data (`2026-12-08-000001_postes`): each
 /// validated hosting project's split as posts, every active advisor on one post of its
 /// convention and employer since its recruitment, the posts of an ended convention returned at
@@ -364,12 +375,7 @@ pub fn check_postes(db: &TestDb) {
              AND h.rang = (SELECT MAX(rang) FROM postes_historique l WHERE l.poste_id = p.id))",
         ),
     ];
-    let broken: Vec<String> = rules
-        .iter()
-        .map(|(rule, sql)| (rule, count_on(&mut conn, sql)))
-        .filter(|(_, n)| *n != 0)
-        .map(|(rule, n)| format!("{n} × {rule}"))
-        .collect();
+    let broken = broken_rules(&mut conn, &rules);
     assert!(broken.is_empty(), "posts carried over wrongly: {broken:?}");
     // Some posts of each state, so that each rule above was tried.
     for etat in ["vacant", "occupe", "rendu"] {
@@ -444,12 +450,7 @@ pub fn check_contrats(db: &TestDb) {
             ),
         ),
     ];
-    let broken: Vec<String> = rules
-        .iter()
-        .map(|(rule, sql)| (rule, count_on(&mut conn, sql)))
-        .filter(|(_, n)| *n != 0)
-        .map(|(rule, n)| format!("{n} × {rule}"))
-        .collect();
+    let broken = broken_rules(&mut conn, &rules);
     assert!(
         broken.is_empty(),
         "contracts carried over wrongly: {broken:?}"
