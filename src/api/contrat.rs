@@ -110,6 +110,54 @@ pub struct RuptureContrat {
     pub commentaire: Option<String>,
 }
 
+/// Un nouveau contrat : une personne déjà enregistrée (`POST /conseillers`) sur un poste vacant
+/// de son employeur.
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "conseiller_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f98",
+    "poste_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa2",
+    "type": "cdd", "date_debut": "2024-01-15", "date_fin": "2026-01-14",
+    "salaire_brut_mensuel_centimes": 185000
+}))]
+pub struct NouveauContrat {
+    /// La personne employée : sans autre contrat en vigueur sur la période (409
+    /// `contrat_en_cours`).
+    pub conseiller_id: ConseillerId,
+    /// Le poste : vacant à `date_debut` (409 `poste_non_vacant`), d'une convention en exécution,
+    /// tenu par l'employeur (une structure n'engage que sur ses postes).
+    pub poste_id: PosteId,
+    /// Type de contrat.
+    #[serde(rename = "type")]
+    pub type_contrat: TypeContrat,
+    /// Typologie du contrat (`conseiller` par défaut) : celle du poste (409
+    /// `typologie_incompatible`).
+    pub typologie: Option<TypologiePoste>,
+    /// Premier jour : ni dans le futur, ni avant la vacance du poste (422 `date_anterieure`).
+    #[schema(value_type = String, format = Date)]
+    pub date_debut: NaiveDate,
+    /// Dernier jour prévu : requis pour `cdd`, `pec` et `contrat_de_projet`, refusé pour `cdi` et
+    /// `titulaire`, pas avant `date_debut` (422 `date_fin_invalide`).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub date_fin: Option<NaiveDate>,
+    /// Salaire brut mensuel en centimes : au moins le SMIC mensuel brut (35 h) en vigueur à
+    /// `date_debut` dans le département (422 `salaire_inferieur_smic`).
+    #[validate(range(min = 0, max = 100_000_000, message = "entre 0 et 100 000 000"))]
+    #[schema(minimum = 0, maximum = 100_000_000)]
+    pub salaire_brut_mensuel_centimes: Option<i64>,
+}
+
+/// La prolongation d'un contrat à durée déterminée en cours.
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"date_fin": "2027-01-14"}))]
+pub struct ProlongationContrat {
+    /// Nouveau dernier jour prévu : postérieur à l'actuel (422 `date_fin_invalide`). Le poste
+    /// reste occupé jusqu'à ce jour.
+    #[schema(value_type = String, format = Date)]
+    pub date_fin: NaiveDate,
+}
+
 crate::page_dto! {
     /// Une page de contrats, les plus récemment créés d'abord.
     #[schema(example = json!({"items": [], "next_cursor": null}))]

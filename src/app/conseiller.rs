@@ -20,8 +20,8 @@ use crate::db::repo::lieu as lieux;
 use crate::domain::calendar::effective_date;
 use crate::domain::conseiller::{
     ActionConseiller, Conseiller, DONNEES_ANONYMISEES, Identite, check_aucun_actif,
-    check_convention_en_execution, check_lieu, check_postes_occupes, check_quota, postes_de,
-    postes_employeur, recrutement_local,
+    check_convention_en_execution, check_lieu, check_postes_occupes, check_quota,
+    check_type_recrutement, postes_de, postes_employeur, recrutement_local,
 };
 use crate::domain::convention::PartHote;
 use crate::domain::ids::{ConseillerId, ConventionId, LieuId, StructureId};
@@ -68,6 +68,7 @@ pub fn recruit(
         },
     )?;
     check_convention_en_execution(convention.statut)?;
+    check_type_recrutement(new.type_contrat)?;
     let postes = postes_employeur(&convention.repartition, &new.structure_id)?;
     let date = effective_date(
         "date_recrutement",
@@ -80,7 +81,7 @@ pub fn recruit(
         .find(|actifs| actifs.structure_id == new.structure_id)
         .map_or(0, |actifs| actifs.actifs);
     check_quota(&new.structure_id, postes, actifs)?;
-    let poste = poste::a_pourvoir(tx, &convention.id, &new.structure_id, date)?;
+    let poste = poste::a_pourvoir(tx, &convention.id, &new.structure_id, date, ctx.today)?;
     let identite = Identite {
         nom: new.nom.trim().to_owned(),
         prenom: new.prenom.trim().to_owned(),
@@ -98,7 +99,7 @@ pub fn recruit(
     let created = repo::insert(tx, &recruit)?;
     journal::record(tx, &ctx.author, "creation", None, &created)?;
     let contrat = contrat::du_recrutement(tx, ctx, &created, &poste.id)?;
-    poste::occuper(tx, &poste, &created.id, &contrat.id, date)?;
+    poste::occuper(tx, &poste, &created.id, &contrat.id, date, None)?;
     Ok(created)
 }
 
@@ -253,7 +254,7 @@ pub fn leave(
         next.date_sortie = Some(date);
         next.motif_sortie = Some(input.motif);
         contrat::fin_par_sortie(tx, ctx, next, input.motif, date)?;
-        poste::liberer(tx, &next.id, date)
+        poste::liberer(tx, &next.id, date, today)
     });
     act(tx, ctx, id, ActionConseiller::Sortie, gate, rule)
 }

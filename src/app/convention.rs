@@ -132,7 +132,7 @@ pub fn act<T>(
     journal::record(tx, &ctx.author, action.as_str(), Some(&current), &saved)?;
     if ends {
         if let Some(date) = saved.date_resiliation.or(saved.date_cloture) {
-            poste::rendre_tous(tx, id, date)?;
+            poste::rendre_tous(tx, id, date, ctx.today)?;
         }
         release_money(tx, ctx, &saved)?;
     }

@@ -16,6 +16,8 @@
 //! transaction (`BEGIN IMMEDIATE`) already holds the database's one write lock, and these are
 //! plain reads.
 
+use chrono::NaiveDate;
+
 use crate::db::WriteTx;
 use crate::db::repo::conseiller as conseillers;
 use crate::db::repo::contrat as contrats;
@@ -76,48 +78,97 @@ pub fn contrat(tx: &mut WriteTx<'_>, id: &ContratId) -> Locked<(Conseiller, Cont
     Ok(contrats::lock(tx, id)?.map(|contrat| (conseiller, contrat)))
 }
 
+/// Locks what a new contract binds, in the one order: the post's convention, the person, then
+/// the post (brought up to date on `today`). `None` when the post or the person does not exist
+/// (which one: the caller reads them again).
+pub fn nouveau_contrat(
+    tx: &mut WriteTx<'_>,
+    poste: &PosteId,
+    conseiller: &ConseillerId,
+    today: NaiveDate,
+) -> Locked<(Convention, Conseiller, Poste)> {
+    let Some(seen) = postes::find(tx.conn(), poste)? else {
+        return Ok(None);
+    };
+    let Some(convention) = conventions::lock(tx, &seen.convention_id)? else {
+        return Ok(None);
+    };
+    let Some(person) = conseillers::lock(tx, conseiller)? else {
+        return Ok(None);
+    };
+    let Some(locked) = postes::lock(tx, poste)? else {
+        return Ok(None);
+    };
+    Ok(Some((convention, person, a_jour(tx, locked, today)?)))
+}
+
 /// Locks an advisor's latest contract (the caller holds the advisor's convention and row).
 pub fn dernier_contrat(tx: &mut WriteTx<'_>, conseiller: &ConseillerId) -> Locked<Contrat> {
     Ok(contrats::lock_dernier_du_conseiller(tx, conseiller)?)
 }
 
-/// Locks a post: its convention first (a transfer changes the convention's split), then the
-/// post's row. Both read again under the locks.
-pub fn poste(tx: &mut WriteTx<'_>, id: &PosteId) -> Locked<(Convention, Poste)> {
+/// Locks a post's convention then the post, brought up to date on `today` ([`a_jour`]).
+pub fn poste(tx: &mut WriteTx<'_>, id: &PosteId, today: NaiveDate) -> Locked<(Convention, Poste)> {
     let Some(seen) = postes::find(tx.conn(), id)? else {
         return Ok(None);
     };
     let Some(convention) = conventions::lock(tx, &seen.convention_id)? else {
         return Ok(None);
     };
-    Ok(postes::lock(tx, id)?.map(|poste| (convention, poste)))
+    match postes::lock(tx, id)? {
+        Some(poste) => Ok(Some((convention, a_jour(tx, poste, today)?))),
+        None => Ok(None),
+    }
 }
 
-/// Locks up to `limit` vacant posts of a host and typology in a convention whose lock the caller
-/// holds, vacant the longest first.
+/// Locks up to `limit` posts of a host and typology vacant on `today` in a convention whose lock
+/// the caller holds, vacant the longest first, brought up to date ([`a_jour`]).
 pub fn postes_vacants(
     tx: &mut WriteTx<'_>,
     convention: &ConventionId,
     structure: &StructureId,
     typologie: TypologiePoste,
+    today: NaiveDate,
     limit: usize,
 ) -> Result<Vec<Poste>, ApiError> {
-    Ok(postes::lock_vacants(
-        tx, convention, structure, typologie, limit,
-    )?)
+    let locked = postes::lock_vacants(tx, convention, structure, typologie, today, limit)?;
+    locked.into_iter().map(|p| a_jour(tx, p, today)).collect()
 }
 
-/// Locks the posts of a convention (whose lock the caller holds) not yet returned.
+/// Locks the posts of a convention (whose lock the caller holds) not yet returned, brought up to
+/// date on `today` ([`a_jour`]).
 pub fn postes_non_rendus(
     tx: &mut WriteTx<'_>,
     convention: &ConventionId,
+    today: NaiveDate,
 ) -> Result<Vec<Poste>, ApiError> {
-    Ok(postes::lock_non_rendus(tx, convention)?)
+    let locked = postes::lock_non_rendus(tx, convention)?;
+    locked.into_iter().map(|p| a_jour(tx, p, today)).collect()
 }
 
-/// Locks the post an advisor holds (the caller holds the advisor's convention and row).
-pub fn poste_du_conseiller(tx: &mut WriteTx<'_>, conseiller: &ConseillerId) -> Locked<Poste> {
-    Ok(postes::lock_du_conseiller(tx, conseiller)?)
+/// Locks the post an advisor holds on `today` (the caller holds the advisor's convention and
+/// row): none once its contract's end has freed it ([`a_jour`] records that).
+pub fn poste_du_conseiller(
+    tx: &mut WriteTx<'_>,
+    conseiller: &ConseillerId,
+    today: NaiveDate,
+) -> Locked<Poste> {
+    let Some(poste) = postes::lock_du_conseiller(tx, conseiller)? else {
+        return Ok(None);
+    };
+    let poste = a_jour(tx, poste, today)?;
+    Ok((poste.conseiller_id.as_ref() == Some(conseiller)).then_some(poste))
+}
+
+/// A locked post as it stands on `today` ([`Poste::le`]): the liberation a fixed-term
+/// contract's end gave it, which reads derive, is recorded before any change (under the same
+/// version: reads showed it so), so that the stored history stays in order.
+fn a_jour(tx: &mut WriteTx<'_>, poste: Poste, today: NaiveDate) -> Result<Poste, ApiError> {
+    let derived = poste.clone().le(today);
+    if derived == poste {
+        return Ok(poste);
+    }
+    Ok(postes::record_liberation(tx, &poste, &derived)?)
 }
 
 /// Locks one envelope (every movement of its money waits here).

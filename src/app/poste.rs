@@ -65,7 +65,7 @@ pub fn repartir(
     repartition: &[PartHote],
     date: NaiveDate,
 ) -> Result<(), ApiError> {
-    let tenus = repo::tenus(tx.conn(), &convention.id)?;
+    let tenus = repo::tenus(tx.conn(), &convention.id, date)?;
     let mut nouveaux = Vec::new();
     for ecart in ecarts(&tenus, repartition)? {
         if ecart.delta > 0 {
@@ -84,6 +84,7 @@ pub fn repartir(
                 &convention.id,
                 &ecart.structure_id,
                 ecart.typologie,
+                date,
                 ecart.delta.unsigned_abs() as usize,
             )?;
             for poste in rendus {
@@ -130,8 +131,9 @@ pub fn rendre_tous(
     tx: &mut WriteTx<'_>,
     convention: &ConventionId,
     date: NaiveDate,
+    today: NaiveDate,
 ) -> Result<(), ApiError> {
-    for poste in locks::postes_non_rendus(tx, convention)? {
+    for poste in locks::postes_non_rendus(tx, convention, today)? {
         if poste.etat == EtatPoste::Occupe {
             return Err(ApiError::internal(format!(
                 "poste {} encore occupé à la fin de sa convention",
@@ -152,10 +154,12 @@ pub fn a_pourvoir(
     convention: &ConventionId,
     structure: &StructureId,
     date: NaiveDate,
+    today: NaiveDate,
 ) -> Result<Poste, ApiError> {
     let typologie = TypologiePoste::Conseiller;
-    let Some(poste) = locks::postes_vacants(tx, convention, structure, typologie, 1)?.pop() else {
-        let tenus = repo::tenus(tx.conn(), convention)?;
+    let vacants = locks::postes_vacants(tx, convention, structure, typologie, today, 1)?;
+    let Some(poste) = vacants.into_iter().next() else {
+        let tenus = repo::tenus(tx.conn(), convention, today)?;
         let (postes, occupes) = tenus
             .iter()
             .find(|t| &t.structure_id == structure && t.typologie == typologie)
@@ -171,20 +175,37 @@ pub fn a_pourvoir(
     Ok(poste)
 }
 
-/// A locked vacant post is occupied from `date` by an advisor under its contract.
+/// A locked vacant post is occupied from `date` by an advisor under its contract, until the
+/// day before `libere_le` when the contract's last day is known.
 pub fn occuper(
     tx: &mut WriteTx<'_>,
     poste: &Poste,
     conseiller: &ConseillerId,
     contrat: &ContratId,
     date: NaiveDate,
+    libere_le: Option<NaiveDate>,
 ) -> Result<Poste, ApiError> {
-    let vers = Apres(
+    let mut next = poste.clone();
+    next.passe(
+        date,
+        EvenementPoste::Occupation,
         EtatPoste::Occupe,
         poste.structure_id.clone(),
         Some((conseiller.clone(), contrat.clone())),
     );
-    passe(tx, poste, date, EvenementPoste::Occupation, vers)
+    next.libere_le = libere_le;
+    Ok(repo::save(tx, poste, &next)?)
+}
+
+/// A locked occupied post is held until the day before `libere_le` (its contract extended).
+pub fn jusqu_au(
+    tx: &mut WriteTx<'_>,
+    poste: &Poste,
+    libere_le: Option<NaiveDate>,
+) -> Result<Poste, ApiError> {
+    let mut next = poste.clone();
+    next.libere_le = libere_le;
+    Ok(repo::save(tx, poste, &next)?)
 }
 
 /// An advisor who leaves on `date` frees its post (when it holds one) from the next day.
@@ -192,8 +213,9 @@ pub fn liberer(
     tx: &mut WriteTx<'_>,
     conseiller: &ConseillerId,
     date: NaiveDate,
+    today: NaiveDate,
 ) -> Result<(), ApiError> {
-    let Some(poste) = locks::poste_du_conseiller(tx, conseiller)? else {
+    let Some(poste) = locks::poste_du_conseiller(tx, conseiller, today)? else {
         return Ok(());
     };
     let lendemain = date
@@ -213,7 +235,7 @@ pub fn transfer(
     id: &PosteId,
     gate: impl Gate<Transfert>,
 ) -> Result<Poste, ApiError> {
-    let (convention, current) = locks::poste(tx, id)?.ok_or_else(not_found)?;
+    let (convention, current) = locks::poste(tx, id, ctx.today)?.ok_or_else(not_found)?;
     policy::check_seen_placed(&ctx.caller, Resource::Poste, Action::Act, &current)?;
     let input = gate(current.version)?;
     let destination = structures::find(tx.conn(), &input.structure_id)?;

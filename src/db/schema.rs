@@ -382,6 +382,7 @@ diesel::table! {
         cree_le -> Text,
         modifie_le -> Text,
         contrat_id -> Nullable<Text>,
+        libere_le -> Nullable<Text>,
     }
 }
 

@@ -6,7 +6,7 @@
 
 use super::refusal::{self, RefusalCode};
 use super::{
-    activite, calendar, conseiller, contrat, convention, financement, lieu, poste, structure,
+    activite, calendar, conseiller, contrat, convention, financement, lieu, poste, smic, structure,
 };
 
 /// Every refusal code.
@@ -54,6 +54,12 @@ pub const CATALOGUE: &[&RefusalCode] = &[
     &poste::POSTE_NON_VACANT,
     &contrat::CONTRAT_TERMINE,
     &contrat::DATE_POSTERIEURE_FIN,
+    &contrat::CONTRAT_EN_COURS,
+    &contrat::DATE_FIN_INVALIDE,
+    &contrat::TYPOLOGIE_INCOMPATIBLE,
+    &contrat::CONTRAT_SANS_TERME,
+    &smic::SALAIRE_INFERIEUR_SMIC,
+    &conseiller::TYPE_CONTRAT_NON_RECRUTABLE,
 ];
 
 #[cfg(test)]

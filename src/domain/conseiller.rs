@@ -78,6 +78,8 @@ closed_enum! {
         Cdi = "cdi",
         /// Contrat à durée déterminée.
         Cdd = "cdd",
+        /// Parcours emploi compétences (contrat aidé, à durée déterminée ; `POST /contrats`).
+        Pec = "pec",
         /// Contrat de projet.
         ContratDeProjet = "contrat_de_projet",
         /// Fonctionnaire titulaire.
@@ -257,6 +259,25 @@ pub const DONNEES_ANONYMISEES: RefusalCode = RefusalCode {
     title: "Données anonymisées",
     example: "Les données personnelles de ce conseiller ont été effacées le 2025-01-01.",
 };
+
+/// 422: a contract type the first model's recruitment does not record.
+pub const TYPE_CONTRAT_NON_RECRUTABLE: RefusalCode = RefusalCode {
+    kind: RefusalKind::Unprocessable,
+    code: "type_contrat_non_recrutable",
+    title: "Type de contrat hors recrutement",
+    example: "Un contrat « pec » s'enregistre par POST /api/v1/contrats.",
+};
+
+/// A recruitment (`POST /conseillers`) records a `cdi`, `cdd`, `contrat_de_projet` or
+/// `titulaire`; a `pec` is recorded as a contract (`POST /contrats`), 422 on `/type_contrat`.
+pub fn check_type_recrutement(type_contrat: TypeContrat) -> Result<(), Refusal> {
+    if type_contrat != TypeContrat::Pec {
+        return Ok(());
+    }
+    let detail = "Un contrat « pec » s'enregistre par POST /api/v1/contrats.".to_owned();
+    Err(Refusal::new(&TYPE_CONTRAT_NON_RECRUTABLE, detail.clone())
+        .with_error(FieldError::pointer("/type_contrat", detail)))
+}
 
 /// Advisors are recruited on a convention in execution only.
 pub fn check_convention_en_execution(statut: StatutConvention) -> Result<(), Refusal> {

@@ -235,6 +235,149 @@ pub const DATE_POSTERIEURE_FIN: RefusalCode = RefusalCode {
     example: "date (2024-07-01) est postérieure à la fin prévue du contrat (2024-06-30).",
 };
 
+/// 409: a person has one contract in force at any date.
+pub const CONTRAT_EN_COURS: RefusalCode = RefusalCode {
+    kind: RefusalKind::Conflict,
+    code: "contrat_en_cours",
+    title: "Contrat en cours",
+    example: "Le conseiller a déjà le contrat 0193… en vigueur du 2024-01-15 au 2025-01-14 : un seul contrat en vigueur à la fois.",
+};
+
+/// 422: a fixed-term contract without its planned end, or an open-ended one with one.
+pub const DATE_FIN_INVALIDE: RefusalCode = RefusalCode {
+    kind: RefusalKind::Unprocessable,
+    code: "date_fin_invalide",
+    title: "Date de fin invalide",
+    example: "date_fin est requise pour un contrat « cdd » (à durée déterminée).",
+};
+
+/// 409: a post of one typology takes a contract of the same typology.
+pub const TYPOLOGIE_INCOMPATIBLE: RefusalCode = RefusalCode {
+    kind: RefusalKind::Conflict,
+    code: "typologie_incompatible",
+    title: "Typologie incompatible",
+    example: "Le poste 0193… est un poste « coordinateur » : il faut un contrat de coordinateur.",
+};
+
+/// 409: only a fixed-term contract can be extended.
+pub const CONTRAT_SANS_TERME: RefusalCode = RefusalCode {
+    kind: RefusalKind::Conflict,
+    code: "contrat_sans_terme",
+    title: "Contrat sans terme",
+    example: "Le contrat 0193… est un « cdi » : seul un contrat à durée déterminée se prolonge.",
+};
+
+/// A contract's planned end suits its type: required for fixed-term types, refused for `cdi`
+/// and `titulaire`, not before `date_debut` (422 `date_fin_invalide` on `/date_fin`).
+pub fn check_date_fin(
+    type_contrat: TypeContrat,
+    date_debut: NaiveDate,
+    date_fin: Option<NaiveDate>,
+) -> Result<(), Refusal> {
+    let detail = match (type_contrat.a_duree_determinee(), date_fin) {
+        (true, None) => {
+            format!("date_fin est requise pour un contrat « {type_contrat} » (à durée déterminée).")
+        }
+        (false, Some(_)) => {
+            format!("date_fin est refusée pour un contrat « {type_contrat} » (sans terme).")
+        }
+        (true, Some(fin)) if fin < date_debut => {
+            format!("date_fin ({fin}) précède date_debut ({date_debut}).")
+        }
+        _ => return Ok(()),
+    };
+    Err(Refusal::new(&DATE_FIN_INVALIDE, detail.clone())
+        .with_error(FieldError::pointer("/date_fin", detail)))
+}
+
+/// The post's typology is the contract's (409 `typologie_incompatible`).
+pub fn check_typologie(
+    poste: &PosteId,
+    du_poste: TypologiePoste,
+    du_contrat: TypologiePoste,
+) -> Result<(), Refusal> {
+    if du_poste == du_contrat {
+        return Ok(());
+    }
+    Err(Refusal::new(
+        &TYPOLOGIE_INCOMPATIBLE,
+        format!(
+            "Le poste {poste} est un poste « {du_poste} » : il faut un contrat de {du_poste}, pas de {du_contrat}."
+        ),
+    )
+    .with_member("typologie_poste", du_poste.as_str()))
+}
+
+/// A person has one contract in force at any date: a new contract from `debut` to `fin` (none:
+/// open-ended) overlaps none of `existants` (409 `contrat_en_cours`, naming the first it meets).
+pub fn check_un_seul_contrat(
+    existants: &[Contrat],
+    debut: NaiveDate,
+    fin: Option<NaiveDate>,
+) -> Result<(), Refusal> {
+    let chevauche = |c: &&Contrat| {
+        c.date_debut <= fin.unwrap_or(NaiveDate::MAX)
+            && c.dernier_jour().is_none_or(|dernier| debut <= dernier)
+    };
+    let Some(autre) = existants.iter().find(chevauche) else {
+        return Ok(());
+    };
+    let jusqu_au = autre
+        .dernier_jour()
+        .map_or_else(|| "sans terme".to_owned(), |d| format!("au {d}"));
+    Err(Refusal::new(
+        &CONTRAT_EN_COURS,
+        format!(
+            "Le conseiller a déjà le contrat {} en vigueur du {} {jusqu_au} : un seul contrat en vigueur à la fois.",
+            autre.id, autre.date_debut
+        ),
+    )
+    .with_member("contrat_id", autre.id.as_str()))
+}
+
+/// A prolongation moves a fixed-term contract in force to a later end: 409 `contrat_termine`
+/// when it is not in force on `today`, 409 `contrat_sans_terme` for an open-ended one, 422
+/// `date_fin_invalide` on `/date_fin` unless the new end is later than the planned one (a
+/// fixed-term contract carried over without a planned end takes any end from today on).
+pub fn prolonger(
+    contrat: &mut Contrat,
+    nouvelle_fin: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), Refusal> {
+    check_en_cours(contrat, today)?;
+    if !contrat.type_contrat.a_duree_determinee() {
+        return Err(Refusal::new(
+            &CONTRAT_SANS_TERME,
+            format!(
+                "Le contrat {} est un « {} » : seul un contrat à durée déterminée se prolonge.",
+                contrat.id, contrat.type_contrat
+            ),
+        ));
+    }
+    let minimum = contrat
+        .date_fin
+        .unwrap_or(today.pred_opt().unwrap_or(today));
+    if nouvelle_fin <= minimum {
+        let detail = match contrat.date_fin {
+            Some(fin) => {
+                format!("date_fin ({nouvelle_fin}) doit être postérieure à la fin prévue ({fin}).")
+            }
+            None => {
+                format!("date_fin ({nouvelle_fin}) doit être au plus tôt aujourd'hui ({today}).")
+            }
+        };
+        return Err(Refusal::new(&DATE_FIN_INVALIDE, detail.clone())
+            .with_error(FieldError::pointer("/date_fin", detail)));
+    }
+    contrat.date_fin = Some(nouvelle_fin);
+    Ok(())
+}
+
+/// The first day a post held under `contrat` is vacant, when its last day is known.
+pub fn libere_le(contrat: &Contrat) -> Option<NaiveDate> {
+    contrat.dernier_jour().and_then(|d| d.succ_opt())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -361,5 +504,108 @@ mod tests {
         assert!(check_date_rupture(&c, date("2024-06-30")).is_ok());
         let refusal = check_date_rupture(&c, date("2024-07-01")).unwrap_err();
         assert_eq!(refusal.code.code, "date_posterieure_fin");
+    }
+
+    #[test]
+    fn a_planned_end_suits_the_type() {
+        let debut = date("2024-01-15");
+        assert!(check_date_fin(TypeContrat::Cdd, debut, Some(date("2025-01-14"))).is_ok());
+        assert!(check_date_fin(TypeContrat::Pec, debut, Some(debut)).is_ok());
+        assert!(check_date_fin(TypeContrat::Cdi, debut, None).is_ok());
+        for (type_contrat, fin) in [
+            (TypeContrat::Cdd, None),
+            (TypeContrat::ContratDeProjet, None),
+            (TypeContrat::Cdi, Some(date("2025-01-14"))),
+            (TypeContrat::Titulaire, Some(date("2025-01-14"))),
+            (TypeContrat::Cdd, Some(date("2024-01-14"))),
+        ] {
+            let refusal = check_date_fin(type_contrat, debut, fin).unwrap_err();
+            assert_eq!(refusal.code_at(), ("date_fin_invalide", Some("/date_fin")));
+        }
+    }
+
+    #[test]
+    fn a_person_has_one_contract_in_force_at_any_date() {
+        let mut cdd = contrat(TypeContrat::Cdd);
+        cdd.date_fin = Some(date("2024-12-31"));
+        let existants = [cdd.clone()];
+        // The day after its end: free.
+        assert!(check_un_seul_contrat(&existants, date("2025-01-01"), None).is_ok());
+        // Overlapping its last day, or wholly before it starts and running into it.
+        let refusal = check_un_seul_contrat(&existants, date("2024-12-31"), None).unwrap_err();
+        assert_eq!(refusal.code.code, "contrat_en_cours");
+        assert_eq!(refusal.members["contrat_id"], cdd.id.as_str());
+        assert!(
+            check_un_seul_contrat(&existants, date("2023-01-01"), Some(date("2024-01-15")))
+                .is_err()
+        );
+        assert!(
+            check_un_seul_contrat(&existants, date("2023-01-01"), Some(date("2024-01-14"))).is_ok()
+        );
+        // An open-ended contract in force blocks every later start; broken, it frees the next day.
+        let mut cdi = contrat(TypeContrat::Cdi);
+        assert!(check_un_seul_contrat(&[cdi.clone()], date("2030-01-01"), None).is_err());
+        cdi.rupture = Some(Rupture {
+            date: date("2024-06-30"),
+            motif: MotifRupture::Demission,
+            commentaire: None,
+        });
+        assert!(check_un_seul_contrat(&[cdi.clone()], date("2024-07-01"), None).is_ok());
+        assert!(check_un_seul_contrat(&[cdi], date("2024-06-30"), None).is_err());
+    }
+
+    #[test]
+    fn a_fixed_term_contract_in_force_is_extended_to_a_later_end() {
+        let today = date("2024-06-01");
+        let mut c = contrat(TypeContrat::Cdd);
+        c.date_fin = Some(date("2024-12-31"));
+        let refusal = prolonger(&mut c, date("2024-12-31"), today).unwrap_err();
+        assert_eq!(refusal.code_at(), ("date_fin_invalide", Some("/date_fin")));
+        prolonger(&mut c, date("2025-06-30"), today).unwrap();
+        assert_eq!(c.date_fin, Some(date("2025-06-30")));
+        assert_eq!(libere_le(&c), Some(date("2025-07-01")));
+        // Ended: no longer.
+        assert_eq!(
+            prolonger(&mut c, date("2026-06-30"), date("2025-07-01"))
+                .unwrap_err()
+                .code
+                .code,
+            "contrat_termine"
+        );
+        // Open-ended: never.
+        let mut cdi = contrat(TypeContrat::Cdi);
+        assert_eq!(
+            prolonger(&mut cdi, date("2030-01-01"), today)
+                .unwrap_err()
+                .code
+                .code,
+            "contrat_sans_terme"
+        );
+        assert_eq!(libere_le(&cdi), None);
+        // Carried over without a planned end: from today on.
+        let mut sans_fin = contrat(TypeContrat::Cdd);
+        assert!(prolonger(&mut sans_fin, date("2024-05-31"), today).is_err());
+        prolonger(&mut sans_fin, today, today).unwrap();
+    }
+
+    #[test]
+    fn a_post_takes_a_contract_of_its_typology() {
+        let poste = PosteId::new();
+        assert!(
+            check_typologie(
+                &poste,
+                TypologiePoste::Conseiller,
+                TypologiePoste::Conseiller
+            )
+            .is_ok()
+        );
+        let refusal = check_typologie(
+            &poste,
+            TypologiePoste::Coordinateur,
+            TypologiePoste::Conseiller,
+        )
+        .unwrap_err();
+        assert_eq!(refusal.code.code, "typologie_incompatible");
+        assert_eq!(refusal.members["typologie_poste"], "coordinateur");
     }
 }

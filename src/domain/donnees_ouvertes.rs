@@ -299,10 +299,28 @@ pub struct PostePublie {
     pub etat: String,
     /// The date of that state (`YYYY-MM-DD`).
     pub depuis: String,
+    /// The first vacant day already known of an occupied post (`YYYY-MM-DD`).
+    pub libere_le: Option<String>,
 }
 
-/// The line of `postes.csv` for a post, in the order of [`COLONNES_POSTES`].
-pub fn ligne_poste(poste: &PostePublie) -> Vec<String> {
+/// The line of `postes.csv` for a post on `today` (`YYYY-MM-DD`), in the order of
+/// [`COLONNES_POSTES`]: an occupied post whose holder's contract has ended is vacant since the
+/// day after (the rule of `Poste::le`).
+pub fn ligne_poste(poste: &PostePublie, today: &str) -> Vec<String> {
+    if poste.etat == "occupe"
+        && let Some(jour) = poste
+            .libere_le
+            .as_ref()
+            .filter(|jour| jour.as_str() <= today)
+    {
+        let vacant = PostePublie {
+            etat: "vacant".to_owned(),
+            depuis: jour.clone(),
+            libere_le: None,
+            ..poste.clone()
+        };
+        return ligne_poste(&vacant, today);
+    }
     vec![
         poste.departement.clone(),
         poste.convention.clone(),

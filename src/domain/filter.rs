@@ -262,7 +262,7 @@ pub struct ContratFilter {
     #[param(
         rename = "type",
         value_type = Option<String>,
-        pattern = "^(cdi|cdd|contrat_de_projet|titulaire)(,(cdi|cdd|contrat_de_projet|titulaire))*$"
+        pattern = "^(cdi|cdd|pec|contrat_de_projet|titulaire)(,(cdi|cdd|pec|contrat_de_projet|titulaire))*$"
     )]
     pub type_contrat: Option<UnOuPlusieurs<TypeContrat>>,
     /// Seulement dans ces états à la date du service (`en_cours`, `termine`, `rompu`), séparés

@@ -28,6 +28,7 @@ pub mod poste;
 pub mod referentiel;
 pub mod refusal;
 pub mod scope;
+pub mod smic;
 pub mod split;
 pub mod statistiques;
 pub mod structure;

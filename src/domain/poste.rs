@@ -117,6 +117,11 @@ pub struct Poste {
     pub conseiller_id: Option<ConseillerId>,
     /// Contrat du titulaire quand le poste est occupé ; null sinon.
     pub contrat_id: Option<ContratId>,
+    /// Premier jour de vacance déjà connu d'un poste occupé : le lendemain de la fin prévue du
+    /// contrat à durée déterminée de son titulaire (`date_fin`) ; null sinon. Ce jour-là, le
+    /// poste devient vacant sans autre traitement.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub libere_le: Option<NaiveDate>,
     /// Historique, du plus ancien au plus récent.
     pub historique: Vec<EtapePoste>,
     /// Version (son `ETag`).
@@ -143,6 +148,7 @@ impl Poste {
             depuis: date,
             conseiller_id: None,
             contrat_id: None,
+            libere_le: None,
             historique: vec![EtapePoste {
                 date,
                 evenement: EvenementPoste::Attribution,
@@ -172,6 +178,7 @@ impl Poste {
         self.structure_id = structure_id.clone();
         self.conseiller_id = conseiller_id.clone();
         self.contrat_id = contrat_id;
+        self.libere_le = None;
         self.historique.push(EtapePoste {
             date,
             evenement,
@@ -179,6 +186,25 @@ impl Poste {
             structure_id,
             conseiller_id,
         });
+    }
+
+    /// The post as it stands on `today`: an occupied post whose holder's contract has reached
+    /// its end (`libere_le` passed) is vacant since `libere_le`, its history showing the
+    /// liberation on that day. Reads answer this; a write that locks the post records it.
+    pub fn le(mut self, today: NaiveDate) -> Poste {
+        if self.etat == EtatPoste::Occupe
+            && let Some(jour) = self.libere_le.filter(|jour| *jour <= today)
+        {
+            let structure = self.structure_id.clone();
+            self.passe(
+                jour,
+                EvenementPoste::Liberation,
+                EtatPoste::Vacant,
+                structure,
+                None,
+            );
+        }
+        self
     }
 
     /// The days a vacant post has been vacant on `today` (`None` when it is not vacant).
@@ -526,6 +552,42 @@ mod tests {
             p.passe(date("2021-06-01"), event, etat, structure(0), holder);
         }
         p
+    }
+
+    #[test]
+    fn a_post_is_vacant_from_the_day_after_its_holders_fixed_term_contract_ends() {
+        let mut p = poste(EtatPoste::Occupe);
+        assert_eq!(
+            p.clone().le(date("2030-01-01")),
+            p,
+            "no known end: still held"
+        );
+        p.libere_le = Some(date("2023-06-01"));
+        let before = p.clone().le(date("2023-05-31"));
+        assert_eq!(
+            (before.etat, before.depuis),
+            (EtatPoste::Occupe, date("2021-06-01"))
+        );
+        assert_eq!(before.historique.len(), 2);
+        let after = p.clone().le(date("2023-06-01"));
+        assert_eq!(
+            (after.etat, after.depuis),
+            (EtatPoste::Vacant, date("2023-06-01"))
+        );
+        assert_eq!(
+            (&after.conseiller_id, &after.contrat_id, after.libere_le),
+            (&None, &None, None)
+        );
+        let last = after.historique.last().unwrap();
+        assert_eq!(
+            (last.date, last.evenement, last.etat),
+            (
+                date("2023-06-01"),
+                EvenementPoste::Liberation,
+                EtatPoste::Vacant
+            )
+        );
+        assert_eq!(after.jours_vacance(date("2023-06-11")), Some(10));
     }
 
     #[test]

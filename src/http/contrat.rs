@@ -3,7 +3,9 @@
 
 use actix_web::{get, post};
 
-use crate::api::contrat::{Contrat, ContratFilter, ContratPage, RuptureContrat};
+use crate::api::contrat::{
+    Contrat, ContratFilter, ContratPage, NouveauContrat, ProlongationContrat, RuptureContrat,
+};
 use crate::app::contrat::not_found;
 use crate::app::{self, Context};
 use crate::auth::policy::{self, Action, Resource};
@@ -11,7 +13,44 @@ use crate::db::repo::contrat as repo;
 use crate::domain::contrat as domain;
 use crate::domain::ids::ContratId;
 use crate::http::extract::ok_with_etag;
-use crate::{get_operation, lifecycle_action, list_operation};
+use crate::http::idempotency::Reply;
+use crate::{create_operation, get_operation, lifecycle_action, list_operation};
+
+create_operation! {
+    /// Créer un contrat
+    ///
+    /// Engage une personne (`conseiller_id`, enregistrée par `POST /conseillers`) sur un poste
+    /// vacant (`poste_id`) d'une convention en exécution : le poste est occupé à partir de
+    /// `date_debut`, et le redevient vacant le lendemain de `date_fin` sans autre traitement ;
+    /// l'emploi du conseiller (convention, employeur, département) devient celui du contrat.
+    /// Refus : convention hors exécution (409 `convention_hors_execution`), poste non vacant
+    /// (409 `poste_non_vacant`), typologie du contrat autre que celle du poste (409
+    /// `typologie_incompatible`), un autre contrat de la personne en vigueur sur la période (409
+    /// `contrat_en_cours`, avec son `contrat_id` : un seul contrat en vigueur à la fois, même
+    /// sous requêtes concurrentes), `date_fin` requise pour `cdd`, `pec` et `contrat_de_projet`
+    /// et refusée pour `cdi` et `titulaire` (422 `date_fin_invalide`), `date_debut` dans le
+    /// futur ou avant la vacance du poste (422 `date_future`, `date_anterieure`), salaire sous le
+    /// SMIC mensuel brut en vigueur à `date_debut` (422 `salaire_inferieur_smic`, avec le
+    /// montant et son texte). Poste hors de portée ou personne inconnue : 404. Accepte
+    /// `Idempotency-Key`. Accès : `admin` ; `prefecture` dans ses départements ; `structure` :
+    /// sur ses propres postes.
+    create_contrat, "/contrats", "createContrat", tag = "Contrats",
+    key = IdempotencyKey, body = NouveauContrat, errors = ActErrors,
+    created = (Contrat, "Le contrat créé.", "L'URL du contrat."),
+    etag = "La version du contrat.",
+    checked = Resource::Contrat,
+    |state, caller, request, new| {
+        let ctx = Context::new(caller, state.today());
+        state
+            .write_once(request, move |tx| {
+                let created = app::contrat::creer(tx, &ctx, new)?;
+                let location = format!("/api/v1/contrats/{}", created.id);
+                let version = created.version;
+                Reply::created_with_version(location, &answered(created, &ctx), version)
+            })
+            .await
+    }
+}
 
 list_operation! {
     /// Lister les contrats
@@ -74,12 +113,24 @@ lifecycle_action! {
         /// sortie correspondant) et son poste est vacant le lendemain.
         rupture_contrat, "/contrats/{id}/rupture", "ruptureContrat", RuptureContrat,
         app::contrat::rompre;
+
+        /// Prolonger un contrat
+        ///
+        /// Reporte la fin prévue (`date_fin`) d'un contrat à durée déterminée en cours (409
+        /// `contrat_termine` s'il est rompu ou arrivé à son terme ; 409 `contrat_sans_terme`
+        /// pour un `cdi` ou un `titulaire`) à une date postérieure à l'actuelle (422
+        /// `date_fin_invalide`) ; un contrat repris sans fin prévue en reçoit une, au plus tôt
+        /// aujourd'hui. Le poste reste occupé jusqu'à la nouvelle fin.
+        prolongation_contrat, "/contrats/{id}/prolongation", "prolongationContrat",
+        ProlongationContrat, app::contrat::prolonger_contrat;
     }
 }
 
 /// Registers this module's handlers (documented: through `utoipa-actix-web`).
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_contrats)
+    cfg.service(create_contrat)
+        .service(list_contrats)
         .service(get_contrat)
-        .service(rupture_contrat);
+        .service(rupture_contrat)
+        .service(prolongation_contrat);
 }

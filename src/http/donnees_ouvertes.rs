@@ -67,11 +67,12 @@ impl IntoResponses for PostesCsv {
             typologie: "conseiller".to_owned(),
             etat: "vacant".to_owned(),
             depuis: "2021-09-01".to_owned(),
+            libere_le: None,
         };
         csv::ok_response(
             "Le fichier des postes, en téléchargement.",
             POSTES,
-            &[domain::ligne_poste(&exemple)],
+            &[domain::ligne_poste(&exemple, "2021-09-01")],
         )
     }
 }
@@ -269,8 +270,9 @@ export_operation! {
     export_postes, "/exports/postes.csv", "exportPostes",
     file = PostesCsv, query = NoQuery,
     |req, state, _query| {
-        let reader = by_lots(repo::postes, |postes| {
-            Ok(postes.iter().map(domain::ligne_poste).collect())
+        let today = crate::db::repo::date_text(state.today());
+        let reader = by_lots(repo::postes, move |postes| {
+            Ok(postes.iter().map(|p| domain::ligne_poste(p, &today)).collect())
         });
         csv::stream(&req, &state, POSTES, reader).await
     }

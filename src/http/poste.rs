@@ -45,7 +45,7 @@ get_operation! {
             .read_found(move |conn| repo::find(conn, &id), not_found)
             .await?;
         policy::check_seen_placed(&caller, Resource::Poste, Action::Read, &poste)?;
-        Ok(ok_with_etag(poste.version, &poste))
+        Ok(ok_with_etag(poste.version, &poste.le(state.today())))
     }
 }
 

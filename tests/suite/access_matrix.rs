@@ -323,6 +323,18 @@ const ACCESS: &[Route] = &[
         r#"{"date": "2021-09-01", "motif": "demission"}"#,
     ),
     act(
+        "/api/v1/contrats/{id}/prolongation",
+        "recrute",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+        r#"{"date_fin": "2099-12-31"}"#,
+    ),
+    act(
+        "/api/v1/contrats",
+        "recrute",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+        r#"{"conseiller_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa6", "poste_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa2", "type": "cdi", "date_debut": "2021-09-01"}"#,
+    ),
+    act(
         "/api/v1/activites",
         "en_poste",
         Access::Scoped(&[StructureRole, Admin]),
@@ -486,6 +498,7 @@ fn seed_fixtures(db: &TestDb, statut: &str) {
     // The advisor's contract (…8fa5) on that post (each names the other: the post once both
     // rows exist).
     const CONTRAT_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa5";
+    const PERSONNE_LIBRE_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa6";
     let poste_occupe = format!(
         "INSERT INTO contrats (id, conseiller_id, poste_id, structure_id, convention_id, \
          departement, typologie, type, date_debut, version, cree_le, modifie_le) VALUES \
@@ -514,6 +527,14 @@ fn seed_fixtures(db: &TestDb, statut: &str) {
          '2021-05-03', {formation}, {certification}, {prise}, {lieu}, 1, {now}, {now});"
     ));
     sql.push_str(&poste_occupe);
+    // A person who left (…8fa6), with no contract in force: a new contract may bind her.
+    sql.push_str(&format!(
+        "INSERT INTO conseillers (id, convention_id, departement, structure_id, nom, prenom, email, \
+         commune_residence, recrutement_local, type_contrat, statut, date_recrutement, \
+         date_sortie, motif_sortie, version, cree_le, modifie_le) VALUES ('{PERSONNE_LIBRE_ID}', \
+         '{EXECUTION_ID}', '93', '{STRUCTURE_ID}', 'Diallo', 'Awa', 'awa.diallo@example.org', \
+         '93066', TRUE, 'cdi', 'sorti', '2021-04-01', '2021-04-30', 'demission', 1, {now}, {now});"
+    ));
     sql.push_str(&format!(
         "INSERT INTO conseillers_lieux (conseiller_id, lieu_id, principal) VALUES \
          ('{CONSEILLER_ID}', '{LIEU_ID}', TRUE);"

@@ -12,6 +12,7 @@ mod bounded_resources;
 mod cache_lectures;
 mod conseillers;
 mod contrats;
+mod contrats_directs;
 mod conventions;
 mod demo;
 mod donnees_personnelles;

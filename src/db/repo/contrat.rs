@@ -157,6 +157,16 @@ pub fn lock_dernier_du_conseiller(
     Ok(converted(rows)?.pop())
 }
 
+/// Every contract of an advisor, oldest first (read under the advisor's row lock).
+pub fn du_conseiller(conn: &mut DbConn, conseiller: &ConseillerId) -> QueryResult<Vec<Contrat>> {
+    let rows: Vec<ContratRow> = contrats::table
+        .filter(contrats::conseiller_id.eq(conseiller.as_str()))
+        .order((contrats::date_debut, contrats::id))
+        .select(ContratRow::as_select())
+        .load(conn)?;
+    converted(rows)
+}
+
 /// The advisor's contract in force on `date` (from its first day to its last, both included:
 /// the rule of [`Contrat::en_vigueur_le`]), if any: its id only (an activity's declaration
 /// asks, on a hot path).

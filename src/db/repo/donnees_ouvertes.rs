@@ -211,6 +211,7 @@ pub fn postes(
             postes::typologie,
             postes::etat,
             postes::depuis,
+            postes::libere_le,
         ))
         .order(postes::id.asc())
         .limit(limit as i64)
@@ -227,21 +228,25 @@ pub fn postes(
         String,
         String,
         String,
+        Option<String>,
     );
     let rows: Vec<Ligne> = query.load(conn)?;
     let ids: Vec<String> = rows.iter().map(|row| row.0.clone()).collect();
     let items = rows
         .into_iter()
         .map(
-            |(id, departement, convention, siret, nom, typologie, etat, depuis)| PostePublie {
-                id,
-                departement,
-                convention,
-                siret,
-                nom,
-                typologie,
-                etat,
-                depuis,
+            |(id, departement, convention, siret, nom, typologie, etat, depuis, libere_le)| {
+                PostePublie {
+                    id,
+                    departement,
+                    convention,
+                    siret,
+                    nom,
+                    typologie,
+                    etat,
+                    depuis,
+                    libere_le,
+                }
             },
         )
         .collect();

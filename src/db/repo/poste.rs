@@ -35,6 +35,7 @@ struct PosteRow {
     cree_le: String,
     modifie_le: String,
     contrat_id: Option<String>,
+    libere_le: Option<String>,
 }
 
 /// A row of `postes_historique`.
@@ -63,6 +64,7 @@ impl TryFrom<PosteRow> for Poste {
             depuis: stored_date(&row.depuis)?,
             conseiller_id: stored_option(row.conseiller_id, ConseillerId::parse)?,
             contrat_id: stored_option(row.contrat_id, ContratId::parse)?,
+            libere_le: row.libere_le.as_deref().map(stored_date).transpose()?,
             historique: Vec::new(),
             version: row.version,
         })
@@ -135,6 +137,7 @@ pub fn insert(tx: &mut WriteTx<'_>, nouveaux: &[Poste]) -> QueryResult<()> {
             cree_le: now.clone(),
             modifie_le: now.clone(),
             contrat_id: p.contrat_id.as_ref().map(ToString::to_string),
+            libere_le: p.libere_le.map(date_text),
         })
         .collect();
     let etapes: Vec<EtapeRow> = nouveaux
@@ -170,8 +173,36 @@ pub fn save(tx: &mut WriteTx<'_>, before: &Poste, after: &Poste) -> QueryResult<
             postes::depuis.eq(date_text(after.depuis)),
             postes::conseiller_id.eq(after.conseiller_id.as_ref().map(|c| c.as_str())),
             postes::contrat_id.eq(after.contrat_id.as_ref().map(|c| c.as_str())),
+            postes::libere_le.eq(after.libere_le.map(date_text)),
         ]
     )?;
+    insert_steps(tx, before, after)?;
+    find(tx.conn(), &after.id)?.ok_or(diesel::result::Error::NotFound)
+}
+
+/// Records on a locked post the liberation its holder's contract's end gave it (`after`:
+/// [`Poste::le`] of `before`), **keeping its version**: reads already showed it so, under that
+/// version, so an `ETag` taken from them stays valid.
+pub fn record_liberation(
+    tx: &mut WriteTx<'_>,
+    before: &Poste,
+    after: &Poste,
+) -> QueryResult<Poste> {
+    diesel::update(postes::table.find(after.id.as_str()))
+        .set((
+            postes::etat.eq(after.etat.as_str()),
+            postes::depuis.eq(date_text(after.depuis)),
+            postes::conseiller_id.eq(after.conseiller_id.as_ref().map(|c| c.as_str())),
+            postes::contrat_id.eq(after.contrat_id.as_ref().map(|c| c.as_str())),
+            postes::libere_le.eq(after.libere_le.map(date_text)),
+        ))
+        .execute(tx.conn())?;
+    insert_steps(tx, before, after)?;
+    find(tx.conn(), &after.id)?.ok_or(diesel::result::Error::NotFound)
+}
+
+/// Inserts the steps `after`'s history has beyond `before`'s.
+fn insert_steps(tx: &mut WriteTx<'_>, before: &Poste, after: &Poste) -> QueryResult<()> {
     let nouvelles: Vec<EtapeRow> = after
         .historique
         .iter()
@@ -182,7 +213,7 @@ pub fn save(tx: &mut WriteTx<'_>, before: &Poste, after: &Poste) -> QueryResult<
     if !nouvelles.is_empty() {
         insert_rows!(tx, postes_historique::table, &nouvelles)?;
     }
-    find(tx.conn(), &after.id)?.ok_or(diesel::result::Error::NotFound)
+    Ok(())
 }
 
 /// One post, with its history.
@@ -198,23 +229,34 @@ pub fn lock(tx: &mut WriteTx<'_>, id: &PosteId) -> QueryResult<Option<Poste>> {
     ))
 }
 
-/// The posts a convention's hosts hold (vacant or occupied), by host and typology (read under
-/// the convention's lock).
-pub fn tenus(conn: &mut DbConn, convention: &ConventionId) -> QueryResult<Vec<PostesTenus>> {
-    let rows: Vec<(String, String, String, i64)> = postes::table
+/// The posts a convention's hosts hold on `today` (vacant or occupied, [`Poste::le`] deciding),
+/// by host and typology (read under the convention's lock).
+pub fn tenus(
+    conn: &mut DbConn,
+    convention: &ConventionId,
+    today: NaiveDate,
+) -> QueryResult<Vec<PostesTenus>> {
+    // A convention's posts are a few hundred at most: read them and let [`Poste::le`]'s rule
+    // decide each one's state, rather than grouping on a derived condition.
+    let rows: Vec<(String, String, String, Option<String>)> = postes::table
         .filter(postes::convention_id.eq(convention.as_str()))
         .filter(postes::etat.ne(EtatPoste::Rendu.as_str()))
-        .group_by((postes::structure_id, postes::typologie, postes::etat))
         .select((
             postes::structure_id,
             postes::typologie,
             postes::etat,
-            diesel::dsl::count_star(),
+            postes::libere_le,
         ))
-        .order((postes::structure_id, postes::typologie, postes::etat))
         .load(conn)?;
+    let rows = rows
+        .into_iter()
+        .map(|(structure, typologie, etat, libere_le)| {
+            let vacant = etat == EtatPoste::Vacant.as_str()
+                || libere_le.is_some_and(|jour| jour <= date_text(today));
+            (structure, typologie, vacant, 1)
+        });
     let mut out: Vec<PostesTenus> = Vec::new();
-    for (structure, typologie, etat, nombre) in rows {
+    for (structure, typologie, vacant, nombre) in rows {
         let structure_id = stored(StructureId::try_from(structure))?;
         let typologie = stored(TypologiePoste::parse(&typologie))?;
         let index = match out
@@ -232,15 +274,18 @@ pub fn tenus(conn: &mut DbConn, convention: &ConventionId) -> QueryResult<Vec<Po
                 out.len() - 1
             }
         };
-        match stored(EtatPoste::parse(&etat))? {
-            EtatPoste::Vacant => out[index].vacants += nombre,
-            _ => out[index].occupes += nombre,
+        if vacant {
+            out[index].vacants += nombre;
+        } else {
+            out[index].occupes += nombre;
         }
     }
+    out.sort_by(|a, b| (&a.structure_id, a.typologie).cmp(&(&b.structure_id, b.typologie)));
     Ok(out)
 }
 
-/// Locks and reads up to `limit` vacant posts of a host and typology in a convention, vacant the
+/// Locks and reads up to `limit` posts of a host and typology in a convention vacant on `today`
+/// (stored so, or whose holder's contract has ended: [`Poste::le`] gives their state), vacant the
 /// longest first (those the six-month rule concerns: a return takes them first, an occupation
 /// fills them first).
 pub fn lock_vacants(
@@ -248,14 +293,22 @@ pub fn lock_vacants(
     convention: &ConventionId,
     structure: &StructureId,
     typologie: TypologiePoste,
+    today: NaiveDate,
     limit: usize,
 ) -> QueryResult<Vec<Poste>> {
+    let today = date_text(today);
     let rows = lock_rows!(tx, postes::table
         .filter(postes::convention_id.eq(convention.as_str()))
         .filter(postes::structure_id.eq(structure.as_str()))
         .filter(postes::typologie.eq(typologie.as_str()))
-        .filter(postes::etat.eq(EtatPoste::Vacant.as_str()))
-        .order((postes::depuis, postes::id))
+        // The rule of [`etat_le`] for `vacant`, unboxed: the lock runs on each backend's own
+        // connection.
+        .filter(
+            postes::etat.eq(EtatPoste::Vacant.as_str()).or(postes::etat
+                .eq(EtatPoste::Occupe.as_str())
+                .and(postes::libere_le.le(&today).assume_not_null()))
+        )
+        .order((vacant_depuis(), postes::id))
         .limit(limit as i64)
         .select(PosteRow::as_select()) => PosteRow)?;
     with_history(tx.conn(), converted(rows)?)
@@ -292,6 +345,15 @@ pub fn list(
     after: Option<&Position>,
     limit: usize,
 ) -> QueryResult<Page<Poste>> {
+    let jour = date_text(today);
+    // The filter's range (days of a century) keeps this within the calendar.
+    let limite = filter.vacant_depuis_jours.map(|jours| {
+        date_text(
+            today
+                .checked_sub_days(chrono::Days::new(jours))
+                .unwrap_or(today),
+        )
+    });
     let mut query = postes::table
         .select(PosteRow::as_select())
         .into_boxed::<Backend>();
@@ -301,19 +363,17 @@ pub fn list(
         postes::structure_id => filter.structure_id,
     ]);
     if let Some(etats) = &filter.etat {
-        query = query.filter(postes::etat.eq_any(etats.texts()));
+        let mut etats = etats.0.iter().map(|etat| etat_le(*etat, &jour));
+        if let Some(first) = etats.next() {
+            let any = etats.fold(first, |any, next| Box::new(any.or(next)));
+            query = query.filter(any);
+        }
     }
     if let Some(typologies) = &filter.typologie {
         query = query.filter(postes::typologie.eq_any(typologies.texts()));
     }
-    if let Some(jours) = filter.vacant_depuis_jours {
-        // The filter's range (days of a century) keeps this within the calendar.
-        let limite = today
-            .checked_sub_days(chrono::Days::new(jours))
-            .unwrap_or(today);
-        query = query
-            .filter(postes::etat.eq(EtatPoste::Vacant.as_str()))
-            .filter(postes::depuis.le(date_text(limite)));
+    if let Some(limite) = &limite {
+        query = query.filter(vacant_depuis_le(limite));
     }
     let query = scope_filter!(
         query,
@@ -323,8 +383,59 @@ pub fn list(
     );
     let page = keyset_page!(conn, query, after, limit, postes::id => desc,
         |row: PosteRow| &row.id)?;
+    let items = with_history(conn, converted(page.items)?)?;
     Ok(Page {
-        items: with_history(conn, converted(page.items)?)?,
+        items: items.into_iter().map(|p| p.le(today)).collect(),
         next: page.next,
     })
+}
+
+/// A boolean SQL condition on `postes`.
+type Condition<'a> =
+    Box<dyn BoxableExpression<postes::table, Backend, SqlType = diesel::sql_types::Bool> + 'a>;
+
+/// The SQL condition "in state `etat` on `today`", the rule of [`Poste::le`]: an occupied post
+/// whose `libere_le` has come is vacant.
+pub fn etat_le(etat: EtatPoste, today: &str) -> Condition<'_> {
+    let libere = postes::libere_le.le(today).assume_not_null();
+    let occupe = postes::etat.eq(EtatPoste::Occupe.as_str());
+    match etat {
+        EtatPoste::Vacant => Box::new(
+            postes::etat
+                .eq(EtatPoste::Vacant.as_str())
+                .or(occupe.and(libere)),
+        ),
+        EtatPoste::Occupe => Box::new(
+            occupe.and(
+                postes::libere_le
+                    .is_null()
+                    .or(postes::libere_le.gt(today).assume_not_null()),
+            ),
+        ),
+        EtatPoste::Rendu => Box::new(postes::etat.eq(EtatPoste::Rendu.as_str())),
+    }
+}
+
+/// The SQL condition "vacant since `limite` or before" (`limite` not after the service's date):
+/// stored vacant since then, or held under a contract whose last day came before it.
+pub fn vacant_depuis_le(limite: &str) -> Condition<'_> {
+    Box::new(
+        postes::etat
+            .eq(EtatPoste::Vacant.as_str())
+            .and(postes::depuis.le(limite))
+            .or(postes::etat
+                .eq(EtatPoste::Occupe.as_str())
+                .and(postes::libere_le.le(limite).assume_not_null())),
+    )
+}
+
+diesel::define_sql_function! {
+    /// `COALESCE` of a nullable date and a date (dates are texts on both backends).
+    #[sql_name = "COALESCE"]
+    fn coalesce_date(x: diesel::sql_types::Nullable<diesel::sql_types::Text>, y: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// The first day of a (possibly derived) vacancy: `libere_le` when set, else `depuis`.
+fn vacant_depuis() -> coalesce_date<postes::libere_le, postes::depuis> {
+    coalesce_date(postes::libere_le, postes::depuis)
 }

@@ -127,27 +127,58 @@ fn groupes(conn: &mut DbConn, codes: Option<&[String]>, today: NaiveDate) -> Que
                 a::recrutement_local,
                 count_star(),
             ));
+        // A post's state as of `today`, the rule of `Poste::le`: an occupied post whose holder's
+        // contract has ended (`libere_le` come) is vacant since `libere_le`.
+        let jour = date_text(today);
+        let limite = date_text(today - chrono::Days::new(VACANCE_MAX_JOURS as u64));
         let ancien = p::etat
             .eq(EtatPoste::Vacant.as_str())
-            .and(p::depuis.lt(date_text(
-                today - chrono::Days::new(VACANCE_MAX_JOURS as u64),
-            )));
+            .and(p::depuis.lt(&limite))
+            .or(p::etat
+                .eq(EtatPoste::Occupe.as_str())
+                .and(p::libere_le.lt(&limite).assume_not_null()));
         let ancien = case_when(ancien, 1.into_sql::<Integer>()).otherwise(0.into_sql::<Integer>());
-        let compte = |typologie: TypologiePoste, etat: EtatPoste| {
-            let de = p::typologie
+        // The count of rows meeting a condition (each condition its own type: a macro, not a
+        // closure).
+        macro_rules! un {
+            ($condition:expr) => {
+                sum_integer(
+                    case_when($condition, 1.into_sql::<Integer>())
+                        .otherwise(0.into_sql::<Integer>()),
+                )
+            };
+        }
+        let fini = p::libere_le.le(&jour).assume_not_null();
+        let vacants = |typologie: TypologiePoste| {
+            un!(p::typologie.eq(typologie.as_str()).and(
+                p::etat
+                    .eq(EtatPoste::Vacant.as_str())
+                    .or(p::etat.eq(EtatPoste::Occupe.as_str()).and(fini)),
+            ))
+        };
+        let occupes = |typologie: TypologiePoste| {
+            un!(p::typologie.eq(typologie.as_str()).and(
+                p::etat.eq(EtatPoste::Occupe.as_str()).and(
+                    p::libere_le
+                        .is_null()
+                        .or(p::libere_le.gt(&jour).assume_not_null())
+                ),
+            ))
+        };
+        let rendus = |typologie: TypologiePoste| {
+            un!(p::typologie
                 .eq(typologie.as_str())
-                .and(p::etat.eq(etat.as_str()));
-            sum_integer(case_when(de, 1.into_sql::<Integer>()).otherwise(0.into_sql::<Integer>()))
+                .and(p::etat.eq(EtatPoste::Rendu.as_str())))
         };
         let (conseiller, coordinateur) = (TypologiePoste::Conseiller, TypologiePoste::Coordinateur);
         let postes = p::table.group_by(p::departement).select((
             p::departement,
-            compte(conseiller, EtatPoste::Vacant),
-            compte(conseiller, EtatPoste::Occupe),
-            compte(conseiller, EtatPoste::Rendu),
-            compte(coordinateur, EtatPoste::Vacant),
-            compte(coordinateur, EtatPoste::Occupe),
-            compte(coordinateur, EtatPoste::Rendu),
+            vacants(conseiller),
+            occupes(conseiller),
+            rendus(conseiller),
+            vacants(coordinateur),
+            occupes(coordinateur),
+            rendus(coordinateur),
             sum_integer(ancien),
         ));
         match codes {
