@@ -78,9 +78,12 @@ pub fn contrat(tx: &mut WriteTx<'_>, id: &ContratId) -> Locked<(Conseiller, Cont
     Ok(contrats::lock(tx, id)?.map(|contrat| (conseiller, contrat)))
 }
 
-/// Locks what a new contract binds, in the one order: the post's convention, the person, then
-/// the post (brought up to date on `today`). `None` when the post or the person does not exist
-/// (which one: the caller reads them again).
+/// Locks what a new contract binds, in the one order: the conventions (the post's, and the one
+/// the person is employed under when it differs: its filled posts may change too, by ascending
+/// id), the person, then the post (brought up to date on `today`). `None` when the post or the
+/// person does not exist (which one: the caller reads them again); 503 in the rare case where
+/// the person moved to a third convention between the first read and its lock (retrying is
+/// safe).
 pub fn nouveau_contrat(
     tx: &mut WriteTx<'_>,
     poste: &PosteId,
@@ -90,16 +93,43 @@ pub fn nouveau_contrat(
     let Some(seen) = postes::find(tx.conn(), poste)? else {
         return Ok(None);
     };
-    let Some(convention) = conventions::lock(tx, &seen.convention_id)? else {
+    let Some(person) = conseillers::find(tx.conn(), conseiller)? else {
         return Ok(None);
     };
-    let Some(person) = conseillers::lock(tx, conseiller)? else {
+    let mut ids = [&seen.convention_id, &person.convention_id];
+    ids.sort();
+    let mut convention = None;
+    for (index, id) in ids.iter().enumerate() {
+        if index == 1 && ids[0] == ids[1] {
+            break;
+        }
+        let locked = conventions::lock(tx, id)?;
+        if *id == &seen.convention_id {
+            convention = locked;
+        }
+    }
+    let Some(convention) = convention else {
         return Ok(None);
     };
+    let Some(locked_person) = conseillers::lock(tx, conseiller)? else {
+        return Ok(None);
+    };
+    // Its employment may have moved meanwhile (a concurrent contract won): fine when to a
+    // convention locked here (the post's: the rules then refuse what they must); else the
+    // filled-posts counter of a convention not locked would change.
+    if !ids.contains(&&locked_person.convention_id) {
+        return Err(ApiError::Unavailable(
+            "Le conseiller a changé d'employeur pendant la requête : la renvoyer.".to_owned(),
+        ));
+    }
     let Some(locked) = postes::lock(tx, poste)? else {
         return Ok(None);
     };
-    Ok(Some((convention, person, a_jour(tx, locked, today)?)))
+    Ok(Some((
+        convention,
+        locked_person,
+        a_jour(tx, locked, today)?,
+    )))
 }
 
 /// Locks an advisor's latest contract (the caller holds the advisor's convention and row).

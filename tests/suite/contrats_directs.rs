@@ -63,6 +63,13 @@ async fn a_person_moves_to_another_host_under_a_new_contract(db: TestDb) {
     .await;
     assert_eq!(ended.status, 200, "{}", ended.text);
 
+    let pourvus = || {
+        count(
+            &db,
+            &format!("SELECT postes_pourvus AS n FROM conventions WHERE id = '{convention}'"),
+        )
+    };
+    assert_eq!(pourvus(), 0, "she left");
     // The second host engages her on one of its vacant posts.
     let poste = vacants(&app, &ids[1]).await.remove(0);
     let body = json!({
@@ -94,6 +101,7 @@ async fn a_person_moves_to_another_host_under_a_new_contract(db: TestDb) {
     let id = contrat["id"].as_str().unwrap();
     assert_eq!(created.header("location"), format!("/api/v1/contrats/{id}"));
 
+    assert_eq!(pourvus(), 1, "she fills a post again");
     // The same person (one id), now employed by the second host; her two contracts.
     let read = get(&app, &format!("/api/v1/conseillers/{person}"), &admin()).await;
     assert_eq!(read.json["structure_id"], ids[1].as_str());

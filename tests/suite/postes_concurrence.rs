@@ -12,7 +12,9 @@
 //! leaves the convention full, the only state in which a recruitment without its locks gets
 //! through where it should not (see [`last_vacant_posts`]). After each round the database holds
 //! as many occupied posts as active advisors, each post held by a distinct one, and
-//! `conventions.postes_pourvus` agrees.
+//! `conventions.postes_pourvus` agrees. Round 3 races contracts (`POST /contrats`) on a second
+//! convention: the people who left in round 2 for one vacant post (one wins), then one of them
+//! for two posts at once (one wins): one holder per post, one contract in force per person.
 //!
 //! The servers, the client and the bursts are [`common::processus`]'s. Run with `--nocapture`
 //! to see the figures of each round.
@@ -48,7 +50,11 @@ struct Terrain {
 /// A and B, a convention of the 93 signed by both, its hosting project (A [`POSTES_A`] posts,
 /// B [`POSTES_B`]) filed on 2021-03-01 and validated on 2021-03-15: its posts, all vacant.
 fn validated_convention(db: &TestDb, addr: SocketAddr) -> Terrain {
-    let hosts = structures_93(addr);
+    validated_convention_of(db, addr, structures_93(addr))
+}
+
+/// [`validated_convention`] for `hosts` (A, B) already recorded.
+fn validated_convention_of(db: &TestDb, addr: SocketAddr, hosts: Vec<String>) -> Terrain {
     let convention = signed_convention_93(addr, &hosts, POSTES_A + POSTES_B);
     let steps = [
         (
@@ -253,6 +259,179 @@ fn last_vacant_posts(db: &TestDb, servers: &[Server], label: &str) {
     for (pass, partant) in winners.iter().enumerate() {
         round_2(db, servers, &terrain, partant, pass + 1, label);
     }
+    // Round 3 on a second convention of A and B, its posts vacant since its validation.
+    let second = validated_convention_of(
+        db,
+        servers[0].addr,
+        vec![terrain.a.clone(), terrain.b.clone()],
+    );
+    round_3(db, servers, &second, &winners, label);
+}
+
+/// The contract of `person` on `poste` from the servers' today, sent by `token` to `addr`.
+fn contrat(addr: SocketAddr, token: &str, person: &str, poste: &str) -> Shot {
+    let body =
+        json!({"conseiller_id": person, "poste_id": poste, "type": "cdi", "date_debut": TODAY});
+    Shot {
+        addr,
+        request: request_bytes(
+            addr,
+            "POST",
+            "/api/v1/contrats",
+            Some(token),
+            Some(&body),
+            &[],
+        ),
+    }
+}
+
+/// The vacant posts of A in the terrain's convention, by id.
+fn postes_vacants_de_a(servers: &[Server], terrain: &Terrain) -> Vec<String> {
+    let vacant = http(
+        servers[0].addr,
+        "GET",
+        &format!(
+            "/api/v1/postes?structure_id={}&etat=vacant&convention_id={}",
+            terrain.a, terrain.convention
+        ),
+        Some(&prefecture_93()),
+        None,
+    );
+    assert_eq!(vacant.status, 200, "{}", vacant.text);
+    let mut ids: Vec<String> = vacant.json["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|p| p["id"].as_str().expect("an id").to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// Whether an answer is the refusal a lost contract race gives.
+fn course_perdue(answer: &Answer) -> bool {
+    answer.status == 409
+        && ["poste_non_vacant", "contrat_en_cours"]
+            .contains(&answer.json["code"].as_str().unwrap_or(""))
+}
+
+/// Round 3, contracts (`POST /contrats`) for the people who left in round 2, on a second
+/// convention whose posts are all vacant: (a) the three race for one post of A, four requests
+/// each (A's employer and the préfecture in turn, every server): exactly one 201; (b) one
+/// person races for the two others at once, eight requests:
+/// exactly one 201 — one contract in force per person and one holder per post, whatever the
+/// process. Every other answer is 409 `poste_non_vacant` or `contrat_en_cours`.
+fn round_3(db: &TestDb, servers: &[Server], terrain: &Terrain, partis: &[String], label: &str) {
+    let employer = structure(&terrain.a);
+    let prefecture = prefecture_93();
+    let token = |i: usize| if i % 2 == 0 { &employer } else { &prefecture };
+
+    // (a) Three people, one post.
+    let poste = postes_vacants_de_a(servers, terrain).remove(0);
+    let shots: Vec<Shot> = (0..4 * partis.len())
+        .map(|i| {
+            contrat(
+                servers[i % servers.len()].addr,
+                token(i / servers.len()),
+                &partis[i % partis.len()],
+                &poste,
+            )
+        })
+        .collect();
+    let (answers, wall) = burst(&shots);
+    let answers: Vec<&Answer> = answers.iter().collect();
+    println!(
+        "[{label}] round 3a, {} contracts of {} people for one freed post: {:?}; wall time {} ms",
+        answers.len(),
+        partis.len(),
+        tally(answers.iter().copied()),
+        wall.as_millis()
+    );
+    let won: Vec<&&Answer> = answers.iter().filter(|a| a.status == 201).collect();
+    assert_eq!(
+        won.len(),
+        1,
+        "[{label}] round 3a: {:?}",
+        tally(answers.iter().copied())
+    );
+    assert!(
+        answers.iter().all(|a| a.status == 201 || course_perdue(a)),
+        "[{label}] round 3a: {:?}",
+        tally(answers.iter().copied())
+    );
+    let gagnant = won[0].json["conseiller_id"]
+        .as_str()
+        .expect("a person")
+        .to_owned();
+    assert_eq!(
+        tenus_par(db, &gagnant),
+        1,
+        "[{label}] round 3a: the winner holds the post"
+    );
+
+    // (b) One person, two posts.
+    let postes_libres = postes_vacants_de_a(servers, terrain);
+    assert_eq!(
+        postes_libres.len(),
+        2,
+        "[{label}] round 3b: two vacant posts"
+    );
+    let person = partis
+        .iter()
+        .find(|p| **p != gagnant)
+        .expect("another person");
+    let shots: Vec<Shot> = (0..8)
+        .map(|i| {
+            contrat(
+                servers[i % servers.len()].addr,
+                token(i / 2),
+                person,
+                &postes_libres[(i / 2) % 2],
+            )
+        })
+        .collect();
+    let (answers, wall) = burst(&shots);
+    let answers: Vec<&Answer> = answers.iter().collect();
+    println!(
+        "[{label}] round 3b, 8 contracts of one person for two freed posts: {:?}; wall time {} ms",
+        tally(answers.iter().copied()),
+        wall.as_millis()
+    );
+    assert_eq!(
+        answers.iter().filter(|a| a.status == 201).count(),
+        1,
+        "[{label}] round 3b: {:?}",
+        tally(answers.iter().copied())
+    );
+    assert!(
+        answers.iter().all(|a| a.status == 201 || course_perdue(a)),
+        "[{label}] round 3b: {:?}",
+        tally(answers.iter().copied())
+    );
+    assert_eq!(tenus_par(db, person), 1, "[{label}] round 3b: one post");
+
+    // Nobody has two contracts in force; no post has two holders; the counter agrees.
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) AS n FROM (SELECT conseiller_id FROM contrats \
+                   WHERE date_rupture IS NULL AND date_fin IS NULL \
+                   GROUP BY conseiller_id HAVING COUNT(*) > 1) AS deux"
+        ),
+        0,
+        "[{label}] round 3: one contract in force per person"
+    );
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) AS n FROM (SELECT conseiller_id FROM postes \
+                   WHERE conseiller_id IS NOT NULL GROUP BY conseiller_id HAVING COUNT(*) > 1) AS deux"
+        ),
+        0,
+        "[{label}] round 3: one post per holder"
+    );
+    let (pourvus, actifs) = pourvus(db, terrain);
+    assert_eq!(pourvus, actifs, "[{label}] round 3: postes_pourvus");
 }
 
 /// [`RECRUES_1`] recruitments for A, released together, alternating over `servers`: exactly

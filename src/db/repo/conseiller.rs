@@ -244,8 +244,17 @@ pub fn save(
             crate::insert_rows!(tx, conseillers_lieux::table, &rows)?;
         }
     }
-    if before.statut.est_actif() && !after.statut.est_actif() {
-        fill_posts(tx, &after.convention_id, -1)?;
+    // The posts an advisor fills: counted on the convention it is active under (a departure
+    // frees one; a new contract may move it to another convention, or bring it back).
+    let avant = before.statut.est_actif().then_some(&before.convention_id);
+    let apres = after.statut.est_actif().then_some(&after.convention_id);
+    if avant != apres {
+        if let Some(convention) = avant {
+            fill_posts(tx, convention, -1)?;
+        }
+        if let Some(convention) = apres {
+            fill_posts(tx, convention, 1)?;
+        }
     }
     find(tx.conn(), &after.id)?.ok_or(diesel::result::Error::NotFound)
 }
