@@ -477,8 +477,9 @@ async fn serve(config: Config, keys: JwtKeys) -> std::io::Result<()> {
     // 300 ms actix sleeps before stopping the runtime). So, on SIGTERM or SIGINT:
     // 1. the instance is marked stopping (`/health/ready` answers 503, responses close their
     //    connection);
-    // 2. accepting is paused and the listening socket shut down, so that new connections are
-    //    refused (not left waiting in the backlog);
+    // 2. the listening socket drops the packets that open connections (their clients retry,
+    //    and are refused then), accepting is paused once the backlog is drained, and the
+    //    socket shut down, so that new connections are refused (not left in the backlog);
     // 3. the requests in flight, counted by the request middleware until their response is
     //    written, are awaited for at most `CNFS_SHUTDOWN_TIMEOUT`;
     // 4. then only the server stops (connections left are idle), and the process exits 0.
@@ -507,6 +508,14 @@ async fn serve(config: Config, keys: JwtKeys) -> std::io::Result<()> {
             stopping.requests_in_flight(),
             grace.as_secs()
         );
+        // No connection starts from now on, while the accept thread still takes those the
+        // kernel has queued or is completing: a connection left in the backlog when the socket
+        // stops listening would be reset after its client sent its request, a failure it
+        // cannot safely retry (bench/rolling_restart.py saw one per client at each SIGTERM when
+        // the pause came first). Clients whose SYN is dropped here try again after their SYN
+        // timeout (1 s on Linux) and are refused then.
+        drop_new_connections(listening);
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
         handle.pause().await;
         // Let the accept thread take the pause in before the socket stops listening.
         actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -531,6 +540,50 @@ async fn serve(config: Config, keys: JwtKeys) -> std::io::Result<()> {
     log::info!("serveur arrêté");
     Ok(())
 }
+
+/// Makes the listening socket `fd` drop the packets that open a connection (a SYN without ACK),
+/// with a classic BPF filter: no new connection starts, while the handshakes under way complete
+/// and the connections queued stay to be accepted. Clients retry a dropped SYN after their
+/// timeout (1 s on Linux), and are refused then. Logged and otherwise ignored if the kernel
+/// refuses the filter (the shutdown then works as without it).
+#[cfg(target_os = "linux")]
+fn drop_new_connections(fd: std::os::fd::RawFd) {
+    // The filter sees each packet from its TCP header on (byte 13: the flags).
+    let instruction = |code: u16, jt: u8, jf: u8, k: u32| libc::sock_filter { code, jt, jf, k };
+    let mut program = [
+        instruction(0x30, 0, 0, 13),       // ldb [13]: A = the TCP flags
+        instruction(0x54, 0, 0, 0x12),     // and #0x12: keep SYN and ACK
+        instruction(0x15, 0, 1, 0x02),     // jeq #0x02: a SYN alone? next, else skip one
+        instruction(0x06, 0, 0, 0),        // ret #0: drop it
+        instruction(0x06, 0, 0, u32::MAX), // ret #-1: let the whole packet through
+    ];
+    let fprog = libc::sock_fprog {
+        len: program.len() as u16,
+        filter: program.as_mut_ptr(),
+    };
+    // SAFETY: setsockopt(2) with a pointer to a valid `sock_fprog` and its size; the kernel
+    // copies the program before returning.
+    let attached = unsafe {
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_ATTACH_FILTER,
+            std::ptr::from_ref(&fprog).cast(),
+            std::mem::size_of::<libc::sock_fprog>() as libc::socklen_t,
+        )
+    };
+    if attached != 0 {
+        log::warn!(
+            "filtre d'arrêt non posé sur la socket d'écoute : {}",
+            std::io::Error::last_os_error()
+        );
+    }
+}
+
+/// Elsewhere than Linux (development machines) there is no socket filter: connections that
+/// arrive while the server stops may be reset.
+#[cfg(not(target_os = "linux"))]
+fn drop_new_connections(_fd: std::os::fd::RawFd) {}
 
 /// The listening socket on `addr`, as actix's own `bind` makes it (`SO_REUSEADDR`, backlog
 /// 1,024), but ours: its descriptor lets a shutdown stop listening without closing it.

@@ -5,9 +5,13 @@
 //! The lock is held by the test itself (`SELECT … FOR UPDATE` on the convention's row, in a
 //! transaction of its own connection), so the write is known to be inside PostgreSQL, waiting,
 //! when the signal arrives.
+//!
+//! And connections opened while the signal arrives are answered or refused, never reset.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
@@ -15,7 +19,9 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 
 use crate::common::TestDb;
-use crate::common::processus::{Answer, Server, connect, created, http, serial, structures_93};
+use crate::common::processus::{
+    Answer, Server, connect, created, database_url, http, serial, structures_93,
+};
 use crate::common::scenario::prefecture_93;
 
 /// One request on a kept-alive connection; reads one response (by its `Content-Length`), or
@@ -96,7 +102,7 @@ fn a_write_blocked_in_postgresql_finishes_after(signal: libc::c_int) {
         return;
     };
     let _serial = serial();
-    let url = crate::common::processus::database_url(&db);
+    let url = database_url(&db);
     let mut server = Server::start_with(
         "pg",
         &url,
@@ -237,4 +243,90 @@ fn sigterm_lets_a_write_blocked_in_postgresql_finish_then_exits_0() {
 #[test]
 fn sigint_lets_a_write_blocked_in_postgresql_finish_then_exits_0() {
     a_write_blocked_in_postgresql_finishes_after(libc::SIGINT);
+}
+
+/// What one client saw around the signal: requests answered, connections refused (or whose
+/// connection attempt timed out: nothing was sent), and requests cut after being sent.
+struct Seen {
+    answered: usize,
+    refused: usize,
+    cut: Vec<String>,
+}
+
+/// Opens a connection per request (`GET /health/live`, `Connection: close`) in a tight loop
+/// until three connections in a row are refused after the signal, or for 20 s at most.
+fn connect_in_a_loop(addr: SocketAddr, signalled: &AtomicBool) -> Seen {
+    let mut seen = Seen {
+        answered: 0,
+        refused: 0,
+        cut: Vec::new(),
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut refused_in_a_row = 0;
+    while refused_in_a_row < 3 && Instant::now() < deadline {
+        let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_secs(3)) else {
+            seen.refused += 1;
+            if signalled.load(Ordering::Acquire) {
+                refused_in_a_row += 1;
+            }
+            continue;
+        };
+        refused_in_a_row = 0;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("read timeout");
+        let mut head = [0u8; 9];
+        let exchanged = stream
+            .write_all(b"GET /health/live HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+            .and_then(|()| stream.read_exact(&mut head));
+        match exchanged {
+            Ok(()) if &head == b"HTTP/1.1 " => seen.answered += 1,
+            other => seen.cut.push(format!("{other:?} {head:?}")),
+        }
+    }
+    seen
+}
+
+/// Connections opened around a SIGTERM, each carrying a request at once: every one is answered,
+/// or refused at connect (a failure any client may retry safely); none is reset after its request
+/// was sent. Eight clients open connections in a tight loop while the signal comes. When the
+/// server paused accepting before its socket stopped listening, the connections that arrived in
+/// between were reset: one per client at each signal (bench/rolling_restart.py). Independent of
+/// the database: on SQLite.
+#[test]
+fn connections_opened_around_a_sigterm_are_answered_or_refused_never_reset() {
+    let db = TestDb::sqlite();
+    let _serial = serial();
+    let mut server = Server::start_with("sigterm-connexions", &database_url(&db), &[]);
+    let addr = server.addr;
+    let signalled = Arc::new(AtomicBool::new(false));
+    let clients: Vec<_> = (0..8)
+        .map(|_| {
+            let signalled = Arc::clone(&signalled);
+            std::thread::spawn(move || connect_in_a_loop(addr, &signalled))
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    server.signal(libc::SIGTERM);
+    signalled.store(true, Ordering::Release);
+    let seen: Vec<Seen> = clients
+        .into_iter()
+        .map(|client| client.join().expect("a client thread"))
+        .collect();
+
+    let cut: Vec<&String> = seen.iter().flat_map(|s| &s.cut).collect();
+    assert!(cut.is_empty(), "requests cut after being sent: {cut:?}");
+    for (n, client) in seen.iter().enumerate() {
+        assert!(client.answered > 0, "client {n} was never answered");
+        assert!(client.refused >= 3, "client {n} was never refused");
+    }
+    let status = server
+        .wait_exit(Duration::from_secs(20))
+        .unwrap_or_else(|| panic!("still running 20 s after SIGTERM:\n{}", server.log_text()));
+    assert_eq!(status.code(), Some(0), "log:\n{}", server.log_text());
+    assert!(
+        !server.log_text().contains("ERROR"),
+        "log:\n{}",
+        server.log_text()
+    );
 }
