@@ -25,7 +25,9 @@
 #     (500 commitments' worth) to check that concurrent requests never commit more than it holds;
 #  4. restarts the server with its caches on (statistics 5 s, reads 8 MiB) and measures one
 #     convention and the page of 50 again (the reads' cache: each request reads the conventions'
-#     generation from the database, then answers what it kept) and the same statistics;
+#     generation from the database, then answers what it kept) and the same statistics; then
+#     POST a contract (préfecture-93 token), each request a new person on a new vacant post
+#     (bench/contrats_fixtures.py, bench/wrk/contrat.lua), and checks one holder per post;
 #  5. on PostgreSQL, `pgbench -S` (select-only, TCP, its own throw-away database, scale 1) with
 #     the same clients, threads and duration;
 # and prints, per backend, req/s, p50, p99 and the ratio to /health/live of the same run, the
@@ -142,7 +144,8 @@ run_wrk() { # $1: label, $2: connections, $3: path, then wrk arguments
     if [[ $1 == -- ]]; then shift; script=(-- "$@"); break; fi
     options+=("$1"); shift
   done
-  wrk -t"$THREADS" -c"$connections" -d2s "${options[@]}" "$url" "${script[@]}" >/dev/null
+  # SKIP_WARMUP=1: the caller warmed up itself (a script whose requests must not repeat).
+  [[ ${SKIP_WARMUP:-} == 1 ]] || wrk -t"$THREADS" -c"$connections" -d2s "${options[@]}" "$url" "${script[@]}" >/dev/null
   wrk -t"$THREADS" -c"$connections" -d"${DURATION}s" --latency "${options[@]}" "$url" "${script[@]}" > "$work/wrk.txt"
   if grep -q "Non-2xx" "$work/wrk.txt" && [[ $label != POST*engagement* ]]; then
     cat "$work/wrk.txt"; echo "non-2xx answers for $label" >&2; exit 1
@@ -181,6 +184,41 @@ check_engaged() { # $1: DATABASE_URL, $2: envelope id, $3: label
   fi
   printf '  %s: %s commitments, %s cents engaged of %s: sums agree, none over the amount\n' \
     "$3" "$count" "$summed" "$amount"
+}
+
+# POST /api/v1/contrats as the 93's préfecture, each request binding a new person to a new
+# vacant post (bench/contrats_fixtures.py writes them into a convention in execution of the 93,
+# after every read above was measured, so that they count none of them); warmed up on pairs of
+# its own; then checks that every post holds one person and no person two contracts.
+contracts() { # $1: DATABASE_URL, $2: préfecture-93 token
+  local convention host pairs=$(( 3000 * (DURATION + 4) ))
+  IFS=$'\t' read -r convention host <<< "$(sql "$1" "SELECT c.id, r.structure_id FROM conventions c
+      JOIN conventions_repartition r ON r.convention_id = c.id
+      WHERE c.departement = '93' AND c.statut = 'en_execution' ORDER BY c.id, r.structure_id LIMIT 1")"
+  python3 bench/contrats_fixtures.py --pairs "$pairs" --convention "$convention" --structure "$host" \
+    --departement 93 --pairs-file "$work/pairs.tsv" > "$work/contrats.sql"
+  if [[ $1 == postgres* ]]; then
+    psql "$1" -qX -v ON_ERROR_STOP=1 -f "$work/contrats.sql" >/dev/null; psql "$1" -qX -c "ANALYZE" >/dev/null
+  else
+    sqlite3 -bail "$1" < "$work/contrats.sql"
+  fi
+  head -n $(( pairs / 4 )) "$work/pairs.tsv" > "$work/warm.tsv"
+  tail -n +$(( pairs / 4 + 1 )) "$work/pairs.tsv" > "$work/measured.tsv"
+  local url="http://127.0.0.1:$PORT/api/v1/contrats" auth
+  auth=$(printf 'Bearer %s' "$2")
+  WRK_THREADS=$THREADS wrk -t"$THREADS" -c"$CONNECTIONS" -d2s -s bench/wrk/contrat.lua "$url" \
+    -- "$auth" "$work/warm.tsv" 2024-06-03 > "$work/warm.txt"
+  grep -q "statuses: 201=[0-9]* (100.0 %)" "$work/warm.txt" || { cat "$work/warm.txt"; echo "contracts refused in the warm-up" >&2; exit 1; }
+  WRK_THREADS=$THREADS SKIP_WARMUP=1 run_wrk "POST /api/v1/contrats" "$CONNECTIONS" "/api/v1/contrats" \
+    -s bench/wrk/contrat.lua -- "$auth" "$work/measured.tsv" 2024-06-03
+  local doubles
+  doubles=$(sql "$1" "SELECT (SELECT COUNT(*) FROM (SELECT conseiller_id FROM postes WHERE conseiller_id IS NOT NULL
+                        GROUP BY conseiller_id HAVING COUNT(*) > 1) AS a)
+                    + (SELECT COUNT(*) FROM (SELECT conseiller_id FROM contrats WHERE date_debut = '2024-06-03'
+                        GROUP BY conseiller_id HAVING COUNT(*) > 1) AS b)")
+  [[ $doubles == 0 ]] || { echo "a person holds two posts or two new contracts" >&2; exit 1; }
+  printf '  contracts: %s created, each post one person, no person two\n' \
+    "$(sql "$1" "SELECT COUNT(*) FROM contrats WHERE date_debut = '2024-06-03'")"
 }
 
 measure() { # $1: label, $2: DATABASE_URL
@@ -259,6 +297,7 @@ measure() { # $1: label, $2: DATABASE_URL
     run_wrk "GET /api/v1/statistiques (cache 5 s)" "$connections" "/api/v1/statistiques"
     run_wrk "GET /api/v1/statistiques/departements/93 (cache 5 s)" "$connections" "/api/v1/statistiques/departements/93"
   done
+  contracts "$db" "$token"
   stop_server
   printf '  server peak RSS (VmHWM, both runs): %s MB\n' "$(awk -v k="$peak_kb" 'BEGIN {printf "%.1f", k / 1024}')"
 }
