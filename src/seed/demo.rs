@@ -263,6 +263,7 @@ pub async fn seed(
         "cnfs-api-demo",
     )?);
     let state = AppState::new(pool, postgres, true, verifier).with_today(today);
+    let aujourdhui = state.today();
     if state.today() < date(DERNIERE_DATE) {
         return Err(Box::new(DemoError(format!(
             "aujourd'hui ({}) précède la fin de l'histoire ({DERNIERE_DATE}) : ses dates seraient \
@@ -460,6 +461,8 @@ pub async fn seed(
     // 6. Advisors at every stage: about 60 % of each host's posts filled, most in post.
     let mut tirage = Tirage(0x93_2021_cafe_f00d);
     let mut en_poste: Vec<(String, usize, NaiveDate)> = Vec::new();
+    // Who left the first host in August (she will be engaged by another).
+    let mut partie: Option<String> = None;
     let mut recruited = 0;
     let mut n = 0;
     for (index, structure) in hotes.iter().enumerate() {
@@ -541,6 +544,9 @@ pub async fn seed(
                         json!({"date_sortie": "2021-08-31", "motif": "demission"}),
                     )
                     .await?;
+                if index == 0 {
+                    partie = Some(advisor.clone());
+                }
             } else if reached == StatutConseiller::EnPoste {
                 en_poste.push((advisor, index, prise));
             }
@@ -571,7 +577,46 @@ pub async fn seed(
             json!({"structure_id": hotes[2], "date": "2021-09-15"}),
         )
         .await?;
-    say("postes : 1 poste de coordinateur, 1 poste vacant transféré d'un hôte à un autre");
+
+    // 6 ter. The advisor who left the first host in August is engaged by the third on
+    // 1 October, the same person under the same id, on a contrat de projet; her contract is
+    // then extended by a year (its end is set from "today", so that it is still in force).
+    let partie = partie.ok_or_else(|| DemoError("aucune sortie au premier hôte".to_owned()))?;
+    let vacants = client
+        .get(
+            &format!(
+                "/api/v1/postes?convention_id={convention}&structure_id={}&etat=vacant&typologie=conseiller&limit=1",
+                hotes[2]
+            ),
+            &prefecture,
+        )
+        .await?;
+    let poste = items(&vacants)
+        .next()
+        .ok_or_else(|| DemoError("aucun poste vacant au troisième hôte".to_owned()))?;
+    let troisieme = client.structure(&hotes[2]);
+    let contrat = client
+        .post(
+            "/api/v1/contrats",
+            &troisieme,
+            json!({
+                "conseiller_id": partie, "poste_id": id(poste)?, "type": "contrat_de_projet",
+                "date_debut": "2021-10-01", "date_fin": (aujourdhui + Days::new(90)).to_string(),
+                "salaire_brut_mensuel_centimes": 195_000,
+            }),
+        )
+        .await?;
+    client
+        .post(
+            &format!("/api/v1/contrats/{}/prolongation", id(&contrat)?),
+            &troisieme,
+            json!({"date_fin": (aujourdhui + Days::new(455)).to_string()}),
+        )
+        .await?;
+    say(
+        "postes : 1 poste de coordinateur, 1 poste vacant transféré d'un hôte à un autre ; \
+         une conseillère partie du premier hôte engagée par le troisième, son contrat prolongé",
+    );
 
     // 7. Activities from September 2021 to June 2022, by the advisors in post: at their lieu,
     // and one in ten remote, one in ten (of the individual sessions) at the person's home.

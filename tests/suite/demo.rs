@@ -85,9 +85,23 @@ async fn the_story_once_and_only_once(db: TestDb) {
             "activities {type_lieu}"
         );
     }
+    // One person moved between two hosts: two contracts, two employers, the second extended.
     assert_eq!(
         n("SELECT COUNT(*) AS n FROM contrats"),
-        n("SELECT COUNT(*) AS n FROM conseillers")
+        n("SELECT COUNT(*) AS n FROM conseillers") + 1
+    );
+    assert_eq!(
+        n(
+            "SELECT COUNT(*) AS n FROM (SELECT conseiller_id FROM contrats GROUP BY conseiller_id \
+           HAVING COUNT(DISTINCT structure_id) = 2) AS moved"
+        ),
+        1
+    );
+    assert_eq!(
+        n(
+            "SELECT COUNT(*) AS n FROM journal WHERE ressource = 'contrat' AND action = 'prolongation'"
+        ),
+        1
     );
     // Posts: one per post of the split, one of them a coordinator's; held by the active advisors;
     // one vacant post moved to the third host, which the split shows.
