@@ -11,7 +11,7 @@ use utoipa::{IntoParams, PartialSchema, ToSchema};
 use validator::Validate;
 
 use crate::domain::activite::{Apport, Thematique, TypeLieu};
-use crate::domain::conseiller::StatutConseiller;
+use crate::domain::conseiller::{StatutConseiller, TypeContrat};
 use crate::domain::convention::StatutConvention;
 use crate::domain::financement::NatureEnveloppe;
 use crate::domain::statistiques::{self as domain, par_thematique};
@@ -57,6 +57,36 @@ pub struct Conventions {
     pub resiliee: i64,
     /// Signées dont la date limite du projet est passée sans projet déposé (calculé à la lecture).
     pub en_retard: i64,
+}
+
+/// Les contrats en vigueur, par type.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"cdi": 12, "cdd": 20, "pec": 3, "contrat_de_projet": 6, "titulaire": 0}))]
+pub struct ContratsParType {
+    /// Contrats à durée indéterminée.
+    pub cdi: i64,
+    /// Contrats à durée déterminée.
+    pub cdd: i64,
+    /// Parcours emploi compétences.
+    pub pec: i64,
+    /// Contrats de projet.
+    pub contrat_de_projet: i64,
+    /// Fonctionnaires titulaires.
+    pub titulaire: i64,
+}
+
+/// Les contrats en vigueur le jour du calcul, par type, et ceux à durée déterminée dont la fin
+/// prévue arrive dans les 60 jours (renouvellement ou vacance à prévoir).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"en_vigueur": 41, "par_type": {"cdi": 12, "cdd": 20, "pec": 3, "contrat_de_projet": 6, "titulaire": 0}, "fin_dans_60_jours": 4}))]
+pub struct Contrats {
+    /// Contrats en vigueur (commencés, ni rompus, ni arrivés à leur terme).
+    pub en_vigueur: i64,
+    /// Les mêmes, par type.
+    pub par_type: ContratsParType,
+    /// Contrats à durée déterminée en vigueur dont la fin prévue (`date_fin`) est dans les 60
+    /// jours, aujourd'hui compris.
+    pub fin_dans_60_jours: i64,
 }
 
 /// Les activités d'un mois.
@@ -173,6 +203,7 @@ fn example_statistiques() -> Value {
             "vacants_plus_de_180_jours": 4},
         "conseillers": {"recrute": 10, "en_formation": 20, "certifie": 5, "en_poste": 6, "sorti": 2, "recrutement_local_pct": 62.8},
         "conventions": {"brouillon": 0, "signee": 1, "projet_depose": 0, "en_execution": 3, "terminee": 0, "resiliee": 0, "en_retard": 1},
+        "contrats": {"en_vigueur": 41, "par_type": {"cdi": 12, "cdd": 20, "pec": 3, "contrat_de_projet": 6, "titulaire": 0}, "fin_dans_60_jours": 4},
         "financement": [{"nature": "postes_conseillers", "montant_centimes": 400000000, "engage_centimes": 400000000, "verse_centimes": 120000000, "disponible_centimes": 0}],
         "activites": {"nombre": 312, "participants": 1480, "heures": 520.5,
             "par_thematique": {"echanger_avec_ses_proches": 20, "trouver_un_emploi": 40, "accompagner_scolarite": 12,
@@ -196,6 +227,8 @@ pub struct Statistiques {
     pub conseillers: Conseillers,
     /// Les conventions.
     pub conventions: Conventions,
+    /// Les contrats en vigueur.
+    pub contrats: Contrats,
     /// L'argent, une ligne par nature d'enveloppe concernant le territoire.
     pub financement: Vec<Financement>,
     /// Les activités (filtrées par `du` et `au`).
@@ -226,6 +259,7 @@ impl From<domain::Statistiques> for Statistiques {
     fn from(s: domain::Statistiques) -> Self {
         let c = |statut| count(StatutConseiller::ALL, &s.conseillers.par_statut, statut);
         let v = |statut| count(StatutConvention::ALL, &s.conventions.par_statut, statut);
+        let k = |type_contrat| count(TypeContrat::ALL, &s.contrats.par_type, type_contrat);
         Statistiques {
             territoire: s.territoire,
             postes: s.postes,
@@ -245,6 +279,17 @@ impl From<domain::Statistiques> for Statistiques {
                 terminee: v(StatutConvention::Terminee),
                 resiliee: v(StatutConvention::Resiliee),
                 en_retard: s.conventions.en_retard,
+            },
+            contrats: Contrats {
+                en_vigueur: s.contrats.par_type.iter().sum(),
+                par_type: ContratsParType {
+                    cdi: k(TypeContrat::Cdi),
+                    cdd: k(TypeContrat::Cdd),
+                    pec: k(TypeContrat::Pec),
+                    contrat_de_projet: k(TypeContrat::ContratDeProjet),
+                    titulaire: k(TypeContrat::Titulaire),
+                },
+                fin_dans_60_jours: s.contrats.fin_proche,
             },
             financement: s.financement,
             activites: Activites {
@@ -323,6 +368,13 @@ pub fn colonnes_csv() -> Vec<String> {
         "conventions_terminee",
         "conventions_resiliee",
         "conventions_en_retard",
+        "contrats_en_vigueur",
+        "contrats_par_type_cdi",
+        "contrats_par_type_cdd",
+        "contrats_par_type_pec",
+        "contrats_par_type_contrat_de_projet",
+        "contrats_par_type_titulaire",
+        "contrats_fin_dans_60_jours",
     ]
     .iter()
     .map(|c| (*c).to_owned())
@@ -387,6 +439,19 @@ pub fn ligne_csv(s: &Statistiques) -> Vec<String> {
         s.conventions.resiliee.to_string(),
         s.conventions.en_retard.to_string(),
     ]);
+    let k = &s.contrats;
+    row.extend(
+        [
+            k.en_vigueur,
+            k.par_type.cdi,
+            k.par_type.cdd,
+            k.par_type.pec,
+            k.par_type.contrat_de_projet,
+            k.par_type.titulaire,
+            k.fin_dans_60_jours,
+        ]
+        .map(|n| n.to_string()),
+    );
     for nature in NatureEnveloppe::ALL {
         let line = s.financement.iter().find(|f| f.nature == *nature);
         for value in [
@@ -441,7 +506,7 @@ mod tests {
         assert_eq!(row.len(), columns.len());
         assert_eq!(
             columns.len(),
-            30 + 4 * NatureEnveloppe::ALL.len() + 3 + 13 + 4
+            37 + 4 * NatureEnveloppe::ALL.len() + 3 + 13 + 4
         );
         assert_eq!(&row[..3], ["93", "Seine-Saint-Denis", ""]);
         let mut unique = columns.clone();

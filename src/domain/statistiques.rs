@@ -14,7 +14,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::activite::{Apport, Thematique};
-use super::conseiller::StatutConseiller;
+use super::conseiller::{StatutConseiller, TypeContrat};
 use super::convention::StatutConvention;
 use super::financement::{NatureEnveloppe, disponible};
 use crate::closed_enum;
@@ -68,6 +68,21 @@ pub struct PostesDepartement {
     pub vacants_anciens: i64,
 }
 
+/// Days ahead within which a fixed-term contract in force counts as ending soon: the time a
+/// préfecture needs to see a renewal or a vacancy coming.
+pub const FIN_PROCHE_JOURS: u64 = 60;
+
+/// The contracts of one département in force on the day the statistics are computed for, by
+/// type (in the order of [`TypeContrat::ALL`]), and how many of them are fixed-term contracts
+/// whose planned end comes within [`FIN_PROCHE_JOURS`] days (counted by the storage layer).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContratsDepartement {
+    /// In force, by type.
+    pub par_type: [i64; TypeContrat::ALL.len()],
+    /// Of those, fixed-term contracts ending within [`FIN_PROCHE_JOURS`] days.
+    pub fin_proche: i64,
+}
+
 /// What the statistics know of a département.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DonneesDepartement {
@@ -83,6 +98,8 @@ pub struct DonneesDepartement {
     pub conseillers: Vec<GroupeConseillers>,
     /// Its posts.
     pub postes: PostesDepartement,
+    /// Its contracts in force.
+    pub contrats: ContratsDepartement,
     /// Its activities per month (`YYYY-MM`) within the dates asked.
     pub activites_par_mois: BTreeMap<String, Apport>,
 }
@@ -259,6 +276,8 @@ pub struct Statistiques {
     pub conseillers: Conseillers,
     /// Conventions.
     pub conventions: Conventions,
+    /// Contracts in force.
+    pub contrats: ContratsDepartement,
     /// Money, one line per nature that has an envelope concerning the territory.
     pub financement: Vec<Financement>,
     /// Activities.
@@ -315,6 +334,8 @@ pub fn compose(
     // Posts as objects.
     let mut par_typologie = PostesParTypologie::default();
     let mut vacants_anciens = 0;
+    // Contracts in force.
+    let mut contrats = ContratsDepartement::default();
     // Activities.
     let mut par_mois: BTreeMap<String, Apport> = BTreeMap::new();
     for departement in departements {
@@ -354,6 +375,14 @@ pub fn compose(
             .coordinateur
             .add(&postes.par_typologie.coordinateur);
         add(&mut vacants_anciens, postes.vacants_anciens);
+        for (sum, n) in contrats
+            .par_type
+            .iter_mut()
+            .zip(departement.contrats.par_type)
+        {
+            add(sum, n);
+        }
+        add(&mut contrats.fin_proche, departement.contrats.fin_proche);
         if par_mois_lu.is_none() {
             for (mois, apport) in &departement.activites_par_mois {
                 let sum = par_mois.entry(mois.clone()).or_default();
@@ -467,6 +496,7 @@ pub fn compose(
             recrutement_local_pct: pourcentage(locaux, recrutes),
         },
         conventions,
+        contrats,
         financement: money.into_values().collect(),
         activites: Activites {
             total,

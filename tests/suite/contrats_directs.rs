@@ -273,6 +273,17 @@ async fn a_fixed_term_contract_frees_its_post_the_day_after_its_end(db: TestDb) 
     let held = get(&app, &format!("/api/v1/postes/{poste}"), &admin()).await;
     assert_eq!(held.json["etat"], "occupe");
     assert_eq!(held.json["libere_le"], "2021-09-01");
+    // The statistics see a fixed-term contract in force ending within 60 days.
+    let stats = app
+        .anonymous()
+        .get("/api/v1/statistiques/departements/93")
+        .await;
+    assert_eq!(
+        stats.json["contrats"],
+        json!({"en_vigueur": 1, "par_type": {"cdi": 0, "cdd": 1, "pec": 0, "contrat_de_projet": 0, "titulaire": 0}, "fin_dans_60_jours": 1}),
+        "{}",
+        stats.text
+    );
 
     // Extended to the end of the year: held until then.
     let uri = format!("/api/v1/contrats/{contrat}/prolongation");
@@ -289,6 +300,14 @@ async fn a_fixed_term_contract_frees_its_post_the_day_after_its_end(db: TestDb) 
     assert_eq!(extended.status, 200, "{}", extended.text);
     assert_eq!(extended.json["date_fin"], "2021-12-31");
     assert_eq!(extended.json["version"], 2);
+    let stats = app
+        .anonymous()
+        .get("/api/v1/statistiques/departements/93")
+        .await;
+    assert_eq!(
+        stats.json["contrats"]["fin_dans_60_jours"], 0,
+        "ends in December now"
+    );
     let held = get(&app, &format!("/api/v1/postes/{poste}"), &admin()).await;
     assert_eq!(held.json["libere_le"], "2022-01-01");
     for outsider in [structure(&ids[1]), token(Role::Prefecture, &["75"], None)] {

@@ -17,3 +17,6 @@ END;
 -- The statistics count posts by state as of a date: the covering index carries `libere_le`.
 DROP INDEX postes_statistiques;
 CREATE INDEX postes_statistiques ON postes (departement, etat, typologie, depuis, libere_le);
+
+-- The statistics count the contracts in force by département and type, and those ending soon.
+CREATE INDEX contrats_statistiques ON contrats (departement, type, date_debut, date_fin, date_rupture);

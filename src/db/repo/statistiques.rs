@@ -17,13 +17,13 @@ use super::{date_text, stored};
 use crate::db::DbConn;
 use crate::db_run;
 use crate::domain::activite::Apport;
-use crate::domain::conseiller::StatutConseiller;
+use crate::domain::conseiller::{StatutConseiller, TypeContrat};
 use crate::domain::convention::StatutConvention;
 use crate::domain::financement::NatureEnveloppe;
 use crate::domain::poste::{EtatPoste, TypologiePoste, VACANCE_MAX_JOURS};
 use crate::domain::statistiques::{
-    Decoupage, DonneesDepartement, EnveloppeStat, GroupeConseillers, GroupeConventions,
-    PostesDepartement, PostesParEtat, PostesParTypologie, SoldeStat, decoupe,
+    Decoupage, DonneesDepartement, EnveloppeStat, FIN_PROCHE_JOURS, GroupeConseillers,
+    GroupeConventions, PostesDepartement, PostesParEtat, PostesParTypologie, SoldeStat, decoupe,
 };
 
 /// Everything the statistics of any territory are composed from.
@@ -476,6 +476,54 @@ fn between(conn: &mut DbConn, sql: &str, from: &str, to: &str) -> QueryResult<Ve
     )
 }
 
+/// The contracts in force on `today` in the départements `codes` (all: `None`), by département
+/// and type, each group with how many are fixed-term contracts ending within
+/// [`FIN_PROCHE_JOURS`] days (covering index `contrats_statistiques`). In force: the rule of
+/// `Contrat::en_vigueur_le`.
+fn contrats_en_vigueur(
+    conn: &mut DbConn,
+    codes: Option<&[String]>,
+    today: NaiveDate,
+) -> QueryResult<Vec<(String, String, i64, i64)>> {
+    use crate::db::schema::contrats as k;
+    use diesel::dsl::{case_when, count_star};
+    use diesel::sql_types::Integer;
+    let jour = date_text(today);
+    let limite = date_text(today + chrono::Days::new(FIN_PROCHE_JOURS));
+    db_run!(conn, |x| {
+        let fin_proche = case_when(
+            k::date_rupture
+                .is_null()
+                .and(k::date_fin.le(&limite).assume_not_null()),
+            1.into_sql::<Integer>(),
+        )
+        .otherwise(0.into_sql::<Integer>());
+        let query = k::table
+            .filter(k::date_debut.le(&jour))
+            .filter(
+                k::date_rupture
+                    .is_null()
+                    .or(k::date_rupture.ge(&jour).assume_not_null()),
+            )
+            .filter(
+                k::date_fin
+                    .is_null()
+                    .or(k::date_fin.ge(&jour).assume_not_null()),
+            )
+            .group_by((k::departement, k::type_contrat))
+            .select((
+                k::departement,
+                k::type_contrat,
+                count_star(),
+                sum_integer(fin_proche),
+            ));
+        match codes {
+            None => query.load(x),
+            Some(codes) => query.filter(k::departement.eq_any(codes)).load(x),
+        }
+    })
+}
+
 /// Reads everything the statistics need, activities within `[du, au]`, late conventions as of
 /// `today`.
 pub fn donnees(
@@ -511,6 +559,7 @@ pub fn donnees(
         _ => Some(codes.as_deref().map(departements_sql).unwrap_or_default()),
     };
     let (conventions, conseillers, postes) = groupes(conn, codes.as_deref(), today)?;
+    let contrats = contrats_en_vigueur(conn, codes.as_deref(), today)?;
     let (enveloppes, soldes) = db_run!(conn, |c| {
         (
             diesel::sql_query(
@@ -579,6 +628,17 @@ pub fn donnees(
                 },
                 vacants_anciens: anciens,
             };
+        }
+    }
+    for (departement, type_contrat, nombre, fin_proche) in contrats {
+        if let Some(d) = by_code.get_mut(&departement) {
+            let type_contrat = stored(TypeContrat::parse(&type_contrat))?;
+            let index = TypeContrat::ALL
+                .iter()
+                .position(|t| *t == type_contrat)
+                .expect("every type is in ALL");
+            d.contrats.par_type[index] += nombre;
+            d.contrats.fin_proche += fin_proche;
         }
     }
     for (departement, mois, apport) in months {
