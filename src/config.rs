@@ -97,6 +97,15 @@ pub struct Config {
     /// `CNFS_MAX_CONNECTIONS`: the most client connections this instance holds at once (16 to
     /// 100,000, default 256); beyond, new ones wait in the listen backlog.
     pub max_connections: usize,
+    /// `CNFS_METRICS_BIND`: the socket address of the metrics listener (Prometheus text at
+    /// `/metrics`); none by default, and never the public port.
+    pub metrics_bind: Option<SocketAddr>,
+    /// `CNFS_LOG_FORMAT`: `text` (the default, human-readable) or `json` (one JSON object per
+    /// line).
+    pub log_format: crate::logging::LogFormat,
+    /// `CNFS_RATE_LIMIT`: requests per minute (1 to 1,000,000) each caller may send to this
+    /// instance (by token `sub`, else by IP address); none by default.
+    pub rate_limit: Option<std::num::NonZeroU32>,
 }
 
 /// Token settings (`CNFS_ENV`, `CNFS_JWT_*`); the keys themselves are read by
@@ -234,6 +243,35 @@ impl Config {
             16..=100_000,
         )?
         .map_or(DEFAULT_MAX_CONNECTIONS, |n| n as usize);
+        let metrics_bind = match get("CNFS_METRICS_BIND") {
+            None => None,
+            Some(text) => {
+                let addr: SocketAddr = text.trim().parse().map_err(|_| ConfigError {
+                    variable: "CNFS_METRICS_BIND",
+                    message: format!(
+                        "« {text} » n'est pas une adresse IP:port (exemple : 127.0.0.1:9090)"
+                    ),
+                })?;
+                if addr == bind {
+                    return Err(ConfigError {
+                        variable: "CNFS_METRICS_BIND",
+                        message:
+                            "les métriques ne s'exposent jamais sur le port public (CNFS_BIND)"
+                                .to_owned(),
+                    });
+                }
+                Some(addr)
+            }
+        };
+        let log_format = match get("CNFS_LOG_FORMAT") {
+            None => crate::logging::LogFormat::default(),
+            Some(text) => crate::logging::LogFormat::parse(&text).ok_or_else(|| ConfigError {
+                variable: "CNFS_LOG_FORMAT",
+                message: format!("« {text} » : text ou json"),
+            })?,
+        };
+        let rate_limit = parse_number("CNFS_RATE_LIMIT", get("CNFS_RATE_LIMIT"), 1..=1_000_000)?
+            .and_then(|n| std::num::NonZeroU32::new(n as u32));
         Ok(Config {
             database_url,
             bind,
@@ -249,6 +287,9 @@ impl Config {
             pg_limits,
             body_timeout,
             max_connections,
+            metrics_bind,
+            log_format,
+            rate_limit,
         })
     }
 }
@@ -476,6 +517,29 @@ mod tests {
         assert_eq!(config.shutdown_timeout, Duration::from_secs(30));
         assert_eq!(config.body_timeout, Duration::from_secs(10));
         assert_eq!(config.max_connections, 256);
+        assert_eq!(config.metrics_bind, None);
+        assert_eq!(config.log_format, crate::logging::LogFormat::Text);
+        assert_eq!(config.rate_limit, None);
+    }
+
+    #[test]
+    fn observability_and_the_rate_limit_are_opt_in() {
+        let set = config(&[
+            ("CNFS_METRICS_BIND", "127.0.0.1:9090"),
+            ("CNFS_LOG_FORMAT", "json"),
+            ("CNFS_RATE_LIMIT", "600"),
+        ])
+        .unwrap();
+        assert_eq!(set.metrics_bind, Some("127.0.0.1:9090".parse().unwrap()));
+        assert_eq!(set.log_format, crate::logging::LogFormat::Json);
+        assert_eq!(set.rate_limit.map(|n| n.get()), Some(600));
+        // Never the public port.
+        let same = config(&[
+            ("CNFS_BIND", "0.0.0.0:8080"),
+            ("CNFS_METRICS_BIND", "0.0.0.0:8080"),
+        ])
+        .unwrap_err();
+        assert_eq!(same.variable, "CNFS_METRICS_BIND");
     }
 
     #[test]
@@ -516,6 +580,9 @@ mod tests {
             ("CNFS_DB_TCP_TIMEOUT", "dix"),
             ("CNFS_BODY_TIMEOUT", "0"),
             ("CNFS_MAX_CONNECTIONS", "8"),
+            ("CNFS_METRICS_BIND", "9090"),
+            ("CNFS_LOG_FORMAT", "logfmt"),
+            ("CNFS_RATE_LIMIT", "0"),
             ("CNFS_SHUTDOWN_TIMEOUT", "trente"),
             ("CNFS_CORS_ORIGINS", "https://a.example.fr/chemin"),
             ("CNFS_CORS_ORIGINS", "*"),

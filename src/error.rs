@@ -17,6 +17,7 @@ use crate::domain::refusal::{
     CARACTERE_INTERDIT, CONTRAINTE_NON_RESPECTEE, DEJA_EXISTANT, INTERDIT, REFERENCE_INVALIDE,
     Refusal, RefusalCode,
 };
+use crate::metrics::{DbErrorKind, count_db_error};
 
 /// Media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -122,6 +123,14 @@ pub enum ApiError {
     /// The database (or another dependency) cannot answer now.
     #[error("{0}")]
     Unavailable(String),
+    /// The caller sent more requests than the rate limit allows (`CNFS_RATE_LIMIT`).
+    #[error("Trop de requêtes : au plus {per_minute} par minute ; réessayer dans {retry_after} s.")]
+    TooManyRequests {
+        /// The configured limit.
+        per_minute: u32,
+        /// Seconds until the next request is allowed (`Retry-After`).
+        retry_after: u64,
+    },
     /// A bug or an unexpected failure: the detail is logged, not sent.
     #[error("erreur interne : {0}")]
     Internal(String),
@@ -198,6 +207,7 @@ impl ApiError {
                 ("corps_trop_volumineux", "Corps de requête trop volumineux")
             }
             ApiError::Unavailable(_) => ("service_indisponible", "Service indisponible"),
+            ApiError::TooManyRequests { .. } => ("trop_de_requetes", "Trop de requêtes"),
             ApiError::Internal(_) => ("erreur_interne", "Erreur interne"),
             ApiError::Other { status, .. } => (
                 generic_code(*status),
@@ -284,6 +294,7 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Other { status, .. } => *status,
         }
@@ -299,6 +310,9 @@ impl ResponseError for ApiError {
             }
             ApiError::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, "5"));
+            }
+            ApiError::TooManyRequests { retry_after, .. } => {
+                response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             }
             // RFC 6750 §3: a bare challenge when no token was sent, `invalid_token` otherwise.
             ApiError::Unauthorized(error) => {
@@ -414,6 +428,7 @@ impl From<diesel::result::Error> for ApiError {
         match error {
             Error::NotFound => ApiError::NotFound("Ressource introuvable.".to_owned()),
             Error::DatabaseError(K::ClosedConnection | K::UnableToSendCommand, info) => {
+                count_db_error(DbErrorKind::Unreachable);
                 log::warn!("base de données injoignable : {}", info.message());
                 ApiError::Unavailable(
                     "La base de données ne répond pas ; réessayer dans quelques secondes."
@@ -421,6 +436,7 @@ impl From<diesel::result::Error> for ApiError {
                 )
             }
             Error::DatabaseError(kind, info) if is_transient(&kind, info.message()) => {
+                count_db_error(DbErrorKind::TransientConflict);
                 log::warn!("conflit d'écriture transitoire : {}", info.message());
                 ApiError::Unavailable(
                     "Écritures concurrentes : la requête n'a pas été appliquée ; la réessayer."
@@ -434,6 +450,7 @@ impl From<diesel::result::Error> for ApiError {
                 | K::NotNullViolation),
                 info,
             ) => {
+                count_db_error(DbErrorKind::Constraint);
                 let (code, detail): (&'static RefusalCode, &str) = match kind {
                     K::UniqueViolation => {
                         (&DEJA_EXISTANT, "Un objet avec la même clé existe déjà.")
@@ -461,13 +478,24 @@ impl From<diesel::result::Error> for ApiError {
                 }
                 ApiError::Constraint(Box::new(violation), refusal)
             }
-            other => ApiError::internal(format!("base de données : {other}")),
+            other => {
+                // PostgreSQL's words when it cancels a statement for `statement_timeout` (or an
+                // idle transaction for its own timeout).
+                let text = other.to_string();
+                count_db_error(if text.contains("timeout") {
+                    DbErrorKind::StatementTimeout
+                } else {
+                    DbErrorKind::Other
+                });
+                ApiError::internal(format!("base de données : {text}"))
+            }
         }
     }
 }
 
 impl From<diesel::r2d2::PoolError> for ApiError {
     fn from(error: diesel::r2d2::PoolError) -> Self {
+        count_db_error(DbErrorKind::NoConnection);
         log::warn!("aucune connexion disponible : {error}");
         ApiError::Unavailable(
             "Aucune connexion à la base de données n'est disponible ; réessayer dans quelques secondes."

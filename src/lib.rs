@@ -7,7 +7,7 @@
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{Compress, Condition, Logger, from_fn};
+use actix_web::middleware::{Compress, Condition, from_fn};
 use actix_web::{App, Error, web};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
@@ -20,6 +20,8 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod logging;
+pub mod metrics;
 pub mod openapi;
 pub mod seed;
 
@@ -70,7 +72,8 @@ fn pretty_json(doc: &utoipa::openapi::OpenApi) -> String {
 
 /// Builds the application: documented routes, the spec and Swagger UI (see [`http::docs`]), the
 /// fallback (404/405), body limits, CORS (only when origins are configured), compression
-/// (negotiated with `Accept-Encoding`), request ids and problems, access log.
+/// (negotiated with `Accept-Encoding`), the rate limit (when configured), request ids, problems,
+/// metrics and the access log (see [`http::middleware`]).
 pub fn build_app(
     state: AppState,
     cors_origins: Vec<String>,
@@ -112,10 +115,8 @@ pub fn build_app(
         // Inside the request middleware, so that its own refusal (406 when no offered coding is
         // acceptable) becomes a problem with a request id like any other error.
         .wrap(Compress::default())
+        // Inside the request middleware, so that its 429 is completed like any problem, counted
+        // and logged.
+        .wrap(from_fn(http::rate_limit::rate_limit))
         .wrap(from_fn(http::middleware::request_context))
-        // The request line without the value of a token in the query string (refused anyway).
-        .wrap(
-            Logger::new("%{x-request-id}o %a \"%{requete}xi\" %s %b %Dms")
-                .custom_request_replace("requete", http::middleware::logged_request_line),
-        )
 }

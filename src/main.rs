@@ -145,9 +145,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let init_logger = || {
-        env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init()
-    };
+    let log_format = config.log_format;
+    let init_logger = || cnfs_api::logging::init(log_format, "info");
     if let Command::Migrate = command {
         // A deployment step: it needs the database, not the token keys.
         init_logger();
@@ -175,10 +174,10 @@ fn main() -> ExitCode {
     {
         // Data loading: it needs the database, not the token keys (the demo signs its own).
         // The demo's requests are in-process: their access-log lines would bury its report.
-        env_logger::Builder::from_env(
-            env_logger::Env::default().default_filter_or("info,actix_web::middleware::logger=warn"),
-        )
-        .init();
+        cnfs_api::logging::init(
+            log_format,
+            &format!("info,{}=warn", cnfs_api::logging::ACCESS_TARGET),
+        );
         if !demo && scale.is_none() {
             eprintln!("seed : précisez ce qu'il faut charger (--demo ou --scale national)");
             return ExitCode::from(2);
@@ -457,7 +456,25 @@ async fn serve(config: Config, keys: JwtKeys) -> std::io::Result<()> {
         .with_attribuant(config.attribuant.clone())
         .with_cache_statistiques(config.cache_statistiques)
         .with_cache_lectures(config.cache_lectures_octets)
-        .with_body_timeout(config.body_timeout);
+        .with_body_timeout(config.body_timeout)
+        .with_rate_limit(config.rate_limit);
+    if let Some(limit) = state.rate_limit.clone() {
+        log::info!(
+            "limite de débit : {} requêtes par minute et par appelant, sur cette instance",
+            limit.limit()
+        );
+        // The keys of callers gone quiet are forgotten every minute.
+        actix_web::rt::spawn(async move {
+            loop {
+                actix_web::rt::time::sleep(std::time::Duration::from_secs(60)).await;
+                limit.forget_idle();
+            }
+        });
+    }
+    let metrics = match config.metrics_bind {
+        None => None,
+        Some(addr) => Some(metrics_server(addr, state.clone())?),
+    };
     let cors_origins = config.cors_origins.clone();
     log::info!(
         "écoute sur http://{} — Swagger UI : http://{}/swagger-ui/",
@@ -537,6 +554,10 @@ async fn serve(config: Config, keys: JwtKeys) -> std::io::Result<()> {
         handle.stop(false).await;
     });
     server.await?;
+    if let Some((task, handle)) = metrics {
+        handle.stop(false).await;
+        task.await.map_err(std::io::Error::other)??;
+    }
     log::info!("serveur arrêté");
     Ok(())
 }
@@ -584,6 +605,38 @@ fn drop_new_connections(fd: std::os::fd::RawFd) {
 /// arrive while the server stops may be reset.
 #[cfg(not(target_os = "linux"))]
 fn drop_new_connections(_fd: std::os::fd::RawFd) {}
+
+/// The metrics listener on `addr` (one worker, `GET /metrics` only), started; its task and handle.
+/// Installs the Prometheus recorder, and folds the histograms' samples every 5 seconds so that
+/// memory stays flat between scrapes.
+#[allow(clippy::type_complexity)]
+fn metrics_server(
+    addr: std::net::SocketAddr,
+    state: AppState,
+) -> std::io::Result<(
+    actix_web::rt::task::JoinHandle<std::io::Result<()>>,
+    actix_web::dev::ServerHandle,
+)> {
+    use cnfs_api::http::metrics::{MetricsEndpoint, metrics_app};
+    use cnfs_api::metrics::install_recorder;
+    let handle = install_recorder().map_err(std::io::Error::other)?;
+    let endpoint = actix_web::web::Data::new(MetricsEndpoint::new(handle, state));
+    let upkeep = endpoint.clone();
+    actix_web::rt::spawn(async move {
+        loop {
+            actix_web::rt::time::sleep(std::time::Duration::from_secs(5)).await;
+            upkeep.run_upkeep();
+        }
+    });
+    let server = HttpServer::new(move || metrics_app(endpoint.clone()))
+        .workers(1)
+        .disable_signals()
+        .bind(addr)?
+        .run();
+    log::info!("métriques Prometheus sur http://{addr}/metrics");
+    let handle = server.handle();
+    Ok((actix_web::rt::spawn(server), handle))
+}
 
 /// The listening socket on `addr`, as actix's own `bind` makes it (`SO_REUSEADDR`, backlog
 /// 1,024), but ours: its descriptor lets a shutdown stop listening without closing it.

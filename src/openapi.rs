@@ -78,7 +78,8 @@ activité, d'un poste ou d'un contrat, écrite dans la même transaction.")
         schemas(Problem),
         responses(
             BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed,
-            Unprocessable, PreconditionRequired, InternalError, ServiceUnavailable
+            Unprocessable, PreconditionRequired, TooManyRequests, InternalError,
+            ServiceUnavailable
         )
     )
 )]
@@ -195,7 +196,9 @@ le même document pour chaque environnement (local, recette/staging, production)
     }
     // A shared parameter is published once an operation names it (no unused component).
     let mut used = std::collections::BTreeSet::new();
-    for item in doc.paths.paths.values_mut() {
+    for (path, item) in doc.paths.paths.iter_mut() {
+        // The rate limit (`CNFS_RATE_LIMIT`) applies to every operation but the health probes.
+        let limited = !path.starts_with("/health/");
         for operation in [
             &mut item.get,
             &mut item.post,
@@ -222,6 +225,12 @@ le même document pour chaque environnement (local, recette/staging, production)
                 } else if let RefOr::T(inline) = parameter {
                     show_format(inline);
                 }
+            }
+            if limited {
+                operation.responses.responses.insert(
+                    "429".to_owned(),
+                    RefOr::Ref(utoipa::openapi::Ref::from_response_name("TooManyRequests")),
+                );
             }
             operation
                 .responses
@@ -447,6 +456,30 @@ impl<'s> ToResponse<'s> for InternalError {
                 "Erreur interne : journalisée avec l'identifiant de la requête, sans détail dans la réponse.",
                 ApiError::internal("exemple"),
             ),
+        )
+    }
+}
+
+/// 429: the caller's rate limit is reached (retry after `Retry-After` seconds).
+pub struct TooManyRequests;
+
+impl<'s> ToResponse<'s> for TooManyRequests {
+    fn response() -> (&'s str, RefOr<Response>) {
+        (
+            "TooManyRequests",
+            problem_response_builder(
+                "Trop de requêtes : l'appelant (le `sub` de son jeton, sinon son adresse IP) a dépassé la limite de débit de l'instance (`CNFS_RATE_LIMIT` requêtes par minute, désactivée par défaut) ; réessayer après `Retry-After` secondes.",
+                ApiError::TooManyRequests {
+                    per_minute: 600,
+                    retry_after: 1,
+                },
+            )
+            .header(
+                "Retry-After",
+                text_header("Secondes à attendre avant la prochaine requête admise.", true),
+            )
+            .build()
+            .into(),
         )
     }
 }

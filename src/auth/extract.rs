@@ -9,12 +9,16 @@ use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
 use super::{AuthError, Caller, Verifier};
 use crate::domain::refusal::FieldError;
 use crate::error::ApiError;
 
+/// The caller of a request with one bearer token, verified; `None` without a token. The verified
+/// caller is kept in the request's extensions: for the access log, and so that a token the rate
+/// limit already verified (it keys by `sub`) is not verified twice. A refusal is counted in the
+/// metrics by its code.
 fn authenticate(req: &HttpRequest) -> Result<Option<Caller>, ApiError> {
     let mut values = req.headers().get_all(AUTHORIZATION);
     let Some(value) = values.next() else {
@@ -27,16 +31,29 @@ fn authenticate(req: &HttpRequest) -> Result<Option<Caller>, ApiError> {
             "Un seul en-tête Authorization est accepté.",
         )]));
     }
+    if let Some(caller) = req.extensions().get::<Caller>() {
+        return Ok(Some(caller.clone()));
+    }
     let verifier = req
         .app_data::<web::Data<Verifier>>()
         .ok_or_else(|| ApiError::internal("Verifier absent de l'application"))?;
-    let value = value
-        .to_str()
-        .map_err(|_| ApiError::Unauthorized(AuthError::Malformed("en-tête non ASCII".into())))?;
-    verifier
-        .verify_header(Some(value))
-        .map(Some)
-        .map_err(ApiError::Unauthorized)
+    let verified = match value.to_str() {
+        Ok(value) => verifier.verify_header(Some(value)),
+        Err(_) => Err(AuthError::Malformed("en-tête non ASCII".into())),
+    };
+    match verified {
+        Ok(caller) => {
+            req.extensions_mut().insert(caller.clone());
+            Ok(Some(caller))
+        }
+        Err(error) => Err(refused(error)),
+    }
+}
+
+/// A 401 for `error`, counted by its code.
+fn refused(error: AuthError) -> ApiError {
+    crate::metrics::count_token_refused(error.code());
+    ApiError::Unauthorized(error)
 }
 
 impl FromRequest for Caller {
@@ -45,8 +62,7 @@ impl FromRequest for Caller {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(
-            authenticate(req)
-                .and_then(|caller| caller.ok_or(ApiError::Unauthorized(AuthError::Missing))),
+            authenticate(req).and_then(|caller| caller.ok_or_else(|| refused(AuthError::Missing))),
         )
     }
 }

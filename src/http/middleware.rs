@@ -7,9 +7,9 @@
 //!   a problem is never compressed (this middleware wraps `Compress`).
 //! - A 500 is logged with the request id and its server-side detail.
 //! - A request whose query string carries a token (`access_token`, RFC 6750 §2.3, any case) is
-//!   refused with a 400 `jeton_dans_url` before anything else; the access log never shows its
-//!   value ([`logged_request_line`]); then a header the API reads holding a control character
-//!   is a 400 `caractere_interdit` (`http::extract::check_headers`).
+//!   refused with a 400 `jeton_dans_url` before anything else (the access log never shows a
+//!   query string); then a header the API reads holding a control character is a 400
+//!   `caractere_interdit` (`http::extract::check_headers`).
 //! - Every response carries `X-Content-Type-Options: nosniff` (a browser never guesses another
 //!   type than the one declared); a response to a request that carries `Authorization` gets
 //!   `Cache-Control: no-store` (nothing a caller's token shows is kept by a shared cache or the
@@ -20,6 +20,10 @@
 //! - Once a shutdown has begun ([`AppState::stopping`](crate::http::AppState::stopping)), every
 //!   response closes its connection: a client on a kept-alive connection opens its next one
 //!   elsewhere instead of holding this instance open until its keep-alive ends.
+//! - Every request, once its response is ready, is counted in the metrics
+//!   ([`metrics::record_request`]) and gets its access line ([`AccessLine`]): by its route
+//!   template, never its path or query string, and with the caller the `Caller` extractor (or the
+//!   rate limit) verified.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -28,7 +32,10 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, web};
 use std::borrow::Cow;
 
+use crate::auth::Caller;
 use crate::error::{ApiError, InternalDetail, PROBLEM_JSON, Problem};
+use crate::logging::AccessLine;
+use crate::metrics;
 
 /// The request id header.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -58,37 +65,13 @@ pub fn token_in_query(query: &str) -> Option<String> {
         .map(Cow::into_owned)
 }
 
-/// The request line for the access log: method, path and query string, with the value of any
-/// token parameter masked (`access_token=***`), and the HTTP version.
-pub fn logged_request_line(req: &ServiceRequest) -> String {
-    let query = req.query_string();
-    let query = if query.is_empty() {
-        String::new()
-    } else {
-        let masked: Vec<Cow<'_, str>> = query
-            .split('&')
-            .map(|pair| {
-                let name = pair.split('=').next().unwrap_or_default();
-                let decoded: String = form_urlencoded::parse(name.as_bytes())
-                    .map(|(name, _)| name.into_owned())
-                    .collect();
-                if decoded.trim().eq_ignore_ascii_case(QUERY_TOKEN_PARAMETER) {
-                    Cow::Owned(format!("{name}=***"))
-                } else {
-                    Cow::Borrowed(pair)
-                }
-            })
-            .collect();
-        format!("?{}", masked.join("&"))
-    };
-    format!("{} {}{query} {:?}", req.method(), req.path(), req.version())
-}
-
 /// The middleware function (see the module documentation).
 pub async fn request_context(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
+    let started = std::time::Instant::now();
+    let method = metrics::method_label(req.method());
     let request_id = req
         .headers()
         .get(&REQUEST_ID)
@@ -112,6 +95,23 @@ pub async fn request_context(
         Ok(()) => next.call(req).await?.map_into_boxed_body(),
     };
     let mut response = complete_problem(response, &path, &request_id);
+    let route = metrics::route_label(response.request());
+    let took = started.elapsed();
+    let caller = response
+        .request()
+        .extensions()
+        .get::<Caller>()
+        .map(|caller| (caller.sub.clone(), caller.role.as_str()));
+    metrics::record_request(method, route.clone(), response.status(), took);
+    AccessLine {
+        request_id: request_id.clone(),
+        method,
+        route,
+        status: response.status().as_u16(),
+        duration: took,
+        caller,
+    }
+    .log();
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         headers.insert(REQUEST_ID, value);
@@ -240,7 +240,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_token_in_the_query_is_found_and_never_logged() {
+    fn a_token_in_the_query_is_found() {
         assert_eq!(
             token_in_query("a=1&access_token=x").as_deref(),
             Some("access_token")
@@ -254,15 +254,6 @@ mod tests {
             Some("access_token")
         );
         assert_eq!(token_in_query("q=access_token&limit=2"), None);
-        let req = actix_web::test::TestRequest::get()
-            .uri("/api/v1/lieux?limit=2&access%5Ftoken=eyJ.secret.sig&Access_Token=eyJ2")
-            .to_srv_request();
-        let line = logged_request_line(&req);
-        assert_eq!(
-            line,
-            "GET /api/v1/lieux?limit=2&access%5Ftoken=***&Access_Token=*** HTTP/1.1"
-        );
-        assert!(!line.contains("eyJ"));
     }
 
     #[test]

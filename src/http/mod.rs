@@ -32,10 +32,12 @@ pub mod idempotency;
 pub mod journal;
 pub mod lieu;
 pub mod limits;
+pub mod metrics;
 pub mod middleware;
 pub mod moi;
 pub mod operation;
 pub mod poste;
+pub mod rate_limit;
 pub mod referentiel;
 pub mod statistiques;
 pub mod structure;
@@ -79,6 +81,9 @@ pub struct AppState {
     /// How long a request body may take to arrive whole (configuration `CNFS_BODY_TIMEOUT`;
     /// see [`limits`]).
     pub body_timeout: std::time::Duration,
+    /// This instance's per-caller rate limit (configuration `CNFS_RATE_LIMIT`; none unless set,
+    /// see [`rate_limit`]).
+    pub rate_limit: Option<Arc<rate_limit::RateLimit>>,
     /// On SQLite, the one writer's turn (see [`AppState::write`]).
     writers: Arc<tokio::sync::Semaphore>,
 }
@@ -99,6 +104,7 @@ impl AppState {
             cache_listes: Arc::new(cache::CacheListes::new(0)),
             cache_conventions: Arc::new(cache::CacheObjets::new(0)),
             body_timeout: std::time::Duration::from_secs(limits::DEFAULT_BODY_TIMEOUT_SECONDS),
+            rate_limit: None,
             writers: Arc::new(tokio::sync::Semaphore::new(1)),
         }
         .with_cache_lectures(cache::DEFAULT_BUDGET_MIB << 20)
@@ -122,6 +128,13 @@ impl AppState {
     /// The same state with another body deadline (see [`limits`]).
     pub fn with_body_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.body_timeout = timeout;
+        self
+    }
+
+    /// The same state limiting each caller to `per_minute` requests a minute (`None`: no limit;
+    /// see [`rate_limit`]).
+    pub fn with_rate_limit(mut self, per_minute: Option<std::num::NonZeroU32>) -> Self {
+        self.rate_limit = per_minute.map(|n| Arc::new(rate_limit::RateLimit::per_minute(n)));
         self
     }
 

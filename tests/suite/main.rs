@@ -28,6 +28,7 @@ mod layers;
 mod lieux;
 mod lieux_conseillers;
 mod migration;
+mod observabilite;
 mod openapi;
 mod partition;
 mod postes;
