@@ -17,10 +17,9 @@ use crate::db::repo::statistiques::{self as repo, Lecture};
 use crate::domain::conseiller::StatutConseiller;
 use crate::domain::convention::StatutConvention;
 use crate::domain::financement::NatureEnveloppe;
-use crate::domain::statistiques::{
-    DonneesDepartement, NiveauTerritoire, Statistiques, Territoire, compose,
-};
+use crate::domain::statistiques::Statistiques;
 use crate::http::AppState;
+use crate::http::statistiques::composee_nationale;
 use crate::metrics::{
     BUSINESS_READ_AT, CONSEILLERS, CONVENTIONS, DB_POOL_CONNECTIONS, DB_POOL_MAX, HTTP_IN_FLIGHT,
     MONEY_ENGAGED,
@@ -144,7 +143,7 @@ impl MetricsEndpoint {
             })
             .await;
         let gauges = match read {
-            Ok(donnees) => Arc::new(BusinessGauges::of(&national(&donnees))),
+            Ok(donnees) => Arc::new(BusinessGauges::of(&composee_nationale(&donnees))),
             Err(error) => {
                 log::warn!("métriques : jauges métier non lues : {error}");
                 // A failing database is not asked again at every scrape: the last values wait
@@ -245,21 +244,6 @@ fn gauge(text: &mut String, name: &str, help: &str, samples: &[(Option<(&str, &s
     }
 }
 
-/// The national statistics, composed as `/api/v1/statistiques` composes them.
-fn national(donnees: &repo::Donnees) -> Statistiques {
-    let all: Vec<&DonneesDepartement> = donnees.departements.iter().collect();
-    compose(
-        Territoire {
-            niveau: NiveauTerritoire::National,
-            code: None,
-            nom: "France".to_owned(),
-        },
-        &all,
-        donnees.activites_ensemble.as_ref(),
-        &donnees.enveloppes,
-        &donnees.soldes,
-    )
-}
 
 /// `GET /metrics`: the Prometheus text format (version 0.0.4).
 async fn scrape(endpoint: web::Data<MetricsEndpoint>) -> HttpResponse {

@@ -196,6 +196,12 @@ where
 }
 
 fn national(donnees: &Donnees) -> Statistiques {
+    composee_nationale(donnees).into()
+}
+
+/// The national statistics composed from what was read (every département): what
+/// `/api/v1/statistiques` answers, and what the metrics' business gauges show.
+pub fn composee_nationale(donnees: &Donnees) -> crate::domain::statistiques::Statistiques {
     let all: Vec<&DonneesDepartement> = donnees.departements.iter().collect();
     compose(
         Territoire {
@@ -208,7 +214,6 @@ fn national(donnees: &Donnees) -> Statistiques {
         &donnees.enveloppes,
         &donnees.soldes,
     )
-    .into()
 }
 
 fn region(donnees: &Donnees, (code, nom): &(String, String)) -> Statistiques {
