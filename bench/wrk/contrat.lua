@@ -5,14 +5,7 @@
 --
 --   wrk -t2 -c32 -d10s -s bench/wrk/contrat.lua URL -- "Bearer <token>" pairs.tsv 2024-06-03
 
-local threads = {}
-local next_thread = 0
-
-function setup(thread)
-  thread:set("number", next_thread)
-  next_thread = next_thread + 1
-  table.insert(threads, thread)
-end
+dofile("bench/wrk/statuses.lua")
 
 function init(args)
   authorization = args[1]
@@ -23,7 +16,6 @@ function init(args)
     table.insert(couples, { person, post })
   end
   sent = 0
-  statuses = {}
 end
 
 function request()
@@ -42,29 +34,4 @@ end
 
 function next_thread_count()
   return tonumber(os.getenv("WRK_THREADS") or "2")
-end
-
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
-end
-
-function done(summary, latency, requests)
-  local totals, all = {}, 0
-  for _, thread in ipairs(threads) do
-    local counted = thread:get("statuses")
-    for status, n in pairs(counted) do
-      totals[status] = (totals[status] or 0) + n
-      all = all + n
-    end
-  end
-  local codes = {}
-  for status in pairs(totals) do
-    table.insert(codes, status)
-  end
-  table.sort(codes)
-  local parts = {}
-  for _, status in ipairs(codes) do
-    table.insert(parts, string.format("%d=%d (%.1f %%)", status, totals[status], 100 * totals[status] / math.max(all, 1)))
-  end
-  io.write("statuses: " .. table.concat(parts, ", ") .. "\n")
 end

@@ -6,14 +6,7 @@
 -- At the end it prints one line, `statuses: 201=9876 (99.9 %), 409=12 (0.1 %)`, which bench/load.sh
 -- shows beside the row.
 
-local threads = {}
-local next_thread = 0
-
-function setup(thread)
-  thread:set("number", next_thread)
-  next_thread = next_thread + 1
-  table.insert(threads, thread)
-end
+dofile("bench/wrk/statuses.lua")
 
 function init(args)
   authorization = args[1]
@@ -22,7 +15,6 @@ function init(args)
   -- A prefix unique to this thread and run: keys never repeat across threads or runs.
   prefix = string.format("bench-%d-%d-%d", os.time(), number, math.random(1, 1000000000))
   sent = 0
-  statuses = {}
 end
 
 function request()
@@ -35,29 +27,4 @@ function request()
     headers["Idempotency-Key"] = prefix .. "-" .. sent
   end
   return wrk.format("POST", nil, headers, body)
-end
-
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
-end
-
-function done(summary, latency, requests)
-  local totals, all = {}, 0
-  for _, thread in ipairs(threads) do
-    local counted = thread:get("statuses")
-    for status, n in pairs(counted) do
-      totals[status] = (totals[status] or 0) + n
-      all = all + n
-    end
-  end
-  local codes = {}
-  for status in pairs(totals) do
-    table.insert(codes, status)
-  end
-  table.sort(codes)
-  local parts = {}
-  for _, status in ipairs(codes) do
-    table.insert(parts, string.format("%d=%d (%.1f %%)", status, totals[status], 100 * totals[status] / math.max(all, 1)))
-  end
-  io.write("statuses: " .. table.concat(parts, ", ") .. "\n")
 end
