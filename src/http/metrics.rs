@@ -244,7 +244,6 @@ fn gauge(text: &mut String, name: &str, help: &str, samples: &[(Option<(&str, &s
     }
 }
 
-
 /// `GET /metrics`: the Prometheus text format (version 0.0.4).
 async fn scrape(endpoint: web::Data<MetricsEndpoint>) -> HttpResponse {
     HttpResponse::Ok()
