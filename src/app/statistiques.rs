@@ -1,5 +1,5 @@
-//! What the statistics and the open-data exports share: the statistics of one département,
-//! composed from what `repo::statistiques` read.
+//! What the statistics, the open-data exports and the metrics share: the statistics of one
+//! département, and the national ones, composed from what `repo::statistiques` read.
 
 use crate::api::statistiques::Statistiques;
 use crate::db::repo::statistiques::Donnees;
@@ -20,4 +20,21 @@ pub fn departement(donnees: &Donnees, departement: &DonneesDepartement) -> Stati
         &donnees.soldes,
     )
     .into()
+}
+
+/// The national statistics composed from what was read (every département): what
+/// `/api/v1/statistiques` answers, and what the metrics' business gauges show.
+pub fn nationales(donnees: &Donnees) -> crate::domain::statistiques::Statistiques {
+    let all: Vec<&DonneesDepartement> = donnees.departements.iter().collect();
+    compose(
+        Territoire {
+            niveau: NiveauTerritoire::National,
+            code: None,
+            nom: "France".to_owned(),
+        },
+        &all,
+        donnees.activites_ensemble.as_ref(),
+        &donnees.enveloppes,
+        &donnees.soldes,
+    )
 }

@@ -19,7 +19,6 @@ use crate::domain::convention::StatutConvention;
 use crate::domain::financement::NatureEnveloppe;
 use crate::domain::statistiques::Statistiques;
 use crate::http::AppState;
-use crate::http::statistiques::composee_nationale;
 use crate::metrics::{
     BUSINESS_READ_AT, CONSEILLERS, CONVENTIONS, DB_POOL_CONNECTIONS, DB_POOL_MAX, HTTP_IN_FLIGHT,
     MONEY_ENGAGED,
@@ -143,7 +142,9 @@ impl MetricsEndpoint {
             })
             .await;
         let gauges = match read {
-            Ok(donnees) => Arc::new(BusinessGauges::of(&composee_nationale(&donnees))),
+            Ok(donnees) => Arc::new(BusinessGauges::of(&crate::app::statistiques::nationales(
+                &donnees,
+            ))),
             Err(error) => {
                 log::warn!("métriques : jauges métier non lues : {error}");
                 // A failing database is not asked again at every scrape: the last values wait

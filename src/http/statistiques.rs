@@ -196,24 +196,7 @@ where
 }
 
 fn national(donnees: &Donnees) -> Statistiques {
-    composee_nationale(donnees).into()
-}
-
-/// The national statistics composed from what was read (every département): what
-/// `/api/v1/statistiques` answers, and what the metrics' business gauges show.
-pub fn composee_nationale(donnees: &Donnees) -> crate::domain::statistiques::Statistiques {
-    let all: Vec<&DonneesDepartement> = donnees.departements.iter().collect();
-    compose(
-        Territoire {
-            niveau: NiveauTerritoire::National,
-            code: None,
-            nom: "France".to_owned(),
-        },
-        &all,
-        donnees.activites_ensemble.as_ref(),
-        &donnees.enveloppes,
-        &donnees.soldes,
-    )
+    crate::app::statistiques::nationales(donnees).into()
 }
 
 fn region(donnees: &Donnees, (code, nom): &(String, String)) -> Statistiques {
