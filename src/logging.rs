@@ -116,9 +116,15 @@ impl AccessLine {
         line
     }
 
+    /// Whether access lines are written (`info` on [`ACCESS_TARGET`]): the request middleware
+    /// builds one only then.
+    pub fn enabled() -> bool {
+        log::log_enabled!(target: ACCESS_TARGET, log::Level::Info)
+    }
+
     /// Writes the line at `info` on [`ACCESS_TARGET`], its fields as key-values.
     pub fn log(&self) {
-        if !log::log_enabled!(target: ACCESS_TARGET, log::Level::Info) {
+        if !Self::enabled() {
             return;
         }
         let text = self.text();

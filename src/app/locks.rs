@@ -96,13 +96,11 @@ pub fn nouveau_contrat(
     let Some(person) = conseillers::find(tx.conn(), conseiller)? else {
         return Ok(None);
     };
-    let mut ids = [&seen.convention_id, &person.convention_id];
+    let mut ids = vec![&seen.convention_id, &person.convention_id];
     ids.sort();
+    ids.dedup();
     let mut convention = None;
-    for (index, id) in ids.iter().enumerate() {
-        if index == 1 && ids[0] == ids[1] {
-            break;
-        }
+    for id in &ids {
         let locked = conventions::lock(tx, id)?;
         if *id == &seen.convention_id {
             convention = locked;

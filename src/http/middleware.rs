@@ -95,23 +95,32 @@ pub async fn request_context(
         Ok(()) => next.call(req).await?.map_into_boxed_body(),
     };
     let mut response = complete_problem(response, &path, &request_id);
-    let route = metrics::route_label(response.request());
-    let took = started.elapsed();
-    let caller = response
-        .request()
-        .extensions()
-        .get::<Caller>()
-        .map(|caller| (caller.sub.clone(), caller.role.as_str()));
-    metrics::record_request(method, route.clone(), response.status(), took);
-    AccessLine {
-        request_id: request_id.clone(),
-        method,
-        route,
-        status: response.status().as_u16(),
-        duration: took,
-        caller,
+    // The route template and the caller cost allocations on every request: only when metrics
+    // or access lines are on.
+    let (count, line) = (metrics::enabled(), AccessLine::enabled());
+    if count || line {
+        let route = metrics::route_label(response.request());
+        let took = started.elapsed();
+        if count {
+            metrics::record_request(method, route.clone(), response.status(), took);
+        }
+        if line {
+            let caller = response
+                .request()
+                .extensions()
+                .get::<Caller>()
+                .map(|caller| (caller.sub.clone(), caller.role.as_str()));
+            AccessLine {
+                request_id: request_id.clone(),
+                method,
+                route,
+                status: response.status().as_u16(),
+                duration: took,
+                caller,
+            }
+            .log();
+        }
     }
-    .log();
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         headers.insert(REQUEST_ID, value);
