@@ -37,7 +37,7 @@ def main():
             pairs.append((person, post))
             people.append(
                 f"('{person}', '{args.convention}', '{args.departement}', '{args.structure}', "
-                f"'Banc', 'Essai{n}', 'banc.essai{n}@example.org', '93001', TRUE, 'cdi', "
+                f"'Banc', 'Essai{n}', 'banc.essai{n}.{person[:8]}@example.org', '93001', TRUE, 'cdi', "
                 f"'sorti', '2021-01-04', '2021-01-31', 'demission', 1, '{NOW}', '{NOW}')"
             )
             posts.append(

@@ -1,5 +1,5 @@
 //! Bodies and parameters of `/api/v1/conseillers` and of the posts view of a convention.
-//! Personal data (`nom`, `prenom`, `email`, `commune_residence`) is shown to admins and the
+//! Personal data (`nom`, `prenom`, `email`, `telephone`, `commune_residence`) is shown to admins and the
 //! employer only.
 
 use chrono::NaiveDate;
@@ -15,19 +15,26 @@ use crate::domain::conseiller::{
 use crate::domain::ids::{ConseillerId, ConventionId, LieuId, StructureId};
 use crate::domain::lifecycle::allowed_actions;
 
-/// Un conseiller recruté sur un poste d'une convention en exécution.
+/// Une personne à enregistrer : sans contrat (sans `convention_id`), ou recrutée du même coup
+/// sur un poste d'une convention en exécution (avec `convention_id`, `date_recrutement` et
+/// `type_contrat`, les trois ensemble).
 #[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "convention_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91",
     "structure_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90", "nom": "Martin", "prenom": "Camille",
-    "email": "camille.martin@example.org", "commune_residence": "93001",
-    "date_recrutement": "2021-05-03", "type_contrat": "contrat_de_projet"
+    "email": "camille.martin@example.org", "telephone": "01 48 95 60 00",
+    "commune_residence": "93001", "date_recrutement": "2021-05-03",
+    "type_contrat": "contrat_de_projet"
 }))]
 pub struct NouveauConseiller {
-    /// La convention (au statut `en_execution`).
-    pub convention_id: ConventionId,
-    /// L'employeur : une structure d'accueil de la répartition de la convention.
+    /// La convention du recrutement (au statut `en_execution`) ; absente, la personne est
+    /// enregistrée sans contrat (`sans_contrat`) et un contrat la lie ensuite à un poste
+    /// (`POST /api/v1/contrats`).
+    pub convention_id: Option<ConventionId>,
+    /// L'employeur (une structure d'accueil de la répartition de la convention) ; sans
+    /// convention, la structure qui enregistre la personne : le dossier est dans sa portée et
+    /// dans celle de son département jusqu'au premier contrat.
     pub structure_id: StructureId,
     /// Nom (donnée personnelle).
     #[validate(
@@ -50,13 +57,32 @@ pub struct NouveauConseiller {
     )]
     #[schema(format = Email, max_length = 254)]
     pub email: String,
+    /// Téléphone (donnée personnelle), facultatif : chiffres, espaces, `+`, `.`, `-`, parenthèses.
+    #[validate(custom(function = "check_telephone"))]
+    #[schema(min_length = 4, max_length = 30, pattern = r"^\+?[0-9 .()-]{4,30}$")]
+    pub telephone: Option<String>,
     /// Commune de résidence, code INSEE (donnée personnelle) : dit si le recrutement est local.
     pub commune_residence: CodeInsee,
-    /// Date de recrutement : ni dans le futur, ni avant la validation du projet d'accueil.
-    #[schema(value_type = String, format = Date)]
-    pub date_recrutement: NaiveDate,
-    /// Type de contrat.
-    pub type_contrat: TypeContrat,
+    /// Date de recrutement (avec `convention_id`) : ni dans le futur, ni avant la validation du
+    /// projet d'accueil.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub date_recrutement: Option<NaiveDate>,
+    /// Type de contrat (avec `convention_id`).
+    pub type_contrat: Option<TypeContrat>,
+}
+
+/// A telephone number as people write them: an optional `+`, then 4 to 30 digits, spaces, dots,
+/// dashes or parentheses, with at least 4 digits.
+pub fn check_telephone(text: &str) -> Result<(), validator::ValidationError> {
+    let allowed = |c: char| c.is_ascii_digit() || " .()-".contains(c);
+    let rest = text.strip_prefix('+').unwrap_or(text);
+    let digits = rest.chars().filter(char::is_ascii_digit).count();
+    if (4..=30).contains(&rest.len()) && rest.chars().all(allowed) && digits >= 4 {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("telephone")
+            .with_message("numéro de téléphone invalide (chiffres, espaces, + . - ( ))".into()))
+    }
 }
 
 /// Les données personnelles à corriger ; un champ absent ne change pas.
@@ -85,6 +111,10 @@ pub struct ModificationConseiller {
     )]
     #[schema(format = Email, max_length = 254)]
     pub email: Option<String>,
+    /// Téléphone.
+    #[validate(custom(function = "check_telephone"))]
+    #[schema(min_length = 4, max_length = 30, pattern = r"^\+?[0-9 .()-]{4,30}$")]
+    pub telephone: Option<String>,
     /// Commune de résidence (code INSEE).
     pub commune_residence: Option<CodeInsee>,
 }
@@ -154,7 +184,8 @@ pub struct Sortie {
     "id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f98", "convention_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91",
     "structure_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90", "departement": "93",
     "nom": "Martin", "prenom": "Camille", "email": "camille.martin@example.org",
-    "commune_residence": "93001", "donnees_personnelles": "visibles", "recrutement_local": true,
+    "telephone": "01 48 95 60 00", "commune_residence": "93001", "doublon_de": null,
+    "donnees_personnelles": "visibles", "recrutement_local": true,
     "type_contrat": "contrat_de_projet", "statut": "en_poste", "date_recrutement": "2021-05-03",
     "date_debut_formation": "2021-05-10", "organisme_formation": "Simplon",
     "date_certification": "2021-07-01", "date_prise_poste": "2021-07-05",
@@ -167,11 +198,12 @@ pub struct Sortie {
 pub struct Conseiller {
     /// Identifiant.
     pub id: ConseillerId,
-    /// Convention.
-    pub convention_id: ConventionId,
-    /// Employeur.
+    /// Convention du contrat en cours ou du dernier ; null avant tout contrat.
+    pub convention_id: Option<ConventionId>,
+    /// Employeur (en cours ou dernier) ; avant tout contrat, la structure qui a enregistré la
+    /// personne.
     pub structure_id: StructureId,
-    /// Département de la convention.
+    /// Département de la convention (avant tout contrat, celui de la structure).
     pub departement: CodeDepartement,
     /// Nom (donnée personnelle).
     pub nom: Option<String>,
@@ -179,19 +211,24 @@ pub struct Conseiller {
     pub prenom: Option<String>,
     /// Adresse électronique (donnée personnelle).
     pub email: Option<String>,
+    /// Téléphone (donnée personnelle).
+    pub telephone: Option<String>,
     /// Commune de résidence (donnée personnelle).
     pub commune_residence: Option<CodeInsee>,
+    /// L'enregistrement le plus récent de la même personne (même adresse électronique), quand
+    /// le premier modèle (un enregistrement par recrutement) l'avait enregistrée deux fois.
+    pub doublon_de: Option<ConseillerId>,
     /// `visibles`, `masquees` (rôle sans accès aux données personnelles) ou `anonymisees`.
     pub donnees_personnelles: DonneesPersonnelles,
     /// Le conseiller réside dans le département de la convention (calculé au recrutement).
     pub recrutement_local: bool,
-    /// Type de contrat.
-    pub type_contrat: TypeContrat,
+    /// Type du contrat en cours ou du dernier ; null avant tout contrat.
+    pub type_contrat: Option<TypeContrat>,
     /// Statut.
     pub statut: StatutConseiller,
-    /// Date de recrutement.
-    #[schema(value_type = String, format = Date)]
-    pub date_recrutement: NaiveDate,
+    /// Date de recrutement (début du premier contrat) ; null avant tout contrat.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub date_recrutement: Option<NaiveDate>,
     /// Début de la formation.
     #[schema(value_type = Option<String>, format = Date)]
     pub date_debut_formation: Option<NaiveDate>,
@@ -251,7 +288,9 @@ impl Conseiller {
             nom: identite.as_ref().map(|i| i.nom.clone()),
             prenom: identite.as_ref().map(|i| i.prenom.clone()),
             email: identite.as_ref().map(|i| i.email.clone()),
+            telephone: identite.as_ref().and_then(|i| i.telephone.clone()),
             commune_residence: identite.map(|i| i.commune_residence),
+            doublon_de: c.doublon_de,
             donnees_personnelles: donnees,
             recrutement_local: c.recrutement_local,
             type_contrat: c.type_contrat,

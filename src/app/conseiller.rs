@@ -17,7 +17,9 @@ use crate::auth::policy::{self, Action, Denied, Perimeter, Resource};
 use crate::db::WriteTx;
 use crate::db::repo::conseiller as repo;
 use crate::db::repo::lieu as lieux;
+use crate::db::repo::structure as structures;
 use crate::domain::calendar::effective_date;
+use crate::domain::conseiller::TypeContrat;
 use crate::domain::conseiller::{
     ActionConseiller, Conseiller, DONNEES_ANONYMISEES, Identite, check_aucun_actif,
     check_convention_en_execution, check_lieu, check_postes_occupes, check_quota,
@@ -26,7 +28,7 @@ use crate::domain::conseiller::{
 use crate::domain::convention::PartHote;
 use crate::domain::ids::{ConseillerId, ConventionId, LieuId, StructureId};
 use crate::domain::lifecycle::apply;
-use crate::domain::refusal::Refusal;
+use crate::domain::refusal::{DEJA_EXISTANT, FieldError, REFERENCE_INVALIDE, Refusal, VALIDATION};
 use crate::error::ApiError;
 
 /// 404 for an advisor unknown or out of the caller's scope.
@@ -48,14 +50,146 @@ pub fn check_access(
     policy::check_seen_placed(caller, Resource::Conseiller, action, conseiller)
 }
 
-/// Recruits an advisor on a post of its employer in a convention in execution, within the
-/// employer's quota (counted under the convention's lock).
-pub fn recruit(
+/// The first model's recruitment in one call: the convention, its first day and the contract's
+/// type, all three or none.
+struct Recrutement {
+    convention_id: ConventionId,
+    date: NaiveDate,
+    type_contrat: TypeContrat,
+}
+
+/// Records a person: recruited at once on a post of the employer when the body names a
+/// convention ([`recruit`]), else without a contract ([`record_person`]), to be bound to a post
+/// by `POST /contrats`. 422 `validation` when only some of the recruitment's fields are given;
+/// 409 `deja_existant` (with the person's `conseiller_id`) when the e-mail address is already a
+/// person's, after the access checks (nobody learns of an address they could not record).
+pub fn create(
     tx: &mut WriteTx<'_>,
     ctx: &Context,
     new: NouveauConseiller,
 ) -> Result<Conseiller, ApiError> {
-    let convention = locks::convention(tx, &new.convention_id)?
+    match (
+        new.convention_id.clone(),
+        new.date_recrutement,
+        new.type_contrat,
+    ) {
+        (Some(convention_id), Some(date), Some(type_contrat)) => recruit(
+            tx,
+            ctx,
+            Recrutement {
+                convention_id,
+                date,
+                type_contrat,
+            },
+            new,
+        ),
+        (None, None, None) => record_person(tx, ctx, new),
+        (convention, date, type_contrat) => {
+            let missing: Vec<FieldError> = [
+                ("/convention_id", convention.is_none()),
+                ("/date_recrutement", date.is_none()),
+                ("/type_contrat", type_contrat.is_none()),
+            ]
+            .into_iter()
+            .filter(|(_, absent)| *absent)
+            .map(|(pointer, _)| {
+                FieldError::pointer(
+                    pointer,
+                    "requis pour un recrutement : convention_id, date_recrutement et type_contrat vont ensemble",
+                )
+            })
+            .collect();
+            let refusal = Refusal::new(
+                &VALIDATION,
+                "Un recrutement donne convention_id, date_recrutement et type_contrat ensemble ; \
+                 sans eux, la personne est enregistrée sans contrat.",
+            );
+            Err(missing
+                .into_iter()
+                .fold(refusal, Refusal::with_error)
+                .into())
+        }
+    }
+}
+
+/// 409 `deja_existant` when `email` is already the address of a person other than `except`,
+/// with that person's id (`conseiller_id`): a new employer contracts with them
+/// (`POST /contrats`) rather than recording them twice. The unique index
+/// `conseillers_email` backs it (two creations racing: the second gets the same code, without
+/// the id).
+fn check_email_libre(
+    tx: &mut WriteTx<'_>,
+    email: &str,
+    except: Option<&ConseillerId>,
+) -> Result<(), ApiError> {
+    match repo::par_email(tx.conn(), email.trim(), except)? {
+        None => Ok(()),
+        Some(existing) => Err(Refusal::new(
+            &DEJA_EXISTANT,
+            format!(
+                "Une personne est déjà enregistrée avec l'adresse {} : {existing}. Un nouvel \
+                 employeur lui propose un contrat (POST /api/v1/contrats) sans la réenregistrer.",
+                email.trim()
+            ),
+        )
+        .with_member("conseiller_id", existing.as_str())
+        .with_error(FieldError::pointer(
+            "/email",
+            "adresse déjà enregistrée pour une autre personne",
+        ))
+        .into()),
+    }
+}
+
+/// The identity a body gives, trimmed.
+fn identite_of(new: &NouveauConseiller) -> Identite {
+    Identite {
+        nom: new.nom.trim().to_owned(),
+        prenom: new.prenom.trim().to_owned(),
+        email: new.email.trim().to_owned(),
+        telephone: new.telephone.as_deref().map(|t| t.trim().to_owned()),
+        commune_residence: new.commune_residence.clone(),
+    }
+}
+
+/// Records a person without a contract (`sans_contrat`), in the scope of the structure that
+/// records them (its département): the structure itself, its département's préfecture, admin.
+/// 422 `reference_invalide` on `/structure_id` for an unknown structure.
+fn record_person(
+    tx: &mut WriteTx<'_>,
+    ctx: &Context,
+    new: NouveauConseiller,
+) -> Result<Conseiller, ApiError> {
+    let structure = structures::find(tx.conn(), &new.structure_id)?.ok_or_else(|| {
+        let detail = format!("Aucune structure {} enregistrée.", new.structure_id);
+        Refusal::new(&REFERENCE_INVALIDE, detail.clone())
+            .with_error(FieldError::pointer("/structure_id", detail))
+    })?;
+    let recorder = [structure.id.as_str()];
+    policy::check_create(
+        &ctx.caller,
+        Resource::Conseiller,
+        &Perimeter {
+            departement: Some(structure.departement.as_str()),
+            structures: &recorder,
+        },
+    )?;
+    check_email_libre(tx, &new.email, None)?;
+    let person = Conseiller::personne(structure.departement, structure.id, identite_of(&new));
+    let created = repo::insert(tx, &person)?;
+    journal::record(tx, &ctx.author, "creation", None, &created)?;
+    Ok(created)
+}
+
+/// Recruits an advisor on a post of its employer in a convention in execution, within the
+/// employer's quota (counted under the convention's lock).
+fn recruit(
+    tx: &mut WriteTx<'_>,
+    ctx: &Context,
+    recrutement: Recrutement,
+    new: NouveauConseiller,
+) -> Result<Conseiller, ApiError> {
+    let convention = locks::convention(tx, &recrutement.convention_id)?
         .filter(|c| policy::convention_visible(&ctx.caller, c))
         .ok_or_else(convention_not_found)?;
     let employer = [new.structure_id.as_str()];
@@ -68,11 +202,11 @@ pub fn recruit(
         },
     )?;
     check_convention_en_execution(convention.statut)?;
-    check_type_recrutement(new.type_contrat)?;
+    check_type_recrutement(recrutement.type_contrat)?;
     let postes = postes_employeur(&convention.repartition, &new.structure_id)?;
     let date = effective_date(
         "date_recrutement",
-        Some(new.date_recrutement),
+        Some(recrutement.date),
         ctx.today,
         convention.date_validation.map(|d| ("date_validation", d)),
     )?;
@@ -82,18 +216,13 @@ pub fn recruit(
         .map_or(0, |actifs| actifs.actifs);
     check_quota(&new.structure_id, postes, actifs)?;
     let poste = poste::a_pourvoir(tx, &convention.id, &new.structure_id, date, ctx.today)?;
-    let identite = Identite {
-        nom: new.nom.trim().to_owned(),
-        prenom: new.prenom.trim().to_owned(),
-        email: new.email.trim().to_owned(),
-        commune_residence: new.commune_residence,
-    };
+    check_email_libre(tx, &new.email, None)?;
     let recruit = Conseiller::recrute(
         convention.id.clone(),
         convention.departement.clone(),
-        new.structure_id,
-        identite,
-        new.type_contrat,
+        new.structure_id.clone(),
+        identite_of(&new),
+        recrutement.type_contrat,
         date,
     );
     let created = repo::insert(tx, &recruit)?;
@@ -130,7 +259,11 @@ pub fn update(
         identite.prenom = prenom.trim().to_owned();
     }
     if let Some(email) = change.email {
+        check_email_libre(tx, &email, Some(&current.id))?;
         identite.email = email.trim().to_owned();
+    }
+    if let Some(telephone) = change.telephone {
+        identite.telephone = Some(telephone.trim().to_owned());
     }
     let mut next = current.clone();
     if let Some(commune) = change.commune_residence {
@@ -183,7 +316,7 @@ pub fn start_formation(
             "date_debut",
             Some(input.date_debut),
             today,
-            Some(previous),
+            previous,
         )?);
         next.organisme_formation = input.organisme.map(|o| o.trim().to_owned());
         Ok(())
@@ -204,7 +337,7 @@ pub fn certify(
             "date_certification",
             Some(input.date_certification),
             today,
-            Some(previous),
+            previous,
         )?);
         Ok(())
     });
@@ -225,7 +358,7 @@ pub fn take_post(
             "date_prise_poste",
             Some(input.date_prise_poste),
             today,
-            Some(previous),
+            previous,
         )?;
         check_lieu_of_employer(tx, &input.lieu_id, &next.structure_id)?;
         next.date_prise_poste = Some(date);
@@ -245,12 +378,7 @@ pub fn leave(
 ) -> Result<Conseiller, ApiError> {
     let rule: Rule<'_, Sortie> = Box::new(move |tx, next, input, today| {
         let previous = next.derniere_etape();
-        let date = effective_date(
-            "date_sortie",
-            Some(input.date_sortie),
-            today,
-            Some(previous),
-        )?;
+        let date = effective_date("date_sortie", Some(input.date_sortie), today, previous)?;
         next.date_sortie = Some(date);
         next.motif_sortie = Some(input.motif);
         contrat::fin_par_sortie(tx, ctx, next, input.motif, date)?;

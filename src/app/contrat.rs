@@ -39,7 +39,10 @@ pub fn du_recrutement(
     conseiller: &Conseiller,
     poste: &PosteId,
 ) -> Result<Contrat, ApiError> {
-    let created = repo::insert(tx, &Contrat::du_recrutement(conseiller, poste))?;
+    let contrat = Contrat::du_recrutement(conseiller, poste).ok_or_else(|| {
+        ApiError::Internal(format!("recrutement sans convention : {}", conseiller.id))
+    })?;
+    let created = repo::insert(tx, &contrat)?;
     journal::record(tx, &ctx.author, "creation", None, &created)?;
     Ok(created)
 }
@@ -80,12 +83,7 @@ pub fn rompre(
     policy::check_seen_placed(&ctx.caller, Resource::Contrat, Action::Act, &current)?;
     let input = gate(current.version)?;
     check_en_cours(&current, ctx.today)?;
-    let date = effective_date(
-        "date",
-        input.date,
-        ctx.today,
-        Some(conseiller.derniere_etape()),
-    )?;
+    let date = effective_date("date", input.date, ctx.today, conseiller.derniere_etape())?;
     check_date_rupture(&current, date)?;
     let mut next = current.clone();
     next.rupture = Some(Rupture {
@@ -212,12 +210,16 @@ pub fn creer(
 /// with another employer, its lieux (the former employer's) are left and its path resumes at
 /// the step its training reached (`certifie`, `en_formation` or `recrute`: taking the post at a
 /// lieu of the new employer is `prise-de-poste`); an advisor who had left is back; with the
-/// same employer an advisor in post stays so.
+/// same employer an advisor in post stays so. A person recorded without a contract is recruited
+/// on this contract's first day (`recrute`); its contract type is this contract's.
 fn emploi(person: &Conseiller, contrat: &Contrat) -> Conseiller {
     let mut next = person.clone();
     let meme_employeur = person.structure_id == contrat.structure_id;
-    next.convention_id = contrat.convention_id.clone();
+    next.convention_id = Some(contrat.convention_id.clone());
     next.structure_id = contrat.structure_id.clone();
+    next.type_contrat = Some(contrat.type_contrat);
+    // the first recruitment's date stays: the path's dates (training…) are checked against it
+    next.date_recrutement = next.date_recrutement.or(Some(contrat.date_debut));
     if next.departement != contrat.departement {
         next.departement = contrat.departement.clone();
         if let Some(identite) = &next.identite {

@@ -50,12 +50,15 @@ pub fn convention_shared(tx: &mut WriteTx<'_>, id: &ConventionId) -> Locked<Conv
 }
 
 /// Locks an advisor: its convention first (the quota of posts is a count of advisors, which
-/// only the convention's lock keeps true), then its own row.
+/// only the convention's lock keeps true), then its own row. A person without a contract has
+/// no convention: its row alone.
 pub fn conseiller(tx: &mut WriteTx<'_>, id: &ConseillerId) -> Locked<Conseiller> {
     let Some(seen) = conseillers::find(tx.conn(), id)? else {
         return Ok(None);
     };
-    conventions::lock(tx, &seen.convention_id)?;
+    if let Some(convention) = &seen.convention_id {
+        conventions::lock(tx, convention)?;
+    }
     Ok(conseillers::lock(tx, id)?)
 }
 
@@ -96,7 +99,10 @@ pub fn nouveau_contrat(
     let Some(person) = conseillers::find(tx.conn(), conseiller)? else {
         return Ok(None);
     };
-    let mut ids = vec![&seen.convention_id, &person.convention_id];
+    let mut ids: Vec<&ConventionId> = [Some(&seen.convention_id), person.convention_id.as_ref()]
+        .into_iter()
+        .flatten()
+        .collect();
     ids.sort();
     ids.dedup();
     let mut convention = None;
@@ -115,7 +121,9 @@ pub fn nouveau_contrat(
     // Its employment may have moved meanwhile (a concurrent contract won): fine when to a
     // convention locked here (the post's: the rules then refuse what they must); else the
     // filled-posts counter of a convention not locked would change.
-    if !ids.contains(&&locked_person.convention_id) {
+    if let Some(now) = &locked_person.convention_id
+        && !ids.contains(&now)
+    {
         return Err(ApiError::Unavailable(
             "Le conseiller a changé d'employeur pendant la requête : la renvoyer.".to_owned(),
         ));

@@ -269,7 +269,7 @@ diesel::table! {
 diesel::table! {
     conseillers (id) {
         id -> Text,
-        convention_id -> Text,
+        convention_id -> Nullable<Text>,
         departement -> Text,
         structure_id -> Text,
         nom -> Nullable<Text>,
@@ -278,9 +278,9 @@ diesel::table! {
         commune_residence -> Nullable<Text>,
         anonymise_le -> Nullable<Text>,
         recrutement_local -> Bool,
-        type_contrat -> Text,
+        type_contrat -> Nullable<Text>,
         statut -> Text,
-        date_recrutement -> Text,
+        date_recrutement -> Nullable<Text>,
         date_debut_formation -> Nullable<Text>,
         organisme_formation -> Nullable<Text>,
         date_certification -> Nullable<Text>,
@@ -291,6 +291,8 @@ diesel::table! {
         version -> BigInt,
         cree_le -> Text,
         modifie_le -> Text,
+        telephone -> Nullable<Text>,
+        doublon_de -> Nullable<Text>,
     }
 }
 

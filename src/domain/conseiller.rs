@@ -17,9 +17,12 @@ use super::refusal::{FieldError, Refusal, RefusalCode, RefusalKind};
 use crate::closed_enum;
 
 closed_enum! {
-    /// Statut d'un conseiller : `recrute → en_formation → certifie → en_poste`, et `sorti` depuis
-    /// tout statut (final).
+    /// Statut d'un conseiller : `sans_contrat` tant qu'aucun contrat ne l'a lié à un poste, puis
+    /// `recrute → en_formation → certifie → en_poste`, et `sorti` depuis tout statut sous contrat
+    /// (final, sauf nouveau contrat).
     StatutConseiller, "statut de conseiller" {
+        /// Personne enregistrée sans contrat encore : son premier contrat la fait `recrute`.
+        SansContrat = "sans_contrat",
         /// Recruté : le contrat court, la formation n'a pas commencé.
         Recrute = "recrute",
         /// En formation.
@@ -54,7 +57,7 @@ impl Lifecycle for StatutConseiller {
         use ActionConseiller as A;
         use StatutConseiller as S;
         match (self, action) {
-            (S::Sorti, _) => None,
+            (S::Sorti | S::SansContrat, _) => None,
             (_, A::Sortie) => Some(S::Sorti),
             (S::Recrute, A::Formation) => Some(S::EnFormation),
             (S::EnFormation, A::Certification) => Some(S::Certifie),
@@ -65,9 +68,12 @@ impl Lifecycle for StatutConseiller {
 }
 
 impl StatutConseiller {
-    /// Whether the advisor holds a post (every status but `sorti`).
+    /// Whether the advisor holds a post (every status but `sorti` and `sans_contrat`).
     pub fn est_actif(self) -> bool {
-        self != StatutConseiller::Sorti
+        !matches!(
+            self,
+            StatutConseiller::Sorti | StatutConseiller::SansContrat
+        )
     }
 }
 
@@ -108,8 +114,10 @@ pub struct Identite {
     pub nom: String,
     /// Given name.
     pub prenom: String,
-    /// E-mail address.
+    /// E-mail address (one person per address, case aside).
     pub email: String,
+    /// Telephone number, if given.
+    pub telephone: Option<String>,
     /// Commune of residence.
     pub commune_residence: CodeInsee,
 }
@@ -119,25 +127,29 @@ pub struct Identite {
 pub struct Conseiller {
     /// Its identifier.
     pub id: ConseillerId,
-    /// The convention whose post it holds.
-    pub convention_id: ConventionId,
-    /// The convention's département.
+    /// The convention of its current (or last) contract; `None` before any contract.
+    pub convention_id: Option<ConventionId>,
+    /// The convention's département (before any contract, the recording structure's).
     pub departement: CodeDepartement,
-    /// The employer: a host of the convention's split.
+    /// The employer: a host of the convention's split (before any contract, the structure that
+    /// recorded the person, which keeps the record in its scope).
     pub structure_id: StructureId,
     /// Personal data (`None` once anonymised).
     pub identite: Option<Identite>,
     /// When its personal data was erased (RFC 3339 UTC), if it was.
     pub anonymise_le: Option<String>,
+    /// The newest record of the same person, when the first model (one record per recruitment)
+    /// recorded this one earlier under the same e-mail address.
+    pub doublon_de: Option<ConseillerId>,
     /// Whether it lives in the convention's département (computed at recruitment, kept after
     /// anonymisation).
     pub recrutement_local: bool,
-    /// Its contract.
-    pub type_contrat: TypeContrat,
+    /// Its current (or last) contract's type (`None` before any contract).
+    pub type_contrat: Option<TypeContrat>,
     /// Its status.
     pub statut: StatutConseiller,
-    /// Recruited on.
-    pub date_recrutement: NaiveDate,
+    /// Recruited on: its first contract's first day (`None` before any contract).
+    pub date_recrutement: Option<NaiveDate>,
     /// Training started on.
     pub date_debut_formation: Option<NaiveDate>,
     /// The training organisation.
@@ -175,16 +187,34 @@ impl Conseiller {
         date_recrutement: NaiveDate,
     ) -> Conseiller {
         Conseiller {
+            convention_id: Some(convention_id),
+            type_contrat: Some(type_contrat),
+            statut: StatutConseiller::Recrute,
+            date_recrutement: Some(date_recrutement),
+            ..Conseiller::personne(departement, structure_id, identite)
+        }
+    }
+
+    /// A person recorded before any contract (`sans_contrat`), by `structure_id` in
+    /// `departement` (the structure's), which keep the record in their scope until a contract
+    /// places it. Its id is new; its version and times are the storage's to set.
+    pub fn personne(
+        departement: CodeDepartement,
+        structure_id: StructureId,
+        identite: Identite,
+    ) -> Conseiller {
+        Conseiller {
             id: ConseillerId::new(),
-            convention_id,
+            convention_id: None,
             recrutement_local: recrutement_local(&identite.commune_residence, &departement),
             departement,
             structure_id,
             identite: Some(identite),
             anonymise_le: None,
-            type_contrat,
-            statut: StatutConseiller::Recrute,
-            date_recrutement,
+            doublon_de: None,
+            type_contrat: None,
+            statut: StatutConseiller::SansContrat,
+            date_recrutement: None,
             date_debut_formation: None,
             organisme_formation: None,
             date_certification: None,
@@ -199,16 +229,17 @@ impl Conseiller {
         }
     }
 
-    /// The date of the last step reached (for the chronology of the next one).
-    pub fn derniere_etape(&self) -> (&'static str, NaiveDate) {
+    /// The date of the last step reached (for the chronology of the next one); `None` for a
+    /// person without a contract yet (no step to follow).
+    pub fn derniere_etape(&self) -> Option<(&'static str, NaiveDate)> {
         [
             ("date_prise_poste", self.date_prise_poste),
             ("date_certification", self.date_certification),
             ("date_debut_formation", self.date_debut_formation),
+            ("date_recrutement", self.date_recrutement),
         ]
         .into_iter()
         .find_map(|(field, date)| date.map(|d| (field, d)))
-        .unwrap_or(("date_recrutement", self.date_recrutement))
     }
 }
 
@@ -507,6 +538,7 @@ mod tests {
                 nom: "Martin".into(),
                 prenom: "Awa".into(),
                 email: "awa.martin@example.org".into(),
+                telephone: None,
                 commune_residence: CodeInsee::parse("93008").unwrap(),
             },
             TypeContrat::Cdd,
@@ -585,7 +617,12 @@ mod tests {
         assert!(allowed_actions(S::Sorti).is_empty());
         assert_eq!(allowed_actions(S::EnPoste), [A::Sortie]);
         assert_eq!(allowed_actions(S::Recrute), [A::Formation, A::Sortie]);
-        assert!(S::ALL.iter().all(|s| s.est_actif() == (*s != S::Sorti)));
+        assert!(allowed_actions(S::SansContrat).is_empty());
+        assert!(
+            S::ALL
+                .iter()
+                .all(|s| s.est_actif() == !matches!(s, S::Sorti | S::SansContrat))
+        );
     }
 
     fn structure() -> StructureId {
@@ -685,6 +722,7 @@ mod tests {
             nom: "Martin".to_owned(),
             prenom: "Camille".to_owned(),
             email: "c.martin@example.org".to_owned(),
+            telephone: None,
             commune_residence: CodeInsee::parse("93001").unwrap(),
         };
         let mut c = Conseiller::recrute(
@@ -696,12 +734,15 @@ mod tests {
             date("2021-05-01"),
         );
         assert!(c.recrutement_local);
-        assert_eq!(c.derniere_etape(), ("date_recrutement", date("2021-05-01")));
+        assert_eq!(
+            c.derniere_etape(),
+            Some(("date_recrutement", date("2021-05-01")))
+        );
         c.date_debut_formation = Some(date("2021-05-10"));
         c.date_certification = Some(date("2021-07-01"));
         assert_eq!(
             c.derniere_etape(),
-            ("date_certification", date("2021-07-01"))
+            Some(("date_certification", date("2021-07-01")))
         );
     }
 }

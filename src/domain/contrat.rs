@@ -99,23 +99,24 @@ pub struct Contrat {
 
 impl Contrat {
     /// The contract of a recruit of the first model: its type, from its recruitment, on `poste`;
-    /// no planned end (that model recorded none). Its version is the storage's to set.
-    pub fn du_recrutement(conseiller: &Conseiller, poste: &PosteId) -> Contrat {
-        Contrat {
+    /// no planned end (that model recorded none). `None` for a person without a recruitment
+    /// (`sans_contrat`). Its version is the storage's to set.
+    pub fn du_recrutement(conseiller: &Conseiller, poste: &PosteId) -> Option<Contrat> {
+        Some(Contrat {
             id: ContratId::new(),
             conseiller_id: conseiller.id.clone(),
             poste_id: Some(poste.clone()),
             structure_id: conseiller.structure_id.clone(),
-            convention_id: conseiller.convention_id.clone(),
+            convention_id: conseiller.convention_id.clone()?,
             departement: conseiller.departement.clone(),
             typologie: TypologiePoste::Conseiller,
-            type_contrat: conseiller.type_contrat,
-            date_debut: conseiller.date_recrutement,
+            type_contrat: conseiller.type_contrat?,
+            date_debut: conseiller.date_recrutement?,
             date_fin: None,
             rupture: None,
             salaire_brut_mensuel_centimes: None,
             version: 1,
-        }
+        })
     }
 
     /// Its last day in force, when known: the rupture's, else the planned end.
@@ -397,12 +398,13 @@ mod tests {
                 nom: "Martin".into(),
                 prenom: "Awa".into(),
                 email: "awa.martin@example.org".into(),
+                telephone: None,
                 commune_residence: CodeInsee::try_from("93008".to_owned()).unwrap(),
             },
             type_contrat,
             date("2024-01-15"),
         );
-        Contrat::du_recrutement(&conseiller, &PosteId::new())
+        Contrat::du_recrutement(&conseiller, &PosteId::new()).expect("a recruit")
     }
 
     #[test]

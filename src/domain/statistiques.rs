@@ -710,7 +710,7 @@ mod tests {
             stats.conventions.en_retard, 1,
             "only the one past its deadline"
         );
-        assert_eq!(stats.conseillers.par_statut, [11, 0, 0, 30, 7]);
+        assert_eq!(stats.conseillers.par_statut, [0, 11, 0, 0, 30, 7]);
         // 37 of 48 recruited locally.
         assert_eq!(stats.conseillers.recrutement_local_pct, Some(77.1));
     }

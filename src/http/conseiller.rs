@@ -35,26 +35,36 @@ fn shown(caller: &Caller, conseiller: domain::Conseiller) -> Conseiller {
 }
 
 create_operation! {
-    /// Recruter un conseiller
+    /// Enregistrer ou recruter un conseiller
     ///
-    /// Recrute un conseiller sur un poste d'une structure d'accueil d'une convention en exécution
-    /// (409 `convention_hors_execution` sinon ; employeur hors de la répartition : 422
-    /// `structure_non_eligible`). Les conseillers actifs d'une structure ne dépassent jamais ses
-    /// postes dans la répartition (409 `quota_atteint`, avec `postes` et `actifs`), même sous
-    /// recrutements concurrents. La date de recrutement n'est ni dans le futur ni avant la validation
-    /// du projet. `recrutement_local` dit si le conseiller réside dans le département de la
-    /// convention. Accepte `Idempotency-Key`. Une convention inconnue ou hors de portée : 404.
-    /// Accès : `admin` ; `prefecture` dans ses départements ; `structure` : l'employeur.
+    /// Enregistre une personne (un conseiller, qui garde le même identifiant d'un employeur à
+    /// l'autre). Sans `convention_id` : la personne est enregistrée **sans contrat**
+    /// (`statut` `sans_contrat`), dans la portée de la structure qui l'enregistre
+    /// (`structure_id`) et de son département ; un contrat la lie ensuite à un poste vacant
+    /// (`POST /api/v1/contrats`). Avec `convention_id`, `date_recrutement` et `type_contrat`
+    /// (les trois ensemble, 422 `validation` sinon) : elle est recrutée du même coup sur un poste
+    /// de l'employeur dans une convention en exécution (409 `convention_hors_execution` sinon ;
+    /// employeur hors de la répartition : 422 `structure_non_eligible`) ; les conseillers actifs
+    /// d'une structure ne dépassent jamais ses postes (409 `quota_atteint`, avec `postes` et
+    /// `actifs`), même sous recrutements concurrents ; la date de recrutement n'est ni dans le
+    /// futur ni avant la validation du projet. Une adresse électronique déjà enregistrée (casse
+    /// ignorée) : 409 `deja_existant`, avec l'identifiant de la personne (`conseiller_id`) : le
+    /// nouvel employeur lui propose un contrat au lieu de l'enregistrer deux fois.
+    /// `recrutement_local` dit si la personne réside dans le département. Accepte
+    /// `Idempotency-Key`. Une convention inconnue ou hors de portée : 404 ; une structure
+    /// inconnue : 422 `reference_invalide`.
+    /// Accès : `admin` ; `prefecture` dans ses départements ; `structure` : elle-même (employeur
+    /// ou structure qui enregistre).
     create_conseiller, "/conseillers", "createConseiller", tag = "Conseillers",
     key = IdempotencyKey, body = NouveauConseiller, errors = ActErrors,
-    created = (Conseiller, "Le conseiller recruté.", "L'URL du conseiller."),
+    created = (Conseiller, "La personne enregistrée (recrutée avec `convention_id`).", "L'URL du conseiller."),
     etag = "La version du conseiller.",
     checked = Resource::Conseiller,
     |state, caller, request, new| {
         let ctx = Context::new(caller, state.today());
         state
             .write_once(request, move |tx| {
-                let created = app::conseiller::recruit(tx, &ctx, new)?;
+                let created = app::conseiller::create(tx, &ctx, new)?;
                 let location = format!("/api/v1/conseillers/{}", created.id);
                 let version = created.version;
                 Reply::created_with_version(location, &shown(&ctx.caller, created), version)

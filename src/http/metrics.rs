@@ -61,6 +61,8 @@ impl BusinessGauges {
             conseillers: StatutConseiller::ALL
                 .iter()
                 .zip(national.conseillers.par_statut)
+                // the statistics count advisors only, not people without a contract yet
+                .filter(|(statut, _)| **statut != StatutConseiller::SansContrat)
                 .map(|(statut, count)| (statut.as_str(), count))
                 .collect(),
             engage_centimes: NatureEnveloppe::ALL

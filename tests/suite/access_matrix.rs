@@ -237,7 +237,7 @@ const ACCESS: &[Route] = &[
         "POST",
         "/api/v1/conseillers",
         Access::Scoped(&[StructureRole, Prefecture, Admin]),
-        r#"{"convention_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f99", "structure_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90", "nom": "Martin", "prenom": "Camille", "email": "camille.martin@example.org", "commune_residence": "93066", "date_recrutement": "2021-05-03", "type_contrat": "cdd"}"#,
+        r#"{"convention_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f99", "structure_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90", "nom": "Martin", "prenom": "Camille", "email": "camille.martin.bis@example.org", "commune_residence": "93066", "date_recrutement": "2021-05-03", "type_contrat": "cdd"}"#,
     ),
     route(
         "GET",

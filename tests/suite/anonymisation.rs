@@ -259,9 +259,17 @@ fn personal_rows(conn: &mut DbConn) -> BTreeMap<String, Personal> {
 }
 
 type Statistics = (
-    (String, String, String, String, bool, String, String),
     (
         String,
+        Option<String>,
+        String,
+        String,
+        bool,
+        Option<String>,
+        String,
+    ),
+    (
+        Option<String>,
         Option<String>,
         Option<String>,
         Option<String>,

@@ -31,6 +31,7 @@ mod migration;
 mod observabilite;
 mod openapi;
 mod partition;
+mod personnes;
 mod postes;
 mod postes_concurrence;
 mod referentiel;

@@ -158,6 +158,12 @@ pub struct Avant {
 /// that one ran before the load, and all the others after it. Returns what was read between the
 /// load and the later migrations.
 pub fn migrated(db: &TestDb) -> Avant {
+    migrated_with(db, "")
+}
+
+/// [`migrated`], with `extra` (SQL) run over the previous release's data before the later
+/// migrations: a case the fixture lacks.
+pub fn migrated_with(db: &TestDb, extra: &str) -> Avant {
     let mut conn = db.conn();
     let (jusqu_a, ensuite) = migrations_du_depot(db);
     let ran = db::run_migrations_up_to(&mut conn, DERNIERE_MIGRATION_PRECEDENTE)
@@ -170,6 +176,10 @@ pub fn migrated(db: &TestDb) -> Avant {
     let sql = read_fixture("data.sql");
     conn.transaction(|c| c.batch_execute(&sql))
         .expect("the previous release's data loads");
+    if !extra.is_empty() {
+        conn.transaction(|c| c.batch_execute(extra))
+            .expect("the extra rows load");
+    }
     let lignes = lignes(&mut conn, comptes().tables.into_keys());
     let parcours = parcours(&mut conn);
     let migrations_apres = db::run_migrations(&mut conn).expect("later migrations");
@@ -530,6 +540,69 @@ async fn statistics_are_unchanged(db: TestDb) {
     check_statistics(&db).await;
 }
 
+/// The copy of the first departed advisor that the first model would have made had she been
+/// recruited again: another record under the same address (upper-cased), newer (a larger id).
+const DOUBLON: &str = "ffffffff-ffff-7fff-8fff-ffffffffffff";
+
+/// People after the upgrade (`2026-12-14-000001_personnes`): every stored advisor is a person
+/// under a contract (a convention, a type, a recruitment date; none `sans_contrat`; no
+/// telephone invented), and a person the first model recorded twice keeps both records, the
+/// older pointing to the newer (`doublon_de`), which alone holds the address: a third record
+/// of it is refused by the database.
+async fn people_carry_the_advisors_and_their_duplicates(db: TestDb) {
+    let columns = "convention_id, departement, structure_id, nom, prenom, email, \
+                   commune_residence, anonymise_le, recrutement_local, type_contrat, statut, \
+                   date_recrutement, date_debut_formation, organisme_formation, \
+                   date_certification, date_prise_poste, lieu_id, date_sortie, motif_sortie, \
+                   version, cree_le, modifie_le";
+    let copie = columns.replace("email,", "upper(email),");
+    let extra = format!(
+        "INSERT INTO conseillers (id, {columns}) SELECT '{DOUBLON}', {copie} FROM conseillers \
+         WHERE id = (SELECT min(id) FROM conseillers WHERE statut = 'sorti' \
+         AND anonymise_le IS NULL)"
+    );
+    migrated_with(&db, &extra);
+    let mut conn = db.conn();
+    let broken = broken_rules(
+        &mut conn,
+        &[
+            (
+                "a stored advisor without its contract's fields",
+                "SELECT COUNT(*) AS n FROM conseillers WHERE convention_id IS NULL \
+                 OR type_contrat IS NULL OR date_recrutement IS NULL OR statut = 'sans_contrat'",
+            ),
+            (
+                "a telephone invented",
+                "SELECT COUNT(*) AS n FROM conseillers WHERE telephone IS NOT NULL",
+            ),
+            (
+                "a duplicate other than the copy's original",
+                &format!(
+                    "SELECT COUNT(*) AS n FROM conseillers WHERE doublon_de IS NOT NULL \
+                     AND (doublon_de <> '{DOUBLON}' OR lower(email) <> \
+                     (SELECT lower(email) FROM conseillers WHERE id = '{DOUBLON}'))"
+                ),
+            ),
+        ],
+    );
+    assert!(broken.is_empty(), "{broken:?}");
+    let pointing = count_on(
+        &mut conn,
+        &format!("SELECT COUNT(*) AS n FROM conseillers WHERE doublon_de = '{DOUBLON}'"),
+    );
+    assert_eq!(pointing, 1, "the older record points to the newer");
+    // The address now belongs to one person: the database refuses a third record of it.
+    let third = format!(
+        "INSERT INTO conseillers (id, {columns}) SELECT 'ffffffff-ffff-7fff-8fff-fffffffffffe', \
+         {columns} FROM conseillers WHERE id = '{DOUBLON}'"
+    );
+    let refused = db_run!(&mut conn, |c| c.batch_execute(&third));
+    assert!(
+        refused.is_err_and(|e| e.to_string().contains("conseillers")),
+        "a third record of the address is refused by the unique index"
+    );
+}
+
 /// Each check on an empty SQLite database and on an empty PostgreSQL one.
 macro_rules! on_both_empty_backends {
     ($($name:ident),* $(,)?) => {
@@ -561,6 +634,7 @@ on_both_empty_backends!(
     posts_carry_the_splits_and_the_advisors,
     contracts_carry_the_advisors,
     lieux_carry_the_advisors_lieu,
+    people_carry_the_advisors_and_their_duplicates,
 );
 
 #[test]

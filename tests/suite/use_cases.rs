@@ -160,7 +160,7 @@ fn engage(
 
 fn recruit(conn: &mut DbConn, p: &Programme, host: usize, n: usize) -> Result<(), ApiError> {
     write(conn, |tx| {
-        app::conseiller::recruit(
+        app::conseiller::create(
             tx,
             &admin(),
             input(

@@ -76,6 +76,7 @@ pub fn anonymise_departed(
             conseillers::nom.eq(None::<String>),
             conseillers::prenom.eq(None::<String>),
             conseillers::email.eq(None::<String>),
+            conseillers::telephone.eq(None::<String>),
             conseillers::commune_residence.eq(None::<String>),
             conseillers::anonymise_le.eq(&now),
             conseillers::version.eq(conseillers::version + 1),

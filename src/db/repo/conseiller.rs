@@ -5,7 +5,7 @@ use chrono::Utc;
 use diesel::prelude::*;
 
 use super::idempotency::stored_time;
-use super::{date_text, optional_date, stored, stored_date, stored_option};
+use super::{date_text, optional_date, stored, stored_option};
 use crate::db::schema::{conseillers, conseillers_lieux, conventions};
 use crate::db::{DbConn, WriteTx};
 use crate::domain::codes::{CodeDepartement, CodeInsee};
@@ -24,7 +24,7 @@ use crate::{insert_row, list_fn, row_by_key};
 #[diesel(table_name = conseillers, treat_none_as_null = true, treat_none_as_default_value = false)]
 struct ConseillerRow {
     id: String,
-    convention_id: String,
+    convention_id: Option<String>,
     departement: String,
     structure_id: String,
     nom: Option<String>,
@@ -33,9 +33,9 @@ struct ConseillerRow {
     commune_residence: Option<String>,
     anonymise_le: Option<String>,
     recrutement_local: bool,
-    type_contrat: String,
+    type_contrat: Option<String>,
     statut: String,
-    date_recrutement: String,
+    date_recrutement: Option<String>,
     date_debut_formation: Option<String>,
     organisme_formation: Option<String>,
     date_certification: Option<String>,
@@ -46,24 +46,28 @@ struct ConseillerRow {
     version: i64,
     cree_le: String,
     modifie_le: String,
+    telephone: Option<String>,
+    doublon_de: Option<String>,
 }
 
 fn row_of(c: &Conseiller) -> ConseillerRow {
     let identite = c.identite.as_ref();
     ConseillerRow {
         id: c.id.to_string(),
-        convention_id: c.convention_id.to_string(),
+        convention_id: c.convention_id.as_ref().map(ConventionId::to_string),
         departement: c.departement.to_string(),
         structure_id: c.structure_id.to_string(),
         nom: identite.map(|i| i.nom.clone()),
         prenom: identite.map(|i| i.prenom.clone()),
         email: identite.map(|i| i.email.clone()),
+        telephone: identite.and_then(|i| i.telephone.clone()),
         commune_residence: identite.map(|i| i.commune_residence.to_string()),
         anonymise_le: c.anonymise_le.clone(),
+        doublon_de: c.doublon_de.as_ref().map(ConseillerId::to_string),
         recrutement_local: c.recrutement_local,
-        type_contrat: c.type_contrat.as_str().to_owned(),
+        type_contrat: c.type_contrat.map(|t| t.as_str().to_owned()),
         statut: c.statut.as_str().to_owned(),
-        date_recrutement: date_text(c.date_recrutement),
+        date_recrutement: c.date_recrutement.map(date_text),
         date_debut_formation: c.date_debut_formation.map(date_text),
         organisme_formation: c.organisme_formation.clone(),
         date_certification: c.date_certification.map(date_text),
@@ -85,21 +89,23 @@ impl TryFrom<ConseillerRow> for Conseiller {
                 nom,
                 prenom,
                 email,
+                telephone: row.telephone,
                 commune_residence: stored(CodeInsee::parse(&commune))?,
             }),
             _ => None,
         };
         Ok(Conseiller {
             id: stored(ConseillerId::parse(&row.id))?,
-            convention_id: stored(ConventionId::parse(&row.convention_id))?,
+            convention_id: stored_option(row.convention_id, ConventionId::parse)?,
             departement: stored(CodeDepartement::parse(&row.departement))?,
             structure_id: stored(StructureId::parse(&row.structure_id))?,
             identite,
             anonymise_le: row.anonymise_le,
+            doublon_de: stored_option(row.doublon_de, ConseillerId::parse)?,
             recrutement_local: row.recrutement_local,
-            type_contrat: stored(TypeContrat::parse(&row.type_contrat))?,
+            type_contrat: stored_option(row.type_contrat, TypeContrat::parse)?,
             statut: stored(StatutConseiller::parse(&row.statut))?,
-            date_recrutement: stored_date(&row.date_recrutement)?,
+            date_recrutement: optional_date(row.date_recrutement)?,
             date_debut_formation: optional_date(row.date_debut_formation)?,
             organisme_formation: row.organisme_formation,
             date_certification: optional_date(row.date_certification)?,
@@ -136,8 +142,10 @@ pub fn insert(tx: &mut WriteTx<'_>, conseiller: &Conseiller) -> QueryResult<Cons
     row.cree_le = now.clone();
     row.modifie_le = now;
     insert_row!(tx, conseillers::table, &row)?;
-    if conseiller.statut.est_actif() {
-        fill_posts(tx, &conseiller.convention_id, 1)?;
+    if conseiller.statut.est_actif()
+        && let Some(convention) = &conseiller.convention_id
+    {
+        fill_posts(tx, convention, 1)?;
     }
     find(tx.conn(), &id)?.ok_or(diesel::result::Error::NotFound)
 }
@@ -185,6 +193,31 @@ pub fn lock(tx: &mut WriteTx<'_>, id: &ConseillerId) -> QueryResult<Option<Conse
     let locked: Option<Conseiller> =
         row_by_key!(lock tx, conseillers::table, id.as_str() => ConseillerRow)?;
     Ok(with_lieux(tx.conn(), locked.into_iter().collect())?.pop())
+}
+
+/// The person recorded under `email` (case aside; the index `conseillers_email`), other than
+/// `except`, if any: the first model's older duplicates (`doublon_de`) are not it.
+pub fn par_email(
+    conn: &mut DbConn,
+    email: &str,
+    except: Option<&ConseillerId>,
+) -> QueryResult<Option<ConseillerId>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text};
+    // no id is empty (CHECK length = 36): "other than nobody"
+    let except = except.map_or("", ConseillerId::as_str);
+    let found: Option<String> = crate::db_run!(conn, |c| conseillers::table
+        .filter(
+            sql::<Bool>("lower(email) = lower(")
+                .bind::<Text, _>(email)
+                .sql(")"),
+        )
+        .filter(conseillers::doublon_de.is_null())
+        .filter(conseillers::id.ne(except))
+        .select(conseillers::id)
+        .first(c)
+        .optional())?;
+    found.map(|id| stored(ConseillerId::parse(&id))).transpose()
 }
 
 /// Whether the advisor works at `lieu` (one of its lieux).
@@ -246,8 +279,14 @@ pub fn save(
     }
     // The posts an advisor fills: counted on the convention it is active under (a departure
     // frees one; a new contract may move it to another convention, or bring it back).
-    let avant = before.statut.est_actif().then_some(&before.convention_id);
-    let apres = after.statut.est_actif().then_some(&after.convention_id);
+    let avant = before
+        .convention_id
+        .as_ref()
+        .filter(|_| before.statut.est_actif());
+    let apres = after
+        .convention_id
+        .as_ref()
+        .filter(|_| after.statut.est_actif());
     if avant != apres {
         if let Some(convention) = avant {
             fill_posts(tx, convention, -1)?;

@@ -1245,14 +1245,23 @@ fn conseillers(
                     let last_change = sortie.unwrap_or(derniere);
                     let modifie = instant(last_change, 16 * 3600).max(cree);
                     let steps = etape as i64 + 1 + i64::from(sortie.is_some());
+                    let id = alea.id(cree);
+                    // one person per address, across datasets added with --force: the id's
+                    // random tail makes the address unique
+                    let email = format!(
+                        "{}.{}.{numero}.{}@example.org",
+                        ascii(prenom),
+                        ascii(nom),
+                        &id[id.len() - 8..]
+                    );
                     let seed = ConseillerSeed {
-                        id: alea.id(cree),
+                        id,
                         convention_id: convention.id.clone(),
                         departement: convention.departement.clone(),
                         structure_id: structure.seed.id.clone(),
                         nom: nom.to_owned(),
                         prenom: prenom.to_owned(),
-                        email: format!("{}.{}.{numero}@example.org", ascii(prenom), ascii(nom)),
+                        email,
                         commune_residence: residence,
                         recrutement_local: local,
                         type_contrat: [
