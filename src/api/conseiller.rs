@@ -8,11 +8,12 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::structure::not_blank;
+use crate::api::contrat::Contrat;
 use crate::domain::codes::{CodeDepartement, CodeInsee};
 use crate::domain::conseiller::{
     self as domain, ActionConseiller, LieuConseiller, MotifSortie, StatutConseiller, TypeContrat,
 };
-use crate::domain::ids::{ConseillerId, ConventionId, LieuId, StructureId};
+use crate::domain::ids::{ConseillerId, ContratId, ConventionId, LieuId, StructureId};
 use crate::domain::lifecycle::allowed_actions;
 
 /// Une personne à enregistrer : sans contrat (sans `convention_id`), ou recrutée du même coup
@@ -191,6 +192,15 @@ pub struct Sortie {
     "date_certification": "2021-07-01", "date_prise_poste": "2021-07-05",
     "lieu_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97",
     "lieux": [{"lieu_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97", "principal": true}],
+    "contrat_en_cours_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa1",
+    "contrats": [{"id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa1",
+        "conseiller_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f98",
+        "poste_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa2",
+        "structure_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90",
+        "convention_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91", "departement": "93",
+        "typologie": "conseiller", "type": "contrat_de_projet", "date_debut": "2021-05-03",
+        "date_fin": null, "date_rupture": null, "motif_rupture": null,
+        "commentaire_rupture": null, "etat": "en_cours", "version": 1}],
     "date_sortie": null, "motif_sortie": null,
     "actions_possibles": ["sortie"], "version": 4,
     "cree_le": "2021-05-03T09:00:00.000000Z", "modifie_le": "2021-07-05T09:00:00.000000Z"
@@ -244,6 +254,12 @@ pub struct Conseiller {
     pub lieu_id: Option<LieuId>,
     /// Les lieux où il travaille (lieux de son employeur), le principal d'abord.
     pub lieux: Vec<LieuConseiller>,
+    /// Le contrat en vigueur à la date du service, s'il y en a un (son employeur est
+    /// `structure_id`).
+    pub contrat_en_cours_id: Option<ContratId>,
+    /// Tous ses contrats, du plus ancien au plus récent, chez tous ses employeurs, avec leur état
+    /// à la date du service (chacun a sa propre version : `GET /api/v1/contrats/{id}`).
+    pub contrats: Vec<Contrat>,
     /// Date de sortie.
     #[schema(value_type = Option<String>, format = Date)]
     pub date_sortie: Option<NaiveDate>,
@@ -272,8 +288,9 @@ pub enum DonneesPersonnelles {
 }
 
 impl Conseiller {
-    /// The advisor as shown to a caller who may (`true`) or may not see its personal data.
-    pub fn shown(c: domain::Conseiller, sees_personal_data: bool) -> Self {
+    /// The advisor as shown on `today` (its contracts' states) to a caller who may (`true`) or
+    /// may not see its personal data.
+    pub fn shown(c: domain::Conseiller, sees_personal_data: bool, today: NaiveDate) -> Self {
         let (identite, donnees) = match (c.identite, sees_personal_data) {
             (None, _) => (None, DonneesPersonnelles::Anonymisees),
             (Some(_), false) => (None, DonneesPersonnelles::Masquees),
@@ -302,6 +319,16 @@ impl Conseiller {
             date_prise_poste: c.date_prise_poste,
             lieu_id: c.lieu_id,
             lieux: c.lieux,
+            contrat_en_cours_id: c
+                .contrats
+                .iter()
+                .find(|contrat| contrat.en_vigueur_le(today))
+                .map(|contrat| contrat.id.clone()),
+            contrats: c
+                .contrats
+                .into_iter()
+                .map(|contrat| Contrat::on(contrat, today))
+                .collect(),
             date_sortie: c.date_sortie,
             motif_sortie: c.motif_sortie,
             version: c.version,

@@ -39,7 +39,7 @@ pub fn du_recrutement(
     conseiller: &Conseiller,
     poste: &PosteId,
 ) -> Result<Contrat, ApiError> {
-    let contrat = Contrat::du_recrutement(conseiller, poste).ok_or_else(|| {
+    let contrat = conseiller.contrat_du_recrutement(poste).ok_or_else(|| {
         ApiError::Internal(format!("recrutement sans convention : {}", conseiller.id))
     })?;
     let created = repo::insert(tx, &contrat)?;

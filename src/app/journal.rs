@@ -173,8 +173,15 @@ impl Journaled for Conseiller {
         Some(&self.departement)
     }
     fn journal_view(&self) -> Result<Map<String, Value>, ApiError> {
-        // Never the personal data: the view a caller without them gets.
-        snapshot(&api::conseiller::Conseiller::shown(self.clone(), false))
+        // Never the personal data: the view a caller without them gets; without its contracts
+        // (each has its own entries), so no state of theirs on a date is needed.
+        let mut conseiller = self.clone();
+        conseiller.contrats.clear();
+        snapshot(&api::conseiller::Conseiller::shown(
+            conseiller,
+            false,
+            NaiveDate::MIN,
+        ))
     }
 }
 

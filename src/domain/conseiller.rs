@@ -10,9 +10,14 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::codes::{CodeDepartement, CodeInsee};
-use super::convention::{PartHote, STRUCTURE_NON_ELIGIBLE, StatutConvention};
-use super::ids::{ConseillerId, ConventionId, LieuId, StructureId};
+use super::contrat::Contrat;
+pub use super::contrat::{MotifSortie, TypeContrat};
+pub use super::convention::{CONVENTION_HORS_EXECUTION, check_convention_en_execution};
+use super::convention::{PartHote, STRUCTURE_NON_ELIGIBLE};
+use super::ids::{ConseillerId, ContratId, ConventionId, LieuId, PosteId, StructureId};
 use super::lifecycle::Lifecycle;
+pub use super::poste::POSTES_OCCUPES;
+use super::poste::TypologiePoste;
 use super::refusal::{FieldError, Refusal, RefusalCode, RefusalKind};
 use crate::closed_enum;
 
@@ -77,36 +82,6 @@ impl StatutConseiller {
     }
 }
 
-closed_enum! {
-    /// Type de contrat d'un conseiller.
-    TypeContrat, "type de contrat" {
-        /// Contrat à durée indéterminée.
-        Cdi = "cdi",
-        /// Contrat à durée déterminée.
-        Cdd = "cdd",
-        /// Parcours emploi compétences (contrat aidé, à durée déterminée ; `POST /contrats`).
-        Pec = "pec",
-        /// Contrat de projet.
-        ContratDeProjet = "contrat_de_projet",
-        /// Fonctionnaire titulaire.
-        Titulaire = "titulaire",
-    }
-}
-
-closed_enum! {
-    /// Motif de la sortie d'un conseiller.
-    MotifSortie, "motif de sortie" {
-        /// Le contrat est arrivé à son terme.
-        FinDeContrat = "fin_de_contrat",
-        /// Rupture du contrat.
-        Rupture = "rupture",
-        /// Démission.
-        Demission = "demission",
-        /// Autre motif.
-        Autre = "autre",
-    }
-}
-
 /// Personal data of an advisor: shown to admins and the employer only, replaced when anonymised.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identite {
@@ -162,6 +137,8 @@ pub struct Conseiller {
     pub lieu_id: Option<LieuId>,
     /// The lieux where it works, exactly one of them principal (none before it has one).
     pub lieux: Vec<LieuConseiller>,
+    /// Its contracts, oldest first (read with it; written by the contracts' own operations).
+    pub contrats: Vec<Contrat>,
     /// Left on.
     pub date_sortie: Option<NaiveDate>,
     /// Why it left.
@@ -221,12 +198,34 @@ impl Conseiller {
             date_prise_poste: None,
             lieu_id: None,
             lieux: Vec::new(),
+            contrats: Vec::new(),
             date_sortie: None,
             motif_sortie: None,
             version: 1,
             cree_le: String::new(),
             modifie_le: String::new(),
         }
+    }
+
+    /// The contract of a recruit of the first model: its type, from its recruitment, on `poste`;
+    /// no planned end (that model recorded none). `None` for a person without a recruitment
+    /// (`sans_contrat`). Its version is the storage's to set.
+    pub fn contrat_du_recrutement(&self, poste: &PosteId) -> Option<Contrat> {
+        Some(Contrat {
+            id: ContratId::new(),
+            conseiller_id: self.id.clone(),
+            poste_id: Some(poste.clone()),
+            structure_id: self.structure_id.clone(),
+            convention_id: self.convention_id.clone()?,
+            departement: self.departement.clone(),
+            typologie: TypologiePoste::Conseiller,
+            type_contrat: self.type_contrat?,
+            date_debut: self.date_recrutement?,
+            date_fin: None,
+            rupture: None,
+            salaire_brut_mensuel_centimes: None,
+            version: 1,
+        })
     }
 
     /// The date of the last step reached (for the chronology of the next one); `None` for a
@@ -257,22 +256,6 @@ pub const CONSEILLERS_ACTIFS: RefusalCode = RefusalCode {
     code: "conseillers_actifs",
     title: "Conseillers actifs",
     example: "3 conseillers sont encore actifs sur cette convention : enregistrer leur sortie d'abord.",
-};
-
-/// 409: a split or a withdrawal that would leave a host fewer posts than active advisors.
-pub const POSTES_OCCUPES: RefusalCode = RefusalCode {
-    kind: RefusalKind::Conflict,
-    code: "postes_occupes",
-    title: "Postes occupés",
-    example: "La structure 0193… aurait 30 postes pour 35 conseillers actifs.",
-};
-
-/// 409: advisors are recruited only on a convention in execution.
-pub const CONVENTION_HORS_EXECUTION: RefusalCode = RefusalCode {
-    kind: RefusalKind::Conflict,
-    code: "convention_hors_execution",
-    title: "Convention hors exécution",
-    example: "La convention est au statut « signee » : on ne recrute que sur une convention en exécution.",
 };
 
 /// 422: a place of activity that is not the employer's.
@@ -308,20 +291,6 @@ pub fn check_type_recrutement(type_contrat: TypeContrat) -> Result<(), Refusal> 
     let detail = "Un contrat « pec » s'enregistre par POST /api/v1/contrats.".to_owned();
     Err(Refusal::new(&TYPE_CONTRAT_NON_RECRUTABLE, detail.clone())
         .with_error(FieldError::pointer("/type_contrat", detail)))
-}
-
-/// Advisors are recruited on a convention in execution only.
-pub fn check_convention_en_execution(statut: StatutConvention) -> Result<(), Refusal> {
-    if statut != StatutConvention::EnExecution {
-        return Err(Refusal::new(
-            &CONVENTION_HORS_EXECUTION,
-            format!(
-                "La convention est au statut « {statut} » : on ne recrute que sur une convention en exécution."
-            ),
-        )
-        .with_member("statut_convention", statut.as_str()));
-    }
-    Ok(())
 }
 
 /// A host's posts in a split (0 when it is not a host).
@@ -527,6 +496,7 @@ pub fn recrutement_local(commune: &CodeInsee, departement: &CodeDepartement) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::convention::StatutConvention;
     use crate::domain::lifecycle::{allowed_actions, apply};
 
     fn recrue() -> Conseiller {

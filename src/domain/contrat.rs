@@ -9,12 +9,40 @@
 use chrono::NaiveDate;
 
 use super::codes::CodeDepartement;
-pub use super::conseiller::TypeContrat;
-use super::conseiller::{Conseiller, MotifSortie};
 use super::ids::{ConseillerId, ContratId, ConventionId, PosteId, StructureId};
 use super::poste::TypologiePoste;
 use super::refusal::{FieldError, Refusal, RefusalCode, RefusalKind};
 use crate::closed_enum;
+
+closed_enum! {
+    /// Type de contrat d'un conseiller.
+    TypeContrat, "type de contrat" {
+        /// Contrat à durée indéterminée.
+        Cdi = "cdi",
+        /// Contrat à durée déterminée.
+        Cdd = "cdd",
+        /// Parcours emploi compétences (contrat aidé, à durée déterminée ; `POST /contrats`).
+        Pec = "pec",
+        /// Contrat de projet.
+        ContratDeProjet = "contrat_de_projet",
+        /// Fonctionnaire titulaire.
+        Titulaire = "titulaire",
+    }
+}
+
+closed_enum! {
+    /// Motif de la sortie d'un conseiller.
+    MotifSortie, "motif de sortie" {
+        /// Le contrat est arrivé à son terme.
+        FinDeContrat = "fin_de_contrat",
+        /// Rupture du contrat.
+        Rupture = "rupture",
+        /// Démission.
+        Demission = "demission",
+        /// Autre motif.
+        Autre = "autre",
+    }
+}
 
 closed_enum! {
     /// État d'un contrat à la date du service.
@@ -98,27 +126,6 @@ pub struct Contrat {
 }
 
 impl Contrat {
-    /// The contract of a recruit of the first model: its type, from its recruitment, on `poste`;
-    /// no planned end (that model recorded none). `None` for a person without a recruitment
-    /// (`sans_contrat`). Its version is the storage's to set.
-    pub fn du_recrutement(conseiller: &Conseiller, poste: &PosteId) -> Option<Contrat> {
-        Some(Contrat {
-            id: ContratId::new(),
-            conseiller_id: conseiller.id.clone(),
-            poste_id: Some(poste.clone()),
-            structure_id: conseiller.structure_id.clone(),
-            convention_id: conseiller.convention_id.clone()?,
-            departement: conseiller.departement.clone(),
-            typologie: TypologiePoste::Conseiller,
-            type_contrat: conseiller.type_contrat?,
-            date_debut: conseiller.date_recrutement?,
-            date_fin: None,
-            rupture: None,
-            salaire_brut_mensuel_centimes: None,
-            version: 1,
-        })
-    }
-
     /// Its last day in force, when known: the rupture's, else the planned end.
     pub fn dernier_jour(&self) -> Option<NaiveDate> {
         self.rupture.as_ref().map(|r| r.date).or(self.date_fin)
@@ -383,7 +390,7 @@ pub fn libere_le(contrat: &Contrat) -> Option<NaiveDate> {
 mod tests {
     use super::*;
     use crate::domain::codes::CodeInsee;
-    use crate::domain::conseiller::Identite;
+    use crate::domain::conseiller::{Conseiller, Identite};
 
     fn date(text: &str) -> NaiveDate {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
@@ -404,7 +411,9 @@ mod tests {
             type_contrat,
             date("2024-01-15"),
         );
-        Contrat::du_recrutement(&conseiller, &PosteId::new()).expect("a recruit")
+        conseiller
+            .contrat_du_recrutement(&PosteId::new())
+            .expect("a recruit")
     }
 
     #[test]

@@ -429,6 +429,28 @@ pub fn numero(departement: &CodeDepartement, annee: i32, sequence: i64) -> Strin
     format!("CNFS-{departement}-{annee}-{sequence:04}")
 }
 
+/// 409: advisors are recruited only on a convention in execution.
+pub const CONVENTION_HORS_EXECUTION: RefusalCode = RefusalCode {
+    kind: RefusalKind::Conflict,
+    code: "convention_hors_execution",
+    title: "Convention hors exécution",
+    example: "La convention est au statut « signee » : on ne recrute que sur une convention en exécution.",
+};
+
+/// Advisors are recruited on a convention in execution only.
+pub fn check_convention_en_execution(statut: StatutConvention) -> Result<(), Refusal> {
+    if statut != StatutConvention::EnExecution {
+        return Err(Refusal::new(
+            &CONVENTION_HORS_EXECUTION,
+            format!(
+                "La convention est au statut « {statut} » : on ne recrute que sur une convention en exécution."
+            ),
+        )
+        .with_member("statut_convention", statut.as_str()));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -375,7 +375,7 @@ pub fn ecarts(tenus: &[PostesTenus], repartition: &[PartHote]) -> Result<Vec<Eca
             .map_or((0, 0), |t| (t.vacants, t.occupes));
         if voulus < occupes {
             return Err(Refusal::new(
-                &super::conseiller::POSTES_OCCUPES,
+                &POSTES_OCCUPES,
                 format!(
                     "La structure {structure} aurait {voulus} poste(s) « {typologie} » pour {occupes} occupé(s) : enregistrer des sorties d'abord."
                 ),
@@ -414,7 +414,7 @@ pub fn check_transfert(
         )
         .with_member("etat", poste.etat.as_str()));
     }
-    super::conseiller::check_convention_en_execution(statut_convention)?;
+    super::convention::check_convention_en_execution(statut_convention)?;
     let refus = |detail: String| {
         Refusal::new(&STRUCTURE_NON_ELIGIBLE, detail.clone())
             .with_error(FieldError::pointer("/structure_id", detail))
@@ -465,6 +465,14 @@ pub fn repartition_apres_transfert(
     }
     out
 }
+
+/// 409: a split or a withdrawal that would leave a host fewer posts than active advisors.
+pub const POSTES_OCCUPES: RefusalCode = RefusalCode {
+    kind: RefusalKind::Conflict,
+    code: "postes_occupes",
+    title: "Postes occupés",
+    example: "La structure 0193… aurait 30 postes pour 35 conseillers actifs.",
+};
 
 #[cfg(test)]
 mod tests {

@@ -6,6 +6,7 @@
 //! journal records advisors without their personal data.
 
 use actix_web::{HttpResponse, delete, get, patch, post, put};
+use chrono::NaiveDate;
 
 use crate::api::conseiller::{
     Certification, Conseiller, ConseillerFilter, ConseillerPage, Formation, LieuDeTravail,
@@ -29,9 +30,9 @@ fn convention_not_found() -> ApiError {
 }
 
 /// The advisor as `caller` may see it (personal data for admins and the employer only).
-fn shown(caller: &Caller, conseiller: domain::Conseiller) -> Conseiller {
+fn shown(caller: &Caller, conseiller: domain::Conseiller, today: NaiveDate) -> Conseiller {
     let sees = policy::sees_personal_data(caller, conseiller.structure_id.as_str());
-    Conseiller::shown(conseiller, sees)
+    Conseiller::shown(conseiller, sees, today)
 }
 
 create_operation! {
@@ -67,7 +68,7 @@ create_operation! {
                 let created = app::conseiller::create(tx, &ctx, new)?;
                 let location = format!("/api/v1/conseillers/{}", created.id);
                 let version = created.version;
-                Reply::created_with_version(location, &shown(&ctx.caller, created), version)
+                Reply::created_with_version(location, &shown(&ctx.caller, created, ctx.today), version)
             })
             .await
     }
@@ -85,9 +86,10 @@ list_operation! {
     tag = "Conseillers", filter = ConseillerFilter, page = (ConseillerPage, "Une page de conseillers."),
     |req, state, caller, filter| {
         let scope = policy::readers_scope(&caller, Resource::Conseiller)?;
+        let today = state.today();
     }
     read = move |conn, after, limit| repo::list(conn, &filter, &scope, after, limit),
-    item = |c| shown(&caller, c),
+    item = |c| shown(&caller, c, today),
 }
 
 get_operation! {
@@ -103,7 +105,7 @@ get_operation! {
             .read_found(move |conn| repo::find(conn, &id), not_found)
             .await?;
         check_access(&caller, &conseiller, Action::Read)?;
-        Ok(ok_with_etag(conseiller.version, &shown(&caller, conseiller)))
+        Ok(ok_with_etag(conseiller.version, &shown(&caller, conseiller, state.today())))
     }
 }
 
@@ -122,7 +124,7 @@ update_operation! {
 
 /// The advisor as answered after an action.
 fn answered(saved: domain::Conseiller, ctx: &Context) -> Conseiller {
-    shown(&ctx.caller, saved)
+    shown(&ctx.caller, saved, ctx.today)
 }
 
 lifecycle_action! {

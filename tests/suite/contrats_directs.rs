@@ -107,6 +107,15 @@ async fn a_person_moves_to_another_host_under_a_new_contract(db: TestDb) {
     assert_eq!(read.json["structure_id"], ids[1].as_str());
     assert_eq!(read.json["statut"], "recrute", "{}", read.text);
     assert_eq!(read.json["date_sortie"], Value::Null);
+    // Her read shows both contracts, oldest first, the second in force.
+    assert_eq!(read.json["contrat_en_cours_id"], id);
+    let contrats = read.json["contrats"].as_array().unwrap();
+    assert_eq!(contrats.len(), 2, "{}", read.text);
+    assert_eq!(contrats[0]["id"], first.as_str());
+    assert_eq!(contrats[0]["etat"], "rompu");
+    assert_eq!(contrats[0]["structure_id"], ids[0].as_str());
+    assert_eq!(contrats[1]["id"], id);
+    assert_eq!(contrats[1]["etat"], "en_cours");
     let listed = get(
         &app,
         &format!("/api/v1/contrats?conseiller_id={person}"),

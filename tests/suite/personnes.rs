@@ -49,6 +49,8 @@ async fn a_person_is_recorded_without_a_contract_then_engaged(db: TestDb) {
     assert_eq!(created.json["telephone"], "+33 6 12 34 56 78");
     assert_eq!(created.json["recrutement_local"], true);
     assert_eq!(created.json["actions_possibles"], json!([]));
+    assert_eq!(created.json["contrats"], json!([]));
+    assert_eq!(created.json["contrat_en_cours_id"], Value::Null);
     // Nobody's post is filled by a person without a contract.
     let pourvus = || {
         count(
@@ -120,6 +122,12 @@ async fn a_person_is_recorded_without_a_contract_then_engaged(db: TestDb) {
     assert_eq!(read.json["convention_id"], convention.as_str());
     assert_eq!(read.json["type_contrat"], "pec");
     assert_eq!(read.json["date_recrutement"], "2021-09-01");
+    // Her read shows the contract in force, with its state on the service's date.
+    assert_eq!(read.json["contrat_en_cours_id"], engaged.json["id"]);
+    assert_eq!(read.json["contrats"].as_array().unwrap().len(), 1);
+    assert_eq!(read.json["contrats"][0]["id"], engaged.json["id"]);
+    assert_eq!(read.json["contrats"][0]["type"], "pec");
+    assert_eq!(read.json["contrats"][0]["date_fin"], "2022-08-31");
     assert_eq!(pourvus(), 1, "she fills a post");
 }
 

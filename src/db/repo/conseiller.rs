@@ -112,6 +112,7 @@ impl TryFrom<ConseillerRow> for Conseiller {
             date_prise_poste: optional_date(row.date_prise_poste)?,
             lieu_id: stored_option(row.lieu_id, LieuId::parse)?,
             lieux: Vec::new(),
+            contrats: Vec::new(),
             date_sortie: optional_date(row.date_sortie)?,
             motif_sortie: stored_option(row.motif_sortie, MotifSortie::parse)?,
             version: row.version,
@@ -150,11 +151,20 @@ pub fn insert(tx: &mut WriteTx<'_>, conseiller: &Conseiller) -> QueryResult<Cons
     find(tx.conn(), &id)?.ok_or(diesel::result::Error::NotFound)
 }
 
-/// Reads the lieux of `conseillers` into them (principal first, then by id): one query for
-/// them all.
+/// Reads the lieux (principal first, then by id) and the contracts (oldest first) of
+/// `conseillers` into them: one query for all their lieux, one for all their contracts.
 fn with_lieux(conn: &mut DbConn, mut conseillers: Vec<Conseiller>) -> QueryResult<Vec<Conseiller>> {
     if conseillers.is_empty() {
         return Ok(conseillers);
+    }
+    let ids: Vec<ConseillerId> = conseillers.iter().map(|c| c.id.clone()).collect();
+    for contrat in super::contrat::des_conseillers(conn, &ids)? {
+        if let Some(c) = conseillers
+            .iter_mut()
+            .find(|c| c.id == contrat.conseiller_id)
+        {
+            c.contrats.push(contrat);
+        }
     }
     let ids: Vec<&str> = conseillers.iter().map(|c| c.id.as_str()).collect();
     let rows: Vec<(String, String, bool)> = conseillers_lieux::table

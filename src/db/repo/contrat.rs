@@ -167,6 +167,21 @@ pub fn du_conseiller(conn: &mut DbConn, conseiller: &ConseillerId) -> QueryResul
     converted(rows)
 }
 
+/// Every contract of `conseillers`, by advisor, oldest first (the advisors' reads: one query
+/// for a page).
+pub fn des_conseillers(
+    conn: &mut DbConn,
+    conseillers: &[ConseillerId],
+) -> QueryResult<Vec<Contrat>> {
+    let ids: Vec<&str> = conseillers.iter().map(ConseillerId::as_str).collect();
+    let rows: Vec<ContratRow> = contrats::table
+        .filter(contrats::conseiller_id.eq_any(&ids))
+        .order((contrats::conseiller_id, contrats::date_debut, contrats::id))
+        .select(ContratRow::as_select())
+        .load(conn)?;
+    converted(rows)
+}
+
 /// The advisor's contract in force on `date` (from its first day to its last, both included:
 /// the rule of [`Contrat::en_vigueur_le`]), if any: its id only (an activity's declaration
 /// asks, on a hot path).
