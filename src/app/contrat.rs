@@ -168,8 +168,8 @@ pub fn creer(
     if let Some(salaire) = new.salaire_brut_mensuel_centimes {
         check_salaire(salaire, date_debut, &poste.departement)?;
     }
-    let existants = repo::du_conseiller(tx.conn(), &person.id)?;
-    check_un_seul_contrat(&existants, date_debut, new.date_fin)?;
+    // the person's contracts, read with them under their lock
+    check_un_seul_contrat(&person.contrats, date_debut, new.date_fin)?;
 
     let contrat = Contrat {
         id: ContratId::new(),

@@ -96,7 +96,8 @@ pub fn nouveau_contrat(
     let Some(seen) = postes::find(tx.conn(), poste)? else {
         return Ok(None);
     };
-    let Some(person) = conseillers::find(tx.conn(), conseiller)? else {
+    // its row only: which conventions to lock (its lieux and contracts are read under its lock)
+    let Some(person) = conseillers::find_row(tx.conn(), conseiller)? else {
         return Ok(None);
     };
     let mut ids: Vec<&ConventionId> = [Some(&seen.convention_id), person.convention_id.as_ref()]

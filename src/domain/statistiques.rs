@@ -356,7 +356,12 @@ pub fn compose(
                 add(&mut attribues, groupe.postes_attribues);
             }
         }
-        for groupe in &departement.conseillers {
+        // people recorded without a contract yet are not advisors of the programme
+        for groupe in departement
+            .conseillers
+            .iter()
+            .filter(|g| g.statut != StatutConseiller::SansContrat)
+        {
             let index = StatutConseiller::ALL
                 .iter()
                 .position(|s| *s == groupe.statut)
@@ -691,6 +696,12 @@ mod tests {
                 statut: StatutConseiller::Sorti,
                 recrutement_local: true,
                 nombre: 7,
+            },
+            // people recorded without a contract: not counted
+            GroupeConseillers {
+                statut: StatutConseiller::SansContrat,
+                recrutement_local: true,
+                nombre: 5,
             },
         ];
         let stats = compose(

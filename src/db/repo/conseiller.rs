@@ -198,6 +198,12 @@ pub fn find(conn: &mut DbConn, id: &ConseillerId) -> QueryResult<Option<Conseill
     Ok(with_lieux(conn, found.into_iter().collect())?.pop())
 }
 
+/// One advisor's row, without its lieux and contracts (`lieux` and `contrats` empty): what a
+/// lock order needs before the locks.
+pub fn find_row(conn: &mut DbConn, id: &ConseillerId) -> QueryResult<Option<Conseiller>> {
+    row_by_key!(conn, conseillers::table, id.as_str() => ConseillerRow)
+}
+
 /// Locks an advisor's row (after its convention's) and reads it, with its lieux.
 pub fn lock(tx: &mut WriteTx<'_>, id: &ConseillerId) -> QueryResult<Option<Conseiller>> {
     let locked: Option<Conseiller> =

@@ -119,9 +119,7 @@ fn groupes(conn: &mut DbConn, codes: Option<&[String]>, today: NaiveDate) -> Que
             sql::<BigInt>("CAST(SUM(postes_attribues) AS BIGINT)"),
             sum_integer(late),
         ));
-        // people recorded without a contract yet are not advisors of the programme
         let conseillers = a::table
-            .filter(a::statut.ne(StatutConseiller::SansContrat.as_str()))
             .group_by((a::departement, a::statut, a::recrutement_local))
             .select((
                 a::departement,
