@@ -160,6 +160,7 @@ pub struct Sortie {
     "date_certification": "2021-07-01", "date_prise_poste": "2021-07-05",
     "lieu_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97",
     "lieux": [{"lieu_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97", "principal": true}],
+    "coordinateur_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fc1",
     "date_sortie": null, "motif_sortie": null,
     "actions_possibles": ["sortie"], "version": 4,
     "cree_le": "2021-05-03T09:00:00.000000Z", "modifie_le": "2021-07-05T09:00:00.000000Z"
@@ -207,6 +208,9 @@ pub struct Conseiller {
     pub lieu_id: Option<LieuId>,
     /// Les lieux où il travaille (lieux de son employeur), le principal d'abord.
     pub lieux: Vec<LieuConseiller>,
+    /// Le coordinateur qui le suit (`PUT /conseillers/{id}/coordinateur`), null sans
+    /// coordinateur.
+    pub coordinateur_id: Option<ConseillerId>,
     /// Date de sortie.
     #[schema(value_type = Option<String>, format = Date)]
     pub date_sortie: Option<NaiveDate>,
@@ -263,6 +267,7 @@ impl Conseiller {
             date_prise_poste: c.date_prise_poste,
             lieu_id: c.lieu_id,
             lieux: c.lieux,
+            coordinateur_id: c.coordinateur_id,
             date_sortie: c.date_sortie,
             motif_sortie: c.motif_sortie,
             version: c.version,

@@ -150,6 +150,8 @@ pub struct Conseiller {
     pub lieu_id: Option<LieuId>,
     /// The lieux where it works, exactly one of them principal (none before it has one).
     pub lieux: Vec<LieuConseiller>,
+    /// The coordinator who follows it, if any (`coordinations`, see [`super::coordination`]).
+    pub coordinateur_id: Option<ConseillerId>,
     /// Left on.
     pub date_sortie: Option<NaiveDate>,
     /// Why it left.
@@ -191,6 +193,7 @@ impl Conseiller {
             date_prise_poste: None,
             lieu_id: None,
             lieux: Vec::new(),
+            coordinateur_id: None,
             date_sortie: None,
             motif_sortie: None,
             version: 1,

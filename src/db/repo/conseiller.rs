@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::idempotency::stored_time;
 use super::{date_text, optional_date, stored, stored_date, stored_option};
-use crate::db::schema::{conseillers, conseillers_lieux, conventions};
+use crate::db::schema::{conseillers, conseillers_lieux, conventions, coordinations};
 use crate::db::{DbConn, WriteTx};
 use crate::domain::codes::{CodeDepartement, CodeInsee};
 use crate::domain::conseiller::{
@@ -106,6 +106,7 @@ impl TryFrom<ConseillerRow> for Conseiller {
             date_prise_poste: optional_date(row.date_prise_poste)?,
             lieu_id: stored_option(row.lieu_id, LieuId::parse)?,
             lieux: Vec::new(),
+            coordinateur_id: None,
             date_sortie: optional_date(row.date_sortie)?,
             motif_sortie: stored_option(row.motif_sortie, MotifSortie::parse)?,
             version: row.version,
@@ -142,8 +143,8 @@ pub fn insert(tx: &mut WriteTx<'_>, conseiller: &Conseiller) -> QueryResult<Cons
     find(tx.conn(), &id)?.ok_or(diesel::result::Error::NotFound)
 }
 
-/// Reads the lieux of `conseillers` into them (principal first, then by id): one query for
-/// them all.
+/// Reads the lieux of `conseillers` into them (principal first, then by id), and their
+/// coordinators: one query for each, for them all.
 fn with_lieux(conn: &mut DbConn, mut conseillers: Vec<Conseiller>) -> QueryResult<Vec<Conseiller>> {
     if conseillers.is_empty() {
         return Ok(conseillers);
@@ -162,6 +163,12 @@ fn with_lieux(conn: &mut DbConn, mut conseillers: Vec<Conseiller>) -> QueryResul
             conseillers_lieux::lieu_id,
         ))
         .load(conn)?;
+    let coordinateurs = super::coordination::des_conseillers(conn, &ids)?;
+    for (conseiller, coordinateur) in coordinateurs {
+        if let Some(c) = conseillers.iter_mut().find(|c| c.id.as_str() == conseiller) {
+            c.coordinateur_id = Some(stored(ConseillerId::parse(&coordinateur))?);
+        }
+    }
     for (conseiller, lieu, principal) in rows {
         if let Some(c) = conseillers.iter_mut().find(|c| c.id.as_str() == conseiller) {
             c.lieux.push(LieuConseiller {
@@ -319,6 +326,18 @@ list_fn! {
             conseillers::departement => filter.departement,
             conseillers::statut => filter.statut,
         ];
+        then |mut query| {
+            if let Some(coordinateur) = &filter.coordinateur_id {
+                query = query.filter(
+                    conseillers::id.eq_any(
+                        coordinations::table
+                            .filter(coordinations::coordinateur_id.eq(coordinateur.as_str()))
+                            .select(coordinations::conseiller_id),
+                    ),
+                );
+            }
+            query
+        }
     }
 }
 
