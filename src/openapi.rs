@@ -58,8 +58,8 @@ médiation numérique : lecture publique ; écriture par la structure qui tient 
 (attribution à la validation du projet d'accueil ou par avenant, occupations, libérations, transferts, rendu) ; \
 le transfert d'un poste vacant à une autre structure d'accueil de la convention."),
         (name = "Conseillers", description = "Conseillers numériques : recrutement sur les postes d'une convention en \
-exécution, formation, certification, prise de poste dans un lieu, sortie ; données personnelles pour l'employeur \
-et l'administration seulement."),
+exécution, formation, certification, prise de poste dans un lieu, sortie ; le coordinateur qui suit un \
+conseiller ; données personnelles pour l'employeur et l'administration seulement."),
         (name = "Contrats", description = "Les contrats des conseillers, chacun un objet : type, premier jour, fin prévue, rupture et son motif, et l'état à la date du service (`en_cours`, `termine` le lendemain de la fin prévue sans aucun traitement, `rompu`) ; la création d'un contrat pour une personne sur un poste vacant de son employeur (un seul contrat en vigueur à la fois, salaire au moins au SMIC), la prolongation d'un contrat à durée déterminée, la rupture d'un contrat en cours, après laquelle le poste est vacant le lendemain."),
         (name = "Activités", description = "Ateliers collectifs et accompagnements individuels des conseillers en \
 poste, sans aucune donnée sur les personnes accompagnées ; ils alimentent les statistiques."),

@@ -201,6 +201,7 @@ pub struct Sortie {
         "typologie": "conseiller", "type": "contrat_de_projet", "date_debut": "2021-05-03",
         "date_fin": null, "date_rupture": null, "motif_rupture": null,
         "commentaire_rupture": null, "etat": "en_cours", "version": 1}],
+    "coordinateur_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fc1",
     "date_sortie": null, "motif_sortie": null,
     "actions_possibles": ["sortie"], "version": 4,
     "cree_le": "2021-05-03T09:00:00.000000Z", "modifie_le": "2021-07-05T09:00:00.000000Z"
@@ -260,6 +261,9 @@ pub struct Conseiller {
     /// Tous ses contrats, du plus ancien au plus récent, chez tous ses employeurs, avec leur état
     /// à la date du service (chacun a sa propre version : `GET /api/v1/contrats/{id}`).
     pub contrats: Vec<Contrat>,
+    /// Le coordinateur qui le suit (`PUT /conseillers/{id}/coordinateur`), null sans
+    /// coordinateur.
+    pub coordinateur_id: Option<ConseillerId>,
     /// Date de sortie.
     #[schema(value_type = Option<String>, format = Date)]
     pub date_sortie: Option<NaiveDate>,
@@ -288,6 +292,17 @@ pub enum DonneesPersonnelles {
 }
 
 impl Conseiller {
+    /// The advisor as `caller` may see it on `today`: personal data for admins and the employer
+    /// only.
+    pub fn for_caller(
+        caller: &crate::auth::Caller,
+        c: domain::Conseiller,
+        today: NaiveDate,
+    ) -> Self {
+        let sees = crate::auth::policy::sees_personal_data(caller, c.structure_id.as_str());
+        Conseiller::shown(c, sees, today)
+    }
+
     /// The advisor as shown on `today` (its contracts' states) to a caller who may (`true`) or
     /// may not see its personal data.
     pub fn shown(c: domain::Conseiller, sees_personal_data: bool, today: NaiveDate) -> Self {
@@ -329,6 +344,7 @@ impl Conseiller {
                 .into_iter()
                 .map(|contrat| Contrat::on(contrat, today))
                 .collect(),
+            coordinateur_id: c.coordinateur_id,
             date_sortie: c.date_sortie,
             motif_sortie: c.motif_sortie,
             version: c.version,

@@ -6,6 +6,7 @@ pub mod activite;
 pub mod conseiller;
 pub mod contrat;
 pub mod convention;
+pub mod coordination;
 pub mod financement;
 pub mod health;
 pub mod journal;

@@ -21,6 +21,7 @@ use crate::error::ApiError;
 pub mod conseiller;
 pub mod contrat;
 pub mod convention;
+pub mod coordination;
 pub mod financement;
 pub mod journal;
 pub mod locks;

@@ -467,6 +467,15 @@ diesel::joinable!(activites_jour -> departements (departement));
 diesel::joinable!(activites_mois -> departements (departement));
 
 diesel::table! {
+    coordinations (conseiller_id) {
+        conseiller_id -> Text,
+        coordinateur_id -> Text,
+        depuis -> Text,
+        cree_le -> Text,
+    }
+}
+
+diesel::table! {
     generations (ressource) {
         ressource -> Text,
         valeur -> BigInt,
@@ -503,4 +512,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     postes_historique,
     contrats,
     conseillers_lieux,
+    coordinations,
 );

@@ -6,7 +6,8 @@
 
 use super::refusal::{self, RefusalCode};
 use super::{
-    activite, calendar, conseiller, contrat, convention, financement, lieu, poste, smic, structure,
+    activite, calendar, conseiller, contrat, convention, coordination, financement, lieu, poste,
+    smic, structure,
 };
 
 /// Every refusal code.
@@ -60,6 +61,10 @@ pub const CATALOGUE: &[&RefusalCode] = &[
     &contrat::CONTRAT_SANS_TERME,
     &smic::SALAIRE_INFERIEUR_SMIC,
     &conseiller::TYPE_CONTRAT_NON_RECRUTABLE,
+    &coordination::COORDINATION_DE_SOI,
+    &coordination::COORDINATEUR_INCONNU,
+    &coordination::PAS_COORDINATEUR,
+    &coordination::COORDINATEUR_HORS_DEPARTEMENT,
 ];
 
 #[cfg(test)]

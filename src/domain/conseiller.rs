@@ -139,6 +139,8 @@ pub struct Conseiller {
     pub lieux: Vec<LieuConseiller>,
     /// Its contracts, oldest first (read with it; written by the contracts' own operations).
     pub contrats: Vec<Contrat>,
+    /// The coordinator who follows it, if any (`coordinations`, see [`super::coordination`]).
+    pub coordinateur_id: Option<ConseillerId>,
     /// Left on.
     pub date_sortie: Option<NaiveDate>,
     /// Why it left.
@@ -199,6 +201,7 @@ impl Conseiller {
             lieu_id: None,
             lieux: Vec::new(),
             contrats: Vec::new(),
+            coordinateur_id: None,
             date_sortie: None,
             motif_sortie: None,
             version: 1,

@@ -72,6 +72,9 @@ pub struct ConseillerFilter {
     /// Seulement ce statut.
     #[param(inline)]
     pub statut: Option<StatutConseiller>,
+    /// Seulement ceux que suit ce coordinateur.
+    #[param(inline)]
+    pub coordinateur_id: Option<ConseillerId>,
 }
 
 /// Filtres de `GET /api/v1/conventions` (la pagination s'y ajoute).

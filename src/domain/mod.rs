@@ -16,6 +16,7 @@ pub mod codes;
 pub mod conseiller;
 pub mod contrat;
 pub mod convention;
+pub mod coordination;
 pub mod donnees_ouvertes;
 pub mod filter;
 pub mod financement;

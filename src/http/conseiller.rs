@@ -31,8 +31,7 @@ fn convention_not_found() -> ApiError {
 
 /// The advisor as `caller` may see it (personal data for admins and the employer only).
 fn shown(caller: &Caller, conseiller: domain::Conseiller, today: NaiveDate) -> Conseiller {
-    let sees = policy::sees_personal_data(caller, conseiller.structure_id.as_str());
-    Conseiller::shown(conseiller, sees, today)
+    Conseiller::for_caller(caller, conseiller, today)
 }
 
 create_operation! {

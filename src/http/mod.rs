@@ -21,6 +21,7 @@ pub mod cache;
 pub mod conseiller;
 pub mod contrat;
 pub mod convention;
+pub mod coordination;
 pub mod csv;
 pub mod docs;
 pub mod donnees_ouvertes;
@@ -310,6 +311,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(financement::routes)
             .configure(lieu::routes)
             .configure(conseiller::routes)
+            .configure(coordination::routes)
             .configure(poste::routes)
             .configure(contrat::routes)
             .configure(activite::routes)

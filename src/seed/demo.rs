@@ -33,6 +33,8 @@ pub const INTITULE: &str =
 pub const REFERENCE_VERSEMENT: &str = "DEMO-MANDAT-2021-0001";
 /// Activities the story declares.
 pub const ACTIVITES: usize = 360;
+/// How many advisors in post the story's coordinator follows.
+pub const COORDONNES: usize = 3;
 
 /// The hosts: SIREN, name, type, seat (code INSEE), posts in the split. Real EPT and communes of
 /// the 93; the SIRENs are those of the référentiel.
@@ -461,16 +463,18 @@ pub async fn seed(
     // 6. Advisors at every stage: about 60 % of each host's posts filled, most in post.
     let mut tirage = Tirage(0x93_2021_cafe_f00d);
     let mut en_poste: Vec<(String, usize, NaiveDate)> = Vec::new();
-    // Who left the first host in August (she will be engaged by another).
+    // Who left the first host in August (she will be engaged by another), and who left the
+    // third (he will coordinate).
     let mut partie: Option<String> = None;
+    let mut parti: Option<String> = None;
     let mut recruited = 0;
     let mut n = 0;
     for (index, structure) in hotes.iter().enumerate() {
         let employer = client.structure(structure);
         let posts = HOTES[index].4;
         let filled = (posts * 6 + 9) / 10;
-        // One more at the two largest hosts, who will leave: a post freed and filled again.
-        let leaving = usize::from(index < 2);
+        // One more at the three largest hosts, who will leave: a post freed and filled again.
+        let leaving = usize::from(index < 3);
         for k in 0..(filled as usize + leaving) {
             n += 1;
             let prenom = PRENOMS[n % PRENOMS.len()];
@@ -546,6 +550,8 @@ pub async fn seed(
                     .await?;
                 if index == 0 {
                     partie = Some(advisor.clone());
+                } else if index == 2 {
+                    parti = Some(advisor.clone());
                 }
             } else if reached == StatutConseiller::EnPoste {
                 en_poste.push((advisor, index, prise));
@@ -553,7 +559,7 @@ pub async fn seed(
         }
     }
     say(&format!(
-        "conseillers : {recruited} recrutés, {} en poste, 2 sortis",
+        "conseillers : {recruited} recrutés, {} en poste, 3 sortis",
         en_poste.len()
     ));
 
@@ -613,10 +619,52 @@ pub async fn seed(
             json!({"date_fin": (aujourdhui + Days::new(455)).to_string()}),
         )
         .await?;
-    say(
-        "postes : 1 poste de coordinateur, 1 poste vacant transféré d'un hôte à un autre ; \
-         une conseillère partie du premier hôte engagée par le troisième, son contrat prolongé",
-    );
+
+    // 6 quater. The advisor who left the third host in August holds the first host's
+    // coordinator post from 1 September (a cdi), and follows three advisors in post, named by
+    // their employers.
+    let coordinateur =
+        parti.ok_or_else(|| DemoError("aucune sortie au troisième hôte".to_owned()))?;
+    let vacants = client
+        .get(
+            &format!(
+                "/api/v1/postes?convention_id={convention}&structure_id={}&etat=vacant&typologie=coordinateur&limit=1",
+                hotes[0]
+            ),
+            &prefecture,
+        )
+        .await?;
+    let poste = items(&vacants)
+        .next()
+        .ok_or_else(|| DemoError("aucun poste de coordinateur vacant".to_owned()))?;
+    client
+        .post(
+            "/api/v1/contrats",
+            &client.structure(&hotes[0]),
+            json!({
+                "conseiller_id": coordinateur, "poste_id": id(poste)?, "type": "cdi",
+                "typologie": "coordinateur", "date_debut": "2021-09-01",
+                "salaire_brut_mensuel_centimes": 210_000,
+            }),
+        )
+        .await?;
+    for (advisor, index, _) in en_poste.iter().take(COORDONNES) {
+        client
+            .ok(
+                "PUT",
+                &format!("/api/v1/conseillers/{advisor}/coordinateur"),
+                &client.structure(&hotes[*index]),
+                Some(&json!({"coordinateur_id": coordinateur})),
+                &[],
+            )
+            .await?;
+    }
+    say(&format!(
+        "postes : 1 poste vacant transféré d'un hôte à un autre ; une conseillère partie du \
+         premier hôte engagée par le troisième, son contrat prolongé ; un conseiller parti du \
+         troisième devenu coordinateur (le poste de coordinateur du premier), qui suit \
+         {COORDONNES} conseillers"
+    ));
 
     // 7. Activities from September 2021 to June 2022, by the advisors in post: at their lieu,
     // and one in ten remote, one in ten (of the individual sessions) at the person's home.

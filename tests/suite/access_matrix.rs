@@ -292,6 +292,19 @@ const ACCESS: &[Route] = &[
         Access::Scoped(&[StructureRole, Prefecture, Admin]),
         "{}",
     ),
+    // The advisor is followed by the coordinator …8fc1 (the same one: nothing changes).
+    write(
+        "PUT",
+        "/api/v1/conseillers/{id}/coordinateur",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+        r#"{"coordinateur_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fc1"}"#,
+    ),
+    write(
+        "DELETE",
+        "/api/v1/conseillers/{id}/coordinateur",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+        "{}",
+    ),
     route(
         "GET",
         "/api/v1/conventions/{id}/postes",
@@ -538,6 +551,23 @@ fn seed_fixtures(db: &TestDb, statut: &str) {
     sql.push_str(&format!(
         "INSERT INTO conseillers_lieux (conseiller_id, lieu_id, principal) VALUES \
          ('{CONSEILLER_ID}', '{LIEU_ID}', TRUE);"
+    ));
+    // A coordinator (…8fc1) of the structure, under a coordinator's contract (…8fc2) in force,
+    // who follows the advisor.
+    const COORDINATEUR_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fc1";
+    const CONTRAT_COORDINATEUR_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fc2";
+    sql.push_str(&format!(
+        "INSERT INTO conseillers (id, convention_id, departement, structure_id, nom, prenom, email, \
+         commune_residence, recrutement_local, type_contrat, statut, date_recrutement, version, \
+         cree_le, modifie_le) VALUES ('{COORDINATEUR_ID}', '{EXECUTION_ID}', '93', \
+         '{STRUCTURE_ID}', 'Bernard', 'Lina', 'lina.bernard@example.org', '93066', TRUE, 'cdi', \
+         'recrute', '2021-05-03', 1, {now}, {now});
+         INSERT INTO contrats (id, conseiller_id, poste_id, structure_id, convention_id, \
+         departement, typologie, type, date_debut, version, cree_le, modifie_le) VALUES \
+         ('{CONTRAT_COORDINATEUR_ID}', '{COORDINATEUR_ID}', NULL, '{STRUCTURE_ID}', \
+         '{EXECUTION_ID}', '93', 'coordinateur', 'cdi', '2021-05-03', 1, {now}, {now});
+         INSERT INTO coordinations (conseiller_id, coordinateur_id, depuis, cree_le) VALUES \
+         ('{CONSEILLER_ID}', '{COORDINATEUR_ID}', '2021-09-01', {now});"
     ));
     // An activity (…8fa0) of the advisor at the lieu, counted in its day's and month's aggregates.
     const ACTIVITE_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa0";

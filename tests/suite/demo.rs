@@ -7,7 +7,7 @@ use cnfs_api::seed::demo::{self, Outcome};
 use common::{TestApp, TestDb, count};
 
 /// Every table the demo may write.
-const TABLES: [&str; 17] = [
+const TABLES: [&str; 18] = [
     "structures",
     "conventions",
     "conventions_signataires",
@@ -25,6 +25,7 @@ const TABLES: [&str; 17] = [
     "activites_mois",
     "journal",
     "idempotence",
+    "coordinations",
 ];
 
 fn counts(db: &TestDb) -> Vec<(&'static str, i64)> {
@@ -85,17 +86,35 @@ async fn the_story_once_and_only_once(db: TestDb) {
             "activities {type_lieu}"
         );
     }
-    // One person moved between two hosts: two contracts, two employers, the second extended.
+    // Two people moved between two hosts: two contracts each, two employers; one of the
+    // second contracts extended, the other a coordinator's.
     assert_eq!(
         n("SELECT COUNT(*) AS n FROM contrats"),
-        n("SELECT COUNT(*) AS n FROM conseillers") + 1
+        n("SELECT COUNT(*) AS n FROM conseillers") + 2
     );
     assert_eq!(
         n(
             "SELECT COUNT(*) AS n FROM (SELECT conseiller_id FROM contrats GROUP BY conseiller_id \
            HAVING COUNT(DISTINCT structure_id) = 2) AS moved"
         ),
+        2
+    );
+    // The coordinator, under its coordinator's contract, follows advisors in post of the 93.
+    assert_eq!(
+        n("SELECT COUNT(*) AS n FROM contrats WHERE typologie = 'coordinateur'"),
         1
+    );
+    assert_eq!(
+        n("SELECT COUNT(*) AS n FROM coordinations"),
+        demo::COORDONNES as i64
+    );
+    assert_eq!(
+        n(
+            "SELECT COUNT(*) AS n FROM coordinations k JOIN contrats c ON c.conseiller_id = \
+           k.coordinateur_id AND c.typologie = 'coordinateur' JOIN conseillers a ON a.id = \
+           k.conseiller_id WHERE a.statut = 'en_poste' AND a.departement = c.departement"
+        ),
+        demo::COORDONNES as i64
     );
     assert_eq!(
         n(

@@ -14,6 +14,7 @@ mod conseillers;
 mod contrats;
 mod contrats_directs;
 mod conventions;
+mod coordination;
 mod demo;
 mod donnees_personnelles;
 mod entrees;

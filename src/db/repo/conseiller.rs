@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::idempotency::stored_time;
 use super::{date_text, optional_date, stored, stored_option};
-use crate::db::schema::{conseillers, conseillers_lieux, conventions};
+use crate::db::schema::{conseillers, conseillers_lieux, conventions, coordinations};
 use crate::db::{DbConn, WriteTx};
 use crate::domain::codes::{CodeDepartement, CodeInsee};
 use crate::domain::conseiller::{
@@ -113,6 +113,7 @@ impl TryFrom<ConseillerRow> for Conseiller {
             lieu_id: stored_option(row.lieu_id, LieuId::parse)?,
             lieux: Vec::new(),
             contrats: Vec::new(),
+            coordinateur_id: None,
             date_sortie: optional_date(row.date_sortie)?,
             motif_sortie: stored_option(row.motif_sortie, MotifSortie::parse)?,
             version: row.version,
@@ -151,8 +152,8 @@ pub fn insert(tx: &mut WriteTx<'_>, conseiller: &Conseiller) -> QueryResult<Cons
     find(tx.conn(), &id)?.ok_or(diesel::result::Error::NotFound)
 }
 
-/// Reads the lieux (principal first, then by id) and the contracts (oldest first) of
-/// `conseillers` into them: one query for all their lieux, one for all their contracts.
+/// Reads the lieux (principal first, then by id), the contracts (oldest first) and the
+/// coordinators of `conseillers` into them: one query for each, for them all.
 fn with_lieux(conn: &mut DbConn, mut conseillers: Vec<Conseiller>) -> QueryResult<Vec<Conseiller>> {
     if conseillers.is_empty() {
         return Ok(conseillers);
@@ -180,6 +181,12 @@ fn with_lieux(conn: &mut DbConn, mut conseillers: Vec<Conseiller>) -> QueryResul
             conseillers_lieux::lieu_id,
         ))
         .load(conn)?;
+    let coordinateurs = super::coordination::des_conseillers(conn, &ids)?;
+    for (conseiller, coordinateur) in coordinateurs {
+        if let Some(c) = conseillers.iter_mut().find(|c| c.id.as_str() == conseiller) {
+            c.coordinateur_id = Some(stored(ConseillerId::parse(&coordinateur))?);
+        }
+    }
     for (conseiller, lieu, principal) in rows {
         if let Some(c) = conseillers.iter_mut().find(|c| c.id.as_str() == conseiller) {
             c.lieux.push(LieuConseiller {
@@ -374,6 +381,18 @@ list_fn! {
             conseillers::departement => filter.departement,
             conseillers::statut => filter.statut,
         ];
+        then |mut query| {
+            if let Some(coordinateur) = &filter.coordinateur_id {
+                query = query.filter(
+                    conseillers::id.eq_any(
+                        coordinations::table
+                            .filter(coordinations::coordinateur_id.eq(coordinateur.as_str()))
+                            .select(coordinations::conseiller_id),
+                    ),
+                );
+            }
+            query
+        }
     }
 }
 

@@ -11,6 +11,7 @@ pub mod anonymisation;
 pub mod conseiller;
 pub mod contrat;
 pub mod convention;
+pub mod coordination;
 pub mod donnees_ouvertes;
 pub mod financement;
 pub mod generation;
