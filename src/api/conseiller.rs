@@ -12,6 +12,7 @@ use crate::domain::codes::{CodeDepartement, CodeInsee};
 use crate::domain::conseiller::{
     self as domain, ActionConseiller, LieuConseiller, MotifSortie, StatutConseiller, TypeContrat,
 };
+use crate::domain::formation::{self as formation, certification_en_retard};
 use crate::domain::ids::{ConseillerId, ConventionId, LieuId, StructureId};
 use crate::domain::lifecycle::allowed_actions;
 
@@ -160,6 +161,7 @@ pub struct Sortie {
     "date_certification": "2021-07-01", "date_prise_poste": "2021-07-05",
     "lieu_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97",
     "lieux": [{"lieu_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97", "principal": true}],
+    "formations": [], "certifications": [], "certification_en_retard": false,
     "date_sortie": null, "motif_sortie": null,
     "actions_possibles": ["sortie"], "version": 4,
     "cree_le": "2021-05-03T09:00:00.000000Z", "modifie_le": "2021-07-05T09:00:00.000000Z"
@@ -207,6 +209,13 @@ pub struct Conseiller {
     pub lieu_id: Option<LieuId>,
     /// Les lieux où il travaille (lieux de son employeur), le principal d'abord.
     pub lieux: Vec<LieuConseiller>,
+    /// Ses formations (`POST /conseillers/{id}/formations`), par premier jour.
+    pub formations: Vec<formation::Formation>,
+    /// Ses certifications (`POST /conseillers/{id}/certifications`), par date.
+    pub certifications: Vec<formation::Certification>,
+    /// Calculé à la date du service : sa formation initiale s'est terminée il y a plus de six
+    /// mois et aucune certification n'est réussie (fin inconnue, pour une reprise : jamais).
+    pub certification_en_retard: bool,
     /// Date de sortie.
     #[schema(value_type = Option<String>, format = Date)]
     pub date_sortie: Option<NaiveDate>,
@@ -235,8 +244,9 @@ pub enum DonneesPersonnelles {
 }
 
 impl Conseiller {
-    /// The advisor as shown to a caller who may (`true`) or may not see its personal data.
-    pub fn shown(c: domain::Conseiller, sees_personal_data: bool) -> Self {
+    /// The advisor as shown on `today` to a caller who may (`true`) or may not see its personal
+    /// data.
+    pub fn shown(c: domain::Conseiller, sees_personal_data: bool, today: NaiveDate) -> Self {
         let (identite, donnees) = match (c.identite, sees_personal_data) {
             (None, _) => (None, DonneesPersonnelles::Anonymisees),
             (Some(_), false) => (None, DonneesPersonnelles::Masquees),
@@ -244,6 +254,11 @@ impl Conseiller {
         };
         Conseiller {
             actions_possibles: allowed_actions(c.statut),
+            certification_en_retard: certification_en_retard(
+                &c.formations,
+                &c.certifications,
+                today,
+            ),
             id: c.id,
             convention_id: c.convention_id,
             structure_id: c.structure_id,
@@ -263,6 +278,8 @@ impl Conseiller {
             date_prise_poste: c.date_prise_poste,
             lieu_id: c.lieu_id,
             lieux: c.lieux,
+            formations: c.formations,
+            certifications: c.certifications,
             date_sortie: c.date_sortie,
             motif_sortie: c.motif_sortie,
             version: c.version,
@@ -271,6 +288,10 @@ impl Conseiller {
         }
     }
 }
+
+/// The fields of the view that the journal does not keep with the advisor: its trainings and
+/// certifications (each journaled as its own entry) and what is computed from today.
+pub const PARCOURS_FIELDS: [&str; 3] = ["formations", "certifications", "certification_en_retard"];
 
 crate::page_dto! {
     /// Une page de conseillers, les plus récents d'abord.

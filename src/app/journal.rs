@@ -173,8 +173,17 @@ impl Journaled for Conseiller {
         Some(&self.departement)
     }
     fn journal_view(&self) -> Result<Map<String, Value>, ApiError> {
-        // Never the personal data: the view a caller without them gets.
-        snapshot(&api::conseiller::Conseiller::shown(self.clone(), false))
+        // Never the personal data: the view a caller without them gets; without its trainings
+        // and certifications (their own entries) and what is computed from today.
+        let mut view = snapshot(&api::conseiller::Conseiller::shown(
+            self.clone(),
+            false,
+            NaiveDate::MIN,
+        ))?;
+        for field in api::conseiller::PARCOURS_FIELDS {
+            view.remove(field);
+        }
+        Ok(view)
     }
 }
 

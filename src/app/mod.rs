@@ -22,6 +22,7 @@ pub mod conseiller;
 pub mod contrat;
 pub mod convention;
 pub mod financement;
+pub mod formation;
 pub mod journal;
 pub mod locks;
 pub mod poste;

@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use super::codes::{CodeDepartement, CodeInsee};
 use super::convention::{PartHote, STRUCTURE_NON_ELIGIBLE, StatutConvention};
+use super::formation::{Certification, Formation};
 use super::ids::{ConseillerId, ConventionId, LieuId, StructureId};
 use super::lifecycle::Lifecycle;
 use super::refusal::{FieldError, Refusal, RefusalCode, RefusalKind};
@@ -150,6 +151,10 @@ pub struct Conseiller {
     pub lieu_id: Option<LieuId>,
     /// The lieux where it works, exactly one of them principal (none before it has one).
     pub lieux: Vec<LieuConseiller>,
+    /// Its trainings, by first day (read with it, never written by its own saves).
+    pub formations: Vec<Formation>,
+    /// Its certifications, by date (read with it, never written by its own saves).
+    pub certifications: Vec<Certification>,
     /// Left on.
     pub date_sortie: Option<NaiveDate>,
     /// Why it left.
@@ -191,6 +196,8 @@ impl Conseiller {
             date_prise_poste: None,
             lieu_id: None,
             lieux: Vec::new(),
+            formations: Vec::new(),
+            certifications: Vec::new(),
             date_sortie: None,
             motif_sortie: None,
             version: 1,

@@ -19,6 +19,7 @@ pub mod convention;
 pub mod donnees_ouvertes;
 pub mod filter;
 pub mod financement;
+pub mod formation;
 pub mod ids;
 pub mod journal;
 pub mod lieu;

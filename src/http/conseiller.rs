@@ -6,6 +6,7 @@
 //! journal records advisors without their personal data.
 
 use actix_web::{HttpResponse, delete, get, patch, post, put};
+use chrono::NaiveDate;
 
 use crate::api::conseiller::{
     Certification, Conseiller, ConseillerFilter, ConseillerPage, Formation, LieuDeTravail,
@@ -28,10 +29,11 @@ fn convention_not_found() -> ApiError {
     ApiError::NotFound("Aucune convention de cet identifiant dans votre portée.".to_owned())
 }
 
-/// The advisor as `caller` may see it (personal data for admins and the employer only).
-fn shown(caller: &Caller, conseiller: domain::Conseiller) -> Conseiller {
+/// The advisor as `caller` may see it on `today` (personal data for admins and the employer
+/// only).
+fn shown(caller: &Caller, conseiller: domain::Conseiller, today: NaiveDate) -> Conseiller {
     let sees = policy::sees_personal_data(caller, conseiller.structure_id.as_str());
-    Conseiller::shown(conseiller, sees)
+    Conseiller::shown(conseiller, sees, today)
 }
 
 create_operation! {
@@ -57,7 +59,7 @@ create_operation! {
                 let created = app::conseiller::recruit(tx, &ctx, new)?;
                 let location = format!("/api/v1/conseillers/{}", created.id);
                 let version = created.version;
-                Reply::created_with_version(location, &shown(&ctx.caller, created), version)
+                Reply::created_with_version(location, &shown(&ctx.caller, created, ctx.today), version)
             })
             .await
     }
@@ -75,9 +77,10 @@ list_operation! {
     tag = "Conseillers", filter = ConseillerFilter, page = (ConseillerPage, "Une page de conseillers."),
     |req, state, caller, filter| {
         let scope = policy::readers_scope(&caller, Resource::Conseiller)?;
+        let today = state.today();
     }
     read = move |conn, after, limit| repo::list(conn, &filter, &scope, after, limit),
-    item = |c| shown(&caller, c),
+    item = |c| shown(&caller, c, today),
 }
 
 get_operation! {
@@ -93,7 +96,7 @@ get_operation! {
             .read_found(move |conn| repo::find(conn, &id), not_found)
             .await?;
         check_access(&caller, &conseiller, Action::Read)?;
-        Ok(ok_with_etag(conseiller.version, &shown(&caller, conseiller)))
+        Ok(ok_with_etag(conseiller.version, &shown(&caller, conseiller, state.today())))
     }
 }
 
@@ -112,7 +115,7 @@ update_operation! {
 
 /// The advisor as answered after an action.
 fn answered(saved: domain::Conseiller, ctx: &Context) -> Conseiller {
-    shown(&ctx.caller, saved)
+    shown(&ctx.caller, saved, ctx.today)
 }
 
 lifecycle_action! {

@@ -27,6 +27,7 @@ pub mod donnees_ouvertes;
 pub mod enveloppe;
 pub mod extract;
 pub mod financement;
+pub mod formation;
 pub mod health;
 pub mod idempotency;
 pub mod journal;
@@ -310,6 +311,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(financement::routes)
             .configure(lieu::routes)
             .configure(conseiller::routes)
+            .configure(formation::routes)
             .configure(poste::routes)
             .configure(contrat::routes)
             .configure(activite::routes)

@@ -4,6 +4,7 @@
 use chrono::Utc;
 use diesel::prelude::*;
 
+use super::formation;
 use super::idempotency::stored_time;
 use super::{date_text, optional_date, stored, stored_date, stored_option};
 use crate::db::schema::{conseillers, conseillers_lieux, conventions};
@@ -106,6 +107,8 @@ impl TryFrom<ConseillerRow> for Conseiller {
             date_prise_poste: optional_date(row.date_prise_poste)?,
             lieu_id: stored_option(row.lieu_id, LieuId::parse)?,
             lieux: Vec::new(),
+            formations: Vec::new(),
+            certifications: Vec::new(),
             date_sortie: optional_date(row.date_sortie)?,
             motif_sortie: stored_option(row.motif_sortie, MotifSortie::parse)?,
             version: row.version,
@@ -173,18 +176,46 @@ fn with_lieux(conn: &mut DbConn, mut conseillers: Vec<Conseiller>) -> QueryResul
     Ok(conseillers)
 }
 
-/// One advisor, with its lieux.
+/// Reads the trainings and certifications of `conseillers` into them: one query for them all
+/// ([`formation::of_conseillers`]).
+fn with_parcours(
+    conn: &mut DbConn,
+    mut conseillers: Vec<Conseiller>,
+) -> QueryResult<Vec<Conseiller>> {
+    let ids: Vec<&str> = conseillers.iter().map(|c| c.id.as_str()).collect();
+    let parcours = formation::of_conseillers(conn, &ids)?;
+    for c in &mut conseillers {
+        c.formations = parcours
+            .formations
+            .iter()
+            .filter(|f| f.conseiller_id == c.id)
+            .cloned()
+            .collect();
+        c.certifications = parcours
+            .certifications
+            .iter()
+            .filter(|f| f.conseiller_id == c.id)
+            .cloned()
+            .collect();
+    }
+    Ok(conseillers)
+}
+
+/// One advisor, with its lieux, trainings and certifications.
 pub fn find(conn: &mut DbConn, id: &ConseillerId) -> QueryResult<Option<Conseiller>> {
     let found: Option<Conseiller> =
         row_by_key!(conn, conseillers::table, id.as_str() => ConseillerRow)?;
-    Ok(with_lieux(conn, found.into_iter().collect())?.pop())
+    let found = with_lieux(conn, found.into_iter().collect())?;
+    Ok(with_parcours(conn, found)?.pop())
 }
 
-/// Locks an advisor's row (after its convention's) and reads it, with its lieux.
+/// Locks an advisor's row (after its convention's) and reads it, with its lieux, trainings and
+/// certifications.
 pub fn lock(tx: &mut WriteTx<'_>, id: &ConseillerId) -> QueryResult<Option<Conseiller>> {
     let locked: Option<Conseiller> =
         row_by_key!(lock tx, conseillers::table, id.as_str() => ConseillerRow)?;
-    Ok(with_lieux(tx.conn(), locked.into_iter().collect())?.pop())
+    let locked = with_lieux(tx.conn(), locked.into_iter().collect())?;
+    Ok(with_parcours(tx.conn(), locked)?.pop())
 }
 
 /// Whether the advisor works at `lieu` (one of its lieux).
@@ -202,7 +233,7 @@ pub fn travaille_a(
 }
 
 /// Locks an advisor's row and reads it **without its lieux** (`lieux` empty; `lieu_id`, its
-/// principal, is there): for a use case that neither shows nor changes them, on a hot path (an
+/// principal, is there; nor its trainings and certifications): for a use case that neither shows nor changes them, on a hot path (an
 /// activity's declaration). [`save`] leaves the lieux of such a value as they are.
 pub fn lock_without_lieux(
     tx: &mut WriteTx<'_>,
@@ -323,7 +354,8 @@ list_fn! {
 }
 
 /// A page of advisors within `scope` (a structure sees the advisors it employs), newest first,
-/// with their lieux (one more query for the page).
+/// with their lieux (one more query for the page) and their trainings and certifications (one
+/// more).
 pub fn list(
     conn: &mut DbConn,
     filter: &ConseillerFilter,
@@ -332,8 +364,9 @@ pub fn list(
     limit: usize,
 ) -> QueryResult<Page<Conseiller>> {
     let page = list_rows(conn, filter, scope, after, limit)?;
+    let items = with_lieux(conn, page.items)?;
     Ok(Page {
-        items: with_lieux(conn, page.items)?,
+        items: with_parcours(conn, items)?,
         next: page.next,
     })
 }

@@ -13,6 +13,7 @@ pub mod contrat;
 pub mod convention;
 pub mod donnees_ouvertes;
 pub mod financement;
+pub mod formation;
 pub mod generation;
 pub mod health;
 pub mod idempotency;
