@@ -12,11 +12,11 @@
 //! Rows carried over from the first model (`reprise`) may lack what it did not record: the
 //! hours, the end, the organisation, the contract.
 
-use chrono::NaiveDate;
+use chrono::{Days, NaiveDate};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::calendar::{DATE_ANTERIEURE, add_months};
+use super::calendar::{DATE_ANTERIEURE, add_months, sub_months};
 use super::ids::{CertificationId, ConseillerId, ContratId, FormationId, StructureId};
 use super::refusal::{FieldError, Refusal, RefusalCode, RefusalKind, VALIDATION};
 use crate::closed_enum;
@@ -267,6 +267,23 @@ pub fn certification_en_retard(
     today > echeance && !certifie(certifications)
 }
 
+/// The latest last day of an initial training that is late on `today` (when nothing is
+/// passed): a training ending on or before it is [`certification_en_retard`], one ending after
+/// it is not. For the statistics' SQL, which compares dates as text.
+pub fn derniere_fin_en_retard(today: NaiveDate) -> NaiveDate {
+    let mut fin = sub_months(today, DELAI_CERTIFICATION_MOIS)
+        .unwrap_or(NaiveDate::MIN)
+        .checked_add_days(Days::new(4))
+        .unwrap_or(NaiveDate::MAX);
+    while add_months(fin, DELAI_CERTIFICATION_MOIS).is_none_or(|echeance| echeance >= today) {
+        match fin.pred_opt() {
+            Some(previous) => fin = previous,
+            None => return NaiveDate::MIN,
+        }
+    }
+    fin
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -375,6 +392,33 @@ mod tests {
         let refusal = check_certification(&[reprise.clone()], date("2021-05-10")).unwrap_err();
         assert_eq!(refusal.code_at(), ("date_anterieure", Some("/date")));
         assert!(check_certification(&[reprise], date("2021-05-11")).is_ok());
+    }
+
+    #[test]
+    fn the_latest_late_end_is_the_rule_of_lateness() {
+        let initial = |fin: NaiveDate| {
+            let mut f = formation(TypeFormation::Initiale, "2020-01-01", None);
+            f.date_fin = Some(fin);
+            vec![f]
+        };
+        // Every day of two years, month ends included, against every end around it.
+        let mut today = date("2022-01-01");
+        while today < date("2024-01-01") {
+            let limite = derniere_fin_en_retard(today);
+            for offset in -5..=5 {
+                let fin = limite + chrono::Duration::days(offset);
+                assert_eq!(
+                    certification_en_retard(&initial(fin), &[], today),
+                    fin <= limite,
+                    "today {today}, end {fin}, latest late end {limite}"
+                );
+            }
+            today = today.succ_opt().unwrap();
+        }
+        assert_eq!(
+            derniere_fin_en_retard(date("2022-01-31")),
+            date("2021-07-30")
+        );
     }
 
     #[test]

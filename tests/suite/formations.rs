@@ -569,10 +569,48 @@ async fn late_six_months_after_the_training_without_a_passed_certification(db: T
             one.json["certification_en_retard"].as_bool().unwrap()
         }
     };
+    // The statistics, at every level, on a day.
+    let statistiques = |day: &'static str, attendu: Value| {
+        let db = &db;
+        async move {
+            let app = app_on_day(db, day).await;
+            for uri in [
+                "/api/v1/statistiques/departements/93",
+                "/api/v1/statistiques/regions/11",
+                "/api/v1/statistiques",
+            ] {
+                let stats = app.anonymous().get(uri).await;
+                assert_eq!(stats.status, 200, "{uri}: {}", stats.text);
+                assert_eq!(stats.json["certifications"], attendu, "{day} {uri}");
+            }
+            let listed = app
+                .anonymous()
+                .get("/api/v1/statistiques/departements")
+                .await;
+            let d93 = listed.json["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|d| d["territoire"]["code"] == "93")
+                .cloned()
+                .unwrap_or_else(|| panic!("93 in {}", listed.text));
+            assert_eq!(d93["certifications"], attendu, "{day} in the list");
+        }
+    };
     // Ended 2021-06-30: in time until 2021-12-30, late from the next day (an absence does not
     // count as passed).
+    statistiques(
+        "2021-09-01",
+        json!({"formes": 1, "certifies": 0, "part_certifies": 0.0, "en_retard": 0}),
+    )
+    .await;
     assert!(!en_retard("2021-12-30").await);
     assert!(en_retard("2021-12-31").await);
+    statistiques(
+        "2021-12-31",
+        json!({"formes": 1, "certifies": 0, "part_certifies": 0.0, "en_retard": 1}),
+    )
+    .await;
     let app = app_on_day(&db, "2022-01-10").await;
     let passed = post(
         &app,
@@ -583,6 +621,11 @@ async fn late_six_months_after_the_training_without_a_passed_certification(db: T
     .await;
     assert_eq!(passed.status, 201, "{}", passed.text);
     assert!(!en_retard("2022-01-10").await);
+    statistiques(
+        "2022-01-10",
+        json!({"formes": 1, "certifies": 1, "part_certifies": 100.0, "en_retard": 0}),
+    )
+    .await;
 }
 
 on_both_backends!(
