@@ -742,6 +742,44 @@ mod tests {
     }
 
     #[test]
+    fn certifications_are_the_sum_of_the_departements() {
+        let (mut d93, mut d94) = (departement("93"), departement("94"));
+        d93.certifications = CertificationsDepartement {
+            formes: 30,
+            certifies: 24,
+            en_retard: 2,
+        };
+        d94.certifications = CertificationsDepartement {
+            formes: 10,
+            certifies: 4,
+            en_retard: 5,
+        };
+        let both = compose(
+            territoire(NiveauTerritoire::Region),
+            &[&d93, &d94],
+            None,
+            &[],
+            &[],
+        );
+        assert_eq!(
+            both.certifications,
+            CertificationsDepartement {
+                formes: 40,
+                certifies: 28,
+                en_retard: 7
+            }
+        );
+        let one = compose(
+            territoire(NiveauTerritoire::Departement),
+            &[&d94],
+            None,
+            &[],
+            &[],
+        );
+        assert_eq!(one.certifications, d94.certifications);
+    }
+
+    #[test]
     fn a_territory_aims_at_its_ceilings_divided_by_the_amount_per_post() {
         let (d93, d94) = (departement("93"), departement("94"));
         let enveloppes = [

@@ -628,7 +628,127 @@ async fn late_six_months_after_the_training_without_a_passed_certification(db: T
     .await;
 }
 
+/// Six initial trainings of one person sent at once (by its employer and the préfecture):
+/// exactly one is recorded, the others refused with the code naming it.
+async fn concurrent_initial_trainings(db: TestDb) {
+    let app = app_on(&db).await;
+    let ids = structures(&app).await;
+    let convention = convention(&app, &ids, (2, 2), true).await;
+    let person = created_id(
+        &post(
+            &app,
+            "/api/v1/conseillers",
+            &admin(),
+            recrue(&convention, &ids[0], 1),
+        )
+        .await,
+    );
+    let uri = format!("/api/v1/conseillers/{person}/formations");
+    let callers = [structure(&ids[0]), prefecture_93()];
+    let requests: Vec<_> = (0..6)
+        .map(|n| {
+            let mut body = initiale();
+            body["parcours_heures"] = json!([105, 280, 350, 420][n % 4]);
+            common::request("POST", &uri, Some(&callers[n % 2]), Some(&body), &[])
+        })
+        .collect();
+    let answers =
+        futures_util::future::join_all(requests.into_iter().map(|r| common::call(&app, r))).await;
+    let created: Vec<&common::Answer> = answers.iter().filter(|a| a.status == 201).collect();
+    let texts: Vec<&str> = answers.iter().map(|a| a.text.as_str()).collect();
+    assert_eq!(created.len(), 1, "{texts:?}");
+    let id = created[0].json["id"].as_str().unwrap();
+    for answer in answers.iter().filter(|a| a.status != 201) {
+        answer.assert_problem(409, "formation_initiale_existante");
+        assert_eq!(answer.json["formation_id"], id);
+    }
+    assert_eq!(rows(&db, "formations", &person), 1);
+}
+
+/// The database holds the rules too: one initial training per person (partial unique index), a
+/// certification follows a training of the same person, the initial paths, a row of the API
+/// with everything the API requires.
+async fn the_database_refuses_what_the_rules_refuse(db: TestDb) {
+    use diesel::connection::SimpleConnection;
+    let app = app_on(&db).await;
+    let ids = structures(&app).await;
+    let convention = convention(&app, &ids, (2, 2), true).await;
+    let mut people = Vec::new();
+    for n in 1..=2 {
+        people.push(created_id(
+            &post(
+                &app,
+                "/api/v1/conseillers",
+                &admin(),
+                recrue(&convention, &ids[0], n),
+            )
+            .await,
+        ));
+    }
+    let contrat = contrats_de(&app, &people[0]).await.remove(0);
+    let formation = created_id(
+        &post(
+            &app,
+            &format!("/api/v1/conseillers/{}/formations", people[0]),
+            &admin(),
+            initiale(),
+        )
+        .await,
+    );
+    let (a, b, s) = (&people[0], &people[1], &ids[0]);
+    let now = "'2026-01-01T00:00:00.000000Z'";
+    let columns = "INSERT INTO formations (id, conseiller_id, type, parcours_heures, date_debut, \
+                   date_fin, organisme, contrat_id, structure_id, reprise, cree_le) VALUES";
+    for (what, sql) in [
+        (
+            "a second initial training",
+            format!(
+                "{columns} ('01936b2e-9a4c-7d41-8f3e-2b5c6d7e0001', '{a}', 'initiale', 105, \
+                 '2021-07-01', '2021-08-01', 'Simplon', '{contrat}', '{s}', FALSE, {now})"
+            ),
+        ),
+        (
+            "an initial path of 300 hours",
+            format!(
+                "{columns} ('01936b2e-9a4c-7d41-8f3e-2b5c6d7e0002', '{b}', 'initiale', 300, \
+                 '2021-07-01', '2021-08-01', 'Simplon', NULL, '{s}', TRUE, {now})"
+            ),
+        ),
+        (
+            "a training of the API without its end",
+            format!(
+                "{columns} ('01936b2e-9a4c-7d41-8f3e-2b5c6d7e0003', '{a}', 'continue', NULL, \
+                 '2021-07-01', NULL, 'Simplon', '{contrat}', '{s}', FALSE, {now})"
+            ),
+        ),
+        (
+            "a training ending before it starts",
+            format!(
+                "{columns} ('01936b2e-9a4c-7d41-8f3e-2b5c6d7e0004', '{a}', 'continue', NULL, \
+                 '2021-07-01', '2021-06-01', 'Simplon', '{contrat}', '{s}', FALSE, {now})"
+            ),
+        ),
+        (
+            "a certification following another person's training",
+            format!(
+                "INSERT INTO certifications (id, conseiller_id, formation_id, type, date, \
+                 resultat, reprise, cree_le) VALUES ('01936b2e-9a4c-7d41-8f3e-2b5c6d7e0005', \
+                 '{b}', '{formation}', 'pix', '2021-07-15', 'reussie', FALSE, {now})"
+            ),
+        ),
+    ] {
+        assert!(
+            db.conn().batch_execute(&sql).is_err(),
+            "the database accepted {what}"
+        );
+    }
+    assert_eq!(rows(&db, "formations", a) + rows(&db, "formations", b), 1);
+    assert_eq!(rows(&db, "certifications", b), 0);
+}
+
 on_both_backends!(
+    concurrent_initial_trainings,
+    the_database_refuses_what_the_rules_refuse,
     trainings_and_certifications_are_recorded_and_shown,
     each_refusal_has_its_code_and_changes_nothing,
     access_is_the_advisors,
