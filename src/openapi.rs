@@ -621,6 +621,9 @@ error_sets! {
     /// The errors of an authenticated read by identifier: 400, 401, 404 (absent or outside the
     /// caller's scope), 500, 503.
     ItemErrors = [400, 401, 404, 500, 503];
+    /// The errors of an authenticated read by identifier that some roles may not do at all: 400,
+    /// 401, 403 (such a role), 404 (absent or outside the caller's scope), 500, 503.
+    ItemRoleErrors = [400, 401, 403, 404, 500, 503];
     /// The errors of a creation: 400, 401, 403, 409, 422, 500, 503.
     CreateErrors = [400, 401, 403, 409, 422, 500, 503];
     /// The errors of an action on an object that takes no `If-Match` (a money movement, a

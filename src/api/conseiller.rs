@@ -13,6 +13,7 @@ use crate::domain::codes::{CodeDepartement, CodeInsee};
 use crate::domain::conseiller::{
     self as domain, ActionConseiller, LieuConseiller, MotifSortie, StatutConseiller, TypeContrat,
 };
+use crate::domain::formation::{self as formation, certification_en_retard};
 use crate::domain::ids::{ConseillerId, ContratId, ConventionId, LieuId, StructureId};
 use crate::domain::lifecycle::allowed_actions;
 
@@ -202,6 +203,7 @@ pub struct Sortie {
         "date_fin": null, "date_rupture": null, "motif_rupture": null,
         "commentaire_rupture": null, "etat": "en_cours", "version": 1}],
     "coordinateur_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fc1",
+    "formations": [], "certifications": [], "certification_en_retard": false,
     "date_sortie": null, "motif_sortie": null,
     "actions_possibles": ["sortie"], "version": 4,
     "cree_le": "2021-05-03T09:00:00.000000Z", "modifie_le": "2021-07-05T09:00:00.000000Z"
@@ -264,6 +266,13 @@ pub struct Conseiller {
     /// Le coordinateur qui le suit (`PUT /conseillers/{id}/coordinateur`), null sans
     /// coordinateur.
     pub coordinateur_id: Option<ConseillerId>,
+    /// Ses formations (`POST /conseillers/{id}/formations`), par premier jour.
+    pub formations: Vec<formation::Formation>,
+    /// Ses certifications (`POST /conseillers/{id}/certifications`), par date.
+    pub certifications: Vec<formation::Certification>,
+    /// Calculé à la date du service : sa formation initiale s'est terminée il y a plus de six
+    /// mois et aucune certification n'est réussie (fin inconnue, pour une reprise : jamais).
+    pub certification_en_retard: bool,
     /// Date de sortie.
     #[schema(value_type = Option<String>, format = Date)]
     pub date_sortie: Option<NaiveDate>,
@@ -313,6 +322,11 @@ impl Conseiller {
         };
         Conseiller {
             actions_possibles: allowed_actions(c.statut),
+            certification_en_retard: certification_en_retard(
+                &c.formations,
+                &c.certifications,
+                today,
+            ),
             id: c.id,
             convention_id: c.convention_id,
             structure_id: c.structure_id,
@@ -345,6 +359,8 @@ impl Conseiller {
                 .map(|contrat| Contrat::on(contrat, today))
                 .collect(),
             coordinateur_id: c.coordinateur_id,
+            formations: c.formations,
+            certifications: c.certifications,
             date_sortie: c.date_sortie,
             motif_sortie: c.motif_sortie,
             version: c.version,
@@ -353,6 +369,10 @@ impl Conseiller {
         }
     }
 }
+
+/// The fields of the view that the journal does not keep with the advisor: its trainings and
+/// certifications (each journaled as its own entry) and what is computed from today.
+pub const PARCOURS_FIELDS: [&str; 3] = ["formations", "certifications", "certification_en_retard"];
 
 crate::page_dto! {
     /// Une page de conseillers, les plus récents d'abord.

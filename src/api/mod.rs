@@ -8,6 +8,7 @@ pub mod contrat;
 pub mod convention;
 pub mod coordination;
 pub mod financement;
+pub mod formation;
 pub mod health;
 pub mod journal;
 pub mod lieu;
@@ -113,6 +114,20 @@ path_param!(
     crate::domain::ids::StructureId,
     "Identifiant de la structure.",
     "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90"
+);
+path_param!(
+    FormationPath,
+    "formation_id",
+    crate::domain::ids::FormationId,
+    "Identifiant de la formation (une formation du conseiller).",
+    "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa7"
+);
+path_param!(
+    CertificationPath,
+    "certification_id",
+    crate::domain::ids::CertificationId,
+    "Identifiant de la certification (une certification du conseiller).",
+    "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa8"
 );
 path_param!(
     LieuConseillerPath,

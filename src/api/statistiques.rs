@@ -89,6 +89,22 @@ pub struct Contrats {
     pub fin_dans_60_jours: i64,
 }
 
+/// La certification des conseillers (par leur département actuel), le jour du calcul.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"formes": 30, "certifies": 24, "part_certifies": 80.0, "en_retard": 2}))]
+pub struct Certifications {
+    /// Conseillers formés : leur formation initiale est terminée (ou une certification est
+    /// réussie, une formation reprise du premier modèle n'ayant pas de fin connue).
+    pub formes: i64,
+    /// Conseillers certifiés : au moins une certification réussie.
+    pub certifies: i64,
+    /// Part des formés qui sont certifiés, en %, une décimale (null sans formé).
+    pub part_certifies: Option<f64>,
+    /// Conseillers en retard : formation initiale terminée depuis plus de six mois, aucune
+    /// certification réussie (`certification_en_retard`).
+    pub en_retard: i64,
+}
+
 /// Les activités d'un mois.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"mois": "2021-09", "nombre": 12, "participants": 60}))]
@@ -204,6 +220,7 @@ fn example_statistiques() -> Value {
         "conseillers": {"recrute": 10, "en_formation": 20, "certifie": 5, "en_poste": 6, "sorti": 2, "recrutement_local_pct": 62.8},
         "conventions": {"brouillon": 0, "signee": 1, "projet_depose": 0, "en_execution": 3, "terminee": 0, "resiliee": 0, "en_retard": 1},
         "contrats": {"en_vigueur": 41, "par_type": {"cdi": 12, "cdd": 20, "pec": 3, "contrat_de_projet": 6, "titulaire": 0}, "fin_dans_60_jours": 4},
+        "certifications": {"formes": 30, "certifies": 24, "part_certifies": 80.0, "en_retard": 2},
         "financement": [{"nature": "postes_conseillers", "montant_centimes": 400000000, "engage_centimes": 400000000, "verse_centimes": 120000000, "disponible_centimes": 0}],
         "activites": {"nombre": 312, "participants": 1480, "heures": 520.5,
             "par_thematique": {"echanger_avec_ses_proches": 20, "trouver_un_emploi": 40, "accompagner_scolarite": 12,
@@ -229,6 +246,8 @@ pub struct Statistiques {
     pub conventions: Conventions,
     /// Les contrats en vigueur.
     pub contrats: Contrats,
+    /// La certification des conseillers.
+    pub certifications: Certifications,
     /// L'argent, une ligne par nature d'enveloppe concernant le territoire.
     pub financement: Vec<Financement>,
     /// Les activités (filtrées par `du` et `au`).
@@ -290,6 +309,15 @@ impl From<domain::Statistiques> for Statistiques {
                     titulaire: k(TypeContrat::Titulaire),
                 },
                 fin_dans_60_jours: s.contrats.fin_proche,
+            },
+            certifications: Certifications {
+                formes: s.certifications.formes,
+                certifies: s.certifications.certifies,
+                part_certifies: domain::pourcentage(
+                    s.certifications.certifies,
+                    s.certifications.formes,
+                ),
+                en_retard: s.certifications.en_retard,
             },
             financement: s.financement,
             activites: Activites {
@@ -375,6 +403,10 @@ pub fn colonnes_csv() -> Vec<String> {
         "contrats_par_type_contrat_de_projet",
         "contrats_par_type_titulaire",
         "contrats_fin_dans_60_jours",
+        "certifications_formes",
+        "certifications_certifies",
+        "certifications_part_certifies",
+        "certifications_en_retard",
     ]
     .iter()
     .map(|c| (*c).to_owned())
@@ -452,6 +484,13 @@ pub fn ligne_csv(s: &Statistiques) -> Vec<String> {
         ]
         .map(|n| n.to_string()),
     );
+    let c = &s.certifications;
+    row.extend([
+        c.formes.to_string(),
+        c.certifies.to_string(),
+        optional(c.part_certifies.map(|p| p.to_string())),
+        c.en_retard.to_string(),
+    ]);
     for nature in NatureEnveloppe::ALL {
         let line = s.financement.iter().find(|f| f.nature == *nature);
         for value in [
@@ -506,7 +545,7 @@ mod tests {
         assert_eq!(row.len(), columns.len());
         assert_eq!(
             columns.len(),
-            37 + 4 * NatureEnveloppe::ALL.len() + 3 + 13 + 4
+            41 + 4 * NatureEnveloppe::ALL.len() + 3 + 13 + 4
         );
         assert_eq!(&row[..3], ["93", "Seine-Saint-Denis", ""]);
         let mut unique = columns.clone();

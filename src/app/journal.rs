@@ -173,15 +173,20 @@ impl Journaled for Conseiller {
         Some(&self.departement)
     }
     fn journal_view(&self) -> Result<Map<String, Value>, ApiError> {
-        // Never the personal data: the view a caller without them gets; without its contracts
-        // (each has its own entries), so no state of theirs on a date is needed.
-        let mut conseiller = self.clone();
-        conseiller.contrats.clear();
-        snapshot(&api::conseiller::Conseiller::shown(
-            conseiller,
+        // Never the personal data: the view a caller without them gets; without its contracts,
+        // trainings and certifications (their own entries) and what is computed from today.
+        let mut view = snapshot(&api::conseiller::Conseiller::shown(
+            self.clone(),
             false,
             NaiveDate::MIN,
-        ))
+        ))?;
+        for field in api::conseiller::PARCOURS_FIELDS
+            .iter()
+            .chain(&["contrats", "contrat_en_cours_id"])
+        {
+            view.remove(*field);
+        }
+        Ok(view)
     }
 }
 

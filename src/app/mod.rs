@@ -23,6 +23,7 @@ pub mod contrat;
 pub mod convention;
 pub mod coordination;
 pub mod financement;
+pub mod formation;
 pub mod journal;
 pub mod locks;
 pub mod poste;

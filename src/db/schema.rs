@@ -431,6 +431,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    formations (id) {
+        id -> Text,
+        conseiller_id -> Text,
+        #[sql_name = "type"]
+        type_formation -> Text,
+        parcours_heures -> Nullable<Integer>,
+        date_debut -> Text,
+        date_fin -> Nullable<Text>,
+        organisme -> Nullable<Text>,
+        contrat_id -> Nullable<Text>,
+        structure_id -> Text,
+        reprise -> Bool,
+        version -> BigInt,
+        cree_le -> Text,
+    }
+}
+
+diesel::table! {
+    certifications (id) {
+        id -> Text,
+        conseiller_id -> Text,
+        formation_id -> Text,
+        #[sql_name = "type"]
+        type_certification -> Text,
+        date -> Text,
+        resultat -> Text,
+        reprise -> Bool,
+        version -> BigInt,
+        cree_le -> Text,
+    }
+}
+
 diesel::joinable!(departements -> regions (region));
 diesel::joinable!(communes -> departements (departement));
 diesel::joinable!(communes_codes_postaux -> communes (code_insee));
@@ -463,6 +496,8 @@ diesel::joinable!(contrats -> conseillers (conseiller_id));
 diesel::joinable!(conseillers_lieux -> conseillers (conseiller_id));
 diesel::joinable!(conseillers_lieux -> lieux (lieu_id));
 diesel::joinable!(contrats -> structures (structure_id));
+diesel::joinable!(formations -> conseillers (conseiller_id));
+diesel::joinable!(certifications -> formations (formation_id));
 diesel::joinable!(activites_jour -> departements (departement));
 diesel::joinable!(activites_mois -> departements (departement));
 
@@ -513,4 +548,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     contrats,
     conseillers_lieux,
     coordinations,
+    formations,
+    certifications,
 );

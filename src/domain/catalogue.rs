@@ -6,8 +6,8 @@
 
 use super::refusal::{self, RefusalCode};
 use super::{
-    activite, calendar, conseiller, contrat, convention, coordination, financement, lieu, poste,
-    smic, structure,
+    activite, calendar, conseiller, contrat, convention, coordination, financement, formation,
+    lieu, poste, smic, structure,
 };
 
 /// Every refusal code.
@@ -52,6 +52,8 @@ pub const CATALOGUE: &[&RefusalCode] = &[
     &lieu::CODE_POSTAL_INCOHERENT,
     &lieu::CHANGEMENT_DE_DEPARTEMENT,
     &activite::SANS_CONTRAT,
+    &formation::FORMATION_INITIALE_EXISTANTE,
+    &formation::SANS_FORMATION_INITIALE,
     &poste::POSTE_NON_VACANT,
     &contrat::CONTRAT_TERMINE,
     &contrat::DATE_POSTERIEURE_FIN,

@@ -14,6 +14,7 @@ use super::contrat::Contrat;
 pub use super::contrat::{MotifSortie, TypeContrat};
 pub use super::convention::{CONVENTION_HORS_EXECUTION, check_convention_en_execution};
 use super::convention::{PartHote, STRUCTURE_NON_ELIGIBLE};
+use super::formation::{Certification, Formation};
 use super::ids::{ConseillerId, ContratId, ConventionId, LieuId, PosteId, StructureId};
 use super::lifecycle::Lifecycle;
 pub use super::poste::POSTES_OCCUPES;
@@ -141,6 +142,10 @@ pub struct Conseiller {
     pub contrats: Vec<Contrat>,
     /// The coordinator who follows it, if any (`coordinations`, see [`super::coordination`]).
     pub coordinateur_id: Option<ConseillerId>,
+    /// Its trainings, by first day (read with it, never written by its own saves).
+    pub formations: Vec<Formation>,
+    /// Its certifications, by date (read with it, never written by its own saves).
+    pub certifications: Vec<Certification>,
     /// Left on.
     pub date_sortie: Option<NaiveDate>,
     /// Why it left.
@@ -202,6 +207,8 @@ impl Conseiller {
             lieux: Vec::new(),
             contrats: Vec::new(),
             coordinateur_id: None,
+            formations: Vec::new(),
+            certifications: Vec::new(),
             date_sortie: None,
             motif_sortie: None,
             version: 1,

@@ -124,3 +124,13 @@ id_type! {
     /// Identifiant d'un contrat de conseiller (UUID).
     ContratId
 }
+
+id_type! {
+    /// Identifiant d'une formation suivie par un conseiller (UUID).
+    FormationId
+}
+
+id_type! {
+    /// Identifiant d'une certification passée par un conseiller (UUID).
+    CertificationId
+}

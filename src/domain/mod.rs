@@ -20,6 +20,7 @@ pub mod coordination;
 pub mod donnees_ouvertes;
 pub mod filter;
 pub mod financement;
+pub mod formation;
 pub mod ids;
 pub mod journal;
 pub mod lieu;

@@ -83,6 +83,21 @@ pub struct ContratsDepartement {
     pub fin_proche: i64,
 }
 
+/// The certifications of one département's advisors (by the advisor's current département), on
+/// the day the statistics are computed for (counted by the storage layer, rules of
+/// `domain::formation`): trained (an initial training that has ended, or a certification passed:
+/// it follows the end), certified (at least one certification `reussie`), late
+/// (`certification_en_retard`: trained more than six months ago, nothing passed).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CertificationsDepartement {
+    /// Advisors trained.
+    pub formes: i64,
+    /// Advisors certified.
+    pub certifies: i64,
+    /// Advisors late for their certification.
+    pub en_retard: i64,
+}
+
 /// What the statistics know of a département.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DonneesDepartement {
@@ -100,6 +115,8 @@ pub struct DonneesDepartement {
     pub postes: PostesDepartement,
     /// Its contracts in force.
     pub contrats: ContratsDepartement,
+    /// Its advisors' certifications.
+    pub certifications: CertificationsDepartement,
     /// Its activities per month (`YYYY-MM`) within the dates asked.
     pub activites_par_mois: BTreeMap<String, Apport>,
 }
@@ -278,6 +295,8 @@ pub struct Statistiques {
     pub conventions: Conventions,
     /// Contracts in force.
     pub contrats: ContratsDepartement,
+    /// Advisors' certifications.
+    pub certifications: CertificationsDepartement,
     /// Money, one line per nature that has an envelope concerning the territory.
     pub financement: Vec<Financement>,
     /// Activities.
@@ -336,6 +355,8 @@ pub fn compose(
     let mut vacants_anciens = 0;
     // Contracts in force.
     let mut contrats = ContratsDepartement::default();
+    // Certifications.
+    let mut certifications = CertificationsDepartement::default();
     // Activities.
     let mut par_mois: BTreeMap<String, Apport> = BTreeMap::new();
     for departement in departements {
@@ -388,6 +409,10 @@ pub fn compose(
             add(sum, n);
         }
         add(&mut contrats.fin_proche, departement.contrats.fin_proche);
+        let c = &departement.certifications;
+        add(&mut certifications.formes, c.formes);
+        add(&mut certifications.certifies, c.certifies);
+        add(&mut certifications.en_retard, c.en_retard);
         if par_mois_lu.is_none() {
             for (mois, apport) in &departement.activites_par_mois {
                 let sum = par_mois.entry(mois.clone()).or_default();
@@ -502,6 +527,7 @@ pub fn compose(
         },
         conventions,
         contrats,
+        certifications,
         financement: money.into_values().collect(),
         activites: Activites {
             total,
@@ -724,6 +750,44 @@ mod tests {
         assert_eq!(stats.conseillers.par_statut, [0, 11, 0, 0, 30, 7]);
         // 37 of 48 recruited locally.
         assert_eq!(stats.conseillers.recrutement_local_pct, Some(77.1));
+    }
+
+    #[test]
+    fn certifications_are_the_sum_of_the_departements() {
+        let (mut d93, mut d94) = (departement("93"), departement("94"));
+        d93.certifications = CertificationsDepartement {
+            formes: 30,
+            certifies: 24,
+            en_retard: 2,
+        };
+        d94.certifications = CertificationsDepartement {
+            formes: 10,
+            certifies: 4,
+            en_retard: 5,
+        };
+        let both = compose(
+            territoire(NiveauTerritoire::Region),
+            &[&d93, &d94],
+            None,
+            &[],
+            &[],
+        );
+        assert_eq!(
+            both.certifications,
+            CertificationsDepartement {
+                formes: 40,
+                certifies: 28,
+                en_retard: 7
+            }
+        );
+        let one = compose(
+            territoire(NiveauTerritoire::Departement),
+            &[&d94],
+            None,
+            &[],
+            &[],
+        );
+        assert_eq!(one.certifications, d94.certifications);
     }
 
     #[test]

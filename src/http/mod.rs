@@ -28,6 +28,7 @@ pub mod donnees_ouvertes;
 pub mod enveloppe;
 pub mod extract;
 pub mod financement;
+pub mod formation;
 pub mod health;
 pub mod idempotency;
 pub mod journal;
@@ -312,6 +313,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(lieu::routes)
             .configure(conseiller::routes)
             .configure(coordination::routes)
+            .configure(formation::routes)
             .configure(poste::routes)
             .configure(contrat::routes)
             .configure(activite::routes)

@@ -540,6 +540,45 @@ pub async fn seed(
                     .post(&format!("{uri}/{action}"), &employer, body)
                     .await?;
             }
+            // The same path as trainings and certifications: the initial training (seven weeks,
+            // one of the four paths) for those who started it; Pix passed and the CCP1 passed
+            // (failed first by one in five) for the certified; the others, trained in 2021 and
+            // not certified, are late (one in three missed its Pix, one in three failed it).
+            if rank(reached) >= rank(StatutConseiller::EnFormation) {
+                let heures = [105, 280, 350, 420][n % 4];
+                client
+                    .post(
+                        &format!("{uri}/formations"),
+                        &employer,
+                        json!({
+                            "type": "initiale", "parcours_heures": heures,
+                            "date_debut": formation.to_string(),
+                            "date_fin": (formation + Days::new(49)).to_string(),
+                            "organisme": "Organisme de formation habilité",
+                        }),
+                    )
+                    .await?;
+                let mut passages = Vec::new();
+                if rank(reached) >= rank(StatutConseiller::Certifie) {
+                    passages.push(("pix", certification, "reussie"));
+                    if n % 5 == 0 {
+                        passages.push(("ccp1_remn", certification, "echouee"));
+                    }
+                    passages.push(("ccp1_remn", certification, "reussie"));
+                } else if n % 3 != 0 {
+                    let resultat = if n % 3 == 1 { "absent" } else { "echouee" };
+                    passages.push(("pix", formation + Days::new(60), resultat));
+                }
+                for (type_certification, le, resultat) in passages {
+                    client
+                        .post(
+                            &format!("{uri}/certifications"),
+                            &employer,
+                            json!({"type": type_certification, "date": le.to_string(), "resultat": resultat}),
+                        )
+                        .await?;
+                }
+            }
             if k < leaving {
                 client
                     .post(

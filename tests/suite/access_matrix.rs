@@ -305,6 +305,38 @@ const ACCESS: &[Route] = &[
         Access::Scoped(&[StructureRole, Prefecture, Admin]),
         "{}",
     ),
+    act(
+        "/api/v1/conseillers/{id}/formations",
+        "recrute",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+        r#"{"type": "continue", "date_debut": "2021-09-06", "date_fin": "2021-09-07", "organisme": "MedNum"}"#,
+    ),
+    route(
+        "GET",
+        "/api/v1/conseillers/{id}/formations",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+    ),
+    route(
+        "GET",
+        "/api/v1/conseillers/{id}/formations/{formation_id}",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+    ),
+    act(
+        "/api/v1/conseillers/{id}/certifications",
+        "recrute",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+        r#"{"type": "ccp1_remn", "date": "2021-09-06", "resultat": "echouee"}"#,
+    ),
+    route(
+        "GET",
+        "/api/v1/conseillers/{id}/certifications",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+    ),
+    route(
+        "GET",
+        "/api/v1/conseillers/{id}/certifications/{certification_id}",
+        Access::Scoped(&[StructureRole, Prefecture, Admin]),
+    ),
     route(
         "GET",
         "/api/v1/conventions/{id}/postes",
@@ -568,6 +600,17 @@ fn seed_fixtures(db: &TestDb, statut: &str) {
          '{EXECUTION_ID}', '93', 'coordinateur', 'cdi', '2021-05-03', 1, {now}, {now});
          INSERT INTO coordinations (conseiller_id, coordinateur_id, depuis, cree_le) VALUES \
          ('{CONSEILLER_ID}', '{COORDINATEUR_ID}', '2021-09-01', {now});"
+    ));
+    // The advisor's initial training (…8fa7) under its contract, and a certification (…8fa8).
+    sql.push_str(&format!(
+        "INSERT INTO formations (id, conseiller_id, type, parcours_heures, date_debut, date_fin, \
+         organisme, contrat_id, structure_id, reprise, version, cree_le) VALUES \
+         ('01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa7', '{CONSEILLER_ID}', 'initiale', 280, \
+         '2021-05-10', '2021-07-09', 'Simplon', '{CONTRAT_ID}', '{STRUCTURE_ID}', FALSE, 1, {now});
+         INSERT INTO certifications (id, conseiller_id, formation_id, type, date, resultat, \
+         reprise, version, cree_le) VALUES ('01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa8', \
+         '{CONSEILLER_ID}', '01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa7', 'pix', '2021-07-20', \
+         'reussie', FALSE, 1, {now});"
     ));
     // An activity (…8fa0) of the advisor at the lieu, counted in its day's and month's aggregates.
     const ACTIVITE_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa0";

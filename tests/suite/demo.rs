@@ -7,7 +7,7 @@ use cnfs_api::seed::demo::{self, Outcome};
 use common::{TestApp, TestDb, count};
 
 /// Every table the demo may write.
-const TABLES: [&str; 18] = [
+const TABLES: [&str; 20] = [
     "structures",
     "conventions",
     "conventions_signataires",
@@ -18,6 +18,8 @@ const TABLES: [&str; 18] = [
     "versements",
     "lieux",
     "conseillers",
+    "formations",
+    "certifications",
     "postes",
     "postes_historique",
     "activites",
@@ -86,6 +88,35 @@ async fn the_story_once_and_only_once(db: TestDb) {
             "activities {type_lieu}"
         );
     }
+    // Trainings and certifications along the same path: every advisor who started its training
+    // has its initial one; certifications passed, failed and missed; some advisors late.
+    assert_eq!(
+        n("SELECT COUNT(*) AS n FROM formations WHERE type = 'initiale'"),
+        n("SELECT COUNT(*) AS n FROM conseillers WHERE date_debut_formation IS NOT NULL")
+    );
+    for resultat in ["reussie", "echouee", "absent"] {
+        assert!(
+            n(&format!(
+                "SELECT COUNT(*) AS n FROM certifications WHERE resultat = '{resultat}'"
+            )) > 0,
+            "certifications {resultat}"
+        );
+    }
+    assert_eq!(
+        n(
+            "SELECT COUNT(DISTINCT conseiller_id) AS n FROM certifications WHERE resultat = 'reussie'"
+        ),
+        n("SELECT COUNT(*) AS n FROM conseillers WHERE date_certification IS NOT NULL")
+    );
+    // Late on any day the story may be served (its trainings ended in 2021, "today" is at least
+    // its last date, 2022-06-30).
+    assert!(
+        n(
+            "SELECT COUNT(*) AS n FROM formations f WHERE f.date_fin < '2021-12-30' AND NOT EXISTS \
+           (SELECT 1 FROM certifications c WHERE c.formation_id = f.id AND c.resultat = 'reussie')"
+        ) > 0,
+        "advisors late for their certification"
+    );
     // Two people moved between two hosts: two contracts each, two employers; one of the
     // second contracts extended, the other a coordinator's.
     assert_eq!(

@@ -23,6 +23,7 @@ mod exports;
 mod financement;
 mod financement_concurrence;
 mod financement_proprietes;
+mod formations;
 mod idempotency;
 mod isolation;
 mod layers;

@@ -520,6 +520,73 @@ async fn lieux_carry_the_advisors_lieu(db: TestDb) {
     check_lieux_conseillers(&db);
 }
 
+/// The trainings and certifications the upgrade carries over (`2026-12-13-000001_formations`):
+/// each advisor whose training had started has exactly one training, its initial one, from that
+/// day, with its organisation (hours and end unknown), marked `reprise`, under a contract of its
+/// own begun by then and that contract's employer; each advisor certified has exactly one
+/// certification, a `ccp1_remn` passed on its date, following that training. Each rule is a
+/// count of the rows that break it.
+pub fn check_formations(db: &TestDb) {
+    let mut conn = db.conn();
+    let started = count_on(
+        &mut conn,
+        "SELECT COUNT(*) AS n FROM conseillers WHERE date_debut_formation IS NOT NULL",
+    );
+    let certified = count_on(
+        &mut conn,
+        "SELECT COUNT(*) AS n FROM conseillers WHERE date_certification IS NOT NULL",
+    );
+    assert!(
+        started > 1000 && certified > 500,
+        "{started} advisors trained, {certified} certified: not the fixture's"
+    );
+    let formations = count_on(&mut conn, "SELECT COUNT(*) AS n FROM formations");
+    let certifications = count_on(&mut conn, "SELECT COUNT(*) AS n FROM certifications");
+    assert_eq!(formations, started, "one training per advisor trained");
+    assert_eq!(
+        certifications, certified,
+        "one certification per advisor certified"
+    );
+    let rules = [
+        (
+            "an advisor trained without exactly one initial training carried over from its date \
+             and organisation",
+            "SELECT COUNT(*) AS n FROM conseillers a WHERE a.date_debut_formation IS NOT NULL \
+             AND 1 <> (SELECT COUNT(*) FROM formations f WHERE f.conseiller_id = a.id \
+             AND f.type = 'initiale' AND f.reprise = TRUE AND f.date_debut = a.date_debut_formation \
+             AND (f.organisme = a.organisme_formation \
+                  OR (f.organisme IS NULL AND a.organisme_formation IS NULL)) \
+             AND f.parcours_heures IS NULL AND f.date_fin IS NULL)",
+        ),
+        (
+            "a training carried over without a contract of its advisor begun by its first day, or \
+             with another employer than that contract's",
+            "SELECT COUNT(*) AS n FROM formations f WHERE NOT EXISTS (SELECT 1 FROM contrats k \
+             WHERE k.id = f.contrat_id AND k.conseiller_id = f.conseiller_id \
+             AND k.date_debut <= f.date_debut AND k.structure_id = f.structure_id)",
+        ),
+        (
+            "an advisor certified without exactly one passed ccp1_remn on its date, following its \
+             initial training",
+            "SELECT COUNT(*) AS n FROM conseillers a WHERE a.date_certification IS NOT NULL \
+             AND 1 <> (SELECT COUNT(*) FROM certifications c JOIN formations f \
+             ON f.id = c.formation_id AND f.conseiller_id = a.id AND f.type = 'initiale' \
+             WHERE c.conseiller_id = a.id AND c.type = 'ccp1_remn' AND c.resultat = 'reussie' \
+             AND c.reprise = TRUE AND c.date = a.date_certification)",
+        ),
+    ];
+    let broken = broken_rules(&mut conn, &rules);
+    assert!(
+        broken.is_empty(),
+        "trainings carried over wrongly: {broken:?}"
+    );
+}
+
+async fn trainings_and_certifications_carry_the_advisors_dates(db: TestDb) {
+    migrated(&db);
+    check_formations(&db);
+}
+
 async fn posts_carry_the_splits_and_the_advisors(db: TestDb) {
     migrated(&db);
     check_postes(&db);
@@ -635,6 +702,7 @@ on_both_empty_backends!(
     contracts_carry_the_advisors,
     lieux_carry_the_advisors_lieu,
     people_carry_the_advisors_and_their_duplicates,
+    trainings_and_certifications_carry_the_advisors_dates,
 );
 
 #[test]

@@ -200,6 +200,8 @@ fn story_body(territoire: Value, objectif: i64, financement: Value) -> Value {
         // The two active advisors' contracts are in force (the leaver's ended), none with a
         // planned end.
         "contrats": {"en_vigueur": 2, "par_type": {"cdi": 0, "cdd": 0, "pec": 0, "contrat_de_projet": 2, "titulaire": 0}, "fin_dans_60_jours": 0},
+        // Trainings are recorded by POST …/formations (the story uses the first model's path).
+        "certifications": {"formes": 0, "certifies": 0, "part_certifies": null, "en_retard": 0},
         "financement": financement,
         "activites": {
             "nombre": 3, "participants": 14, "heures": 3.8,
@@ -272,6 +274,7 @@ async fn the_story_at_every_level(db: TestDb) {
             "conseillers": {"recrute": 0, "en_formation": 0, "certifie": 0, "en_poste": 0, "sorti": 0, "recrutement_local_pct": null},
             "conventions": {"brouillon": 0, "signee": 0, "projet_depose": 0, "en_execution": 0, "terminee": 0, "resiliee": 0, "en_retard": 0},
             "contrats": {"en_vigueur": 0, "par_type": {"cdi": 0, "cdd": 0, "pec": 0, "contrat_de_projet": 0, "titulaire": 0}, "fin_dans_60_jours": 0},
+            "certifications": {"formes": 0, "certifies": 0, "part_certifies": null, "en_retard": 0},
             "financement": [],
             "activites": {"nombre": 0, "participants": 0, "heures": 0.0, "par_thematique": themes(&[]), "par_type_lieu": {"lieu_activite": 0, "domicile": 0, "a_distance": 0, "autre": 0}, "par_mois": []}
         })

@@ -4,6 +4,7 @@
 use chrono::Utc;
 use diesel::prelude::*;
 
+use super::formation;
 use super::idempotency::stored_time;
 use super::{date_text, optional_date, stored, stored_option};
 use crate::db::schema::{conseillers, conseillers_lieux, conventions, coordinations};
@@ -114,6 +115,8 @@ impl TryFrom<ConseillerRow> for Conseiller {
             lieux: Vec::new(),
             contrats: Vec::new(),
             coordinateur_id: None,
+            formations: Vec::new(),
+            certifications: Vec::new(),
             date_sortie: optional_date(row.date_sortie)?,
             motif_sortie: stored_option(row.motif_sortie, MotifSortie::parse)?,
             version: row.version,
@@ -198,11 +201,37 @@ fn with_lieux(conn: &mut DbConn, mut conseillers: Vec<Conseiller>) -> QueryResul
     Ok(conseillers)
 }
 
-/// One advisor, with its lieux.
+/// Reads the trainings and certifications of `conseillers` into them: one query for them all
+/// ([`formation::of_conseillers`]).
+fn with_parcours(
+    conn: &mut DbConn,
+    mut conseillers: Vec<Conseiller>,
+) -> QueryResult<Vec<Conseiller>> {
+    let ids: Vec<&str> = conseillers.iter().map(|c| c.id.as_str()).collect();
+    let parcours = formation::of_conseillers(conn, &ids)?;
+    for c in &mut conseillers {
+        c.formations = parcours
+            .formations
+            .iter()
+            .filter(|f| f.conseiller_id == c.id)
+            .cloned()
+            .collect();
+        c.certifications = parcours
+            .certifications
+            .iter()
+            .filter(|f| f.conseiller_id == c.id)
+            .cloned()
+            .collect();
+    }
+    Ok(conseillers)
+}
+
+/// One advisor, with its lieux, trainings and certifications.
 pub fn find(conn: &mut DbConn, id: &ConseillerId) -> QueryResult<Option<Conseiller>> {
     let found: Option<Conseiller> =
         row_by_key!(conn, conseillers::table, id.as_str() => ConseillerRow)?;
-    Ok(with_lieux(conn, found.into_iter().collect())?.pop())
+    let found = with_lieux(conn, found.into_iter().collect())?;
+    Ok(with_parcours(conn, found)?.pop())
 }
 
 /// One advisor's row, without its lieux and contracts (`lieux` and `contrats` empty): what a
@@ -211,11 +240,13 @@ pub fn find_row(conn: &mut DbConn, id: &ConseillerId) -> QueryResult<Option<Cons
     row_by_key!(conn, conseillers::table, id.as_str() => ConseillerRow)
 }
 
-/// Locks an advisor's row (after its convention's) and reads it, with its lieux.
+/// Locks an advisor's row (after its convention's) and reads it, with its lieux, contracts,
+/// trainings and certifications.
 pub fn lock(tx: &mut WriteTx<'_>, id: &ConseillerId) -> QueryResult<Option<Conseiller>> {
     let locked: Option<Conseiller> =
         row_by_key!(lock tx, conseillers::table, id.as_str() => ConseillerRow)?;
-    Ok(with_lieux(tx.conn(), locked.into_iter().collect())?.pop())
+    let locked = with_lieux(tx.conn(), locked.into_iter().collect())?;
+    Ok(with_parcours(tx.conn(), locked)?.pop())
 }
 
 /// The person recorded under `email` (case aside; the index `conseillers_email`), other than
@@ -258,7 +289,7 @@ pub fn travaille_a(
 }
 
 /// Locks an advisor's row and reads it **without its lieux** (`lieux` empty; `lieu_id`, its
-/// principal, is there): for a use case that neither shows nor changes them, on a hot path (an
+/// principal, is there; nor its trainings and certifications): for a use case that neither shows nor changes them, on a hot path (an
 /// activity's declaration). [`save`] leaves the lieux of such a value as they are.
 pub fn lock_without_lieux(
     tx: &mut WriteTx<'_>,
@@ -397,7 +428,8 @@ list_fn! {
 }
 
 /// A page of advisors within `scope` (a structure sees the advisors it employs), newest first,
-/// with their lieux (one more query for the page).
+/// with their lieux (one more query for the page) and their trainings and certifications (one
+/// more).
 pub fn list(
     conn: &mut DbConn,
     filter: &ConseillerFilter,
@@ -406,8 +438,9 @@ pub fn list(
     limit: usize,
 ) -> QueryResult<Page<Conseiller>> {
     let page = list_rows(conn, filter, scope, after, limit)?;
+    let items = with_lieux(conn, page.items)?;
     Ok(Page {
-        items: with_lieux(conn, page.items)?,
+        items: with_parcours(conn, items)?,
         next: page.next,
     })
 }

@@ -14,6 +14,7 @@ pub mod convention;
 pub mod coordination;
 pub mod donnees_ouvertes;
 pub mod financement;
+pub mod formation;
 pub mod generation;
 pub mod health;
 pub mod idempotency;

@@ -20,10 +20,12 @@ use crate::domain::activite::Apport;
 use crate::domain::conseiller::{StatutConseiller, TypeContrat};
 use crate::domain::convention::StatutConvention;
 use crate::domain::financement::NatureEnveloppe;
+use crate::domain::formation::derniere_fin_en_retard;
 use crate::domain::poste::{EtatPoste, TypologiePoste, VACANCE_MAX_JOURS};
 use crate::domain::statistiques::{
-    Decoupage, DonneesDepartement, EnveloppeStat, FIN_PROCHE_JOURS, GroupeConseillers,
-    GroupeConventions, PostesDepartement, PostesParEtat, PostesParTypologie, SoldeStat, decoupe,
+    CertificationsDepartement, Decoupage, DonneesDepartement, EnveloppeStat, FIN_PROCHE_JOURS,
+    GroupeConseillers, GroupeConventions, PostesDepartement, PostesParEtat, PostesParTypologie,
+    SoldeStat, decoupe,
 };
 
 /// Everything the statistics of any territory are composed from.
@@ -524,6 +526,51 @@ fn contrats_en_vigueur(
     })
 }
 
+/// A département's advisors' certifications, as [`certifications`] counts them.
+#[derive(QueryableByName)]
+struct CertificationsRow {
+    #[diesel(sql_type = Text)]
+    departement: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    formes: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    certifies: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    en_retard: i64,
+}
+
+/// The certifications of the advisors of the départements `codes` (all: `None`) on `today`, by
+/// their current département, in one grouped query over the initial trainings (index
+/// `formations_initiale`) and the passed certifications: trained (the training ended before
+/// today, or a certification passed), certified, late (ended on or before
+/// [`derniere_fin_en_retard`], nothing passed). The dates are written into the SQL as
+/// `YYYY-MM-DD` literals (formatted here, never taken from input).
+fn certifications(
+    conn: &mut DbConn,
+    codes: Option<&[String]>,
+    today: NaiveDate,
+) -> QueryResult<Vec<CertificationsRow>> {
+    let jour = date_text(today);
+    let limite = date_text(derniere_fin_en_retard(today));
+    let territoire = codes
+        .map(|codes| departements_sql(codes).replace(" departement IN", " a.departement IN"))
+        .unwrap_or_default();
+    let sql = format!(
+        "SELECT a.departement AS departement, \
+         CAST(SUM(CASE WHEN f.date_fin < '{jour}' OR r.formation_id IS NOT NULL THEN 1 ELSE 0 END) \
+         AS BIGINT) AS formes, \
+         CAST(SUM(CASE WHEN r.formation_id IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS certifies, \
+         CAST(SUM(CASE WHEN f.date_fin <= '{limite}' AND r.formation_id IS NULL THEN 1 ELSE 0 END) \
+         AS BIGINT) AS en_retard \
+         FROM formations f JOIN conseillers a ON a.id = f.conseiller_id \
+         LEFT JOIN (SELECT DISTINCT formation_id FROM certifications WHERE resultat = 'reussie') r \
+         ON r.formation_id = f.id \
+         WHERE f.type = 'initiale'{territoire} GROUP BY a.departement"
+    );
+    db_run!(conn, |c| diesel::sql_query(&sql)
+        .load::<CertificationsRow>(c))
+}
+
 /// Reads everything the statistics need, activities within `[du, au]`, late conventions as of
 /// `today`.
 pub fn donnees(
@@ -560,6 +607,7 @@ pub fn donnees(
     };
     let (conventions, conseillers, postes) = groupes(conn, codes.as_deref(), today)?;
     let contrats = contrats_en_vigueur(conn, codes.as_deref(), today)?;
+    let certifies = certifications(conn, codes.as_deref(), today)?;
     let (enveloppes, soldes) = db_run!(conn, |c| {
         (
             diesel::sql_query(
@@ -639,6 +687,15 @@ pub fn donnees(
                 .expect("every type is in ALL");
             d.contrats.par_type[index] += nombre;
             d.contrats.fin_proche += fin_proche;
+        }
+    }
+    for row in certifies {
+        if let Some(d) = by_code.get_mut(&row.departement) {
+            d.certifications = CertificationsDepartement {
+                formes: row.formes,
+                certifies: row.certifies,
+                en_retard: row.en_retard,
+            };
         }
     }
     for (departement, mois, apport) in months {
