@@ -199,7 +199,8 @@ pub fn creer(
 
     let employe = emploi(&person, &created);
     if employe != person {
-        let saved = conseillers::save(tx, &person, &employe)?;
+        // the person is only journalled here (without its contracts): no read back
+        let saved = conseillers::save_unread(tx, &person, &employe)?;
         journal::record(tx, &ctx.author, "contrat", Some(&person), &saved)?;
     }
     Ok(created)
