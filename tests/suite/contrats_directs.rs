@@ -7,26 +7,10 @@ use crate::common;
 use cnfs_api::auth::Role;
 use common::scenario::{
     admin, app_on, app_on_day, convention, created_id, get, post, recrue, structure, structures,
+    vacants,
 };
 use common::{TestDb, count, token};
 use serde_json::{Value, json};
-
-/// The vacant advisor posts of `host` (ids), vacant the longest first.
-async fn vacants(app: &common::TestApp<impl common::App>, host: &str) -> Vec<String> {
-    let listed = get(
-        app,
-        &format!("/api/v1/postes?limit=200&structure_id={host}&etat=vacant&typologie=conseiller"),
-        &admin(),
-    )
-    .await;
-    assert_eq!(listed.status, 200, "{}", listed.text);
-    listed.json["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["id"].as_str().unwrap().to_owned())
-        .collect()
-}
 
 /// Recruits advisor `n` at `host` (a `cdd` from 2021-04-01); returns its id and its contract's.
 async fn recruit(

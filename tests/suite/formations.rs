@@ -8,7 +8,7 @@ use crate::common;
 use cnfs_api::auth::Role;
 use common::scenario::{
     admin, app_on, app_on_day, convention, created_id, get, post, prefecture_93, recrue, structure,
-    structures,
+    structures, vacants,
 };
 use common::{TestDb, count, token};
 use serde_json::{Value, json};
@@ -399,23 +399,6 @@ async fn access_is_the_advisors(db: TestDb) {
     assert_eq!(rows(&db, "formations", &person), 0);
     // No token: 401.
     assert_eq!(app.anonymous().get(&uri).await.status, 401);
-}
-
-/// The vacant advisor posts of `host` (ids).
-async fn vacants(app: &common::TestApp<impl common::App>, host: &str) -> Vec<String> {
-    let listed = get(
-        app,
-        &format!("/api/v1/postes?limit=200&structure_id={host}&etat=vacant&typologie=conseiller"),
-        &admin(),
-    )
-    .await;
-    assert_eq!(listed.status, 200, "{}", listed.text);
-    listed.json["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["id"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 async fn a_person_who_changed_employer_keeps_one_initial_training(db: TestDb) {

@@ -246,3 +246,20 @@ pub async fn random_activities(
     }
     live.into_iter().map(|(id, _)| id).collect()
 }
+
+/// The vacant advisor posts of `host` (ids), vacant the longest first.
+pub async fn vacants(app: &TestApp<impl App>, host: &str) -> Vec<String> {
+    let listed = get(
+        app,
+        &format!("/api/v1/postes?limit=200&structure_id={host}&etat=vacant&typologie=conseiller"),
+        &admin(),
+    )
+    .await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    listed.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_owned())
+        .collect()
+}
