@@ -6,7 +6,7 @@ person to a new post (a 201 each, no request contending for another's post or pe
     python3 bench/contrats_fixtures.py --pairs 40000 --convention ID --structure ID \
         --departement 93 --pairs-file pairs.tsv > fixtures.sql
 
-The people left on 2021-01-31 (`sorti`, no contract row); the posts are advisor posts of the
+The people left on 2021-01-31 (`fin_contrats`, hence `sorti`; no contract row); the posts are advisor posts of the
 convention's host `structure`, vacant since 2021-01-04, each with its attribution step, and the
 convention's posts and the host's split grow by as many. The SQL
 is the same for SQLite and PostgreSQL; the pairs file has one `person<TAB>post` line each.
@@ -38,7 +38,7 @@ def main():
             people.append(
                 f"('{person}', '{args.convention}', '{args.departement}', '{args.structure}', "
                 f"'Banc', 'Essai{n}', 'banc.essai{n}.{person[:8]}@example.org', '93001', TRUE, 'cdi', "
-                f"'sorti', '2021-01-04', '2021-01-31', 'demission', 1, '{NOW}', '{NOW}')"
+                f"'2021-01-04', '2021-01-31', 1, '{NOW}', '{NOW}')"
             )
             posts.append(
                 f"('{post}', '{args.convention}', '{args.structure}', '{args.departement}', "
@@ -49,8 +49,8 @@ def main():
             )
         out.write(
             "INSERT INTO conseillers (id, convention_id, departement, structure_id, nom, prenom, "
-            "email, commune_residence, recrutement_local, type_contrat, statut, date_recrutement, "
-            "date_sortie, motif_sortie, version, cree_le, modifie_le) VALUES\n"
+            "email, commune_residence, recrutement_local, type_contrat, date_recrutement, "
+            "fin_contrats, version, cree_le, modifie_le) VALUES\n"
             + ",\n".join(people) + ";\n"
         )
         out.write(

@@ -315,7 +315,7 @@ fn anonymise(config: &Config, months: u32) -> ExitCode {
     match result {
         Ok(count) => {
             println!(
-                "{count} conseiller(s) anonymisé(s) : sortis avant le {cutoff} \
+                "{count} conseiller(s) anonymisé(s) : sortis, ou enregistrés sans contrat, avant le {cutoff} \
                  (plus de {months} mois avant le {today})"
             );
             ExitCode::SUCCESS

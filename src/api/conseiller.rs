@@ -11,11 +11,10 @@ use super::structure::not_blank;
 use crate::api::contrat::Contrat;
 use crate::domain::codes::{CodeDepartement, CodeInsee};
 use crate::domain::conseiller::{
-    self as domain, ActionConseiller, LieuConseiller, MotifSortie, StatutConseiller, TypeContrat,
+    self as domain, LieuConseiller, MotifSortie, StatutConseiller, TypeContrat,
 };
 use crate::domain::formation::{self as formation, certification_en_retard};
 use crate::domain::ids::{ConseillerId, ContratId, ConventionId, LieuId, StructureId};
-use crate::domain::lifecycle::allowed_actions;
 
 /// Une personne à enregistrer : sans contrat (sans `convention_id`), ou recrutée du même coup
 /// sur un poste d'une convention en exécution (avec `convention_id`, `date_recrutement` et
@@ -121,42 +120,6 @@ pub struct ModificationConseiller {
     pub commune_residence: Option<CodeInsee>,
 }
 
-/// L'entrée en formation.
-#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"date_debut": "2021-05-10", "organisme": "Simplon"}))]
-pub struct Formation {
-    /// Début de la formation : ni dans le futur, ni avant le recrutement.
-    #[schema(value_type = String, format = Date)]
-    pub date_debut: NaiveDate,
-    /// Organisme de formation.
-    #[validate(length(min = 1, max = 200, message = "1 à 200 caractères"))]
-    #[schema(min_length = 1, max_length = 200)]
-    pub organisme: Option<String>,
-}
-
-/// La certification.
-#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"date_certification": "2021-07-01"}))]
-pub struct Certification {
-    /// Date de certification : ni dans le futur, ni avant le début de la formation.
-    #[schema(value_type = String, format = Date)]
-    pub date_certification: NaiveDate,
-}
-
-/// La prise de poste dans un lieu d'activité de l'employeur.
-#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"date_prise_poste": "2021-07-05", "lieu_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97"}))]
-pub struct PriseDePoste {
-    /// Date de prise de poste : ni dans le futur, ni avant la certification.
-    #[schema(value_type = String, format = Date)]
-    pub date_prise_poste: NaiveDate,
-    /// Le lieu d'activité : un lieu de l'employeur.
-    pub lieu_id: LieuId,
-}
-
 /// Un lieu où travaille le conseiller.
 #[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
@@ -164,18 +127,6 @@ pub struct PriseDePoste {
 pub struct LieuDeTravail {
     /// Son lieu principal (les autres deviennent secondaires) ; `false` : un lieu de plus.
     pub principal: bool,
-}
-
-/// La sortie du dispositif (depuis tout statut) : le poste se libère.
-#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"date_sortie": "2022-12-31", "motif": "fin_de_contrat"}))]
-pub struct Sortie {
-    /// Date de sortie : ni dans le futur, ni avant l'étape précédente.
-    #[schema(value_type = String, format = Date)]
-    pub date_sortie: NaiveDate,
-    /// Motif.
-    pub motif: MotifSortie,
 }
 
 /// Un conseiller numérique. Les données personnelles (`nom`, `prenom`, `email`,
@@ -189,8 +140,6 @@ pub struct Sortie {
     "telephone": "01 48 95 60 00", "commune_residence": "93001", "doublon_de": null,
     "donnees_personnelles": "visibles", "recrutement_local": true,
     "type_contrat": "contrat_de_projet", "statut": "en_poste", "date_recrutement": "2021-05-03",
-    "date_debut_formation": "2021-05-10", "organisme_formation": "Simplon",
-    "date_certification": "2021-07-01", "date_prise_poste": "2021-07-05",
     "lieu_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97",
     "lieux": [{"lieu_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97", "principal": true}],
     "contrat_en_cours_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fa1",
@@ -204,8 +153,7 @@ pub struct Sortie {
         "commentaire_rupture": null, "etat": "en_cours", "version": 1}],
     "coordinateur_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fc1",
     "formations": [], "certifications": [], "certification_en_retard": false,
-    "date_sortie": null, "motif_sortie": null,
-    "actions_possibles": ["sortie"], "version": 4,
+    "date_sortie": null, "motif_sortie": null, "version": 4,
     "cree_le": "2021-05-03T09:00:00.000000Z", "modifie_le": "2021-07-05T09:00:00.000000Z"
 }))]
 pub struct Conseiller {
@@ -237,22 +185,14 @@ pub struct Conseiller {
     pub recrutement_local: bool,
     /// Type du contrat en cours ou du dernier ; null avant tout contrat.
     pub type_contrat: Option<TypeContrat>,
-    /// Statut.
+    /// Statut, déduit de ses contrats à la date du service : `sans_contrat` avant tout contrat,
+    /// `en_poste` tant qu'un contrat court ou doit commencer, `sorti` quand le dernier jour de
+    /// ses contrats est passé (une rupture, ou le terme d'un contrat à durée déterminée, sans
+    /// autre action).
     pub statut: StatutConseiller,
     /// Date de recrutement (début du premier contrat) ; null avant tout contrat.
     #[schema(value_type = Option<String>, format = Date)]
     pub date_recrutement: Option<NaiveDate>,
-    /// Début de la formation.
-    #[schema(value_type = Option<String>, format = Date)]
-    pub date_debut_formation: Option<NaiveDate>,
-    /// Organisme de formation.
-    pub organisme_formation: Option<String>,
-    /// Date de certification.
-    #[schema(value_type = Option<String>, format = Date)]
-    pub date_certification: Option<NaiveDate>,
-    /// Date de prise de poste.
-    #[schema(value_type = Option<String>, format = Date)]
-    pub date_prise_poste: Option<NaiveDate>,
     /// Lieu d'activité principal.
     pub lieu_id: Option<LieuId>,
     /// Les lieux où il travaille (lieux de son employeur), le principal d'abord.
@@ -273,13 +213,13 @@ pub struct Conseiller {
     /// Calculé à la date du service : sa formation initiale s'est terminée il y a plus de six
     /// mois et aucune certification n'est réussie (fin inconnue, pour une reprise : jamais).
     pub certification_en_retard: bool,
-    /// Date de sortie.
+    /// Une fois `sorti` : le dernier jour de ses contrats ; null sinon.
     #[schema(value_type = Option<String>, format = Date)]
     pub date_sortie: Option<NaiveDate>,
-    /// Motif de sortie.
+    /// Une fois `sorti` : ce à quoi revient la fin de son dernier contrat (`fin_de_contrat` à
+    /// son terme ou pour une non-reconduction, `demission`, `rupture` pour un licenciement, une
+    /// rupture conventionnelle ou une fin de subventionnement, `autre`) ; null sinon.
     pub motif_sortie: Option<MotifSortie>,
-    /// Actions que permet le statut actuel.
-    pub actions_possibles: Vec<ActionConseiller>,
     /// Version de l'enregistrement : l'`ETag`, à renvoyer dans `If-Match`.
     pub version: i64,
     /// Création (RFC 3339, UTC).
@@ -315,13 +255,14 @@ impl Conseiller {
     /// The advisor as shown on `today` (its contracts' states) to a caller who may (`true`) or
     /// may not see its personal data.
     pub fn shown(c: domain::Conseiller, sees_personal_data: bool, today: NaiveDate) -> Self {
+        let statut = c.statut_le(today);
+        let sortie = c.sortie_le(today);
         let (identite, donnees) = match (c.identite, sees_personal_data) {
             (None, _) => (None, DonneesPersonnelles::Anonymisees),
             (Some(_), false) => (None, DonneesPersonnelles::Masquees),
             (Some(identite), true) => (Some(identite), DonneesPersonnelles::Visibles),
         };
         Conseiller {
-            actions_possibles: allowed_actions(c.statut),
             certification_en_retard: certification_en_retard(
                 &c.formations,
                 &c.certifications,
@@ -340,12 +281,8 @@ impl Conseiller {
             donnees_personnelles: donnees,
             recrutement_local: c.recrutement_local,
             type_contrat: c.type_contrat,
-            statut: c.statut,
+            statut,
             date_recrutement: c.date_recrutement,
-            date_debut_formation: c.date_debut_formation,
-            organisme_formation: c.organisme_formation,
-            date_certification: c.date_certification,
-            date_prise_poste: c.date_prise_poste,
             lieu_id: c.lieu_id,
             lieux: c.lieux,
             contrat_en_cours_id: c
@@ -361,8 +298,8 @@ impl Conseiller {
             coordinateur_id: c.coordinateur_id,
             formations: c.formations,
             certifications: c.certifications,
-            date_sortie: c.date_sortie,
-            motif_sortie: c.motif_sortie,
+            date_sortie: sortie.map(|(date, _)| date),
+            motif_sortie: sortie.map(|(_, motif)| motif),
             version: c.version,
             cree_le: c.cree_le,
             modifie_le: c.modifie_le,
@@ -383,17 +320,17 @@ crate::page_dto! {
 /// The query parameters of the list (declared once, with what its repo function reads).
 pub use crate::domain::filter::ConseillerFilter;
 
-/// Les postes d'une structure d'accueil : attribués par la répartition, occupés par statut,
-/// vacants.
+/// Les postes d'une structure d'accueil : attribués par la répartition, ses conseillers en poste
+/// et sortis à la date du service, vacants.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PostesHote {
     /// Structure d'accueil.
     pub structure_id: StructureId,
     /// Postes que lui donne la répartition.
     pub postes: i64,
-    /// Conseillers actifs (tout statut sauf `sorti`).
+    /// Conseillers en poste (statut `en_poste`).
     pub actifs: i64,
-    /// Conseillers actifs par statut (`recrute`, `en_formation`, `certifie`, `en_poste`).
+    /// Conseillers en poste par statut (`en_poste` ; absent à zéro).
     pub par_statut: std::collections::BTreeMap<String, i64>,
     /// Conseillers sortis.
     pub sortis: i64,
@@ -407,14 +344,14 @@ pub struct PostesHote {
     "convention_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91", "postes_attribues": 80,
     "postes_pourvus": 41, "vacants": 39,
     "hotes": [{"structure_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90", "postes": 40, "actifs": 40,
-               "par_statut": {"recrute": 39, "en_poste": 1}, "sortis": 1, "vacants": 0}]
+               "par_statut": {"en_poste": 40}, "sortis": 1, "vacants": 0}]
 }))]
 pub struct PostesConvention {
     /// Convention.
     pub convention_id: ConventionId,
     /// Postes attribués.
     pub postes_attribues: i64,
-    /// Postes pourvus (conseillers actifs).
+    /// Postes pourvus (conseillers en poste, comptés à chaque écriture d'un contrat).
     pub postes_pourvus: i64,
     /// Postes vacants.
     pub vacants: i64,

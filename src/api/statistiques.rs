@@ -20,19 +20,14 @@ use crate::domain::statistiques::{self as domain, par_thematique};
 /// docs are the spec's.
 pub use crate::domain::statistiques::{Financement, Postes, Territoire};
 
-/// Les conseillers par statut, et la part recrutée localement.
+/// Les conseillers par statut, déduit de leurs contrats à la date du calcul (les personnes
+/// enregistrées sans contrat n'y sont pas), et la part recrutée localement.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"recrute": 10, "en_formation": 20, "certifie": 5, "en_poste": 6, "sorti": 2, "recrutement_local_pct": 62.8}))]
+#[schema(example = json!({"en_poste": 41, "sorti": 2, "recrutement_local_pct": 62.8}))]
 pub struct Conseillers {
-    /// Recrutés, formation pas commencée.
-    pub recrute: i64,
-    /// En formation.
-    pub en_formation: i64,
-    /// Certifiés, pas encore en poste.
-    pub certifie: i64,
-    /// En poste.
+    /// En poste : un contrat court ou doit commencer.
     pub en_poste: i64,
-    /// Sortis du dispositif.
+    /// Sortis : le dernier jour de leurs contrats est passé.
     pub sorti: i64,
     /// Part des conseillers recrutés (tous statuts) qui résidaient dans le département de leur
     /// convention, en pourcentage à une décimale ; null sans conseiller.
@@ -283,9 +278,6 @@ impl From<domain::Statistiques> for Statistiques {
             territoire: s.territoire,
             postes: s.postes,
             conseillers: Conseillers {
-                recrute: c(StatutConseiller::Recrute),
-                en_formation: c(StatutConseiller::EnFormation),
-                certifie: c(StatutConseiller::Certifie),
                 en_poste: c(StatutConseiller::EnPoste),
                 sorti: c(StatutConseiller::Sorti),
                 recrutement_local_pct: s.conseillers.recrutement_local_pct,
@@ -383,9 +375,6 @@ pub fn colonnes_csv() -> Vec<String> {
         "postes_par_typologie_coordinateur_occupe",
         "postes_par_typologie_coordinateur_rendu",
         "postes_vacants_plus_de_180_jours",
-        "conseillers_recrute",
-        "conseillers_en_formation",
-        "conseillers_certifie",
         "conseillers_en_poste",
         "conseillers_sorti",
         "conseillers_recrutement_local_pct",
@@ -457,9 +446,6 @@ pub fn ligne_csv(s: &Statistiques) -> Vec<String> {
     }
     row.extend([
         s.postes.vacants_plus_de_180_jours.to_string(),
-        s.conseillers.recrute.to_string(),
-        s.conseillers.en_formation.to_string(),
-        s.conseillers.certifie.to_string(),
         s.conseillers.en_poste.to_string(),
         s.conseillers.sorti.to_string(),
         optional(s.conseillers.recrutement_local_pct.map(|p| p.to_string())),
@@ -545,7 +531,7 @@ mod tests {
         assert_eq!(row.len(), columns.len());
         assert_eq!(
             columns.len(),
-            41 + 4 * NatureEnveloppe::ALL.len() + 3 + 13 + 4
+            38 + 4 * NatureEnveloppe::ALL.len() + 3 + 13 + 4
         );
         assert_eq!(&row[..3], ["93", "Seine-Saint-Denis", ""]);
         let mut unique = columns.clone();

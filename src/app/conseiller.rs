@@ -1,5 +1,6 @@
-//! Advisors' use cases: recruitment, the correction of personal data, the lifecycle actions,
-//! and the rules a convention's changes must respect about its advisors.
+//! Advisors' use cases: recording a person (and the first model's recruitment in one call), the
+//! correction of personal data, the lieux where they work, and the rules a convention's changes
+//! must respect about its advisors in post.
 //!
 //! Every write locks the convention's row first ([`locks::conseiller`]): a host's quota of posts
 //! is a count of rows, and only that lock keeps two concurrent recruitments from both taking
@@ -8,10 +9,7 @@
 use chrono::NaiveDate;
 
 use super::{Context, Gate, contrat, journal, locks, poste};
-use crate::api::conseiller::{
-    Certification, Formation, LieuDeTravail, ModificationConseiller, NouveauConseiller,
-    PriseDePoste, Sortie,
-};
+use crate::api::conseiller::{LieuDeTravail, ModificationConseiller, NouveauConseiller};
 use crate::auth::Caller;
 use crate::auth::policy::{self, Action, Denied, Perimeter, Resource};
 use crate::db::WriteTx;
@@ -21,13 +19,12 @@ use crate::db::repo::structure as structures;
 use crate::domain::calendar::effective_date;
 use crate::domain::conseiller::TypeContrat;
 use crate::domain::conseiller::{
-    ActionConseiller, Conseiller, DONNEES_ANONYMISEES, Identite, check_aucun_actif,
-    check_convention_en_execution, check_lieu, check_postes_occupes, check_quota,
-    check_type_recrutement, postes_de, postes_employeur, recrutement_local,
+    Conseiller, DONNEES_ANONYMISEES, Identite, check_aucun_actif, check_convention_en_execution,
+    check_lieu, check_postes_occupes, check_quota, check_type_recrutement, postes_de,
+    postes_employeur, recrutement_local,
 };
 use crate::domain::convention::PartHote;
 use crate::domain::ids::{ConseillerId, ConventionId, LieuId, StructureId};
-use crate::domain::lifecycle::apply;
 use crate::domain::refusal::{DEJA_EXISTANT, FieldError, REFERENCE_INVALIDE, Refusal, VALIDATION};
 use crate::error::ApiError;
 
@@ -176,7 +173,7 @@ fn record_person(
     )?;
     check_email_libre(tx, &new.email, None)?;
     let person = Conseiller::personne(structure.departement, structure.id, identite_of(&new));
-    let created = repo::insert(tx, &person)?;
+    let created = repo::insert(tx, &person, ctx.today)?;
     journal::record(tx, &ctx.author, "creation", None, &created)?;
     Ok(created)
 }
@@ -210,7 +207,7 @@ fn recruit(
         ctx.today,
         convention.date_validation.map(|d| ("date_validation", d)),
     )?;
-    let actifs = repo::actifs_par_structure(tx.conn(), &convention.id)?
+    let actifs = repo::actifs_par_structure(tx.conn(), &convention.id, ctx.today)?
         .into_iter()
         .find(|actifs| actifs.structure_id == new.structure_id)
         .map_or(0, |actifs| actifs.actifs);
@@ -225,7 +222,7 @@ fn recruit(
         recrutement.type_contrat,
         date,
     );
-    let created = repo::insert(tx, &recruit)?;
+    let created = repo::insert(tx, &recruit, ctx.today)?;
     journal::record(tx, &ctx.author, "creation", None, &created)?;
     let contrat = contrat::du_recrutement(tx, ctx, &created, &poste.id)?;
     poste::occuper(tx, &poste, &created.id, &contrat.id, date, None)?;
@@ -271,120 +268,9 @@ pub fn update(
         identite.commune_residence = commune;
     }
     next.identite = Some(identite);
-    let saved = repo::save(tx, &current, &next)?;
+    let saved = repo::save(tx, &current, &next, ctx.today)?;
     journal::record(tx, &ctx.author, "modification", Some(&current), &saved)?;
     Ok(saved)
-}
-
-/// What a lifecycle action changes on the locked advisor, from its input, on `today`.
-pub type Rule<'r, T> =
-    Box<dyn FnOnce(&mut WriteTx<'_>, &mut Conseiller, T, NaiveDate) -> Result<(), ApiError> + 'r>;
-
-/// One lifecycle action on an advisor: its convention and itself locked, access (404, 403), the
-/// gate (body, `If-Match`), the status (409 `transition_invalide`), the action's `rule`, save,
-/// journal.
-pub fn act<T>(
-    tx: &mut WriteTx<'_>,
-    ctx: &Context,
-    id: &ConseillerId,
-    action: ActionConseiller,
-    gate: impl Gate<T>,
-    rule: Rule<'_, T>,
-) -> Result<Conseiller, ApiError> {
-    let current = locks::conseiller(tx, id)?.ok_or_else(not_found)?;
-    check_access(&ctx.caller, &current, Action::Act)?;
-    let input = gate(current.version)?;
-    let mut next = current.clone();
-    next.statut = apply(current.statut, action)?;
-    rule(tx, &mut next, input, ctx.today)?;
-    let saved = repo::save(tx, &current, &next)?;
-    journal::record(tx, &ctx.author, action.as_str(), Some(&current), &saved)?;
-    Ok(saved)
-}
-
-/// Starts the initial training (`recrute` → `en_formation`), dated neither in the future nor
-/// before the recruitment.
-pub fn start_formation(
-    tx: &mut WriteTx<'_>,
-    ctx: &Context,
-    id: &ConseillerId,
-    gate: impl Gate<Formation>,
-) -> Result<Conseiller, ApiError> {
-    let rule: Rule<'_, Formation> = Box::new(|_, next, input, today| {
-        let previous = next.derniere_etape();
-        next.date_debut_formation = Some(effective_date(
-            "date_debut",
-            Some(input.date_debut),
-            today,
-            previous,
-        )?);
-        next.organisme_formation = input.organisme.map(|o| o.trim().to_owned());
-        Ok(())
-    });
-    act(tx, ctx, id, ActionConseiller::Formation, gate, rule)
-}
-
-/// Certifies (`en_formation` → `certifie`), dated neither in the future nor before the training.
-pub fn certify(
-    tx: &mut WriteTx<'_>,
-    ctx: &Context,
-    id: &ConseillerId,
-    gate: impl Gate<Certification>,
-) -> Result<Conseiller, ApiError> {
-    let rule: Rule<'_, Certification> = Box::new(|_, next, input, today| {
-        let previous = next.derniere_etape();
-        next.date_certification = Some(effective_date(
-            "date_certification",
-            Some(input.date_certification),
-            today,
-            previous,
-        )?);
-        Ok(())
-    });
-    act(tx, ctx, id, ActionConseiller::Certification, gate, rule)
-}
-
-/// Takes the post (`certifie` → `en_poste`) at a lieu of the employer, dated neither in the
-/// future nor before the certification.
-pub fn take_post(
-    tx: &mut WriteTx<'_>,
-    ctx: &Context,
-    id: &ConseillerId,
-    gate: impl Gate<PriseDePoste>,
-) -> Result<Conseiller, ApiError> {
-    let rule: Rule<'_, PriseDePoste> = Box::new(|tx, next, input, today| {
-        let previous = next.derniere_etape();
-        let date = effective_date(
-            "date_prise_poste",
-            Some(input.date_prise_poste),
-            today,
-            previous,
-        )?;
-        check_lieu_of_employer(tx, &input.lieu_id, &next.structure_id)?;
-        next.date_prise_poste = Some(date);
-        next.travaille_a(&input.lieu_id, true)?;
-        Ok(())
-    });
-    act(tx, ctx, id, ActionConseiller::PriseDePoste, gate, rule)
-}
-
-/// Records the exit (any status but `sorti` → `sorti`): its contract ends (by the exit's motif,
-/// [`contrat::fin_par_sortie`]) and its post is free again from the next day.
-pub fn leave(
-    tx: &mut WriteTx<'_>,
-    ctx: &Context,
-    id: &ConseillerId,
-    gate: impl Gate<Sortie>,
-) -> Result<Conseiller, ApiError> {
-    let rule: Rule<'_, Sortie> = Box::new(move |tx, next, input, today| {
-        let previous = next.derniere_etape();
-        let date = effective_date("date_sortie", Some(input.date_sortie), today, previous)?;
-        next.date_sortie = Some(date);
-        next.motif_sortie = Some(input.motif);
-        contrat::fin_par_sortie(tx, ctx, next, input.motif, date)?;
-        poste::liberer(tx, &next.id, date, today)
-    });
-    act(tx, ctx, id, ActionConseiller::Sortie, gate, rule)
 }
 
 /// An advisor works at a lieu of its employer (422 `lieu_non_eligible`), as its principal lieu
@@ -406,13 +292,13 @@ pub fn travailler_a(
     if next == current {
         return Ok(current);
     }
-    let saved = repo::save(tx, &current, &next)?;
+    let saved = repo::save(tx, &current, &next, ctx.today)?;
     journal::record(tx, &ctx.author, "lieu_de_travail", Some(&current), &saved)?;
     Ok(saved)
 }
 
 /// An advisor no longer works at a lieu: 404 when it did not; 409 `lieu_principal` for its
-/// principal lieu while it has others or is in post.
+/// principal lieu while it has others.
 pub fn quitter_lieu(
     tx: &mut WriteTx<'_>,
     ctx: &Context,
@@ -427,13 +313,13 @@ pub fn quitter_lieu(
             "Le conseiller ne travaille pas au lieu {lieu}."
         )));
     }
-    let saved = repo::save(tx, &current, &next)?;
+    let saved = repo::save(tx, &current, &next, ctx.today)?;
     journal::record(tx, &ctx.author, "lieu_quitte", Some(&current), &saved)?;
     Ok(())
 }
 
 /// The lieu must exist and be one of the employer's (422 `lieu_non_eligible`): where an advisor
-/// takes its post, where its activities take place. Read in the transaction.
+/// works, where its activities take place. Read in the transaction.
 pub fn check_lieu_of_employer(
     tx: &mut WriteTx<'_>,
     lieu_id: &LieuId,
@@ -447,27 +333,29 @@ pub fn check_lieu_of_employer(
     )?)
 }
 
-/// A convention may end only once none of its advisors is active (409 `conseillers_actifs`).
-/// Called under the convention's lock.
+/// A convention may end only once none of its advisors is in post on `today` (409
+/// `conseillers_actifs`). Called under the convention's lock.
 pub fn check_fin_convention(
     tx: &mut WriteTx<'_>,
     convention: &ConventionId,
+    today: NaiveDate,
 ) -> Result<(), ApiError> {
-    let actifs: i64 = repo::actifs_par_structure(tx.conn(), convention)?
+    let actifs: i64 = repo::actifs_par_structure(tx.conn(), convention, today)?
         .iter()
         .map(|actifs| actifs.actifs)
         .sum();
     Ok(check_aucun_actif(actifs)?)
 }
 
-/// A new split of a convention's posts leaves each host at least as many posts as its active
-/// advisors (409 `postes_occupes`). Called under the convention's lock.
+/// A new split of a convention's posts leaves each host at least as many posts as its advisors
+/// in post on `today` (409 `postes_occupes`). Called under the convention's lock.
 pub fn check_nouvelle_repartition(
     tx: &mut WriteTx<'_>,
     convention: &ConventionId,
     repartition: &[PartHote],
+    today: NaiveDate,
 ) -> Result<(), ApiError> {
-    let actifs = repo::actifs_par_structure(tx.conn(), convention)?;
+    let actifs = repo::actifs_par_structure(tx.conn(), convention, today)?;
     Ok(check_postes_occupes(&actifs, |structure| {
         postes_de(repartition, structure)
     })?)

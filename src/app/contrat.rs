@@ -1,10 +1,9 @@
-//! Contracts' use cases: the contract a recruitment creates, the end an advisor's exit gives it,
-//! and the rupture of a contract in force (which, in this model where an advisor is one
-//! employment, is the advisor's exit too: its post is vacant from the next day).
+//! Contracts' use cases: a new contract on a vacant post, the contract a recruitment in one call
+//! creates, an extension, and the rupture of a contract in force (its post is vacant from the
+//! next day). Each keeps the person's employment and the last day of its contracts
+//! (`fin_contrats`, from which its status is derived) in the same transaction.
 //!
 //! Locks: the convention, the advisor, the contract, then the post ([`locks`]).
-
-use chrono::NaiveDate;
 
 use super::{Context, Gate, journal, locks, poste};
 use crate::api::contrat::{NouveauContrat, ProlongationContrat, RuptureContrat};
@@ -13,15 +12,12 @@ use crate::db::WriteTx;
 use crate::db::repo::conseiller as conseillers;
 use crate::db::repo::contrat as repo;
 use crate::domain::calendar::effective_date;
-use crate::domain::conseiller::{
-    ActionConseiller, Conseiller, MotifSortie, StatutConseiller, check_convention_en_execution,
-};
+use crate::domain::conseiller::{Conseiller, check_convention_en_execution, fin_des_contrats};
 use crate::domain::contrat::{
     Contrat, Rupture, check_date_fin, check_date_rupture, check_en_cours, check_typologie,
-    check_un_seul_contrat, libere_le, motif_de_sortie, prolonger,
+    check_un_seul_contrat, libere_le, prolonger,
 };
 use crate::domain::ids::{ContratId, PosteId};
-use crate::domain::lifecycle::apply;
 use crate::domain::poste::{EtatPoste, POSTE_NON_VACANT, TypologiePoste};
 use crate::domain::refusal::Refusal;
 use crate::domain::smic::check_salaire;
@@ -47,32 +43,36 @@ pub fn du_recrutement(
     Ok(created)
 }
 
-/// The end an advisor's exit on `date` gives its latest contract (under the advisor's locks):
-/// see [`Contrat::fin_par_sortie`]. Returns the contract the post was held under, if any.
-pub fn fin_par_sortie(
+/// The person once `saved` is one of its contracts (new, or changed): the last day of its
+/// contracts ([`fin_des_contrats`]) follows.
+fn avec_contrat(person: &Conseiller, saved: &Contrat) -> Conseiller {
+    let mut next = person.clone();
+    match next.contrats.iter_mut().find(|c| c.id == saved.id) {
+        Some(contrat) => *contrat = saved.clone(),
+        None => next.contrats.push(saved.clone()),
+    }
+    next.fin_contrats = fin_des_contrats(&next.contrats);
+    next
+}
+
+/// Saves the person's change (`next`, from [`avec_contrat`]) when there is one, and journals it
+/// (`contrat`), without reading it back: a contract's use case answers the contract.
+fn suivre(
     tx: &mut WriteTx<'_>,
     ctx: &Context,
-    conseiller: &Conseiller,
-    motif: MotifSortie,
-    date: NaiveDate,
+    person: &Conseiller,
+    next: &Conseiller,
 ) -> Result<(), ApiError> {
-    let Some(current) = locks::dernier_contrat(tx, &conseiller.id)? else {
-        return Err(ApiError::internal(format!(
-            "conseiller {} sans contrat",
-            conseiller.id
-        )));
-    };
-    let mut next = current.clone();
-    next.fin_par_sortie(motif, date);
-    let saved = repo::save(tx, &next)?;
-    journal::record(tx, &ctx.author, "sortie", Some(&current), &saved)?;
+    if next != person {
+        let saved = conseillers::save_unread(tx, person, next, ctx.today)?;
+        journal::record(tx, &ctx.author, "contrat", Some(person), &saved)?;
+    }
     Ok(())
 }
 
 /// Breaks a contract in force (409 `contrat_termine` otherwise) on its last day `date` (not in
-/// the future, not before the advisor's last step, not after the planned end): the advisor
-/// leaves (`sorti`, with the exit motif the rupture amounts to) and its post is vacant from the
-/// next day.
+/// the future, not before its first day, not after the planned end): its post is vacant from
+/// the next day, and the person is `sorti` from then unless another contract follows.
 pub fn rompre(
     tx: &mut WriteTx<'_>,
     ctx: &Context,
@@ -83,7 +83,12 @@ pub fn rompre(
     policy::check_seen_placed(&ctx.caller, Resource::Contrat, Action::Act, &current)?;
     let input = gate(current.version)?;
     check_en_cours(&current, ctx.today)?;
-    let date = effective_date("date", input.date, ctx.today, conseiller.derniere_etape())?;
+    let date = effective_date(
+        "date",
+        input.date,
+        ctx.today,
+        Some(("date_debut", current.date_debut)),
+    )?;
     check_date_rupture(&current, date)?;
     let mut next = current.clone();
     next.rupture = Some(Rupture {
@@ -94,12 +99,7 @@ pub fn rompre(
     let saved = repo::save(tx, &next)?;
     journal::record(tx, &ctx.author, "rupture", Some(&current), &saved)?;
 
-    let mut sorti = conseiller.clone();
-    sorti.statut = apply(conseiller.statut, ActionConseiller::Sortie)?;
-    sorti.date_sortie = Some(date);
-    sorti.motif_sortie = Some(motif_de_sortie(input.motif));
-    let sorti = conseillers::save(tx, &conseiller, &sorti)?;
-    journal::record(tx, &ctx.author, "sortie", Some(&conseiller), &sorti)?;
+    suivre(tx, ctx, &conseiller, &avec_contrat(&conseiller, &saved))?;
     poste::liberer(tx, &conseiller.id, date, ctx.today)?;
     Ok(saved)
 }
@@ -197,29 +197,20 @@ pub fn creer(
         libere_le(&created),
     )?;
 
-    let employe = emploi(&person, &created);
-    if employe != person {
-        // the person is only journalled here (without its contracts): no read back
-        let saved = conseillers::save_unread(tx, &person, &employe)?;
-        journal::record(tx, &ctx.author, "contrat", Some(&person), &saved)?;
-    }
+    suivre(tx, ctx, &person, &emploi(&person, &created))?;
     Ok(created)
 }
 
-/// A person under a new contract (in this model where an advisor still carries the first
-/// model's path): its employment (convention, employer, département) becomes the contract's;
-/// with another employer, its lieux (the former employer's) are left and its path resumes at
-/// the step its training reached (`certifie`, `en_formation` or `recrute`: taking the post at a
-/// lieu of the new employer is `prise-de-poste`); an advisor who had left is back; with the
-/// same employer an advisor in post stays so. A person recorded without a contract is recruited
-/// on this contract's first day (`recrute`); its contract type is this contract's.
+/// A person under a new contract: its employment (convention, employer, département) becomes
+/// the contract's, and the last day of its contracts follows; with another employer, its lieux
+/// (the former employer's) are left. A person recorded without a contract is recruited on this
+/// contract's first day; its contract type is this contract's.
 fn emploi(person: &Conseiller, contrat: &Contrat) -> Conseiller {
-    let mut next = person.clone();
+    let mut next = avec_contrat(person, contrat);
     let meme_employeur = person.structure_id == contrat.structure_id;
     next.convention_id = Some(contrat.convention_id.clone());
     next.structure_id = contrat.structure_id.clone();
     next.type_contrat = Some(contrat.type_contrat);
-    // the first recruitment's date stays: the path's dates (training…) are checked against it
     next.date_recrutement = next.date_recrutement.or(Some(contrat.date_debut));
     if next.departement != contrat.departement {
         next.departement = contrat.departement.clone();
@@ -230,22 +221,9 @@ fn emploi(person: &Conseiller, contrat: &Contrat) -> Conseiller {
             );
         }
     }
-    next.date_sortie = None;
-    next.motif_sortie = None;
-    let en_poste = meme_employeur && !next.lieux.is_empty() && next.date_prise_poste.is_some();
-    next.statut = if en_poste {
-        StatutConseiller::EnPoste
-    } else if next.date_certification.is_some() {
-        StatutConseiller::Certifie
-    } else if next.date_debut_formation.is_some() {
-        StatutConseiller::EnFormation
-    } else {
-        StatutConseiller::Recrute
-    };
     if !meme_employeur {
         next.lieux.clear();
         next.lieu_id = None;
-        next.date_prise_poste = None;
     }
     next
 }
@@ -265,6 +243,7 @@ pub fn prolonger_contrat(
     prolonger(&mut next, input.date_fin, ctx.today)?;
     let saved = repo::save(tx, &next)?;
     journal::record(tx, &ctx.author, "prolongation", Some(&current), &saved)?;
+    suivre(tx, ctx, &conseiller, &avec_contrat(&conseiller, &saved))?;
     if let Some(held) = locks::poste_du_conseiller(tx, &conseiller.id, ctx.today)?
         && held.contrat_id.as_ref() == Some(&saved.id)
     {

@@ -125,7 +125,7 @@ pub fn act<T>(
         ActionConvention::Resiliation | ActionConvention::Cloture
     );
     if ends {
-        conseiller::check_fin_convention(tx, id)?;
+        conseiller::check_fin_convention(tx, id, ctx.today)?;
     }
     rule(tx, &mut next, input, ctx.today)?;
     let saved = repo::save(tx, &next)?;
@@ -313,7 +313,7 @@ pub fn amend(
     }
     if let Some(repartition) = &input.repartition {
         next.repartition = accept_repartition(tx, &next, repartition)?;
-        conseiller::check_nouvelle_repartition(tx, id, &next.repartition)?;
+        conseiller::check_nouvelle_repartition(tx, id, &next.repartition, ctx.today)?;
         if current.date_validation.is_some() {
             poste::repartir(tx, &next, &next.repartition, ctx.today)?;
         }

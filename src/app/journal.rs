@@ -180,12 +180,21 @@ impl Journaled for Conseiller {
             false,
             NaiveDate::MIN,
         ))?;
-        for field in api::conseiller::PARCOURS_FIELDS
-            .iter()
-            .chain(&["contrats", "contrat_en_cours_id"])
-        {
+        for field in api::conseiller::PARCOURS_FIELDS.iter().chain(&[
+            "contrats",
+            "contrat_en_cours_id",
+            "statut",
+            "date_sortie",
+            "motif_sortie",
+        ]) {
             view.remove(*field);
         }
+        // what the status is derived from, on any day: the last day of its contracts
+        view.insert(
+            "fin_contrats".to_owned(),
+            self.fin_contrats
+                .map_or(Value::Null, |d| Value::String(d.to_string())),
+        );
         Ok(view)
     }
 }

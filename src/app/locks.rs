@@ -139,11 +139,6 @@ pub fn nouveau_contrat(
     )))
 }
 
-/// Locks an advisor's latest contract (the caller holds the advisor's convention and row).
-pub fn dernier_contrat(tx: &mut WriteTx<'_>, conseiller: &ConseillerId) -> Locked<Contrat> {
-    Ok(contrats::lock_dernier_du_conseiller(tx, conseiller)?)
-}
-
 /// Locks a post's convention then the post, brought up to date on `today` ([`a_jour`]).
 pub fn poste(tx: &mut WriteTx<'_>, id: &PosteId, today: NaiveDate) -> Locked<(Convention, Poste)> {
     let Some(seen) = postes::find(tx.conn(), id)? else {

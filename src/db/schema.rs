@@ -279,20 +279,18 @@ diesel::table! {
         anonymise_le -> Nullable<Text>,
         recrutement_local -> Bool,
         type_contrat -> Nullable<Text>,
-        statut -> Text,
         date_recrutement -> Nullable<Text>,
         date_debut_formation -> Nullable<Text>,
         organisme_formation -> Nullable<Text>,
         date_certification -> Nullable<Text>,
         date_prise_poste -> Nullable<Text>,
         lieu_id -> Nullable<Text>,
-        date_sortie -> Nullable<Text>,
-        motif_sortie -> Nullable<Text>,
         version -> BigInt,
         cree_le -> Text,
         modifie_le -> Text,
         telephone -> Nullable<Text>,
         doublon_de -> Nullable<Text>,
+        fin_contrats -> Nullable<Text>,
     }
 }
 

@@ -1,9 +1,10 @@
-//! Advisors (conseillers numériques): recruited by a host structure on the posts of a convention
-//! in execution, trained, certified, deployed at a place of activity, and one day gone.
+//! Advisors (conseillers numériques): people, bound to posts by their contracts
+//! ([`super::contrat`]), working at one or more lieux of their employer, trained and certified
+//! while in post ([`super::formation`]).
 //!
-//! One status machine ([`StatutConseiller`] with [`ActionConseiller`]); the quota of each host
-//! (its active advisors never exceed its posts in the split); the chronology of the path's dates;
-//! and whether an advisor was recruited locally (lives in the convention's département).
+//! Their status is derived from their contracts on the service's date ([`StatutConseiller::de`]);
+//! the quota of each host (its advisors in post never exceed its posts in the split); and whether
+//! an advisor was recruited locally (lives in the convention's département).
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -16,71 +17,47 @@ pub use super::convention::{CONVENTION_HORS_EXECUTION, check_convention_en_execu
 use super::convention::{PartHote, STRUCTURE_NON_ELIGIBLE};
 use super::formation::{Certification, Formation};
 use super::ids::{ConseillerId, ContratId, ConventionId, LieuId, PosteId, StructureId};
-use super::lifecycle::Lifecycle;
 pub use super::poste::POSTES_OCCUPES;
 use super::poste::TypologiePoste;
 use super::refusal::{FieldError, Refusal, RefusalCode, RefusalKind};
 use crate::closed_enum;
 
 closed_enum! {
-    /// Statut d'un conseiller : `sans_contrat` tant qu'aucun contrat ne l'a lié à un poste, puis
-    /// `recrute → en_formation → certifie → en_poste`, et `sorti` depuis tout statut sous contrat
-    /// (final, sauf nouveau contrat).
+    /// Statut d'un conseiller, déduit de ses contrats à la date du service (jamais enregistré) :
+    /// `sans_contrat` avant tout contrat, `en_poste` tant qu'un contrat court ou doit commencer,
+    /// `sorti` quand aucun ne reprendra (le dernier jour de ses contrats est passé).
     StatutConseiller, "statut de conseiller" {
-        /// Personne enregistrée sans contrat encore : son premier contrat la fait `recrute`.
+        /// Personne enregistrée sans contrat encore : son premier contrat la met `en_poste`.
         SansContrat = "sans_contrat",
-        /// Recruté : le contrat court, la formation n'a pas commencé.
-        Recrute = "recrute",
-        /// En formation.
-        EnFormation = "en_formation",
-        /// Certifié, pas encore en poste.
-        Certifie = "certifie",
-        /// En poste dans un lieu d'activité.
+        /// Sous contrat : un contrat est en vigueur, ou commencera.
         EnPoste = "en_poste",
-        /// Sorti du dispositif (statut final) : son poste est libre.
+        /// Sorti : le dernier jour de ses contrats est passé ; un nouveau contrat le remet en poste.
         Sorti = "sorti",
     }
 }
 
-closed_enum! {
-    /// Action sur un conseiller.
-    ActionConseiller, "action sur un conseiller" {
-        /// Entrer en formation (`POST …/formation`).
-        Formation = "formation",
-        /// Obtenir la certification (`POST …/certification`).
-        Certification = "certification",
-        /// Prendre son poste dans un lieu d'activité (`POST …/prise-de-poste`).
-        PriseDePoste = "prise_de_poste",
-        /// Quitter le dispositif (`POST …/sortie`), depuis tout statut.
-        Sortie = "sortie",
-    }
-}
-
-impl Lifecycle for StatutConseiller {
-    type Action = ActionConseiller;
-
-    fn after(self, action: ActionConseiller) -> Option<StatutConseiller> {
-        use ActionConseiller as A;
-        use StatutConseiller as S;
-        match (self, action) {
-            (S::Sorti | S::SansContrat, _) => None,
-            (_, A::Sortie) => Some(S::Sorti),
-            (S::Recrute, A::Formation) => Some(S::EnFormation),
-            (S::EnFormation, A::Certification) => Some(S::Certifie),
-            (S::Certifie, A::PriseDePoste) => Some(S::EnPoste),
-            _ => None,
+impl StatutConseiller {
+    /// The status of a person who has had contracts or not (`sous_contrat`), whose contracts'
+    /// last day is `fin` (`None`: one is open-ended), on `today`: the rule the SQL of the lists,
+    /// quotas and statistics repeats (`db::repo::conseiller::statut_sql`).
+    pub fn de(sous_contrat: bool, fin: Option<NaiveDate>, today: NaiveDate) -> StatutConseiller {
+        match (sous_contrat, fin) {
+            (false, _) => StatutConseiller::SansContrat,
+            (true, Some(fin)) if fin < today => StatutConseiller::Sorti,
+            (true, _) => StatutConseiller::EnPoste,
         }
     }
 }
 
-impl StatutConseiller {
-    /// Whether the advisor holds a post (every status but `sorti` and `sans_contrat`).
-    pub fn est_actif(self) -> bool {
-        !matches!(
-            self,
-            StatutConseiller::Sorti | StatutConseiller::SansContrat
-        )
-    }
+/// The last day of a person's `contrats` when every one has one (its rupture, or its planned
+/// end); `None` while one is open-ended, or without any contract.
+pub fn fin_des_contrats(contrats: &[Contrat]) -> Option<NaiveDate> {
+    contrats
+        .iter()
+        .map(Contrat::dernier_jour)
+        .collect::<Option<Vec<NaiveDate>>>()?
+        .into_iter()
+        .max()
 }
 
 /// Personal data of an advisor: shown to admins and the employer only, replaced when anonymised.
@@ -122,18 +99,8 @@ pub struct Conseiller {
     pub recrutement_local: bool,
     /// Its current (or last) contract's type (`None` before any contract).
     pub type_contrat: Option<TypeContrat>,
-    /// Its status.
-    pub statut: StatutConseiller,
     /// Recruited on: its first contract's first day (`None` before any contract).
     pub date_recrutement: Option<NaiveDate>,
-    /// Training started on.
-    pub date_debut_formation: Option<NaiveDate>,
-    /// The training organisation.
-    pub organisme_formation: Option<String>,
-    /// Certified on.
-    pub date_certification: Option<NaiveDate>,
-    /// Took up the post on.
-    pub date_prise_poste: Option<NaiveDate>,
     /// The place of activity: its principal lieu (kept equal to the principal of `lieux`).
     pub lieu_id: Option<LieuId>,
     /// The lieux where it works, exactly one of them principal (none before it has one).
@@ -146,10 +113,9 @@ pub struct Conseiller {
     pub formations: Vec<Formation>,
     /// Its certifications, by date (read with it, never written by its own saves).
     pub certifications: Vec<Certification>,
-    /// Left on.
-    pub date_sortie: Option<NaiveDate>,
-    /// Why it left.
-    pub motif_sortie: Option<MotifSortie>,
+    /// The last day of its contracts when all have one ([`fin_des_contrats`], kept by every
+    /// write of a contract); `None` while one is open-ended, or before any.
+    pub fin_contrats: Option<NaiveDate>,
     /// Row version (its `ETag`).
     pub version: i64,
     /// Created at (RFC 3339 UTC).
@@ -173,7 +139,6 @@ impl Conseiller {
         Conseiller {
             convention_id: Some(convention_id),
             type_contrat: Some(type_contrat),
-            statut: StatutConseiller::Recrute,
             date_recrutement: Some(date_recrutement),
             ..Conseiller::personne(departement, structure_id, identite)
         }
@@ -197,20 +162,14 @@ impl Conseiller {
             anonymise_le: None,
             doublon_de: None,
             type_contrat: None,
-            statut: StatutConseiller::SansContrat,
             date_recrutement: None,
-            date_debut_formation: None,
-            organisme_formation: None,
-            date_certification: None,
-            date_prise_poste: None,
             lieu_id: None,
             lieux: Vec::new(),
             contrats: Vec::new(),
             coordinateur_id: None,
             formations: Vec::new(),
             certifications: Vec::new(),
-            date_sortie: None,
-            motif_sortie: None,
+            fin_contrats: None,
             version: 1,
             cree_le: String::new(),
             modifie_le: String::new(),
@@ -238,17 +197,34 @@ impl Conseiller {
         })
     }
 
-    /// The date of the last step reached (for the chronology of the next one); `None` for a
-    /// person without a contract yet (no step to follow).
-    pub fn derniere_etape(&self) -> Option<(&'static str, NaiveDate)> {
-        [
-            ("date_prise_poste", self.date_prise_poste),
-            ("date_certification", self.date_certification),
-            ("date_debut_formation", self.date_debut_formation),
-            ("date_recrutement", self.date_recrutement),
-        ]
-        .into_iter()
-        .find_map(|(field, date)| date.map(|d| (field, d)))
+    /// Its status on `today` ([`StatutConseiller::de`]).
+    pub fn statut_le(&self, today: NaiveDate) -> StatutConseiller {
+        StatutConseiller::de(self.convention_id.is_some(), self.fin_contrats, today)
+    }
+
+    /// When and why it left, once `sorti` on `today`: its contracts' last day, and the exit its
+    /// last contract's end amounts to (a rupture's motif, [`super::contrat::motif_de_sortie`];
+    /// else, or for the first model's end of an open-ended contract carried over as a rupture,
+    /// the end of the contract).
+    pub fn sortie_le(&self, today: NaiveDate) -> Option<(NaiveDate, MotifSortie)> {
+        if self.statut_le(today) != StatutConseiller::Sorti {
+            return None;
+        }
+        let fin = self.fin_contrats?;
+        let motif = self
+            .contrats
+            .iter()
+            .filter(|c| c.dernier_jour() == Some(fin))
+            .find_map(|c| c.rupture.as_ref())
+            .map_or(MotifSortie::FinDeContrat, |r| {
+                // the first model's end of an open-ended contract, carried over as a rupture
+                if r.commentaire.as_deref() == Some(super::contrat::FIN_SANS_TERME) {
+                    MotifSortie::FinDeContrat
+                } else {
+                    super::contrat::motif_de_sortie(r.motif)
+                }
+            });
+        Some((fin, motif))
     }
 }
 
@@ -408,14 +384,12 @@ impl Conseiller {
 
     /// Its lieux without `lieu` (`false` when it did not work there): 409 `lieu_principal` for
     /// its principal lieu while it works at others (designate another first), or while it is in
-    /// post (an advisor in post keeps a principal lieu).
+    /// post on `today` (an advisor in post keeps a principal lieu).
     pub fn ne_travaille_plus_a(&mut self, lieu: &LieuId) -> Result<bool, Refusal> {
         let Some(index) = self.lieux.iter().position(|l| &l.lieu_id == lieu) else {
             return Ok(false);
         };
-        if self.lieux[index].principal
-            && (self.lieux.len() > 1 || self.statut == StatutConseiller::EnPoste)
-        {
+        if self.lieux[index].principal && self.lieux.len() > 1 {
             return Err(lieu_principal(format!(
                 "Le lieu {lieu} est le lieu principal du conseiller : désigner d'abord un autre lieu principal."
             )));
@@ -506,8 +480,8 @@ pub fn recrutement_local(commune: &CodeInsee, departement: &CodeDepartement) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::contrat::MotifRupture;
     use crate::domain::convention::StatutConvention;
-    use crate::domain::lifecycle::{allowed_actions, apply};
 
     fn recrue() -> Conseiller {
         Conseiller::recrute(
@@ -560,49 +534,99 @@ mod tests {
         );
         assert!(c.ne_travaille_plus_a(&a).unwrap());
         assert!(!c.ne_travaille_plus_a(&a).unwrap(), "not there any more");
-        c.statut = StatutConseiller::EnPoste;
-        assert_eq!(
-            c.ne_travaille_plus_a(&b).unwrap_err().code.code,
-            "lieu_principal"
-        );
-        c.statut = StatutConseiller::Certifie;
+        // alone, the principal goes too
         assert!(c.ne_travaille_plus_a(&b).unwrap());
         assert_eq!((c.lieux.len(), c.lieu_id.clone()), (0, None));
     }
 
-    #[test]
-    fn every_status_and_action_pair() {
-        use ActionConseiller as A;
-        use StatutConseiller as S;
-        let expected = |status: S, action: A| match (status, action) {
-            (S::Recrute, A::Formation) => Some(S::EnFormation),
-            (S::EnFormation, A::Certification) => Some(S::Certifie),
-            (S::Certifie, A::PriseDePoste) => Some(S::EnPoste),
-            (S::Recrute | S::EnFormation | S::Certifie | S::EnPoste, A::Sortie) => Some(S::Sorti),
-            _ => None,
-        };
-        for status in S::ALL {
-            for action in A::ALL {
-                let result = apply(*status, *action);
-                match expected(*status, *action) {
-                    Some(next) => assert_eq!(result, Ok(next), "{status} + {action}"),
-                    None => {
-                        let refusal = result.unwrap_err();
-                        assert_eq!(refusal.code.code, "transition_invalide");
-                        assert_eq!(refusal.members["statut_actuel"], status.as_str());
-                    }
-                }
-            }
+    fn contrat(debut: &str, fin: Option<&str>, rupture: Option<(&str, MotifRupture)>) -> Contrat {
+        let date = |s: &str| s.parse::<NaiveDate>().unwrap();
+        Contrat {
+            id: ContratId::new(),
+            conseiller_id: ConseillerId::new(),
+            poste_id: None,
+            structure_id: StructureId::new(),
+            convention_id: ConventionId::new(),
+            departement: CodeDepartement::parse("93").unwrap(),
+            typologie: TypologiePoste::Conseiller,
+            type_contrat: if fin.is_some() {
+                TypeContrat::Cdd
+            } else {
+                TypeContrat::Cdi
+            },
+            date_debut: date(debut),
+            date_fin: fin.map(date),
+            rupture: rupture.map(|(d, motif)| super::super::contrat::Rupture {
+                date: date(d),
+                motif,
+                commentaire: None,
+            }),
+            salaire_brut_mensuel_centimes: None,
+            version: 1,
         }
-        assert!(allowed_actions(S::Sorti).is_empty());
-        assert_eq!(allowed_actions(S::EnPoste), [A::Sortie]);
-        assert_eq!(allowed_actions(S::Recrute), [A::Formation, A::Sortie]);
-        assert!(allowed_actions(S::SansContrat).is_empty());
-        assert!(
-            S::ALL
-                .iter()
-                .all(|s| s.est_actif() == !matches!(s, S::Sorti | S::SansContrat))
+    }
+
+    #[test]
+    fn the_status_is_derived_from_the_contracts_on_the_day() {
+        use StatutConseiller as S;
+        let date = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let today = date("2024-06-15");
+        assert_eq!(S::de(false, None, today), S::SansContrat);
+        assert_eq!(S::de(true, None, today), S::EnPoste, "open-ended");
+        assert_eq!(S::de(true, Some(today), today), S::EnPoste, "its last day");
+        assert_eq!(S::de(true, Some(date("2024-06-14")), today), S::Sorti);
+        assert_eq!(S::de(true, Some(date("2025-01-01")), today), S::EnPoste);
+
+        assert_eq!(fin_des_contrats(&[]), None);
+        let cdd = contrat("2023-01-01", Some("2023-12-31"), None);
+        let cdi = contrat("2024-01-01", None, None);
+        assert_eq!(
+            fin_des_contrats(std::slice::from_ref(&cdd)),
+            Some(date("2023-12-31"))
         );
+        assert_eq!(
+            fin_des_contrats(&[cdd.clone(), cdi.clone()]),
+            None,
+            "one open-ended"
+        );
+        let rompu = contrat(
+            "2024-01-01",
+            None,
+            Some(("2024-03-31", MotifRupture::Licenciement)),
+        );
+        assert_eq!(
+            fin_des_contrats(&[cdd.clone(), rompu.clone()]),
+            Some(date("2024-03-31"))
+        );
+
+        let mut c = recrue();
+        assert_eq!(c.statut_le(today), S::EnPoste);
+        assert_eq!(c.sortie_le(today), None);
+        c.contrats = vec![cdd.clone(), rompu];
+        c.fin_contrats = fin_des_contrats(&c.contrats);
+        assert_eq!(c.statut_le(today), S::Sorti);
+        assert_eq!(
+            c.sortie_le(today),
+            Some((date("2024-03-31"), MotifSortie::Rupture))
+        );
+        assert_eq!(
+            c.statut_le(date("2024-03-31")),
+            S::EnPoste,
+            "until its last day"
+        );
+        c.contrats = vec![cdd];
+        c.fin_contrats = fin_des_contrats(&c.contrats);
+        assert_eq!(
+            c.sortie_le(today),
+            Some((date("2023-12-31"), MotifSortie::FinDeContrat))
+        );
+        let personne = Conseiller::personne(
+            c.departement.clone(),
+            c.structure_id.clone(),
+            c.identite.clone().unwrap(),
+        );
+        assert_eq!(personne.statut_le(today), S::SansContrat);
+        assert_eq!(personne.sortie_le(today), None);
     }
 
     fn structure() -> StructureId {
@@ -693,36 +717,5 @@ mod tests {
             &CodeInsee::parse("97105").unwrap(),
             &d971
         ));
-    }
-
-    #[test]
-    fn the_last_step_gives_the_earliest_next_date() {
-        let date = |s: &str| s.parse::<NaiveDate>().unwrap();
-        let identite = Identite {
-            nom: "Martin".to_owned(),
-            prenom: "Camille".to_owned(),
-            email: "c.martin@example.org".to_owned(),
-            telephone: None,
-            commune_residence: CodeInsee::parse("93001").unwrap(),
-        };
-        let mut c = Conseiller::recrute(
-            ConventionId::new(),
-            CodeDepartement::parse("93").unwrap(),
-            structure(),
-            identite,
-            TypeContrat::Cdd,
-            date("2021-05-01"),
-        );
-        assert!(c.recrutement_local);
-        assert_eq!(
-            c.derniere_etape(),
-            Some(("date_recrutement", date("2021-05-01")))
-        );
-        c.date_debut_formation = Some(date("2021-05-10"));
-        c.date_certification = Some(date("2021-07-01"));
-        assert_eq!(
-            c.derniere_etape(),
-            Some(("date_certification", date("2021-07-01")))
-        );
     }
 }

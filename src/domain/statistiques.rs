@@ -219,7 +219,7 @@ pub struct Postes {
     /// Postes des conventions signées et vivantes (ni `brouillon`, ni `resiliee`, ni
     /// `terminee`).
     pub attribues: i64,
-    /// Conseillers actifs (tout statut sauf `sorti`).
+    /// Conseillers en poste à la date du calcul (statut `en_poste`, déduit de leurs contrats).
     pub pourvus: i64,
     /// `attribues − pourvus`.
     pub vacants: i64,
@@ -426,7 +426,7 @@ pub fn compose(
     let pourvus = StatutConseiller::ALL
         .iter()
         .zip(par_statut)
-        .filter(|(statut, _)| statut.est_actif())
+        .filter(|(statut, _)| **statut == StatutConseiller::EnPoste)
         .map(|(_, n)| n)
         .sum::<i64>();
 
@@ -714,7 +714,7 @@ mod tests {
                 nombre: 30,
             },
             GroupeConseillers {
-                statut: StatutConseiller::Recrute,
+                statut: StatutConseiller::EnPoste,
                 recrutement_local: false,
                 nombre: 11,
             },
@@ -747,7 +747,7 @@ mod tests {
             stats.conventions.en_retard, 1,
             "only the one past its deadline"
         );
-        assert_eq!(stats.conseillers.par_statut, [0, 11, 0, 0, 30, 7]);
+        assert_eq!(stats.conseillers.par_statut, [0, 41, 7]);
         // 37 of 48 recruited locally.
         assert_eq!(stats.conseillers.recrutement_local_pct, Some(77.1));
     }

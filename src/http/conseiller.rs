@@ -1,16 +1,17 @@
-//! `/api/v1/conseillers` and `/api/v1/conventions/{id}/postes`: advisors, from recruitment to
-//! exit, and the posts of a convention.
+//! `/api/v1/conseillers` and `/api/v1/conventions/{id}/postes`: advisors (people, their lieux;
+//! their contracts, trainings and coordinator have their own modules), and the posts of a
+//! convention by host.
 //!
-//! Every write locks the convention's row first (the quota is a count of rows: only that lock
-//! keeps two concurrent recruitments from both taking the last post), then the advisor's. The
-//! journal records advisors without their personal data.
+//! A recruitment in one call locks the convention's row first (the quota is a count of rows:
+//! only that lock keeps two concurrent recruitments from both taking the last post), then the
+//! advisor's. The journal records advisors without their personal data.
 
 use actix_web::{HttpResponse, delete, get, patch, post, put};
 use chrono::NaiveDate;
 
 use crate::api::conseiller::{
-    Certification, Conseiller, ConseillerFilter, ConseillerPage, Formation, LieuDeTravail,
-    ModificationConseiller, NouveauConseiller, PostesConvention, PostesHote, PriseDePoste, Sortie,
+    Conseiller, ConseillerFilter, ConseillerPage, LieuDeTravail, ModificationConseiller,
+    NouveauConseiller, PostesConvention, PostesHote,
 };
 use crate::app::conseiller::{check_access, not_found};
 use crate::app::{self, Context};
@@ -23,7 +24,7 @@ use crate::domain::ids::{ConseillerId, ConventionId, LieuId};
 use crate::error::ApiError;
 use crate::http::extract::ok_with_etag;
 use crate::http::idempotency::Reply;
-use crate::{create_operation, get_operation, lifecycle_action, list_operation, update_operation};
+use crate::{create_operation, get_operation, list_operation, update_operation};
 
 fn convention_not_found() -> ApiError {
     ApiError::NotFound("Aucune convention de cet identifiant dans votre portée.".to_owned())
@@ -77,7 +78,8 @@ list_operation! {
     /// Lister les conseillers
     ///
     /// Les conseillers visibles de l'appelant, les plus récents d'abord, filtrés par convention,
-    /// employeur, département ou statut. Données personnelles pour `admin` et l'employeur
+    /// employeur, département, statut (déduit des contrats à la date du service) ou
+    /// coordinateur. Données personnelles pour `admin` et l'employeur
     /// seulement. Accès : `admin` : tous ; `prefecture` : ceux de ses départements, sans données
     /// personnelles ; `structure` : ceux qu'elle emploie ; `lecteur` : 403 (il utilise les
     /// statistiques).
@@ -87,7 +89,7 @@ list_operation! {
         let scope = policy::readers_scope(&caller, Resource::Conseiller)?;
         let today = state.today();
     }
-    read = move |conn, after, limit| repo::list(conn, &filter, &scope, after, limit),
+    read = move |conn, after, limit| repo::list(conn, &filter, today, &scope, after, limit),
     item = |c| shown(&caller, c, today),
 }
 
@@ -126,59 +128,21 @@ fn answered(saved: domain::Conseiller, ctx: &Context) -> Conseiller {
     shown(&ctx.caller, saved, ctx.today)
 }
 
-lifecycle_action! {
-    tag = "Conseillers", id = (ConseillerId, crate::api::ConseillerPath),
-    response = (Conseiller, "Le conseiller après l'action."), view = answered,
-    shared_doc = {
-        ///
-        /// Accepte `If-Match` (412 si l'`ETag` est périmé) et `Idempotency-Key`. Répond 200 avec
-        /// le conseiller ; 409 `transition_invalide` (avec `actions_possibles`) hors de l'ordre du
-        /// parcours. Accès : `admin` ; `prefecture` dans ses départements ; `structure` :
-        /// l'employeur.
-    },
-    actions = {
-        /// Entrer en formation
-        ///
-        /// `recrute` → `en_formation`. La date de début n'est ni dans le futur ni avant le
-        /// recrutement.
-        start_formation, "/conseillers/{id}/formation", "startFormation", Formation, app::conseiller::start_formation;
-
-        /// Certifier un conseiller
-        ///
-        /// `en_formation` → `certifie`. La date n'est ni dans le futur ni avant le début de la
-        /// formation.
-        certify, "/conseillers/{id}/certification", "certifyConseiller", Certification, app::conseiller::certify;
-
-        /// Prendre son poste
-        ///
-        /// `certifie` → `en_poste`, dans un lieu d'activité de l'employeur (422 `lieu_non_eligible`
-        /// sinon). La date n'est ni dans le futur ni avant la certification.
-        take_post, "/conseillers/{id}/prise-de-poste", "takePost", PriseDePoste, app::conseiller::take_post;
-
-        /// Enregistrer la sortie d'un conseiller
-        ///
-        /// Tout statut sauf `sorti` → `sorti` : son contrat prend fin selon le motif
-        /// (`fin_de_contrat` d'un `cdd` ou d'un `contrat_de_projet` : sa `date_fin` ; sinon une
-        /// rupture, voir `POST /contrats/{id}/rupture`) et le poste se libère le lendemain (un
-        /// autre conseiller peut y être recruté). La date n'est ni dans le futur ni avant l'étape
-        /// précédente.
-        leave, "/conseillers/{id}/sortie", "leaveProgramme", Sortie, app::conseiller::leave;
-    }
-}
-
 get_operation! {
     /// Lire les postes d'une convention
     ///
-    /// Par structure d'accueil : ses postes dans la répartition, ses conseillers actifs par statut,
-    /// ses sortis et ses postes vacants. Accès : comme la lecture de la convention.
+    /// Par structure d'accueil : ses postes dans la répartition, ses conseillers en poste à la
+    /// date du service (`par_statut` : `en_poste`), ses sortis et ses postes vacants. Accès :
+    /// comme la lecture de la convention.
     get_postes, "/conventions/{id}/postes", "getPostes", tag = "Conventions",
     id = (ConventionId, crate::api::ConventionPath),
     response = (PostesConvention, "Les postes de la convention."),
     |state, caller, id| {
+        let today = state.today();
         let (convention, counts) = state
             .read(move |conn| {
                 let convention = conventions::find(conn, &id)?.ok_or_else(convention_not_found)?;
-                let counts = repo::par_structure_et_statut(conn, &id)?;
+                let counts = repo::par_structure_en_poste_et_sortis(conn, &id, today)?;
                 Ok((convention, counts))
             })
             .await?;
@@ -197,7 +161,7 @@ get_operation! {
                 vacants: 0,
             })
             .collect();
-        for (structure, statut, count) in counts {
+        for (structure, en_poste, sortis) in counts {
             let index = match hosts.iter().position(|h| h.structure_id == structure) {
                 Some(index) => index,
                 // A former host (the split changed after its advisors left).
@@ -214,12 +178,14 @@ get_operation! {
                 }
             };
             let host = &mut hosts[index];
-            if statut.est_actif() {
-                host.actifs += count;
-                host.par_statut.insert(statut.as_str().to_owned(), count);
-            } else {
-                host.sortis += count;
+            host.actifs = en_poste;
+            if en_poste > 0 {
+                host.par_statut.insert(
+                    domain::StatutConseiller::EnPoste.as_str().to_owned(),
+                    en_poste,
+                );
             }
+            host.sortis = sortis;
         }
         for host in &mut hosts {
             host.vacants = (host.postes - host.actifs).max(0);
@@ -280,8 +246,8 @@ crate::delete_operation! {
     /// Retirer un lieu d'un conseiller
     ///
     /// Le conseiller ne travaille plus à ce lieu (404 s'il n'y travaillait pas). Son lieu
-    /// principal ne se retire qu'une fois seul, et jamais pendant qu'il est en poste (409
-    /// `lieu_principal` : désigner d'abord un autre lieu principal). Accès : `admin` ;
+    /// principal ne se retire qu'une fois seul (409 `lieu_principal` : désigner d'abord un autre
+    /// lieu principal). Accès : `admin` ;
     /// `prefecture` dans ses départements ; `structure` : l'employeur.
     delete_lieu_conseiller, "/conseillers/{id}/lieux/{lieu_id}", "deleteLieuConseiller",
     tag = "Conseillers",
@@ -301,10 +267,6 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(list_conseillers)
         .service(get_conseiller)
         .service(update_conseiller)
-        .service(start_formation)
-        .service(certify)
-        .service(take_post)
-        .service(leave)
         .service(put_lieu_conseiller)
         .service(delete_lieu_conseiller)
         .service(get_postes);

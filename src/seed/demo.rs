@@ -23,7 +23,6 @@ use crate::auth::mint::{TokenRequest, mint};
 use crate::auth::{JwtKeys, Role, Verifier};
 use crate::db::DbPool;
 use crate::domain::codes::Siret;
-use crate::domain::conseiller::StatutConseiller;
 use crate::http::AppState;
 
 /// The demo's convention title (also how a second run finds it).
@@ -499,52 +498,37 @@ pub async fn seed(
                 .await?)?;
             recruited += 1;
             let uri = format!("/api/v1/conseillers/{advisor}");
-            // Where the advisor's path stops (most are in post).
-            let reached = if k < leaving {
-                StatutConseiller::EnPoste
+            // How far the advisor got by the summer (most work at a lieu): 0 recruited, 1 in
+            // training, 2 certified, 3 working at its employer's lieu.
+            let etape = if k < leaving {
+                3
             } else {
                 match tirage.next(20) {
-                    0 | 1 => StatutConseiller::Recrute,
-                    2..=4 => StatutConseiller::EnFormation,
-                    5..=7 => StatutConseiller::Certifie,
-                    _ => StatutConseiller::EnPoste,
+                    0 | 1 => 0,
+                    2..=4 => 1,
+                    5..=7 => 2,
+                    _ => 3,
                 }
             };
             let formation = recruited_on + Days::new(7);
             let certification = formation + Days::new(56);
             let prise = certification + Days::new(4);
-            // Each action with the status it leads to, in the path's order.
-            let steps = [
-                (
-                    StatutConseiller::EnFormation,
-                    "formation",
-                    json!({"date_debut": formation.to_string(), "organisme": "Organisme de formation habilité"}),
-                ),
-                (
-                    StatutConseiller::Certifie,
-                    "certification",
-                    json!({"date_certification": certification.to_string()}),
-                ),
-                (
-                    StatutConseiller::EnPoste,
-                    "prise-de-poste",
-                    json!({"date_prise_poste": prise.to_string(), "lieu_id": lieux[index]}),
-                ),
-            ];
-            let rank = |statut| StatutConseiller::ALL.iter().position(|s| *s == statut);
-            for (_, action, body) in steps
-                .into_iter()
-                .take_while(|(after, _, _)| rank(*after) <= rank(reached))
-            {
+            if etape >= 3 {
                 client
-                    .post(&format!("{uri}/{action}"), &employer, body)
+                    .ok(
+                        "PUT",
+                        &format!("{uri}/lieux/{}", lieux[index]),
+                        &employer,
+                        Some(&json!({"principal": true})),
+                        &[],
+                    )
                     .await?;
             }
             // The same path as trainings and certifications: the initial training (seven weeks,
             // one of the four paths) for those who started it; Pix passed and the CCP1 passed
             // (failed first by one in five) for the certified; the others, trained in 2021 and
             // not certified, are late (one in three missed its Pix, one in three failed it).
-            if rank(reached) >= rank(StatutConseiller::EnFormation) {
+            if etape >= 1 {
                 let heures = [105, 280, 350, 420][n % 4];
                 client
                     .post(
@@ -559,7 +543,7 @@ pub async fn seed(
                     )
                     .await?;
                 let mut passages = Vec::new();
-                if rank(reached) >= rank(StatutConseiller::Certifie) {
+                if etape >= 2 {
                     passages.push(("pix", certification, "reussie"));
                     if n % 5 == 0 {
                         passages.push(("ccp1_remn", certification, "echouee"));
@@ -580,11 +564,16 @@ pub async fn seed(
                 }
             }
             if k < leaving {
+                // She resigns: her contract is broken on 31 August, her post vacant the next day.
+                let lu = client.get(&uri, &employer).await?;
+                let contrat = lu["contrat_en_cours_id"]
+                    .as_str()
+                    .ok_or_else(|| DemoError(format!("{advisor} sans contrat en cours")))?;
                 client
                     .post(
-                        &format!("{uri}/sortie"),
+                        &format!("/api/v1/contrats/{contrat}/rupture"),
                         &employer,
-                        json!({"date_sortie": "2021-08-31", "motif": "demission"}),
+                        json!({"date": "2021-08-31", "motif": "demission"}),
                     )
                     .await?;
                 if index == 0 {
@@ -592,7 +581,7 @@ pub async fn seed(
                 } else if index == 2 {
                     parti = Some(advisor.clone());
                 }
-            } else if reached == StatutConseiller::EnPoste {
+            } else if etape == 3 {
                 en_poste.push((advisor, index, prise));
             }
         }

@@ -255,30 +255,6 @@ const ACCESS: &[Route] = &[
         Access::Scoped(&[StructureRole, Admin]),
         r#"{"email": "c.martin@example.org"}"#,
     ),
-    act(
-        "/api/v1/conseillers/{id}/formation",
-        "recrute",
-        Access::Scoped(&[StructureRole, Prefecture, Admin]),
-        r#"{"date_debut": "2021-05-10"}"#,
-    ),
-    act(
-        "/api/v1/conseillers/{id}/certification",
-        "en_formation",
-        Access::Scoped(&[StructureRole, Prefecture, Admin]),
-        r#"{"date_certification": "2021-07-01"}"#,
-    ),
-    act(
-        "/api/v1/conseillers/{id}/prise-de-poste",
-        "certifie",
-        Access::Scoped(&[StructureRole, Prefecture, Admin]),
-        r#"{"date_prise_poste": "2021-07-05", "lieu_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f97"}"#,
-    ),
-    act(
-        "/api/v1/conseillers/{id}/sortie",
-        "recrute",
-        Access::Scoped(&[StructureRole, Prefecture, Admin]),
-        r#"{"date_sortie": "2021-06-01", "motif": "demission"}"#,
-    ),
     // On their own copy of the fixtures (a body makes it a write): the advisor works at the lieu.
     write(
         "PUT",
@@ -565,20 +541,20 @@ fn seed_fixtures(db: &TestDb, statut: &str) {
     ));
     sql.push_str(&format!(
         "INSERT INTO conseillers (id, convention_id, departement, structure_id, nom, prenom, email, \
-         commune_residence, recrutement_local, type_contrat, statut, date_recrutement, \
+         commune_residence, recrutement_local, type_contrat, date_recrutement, \
          date_debut_formation, date_certification, date_prise_poste, lieu_id, version, cree_le, \
          modifie_le) VALUES ('{CONSEILLER_ID}', '{EXECUTION_ID}', '93', '{STRUCTURE_ID}', 'Martin', \
-         'Camille', 'camille.martin@example.org', '93066', TRUE, 'cdd', '{statut_conseiller}', \
+         'Camille', 'camille.martin@example.org', '93066', TRUE, 'cdd', \
          '2021-05-03', {formation}, {certification}, {prise}, {lieu}, 1, {now}, {now});"
     ));
     sql.push_str(&poste_occupe);
     // A person who left (…8fa6), with no contract in force: a new contract may bind her.
     sql.push_str(&format!(
         "INSERT INTO conseillers (id, convention_id, departement, structure_id, nom, prenom, email, \
-         commune_residence, recrutement_local, type_contrat, statut, date_recrutement, \
-         date_sortie, motif_sortie, version, cree_le, modifie_le) VALUES ('{PERSONNE_LIBRE_ID}', \
+         commune_residence, recrutement_local, type_contrat, date_recrutement, \
+         fin_contrats, version, cree_le, modifie_le) VALUES ('{PERSONNE_LIBRE_ID}', \
          '{EXECUTION_ID}', '93', '{STRUCTURE_ID}', 'Diallo', 'Awa', 'awa.diallo@example.org', \
-         '93066', TRUE, 'cdi', 'sorti', '2021-04-01', '2021-04-30', 'demission', 1, {now}, {now});"
+         '93066', TRUE, 'cdi', '2021-04-01', '2021-04-30', 1, {now}, {now});"
     ));
     sql.push_str(&format!(
         "INSERT INTO conseillers_lieux (conseiller_id, lieu_id, principal) VALUES \
@@ -590,10 +566,10 @@ fn seed_fixtures(db: &TestDb, statut: &str) {
     const CONTRAT_COORDINATEUR_ID: &str = "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8fc2";
     sql.push_str(&format!(
         "INSERT INTO conseillers (id, convention_id, departement, structure_id, nom, prenom, email, \
-         commune_residence, recrutement_local, type_contrat, statut, date_recrutement, version, \
+         commune_residence, recrutement_local, type_contrat, date_recrutement, version, \
          cree_le, modifie_le) VALUES ('{COORDINATEUR_ID}', '{EXECUTION_ID}', '93', \
          '{STRUCTURE_ID}', 'Bernard', 'Lina', 'lina.bernard@example.org', '93066', TRUE, 'cdi', \
-         'recrute', '2021-05-03', 1, {now}, {now});
+         '2021-05-03', 1, {now}, {now});
          INSERT INTO contrats (id, conseiller_id, poste_id, structure_id, convention_id, \
          departement, typologie, type, date_debut, version, cree_le, modifie_le) VALUES \
          ('{CONTRAT_COORDINATEUR_ID}', '{COORDINATEUR_ID}', NULL, '{STRUCTURE_ID}', \

@@ -3,6 +3,7 @@
 //! equal to a recomputation from the rows (after a random workload with deletions).
 
 use crate::common;
+use crate::common::scenario::rupture;
 
 use cnfs_api::auth::Role;
 use cnfs_api::db_run;
@@ -328,13 +329,7 @@ async fn an_activity_needs_a_contract_in_force_not_a_status(db: TestDb) {
     assert_eq!(declared.json["departement"], "93");
 
     // After its exit on 2021-06-30, no contract in force any more.
-    let left = post(
-        &app,
-        &format!("/api/v1/conseillers/{recruited}/sortie"),
-        &employer,
-        json!({"date_sortie": "2021-06-30", "motif": "demission"}),
-    )
-    .await;
+    let left = rupture(&app, &recruited, &employer, "2021-06-30", "demission").await;
     assert_eq!(left.status, 200, "{}", left.text);
     let mut after = body.clone();
     after["type_lieu"] = json!("domicile");

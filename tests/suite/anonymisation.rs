@@ -1,5 +1,5 @@
-//! `cnfs-api anonymiser`: the personal data of advisors who left more than N months ago is
-//! erased, every statistic stays, the journal says so without personal data; on both backends,
+//! `cnfs-api anonymiser`: the personal data of advisors whose contracts ended more than N months
+//! ago, and of people recorded that long ago who never had a contract, is erased, every statistic stays, the journal says so without personal data; on both backends,
 //! and through the real binary on SQLite.
 
 use crate::common;
@@ -171,12 +171,12 @@ fn seed(conn: &mut DbConn) {
         };
         sql.push_str(&format!(
             "INSERT INTO conseillers (id, convention_id, departement, structure_id, nom, prenom, \
-             email, commune_residence, anonymise_le, recrutement_local, type_contrat, statut, \
+             email, commune_residence, anonymise_le, recrutement_local, type_contrat, \
              date_recrutement, date_debut_formation, organisme_formation, date_certification, \
-             date_prise_poste, lieu_id, date_sortie, motif_sortie, version, cree_le, modifie_le) \
+             date_prise_poste, lieu_id, fin_contrats, version, cree_le, modifie_le) \
              VALUES ('{id}', '{convention}', '{departement}', '{structure}', {nom}, {prenom}, \
-             {email}, {commune}, {anonymise_le}, {local}, 'cdd', '{statut}', '2021-04-01', \
-             {formation}, {organisme}, {certification}, {prise_poste}, {lieu}, {sortie}, {motif}, \
+             {email}, {commune}, {anonymise_le}, {local}, 'cdd', '2021-04-01', \
+             {formation}, {organisme}, {certification}, {prise_poste}, {lieu}, {sortie}, \
              {version}, {now}, {modifie_le});",
             nom = personal(format!("Nomdefamille{n}")),
             prenom = personal(format!("Prenom{n}")),
@@ -194,15 +194,38 @@ fn seed(conn: &mut DbConn) {
                 "NULL".to_owned()
             },
             sortie = quoted(sortie),
-            motif = quoted(sortie.map(|_| "fin_de_contrat")),
             modifie_le = anonymise_le.map_or(now.to_owned(), |at| format!("'{at}'")),
         ));
     }
     conn.batch_execute(&sql).expect("fixtures seeded");
 }
 
-/// A fixture advisor: id, département, recruited locally, statut, date_sortie, anonymise_le,
-/// version.
+/// Recorded 25 months ago without a contract (93): anonymised.
+const CANDIDAT_ANCIEN: &str = "01936b2e-0000-7000-8000-000000000008";
+/// Recorded 13 months ago without a contract (93): kept at 24 months.
+const CANDIDAT_RECENT: &str = "01936b2e-0000-7000-8000-000000000009";
+
+/// Two people recorded without a contract, one 25 months before [`TODAY`], one 13.
+fn seed_candidats(conn: &mut DbConn) {
+    let mut sql = String::new();
+    for (id, cree_le) in [
+        (CANDIDAT_ANCIEN, "2024-05-15T10:00:00.000000Z"),
+        (CANDIDAT_RECENT, "2025-05-15T10:00:00.000000Z"),
+    ] {
+        let n = &id[id.len() - 2..];
+        sql.push_str(&format!(
+            "INSERT INTO conseillers (id, departement, structure_id, nom, prenom, email, \
+             commune_residence, recrutement_local, version, cree_le, modifie_le) VALUES \
+             ('{id}', '93', '{STRUCTURE_93}', 'Nomdefamille{n}', 'Prenom{n}', \
+             'candidat{n}@courriel.example', '93066', TRUE, 1, '{cree_le}', '{cree_le}');"
+        ));
+    }
+    conn.batch_execute(&sql).expect("candidates seeded");
+}
+
+/// A fixture advisor: id, département, recruited locally, its path (`sorti`: its contracts
+/// ended on the date; `recrute`: recruited, nothing since), the last day of its contracts,
+/// anonymise_le, version.
 type Advisor = (
     &'static str,
     &'static str,
@@ -266,11 +289,9 @@ type Statistics = (
         String,
         bool,
         Option<String>,
-        String,
+        Option<String>,
     ),
     (
-        Option<String>,
-        Option<String>,
         Option<String>,
         Option<String>,
         Option<String>,
@@ -293,7 +314,7 @@ fn statistics_rows(conn: &mut DbConn) -> Vec<Statistics> {
                 conseillers::structure_id,
                 conseillers::recrutement_local,
                 conseillers::type_contrat,
-                conseillers::statut,
+                conseillers::fin_contrats,
             ),
             (
                 conseillers::date_recrutement,
@@ -302,8 +323,6 @@ fn statistics_rows(conn: &mut DbConn) -> Vec<Statistics> {
                 conseillers::date_certification,
                 conseillers::date_prise_poste,
                 conseillers::lieu_id,
-                conseillers::date_sortie,
-                conseillers::motif_sortie,
                 conseillers::cree_le,
             ),
         ))
@@ -311,7 +330,8 @@ fn statistics_rows(conn: &mut DbConn) -> Vec<Statistics> {
         .unwrap()
 }
 
-/// Counts of advisors by recrutement_local, by statut, by département and by structure, as the
+/// Counts of advisors by recrutement_local, by the last day of their contracts (their status's
+/// source), by département and by structure, as the
 /// statistics count them (SQL GROUP BY).
 fn counts(conn: &mut DbConn) -> Vec<BTreeMap<String, i64>> {
     let by_local: Vec<(bool, i64)> = conseillers::table
@@ -319,9 +339,9 @@ fn counts(conn: &mut DbConn) -> Vec<BTreeMap<String, i64>> {
         .select((conseillers::recrutement_local, count_star()))
         .load(conn)
         .unwrap();
-    let by_statut: Vec<(String, i64)> = conseillers::table
-        .group_by(conseillers::statut)
-        .select((conseillers::statut, count_star()))
+    let by_fin: Vec<(Option<String>, i64)> = conseillers::table
+        .group_by(conseillers::fin_contrats)
+        .select((conseillers::fin_contrats, count_star()))
         .load(conn)
         .unwrap();
     let by_departement: Vec<(String, i64)> = conseillers::table
@@ -339,7 +359,10 @@ fn counts(conn: &mut DbConn) -> Vec<BTreeMap<String, i64>> {
             .into_iter()
             .map(|(local, n)| (local.to_string(), n))
             .collect(),
-        by_statut.into_iter().collect(),
+        by_fin
+            .into_iter()
+            .map(|(fin, n)| (fin.unwrap_or_default(), n))
+            .collect(),
         by_departement.into_iter().collect(),
         by_structure.into_iter().collect(),
     ]
@@ -495,9 +518,36 @@ async fn statistics_are_unchanged(db: TestDb) {
     assert_eq!(anonymised, 5);
 }
 
+/// People recorded without ever getting a contract are kept as long as those who left: their
+/// personal data is erased once they were recorded more than N months ago.
+async fn people_never_contracted_are_anonymised_after_the_same_delay(db: TestDb) {
+    let mut conn = db.conn();
+    seed(&mut conn);
+    seed_candidats(&mut conn);
+    let before = personal_rows(&mut conn);
+    assert_eq!(
+        run(&mut conn, TODAY, 24),
+        3,
+        "the two who left, and the old candidate"
+    );
+    let after = personal_rows(&mut conn);
+    assert!(after[CANDIDAT_ANCIEN].5.is_some(), "anonymised");
+    assert_eq!(after[CANDIDAT_ANCIEN].1, None);
+    assert_eq!(after[CANDIDAT_RECENT], before[CANDIDAT_RECENT], "kept");
+    assert_eq!(after[RECRUTE], before[RECRUTE], "under contract: kept");
+    assert_eq!(
+        run(&mut conn, TODAY, 12),
+        3,
+        "23 and 24 months, and the recent candidate"
+    );
+    assert!(personal_rows(&mut conn)[CANDIDAT_RECENT].5.is_some());
+    assert_eq!(personal_rows(&mut conn)[EN_POSTE], before[EN_POSTE]);
+}
+
 on_both_backends!(
     anonymises_only_those_who_left_more_than_n_months_ago,
     statistics_are_unchanged,
+    people_never_contracted_are_anonymised_after_the_same_delay,
 );
 
 fn cli(args: &[&str], database: &std::path::Path) -> std::process::Output {
@@ -526,7 +576,7 @@ fn the_command_anonymises_and_says_how_many() {
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(
         String::from_utf8(output.stdout).unwrap(),
-        "2 conseiller(s) anonymisé(s) : sortis avant le 2024-06-15 \
+        "2 conseiller(s) anonymisé(s) : sortis, ou enregistrés sans contrat, avant le 2024-06-15 \
          (plus de 24 mois avant le 2026-06-15)\n"
     );
     let after = personal_rows(&mut db.conn());
@@ -542,7 +592,7 @@ fn the_command_anonymises_and_says_how_many() {
     );
     assert_eq!(
         String::from_utf8(output.stdout).unwrap(),
-        "0 conseiller(s) anonymisé(s) : sortis avant le 2024-06-15 \
+        "0 conseiller(s) anonymisé(s) : sortis, ou enregistrés sans contrat, avant le 2024-06-15 \
          (plus de 24 mois avant le 2026-06-15)\n"
     );
 

@@ -97,81 +97,6 @@ async fn a_recruitment_creates_a_contract_on_the_post_it_takes(db: TestDb) {
     .assert_problem(404, "ressource_introuvable");
 }
 
-async fn an_exit_ends_the_contract_by_its_motif(db: TestDb) {
-    let app = app_on(&db).await;
-    let ids = structures(&app).await;
-    let convention = convention(&app, &ids, (4, 1), true).await;
-    let cases = [
-        ("cdd", "fin_de_contrat", Some("2021-08-31"), None),
-        ("cdi", "fin_de_contrat", None, Some("autre")),
-        ("cdd", "demission", None, Some("demission")),
-        ("cdi", "rupture", None, Some("rupture_conventionnelle")),
-    ];
-    for (n, (type_contrat, motif, date_fin, motif_rupture)) in cases.into_iter().enumerate() {
-        let advisor = recruit(&app, &convention, &ids[0], n, type_contrat).await;
-        let left = post(
-            &app,
-            &format!("/api/v1/conseillers/{advisor}/sortie"),
-            &admin(),
-            json!({"date_sortie": "2021-08-31", "motif": motif}),
-        )
-        .await;
-        assert_eq!(left.status, 200, "{}", left.text);
-        let contrat = contrat_of(&app, &advisor).await;
-        assert_eq!(
-            contrat["date_fin"],
-            json!(date_fin),
-            "{type_contrat} {motif}"
-        );
-        assert_eq!(contrat["motif_rupture"], json!(motif_rupture));
-        assert_eq!(
-            contrat["date_rupture"],
-            json!(motif_rupture.map(|_| "2021-08-31"))
-        );
-        // A fixed-term contract that reached its end reads `termine` the next day.
-        let etat = if motif_rupture.is_some() {
-            "rompu"
-        } else {
-            "termine"
-        };
-        assert_eq!(contrat["etat"], etat);
-        assert_eq!(contrat["version"], 2);
-        // Its post is vacant from the next day.
-        let poste_id = contrat["poste_id"].as_str().unwrap();
-        let poste = get(&app, &format!("/api/v1/postes/{poste_id}"), &admin()).await;
-        assert_eq!(
-            (&poste.json["etat"], &poste.json["depuis"]),
-            (&json!("vacant"), &json!("2021-09-01"))
-        );
-        assert_eq!(poste.json["contrat_id"], Value::Null);
-    }
-    assert_eq!(
-        count(
-            &db,
-            "SELECT COUNT(*) AS n FROM journal WHERE ressource = 'contrat' AND action = 'sortie'"
-        ),
-        4
-    );
-    // The states filter, on the service's date.
-    let termines = contrats(&app, &admin(), "etat=termine").await;
-    assert_eq!(termines.len(), 1);
-    assert_eq!(contrats(&app, &admin(), "etat=rompu").await.len(), 3);
-    assert_eq!(contrats(&app, &admin(), "etat=en_cours").await.len(), 0);
-    assert_eq!(
-        contrats(&app, &admin(), "etat=termine,rompu").await.len(),
-        4
-    );
-    // The day before, the ended fixed-term contract was still in force.
-    let yesterday = app_on_day(&db, "2021-08-31").await;
-    let id = termines[0]["id"].as_str().unwrap();
-    let read = get(&yesterday, &format!("/api/v1/contrats/{id}"), &admin()).await;
-    assert_eq!(read.json["etat"], "en_cours");
-    assert_eq!(
-        contrats(&yesterday, &admin(), "etat=en_cours").await.len(),
-        1
-    );
-}
-
 async fn a_contract_in_force_is_broken(db: TestDb) {
     let app = app_on(&db).await;
     let ids = structures(&app).await;
@@ -260,7 +185,7 @@ async fn a_contract_in_force_is_broken(db: TestDb) {
         1
     );
 
-    // Once broken, a second rupture is a conflict, as is the old exit.
+    // Once broken, a second rupture is a conflict.
     let again = post(&app, &uri, &admin(), body("2021-08-20")).await;
     again.assert_problem(409, "contrat_termine");
     assert_eq!(again.json["etat"], "rompu");
@@ -280,15 +205,20 @@ async fn a_contract_in_force_is_broken(db: TestDb) {
         by_prefecture.json["date_rupture"], TODAY,
         "today by default"
     );
-    let left = get(
-        &app,
-        &format!(
-            "/api/v1/conseillers/{}",
-            other["conseiller_id"].as_str().unwrap()
-        ),
-        &admin(),
-    )
-    .await;
+    // Its last day is today: in post until tonight, gone tomorrow, the non-renewal read as the
+    // contract's end.
+    let other_uri = format!(
+        "/api/v1/conseillers/{}",
+        other["conseiller_id"].as_str().unwrap()
+    );
+    let today = get(&app, &other_uri, &admin()).await;
+    assert_eq!(
+        (&today.json["statut"], &today.json["motif_sortie"]),
+        (&json!("en_poste"), &Value::Null)
+    );
+    let tomorrow = app_on_day(&db, "2021-09-02").await;
+    let left = get(&tomorrow, &other_uri, &admin()).await;
+    assert_eq!(left.json["statut"], "sorti");
     assert_eq!(left.json["motif_sortie"], "fin_de_contrat");
 }
 
@@ -395,7 +325,6 @@ async fn contracts_are_listed_within_scope(db: TestDb) {
 
 on_both_backends!(
     a_recruitment_creates_a_contract_on_the_post_it_takes,
-    an_exit_ends_the_contract_by_its_motif,
     a_contract_in_force_is_broken,
     contracts_are_listed_within_scope,
 );

@@ -89,7 +89,7 @@ async fn a_person_moves_to_another_host_under_a_new_contract(db: TestDb) {
     // The same person (one id), now employed by the second host; her two contracts.
     let read = get(&app, &format!("/api/v1/conseillers/{person}"), &admin()).await;
     assert_eq!(read.json["structure_id"], ids[1].as_str());
-    assert_eq!(read.json["statut"], "recrute", "{}", read.text);
+    assert_eq!(read.json["statut"], "en_poste", "{}", read.text);
     assert_eq!(read.json["date_sortie"], Value::Null);
     // Her read shows both contracts, oldest first, the second in force.
     assert_eq!(read.json["contrat_en_cours_id"], id);
@@ -328,6 +328,65 @@ async fn a_fixed_term_contract_frees_its_post_the_day_after_its_end(db: TestDb) 
     assert_eq!(last["date"], "2022-01-01");
     let version = post_read.json["version"].clone();
     assert!(vacants(&later, &ids[0]).await.contains(&poste));
+    // The person's status follows: in post until 31 December, gone from 1 January, with the
+    // contract's term as its exit, in its read, the list's filter and the statistics; the row
+    // keeps the last day of its contracts, from which all of them derive it.
+    let until = get(&app, &format!("/api/v1/conseillers/{person}"), &admin()).await;
+    assert_eq!(
+        (&until.json["statut"], &until.json["date_sortie"]),
+        (&json!("en_poste"), &Value::Null)
+    );
+    let gone = get(&later, &format!("/api/v1/conseillers/{person}"), &admin()).await;
+    assert_eq!(gone.json["statut"], "sorti", "{}", gone.text);
+    assert_eq!(gone.json["date_sortie"], "2021-12-31");
+    assert_eq!(gone.json["motif_sortie"], "fin_de_contrat");
+    assert_eq!(gone.json["contrat_en_cours_id"], Value::Null);
+    assert_eq!(
+        count(
+            &db,
+            &format!(
+                "SELECT COUNT(*) AS n FROM conseillers WHERE id = '{person}' AND fin_contrats = '2021-12-31'"
+            )
+        ),
+        1
+    );
+    for (day, statut, expected) in [
+        (&app, "en_poste", true),
+        (&app, "sorti", false),
+        (&later, "sorti", true),
+        (&later, "en_poste", false),
+    ] {
+        let listed = get(
+            day,
+            &format!("/api/v1/conseillers?statut={statut}&limit=100"),
+            &admin(),
+        )
+        .await;
+        assert_eq!(listed.status, 200, "{}", listed.text);
+        let found = listed.json["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == person.as_str());
+        assert_eq!(found, expected, "?statut={statut}");
+    }
+    let stats_before = app
+        .anonymous()
+        .get("/api/v1/statistiques/departements/93")
+        .await;
+    let stats_after = later
+        .anonymous()
+        .get("/api/v1/statistiques/departements/93")
+        .await;
+    let en_poste = |s: &common::Answer| s.json["conseillers"]["en_poste"].as_i64().unwrap();
+    let sortis = |s: &common::Answer| s.json["conseillers"]["sorti"].as_i64().unwrap();
+    assert_eq!(
+        en_poste(&stats_after),
+        en_poste(&stats_before) - 1,
+        "{}",
+        stats_after.text
+    );
+    assert_eq!(sortis(&stats_after), sortis(&stats_before) + 1);
     let occupied = get(
         &later,
         &format!("/api/v1/postes?structure_id={}&etat=occupe", ids[0]),

@@ -67,17 +67,21 @@ async fn the_story_once_and_only_once(db: TestDb) {
         n("SELECT CAST(SUM(postes) AS BIGINT) AS n FROM conventions_repartition"),
         80
     );
-    for statut in ["recrute", "en_formation", "certifie", "en_poste", "sorti"] {
-        assert!(
-            n(&format!(
-                "SELECT COUNT(*) AS n FROM conseillers WHERE statut = '{statut}'"
-            )) > 0,
-            "advisors at every stage: {statut}"
-        );
-    }
+    // Advisors in post and gone, as of today (the status is derived from the contracts).
+    let today = chrono::Utc::now().date_naive().to_string();
+    let en_poste = format!(
+        "convention_id IS NOT NULL AND (fin_contrats IS NULL OR fin_contrats >= '{today}')"
+    );
+    assert!(
+        n(&format!(
+            "SELECT COUNT(*) AS n FROM conseillers WHERE fin_contrats < '{today}'"
+        )) > 0
+    );
     assert_eq!(
         n("SELECT postes_pourvus AS n FROM conventions"),
-        n("SELECT COUNT(*) AS n FROM conseillers WHERE statut <> 'sorti'")
+        n(&format!(
+            "SELECT COUNT(*) AS n FROM conseillers WHERE {en_poste}"
+        ))
     );
     // Activities at the lieux, at home and remotely; each advisor has its contract.
     for type_lieu in ["lieu_activite", "domicile", "a_distance"] {
@@ -90,9 +94,11 @@ async fn the_story_once_and_only_once(db: TestDb) {
     }
     // Trainings and certifications along the same path: every advisor who started its training
     // has its initial one; certifications passed, failed and missed; some advisors late.
+    assert!(n("SELECT COUNT(*) AS n FROM formations WHERE type = 'initiale'") > 40);
     assert_eq!(
         n("SELECT COUNT(*) AS n FROM formations WHERE type = 'initiale'"),
-        n("SELECT COUNT(*) AS n FROM conseillers WHERE date_debut_formation IS NOT NULL")
+        n("SELECT COUNT(DISTINCT conseiller_id) AS n FROM formations WHERE type = 'initiale'"),
+        "one initial training per person"
     );
     for resultat in ["reussie", "echouee", "absent"] {
         assert!(
@@ -102,12 +108,20 @@ async fn the_story_once_and_only_once(db: TestDb) {
             "certifications {resultat}"
         );
     }
-    assert_eq!(
-        n(
-            "SELECT COUNT(DISTINCT conseiller_id) AS n FROM certifications WHERE resultat = 'reussie'"
-        ),
-        n("SELECT COUNT(*) AS n FROM conseillers WHERE date_certification IS NOT NULL")
+    // Those certified passed both (Pix and CCP1), some of the trained only.
+    let certifies = n(
+        "SELECT COUNT(DISTINCT conseiller_id) AS n FROM certifications WHERE resultat = 'reussie' \
+         AND type = 'ccp1_remn'",
     );
+    assert!(certifies > 0);
+    assert_eq!(
+        certifies,
+        n(
+            "SELECT COUNT(DISTINCT conseiller_id) AS n FROM certifications WHERE resultat = 'reussie' \
+             AND type = 'pix'"
+        )
+    );
+    assert!(certifies < n("SELECT COUNT(*) AS n FROM formations WHERE type = 'initiale'"));
     // Late on any day the story may be served (its trainings ended in 2021, "today" is at least
     // its last date, 2022-06-30).
     assert!(
@@ -143,7 +157,7 @@ async fn the_story_once_and_only_once(db: TestDb) {
         n(
             "SELECT COUNT(*) AS n FROM coordinations k JOIN contrats c ON c.conseiller_id = \
            k.coordinateur_id AND c.typologie = 'coordinateur' JOIN conseillers a ON a.id = \
-           k.conseiller_id WHERE a.statut = 'en_poste' AND a.departement = c.departement"
+           k.conseiller_id WHERE a.fin_contrats IS NULL AND a.departement = c.departement"
         ),
         demo::COORDONNES as i64
     );
@@ -162,7 +176,9 @@ async fn the_story_once_and_only_once(db: TestDb) {
     );
     assert_eq!(
         n("SELECT COUNT(*) AS n FROM postes WHERE etat = 'occupe'"),
-        n("SELECT COUNT(*) AS n FROM conseillers WHERE statut <> 'sorti'")
+        n(&format!(
+            "SELECT COUNT(*) AS n FROM conseillers WHERE {en_poste}"
+        ))
     );
     assert_eq!(
         n("SELECT COUNT(*) AS n FROM postes_historique WHERE evenement = 'transfert'"),
@@ -200,11 +216,14 @@ async fn the_story_once_and_only_once(db: TestDb) {
     );
     assert_eq!(
         n(
-            "SELECT COUNT(*) AS n FROM activites a JOIN conseillers c ON c.id = a.conseiller_id \
-           WHERE c.statut <> 'en_poste' OR a.date < c.date_prise_poste OR a.lieu_id <> c.lieu_id"
+            "SELECT COUNT(*) AS n FROM activites a WHERE NOT EXISTS (SELECT 1 FROM contrats k \
+           WHERE k.conseiller_id = a.conseiller_id AND k.date_debut <= a.date \
+           AND COALESCE(k.date_rupture, k.date_fin, '9999-12-31') >= a.date) \
+           OR (a.lieu_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM lieux l \
+           WHERE l.id = a.lieu_id AND l.structure_id = a.structure_id))"
         ),
         0,
-        "activities by advisors in post, at their lieu, after taking it"
+        "activities under a contract in force, at a lieu of their employer"
     );
 
     // The statistics of the 93 tell it.

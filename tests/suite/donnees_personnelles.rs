@@ -6,6 +6,7 @@
 //! may contain a name or an e-mail of an advisor.
 
 use crate::common;
+use crate::common::scenario::rupture;
 
 use cnfs_api::auth::Role;
 use common::scenario::{
@@ -48,17 +49,11 @@ async fn no_name_or_email_reaches_the_public(db: TestDb) {
         ));
     }
     let uri = format!("/api/v1/conseillers/{}", advisors[0]);
-    for (action, body) in [
-        ("formation", json!({"date_debut": "2021-04-10"})),
-        ("certification", json!({"date_certification": "2021-05-01"})),
-        (
-            "prise-de-poste",
-            json!({"date_prise_poste": "2021-05-05", "lieu_id": lieu}),
-        ),
-    ] {
-        let done = post(&app, &format!("{uri}/{action}"), &employer, body).await;
-        assert_eq!(done.status, 200, "{action}: {}", done.text);
-    }
+    let placed = app
+        .as_(&employer)
+        .put(&format!("{uri}/lieux/{lieu}"), json!({"principal": true}))
+        .await;
+    assert_eq!(placed.status, 200, "{}", placed.text);
     let activity = created_id(
         &post(
             &app,
@@ -70,13 +65,7 @@ async fn no_name_or_email_reaches_the_public(db: TestDb) {
         )
         .await,
     );
-    let left = post(
-        &app,
-        &format!("/api/v1/conseillers/{}/sortie", advisors[1]),
-        &employer,
-        json!({"date_sortie": "2021-06-30", "motif": "demission"}),
-    )
-    .await;
+    let left = rupture(&app, &advisors[1], &employer, "2021-06-30", "demission").await;
     assert_eq!(left.status, 200, "{}", left.text);
     let enveloppe = created_id(
         &post(

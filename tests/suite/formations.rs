@@ -148,7 +148,7 @@ async fn trainings_and_certifications_are_recorded_and_shown(db: TestDb) {
     assert_eq!(read.json["certification_en_retard"], false);
     // The advisor itself is unchanged (its version, its status: the old path is apart).
     assert_eq!(read.json["version"], 1);
-    assert_eq!(read.json["statut"], "recrute");
+    assert_eq!(read.json["statut"], "en_poste");
     // And so does the list.
     let listed = get(
         &app,

@@ -48,7 +48,6 @@ async fn a_person_is_recorded_without_a_contract_then_engaged(db: TestDb) {
     assert_eq!(created.json["departement"], "93");
     assert_eq!(created.json["telephone"], "+33 6 12 34 56 78");
     assert_eq!(created.json["recrutement_local"], true);
-    assert_eq!(created.json["actions_possibles"], json!([]));
     assert_eq!(created.json["contrats"], json!([]));
     assert_eq!(created.json["contrat_en_cours_id"], Value::Null);
     // Nobody's post is filled by a person without a contract.
@@ -85,19 +84,11 @@ async fn a_person_is_recorded_without_a_contract_then_engaged(db: TestDb) {
     )
     .await
     .assert_problem(404, "ressource_introuvable");
-    // The old path's actions do not apply to a person without a contract.
-    post(
-        &app,
-        &format!("/api/v1/conseillers/{person}/formation"),
-        &admin(),
-        json!({"date_debut": "2021-05-10"}),
-    )
-    .await
-    .assert_problem(409, "transition_invalide");
     // The statistics count advisors, not people without a contract.
     let stats = get(&app, "/api/v1/statistiques", &admin()).await;
     let conseillers = &stats.json["conseillers"];
-    assert_eq!(conseillers["recrute"], 0, "{}", stats.text);
+    assert_eq!(conseillers["en_poste"], 0, "{}", stats.text);
+    assert_eq!(conseillers["sorti"], 0);
     assert_eq!(conseillers["recrutement_local_pct"], Value::Null);
 
     // Her employer engages her on one of its vacant posts: she is recruited.
@@ -118,7 +109,7 @@ async fn a_person_is_recorded_without_a_contract_then_engaged(db: TestDb) {
     .await;
     assert_eq!(engaged.status, 201, "{}", engaged.text);
     let read = get(&app, &format!("/api/v1/conseillers/{person}"), &admin()).await;
-    assert_eq!(read.json["statut"], "recrute", "{}", read.text);
+    assert_eq!(read.json["statut"], "en_poste", "{}", read.text);
     assert_eq!(read.json["convention_id"], convention.as_str());
     assert_eq!(read.json["type_contrat"], "pec");
     assert_eq!(read.json["date_recrutement"], "2021-09-01");

@@ -3,6 +3,7 @@
 //! end, moved by a transfer; their list (filters, scopes), their read, and their export.
 
 use crate::common;
+use crate::common::scenario::rupture;
 
 use cnfs_api::auth::Role;
 use common::scenario::{
@@ -218,13 +219,7 @@ async fn recruitment_and_exit_move_a_post(db: TestDb) {
         assert_eq!(poste["version"], 2);
     }
 
-    let gone = post(
-        &app,
-        &format!("/api/v1/conseillers/{}/sortie", advisors[0]),
-        &employer,
-        json!({"date_sortie": "2021-08-01", "motif": "demission"}),
-    )
-    .await;
+    let gone = rupture(&app, &advisors[0], &employer, "2021-08-01", "demission").await;
     assert_eq!(gone.status, 200, "{}", gone.text);
     let freed = held
         .iter()
@@ -324,13 +319,7 @@ async fn avenants_and_the_end_create_and_return_posts(db: TestDb) {
     );
 
     // The end: the advisor leaves, then the convention is terminated; every post is returned.
-    let gone = post(
-        &app,
-        &format!("/api/v1/conseillers/{advisor}/sortie"),
-        &employer,
-        json!({"date_sortie": "2021-08-01", "motif": "demission"}),
-    )
-    .await;
+    let gone = rupture(&app, &advisor, &employer, "2021-08-01", "demission").await;
     assert_eq!(gone.status, 200, "{}", gone.text);
     let ended = post(
         &app,

@@ -166,12 +166,14 @@ fn postes(db: &TestDb, terrain: &Terrain, host: &str) -> Postes {
                 "SELECT COUNT(DISTINCT p.conseiller_id) AS n FROM postes p \
                  JOIN conseillers c ON c.id = p.conseiller_id \
                  WHERE p.convention_id = '{convention}' AND p.structure_id = '{host}' \
-                 AND p.etat = 'occupe' AND c.structure_id = '{host}' AND c.statut <> 'sorti'"
+                 AND p.etat = 'occupe' AND c.structure_id = '{host}' AND c.fin_contrats IS NULL"
             ),
         ),
         actifs: count(
             db,
-            &format!("SELECT COUNT(*) AS n FROM conseillers WHERE {of_host} AND statut <> 'sorti'"),
+            &format!(
+                "SELECT COUNT(*) AS n FROM conseillers WHERE {of_host} AND convention_id IS NOT NULL AND fin_contrats IS NULL"
+            ),
         ),
     }
 }
@@ -188,7 +190,7 @@ fn pourvus(db: &TestDb, terrain: &Terrain) -> (i64, i64) {
             db,
             &format!(
                 "SELECT COUNT(*) AS n FROM conseillers \
-                 WHERE convention_id = '{convention}' AND statut <> 'sorti'"
+                 WHERE convention_id = '{convention}' AND convention_id IS NOT NULL AND fin_contrats IS NULL"
             ),
         ),
     )
@@ -521,14 +523,25 @@ fn round_2(
         .pred_opt()
         .expect("a day before")
         .to_string();
+    let lu = http(
+        servers[0].addr,
+        "GET",
+        &format!("/api/v1/conseillers/{partant}"),
+        Some(&employer_a),
+        None,
+    );
+    let contrat = lu.json["contrat_en_cours_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no contract in force: {}", lu.text))
+        .to_owned();
     let gone = http(
         servers[0].addr,
         "POST",
-        &format!("/api/v1/conseillers/{partant}/sortie"),
+        &format!("/api/v1/contrats/{contrat}/rupture"),
         Some(&employer_a),
-        Some(&json!({"date_sortie": veille, "motif": "demission"})),
+        Some(&json!({"date": veille, "motif": "demission"})),
     );
-    assert_eq!(gone.status, 200, "sortie: {}", gone.text);
+    assert_eq!(gone.status, 200, "rupture: {}", gone.text);
     let vacant = http(
         servers[servers.len() - 1].addr,
         "GET",

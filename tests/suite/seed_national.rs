@@ -208,7 +208,7 @@ fn assert_invariants(db: &TestDb, runs: i64, activites: i64) {
         "active advisors within each host's posts",
         "SELECT COUNT(*) AS n FROM conventions_repartition r WHERE r.postes < (SELECT COUNT(*) \
          FROM conseillers a WHERE a.convention_id = r.convention_id AND a.structure_id = \
-         r.structure_id AND a.statut <> 'sorti')",
+         r.structure_id AND a.fin_contrats IS NULL)",
     );
     db.none(
         "an advisor's employer is a host of its convention",
@@ -219,19 +219,20 @@ fn assert_invariants(db: &TestDb, runs: i64, activites: i64) {
     db.none(
         "posts filled = active advisors",
         "SELECT COUNT(*) AS n FROM conventions c WHERE c.postes_pourvus <> (SELECT COUNT(*) \
-         FROM conseillers a WHERE a.convention_id = c.id AND a.statut <> 'sorti')",
+         FROM conseillers a WHERE a.convention_id = c.id AND a.fin_contrats IS NULL)",
     );
     db.none(
         "recruited on a validated convention, active only while it runs, of its département",
         "SELECT COUNT(*) AS n FROM conseillers a JOIN conventions c ON c.id = a.convention_id \
          WHERE c.date_validation IS NULL OR a.date_recrutement < c.date_validation OR \
-         a.departement <> c.departement OR (a.statut <> 'sorti' AND c.statut <> 'en_execution') \
-         OR (c.statut = 'terminee' AND a.date_sortie > c.date_cloture)",
+         a.departement <> c.departement OR (a.fin_contrats IS NULL AND c.statut <> 'en_execution') \
+         OR (c.statut = 'terminee' AND a.fin_contrats > c.date_cloture)",
     );
     db.none(
         "in post at a lieu of the employer",
         "SELECT COUNT(*) AS n FROM conseillers a LEFT JOIN lieux l ON l.id = a.lieu_id \
-         WHERE (a.statut = 'en_poste' AND l.id IS NULL) OR l.structure_id <> a.structure_id",
+         WHERE (a.date_prise_poste IS NOT NULL AND a.fin_contrats IS NULL AND l.id IS NULL) \
+         OR l.structure_id <> a.structure_id",
     );
     db.none(
         "local recruitment = lives in the convention's département",
@@ -243,16 +244,34 @@ fn assert_invariants(db: &TestDb, runs: i64, activites: i64) {
         "fictitious e-mails",
         "SELECT COUNT(*) AS n FROM conseillers WHERE email NOT LIKE '%@example.org'",
     );
-    for statut in ["recrute", "en_formation", "certifie", "en_poste", "sorti"] {
+    for (stage, condition) in [
+        (
+            "recruited",
+            "date_debut_formation IS NULL AND fin_contrats IS NULL",
+        ),
+        (
+            "in training",
+            "date_debut_formation IS NOT NULL AND date_certification IS NULL",
+        ),
+        (
+            "certified",
+            "date_certification IS NOT NULL AND date_prise_poste IS NULL",
+        ),
+        (
+            "at a lieu",
+            "date_prise_poste IS NOT NULL AND fin_contrats IS NULL",
+        ),
+        ("gone", "fin_contrats IS NOT NULL"),
+    ] {
         assert!(
             db.count(&format!(
-                "SELECT COUNT(*) AS n FROM conseillers WHERE statut = '{statut}'"
+                "SELECT COUNT(*) AS n FROM conseillers WHERE {condition}"
             )) > 0,
-            "advisors at every stage: {statut}"
+            "advisors at every stage: {stage}"
         );
     }
     let max_date = db.figures(
-        "SELECT COALESCE(MAX(d), '') AS k, CAST(0 AS BIGINT) AS n FROM (SELECT date_sortie AS d \
+        "SELECT COALESCE(MAX(d), '') AS k, CAST(0 AS BIGINT) AS n FROM (SELECT fin_contrats AS d \
          FROM conseillers UNION ALL SELECT date_prise_poste FROM conseillers UNION ALL SELECT \
          date_versement FROM versements UNION ALL SELECT date_cloture FROM conventions \
          UNION ALL SELECT date FROM activites) x WHERE d IS NOT NULL",
@@ -272,7 +291,7 @@ fn assert_invariants(db: &TestDb, runs: i64, activites: i64) {
     db.none(
         "by an advisor in post, of its employer and département, since the post was taken",
         "SELECT COUNT(*) AS n FROM activites x JOIN conseillers a ON a.id = x.conseiller_id \
-         JOIN lieux l ON l.id = x.lieu_id WHERE a.statut <> 'en_poste' OR x.date < \
+         JOIN lieux l ON l.id = x.lieu_id WHERE a.fin_contrats IS NOT NULL OR x.date < \
          a.date_prise_poste OR x.structure_id <> a.structure_id OR x.departement <> \
          a.departement OR l.structure_id <> x.structure_id OR x.date < '2021-01-01' \
          OR x.supprime_le IS NOT NULL OR x.cree_le < x.date",

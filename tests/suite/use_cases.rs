@@ -275,7 +275,8 @@ async fn a_withdrawal_never_leaves_a_host_fewer_posts_than_its_advisors(db: Test
 
     assert_eq!(refused.code(), "postes_occupes");
     assert_eq!(statut(&mut conn, &p), (StatutConvention::EnExecution, 4));
-    let actifs = conseillers::actifs_par_structure(&mut conn, &p.convention).unwrap();
+    let actifs =
+        conseillers::actifs_par_structure(&mut conn, &p.convention, date("2021-09-01")).unwrap();
     assert_eq!(actifs.iter().map(|a| a.actifs).sum::<i64>(), 2);
     // The same withdrawal taken from the other host is accepted.
     withdraw_one_post(&mut conn, &p, (2, 1)).unwrap();

@@ -1,7 +1,8 @@
-//! Anonymisation of departed advisors (`cnfs-api anonymiser`): the personal data of an advisor
-//! who left more than N months ago (`nom`, `prenom`, `email`, `commune_residence`) is erased;
-//! everything the statistics use (statuses, dates, département, structure, convention, contract,
-//! exit reason, place, local recruitment) stays as it was.
+//! Anonymisation (`cnfs-api anonymiser`): the personal data (`nom`, `prenom`, `email`,
+//! `telephone`, `commune_residence`) of an advisor whose contracts ended more than N months ago,
+//! or of a person recorded more than N months ago who never had a contract, is erased;
+//! everything the statistics use (contracts, dates, département, structure, convention, place,
+//! local recruitment) stays as it was.
 
 use chrono::{NaiveDate, Utc};
 use diesel::prelude::*;
@@ -14,7 +15,6 @@ use crate::db::WriteTx;
 use crate::db::schema::conseillers;
 use crate::domain::calendar::sub_months;
 use crate::domain::codes::CodeDepartement;
-use crate::domain::conseiller::StatutConseiller;
 use crate::domain::journal::RessourceJournal;
 use crate::lock_rows;
 
@@ -35,8 +35,9 @@ pub fn cutoff(today: NaiveDate, months: u32) -> Option<NaiveDate> {
     sub_months(today, months)
 }
 
-/// Erases the personal data of every advisor who left (`statut = 'sorti'`) strictly before
-/// [`cutoff`]`(today, months)` and is not anonymised yet: the four personal fields become NULL,
+/// Erases the personal data of every advisor whose contracts' last day (`fin_contrats`) is
+/// strictly before [`cutoff`]`(today, months)`, and of every person recorded before it who never
+/// had a contract, when not anonymised yet: the four personal fields become NULL,
 /// `anonymise_le` and `modifie_le` are set to now, `version` is bumped; one journal entry per
 /// advisor, without personal data (`{"anonymise": false}` → `{"anonymise": true}`). Returns how
 /// many advisors were anonymised (0 on a second run).
@@ -52,11 +53,15 @@ pub fn anonymise_departed(
     let Some(cutoff) = cutoff(today, months) else {
         return Ok(0);
     };
-    let sorti = StatutConseiller::Sorti.as_str();
+    let limite = date_text(cutoff);
+    let retenu = conseillers::fin_contrats
+        .lt(limite.clone())
+        .or(conseillers::convention_id
+            .is_null()
+            .and(conseillers::cree_le.lt(limite.clone())));
     let targets = lock_rows!(tx, conseillers::table
-        .filter(conseillers::statut.eq(sorti))
+        .filter(retenu.clone())
         .filter(conseillers::anonymise_le.is_null())
-        .filter(conseillers::date_sortie.lt(date_text(cutoff)))
         .order(conseillers::id)
         .select((conseillers::id, conseillers::departement)) => (String, String))?;
     if targets.is_empty() {
@@ -69,7 +74,7 @@ pub fn anonymise_departed(
         changed += diesel::update(
             conseillers::table
                 .filter(conseillers::id.eq_any(ids))
-                .filter(conseillers::statut.eq(sorti))
+                .filter(retenu.clone())
                 .filter(conseillers::anonymise_le.is_null()),
         )
         .set((

@@ -1,7 +1,7 @@
 //! Advisors: recruitment, reads, lists within a scope, the path's changes under a row lock, and
 //! the active counts the quota rules need (read under the convention's lock).
 
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use diesel::prelude::*;
 
 use super::formation;
@@ -11,14 +11,13 @@ use crate::db::schema::{conseillers, conseillers_lieux, conventions, coordinatio
 use crate::db::{DbConn, WriteTx};
 use crate::domain::codes::{CodeDepartement, CodeInsee};
 use crate::domain::conseiller::{
-    ActifsStructure, Conseiller, Identite, LieuConseiller, MotifSortie, StatutConseiller,
-    TypeContrat,
+    ActifsStructure, Conseiller, Identite, LieuConseiller, StatutConseiller, TypeContrat,
 };
 use crate::domain::filter::ConseillerFilter;
 use crate::domain::ids::{ConseillerId, ConventionId, LieuId, StructureId};
 use crate::domain::paging::{Page, Position};
 use crate::domain::scope::ScopeFilter;
-use crate::{insert_row, list_fn, row_by_key};
+use crate::{insert_row, row_by_key};
 
 /// A row of `conseillers`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -35,20 +34,24 @@ struct ConseillerRow {
     anonymise_le: Option<String>,
     recrutement_local: bool,
     type_contrat: Option<String>,
-    statut: String,
     date_recrutement: Option<String>,
+    // The first model's path, kept as it was (no longer written: an update leaves it; a new
+    // person has none).
+    #[diesel(skip_update)]
     date_debut_formation: Option<String>,
+    #[diesel(skip_update)]
     organisme_formation: Option<String>,
+    #[diesel(skip_update)]
     date_certification: Option<String>,
+    #[diesel(skip_update)]
     date_prise_poste: Option<String>,
     lieu_id: Option<String>,
-    date_sortie: Option<String>,
-    motif_sortie: Option<String>,
     version: i64,
     cree_le: String,
     modifie_le: String,
     telephone: Option<String>,
     doublon_de: Option<String>,
+    fin_contrats: Option<String>,
 }
 
 fn row_of(c: &Conseiller) -> ConseillerRow {
@@ -67,15 +70,13 @@ fn row_of(c: &Conseiller) -> ConseillerRow {
         doublon_de: c.doublon_de.as_ref().map(ConseillerId::to_string),
         recrutement_local: c.recrutement_local,
         type_contrat: c.type_contrat.map(|t| t.as_str().to_owned()),
-        statut: c.statut.as_str().to_owned(),
         date_recrutement: c.date_recrutement.map(date_text),
-        date_debut_formation: c.date_debut_formation.map(date_text),
-        organisme_formation: c.organisme_formation.clone(),
-        date_certification: c.date_certification.map(date_text),
-        date_prise_poste: c.date_prise_poste.map(date_text),
+        date_debut_formation: None,
+        organisme_formation: None,
+        date_certification: None,
+        date_prise_poste: None,
         lieu_id: c.lieu_id.as_ref().map(|l| l.to_string()),
-        date_sortie: c.date_sortie.map(date_text),
-        motif_sortie: c.motif_sortie.map(|m| m.as_str().to_owned()),
+        fin_contrats: c.fin_contrats.map(date_text),
         version: c.version,
         cree_le: c.cree_le.clone(),
         modifie_le: c.modifie_le.clone(),
@@ -105,20 +106,14 @@ impl TryFrom<ConseillerRow> for Conseiller {
             doublon_de: stored_option(row.doublon_de, ConseillerId::parse)?,
             recrutement_local: row.recrutement_local,
             type_contrat: stored_option(row.type_contrat, TypeContrat::parse)?,
-            statut: stored(StatutConseiller::parse(&row.statut))?,
             date_recrutement: optional_date(row.date_recrutement)?,
-            date_debut_formation: optional_date(row.date_debut_formation)?,
-            organisme_formation: row.organisme_formation,
-            date_certification: optional_date(row.date_certification)?,
-            date_prise_poste: optional_date(row.date_prise_poste)?,
             lieu_id: stored_option(row.lieu_id, LieuId::parse)?,
             lieux: Vec::new(),
             contrats: Vec::new(),
             coordinateur_id: None,
             formations: Vec::new(),
             certifications: Vec::new(),
-            date_sortie: optional_date(row.date_sortie)?,
-            motif_sortie: stored_option(row.motif_sortie, MotifSortie::parse)?,
+            fin_contrats: optional_date(row.fin_contrats)?,
             version: row.version,
             cree_le: row.cree_le,
             modifie_le: row.modifie_le,
@@ -136,9 +131,22 @@ fn fill_posts(tx: &mut WriteTx<'_>, convention: &ConventionId, delta: i64) -> Qu
     Ok(())
 }
 
-/// Records a recruited advisor (already checked under the convention's lock); `id`, `version`
-/// and the times are set here. Returns it as read back.
-pub fn insert(tx: &mut WriteTx<'_>, conseiller: &Conseiller) -> QueryResult<Conseiller> {
+/// The convention whose posts `conseiller` fills as written on `today`: its contract's, while it
+/// is in post.
+fn pourvoit(conseiller: &Conseiller, today: NaiveDate) -> Option<&ConventionId> {
+    conseiller
+        .convention_id
+        .as_ref()
+        .filter(|_| conseiller.statut_le(today) == StatutConseiller::EnPoste)
+}
+
+/// Records a person or a recruited advisor (already checked under the convention's lock) on
+/// `today`; `id`, `version` and the times are set here. Returns it as read back.
+pub fn insert(
+    tx: &mut WriteTx<'_>,
+    conseiller: &Conseiller,
+    today: NaiveDate,
+) -> QueryResult<Conseiller> {
     let now = stored_time(Utc::now());
     let id = ConseillerId::new();
     let mut row = row_of(conseiller);
@@ -147,9 +155,7 @@ pub fn insert(tx: &mut WriteTx<'_>, conseiller: &Conseiller) -> QueryResult<Cons
     row.cree_le = now.clone();
     row.modifie_le = now;
     insert_row!(tx, conseillers::table, &row)?;
-    if conseiller.statut.est_actif()
-        && let Some(convention) = &conseiller.convention_id
-    {
+    if let Some(convention) = pourvoit(conseiller, today) {
         fill_posts(tx, convention, 1)?;
     }
     find(tx.conn(), &id)?.ok_or(diesel::result::Error::NotFound)
@@ -304,8 +310,9 @@ pub fn save(
     tx: &mut WriteTx<'_>,
     before: &Conseiller,
     after: &Conseiller,
+    today: NaiveDate,
 ) -> QueryResult<Conseiller> {
-    write_changes(tx, before, after)?;
+    write_changes(tx, before, after, today)?;
     find(tx.conn(), &after.id)?.ok_or(diesel::result::Error::NotFound)
 }
 
@@ -317,8 +324,9 @@ pub fn save_unread(
     tx: &mut WriteTx<'_>,
     before: &Conseiller,
     after: &Conseiller,
+    today: NaiveDate,
 ) -> QueryResult<Conseiller> {
-    let (version, modifie_le) = write_changes(tx, before, after)?;
+    let (version, modifie_le) = write_changes(tx, before, after, today)?;
     let mut saved = after.clone();
     saved.version = version;
     saved.modifie_le = modifie_le;
@@ -331,6 +339,7 @@ fn write_changes(
     tx: &mut WriteTx<'_>,
     before: &Conseiller,
     after: &Conseiller,
+    today: NaiveDate,
 ) -> QueryResult<(i64, String)> {
     let mut row = row_of(after);
     row.version = before.version + 1;
@@ -359,16 +368,12 @@ fn write_changes(
             crate::insert_rows!(tx, conseillers_lieux::table, &rows)?;
         }
     }
-    // The posts an advisor fills: counted on the convention it is active under (a departure
-    // frees one; a new contract may move it to another convention, or bring it back).
-    let avant = before
-        .convention_id
-        .as_ref()
-        .filter(|_| before.statut.est_actif());
-    let apres = after
-        .convention_id
-        .as_ref()
-        .filter(|_| after.statut.est_actif());
+    // The posts an advisor fills: counted on the convention it is in post under (a rupture
+    // frees one; a new contract may move it to another convention, or bring it back). A
+    // fixed-term contract that reaches its end without a write is not uncounted here: the
+    // posts themselves (`postes`) are read as of the day.
+    let avant = pourvoit(before, today);
+    let apres = pourvoit(after, today);
     if avant != apres {
         if let Some(convention) = avant {
             fill_posts(tx, convention, -1)?;
@@ -380,14 +385,45 @@ fn write_changes(
     Ok(written)
 }
 
-/// The active advisors of a convention, by employer (read under the convention's lock).
+/// [`StatutConseiller::de`] as SQL: in post on `today` (a contract, and its contracts' last day
+/// not passed, or none).
+pub fn en_poste_le(today: NaiveDate) -> EnPosteLe {
+    conseillers::convention_id.is_not_null().and(
+        conseillers::fin_contrats
+            .is_null()
+            .or(conseillers::fin_contrats.ge(date_text(today))),
+    )
+}
+
+/// The type of [`en_poste_le`].
+pub type EnPosteLe = diesel::dsl::And<
+    diesel::dsl::IsNotNull<conseillers::convention_id>,
+    diesel::dsl::Or<
+        diesel::dsl::IsNull<conseillers::fin_contrats>,
+        diesel::dsl::GtEq<conseillers::fin_contrats, String>,
+    >,
+>;
+
+/// [`StatutConseiller::de`] as SQL: left on `today` (its contracts' last day passed; the CHECK
+/// `convention_id IS NOT NULL OR fin_contrats IS NULL` makes it a person who had contracts).
+/// NULL, not false, without that day.
+pub fn sorti_le(today: NaiveDate) -> SortiLe {
+    conseillers::fin_contrats.lt(date_text(today))
+}
+
+/// The type of [`sorti_le`].
+pub type SortiLe = diesel::dsl::Lt<conseillers::fin_contrats, String>;
+
+/// The advisors of a convention in post on `today`, by employer (read under the convention's
+/// lock).
 pub fn actifs_par_structure(
     conn: &mut DbConn,
     convention: &ConventionId,
+    today: NaiveDate,
 ) -> QueryResult<Vec<ActifsStructure>> {
     let rows: Vec<(String, i64)> = conseillers::table
         .filter(conseillers::convention_id.eq(convention.as_str()))
-        .filter(conseillers::statut.ne(StatutConseiller::Sorti.as_str()))
+        .filter(en_poste_le(today))
         .group_by(conseillers::structure_id)
         .select((conseillers::structure_id, diesel::dsl::count_star()))
         .order(conseillers::structure_id)
@@ -402,57 +438,74 @@ pub fn actifs_par_structure(
         .collect()
 }
 
-/// A convention's advisors by employer and status (for the posts view).
-pub fn par_structure_et_statut(
+/// A convention's advisors by employer: in post on `today`, and gone (for the posts view).
+pub fn par_structure_en_poste_et_sortis(
     conn: &mut DbConn,
     convention: &ConventionId,
-) -> QueryResult<Vec<(StructureId, StatutConseiller, i64)>> {
-    let rows: Vec<(String, String, i64)> = conseillers::table
+    today: NaiveDate,
+) -> QueryResult<Vec<(StructureId, i64, i64)>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{BigInt, Text};
+    // the rule of `sorti_le`, counted per host
+    let sortis = sql::<BigInt>("CAST(SUM(CASE WHEN fin_contrats < ")
+        .bind::<Text, _>(date_text(today))
+        .sql(" THEN 1 ELSE 0 END) AS BIGINT)");
+    let rows: Vec<(String, i64, i64)> = crate::db_run!(conn, |c| conseillers::table
         .filter(conseillers::convention_id.eq(convention.as_str()))
-        .group_by((conseillers::structure_id, conseillers::statut))
+        .group_by(conseillers::structure_id)
         .select((
             conseillers::structure_id,
-            conseillers::statut,
             diesel::dsl::count_star(),
+            sortis.clone(),
         ))
-        .order((conseillers::structure_id, conseillers::statut))
-        .load(conn)?;
+        .order(conseillers::structure_id)
+        .load(c))?;
     rows.into_iter()
-        .map(|(id, statut, count)| {
-            Ok((
-                stored(StructureId::parse(&id))?,
-                stored(StatutConseiller::parse(&statut))?,
-                count,
-            ))
-        })
+        .map(|(id, tous, sortis)| Ok((stored(StructureId::parse(&id))?, tous - sortis, sortis)))
         .collect()
 }
 
-list_fn! {
-    /// A page of advisors within `scope`, newest first, without their lieux (see [`list`]).
-    pub fn list_rows(filter: &ConseillerFilter, scope: &ScopeFilter) -> Page<Conseiller> {
-        rows conseillers as ConseillerRow, by id => desc;
-        scope departement = conseillers::departement,
-            structure = |id| conseillers::structure_id.eq(id);
-        equal [
-            conseillers::convention_id => filter.convention_id,
-            conseillers::structure_id => filter.structure_id,
-            conseillers::departement => filter.departement,
-            conseillers::statut => filter.statut,
-        ];
-        then |mut query| {
-            if let Some(coordinateur) = &filter.coordinateur_id {
-                query = query.filter(
-                    conseillers::id.eq_any(
-                        coordinations::table
-                            .filter(coordinations::coordinateur_id.eq(coordinateur.as_str()))
-                            .select(coordinations::conseiller_id),
-                    ),
-                );
-            }
-            query
-        }
+/// A page of advisors within `scope`, newest first, without their lieux (see [`list`]); the
+/// status filter as of `today`.
+pub fn list_rows(
+    conn: &mut DbConn,
+    filter: &ConseillerFilter,
+    today: NaiveDate,
+    scope: &ScopeFilter,
+    after: Option<&Position>,
+    limit: usize,
+) -> QueryResult<Page<Conseiller>> {
+    let mut query = conseillers::table
+        .select(ConseillerRow::as_select())
+        .into_boxed::<super::Backend>();
+    crate::filter_eq!(query, [
+        conseillers::convention_id => filter.convention_id,
+        conseillers::structure_id => filter.structure_id,
+        conseillers::departement => filter.departement,
+    ]);
+    query = match filter.statut {
+        None => query,
+        Some(StatutConseiller::SansContrat) => query.filter(conseillers::convention_id.is_null()),
+        Some(StatutConseiller::EnPoste) => query.filter(en_poste_le(today)),
+        Some(StatutConseiller::Sorti) => query.filter(sorti_le(today)),
+    };
+    if let Some(coordinateur) = &filter.coordinateur_id {
+        query = query.filter(
+            conseillers::id.eq_any(
+                coordinations::table
+                    .filter(coordinations::coordinateur_id.eq(coordinateur.as_str()))
+                    .select(coordinations::conseiller_id),
+            ),
+        );
     }
+    let query = crate::scope_filter!(
+        query,
+        scope,
+        departement = conseillers::departement,
+        structure = |id| conseillers::structure_id.eq(id)
+    );
+    crate::keyset_page!(conn, query, after, limit, conseillers::id => desc, |row: ConseillerRow| &row.id)?
+        .try_map(Conseiller::try_from)
 }
 
 /// A page of advisors within `scope` (a structure sees the advisors it employs), newest first,
@@ -461,11 +514,12 @@ list_fn! {
 pub fn list(
     conn: &mut DbConn,
     filter: &ConseillerFilter,
+    today: NaiveDate,
     scope: &ScopeFilter,
     after: Option<&Position>,
     limit: usize,
 ) -> QueryResult<Page<Conseiller>> {
-    let page = list_rows(conn, filter, scope, after, limit)?;
+    let page = list_rows(conn, filter, today, scope, after, limit)?;
     let items = with_lieux(conn, page.items)?;
     Ok(Page {
         items: with_parcours(conn, items)?,

@@ -144,19 +144,6 @@ pub fn lock(tx: &mut WriteTx<'_>, id: &ContratId) -> QueryResult<Option<Contrat>
     crate::row_by_key!(lock tx, contrats::table, id.as_str() => ContratRow)
 }
 
-/// Locks and reads an advisor's latest contract (the one its first-model exit ends).
-pub fn lock_dernier_du_conseiller(
-    tx: &mut WriteTx<'_>,
-    conseiller: &ConseillerId,
-) -> QueryResult<Option<Contrat>> {
-    let rows = crate::lock_rows!(tx, contrats::table
-        .filter(contrats::conseiller_id.eq(conseiller.as_str()))
-        .order((contrats::date_debut.desc(), contrats::id.desc()))
-        .limit(1)
-        .select(ContratRow::as_select()) => ContratRow)?;
-    Ok(converted(rows)?.pop())
-}
-
 /// Every contract of an advisor, oldest first (read under the advisor's row lock).
 pub fn du_conseiller(conn: &mut DbConn, conseiller: &ConseillerId) -> QueryResult<Vec<Contrat>> {
     let rows: Vec<ContratRow> = contrats::table

@@ -18,7 +18,7 @@ use crate::db::schema::{
 };
 use crate::db::{DbConn, WriteTx};
 use crate::domain::activite::{Apport, Thematique, TypeLieu};
-use crate::domain::conseiller::{MotifSortie, StatutConseiller, TypeContrat};
+use crate::domain::conseiller::{MotifSortie, TypeContrat};
 use crate::domain::contrat::Contrat;
 use crate::domain::convention::StatutConvention;
 use crate::domain::lieu::{Itinerance, ModaliteAcces, Service};
@@ -743,8 +743,8 @@ pub struct ConseillerSeed {
     pub recrutement_local: bool,
     /// Contract.
     pub type_contrat: TypeContrat,
-    /// Status.
-    pub statut: StatutConseiller,
+    /// In post when the seed is generated (else it left on `date_sortie`).
+    pub actif: bool,
     /// Recruited on.
     pub date_recrutement: NaiveDate,
     /// Training started on.
@@ -786,18 +786,16 @@ pub fn write_conseillers(tx: &mut WriteTx<'_>, rows: &[ConseillerSeed]) -> Query
             anonymise_le,
             recrutement_local,
             type_contrat,
-            statut,
             date_recrutement,
             date_debut_formation,
             organisme_formation,
             date_certification,
             date_prise_poste,
             lieu_id,
-            date_sortie,
-            motif_sortie,
             version,
             cree_le,
-            modifie_le
+            modifie_le,
+            fin_contrats
         ),
         rows,
         |c, out| {
@@ -812,18 +810,17 @@ pub fn write_conseillers(tx: &mut WriteTx<'_>, rows: &[ConseillerSeed]) -> Query
             out.null();
             out.boolean(c.recrutement_local);
             out.text(c.type_contrat.as_str());
-            out.text(c.statut.as_str());
             out.text(&date_text(c.date_recrutement));
             out.opt_text(date(c.date_debut_formation).as_deref());
             out.opt_text(c.organisme_formation.as_deref());
             out.opt_text(date(c.date_certification).as_deref());
             out.opt_text(date(c.date_prise_poste).as_deref());
             out.opt_text(c.lieu_id.as_deref());
-            out.opt_text(date(c.date_sortie).as_deref());
-            out.opt_text(c.motif_sortie.map(|m| m.as_str()));
             out.int(c.version);
             out.text(&c.cree_le);
             out.text(&c.modifie_le);
+            // its one contract ends on its exit (`Contrat::fin_par_sortie`'s last day)
+            out.opt_text(date(c.date_sortie).as_deref());
         }
     )
 }

@@ -78,8 +78,8 @@ struct NamedRow {
 /// with no sort.
 type GroupeConventionsRow = (String, String, i64, i64, i64);
 
-/// Advisors grouped by département, status and local recruitment, with their number.
-type GroupeConseillersRow = (String, String, bool, i64);
+/// Advisors grouped by département and local recruitment: how many, without a contract, gone.
+type GroupeConseillersRow = (String, bool, i64, i64, i64);
 
 /// Posts by département (covering index `postes_statistiques`): advisor posts vacant, occupied,
 /// returned; coordinator posts the same; those vacant since more than [`VACANCE_MAX_JOURS`] days.
@@ -121,13 +121,25 @@ fn groupes(conn: &mut DbConn, codes: Option<&[String]>, today: NaiveDate) -> Que
             sql::<BigInt>("CAST(SUM(postes_attribues) AS BIGINT)"),
             sum_integer(late),
         ));
+        // An advisor's status as of `today` (`StatutConseiller::de`): every group counts its
+        // people, those without a contract, and those gone.
         let conseillers = a::table
-            .group_by((a::departement, a::statut, a::recrutement_local))
+            .group_by((a::departement, a::recrutement_local))
             .select((
                 a::departement,
-                a::statut,
                 a::recrutement_local,
                 count_star(),
+                sum_integer(
+                    case_when(a::convention_id.is_null(), 1.into_sql::<Integer>())
+                        .otherwise(0.into_sql::<Integer>()),
+                ),
+                sum_integer(
+                    case_when(
+                        super::conseiller::sorti_le(today).assume_not_null(),
+                        1.into_sql::<Integer>(),
+                    )
+                    .otherwise(0.into_sql::<Integer>()),
+                ),
             ));
         // A post's state as of `today`, the rule of `Poste::le`: an occupied post whose holder's
         // contract has ended (`libere_le` come) is vacant since `libere_le`.
@@ -650,13 +662,21 @@ pub fn donnees(
             });
         }
     }
-    for (departement, statut, recrutement_local, nombre) in conseillers {
+    for (departement, recrutement_local, tous, sans_contrat, sortis) in conseillers {
         if let Some(d) = by_code.get_mut(&departement) {
-            d.conseillers.push(GroupeConseillers {
-                statut: stored(StatutConseiller::parse(&statut))?,
-                recrutement_local,
-                nombre,
-            });
+            for (statut, nombre) in [
+                (StatutConseiller::SansContrat, sans_contrat),
+                (StatutConseiller::EnPoste, tous - sans_contrat - sortis),
+                (StatutConseiller::Sorti, sortis),
+            ] {
+                if nombre > 0 {
+                    d.conseillers.push(GroupeConseillers {
+                        statut,
+                        recrutement_local,
+                        nombre,
+                    });
+                }
+            }
         }
     }
     for (departement, a_vacant, a_occupe, a_rendu, c_vacant, c_occupe, c_rendu, anciens) in postes {

@@ -31,9 +31,7 @@ use crate::db::repo::seed_national::{
 };
 use crate::domain::activite::Apport;
 use crate::domain::codes::{CodeDepartement, CodeInsee, Siren, Siret};
-use crate::domain::conseiller::{
-    MotifSortie, StatutConseiller, TypeContrat, check_quota, recrutement_local,
-};
+use crate::domain::conseiller::{MotifSortie, TypeContrat, check_quota, recrutement_local};
 use crate::domain::contrat::Contrat;
 use crate::domain::convention::{
     PartHote, StatutConvention, check_repartition, date_limite_projet,
@@ -1148,41 +1146,25 @@ fn conseillers(
             let own_lieux = lieux_de.get(s).cloned().unwrap_or_default();
             let mut actifs = 0;
             for _ in 0..*postes {
-                // (status, whether it left, reached stage)
-                let mut chemins: Vec<(StatutConseiller, usize)> = Vec::new();
+                // (whether it left, reached stage: 0 recruited, 1 in training, 2 certified, 3
+                // working at a lieu)
+                let mut chemins: Vec<(bool, usize)> = Vec::new();
                 if statut == StatutConvention::Terminee {
-                    chemins.push((StatutConseiller::Sorti, 3));
+                    chemins.push((true, 3));
                 } else {
                     if alea.chance(0.12) {
-                        chemins.push((
-                            StatutConseiller::Sorti,
-                            [3, 3, 3, 2, 1, 0][alea.below(6) as usize],
-                        ));
+                        chemins.push((true, [3, 3, 3, 2, 1, 0][alea.below(6) as usize]));
                     }
                     if alea.chance(0.92) {
                         let etape = [0, 1, 2, 3][alea.weighted(&[4, 6, 4, 86])];
-                        chemins.push((
-                            [
-                                StatutConseiller::Recrute,
-                                StatutConseiller::EnFormation,
-                                StatutConseiller::Certifie,
-                                StatutConseiller::EnPoste,
-                            ][etape],
-                            etape,
-                        ));
+                        chemins.push((false, etape));
                     }
                 }
-                for (statut_conseiller, mut etape) in chemins {
+                for (sorti, mut etape) in chemins {
                     if etape == 3 && own_lieux.is_empty() {
                         etape = 2;
                     }
-                    let statut_conseiller =
-                        if statut_conseiller == StatutConseiller::EnPoste && etape == 2 {
-                            StatutConseiller::Certifie
-                        } else {
-                            statut_conseiller
-                        };
-                    let actif = statut_conseiller.est_actif();
+                    let actif = !sorti;
                     if actif {
                         check_quota(&structure_id, *postes, actifs)
                             .map_err(|r| enfreinte("conseiller", r.detail))?;
@@ -1270,7 +1252,7 @@ fn conseillers(
                             TypeContrat::Cdi,
                             TypeContrat::Titulaire,
                         ][alea.weighted(&[55, 25, 10, 10])],
-                        statut: statut_conseiller,
+                        actif,
                         date_recrutement: dates[0].expect("recruited"),
                         date_debut_formation: dates[1],
                         organisme_formation: dates[1].map(|_| {
@@ -1288,7 +1270,7 @@ fn conseillers(
                     if actif {
                         actifs += 1;
                     }
-                    if statut_conseiller == StatutConseiller::EnPoste {
+                    if actif && etape == 3 {
                         let start = seed
                             .date_prise_poste
                             .expect("in post")
@@ -1333,7 +1315,7 @@ fn postes(
         let (actifs, sorties) = par_hote
             .entry((c.convention_id.as_str(), c.structure_id.as_str()))
             .or_default();
-        if c.statut.est_actif() {
+        if c.actif {
             let id = ConseillerId::parse(&c.id).map_err(|e| enfreinte("conseiller", e.expected))?;
             actifs.push((id, contrat.contrat.id.clone(), c.date_recrutement));
         } else if let Some(sortie) = c.date_sortie {

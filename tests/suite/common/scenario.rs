@@ -128,8 +128,8 @@ pub async fn lieu(
     created_id(&post(app, "/api/v1/lieux", &admin(), body).await)
 }
 
-/// Recruits advisor `n` at `structure` and takes it to its post at `lieu` on 2021-05-05;
-/// returns its id.
+/// Recruits advisor `n` at `structure` (on 2021-04-01, `recrue`) and puts it to work at `lieu`,
+/// its principal lieu; returns its id.
 pub async fn advisor_en_poste(
     app: &TestApp<impl App>,
     convention: &str,
@@ -147,22 +147,39 @@ pub async fn advisor_en_poste(
         )
         .await,
     );
-    let uri = format!("/api/v1/conseillers/{id}");
-    for (action, body) in [
-        (
-            "formation",
-            json!({"date_debut": "2021-04-10", "organisme": "Simplon"}),
-        ),
-        ("certification", json!({"date_certification": "2021-05-01"})),
-        (
-            "prise-de-poste",
-            json!({"date_prise_poste": "2021-05-05", "lieu_id": lieu}),
-        ),
-    ] {
-        let done = post(app, &format!("{uri}/{action}"), &who, body).await;
-        assert_eq!(done.status, 200, "{action}: {}", done.text);
-    }
+    let placed = app
+        .as_(&who)
+        .put(
+            &format!("/api/v1/conseillers/{id}/lieux/{lieu}"),
+            json!({"principal": true}),
+        )
+        .await;
+    assert_eq!(placed.status, 200, "lieu: {}", placed.text);
     id
+}
+
+/// Ends the advisor's contract in force early (`POST /contrats/{id}/rupture`) on `date` for
+/// `motif`, as `who`; returns the answer (the contract).
+pub async fn rupture(
+    app: &TestApp<impl App>,
+    advisor: &str,
+    who: &str,
+    date: &str,
+    motif: &str,
+) -> Answer {
+    let read = get(app, &format!("/api/v1/conseillers/{advisor}"), &admin()).await;
+    assert_eq!(read.status, 200, "{}", read.text);
+    let contrat = read.json["contrat_en_cours_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{advisor}: no contract in force: {}", read.text))
+        .to_owned();
+    post(
+        app,
+        &format!("/api/v1/contrats/{contrat}/rupture"),
+        who,
+        json!({"date": date, "motif": motif}),
+    )
+    .await
 }
 
 /// The themes of the API's closed list, in its order.
