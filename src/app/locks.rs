@@ -68,14 +68,14 @@ pub fn conseiller_row(tx: &mut WriteTx<'_>, id: &ConseillerId) -> Locked<Conseil
     Ok(conseillers::lock(tx, id)?)
 }
 
-/// Locks a contract: its convention, its advisor, then its own row (all read again under the
-/// locks).
+/// Locks a contract: its convention, its advisor (with its contracts and lieux, without its
+/// trainings), then its own row (all read again under the locks).
 pub fn contrat(tx: &mut WriteTx<'_>, id: &ContratId) -> Locked<(Conseiller, Contrat)> {
     let Some(seen) = contrats::find(tx.conn(), id)? else {
         return Ok(None);
     };
     conventions::lock(tx, &seen.convention_id)?;
-    let Some(conseiller) = conseillers::lock(tx, &seen.conseiller_id)? else {
+    let Some(conseiller) = conseillers::lock_sans_parcours(tx, &seen.conseiller_id)? else {
         return Ok(None);
     };
     Ok(contrats::lock(tx, id)?.map(|contrat| (conseiller, contrat)))
@@ -116,7 +116,8 @@ pub fn nouveau_contrat(
     let Some(convention) = convention else {
         return Ok(None);
     };
-    let Some(locked_person) = conseillers::lock(tx, conseiller)? else {
+    // its contracts and lieux, not its trainings: a contract needs neither
+    let Some(locked_person) = conseillers::lock_sans_parcours(tx, conseiller)? else {
         return Ok(None);
     };
     // Its employment may have moved meanwhile (a concurrent contract won): fine when to a

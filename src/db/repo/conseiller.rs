@@ -255,6 +255,19 @@ pub fn lock(tx: &mut WriteTx<'_>, id: &ConseillerId) -> QueryResult<Option<Conse
     Ok(with_parcours(tx.conn(), locked)?.pop())
 }
 
+/// Locks an advisor's row and reads it with its lieux, contracts and coordinator, **without its
+/// trainings and certifications** (`formations` and `certifications` empty): for a contract's use
+/// case, which neither checks nor journals them (the journal's view leaves them out), on a hot
+/// path (`POST /contrats`). [`save`] never writes them.
+pub fn lock_sans_parcours(
+    tx: &mut WriteTx<'_>,
+    id: &ConseillerId,
+) -> QueryResult<Option<Conseiller>> {
+    let locked: Option<Conseiller> =
+        row_by_key!(lock tx, conseillers::table, id.as_str() => ConseillerRow)?;
+    Ok(with_lieux(tx.conn(), locked.into_iter().collect())?.pop())
+}
+
 /// The person recorded under `email` (case aside; the index `conseillers_email`), other than
 /// `except`, if any: the first model's older duplicates (`doublon_de`) are not it.
 pub fn par_email(
