@@ -351,7 +351,7 @@ pub struct PostesConvention {
     pub convention_id: ConventionId,
     /// Postes attribués.
     pub postes_attribues: i64,
-    /// Postes pourvus (conseillers en poste, comptés à chaque écriture d'un contrat).
+    /// Postes pourvus : conseillers en poste à la date du service (la somme des `actifs`).
     pub postes_pourvus: i64,
     /// Postes vacants.
     pub vacants: i64,

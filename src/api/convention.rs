@@ -227,7 +227,10 @@ pub struct Convention {
     pub statut: StatutConvention,
     /// Postes attribués (suivent les avenants).
     pub postes_attribues: i64,
-    /// Postes pourvus par des conseillers actifs.
+    /// Postes pourvus : compteur tenu par les écritures (un contrat ajoute son titulaire, une
+    /// rupture le retire) ; un contrat à durée déterminée arrivé à son terme sans autre écriture
+    /// y reste compté jusqu'au contrat suivant de la personne (l'état du jour :
+    /// `GET /conventions/{id}/postes`, les postes, les statistiques).
     pub postes_pourvus: i64,
     /// Délai de dépôt du projet d'accueil après la signature, en mois.
     pub delai_projet_mois: i64,

@@ -173,7 +173,7 @@ fn record_person(
     )?;
     check_email_libre(tx, &new.email, None)?;
     let person = Conseiller::personne(structure.departement, structure.id, identite_of(&new));
-    let created = repo::insert(tx, &person, ctx.today)?;
+    let created = repo::insert(tx, &person)?;
     journal::record(tx, &ctx.author, "creation", None, &created)?;
     Ok(created)
 }
@@ -222,7 +222,7 @@ fn recruit(
         recrutement.type_contrat,
         date,
     );
-    let created = repo::insert(tx, &recruit, ctx.today)?;
+    let created = repo::insert(tx, &recruit)?;
     journal::record(tx, &ctx.author, "creation", None, &created)?;
     let contrat = contrat::du_recrutement(tx, ctx, &created, &poste.id)?;
     poste::occuper(tx, &poste, &created.id, &contrat.id, date, None)?;
@@ -268,7 +268,7 @@ pub fn update(
         identite.commune_residence = commune;
     }
     next.identite = Some(identite);
-    let saved = repo::save(tx, &current, &next, ctx.today)?;
+    let saved = repo::save(tx, &current, &next)?;
     journal::record(tx, &ctx.author, "modification", Some(&current), &saved)?;
     Ok(saved)
 }
@@ -292,7 +292,7 @@ pub fn travailler_a(
     if next == current {
         return Ok(current);
     }
-    let saved = repo::save(tx, &current, &next, ctx.today)?;
+    let saved = repo::save(tx, &current, &next)?;
     journal::record(tx, &ctx.author, "lieu_de_travail", Some(&current), &saved)?;
     Ok(saved)
 }
@@ -313,7 +313,7 @@ pub fn quitter_lieu(
             "Le conseiller ne travaille pas au lieu {lieu}."
         )));
     }
-    let saved = repo::save(tx, &current, &next, ctx.today)?;
+    let saved = repo::save(tx, &current, &next)?;
     journal::record(tx, &ctx.author, "lieu_quitte", Some(&current), &saved)?;
     Ok(())
 }

@@ -64,7 +64,7 @@ fn suivre(
     next: &Conseiller,
 ) -> Result<(), ApiError> {
     if next != person {
-        let saved = conseillers::save_unread(tx, person, next, ctx.today)?;
+        let saved = conseillers::save_unread(tx, person, next)?;
         journal::record(tx, &ctx.author, "contrat", Some(person), &saved)?;
     }
     Ok(())

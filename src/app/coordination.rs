@@ -67,7 +67,7 @@ pub fn coordonner(
     repo::save(tx, id, &coordinateur.id, ctx.today)?;
     let mut next = current.clone();
     next.coordinateur_id = Some(coordinateur.id);
-    let saved = conseillers::save(tx, &current, &next, ctx.today)?;
+    let saved = conseillers::save(tx, &current, &next)?;
     journal::record(tx, &ctx.author, "coordination", Some(&current), &saved)?;
     Ok(saved)
 }
@@ -87,7 +87,7 @@ pub fn ne_plus_coordonner(
     }
     let mut next = current.clone();
     next.coordinateur_id = None;
-    let saved = conseillers::save(tx, &current, &next, ctx.today)?;
+    let saved = conseillers::save(tx, &current, &next)?;
     journal::record(tx, &ctx.author, "fin_coordination", Some(&current), &saved)?;
     Ok(())
 }

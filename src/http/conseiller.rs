@@ -190,11 +190,13 @@ get_operation! {
         for host in &mut hosts {
             host.vacants = (host.postes - host.actifs).max(0);
         }
+        // as of the day, like its hosts' (the convention's own counter is kept by the writes)
+        let pourvus: i64 = hosts.iter().map(|h| h.actifs).sum();
         Ok(HttpResponse::Ok().json(PostesConvention {
             convention_id: convention.id,
             postes_attribues: convention.postes_attribues,
-            postes_pourvus: convention.postes_pourvus,
-            vacants: (convention.postes_attribues - convention.postes_pourvus).max(0),
+            postes_pourvus: pourvus,
+            vacants: (convention.postes_attribues - pourvus).max(0),
             hotes: hosts,
         }))
     }

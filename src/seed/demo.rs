@@ -613,8 +613,8 @@ pub async fn seed(
         .await?;
 
     // 6 ter. The advisor who left the first host in August is engaged by the third on
-    // 1 October, the same person under the same id, on a contrat de projet; her contract is
-    // then extended by a year (its end is set from "today", so that it is still in force).
+    // 1 October, the same person under the same id, on a CDD; her CDD is then extended by a
+    // year (its end is set from "today", so that it is still in force).
     let partie = partie.ok_or_else(|| DemoError("aucune sortie au premier hôte".to_owned()))?;
     let vacants = client
         .get(
@@ -634,7 +634,7 @@ pub async fn seed(
             "/api/v1/contrats",
             &troisieme,
             json!({
-                "conseiller_id": partie, "poste_id": id(poste)?, "type": "contrat_de_projet",
+                "conseiller_id": partie, "poste_id": id(poste)?, "type": "cdd",
                 "date_debut": "2021-10-01", "date_fin": (aujourdhui + Days::new(90)).to_string(),
                 "salaire_brut_mensuel_centimes": 195_000,
             }),

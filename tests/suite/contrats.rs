@@ -6,8 +6,8 @@ use crate::common;
 
 use cnfs_api::auth::Role;
 use common::scenario::{
-    TODAY, admin, app_on, app_on_day, convention, created_id, get, post, prefecture_93, recrue,
-    structure, structures,
+    TODAY, admin, app_on, app_on_day, convention, created_id, get, post, postes_pourvus,
+    prefecture_93, recrue, structure, structures,
 };
 use common::{TestDb, count, token};
 use serde_json::{Value, json};
@@ -193,6 +193,7 @@ async fn a_contract_in_force_is_broken(db: TestDb) {
     let other = recruit(&app, &convention, &ids[1], 2, "cdd").await;
     let other = contrat_of(&app, &other).await;
     let other_uri = format!("/api/v1/contrats/{}/rupture", other["id"].as_str().unwrap());
+    let before = postes_pourvus(&app, &convention).await;
     let by_prefecture = post(
         &app,
         &other_uri,
@@ -216,7 +217,11 @@ async fn a_contract_in_force_is_broken(db: TestDb) {
         (&today.json["statut"], &today.json["motif_sortie"]),
         (&json!("en_poste"), &Value::Null)
     );
+    // A rupture on its last day frees the post from tomorrow: the convention's filled posts
+    // count it no more, from now on (they are not recounted as days pass).
+    assert_eq!(postes_pourvus(&app, &convention).await, before - 1);
     let tomorrow = app_on_day(&db, "2021-09-02").await;
+    assert_eq!(postes_pourvus(&tomorrow, &convention).await, before - 1);
     let left = get(&tomorrow, &other_uri, &admin()).await;
     assert_eq!(left.json["statut"], "sorti");
     assert_eq!(left.json["motif_sortie"], "fin_de_contrat");

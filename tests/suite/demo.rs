@@ -163,9 +163,11 @@ async fn the_story_once_and_only_once(db: TestDb) {
     );
     assert_eq!(
         n(
-            "SELECT COUNT(*) AS n FROM journal WHERE ressource = 'contrat' AND action = 'prolongation'"
+            "SELECT COUNT(*) AS n FROM journal j JOIN contrats k ON k.id = j.ressource_id \
+             WHERE j.ressource = 'contrat' AND j.action = 'prolongation' AND k.type = 'cdd'"
         ),
-        1
+        1,
+        "a CDD extended"
     );
     // Posts: one per post of the split, one of them a coordinator's; held by the active advisors;
     // one vacant post moved to the third host, which the split shows.

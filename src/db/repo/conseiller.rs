@@ -131,22 +131,25 @@ fn fill_posts(tx: &mut WriteTx<'_>, convention: &ConventionId, delta: i64) -> Qu
     Ok(())
 }
 
-/// The convention whose posts `conseiller` fills as written on `today`: its contract's, while it
-/// is in post.
-fn pourvoit(conseiller: &Conseiller, today: NaiveDate) -> Option<&ConventionId> {
-    conseiller
-        .convention_id
-        .as_ref()
-        .filter(|_| conseiller.statut_le(today) == StatutConseiller::EnPoste)
+/// The convention whose posts `conseiller` fills, as the counter `conventions.postes_pourvus`
+/// counts it: its contract's, until a rupture ends its contracts (the post is vacant from the
+/// next day). A fixed-term contract that reaches its term without a write stays counted until
+/// the person's next contract moves it: the posts and the statistics are read as of the day,
+/// this counter is not (docs/API.md). Only stored facts, never the day: the same person gives
+/// the same answer before and after a write that leaves its contracts alone.
+fn pourvoit(conseiller: &Conseiller) -> Option<&ConventionId> {
+    let rompu = conseiller.fin_contrats.is_some_and(|fin| {
+        conseiller
+            .contrats
+            .iter()
+            .any(|c| c.dernier_jour() == Some(fin) && c.rupture.is_some())
+    });
+    conseiller.convention_id.as_ref().filter(|_| !rompu)
 }
 
-/// Records a person or a recruited advisor (already checked under the convention's lock) on
-/// `today`; `id`, `version` and the times are set here. Returns it as read back.
-pub fn insert(
-    tx: &mut WriteTx<'_>,
-    conseiller: &Conseiller,
-    today: NaiveDate,
-) -> QueryResult<Conseiller> {
+/// Records a person or a recruited advisor (already checked under the convention's lock); `id`,
+/// `version` and the times are set here. Returns it as read back.
+pub fn insert(tx: &mut WriteTx<'_>, conseiller: &Conseiller) -> QueryResult<Conseiller> {
     let now = stored_time(Utc::now());
     let id = ConseillerId::new();
     let mut row = row_of(conseiller);
@@ -155,7 +158,7 @@ pub fn insert(
     row.cree_le = now.clone();
     row.modifie_le = now;
     insert_row!(tx, conseillers::table, &row)?;
-    if let Some(convention) = pourvoit(conseiller, today) {
+    if let Some(convention) = pourvoit(conseiller) {
         fill_posts(tx, convention, 1)?;
     }
     find(tx.conn(), &id)?.ok_or(diesel::result::Error::NotFound)
@@ -323,9 +326,8 @@ pub fn save(
     tx: &mut WriteTx<'_>,
     before: &Conseiller,
     after: &Conseiller,
-    today: NaiveDate,
 ) -> QueryResult<Conseiller> {
-    write_changes(tx, before, after, today)?;
+    write_changes(tx, before, after)?;
     find(tx.conn(), &after.id)?.ok_or(diesel::result::Error::NotFound)
 }
 
@@ -337,9 +339,8 @@ pub fn save_unread(
     tx: &mut WriteTx<'_>,
     before: &Conseiller,
     after: &Conseiller,
-    today: NaiveDate,
 ) -> QueryResult<Conseiller> {
-    let (version, modifie_le) = write_changes(tx, before, after, today)?;
+    let (version, modifie_le) = write_changes(tx, before, after)?;
     let mut saved = after.clone();
     saved.version = version;
     saved.modifie_le = modifie_le;
@@ -352,7 +353,6 @@ fn write_changes(
     tx: &mut WriteTx<'_>,
     before: &Conseiller,
     after: &Conseiller,
-    today: NaiveDate,
 ) -> QueryResult<(i64, String)> {
     let mut row = row_of(after);
     row.version = before.version + 1;
@@ -381,12 +381,10 @@ fn write_changes(
             crate::insert_rows!(tx, conseillers_lieux::table, &rows)?;
         }
     }
-    // The posts an advisor fills: counted on the convention it is in post under (a rupture
-    // frees one; a new contract may move it to another convention, or bring it back). A
-    // fixed-term contract that reaches its end without a write is not uncounted here: the
-    // posts themselves (`postes`) are read as of the day.
-    let avant = pourvoit(before, today);
-    let apres = pourvoit(after, today);
+    // The posts an advisor fills: counted on the convention of its contract until a rupture
+    // (a new contract may move it to another convention, or bring it back).
+    let avant = pourvoit(before);
+    let apres = pourvoit(after);
     if avant != apres {
         if let Some(convention) = avant {
             fill_posts(tx, convention, -1)?;

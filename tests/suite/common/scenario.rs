@@ -158,6 +158,13 @@ pub async fn advisor_en_poste(
     id
 }
 
+/// The convention's `postes_pourvus`, as admin reads it.
+pub async fn postes_pourvus(app: &TestApp<impl App>, convention: &str) -> i64 {
+    let read = get(app, &format!("/api/v1/conventions/{convention}"), &admin()).await;
+    assert_eq!(read.status, 200, "{}", read.text);
+    read.json["postes_pourvus"].as_i64().unwrap()
+}
+
 /// Ends the advisor's contract in force early (`POST /contrats/{id}/rupture`) on `date` for
 /// `motif`, as `who`; returns the answer (the contract).
 pub async fn rupture(
