@@ -54,7 +54,9 @@ pub fn coordonner(
         .ok_or_else(|| coordinateur_inconnu(&named))?;
     let siens = contrats::du_conseiller(tx.conn(), id)?;
     let contrat = contrat_du_conseiller(id, &siens, ctx.today)?;
-    let leurs = contrats::du_conseiller(tx.conn(), &coordinateur.id)?;
+    // the coordinator's contracts locked: a concurrent rupture of its coordinator's contract
+    // either lands first (and the rule sees it) or waits for this one
+    let leurs = locks::contrats_du_coordinateur(tx, &coordinateur.id)?;
     let coordination = contrat_de_coordinateur(&coordinateur.id, &leurs, ctx.today)?;
     check_meme_departement(
         &coordinateur.id,

@@ -140,6 +140,16 @@ pub fn nouveau_contrat(
     )))
 }
 
+/// Locks the contracts of the person named coordinator (the caller holds the coordinated
+/// advisor's row): after them in the order, since a contract's own use cases lock its
+/// convention, its person and then it, and never an advisor it coordinates.
+pub fn contrats_du_coordinateur(
+    tx: &mut WriteTx<'_>,
+    coordinateur: &ConseillerId,
+) -> Result<Vec<Contrat>, ApiError> {
+    Ok(contrats::lock_du_conseiller(tx, coordinateur)?)
+}
+
 /// Locks a post's convention then the post, brought up to date on `today` ([`a_jour`]).
 pub fn poste(tx: &mut WriteTx<'_>, id: &PosteId, today: NaiveDate) -> Locked<(Convention, Poste)> {
     let Some(seen) = postes::find(tx.conn(), id)? else {

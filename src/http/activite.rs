@@ -133,6 +133,7 @@ get_operation! {
     /// supprimée : 404 ; `lecteur` : 403.
     get_activite, "/activites/{id}", "getActivite", tag = "Activités",
     id = (ActiviteId, crate::api::ActivitePath), response = (Activite, "L'activité."),
+    errors = crate::openapi::ItemRoleErrors,
     |state, caller, id| {
         let activite = state
             .read_found(move |conn| repo::find(conn, &id), not_found)

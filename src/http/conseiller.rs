@@ -101,6 +101,7 @@ get_operation! {
     get_conseiller, "/conseillers/{id}", "getConseiller", tag = "Conseillers",
     id = (ConseillerId, crate::api::ConseillerPath), response = (Conseiller, "Le conseiller."),
     etag = "La version du conseiller, pour `If-Match`.",
+    errors = crate::openapi::ItemRoleErrors,
     |state, caller, id| {
         let conseiller = state
             .read_found(move |conn| repo::find(conn, &id), not_found)

@@ -74,10 +74,11 @@ get_operation! {
     /// Lire un contrat
     ///
     /// Un contrat, avec son état à la date du service et son `ETag`. Accès : comme la liste ;
-    /// hors de la portée de l'appelant : 404.
+    /// hors de la portée de l'appelant : 404 ; `lecteur` : 403.
     get_contrat, "/contrats/{id}", "getContrat", tag = "Contrats",
     id = (ContratId, crate::api::ContratPath), response = (Contrat, "Le contrat."),
     etag = "La version du contrat, pour `If-Match`.",
+    errors = crate::openapi::ItemRoleErrors,
     |state, caller, id| {
         let contrat = state
             .read_found(move |conn| repo::find(conn, &id), not_found)

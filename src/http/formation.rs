@@ -18,9 +18,9 @@ use crate::domain::conseiller::Conseiller;
 use crate::domain::ids::{CertificationId, ConseillerId, FormationId};
 use crate::error::ApiError;
 use crate::http::AppState;
-use crate::http::extract::{PathParam, PathParams, StrictQuery, ok_with_etag};
+use crate::http::extract::ok_with_etag;
 use crate::http::idempotency::Reply;
-use crate::{create_operation, operation};
+use crate::{create_operation, get_operation};
 
 /// The advisor `id` (with its trainings and certifications), if `caller` may read it (404 out of
 /// scope, 403 for a role that may not).
@@ -102,25 +102,17 @@ create_operation! {
     }
 }
 
-operation! {
+get_operation! {
     /// Lister les formations d'un conseiller
     ///
     /// Toutes ses formations (une poignée : la liste vient entière), par premier jour, y compris
     /// celles suivies chez un employeur précédent. Accès : comme la lecture du conseiller ; hors
     /// de la portée de l'appelant : 404 ; `lecteur` : 403.
-    get "/conseillers/{id}/formations", list_formations, "listFormations", tag = "Conseillers",
-    params(crate::api::ConseillerPath, crate::api::NoQuery),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Les formations du conseiller.", body = FormationList),
-        crate::openapi::ItemRoleErrors,
-    ),
-    fn(
-        state: actix_web::web::Data<AppState>,
-        caller: Caller,
-        PathParam(id): PathParam<ConseillerId>,
-        _query: StrictQuery<crate::api::NoQuery>,
-    ) -> Result<HttpResponse, ApiError> {
+    list_formations, "/conseillers/{id}/formations", "listFormations", tag = "Conseillers",
+    id = (ConseillerId, crate::api::ConseillerPath),
+    response = (FormationList, "Les formations du conseiller."),
+    errors = crate::openapi::ItemRoleErrors,
+    |state, caller, id| {
         let conseiller = read_conseiller(&state, &caller, id).await?;
         Ok(HttpResponse::Ok().json(FormationList {
             items: conseiller.formations,
@@ -128,25 +120,17 @@ operation! {
     }
 }
 
-operation! {
+get_operation! {
     /// Lister les certifications d'un conseiller
     ///
     /// Toutes ses certifications (la liste vient entière), par date. Accès : comme la lecture du
     /// conseiller ; hors de la portée de l'appelant : 404 ; `lecteur` : 403.
-    get "/conseillers/{id}/certifications", list_certifications, "listCertifications",
+    list_certifications, "/conseillers/{id}/certifications", "listCertifications",
     tag = "Conseillers",
-    params(crate::api::ConseillerPath, crate::api::NoQuery),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Les certifications du conseiller.", body = CertificationList),
-        crate::openapi::ItemRoleErrors,
-    ),
-    fn(
-        state: actix_web::web::Data<AppState>,
-        caller: Caller,
-        PathParam(id): PathParam<ConseillerId>,
-        _query: StrictQuery<crate::api::NoQuery>,
-    ) -> Result<HttpResponse, ApiError> {
+    id = (ConseillerId, crate::api::ConseillerPath),
+    response = (CertificationList, "Les certifications du conseiller."),
+    errors = crate::openapi::ItemRoleErrors,
+    |state, caller, id| {
         let conseiller = read_conseiller(&state, &caller, id).await?;
         Ok(HttpResponse::Ok().json(CertificationList {
             items: conseiller.certifications,
@@ -154,26 +138,18 @@ operation! {
     }
 }
 
-operation! {
+get_operation! {
     /// Lire une formation d'un conseiller
     ///
     /// Une formation, avec son `ETag`. 404 quand elle n'est pas une formation de ce conseiller.
     /// Accès : comme la lecture du conseiller.
-    get "/conseillers/{id}/formations/{formation_id}", get_formation, "getFormation",
+    get_formation, "/conseillers/{id}/formations/{formation_id}", "getFormation",
     tag = "Conseillers",
-    params(crate::api::ConseillerPath, crate::api::FormationPath, crate::api::NoQuery),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "La formation.", body = Formation,
-            headers(("ETag" = String, description = "La version de la formation."))),
-        crate::openapi::ItemRoleErrors,
-    ),
-    fn(
-        state: actix_web::web::Data<AppState>,
-        caller: Caller,
-        PathParams(id, formation): PathParams<ConseillerId, FormationId>,
-        _query: StrictQuery<crate::api::NoQuery>,
-    ) -> Result<HttpResponse, ApiError> {
+    ids = ((ConseillerId, FormationId), (crate::api::ConseillerPath, crate::api::FormationPath)),
+    response = (Formation, "La formation."),
+    etag = "La version de la formation.",
+    errors = crate::openapi::ItemRoleErrors,
+    |state, caller, (id, formation)| {
         let conseiller = read_conseiller(&state, &caller, id).await?;
         let found = conseiller
             .formations
@@ -186,26 +162,21 @@ operation! {
     }
 }
 
-operation! {
+get_operation! {
     /// Lire une certification d'un conseiller
     ///
     /// Une certification, avec son `ETag`. 404 quand elle n'est pas une certification de ce
     /// conseiller. Accès : comme la lecture du conseiller.
-    get "/conseillers/{id}/certifications/{certification_id}", get_certification,
+    get_certification, "/conseillers/{id}/certifications/{certification_id}",
     "getCertification", tag = "Conseillers",
-    params(crate::api::ConseillerPath, crate::api::CertificationPath, crate::api::NoQuery),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "La certification.", body = Certification,
-            headers(("ETag" = String, description = "La version de la certification."))),
-        crate::openapi::ItemRoleErrors,
+    ids = (
+        (ConseillerId, CertificationId),
+        (crate::api::ConseillerPath, crate::api::CertificationPath)
     ),
-    fn(
-        state: actix_web::web::Data<AppState>,
-        caller: Caller,
-        PathParams(id, certification): PathParams<ConseillerId, CertificationId>,
-        _query: StrictQuery<crate::api::NoQuery>,
-    ) -> Result<HttpResponse, ApiError> {
+    response = (Certification, "La certification."),
+    etag = "La version de la certification.",
+    errors = crate::openapi::ItemRoleErrors,
+    |state, caller, (id, certification)| {
         let conseiller = read_conseiller(&state, &caller, id).await?;
         let found = conseiller
             .certifications

@@ -150,7 +150,9 @@ macro_rules! read_operation {
 /// Declares the handler of `GET` on one object named by its path: with a token (the caller's
 /// access is the body's first step; 404 out of scope), or `public` (no token). It answers `200`
 /// with `response`, documented with its `ETag` when `etag` describes it (the body then answers
-/// [`ok_with_etag`](crate::http::extract::ok_with_etag)), and the item error set (`ItemErrors`, or `ItemReadErrors` when public).
+/// [`ok_with_etag`](crate::http::extract::ok_with_etag)), and the item error set (`ItemErrors`,
+/// `ItemReadErrors` when public, or the set `errors = …` names: `ItemRoleErrors` when a role
+/// may not read it at all).
 /// The path is `id = (type, documented parameter)`, or `ids = ((a, b), (a's, b's))` for a
 /// nested object; the closure-like head names what the body uses.
 ///
@@ -185,6 +187,46 @@ macro_rules! get_operation {
                 $state: actix_web::web::Data<$crate::http::AppState>,
                 $caller: $crate::auth::Caller,
                 $crate::http::extract::PathParam($id): $crate::http::extract::PathParam<$id_type>,
+            ],
+            $body
+        }
+    };
+    (
+        $(#[doc = $doc:literal])+
+        $name:ident, $route:literal, $operation:literal, tag = $tag:literal,
+        id = ($id_type:ty, $path_doc:path), response = ($response:ty, $description:literal),
+        $(etag = $etag:literal,)? errors = $errors:path,
+        |$state:ident, $caller:ident, $id:ident| $body:block
+    ) => {
+        $crate::get_operation! {
+            @read $(#[doc = $doc])+ $name, $route, $operation, $tag, [$path_doc],
+            $response, $description, [$($etag)?], [security(("bearer" = [])),],
+            $errors,
+            [
+                $state: actix_web::web::Data<$crate::http::AppState>,
+                $caller: $crate::auth::Caller,
+                $crate::http::extract::PathParam($id): $crate::http::extract::PathParam<$id_type>,
+            ],
+            $body
+        }
+    };
+    (
+        $(#[doc = $doc:literal])+
+        $name:ident, $route:literal, $operation:literal, tag = $tag:literal,
+        ids = (($first_type:ty, $second_type:ty), ($first_doc:path, $second_doc:path)),
+        response = ($response:ty, $description:literal),
+        $(etag = $etag:literal,)? errors = $errors:path,
+        |$state:ident, $caller:ident, ($first:ident, $second:ident)| $body:block
+    ) => {
+        $crate::get_operation! {
+            @read $(#[doc = $doc])+ $name, $route, $operation, $tag, [$first_doc, $second_doc],
+            $response, $description, [$($etag)?], [security(("bearer" = [])),],
+            $errors,
+            [
+                $state: actix_web::web::Data<$crate::http::AppState>,
+                $caller: $crate::auth::Caller,
+                $crate::http::extract::PathParams($first, $second):
+                    $crate::http::extract::PathParams<$first_type, $second_type>,
             ],
             $body
         }

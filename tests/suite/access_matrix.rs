@@ -640,6 +640,8 @@ struct Operation {
     description: String,
     /// A concrete URI for it (its path parameters' examples).
     uri: String,
+    /// The statuses its responses document.
+    statuses: Vec<u16>,
 }
 
 /// Every operation of the generated spec.
@@ -662,6 +664,12 @@ fn documented_operations() -> Vec<Operation> {
                 security: serde_json::to_value(&operation.security).unwrap(),
                 description: operation.description.clone().unwrap_or_default(),
                 uri: common::example_uri(path, &serde_json::to_value(operation).unwrap(), None),
+                statuses: operation
+                    .responses
+                    .responses
+                    .keys()
+                    .filter_map(|status| status.parse().ok())
+                    .collect(),
             });
         }
     }
@@ -841,6 +849,14 @@ async fn each_role_gets_its_status_on_every_protected_operation() {
             } else {
                 call(&app, request(&operation, entry, Some(token))).await
             };
+            // Whatever the answer, the spec documents it for that operation.
+            assert!(
+                operation.statuses.contains(&answer.status.as_u16()),
+                "{method} {path} as {role:?} answers {}, which its responses do not document \
+                 ({:?})",
+                answer.status,
+                operation.statuses
+            );
             if allowed.contains(role) && !out_of_scope {
                 assert!(
                     answer.status.is_success(),

@@ -144,6 +144,22 @@ pub fn lock(tx: &mut WriteTx<'_>, id: &ContratId) -> QueryResult<Option<Contrat>
     crate::row_by_key!(lock tx, contrats::table, id.as_str() => ContratRow)
 }
 
+/// Locks every contract of a person (by id: two lockers never wait for each other in a cycle)
+/// and reads them, oldest first: what a coordination checks of its coordinator, so that a
+/// rupture or an extension of the coordinator's contract waits for it, or it for them.
+pub fn lock_du_conseiller(
+    tx: &mut WriteTx<'_>,
+    conseiller: &ConseillerId,
+) -> QueryResult<Vec<Contrat>> {
+    let rows = crate::lock_rows!(tx, contrats::table
+        .filter(contrats::conseiller_id.eq(conseiller.as_str()))
+        .order(contrats::id)
+        .select(ContratRow::as_select()) => ContratRow)?;
+    let mut contrats: Vec<Contrat> = converted(rows)?;
+    contrats.sort_by(|a, b| (a.date_debut, a.id.as_str()).cmp(&(b.date_debut, b.id.as_str())));
+    Ok(contrats)
+}
+
 /// Every contract of an advisor, oldest first (read under the advisor's row lock).
 pub fn du_conseiller(conn: &mut DbConn, conseiller: &ConseillerId) -> QueryResult<Vec<Contrat>> {
     let rows: Vec<ContratRow> = contrats::table
