@@ -232,9 +232,11 @@ measure() { # $1: label, $2: DATABASE_URL
                           LIMIT 1 OFFSET (SELECT count(*) / 2 FROM conventions WHERE departement = '93')")
   token=$(DATABASE_URL="$db" "$BIN" token --role prefecture --departement 93 --sub bench --ttl 3600)
   admin=$(DATABASE_URL="$db" "$BIN" token --role admin --sub bench --ttl 3600)
-  # An advisor in post (of the 93 when there is one), its employer and lieu, its first day there.
-  IFS=$'\t' read -r advisor structure lieu jour <<< "$(sql "$db" "SELECT id, structure_id, lieu_id, date_prise_poste
-      FROM conseillers WHERE statut = 'en_poste' AND lieu_id IS NOT NULL
+  # An advisor in post (of the 93 when there is one: under contract, no end to its contracts),
+  # its employer and lieu, its first day there (the seed records it; else its recruitment).
+  IFS=$'\t' read -r advisor structure lieu jour <<< "$(sql "$db" "SELECT id, structure_id, lieu_id,
+      COALESCE(date_prise_poste, date_recrutement) FROM conseillers
+      WHERE convention_id IS NOT NULL AND fin_contrats IS NULL AND lieu_id IS NOT NULL
       ORDER BY departement <> '93', id LIMIT 1")"
   employer=$(DATABASE_URL="$db" "$BIN" token --role structure --structure "$structure" --sub bench --ttl 3600)
   # A signed convention, not finished, of the 93 (the commitments' target).
