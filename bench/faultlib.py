@@ -232,13 +232,16 @@ def demo_fixture(server, db):
     server.command("seed", "--demo")
     convention = db.scalar("SELECT id FROM conventions WHERE statut = 'en_execution' "
                            "AND departement = '93' ORDER BY id LIMIT 1")
-    structure = db.scalar("SELECT structure_id FROM conseillers WHERE statut = 'en_poste' "
+    # in post: under contract, no end to its contracts (the status is derived from them)
+    structure = db.scalar("SELECT structure_id FROM conseillers WHERE convention_id IS NOT NULL "
+                          "AND fin_contrats IS NULL "
                           "AND lieu_id IS NOT NULL GROUP BY structure_id "
                           "ORDER BY COUNT(*) DESC, structure_id LIMIT 1")
     advisors = db.sql(
-        "SELECT a.id, a.lieu_id, a.date_prise_poste, COALESCE(c.date_fin, '') FROM conseillers a "
+        "SELECT a.id, a.lieu_id, c.date_debut, COALESCE(c.date_fin, '') FROM conseillers a "
         "JOIN contrats c ON c.conseiller_id = a.id AND c.poste_id IS NOT NULL "
-        f"WHERE a.statut = 'en_poste' AND a.lieu_id IS NOT NULL AND a.structure_id = '{structure}' "
+        "WHERE a.convention_id IS NOT NULL AND a.fin_contrats IS NULL AND a.lieu_id IS NOT NULL "
+        f"AND a.structure_id = '{structure}' "
         "ORDER BY a.id LIMIT 6")
     return {
         "admin": server.token("admin"),
