@@ -69,6 +69,9 @@ struct NamedRow {
     nom: String,
     #[diesel(sql_type = Text)]
     region: String,
+    /// 0 for a département, 1 for a région (both read in one statement).
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    niveau: i32,
 }
 
 /// Conventions grouped by département and status: their number, their posts, and how many of
@@ -592,12 +595,15 @@ pub fn donnees(
     today: NaiveDate,
     lecture: Lecture,
 ) -> QueryResult<Donnees> {
-    let (departements, regions) = db_run!(conn, |c| (
-        diesel::sql_query("SELECT code, nom, region FROM departements ORDER BY code")
-            .load::<NamedRow>(c)?,
-        diesel::sql_query("SELECT code, nom, code AS region FROM regions ORDER BY code")
-            .load::<NamedRow>(c)?,
-    ));
+    // The départements and the régions in one round trip (every uncached read makes it).
+    let territoires: QueryResult<Vec<NamedRow>> = db_run!(conn, |c| diesel::sql_query(
+        "SELECT code, nom, region, 0 AS niveau FROM departements \
+         UNION ALL SELECT code, nom, code AS region, 1 AS niveau FROM regions \
+         ORDER BY niveau, code"
+    )
+    .load::<NamedRow>(c));
+    let (regions, departements): (Vec<NamedRow>, Vec<NamedRow>) =
+        territoires?.into_iter().partition(|t| t.niveau == 1);
     // For a région or a département, its départements: only their conventions and advisors are
     // read (their groups are all it composes). For one territory, the national one included, its
     // months are summed by the database, under the SQL condition that keeps its départements
