@@ -203,8 +203,9 @@ pub struct Conseiller {
     /// Tous ses contrats, du plus ancien au plus récent, chez tous ses employeurs, avec leur état
     /// à la date du service (chacun a sa propre version : `GET /api/v1/contrats/{id}`).
     pub contrats: Vec<Contrat>,
-    /// Le coordinateur qui le suit (`PUT /conseillers/{id}/coordinateur`), null sans
-    /// coordinateur.
+    /// Le coordinateur qui le suit (`PUT /conseillers/{id}/coordinateur`), tant qu'il tient un
+    /// contrat de coordinateur (son dernier jour non passé) ; null sans coordinateur, ou une
+    /// fois ce contrat terminé (sans autre action).
     pub coordinateur_id: Option<ConseillerId>,
     /// Ses formations (`POST /conseillers/{id}/formations`), par premier jour.
     pub formations: Vec<formation::Formation>,
@@ -257,6 +258,7 @@ impl Conseiller {
     pub fn shown(c: domain::Conseiller, sees_personal_data: bool, today: NaiveDate) -> Self {
         let statut = c.statut_le(today);
         let sortie = c.sortie_le(today);
+        let coordinateur_id = c.coordinateur_le(today).cloned();
         let (identite, donnees) = match (c.identite, sees_personal_data) {
             (None, _) => (None, DonneesPersonnelles::Anonymisees),
             (Some(_), false) => (None, DonneesPersonnelles::Masquees),
@@ -295,7 +297,7 @@ impl Conseiller {
                 .into_iter()
                 .map(|contrat| Contrat::on(contrat, today))
                 .collect(),
-            coordinateur_id: c.coordinateur_id,
+            coordinateur_id,
             formations: c.formations,
             certifications: c.certifications,
             date_sortie: sortie.map(|(date, _)| date),

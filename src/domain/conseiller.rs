@@ -107,8 +107,12 @@ pub struct Conseiller {
     pub lieux: Vec<LieuConseiller>,
     /// Its contracts, oldest first (read with it; written by the contracts' own operations).
     pub contrats: Vec<Contrat>,
-    /// The coordinator who follows it, if any (`coordinations`, see [`super::coordination`]).
+    /// The coordinator who follows it, if any (`coordinations`, see [`super::coordination`]),
+    /// as named: [`Conseiller::coordinateur_le`] says whether the coordination still holds.
     pub coordinateur_id: Option<ConseillerId>,
+    /// The last day of that coordinator's coordinator contracts when all have one (`None`: one is
+    /// open-ended, or no coordinator): the coordination holds until then.
+    pub fin_coordination: Option<NaiveDate>,
     /// Its trainings, by first day (read with it, never written by its own saves).
     pub formations: Vec<Formation>,
     /// Its certifications, by date (read with it, never written by its own saves).
@@ -167,6 +171,7 @@ impl Conseiller {
             lieux: Vec::new(),
             contrats: Vec::new(),
             coordinateur_id: None,
+            fin_coordination: None,
             formations: Vec::new(),
             certifications: Vec::new(),
             fin_contrats: None,
@@ -200,6 +205,14 @@ impl Conseiller {
     /// Its status on `today` ([`StatutConseiller::de`]).
     pub fn statut_le(&self, today: NaiveDate) -> StatutConseiller {
         StatutConseiller::de(self.convention_id.is_some(), self.fin_contrats, today)
+    }
+
+    /// The coordinator who follows it on `today`: the one named, while that person still holds a
+    /// coordinator contract (its last day not passed); none once it ended, without any job.
+    pub fn coordinateur_le(&self, today: NaiveDate) -> Option<&ConseillerId> {
+        self.coordinateur_id
+            .as_ref()
+            .filter(|_| self.fin_coordination.is_none_or(|fin| fin >= today))
     }
 
     /// When and why it left, once `sorti` on `today`: its contracts' last day, and the exit its
@@ -564,6 +577,23 @@ mod tests {
             salaire_brut_mensuel_centimes: None,
             version: 1,
         }
+    }
+
+    #[test]
+    fn a_coordination_holds_until_the_coordinators_last_day() {
+        let date = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let mut c = recrue();
+        assert_eq!(c.coordinateur_le(date("2021-09-01")), None, "nobody named");
+        let coordinateur = ConseillerId::new();
+        c.coordinateur_id = Some(coordinateur.clone());
+        assert_eq!(
+            c.coordinateur_le(date("2030-01-01")),
+            Some(&coordinateur),
+            "open-ended"
+        );
+        c.fin_coordination = Some(date("2021-08-31"));
+        assert_eq!(c.coordinateur_le(date("2021-08-31")), Some(&coordinateur));
+        assert_eq!(c.coordinateur_le(date("2021-09-01")), None);
     }
 
     #[test]

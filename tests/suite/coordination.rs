@@ -7,7 +7,8 @@ use crate::common;
 
 use cnfs_api::auth::Role;
 use common::scenario::{
-    TODAY, admin, app_on, created_id, get, post, prefecture_93, recrue, structure, structures,
+    TODAY, admin, app_on, app_on_day, created_id, get, post, prefecture_93, recrue, structure,
+    structures,
 };
 use common::{TestDb, count, siret_for, token};
 use serde_json::{Value, json};
@@ -355,6 +356,29 @@ async fn an_advisor_is_followed_by_a_coordinator_of_its_departement(db: TestDb) 
         .assert_problem(404, "ressource_introuvable");
     assert_eq!(journaled(&db, &s.a1, "fin_coordination"), 1);
     assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM coordinations"), 1);
+
+    // C's coordinator contract is broken on 31 August: from 1 September C follows nobody, in
+    // the read and the filter, without any job (the link stays stored, and may be removed).
+    break_contract_of_coordinator(&app, &s.c).await;
+    let read = get(&app, &format!("/api/v1/conseillers/{}", s.a3), &admin()).await;
+    assert_eq!(read.json["coordinateur_id"], Value::Null, "{}", read.text);
+    assert!(listed(&app, &of_c, &admin()).await.is_empty());
+    let last_day = app_on_day(&db, "2021-08-31").await;
+    let read = get(
+        &last_day,
+        &format!("/api/v1/conseillers/{}", s.a3),
+        &admin(),
+    )
+    .await;
+    assert_eq!(
+        read.json["coordinateur_id"],
+        s.c.as_str(),
+        "on its last day"
+    );
+    assert_eq!(listed(&last_day, &of_c, &admin()).await, vec![s.a3.clone()]);
+    let removed = app.as_(admin()).delete(&uri(&s.a3)).await;
+    assert_eq!(removed.status, 204, "{}", removed.text);
+    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM coordinations"), 0);
 }
 
 async fn each_refusal_has_its_code_and_changes_nothing(db: TestDb) {

@@ -16,6 +16,7 @@ use crate::domain::conseiller::{
 use crate::domain::filter::ConseillerFilter;
 use crate::domain::ids::{ConseillerId, ConventionId, LieuId, StructureId};
 use crate::domain::paging::{Page, Position};
+use crate::domain::poste::TypologiePoste;
 use crate::domain::scope::ScopeFilter;
 use crate::{insert_row, row_by_key};
 
@@ -111,6 +112,7 @@ impl TryFrom<ConseillerRow> for Conseiller {
             lieux: Vec::new(),
             contrats: Vec::new(),
             coordinateur_id: None,
+            fin_coordination: None,
             formations: Vec::new(),
             certifications: Vec::new(),
             fin_contrats: optional_date(row.fin_contrats)?,
@@ -194,9 +196,17 @@ fn with_lieux(conn: &mut DbConn, mut conseillers: Vec<Conseiller>) -> QueryResul
         ))
         .load(conn)?;
     let coordinateurs = super::coordination::des_conseillers(conn, &ids)?;
-    for (conseiller, coordinateur) in coordinateurs {
-        if let Some(c) = conseillers.iter_mut().find(|c| c.id.as_str() == conseiller) {
-            c.coordinateur_id = Some(stored(ConseillerId::parse(&coordinateur))?);
+    if !coordinateurs.is_empty() {
+        let leurs: Vec<&str> = coordinateurs.iter().map(|(_, c)| c.as_str()).collect();
+        let fins = super::coordination::fins_de_coordination(conn, &leurs)?;
+        for (conseiller, coordinateur) in &coordinateurs {
+            if let Some(c) = conseillers.iter_mut().find(|c| c.id.as_str() == conseiller) {
+                c.coordinateur_id = Some(stored(ConseillerId::parse(coordinateur))?);
+                c.fin_coordination = fins
+                    .iter()
+                    .find(|(id, _)| id == coordinateur)
+                    .and_then(|(_, fin)| *fin);
+            }
         }
     }
     for (conseiller, lieu, principal) in rows {
@@ -501,6 +511,7 @@ pub fn list_rows(
         Some(StatutConseiller::Sorti) => query.filter(sorti_le(today)),
     };
     if let Some(coordinateur) = &filter.coordinateur_id {
+        use crate::db::schema::contrats;
         query = query.filter(
             conseillers::id.eq_any(
                 coordinations::table
@@ -508,6 +519,21 @@ pub fn list_rows(
                     .select(coordinations::conseiller_id),
             ),
         );
+        // while the coordination holds (`Conseiller::coordinateur_le`): the coordinator has a
+        // coordinator contract whose last day has not passed, or has none
+        let jour = date_text(today);
+        query = query.filter(diesel::dsl::exists(
+            contrats::table
+                .filter(contrats::conseiller_id.eq(coordinateur.as_str()))
+                .filter(contrats::typologie.eq(TypologiePoste::Coordinateur.as_str()))
+                .filter(
+                    contrats::date_rupture
+                        .ge(jour.clone())
+                        .or(contrats::date_rupture
+                            .is_null()
+                            .and(contrats::date_fin.is_null().or(contrats::date_fin.ge(jour)))),
+                ),
+        ));
     }
     let query = crate::scope_filter!(
         query,

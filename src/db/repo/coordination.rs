@@ -22,6 +22,43 @@ struct CoordinationRow {
     cree_le: String,
 }
 
+/// The last day of each coordinator's coordinator contracts (`typologie = 'coordinateur'`) when
+/// all have one (`None`: one is open-ended), for the coordinators `ids`: one query for them all.
+/// A coordination holds until that day ([`crate::domain::conseiller::Conseiller::coordinateur_le`]).
+pub fn fins_de_coordination(
+    conn: &mut DbConn,
+    ids: &[&str],
+) -> QueryResult<Vec<(String, Option<NaiveDate>)>> {
+    use crate::db::schema::contrats;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(String, Option<String>, Option<String>)> = contrats::table
+        .filter(contrats::conseiller_id.eq_any(ids))
+        .filter(contrats::typologie.eq(crate::domain::poste::TypologiePoste::Coordinateur.as_str()))
+        .select((
+            contrats::conseiller_id,
+            contrats::date_rupture,
+            contrats::date_fin,
+        ))
+        .order(contrats::conseiller_id)
+        .load(conn)?;
+    let mut fins: Vec<(String, Option<NaiveDate>)> = Vec::new();
+    for (coordinateur, rupture, fin) in rows {
+        let dernier = rupture
+            .or(fin)
+            .map(|d| super::stored_date(&d))
+            .transpose()?;
+        match fins.last_mut() {
+            Some((id, jusqu_au)) if *id == coordinateur => {
+                *jusqu_au = jusqu_au.zip(dernier).map(|(a, b)| a.max(b));
+            }
+            _ => fins.push((coordinateur, dernier)),
+        }
+    }
+    Ok(fins)
+}
+
 /// The coordinators of these advisors, as `(advisor, coordinator)` ids: one query for them all.
 pub fn des_conseillers(conn: &mut DbConn, ids: &[&str]) -> QueryResult<Vec<(String, String)>> {
     if ids.is_empty() {
