@@ -212,7 +212,7 @@ fn example_statistiques() -> Value {
             "par_typologie": {"conseiller": {"vacant": 36, "occupe": 40, "rendu": 2},
                 "coordinateur": {"vacant": 1, "occupe": 1, "rendu": 0}},
             "vacants_plus_de_180_jours": 4},
-        "conseillers": {"recrute": 10, "en_formation": 20, "certifie": 5, "en_poste": 6, "sorti": 2, "recrutement_local_pct": 62.8},
+        "conseillers": {"en_poste": 41, "sorti": 2, "recrutement_local_pct": 62.8},
         "conventions": {"brouillon": 0, "signee": 1, "projet_depose": 0, "en_execution": 3, "terminee": 0, "resiliee": 0, "en_retard": 1},
         "contrats": {"en_vigueur": 41, "par_type": {"cdi": 12, "cdd": 20, "pec": 3, "contrat_de_projet": 6, "titulaire": 0}, "fin_dans_60_jours": 4},
         "certifications": {"formes": 30, "certifies": 24, "part_certifies": 80.0, "en_retard": 2},
