@@ -541,49 +541,66 @@ fn contrats_en_vigueur(
     })
 }
 
-/// A département's advisors' certifications, as [`certifications`] counts them.
-#[derive(QueryableByName)]
-struct CertificationsRow {
-    #[diesel(sql_type = Text)]
-    departement: String,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    formes: i64,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    certifies: i64,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    en_retard: i64,
-}
+/// A département's advisors' certifications, as [`certifications`] counts them: département,
+/// trained, certified, late.
+type CertificationsRow = (String, i64, i64, i64);
 
 /// The certifications of the advisors of the départements `codes` (all: `None`) on `today`, by
 /// their current département, in one grouped query over the initial trainings (index
-/// `formations_initiale`) and the passed certifications: trained (the training ended before
-/// today, or a certification passed), certified, late (ended on or before
-/// [`derniere_fin_en_retard`], nothing passed). The dates are written into the SQL as
-/// `YYYY-MM-DD` literals (formatted here, never taken from input).
+/// `formations_initiale`) and their passed certifications (index `certifications_formation`):
+/// trained (the training ended before today, or a certification passed), certified, late (ended
+/// on or before [`derniere_fin_en_retard`], nothing passed). Written with the query builder and
+/// bound dates, so that PostgreSQL keeps it prepared (raw SQL is planned on every call).
 fn certifications(
     conn: &mut DbConn,
     codes: Option<&[String]>,
     today: NaiveDate,
 ) -> QueryResult<Vec<CertificationsRow>> {
+    use crate::db::schema::{certifications as k, conseillers as a, formations as f};
+    use diesel::dsl::{case_when, exists, not};
+    use diesel::sql_types::Integer;
     let jour = date_text(today);
     let limite = date_text(derniere_fin_en_retard(today));
-    let territoire = codes
-        .map(|codes| departements_sql(codes).replace(" departement IN", " a.departement IN"))
-        .unwrap_or_default();
-    let sql = format!(
-        "SELECT a.departement AS departement, \
-         CAST(SUM(CASE WHEN f.date_fin < '{jour}' OR r.formation_id IS NOT NULL THEN 1 ELSE 0 END) \
-         AS BIGINT) AS formes, \
-         CAST(SUM(CASE WHEN r.formation_id IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS certifies, \
-         CAST(SUM(CASE WHEN f.date_fin <= '{limite}' AND r.formation_id IS NULL THEN 1 ELSE 0 END) \
-         AS BIGINT) AS en_retard \
-         FROM formations f JOIN conseillers a ON a.id = f.conseiller_id \
-         LEFT JOIN (SELECT DISTINCT formation_id FROM certifications WHERE resultat = 'reussie') r \
-         ON r.formation_id = f.id \
-         WHERE f.type = 'initiale'{territoire} GROUP BY a.departement"
-    );
-    db_run!(conn, |c| diesel::sql_query(&sql)
-        .load::<CertificationsRow>(c))
+    db_run!(conn, |c| {
+        let reussie = || {
+            exists(
+                k::table
+                    .filter(k::formation_id.eq(f::id))
+                    .filter(k::resultat.eq("reussie")),
+            )
+        };
+        let un = || 1.into_sql::<Integer>();
+        let zero = || 0.into_sql::<Integer>();
+        let query = f::table
+            .inner_join(a::table)
+            .filter(f::type_formation.eq("initiale"))
+            .group_by(a::departement)
+            .select((
+                a::departement,
+                sum_integer(
+                    case_when(
+                        f::date_fin.lt(jour.clone()).assume_not_null().or(reussie()),
+                        un(),
+                    )
+                    .otherwise(zero()),
+                ),
+                sum_integer(case_when(reussie(), un()).otherwise(zero())),
+                sum_integer(
+                    case_when(
+                        f::date_fin
+                            .le(limite.clone())
+                            .assume_not_null()
+                            .and(not(reussie())),
+                        un(),
+                    )
+                    .otherwise(zero()),
+                ),
+            ));
+        match codes {
+            None => query.load(c),
+            Some(codes) => query.filter(a::departement.eq_any(codes)).load(c),
+        }
+    })
 }
 
 /// Reads everything the statistics need, activities within `[du, au]`, late conventions as of
@@ -715,12 +732,12 @@ pub fn donnees(
             d.contrats.fin_proche += fin_proche;
         }
     }
-    for row in certifies {
-        if let Some(d) = by_code.get_mut(&row.departement) {
+    for (departement, formes, certifies, en_retard) in certifies {
+        if let Some(d) = by_code.get_mut(&departement) {
             d.certifications = CertificationsDepartement {
-                formes: row.formes,
-                certifies: row.certifies,
-                en_retard: row.en_retard,
+                formes,
+                certifies,
+                en_retard,
             };
         }
     }
