@@ -207,6 +207,16 @@ impl Conseiller {
         StatutConseiller::de(self.convention_id.is_some(), self.fin_contrats, today)
     }
 
+    /// The rupture that ended its contracts, when the last of them (the one whose last day is
+    /// `fin_contrats`) was broken rather than reaching its term (its contracts must be read).
+    pub fn rupture_finale(&self) -> Option<&super::contrat::Rupture> {
+        let fin = self.fin_contrats?;
+        self.contrats
+            .iter()
+            .filter(|c| c.dernier_jour() == Some(fin))
+            .find_map(|c| c.rupture.as_ref())
+    }
+
     /// The coordinator who follows it on `today`: the one named, while that person still holds a
     /// coordinator contract (its last day not passed); none once it ended, without any job.
     pub fn coordinateur_le(&self, today: NaiveDate) -> Option<&ConseillerId> {
@@ -225,10 +235,7 @@ impl Conseiller {
         }
         let fin = self.fin_contrats?;
         let motif = self
-            .contrats
-            .iter()
-            .filter(|c| c.dernier_jour() == Some(fin))
-            .find_map(|c| c.rupture.as_ref())
+            .rupture_finale()
             .map_or(MotifSortie::FinDeContrat, |r| {
                 // the first model's end of an open-ended contract, carried over as a rupture
                 if r.commentaire.as_deref() == Some(super::contrat::FIN_SANS_TERME) {

@@ -140,13 +140,10 @@ fn fill_posts(tx: &mut WriteTx<'_>, convention: &ConventionId, delta: i64) -> Qu
 /// this counter is not (docs/API.md). Only stored facts, never the day: the same person gives
 /// the same answer before and after a write that leaves its contracts alone.
 fn pourvoit(conseiller: &Conseiller) -> Option<&ConventionId> {
-    let rompu = conseiller.fin_contrats.is_some_and(|fin| {
-        conseiller
-            .contrats
-            .iter()
-            .any(|c| c.dernier_jour() == Some(fin) && c.rupture.is_some())
-    });
-    conseiller.convention_id.as_ref().filter(|_| !rompu)
+    conseiller
+        .convention_id
+        .as_ref()
+        .filter(|_| conseiller.rupture_finale().is_none())
 }
 
 /// Records a person or a recruited advisor (already checked under the convention's lock); `id`,
@@ -204,7 +201,7 @@ fn with_lieux(conn: &mut DbConn, mut conseillers: Vec<Conseiller>) -> QueryResul
                 c.coordinateur_id = Some(stored(ConseillerId::parse(coordinateur))?);
                 c.fin_coordination = fins
                     .iter()
-                    .find(|(id, _)| id == coordinateur)
+                    .find(|(id, _)| id.as_str() == coordinateur)
                     .and_then(|(_, fin)| *fin);
             }
         }

@@ -160,6 +160,20 @@ pub fn lock_du_conseiller(
     Ok(contrats)
 }
 
+/// The coordinator contracts (`typologie = 'coordinateur'`) of the people `ids`: one query for
+/// them all.
+pub fn de_coordinateurs(conn: &mut DbConn, ids: &[&str]) -> QueryResult<Vec<Contrat>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<ContratRow> = contrats::table
+        .filter(contrats::conseiller_id.eq_any(ids))
+        .filter(contrats::typologie.eq(TypologiePoste::Coordinateur.as_str()))
+        .select(ContratRow::as_select())
+        .load(conn)?;
+    converted(rows)
+}
+
 /// Every contract of an advisor, oldest first (read under the advisor's row lock).
 pub fn du_conseiller(conn: &mut DbConn, conseiller: &ConseillerId) -> QueryResult<Vec<Contrat>> {
     let rows: Vec<ContratRow> = contrats::table

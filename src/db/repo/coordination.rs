@@ -9,6 +9,7 @@ use super::date_text;
 use super::idempotency::stored_time;
 use crate::db::schema::coordinations;
 use crate::db::{DbConn, WriteTx};
+use crate::domain::conseiller::fin_des_contrats;
 use crate::domain::ids::ConseillerId;
 use crate::insert_row;
 
@@ -22,41 +23,20 @@ struct CoordinationRow {
     cree_le: String,
 }
 
-/// The last day of each coordinator's coordinator contracts (`typologie = 'coordinateur'`) when
-/// all have one (`None`: one is open-ended), for the coordinators `ids`: one query for them all.
-/// A coordination holds until that day ([`crate::domain::conseiller::Conseiller::coordinateur_le`]).
+/// The last day of each coordinator's coordinator contracts (`typologie = 'coordinateur'`),
+/// by the contracts' own rule ([`fin_des_contrats`]: `None` while one is open-ended), for the
+/// coordinators `ids`: one query for them all. A coordination holds until that day
+/// ([`crate::domain::conseiller::Conseiller::coordinateur_le`]).
 pub fn fins_de_coordination(
     conn: &mut DbConn,
     ids: &[&str],
-) -> QueryResult<Vec<(String, Option<NaiveDate>)>> {
-    use crate::db::schema::contrats;
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rows: Vec<(String, Option<String>, Option<String>)> = contrats::table
-        .filter(contrats::conseiller_id.eq_any(ids))
-        .filter(contrats::typologie.eq(crate::domain::poste::TypologiePoste::Coordinateur.as_str()))
-        .select((
-            contrats::conseiller_id,
-            contrats::date_rupture,
-            contrats::date_fin,
-        ))
-        .order(contrats::conseiller_id)
-        .load(conn)?;
-    let mut fins: Vec<(String, Option<NaiveDate>)> = Vec::new();
-    for (coordinateur, rupture, fin) in rows {
-        let dernier = rupture
-            .or(fin)
-            .map(|d| super::stored_date(&d))
-            .transpose()?;
-        match fins.last_mut() {
-            Some((id, jusqu_au)) if *id == coordinateur => {
-                *jusqu_au = jusqu_au.zip(dernier).map(|(a, b)| a.max(b));
-            }
-            _ => fins.push((coordinateur, dernier)),
-        }
-    }
-    Ok(fins)
+) -> QueryResult<Vec<(ConseillerId, Option<NaiveDate>)>> {
+    let mut contrats = super::contrat::de_coordinateurs(conn, ids)?;
+    contrats.sort_by(|a, b| a.conseiller_id.cmp(&b.conseiller_id));
+    Ok(contrats
+        .chunk_by(|a, b| a.conseiller_id == b.conseiller_id)
+        .map(|leurs| (leurs[0].conseiller_id.clone(), fin_des_contrats(leurs)))
+        .collect())
 }
 
 /// The coordinators of these advisors, as `(advisor, coordinator)` ids: one query for them all.
