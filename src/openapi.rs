@@ -43,7 +43,8 @@ issu du jeu Etalab « découpage administratif » 6.0.0 (licence MIT) ; lecture 
         (name = "Accès", description = "Qui suis-je (`moi`) : l'appelant authentifié par son jeton bearer, son rôle et \
 sa portée."),
         (name = "Structures", description = "Structures d'accueil : collectivités, établissements publics et \
-associations qui signent les conventions et accueillent les conseillers."),
+associations qui signent les conventions et accueillent les conseillers ; leur catégorie d'employeur \
+(publique ou privée) et leur classement en territoire prioritaire (QPV, ZRR)."),
         (name = "Conventions", description = "Conventions entre l'État et les collectivités d'un département : \
 signature, projet d'accueil, validation, avenants, résiliation et clôture ; leurs postes par structure d'accueil \
 (pourvus et vacants)."),

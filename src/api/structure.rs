@@ -54,6 +54,16 @@ pub struct ModificationStructure {
     pub nom: String,
 }
 
+/// Le classement d'une structure en territoire prioritaire, ou son retrait.
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"territoire_prioritaire": true}))]
+pub struct ClassementTerritoire {
+    /// Vrai : la structure est en territoire prioritaire (QPV ou ZRR) ; faux : elle ne l'est
+    /// pas (ou plus).
+    pub territoire_prioritaire: bool,
+}
+
 /// Une structure d'accueil : le type du domaine, qui est sa propre vue.
 pub use crate::domain::structure::Structure;
 
@@ -62,7 +72,8 @@ crate::page_dto! {
     #[schema(example = json!({
         "items": [{
             "id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90", "siret": "20005786700018",
-            "siren": "200057867", "nom": "Plaine Commune", "type": "epci", "code_insee": "93066",
+            "siren": "200057867", "nom": "Plaine Commune", "type": "epci", "categorie": "public",
+            "territoire_prioritaire": false, "code_insee": "93066",
             "commune": "Saint-Denis", "departement": "93", "region": "11", "version": 1,
             "cree_le": "2026-11-26T10:00:00.000000Z", "modifie_le": "2026-11-26T10:00:00.000000Z"
         }],

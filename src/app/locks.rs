@@ -24,6 +24,7 @@ use crate::db::repo::contrat as contrats;
 use crate::db::repo::convention as conventions;
 use crate::db::repo::financement as money;
 use crate::db::repo::poste as postes;
+use crate::db::repo::structure as structures;
 use crate::domain::conseiller::Conseiller;
 use crate::domain::contrat::Contrat;
 use crate::domain::convention::Convention;
@@ -33,10 +34,17 @@ use crate::domain::ids::{
     VersementId,
 };
 use crate::domain::poste::{Poste, TypologiePoste};
+use crate::domain::structure::Structure;
 use crate::error::ApiError;
 
 /// A row read under its lock: `None` when it does not exist.
 pub type Locked<T> = Result<Option<T>, ApiError>;
+
+/// Locks a structure's row for a change of its own fields (its priority territory). Outside the
+/// ladder: no use case holds it with another lock.
+pub fn structure(tx: &mut WriteTx<'_>, id: &StructureId) -> Locked<Structure> {
+    Ok(structures::lock(tx, id)?)
+}
 
 /// Locks a convention's row for a change (its writers and its advisors' wait).
 pub fn convention(tx: &mut WriteTx<'_>, id: &ConventionId) -> Locked<Convention> {

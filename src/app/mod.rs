@@ -28,6 +28,7 @@ pub mod journal;
 pub mod locks;
 pub mod poste;
 pub mod statistiques;
+pub mod structure;
 
 /// Who acts, and on which day: what every use case is given.
 #[derive(Debug, Clone)]

@@ -144,9 +144,10 @@ pub fn role_allows(role: Role, resource: Resource, action: Action) -> bool {
         R::Referentiel | R::Lieu if action == Read => true,
         R::Referentiel => false,
         R::Moi | R::Enveloppe | R::Versement => action == Read,
+        // `Act` on a structure: classing it in a priority territory (the State's decision).
         R::Structure => match role {
             Role::Structure => matches!(action, Read | Edit),
-            Role::Prefecture => matches!(action, Read | Create | Edit),
+            Role::Prefecture => matches!(action, Read | Create | Edit | Act),
             _ => action == Read,
         },
         R::Convention => match role {

@@ -94,6 +94,7 @@ diesel::table! {
         version -> BigInt,
         cree_le -> Text,
         modifie_le -> Text,
+        territoire_prioritaire -> Bool,
     }
 }
 

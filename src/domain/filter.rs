@@ -26,7 +26,7 @@ use super::financement::{NatureEnveloppe, StatutEngagement};
 use super::ids::{ConseillerId, ConventionId, EnveloppeId, LieuId, StructureId};
 use super::journal::RessourceJournal;
 use super::poste::{EtatPoste, TypologiePoste};
-use super::structure::TypeStructure;
+use super::structure::{CategorieEmployeur, TypeStructure};
 
 /// Filtres de `GET /api/v1/activites` (la pagination s'y ajoute).
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, Validate)]
@@ -167,6 +167,11 @@ pub struct StructureFilter {
     #[serde(rename = "type")]
     #[param(inline, rename = "type")]
     pub type_structure: Option<TypeStructure>,
+    /// Seulement les structures de cette catégorie d'employeur (`public` ou `prive`).
+    #[param(inline)]
+    pub categorie: Option<CategorieEmployeur>,
+    /// Seulement les structures en territoire prioritaire (`true`) ou hors de ceux-ci (`false`).
+    pub territoire_prioritaire: Option<bool>,
     /// Seulement la structure de ce SIRET (quatorze chiffres).
     #[param(inline)]
     pub siret: Option<SiretRecherche>,

@@ -29,11 +29,39 @@ closed_enum! {
     }
 }
 
+closed_enum! {
+    /// Catégorie d'employeur, dont dépend le barème de la subvention : `public` (collectivités,
+    /// EPCI et EPT, départements, régions, CCAS et autres organismes publics) ou `prive`
+    /// (associations, entreprises, fondations).
+    CategorieEmployeur, "catégorie d'employeur" {
+        /// Un employeur public.
+        Public = "public",
+        /// Un employeur privé.
+        Prive = "prive",
+    }
+}
+
+impl TypeStructure {
+    /// The employer category of this legal nature: the territorial authorities and the other
+    /// public bodies are public; associations and the other private structures are private.
+    pub fn categorie(self) -> CategorieEmployeur {
+        match self {
+            TypeStructure::Commune
+            | TypeStructure::Epci
+            | TypeStructure::Departement
+            | TypeStructure::Region
+            | TypeStructure::AutrePublic => CategorieEmployeur::Public,
+            TypeStructure::Association | TypeStructure::AutrePrive => CategorieEmployeur::Prive,
+        }
+    }
+}
+
 /// Une structure d'accueil, avec ce que le référentiel dit de son siège.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[schema(example = json!({
     "id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90", "siret": "20005786700018", "siren": "200057867",
-    "nom": "Plaine Commune", "type": "epci", "code_insee": "93066", "commune": "Saint-Denis",
+    "nom": "Plaine Commune", "type": "epci", "categorie": "public",
+    "territoire_prioritaire": false, "code_insee": "93066", "commune": "Saint-Denis",
     "departement": "93", "region": "11", "version": 1,
     "cree_le": "2026-11-26T10:00:00.000000Z", "modifie_le": "2026-11-26T10:00:00.000000Z"
 }))]
@@ -49,6 +77,13 @@ pub struct Structure {
     /// Nature juridique.
     #[serde(rename = "type")]
     pub type_structure: TypeStructure,
+    /// Catégorie d'employeur, déduite de la nature juridique (`type`) : `public` ou `prive`.
+    pub categorie: CategorieEmployeur,
+    /// Vrai quand la structure est en territoire prioritaire (quartier prioritaire de la
+    /// politique de la ville, QPV, ou zone de revitalisation rurale, ZRR), ce qui majore son
+    /// barème. Fixé par la préfecture de son département ou l'administration
+    /// (`POST /structures/{id}/territoire-prioritaire`), journalisé ; faux par défaut.
+    pub territoire_prioritaire: bool,
     /// Code INSEE de la commune du siège.
     pub code_insee: CodeInsee,
     /// Nom de la commune du siège.
@@ -195,5 +230,32 @@ mod tests {
         ] {
             assert_eq!(check_siren(kind, &siret_of("775672272"), &seat()), Ok(()));
         }
+    }
+
+    #[test]
+    fn public_bodies_are_public_employers_and_the_others_private() {
+        let public: Vec<TypeStructure> = TypeStructure::ALL
+            .iter()
+            .copied()
+            .filter(|kind| kind.categorie() == CategorieEmployeur::Public)
+            .collect();
+        assert_eq!(
+            public,
+            [
+                TypeStructure::Commune,
+                TypeStructure::Epci,
+                TypeStructure::Departement,
+                TypeStructure::Region,
+                TypeStructure::AutrePublic,
+            ]
+        );
+        assert_eq!(
+            TypeStructure::Association.categorie(),
+            CategorieEmployeur::Prive
+        );
+        assert_eq!(
+            TypeStructure::AutrePrive.categorie(),
+            CategorieEmployeur::Prive
+        );
     }
 }

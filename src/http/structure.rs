@@ -3,7 +3,8 @@
 use actix_web::{get, patch, post};
 
 use crate::api::structure::{
-    ModificationStructure, NouvelleStructure, Structure, StructureFilter, StructurePage,
+    ClassementTerritoire, ModificationStructure, NouvelleStructure, Structure, StructureFilter,
+    StructurePage,
 };
 use crate::app::{self, journal};
 use crate::auth::Caller;
@@ -12,11 +13,10 @@ use crate::db::repo::structure::{self as repo, NewStructure};
 use crate::domain::ids::StructureId;
 use crate::domain::refusal::{FieldError, Refusal};
 use crate::domain::structure::{self as domain, COMMUNE_INCONNUE, check_siren};
-use crate::error::ApiError;
 use crate::http::extract::IfMatch;
 use crate::http::extract::ok_with_etag;
 use crate::http::idempotency::Reply;
-use crate::{create_operation, get_operation, list_operation, update_operation};
+use crate::{create_operation, get_operation, lifecycle_action, list_operation, update_operation};
 
 /// Checks `action` on a structure for `caller` (404 outside the scope, 403 for the role): its
 /// perimeter is its département, and itself.
@@ -101,8 +101,11 @@ get_operation! {
     }
 }
 
-fn not_found() -> ApiError {
-    ApiError::NotFound("Aucune structure de cet identifiant dans votre portée.".to_owned())
+use app::structure::not_found;
+
+/// The structure as answered after an action.
+fn answered(saved: Structure, _: &app::Context) -> Structure {
+    saved
 }
 
 update_operation! {
@@ -131,10 +134,30 @@ update_operation! {
     }
 }
 
+lifecycle_action! {
+    tag = "Structures", id = (StructureId, crate::api::StructurePath),
+    response = (Structure, "La structure après le classement."), view = answered,
+    shared_doc = {
+        ///
+        /// Accepte `If-Match` (412 si l'`ETag` est périmé) et `Idempotency-Key`. Accès : `admin` ;
+        /// `prefecture` dans ses départements (403 pour `structure` et `lecteur`).
+    },
+    actions = {
+        /// Classer une structure en territoire prioritaire
+        ///
+        /// Dit si la structure est en territoire prioritaire (quartier prioritaire de la
+        /// politique de la ville, QPV, ou zone de revitalisation rurale, ZRR) : `true` l'y
+        /// classe, `false` l'en retire. Le barème de sa subvention en dépend. Le changement est
+        /// journalisé (`territoire_prioritaire`) et la version de la structure avance.
+        classer_territoire, "/structures/{id}/territoire-prioritaire", "classerTerritoirePrioritaire", ClassementTerritoire, app::structure::classer_territoire;
+    }
+}
+
 /// Registers this module's handlers (documented: through `utoipa-actix-web`).
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_structure)
         .service(list_structures)
         .service(get_structure)
-        .service(update_structure);
+        .service(update_structure)
+        .service(classer_territoire);
 }

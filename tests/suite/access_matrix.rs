@@ -105,6 +105,12 @@ const ACCESS: &[Route] = &[
     ),
     write(
         "POST",
+        "/api/v1/structures/{id}/territoire-prioritaire",
+        Access::Scoped(&[Prefecture, Admin]),
+        r#"{"territoire_prioritaire": true}"#,
+    ),
+    write(
+        "POST",
         "/api/v1/conventions",
         Access::Scoped(&[Prefecture, Admin]),
         r#"{"departement": "93", "intitule": "CnFS 93", "signataires": ["01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f90"], "postes_attribues": 10}"#,

@@ -318,7 +318,150 @@ async fn concurrent_renames_with_one_etag(db: TestDb) {
     .await;
 }
 
+/// The employer category follows the legal nature; a priority territory is the State's call:
+/// admin or the département's préfecture, journaled, `If-Match` checked; the structure itself,
+/// a lecteur and another département's préfecture may not.
+async fn categorie_and_priority_territory(db: TestDb) {
+    let app = TestApp::on(&db).await;
+    let admin = admin();
+    let mut ids = Vec::new();
+    for (body, categorie) in [
+        (aubervilliers(), "public"),
+        (
+            json!({"siret": siret_for("775672272"), "nom": "Emmaüs Connect", "type": "association", "code_insee": "93066"}),
+            "prive",
+        ),
+        (
+            json!({"siret": siret_for("380129866"), "nom": "SCIC Numérique", "type": "autre_prive", "code_insee": "93066"}),
+            "prive",
+        ),
+        (
+            json!({"siret": siret_for("269300015"), "nom": "CCAS de Bobigny", "type": "autre_public", "code_insee": "93008"}),
+            "public",
+        ),
+    ] {
+        let created = app.as_(&admin).post("/api/v1/structures", &body).await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        assert_eq!(created.json["categorie"], categorie, "{body}");
+        assert_eq!(created.json["territoire_prioritaire"], false);
+        ids.push(created.json["id"].as_str().unwrap().to_owned());
+    }
+    let uri = format!("/api/v1/structures/{}/territoire-prioritaire", ids[0]);
+    let yes = json!({"territoire_prioritaire": true});
+    // Who may not: the structure itself and a lecteur (403), another département (404).
+    app.as_(structure(&ids[0]))
+        .post(&uri, &yes)
+        .await
+        .assert_problem(403, "interdit");
+    app.as_(token(Role::Lecteur, &["93"], None))
+        .post(&uri, &yes)
+        .await
+        .assert_problem(403, "interdit");
+    app.as_(token(Role::Prefecture, &["75"], None))
+        .post(&uri, &yes)
+        .await
+        .assert_problem(404, "ressource_introuvable");
+    app.as_(prefecture_93())
+        .post(&uri, json!({"territoire_prioritaire": "oui"}))
+        .await
+        .assert_problem(422, "validation");
+    app.as_(prefecture_93())
+        .if_match("\"4\"")
+        .post(&uri, &yes)
+        .await
+        .assert_problem(412, "precondition_echouee");
+    let read = app
+        .as_(&admin)
+        .get(&format!("/api/v1/structures/{}", ids[0]))
+        .await;
+    assert_eq!(read.json["territoire_prioritaire"], false);
+    assert_eq!(read.json["version"], 1);
+
+    let classed = app
+        .as_(prefecture_93())
+        .if_match("\"1\"")
+        .post(&uri, &yes)
+        .await;
+    assert_eq!(classed.status, 200, "{}", classed.text);
+    assert_eq!(classed.json["territoire_prioritaire"], true);
+    assert_eq!(classed.json["categorie"], "public");
+    assert_eq!(classed.header("etag"), "\"2\"");
+    let read = app
+        .as_(structure(&ids[0]))
+        .get(&format!("/api/v1/structures/{}", ids[0]))
+        .await;
+    assert_eq!(read.json, classed.json);
+    // Admin takes it out again.
+    let out = app
+        .as_(&admin)
+        .post(&uri, json!({"territoire_prioritaire": false}))
+        .await;
+    assert_eq!(out.status, 200, "{}", out.text);
+    assert_eq!(out.json["territoire_prioritaire"], false);
+    assert_eq!(out.json["version"], 3);
+    // The list's filters.
+    let names = |uri: String| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            let page = app.as_(&admin).get(&uri).await;
+            assert_eq!(page.status, 200, "{}", page.text);
+            page.json["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["nom"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    let mut prives = names("/api/v1/structures?categorie=prive".to_owned()).await;
+    prives.sort();
+    assert_eq!(prives, ["Emmaüs Connect", "SCIC Numérique"]);
+    assert_eq!(
+        names("/api/v1/structures?categorie=public&type=association".to_owned()).await,
+        Vec::<String>::new()
+    );
+    let again = app.as_(prefecture_93()).post(&uri, &yes).await;
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(
+        names("/api/v1/structures?territoire_prioritaire=true".to_owned()).await,
+        ["Ville d'Aubervilliers"]
+    );
+    assert_eq!(
+        names("/api/v1/structures?territoire_prioritaire=false&categorie=public".to_owned()).await,
+        ["CCAS de Bobigny"]
+    );
+    app.as_(&admin)
+        .get("/api/v1/structures?categorie=mixte")
+        .await
+        .assert_problem(400, "parametre_invalide");
+    app.as_(&admin)
+        .get("/api/v1/structures?territoire_prioritaire=oui")
+        .await
+        .assert_problem(400, "parametre_invalide");
+    // Three entries in the journal, each with the value before and after; refusals wrote
+    // nothing.
+    assert_eq!(
+        count(
+            &db,
+            &format!(
+                "SELECT COUNT(*) AS n FROM journal WHERE action = 'territoire_prioritaire' AND ressource_id = '{}'",
+                ids[0]
+            )
+        ),
+        3
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) AS n FROM journal WHERE action = 'territoire_prioritaire' AND role = 'prefecture' AND avant LIKE '%\"territoire_prioritaire\":false%' AND apres LIKE '%\"territoire_prioritaire\":true%'"
+        ),
+        2
+    );
+}
+
 on_both_backends!(
+    categorie_and_priority_territory,
     structure_lifecycle,
     creation_refusals,
     lists_follow_the_scope_and_filters,

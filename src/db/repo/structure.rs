@@ -1,5 +1,5 @@
 //! Host structures: creation, reads (with their seat commune's name and région), lists within a
-//! scope, and the one change allowed (the name).
+//! scope, and the changes allowed (the name; whether it is in a priority territory).
 
 use chrono::Utc;
 use diesel::prelude::*;
@@ -35,6 +35,7 @@ pub struct StructureRow {
     version: i64,
     cree_le: String,
     modifie_le: String,
+    territoire_prioritaire: bool,
 }
 
 /// A structure to create (already checked against the référentiel).
@@ -54,12 +55,15 @@ type Joined = (StructureRow, String, String);
 
 fn structure_of((row, commune, region): Joined) -> QueryResult<Structure> {
     let siret = stored(Siret::parse(&row.siret))?;
+    let type_structure = stored(TypeStructure::parse(&row.type_))?;
     Ok(Structure {
         id: stored(StructureId::parse(&row.id))?,
         siren: siret.siren(),
         siret,
         nom: row.nom,
-        type_structure: stored(TypeStructure::parse(&row.type_))?,
+        type_structure,
+        categorie: type_structure.categorie(),
+        territoire_prioritaire: row.territoire_prioritaire,
         code_insee: stored(CodeInsee::parse(&row.code_insee))?,
         commune,
         departement: stored(CodeDepartement::parse(&row.departement))?,
@@ -107,6 +111,7 @@ pub fn insert(tx: &mut WriteTx<'_>, new: &NewStructure) -> QueryResult<Structure
         version: 1,
         cree_le: now.clone(),
         modifie_le: now,
+        territoire_prioritaire: false,
     };
     insert_then_read!(tx, structures::table, &row, |conn| find(conn, &id))
 }
@@ -157,6 +162,22 @@ pub fn rename(tx: &mut WriteTx<'_>, id: &StructureId, nom: &str) -> QueryResult<
     find(tx.conn(), id)?.ok_or(diesel::result::Error::NotFound)
 }
 
+/// Sets whether a locked structure is in a priority territory; bumps its version. Returns it as
+/// read back.
+pub fn set_territoire_prioritaire(
+    tx: &mut WriteTx<'_>,
+    id: &StructureId,
+    territoire_prioritaire: bool,
+) -> QueryResult<Structure> {
+    update_versioned!(
+        tx,
+        structures,
+        id.as_str(),
+        [structures::territoire_prioritaire.eq(territoire_prioritaire)]
+    )?;
+    find(tx.conn(), id)?.ok_or(diesel::result::Error::NotFound)
+}
+
 /// A page of structures within `scope`: by id without `q`; with `q`, names starting with it
 /// first, then names containing it.
 pub fn list(
@@ -180,6 +201,17 @@ pub fn list(
                 structures::type_ => filter.type_structure,
                 structures::siret => filter.siret,
             ]);
+            if let Some(categorie) = filter.categorie {
+                let types: Vec<&str> = TypeStructure::ALL
+                    .iter()
+                    .filter(|kind| kind.categorie() == categorie)
+                    .map(|kind| kind.as_str())
+                    .collect();
+                query = query.filter(structures::type_.eq_any(types));
+            }
+            if let Some(prioritaire) = filter.territoire_prioritaire {
+                query = query.filter(structures::territoire_prioritaire.eq(prioritaire));
+            }
             let query = scope_filter!(
                 query,
                 scope,

@@ -1,0 +1,1 @@
+ALTER TABLE structures DROP COLUMN territoire_prioritaire;
