@@ -40,8 +40,8 @@ use crate::error::ApiError;
 /// A row read under its lock: `None` when it does not exist.
 pub type Locked<T> = Result<Option<T>, ApiError>;
 
-/// Locks a structure's row for a change of its own fields (its priority territory). Outside the
-/// ladder: no use case holds it with another lock.
+/// Locks a structure's row for a change of its own fields (its name, its priority territory).
+/// Outside the ladder: no use case holds it with another lock.
 pub fn structure(tx: &mut WriteTx<'_>, id: &StructureId) -> Locked<Structure> {
     Ok(structures::lock(tx, id)?)
 }

@@ -6,6 +6,7 @@ use crate::api::structure::{
     ClassementTerritoire, ModificationStructure, NouvelleStructure, Structure, StructureFilter,
     StructurePage,
 };
+use crate::app::structure::not_found;
 use crate::app::{self, journal};
 use crate::auth::Caller;
 use crate::auth::policy::{self, Action, Denied, Perimeter, Resource};
@@ -101,8 +102,6 @@ get_operation! {
     }
 }
 
-use app::structure::not_found;
-
 /// The structure as answered after an action.
 fn answered(saved: Structure, _: &app::Context) -> Structure {
     saved
@@ -121,7 +120,7 @@ update_operation! {
         let who = app::author_of(&caller);
         let reply = state
             .write(move |tx| {
-                let current = repo::lock(tx, &id)?.ok_or_else(not_found)?;
+                let current = app::locks::structure(tx, &id)?.ok_or_else(not_found)?;
                 check(&caller, Action::Edit, &current)?;
                 let change = body.accept()?;
                 IfMatch::required(if_match)?.check(current.version)?;
