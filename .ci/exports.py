@@ -108,7 +108,11 @@ national = post("/api/v1/enveloppes", {
     "libelle": "Plan de relance — conseillers numériques", "financeur": "DGCL — Plan de relance",
     "programme_budgetaire": "364", "nature": "postes_conseillers",
     "montant_centimes": 20_000_000_000, "date_debut": "2021-01-01", "date_fin": "2023-12-31",
-    "objectif_postes": 4000, "montant_par_poste_centimes": 5_000_000})["id"]
+    "objectif_postes": 4000, "baremes": [
+        {"categorie": categorie, "territoire_prioritaire": prioritaire,
+         "montant_par_poste_centimes": 5_000_000, "duree_mois": 24,
+         "tranches": [{"rang": 1, "montant_centimes": 5_000_000, "mois_apres_debut": 0}]}
+        for categorie in ("public", "prive") for prioritaire in (False, True)]})["id"]
 ville = post("/api/v1/enveloppes", {
     "libelle": "Ville 93 — matériel, connexion, formation", "financeur": "Ministère de la Ville",
     "nature": "mixte", "montant_centimes": 100_000_000, "date_debut": "2021-01-01",

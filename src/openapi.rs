@@ -48,7 +48,8 @@ associations qui signent les conventions et accueillent les conseillers ; leur c
         (name = "Conventions", description = "Conventions entre l'État et les collectivités d'un département : \
 signature, projet d'accueil, validation, avenants, résiliation et clôture ; leurs postes par structure d'accueil \
 (pourvus et vacants)."),
-        (name = "Financement", description = "Enveloppes de financement et leurs plafonds départementaux, \
+        (name = "Financement", description = "Enveloppes de financement, leurs barèmes (baremes : montant \
+par poste et tranches selon la catégorie d'employeur et le territoire prioritaire) et leurs plafonds départementaux, \
 engagements de crédits envers les conventions, versements, et l'annulation d'un engagement ou d'un versement : \
 jamais d'engagement au-delà d'une enveloppe, d'un plafond ou des postes d'une convention, même sous requêtes \
 concurrentes."),

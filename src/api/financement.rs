@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::structure::not_blank;
+use crate::domain::bareme::Bareme;
 use crate::domain::codes::CodeDepartement;
 use crate::domain::financement::{
     self as domain, ActionEngagement, ActionVersement, NatureEnveloppe, SoldeDepartement,
@@ -22,7 +23,13 @@ use crate::domain::lifecycle::allowed_actions;
     "libelle": "Plan de relance — conseillers numériques", "financeur": "DGCL — Plan de relance",
     "programme_budgetaire": "364", "nature": "postes_conseillers",
     "montant_centimes": 20000000000i64, "date_debut": "2021-01-01", "date_fin": "2023-12-31",
-    "objectif_postes": 4000, "montant_par_poste_centimes": 5000000
+    "objectif_postes": 4000,
+    "baremes": [
+        {"categorie": "public", "territoire_prioritaire": false, "montant_par_poste_centimes": 5000000,
+         "duree_mois": 24, "tranches": [{"rang": 1, "montant_centimes": 5000000, "mois_apres_debut": 0}]},
+        {"categorie": "prive", "territoire_prioritaire": false, "montant_par_poste_centimes": 5000000,
+         "duree_mois": 18, "tranches": [{"rang": 1, "montant_centimes": 5000000, "mois_apres_debut": 0}]}
+    ]
 }))]
 pub struct NouvelleEnveloppe {
     /// Libellé.
@@ -65,15 +72,42 @@ pub struct NouvelleEnveloppe {
     #[validate(range(min = 1, max = 1_000_000, message = "de 1 à 1 000 000"))]
     #[schema(minimum = 1, maximum = 1_000_000)]
     pub objectif_postes: Option<i64>,
-    /// Montant par poste, en centimes : borne les engagements de chaque convention (postes
-    /// attribués × ce montant) et sert de montant par défaut d'un engagement.
-    #[validate(range(
-        min = 1,
-        max = 1_000_000_000_000_000i64,
-        message = "de 1 à 10^15 centimes"
-    ))]
-    #[schema(minimum = 1, maximum = 1_000_000_000_000_000i64)]
-    pub montant_par_poste_centimes: Option<i64>,
+    /// Barèmes : au plus un par couple (catégorie d'employeur, territoire prioritaire). Ils
+    /// bornent les engagements de chaque convention (les postes de chacun de ses employeurs ×
+    /// son barème) et en donnent le montant par défaut. Sans barème (matériel, connexion…),
+    /// chaque engagement dit son montant. Se remplacent ensuite par
+    /// `PUT /enveloppes/{id}/baremes`.
+    #[serde(default)]
+    #[schema(max_items = 4)]
+    pub baremes: Vec<Bareme>,
+}
+
+/// Les barèmes d'une enveloppe, qui remplacent tous les précédents : une liste (vide : plus de
+/// barème). Les règles (un barème par couple, rangs de 1 à n, tranches dans la durée et dans
+/// l'ordre, dont la somme fait le montant par poste) sont celles de `domain::bareme`, vérifiées
+/// par le cas d'usage, chaque faute à son pointeur JSON dans la liste.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(transparent)]
+#[schema(example = json!([
+    {"categorie": "public", "territoire_prioritaire": false, "montant_par_poste_centimes": 4250000,
+     "duree_mois": 36, "tranches": [
+        {"rang": 1, "montant_centimes": 1750000, "mois_apres_debut": 0},
+        {"rang": 2, "montant_centimes": 1250000, "mois_apres_debut": 12},
+        {"rang": 3, "montant_centimes": 1250000, "mois_apres_debut": 24}]},
+    {"categorie": "prive", "territoire_prioritaire": false, "montant_par_poste_centimes": 4400000,
+     "duree_mois": 36, "tranches": [
+        {"rang": 1, "montant_centimes": 2000000, "mois_apres_debut": 0},
+        {"rang": 2, "montant_centimes": 1400000, "mois_apres_debut": 12},
+        {"rang": 3, "montant_centimes": 1000000, "mois_apres_debut": 24}]}
+]))]
+pub struct NouveauxBaremes(pub Vec<Bareme>);
+
+impl Validate for NouveauxBaremes {
+    /// Nothing to check field by field: the list's rules are the domain's
+    /// (`domain::bareme::check_baremes`), run by the use case with their pointers.
+    fn validate(&self) -> Result<(), validator::ValidationErrors> {
+        Ok(())
+    }
 }
 
 /// Les champs modifiables d'une enveloppe (les autres fixent les règles des engagements déjà
@@ -149,7 +183,10 @@ pub struct Plafond {
     "financeur": "DGCL — Plan de relance", "programme_budgetaire": "364",
     "nature": "postes_conseillers", "montant_centimes": 20000000000i64,
     "date_debut": "2021-01-01", "date_fin": "2023-12-31", "perimetre_departement": null,
-    "objectif_postes": 4000, "montant_par_poste_centimes": 5000000,
+    "objectif_postes": 4000,
+    "baremes": [{"categorie": "public", "territoire_prioritaire": false,
+                 "montant_par_poste_centimes": 5000000, "duree_mois": 24,
+                 "tranches": [{"rang": 1, "montant_centimes": 5000000, "mois_apres_debut": 0}]}],
     "engage_centimes": 400000000, "verse_centimes": 100000000, "disponible_centimes": 19600000000i64,
     "plafonds": [{"departement": "93", "plafond_centimes": 400000000, "engage_centimes": 400000000,
                   "verse_centimes": 100000000, "disponible_centimes": 0}],
@@ -178,8 +215,10 @@ pub struct Enveloppe {
     pub perimetre_departement: Option<CodeDepartement>,
     /// Postes visés.
     pub objectif_postes: Option<i64>,
-    /// Montant par poste, en centimes.
-    pub montant_par_poste_centimes: Option<i64>,
+    /// Barèmes par couple (catégorie d'employeur, territoire prioritaire) : public avant privé,
+    /// chacun hors puis en territoire prioritaire. Vide : l'enveloppe ne finance pas des postes
+    /// au barème, chaque engagement dit son montant.
+    pub baremes: Vec<Bareme>,
     /// Engagé : engagements actifs et parts versées des engagements annulés.
     pub engage_centimes: i64,
     /// Versé (versements non annulés).
@@ -198,9 +237,15 @@ pub struct Enveloppe {
 }
 
 impl Enveloppe {
-    /// The envelope with its départements' money (those with a ceiling are shown).
-    pub fn of(e: domain::Enveloppe, departements: Vec<SoldeDepartement>) -> Self {
+    /// The envelope with its tariffs and its départements' money (those with a ceiling are
+    /// shown).
+    pub fn of(
+        e: domain::Enveloppe,
+        departements: Vec<SoldeDepartement>,
+        baremes: Vec<Bareme>,
+    ) -> Self {
         Enveloppe {
+            baremes,
             disponible_centimes: e.disponible_centimes(),
             plafonds: departements
                 .into_iter()
@@ -224,7 +269,6 @@ impl Enveloppe {
             date_fin: e.date_fin,
             perimetre_departement: e.perimetre_departement,
             objectif_postes: e.objectif_postes,
-            montant_par_poste_centimes: e.montant_par_poste_centimes,
             engage_centimes: e.engage_centimes,
             verse_centimes: e.verse_centimes,
             version: e.version,

@@ -22,9 +22,9 @@ use crate::db::repo::structure as structures;
 use crate::domain::calendar::effective_date;
 use crate::domain::codes::CodeDepartement;
 use crate::domain::convention::{
-    ActionConvention, Avenant, Convention, DELAI_PROJET_PAR_DEFAUT, PartHote, TypeAvenant,
-    check_hotes, check_repartition, check_repartition_avenant, check_signataires,
-    date_limite_projet, postes_apres_avenant,
+    ActionConvention, Avenant, Convention, DELAI_PROJET_PAR_DEFAUT, PartHote, check_hotes,
+    check_repartition, check_repartition_avenant, check_signataires, date_limite_projet,
+    postes_apres_avenant,
 };
 use crate::domain::ids::{ConventionId, StructureId};
 use crate::domain::lifecycle::apply;
@@ -222,6 +222,8 @@ pub fn file_projet_accueil(
         let previous = next.date_signature.map(|d| ("date_signature", d));
         let date = effective_date("date_depot", input.date_depot, today, previous)?;
         next.repartition = accept_repartition(tx, next, &input.repartition)?;
+        // The hosts replace the signatories as the employers the tariffs fund.
+        financement::check_financement_convention(tx, next)?;
         next.date_depot = Some(date);
         next.lieux_prevus = input.lieux_prevus;
         Ok(())
@@ -308,15 +310,14 @@ pub fn amend(
         input.nombre_postes,
     )?;
     check_repartition_avenant(current.statut, input.repartition.is_some())?;
-    if input.type_avenant == TypeAvenant::Retrait {
-        financement::check_retrait(tx, id, next.postes_attribues)?;
-    }
     if let Some(repartition) = &input.repartition {
         next.repartition = accept_repartition(tx, &next, repartition)?;
         conseiller::check_nouvelle_repartition(tx, id, &next.repartition, ctx.today)?;
-        if current.date_validation.is_some() {
-            poste::repartir(tx, &next, &next.repartition, ctx.today)?;
-        }
+    }
+    // Fewer posts, or posts moved between employers, may leave it funded beyond its tariffs.
+    financement::check_financement_convention(tx, &next)?;
+    if input.repartition.is_some() && current.date_validation.is_some() {
+        poste::repartir(tx, &next, &next.repartition, ctx.today)?;
     }
     let saved = repo::save(tx, &next)?;
     let avenant = repo::insert_avenant(

@@ -11,15 +11,17 @@ use serde_json::{Map, Value};
 use super::journal::{self, VersementPlace};
 use super::{Context, Gate, locks};
 use crate::api::financement::{
-    Annulation, ModificationEnveloppe, NouveauPlafond, NouveauVersement, NouvelEngagement,
-    NouvelleEnveloppe,
+    Annulation, ModificationEnveloppe, NouveauPlafond, NouveauVersement, NouveauxBaremes,
+    NouvelEngagement, NouvelleEnveloppe,
 };
 use crate::auth::Caller;
 use crate::auth::policy::{self, Action, Perimeter, Resource};
 use crate::db::repo::convention as conventions;
 use crate::db::repo::financement::{self as repo, NewEngagement, NewVersement};
 use crate::db::repo::journal::Author;
+use crate::db::repo::structure as structures;
 use crate::db::{DbConn, WriteTx};
+use crate::domain::bareme::{Bareme, PartEmployeur, check_baremes, financement_maximal};
 use crate::domain::calendar::effective_date;
 use crate::domain::codes::CodeDepartement;
 use crate::domain::convention::Convention;
@@ -94,13 +96,65 @@ pub fn check_engagement_access(
     Ok(policy::check_seen(caller, resource, action, &perimeter)?)
 }
 
-/// Creates an envelope (nothing engaged).
+/// The employers of a convention with their posts and their tariffs' pair
+/// ([`Convention::parts_employeurs`]), in the convention's order.
+pub fn parts_employeurs(
+    conn: &mut DbConn,
+    convention: &Convention,
+) -> Result<Vec<PartEmployeur>, ApiError> {
+    let parts = convention.parts_employeurs();
+    let ids: Vec<StructureId> = parts.iter().map(|(id, _)| (*id).clone()).collect();
+    let found = structures::find_many(conn, &ids)?;
+    parts
+        .into_iter()
+        .map(|(id, postes)| {
+            let structure = found
+                .iter()
+                .find(|s| &s.id == id)
+                .ok_or_else(|| ApiError::internal("employeur de convention introuvable"))?;
+            Ok(PartEmployeur {
+                structure_id: id.clone(),
+                postes,
+                categorie: structure.categorie,
+                territoire_prioritaire: structure.territoire_prioritaire,
+            })
+        })
+        .collect()
+}
+
+/// What a convention may still receive under an envelope's tariffs, read under the envelope's
+/// lock: `None` when the envelope has none (no cap but the envelope's and the ceiling's).
+fn financement_convention(
+    tx: &mut WriteTx<'_>,
+    baremes: &[Bareme],
+    convention: &Convention,
+    parts: &[PartEmployeur],
+    enveloppe_id: &EnveloppeId,
+    except: Option<&EngagementId>,
+) -> Result<Option<FinancementConvention>, ApiError> {
+    if baremes.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(FinancementConvention {
+        postes: parts.iter().map(|p| p.postes).sum(),
+        maximum_centimes: financement_maximal(baremes, parts),
+        engage_centimes: repo::engage_pour_convention(
+            tx.conn(),
+            &convention.id,
+            enveloppe_id,
+            except,
+        )?,
+    }))
+}
+
+/// Creates an envelope (nothing engaged), with its tariffs if given.
 pub fn create_enveloppe(
     tx: &mut WriteTx<'_>,
     ctx: &Context,
     new: NouvelleEnveloppe,
 ) -> Result<Enveloppe, ApiError> {
     check_periode(new.date_debut, new.date_fin)?;
+    check_baremes("/baremes", &new.baremes)?;
     let created = repo::insert_enveloppe(
         tx,
         &Enveloppe {
@@ -114,7 +168,6 @@ pub fn create_enveloppe(
             date_fin: new.date_fin,
             perimetre_departement: new.perimetre_departement,
             objectif_postes: new.objectif_postes,
-            montant_par_poste_centimes: new.montant_par_poste_centimes,
             engage_centimes: 0,
             verse_centimes: 0,
             version: 1,
@@ -123,7 +176,73 @@ pub fn create_enveloppe(
         },
     )?;
     journal::record(tx, &ctx.author, "creation", None, &created)?;
+    if !new.baremes.is_empty() {
+        repo::replace_baremes(tx, &created.id, &new.baremes)?;
+        record_baremes(tx, &ctx.author, &created.id, None, &new.baremes)?;
+    }
     Ok(created)
+}
+
+/// The journal's entry for an envelope's tariffs, replaced.
+fn record_baremes(
+    tx: &mut WriteTx<'_>,
+    author: &Author,
+    id: &EnveloppeId,
+    before: Option<&[Bareme]>,
+    after: &[Bareme],
+) -> Result<(), ApiError> {
+    let view = |list: &[Bareme]| -> Result<Map<String, Value>, ApiError> {
+        let mut map = Map::new();
+        map.insert(
+            "baremes".to_owned(),
+            serde_json::to_value(list).map_err(ApiError::internal)?,
+        );
+        Ok(map)
+    };
+    let before = before.map(view).transpose()?;
+    journal::record_view(
+        tx,
+        author,
+        "baremes",
+        (RessourceJournal::Enveloppe, id.as_str(), None),
+        before.as_ref(),
+        &view(after)?,
+    )
+}
+
+/// Replaces an envelope's tariffs (all pairs at once; an empty list removes them). They must be
+/// coherent (422 with the pointer of each fault) and leave no convention funded beyond what they
+/// allow its employers (409 `convention_surfinancee`). Bumps the envelope's version: a commitment
+/// whose envelope changed since it read it is checked again under the lock.
+pub fn put_baremes(
+    tx: &mut WriteTx<'_>,
+    ctx: &Context,
+    id: &EnveloppeId,
+    gate: impl Gate<NouveauxBaremes>,
+) -> Result<Enveloppe, ApiError> {
+    let enveloppe = locks::enveloppe(tx, id)?.ok_or_else(enveloppe_not_found)?;
+    check_enveloppe(&ctx.caller, Action::Edit)?;
+    let NouveauxBaremes(baremes) = gate(enveloppe.version)?;
+    check_baremes("", &baremes)?;
+    let before = repo::baremes_of(tx.conn(), id)?;
+    if !baremes.is_empty() {
+        for convention_id in repo::conventions_engagees(tx.conn(), id)? {
+            let convention = conventions::find(tx.conn(), &convention_id)?
+                .ok_or_else(|| ApiError::internal("engagement sans convention"))?;
+            let parts = parts_employeurs(tx.conn(), &convention)?;
+            if let Some(financement) =
+                financement_convention(tx, &baremes, &convention, &parts, id, None)?
+            {
+                check_financement_apres_retrait(&financement).map_err(|refusal| {
+                    refusal.with_member("convention_id", convention.id.as_str())
+                })?;
+            }
+        }
+    }
+    repo::replace_baremes(tx, id, &baremes)?;
+    let saved = repo::save_enveloppe(tx, &enveloppe)?;
+    record_baremes(tx, &ctx.author, id, Some(&before), &baremes)?;
+    Ok(saved)
 }
 
 /// The sum of an envelope's ceilings, leaving out one département's.
@@ -286,20 +405,31 @@ pub struct PendingMoney {
     date: NaiveDate,
     date_given: Option<NaiveDate>,
     today: NaiveDate,
-    par_poste_fixe: bool,
+    /// The envelope's version when it was read, and whether it had tariffs then.
+    seen: (i64, bool),
+    /// The convention's employers, when they were read (for tariffs).
+    parts: Option<Vec<PartEmployeur>>,
 }
 
 impl PendingMoney {
-    /// Moves the money: on an envelope without a per-post amount, in two conditional `UPDATE`s
-    /// (`repo::financement::try_engage`: the period, the amount and the ceiling in their
-    /// `WHERE`), the first of which takes the envelope's lock; when one does not fit — or with a
-    /// per-post amount, whose cap needs the convention's sum read under the lock — under the
-    /// lock, where the domain decides from the sums as they are now: the refusal, or the money
-    /// after all (another commitment may have been annulled meanwhile).
+    /// Moves the money: on an envelope without tariffs, in two conditional `UPDATE`s
+    /// (`repo::financement::try_engage`: the envelope's version as read, the period, the amount
+    /// and the ceiling in their `WHERE`), the first of which takes the envelope's lock; when one
+    /// does not fit — or with tariffs, whose cap needs the convention's sum read under the lock,
+    /// or when the envelope changed since it was read — under the lock, where the domain decides
+    /// from the sums and tariffs as they are now: the refusal, or the money after all (another
+    /// commitment may have been annulled meanwhile).
     pub fn move_now(self, tx: &mut WriteTx<'_>) -> Result<(), ApiError> {
         let departement = &self.convention.departement;
-        if !self.par_poste_fixe
-            && repo::try_engage(tx, &self.enveloppe_id, departement, self.montant, self.date)?
+        let (version, had_baremes) = self.seen;
+        if !had_baremes
+            && repo::try_engage(
+                tx,
+                &self.enveloppe_id,
+                departement,
+                self.montant,
+                (self.date, version),
+            )?
         {
             return Ok(());
         }
@@ -312,19 +442,21 @@ impl PendingMoney {
             (enveloppe.date_debut, enveloppe.date_fin),
         )?;
         let solde = repo::departement(tx.conn(), &self.enveloppe_id, departement)?;
-        let par_poste = match enveloppe.montant_par_poste_centimes {
-            Some(par_poste) => Some(FinancementConvention {
-                postes: self.convention.postes_attribues,
-                montant_par_poste_centimes: par_poste,
-                engage_centimes: repo::engage_pour_convention(
-                    tx.conn(),
-                    &self.convention.id,
-                    &self.enveloppe_id,
-                    Some(&self.engagement_id),
-                )?,
-            }),
-            None => None,
+        let baremes = repo::baremes_of(tx.conn(), &self.enveloppe_id)?;
+        let parts = match (self.parts, baremes.is_empty()) {
+            (Some(parts), _) => parts,
+            (None, true) => Vec::new(),
+            // Tariffs set since the envelope was read.
+            (None, false) => parts_employeurs(tx.conn(), &self.convention)?,
         };
+        let par_poste = financement_convention(
+            tx,
+            &baremes,
+            &self.convention,
+            &parts,
+            &self.enveloppe_id,
+            Some(&self.engagement_id),
+        )?;
         check_engagement(
             self.montant,
             &Soldes {
@@ -379,18 +511,23 @@ pub fn engage(
         },
     )?;
     check_convention_engageable(convention.statut)?;
-    // The perimeter and the per-post amount never change; the period may, and is checked again
-    // under the lock.
+    // The perimeter never changes; the period and the tariffs may, and are checked again under
+    // the lock.
     check_perimetre(
         seen.perimetre_departement.as_ref(),
         &convention.departement,
         FieldError::pointer("/convention_id", ""),
     )?;
-    let montant = montant_engagement(
-        input.montant_centimes,
-        convention.postes_attribues,
-        seen.montant_par_poste_centimes,
-    )?;
+    let baremes = repo::baremes_of(tx.conn(), enveloppe_id)?;
+    let parts = if baremes.is_empty() {
+        None
+    } else {
+        Some(parts_employeurs(tx.conn(), &convention)?)
+    };
+    let maximum = parts
+        .as_deref()
+        .map(|parts| financement_maximal(&baremes, parts));
+    let montant = montant_engagement(input.montant_centimes, maximum)?;
     let date = date_engagement(
         input.date_engagement,
         ctx.today,
@@ -417,7 +554,8 @@ pub fn engage(
         date,
         date_given: input.date_engagement,
         today: ctx.today,
-        par_poste_fixe: seen.montant_par_poste_centimes.is_some(),
+        seen: (seen.version, !baremes.is_empty()),
+        parts,
     };
     Ok(EngagementPris {
         engagement: created,
@@ -515,28 +653,27 @@ pub fn annul_for_convention(
     Ok(())
 }
 
-/// A withdrawal of posts never leaves a convention funded beyond its new posts × an envelope's
-/// per-post amount (409 `convention_surfinancee`). Called under the convention's lock; locks the
-/// envelopes concerned by id, then reads what the convention has engaged on each.
-pub fn check_retrait(
+/// A change of a convention's posts or split (an avenant, the hosting project) never leaves it
+/// funded beyond what an envelope's tariffs allow its employers as they will be (409
+/// `convention_surfinancee`). Called under the convention's lock with the convention as it will
+/// be saved; locks the envelopes concerned by id, then reads their tariffs and what the
+/// convention has engaged on each.
+pub fn check_financement_convention(
     tx: &mut WriteTx<'_>,
-    convention: &ConventionId,
-    postes: i64,
+    convention: &Convention,
 ) -> Result<(), ApiError> {
-    let engagements = repo::engagements_of_convention(tx.conn(), convention, None)?;
+    let engagements = repo::engagements_of_convention(tx.conn(), &convention.id, None)?;
+    if engagements.is_empty() {
+        return Ok(());
+    }
     let enveloppes = locks::enveloppes(tx, engagements.iter().map(|e| &e.enveloppe_id))?;
+    let parts = parts_employeurs(tx.conn(), convention)?;
     for enveloppe in enveloppes {
-        if let Some(par_poste) = enveloppe.montant_par_poste_centimes {
-            check_financement_apres_retrait(&FinancementConvention {
-                postes,
-                montant_par_poste_centimes: par_poste,
-                engage_centimes: repo::engage_pour_convention(
-                    tx.conn(),
-                    convention,
-                    &enveloppe.id,
-                    None,
-                )?,
-            })?;
+        let baremes = repo::baremes_of(tx.conn(), &enveloppe.id)?;
+        if let Some(financement) =
+            financement_convention(tx, &baremes, convention, &parts, &enveloppe.id, None)?
+        {
+            check_financement_apres_retrait(&financement)?;
         }
     }
     Ok(())

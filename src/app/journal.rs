@@ -123,9 +123,14 @@ impl Journaled for Enveloppe {
         None
     }
     fn journal_view(&self) -> Result<Map<String, Value>, ApiError> {
-        // Without the ceilings: each is journaled as its own entry.
-        let mut view = snapshot(&api::financement::Enveloppe::of(self.clone(), Vec::new()))?;
+        // Without the ceilings and the tariffs: each change of them is its own entry.
+        let mut view = snapshot(&api::financement::Enveloppe::of(
+            self.clone(),
+            Vec::new(),
+            Vec::new(),
+        ))?;
         view.remove("plafonds");
+        view.remove("baremes");
         Ok(view)
     }
 }

@@ -190,12 +190,22 @@ diesel::table! {
         date_fin -> Text,
         perimetre_departement -> Nullable<Text>,
         objectif_postes -> Nullable<BigInt>,
-        montant_par_poste_centimes -> Nullable<BigInt>,
         engage_centimes -> BigInt,
         verse_centimes -> BigInt,
         version -> BigInt,
         cree_le -> Text,
         modifie_le -> Text,
+    }
+}
+
+diesel::table! {
+    baremes (enveloppe_id, categorie, territoire_prioritaire) {
+        enveloppe_id -> Text,
+        categorie -> Text,
+        territoire_prioritaire -> Bool,
+        montant_par_poste_centimes -> BigInt,
+        duree_mois -> BigInt,
+        tranches -> Text,
     }
 }
 
@@ -476,6 +486,7 @@ diesel::joinable!(conventions_repartition -> conventions (convention_id));
 diesel::joinable!(conventions_repartition -> structures (structure_id));
 diesel::joinable!(avenants -> conventions (convention_id));
 diesel::joinable!(enveloppes_departements -> enveloppes (enveloppe_id));
+diesel::joinable!(baremes -> enveloppes (enveloppe_id));
 diesel::joinable!(engagements -> enveloppes (enveloppe_id));
 diesel::joinable!(engagements -> conventions (convention_id));
 diesel::joinable!(versements -> engagements (engagement_id));
@@ -534,6 +545,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     journal,
     enveloppes,
     enveloppes_departements,
+    baremes,
     engagements,
     versements,
     lieux,

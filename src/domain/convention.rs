@@ -13,6 +13,7 @@ use super::lifecycle::Lifecycle;
 use super::refusal::{
     FieldError, REFERENCE_INVALIDE, Refusal, RefusalCode, RefusalKind, VALIDATION,
 };
+use super::split::largest_remainders;
 use crate::closed_enum;
 
 closed_enum! {
@@ -157,6 +158,27 @@ impl Convention {
         .into_iter()
         .find_map(|(field, date)| date.map(|d| (field, d)))
     }
+
+    /// The employers of this convention and their posts, whom its money goes to: the hosts of
+    /// its split with their posts; before a split exists, its signatories, sharing the posts
+    /// granted equally by largest remainders (the earlier signatory first on a tie).
+    pub fn parts_employeurs(&self) -> Vec<(&StructureId, i64)> {
+        if !self.repartition.is_empty() {
+            return self
+                .repartition
+                .iter()
+                .map(|part| (&part.structure_id, part.postes))
+                .collect();
+        }
+        let parts = postes_des_signataires(self.postes_attribues, self.signataires.len());
+        self.signataires.iter().zip(parts).collect()
+    }
+}
+
+/// Before a split exists, the posts granted shared equally among `signataires` signatories by
+/// largest remainders (the earlier one first on a tie).
+pub fn postes_des_signataires(postes_attribues: i64, signataires: usize) -> Vec<i64> {
+    largest_remainders(postes_attribues, &vec![1; signataires])
 }
 
 /// An amendment, as stored.

@@ -4,7 +4,8 @@
 //! Money is integer euro cents (`i64`). What is *engaged* is the amounts of live commitments plus
 //! the paid parts of annulled ones ([`part_engagee`]). The rules are plain functions over the sums
 //! that the storage layer reads under the envelope's lock: an envelope is never over-committed,
-//! nor a département beyond its ceiling, nor a convention beyond its posts × the per-post amount;
+//! nor a département beyond its ceiling, nor a convention beyond what the envelope's tariffs
+//! allow its employers ([`super::bareme`]);
 //! a commitment is never paid beyond its amount. Sums are checked, never wrapped: an addition that
 //! would overflow counts as exceeding any limit.
 
@@ -128,8 +129,6 @@ pub struct Enveloppe {
     pub perimetre_departement: Option<CodeDepartement>,
     /// The posts it aims to fund.
     pub objectif_postes: Option<i64>,
-    /// The amount per post, which bounds each convention's commitments.
-    pub montant_par_poste_centimes: Option<i64>,
     /// Engaged: live commitments plus the paid parts of annulled ones.
     pub engage_centimes: i64,
     /// Paid (payments not cancelled).
@@ -330,12 +329,12 @@ pub const PLAFOND_DEPASSE: RefusalCode = RefusalCode {
     example: "Il reste 0,00 € sous le plafond du département 93 ; 250 000,00 € demandés.",
 };
 
-/// 409: a commitment beyond the convention's posts × the envelope's per-post amount.
+/// 409: a commitment beyond what the envelope's tariffs allow the convention's employers.
 pub const CONVENTION_ENTIEREMENT_FINANCEE: RefusalCode = RefusalCode {
     kind: RefusalKind::Conflict,
     code: "convention_entierement_financee",
     title: "Convention entièrement financée",
-    example: "La convention est financée à hauteur de 80 postes × 50 000,00 € ; il reste 0,00 €.",
+    example: "Les barèmes de l'enveloppe financent la convention au plus à hauteur de 4 000 000,00 € (80 postes) ; 4 000 000,00 € déjà engagés, il reste 0,00 € ; 50 000,00 € demandés.",
 };
 
 /// 409: a payment beyond what the commitment has left to pay.
@@ -346,13 +345,13 @@ pub const VERSEMENT_EXCESSIF: RefusalCode = RefusalCode {
     example: "Il reste 50 000,00 € à verser sur cet engagement ; 60 000,00 € demandés.",
 };
 
-/// 409: a withdrawal of posts that would leave the convention's commitments above its new posts ×
-/// the per-post amount.
+/// 409: a change of posts or of split that would leave the convention's commitments above what
+/// the envelope's tariffs allow its employers.
 pub const CONVENTION_SURFINANCEE: RefusalCode = RefusalCode {
     kind: RefusalKind::Conflict,
     code: "convention_surfinancee",
     title: "Convention surfinancée",
-    example: "75 postes × 50 000,00 € = 3 750 000,00 € ; 4 000 000,00 € sont engagés : annuler ou réduire un engagement d'abord.",
+    example: "Les barèmes de l'enveloppe financent désormais la convention à hauteur de 3 750 000,00 € (75 postes) ; 4 000 000,00 € sont engagés : annuler ou réduire un engagement d'abord.",
 };
 
 /// 409: the convention is not in a status that can receive money (signed and not ended).
@@ -420,8 +419,8 @@ pub struct Soldes {
     pub engage_centimes: i64,
     /// The convention's département's ceiling and what is engaged there (`None`: no ceiling).
     pub plafond: Option<PlafondDepartement>,
-    /// With a per-post amount: the convention's posts, that amount, and what the convention
-    /// already has engaged on the envelope.
+    /// With tariffs: what they allow the convention, and what it already has engaged on the
+    /// envelope.
     pub par_poste: Option<FinancementConvention>,
 }
 
@@ -436,22 +435,16 @@ pub struct PlafondDepartement {
     pub engage_centimes: i64,
 }
 
-/// What bounds one convention's funding on an envelope with a per-post amount.
+/// What bounds one convention's funding on an envelope with tariffs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FinancementConvention {
     /// Posts granted.
     pub postes: i64,
-    /// The envelope's amount per post.
-    pub montant_par_poste_centimes: i64,
+    /// What the tariffs allow: each employer's posts × its tariff
+    /// ([`super::bareme::financement_maximal`]).
+    pub maximum_centimes: i64,
     /// Engaged for this convention on the envelope.
     pub engage_centimes: i64,
-}
-
-impl FinancementConvention {
-    /// posts × amount per post (saturating: far beyond any envelope).
-    pub fn maximum_centimes(&self) -> i64 {
-        self.postes.saturating_mul(self.montant_par_poste_centimes)
-    }
 }
 
 fn money_refusal(
@@ -470,16 +463,15 @@ fn money_refusal(
 /// (`disponible_centimes`) and what was asked (`demande_centimes`).
 pub fn check_engagement(montant: i64, soldes: &Soldes) -> Result<(), Refusal> {
     if let Some(convention) = &soldes.par_poste {
-        let maximum = convention.maximum_centimes();
+        let maximum = convention.maximum_centimes;
         if exceeds(convention.engage_centimes, montant, maximum) {
             let left = disponible(maximum, convention.engage_centimes);
             return Err(money_refusal(
                 &CONVENTION_ENTIEREMENT_FINANCEE,
                 format!(
-                    "La convention est financée au plus à hauteur de {} postes × {} = {} ; {} déjà engagés, il reste {} ; {} demandés.",
-                    convention.postes,
-                    euros(convention.montant_par_poste_centimes),
+                    "Les barèmes de l'enveloppe financent la convention au plus à hauteur de {} ({} postes) ; {} déjà engagés, il reste {} ; {} demandés.",
                     euros(maximum),
+                    convention.postes,
                     euros(convention.engage_centimes),
                     euros(left),
                     euros(montant)
@@ -527,36 +519,30 @@ pub fn check_engagement(montant: i64, soldes: &Soldes) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// The amount of a new commitment: the one given, or the convention's posts × the envelope's
-/// per-post amount (422 on `/montant_centimes` when the envelope has none, or when the product
-/// is beyond [`MONTANT_MAX_CENTIMES`]).
-pub fn montant_engagement(
-    given: Option<i64>,
-    postes: i64,
-    montant_par_poste: Option<i64>,
-) -> Result<i64, Refusal> {
+/// The amount of a new commitment: the one given, or what the envelope's tariffs allow the
+/// convention (`maximum`: `None` when the envelope has no tariffs). 422 on `/montant_centimes`
+/// when there is nothing to default to (no tariffs, or none for the convention's employers), or
+/// when the default is beyond [`MONTANT_MAX_CENTIMES`].
+pub fn montant_engagement(given: Option<i64>, maximum: Option<i64>) -> Result<i64, Refusal> {
     if let Some(montant) = given {
         return Ok(montant);
     }
-    let invalid = |detail: String| {
-        Refusal::new(&VALIDATION, detail.clone())
+    let invalid = |detail: &str| {
+        Refusal::new(&VALIDATION, detail.to_owned())
             .with_error(FieldError::pointer("/montant_centimes", detail))
     };
-    let par_poste = montant_par_poste.ok_or_else(|| {
-        invalid(
-            "montant_centimes est obligatoire : l'enveloppe n'a pas de montant par poste."
-                .to_owned(),
-        )
-    })?;
-    postes
-        .checked_mul(par_poste)
-        .filter(|product| (1..=MONTANT_MAX_CENTIMES).contains(product))
-        .ok_or_else(|| {
-            invalid(format!(
-                "{postes} postes × {} dépasse le plus grand montant accepté.",
-                euros(par_poste)
-            ))
-        })
+    match maximum {
+        None => Err(invalid(
+            "montant_centimes est obligatoire : l'enveloppe n'a pas de barème.",
+        )),
+        Some(0) => Err(invalid(
+            "montant_centimes est obligatoire : aucun barème de l'enveloppe ne couvre les employeurs de la convention.",
+        )),
+        Some(maximum) if maximum > MONTANT_MAX_CENTIMES => Err(invalid(
+            "Les postes × les barèmes dépassent le plus grand montant accepté.",
+        )),
+        Some(maximum) => Ok(maximum),
+    }
 }
 
 /// Only a signed convention that has not ended receives commitments.
@@ -705,18 +691,17 @@ pub fn check_plafond(
     Ok(())
 }
 
-/// After a withdrawal of posts, a convention's commitments on an envelope with a per-post amount
-/// stay within its new posts × that amount.
+/// After a change of posts or of split, a convention's commitments on an envelope with tariffs
+/// stay within what the tariffs allow its employers now.
 pub fn check_financement_apres_retrait(financement: &FinancementConvention) -> Result<(), Refusal> {
-    let maximum = financement.maximum_centimes();
+    let maximum = financement.maximum_centimes;
     if financement.engage_centimes > maximum {
         return Err(Refusal::new(
             &CONVENTION_SURFINANCEE,
             format!(
-                "{} postes × {} = {} ; {} sont engagés : annuler ou réduire un engagement d'abord.",
-                financement.postes,
-                euros(financement.montant_par_poste_centimes),
+                "Les barèmes de l'enveloppe financent désormais la convention à hauteur de {} ({} postes) ; {} sont engagés : annuler ou réduire un engagement d'abord.",
                 euros(maximum),
+                financement.postes,
                 euros(financement.engage_centimes)
             ),
         )
@@ -785,7 +770,7 @@ mod tests {
             }),
             par_poste: Some(FinancementConvention {
                 postes: 80,
-                montant_par_poste_centimes: 50_000 * EURO,
+                maximum_centimes: 80 * 50_000 * EURO,
                 engage_centimes: 0,
             }),
         }
@@ -854,26 +839,33 @@ mod tests {
                 .code,
             "enveloppe_insuffisante"
         );
-        let huge = FinancementConvention {
-            postes: i64::MAX,
-            montant_par_poste_centimes: i64::MAX,
-            engage_centimes: 0,
+        let full = Soldes {
+            par_poste: Some(FinancementConvention {
+                postes: 1,
+                maximum_centimes: i64::MAX,
+                engage_centimes: i64::MAX,
+            }),
+            ..soldes()
         };
-        assert_eq!(huge.maximum_centimes(), i64::MAX);
+        assert_eq!(
+            check_engagement(1, &full).unwrap_err().code.code,
+            "convention_entierement_financee"
+        );
         assert_eq!(disponible(i64::MIN, i64::MAX), 0);
     }
 
     #[test]
-    fn the_default_amount_is_posts_times_the_per_post_amount() {
+    fn the_default_amount_is_what_the_tariffs_allow() {
         assert_eq!(
-            montant_engagement(None, 80, Some(50_000 * EURO)),
+            montant_engagement(None, Some(4_000_000 * EURO)),
             Ok(4_000_000 * EURO)
         );
-        assert_eq!(montant_engagement(Some(7), 80, None), Ok(7));
-        let refusal = montant_engagement(None, 80, None).unwrap_err();
-        assert_eq!(refusal.code_at(), ("validation", Some("/montant_centimes")));
-        let refusal = montant_engagement(None, 100_000, Some(MONTANT_MAX_CENTIMES)).unwrap_err();
-        assert_eq!(refusal.code.code, "validation");
+        assert_eq!(montant_engagement(Some(7), None), Ok(7));
+        assert_eq!(montant_engagement(Some(7), Some(0)), Ok(7));
+        for maximum in [None, Some(0), Some(MONTANT_MAX_CENTIMES + 1)] {
+            let refusal = montant_engagement(None, maximum).unwrap_err();
+            assert_eq!(refusal.code_at(), ("validation", Some("/montant_centimes")));
+        }
     }
 
     #[test]
@@ -1023,7 +1015,7 @@ mod tests {
     fn a_withdrawal_never_leaves_a_convention_overfunded() {
         let mut f = FinancementConvention {
             postes: 75,
-            montant_par_poste_centimes: 50_000 * EURO,
+            maximum_centimes: 75 * 50_000 * EURO,
             engage_centimes: 3_750_000 * EURO,
         };
         assert!(check_financement_apres_retrait(&f).is_ok());

@@ -10,6 +10,7 @@
 //! - [`id_type!`](crate::id_type): the identifier of a resource (UUID v7 as text).
 
 pub mod activite;
+pub mod bareme;
 pub mod calendar;
 pub mod catalogue;
 pub mod codes;

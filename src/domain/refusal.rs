@@ -121,6 +121,20 @@ impl Refusal {
 }
 
 impl Refusal {
+    /// One 422 `validation` naming every faulty field, in the given order: `« intro —
+    /// /pointer : detail ; … »`, each field also in `errors`.
+    pub fn invalid_fields(intro: &str, errors: Vec<FieldError>) -> Refusal {
+        let listed: Vec<String> = errors
+            .iter()
+            .map(|f| format!("{} : {}", f.pointer.as_deref().unwrap_or(""), f.detail))
+            .collect();
+        let mut refusal = Refusal::new(&VALIDATION, format!("{intro} — {}.", listed.join(" ; ")));
+        for error in errors {
+            refusal = refusal.with_error(error);
+        }
+        refusal
+    }
+
     /// A refusal of `code` with this detail.
     pub fn new(code: &'static RefusalCode, detail: impl Into<String>) -> Self {
         Refusal {

@@ -138,7 +138,8 @@ pub struct EnveloppeStat {
     pub perimetre_departement: Option<String>,
     /// Posts it aims to fund.
     pub objectif_postes: Option<i64>,
-    /// Its amount per post.
+    /// Its lowest tariff per post (none without tariffs): a ceiling funds at most ceiling ÷ this
+    /// many posts.
     pub montant_par_poste_centimes: Option<i64>,
 }
 

@@ -176,18 +176,7 @@ pub fn parse_value<T: DeserializeOwned + Validate>(value: &Value) -> Result<T, A
         let mut fields = Vec::new();
         collect_errors("", &errors, &mut fields);
         fields.sort_by(|a, b| a.pointer.cmp(&b.pointer));
-        let listed: Vec<String> = fields
-            .iter()
-            .map(|f| format!("{} : {}", f.pointer.as_deref().unwrap_or(""), f.detail))
-            .collect();
-        let mut refusal = Refusal::new(
-            &VALIDATION,
-            format!("Données invalides — {}.", listed.join(" ; ")),
-        );
-        for field in fields {
-            refusal = refusal.with_error(field);
-        }
-        ApiError::from(refusal)
+        ApiError::from(Refusal::invalid_fields("Données invalides", fields))
     })?;
     Ok(parsed)
 }

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use crate::api::NoQuery;
 use crate::api::financement::{
     Enveloppe, EnveloppeFilter, EnveloppePage, ModificationEnveloppe, NouveauPlafond,
-    NouvelleEnveloppe,
+    NouveauxBaremes, NouvelleEnveloppe,
 };
 use crate::app::Context;
 use crate::app::financement::{self as use_case, check_enveloppe, enveloppe_not_found};
@@ -30,15 +30,17 @@ use crate::{
 /// An envelope's read model, read in the transaction or connection given.
 fn enveloppe_view(conn: &mut DbConn, enveloppe: domain::Enveloppe) -> Result<Enveloppe, ApiError> {
     let departements = repo::departements(conn, &enveloppe.id)?;
-    Ok(Enveloppe::of(enveloppe, departements))
+    let baremes = repo::baremes_of(conn, &enveloppe.id)?;
+    Ok(Enveloppe::of(enveloppe, departements, baremes))
 }
 
 create_operation! {
     /// Créer une enveloppe
     ///
-    /// Crée une enveloppe de financement (rien n'y est engagé). Une enveloppe départementale
-    /// (`perimetre_departement`) ne finance que les conventions de ce département. Accepte
-    /// `Idempotency-Key`. Accès : `admin`.
+    /// Crée une enveloppe de financement (rien n'y est engagé), avec ses barèmes s'ils sont
+    /// donnés (422 à leur pointeur s'ils sont incohérents, comme pour `PUT …/baremes`). Une
+    /// enveloppe départementale (`perimetre_departement`) ne finance que les conventions de ce
+    /// département. Accepte `Idempotency-Key`. Accès : `admin`.
     create_enveloppe, "/enveloppes", "createEnveloppe", tag = "Financement",
     key = IdempotencyKey, body = NouvelleEnveloppe, errors = CreateErrors,
     created = (Enveloppe, "L'enveloppe créée.", "L'URL de l'enveloppe."),
@@ -51,7 +53,8 @@ create_operation! {
                 let created = use_case::create_enveloppe(tx, &ctx, new)?;
                 let location = format!("/api/v1/enveloppes/{}", created.id);
                 let version = created.version;
-                Reply::created_with_version(location, &Enveloppe::of(created, Vec::new()), version)
+                let view = enveloppe_view(tx.conn(), created)?;
+                Reply::created_with_version(location, &view, version)
             })
             .await
     }
@@ -71,12 +74,16 @@ list_operation! {
         let page = repo::list_enveloppes(conn, &filter, after, limit)?;
         let ids: Vec<&EnveloppeId> = page.items.iter().map(|e| &e.id).collect();
         let mut departements = repo::departements_of_many(conn, &ids)?.into_iter();
-        // One query for the page's ceilings, in the page's order.
+        let mut baremes = repo::baremes_of_many(conn, &ids)?.into_iter();
+        // One query for the page's ceilings and one for its tariffs, in the page's order.
         page.try_map(|e| {
             let (_, soldes) = departements
                 .next()
                 .ok_or_else(|| ApiError::internal("plafonds de la page"))?;
-            Ok::<_, ApiError>(Enveloppe::of(e, soldes))
+            let (_, baremes) = baremes
+                .next()
+                .ok_or_else(|| ApiError::internal("barèmes de la page"))?;
+            Ok::<_, ApiError>(Enveloppe::of(e, soldes, baremes))
         })
     },
     item = std::convert::identity,
@@ -85,9 +92,9 @@ list_operation! {
 get_operation! {
     /// Lire une enveloppe
     ///
-    /// Une enveloppe avec ses soldes : engagé (engagements actifs et parts versées des engagements
-    /// annulés), versé, disponible, et chacun de ses plafonds départementaux avec son engagé et son
-    /// disponible. Accès : tout jeton valide.
+    /// Une enveloppe avec ses barèmes et ses soldes : engagé (engagements actifs et parts versées
+    /// des engagements annulés), versé, disponible, et chacun de ses plafonds départementaux avec
+    /// son engagé et son disponible. Accès : tout jeton valide.
     get_enveloppe, "/enveloppes/{id}", "getEnveloppe", tag = "Financement",
     id = (EnveloppeId, crate::api::EnveloppePath), response = (Enveloppe, "L'enveloppe."),
     etag = "La version de l'enveloppe, pour `If-Match`.",
@@ -174,6 +181,35 @@ operation! {
     }
 }
 
+operation! {
+    @changing
+    /// Remplacer les barèmes d'une enveloppe
+    ///
+    /// Remplace tous les barèmes de l'enveloppe par la liste donnée (vide : plus de barème). Un
+    /// barème par couple (`categorie`, `territoire_prioritaire`) au plus ; ses tranches, de rang
+    /// 1 à n, tombent dans sa durée, dans l'ordre, et font ensemble son montant par poste : sinon
+    /// 422 `validation`, chaque faute à son pointeur dans la liste (`/1/tranches/2/rang`). Les
+    /// barèmes ne laissent aucune convention engagée au-delà de ce qu'ils accordent à ses
+    /// employeurs (409 `convention_surfinancee`, avec `convention_id`). Les engagements déjà
+    /// pris gardent leur montant. Répond avec l'enveloppe, dont la version change. Accès :
+    /// `admin`.
+    put "/enveloppes/{id}/baremes", put_baremes, "putBaremes", "Financement",
+    (EnveloppeId, crate::api::EnveloppePath),
+    "Obligatoire : l'`ETag` de la dernière lecture (`\"3\"`) ; absent, 428 `precondition_requise` (RFC 6585) ; périmé, 412.",
+    [], NouveauxBaremes, (Enveloppe, "L'enveloppe et ses nouveaux barèmes."),
+    |state, caller, id, if_match, [], body| {
+        let ctx = Context::new(caller, state.today());
+        state
+            .write_once(OnceRequest::unkeyed(), move |tx| {
+                let gate = body.gate_required(if_match);
+                let saved = use_case::put_baremes(tx, &ctx, &id, gate)?;
+                let view = enveloppe_view(tx.conn(), saved.clone())?;
+                Ok(Reply::ok(&view)?.with_version(saved.version))
+            })
+            .await
+    }
+}
+
 delete_operation! {
     /// Supprimer le plafond d'un département
     ///
@@ -199,6 +235,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(list_enveloppes)
         .service(get_enveloppe)
         .service(update_enveloppe)
+        .service(put_baremes)
         .service(put_plafond)
         .service(delete_plafond);
 }

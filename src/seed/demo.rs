@@ -22,6 +22,7 @@ use serde_json::{Value, json};
 use crate::auth::mint::{TokenRequest, mint};
 use crate::auth::{JwtKeys, Role, Verifier};
 use crate::db::DbPool;
+use crate::domain::bareme::{baremes_premiere_phase, baremes_renouvellement};
 use crate::domain::codes::Siret;
 use crate::http::AppState;
 
@@ -384,10 +385,23 @@ pub async fn seed(
                 "financeur": "DGCL — Plan de relance", "programme_budgetaire": "364",
                 "nature": "postes_conseillers", "montant_centimes": 20_000_000_000i64,
                 "date_debut": "2021-01-01", "date_fin": "2023-12-31", "objectif_postes": 4000,
-                "montant_par_poste_centimes": 5_000_000,
+                "baremes": baremes_premiere_phase(),
             }),
         )
         .await?)?;
+    client
+        .post(
+            "/api/v1/enveloppes",
+            &admin,
+            json!({
+                "libelle": "Renouvellement — conseillers numériques (démonstration)",
+                "financeur": "DITP — renouvellement", "programme_budgetaire": "349",
+                "nature": "postes_conseillers", "montant_centimes": 7_200_000_000i64,
+                "date_debut": "2023-01-01", "date_fin": "2024-12-31", "objectif_postes": 1600,
+                "baremes": baremes_renouvellement(),
+            }),
+        )
+        .await?;
     client
         .ok(
             "PUT",

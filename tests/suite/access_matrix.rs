@@ -196,6 +196,13 @@ const ACCESS: &[Route] = &[
     ),
     // On its own copy of the fixtures (a body makes it a write), which hold the 93's ceiling.
     write(
+        "PUT",
+        "/api/v1/enveloppes/{id}/baremes",
+        Access::Roles(&[Admin]),
+        r#"[{"categorie": "public", "territoire_prioritaire": false, "montant_par_poste_centimes": 5000000, "duree_mois": 24, "tranches": [{"rang": 1, "montant_centimes": 5000000, "mois_apres_debut": 0}]},
+            {"categorie": "prive", "territoire_prioritaire": false, "montant_par_poste_centimes": 5000000, "duree_mois": 18, "tranches": [{"rang": 1, "montant_centimes": 5000000, "mois_apres_debut": 0}]}]"#,
+    ),
+    write(
         "DELETE",
         "/api/v1/enveloppes/{id}/plafonds/{departement}",
         Access::Roles(&[Admin]),
@@ -467,9 +474,9 @@ fn seed_fixtures(db: &TestDb, statut: &str) {
     // convention, of which 1,000 € paid (…8f96).
     sql.push_str(&format!(
         "INSERT INTO enveloppes (id, libelle, financeur, nature, montant_centimes, date_debut, \
-         date_fin, objectif_postes, montant_par_poste_centimes, engage_centimes, verse_centimes, \
+         date_fin, objectif_postes, engage_centimes, verse_centimes, \
          version, cree_le, modifie_le) VALUES ('{ENVELOPPE_ID}', 'Plan de relance', 'DGCL', \
-         'postes_conseillers', 20000000000, '2021-01-01', '2099-12-31', 4000, 5000000, 1000000, \
+         'postes_conseillers', 20000000000, '2021-01-01', '2099-12-31', 4000, 1000000, \
          100000, 1, {now}, {now});
          INSERT INTO enveloppes_departements (enveloppe_id, departement, plafond_centimes, \
          engage_centimes, verse_centimes) VALUES ('{ENVELOPPE_ID}', '93', 400000000, 1000000, 100000);

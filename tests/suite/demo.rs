@@ -195,7 +195,7 @@ async fn the_story_once_and_only_once(db: TestDb) {
         "the split follows the transfer"
     );
     assert_eq!(
-        n("SELECT engage_centimes AS n FROM enveloppes WHERE nature = 'postes_conseillers'"),
+        n("SELECT engage_centimes AS n FROM enveloppes WHERE programme_budgetaire = '364'"),
         400_000_000
     );
     assert_eq!(

@@ -74,7 +74,7 @@ async fn no_name_or_email_reaches_the_public(db: TestDb) {
             &admin(),
             json!({"libelle": "Plan de relance", "financeur": "DGCL", "nature": "postes_conseillers",
                    "montant_centimes": 20_000_000_000i64, "date_debut": "2021-01-01",
-                   "date_fin": "2023-12-31", "montant_par_poste_centimes": 5_000_000}),
+                   "date_fin": "2023-12-31", "baremes": common::baremes_uniformes(5_000_000)}),
         )
         .await,
     );

@@ -80,7 +80,7 @@ fn plan_de_relance() -> Value {
         "date_debut": "2021-01-01",
         "date_fin": "2023-12-31",
         "objectif_postes": 4000,
-        "montant_par_poste_centimes": 50_000 * EURO,
+        "baremes": common::baremes_uniformes(50_000 * EURO),
     })
 }
 
@@ -331,7 +331,7 @@ async fn the_seine_saint_denis_story(db: TestDb) {
     assert_eq!(
         count(
             &db,
-            "SELECT COUNT(*) AS n FROM journal WHERE ressource = 'enveloppe' AND departement IS NULL"
+            "SELECT COUNT(*) AS n FROM journal WHERE ressource = 'enveloppe' AND action = 'creation' AND departement IS NULL"
         ),
         2,
         "the envelopes' creations are national entries"
@@ -398,7 +398,7 @@ async fn bad_amounts(db: TestDb) {
     assert_eq!(integral.json["montant_centimes"], 100);
     for body in [
         json!({"libelle": "x", "financeur": "x", "nature": "mixte", "montant_centimes": 0, "date_debut": "2021-01-01", "date_fin": "2021-12-31"}),
-        json!({"libelle": "x", "financeur": "x", "nature": "mixte", "montant_centimes": 10, "date_debut": "2021-01-01", "date_fin": "2021-12-31", "montant_par_poste_centimes": -1}),
+        json!({"libelle": "x", "financeur": "x", "nature": "mixte", "montant_centimes": 10, "date_debut": "2021-01-01", "date_fin": "2021-12-31", "baremes": [{"categorie": "public", "territoire_prioritaire": false, "montant_par_poste_centimes": -1, "duree_mois": 24, "tranches": [{"rang": 1, "montant_centimes": -1, "mois_apres_debut": 0}]}]}),
     ] {
         post(&app, "/api/v1/enveloppes", &admin(), body)
             .await

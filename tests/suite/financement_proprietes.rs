@@ -314,15 +314,17 @@ async fn play(db: &TestDb, fixture: &Fixture, scenario: &Scenario) -> Result<(),
     let mut model = Model::default();
 
     for (n, spec) in scenario.enveloppes.iter().enumerate() {
-        let body = json!({
+        let mut body = json!({
             "libelle": format!("Enveloppe {n}"),
             "financeur": "DGCL — Plan de relance",
             "nature": "postes_conseillers",
             "montant_centimes": spec.montant,
             "date_debut": "2021-01-01",
             "date_fin": "2022-12-31",
-            "montant_par_poste_centimes": spec.par_poste,
         });
+        if let Some(par_poste) = spec.par_poste {
+            body["baremes"] = common::baremes_uniformes(par_poste);
+        }
         let created = app.as_(&admin).post("/api/v1/enveloppes", &body).await;
         check_answer(&created, Expect::Status(201)).map_err(|e| format!("envelope {n}: {e}"))?;
         let id = created.json["id"].as_str().unwrap().to_owned();
@@ -657,7 +659,9 @@ fn check_invariants(conn: &mut DbConn, fixture: &Fixture, model: &Model) -> Resu
         conn,
         &format!(
             "SELECT id, montant_centimes, engage_centimes, verse_centimes, \
-             montant_par_poste_centimes FROM enveloppes WHERE id IN ({ids})"
+             (SELECT MIN(b.montant_par_poste_centimes) FROM baremes b \
+              WHERE b.enveloppe_id = enveloppes.id) AS montant_par_poste_centimes \
+             FROM enveloppes WHERE id IN ({ids})"
         ),
     )?;
     let departements: Vec<DepartementRow> = load(
@@ -715,7 +719,7 @@ fn check_invariants(conn: &mut DbConn, fixture: &Fixture, model: &Model) -> Resu
             enveloppe.engage_centimes <= enveloppe.montant_centimes,
             || format!("envelope {enveloppe:?}: engaged beyond its amount"),
         )?;
-        // With a per-post amount: each convention within posts × that amount.
+        // With (uniform) tariffs: each convention within posts × the tariff.
         if let Some(par_poste) = enveloppe.montant_par_poste_centimes {
             for (convention, _, postes) in &fixture.conventions {
                 let engaged: i64 = mine()

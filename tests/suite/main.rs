@@ -8,6 +8,7 @@ mod common;
 mod access_matrix;
 mod activites;
 mod anonymisation;
+mod baremes;
 mod bounded_resources;
 mod cache_lectures;
 mod conseillers;

@@ -727,6 +727,74 @@ async fn people_carry_the_advisors_and_their_duplicates(db: TestDb) {
     );
 }
 
+/// Tariffs after the upgrade (`2026-12-17-000001_baremes`): each envelope's amount per post is
+/// the same one-instalment tariff, over 24 months, for the four pairs; an envelope without one
+/// has none. What a convention may receive is therefore unchanged.
+async fn tariffs_carry_the_amount_per_post(db: TestDb) {
+    migrated_with(
+        &db,
+        "CREATE TABLE par_poste_avant AS SELECT id, montant_par_poste_centimes FROM enveloppes",
+    );
+    let mut conn = db.conn();
+    let avec = count_on(
+        &mut conn,
+        "SELECT COUNT(*) AS n FROM par_poste_avant WHERE montant_par_poste_centimes IS NOT NULL",
+    );
+    assert!(
+        avec > 0,
+        "the fixture has an envelope with an amount per post"
+    );
+    let broken = broken_rules(
+        &mut conn,
+        &[
+            (
+                "an envelope with an amount per post without its four tariffs",
+                "SELECT COUNT(*) AS n FROM par_poste_avant a WHERE a.montant_par_poste_centimes \
+                 IS NOT NULL AND (SELECT COUNT(*) FROM baremes b WHERE b.enveloppe_id = a.id \
+                 AND b.montant_par_poste_centimes = a.montant_par_poste_centimes \
+                 AND b.duree_mois = 24) <> 4",
+            ),
+            (
+                "a tariff for an envelope that had no amount per post",
+                "SELECT COUNT(*) AS n FROM baremes b JOIN par_poste_avant a ON a.id = \
+                 b.enveloppe_id WHERE a.montant_par_poste_centimes IS NULL",
+            ),
+        ],
+    );
+    assert!(broken.is_empty(), "{broken:?}");
+    // Each tariff reads back through the API's types: one instalment, at the start.
+    use diesel::RunQueryDsl;
+    let id = db_run!(&mut conn, |c| {
+        diesel::sql_query(
+            "SELECT id AS n FROM par_poste_avant WHERE montant_par_poste_centimes IS NOT NULL",
+        )
+        .load::<IdRow>(c)
+    })
+    .expect("an envelope id")
+    .remove(0)
+    .n;
+    let baremes = cnfs_api::db::repo::financement::baremes_of(
+        &mut conn,
+        &cnfs_api::domain::ids::EnveloppeId::parse(&id).unwrap(),
+    )
+    .expect("the tariffs read");
+    assert_eq!(baremes.len(), 4);
+    for bareme in baremes {
+        assert_eq!(bareme.tranches.len(), 1);
+        assert_eq!(
+            bareme.tranches[0].montant_centimes,
+            bareme.montant_par_poste_centimes
+        );
+        assert_eq!(bareme.tranches[0].mois_apres_debut, 0);
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    n: String,
+}
+
 /// Each check on an empty SQLite database and on an empty PostgreSQL one.
 macro_rules! on_both_empty_backends {
     ($($name:ident),* $(,)?) => {
@@ -753,6 +821,7 @@ macro_rules! on_both_empty_backends {
 
 on_both_empty_backends!(
     row_counts_are_unchanged,
+    tariffs_carry_the_amount_per_post,
     advisors_keep_their_status_and_dates,
     statistics_are_unchanged,
     posts_carry_the_splits_and_the_advisors,

@@ -180,11 +180,12 @@ fn assert_invariants(db: &TestDb, runs: i64, activites: i64) {
          d.engage_centimes > d.plafond_centimes)",
     );
     db.none(
-        "a convention is funded at most posts × amount per post",
-        "SELECT COUNT(*) AS n FROM conventions c JOIN enveloppes e ON e.montant_par_poste_centimes \
-         IS NOT NULL WHERE (SELECT COALESCE(SUM(g.montant_centimes), 0) FROM engagements g WHERE \
-         g.convention_id = c.id AND g.enveloppe_id = e.id) > c.postes_attribues * \
-         e.montant_par_poste_centimes",
+        "a convention is funded at most posts × its employers' highest tariff",
+        "SELECT COUNT(*) AS n FROM conventions c JOIN enveloppes e ON EXISTS (SELECT 1 FROM \
+         baremes b WHERE b.enveloppe_id = e.id) WHERE (SELECT COALESCE(SUM(g.montant_centimes), 0) \
+         FROM engagements g WHERE g.convention_id = c.id AND g.enveloppe_id = e.id) > \
+         c.postes_attribues * (SELECT MAX(b.montant_par_poste_centimes) FROM baremes b WHERE \
+         b.enveloppe_id = e.id)",
     );
     db.none(
         "payments within their commitment",

@@ -81,7 +81,7 @@ async fn story(app: &TestApp<impl App>) -> Vec<String> {
                 "libelle": "Plan de relance — conseillers numériques", "financeur": "DGCL",
                 "nature": "postes_conseillers", "montant_centimes": 200_000_000 * EURO,
                 "date_debut": "2021-01-01", "date_fin": "2023-12-31", "objectif_postes": 4000,
-                "montant_par_poste_centimes": 50_000 * EURO,
+                "baremes": common::baremes_uniformes(50_000 * EURO),
             }),
         )
         .await,

@@ -123,7 +123,7 @@ fn programme(conn: &mut DbConn) -> Programme {
             input(
                 json!({"libelle": "Postes", "financeur": "État", "nature": "postes_conseillers",
                 "montant_centimes": 1_000_000 * EURO, "date_debut": "2021-01-01",
-                "date_fin": "2023-12-31", "montant_par_poste_centimes": 10_000 * EURO}),
+                "date_fin": "2023-12-31", "baremes": crate::common::baremes_uniformes(10_000 * EURO)}),
             ),
         )?
         .id)

@@ -15,8 +15,9 @@ use diesel::prelude::*;
 
 use super::idempotency::stored_time;
 use super::{Backend, converted, date_text, optional_date, stored, stored_date, stored_option};
-use crate::db::schema::{engagements, enveloppes, enveloppes_departements, versements};
+use crate::db::schema::{baremes, engagements, enveloppes, enveloppes_departements, versements};
 use crate::db::{DbConn, WriteTx};
+use crate::domain::bareme::{Bareme, Tranche};
 use crate::domain::codes::CodeDepartement;
 use crate::domain::filter::{EngagementFilter, EnveloppeFilter};
 use crate::domain::financement::{
@@ -24,6 +25,7 @@ use crate::domain::financement::{
     StatutVersement, Versement, part_engagee,
 };
 use crate::domain::ids::{ConventionId, EngagementId, EnveloppeId, VersementId};
+use crate::domain::structure::CategorieEmployeur;
 use crate::{insert_if_absent, insert_then_read, list_fn, party_to, row_by_key, update_versioned};
 
 /// A row of `enveloppes`.
@@ -40,7 +42,6 @@ struct EnveloppeRow {
     date_fin: String,
     perimetre_departement: Option<String>,
     objectif_postes: Option<i64>,
-    montant_par_poste_centimes: Option<i64>,
     engage_centimes: i64,
     verse_centimes: i64,
     version: i64,
@@ -65,12 +66,41 @@ impl TryFrom<EnveloppeRow> for Enveloppe {
                 CodeDepartement::parse,
             )?,
             objectif_postes: row.objectif_postes,
-            montant_par_poste_centimes: row.montant_par_poste_centimes,
             engage_centimes: row.engage_centimes,
             verse_centimes: row.verse_centimes,
             version: row.version,
             cree_le: row.cree_le,
             modifie_le: row.modifie_le,
+        })
+    }
+}
+
+/// A row of `baremes` (the schedule as JSON).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = baremes, treat_none_as_default_value = false)]
+struct BaremeRow {
+    enveloppe_id: String,
+    categorie: String,
+    territoire_prioritaire: bool,
+    montant_par_poste_centimes: i64,
+    duree_mois: i64,
+    tranches: String,
+}
+
+impl TryFrom<BaremeRow> for Bareme {
+    type Error = diesel::result::Error;
+    fn try_from(row: BaremeRow) -> QueryResult<Bareme> {
+        let tranches: Vec<Tranche> = serde_json::from_str(&row.tranches).map_err(|error| {
+            diesel::result::Error::DeserializationError(
+                format!("tranches d'un barème : {error}").into(),
+            )
+        })?;
+        Ok(Bareme {
+            categorie: stored(CategorieEmployeur::parse(&row.categorie))?,
+            territoire_prioritaire: row.territoire_prioritaire,
+            montant_par_poste_centimes: row.montant_par_poste_centimes,
+            duree_mois: row.duree_mois,
+            tranches,
         })
     }
 }
@@ -187,7 +217,6 @@ pub fn insert_enveloppe(tx: &mut WriteTx<'_>, new: &Enveloppe) -> QueryResult<En
         date_fin: date_text(new.date_fin),
         perimetre_departement: new.perimetre_departement.as_ref().map(|d| d.to_string()),
         objectif_postes: new.objectif_postes,
-        montant_par_poste_centimes: new.montant_par_poste_centimes,
         engage_centimes: 0,
         verse_centimes: 0,
         version: 1,
@@ -264,6 +293,76 @@ pub fn departements(
         .order(enveloppes_departements::departement)
         .load::<DepartementRow>(conn)
         .and_then(converted)
+}
+
+/// An envelope's tariffs: public before private, each outside then inside priority territories.
+pub fn baremes_of(conn: &mut DbConn, enveloppe_id: &EnveloppeId) -> QueryResult<Vec<Bareme>> {
+    baremes::table
+        .filter(baremes::enveloppe_id.eq(enveloppe_id.as_str()))
+        .select(BaremeRow::as_select())
+        .order((baremes::categorie.desc(), baremes::territoire_prioritaire))
+        .load::<BaremeRow>(conn)
+        .and_then(converted)
+}
+
+/// The tariffs of several envelopes (a page), in one query: by envelope, in the order of
+/// [`baremes_of`].
+pub fn baremes_of_many(
+    conn: &mut DbConn,
+    ids: &[&EnveloppeId],
+) -> QueryResult<Vec<(EnveloppeId, Vec<Bareme>)>> {
+    let keys: Vec<&str> = ids.iter().map(|id| id.as_str()).collect();
+    let rows: Vec<BaremeRow> = baremes::table
+        .filter(baremes::enveloppe_id.eq_any(keys))
+        .select(BaremeRow::as_select())
+        .order((
+            baremes::enveloppe_id,
+            baremes::categorie.desc(),
+            baremes::territoire_prioritaire,
+        ))
+        .load(conn)?;
+    let mut grouped: Vec<(EnveloppeId, Vec<Bareme>)> =
+        ids.iter().map(|id| ((*id).clone(), Vec::new())).collect();
+    for row in rows {
+        if let Some((_, list)) = grouped
+            .iter_mut()
+            .find(|(id, _)| id.as_str() == row.enveloppe_id)
+        {
+            list.push(Bareme::try_from(row)?);
+        }
+    }
+    Ok(grouped)
+}
+
+/// Replaces the tariffs of a locked envelope (already checked) by `baremes`.
+pub fn replace_baremes(
+    tx: &mut WriteTx<'_>,
+    enveloppe_id: &EnveloppeId,
+    list: &[Bareme],
+) -> QueryResult<()> {
+    let rows = list
+        .iter()
+        .map(|bareme| {
+            Ok(BaremeRow {
+                enveloppe_id: enveloppe_id.to_string(),
+                categorie: bareme.categorie.as_str().to_owned(),
+                territoire_prioritaire: bareme.territoire_prioritaire,
+                montant_par_poste_centimes: bareme.montant_par_poste_centimes,
+                duree_mois: bareme.duree_mois,
+                tranches: serde_json::to_string(&bareme.tranches)
+                    .map_err(|error| diesel::result::Error::SerializationError(Box::new(error)))?,
+            })
+        })
+        .collect::<QueryResult<Vec<_>>>()?;
+    diesel::delete(baremes::table.filter(baremes::enveloppe_id.eq(enveloppe_id.as_str())))
+        .execute(tx.conn())?;
+    // At most four rows: one statement each (a multi-row insert is not offered on both backends).
+    for row in &rows {
+        diesel::insert_into(baremes::table)
+            .values(row)
+            .execute(tx.conn())?;
+    }
+    Ok(())
 }
 
 /// The départements' money of several envelopes (a page), in one query: by envelope, each by
@@ -400,10 +499,12 @@ pub fn move_money(
     Ok(())
 }
 
-/// Engages `montant`, dated `date`, on an envelope and its département **if it fits**: the date
-/// within the envelope's period, the envelope's engaged sum within its amount, the département's
-/// within its ceiling (the rules of `domain::financement::check_engagement` and `date_engagement`
-/// for an envelope without a per-post amount). One conditional `UPDATE` per row; the first takes
+/// Engages `montant`, dated `date`, on an envelope and its département **if it fits**: the
+/// envelope still at the version its caller read (`seen`: whatever was decided from it, such as
+/// "no tariffs", still holds), the date within the envelope's period, the envelope's engaged sum
+/// within its amount, the département's within its ceiling (the rules of
+/// `domain::financement::check_engagement` and `date_engagement` for an envelope without
+/// tariffs). One conditional `UPDATE` per row; the first takes
 /// the envelope's lock, so that the check and the move are one step for every concurrent
 /// commitment. `false`: something does not fit and nothing moved; the caller then locks the
 /// envelope, reads its sums and lets the domain say which limit refuses.
@@ -412,11 +513,12 @@ pub fn try_engage(
     enveloppe_id: &EnveloppeId,
     departement: &CodeDepartement,
     montant: i64,
-    date: NaiveDate,
+    (date, seen): (NaiveDate, i64),
 ) -> QueryResult<bool> {
     let date = date_text(date);
     let on_envelope = EngageOnEnvelope {
         enveloppe_id: enveloppe_id.as_str(),
+        version: seen,
         date: &date,
         montant,
     };
@@ -448,12 +550,14 @@ pub fn try_engage(
 /// [`try_engage`]'s first statement, written out so that it stays prepared: Diesel never keeps
 /// an `UPDATE` built with its DSL prepared (PostgreSQL parsed and planned it at every
 /// commitment). `UPDATE enveloppes SET engage_centimes = engage_centimes + m WHERE id = … AND
-/// date_debut <= d AND date_fin >= d AND engage_centimes + m <= montant_centimes`. Kept
+/// version = v AND date_debut <= d AND date_fin >= d AND engage_centimes + m <=
+/// montant_centimes`. Kept
 /// prepared, the two statements raise the commitments' rate (docs/PERFORMANCE.md). The compiler no longer checks their column names: the tests do
 /// (`tests/financement*.rs` reach each condition through the API, on both backends).
 #[derive(Debug, Clone, Copy)]
 struct EngageOnEnvelope<'a> {
     enveloppe_id: &'a str,
+    version: i64,
     date: &'a str,
     montant: i64,
 }
@@ -472,6 +576,8 @@ crate::prepared_statement!(EngageOnEnvelope, |this, out| {
     out.push_bind_param::<BigInt, _>(&this.montant)?;
     out.push_sql(" WHERE id = ");
     out.push_bind_param::<Text, _>(this.enveloppe_id)?;
+    out.push_sql(" AND version = ");
+    out.push_bind_param::<BigInt, _>(&this.version)?;
     out.push_sql(" AND date_debut <= ");
     out.push_bind_param::<Text, _>(this.date)?;
     out.push_sql(" AND date_fin >= ");
@@ -581,6 +687,22 @@ pub fn engagements_of_convention(
         query = query.filter(engagements::enveloppe_id.eq(enveloppe_id.as_str()));
     }
     query.load::<EngagementRow>(conn).and_then(converted)
+}
+
+/// The conventions that have commitments on an envelope (live or annulled), by id.
+pub fn conventions_engagees(
+    conn: &mut DbConn,
+    enveloppe_id: &EnveloppeId,
+) -> QueryResult<Vec<ConventionId>> {
+    engagements::table
+        .filter(engagements::enveloppe_id.eq(enveloppe_id.as_str()))
+        .select(engagements::convention_id)
+        .distinct()
+        .order(engagements::convention_id)
+        .load::<String>(conn)?
+        .into_iter()
+        .map(|id| stored(ConventionId::parse(&id)))
+        .collect()
 }
 
 /// What a convention has engaged on an envelope (live amounts + paid parts of annulled ones),

@@ -18,6 +18,7 @@ use crate::db::schema::{
 };
 use crate::db::{DbConn, WriteTx};
 use crate::domain::activite::{Apport, Thematique, TypeLieu};
+use crate::domain::bareme::Bareme;
 use crate::domain::conseiller::{MotifSortie, TypeContrat};
 use crate::domain::contrat::Contrat;
 use crate::domain::convention::StatutConvention;
@@ -439,8 +440,8 @@ pub struct EnveloppeSeed {
     pub date_fin: NaiveDate,
     /// Target number of posts.
     pub objectif_postes: Option<i64>,
-    /// Amount per post.
-    pub montant_par_poste_centimes: Option<i64>,
+    /// Its tariffs.
+    pub baremes: Vec<Bareme>,
     /// Engaged (live commitments).
     pub engage_centimes: i64,
     /// Paid.
@@ -522,7 +523,6 @@ pub fn write_financement(tx: &mut WriteTx<'_>, money: &FinancementSeed) -> Query
             date_fin,
             perimetre_departement,
             objectif_postes,
-            montant_par_poste_centimes,
             engage_centimes,
             verse_centimes,
             version,
@@ -541,12 +541,41 @@ pub fn write_financement(tx: &mut WriteTx<'_>, money: &FinancementSeed) -> Query
             out.text(&date_text(e.date_fin));
             out.null();
             out.opt_int(e.objectif_postes);
-            out.opt_int(e.montant_par_poste_centimes);
             out.int(e.engage_centimes);
             out.int(e.verse_centimes);
             out.int(1);
             out.text(&e.cree_le);
             out.text(&e.modifie_le);
+        }
+    )?;
+    let baremes: Vec<(&str, &Bareme, String)> = money
+        .enveloppes
+        .iter()
+        .flat_map(|e| e.baremes.iter().map(move |b| (e.id.as_str(), b)))
+        .map(|(id, b)| {
+            serde_json::to_string(&b.tranches)
+                .map(|tranches| (id, b, tranches))
+                .map_err(|error| diesel::result::Error::SerializationError(Box::new(error)))
+        })
+        .collect::<QueryResult<_>>()?;
+    written += bulk_insert!(
+        tx,
+        baremes(
+            enveloppe_id,
+            categorie,
+            territoire_prioritaire,
+            montant_par_poste_centimes,
+            duree_mois,
+            tranches
+        ),
+        &baremes,
+        |(id, b, tranches): &(&str, &Bareme, String), out| {
+            out.text(id);
+            out.text(b.categorie.as_str());
+            out.boolean(b.territoire_prioritaire);
+            out.int(b.montant_par_poste_centimes);
+            out.int(b.duree_mois);
+            out.text(tranches);
         }
     )?;
     written += bulk_insert!(

@@ -690,7 +690,13 @@ pub fn donnees(
                     e::verse_centimes,
                     e::perimetre_departement,
                     e::objectif_postes,
-                    e::montant_par_poste_centimes,
+                    // The lowest of its tariffs: the most posts its ceilings could fund.
+                    crate::db::schema::baremes::table
+                        .filter(crate::db::schema::baremes::enveloppe_id.eq(e::id))
+                        .select(diesel::dsl::min(
+                            crate::db::schema::baremes::montant_par_poste_centimes,
+                        ))
+                        .single_value(),
                 ))
                 .load(c)?,
             ed::table

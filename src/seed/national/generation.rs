@@ -30,11 +30,12 @@ use crate::db::repo::seed_national::{
     StructureSeed, VersementSeed,
 };
 use crate::domain::activite::Apport;
+use crate::domain::bareme::{PartEmployeur, baremes_premiere_phase, financement_maximal};
 use crate::domain::codes::{CodeDepartement, CodeInsee, Siren, Siret};
 use crate::domain::conseiller::{MotifSortie, TypeContrat, check_quota, recrutement_local};
 use crate::domain::contrat::Contrat;
 use crate::domain::convention::{
-    PartHote, StatutConvention, check_repartition, date_limite_projet,
+    PartHote, StatutConvention, check_repartition, date_limite_projet, postes_des_signataires,
 };
 use crate::domain::financement::{
     FinancementConvention, PlafondDepartement, Soldes, check_engagement, date_engagement,
@@ -46,12 +47,14 @@ use crate::domain::poste::{EtatPoste, TypologiePoste, postes_reconstitues};
 use crate::domain::referentiel::search_key;
 use crate::domain::split::largest_remainders;
 use crate::domain::statistiques::SoldeStat;
-use crate::domain::structure::{Seat, TypeStructure, check_siren};
+use crate::domain::structure::{CategorieEmployeur, Seat, TypeStructure, check_siren};
 
 /// Posts of the national programme.
 pub const POSTES_NATIONAUX: i64 = 4_000;
 /// Funding per post (50,000 €), in cents.
 pub const MONTANT_PAR_POSTE_CENTIMES: i64 = 5_000_000;
+/// The associations (private employers) that may host in each département.
+const ASSOCIATIONS_PAR_DEPARTEMENT: usize = 3;
 /// The national envelope (200 M€), in cents.
 pub const ENVELOPPE_CENTIMES: i64 = POSTES_NATIONAUX * MONTANT_PAR_POSTE_CENTIMES;
 
@@ -313,6 +316,25 @@ impl<'a> Index<'a> {
                     population: c.population,
                 });
             }
+        }
+        // Private employers too: an association in each of the three most populous communes,
+        // with a fictitious SIREN (7…, which no public body's starts with) and the real seat.
+        // Weighted by a quarter of the commune's population, they host beside the collectivités.
+        for (rank, &index) in communes
+            .iter()
+            .take(ASSOCIATIONS_PAR_DEPARTEMENT)
+            .enumerate()
+        {
+            let c = &self.source.communes[index];
+            let digits: String = c.code_insee.chars().filter(char::is_ascii_digit).collect();
+            out.push(Candidat {
+                type_structure: TypeStructure::Association,
+                siren: siren_with_key(&format!("7{digits:0>5}{rank:02}")),
+                nom: format!("Association Numérique solidaire de {}", c.nom),
+                seat: index,
+                communes: vec![index],
+                population: c.population / 4,
+            });
         }
         out.sort_by(|a, b| {
             b.population
@@ -589,7 +611,12 @@ pub fn programme(
                 ][alea.weighted(&[60, 15, 12, 13])]
             };
             let hotes = ((postes_convention + 5) / 6).clamp(1, candidats.len() as i64) as usize;
-            let chosen: Vec<usize> = (0..hotes).map(|h| (cursor + h) % candidats.len()).collect();
+            let mut chosen: Vec<usize> =
+                (0..hotes).map(|h| (cursor + h) % candidats.len()).collect();
+            // The signatories are the first hosts: collectivités before associations.
+            chosen.sort_by_key(|c| {
+                candidats[*c].type_structure.categorie() != CategorieEmployeur::Public
+            });
             cursor = (cursor + hotes) % candidats.len();
             let weights: Vec<i64> = chosen
                 .iter()
@@ -750,8 +777,13 @@ pub fn programme(
         }
     }
 
+    let categories: HashMap<&str, CategorieEmployeur> = structures
+        .iter()
+        .map(|s| (s.seed.id.as_str(), s.seed.type_structure.categorie()))
+        .collect();
     let financement = financement(
         &conventions,
+        &categories,
         &source.departements,
         &postes_par_departement,
         parametres,
@@ -845,6 +877,7 @@ fn lier_contrats(contrats: &mut [ContratSeed], postes: &[PosteSeed]) {
 /// instalments.
 fn financement(
     conventions: &[ConventionSeed],
+    categories: &HashMap<&str, CategorieEmployeur>,
     departements: &[(String, String)],
     postes: &[i64],
     parametres: &Parametres,
@@ -863,7 +896,7 @@ fn financement(
         date_debut: periode.0,
         date_fin: periode.1,
         objectif_postes: Some(POSTES_NATIONAUX),
-        montant_par_poste_centimes: Some(MONTANT_PAR_POSTE_CENTIMES),
+        baremes: baremes_premiere_phase(),
         engage_centimes: 0,
         verse_centimes: 0,
         cree_le: stored_time(cree),
@@ -910,12 +943,35 @@ fn financement(
         let plafond = plafonds
             .get_mut(convention.departement.as_str())
             .expect("every département has a ceiling");
-        let montant = montant_engagement(
-            None,
-            convention.postes_attribues,
-            enveloppe.montant_par_poste_centimes,
-        )
-        .map_err(|r| enfreinte("engagement", r.detail))?;
+        // Its employers as the API sees them: the split's hosts, or the signatories before one.
+        let employeurs: Vec<(&String, i64)> = if convention.repartition.is_empty() {
+            let parts =
+                postes_des_signataires(convention.postes_attribues, convention.signataires.len());
+            convention.signataires.iter().zip(parts).collect()
+        } else {
+            convention
+                .repartition
+                .iter()
+                .map(|(id, p)| (id, *p))
+                .collect()
+        };
+        let parts = employeurs
+            .into_iter()
+            .map(|(id, postes)| {
+                Ok(PartEmployeur {
+                    structure_id: StructureId::parse(id)
+                        .map_err(|e| enfreinte("employeur", e.expected))?,
+                    postes,
+                    categorie: *categories
+                        .get(id.as_str())
+                        .ok_or_else(|| enfreinte("employeur", "structure inconnue"))?,
+                    territoire_prioritaire: false,
+                })
+            })
+            .collect::<Result<Vec<_>, RegleEnfreinte>>()?;
+        let maximum = financement_maximal(&enveloppe.baremes, &parts);
+        let montant = montant_engagement(None, Some(maximum))
+            .map_err(|r| enfreinte("engagement", r.detail))?;
         let soldes = Soldes {
             montant_centimes: enveloppe.montant_centimes,
             engage_centimes: enveloppe.engage_centimes,
@@ -927,7 +983,7 @@ fn financement(
             }),
             par_poste: Some(FinancementConvention {
                 postes: convention.postes_attribues,
-                montant_par_poste_centimes: MONTANT_PAR_POSTE_CENTIMES,
+                maximum_centimes: maximum,
                 engage_centimes: 0,
             }),
         };

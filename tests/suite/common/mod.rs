@@ -420,3 +420,23 @@ where
 {
     type Body = B;
 }
+
+/// The same one-instalment tariff of `montant_par_poste` cents for every employer category and
+/// territory, over 24 months (what an envelope's single amount per post became): the `baremes`
+/// of an envelope's body.
+pub fn baremes_uniformes(montant_par_poste: i64) -> serde_json::Value {
+    use cnfs_api::domain::bareme::Bareme;
+    use cnfs_api::domain::structure::CategorieEmployeur::{Prive, Public};
+    let baremes: Vec<Bareme> = [
+        (Public, false),
+        (Public, true),
+        (Prive, false),
+        (Prive, true),
+    ]
+    .into_iter()
+    .map(|(categorie, prioritaire)| {
+        Bareme::versement_unique(categorie, prioritaire, montant_par_poste, 24)
+    })
+    .collect();
+    serde_json::to_value(baremes).expect("tariffs serialize")
+}

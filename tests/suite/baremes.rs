@@ -1,0 +1,342 @@
+//! Tariffs (barèmes) through HTTP on both backends: an envelope's tariffs replaced whole, every
+//! incoherence refused at its pointer with nothing written, and each employer of a convention
+//! funded at the tariff of its category and territory (default amount, cap, and the changes of
+//! tariffs or split that would leave a convention funded beyond them).
+
+use crate::common;
+
+use cnfs_api::domain::bareme::{baremes_premiere_phase, baremes_renouvellement};
+use common::scenario::{admin, app_on_day, get, post, prefecture_93};
+use common::{Answer, App, TestApp, TestDb, count, siret_for};
+use serde_json::{Value, json};
+
+const EURO: i64 = 100;
+const TODAY: &str = "2023-06-01";
+
+fn renouvellement() -> Value {
+    serde_json::to_value(baremes_renouvellement()).unwrap()
+}
+
+/// An envelope of 10 M€ over 2023–2024, with the tariffs given (or none); returns its id.
+async fn enveloppe(app: &TestApp<impl App>, baremes: Option<Value>) -> String {
+    let mut body = json!({
+        "libelle": "Renouvellement", "financeur": "DITP", "nature": "postes_conseillers",
+        "montant_centimes": 10_000_000 * EURO, "date_debut": "2023-01-01", "date_fin": "2024-12-31",
+    });
+    if let Some(baremes) = baremes {
+        body["baremes"] = baremes;
+    }
+    let created = post(app, "/api/v1/enveloppes", &admin(), body).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    created.json["id"].as_str().unwrap().to_owned()
+}
+
+async fn put_baremes(
+    app: &TestApp<impl App>,
+    id: &str,
+    who: &str,
+    etag: Option<&str>,
+    body: &Value,
+) -> Answer {
+    let request = app.as_(who);
+    let request = match etag {
+        Some(etag) => request.if_match(etag),
+        None => request,
+    };
+    request
+        .put(&format!("/api/v1/enveloppes/{id}/baremes"), body)
+        .await
+}
+
+fn stored_baremes(db: &TestDb, id: &str) -> i64 {
+    count(
+        db,
+        &format!("SELECT COUNT(*) AS n FROM baremes WHERE enveloppe_id = '{id}'"),
+    )
+}
+
+/// Tariffs are read with the envelope, replaced whole under `If-Match` by an admin, and refused
+/// at the pointer of each incoherence with nothing written.
+async fn tariffs_are_replaced_whole_and_checked(db: TestDb) {
+    let app = app_on_day(&db, TODAY).await;
+    let id = enveloppe(&app, None).await;
+    let uri = format!("/api/v1/enveloppes/{id}");
+    let read = get(&app, &uri, &admin()).await;
+    assert_eq!(read.json["baremes"], json!([]));
+    assert!(read.json.get("montant_par_poste_centimes").is_none());
+
+    let list = renouvellement();
+    put_baremes(&app, &id, &admin(), None, &list)
+        .await
+        .assert_problem(428, "precondition_requise");
+    let stale = put_baremes(&app, &id, &admin(), Some("\"7\""), &list).await;
+    assert_eq!(stale.status, 412, "{}", stale.text);
+    put_baremes(&app, &id, &prefecture_93(), Some("\"1\""), &list)
+        .await
+        .assert_problem(403, "interdit");
+    put_baremes(
+        &app,
+        "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f00",
+        &admin(),
+        Some("\"1\""),
+        &list,
+    )
+    .await
+    .assert_problem(404, "ressource_introuvable");
+    assert_eq!(stored_baremes(&db, &id), 0);
+
+    let put = put_baremes(&app, &id, &admin(), Some("\"1\""), &list).await;
+    assert_eq!(put.status, 200, "{}", put.text);
+    assert_eq!(put.header("etag"), "\"2\"");
+    assert_eq!(
+        put.json["baremes"], list,
+        "public first, outside priority first"
+    );
+    assert_eq!(
+        put.json["baremes"][1]["montant_par_poste_centimes"],
+        50_000 * EURO
+    );
+    assert_eq!(get(&app, &uri, &admin()).await.json["baremes"], list);
+    assert_eq!(stored_baremes(&db, &id), 4);
+    assert_eq!(
+        count(
+            &db,
+            &format!(
+                "SELECT COUNT(*) AS n FROM journal WHERE ressource = 'enveloppe' \
+                 AND ressource_id = '{id}' AND action = 'baremes'"
+            ),
+        ),
+        1
+    );
+
+    // Each incoherence, at its pointer; nothing written.
+    let with = |change: &dyn Fn(&mut Value)| {
+        let mut body = renouvellement();
+        change(&mut body);
+        body
+    };
+    for (body, pointer) in [
+        (with(&|b| b[1] = b[0].clone()), "/1"),
+        (
+            with(&|b| b[0]["tranches"][2]["montant_centimes"] = json!(1)),
+            "/0/tranches",
+        ),
+        (
+            with(&|b| b[2]["tranches"][1]["rang"] = json!(3)),
+            "/2/tranches/1/rang",
+        ),
+        (
+            with(&|b| b[3]["tranches"][2]["mois_apres_debut"] = json!(36)),
+            "/3/tranches/2/mois_apres_debut",
+        ),
+        (with(&|b| b[0]["duree_mois"] = json!(0)), "/0/duree_mois"),
+    ] {
+        let refused = put_baremes(&app, &id, &admin(), Some("\"2\""), &body).await;
+        refused.assert_problem(422, "validation");
+        assert_eq!(
+            refused.json["errors"][0]["pointer"], pointer,
+            "{}",
+            refused.text
+        );
+    }
+    let unknown = put_baremes(
+        &app,
+        &id,
+        &admin(),
+        Some("\"2\""),
+        &with(&|b| b[0]["bonus"] = json!(1)),
+    )
+    .await;
+    unknown.assert_problem(422, "validation");
+    assert_eq!(get(&app, &uri, &admin()).await.json["baremes"], list);
+    assert_eq!(get(&app, &uri, &admin()).await.header("etag"), "\"2\"");
+
+    // An empty list removes them.
+    let emptied = put_baremes(&app, &id, &admin(), Some("\"2\""), &json!([])).await;
+    assert_eq!(emptied.status, 200, "{}", emptied.text);
+    assert_eq!(emptied.json["baremes"], json!([]));
+    assert_eq!(stored_baremes(&db, &id), 0);
+
+    // At creation: the same rules, pointed at in the body.
+    let mut bad = renouvellement();
+    bad[0]["tranches"][0]["montant_centimes"] = json!(2);
+    let refused = post(
+        &app,
+        "/api/v1/enveloppes",
+        &admin(),
+        json!({"libelle": "x", "financeur": "x", "nature": "postes_conseillers",
+               "montant_centimes": 10, "date_debut": "2023-01-01", "date_fin": "2023-12-31",
+               "baremes": bad}),
+    )
+    .await;
+    refused.assert_problem(422, "validation");
+    assert_eq!(refused.json["errors"][0]["pointer"], "/baremes/0/tranches");
+    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM enveloppes"), 1);
+    let first = enveloppe(
+        &app,
+        Some(serde_json::to_value(baremes_premiere_phase()).unwrap()),
+    )
+    .await;
+    assert_eq!(stored_baremes(&db, &first), 4);
+}
+
+/// A commune of the 93 in a priority territory and an association share a convention's five
+/// posts (3 + 2); returns (convention, commune, association).
+async fn convention_mixte(app: &TestApp<impl App>) -> (String, String, String) {
+    let mut ids = Vec::new();
+    for (siren, nom, kind) in [
+        ("219300019", "Ville d'Aubervilliers", "commune"),
+        (
+            "775672272",
+            "Association Aubervilliers numérique",
+            "association",
+        ),
+    ] {
+        let created = post(
+            app,
+            "/api/v1/structures",
+            &admin(),
+            json!({"siret": siret_for(siren), "nom": nom, "type": kind, "code_insee": "93001"}),
+        )
+        .await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        ids.push(created.json["id"].as_str().unwrap().to_owned());
+    }
+    let (commune, association) = (ids[0].clone(), ids[1].clone());
+    let classed = post(
+        app,
+        &format!("/api/v1/structures/{commune}/territoire-prioritaire"),
+        &prefecture_93(),
+        json!({"territoire_prioritaire": true}),
+    )
+    .await;
+    assert_eq!(classed.status, 200, "{}", classed.text);
+    let created = post(
+        app,
+        "/api/v1/conventions",
+        &prefecture_93(),
+        json!({"departement": "93", "intitule": "Renouvellement Aubervilliers",
+               "signataires": [commune], "postes_attribues": 5}),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let convention = created.json["id"].as_str().unwrap().to_owned();
+    for (action, body) in [
+        ("signature", json!({"date_signature": "2023-02-01"})),
+        (
+            "projet-accueil",
+            json!({"date_depot": "2023-03-01", "repartition": [
+                {"structure_id": commune, "postes": 3},
+                {"structure_id": association, "postes": 2}]}),
+        ),
+    ] {
+        let done = post(
+            app,
+            &format!("/api/v1/conventions/{convention}/{action}"),
+            &prefecture_93(),
+            body,
+        )
+        .await;
+        assert_eq!(done.status, 200, "{action}: {}", done.text);
+    }
+    (convention, commune, association)
+}
+
+async fn engager(app: &TestApp<impl App>, enveloppe: &str, key: &str, body: Value) -> Answer {
+    app.as_(prefecture_93())
+        .idempotency_key(key)
+        .post(&format!("/api/v1/enveloppes/{enveloppe}/engagements"), body)
+        .await
+}
+
+/// Each employer is funded at its tariff: 3 public posts in a priority territory at 50,000 € and
+/// 2 private ones at 44,000 €. Neither a commitment, nor new tariffs, nor a new split may leave
+/// the convention beyond that.
+async fn each_employer_is_funded_at_its_tariff(db: TestDb) {
+    let app = app_on_day(&db, TODAY).await;
+    let (convention, commune, association) = convention_mixte(&app).await;
+    let id = enveloppe(&app, Some(renouvellement())).await;
+    let maximum = 3 * 50_000 * EURO + 2 * 44_000 * EURO;
+
+    let committed = engager(
+        &app,
+        &id,
+        "t1",
+        json!({"convention_id": convention, "objet": "Renouvellement", "date_engagement": "2023-03-15"}),
+    )
+    .await;
+    assert_eq!(committed.status, 201, "{}", committed.text);
+    assert_eq!(committed.json["montant_centimes"], maximum);
+    let more = engager(
+        &app,
+        &id,
+        "t2",
+        json!({"convention_id": convention, "montant_centimes": 1, "objet": "Un centime"}),
+    )
+    .await;
+    more.assert_problem(409, "convention_entierement_financee");
+    assert_eq!(more.json["disponible_centimes"], 0);
+    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM engagements"), 1);
+
+    // Tariffs that would fund it less: refused, naming the convention; nothing changes.
+    let mut lower = renouvellement();
+    lower[1] = lower[0].clone();
+    lower[1]["territoire_prioritaire"] = json!(true);
+    let refused = put_baremes(&app, &id, &admin(), Some("\"1\""), &lower).await;
+    refused.assert_problem(409, "convention_surfinancee");
+    assert_eq!(refused.json["convention_id"], convention);
+    assert_eq!(
+        refused.json["excedent_centimes"],
+        3 * (50_000 - 42_500) * EURO
+    );
+    let read = get(&app, &format!("/api/v1/enveloppes/{id}"), &admin()).await;
+    assert_eq!(read.json["baremes"], renouvellement());
+
+    // A new split: one more post for the association is funded; a post moved from the commune
+    // to the association (3 + 2 → 2 + 3) is not.
+    let avenants = format!("/api/v1/conventions/{convention}/avenants");
+    let added = post(
+        &app,
+        &avenants,
+        &prefecture_93(),
+        json!({"type": "ajout", "nombre_postes": 1, "motif": "Un poste de plus.", "repartition": [
+            {"structure_id": commune, "postes": 3}, {"structure_id": association, "postes": 3}]}),
+    )
+    .await;
+    assert_eq!(added.status, 201, "{}", added.text);
+    let moved = post(
+        &app,
+        &avenants,
+        &prefecture_93(),
+        json!({"type": "retrait", "nombre_postes": 1, "motif": "Un poste de moins.", "repartition": [
+            {"structure_id": commune, "postes": 2}, {"structure_id": association, "postes": 3}]}),
+    )
+    .await;
+    moved.assert_problem(409, "convention_surfinancee");
+    assert_eq!(
+        moved.json["maximum_centimes"],
+        2 * 50_000 * EURO + 3 * 44_000 * EURO
+    );
+    let read = get(&app, &format!("/api/v1/conventions/{convention}"), &admin()).await;
+    assert_eq!(
+        read.json["postes_attribues"], 6,
+        "the withdrawal changed nothing"
+    );
+
+    // An envelope without a tariff for an employer funds nothing for it: no default amount.
+    let public_only = enveloppe(&app, Some(json!([renouvellement()[0].clone()]))).await;
+    let refused = engager(
+        &app,
+        &public_only,
+        "t3",
+        json!({"convention_id": convention, "objet": "Sans barème"}),
+    )
+    .await;
+    refused.assert_problem(422, "validation");
+    assert_eq!(refused.json["errors"][0]["pointer"], "/montant_centimes");
+}
+
+on_both_backends!(
+    tariffs_are_replaced_whole_and_checked,
+    each_employer_is_funded_at_its_tariff,
+);
