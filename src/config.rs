@@ -75,7 +75,7 @@ pub struct Config {
     /// tests and demonstrations; refused in production.
     pub today: Option<chrono::NaiveDate>,
     /// `CNFS_ATTRIBUANT_NOM`, `CNFS_ATTRIBUANT_SIRET`: the body that grants the money, in the
-    /// subventions export (default: the Agence nationale de la cohésion des territoires).
+    /// subventions export (default: the Caisse des dépôts et consignations).
     pub attribuant: Attribuant,
     /// `CNFS_CACHE_STATISTIQUES`: how long, in seconds (0 to 5, default 5), this instance reuses
     /// a statistics answer; 0 computes every one.

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::structure::not_blank;
@@ -519,4 +519,180 @@ crate::page_dto! {
     /// Une page de versements, dans l'ordre où ils ont été enregistrés.
     #[schema(example = json!({"items": [], "next_cursor": null}))]
     VersementPage, Versement, "Les versements de cette page.",
+}
+
+/// Le paramètre `simulation` de `POST …/engagements` et de `POST …/versements`.
+#[derive(Debug, Default, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct SimulationQuery {
+    /// `true` : applique toutes les règles, sous les mêmes verrous, puis n'écrit rien (ni ligne,
+    /// ni journal, ni réponse enregistrée sous la clé d'idempotence) ; répond 200 avec ce que
+    /// l'opération aurait fait et les soldes qu'elle aurait laissés, ou le même refus que
+    /// l'opération réelle. `false` ou absent : l'opération réelle.
+    pub simulation: Option<bool>,
+}
+
+impl SimulationQuery {
+    /// Whether the request asks for a simulation.
+    pub fn active(&self) -> bool {
+        self.simulation == Some(true)
+    }
+}
+
+/// Les soldes d'une enveloppe après l'opération simulée.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SoldeEnveloppeSimule {
+    /// Montant, en centimes.
+    pub montant_centimes: i64,
+    /// Engagé.
+    pub engage_centimes: i64,
+    /// Versé.
+    pub verse_centimes: i64,
+    /// Disponible : montant − engagé.
+    pub disponible_centimes: i64,
+}
+
+/// Ce que les barèmes de l'enveloppe accordent à la convention, et ce qu'elle y a engagé, après
+/// l'opération simulée.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SoldeConventionSimule {
+    /// Postes de la convention.
+    pub postes: i64,
+    /// Ce que les barèmes lui accordent : les postes de chacun de ses employeurs × son barème.
+    pub maximum_centimes: i64,
+    /// Engagé pour elle sur l'enveloppe.
+    pub engage_centimes: i64,
+    /// Ce qui peut encore lui être engagé (sous réserve du plafond et de l'enveloppe).
+    pub disponible_centimes: i64,
+}
+
+/// Les soldes que l'opération simulée laisserait : l'enveloppe, le département de la convention
+/// (son plafond s'il en a un) et, sur une enveloppe à barèmes, la convention.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SoldesSimules {
+    /// L'enveloppe.
+    pub enveloppe: SoldeEnveloppeSimule,
+    /// Le département de la convention dans l'enveloppe ; `plafond_centimes` et
+    /// `disponible_centimes` valent null sans plafond.
+    pub departement: SoldeDepartementSimule,
+    /// La convention, sur une enveloppe à barèmes ; null sinon.
+    pub convention: Option<SoldeConventionSimule>,
+}
+
+/// Le département de la convention dans l'enveloppe, après l'opération simulée.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SoldeDepartementSimule {
+    /// Département.
+    pub departement: CodeDepartement,
+    /// Plafond, s'il en a un.
+    pub plafond_centimes: Option<i64>,
+    /// Engagé dans le département.
+    pub engage_centimes: i64,
+    /// Versé dans le département.
+    pub verse_centimes: i64,
+    /// Ce qui peut encore y être engagé sous son plafond ; null sans plafond.
+    pub disponible_centimes: Option<i64>,
+}
+
+impl From<domain::SoldesApres> for SoldesSimules {
+    fn from(soldes: domain::SoldesApres) -> Self {
+        let (e, d) = (soldes.enveloppe, soldes.departement);
+        SoldesSimules {
+            enveloppe: SoldeEnveloppeSimule {
+                disponible_centimes: e.disponible_centimes(),
+                montant_centimes: e.montant_centimes,
+                engage_centimes: e.engage_centimes,
+                verse_centimes: e.verse_centimes,
+            },
+            departement: SoldeDepartementSimule {
+                disponible_centimes: d
+                    .plafond_centimes
+                    .map(|plafond| domain::disponible(plafond, d.engage_centimes)),
+                departement: d.departement,
+                plafond_centimes: d.plafond_centimes,
+                engage_centimes: d.engage_centimes,
+                verse_centimes: d.verse_centimes,
+            },
+            convention: soldes.convention.map(|c| SoldeConventionSimule {
+                disponible_centimes: domain::disponible(c.maximum_centimes, c.engage_centimes),
+                postes: c.postes,
+                maximum_centimes: c.maximum_centimes,
+                engage_centimes: c.engage_centimes,
+            }),
+        }
+    }
+}
+
+/// Une simulation d'engagement : l'engagement tel qu'il serait pris (son identifiant n'existe
+/// pas) et les soldes qu'il laisserait. Rien n'est écrit.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "simulation": true,
+    "engagement": {
+        "id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f95", "enveloppe_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f94",
+        "convention_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91", "departement": "93",
+        "montant_centimes": 400000000, "verse_centimes": 0, "engage_centimes": 400000000,
+        "reste_a_verser_centimes": 400000000, "date_engagement": "2021-03-01",
+        "objet": "Financement de 80 postes de conseillers numériques sur 24 mois", "statut": "actif",
+        "date_annulation": null, "motif_annulation": null,
+        "actions_possibles": ["versement", "annulation"], "version": 1,
+        "cree_le": "2021-03-01T10:00:00.000000Z", "modifie_le": "2021-03-01T10:00:00.000000Z"
+    },
+    "soldes": {
+        "enveloppe": {"montant_centimes": 20000000000i64, "engage_centimes": 400000000,
+                      "verse_centimes": 0, "disponible_centimes": 19600000000i64},
+        "departement": {"departement": "93", "plafond_centimes": 400000000,
+                        "engage_centimes": 400000000, "verse_centimes": 0, "disponible_centimes": 0},
+        "convention": {"postes": 80, "maximum_centimes": 400000000, "engage_centimes": 400000000,
+                       "disponible_centimes": 0}
+    }
+}))]
+pub struct SimulationEngagement {
+    /// Toujours vrai : rien n'a été écrit.
+    pub simulation: bool,
+    /// L'engagement tel qu'il serait pris.
+    pub engagement: Engagement,
+    /// Les soldes qu'il laisserait.
+    pub soldes: SoldesSimules,
+}
+
+/// Une simulation de versement : le versement tel qu'il serait enregistré (son identifiant
+/// n'existe pas), l'engagement après lui et les soldes qu'il laisserait. Rien n'est écrit.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "simulation": true,
+    "versement": {
+        "id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f96", "engagement_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f95",
+        "montant_centimes": 100000000, "date_versement": "2021-04-01", "reference": "MANDAT-2021-000123",
+        "statut": "effectue", "date_annulation": null, "motif_annulation": null,
+        "actions_possibles": ["annulation"], "cree_le": "2021-04-01T10:00:00.000000Z"
+    },
+    "engagement": {
+        "id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f95", "enveloppe_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f94",
+        "convention_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91", "departement": "93",
+        "montant_centimes": 400000000, "verse_centimes": 100000000, "engage_centimes": 400000000,
+        "reste_a_verser_centimes": 300000000, "date_engagement": "2021-03-01",
+        "objet": "Financement de 80 postes de conseillers numériques sur 24 mois", "statut": "actif",
+        "date_annulation": null, "motif_annulation": null,
+        "actions_possibles": ["versement", "annulation"], "version": 1,
+        "cree_le": "2021-03-01T10:00:00.000000Z", "modifie_le": "2021-03-01T10:00:00.000000Z"
+    },
+    "soldes": {
+        "enveloppe": {"montant_centimes": 20000000000i64, "engage_centimes": 400000000,
+                      "verse_centimes": 100000000, "disponible_centimes": 19600000000i64},
+        "departement": {"departement": "93", "plafond_centimes": 400000000,
+                        "engage_centimes": 400000000, "verse_centimes": 100000000, "disponible_centimes": 0},
+        "convention": {"postes": 80, "maximum_centimes": 400000000, "engage_centimes": 400000000,
+                       "disponible_centimes": 0}
+    }
+}))]
+pub struct SimulationVersement {
+    /// Toujours vrai : rien n'a été écrit.
+    pub simulation: bool,
+    /// Le versement tel qu'il serait enregistré.
+    pub versement: Versement,
+    /// L'engagement après lui.
+    pub engagement: Engagement,
+    /// Les soldes qu'il laisserait.
+    pub soldes: SoldesSimules,
 }

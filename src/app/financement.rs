@@ -27,10 +27,10 @@ use crate::domain::codes::CodeDepartement;
 use crate::domain::convention::Convention;
 use crate::domain::financement::{
     ActionEngagement, ActionVersement, Engagement, Enveloppe, FinancementConvention, Mouvement,
-    PlafondDepartement, Soldes, StatutEngagement, Versement, check_convention_engageable,
-    check_engagement, check_financement_apres_retrait, check_montant_enveloppe, check_perimetre,
-    check_periode, check_periode_couvre, check_plafond, check_versement, date_engagement,
-    montant_engagement,
+    PlafondDepartement, Soldes, SoldesApres, StatutEngagement, Versement,
+    check_convention_engageable, check_engagement, check_financement_apres_retrait,
+    check_montant_enveloppe, check_perimetre, check_periode, check_periode_couvre, check_plafond,
+    check_versement, date_engagement, montant_engagement,
 };
 use crate::domain::ids::{ConventionId, EngagementId, EnveloppeId, StructureId, VersementId};
 use crate::domain::journal::RessourceJournal;
@@ -561,6 +561,62 @@ pub fn engage(
         engagement: created,
         money,
     })
+}
+
+/// Reads the balances of an envelope, a département and a convention as they stand in the
+/// transaction.
+fn soldes_apres(
+    tx: &mut WriteTx<'_>,
+    enveloppe_id: &EnveloppeId,
+    convention_id: &ConventionId,
+) -> Result<SoldesApres, ApiError> {
+    let enveloppe =
+        repo::find_enveloppe(tx.conn(), enveloppe_id)?.ok_or_else(enveloppe_not_found)?;
+    let convention = conventions::find(tx.conn(), convention_id)?
+        .ok_or_else(|| ApiError::internal("engagement sans convention"))?;
+    let departement = repo::departement(tx.conn(), enveloppe_id, &convention.departement)?;
+    let baremes = repo::baremes_of(tx.conn(), enveloppe_id)?;
+    let parts = if baremes.is_empty() {
+        Vec::new()
+    } else {
+        parts_employeurs(tx.conn(), &convention)?
+    };
+    let convention = financement_convention(tx, &baremes, &convention, &parts, enveloppe_id, None)?;
+    Ok(SoldesApres {
+        enveloppe,
+        departement,
+        convention,
+    })
+}
+
+/// `POST …/engagements?simulation=true`: the commitment taken as [`engage`] then
+/// [`PendingMoney::move_now`] would take it (every rule, under the same locks), and the balances
+/// it would leave; the caller rolls the transaction back.
+pub fn simulate_engage(
+    tx: &mut WriteTx<'_>,
+    ctx: &Context,
+    enveloppe_id: &EnveloppeId,
+    gate: impl Gate<NouvelEngagement>,
+) -> Result<(Engagement, SoldesApres), ApiError> {
+    let EngagementPris { engagement, money } = engage(tx, ctx, enveloppe_id, gate)?;
+    money.move_now(tx)?;
+    let soldes = soldes_apres(tx, enveloppe_id, &engagement.convention_id)?;
+    Ok((engagement, soldes))
+}
+
+/// `POST …/versements?simulation=true`: the payment as [`pay`] would record it, the commitment
+/// after it and the balances it would leave; the caller rolls the transaction back.
+pub fn simulate_pay(
+    tx: &mut WriteTx<'_>,
+    ctx: &Context,
+    engagement_id: &EngagementId,
+    gate: impl Gate<NouveauVersement>,
+) -> Result<(Versement, Engagement, SoldesApres), ApiError> {
+    let versement = pay(tx, ctx, engagement_id, gate)?;
+    let engagement =
+        repo::find_engagement(tx.conn(), engagement_id)?.ok_or_else(engagement_not_found)?;
+    let soldes = soldes_apres(tx, &engagement.enveloppe_id, &engagement.convention_id)?;
+    Ok((versement, engagement, soldes))
 }
 
 /// Annuls a locked live commitment: what was not paid returns to the envelope; journaled.

@@ -361,6 +361,37 @@ pub fn write<T, E>(
 where
     E: From<diesel::result::Error>,
 {
+    transaction(conn, f, Ending::Commit)
+}
+
+/// Runs `f` as [`write`] does (the same transaction, the same locks, the same rules) and always
+/// rolls back: what `f` returns is what the write would have done, and nothing of it stays (no
+/// row, no journal entry, no idempotency record). For `?simulation=true`.
+pub fn dry_run<T, E>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut WriteTx<'_>) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    transaction(conn, f, Ending::RollBack)
+}
+
+/// How a successful write transaction ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    Commit,
+    RollBack,
+}
+
+fn transaction<T, E>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut WriteTx<'_>) -> Result<T, E>,
+    ending: Ending,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
     if transaction_depth(conn)? > 0 {
         return Err(diesel::result::Error::AlreadyInTransaction.into());
     }
@@ -374,8 +405,12 @@ where
     }
     let mut tx = WriteTx { conn };
     match f(&mut tx) {
-        Ok(value) => {
+        Ok(value) if ending == Ending::Commit => {
             <DbConn as TransactionManager<DbConn>>::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Ok(value) => {
+            <DbConn as TransactionManager<DbConn>>::rollback_transaction(conn)?;
             Ok(value)
         }
         Err(error) => {

@@ -19,10 +19,12 @@ use super::financement::{StatutEngagement, part_engagee};
 use super::lieu::Lieu;
 use super::split::largest_remainders;
 
-/// Default `nomAttribuant`: the national agency that runs the programme.
-pub const ATTRIBUANT_NOM_DEFAUT: &str = "Agence nationale de la cohésion des territoires";
-/// Default `idAttribuant`: the SIRET of the Agence nationale de la cohésion des territoires.
-pub const ATTRIBUANT_SIRET_DEFAUT: &str = "13002603200016";
+/// Default `nomAttribuant`: the Caisse des dépôts et consignations, which grants and pays the
+/// programme's subsidies for the State (through the Banque des Territoires), under the name it
+/// publishes its own subventions with (docs/OPERATIONS.md gives the source).
+pub const ATTRIBUANT_NOM_DEFAUT: &str = "Caisse des dépôts et consignations";
+/// Default `idAttribuant`: the SIRET of the Caisse des dépôts et consignations' head office.
+pub const ATTRIBUANT_SIRET_DEFAUT: &str = "18002002600019";
 
 /// The body that grants the money: `nomAttribuant` and `idAttribuant` of every subventions row
 /// (configuration `CNFS_ATTRIBUANT_NOM`, `CNFS_ATTRIBUANT_SIRET`).
@@ -35,7 +37,7 @@ pub struct Attribuant {
 }
 
 impl Default for Attribuant {
-    /// The Agence nationale de la cohésion des territoires.
+    /// The Caisse des dépôts et consignations.
     fn default() -> Self {
         Attribuant {
             nom: ATTRIBUANT_NOM_DEFAUT.to_owned(),
@@ -395,13 +397,11 @@ mod tests {
     }
 
     #[test]
-    fn the_default_attributing_body_is_the_agency() {
+    fn the_default_attributing_body_is_the_caisse_des_depots() {
         let attribuant = Attribuant::default();
-        assert_eq!(attribuant.siret.as_str(), "13002603200016");
-        assert_eq!(
-            attribuant.nom,
-            "Agence nationale de la cohésion des territoires"
-        );
+        assert_eq!(attribuant.siret.as_str(), "18002002600019");
+        assert_eq!(attribuant.siret.siren().as_str(), "180020026");
+        assert_eq!(attribuant.nom, "Caisse des dépôts et consignations");
     }
 
     fn engagement(statut: StatutEngagement, versements: &[(&str, i64)]) -> EngagementPublie {
@@ -434,8 +434,8 @@ mod tests {
         assert_eq!(
             rows[0],
             [
-                "Agence nationale de la cohésion des territoires",
-                "13002603200016",
+                "Caisse des dépôts et consignations",
+                "18002002600019",
                 "2021-02-08",
                 "CNFS-93-2021-0001",
                 "Ville A",

@@ -435,6 +435,18 @@ pub struct PlafondDepartement {
     pub engage_centimes: i64,
 }
 
+/// The balances a movement leaves, read in its transaction after it (under the envelope's lock):
+/// what a simulation answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SoldesApres {
+    /// The envelope.
+    pub enveloppe: Enveloppe,
+    /// The convention's département on it (its ceiling, if any, and its sums).
+    pub departement: SoldeDepartement,
+    /// With tariffs: what they allow the convention, and what it has engaged on the envelope.
+    pub convention: Option<FinancementConvention>,
+}
+
 /// What bounds one convention's funding on an envelope with tariffs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FinancementConvention {

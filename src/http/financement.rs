@@ -10,7 +10,8 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use crate::api::NoQuery;
 use crate::api::financement::{
     Annulation, Engagement, EngagementFilter, EngagementPage, NouveauVersement, NouvelEngagement,
-    Versement, VersementPage,
+    SimulationEngagement, SimulationQuery, SimulationVersement, SoldesSimules, Versement,
+    VersementPage,
 };
 use crate::api::paging::Paging;
 use crate::app::financement::{
@@ -30,7 +31,7 @@ use crate::http::body::Body;
 use crate::http::extract::ok_with_etag;
 use crate::http::extract::{Paged, PathParam, StrictQuery, page_response};
 use crate::http::idempotency::{Idempotency, Reply};
-use crate::{create_operation, get_operation, list_operation, operation};
+use crate::{get_operation, list_operation, operation};
 
 /// A commitment with the structures of its convention: what places it in a scope.
 struct Placed {
@@ -113,7 +114,7 @@ macro_rules! annulation {
     }};
 }
 
-create_operation! {
+operation! {
     /// Engager des crédits
     ///
     /// Engage des crédits de l'enveloppe pour une convention signée et non terminée (409
@@ -122,7 +123,7 @@ create_operation! {
     /// (aujourd'hui par défaut) n'est ni dans le futur, ni avant la signature, et tombe dans la
     /// période de l'enveloppe (422 `hors_periode`).
     ///
-    /// Jamais au-delà : des postes × montant par poste de la convention (409
+    /// Jamais au-delà : de ce que les barèmes de l'enveloppe accordent aux employeurs de la convention (409
     /// `convention_entierement_financee`), du plafond du département (409 `plafond_depasse`), du
     /// montant de l'enveloppe (409 `enveloppe_insuffisante`) ; chaque refus donne le disponible
     /// (`disponible_centimes`). Tenu même sous requêtes concurrentes sur plusieurs instances : la
@@ -131,16 +132,49 @@ create_operation! {
     /// `Idempotency-Key` obligatoire (400 sans) : la même clé et le même corps rejouent la réponse ;
     /// une requête identique encore en cours répond 409 `requete_en_cours`. Une convention inconnue
     /// ou hors de la portée de l'appelant : 404, comme une enveloppe inconnue.
+    ///
+    /// `?simulation=true` : les mêmes règles sous les mêmes verrous, puis rien n'est écrit (ni
+    /// engagement, ni journal, ni réponse enregistrée sous la clé, qui reste libre pour
+    /// l'engagement réel) ; 200 avec l'engagement tel qu'il serait pris et les soldes qu'il
+    /// laisserait (enveloppe, département, convention), ou le même refus.
     /// Accès : `admin` ; `prefecture` pour une convention de ses départements.
-    create_engagement, "/enveloppes/{id}/engagements", "createEngagement", tag = "Financement",
-    path = (id: EnveloppeId, crate::api::EnveloppePath),
-    key = IdempotencyKeyRequired, body = NouvelEngagement, errors = ActErrors,
-    created = (Engagement, "L'engagement pris.", "L'URL de l'engagement."),
-    etag = "La version de l'engagement.",
-    |state, caller, once, body| {
+    post "/enveloppes/{id}/engagements", create_engagement, "createEngagement", tag = "Financement",
+    params(
+        crate::api::EnveloppePath,
+        crate::openapi::IdempotencyKeyRequired,
+        SimulationQuery
+    ),
+    request_body = NouvelEngagement,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "L'engagement pris.", body = Engagement,
+            headers(("Location" = String, description = "L'URL de l'engagement."),
+                ("ETag" = String, description = "La version de l'engagement."))),
+        (status = 200, description = "Simulation (`simulation=true`) : rien n'est écrit.",
+            body = SimulationEngagement),
+        crate::openapi::ActErrors,
+    ),
+    fn(
+        state: web::Data<AppState>,
+        caller: Caller,
+        PathParam(id): PathParam<EnveloppeId>,
+        once: Idempotency,
+        query: StrictQuery<SimulationQuery>,
+        body: Body<NouvelEngagement>,
+    ) -> Result<HttpResponse, ApiError> {
         policy::check_create(&caller, Resource::Engagement, &Perimeter::NATIONAL)?;
         let request = once.required(&caller, body.raw())?;
         let ctx = Context::new(caller, state.today());
+        if query.0.active() {
+            let (engagement, soldes) = state
+                .simulate(move |tx| use_case::simulate_engage(tx, &ctx, &id, body.gate_unversioned()))
+                .await?;
+            return Ok(HttpResponse::Ok().json(SimulationEngagement {
+                simulation: true,
+                engagement: Engagement::from(engagement),
+                soldes: SoldesSimules::from(soldes),
+            }));
+        }
         state
             .write_once_then(request, move |tx| {
                 let EngagementPris { engagement, money } =
@@ -203,20 +237,53 @@ annulation! {
     use_case = use_case::annul_engagement,
 }
 
-create_operation! {
+operation! {
     /// Enregistrer un versement
     ///
     /// Enregistre un versement sur un engagement actif (409 `transition_invalide` sur un engagement
     /// annulé). Les versements ne dépassent jamais l'engagement (409 `versement_excessif`, avec le
     /// reste à verser en `disponible_centimes`). La date n'est ni dans le futur, ni avant
-    /// l'engagement. Accepte `Idempotency-Key`. Accès : `admin`.
-    create_versement, "/engagements/{id}/versements", "createVersement", tag = "Financement",
-    path = (id: EngagementId, crate::api::EngagementPath),
-    key = IdempotencyKey, body = NouveauVersement, errors = ActErrors,
-    created = (Versement, "Le versement enregistré.", "L'URL du versement."),
-    |state, caller, once, body| {
+    /// l'engagement. Accepte `Idempotency-Key`.
+    ///
+    /// `?simulation=true` : les mêmes règles sous les mêmes verrous, puis rien n'est écrit ; 200
+    /// avec le versement tel qu'il serait enregistré, l'engagement après lui et les soldes qu'il
+    /// laisserait, ou le même refus. Accès : `admin`.
+    post "/engagements/{id}/versements", create_versement, "createVersement", tag = "Financement",
+    params(
+        crate::api::EngagementPath,
+        crate::openapi::IdempotencyKey,
+        SimulationQuery
+    ),
+    request_body = NouveauVersement,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Le versement enregistré.", body = Versement,
+            headers(("Location" = String, description = "L'URL du versement."))),
+        (status = 200, description = "Simulation (`simulation=true`) : rien n'est écrit.",
+            body = SimulationVersement),
+        crate::openapi::ActErrors,
+    ),
+    fn(
+        state: web::Data<AppState>,
+        caller: Caller,
+        PathParam(id): PathParam<EngagementId>,
+        once: Idempotency,
+        query: StrictQuery<SimulationQuery>,
+        body: Body<NouveauVersement>,
+    ) -> Result<HttpResponse, ApiError> {
         let request = once.request(&caller, body.raw())?;
         let ctx = Context::new(caller, state.today());
+        if query.0.active() {
+            let (versement, engagement, soldes) = state
+                .simulate(move |tx| use_case::simulate_pay(tx, &ctx, &id, body.gate_unversioned()))
+                .await?;
+            return Ok(HttpResponse::Ok().json(SimulationVersement {
+                simulation: true,
+                versement: Versement::from(versement),
+                engagement: Engagement::from(engagement),
+                soldes: SoldesSimules::from(soldes),
+            }));
+        }
         state
             .write_once(request, move |tx| {
                 let versement = use_case::pay(tx, &ctx, &id, body.gate_unversioned())?;

@@ -246,6 +246,29 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut WriteTx<'_>) -> Result<T, ApiError> + Send + 'static,
     {
+        self.write_ending(work, db::write).await
+    }
+
+    /// Runs a write as [`AppState::write`] does, in its turn and under the same locks, and rolls
+    /// it back whatever it did (see [`db::dry_run`]): what it answers is what the write would
+    /// have done.
+    pub async fn simulate<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut WriteTx<'_>) -> Result<T, ApiError> + Send + 'static,
+    {
+        self.write_ending(work, db::dry_run).await
+    }
+
+    async fn write_ending<T, F>(
+        &self,
+        work: F,
+        run: fn(&mut DbConn, F) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut WriteTx<'_>) -> Result<T, ApiError> + Send + 'static,
+    {
         let _turn = if self.postgres {
             None
         } else {
@@ -265,7 +288,7 @@ impl AppState {
         let pool = self.pool.clone();
         web::block(move || {
             let mut conn = pool.get()?;
-            let result = db::write(&mut conn, work);
+            let result = run(&mut conn, work);
             note_health(&mut conn, result)
         })
         .await?

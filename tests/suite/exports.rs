@@ -17,7 +17,7 @@ use common::scenario::{admin, app_on_day, created_id, post, prefecture_93};
 use common::{App, TestApp, TestDb, siret_for, token};
 use serde_json::{Value, json};
 
-const AGENCE: &str = "Agence nationale de la cohésion des territoires,13002603200016";
+const AGENCE: &str = "Caisse des dépôts et consignations,18002002600019";
 
 /// "Today" for the exports: payments of 2021 are in the past.
 const TODAY: &str = "2021-12-01";

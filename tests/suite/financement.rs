@@ -971,4 +971,116 @@ on_both_backends!(
     envelope_changes_and_ceilings,
     convention_side,
     reads_and_scopes,
+    simulations_write_nothing,
 );
+
+/// What a simulation leaves behind: the rows of money, the journal and the idempotency records.
+fn traces(db: &TestDb) -> [i64; 4] {
+    ["engagements", "versements", "journal", "idempotence"]
+        .map(|table| count(db, &format!("SELECT COUNT(*) AS n FROM {table}")))
+}
+
+/// `?simulation=true` runs every rule and writes nothing: no row, no journal entry, no
+/// idempotency record (the key stays free for the real request); it answers what the movement
+/// would do and the balances it would leave, or the refusal the real request gets.
+async fn simulations_write_nothing(db: TestDb) {
+    let app = app_on_day(&db, TODAY).await;
+    let convention = signed_convention(&app, 80).await;
+    let national = post(&app, "/api/v1/enveloppes", &admin(), plan_de_relance()).await;
+    let national = national.json["id"].as_str().unwrap().to_owned();
+    let put = app
+        .as_(admin())
+        .put(
+            &format!("/api/v1/enveloppes/{national}/plafonds/93"),
+            &json!({"plafond_centimes": 4_000_000 * EURO}),
+        )
+        .await;
+    assert_eq!(put.status, 201, "{}", put.text);
+    let before = traces(&db);
+    let uri = format!("/api/v1/enveloppes/{national}/engagements?simulation=true");
+    let body =
+        json!({"convention_id": convention, "objet": "80 postes", "date_engagement": "2021-03-01"});
+
+    let simulated = post_keyed(&app, &uri, &prefecture_93(), "sim-1", body.clone()).await;
+    assert_eq!(simulated.status, 200, "{}", simulated.text);
+    assert_eq!(simulated.json["simulation"], true);
+    assert_eq!(
+        simulated.json["engagement"]["montant_centimes"],
+        4_000_000 * EURO
+    );
+    assert_eq!(
+        simulated.json["soldes"],
+        json!({
+            "enveloppe": {"montant_centimes": 200_000_000 * EURO, "engage_centimes": 4_000_000 * EURO,
+                          "verse_centimes": 0, "disponible_centimes": 196_000_000 * EURO},
+            "departement": {"departement": "93", "plafond_centimes": 4_000_000 * EURO,
+                            "engage_centimes": 4_000_000 * EURO, "verse_centimes": 0,
+                            "disponible_centimes": 0},
+            "convention": {"postes": 80, "maximum_centimes": 4_000_000 * EURO,
+                           "engage_centimes": 4_000_000 * EURO, "disponible_centimes": 0},
+        })
+    );
+    assert_eq!(traces(&db), before, "the simulation wrote nothing");
+    assert_eq!(sums(&db, &national), (0, 0, 0));
+
+    // The same refusals as the real request, and nothing written either.
+    let mut beyond = body.clone();
+    beyond["montant_centimes"] = json!(4_000_000 * EURO + 1);
+    let refused = post_keyed(&app, &uri, &prefecture_93(), "sim-2", beyond).await;
+    refused.assert_problem(409, "convention_entierement_financee");
+    app.as_(prefecture_93())
+        .post(&uri, body.clone())
+        .await
+        .assert_problem(400, "parametre_invalide");
+    let elsewhere = token(cnfs_api::auth::Role::Prefecture, &["75"], None);
+    post_keyed(&app, &uri, &elsewhere, "sim-3", body.clone())
+        .await
+        .assert_problem(404, "ressource_introuvable");
+    assert_eq!(traces(&db), before);
+
+    // The key of the simulation is free: the real request under it takes the commitment.
+    let real = engager(&app, &national, "sim-1", body).await;
+    assert_eq!(real.status, 201, "{}", real.text);
+    let engagement = real.json["id"].as_str().unwrap().to_owned();
+    let after_real = traces(&db);
+
+    let payments = format!("/api/v1/engagements/{engagement}/versements?simulation=true");
+    let paid = post(
+        &app,
+        &payments,
+        &admin(),
+        json!({"montant_centimes": 1_000_000 * EURO, "date_versement": "2021-04-01", "reference": "MANDAT-1"}),
+    )
+    .await;
+    assert_eq!(paid.status, 200, "{}", paid.text);
+    assert_eq!(paid.json["simulation"], true);
+    assert_eq!(paid.json["versement"]["montant_centimes"], 1_000_000 * EURO);
+    assert_eq!(paid.json["engagement"]["verse_centimes"], 1_000_000 * EURO);
+    assert_eq!(
+        paid.json["engagement"]["reste_a_verser_centimes"],
+        3_000_000 * EURO
+    );
+    assert_eq!(
+        paid.json["soldes"]["enveloppe"]["verse_centimes"],
+        1_000_000 * EURO
+    );
+    let too_much = post(
+        &app,
+        &payments,
+        &admin(),
+        json!({"montant_centimes": 5_000_000 * EURO, "date_versement": "2021-04-01", "reference": "MANDAT-2"}),
+    )
+    .await;
+    too_much.assert_problem(409, "versement_excessif");
+    assert_eq!(
+        traces(&db),
+        after_real,
+        "the payment simulations wrote nothing"
+    );
+    assert_eq!(
+        sums(&db, &national),
+        (4_000_000 * EURO, 0, 4_000_000 * EURO)
+    );
+    let read = get(&app, &format!("/api/v1/engagements/{engagement}"), &admin()).await;
+    assert_eq!(read.json["verse_centimes"], 0);
+}
