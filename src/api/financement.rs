@@ -111,7 +111,8 @@ impl Validate for NouveauxBaremes {
 }
 
 /// Les champs modifiables d'une enveloppe (les autres fixent les règles des engagements déjà
-/// pris : nature, périmètre, montant par poste). Un champ absent ne change pas.
+/// pris : nature, périmètre ; les barèmes se remplacent par `PUT …/baremes`). Un champ absent ne
+/// change pas.
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"montant_centimes": 21000000000i64, "date_fin": "2024-06-30"}))]
@@ -315,8 +316,9 @@ pub struct NouveauPlafond {
 pub struct NouvelEngagement {
     /// La convention financée : signée et non terminée.
     pub convention_id: ConventionId,
-    /// Montant, en centimes ; par défaut, postes attribués × montant par poste de l'enveloppe
-    /// (obligatoire quand elle n'en a pas).
+    /// Montant, en centimes ; par défaut, ce que les barèmes de l'enveloppe accordent aux employeurs
+    /// de la convention (les postes de chacun × le barème de son couple ; obligatoire quand
+    /// aucun barème ne s'applique).
     #[validate(range(
         min = 1,
         max = 1_000_000_000_000_000i64,

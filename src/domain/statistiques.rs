@@ -213,8 +213,8 @@ pub struct PostesParTypologie {
 }))]
 pub struct Postes {
     /// Postes visés : au national, la somme des `objectif_postes` des enveloppes ; pour un
-    /// territoire, pour chaque enveloppe ayant un montant par poste, ⌊plafonds du territoire ÷
-    /// montant par poste⌋, plus les `objectif_postes` des enveloppes départementales du
+    /// territoire, pour chaque enveloppe à barèmes, ⌊plafonds du territoire ÷
+    /// son plus petit montant par poste⌋, plus les `objectif_postes` des enveloppes départementales du
     /// territoire ; null quand aucune enveloppe ne le dit.
     pub objectif: Option<i64>,
     /// Postes des conventions signées et vivantes (ni `brouillon`, ni `resiliee`, ni

@@ -119,7 +119,8 @@ operation! {
     ///
     /// Engage des crédits de l'enveloppe pour une convention signée et non terminée (409
     /// `convention_non_engageable` sinon ; d'un autre département qu'une enveloppe départementale :
-    /// 422 `hors_perimetre`). Sans montant : postes attribués × montant par poste. La date
+    /// 422 `hors_perimetre`). Sans montant : ce que les barèmes de l'enveloppe accordent aux employeurs de la convention (les
+    /// postes de chacun × le barème de son couple ; 422 sans barème qui s'applique). La date
     /// (aujourd'hui par défaut) n'est ni dans le futur, ni avant la signature, et tombe dans la
     /// période de l'enveloppe (422 `hors_periode`).
     ///
