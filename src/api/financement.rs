@@ -86,21 +86,44 @@ pub struct NouvelleEnveloppe {
 /// barème). Les règles (un barème par couple, rangs de 1 à n, tranches dans la durée et dans
 /// l'ordre, dont la somme fait le montant par poste) sont celles de `domain::bareme`, vérifiées
 /// par le cas d'usage, chaque faute à son pointeur JSON dans la liste.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(transparent)]
-#[schema(example = json!([
-    {"categorie": "public", "territoire_prioritaire": false, "montant_par_poste_centimes": 4250000,
-     "duree_mois": 36, "tranches": [
-        {"rang": 1, "montant_centimes": 1750000, "mois_apres_debut": 0},
-        {"rang": 2, "montant_centimes": 1250000, "mois_apres_debut": 12},
-        {"rang": 3, "montant_centimes": 1250000, "mois_apres_debut": 24}]},
-    {"categorie": "prive", "territoire_prioritaire": false, "montant_par_poste_centimes": 4400000,
-     "duree_mois": 36, "tranches": [
-        {"rang": 1, "montant_centimes": 2000000, "mois_apres_debut": 0},
-        {"rang": 2, "montant_centimes": 1400000, "mois_apres_debut": 12},
-        {"rang": 3, "montant_centimes": 1000000, "mois_apres_debut": 24}]}
-]))]
 pub struct NouveauxBaremes(pub Vec<Bareme>);
+
+/// Its schema, written out: an array of at most four tariffs (one per pair), which the derive
+/// cannot say of a newtype.
+impl utoipa::PartialSchema for NouveauxBaremes {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let one = |categorie: &str, montant: i64, tranches: [i64; 3]| {
+            serde_json::json!({"categorie": categorie, "territoire_prioritaire": false,
+                   "montant_par_poste_centimes": montant, "duree_mois": 36, "tranches": [
+                {"rang": 1, "montant_centimes": tranches[0], "mois_apres_debut": 0},
+                {"rang": 2, "montant_centimes": tranches[1], "mois_apres_debut": 12},
+                {"rang": 3, "montant_centimes": tranches[2], "mois_apres_debut": 24}]})
+        };
+        let example = serde_json::json!([
+            one("public", 4_250_000, [1_750_000, 1_250_000, 1_250_000]),
+            one("prive", 4_400_000, [2_000_000, 1_400_000, 1_000_000]),
+        ]);
+        #[allow(deprecated)] // `example`, as every derived schema of the spec writes it
+        utoipa::openapi::schema::ArrayBuilder::new()
+            .items(utoipa::openapi::Ref::from_schema_name("Bareme"))
+            .max_items(Some(4))
+            .description(Some(
+                "Les barèmes d'une enveloppe, qui remplacent tous les précédents : au plus un par \
+                 couple (`categorie`, `territoire_prioritaire`) ; vide : plus de barème. Chaque \
+                 faute est refusée (422 `validation`) à son pointeur JSON dans la liste.",
+            ))
+            .example(Some(example))
+            .into()
+    }
+}
+
+impl ToSchema for NouveauxBaremes {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("NouveauxBaremes")
+    }
+}
 
 impl Validate for NouveauxBaremes {
     /// Nothing to check field by field: the list's rules are the domain's
