@@ -228,10 +228,13 @@ def new_key():
 def demo_fixture(server, db):
     """Loads the demonstration story (`seed --demo`) and returns what the write loads need: an
     admin token, the employer's token, advisors in post with their lieu and the days their
-    contract covers, and a convention in execution of the 93."""
+    contract covers, and a convention in execution of the 93 with a host of its split (the
+    beneficiary of the commitments)."""
     server.command("seed", "--demo")
     convention = db.scalar("SELECT id FROM conventions WHERE statut = 'en_execution' "
                            "AND departement = '93' ORDER BY id LIMIT 1")
+    beneficiaire = db.scalar("SELECT structure_id FROM conventions_repartition "
+                             f"WHERE convention_id = '{convention}' ORDER BY structure_id LIMIT 1")
     # in post: under contract, no end to its contracts (the status is derived from them)
     structure = db.scalar("SELECT structure_id FROM conseillers WHERE convention_id IS NOT NULL "
                           "AND fin_contrats IS NULL "
@@ -247,6 +250,7 @@ def demo_fixture(server, db):
         "admin": server.token("admin"),
         "employer": server.token("structure", "--structure", structure),
         "convention": convention,
+        "beneficiaire": beneficiaire,
         "advisors": advisors,
     }
 

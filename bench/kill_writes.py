@@ -98,6 +98,7 @@ class Load:
                 return Op("engagement", f"/api/v1/enveloppes/{self.envelope}/engagements",
                           self.fixture["admin"],
                           {"convention_id": self.fixture["convention"],
+                           "beneficiaire_id": self.fixture["beneficiaire"],
                            "montant_centimes": COMMITMENT_CENTS, "objet": "kill -9 under load"})
             advisor, lieu, first, last = self.random.choice(self.fixture["advisors"])
             day = activity_day(self.random, first, last or self.today)

@@ -227,7 +227,7 @@ measure() { # $1: label, $2: DATABASE_URL
   seed "$db"
   startup_ms=""; peak_kb=0; base_rps=""
   start_server "$db" 0 0
-  local convention token admin advisor structure lieu jour signed employer
+  local convention token admin advisor structure lieu jour signed beneficiaire employer
   convention=$(sql "$db" "SELECT id FROM conventions WHERE departement = '93' ORDER BY id
                           LIMIT 1 OFFSET (SELECT count(*) / 2 FROM conventions WHERE departement = '93')")
   token=$(DATABASE_URL="$db" "$BIN" token --role prefecture --departement 93 --sub bench --ttl 3600)
@@ -239,9 +239,15 @@ measure() { # $1: label, $2: DATABASE_URL
       WHERE convention_id IS NOT NULL AND fin_contrats IS NULL AND lieu_id IS NOT NULL
       ORDER BY departement <> '93', id LIMIT 1")"
   employer=$(DATABASE_URL="$db" "$BIN" token --role structure --structure "$structure" --sub bench --ttl 3600)
-  # A signed convention, not finished, of the 93 (the commitments' target).
-  signed=$(sql "$db" "SELECT id FROM conventions WHERE departement = '93'
-                      AND statut IN ('signee', 'projet_depose', 'en_execution') ORDER BY id LIMIT 1")
+  # A signed convention, not finished, of the 93, and one of its employers (the commitments'
+  # target and beneficiary: a host of its split, or a signatory before one).
+  IFS=$'\t' read -r signed beneficiaire <<< "$(sql "$db" "SELECT c.id, COALESCE(
+      (SELECT r.structure_id FROM conventions_repartition r WHERE r.convention_id = c.id
+        ORDER BY r.structure_id LIMIT 1),
+      (SELECT s.structure_id FROM conventions_signataires s WHERE s.convention_id = c.id
+        ORDER BY s.structure_id LIMIT 1))
+    FROM conventions c WHERE c.departement = '93'
+      AND c.statut IN ('signee', 'projet_depose', 'en_execution') ORDER BY c.id LIMIT 1")"
 
   printf '  server start-up: %s ms (migrated database)\n' "$startup_ms"
   printf '%-64s %5s %10s %9s %9s %7s\n' "endpoint" "conns" "req/s" "p50 ms" "p99 ms" "× live"
@@ -271,7 +277,8 @@ measure() { # $1: label, $2: DATABASE_URL
   # POST commitments on a large envelope (room for all), each with its own Idempotency-Key.
   local large small body
   large=$(enveloppe 1000000000000000 "Banc d'essai — grande enveloppe" "$admin")
-  body="{\"convention_id\": \"$signed\", \"montant_centimes\": 100, \"objet\": \"Banc d'essai\"}"
+  body="{\"convention_id\": \"$signed\", \"beneficiaire_id\": \"$beneficiaire\", \"montant_centimes\": 100,
+    \"objet\": \"Banc d'essai\"}"
   run_wrk "POST /api/v1/enveloppes/{id}/engagements" "$CONNECTIONS" "/api/v1/enveloppes/$large/engagements" \
     -s "$LUA" -- "$(printf 'Bearer %s' "$admin")" "$body" idempotent
   RPS["commitments"]=${RPS["POST /api/v1/enveloppes/{id}/engagements/$CONNECTIONS"]}

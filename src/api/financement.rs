@@ -13,8 +13,9 @@ use crate::domain::financement::{
     self as domain, ActionEngagement, ActionVersement, NatureEnveloppe, SoldeDepartement,
     StatutEngagement, StatutVersement,
 };
-use crate::domain::ids::{ConventionId, EngagementId, EnveloppeId, VersementId};
+use crate::domain::ids::{ConventionId, EngagementId, EnveloppeId, StructureId, VersementId};
 use crate::domain::lifecycle::allowed_actions;
+use serde_json::json;
 
 /// Une enveloppe de financement à créer.
 #[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
@@ -333,15 +334,19 @@ pub struct NouveauPlafond {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "convention_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91",
-    "objet": "Financement de 80 postes de conseillers numériques sur 24 mois",
+    "beneficiaire_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f01",
+    "objet": "Subvention de 5 postes de conseillers numériques sur 24 mois",
     "date_engagement": "2021-03-01"
 }))]
 pub struct NouvelEngagement {
     /// La convention financée : signée et non terminée.
     pub convention_id: ConventionId,
-    /// Montant, en centimes ; par défaut, ce que les barèmes de l'enveloppe accordent aux employeurs
-    /// de la convention (les postes de chacun × le barème de son couple ; obligatoire quand
-    /// aucun barème ne s'applique).
+    /// L'employeur de la convention à qui l'engagement est dû : un hôte de sa répartition (ou,
+    /// avant elle, un signataire). Facultatif quand la convention n'a qu'un employeur.
+    pub beneficiaire_id: Option<StructureId>,
+    /// Montant, en centimes ; par défaut, ce que les barèmes de l'enveloppe accordent au
+    /// bénéficiaire (ses postes × le barème de son couple ; obligatoire quand aucun barème ne
+    /// s'applique).
     #[validate(range(
         min = 1,
         max = 1_000_000_000_000_000i64,
@@ -382,16 +387,7 @@ pub struct Annulation {
 
 /// Un engagement de crédits d'une enveloppe envers une convention.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f95", "enveloppe_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f94",
-    "convention_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91", "departement": "93",
-    "montant_centimes": 400000000, "verse_centimes": 100000000, "engage_centimes": 400000000,
-    "reste_a_verser_centimes": 300000000, "date_engagement": "2021-03-01",
-    "objet": "Financement de 80 postes de conseillers numériques sur 24 mois", "statut": "actif",
-    "date_annulation": null, "motif_annulation": null,
-    "actions_possibles": ["versement", "annulation"], "version": 2,
-    "cree_le": "2021-03-01T10:00:00.000000Z", "modifie_le": "2021-04-01T10:00:00.000000Z"
-}))]
+#[schema(example = exemple_engagement)]
 pub struct Engagement {
     /// Identifiant.
     pub id: EngagementId,
@@ -401,6 +397,8 @@ pub struct Engagement {
     pub convention_id: ConventionId,
     /// Département de la convention.
     pub departement: CodeDepartement,
+    /// L'employeur de la convention à qui il est dû (son bénéficiaire).
+    pub beneficiaire_id: StructureId,
     /// Montant engagé à l'origine, en centimes.
     pub montant_centimes: i64,
     /// Versé (versements non annulés).
@@ -442,6 +440,7 @@ impl From<domain::Engagement> for Engagement {
             enveloppe_id: e.enveloppe_id,
             convention_id: e.convention_id,
             departement: e.departement,
+            beneficiaire_id: e.beneficiaire_id,
             montant_centimes: e.montant_centimes,
             verse_centimes: e.verse_centimes,
             date_engagement: e.date_engagement,
@@ -492,12 +491,7 @@ pub struct NouveauVersement {
 
 /// Un versement fait au titre d'un engagement.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f96", "engagement_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f95",
-    "montant_centimes": 100000000, "date_versement": "2021-04-01", "reference": "MANDAT-2021-000123",
-    "statut": "effectue", "date_annulation": null, "motif_annulation": null,
-    "actions_possibles": ["annulation"], "cree_le": "2021-04-01T10:00:00.000000Z"
-}))]
+#[schema(example = exemple_versement)]
 pub struct Versement {
     /// Identifiant.
     pub id: VersementId,
@@ -510,6 +504,8 @@ pub struct Versement {
     pub date_versement: NaiveDate,
     /// Référence comptable.
     pub reference: String,
+    /// Rang de la tranche du barème du bénéficiaire qu'il paie, s'il en nomme une.
+    pub tranche: Option<i64>,
     /// Statut.
     pub statut: StatutVersement,
     /// Date de l'annulation.
@@ -532,6 +528,7 @@ impl From<domain::Versement> for Versement {
             montant_centimes: v.montant_centimes,
             date_versement: v.date_versement,
             reference: v.reference,
+            tranche: v.tranche,
             statut: v.statut,
             date_annulation: v.date_annulation,
             motif_annulation: v.motif_annulation,
@@ -602,6 +599,26 @@ pub struct SoldesSimules {
     pub departement: SoldeDepartementSimule,
     /// La convention, sur une enveloppe à barèmes ; null sinon.
     pub convention: Option<SoldeConventionSimule>,
+    /// Le bénéficiaire de l'engagement pour cette convention, sur une enveloppe à barèmes ; null
+    /// sinon.
+    pub beneficiaire: Option<SoldeBeneficiaireSimule>,
+}
+
+/// Ce que les barèmes de l'enveloppe accordent au bénéficiaire pour la convention, et ce qui lui
+/// y est engagé, après l'opération simulée.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SoldeBeneficiaireSimule {
+    /// L'employeur.
+    pub beneficiaire_id: StructureId,
+    /// Ses postes dans la convention.
+    pub postes: i64,
+    /// Ce que son barème lui accorde : ses postes × le montant par poste.
+    pub maximum_centimes: i64,
+    /// Engagé pour lui au titre de la convention sur l'enveloppe.
+    pub engage_centimes: i64,
+    /// Ce qui peut encore lui être engagé (sous réserve de la convention, du plafond et de
+    /// l'enveloppe).
+    pub disponible_centimes: i64,
 }
 
 /// Le département de la convention dans l'enveloppe, après l'opération simulée.
@@ -644,6 +661,16 @@ impl From<domain::SoldesApres> for SoldesSimules {
                 maximum_centimes: c.maximum_centimes,
                 engage_centimes: c.engage_centimes,
             }),
+            beneficiaire: soldes.beneficiaire.map(|b| SoldeBeneficiaireSimule {
+                disponible_centimes: domain::disponible(
+                    b.financement.maximum_centimes,
+                    b.financement.engage_centimes,
+                ),
+                beneficiaire_id: b.structure_id,
+                postes: b.financement.postes,
+                maximum_centimes: b.financement.maximum_centimes,
+                engage_centimes: b.financement.engage_centimes,
+            }),
         }
     }
 }
@@ -651,27 +678,7 @@ impl From<domain::SoldesApres> for SoldesSimules {
 /// Une simulation d'engagement : l'engagement tel qu'il serait pris (son identifiant n'existe
 /// pas) et les soldes qu'il laisserait. Rien n'est écrit.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "simulation": true,
-    "engagement": {
-        "id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f95", "enveloppe_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f94",
-        "convention_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91", "departement": "93",
-        "montant_centimes": 400000000, "verse_centimes": 0, "engage_centimes": 400000000,
-        "reste_a_verser_centimes": 400000000, "date_engagement": "2021-03-01",
-        "objet": "Financement de 80 postes de conseillers numériques sur 24 mois", "statut": "actif",
-        "date_annulation": null, "motif_annulation": null,
-        "actions_possibles": ["versement", "annulation"], "version": 1,
-        "cree_le": "2021-03-01T10:00:00.000000Z", "modifie_le": "2021-03-01T10:00:00.000000Z"
-    },
-    "soldes": {
-        "enveloppe": {"montant_centimes": 20000000000i64, "engage_centimes": 400000000,
-                      "verse_centimes": 0, "disponible_centimes": 19600000000i64},
-        "departement": {"departement": "93", "plafond_centimes": 400000000,
-                        "engage_centimes": 400000000, "verse_centimes": 0, "disponible_centimes": 0},
-        "convention": {"postes": 80, "maximum_centimes": 400000000, "engage_centimes": 400000000,
-                       "disponible_centimes": 0}
-    }
-}))]
+#[schema(example = exemple_simulation_engagement)]
 pub struct SimulationEngagement {
     /// Toujours vrai : rien n'a été écrit.
     pub simulation: bool,
@@ -684,33 +691,7 @@ pub struct SimulationEngagement {
 /// Une simulation de versement : le versement tel qu'il serait enregistré (son identifiant
 /// n'existe pas), l'engagement après lui et les soldes qu'il laisserait. Rien n'est écrit.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "simulation": true,
-    "versement": {
-        "id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f96", "engagement_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f95",
-        "montant_centimes": 100000000, "date_versement": "2021-04-01", "reference": "MANDAT-2021-000123",
-        "statut": "effectue", "date_annulation": null, "motif_annulation": null,
-        "actions_possibles": ["annulation"], "cree_le": "2021-04-01T10:00:00.000000Z"
-    },
-    "engagement": {
-        "id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f95", "enveloppe_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f94",
-        "convention_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91", "departement": "93",
-        "montant_centimes": 400000000, "verse_centimes": 100000000, "engage_centimes": 400000000,
-        "reste_a_verser_centimes": 300000000, "date_engagement": "2021-03-01",
-        "objet": "Financement de 80 postes de conseillers numériques sur 24 mois", "statut": "actif",
-        "date_annulation": null, "motif_annulation": null,
-        "actions_possibles": ["versement", "annulation"], "version": 1,
-        "cree_le": "2021-03-01T10:00:00.000000Z", "modifie_le": "2021-03-01T10:00:00.000000Z"
-    },
-    "soldes": {
-        "enveloppe": {"montant_centimes": 20000000000i64, "engage_centimes": 400000000,
-                      "verse_centimes": 100000000, "disponible_centimes": 19600000000i64},
-        "departement": {"departement": "93", "plafond_centimes": 400000000,
-                        "engage_centimes": 400000000, "verse_centimes": 100000000, "disponible_centimes": 0},
-        "convention": {"postes": 80, "maximum_centimes": 400000000, "engage_centimes": 400000000,
-                       "disponible_centimes": 0}
-    }
-}))]
+#[schema(example = exemple_simulation_versement)]
 pub struct SimulationVersement {
     /// Toujours vrai : rien n'a été écrit.
     pub simulation: bool,
@@ -720,4 +701,70 @@ pub struct SimulationVersement {
     pub engagement: Engagement,
     /// Les soldes qu'il laisserait.
     pub soldes: SoldesSimules,
+}
+
+/// The example of a commitment (`verse`: paid so far; its version follows its payments): a
+/// commune's 5 posts of an 80-post convention at 50,000 € a post.
+fn engagement_exemple(verse: i64) -> serde_json::Value {
+    let montant = 25_000_000i64;
+    json!({
+        "id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f95", "enveloppe_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f94",
+        "convention_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91", "departement": "93",
+        "beneficiaire_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f01",
+        "montant_centimes": montant, "verse_centimes": verse, "engage_centimes": montant,
+        "reste_a_verser_centimes": montant - verse, "date_engagement": "2021-03-01",
+        "objet": "Subvention de 5 postes de conseillers numériques sur 24 mois", "statut": "actif",
+        "date_annulation": null, "motif_annulation": null,
+        "actions_possibles": ["versement", "annulation"], "version": if verse > 0 { 2 } else { 1 },
+        "cree_le": "2021-03-01T10:00:00.000000Z",
+        "modifie_le": if verse > 0 { "2021-04-01T10:00:00.000000Z" } else { "2021-03-01T10:00:00.000000Z" }
+    })
+}
+
+/// The first instalment paid on [`engagement_exemple`].
+const VERSEMENT_EXEMPLE_CENTIMES: i64 = 12_500_000;
+
+fn exemple_engagement() -> serde_json::Value {
+    engagement_exemple(VERSEMENT_EXEMPLE_CENTIMES)
+}
+
+fn exemple_versement() -> serde_json::Value {
+    json!({
+        "id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f96", "engagement_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f95",
+        "montant_centimes": VERSEMENT_EXEMPLE_CENTIMES, "date_versement": "2021-04-01",
+        "reference": "MANDAT-2021-000123", "tranche": 1,
+        "statut": "effectue", "date_annulation": null, "motif_annulation": null,
+        "actions_possibles": ["annulation"], "cree_le": "2021-04-01T10:00:00.000000Z"
+    })
+}
+
+/// The balances of the examples after the commitment (`verse`: paid on it): a 200 M€ envelope,
+/// a 4 M€ ceiling in the 93, the convention's 80 posts and the commune's 5.
+fn soldes_exemple(verse: i64) -> serde_json::Value {
+    let (envelope, plafond, engage) = (20_000_000_000i64, 400_000_000i64, 25_000_000i64);
+    json!({
+        "enveloppe": {"montant_centimes": envelope, "engage_centimes": engage,
+                      "verse_centimes": verse, "disponible_centimes": envelope - engage},
+        "departement": {"departement": "93", "plafond_centimes": plafond,
+                        "engage_centimes": engage, "verse_centimes": verse,
+                        "disponible_centimes": plafond - engage},
+        "convention": {"postes": 80, "maximum_centimes": 400_000_000i64,
+                       "engage_centimes": engage, "disponible_centimes": 400_000_000i64 - engage},
+        "beneficiaire": {"beneficiaire_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f01", "postes": 5,
+                         "maximum_centimes": engage, "engage_centimes": engage,
+                         "disponible_centimes": 0}
+    })
+}
+
+fn exemple_simulation_engagement() -> serde_json::Value {
+    json!({"simulation": true, "engagement": engagement_exemple(0), "soldes": soldes_exemple(0)})
+}
+
+fn exemple_simulation_versement() -> serde_json::Value {
+    json!({
+        "simulation": true,
+        "versement": exemple_versement(),
+        "engagement": exemple_engagement(),
+        "soldes": soldes_exemple(VERSEMENT_EXEMPLE_CENTIMES)
+    })
 }

@@ -26,11 +26,11 @@ use crate::domain::calendar::effective_date;
 use crate::domain::codes::CodeDepartement;
 use crate::domain::convention::Convention;
 use crate::domain::financement::{
-    ActionEngagement, ActionVersement, Engagement, Enveloppe, FinancementConvention, Mouvement,
-    PlafondDepartement, Soldes, SoldesApres, StatutEngagement, Versement,
-    check_convention_engageable, check_engagement, check_financement_apres_retrait,
+    ActionEngagement, ActionVersement, Engagement, Enveloppe, FinancementBeneficiaire,
+    FinancementConvention, Mouvement, PlafondDepartement, Soldes, SoldesApres, StatutEngagement,
+    Versement, check_convention_engageable, check_engagement, check_financement_apres_retrait,
     check_montant_enveloppe, check_perimetre, check_periode, check_periode_couvre, check_plafond,
-    check_versement, date_engagement, montant_engagement,
+    check_versement, choisir_beneficiaire, date_engagement, montant_engagement,
 };
 use crate::domain::ids::{ConventionId, EngagementId, EnveloppeId, StructureId, VersementId};
 use crate::domain::journal::RessourceJournal;
@@ -122,29 +122,84 @@ pub fn parts_employeurs(
         .collect()
 }
 
-/// What a convention may still receive under an envelope's tariffs, read under the envelope's
-/// lock: `None` when the envelope has none (no cap but the envelope's and the ceiling's).
-fn financement_convention(
+/// What bounds a convention's funding on an envelope with tariffs, and one of its employers'
+/// (`beneficiaire`), read under the envelope's lock: `None` when the envelope has none (no cap
+/// but the envelope's and the ceiling's). `except`: a commitment being created, whose money has
+/// not moved yet.
+fn financements(
     tx: &mut WriteTx<'_>,
     baremes: &[Bareme],
-    convention: &Convention,
-    parts: &[PartEmployeur],
+    (convention_id, parts): (&ConventionId, &[PartEmployeur]),
     enveloppe_id: &EnveloppeId,
+    beneficiaire: Option<&StructureId>,
     except: Option<&EngagementId>,
-) -> Result<Option<FinancementConvention>, ApiError> {
+) -> Result<Option<(FinancementConvention, Option<FinancementBeneficiaire>)>, ApiError> {
     if baremes.is_empty() {
         return Ok(None);
     }
-    Ok(Some(FinancementConvention {
+    let engages =
+        repo::engage_par_beneficiaire(tx.conn(), convention_id, enveloppe_id, None, except)?;
+    let convention = FinancementConvention {
         postes: parts.iter().map(|p| p.postes).sum(),
         maximum_centimes: financement_maximal(baremes, parts),
-        engage_centimes: repo::engage_pour_convention(
-            tx.conn(),
-            &convention.id,
-            enveloppe_id,
-            except,
-        )?,
-    }))
+        engage_centimes: engages.iter().map(|(_, engage)| engage).sum(),
+    };
+    let beneficiaire =
+        beneficiaire.map(|id| financement_beneficiaire(baremes, parts, id, &engages));
+    Ok(Some((convention, beneficiaire)))
+}
+
+/// One employer's funding for a convention: its posts and what its tariff allows them (nothing
+/// for a structure that no longer employs in the convention), and what it has engaged
+/// (`engages`: by beneficiary).
+fn financement_beneficiaire(
+    baremes: &[Bareme],
+    parts: &[PartEmployeur],
+    id: &StructureId,
+    engages: &[(StructureId, i64)],
+) -> FinancementBeneficiaire {
+    let part = parts.iter().find(|p| &p.structure_id == id);
+    FinancementBeneficiaire {
+        structure_id: id.clone(),
+        financement: FinancementConvention {
+            postes: part.map_or(0, |p| p.postes),
+            maximum_centimes: part
+                .map_or(0, |p| financement_maximal(baremes, std::slice::from_ref(p))),
+            engage_centimes: engages
+                .iter()
+                .find(|(beneficiaire, _)| beneficiaire == id)
+                .map_or(0, |(_, engage)| *engage),
+        },
+    }
+}
+
+/// After a change of tariffs, posts or split, a convention's commitments on an envelope stay
+/// within what its tariffs allow: the convention as a whole, then each beneficiary that has
+/// commitments (409 `convention_surfinancee`, naming the beneficiary for its own limit).
+fn check_financements(
+    tx: &mut WriteTx<'_>,
+    baremes: &[Bareme],
+    (convention_id, parts): (&ConventionId, &[PartEmployeur]),
+    enveloppe_id: &EnveloppeId,
+) -> Result<(), ApiError> {
+    if baremes.is_empty() {
+        return Ok(());
+    }
+    let engages =
+        repo::engage_par_beneficiaire(tx.conn(), convention_id, enveloppe_id, None, None)?;
+    check_financement_apres_retrait(
+        &FinancementConvention {
+            postes: parts.iter().map(|p| p.postes).sum(),
+            maximum_centimes: financement_maximal(baremes, parts),
+            engage_centimes: engages.iter().map(|(_, engage)| engage).sum(),
+        },
+        None,
+    )?;
+    for (id, _) in &engages {
+        let beneficiaire = financement_beneficiaire(baremes, parts, id, &engages);
+        check_financement_apres_retrait(&beneficiaire.financement, Some(id))?;
+    }
+    Ok(())
 }
 
 /// Creates an envelope (nothing engaged), with its tariffs if given.
@@ -230,13 +285,14 @@ pub fn put_baremes(
             let convention = conventions::find(tx.conn(), &convention_id)?
                 .ok_or_else(|| ApiError::internal("engagement sans convention"))?;
             let parts = parts_employeurs(tx.conn(), &convention)?;
-            if let Some(financement) =
-                financement_convention(tx, &baremes, &convention, &parts, id, None)?
-            {
-                check_financement_apres_retrait(&financement).map_err(|refusal| {
-                    refusal.with_member("convention_id", convention.id.as_str())
-                })?;
-            }
+            check_financements(tx, &baremes, (&convention.id, &parts), id).map_err(|error| {
+                match error {
+                    ApiError::Refused(refusal) => ApiError::Refused(
+                        refusal.with_member("convention_id", convention.id.as_str()),
+                    ),
+                    other => other,
+                }
+            })?;
         }
     }
     repo::replace_baremes(tx, id, &baremes)?;
@@ -401,6 +457,7 @@ pub struct PendingMoney {
     enveloppe_id: EnveloppeId,
     engagement_id: EngagementId,
     convention: Convention,
+    beneficiaire_id: StructureId,
     montant: i64,
     date: NaiveDate,
     date_given: Option<NaiveDate>,
@@ -449,14 +506,15 @@ impl PendingMoney {
             // Tariffs set since the envelope was read.
             (None, false) => parts_employeurs(tx.conn(), &self.convention)?,
         };
-        let par_poste = financement_convention(
+        let (par_poste, beneficiaire) = financements(
             tx,
             &baremes,
-            &self.convention,
-            &parts,
+            (&self.convention.id, &parts),
             &self.enveloppe_id,
+            Some(&self.beneficiaire_id),
             Some(&self.engagement_id),
-        )?;
+        )?
+        .unzip();
         check_engagement(
             self.montant,
             &Soldes {
@@ -468,6 +526,7 @@ impl PendingMoney {
                     engage_centimes: solde.engage_centimes,
                 }),
                 par_poste,
+                beneficiaire: beneficiaire.flatten(),
             },
         )?;
         repo::move_money(
@@ -511,6 +570,12 @@ pub fn engage(
         },
     )?;
     check_convention_engageable(convention.statut)?;
+    let beneficiaire_id = choisir_beneficiaire(
+        &convention.parts_employeurs(),
+        input.beneficiaire_id.as_ref(),
+    )?
+    .0
+    .clone();
     // The perimeter never changes; the period and the tariffs may, and are checked again under
     // the lock.
     check_perimetre(
@@ -524,9 +589,15 @@ pub fn engage(
     } else {
         Some(parts_employeurs(tx.conn(), &convention)?)
     };
-    let maximum = parts
-        .as_deref()
-        .map(|parts| financement_maximal(&baremes, parts));
+    // The beneficiary's posts × its tariff (nothing when its pair has none).
+    let maximum = parts.as_deref().map(|parts| {
+        parts
+            .iter()
+            .find(|p| p.structure_id == beneficiaire_id)
+            .map_or(0, |part| {
+                financement_maximal(&baremes, std::slice::from_ref(part))
+            })
+    });
     let montant = montant_engagement(input.montant_centimes, maximum)?;
     let date = date_engagement(
         input.date_engagement,
@@ -540,6 +611,7 @@ pub fn engage(
             enveloppe_id,
             convention_id: &convention.id,
             departement: &convention.departement,
+            beneficiaire_id: &beneficiaire_id,
             montant_centimes: montant,
             date_engagement: date,
             objet: input.objet.trim(),
@@ -550,6 +622,7 @@ pub fn engage(
         enveloppe_id: enveloppe_id.clone(),
         engagement_id: created.id.clone(),
         convention,
+        beneficiaire_id,
         montant,
         date,
         date_given: input.date_engagement,
@@ -563,16 +636,13 @@ pub fn engage(
     })
 }
 
-/// Reads the balances of an envelope, a département and a convention as they stand in the
-/// transaction.
-fn soldes_apres(
-    tx: &mut WriteTx<'_>,
-    enveloppe_id: &EnveloppeId,
-    convention_id: &ConventionId,
-) -> Result<SoldesApres, ApiError> {
+/// Reads the balances of an envelope, a département, a convention and a commitment's
+/// beneficiary as they stand in the transaction.
+fn soldes_apres(tx: &mut WriteTx<'_>, engagement: &Engagement) -> Result<SoldesApres, ApiError> {
+    let enveloppe_id = &engagement.enveloppe_id;
     let enveloppe =
         repo::find_enveloppe(tx.conn(), enveloppe_id)?.ok_or_else(enveloppe_not_found)?;
-    let convention = conventions::find(tx.conn(), convention_id)?
+    let convention = conventions::find(tx.conn(), &engagement.convention_id)?
         .ok_or_else(|| ApiError::internal("engagement sans convention"))?;
     let departement = repo::departement(tx.conn(), enveloppe_id, &convention.departement)?;
     let baremes = repo::baremes_of(tx.conn(), enveloppe_id)?;
@@ -581,11 +651,20 @@ fn soldes_apres(
     } else {
         parts_employeurs(tx.conn(), &convention)?
     };
-    let convention = financement_convention(tx, &baremes, &convention, &parts, enveloppe_id, None)?;
+    let (convention, beneficiaire) = financements(
+        tx,
+        &baremes,
+        (&convention.id, &parts),
+        enveloppe_id,
+        Some(&engagement.beneficiaire_id),
+        None,
+    )?
+    .unzip();
     Ok(SoldesApres {
         enveloppe,
         departement,
         convention,
+        beneficiaire: beneficiaire.flatten(),
     })
 }
 
@@ -600,7 +679,7 @@ pub fn simulate_engage(
 ) -> Result<(Engagement, SoldesApres), ApiError> {
     let EngagementPris { engagement, money } = engage(tx, ctx, enveloppe_id, gate)?;
     money.move_now(tx)?;
-    let soldes = soldes_apres(tx, enveloppe_id, &engagement.convention_id)?;
+    let soldes = soldes_apres(tx, &engagement)?;
     Ok((engagement, soldes))
 }
 
@@ -615,7 +694,7 @@ pub fn simulate_pay(
     let versement = pay(tx, ctx, engagement_id, gate)?;
     let engagement =
         repo::find_engagement(tx.conn(), engagement_id)?.ok_or_else(engagement_not_found)?;
-    let soldes = soldes_apres(tx, &engagement.enveloppe_id, &engagement.convention_id)?;
+    let soldes = soldes_apres(tx, &engagement)?;
     Ok((versement, engagement, soldes))
 }
 
@@ -726,11 +805,7 @@ pub fn check_financement_convention(
     let parts = parts_employeurs(tx.conn(), convention)?;
     for enveloppe in enveloppes {
         let baremes = repo::baremes_of(tx.conn(), &enveloppe.id)?;
-        if let Some(financement) =
-            financement_convention(tx, &baremes, convention, &parts, &enveloppe.id, None)?
-        {
-            check_financement_apres_retrait(&financement)?;
-        }
+        check_financements(tx, &baremes, (&convention.id, &parts), &enveloppe.id)?;
     }
     Ok(())
 }
@@ -765,6 +840,7 @@ pub fn pay(
             montant_centimes: input.montant_centimes,
             date_versement: date,
             reference: input.reference.trim(),
+            tranche: None,
         },
     )?;
     repo::pay(

@@ -18,6 +18,7 @@ use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
+pub mod beneficiaires;
 pub mod bulk;
 pub mod deadline;
 pub mod referentiel;
@@ -566,8 +567,23 @@ fn run_startup(conn: &mut DbConn) -> Result<StartupReport, Box<dyn std::error::E
     })
 }
 
-/// Applies the pending migrations of the connection's backend; returns how many ran.
+/// The migration after which the stored commitments are split among their employers
+/// ([`beneficiaires::repartir`]), before the next one requires a beneficiary.
+const MIGRATION_BENEFICIAIRES: &str = "20261218000001";
+
+/// Applies the pending migrations of the connection's backend, with the data steps that run
+/// between two of them ([`beneficiaires::repartir`]); returns how many migrations ran.
 pub fn run_migrations(conn: &mut DbConn) -> Result<usize, Box<dyn std::error::Error>> {
+    let before = run_migrations_up_to(conn, MIGRATION_BENEFICIAIRES)?;
+    let split = beneficiaires::repartir(conn)?;
+    if split > 0 {
+        log::info!("{split} engagement(s) répartis entre les employeurs de leur convention");
+    }
+    Ok(before + run_pending_migrations(conn)?)
+}
+
+/// Applies every pending migration of the connection's backend; returns how many ran.
+fn run_pending_migrations(conn: &mut DbConn) -> Result<usize, Box<dyn std::error::Error>> {
     let applied = match conn {
         DbConn::Sqlite(inner) => inner
             .run_pending_migrations(SQLITE_MIGRATIONS)

@@ -235,6 +235,7 @@ diesel::table! {
         version -> BigInt,
         cree_le -> Text,
         modifie_le -> Text,
+        beneficiaire_id -> Text,
     }
 }
 
@@ -249,6 +250,7 @@ diesel::table! {
         date_annulation -> Nullable<Text>,
         motif_annulation -> Nullable<Text>,
         cree_le -> Text,
+        tranche -> Nullable<BigInt>,
     }
 }
 

@@ -33,6 +33,7 @@ pub const CATALOGUE: &[&RefusalCode] = &[
     &financement::ENVELOPPE_INSUFFISANTE,
     &financement::PLAFOND_DEPASSE,
     &financement::CONVENTION_ENTIEREMENT_FINANCEE,
+    &financement::BENEFICIAIRE_ENTIEREMENT_FINANCE,
     &financement::VERSEMENT_EXCESSIF,
     &financement::CONVENTION_SURFINANCEE,
     &financement::CONVENTION_NON_ENGAGEABLE,

@@ -163,16 +163,25 @@ impl Convention {
     /// its split with their posts; before a split exists, its signatories, sharing the posts
     /// granted equally by largest remainders (the earlier signatory first on a tie).
     pub fn parts_employeurs(&self) -> Vec<(&StructureId, i64)> {
-        if !self.repartition.is_empty() {
-            return self
-                .repartition
-                .iter()
-                .map(|part| (&part.structure_id, part.postes))
-                .collect();
-        }
-        let parts = postes_des_signataires(self.postes_attribues, self.signataires.len());
-        self.signataires.iter().zip(parts).collect()
+        parts_employeurs(self.postes_attribues, &self.signataires, &self.repartition)
     }
+}
+
+/// A convention's employers and their posts from its posts granted, signatories and split (see
+/// [`Convention::parts_employeurs`]); also read from a stored view of an earlier state.
+pub fn parts_employeurs<'a>(
+    postes_attribues: i64,
+    signataires: &'a [StructureId],
+    repartition: &'a [PartHote],
+) -> Vec<(&'a StructureId, i64)> {
+    if !repartition.is_empty() {
+        return repartition
+            .iter()
+            .map(|part| (&part.structure_id, part.postes))
+            .collect();
+    }
+    let parts = postes_des_signataires(postes_attribues, signataires.len());
+    signataires.iter().zip(parts).collect()
 }
 
 /// Before a split exists, the posts granted shared equally among `signataires` signatories by

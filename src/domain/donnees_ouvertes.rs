@@ -1,10 +1,9 @@
 //! Open data: the rows of the two national formats the exports follow, as plain functions.
 //!
-//! - **Subventions** (SCDL, Etalab "format-subventions"): one row per commitment and host
-//!   structure. The amount is split among the hosts by the posts of the convention's split, or
-//!   equally among its signatories before a split exists, by largest remainders
-//!   ([`largest_remainders`]): the rows add up to the commitment, to the cent. An annulled commitment shows
-//!   its paid part, or no row when nothing was paid.
+//! - **Subventions** (SCDL, Etalab "format-subventions"): one row per commitment, to its
+//!   beneficiary (the employer it goes to, by its SIRET), for its amount: the money that moved,
+//!   no share computed. An annulled commitment shows its paid part, or no row when nothing was
+//!   paid.
 //! - **Lieux de médiation numérique** (LaMednum standard v1.0.2): one row per lieu, every column
 //!   of the standard in its order, lists joined by `|`.
 //!
@@ -17,7 +16,6 @@ use super::calendar::paris_date;
 use super::codes::Siret;
 use super::financement::{StatutEngagement, part_engagee};
 use super::lieu::Lieu;
-use super::split::largest_remainders;
 
 /// Default `nomAttribuant`: the Caisse des dépôts et consignations, which grants and pays the
 /// programme's subsidies for the State (through the Banque des Territoires), under the name it
@@ -76,16 +74,13 @@ pub const COLONNES_SUBVENTIONS: [&str; 14] = [
 /// `nature` of every row: the programme grants money.
 pub const NATURE_NUMERAIRE: &str = "aide en numéraire";
 
-/// A structure that receives part of a commitment: a host of the convention's split (weighted by
-/// its posts) or, before a split exists, a signatory (weight 1).
+/// The structure a commitment goes to: its beneficiary.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Beneficiaire {
     /// Its name.
     pub nom: String,
     /// Its SIRET.
     pub siret: String,
-    /// Its weight in the split: its posts, or 1 for a signatory.
-    pub poids: i64,
 }
 
 /// A commitment as the subventions format publishes it.
@@ -103,8 +98,8 @@ pub struct EngagementPublie {
     pub statut: StatutEngagement,
     /// Its live payments: date and amount in cents.
     pub versements: Vec<(NaiveDate, i64)>,
-    /// Who receives it, in a stable order (ties of the split go to the earlier one).
-    pub beneficiaires: Vec<Beneficiaire>,
+    /// Who receives it.
+    pub beneficiaire: Beneficiaire,
 }
 
 impl EngagementPublie {
@@ -116,19 +111,17 @@ impl EngagementPublie {
     }
 }
 
-/// The subventions rows of one commitment: one per beneficiary, with its share of
-/// [`EngagementPublie::montant_publie`] ([`largest_remainders`] by the weights); none when nothing is to be
-/// published (an annulled commitment never paid) or no one receives it.
-pub fn lignes_subventions(
+/// The subventions row of one commitment: to its beneficiary, for
+/// [`EngagementPublie::montant_publie`]; none when nothing is to be published (an annulled
+/// commitment never paid).
+pub fn ligne_subvention(
     attribuant: &Attribuant,
     engagement: &EngagementPublie,
-) -> Vec<Vec<String>> {
+) -> Option<Vec<String>> {
     let montant = engagement.montant_publie();
-    if montant <= 0 || engagement.beneficiaires.is_empty() {
-        return Vec::new();
+    if montant <= 0 {
+        return None;
     }
-    let poids: Vec<i64> = engagement.beneficiaires.iter().map(|b| b.poids).collect();
-    let parts = largest_remainders(montant, &poids);
     let conditions = if engagement.versements.len() <= 1 {
         "unique"
     } else {
@@ -142,29 +135,22 @@ pub fn lignes_subventions(
         .map(|d| d.format("%Y-%m-%d").to_string())
         .collect::<Vec<_>>()
         .join(";");
-    engagement
-        .beneficiaires
-        .iter()
-        .zip(parts)
-        .map(|(beneficiaire, part)| {
-            vec![
-                attribuant.nom.clone(),
-                attribuant.siret.to_string(),
-                engagement.date_convention.format("%Y-%m-%d").to_string(),
-                engagement.reference.clone(),
-                beneficiaire.nom.clone(),
-                beneficiaire.siret.clone(),
-                engagement.objet.clone(),
-                montant_decimal(part),
-                NATURE_NUMERAIRE.to_owned(),
-                conditions.to_owned(),
-                dates.clone(),
-                String::new(),
-                "non".to_owned(),
-                String::new(),
-            ]
-        })
-        .collect()
+    Some(vec![
+        attribuant.nom.clone(),
+        attribuant.siret.to_string(),
+        engagement.date_convention.format("%Y-%m-%d").to_string(),
+        engagement.reference.clone(),
+        engagement.beneficiaire.nom.clone(),
+        engagement.beneficiaire.siret.clone(),
+        engagement.objet.clone(),
+        montant_decimal(montant),
+        NATURE_NUMERAIRE.to_owned(),
+        conditions.to_owned(),
+        dates,
+        String::new(),
+        "non".to_owned(),
+        String::new(),
+    ])
 }
 
 /// The columns of the lieux de médiation numérique standard (v1.0.2), in order.
@@ -361,28 +347,6 @@ mod tests {
     }
 
     #[test]
-    fn every_split_adds_up_and_stays_within_a_cent_of_the_exact_share() {
-        let mut seed: u64 = 0x2021_0208;
-        let mut next = move |bound: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % bound
-        };
-        for _ in 0..2_000 {
-            let total = next(1_000_000_000) as i64;
-            let poids: Vec<i64> = (0..=next(8)).map(|_| 1 + next(80) as i64).collect();
-            let parts = largest_remainders(total, &poids);
-            assert_eq!(parts.iter().sum::<i64>(), total, "{total} {poids:?}");
-            let somme: i64 = poids.iter().sum();
-            for (part, w) in parts.iter().zip(&poids) {
-                let exact = total as f64 * *w as f64 / somme as f64;
-                assert!((*part as f64 - exact).abs() < 1.0, "{total} {poids:?}");
-            }
-        }
-    }
-
-    #[test]
     fn amounts_are_written_from_cents() {
         for (centimes, written) in [
             (10_000_001, "100000.01"),
@@ -412,36 +376,31 @@ mod tests {
             montant_centimes: 10_000_001,
             statut,
             versements: versements.iter().map(|(d, m)| (date(d), *m)).collect(),
-            beneficiaires: ["A", "B", "C"]
-                .iter()
-                .enumerate()
-                .map(|(i, nom)| Beneficiaire {
-                    nom: format!("Ville {nom}"),
-                    siret: format!("2193000{i}"),
-                    poids: 1,
-                })
-                .collect(),
+            beneficiaire: Beneficiaire {
+                nom: "Ville A".to_owned(),
+                siret: "21930000100017".to_owned(),
+            },
         }
     }
 
     #[test]
-    fn a_live_commitment_is_split_among_its_beneficiaries() {
-        let rows = lignes_subventions(
+    fn a_live_commitment_is_published_whole_to_its_beneficiary() {
+        let row = ligne_subvention(
             &Attribuant::default(),
             &engagement(StatutEngagement::Actif, &[]),
-        );
-        assert_eq!(rows.len(), 3);
+        )
+        .expect("a row");
         assert_eq!(
-            rows[0],
+            row,
             [
                 "Caisse des dépôts et consignations",
                 "18002002600019",
                 "2021-02-08",
                 "CNFS-93-2021-0001",
                 "Ville A",
-                "21930000",
+                "21930000100017",
                 "Postes, « 2021 »",
-                "33333.34",
+                "100000.01",
                 "aide en numéraire",
                 "unique",
                 "",
@@ -450,26 +409,24 @@ mod tests {
                 "",
             ]
         );
-        let montants: Vec<&str> = rows.iter().map(|r| r[7].as_str()).collect();
-        assert_eq!(montants, ["33333.34", "33333.34", "33333.33"]);
-        assert!(rows.iter().all(|r| r.len() == COLONNES_SUBVENTIONS.len()));
+        assert_eq!(row.len(), COLONNES_SUBVENTIONS.len());
     }
 
     #[test]
     fn payments_say_unique_or_staggered_and_their_dates() {
         let one = engagement(StatutEngagement::Actif, &[("2021-04-01", 100)]);
-        let rows = lignes_subventions(&Attribuant::default(), &one);
+        let row = ligne_subvention(&Attribuant::default(), &one).unwrap();
         assert_eq!(
-            (rows[0][9].as_str(), rows[0][10].as_str()),
+            (row[9].as_str(), row[10].as_str()),
             ("unique", "2021-04-01")
         );
         let two = engagement(
             StatutEngagement::Actif,
             &[("2021-06-01", 100), ("2021-04-01", 100), ("2021-06-01", 5)],
         );
-        let rows = lignes_subventions(&Attribuant::default(), &two);
+        let row = ligne_subvention(&Attribuant::default(), &two).unwrap();
         assert_eq!(
-            (rows[0][9].as_str(), rows[0][10].as_str()),
+            (row[9].as_str(), row[10].as_str()),
             ("échelonné", "2021-04-01;2021-06-01")
         );
     }
@@ -480,22 +437,10 @@ mod tests {
             StatutEngagement::Annule,
             &[("2021-04-01", 200), ("2021-05-01", 101)],
         );
-        let rows = lignes_subventions(&Attribuant::default(), &paid);
-        let montants: Vec<&str> = rows.iter().map(|r| r[7].as_str()).collect();
-        assert_eq!(montants, ["1.01", "1.00", "1.00"]);
+        let row = ligne_subvention(&Attribuant::default(), &paid).unwrap();
+        assert_eq!(row[7], "3.01");
         let unpaid = engagement(StatutEngagement::Annule, &[]);
-        assert!(lignes_subventions(&Attribuant::default(), &unpaid).is_empty());
-    }
-
-    #[test]
-    fn a_split_by_posts_weights_the_hosts() {
-        let mut by_posts = engagement(StatutEngagement::Actif, &[]);
-        by_posts.beneficiaires.truncate(2);
-        by_posts.beneficiaires[0].poids = 5;
-        by_posts.beneficiaires[1].poids = 3;
-        let rows = lignes_subventions(&Attribuant::default(), &by_posts);
-        let montants: Vec<&str> = rows.iter().map(|r| r[7].as_str()).collect();
-        assert_eq!(montants, ["62500.01", "37500.00"]);
+        assert!(ligne_subvention(&Attribuant::default(), &unpaid).is_none());
     }
 
     #[test]

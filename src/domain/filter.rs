@@ -120,6 +120,9 @@ pub struct EngagementFilter {
     /// Seulement pour cette convention.
     #[param(inline)]
     pub convention_id: Option<ConventionId>,
+    /// Seulement au profit de cet employeur.
+    #[param(inline)]
+    pub beneficiaire_id: Option<StructureId>,
     /// Seulement dans ce département.
     #[param(inline)]
     pub departement: Option<CodeDepartement>,

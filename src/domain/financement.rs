@@ -14,9 +14,10 @@ use chrono::NaiveDate;
 use super::calendar::effective_date;
 use super::codes::CodeDepartement;
 use super::convention::StatutConvention;
-use super::ids::{ConventionId, EngagementId, EnveloppeId, VersementId};
+use super::ids::{ConventionId, EngagementId, EnveloppeId, StructureId, VersementId};
 use super::lifecycle::Lifecycle;
 use super::refusal::{FieldError, Refusal, RefusalCode, RefusalKind, VALIDATION};
+use super::split::largest_remainders;
 use crate::closed_enum;
 
 /// The largest amount of any money field: 10^15 cents (10,000 billion euros). Any sum of amounts
@@ -172,6 +173,8 @@ pub struct Engagement {
     pub convention_id: ConventionId,
     /// The convention's département.
     pub departement: CodeDepartement,
+    /// The employer of the convention it goes to.
+    pub beneficiaire_id: StructureId,
     /// Its amount.
     pub montant_centimes: i64,
     /// Paid so far (payments not cancelled).
@@ -222,6 +225,8 @@ pub struct Versement {
     pub date_versement: NaiveDate,
     /// The accounting reference (mandate, transfer).
     pub reference: String,
+    /// The rank of the instalment of the beneficiary's tariff it pays, if it names one.
+    pub tranche: Option<i64>,
     /// Made or cancelled.
     pub statut: StatutVersement,
     /// Cancelled on.
@@ -337,6 +342,15 @@ pub const CONVENTION_ENTIEREMENT_FINANCEE: RefusalCode = RefusalCode {
     example: "Les barèmes de l'enveloppe financent la convention au plus à hauteur de 4 000 000,00 € (80 postes) ; 4 000 000,00 € déjà engagés, il reste 0,00 € ; 50 000,00 € demandés.",
 };
 
+/// 409: a commitment beyond what the envelope's tariffs allow one employer of the convention
+/// (its posts × the tariff of its pair).
+pub const BENEFICIAIRE_ENTIEREMENT_FINANCE: RefusalCode = RefusalCode {
+    kind: RefusalKind::Conflict,
+    code: "beneficiaire_entierement_finance",
+    title: "Employeur entièrement financé",
+    example: "Les barèmes de l'enveloppe financent cet employeur au plus à hauteur de 250 000,00 € (5 postes) ; 250 000,00 € déjà engagés, il reste 0,00 € ; 50 000,00 € demandés.",
+};
+
 /// 409: a payment beyond what the commitment has left to pay.
 pub const VERSEMENT_EXCESSIF: RefusalCode = RefusalCode {
     kind: RefusalKind::Conflict,
@@ -422,6 +436,9 @@ pub struct Soldes {
     /// With tariffs: what they allow the convention, and what it already has engaged on the
     /// envelope.
     pub par_poste: Option<FinancementConvention>,
+    /// With tariffs: what they allow the commitment's beneficiary, and what it already has
+    /// engaged on the envelope for this convention.
+    pub beneficiaire: Option<FinancementBeneficiaire>,
 }
 
 /// A département's ceiling on an envelope, and what is engaged there.
@@ -445,6 +462,9 @@ pub struct SoldesApres {
     pub departement: SoldeDepartement,
     /// With tariffs: what they allow the convention, and what it has engaged on the envelope.
     pub convention: Option<FinancementConvention>,
+    /// With tariffs: what they allow the commitment's beneficiary, and what it has engaged on the
+    /// envelope for this convention.
+    pub beneficiaire: Option<FinancementBeneficiaire>,
 }
 
 /// What bounds one convention's funding on an envelope with tariffs.
@@ -459,6 +479,16 @@ pub struct FinancementConvention {
     pub engage_centimes: i64,
 }
 
+/// What bounds one employer's funding, for one convention, on an envelope with tariffs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FinancementBeneficiaire {
+    /// The employer.
+    pub structure_id: StructureId,
+    /// Its posts in the convention, what its tariff allows them
+    /// ([`super::bareme::financement_maximal`] of its part alone), and what it has engaged.
+    pub financement: FinancementConvention,
+}
+
 fn money_refusal(
     code: &'static RefusalCode,
     detail: String,
@@ -470,10 +500,34 @@ fn money_refusal(
         .with_member("demande_centimes", demande)
 }
 
-/// A new commitment of `montant` fits: the convention's funding first (the most specific limit),
-/// then the département's ceiling, then the envelope. Each refusal carries what is available
+/// A new commitment of `montant` fits: its beneficiary's funding first (the most specific
+/// limit), then the convention's, then the département's ceiling, then the envelope. Each refusal carries what is available
 /// (`disponible_centimes`) and what was asked (`demande_centimes`).
 pub fn check_engagement(montant: i64, soldes: &Soldes) -> Result<(), Refusal> {
+    if let Some(FinancementBeneficiaire {
+        structure_id,
+        financement,
+    }) = &soldes.beneficiaire
+    {
+        let maximum = financement.maximum_centimes;
+        if exceeds(financement.engage_centimes, montant, maximum) {
+            let left = disponible(maximum, financement.engage_centimes);
+            return Err(money_refusal(
+                &BENEFICIAIRE_ENTIEREMENT_FINANCE,
+                format!(
+                    "Les barèmes de l'enveloppe financent cet employeur au plus à hauteur de {} ({} postes) ; {} déjà engagés, il reste {} ; {} demandés.",
+                    euros(maximum),
+                    financement.postes,
+                    euros(financement.engage_centimes),
+                    euros(left),
+                    euros(montant)
+                ),
+                left,
+                montant,
+            )
+            .with_member("beneficiaire_id", structure_id.as_str()));
+        }
+    }
     if let Some(convention) = &soldes.par_poste {
         let maximum = convention.maximum_centimes;
         if exceeds(convention.engage_centimes, montant, maximum) {
@@ -703,15 +757,25 @@ pub fn check_plafond(
     Ok(())
 }
 
-/// After a change of posts or of split, a convention's commitments on an envelope with tariffs
-/// stay within what the tariffs allow its employers now.
-pub fn check_financement_apres_retrait(financement: &FinancementConvention) -> Result<(), Refusal> {
+/// After a change of posts or of split (or of tariffs), a convention's commitments on an
+/// envelope with tariffs stay within what the tariffs allow its employers now: the convention's
+/// as a whole, and each beneficiary's (`beneficiaire`: whose funding this is; `None`: the
+/// convention's).
+pub fn check_financement_apres_retrait(
+    financement: &FinancementConvention,
+    beneficiaire: Option<&StructureId>,
+) -> Result<(), Refusal> {
     let maximum = financement.maximum_centimes;
     if financement.engage_centimes > maximum {
-        return Err(Refusal::new(
+        let qui = if beneficiaire.is_some() {
+            "cet employeur de la convention"
+        } else {
+            "la convention"
+        };
+        let refusal = Refusal::new(
             &CONVENTION_SURFINANCEE,
             format!(
-                "Les barèmes de l'enveloppe financent désormais la convention à hauteur de {} ({} postes) ; {} sont engagés : annuler ou réduire un engagement d'abord.",
+                "Les barèmes de l'enveloppe financent désormais {qui} à hauteur de {} ({} postes) ; {} sont engagés : annuler ou réduire un engagement d'abord.",
                 euros(maximum),
                 financement.postes,
                 euros(financement.engage_centimes)
@@ -720,9 +784,114 @@ pub fn check_financement_apres_retrait(financement: &FinancementConvention) -> R
         .with_member("disponible_centimes", 0)
         .with_member("excedent_centimes", financement.engage_centimes - maximum)
         .with_member("engage_centimes", financement.engage_centimes)
-        .with_member("maximum_centimes", maximum));
+        .with_member("maximum_centimes", maximum);
+        return Err(match beneficiaire {
+            Some(id) => refusal.with_member("beneficiaire_id", id.as_str()),
+            None => refusal,
+        });
     }
     Ok(())
+}
+
+/// The beneficiary of a new commitment among the convention's employers (`parts`: each with its
+/// posts, [`super::convention::Convention::parts_employeurs`]): the one named, which must be one
+/// of them; when none is named, the only one (422 at `/beneficiaire_id` otherwise).
+pub fn choisir_beneficiaire<'a>(
+    parts: &[(&'a StructureId, i64)],
+    given: Option<&StructureId>,
+) -> Result<(&'a StructureId, i64), Refusal> {
+    let invalid = |detail: String| {
+        Refusal::new(&VALIDATION, detail.clone())
+            .with_error(FieldError::pointer("/beneficiaire_id", detail))
+    };
+    match given {
+        Some(id) => parts
+            .iter()
+            .find(|(employeur, _)| *employeur == id)
+            .copied()
+            .ok_or_else(|| {
+                invalid(format!(
+                    "La structure {id} n'est pas un employeur de la convention (ses employeurs : {}).",
+                    liste_ids(parts)
+                ))
+            }),
+        None => match parts {
+            [seul] => Ok(*seul),
+            _ => Err(invalid(format!(
+                "beneficiaire_id est obligatoire : la convention a {} employeurs ({}).",
+                parts.len(),
+                liste_ids(parts)
+            ))),
+        },
+    }
+}
+
+fn liste_ids(parts: &[(&StructureId, i64)]) -> String {
+    parts
+        .iter()
+        .map(|(id, _)| id.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A stored payment of a commitment being split among employers (see [`repartir_engagement`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VersementARepartir {
+    /// Its amount.
+    pub montant_centimes: i64,
+    /// Made (`true`) or cancelled: only a payment made counts in what is paid.
+    pub effectue: bool,
+}
+
+/// A commitment split among employers: per employer (in the order of the posts given) its amount
+/// and paid part, and per payment (in the order given) its part for each employer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngagementReparti {
+    /// Each employer's amount.
+    pub montants: Vec<i64>,
+    /// What was paid to each (its payments made).
+    pub verses: Vec<i64>,
+    /// Each payment's part for each employer.
+    pub versements: Vec<Vec<i64>>,
+}
+
+/// Splits a convention-level commitment of `montant` among its employers (`postes`: each one's
+/// posts), by largest remainders of their posts, and its payments (`versements`, in date order)
+/// one after the other by largest remainders of **what is still to pay to each**; a cancelled
+/// payment by their amounts. Splitting each payment by posts instead could pay an employer one
+/// cent beyond its amount (a rounding that favours it several times); by what is left, no share
+/// ever exceeds it. Every sum is kept to the cent: the amounts add up to `montant`, each
+/// payment's parts to the payment, and so the paid parts to what was paid.
+pub fn repartir_engagement(
+    montant: i64,
+    postes: &[i64],
+    versements: &[VersementARepartir],
+) -> EngagementReparti {
+    let montants = largest_remainders(montant, postes);
+    let mut verses = vec![0; montants.len()];
+    let versements = versements
+        .iter()
+        .map(|versement| {
+            if !versement.effectue {
+                return largest_remainders(versement.montant_centimes, &montants);
+            }
+            let restes: Vec<i64> = montants
+                .iter()
+                .zip(&verses)
+                .map(|(montant, verse)| montant - verse)
+                .collect();
+            let parts = largest_remainders(versement.montant_centimes, &restes);
+            for (verse, part) in verses.iter_mut().zip(&parts) {
+                *verse += part;
+            }
+            parts
+        })
+        .collect();
+    EngagementReparti {
+        montants,
+        verses,
+        versements,
+    }
 }
 
 /// An envelope's period: its start is not after its end.
@@ -785,6 +954,7 @@ mod tests {
                 maximum_centimes: 80 * 50_000 * EURO,
                 engage_centimes: 0,
             }),
+            beneficiaire: None,
         }
     }
 
@@ -843,6 +1013,7 @@ mod tests {
             engage_centimes: i64::MAX - 1,
             plafond: None,
             par_poste: None,
+            beneficiaire: None,
         };
         assert_eq!(
             check_engagement(MONTANT_MAX_CENTIMES, &s)
@@ -948,6 +1119,7 @@ mod tests {
             enveloppe_id: EnveloppeId::new(),
             convention_id: ConventionId::new(),
             departement: dep("93"),
+            beneficiaire_id: StructureId::new(),
             montant_centimes: montant,
             verse_centimes: verse,
             date_engagement: d("2021-03-01"),
@@ -1030,12 +1202,99 @@ mod tests {
             maximum_centimes: 75 * 50_000 * EURO,
             engage_centimes: 3_750_000 * EURO,
         };
-        assert!(check_financement_apres_retrait(&f).is_ok());
+        assert!(check_financement_apres_retrait(&f, None).is_ok());
         f.engage_centimes += 1;
-        let refusal = check_financement_apres_retrait(&f).unwrap_err();
+        let refusal = check_financement_apres_retrait(&f, None).unwrap_err();
         assert_eq!(refusal.code.code, "convention_surfinancee");
         assert_eq!(refusal.members["disponible_centimes"], 0);
         assert_eq!(refusal.members["excedent_centimes"], 1);
+        assert!(!refusal.members.contains_key("beneficiaire_id"));
+        // An employer's own funding: the same refusal, naming it.
+        let hote = StructureId::parse("01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f01").unwrap();
+        let refusal = check_financement_apres_retrait(&f, Some(&hote)).unwrap_err();
+        assert_eq!(refusal.code.code, "convention_surfinancee");
+        assert_eq!(refusal.members["beneficiaire_id"], hote.as_str());
+    }
+
+    #[test]
+    fn the_beneficiary_is_named_among_the_employers_or_is_the_only_one() {
+        let a = StructureId::parse("01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f01").unwrap();
+        let b = StructureId::parse("01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f02").unwrap();
+        let c = StructureId::parse("01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f03").unwrap();
+        let deux = [(&a, 5), (&b, 3)];
+        assert_eq!(choisir_beneficiaire(&deux, Some(&b)), Ok((&b, 3)));
+        for (parts, given) in [(&deux[..], Some(&c)), (&deux[..], None), (&[][..], None)] {
+            let refusal = choisir_beneficiaire(parts, given).unwrap_err();
+            assert_eq!(refusal.code_at(), ("validation", Some("/beneficiaire_id")));
+        }
+        assert_eq!(choisir_beneficiaire(&deux[..1], None), Ok((&a, 5)));
+    }
+
+    #[test]
+    fn the_beneficiary_answers_before_the_convention() {
+        let mut s = soldes();
+        let hote = StructureId::parse("01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f01").unwrap();
+        s.beneficiaire = Some(FinancementBeneficiaire {
+            structure_id: hote.clone(),
+            financement: FinancementConvention {
+                postes: 5,
+                maximum_centimes: 5 * 50_000 * EURO,
+                engage_centimes: 4 * 50_000 * EURO,
+            },
+        });
+        assert!(check_engagement(50_000 * EURO, &s).is_ok());
+        let refusal = check_engagement(50_000 * EURO + 1, &s).unwrap_err();
+        assert_eq!(refusal.code.code, "beneficiaire_entierement_finance");
+        assert_eq!(refusal.members["disponible_centimes"], 50_000 * EURO);
+        assert_eq!(refusal.members["beneficiaire_id"], hote.as_str());
+    }
+
+    #[test]
+    fn a_split_commitment_keeps_every_sum_and_pays_no_employer_beyond_its_amount() {
+        let made = |montant_centimes| VersementARepartir {
+            montant_centimes,
+            effectue: true,
+        };
+        // 0.02 € over two employers of one post each, paid a cent at a time: by posts each cent
+        // would go to the first employer (the earlier share on a tie), paying it 0.02 € of its
+        // 0.01 €; by what is left, the second cent goes to the second.
+        let split = repartir_engagement(2, &[1, 1], &[made(1), made(1)]);
+        assert_eq!(split.montants, [1, 1]);
+        assert_eq!(split.versements, [[1, 0], [0, 1]]);
+        assert_eq!(split.verses, [1, 1]);
+        // A cancelled payment is split by the amounts and counts in nothing paid.
+        let cancelled = VersementARepartir {
+            montant_centimes: 10,
+            effectue: false,
+        };
+        let split = repartir_engagement(100, &[3, 1], &[cancelled, made(100)]);
+        assert_eq!(split.versements, [[8, 2], [75, 25]]);
+        assert_eq!(split.verses, [75, 25]);
+        // Many shapes: every sum to the cent, no paid part beyond its amount.
+        for montant in [1, 7, 99, 10_001, 400_000_000] {
+            for postes in [&[1][..], &[5, 3], &[1, 2, 4], &[0, 0], &[7, 0, 1]] {
+                for steps in [1, 2, 3, 7] {
+                    let mut left = montant;
+                    let payments: Vec<VersementARepartir> = (0..steps)
+                        .map(|i| {
+                            let part = if i + 1 == steps { left } else { left / 3 };
+                            left -= part;
+                            made(part)
+                        })
+                        .filter(|v| v.montant_centimes > 0)
+                        .collect();
+                    let split = repartir_engagement(montant, postes, &payments);
+                    assert_eq!(split.montants.iter().sum::<i64>(), montant);
+                    assert_eq!(split.verses.iter().sum::<i64>(), montant);
+                    for (payment, parts) in payments.iter().zip(&split.versements) {
+                        assert_eq!(parts.iter().sum::<i64>(), payment.montant_centimes);
+                    }
+                    for (verse, montant) in split.verses.iter().zip(&split.montants) {
+                        assert!(verse <= montant, "{postes:?} {steps}: {verse} > {montant}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Splitting a whole (cents, posts) in proportion to weights, to the unit: the one
-//! largest-remainder split of the application (the open-data export's shares of a commitment,
-//! the national seed's posts).
+//! largest-remainder split of the application (a convention's posts among its signatories, the
+//! split of the commitments stored before money went to each employer, the national seed's
+//! posts).
 
 /// Splits `total` (not negative: cents, posts) in proportion to `poids` by largest remainders: each
 /// share is ⌊total × weight ÷ Σ weights⌋, then the cents left (fewer than the number of shares)

@@ -1,8 +1,7 @@
 //! `/api/v1/exports/…`: the public open-data files, streamed as CSV ([`crate::http::csv`]).
 //!
 //! - `subventions.csv`: the commitments in the national subventions format (SCDL), one row per
-//!   commitment and host, the amount split by largest remainders
-//!   ([`domain::lignes_subventions`]);
+//!   commitment, to its beneficiary, for its amount ([`domain::ligne_subvention`]);
 //! - `lieux.csv`: the lieux in the "lieux de médiation numérique" standard
 //!   ([`domain::ligne_lieu`]);
 //! - `postes.csv`: the posts, where they are and in which state ([`domain::ligne_poste`]).
@@ -85,24 +84,16 @@ fn exemple_engagement() -> EngagementPublie {
         date_convention: date("2021-02-08"),
         reference: "CNFS-93-2021-0001".to_owned(),
         objet: "Postes de conseillers numériques, 2021-2023".to_owned(),
-        montant_centimes: 10_000_001,
+        montant_centimes: 25_000_000,
         statut: StatutEngagement::Actif,
         versements: vec![
-            (date("2021-04-01"), 3_000_000),
-            (date("2021-10-01"), 3_000_000),
+            (date("2021-04-01"), 10_000_000),
+            (date("2021-10-01"), 7_500_000),
         ],
-        beneficiaires: vec![
-            Beneficiaire {
-                nom: "Ville d'Aubervilliers".to_owned(),
-                siret: "21930001900011".to_owned(),
-                poids: 5,
-            },
-            Beneficiaire {
-                nom: "Est Ensemble, établissement public territorial".to_owned(),
-                siret: "20005787500011".to_owned(),
-                poids: 3,
-            },
-        ],
+        beneficiaire: Beneficiaire {
+            nom: "Ville d'Aubervilliers".to_owned(),
+            siret: "21930001900011".to_owned(),
+        },
     }
 }
 
@@ -142,7 +133,9 @@ impl IntoResponses for SubventionsCsv {
         csv::ok_response(
             "Le fichier des subventions (format SCDL), en téléchargement.",
             SUBVENTIONS,
-            &domain::lignes_subventions(&Attribuant::default(), &exemple_engagement()),
+            &domain::ligne_subvention(&Attribuant::default(), &exemple_engagement())
+                .into_iter()
+                .collect::<Vec<_>>(),
         )
     }
 }
@@ -206,10 +199,10 @@ export_operation! {
     /// Exporter les subventions (SCDL)
     ///
     /// Les engagements de crédits au format national des données de subventions (SCDL) : une ligne
-    /// par engagement et par structure d'accueil. Le montant est réparti selon les postes de la
-    /// répartition du projet d'accueil ou, avant elle, à parts égales entre les signataires, par la
-    /// méthode des plus forts restes : les lignes d'un engagement totalisent son montant au centime
-    /// près. Un engagement annulé montre sa part versée, ou aucune ligne s'il n'a rien versé.
+    /// par engagement, à son bénéficiaire (`idBeneficiaire` : le SIRET de l'employeur à qui il est
+    /// dû), pour son montant : l'argent engagé, sans répartition calculée. Un engagement annulé
+    /// montre sa part versée, ou aucune ligne s'il n'a rien versé. L'attribuant est configurable
+    /// (la Caisse des dépôts et consignations par défaut).
     /// `montant` en euros, point décimal et deux décimales ; `conditionsVersement` : `unique` (au plus
     /// un versement) ou `échelonné` ; `datesPeriodeVersement` : les dates des versements, séparées par
     /// `;`. CSV (RFC 4180) : virgule, UTF-8, une ligne d'en-tête ; diffusé en flux, quelle que soit sa
@@ -221,7 +214,7 @@ export_operation! {
         let reader = by_lots(repo::subventions, move |engagements| {
             Ok(engagements
                 .iter()
-                .flat_map(|engagement| domain::lignes_subventions(&attribuant, engagement))
+                .filter_map(|engagement| domain::ligne_subvention(&attribuant, engagement))
                 .collect())
         });
         csv::stream(&req, &state, SUBVENTIONS, reader).await

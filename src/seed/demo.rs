@@ -29,8 +29,9 @@ use crate::http::AppState;
 /// The demo's convention title (also how a second run finds it).
 pub const INTITULE: &str =
     "Conseillers numériques France Services — Seine-Saint-Denis (démonstration)";
-/// The reference of the first payment: the story's last step (its presence means "complete").
-pub const REFERENCE_VERSEMENT: &str = "DEMO-MANDAT-2021-0001";
+/// The reference of the last host's first payment: the story's last step (its presence means
+/// "complete").
+pub const REFERENCE_VERSEMENT: &str = "DEMO-MANDAT-2021-0008";
 /// Activities the story declares.
 pub const ACTIVITES: usize = 360;
 /// How many advisors in post the story's coordinator follows.
@@ -423,28 +424,35 @@ pub async fn seed(
             }),
         )
         .await?)?;
-    let engagement = id(&client
-        .ok(
-            "POST",
-            &format!("/api/v1/enveloppes/{national}/engagements"),
-            &prefecture,
-            Some(&json!({"convention_id": convention, "objet": "80 postes de conseillers numériques sur 24 mois",
-                         "date_engagement": "2021-03-20"})),
-            &[("idempotency-key", "demo-engagement-national")],
-        )
-        .await?)?;
+    // One commitment per host, its subsidy: its posts × the first phase's tariff.
+    let mut engagements = Vec::new();
+    for (index, hote) in hotes.iter().enumerate() {
+        let postes = HOTES[index].4;
+        engagements.push(id(&client
+            .ok(
+                "POST",
+                &format!("/api/v1/enveloppes/{national}/engagements"),
+                &prefecture,
+                Some(&json!({"convention_id": convention, "beneficiaire_id": hote,
+                             "objet": format!("{postes} postes de conseillers numériques sur 24 mois"),
+                             "date_engagement": "2021-03-20"})),
+                &[("idempotency-key", &format!("demo-engagement-national-{}", index + 1))],
+            )
+            .await?)?);
+    }
     client
         .ok(
             "POST",
             &format!("/api/v1/enveloppes/{ville}/engagements"),
             &prefecture,
-            Some(&json!({"convention_id": convention, "montant_centimes": 30_000_000,
+            Some(&json!({"convention_id": convention, "beneficiaire_id": hotes[0],
+                         "montant_centimes": 30_000_000,
                          "objet": "Matériel et connexion des lieux", "date_engagement": "2021-04-01"})),
             &[("idempotency-key", "demo-engagement-ville")],
         )
         .await?;
     say(
-        "financement : enveloppe nationale (200 M€, plafond 93 de 4 M€), enveloppe Ville 93 (1 M€), 2 engagements",
+        "financement : enveloppe nationale (200 M€, plafond 93 de 4 M€), un engagement par hôte, enveloppe Ville 93 (1 M€)",
     );
 
     // 5. A lieu per host, in its commune.
@@ -749,16 +757,24 @@ pub async fn seed(
         "activités : {ACTIVITES} ateliers et accompagnements, au lieu d'activité, à domicile et à distance"
     ));
 
-    // 8. Last: the first instalment (its presence tells a second run that the story is whole).
-    client
-        .post(
-            &format!("/api/v1/engagements/{engagement}/versements"),
-            &admin,
-            json!({"montant_centimes": 160_000_000, "date_versement": "2021-04-15",
-                   "reference": REFERENCE_VERSEMENT}),
-        )
-        .await?;
-    say("versement : premier acompte de 1,6 M€");
+    // 8. Last: a first payment of 40 % to each host, the last one's reference telling a second
+    // run that the story is whole.
+    for (index, engagement) in engagements.iter().enumerate() {
+        let reference = if index + 1 == engagements.len() {
+            REFERENCE_VERSEMENT.to_owned()
+        } else {
+            format!("DEMO-MANDAT-2021-{:04}", index + 1)
+        };
+        client
+            .post(
+                &format!("/api/v1/engagements/{engagement}/versements"),
+                &admin,
+                json!({"montant_centimes": HOTES[index].4 * 2_000_000, "date_versement": "2021-04-15",
+                       "reference": reference}),
+            )
+            .await?;
+    }
+    say("versements : premier acompte de 40 % à chaque hôte, 1,6 M€ en tout");
     Ok(Outcome::Loaded {
         structures: created_structures,
         conseillers: recruited,

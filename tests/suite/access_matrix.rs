@@ -481,9 +481,10 @@ fn seed_fixtures(db: &TestDb, statut: &str) {
          INSERT INTO enveloppes_departements (enveloppe_id, departement, plafond_centimes, \
          engage_centimes, verse_centimes) VALUES ('{ENVELOPPE_ID}', '93', 400000000, 1000000, 100000);
          INSERT INTO engagements (id, enveloppe_id, convention_id, departement, montant_centimes, \
-         verse_centimes, date_engagement, objet, statut, version, cree_le, modifie_le) VALUES \
+         verse_centimes, date_engagement, objet, statut, version, cree_le, modifie_le, \
+         beneficiaire_id) VALUES \
          ('{ENGAGEMENT_ID}', '{ENVELOPPE_ID}', '{CONVENTION_ID}', '93', 1000000, 100000, \
-         '2021-03-01', 'Postes', 'actif', 1, {now}, {now});
+         '2021-03-01', 'Postes', 'actif', 1, {now}, {now}, '{STRUCTURE_ID}');
          INSERT INTO versements (id, engagement_id, montant_centimes, date_versement, reference, \
          statut, cree_le) VALUES ('{VERSEMENT_ID}', '{ENGAGEMENT_ID}', 100000, '2021-04-01', \
          'MANDAT-0', 'effectue', {now});"

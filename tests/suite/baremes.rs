@@ -258,25 +258,40 @@ async fn each_employer_is_funded_at_its_tariff(db: TestDb) {
     let id = enveloppe(&app, Some(renouvellement())).await;
     let maximum = 3 * 50_000 * EURO + 2 * 44_000 * EURO;
 
-    let committed = engager(
-        &app,
-        &id,
-        "t1",
-        json!({"convention_id": convention, "objet": "Renouvellement", "date_engagement": "2023-03-15"}),
-    )
-    .await;
-    assert_eq!(committed.status, 201, "{}", committed.text);
-    assert_eq!(committed.json["montant_centimes"], maximum);
-    let more = engager(
-        &app,
-        &id,
-        "t2",
-        json!({"convention_id": convention, "montant_centimes": 1, "objet": "Un centime"}),
-    )
-    .await;
-    more.assert_problem(409, "convention_entierement_financee");
-    assert_eq!(more.json["disponible_centimes"], 0);
-    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM engagements"), 1);
+    // Each employer's subsidy by default: its posts × the tariff of its pair.
+    for (key, beneficiaire, montant) in [
+        ("t1", &commune, 3 * 50_000 * EURO),
+        ("t1b", &association, 2 * 44_000 * EURO),
+    ] {
+        let committed = engager(
+            &app,
+            &id,
+            key,
+            json!({"convention_id": convention, "beneficiaire_id": beneficiaire, "objet": "Renouvellement", "date_engagement": "2023-03-15"}),
+        )
+        .await;
+        assert_eq!(committed.status, 201, "{}", committed.text);
+        assert_eq!(committed.json["montant_centimes"], montant);
+        assert_eq!(committed.json["beneficiaire_id"], *beneficiaire);
+    }
+    let engaged = count(
+        &db,
+        "SELECT CAST(SUM(montant_centimes) AS BIGINT) AS n FROM engagements",
+    );
+    assert_eq!(engaged, maximum);
+    for (key, beneficiaire) in [("t2", &commune), ("t2b", &association)] {
+        let more = engager(
+            &app,
+            &id,
+            key,
+            json!({"convention_id": convention, "beneficiaire_id": beneficiaire, "montant_centimes": 1, "objet": "Un centime"}),
+        )
+        .await;
+        more.assert_problem(409, "beneficiaire_entierement_finance");
+        assert_eq!(more.json["disponible_centimes"], 0);
+        assert_eq!(more.json["beneficiaire_id"], *beneficiaire);
+    }
+    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM engagements"), 2);
 
     // Tariffs that would fund it less: refused, naming the convention; nothing changes.
     let mut lower = renouvellement();
@@ -329,7 +344,7 @@ async fn each_employer_is_funded_at_its_tariff(db: TestDb) {
         &app,
         &public_only,
         "t3",
-        json!({"convention_id": convention, "objet": "Sans barème"}),
+        json!({"convention_id": convention, "beneficiaire_id": association, "objet": "Sans barème"}),
     )
     .await;
     refused.assert_problem(422, "validation");

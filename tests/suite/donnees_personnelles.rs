@@ -79,7 +79,7 @@ async fn no_name_or_email_reaches_the_public(db: TestDb) {
         .await,
     );
     let engagement = created_id(
-        &app.as_(prefecture_93()).idempotency_key("pii-1").post(&format!("/api/v1/enveloppes/{enveloppe}/engagements"), json!({"convention_id": executed, "objet": "Postes", "date_engagement": "2021-03-20"}))
+        &app.as_(prefecture_93()).idempotency_key("pii-1").post(&format!("/api/v1/enveloppes/{enveloppe}/engagements"), json!({"convention_id": executed, "beneficiaire_id": ids[0], "objet": "Postes", "date_engagement": "2021-03-20"}))
         .await,
     );
     let versement = created_id(

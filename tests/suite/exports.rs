@@ -96,11 +96,11 @@ async fn enveloppe(app: &TestApp<impl App>) -> String {
     )
 }
 
-/// A commitment of `montant` cents to `convention`; returns its id.
+/// A commitment of `montant` cents to `convention`, for `beneficiaire`; returns its id.
 async fn engager(
     app: &TestApp<impl App>,
     enveloppe: &str,
-    convention: &str,
+    (convention, beneficiaire): (&str, &str),
     montant: i64,
     objet: &str,
 ) -> String {
@@ -109,8 +109,9 @@ async fn engager(
             .idempotency_key(uuid::Uuid::now_v7().to_string())
             .post(
                 &format!("/api/v1/enveloppes/{enveloppe}/engagements"),
-                &json!({"convention_id": convention, "montant_centimes": montant,
-                         "objet": objet, "date_engagement": "2021-03-10"}),
+                &json!({"convention_id": convention, "beneficiaire_id": beneficiaire,
+                         "montant_centimes": montant, "objet": objet,
+                         "date_engagement": "2021-03-10"}),
             )
             .await,
     )
@@ -140,13 +141,12 @@ async fn annuler(app: &TestApp<impl App>, uri: &str) {
     assert_eq!(done.status, 200, "{uri}: {}", done.text);
 }
 
-/// The story's file, byte for byte:
-/// - 100,000.01 € to a convention split among three hosts (one post each): 33,333.34 €,
-///   33,333.34 €, 33,333.33 € (largest remainders, ties to the earlier SIRET); three payments of
-///   which one cancelled: `échelonné`, the two live dates;
-/// - 1,000.01 € to a convention signed by two structures and not split yet: equal parts among
-///   the signatories, 500.01 € and 500.00 €; one payment: `unique`;
-/// - an annulled commitment of 500 € with 120.01 € paid: its paid part, 60.01 € and 60.00 €;
+/// The story's file, byte for byte: one row per commitment, to its beneficiary, for its amount.
+/// - 100,000.01 € to the centre (an association whose name needs quoting) in a convention split
+///   among three hosts; three payments of which one cancelled: `échelonné`, the two live dates;
+/// - 1,000.01 € to Montreuil in a convention signed by two structures and not split yet; one
+///   payment: `unique`;
+/// - an annulled commitment of 500 € to Aubervilliers with 120.01 € paid: its paid part;
 /// - an annulled commitment never paid: no row.
 async fn the_subventions_file_byte_for_byte(db: TestDb) {
     let app = app_on_day(&db, TODAY).await;
@@ -174,23 +174,51 @@ async fn the_subventions_file_byte_for_byte(db: TestDb) {
         signed_convention_one_post_each(&app, &[&aubervilliers, &montreuil], false).await;
     let enveloppe = enveloppe(&app).await;
 
-    let big = engager(&app, &enveloppe, &split, 10_000_001, "Postes, 2021-2023").await;
+    let big = engager(
+        &app,
+        &enveloppe,
+        (&split, &centre),
+        10_000_001,
+        "Postes, 2021-2023",
+    )
+    .await;
     verser(&app, &big, 3_000_000, "2021-04-01").await;
     let cancelled = verser(&app, &big, 1_000_000, "2021-05-01").await;
     verser(&app, &big, 3_000_000, "2021-06-01").await;
     annuler(&app, &format!("/api/v1/versements/{cancelled}/annulation")).await;
 
-    let small = engager(&app, &enveloppe, &unsplit, 100_001, "Matériel").await;
+    let small = engager(
+        &app,
+        &enveloppe,
+        (&unsplit, &montreuil),
+        100_001,
+        "Matériel",
+    )
+    .await;
     verser(&app, &small, 100_001, "2021-07-01").await;
 
-    let paid_then_annulled = engager(&app, &enveloppe, &unsplit, 50_000, "Connexion").await;
+    let paid_then_annulled = engager(
+        &app,
+        &enveloppe,
+        (&unsplit, &aubervilliers),
+        50_000,
+        "Connexion",
+    )
+    .await;
     verser(&app, &paid_then_annulled, 12_001, "2021-08-02").await;
     annuler(
         &app,
         &format!("/api/v1/engagements/{paid_then_annulled}/annulation"),
     )
     .await;
-    let never_paid = engager(&app, &enveloppe, &unsplit, 70_000, "Formation").await;
+    let never_paid = engager(
+        &app,
+        &enveloppe,
+        (&unsplit, &aubervilliers),
+        70_000,
+        "Formation",
+    )
+    .await;
     annuler(
         &app,
         &format!("/api/v1/engagements/{never_paid}/annulation"),
@@ -204,43 +232,38 @@ async fn the_subventions_file_byte_for_byte(db: TestDb) {
         answer.header("content-disposition"),
         "attachment; filename=\"subventions.csv\""
     );
-    // Hosts by SIRET: Aubervilliers (2193000190…), Montreuil (2193004800…), then the centre
-    // (7756722720…); the two cents left go to the first two.
-    assert!(siret_a < siret_m && siret_m < siret_c);
     let centre_name = "\"Centre social \"\"La Passerelle\"\", Bobigny\"";
-    let big_rows = [
-        ("Ville d'Aubervilliers", &siret_a, "33333.34"),
-        ("Ville de Montreuil", &siret_m, "33333.34"),
-        (centre_name, &siret_c, "33333.33"),
-    ]
-    .map(|(nom, siret, montant)| {
+    let row = |numero: &str,
+               (nom, siret): (&str, &str),
+               (objet, montant): (&str, &str),
+               versement: &str| {
         format!(
-            "{AGENCE},2021-02-08,{numero_split},{nom},{siret},\"Postes, 2021-2023\",{montant},\
-             aide en numéraire,échelonné,2021-04-01;2021-06-01,,non,\r\n"
+            "{AGENCE},2021-02-08,{numero},{nom},{siret},{objet},{montant},aide en numéraire,\
+             {versement},,non,\r\n"
         )
-    });
-    let unsplit_rows = |objet: &str, montants: [&str; 2], dates: &str| {
-        [
-            ("Ville d'Aubervilliers", &siret_a),
-            ("Ville de Montreuil", &siret_m),
-        ]
-        .iter()
-        .zip(montants)
-        .map(|((nom, siret), montant)| {
-            format!(
-                "{AGENCE},2021-02-08,{numero_unsplit},{nom},{siret},{objet},{montant},\
-                     aide en numéraire,unique,{dates},,non,\r\n"
-            )
-        })
-        .collect::<String>()
     };
     let expected = format!(
         "nomAttribuant,idAttribuant,dateConvention,referenceDecision,nomBeneficiaire,\
          idBeneficiaire,objet,montant,nature,conditionsVersement,datesPeriodeVersement,idRAE,\
          notificationUE,pourcentageSubvention\r\n{}{}{}",
-        big_rows.concat(),
-        unsplit_rows("Matériel", ["500.01", "500.00"], "2021-07-01"),
-        unsplit_rows("Connexion", ["60.01", "60.00"], "2021-08-02"),
+        row(
+            &numero_split,
+            (centre_name, &siret_c),
+            ("\"Postes, 2021-2023\"", "100000.01"),
+            "échelonné,2021-04-01;2021-06-01"
+        ),
+        row(
+            &numero_unsplit,
+            ("Ville de Montreuil", &siret_m),
+            ("Matériel", "1000.01"),
+            "unique,2021-07-01"
+        ),
+        row(
+            &numero_unsplit,
+            ("Ville d'Aubervilliers", &siret_a),
+            ("Connexion", "120.01"),
+            "unique,2021-08-02"
+        ),
     );
     assert_eq!(answer.text, expected);
 
@@ -513,7 +536,7 @@ async fn files_longer_than_a_batch_are_streamed_whole(db: TestDb) {
         .map(|(n, id)| {
             format!(
                 "('{id}', '{enveloppe}', '{convention}', '93', {}, 0, '2021-03-10', 'Lot {n}', \
-                 'actif', 1, {now}, {now})",
+                 'actif', 1, {now}, {now}, '{aubervilliers}')",
                 1 + n
             )
         })
@@ -522,7 +545,7 @@ async fn files_longer_than_a_batch_are_streamed_whole(db: TestDb) {
         &db,
         "engagements",
         "id, enveloppe_id, convention_id, departement, montant_centimes, verse_centimes, \
-         date_engagement, objet, statut, version, cree_le, modifie_le",
+         date_engagement, objet, statut, version, cree_le, modifie_le, beneficiaire_id",
         &rows,
     );
     let (size, parts) = chunks(&app, "/api/v1/exports/subventions.csv").await;
@@ -531,14 +554,14 @@ async fn files_longer_than_a_batch_are_streamed_whole(db: TestDb) {
     let file: Vec<u8> = parts.concat();
     let mut reader = csv::Reader::from_reader(&file[..]);
     let records: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
-    assert_eq!(records.len(), 2 * ENGAGEMENTS, "two hosts per commitment");
+    assert_eq!(records.len(), ENGAGEMENTS, "one row per commitment");
     let objets: BTreeSet<&str> = records.iter().map(|r| &r[6]).collect();
     assert_eq!(objets.len(), ENGAGEMENTS);
-    for (n, pair) in records.chunks(2).enumerate() {
-        assert_eq!(&pair[0][6], format!("Lot {n}"), "in commitment order");
-        let cents = |r: &csv::StringRecord| r[7].replace('.', "").parse::<i64>().unwrap();
-        assert_eq!(cents(&pair[0]) + cents(&pair[1]), 1 + n as i64);
-        assert!(cents(&pair[0]) - cents(&pair[1]) <= 1);
+    for (n, record) in records.iter().enumerate() {
+        assert_eq!(&record[6], format!("Lot {n}"), "in commitment order");
+        assert_eq!(&record[5], siret_a);
+        let cents = record[7].replace('.', "").parse::<i64>().unwrap();
+        assert_eq!(cents, 1 + n as i64);
     }
 }
 

@@ -98,7 +98,10 @@ async fn enveloppe(app: &TestApp<impl App>, montant: i64, extra: Value) -> Strin
     created.json["id"].as_str().unwrap().to_owned()
 }
 
+/// Takes a commitment as the 93's préfecture; to the convention's first employer unless the body
+/// names a beneficiary ([`common::scenario::avec_beneficiaire`]).
 async fn engager(app: &TestApp<impl App>, enveloppe: &str, key: &str, body: Value) -> Answer {
+    let body = common::scenario::avec_beneficiaire(app, body).await;
     post_keyed(
         app,
         &format!("/api/v1/enveloppes/{enveloppe}/engagements"),
@@ -164,11 +167,18 @@ async fn the_seine_saint_denis_story(db: TestDb) {
                 "verse_centimes": 0, "disponible_centimes": 4_000_000 * EURO}])
     );
 
-    // 3. 80 × 50,000 € without an amount; the same key replays; 1 € more is refused.
-    let body = json!({"convention_id": convention, "objet": "80 postes sur 24 mois", "date_engagement": "2021-03-01"});
+    // 3. Each signatory's 40 posts × 50,000 € without an amount (no split yet: they share the
+    // 80 posts); the same key replays; 1 € more to one of them is refused.
+    let signataires = get(&app, &format!("/api/v1/conventions/{convention}"), &admin())
+        .await
+        .json["signataires"]
+        .clone();
+    let (aubervilliers, montreuil) = (&signataires[0], &signataires[1]);
+    let body = json!({"convention_id": convention, "beneficiaire_id": aubervilliers, "objet": "40 postes sur 24 mois", "date_engagement": "2021-03-01"});
     let committed = engager(&app, &national, "story-1", body.clone()).await;
     assert_eq!(committed.status, 201, "{}", committed.text);
-    assert_eq!(committed.json["montant_centimes"], 4_000_000 * EURO);
+    assert_eq!(committed.json["montant_centimes"], 2_000_000 * EURO);
+    assert_eq!(committed.json["beneficiaire_id"], *aubervilliers);
     assert_eq!(committed.json["statut"], "actif");
     assert_eq!(
         committed.json["actions_possibles"],
@@ -187,16 +197,50 @@ async fn the_seine_saint_denis_story(db: TestDb) {
         1,
         "the replay created nothing"
     );
+    let second = engager(
+        &app,
+        &national,
+        "story-1b",
+        json!({"convention_id": convention, "beneficiaire_id": montreuil, "objet": "40 postes sur 24 mois", "date_engagement": "2021-03-01"}),
+    )
+    .await;
+    assert_eq!(second.status, 201, "{}", second.text);
+    assert_eq!(second.json["montant_centimes"], 2_000_000 * EURO);
     let more = engager(
         &app,
         &national,
         "story-2",
-        json!({"convention_id": convention, "montant_centimes": EURO, "objet": "Un euro de plus"}),
+        json!({"convention_id": convention, "beneficiaire_id": aubervilliers, "montant_centimes": EURO, "objet": "Un euro de plus"}),
     )
     .await;
-    more.assert_problem(409, "convention_entierement_financee");
+    more.assert_problem(409, "beneficiaire_entierement_finance");
     assert_eq!(more.json["disponible_centimes"], 0);
     assert_eq!(more.json["demande_centimes"], EURO);
+    assert_eq!(more.json["beneficiaire_id"], *aubervilliers);
+    // Neither employer may be named for the other, nor a structure that employs no one here.
+    let ailleurs = engager(
+        &app,
+        &national,
+        "story-2b",
+        json!({"convention_id": convention, "beneficiaire_id": national, "montant_centimes": EURO, "objet": "Ailleurs"}),
+    )
+    .await;
+    ailleurs.assert_problem(422, "validation");
+    assert_eq!(ailleurs.json["errors"][0]["pointer"], "/beneficiaire_id");
+    let sans = engager(
+        &app,
+        &national,
+        "story-2c",
+        json!({"convention_id": convention, "beneficiaire_id": null, "montant_centimes": EURO, "objet": "Sans"}),
+    )
+    .await;
+    sans.assert_problem(422, "validation");
+    assert_eq!(sans.json["errors"][0]["pointer"], "/beneficiaire_id");
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) AS n FROM engagements"),
+        2,
+        "no refusal wrote a commitment"
+    );
 
     // 4. The Ville 93 envelope: departmental, mixed; part of it committed.
     let ville = enveloppe(
@@ -265,7 +309,7 @@ async fn the_seine_saint_denis_story(db: TestDb) {
     .await;
     assert_eq!(listed.status, 200, "{}", listed.text);
     let items = listed.json["items"].as_array().unwrap();
-    assert_eq!(items.len(), 2);
+    assert_eq!(items.len(), 3);
     let total: i64 = items
         .iter()
         .map(|e| e["engage_centimes"].as_i64().unwrap())
@@ -278,7 +322,23 @@ async fn the_seine_saint_denis_story(db: TestDb) {
     )
     .await;
     assert_eq!(one.json["verse_centimes"], 1_000_000 * EURO);
-    assert_eq!(one.json["reste_a_verser_centimes"], 3_000_000 * EURO);
+    assert_eq!(one.json["reste_a_verser_centimes"], 1_000_000 * EURO);
+    let to_montreuil = get(
+        &app,
+        &format!(
+            "/api/v1/engagements?convention_id={convention}&beneficiaire_id={}",
+            montreuil.as_str().unwrap()
+        ),
+        &prefecture_93(),
+    )
+    .await;
+    assert_eq!(to_montreuil.status, 200, "{}", to_montreuil.text);
+    assert_eq!(
+        to_montreuil.json["items"].as_array().unwrap().len(),
+        1,
+        "filtered by beneficiary"
+    );
+    assert_eq!(to_montreuil.json["items"][0]["beneficiaire_id"], *montreuil);
     let payments = get(
         &app,
         &format!("/api/v1/engagements/{engagement}/versements"),
@@ -319,7 +379,7 @@ async fn the_seine_saint_denis_story(db: TestDb) {
             &db,
             "SELECT COUNT(*) AS n FROM journal WHERE ressource = 'engagement'"
         ),
-        2
+        3
     );
     assert_eq!(
         count(
@@ -343,7 +403,7 @@ async fn the_seine_saint_denis_story(db: TestDb) {
         &prefecture_93(),
     )
     .await;
-    assert_eq!(journal.json["items"].as_array().unwrap().len(), 2);
+    assert_eq!(journal.json["items"].as_array().unwrap().len(), 3);
     let journal = get(
         &app,
         "/api/v1/journal?ressource=enveloppe",
@@ -802,23 +862,33 @@ async fn convention_side(db: TestDb) {
         &app,
         &national,
         "s1",
-        json!({"convention_id": convention, "montant_centimes": 3_000_000 * EURO, "objet": "Première tranche", "date_engagement": "2021-03-01"}),
+        json!({"convention_id": convention, "montant_centimes": 1_900_000 * EURO, "objet": "Première tranche", "date_engagement": "2021-03-01"}),
     )
     .await;
-    assert_eq!(first.status, 201);
+    assert_eq!(first.status, 201, "{}", first.text);
+    // The other signatory's 40 posts, all of them.
+    let read = get(&app, &format!("/api/v1/conventions/{convention}"), &admin()).await;
+    let montreuil = read.json["signataires"][1].clone();
     let second = engager(
         &app,
         &national,
         "s2",
-        json!({"convention_id": convention, "montant_centimes": 1_000_000 * EURO, "objet": "Seconde tranche"}),
+        json!({"convention_id": convention, "beneficiaire_id": montreuil, "objet": "Seconde tranche"}),
     )
     .await;
-    assert_eq!(second.status, 201);
+    assert_eq!(second.status, 201, "{}", second.text);
+    assert_eq!(second.json["montant_centimes"], 2_000_000 * EURO);
     let avenants = format!("/api/v1/conventions/{convention}/avenants");
+    // 75 posts: 3,750,000 € for the convention (3,900,000 € engaged), 38 and 37 posts for
+    // its signatories.
     let withdraw = json!({"type": "retrait", "nombre_postes": 5, "motif": "Moins de postes."});
     let refused = post(&app, &avenants, &prefecture_93(), withdraw.clone()).await;
     refused.assert_problem(409, "convention_surfinancee");
-    assert_eq!(refused.json["excedent_centimes"], 250_000 * EURO);
+    assert_eq!(refused.json["excedent_centimes"], 150_000 * EURO);
+    assert!(
+        refused.json.get("beneficiaire_id").is_none(),
+        "the convention's own limit"
+    );
     let read = get(&app, &format!("/api/v1/conventions/{convention}"), &admin()).await;
     assert_eq!(read.json["postes_attribues"], 80, "nothing changed");
     let annulled = post(
@@ -832,6 +902,13 @@ async fn convention_side(db: TestDb) {
     )
     .await;
     assert_eq!(annulled.status, 200);
+    // Seven posts withdrawn: 73, of which 37 for Aubervilliers, whose 1,900,000 € they no longer
+    // justify (1,850,000 €): refused for that employer, though the convention's limit holds.
+    let seven = json!({"type": "retrait", "nombre_postes": 7, "motif": "Moins de postes."});
+    let refused = post(&app, &avenants, &prefecture_93(), seven).await;
+    refused.assert_problem(409, "convention_surfinancee");
+    assert_eq!(refused.json["excedent_centimes"], 50_000 * EURO);
+    assert_eq!(refused.json["beneficiaire_id"], read.json["signataires"][0]);
     let accepted = post(&app, &avenants, &prefecture_93(), withdraw).await;
     assert_eq!(accepted.status, 201, "{}", accepted.text);
 
@@ -998,26 +1075,34 @@ async fn simulations_write_nothing(db: TestDb) {
     assert_eq!(put.status, 201, "{}", put.text);
     let before = traces(&db);
     let uri = format!("/api/v1/enveloppes/{national}/engagements?simulation=true");
-    let body =
-        json!({"convention_id": convention, "objet": "80 postes", "date_engagement": "2021-03-01"});
+    // To the first signatory: its 40 posts of 80.
+    let body = common::scenario::avec_beneficiaire(
+        &app,
+        json!({"convention_id": convention, "objet": "40 postes", "date_engagement": "2021-03-01"}),
+    )
+    .await;
+    let beneficiaire = body["beneficiaire_id"].clone();
 
     let simulated = post_keyed(&app, &uri, &prefecture_93(), "sim-1", body.clone()).await;
     assert_eq!(simulated.status, 200, "{}", simulated.text);
     assert_eq!(simulated.json["simulation"], true);
     assert_eq!(
         simulated.json["engagement"]["montant_centimes"],
-        4_000_000 * EURO
+        2_000_000 * EURO
     );
     assert_eq!(
         simulated.json["soldes"],
         json!({
-            "enveloppe": {"montant_centimes": 200_000_000 * EURO, "engage_centimes": 4_000_000 * EURO,
-                          "verse_centimes": 0, "disponible_centimes": 196_000_000 * EURO},
+            "enveloppe": {"montant_centimes": 200_000_000 * EURO, "engage_centimes": 2_000_000 * EURO,
+                          "verse_centimes": 0, "disponible_centimes": 198_000_000 * EURO},
             "departement": {"departement": "93", "plafond_centimes": 4_000_000 * EURO,
-                            "engage_centimes": 4_000_000 * EURO, "verse_centimes": 0,
-                            "disponible_centimes": 0},
+                            "engage_centimes": 2_000_000 * EURO, "verse_centimes": 0,
+                            "disponible_centimes": 2_000_000 * EURO},
             "convention": {"postes": 80, "maximum_centimes": 4_000_000 * EURO,
-                           "engage_centimes": 4_000_000 * EURO, "disponible_centimes": 0},
+                           "engage_centimes": 2_000_000 * EURO, "disponible_centimes": 2_000_000 * EURO},
+            "beneficiaire": {"beneficiaire_id": beneficiaire, "postes": 40,
+                             "maximum_centimes": 2_000_000 * EURO,
+                             "engage_centimes": 2_000_000 * EURO, "disponible_centimes": 0},
         })
     );
     assert_eq!(traces(&db), before, "the simulation wrote nothing");
@@ -1025,9 +1110,9 @@ async fn simulations_write_nothing(db: TestDb) {
 
     // The same refusals as the real request, and nothing written either.
     let mut beyond = body.clone();
-    beyond["montant_centimes"] = json!(4_000_000 * EURO + 1);
+    beyond["montant_centimes"] = json!(2_000_000 * EURO + 1);
     let refused = post_keyed(&app, &uri, &prefecture_93(), "sim-2", beyond).await;
-    refused.assert_problem(409, "convention_entierement_financee");
+    refused.assert_problem(409, "beneficiaire_entierement_finance");
     app.as_(prefecture_93())
         .post(&uri, body.clone())
         .await
@@ -1058,7 +1143,7 @@ async fn simulations_write_nothing(db: TestDb) {
     assert_eq!(paid.json["engagement"]["verse_centimes"], 1_000_000 * EURO);
     assert_eq!(
         paid.json["engagement"]["reste_a_verser_centimes"],
-        3_000_000 * EURO
+        1_000_000 * EURO
     );
     assert_eq!(
         paid.json["soldes"]["enveloppe"]["verse_centimes"],
@@ -1079,7 +1164,7 @@ async fn simulations_write_nothing(db: TestDb) {
     );
     assert_eq!(
         sums(&db, &national),
-        (4_000_000 * EURO, 0, 4_000_000 * EURO)
+        (2_000_000 * EURO, 0, 2_000_000 * EURO)
     );
     let read = get(&app, &format!("/api/v1/engagements/{engagement}"), &admin()).await;
     assert_eq!(read.json["verse_centimes"], 0);

@@ -39,15 +39,52 @@ const ROUNDS: usize = 3;
 // ---------------------------------------------------------------------------------------------
 // The data: a signed convention of the 93 and envelopes with a ceiling for the 93.
 
-/// Aubervilliers and Montreuil sign a convention of the 93 for 80 posts on 2021-02-08; its id.
-fn signed_convention(addr: SocketAddr) -> String {
-    signed_convention_93(addr, &structures_93(addr), 80)
+/// Aubervilliers and Montreuil sign a convention of the 93 for 80 posts on 2021-02-08, 40 posts
+/// each; its id and Aubervilliers' (the beneficiary of the commitments).
+fn signed_convention(addr: SocketAddr) -> (String, String) {
+    let structures = structures_93(addr);
+    let convention = signed_convention_93(addr, &structures, 80);
+    (convention, structures[0].clone())
 }
 
-/// A 200 M€ envelope without per-post amount, over 2021–2022, with a 4 M€ ceiling for the 93.
-fn envelope_with_ceiling(addr: SocketAddr, round: usize) -> String {
+/// The limit a burst of commitments runs into.
+#[derive(Debug, Clone, Copy)]
+enum Limite {
+    /// The 93's ceiling of 4 M€ on an envelope without tariffs: 16 commitments fit.
+    Plafond,
+    /// Aubervilliers' 40 posts × 50,000 € = 2 M€ on an envelope with tariffs (and the same
+    /// ceiling): 8 commitments fit.
+    Beneficiaire,
+}
+
+impl Limite {
+    /// The refusal's code.
+    fn code(self) -> &'static str {
+        match self {
+            Limite::Plafond => "plafond_depasse",
+            Limite::Beneficiaire => "beneficiaire_entierement_finance",
+        }
+    }
+
+    /// What the limit lets through.
+    fn montant(self) -> i64 {
+        match self {
+            Limite::Plafond => PLAFOND_93,
+            Limite::Beneficiaire => 40 * 5_000_000,
+        }
+    }
+
+    /// Commitments that fit.
+    fn acceptes(self) -> usize {
+        (self.montant() / MONTANT_ENGAGEMENT) as usize
+    }
+}
+
+/// A 200 M€ envelope over 2021–2022, with a 4 M€ ceiling for the 93; with tariffs (50,000 € a
+/// post for every employer) when `limite` is the beneficiary's.
+fn envelope_with_ceiling(addr: SocketAddr, round: usize, limite: Limite) -> String {
     let admin = admin();
-    let body = json!({
+    let mut body = json!({
         "libelle": format!("Plan de relance — postes de conseillers (tour {round})"),
         "financeur": "DGCL — Plan de relance",
         "nature": "postes_conseillers",
@@ -55,6 +92,9 @@ fn envelope_with_ceiling(addr: SocketAddr, round: usize) -> String {
         "date_debut": "2021-01-01",
         "date_fin": "2022-12-31",
     });
+    if let Limite::Beneficiaire = limite {
+        body["baremes"] = common::baremes_uniformes(5_000_000);
+    }
     let answer = http(
         addr,
         "POST",
@@ -114,16 +154,18 @@ fn held(db: &TestDb, enveloppe: &str) -> Held {
 // ---------------------------------------------------------------------------------------------
 // The bursts.
 
-/// A commitment of 250 000 € on `enveloppe` for `convention`, as the admin, with `key`.
+/// A commitment of 250 000 € on `enveloppe` for `convention` to `beneficiaire`, as the admin,
+/// with `key`.
 fn engagement_request(
     addr: SocketAddr,
     enveloppe: &str,
-    convention: &str,
+    (convention, beneficiaire): (&str, &str),
     key: &str,
     objet: &str,
 ) -> Vec<u8> {
     let body = json!({
         "convention_id": convention,
+        "beneficiaire_id": beneficiaire,
         "montant_centimes": MONTANT_ENGAGEMENT,
         "objet": objet,
     });
@@ -141,9 +183,37 @@ fn engagement_request(
 /// split evenly over `servers`, for [`ROUNDS`] rounds: exactly 16 are taken, 24 refused with
 /// `plafond_depasse`, and the database holds exactly 4 M€ engaged.
 fn forty_commitments_under_one_ceiling(db: &TestDb, servers: &[Server], label: &str) {
-    let convention = signed_convention(servers[0].addr);
+    forty_commitments(db, servers, label, Limite::Plafond);
+}
+
+/// The same burst to one employer of the convention on envelopes with tariffs: exactly 8 are
+/// taken (its 40 posts × 50,000 €), 32 refused with `beneficiaire_entierement_finance`, and the
+/// database holds exactly 2 M€ engaged, all to it.
+fn forty_commitments_to_one_employer(db: &TestDb, servers: &[Server], label: &str) {
+    forty_commitments(db, servers, label, Limite::Beneficiaire);
+    let (convention, beneficiaire) = (
+        count(
+            db,
+            "SELECT COUNT(DISTINCT convention_id) AS n FROM engagements",
+        ),
+        count(
+            db,
+            "SELECT COUNT(DISTINCT beneficiaire_id) AS n FROM engagements",
+        ),
+    );
+    assert_eq!(
+        (convention, beneficiaire),
+        (1, 1),
+        "[{label}] one convention, one employer"
+    );
+}
+
+fn forty_commitments(db: &TestDb, servers: &[Server], label: &str, limite: Limite) {
+    let (convention, beneficiaire) = signed_convention(servers[0].addr);
+    let code = limite.code();
+    let (fit, total) = (limite.acceptes(), limite.montant());
     for round in 1..=ROUNDS {
-        let enveloppe = envelope_with_ceiling(servers[0].addr, round);
+        let enveloppe = envelope_with_ceiling(servers[0].addr, round, limite);
         let shots: Vec<Shot> = (0..CONCURRENT)
             .map(|i| {
                 let addr = servers[i % servers.len()].addr;
@@ -153,7 +223,7 @@ fn forty_commitments_under_one_ceiling(db: &TestDb, servers: &[Server], label: &
                     request: engagement_request(
                         addr,
                         &enveloppe,
-                        &convention,
+                        (&convention, &beneficiaire),
                         &key,
                         &format!("Tour {round}, demande {i}"),
                     ),
@@ -165,7 +235,7 @@ fn forty_commitments_under_one_ceiling(db: &TestDb, servers: &[Server], label: &
         let accepted: Vec<&Answer> = answers.iter().filter(|a| a.status == 201).collect();
         let refused: Vec<&Answer> = answers
             .iter()
-            .filter(|a| a.status == 409 && a.json["code"] == "plafond_depasse")
+            .filter(|a| a.status == 409 && a.json["code"] == code)
             .collect();
         let per_server: Vec<String> = servers
             .iter()
@@ -179,7 +249,7 @@ fn forty_commitments_under_one_ceiling(db: &TestDb, servers: &[Server], label: &
             .collect();
         let state = held(db, &enveloppe);
         println!(
-            "[{label}] round {round}: {} × 201, {} × 409 plafond_depasse (all: {:?}; {}); \
+            "[{label}] round {round}: {} × 201, {} × 409 {code} (all: {:?}; {}); \
              engaged {} c on the envelope, {} c on the 93, {} c over {} commitment rows; \
              wall time {} ms",
             accepted.len(),
@@ -195,9 +265,7 @@ fn forty_commitments_under_one_ceiling(db: &TestDb, servers: &[Server], label: &
 
         let unexpected: Vec<&Answer> = answers
             .iter()
-            .filter(|a| {
-                a.status != 201 && !(a.status == 409 && a.json["code"] == "plafond_depasse")
-            })
+            .filter(|a| a.status != 201 && !(a.status == 409 && a.json["code"] == code))
             .collect();
         assert!(
             unexpected.is_empty(),
@@ -205,16 +273,16 @@ fn forty_commitments_under_one_ceiling(db: &TestDb, servers: &[Server], label: &
         );
         assert_eq!(
             (accepted.len(), refused.len()),
-            (16, 24),
+            (fit, CONCURRENT - fit),
             "[{label}] round {round}"
         );
         assert_eq!(
             state,
             Held {
-                enveloppe: PLAFOND_93,
-                departement_93: PLAFOND_93,
-                somme_engagements: PLAFOND_93,
-                engagements: 16,
+                enveloppe: total,
+                departement_93: total,
+                somme_engagements: total,
+                engagements: fit as i64,
             },
             "[{label}] round {round}"
         );
@@ -225,7 +293,7 @@ fn forty_commitments_under_one_ceiling(db: &TestDb, servers: &[Server], label: &
             .collect();
         ids.sort();
         ids.dedup();
-        assert_eq!(ids.len(), 16, "[{label}] round {round}: distinct ids");
+        assert_eq!(ids.len(), fit, "[{label}] round {round}: distinct ids");
         for answer in &accepted {
             assert_eq!(answer.json["montant_centimes"], MONTANT_ENGAGEMENT);
             assert_eq!(
@@ -239,7 +307,7 @@ fn forty_commitments_under_one_ceiling(db: &TestDb, servers: &[Server], label: &
                 )
             );
         }
-        // Each refusal tells what was left under the ceiling when it was checked.
+        // Each refusal tells what was left under the limit when it was checked.
         for answer in &refused {
             assert_eq!(answer.json["disponible_centimes"], 0, "{}", answer.text);
             assert_eq!(answer.json["demande_centimes"], MONTANT_ENGAGEMENT);
@@ -251,15 +319,21 @@ fn forty_commitments_under_one_ceiling(db: &TestDb, servers: &[Server], label: &
 /// one commitment; every answer is its 201 (the same `id`) or 409 `requete_en_cours`; the key
 /// replays that 201 afterwards.
 fn one_key_twenty_times(db: &TestDb, servers: &[Server], label: &str) {
-    let convention = signed_convention(servers[0].addr);
-    let enveloppe = envelope_with_ceiling(servers[0].addr, 0);
+    let (convention, beneficiaire) = signed_convention(servers[0].addr);
+    let enveloppe = envelope_with_ceiling(servers[0].addr, 0, Limite::Plafond);
     let key = format!("meme-cle-{enveloppe}");
     let shots: Vec<Shot> = (0..20)
         .map(|i| {
             let addr = servers[i % servers.len()].addr;
             Shot {
                 addr,
-                request: engagement_request(addr, &enveloppe, &convention, &key, "Une seule fois"),
+                request: engagement_request(
+                    addr,
+                    &enveloppe,
+                    (&convention, &beneficiaire),
+                    &key,
+                    "Une seule fois",
+                ),
             }
         })
         .collect();
@@ -323,7 +397,13 @@ fn one_key_twenty_times(db: &TestDb, servers: &[Server], label: &str) {
         let stream = connect(server.addr, Duration::from_secs(10)).expect("connect");
         let replay = exchange(
             stream,
-            &engagement_request(server.addr, &enveloppe, &convention, &key, "Une seule fois"),
+            &engagement_request(
+                server.addr,
+                &enveloppe,
+                (&convention, &beneficiaire),
+                &key,
+                "Une seule fois",
+            ),
         )
         .expect("replay");
         assert_eq!(replay.status, 201, "{}", replay.text);
@@ -337,12 +417,12 @@ fn one_key_twenty_times(db: &TestDb, servers: &[Server], label: &str) {
 /// (commitment, envelope, 93, payments) is 2.5 M€.
 fn twenty_payments_on_one_commitment(db: &TestDb, servers: &[Server], label: &str) {
     const ENGAGE: i64 = 10 * MONTANT_ENGAGEMENT;
-    let convention = signed_convention(servers[0].addr);
-    let enveloppe = envelope_with_ceiling(servers[0].addr, 0);
+    let (convention, beneficiaire) = signed_convention(servers[0].addr);
+    let enveloppe = envelope_with_ceiling(servers[0].addr, 0, Limite::Plafond);
     let addr = servers[0].addr;
     let stream = connect(addr, Duration::from_secs(10)).expect("connect");
-    let body =
-        json!({"convention_id": convention, "montant_centimes": ENGAGE, "objet": "Paiements"});
+    let body = json!({"convention_id": convention, "beneficiaire_id": beneficiaire,
+                      "montant_centimes": ENGAGE, "objet": "Paiements"});
     let engagement = exchange(
         stream,
         &request_bytes(
@@ -432,6 +512,12 @@ mod postgres {
         on_postgres_two_processes(forty_commitments_under_one_ceiling);
     }
 
+    /// Two processes on one PostgreSQL database: one employer's cap holds across them.
+    #[test]
+    fn forty_commitments_to_one_employer_on_two_processes_never_exceed_its_tariff() {
+        on_postgres_two_processes(forty_commitments_to_one_employer);
+    }
+
     #[test]
     fn one_key_twenty_times_on_two_processes_commits_once() {
         on_postgres_two_processes(one_key_twenty_times);
@@ -449,6 +535,11 @@ mod sqlite {
     #[test]
     fn forty_commitments_on_one_process_never_exceed_the_ceiling() {
         on_sqlite_one_process(forty_commitments_under_one_ceiling);
+    }
+
+    #[test]
+    fn forty_commitments_to_one_employer_on_one_process_never_exceed_its_tariff() {
+        on_sqlite_one_process(forty_commitments_to_one_employer);
     }
 
     #[test]

@@ -1,13 +1,15 @@
-//! The money invariants as a property: random sequences of commitments (amounts that fit, that
-//! land exactly on a limit, that pass it by one cent, absurd ones, the per-post default),
+//! The money invariants as a property: random sequences of commitments to one employer of a
+//! convention (amounts that fit, that land exactly on a limit, that pass it by one cent, absurd
+//! ones, the per-post default),
 //! annulments, payments (exact rest, one cent too many, random) and payment cancellations, on
 //! two fresh envelopes per case (with or without per-post amount, with or without ceilings on the
-//! 93 and the 75) and three signed conventions in those two départements, driven through the
-//! in-process HTTP app.
+//! 93 and the 75) and three signed conventions in those two départements (one with two employers
+//! sharing its posts), driven through the in-process HTTP app.
 //!
 //! After every step, the database rows are checked against the money invariants of docs/ARCHITECTURE.md (engaged
 //! and paid sums of envelopes and départements equal the sums over commitments and payments,
-//! within amounts, ceilings and posts × per-post amount) and against a model of what should have
+//! within amounts, ceilings, and posts × per-post amount for each convention and each of its
+//! employers) and against a model of what should have
 //! happened; every answer is the one the model predicts (a refusal is a 409/422 with its code,
 //! never a 500).
 //!
@@ -87,10 +89,11 @@ enum MontantVersement {
 
 #[derive(Debug, Clone)]
 enum Step {
-    /// Envelope 0 or 1, convention 0, 1 (93) or 2 (75).
+    /// Envelope 0 or 1, convention 0, 1 (93) or 2 (75), to one of its employers.
     Engager {
         enveloppe: usize,
         convention: usize,
+        beneficiaire: Index,
         montant: Montant,
     },
     /// One of the commitments made so far (live or annulled).
@@ -144,9 +147,11 @@ fn montant_versement() -> impl Strategy<Value = MontantVersement> {
 
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
-        5 => (0usize..2, 0usize..3, montant()).prop_map(|(enveloppe, convention, montant)| {
-            Step::Engager { enveloppe, convention, montant }
-        }),
+        5 => (0usize..2, 0usize..3, any::<Index>(), montant()).prop_map(
+            |(enveloppe, convention, beneficiaire, montant)| {
+                Step::Engager { enveloppe, convention, beneficiaire, montant }
+            }
+        ),
         2 => any::<Index>().prop_map(Step::AnnulerEngagement),
         4 => (any::<Index>(), montant_versement()).prop_map(|(i, m)| Step::Verser(i, m)),
         2 => any::<Index>().prop_map(Step::AnnulerVersement),
@@ -168,11 +173,15 @@ fn scenario() -> impl Strategy<Value = Scenario> {
 // ---------------------------------------------------------------------------------------------
 // The fixture (once per database) and the model (once per case).
 
-/// The three signed conventions: (id, département, posts).
+/// The three signed conventions: (id, département, employers with their posts). The first has
+/// two signatories sharing its 5 posts (3 and 2), the others one.
 struct Fixture {
     state: AppState,
-    conventions: Vec<(String, &'static str, i64)>,
+    conventions: Vec<(String, &'static str, Employeurs)>,
 }
+
+/// A convention's employers: each one's id and posts.
+type Employeurs = Vec<(String, i64)>;
 
 async fn fixture(db: &TestDb) -> Fixture {
     let today = NaiveDate::parse_from_str(TODAY, "%Y-%m-%d").unwrap();
@@ -180,20 +189,40 @@ async fn fixture(db: &TestDb) -> Fixture {
     let app = TestApp::over(state.clone()).await;
     let admin = token(Role::Admin, &[], None);
     let mut conventions = Vec::new();
-    for (siren, nom, commune, departement, postes) in [
-        ("219300019", "Ville d'Aubervilliers", "93001", "93", 4),
-        ("219300480", "Ville de Montreuil", "93048", "93", 2),
-        ("217500016", "Ville de Paris", "75056", "75", 3),
+    for (signataires, departement, parts) in [
+        (
+            &[
+                ("219300019", "Ville d'Aubervilliers", "93001"),
+                ("219300084", "Ville de Bobigny", "93008"),
+            ][..],
+            "93",
+            &[3, 2][..],
+        ),
+        (
+            &[("219300480", "Ville de Montreuil", "93048")][..],
+            "93",
+            &[2][..],
+        ),
+        (
+            &[("217500016", "Ville de Paris", "75056")][..],
+            "75",
+            &[3][..],
+        ),
     ] {
-        let body = json!({"siret": siret_for(siren), "nom": nom, "type": "commune", "code_insee": commune});
-        let structure = app.as_(&admin).post("/api/v1/structures", &body).await;
-        assert_eq!(structure.status, 201, "{nom}: {}", structure.text);
+        let mut employeurs = Vec::new();
+        for ((siren, nom, commune), postes) in signataires.iter().zip(parts) {
+            let body = json!({"siret": siret_for(siren), "nom": nom, "type": "commune", "code_insee": commune});
+            let structure = app.as_(&admin).post("/api/v1/structures", &body).await;
+            assert_eq!(structure.status, 201, "{nom}: {}", structure.text);
+            employeurs.push((structure.json["id"].as_str().unwrap().to_owned(), *postes));
+        }
+        let nom = signataires[0].1;
         let prefecture = token(Role::Prefecture, &[departement], None);
         let body = json!({
             "departement": departement,
             "intitule": format!("Conseillers numériques — {nom}"),
-            "signataires": [structure.json["id"]],
-            "postes_attribues": postes,
+            "signataires": employeurs.iter().map(|(id, _)| id).collect::<Vec<_>>(),
+            "postes_attribues": parts.iter().sum::<i64>(),
         });
         let created = app
             .as_(&prefecture)
@@ -209,7 +238,7 @@ async fn fixture(db: &TestDb) -> Fixture {
             )
             .await;
         assert_eq!(signed.status, 200, "signature {nom}: {}", signed.text);
-        conventions.push((id, departement, postes));
+        conventions.push((id, departement, employeurs));
     }
     Fixture { state, conventions }
 }
@@ -223,6 +252,8 @@ struct ModelEngagement {
     id: String,
     enveloppe: usize,
     convention: usize,
+    /// Index among its convention's employers.
+    beneficiaire: usize,
     montant: i64,
     verse: i64,
     actif: bool,
@@ -369,14 +400,29 @@ async fn play_step(
         Step::Engager {
             enveloppe,
             convention,
+            beneficiaire,
             montant,
         } => {
             let (enveloppe, convention) = (*enveloppe, *convention);
-            let (convention_id, departement, postes) = &fixture.conventions[convention];
+            let (convention_id, departement, employeurs) = &fixture.conventions[convention];
+            let beneficiaire = beneficiaire.index(employeurs.len());
+            let (beneficiaire_id, postes_beneficiaire) = &employeurs[beneficiaire];
+            let postes: i64 = employeurs.iter().map(|(_, p)| p).sum();
             let spec = &model.enveloppes[enveloppe].spec;
-            // The limits, in the order the API checks them: the convention's funding, the
-            // département's ceiling, the envelope.
+            // The limits, in the order the API checks them: the beneficiary's funding, the
+            // convention's, the département's ceiling, the envelope.
             let limits: Vec<(i64, &'static str)> = [
+                spec.par_poste.map(|par_poste| {
+                    let engage = model.engaged(|e| {
+                        e.enveloppe == enveloppe
+                            && e.convention == convention
+                            && e.beneficiaire == beneficiaire
+                    });
+                    (
+                        postes_beneficiaire * par_poste - engage,
+                        "beneficiaire_entierement_finance",
+                    )
+                }),
                 spec.par_poste.map(|par_poste| {
                     let engage =
                         model.engaged(|e| e.enveloppe == enveloppe && e.convention == convention);
@@ -403,7 +449,7 @@ async fn play_step(
             let tightest = limits.iter().map(|(left, _)| *left).min().unwrap();
             let amount = match montant {
                 Montant::Donne(m) => Some(*m),
-                Montant::ParDefaut => spec.par_poste.map(|p| postes * p),
+                Montant::ParDefaut => spec.par_poste.map(|p| postes_beneficiaire * p),
                 Montant::Disponible => Some(tightest.max(1)),
                 Montant::DisponiblePlusUn => Some(tightest + 1),
                 Montant::Enorme => Some(MONTANT_MAX),
@@ -415,8 +461,8 @@ async fn play_step(
                     None => Expect::Status(201),
                 },
             };
-            let mut body =
-                json!({"convention_id": convention_id, "objet": "Postes de conseillers"});
+            let mut body = json!({"convention_id": convention_id, "beneficiaire_id": beneficiaire_id,
+                                  "objet": "Postes de conseillers"});
             if !matches!(montant, Montant::ParDefaut) {
                 body["montant_centimes"] = json!(amount);
             }
@@ -439,6 +485,7 @@ async fn play_step(
                     || read["verse_centimes"] != 0
                     || read["statut"] != "actif"
                     || read["departement"] != *departement
+                    || read["beneficiaire_id"] != *beneficiaire_id
                 {
                     return Err(format!("unexpected commitment: {}", answer.text));
                 }
@@ -446,6 +493,7 @@ async fn play_step(
                     id: read["id"].as_str().unwrap().to_owned(),
                     enveloppe,
                     convention,
+                    beneficiaire,
                     montant: amount,
                     verse: 0,
                     actif: true,
@@ -602,6 +650,8 @@ struct EngagementRow {
     #[diesel(sql_type = Text)]
     convention_id: String,
     #[diesel(sql_type = Text)]
+    beneficiaire_id: String,
+    #[diesel(sql_type = Text)]
     departement: String,
     #[diesel(sql_type = BigInt)]
     montant_centimes: i64,
@@ -674,8 +724,9 @@ fn check_invariants(conn: &mut DbConn, fixture: &Fixture, model: &Model) -> Resu
     let engagements: Vec<EngagementRow> = load(
         conn,
         &format!(
-            "SELECT id, enveloppe_id, convention_id, departement, montant_centimes, \
-             verse_centimes, statut FROM engagements WHERE enveloppe_id IN ({ids})"
+            "SELECT id, enveloppe_id, convention_id, beneficiaire_id, departement, \
+             montant_centimes, verse_centimes, statut FROM engagements \
+             WHERE enveloppe_id IN ({ids})"
         ),
     )?;
     let versements: Vec<VersementRow> = load(
@@ -719,9 +770,11 @@ fn check_invariants(conn: &mut DbConn, fixture: &Fixture, model: &Model) -> Resu
             enveloppe.engage_centimes <= enveloppe.montant_centimes,
             || format!("envelope {enveloppe:?}: engaged beyond its amount"),
         )?;
-        // With (uniform) tariffs: each convention within posts × the tariff.
+        // With (uniform) tariffs: each convention within its posts × the tariff, and each of
+        // its employers within its own posts × the tariff.
         if let Some(par_poste) = enveloppe.montant_par_poste_centimes {
-            for (convention, _, postes) in &fixture.conventions {
+            for (convention, _, employeurs) in &fixture.conventions {
+                let postes: i64 = employeurs.iter().map(|(_, p)| p).sum();
                 let engaged: i64 = mine()
                     .filter(|e| e.convention_id == *convention)
                     .map(EngagementRow::engage)
@@ -732,6 +785,20 @@ fn check_invariants(conn: &mut DbConn, fixture: &Fixture, model: &Model) -> Resu
                         enveloppe.id
                     )
                 })?;
+                for (employeur, postes) in employeurs {
+                    let engaged: i64 = mine()
+                        .filter(|e| {
+                            e.convention_id == *convention && e.beneficiaire_id == *employeur
+                        })
+                        .map(EngagementRow::engage)
+                        .sum();
+                    ensure(engaged <= postes * par_poste, || {
+                        format!(
+                            "envelope {}: employer {employeur} of {convention} engaged {engaged} > {postes} × {par_poste}",
+                            enveloppe.id
+                        )
+                    })?;
+                }
             }
         }
         // Each département with money: its row holds the same sums, within its ceiling.
@@ -799,6 +866,8 @@ fn check_invariants(conn: &mut DbConn, fixture: &Fixture, model: &Model) -> Resu
             row.is_some_and(|row| {
                 row.enveloppe_id == model.enveloppes[expected.enveloppe].id
                     && row.convention_id == fixture.conventions[expected.convention].0
+                    && row.beneficiaire_id
+                        == fixture.conventions[expected.convention].2[expected.beneficiaire].0
                     && row.montant_centimes == expected.montant
                     && row.verse_centimes == expected.verse
                     && (row.statut == "actif") == expected.actif

@@ -94,10 +94,19 @@ async fn story(app: &TestApp<impl App>) -> Vec<String> {
         )
         .await;
     assert_eq!(ceiling.status, 201, "{}", ceiling.text);
-    let committed = app.as_(prefecture_93()).idempotency_key("stats-1").post(&format!("/api/v1/enveloppes/{national}/engagements"), json!({"convention_id": executed, "objet": "6 postes", "date_engagement": "2021-03-20"}))
+    // Each host's 3 posts × 50,000 €.
+    let committed = app.as_(prefecture_93()).idempotency_key("stats-1").post(&format!("/api/v1/enveloppes/{national}/engagements"), json!({"convention_id": executed, "beneficiaire_id": ids[0], "objet": "3 postes", "date_engagement": "2021-03-20"}))
     .await;
     let engagement = created_id(&committed);
-    assert_eq!(committed.json["montant_centimes"], 300_000 * EURO);
+    assert_eq!(committed.json["montant_centimes"], 150_000 * EURO);
+    let other = app.as_(prefecture_93()).idempotency_key("stats-1b").post(&format!("/api/v1/enveloppes/{national}/engagements"), json!({"convention_id": executed, "beneficiaire_id": ids[1], "objet": "3 postes", "date_engagement": "2021-03-20"}))
+    .await;
+    assert_eq!(
+        other.json["montant_centimes"],
+        150_000 * EURO,
+        "{}",
+        other.text
+    );
     let paid = post(
         app,
         &format!("/api/v1/engagements/{engagement}/versements"),
@@ -119,7 +128,7 @@ async fn story(app: &TestApp<impl App>) -> Vec<String> {
         )
         .await,
     );
-    let equipment = app.as_(prefecture_93()).idempotency_key("stats-2").post(&format!("/api/v1/enveloppes/{ville}/engagements"), json!({"convention_id": executed, "montant_centimes": 300_000 * EURO, "objet": "Matériel", "date_engagement": "2021-03-20"}))
+    let equipment = app.as_(prefecture_93()).idempotency_key("stats-2").post(&format!("/api/v1/enveloppes/{ville}/engagements"), json!({"convention_id": executed, "beneficiaire_id": ids[0], "montant_centimes": 300_000 * EURO, "objet": "Matériel", "date_engagement": "2021-03-20"}))
     .await;
     created_id(&equipment);
 

@@ -136,12 +136,12 @@ fn programme(conn: &mut DbConn) -> Programme {
     }
 }
 
-/// A commitment of `montant` (none: the convention's posts × the per-post amount), its money
-/// moved in the same transaction, as the handler does.
+/// A commitment to the host of index `host` of `montant` (none: its posts × the per-post
+/// amount), its money moved in the same transaction, as the handler does.
 fn engage(
     conn: &mut DbConn,
     p: &Programme,
-    montant: Option<i64>,
+    (host, montant): (usize, Option<i64>),
 ) -> Result<EngagementId, ApiError> {
     write(conn, |tx| {
         let EngagementPris { engagement, money } = app::financement::engage(
@@ -149,8 +149,9 @@ fn engage(
             &admin(),
             &p.enveloppe,
             accepted(input(
-                json!({"convention_id": p.convention, "montant_centimes": montant,
-                "date_engagement": "2021-04-01", "objet": "Postes 2021"}),
+                json!({"convention_id": p.convention, "beneficiaire_id": p.hosts[host],
+                "montant_centimes": montant, "date_engagement": "2021-04-01",
+                "objet": "Postes 2021"}),
             )),
         )?;
         money.move_now(tx)?;
@@ -214,8 +215,8 @@ fn engaged(conn: &mut DbConn, p: &Programme) -> i64 {
 async fn a_convention_ended_annuls_its_live_commitments(db: TestDb) {
     let mut conn = db.conn();
     let p = programme(&mut conn);
-    let first = engage(&mut conn, &p, Some(15_000 * EURO)).unwrap();
-    let second = engage(&mut conn, &p, Some(5_000 * EURO)).unwrap();
+    let first = engage(&mut conn, &p, (0, Some(15_000 * EURO))).unwrap();
+    let second = engage(&mut conn, &p, (1, Some(5_000 * EURO))).unwrap();
     write(&mut conn, |tx| {
         app::financement::pay(
             tx,
@@ -250,7 +251,7 @@ async fn a_convention_ended_annuls_its_live_commitments(db: TestDb) {
 async fn active_advisors_block_the_end_of_a_convention(db: TestDb) {
     let mut conn = db.conn();
     let p = programme(&mut conn);
-    let commitment = engage(&mut conn, &p, Some(15_000 * EURO)).unwrap();
+    let commitment = engage(&mut conn, &p, (0, Some(15_000 * EURO))).unwrap();
     recruit(&mut conn, &p, 0, 1).unwrap();
 
     let refused = terminate(&mut conn, &p).unwrap_err();
@@ -286,8 +287,9 @@ async fn a_withdrawal_never_leaves_a_host_fewer_posts_than_its_advisors(db: Test
 async fn a_withdrawal_never_leaves_money_over_the_cap(db: TestDb) {
     let mut conn = db.conn();
     let p = programme(&mut conn);
-    // The whole cap: 4 posts × 10,000 €.
-    engage(&mut conn, &p, None).unwrap();
+    // The whole cap: each host's 2 posts × 10,000 €.
+    engage(&mut conn, &p, (0, None)).unwrap();
+    engage(&mut conn, &p, (1, None)).unwrap();
     assert_eq!(engaged(&mut conn, &p), 40_000 * EURO);
 
     let refused = withdraw_one_post(&mut conn, &p, (2, 1)).unwrap_err();
@@ -295,11 +297,15 @@ async fn a_withdrawal_never_leaves_money_over_the_cap(db: TestDb) {
     assert_eq!(refused.code(), "convention_surfinancee");
     assert_eq!(statut(&mut conn, &p), (StatutConvention::EnExecution, 4));
     assert_eq!(engaged(&mut conn, &p), 40_000 * EURO);
-    // The cap holds for new money too: nothing more fits.
-    assert_eq!(
-        engage(&mut conn, &p, Some(EURO)).unwrap_err().code(),
-        "convention_entierement_financee"
-    );
+    // The cap holds for new money too: nothing more fits either host.
+    for host in [0, 1] {
+        assert_eq!(
+            engage(&mut conn, &p, (host, Some(EURO)))
+                .unwrap_err()
+                .code(),
+            "beneficiaire_entierement_finance"
+        );
+    }
 }
 
 on_both_backends!(

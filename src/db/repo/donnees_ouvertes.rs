@@ -10,8 +10,7 @@ use super::lieu::{LieuRow, lieu_of};
 use super::{Backend, stored, stored_date};
 use crate::db::DbConn;
 use crate::db::schema::{
-    communes, conventions, conventions_repartition, conventions_signataires, engagements, lieux,
-    postes, structures, versements,
+    communes, conventions, engagements, lieux, postes, structures, versements,
 };
 use crate::domain::donnees_ouvertes::{Beneficiaire, EngagementPublie, PostePublie};
 use crate::domain::financement::{StatutEngagement, StatutVersement};
@@ -31,24 +30,9 @@ fn suivant(ids: &[String], limit: usize) -> Option<String> {
     (ids.len() >= limit).then(|| ids.last().cloned()).flatten()
 }
 
-/// Adds a beneficiary of weight `poids` to its convention's list, in the order read.
-fn add_beneficiaire(
-    beneficiaires: &mut HashMap<String, Vec<Beneficiaire>>,
-    convention: String,
-    nom: String,
-    siret: String,
-    poids: i64,
-) {
-    beneficiaires
-        .entry(convention)
-        .or_default()
-        .push(Beneficiaire { nom, siret, poids });
-}
-
 /// Up to `limit` commitments after the id `after`, by id, each with its convention's number and
-/// signature date, its live payments and who receives it: the hosts of the convention's split
-/// (weighted by their posts) or, before a split exists, its signatories (weight 1), ordered by
-/// SIRET. Annulled commitments are included (the domain decides what they publish).
+/// signature date, its live payments and its beneficiary's name and SIRET. Annulled commitments
+/// are included (the domain decides what they publish).
 pub fn subventions(
     conn: &mut DbConn,
     after: Option<&str>,
@@ -56,14 +40,16 @@ pub fn subventions(
 ) -> QueryResult<Lot<EngagementPublie>> {
     let mut query = engagements::table
         .inner_join(conventions::table)
+        .inner_join(structures::table.on(structures::id.eq(engagements::beneficiaire_id)))
         .select((
             engagements::id,
-            engagements::convention_id,
             engagements::montant_centimes,
             engagements::statut,
             engagements::objet,
             conventions::numero,
             conventions::date_signature,
+            structures::nom,
+            structures::siret,
         ))
         .order(engagements::id.asc())
         .limit(limit as i64)
@@ -71,47 +57,18 @@ pub fn subventions(
     if let Some(after) = after {
         query = query.filter(engagements::id.gt(after.to_owned()));
     }
-    type Row = (String, String, i64, String, String, String, Option<String>);
+    type Row = (
+        String,
+        i64,
+        String,
+        String,
+        String,
+        Option<String>,
+        String,
+        String,
+    );
     let rows: Vec<Row> = query.load(conn)?;
     let ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
-    let mut convention_ids: Vec<String> = rows.iter().map(|r| r.1.clone()).collect();
-    convention_ids.sort_unstable();
-    convention_ids.dedup();
-
-    let mut beneficiaires: HashMap<String, Vec<Beneficiaire>> = HashMap::new();
-    let hosts: Vec<(String, String, String, i64)> = conventions_repartition::table
-        .inner_join(structures::table)
-        .filter(conventions_repartition::convention_id.eq_any(&convention_ids))
-        .select((
-            conventions_repartition::convention_id,
-            structures::nom,
-            structures::siret,
-            conventions_repartition::postes,
-        ))
-        .order((conventions_repartition::convention_id, structures::siret))
-        .load(conn)?;
-    for (convention, nom, siret, postes) in hosts {
-        add_beneficiaire(&mut beneficiaires, convention, nom, siret, postes);
-    }
-    let unsplit: Vec<&String> = convention_ids
-        .iter()
-        .filter(|id| !beneficiaires.contains_key(*id))
-        .collect();
-    if !unsplit.is_empty() {
-        let signatories: Vec<(String, String, String)> = conventions_signataires::table
-            .inner_join(structures::table)
-            .filter(conventions_signataires::convention_id.eq_any(unsplit))
-            .select((
-                conventions_signataires::convention_id,
-                structures::nom,
-                structures::siret,
-            ))
-            .order((conventions_signataires::convention_id, structures::siret))
-            .load(conn)?;
-        for (convention, nom, siret) in signatories {
-            add_beneficiaire(&mut beneficiaires, convention, nom, siret, 1);
-        }
-    }
 
     let mut paiements: HashMap<String, Vec<(chrono::NaiveDate, i64)>> = HashMap::new();
     let paid: Vec<(String, String, i64)> = versements::table
@@ -139,7 +96,7 @@ pub fn subventions(
     let items = rows
         .into_iter()
         .map(
-            |(id, convention, montant, statut, objet, numero, signature)| {
+            |(id, montant, statut, objet, numero, signature, nom, siret)| {
                 // A commitment is only made on a signed convention (the domain's rule, and the
                 // convention's CHECKs keep the date once signed): a missing date is a bug.
                 let signature = signature.ok_or_else(|| {
@@ -155,7 +112,7 @@ pub fn subventions(
                     montant_centimes: montant,
                     statut: stored(StatutEngagement::parse(&statut))?,
                     versements: paiements.remove(&id).unwrap_or_default(),
-                    beneficiaires: beneficiaires.get(&convention).cloned().unwrap_or_default(),
+                    beneficiaire: Beneficiaire { nom, siret },
                 })
             },
         )

@@ -24,7 +24,7 @@ use crate::domain::financement::{
     Engagement, Enveloppe, Mouvement, NatureEnveloppe, SoldeDepartement, StatutEngagement,
     StatutVersement, Versement, part_engagee,
 };
-use crate::domain::ids::{ConventionId, EngagementId, EnveloppeId, VersementId};
+use crate::domain::ids::{ConventionId, EngagementId, EnveloppeId, StructureId, VersementId};
 use crate::domain::structure::CategorieEmployeur;
 use crate::{insert_if_absent, insert_then_read, list_fn, party_to, row_by_key, update_versioned};
 
@@ -145,6 +145,7 @@ struct EngagementRow {
     version: i64,
     cree_le: String,
     modifie_le: String,
+    beneficiaire_id: String,
 }
 
 impl TryFrom<EngagementRow> for Engagement {
@@ -155,6 +156,7 @@ impl TryFrom<EngagementRow> for Engagement {
             enveloppe_id: stored(EnveloppeId::parse(&row.enveloppe_id))?,
             convention_id: stored(ConventionId::parse(&row.convention_id))?,
             departement: stored(CodeDepartement::parse(&row.departement))?,
+            beneficiaire_id: stored(StructureId::parse(&row.beneficiaire_id))?,
             montant_centimes: row.montant_centimes,
             verse_centimes: row.verse_centimes,
             date_engagement: stored_date(&row.date_engagement)?,
@@ -182,6 +184,7 @@ struct VersementRow {
     date_annulation: Option<String>,
     motif_annulation: Option<String>,
     cree_le: String,
+    tranche: Option<i64>,
 }
 
 impl TryFrom<VersementRow> for Versement {
@@ -193,6 +196,7 @@ impl TryFrom<VersementRow> for Versement {
             montant_centimes: row.montant_centimes,
             date_versement: stored_date(&row.date_versement)?,
             reference: row.reference,
+            tranche: row.tranche,
             statut: stored(StatutVersement::parse(&row.statut))?,
             date_annulation: optional_date(row.date_annulation)?,
             motif_annulation: row.motif_annulation,
@@ -626,6 +630,8 @@ pub struct NewEngagement<'a> {
     pub convention_id: &'a ConventionId,
     /// The convention's département.
     pub departement: &'a CodeDepartement,
+    /// The employer of the convention it goes to.
+    pub beneficiaire_id: &'a StructureId,
     /// Its amount.
     pub montant_centimes: i64,
     /// Its date.
@@ -655,6 +661,7 @@ pub fn insert_engagement(tx: &mut WriteTx<'_>, new: &NewEngagement<'_>) -> Query
         version: 1,
         cree_le: now.clone(),
         modifie_le: now,
+        beneficiaire_id: new.beneficiaire_id.to_string(),
     };
     crate::db_run!(tx.conn(), |c| diesel::insert_into(engagements::table)
         .values(&row)
@@ -705,38 +712,52 @@ pub fn conventions_engagees(
         .collect()
 }
 
-/// What a convention has engaged on an envelope (live amounts + paid parts of annulled ones),
-/// leaving out `except` (a commitment being created, whose money has not moved yet).
-pub fn engage_pour_convention(
+/// What a convention has engaged on an envelope (live amounts + paid parts of annulled ones)
+/// for each of its beneficiaries, by beneficiary, leaving out `except` (a commitment being
+/// created, whose money has not moved yet); with `beneficiaire`, for that one only.
+pub fn engage_par_beneficiaire(
     conn: &mut DbConn,
     convention_id: &ConventionId,
     enveloppe_id: &EnveloppeId,
+    beneficiaire: Option<&StructureId>,
     except: Option<&EngagementId>,
-) -> QueryResult<i64> {
+) -> QueryResult<Vec<(StructureId, i64)>> {
     let mut query = engagements::table
         .filter(engagements::convention_id.eq(convention_id.as_str()))
         .filter(engagements::enveloppe_id.eq(enveloppe_id.as_str()))
         .select((
+            engagements::beneficiaire_id,
             engagements::statut,
             engagements::montant_centimes,
             engagements::verse_centimes,
         ))
+        .order(engagements::beneficiaire_id)
         .into_boxed::<Backend>();
+    if let Some(beneficiaire) = beneficiaire {
+        query = query.filter(engagements::beneficiaire_id.eq(beneficiaire.as_str()));
+    }
     if let Some(except) = except {
         query = query.filter(engagements::id.ne(except.as_str()));
     }
-    let rows: Vec<(String, i64, i64)> = query.load(conn)?;
-    rows.into_iter()
-        .try_fold(0i64, |total, (statut, montant, verse)| {
-            let part = part_engagee(stored(StatutEngagement::parse(&statut))?, montant, verse);
-            // Each part is at most 10^15 and their sum at most the envelope's amount: a checked sum
-            // only guards against a corrupted database.
-            total.checked_add(part).ok_or_else(|| {
-                diesel::result::Error::DeserializationError(
-                    "somme des engagements hors limites".into(),
-                )
-            })
-        })
+    let rows: Vec<(String, String, i64, i64)> = query.load(conn)?;
+    let mut sums: Vec<(StructureId, i64)> = Vec::new();
+    for (beneficiaire, statut, montant, verse) in rows {
+        let part = part_engagee(stored(StatutEngagement::parse(&statut))?, montant, verse);
+        let beneficiaire = stored(StructureId::parse(&beneficiaire))?;
+        match sums.last_mut() {
+            Some((id, total)) if *id == beneficiaire => {
+                // Each part is at most 10^15 and their sum at most the envelope's amount: a
+                // checked sum only guards against a corrupted database.
+                *total = total.checked_add(part).ok_or_else(|| {
+                    diesel::result::Error::DeserializationError(
+                        "somme des engagements hors limites".into(),
+                    )
+                })?;
+            }
+            _ => sums.push((beneficiaire, part)),
+        }
+    }
+    Ok(sums)
 }
 
 /// Marks a locked live commitment annulled (its money moves apart: [`Mouvement::annulation`]).
@@ -768,6 +789,7 @@ list_fn! {
         equal [
             engagements::enveloppe_id => filter.enveloppe_id,
             engagements::convention_id => filter.convention_id,
+            engagements::beneficiaire_id => filter.beneficiaire_id,
             engagements::departement => filter.departement,
             engagements::statut => filter.statut,
         ];
@@ -785,6 +807,8 @@ pub struct NewVersement<'a> {
     pub date_versement: NaiveDate,
     /// Accounting reference.
     pub reference: &'a str,
+    /// The instalment it pays, if it names one.
+    pub tranche: Option<i64>,
 }
 
 /// Records a payment's row (its money moves apart: [`pay`] with [`Mouvement::versement`]).
@@ -799,6 +823,7 @@ pub fn insert_versement(tx: &mut WriteTx<'_>, new: &NewVersement<'_>) -> QueryRe
         date_annulation: None,
         motif_annulation: None,
         cree_le: stored_time(Utc::now()),
+        tranche: new.tranche,
     };
     diesel::insert_into(versements::table)
         .values(&row)

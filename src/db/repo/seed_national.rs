@@ -463,6 +463,8 @@ pub struct EngagementSeed {
     pub convention_id: String,
     /// The convention's département.
     pub departement: String,
+    /// The employer it goes to.
+    pub beneficiaire_id: String,
     /// Amount.
     pub montant_centimes: i64,
     /// Paid on it.
@@ -612,7 +614,8 @@ pub fn write_financement(tx: &mut WriteTx<'_>, money: &FinancementSeed) -> Query
             motif_annulation,
             version,
             cree_le,
-            modifie_le
+            modifie_le,
+            beneficiaire_id
         ),
         &money.engagements,
         |e, out| {
@@ -630,6 +633,7 @@ pub fn write_financement(tx: &mut WriteTx<'_>, money: &FinancementSeed) -> Query
             out.int(1);
             out.text(&e.cree_le);
             out.text(&e.modifie_le);
+            out.text(&e.beneficiaire_id);
         }
     )?;
     written += bulk_insert!(

@@ -38,8 +38,8 @@ use crate::domain::convention::{
     PartHote, StatutConvention, check_repartition, date_limite_projet, postes_des_signataires,
 };
 use crate::domain::financement::{
-    FinancementConvention, PlafondDepartement, Soldes, check_engagement, date_engagement,
-    montant_engagement,
+    FinancementBeneficiaire, FinancementConvention, PlafondDepartement, Soldes, check_engagement,
+    date_engagement, montant_engagement,
 };
 use crate::domain::ids::{ConseillerId, ContratId, ConventionId, PosteId, StructureId};
 use crate::domain::lieu::{CommuneLieu, Itinerance, ModaliteAcces, Service, check_adresse};
@@ -969,26 +969,7 @@ fn financement(
                 })
             })
             .collect::<Result<Vec<_>, RegleEnfreinte>>()?;
-        let maximum = financement_maximal(&enveloppe.baremes, &parts);
-        let montant = montant_engagement(None, Some(maximum))
-            .map_err(|r| enfreinte("engagement", r.detail))?;
-        let soldes = Soldes {
-            montant_centimes: enveloppe.montant_centimes,
-            engage_centimes: enveloppe.engage_centimes,
-            plafond: Some(PlafondDepartement {
-                departement: CodeDepartement::parse(&plafond.departement)
-                    .map_err(|e| enfreinte("département", e.expected))?,
-                plafond_centimes: plafond.plafond_centimes.unwrap_or(i64::MAX),
-                engage_centimes: plafond.engage_centimes,
-            }),
-            par_poste: Some(FinancementConvention {
-                postes: convention.postes_attribues,
-                maximum_centimes: maximum,
-                engage_centimes: 0,
-            }),
-        };
-        check_engagement(montant, &soldes)
-            .map_err(|r| enfreinte(format!("engagement {}", convention.numero), r.detail))?;
+        let maximum_convention = financement_maximal(&enveloppe.baremes, &parts);
         let jour = date_engagement(
             Some(dates[i]),
             parametres.today,
@@ -996,69 +977,106 @@ fn financement(
             periode,
         )
         .map_err(|r| enfreinte(format!("engagement {}", convention.numero), r.detail))?;
-        let at = instant(jour, 10 * 3600 + alea.between(0, 7200) as u32);
-        let mut engagement = EngagementSeed {
-            id: alea.id(at),
-            enveloppe_id: enveloppe.id.clone(),
-            convention_id: convention.id.clone(),
-            departement: convention.departement.clone(),
-            montant_centimes: montant,
-            verse_centimes: 0,
-            date_engagement: jour,
-            objet: format!(
-                "{} poste(s) de conseiller numérique — {}",
-                convention.postes_attribues, convention.numero
-            ),
-            cree_le: stored_time(at),
-            modifie_le: stored_time(at),
-        };
-        enveloppe.engage_centimes += montant;
-        plafond.engage_centimes += montant;
-        derniere_modification = derniere_modification.max(at);
-        // Instalments: 40 % soon after, 30 % some months later, the rest for closed
-        // conventions; a few commitments are not paid yet.
-        let mut tranches: Vec<(i64, NaiveDate)> = Vec::new();
-        if alea.chance(0.92) || convention.statut == StatutConvention::Terminee {
-            let first = add_days(jour, alea.between(15, 60)).min(fin);
-            tranches.push((montant * 40 / 100, first));
-            let executed = matches!(
-                convention.statut,
-                StatutConvention::EnExecution | StatutConvention::Terminee
-            );
-            if executed && alea.chance(0.7) || convention.statut == StatutConvention::Terminee {
-                let second = add_days(first, alea.between(180, 300)).min(fin);
-                tranches.push((montant * 30 / 100, second));
-                if convention.statut == StatutConvention::Terminee {
-                    let last = day_between(
-                        &mut alea,
-                        second,
-                        convention.date_cloture.expect("closed").max(second),
-                    );
-                    tranches.push((montant - montant * 70 / 100, last));
+        let mut engage_convention = 0;
+        // One commitment per employer, to it: its posts × its tariff.
+        for part in &parts {
+            let maximum = financement_maximal(&enveloppe.baremes, std::slice::from_ref(part));
+            if maximum == 0 {
+                continue;
+            }
+            let montant = montant_engagement(None, Some(maximum))
+                .map_err(|r| enfreinte("engagement", r.detail))?;
+            let soldes = Soldes {
+                montant_centimes: enveloppe.montant_centimes,
+                engage_centimes: enveloppe.engage_centimes,
+                plafond: Some(PlafondDepartement {
+                    departement: CodeDepartement::parse(&plafond.departement)
+                        .map_err(|e| enfreinte("département", e.expected))?,
+                    plafond_centimes: plafond.plafond_centimes.unwrap_or(i64::MAX),
+                    engage_centimes: plafond.engage_centimes,
+                }),
+                par_poste: Some(FinancementConvention {
+                    postes: convention.postes_attribues,
+                    maximum_centimes: maximum_convention,
+                    engage_centimes: engage_convention,
+                }),
+                beneficiaire: Some(FinancementBeneficiaire {
+                    structure_id: part.structure_id.clone(),
+                    financement: FinancementConvention {
+                        postes: part.postes,
+                        maximum_centimes: maximum,
+                        engage_centimes: 0,
+                    },
+                }),
+            };
+            check_engagement(montant, &soldes)
+                .map_err(|r| enfreinte(format!("engagement {}", convention.numero), r.detail))?;
+            engage_convention += montant;
+            let at = instant(jour, 10 * 3600 + alea.between(0, 7200) as u32);
+            let mut engagement = EngagementSeed {
+                id: alea.id(at),
+                enveloppe_id: enveloppe.id.clone(),
+                convention_id: convention.id.clone(),
+                departement: convention.departement.clone(),
+                beneficiaire_id: part.structure_id.to_string(),
+                montant_centimes: montant,
+                verse_centimes: 0,
+                date_engagement: jour,
+                objet: format!(
+                    "{} poste(s) de conseiller numérique — {}",
+                    part.postes, convention.numero
+                ),
+                cree_le: stored_time(at),
+                modifie_le: stored_time(at),
+            };
+            enveloppe.engage_centimes += montant;
+            plafond.engage_centimes += montant;
+            derniere_modification = derniere_modification.max(at);
+            // Instalments: 40 % soon after, 30 % some months later, the rest for closed
+            // conventions; a few commitments are not paid yet.
+            let mut tranches: Vec<(i64, NaiveDate)> = Vec::new();
+            if alea.chance(0.92) || convention.statut == StatutConvention::Terminee {
+                let first = add_days(jour, alea.between(15, 60)).min(fin);
+                tranches.push((montant * 40 / 100, first));
+                let executed = matches!(
+                    convention.statut,
+                    StatutConvention::EnExecution | StatutConvention::Terminee
+                );
+                if executed && alea.chance(0.7) || convention.statut == StatutConvention::Terminee {
+                    let second = add_days(first, alea.between(180, 300)).min(fin);
+                    tranches.push((montant * 30 / 100, second));
+                    if convention.statut == StatutConvention::Terminee {
+                        let last = day_between(
+                            &mut alea,
+                            second,
+                            convention.date_cloture.expect("closed").max(second),
+                        );
+                        tranches.push((montant - montant * 70 / 100, last));
+                    }
                 }
             }
-        }
-        for (amount, day) in tranches {
-            if amount < 1 || engagement.verse_centimes + amount > engagement.montant_centimes {
-                return Err(enfreinte("versement", "au-delà de l'engagement"));
+            for (amount, day) in tranches {
+                if amount < 1 || engagement.verse_centimes + amount > engagement.montant_centimes {
+                    return Err(enfreinte("versement", "au-delà de l'engagement"));
+                }
+                reference += 1;
+                let paid = instant(day, 14 * 3600 + alea.between(0, 7200) as u32).max(at);
+                versements.push(VersementSeed {
+                    id: alea.id(paid),
+                    engagement_id: engagement.id.clone(),
+                    montant_centimes: amount,
+                    date_versement: day,
+                    reference: format!("MANDAT-{}-{reference:06}", day.format("%Y")),
+                    cree_le: stored_time(paid),
+                });
+                engagement.verse_centimes += amount;
+                engagement.modifie_le = stored_time(paid);
+                enveloppe.verse_centimes += amount;
+                plafond.verse_centimes += amount;
+                derniere_modification = derniere_modification.max(paid);
             }
-            reference += 1;
-            let paid = instant(day, 14 * 3600 + alea.between(0, 7200) as u32).max(at);
-            versements.push(VersementSeed {
-                id: alea.id(paid),
-                engagement_id: engagement.id.clone(),
-                montant_centimes: amount,
-                date_versement: day,
-                reference: format!("MANDAT-{}-{reference:06}", day.format("%Y")),
-                cree_le: stored_time(paid),
-            });
-            engagement.verse_centimes += amount;
-            engagement.modifie_le = stored_time(paid);
-            enveloppe.verse_centimes += amount;
-            plafond.verse_centimes += amount;
-            derniere_modification = derniere_modification.max(paid);
+            engagements.push(engagement);
         }
-        engagements.push(engagement);
     }
     enveloppe.modifie_le = stored_time(derniere_modification);
     Ok(FinancementSeed {

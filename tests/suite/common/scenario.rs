@@ -287,3 +287,30 @@ pub async fn vacants(app: &TestApp<impl App>, host: &str) -> Vec<String> {
         .map(|p| p["id"].as_str().unwrap().to_owned())
         .collect()
 }
+
+/// The first employer of a convention, as the API names them: the first host of its split, or
+/// before one its first signatory (what a commitment's `beneficiaire_id` names).
+pub async fn premier_employeur(app: &TestApp<impl App>, convention: &str) -> String {
+    let read = app
+        .as_(admin())
+        .get(&format!("/api/v1/conventions/{convention}"))
+        .await;
+    assert_eq!(read.status, 200, "{}", read.text);
+    let first = read.json["repartition"][0]["structure_id"]
+        .as_str()
+        .or_else(|| read.json["signataires"][0].as_str())
+        .expect("a convention has an employer");
+    first.to_owned()
+}
+
+/// A commitment's body with its beneficiary: `body` as given when it names one (`null`
+/// included, to test its absence), else with the convention's first employer.
+pub async fn avec_beneficiaire(app: &TestApp<impl App>, mut body: Value) -> Value {
+    if body.get("beneficiaire_id").is_none()
+        && let Some(convention) = body["convention_id"].as_str()
+    {
+        let premier = premier_employeur(app, convention).await;
+        body["beneficiaire_id"] = Value::String(premier);
+    }
+    body
+}

@@ -1,0 +1,1 @@
+ALTER TABLE engagements ALTER COLUMN beneficiaire_id DROP NOT NULL;
