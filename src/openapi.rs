@@ -50,9 +50,10 @@ signature, projet d'accueil, validation, avenants, résiliation et clôture ; le
 (pourvus et vacants)."),
         (name = "Financement", description = "Enveloppes de financement, leurs barèmes (baremes : montant \
 par poste et tranches selon la catégorie d'employeur et le territoire prioritaire) et leurs plafonds départementaux, \
-engagements de crédits envers les conventions, versements, et l'annulation d'un engagement ou d'un versement : \
-jamais d'engagement au-delà d'une enveloppe, d'un plafond ou des postes d'une convention, même sous requêtes \
-concurrentes."),
+engagements de crédits envers un employeur d'une convention (son bénéficiaire), versements (qui peuvent nommer \
+une tranche), l'annulation d'un engagement ou d'un versement, et le financement de chacune des structures \
+(structures/{id}/financement : engagé, versé, échéancier) : jamais d'engagement au-delà d'une enveloppe, d'un \
+plafond, des postes d'une convention ou de ceux d'un employeur, même sous requêtes concurrentes."),
         (name = "Lieux", description = "Lieux d'activité des conseillers, selon le standard national des lieux de \
 médiation numérique : lecture publique ; écriture par la structure qui tient le lieu, la préfecture ou l'administration."),
         (name = "Postes", description = "Les postes attribués aux structures d'accueil, chacun un objet : \

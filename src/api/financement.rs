@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::structure::not_blank;
-use crate::domain::bareme::Bareme;
+use crate::domain::bareme::{Bareme, EtatTranche, FinancementEmployeur};
 use crate::domain::codes::CodeDepartement;
 use crate::domain::financement::{
     self as domain, ActionEngagement, ActionVersement, NatureEnveloppe, SoldeDepartement,
@@ -465,18 +465,26 @@ crate::page_dto! {
 #[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
-    "montant_centimes": 100000000, "date_versement": "2021-04-01", "reference": "MANDAT-2021-000123"
+    "tranche": 1, "date_versement": "2021-04-01", "reference": "MANDAT-2021-000123"
 }))]
 pub struct NouveauVersement {
     /// Montant, en centimes : les versements ne dépassent jamais l'engagement
-    /// (409 `versement_excessif`).
+    /// (409 `versement_excessif`). Par défaut, quand `tranche` est donnée, le montant de cette
+    /// tranche pour les postes du bénéficiaire ; obligatoire sinon.
     #[validate(range(
         min = 1,
         max = 1_000_000_000_000_000i64,
         message = "de 1 à 10^15 centimes"
     ))]
     #[schema(minimum = 1, maximum = 1_000_000_000_000_000i64)]
-    pub montant_centimes: i64,
+    pub montant_centimes: Option<i64>,
+    /// Rang de la tranche du barème du bénéficiaire que paie ce versement : une tranche n'est
+    /// versée qu'une fois par engagement (409 `tranche_deja_versee` ; un versement annulé la
+    /// libère). 422 quand l'enveloppe n'a pas de barème pour le bénéficiaire ou que le barème n'a
+    /// pas ce rang.
+    #[validate(range(min = 1, max = 120, message = "de 1 à 120"))]
+    #[schema(minimum = 1, maximum = 120)]
+    pub tranche: Option<i64>,
     /// Date du versement : ni dans le futur, ni avant la date de l'engagement.
     #[schema(value_type = String, format = Date)]
     pub date_versement: NaiveDate,
@@ -766,5 +774,124 @@ fn exemple_simulation_versement() -> serde_json::Value {
         "versement": exemple_versement(),
         "engagement": exemple_engagement(),
         "soldes": soldes_exemple(VERSEMENT_EXEMPLE_CENTIMES)
+    })
+}
+
+/// Une tranche de l'échéancier d'un employeur : le montant de la tranche de son barème pour ses
+/// postes, son échéance (le début de son financement, la date de son premier engagement, plus
+/// les mois de la tranche) et son état.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrancheEcheancier {
+    /// Rang dans le barème.
+    pub rang: i64,
+    /// Montant de la tranche par poste × les postes de l'employeur, en centimes.
+    pub montant_centimes: i64,
+    /// Échéance.
+    #[schema(value_type = String, format = Date)]
+    pub echeance: NaiveDate,
+    /// Versé par les versements non annulés qui la nomment.
+    pub verse_centimes: i64,
+    /// `versee` (un versement la nomme), `echue` (échéance passée, rien versé), `a_venir`.
+    pub etat: EtatTranche,
+}
+
+/// Ce qu'un employeur reçoit d'une enveloppe au titre d'une convention.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LigneFinancement {
+    /// Enveloppe.
+    pub enveloppe_id: EnveloppeId,
+    /// Convention.
+    pub convention_id: ConventionId,
+    /// Ses postes dans la convention aujourd'hui (0 s'il n'y emploie plus).
+    pub postes: i64,
+    /// Sur une enveloppe à barèmes : ses postes × son barème ; null sans barème.
+    pub maximum_centimes: Option<i64>,
+    /// Engagé : montants des engagements actifs, parts versées des engagements annulés.
+    pub engage_centimes: i64,
+    /// Versé : versements non annulés.
+    pub verse_centimes: i64,
+    /// Ce qui reste à verser sur ses engagements actifs.
+    pub reste_a_verser_centimes: i64,
+    /// Ses engagements, du plus ancien au plus récent.
+    pub engagements: Vec<EngagementId>,
+    /// L'échéancier de son barème ; vide sans barème pour son couple.
+    pub tranches: Vec<TrancheEcheancier>,
+}
+
+/// Le financement d'une structure : ce qu'elle reçoit, par enveloppe et convention, et les totaux.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = exemple_financement_structure)]
+pub struct FinancementStructure {
+    /// La structure.
+    pub structure_id: StructureId,
+    /// Engagé en sa faveur, toutes lignes.
+    pub engage_centimes: i64,
+    /// Versé, toutes lignes.
+    pub verse_centimes: i64,
+    /// Reste à verser, toutes lignes.
+    pub reste_a_verser_centimes: i64,
+    /// Par enveloppe et convention.
+    pub lignes: Vec<LigneFinancement>,
+}
+
+impl FinancementStructure {
+    /// The read model of a structure's funding lines.
+    pub fn of(structure_id: StructureId, lignes: Vec<FinancementEmployeur>) -> Self {
+        FinancementStructure {
+            structure_id,
+            engage_centimes: lignes.iter().map(|l| l.engage_centimes).sum(),
+            verse_centimes: lignes.iter().map(|l| l.verse_centimes).sum(),
+            reste_a_verser_centimes: lignes.iter().map(|l| l.reste_a_verser_centimes).sum(),
+            lignes: lignes
+                .into_iter()
+                .map(|l| LigneFinancement {
+                    enveloppe_id: l.enveloppe_id,
+                    convention_id: l.convention_id,
+                    postes: l.postes,
+                    maximum_centimes: l.maximum_centimes,
+                    engage_centimes: l.engage_centimes,
+                    verse_centimes: l.verse_centimes,
+                    reste_a_verser_centimes: l.reste_a_verser_centimes,
+                    engagements: l.engagements,
+                    tranches: l
+                        .tranches
+                        .into_iter()
+                        .map(|t| TrancheEcheancier {
+                            rang: t.rang,
+                            montant_centimes: t.montant_centimes,
+                            echeance: t.echeance,
+                            verse_centimes: t.verse_centimes,
+                            etat: t.etat,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A commune's 5 public posts in priority territory under the renewal's tariff, its first
+/// instalment paid.
+fn exemple_financement_structure() -> serde_json::Value {
+    json!({
+        "structure_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f01",
+        "engage_centimes": 25_000_000i64, "verse_centimes": 10_000_000i64,
+        "reste_a_verser_centimes": 15_000_000i64,
+        "lignes": [{
+            "enveloppe_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f94",
+            "convention_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91",
+            "postes": 5, "maximum_centimes": 25_000_000i64,
+            "engage_centimes": 25_000_000i64, "verse_centimes": 10_000_000i64,
+            "reste_a_verser_centimes": 15_000_000i64,
+            "engagements": ["01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f95"],
+            "tranches": [
+                {"rang": 1, "montant_centimes": 10_000_000i64, "echeance": "2023-03-01",
+                 "verse_centimes": 10_000_000i64, "etat": "versee"},
+                {"rang": 2, "montant_centimes": 8_750_000i64, "echeance": "2024-03-01",
+                 "verse_centimes": 0, "etat": "echue"},
+                {"rang": 3, "montant_centimes": 6_250_000i64, "echeance": "2025-03-01",
+                 "verse_centimes": 0, "etat": "a_venir"}
+            ]
+        }]
     })
 }

@@ -21,21 +21,25 @@ use crate::db::repo::financement::{self as repo, NewEngagement, NewVersement};
 use crate::db::repo::journal::Author;
 use crate::db::repo::structure as structures;
 use crate::db::{DbConn, WriteTx};
-use crate::domain::bareme::{Bareme, PartEmployeur, check_baremes, financement_maximal};
+use crate::domain::bareme::{
+    Bareme, FinancementEmployeur, PartEmployeur, bareme_de, check_baremes, financement_maximal,
+    montant_tranche,
+};
 use crate::domain::calendar::effective_date;
 use crate::domain::codes::CodeDepartement;
 use crate::domain::convention::Convention;
 use crate::domain::financement::{
     ActionEngagement, ActionVersement, Engagement, Enveloppe, FinancementBeneficiaire,
     FinancementConvention, Mouvement, PlafondDepartement, Soldes, SoldesApres, StatutEngagement,
-    Versement, check_convention_engageable, check_engagement, check_financement_apres_retrait,
-    check_montant_enveloppe, check_perimetre, check_periode, check_periode_couvre, check_plafond,
-    check_versement, choisir_beneficiaire, date_engagement, montant_engagement,
+    TRANCHE_DEJA_VERSEE, Versement, check_convention_engageable, check_engagement,
+    check_financement_apres_retrait, check_montant_enveloppe, check_perimetre, check_periode,
+    check_periode_couvre, check_plafond, check_versement, choisir_beneficiaire, date_engagement,
+    montant_engagement,
 };
 use crate::domain::ids::{ConventionId, EngagementId, EnveloppeId, StructureId, VersementId};
 use crate::domain::journal::RessourceJournal;
 use crate::domain::lifecycle::apply;
-use crate::domain::refusal::FieldError;
+use crate::domain::refusal::{FieldError, Refusal, VALIDATION};
 use crate::error::ApiError;
 
 /// 404 for an unknown envelope.
@@ -810,7 +814,8 @@ pub fn check_financement_convention(
     Ok(())
 }
 
-/// Records a payment on a live commitment (never beyond what is left to pay).
+/// Records a payment on a live commitment (never beyond what is left to pay), of the instalment
+/// it names if it names one ([`montant_versement`]).
 pub fn pay(
     tx: &mut WriteTx<'_>,
     ctx: &Context,
@@ -832,22 +837,19 @@ pub fn pay(
         ctx.today,
         Some(("date_engagement", engagement.date_engagement)),
     )?;
-    check_versement(&engagement, input.montant_centimes)?;
+    let montant = montant_versement(tx, &engagement, input.montant_centimes, input.tranche)?;
+    check_versement(&engagement, montant)?;
     let versement = repo::insert_versement(
         tx,
         &NewVersement {
             engagement: &engagement,
-            montant_centimes: input.montant_centimes,
+            montant_centimes: montant,
             date_versement: date,
             reference: input.reference.trim(),
-            tranche: None,
+            tranche: input.tranche,
         },
     )?;
-    repo::pay(
-        tx,
-        &engagement,
-        Mouvement::versement(&engagement, input.montant_centimes),
-    )?;
+    repo::pay(tx, &engagement, Mouvement::versement(&engagement, montant))?;
     journal::record(
         tx,
         &ctx.author,
@@ -859,6 +861,59 @@ pub fn pay(
         },
     )?;
     Ok(versement)
+}
+
+/// A payment's amount: the one given; when it names an instalment, that instalment must exist in
+/// the beneficiary's tariff (422 at `/tranche`) and not be paid yet on this commitment (409
+/// `tranche_deja_versee`), and it defaults to the instalment × the beneficiary's posts. Called
+/// under the commitment's lock.
+fn montant_versement(
+    tx: &mut WriteTx<'_>,
+    engagement: &Engagement,
+    given: Option<i64>,
+    tranche: Option<i64>,
+) -> Result<i64, ApiError> {
+    let Some(rang) = tranche else {
+        return given.ok_or_else(|| {
+            let detail = "montant_centimes est obligatoire sans tranche.";
+            ApiError::from(
+                Refusal::new(&VALIDATION, detail.to_owned())
+                    .with_error(FieldError::pointer("/montant_centimes", detail)),
+            )
+        });
+    };
+    let baremes = repo::baremes_of(tx.conn(), &engagement.enveloppe_id)?;
+    let convention = conventions::find(tx.conn(), &engagement.convention_id)?
+        .ok_or_else(|| ApiError::internal("engagement sans convention"))?;
+    let parts = parts_employeurs(tx.conn(), &convention)?;
+    let part = parts
+        .iter()
+        .find(|p| p.structure_id == engagement.beneficiaire_id);
+    let montant_tranche = montant_tranche(
+        part.and_then(|part| bareme_de(&baremes, part)),
+        part.map_or(0, |p| p.postes),
+        rang,
+    )?;
+    if let Some(deja) = repo::versement_de_tranche(tx.conn(), &engagement.id, rang)? {
+        return Err(Refusal::new(
+            &TRANCHE_DEJA_VERSEE,
+            format!(
+                "La tranche {rang} de cet engagement a déjà été versée (versement {deja}) : annuler ce versement d'abord."
+            ),
+        )
+        .with_member("tranche", rang)
+        .with_member("versement_id", deja.as_str())
+        .into());
+    }
+    match given {
+        Some(montant) => Ok(montant),
+        None => montant_engagement(None, Some(montant_tranche)).map_err(|_| {
+            let detail = "montant_centimes est obligatoire : la tranche ne vaut rien pour les postes du bénéficiaire.";
+            Refusal::new(&VALIDATION, detail.to_owned())
+                .with_error(FieldError::pointer("/montant_centimes", detail))
+                .into()
+        }),
+    }
 }
 
 /// Cancels a payment: what it paid leaves the paid sums (and, on an annulled commitment, the
@@ -908,4 +963,67 @@ pub fn annul_versement(
         &place(&annulled),
     )?;
     Ok(annulled)
+}
+
+/// `GET /structures/{id}/financement`: what the structure receives, per envelope and convention
+/// ([`FinancementEmployeur`]), as of `today`. Read like a commitment placed at the structure
+/// (404 outside the caller's scope: the structure role reads its own only).
+pub fn financement_structure(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: &StructureId,
+    today: NaiveDate,
+) -> Result<Vec<FinancementEmployeur>, ApiError> {
+    let structure = structures::find(conn, id)?.ok_or_else(crate::app::structure::not_found)?;
+    policy::check_seen_placed(caller, Resource::Engagement, Action::Read, &structure)?;
+    let engagements = repo::engagements_du_beneficiaire(conn, id)?;
+    let ids: Vec<EngagementId> = engagements.iter().map(|e| e.id.clone()).collect();
+    let versements = repo::versements_effectues(conn, &ids)?;
+    let mut lignes: Vec<FinancementEmployeur> = Vec::new();
+    let mut baremes: Vec<(EnveloppeId, Vec<Bareme>)> = Vec::new();
+    for groupe in engagements
+        .chunk_by(|a, b| (&a.enveloppe_id, &a.convention_id) == (&b.enveloppe_id, &b.convention_id))
+    {
+        let first = &groupe[0];
+        if !baremes.iter().any(|(e, _)| e == &first.enveloppe_id) {
+            let read = repo::baremes_of(conn, &first.enveloppe_id)?;
+            baremes.push((first.enveloppe_id.clone(), read));
+        }
+        let tarifs = baremes
+            .iter()
+            .find(|(e, _)| e == &first.enveloppe_id)
+            .map(|(_, b)| b.as_slice())
+            .unwrap_or_default();
+        let convention = conventions::find(conn, &first.convention_id)?
+            .ok_or_else(|| ApiError::internal("engagement sans convention"))?;
+        let parts = parts_employeurs(conn, &convention)?;
+        let part = parts.iter().find(|p| &p.structure_id == id);
+        let postes = part.map_or(0, |p| p.postes);
+        let bareme = part.and_then(|p| bareme_de(tarifs, p));
+        let siens: Vec<(i64, i64)> = versements
+            .iter()
+            .filter(|v| groupe.iter().any(|e| e.id == v.engagement_id))
+            .filter_map(|v| v.tranche.map(|rang| (rang, v.montant_centimes)))
+            .collect();
+        let debut = groupe
+            .iter()
+            .map(|e| e.date_engagement)
+            .min()
+            .unwrap_or(first.date_engagement);
+        lignes.push(FinancementEmployeur {
+            enveloppe_id: first.enveloppe_id.clone(),
+            convention_id: first.convention_id.clone(),
+            postes,
+            maximum_centimes: (!tarifs.is_empty())
+                .then(|| part.map_or(0, |p| financement_maximal(tarifs, std::slice::from_ref(p)))),
+            engage_centimes: groupe.iter().map(Engagement::engage_centimes).sum(),
+            verse_centimes: groupe.iter().map(|e| e.verse_centimes).sum(),
+            reste_a_verser_centimes: groupe.iter().map(Engagement::reste_a_verser_centimes).sum(),
+            engagements: groupe.iter().map(|e| e.id.clone()).collect(),
+            tranches: bareme
+                .map(|b| crate::domain::bareme::echeancier(b, postes, debut, &siens, today))
+                .unwrap_or_default(),
+        });
+    }
+    Ok(lignes)
 }

@@ -12,13 +12,16 @@
 //! tariff of its pair; an employer whose pair has no tariff receives nothing from it
 //! ([`financement_maximal`]).
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::calendar::add_months;
 use super::financement::{MONTANT_MAX_CENTIMES, euros};
-use super::ids::StructureId;
-use super::refusal::{FieldError, Refusal};
+use super::ids::{ConventionId, EngagementId, EnveloppeId, StructureId};
+use super::refusal::{FieldError, Refusal, VALIDATION};
 use super::structure::CategorieEmployeur;
+use crate::closed_enum;
 
 /// The longest funding period a tariff may describe, in months (ten years).
 pub const DUREE_MAX_MOIS: i64 = 120;
@@ -142,6 +145,130 @@ pub fn bareme_pour(
     baremes
         .iter()
         .find(|b| b.categorie == categorie && b.territoire_prioritaire == territoire_prioritaire)
+}
+
+/// The tariff of an employer of a convention, if the envelope has one for its pair.
+pub fn bareme_de<'a>(baremes: &'a [Bareme], part: &PartEmployeur) -> Option<&'a Bareme> {
+    bareme_pour(baremes, part.categorie, part.territoire_prioritaire)
+}
+
+closed_enum! {
+    /// État d'une tranche de l'échéancier d'un employeur.
+    EtatTranche, "état de tranche" {
+        /// Versée : un versement non annulé la nomme.
+        Versee = "versee",
+        /// Échue : son échéance est passée et aucun versement ne la nomme.
+        Echue = "echue",
+        /// À venir : son échéance n'est pas passée.
+        AVenir = "a_venir",
+    }
+}
+
+/// One instalment of an employer's schedule: its rank, its amount for the employer's posts, its
+/// due date, what payments naming it paid, and its state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Echeance {
+    /// Rank in the tariff.
+    pub rang: i64,
+    /// The instalment per post × the employer's posts.
+    pub montant_centimes: i64,
+    /// Due on: the start of the funding plus the instalment's months.
+    pub echeance: NaiveDate,
+    /// Paid by the payments (not cancelled) that name it.
+    pub verse_centimes: i64,
+    /// Paid, due, or to come.
+    pub etat: EtatTranche,
+}
+
+/// What one employer receives from one envelope for one convention: its posts there now, what
+/// the tariff allows them (with tariffs), its commitments' sums, and its schedule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FinancementEmployeur {
+    /// The envelope.
+    pub enveloppe_id: EnveloppeId,
+    /// The convention.
+    pub convention_id: ConventionId,
+    /// Its posts in the convention now (0 when it no longer employs there).
+    pub postes: i64,
+    /// With tariffs: its posts × its tariff; `None` on an envelope without tariffs.
+    pub maximum_centimes: Option<i64>,
+    /// Engaged (live amounts, paid parts of annulled commitments).
+    pub engage_centimes: i64,
+    /// Paid (payments not cancelled).
+    pub verse_centimes: i64,
+    /// What its live commitments have left to pay.
+    pub reste_a_verser_centimes: i64,
+    /// Its commitments, oldest first.
+    pub engagements: Vec<EngagementId>,
+    /// Its tariff's instalments for its posts, due from its first commitment's date; empty
+    /// without a tariff for its pair.
+    pub tranches: Vec<Echeance>,
+}
+
+/// An employer's schedule under `bareme` for `postes` posts, funded from `debut`: each instalment
+/// with its amount and due date, paid when a payment (`versements`: rank named and amount, not
+/// cancelled) names it, else due once its date is reached (`today` included), else to come.
+pub fn echeancier(
+    bareme: &Bareme,
+    postes: i64,
+    debut: NaiveDate,
+    versements: &[(i64, i64)],
+    today: NaiveDate,
+) -> Vec<Echeance> {
+    bareme
+        .tranches
+        .iter()
+        .map(|tranche| {
+            let echeance = add_months(debut, u32::try_from(tranche.mois_apres_debut).unwrap_or(0))
+                .unwrap_or(debut);
+            let nommee: Vec<i64> = versements
+                .iter()
+                .filter(|(rang, _)| *rang == tranche.rang)
+                .map(|(_, montant)| *montant)
+                .collect();
+            let etat = if !nommee.is_empty() {
+                EtatTranche::Versee
+            } else if echeance <= today {
+                EtatTranche::Echue
+            } else {
+                EtatTranche::AVenir
+            };
+            Echeance {
+                rang: tranche.rang,
+                montant_centimes: tranche.montant_centimes.saturating_mul(postes),
+                echeance,
+                verse_centimes: nommee.iter().sum(),
+                etat,
+            }
+        })
+        .collect()
+}
+
+/// The instalment of rank `rang` of an employer's tariff, for a payment that names it: its
+/// amount for `postes` posts. 422 at `/tranche` when the employer has no tariff on the envelope
+/// or the tariff no such rank.
+pub fn montant_tranche(bareme: Option<&Bareme>, postes: i64, rang: i64) -> Result<i64, Refusal> {
+    let invalid = |detail: String| {
+        Refusal::new(&VALIDATION, detail.clone())
+            .with_error(FieldError::pointer("/tranche", detail))
+    };
+    let bareme = bareme.ok_or_else(|| {
+        invalid(
+            "L'enveloppe n'a pas de barème pour le bénéficiaire de cet engagement : aucune tranche à nommer."
+                .to_owned(),
+        )
+    })?;
+    let tranche = bareme
+        .tranches
+        .iter()
+        .find(|t| t.rang == rang)
+        .ok_or_else(|| {
+            invalid(format!(
+                "Le barème du bénéficiaire a {} tranche(s) : la tranche {rang} n'existe pas.",
+                bareme.tranches.len()
+            ))
+        })?;
+    Ok(tranche.montant_centimes.saturating_mul(postes))
 }
 
 /// A list of tariffs is coherent: each pair at most once, amounts and durations in range, and
@@ -442,5 +569,52 @@ mod tests {
             financement_maximal(&baremes, &[part(i64::MAX, Public, false)]),
             i64::MAX
         );
+    }
+
+    #[test]
+    fn a_schedule_dates_each_instalment_and_says_its_state() {
+        let renouvellement = baremes_renouvellement();
+        let prive = bareme_pour(&renouvellement, Prive, false).unwrap();
+        let debut: NaiveDate = "2023-01-31".parse().unwrap();
+        let today: NaiveDate = "2024-01-31".parse().unwrap();
+        let schedule = echeancier(prive, 2, debut, &[(1, 4_000_000)], today);
+        let view: Vec<(i64, i64, String, i64, EtatTranche)> = schedule
+            .into_iter()
+            .map(|e| {
+                (
+                    e.rang,
+                    e.montant_centimes,
+                    e.echeance.to_string(),
+                    e.verse_centimes,
+                    e.etat,
+                )
+            })
+            .collect();
+        assert_eq!(
+            view,
+            [
+                (
+                    1,
+                    4_000_000,
+                    "2023-01-31".into(),
+                    4_000_000,
+                    EtatTranche::Versee
+                ),
+                // Due on the day itself: due.
+                (2, 2_800_000, "2024-01-31".into(), 0, EtatTranche::Echue),
+                (3, 2_000_000, "2025-01-31".into(), 0, EtatTranche::AVenir),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_payment_names_an_instalment_of_its_beneficiarys_tariff() {
+        let renouvellement = baremes_renouvellement();
+        let public = bareme_pour(&renouvellement, Public, true);
+        assert_eq!(montant_tranche(public, 3, 2), Ok(3 * 1_750_000));
+        for (bareme, rang) in [(public, 4), (public, 0), (None, 1)] {
+            let refusal = montant_tranche(bareme, 3, rang).unwrap_err();
+            assert_eq!(refusal.code_at(), ("validation", Some("/tranche")));
+        }
     }
 }

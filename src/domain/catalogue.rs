@@ -34,6 +34,7 @@ pub const CATALOGUE: &[&RefusalCode] = &[
     &financement::PLAFOND_DEPASSE,
     &financement::CONVENTION_ENTIEREMENT_FINANCEE,
     &financement::BENEFICIAIRE_ENTIEREMENT_FINANCE,
+    &financement::TRANCHE_DEJA_VERSEE,
     &financement::VERSEMENT_EXCESSIF,
     &financement::CONVENTION_SURFINANCEE,
     &financement::CONVENTION_NON_ENGAGEABLE,

@@ -351,6 +351,14 @@ pub const BENEFICIAIRE_ENTIEREMENT_FINANCE: RefusalCode = RefusalCode {
     example: "Les barèmes de l'enveloppe financent cet employeur au plus à hauteur de 250 000,00 € (5 postes) ; 250 000,00 € déjà engagés, il reste 0,00 € ; 50 000,00 € demandés.",
 };
 
+/// 409: a payment naming an instalment its commitment has already received.
+pub const TRANCHE_DEJA_VERSEE: RefusalCode = RefusalCode {
+    kind: RefusalKind::Conflict,
+    code: "tranche_deja_versee",
+    title: "Tranche déjà versée",
+    example: "La tranche 1 de cet engagement a déjà été versée (versement 01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f96) : annuler ce versement d'abord.",
+};
+
 /// 409: a payment beyond what the commitment has left to pay.
 pub const VERSEMENT_EXCESSIF: RefusalCode = RefusalCode {
     kind: RefusalKind::Conflict,

@@ -9,9 +9,9 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
 use crate::api::NoQuery;
 use crate::api::financement::{
-    Annulation, Engagement, EngagementFilter, EngagementPage, NouveauVersement, NouvelEngagement,
-    SimulationEngagement, SimulationQuery, SimulationVersement, SoldesSimules, Versement,
-    VersementPage,
+    Annulation, Engagement, EngagementFilter, EngagementPage, FinancementStructure,
+    NouveauVersement, NouvelEngagement, SimulationEngagement, SimulationQuery, SimulationVersement,
+    SoldesSimules, Versement, VersementPage,
 };
 use crate::api::paging::Paging;
 use crate::app::financement::{
@@ -378,9 +378,34 @@ annulation! {
     use_case = use_case::annul_versement,
 }
 
+get_operation! {
+    /// Lire le financement d'une structure
+    ///
+    /// Ce qu'une structure reçoit comme employeur, par enveloppe et convention : ses postes, ce que
+    /// son barème lui accorde (postes × barème ; null sans barème), l'engagé, le versé et le reste
+    /// à verser de ses engagements, et l'échéancier de son barème (chaque tranche pour ses postes,
+    /// due à la date de son premier engagement plus les mois de la tranche : `versee` quand un
+    /// versement non annulé la nomme, `echue` quand son échéance est passée, `a_venir` sinon), avec
+    /// les totaux. Toutes les lignes viennent ensemble (une par enveloppe et convention). Accès :
+    /// `admin` et `lecteur` national ; `prefecture` et `lecteur` territorial dans leurs
+    /// départements ; `structure` : la sienne. Hors de la portée de l'appelant : 404.
+    get_financement_structure, "/structures/{id}/financement", "getFinancementStructure",
+    tag = "Financement",
+    id = (StructureId, crate::api::StructurePath),
+    response = (FinancementStructure, "Le financement de la structure."),
+    |state, caller, id| {
+        let today = state.today();
+        let lignes = state
+            .read(move |conn| use_case::financement_structure(conn, &caller, &id, today).map(|l| (id, l)))
+            .await?;
+        Ok(HttpResponse::Ok().json(FinancementStructure::of(lignes.0, lignes.1)))
+    }
+}
+
 /// Registers this module's handlers (documented: through `utoipa-actix-web`).
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_engagement)
+        .service(get_financement_structure)
         .service(list_engagements)
         .service(get_engagement)
         .service(annul_engagement)

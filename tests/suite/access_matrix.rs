@@ -215,6 +215,11 @@ const ACCESS: &[Route] = &[
         r#"{"convention_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91", "montant_centimes": 100000, "objet": "Essai."}"#,
     ),
     route("GET", "/api/v1/engagements", Access::Roles(Role::ALL)),
+    route(
+        "GET",
+        "/api/v1/structures/{id}/financement",
+        Access::Scoped(Role::ALL),
+    ),
     route("GET", "/api/v1/engagements/{id}", Access::Scoped(Role::ALL)),
     act(
         "/api/v1/engagements/{id}/annulation",

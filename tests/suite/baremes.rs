@@ -351,7 +351,154 @@ async fn each_employer_is_funded_at_its_tariff(db: TestDb) {
     assert_eq!(refused.json["errors"][0]["pointer"], "/montant_centimes");
 }
 
+/// A payment may name the instalment of its beneficiary's tariff it pays: by default its amount
+/// for the beneficiary's posts; an instalment is paid once per commitment (a cancelled payment
+/// frees it); a rank the tariff lacks, or an envelope without a tariff for the beneficiary, is a
+/// 422 at `/tranche`. `GET /structures/{id}/financement` shows each employer what it receives,
+/// per envelope and convention, with its schedule, to itself, its préfecture and national
+/// readers only.
+async fn instalments_are_paid_once_and_scheduled(db: TestDb) {
+    let app = app_on_day(&db, TODAY).await;
+    let (convention, commune, association) = convention_mixte(&app).await;
+    let renouvellement = enveloppe(&app, Some(renouvellement())).await;
+    let materiel = enveloppe(&app, None).await;
+    let mut engagements = Vec::new();
+    for (key, envelope, beneficiaire, montant) in [
+        ("i1", &renouvellement, &commune, None),
+        ("i2", &renouvellement, &association, None),
+        ("i3", &materiel, &commune, Some(1_000 * EURO)),
+    ] {
+        let mut body = json!({"convention_id": convention, "beneficiaire_id": beneficiaire,
+                              "objet": "Renouvellement", "date_engagement": "2023-03-15"});
+        if let Some(montant) = montant {
+            body["montant_centimes"] = json!(montant);
+        }
+        let committed = engager(&app, envelope, key, body).await;
+        assert_eq!(committed.status, 201, "{}", committed.text);
+        engagements.push(committed.json["id"].as_str().unwrap().to_owned());
+    }
+    let payments = format!("/api/v1/engagements/{}/versements", engagements[0]);
+    let pay = |body: Value| {
+        let uri = payments.clone();
+        let app = &app;
+        async move { post(app, &uri, &admin(), body).await }
+    };
+
+    // The first instalment of the commune's priority tariff, for its 3 posts: 3 × 20,000 €.
+    let first = pay(json!({"tranche": 1, "date_versement": "2023-04-01", "reference": "T1"})).await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    assert_eq!(first.json["montant_centimes"], 60_000 * EURO);
+    assert_eq!(first.json["tranche"], 1);
+    let first_id = first.json["id"].as_str().unwrap().to_owned();
+    let again = pay(json!({"tranche": 1, "montant_centimes": EURO, "date_versement": "2023-04-02", "reference": "T1 bis"})).await;
+    again.assert_problem(409, "tranche_deja_versee");
+    assert_eq!(again.json["versement_id"], first_id.as_str());
+    assert_eq!(again.json["tranche"], 1);
+    for (body, pointer) in [
+        (
+            json!({"tranche": 4, "date_versement": "2023-04-02", "reference": "T4"}),
+            "/tranche",
+        ),
+        (
+            json!({"tranche": 0, "date_versement": "2023-04-02", "reference": "T0"}),
+            "/tranche",
+        ),
+        (
+            json!({"date_versement": "2023-04-02", "reference": "Sans"}),
+            "/montant_centimes",
+        ),
+    ] {
+        let refused = pay(body).await;
+        refused.assert_problem(422, "validation");
+        assert_eq!(
+            refused.json["errors"][0]["pointer"], pointer,
+            "{}",
+            refused.text
+        );
+    }
+    let no_tariff = post(
+        &app,
+        &format!("/api/v1/engagements/{}/versements", engagements[2]),
+        &admin(),
+        json!({"tranche": 1, "date_versement": "2023-04-02", "reference": "Matériel"}),
+    )
+    .await;
+    no_tariff.assert_problem(422, "validation");
+    assert_eq!(no_tariff.json["errors"][0]["pointer"], "/tranche");
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) AS n FROM versements"),
+        1,
+        "no refusal wrote a payment"
+    );
+    // Cancelled, the instalment is free again.
+    let cancelled = post(
+        &app,
+        &format!("/api/v1/versements/{first_id}/annulation"),
+        &admin(),
+        json!({"motif": "Mandat rejeté."}),
+    )
+    .await;
+    assert_eq!(cancelled.status, 200, "{}", cancelled.text);
+    let repaid =
+        pay(json!({"tranche": 1, "date_versement": "2023-04-03", "reference": "T1 ter"})).await;
+    assert_eq!(repaid.status, 201, "{}", repaid.text);
+    assert_eq!(repaid.json["montant_centimes"], 60_000 * EURO);
+
+    // What the commune receives, as it reads it on 2023-06-01.
+    let uri = |id: &str| format!("/api/v1/structures/{id}/financement");
+    let read = get(&app, &uri(&commune), &common::scenario::structure(&commune)).await;
+    assert_eq!(read.status, 200, "{}", read.text);
+    assert_eq!(
+        read.json,
+        json!({
+            "structure_id": commune,
+            "engage_centimes": 151_000 * EURO, "verse_centimes": 60_000 * EURO,
+            "reste_a_verser_centimes": 91_000 * EURO,
+            "lignes": [
+                {"enveloppe_id": renouvellement, "convention_id": convention, "postes": 3,
+                 "maximum_centimes": 150_000 * EURO, "engage_centimes": 150_000 * EURO,
+                 "verse_centimes": 60_000 * EURO, "reste_a_verser_centimes": 90_000 * EURO,
+                 "engagements": [engagements[0]],
+                 "tranches": [
+                    {"rang": 1, "montant_centimes": 60_000 * EURO, "echeance": "2023-03-15",
+                     "verse_centimes": 60_000 * EURO, "etat": "versee"},
+                    {"rang": 2, "montant_centimes": 52_500 * EURO, "echeance": "2024-03-15",
+                     "verse_centimes": 0, "etat": "a_venir"},
+                    {"rang": 3, "montant_centimes": 37_500 * EURO, "echeance": "2025-03-15",
+                     "verse_centimes": 0, "etat": "a_venir"}]},
+                {"enveloppe_id": materiel, "convention_id": convention, "postes": 3,
+                 "maximum_centimes": null, "engage_centimes": 1_000 * EURO,
+                 "verse_centimes": 0, "reste_a_verser_centimes": 1_000 * EURO,
+                 "engagements": [engagements[2]], "tranches": []}
+            ]
+        })
+    );
+    // The association's first instalment, not paid, is due.
+    let read = get(&app, &uri(&association), &admin()).await;
+    assert_eq!(read.status, 200, "{}", read.text);
+    let tranches = &read.json["lignes"][0]["tranches"];
+    assert_eq!(tranches[0]["montant_centimes"], 2 * 20_000 * EURO);
+    assert_eq!(tranches[0]["etat"], "echue");
+    assert_eq!(tranches[1]["etat"], "a_venir");
+    assert_eq!(read.json["lignes"].as_array().unwrap().len(), 1);
+    // Who may read it: the structure itself, its préfecture, national readers.
+    use cnfs_api::auth::Role;
+    for (who, status) in [
+        (common::scenario::structure(&association), 404),
+        (common::token(Role::Prefecture, &["75"], None), 404),
+        (prefecture_93(), 200),
+        (common::token(Role::Lecteur, &[], None), 200),
+    ] {
+        let answer = get(&app, &uri(&commune), &who).await;
+        assert_eq!(answer.status, status, "{}", answer.text);
+    }
+    let unknown = get(&app, &uri("01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f00"), &admin()).await;
+    unknown.assert_problem(404, "ressource_introuvable");
+    assert_eq!(app.anonymous().get(&uri(&commune)).await.status, 401);
+}
+
 on_both_backends!(
     tariffs_are_replaced_whole_and_checked,
     each_employer_is_funded_at_its_tariff,
+    instalments_are_paid_once_and_scheduled,
 );

@@ -1,7 +1,9 @@
 //! The money invariants as a property: random sequences of commitments to one employer of a
 //! convention (amounts that fit, that land exactly on a limit, that pass it by one cent, absurd
 //! ones, the per-post default),
-//! annulments, payments (exact rest, one cent too many, random) and payment cancellations, on
+//! annulments, payments (exact rest, one cent too many, random, an instalment of the
+//! beneficiary's tariff named: paid once, refused when the tariff lacks it) and payment
+//! cancellations, on
 //! two fresh envelopes per case (with or without per-post amount, with or without ceilings on the
 //! 93 and the 75) and three signed conventions in those two départements (one with two employers
 //! sharing its posts), driven through the in-process HTTP app.
@@ -85,6 +87,10 @@ enum MontantVersement {
     Reste,
     /// One cent more than what is left to pay.
     RestePlusUn,
+    /// Naming this instalment of the beneficiary's tariff (the uniform tariffs have one: rank 1,
+    /// the whole amount per post): of one cent when `true`, else none given (the instalment's
+    /// amount for the beneficiary's posts).
+    Tranche(i64, bool),
 }
 
 #[derive(Debug, Clone)]
@@ -142,6 +148,7 @@ fn montant_versement() -> impl Strategy<Value = MontantVersement> {
         3 => (1i64..=15_000_000).prop_map(MontantVersement::Donne),
         2 => Just(MontantVersement::Reste),
         1 => Just(MontantVersement::RestePlusUn),
+        2 => (1i64..=2, any::<bool>()).prop_map(|(rang, cent)| MontantVersement::Tranche(rang, cent)),
     ]
 }
 
@@ -271,6 +278,7 @@ struct ModelVersement {
     engagement: usize,
     montant: i64,
     effectue: bool,
+    tranche: Option<i64>,
 }
 
 /// What the API should hold.
@@ -534,47 +542,88 @@ async fn play_step(
             if model.engagements.is_empty() {
                 return Ok(());
             }
-            let i = which.index(model.engagements.len());
-            let engagement = &model.engagements[i];
-            let reste = engagement.montant - engagement.verse;
-            let amount = match montant {
-                MontantVersement::Donne(m) => *m,
-                MontantVersement::Reste => reste.max(1),
-                MontantVersement::RestePlusUn => reste + 1,
-            };
-            let expected = if !engagement.actif {
-                Expect::Refusal(409, "transition_invalide")
-            } else if amount > reste {
-                Expect::Refusal(409, "versement_excessif")
+            // An instalment is paid, then asked again: the second time it is already paid.
+            let fois = if matches!(montant, MontantVersement::Tranche(..)) {
+                2
             } else {
-                Expect::Status(201)
+                1
             };
-            let answer = app
-                .as_(admin)
-                .idempotency_key(key())
-                .post(
-                    &format!("/api/v1/engagements/{}/versements", engagement.id),
-                    json!({
-                        "montant_centimes": amount,
-                        "date_versement": TODAY,
-                        "reference": "MANDAT-2021-000123",
-                    }),
-                )
-                .await;
-            check_answer(&answer, expected)?;
-            note("versement", expected);
-            if expected == Expect::Status(201) {
-                if answer.json["montant_centimes"] != amount || answer.json["statut"] != "effectue"
-                {
-                    return Err(format!("unexpected payment: {}", answer.text));
-                }
-                model.engagements[i].verse += amount;
-                model.versements.push(ModelVersement {
-                    id: answer.json["id"].as_str().unwrap().to_owned(),
-                    engagement: i,
-                    montant: amount,
-                    effectue: true,
+            for _ in 0..fois {
+                let i = which.index(model.engagements.len());
+                let engagement = &model.engagements[i];
+                let reste = engagement.montant - engagement.verse;
+                let (_, _, employeurs) = &fixture.conventions[engagement.convention];
+                let postes = employeurs[engagement.beneficiaire].1;
+                let par_poste = model.enveloppes[engagement.enveloppe].spec.par_poste;
+                let tranche = match montant {
+                    MontantVersement::Tranche(rang, _) => Some(*rang),
+                    _ => None,
+                };
+                let amount = match montant {
+                    MontantVersement::Donne(m) => *m,
+                    MontantVersement::Reste => reste.max(1),
+                    MontantVersement::RestePlusUn => reste + 1,
+                    MontantVersement::Tranche(_, true) => 1,
+                    MontantVersement::Tranche(_, false) => par_poste.map_or(0, |p| p * postes),
+                };
+                let deja = tranche.is_some_and(|rang| {
+                    model
+                        .versements
+                        .iter()
+                        .any(|v| v.engagement == i && v.effectue && v.tranche == Some(rang))
                 });
+                // In the order the API checks: the commitment's status, the instalment (the
+                // beneficiary's tariff has it, it is not paid yet), then what is left to pay.
+                let expected = if !engagement.actif {
+                    Expect::Refusal(409, "transition_invalide")
+                } else if tranche.is_some() && (par_poste.is_none() || tranche != Some(1)) {
+                    Expect::Refusal(422, "validation")
+                } else if deja {
+                    Expect::Refusal(409, "tranche_deja_versee")
+                } else if amount > reste {
+                    Expect::Refusal(409, "versement_excessif")
+                } else {
+                    Expect::Status(201)
+                };
+                let mut body = json!({
+                    "date_versement": TODAY,
+                    "reference": "MANDAT-2021-000123",
+                });
+                match montant {
+                    MontantVersement::Tranche(rang, cent) => {
+                        body["tranche"] = json!(rang);
+                        if *cent {
+                            body["montant_centimes"] = json!(1);
+                        }
+                    }
+                    _ => body["montant_centimes"] = json!(amount),
+                }
+                let answer = app
+                    .as_(admin)
+                    .idempotency_key(key())
+                    .post(
+                        &format!("/api/v1/engagements/{}/versements", engagement.id),
+                        body,
+                    )
+                    .await;
+                check_answer(&answer, expected)?;
+                note("versement", expected);
+                if expected == Expect::Status(201) {
+                    if answer.json["montant_centimes"] != amount
+                        || answer.json["statut"] != "effectue"
+                        || answer.json["tranche"] != json!(tranche)
+                    {
+                        return Err(format!("unexpected payment: {}", answer.text));
+                    }
+                    model.engagements[i].verse += amount;
+                    model.versements.push(ModelVersement {
+                        id: answer.json["id"].as_str().unwrap().to_owned(),
+                        engagement: i,
+                        montant: amount,
+                        effectue: true,
+                        tranche,
+                    });
+                }
             }
         }
         Step::AnnulerVersement(which) => {
@@ -681,6 +730,8 @@ struct VersementRow {
     montant_centimes: i64,
     #[diesel(sql_type = Text)]
     statut: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    tranche: Option<i64>,
 }
 
 fn load<T>(conn: &mut DbConn, sql: &str) -> Result<Vec<T>, String>
@@ -732,7 +783,7 @@ fn check_invariants(conn: &mut DbConn, fixture: &Fixture, model: &Model) -> Resu
     let versements: Vec<VersementRow> = load(
         conn,
         &format!(
-            "SELECT v.id, v.engagement_id, v.montant_centimes, v.statut FROM versements v \
+            "SELECT v.id, v.engagement_id, v.montant_centimes, v.statut, v.tranche FROM versements v \
              JOIN engagements e ON e.id = v.engagement_id WHERE e.enveloppe_id IN ({ids})"
         ),
     )?;
@@ -751,6 +802,18 @@ fn check_invariants(conn: &mut DbConn, fixture: &Fixture, model: &Model) -> Resu
             (0..=engagement.montant_centimes).contains(&engagement.verse_centimes),
             || format!("commitment {engagement:?}: paid beyond its amount"),
         )?;
+        // Each instalment paid at most once (payments not cancelled).
+        let mut tranches: Vec<i64> = versements
+            .iter()
+            .filter(|v| v.engagement_id == engagement.id && v.statut == "effectue")
+            .filter_map(|v| v.tranche)
+            .collect();
+        let named = tranches.len();
+        tranches.sort_unstable();
+        tranches.dedup();
+        ensure(tranches.len() == named, || {
+            format!("commitment {engagement:?}: an instalment paid twice")
+        })?;
     }
 
     // Each envelope: engaged = Σ parts of its commitments ≤ amount; paid = Σ paid.
@@ -887,6 +950,7 @@ fn check_invariants(conn: &mut DbConn, fixture: &Fixture, model: &Model) -> Resu
                 row.engagement_id == model.engagements[expected.engagement].id
                     && row.montant_centimes == expected.montant
                     && (row.statut == "effectue") == expected.effectue
+                    && row.tranche == expected.tranche
             }),
             || format!("payment {}: stored {row:?}", expected.id),
         )?;

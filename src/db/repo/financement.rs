@@ -760,6 +760,54 @@ pub fn engage_par_beneficiaire(
     Ok(sums)
 }
 
+/// The commitments to one employer (whatever their convention), by envelope, convention and id.
+pub fn engagements_du_beneficiaire(
+    conn: &mut DbConn,
+    beneficiaire: &StructureId,
+) -> QueryResult<Vec<Engagement>> {
+    engagements::table
+        .filter(engagements::beneficiaire_id.eq(beneficiaire.as_str()))
+        .select(EngagementRow::as_select())
+        .order((
+            engagements::enveloppe_id,
+            engagements::convention_id,
+            engagements::id,
+        ))
+        .load::<EngagementRow>(conn)
+        .and_then(converted)
+}
+
+/// The payments not cancelled of some commitments, oldest first.
+pub fn versements_effectues(
+    conn: &mut DbConn,
+    engagement_ids: &[EngagementId],
+) -> QueryResult<Vec<Versement>> {
+    let ids: Vec<&str> = engagement_ids.iter().map(|id| id.as_str()).collect();
+    versements::table
+        .filter(versements::engagement_id.eq_any(ids))
+        .filter(versements::statut.eq(StatutVersement::Effectue.as_str()))
+        .select(VersementRow::as_select())
+        .order(versements::id)
+        .load::<VersementRow>(conn)
+        .and_then(converted)
+}
+
+/// The payment, not cancelled, that pays a commitment's instalment of rank `tranche`, if any.
+pub fn versement_de_tranche(
+    conn: &mut DbConn,
+    engagement_id: &EngagementId,
+    tranche: i64,
+) -> QueryResult<Option<VersementId>> {
+    let found: Option<String> = versements::table
+        .filter(versements::engagement_id.eq(engagement_id.as_str()))
+        .filter(versements::tranche.eq(tranche))
+        .filter(versements::statut.eq(StatutVersement::Effectue.as_str()))
+        .select(versements::id)
+        .first(conn)
+        .optional()?;
+    found.map(|id| stored(VersementId::parse(&id))).transpose()
+}
+
 /// Marks a locked live commitment annulled (its money moves apart: [`Mouvement::annulation`]).
 pub fn annul_engagement(
     tx: &mut WriteTx<'_>,
