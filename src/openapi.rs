@@ -47,7 +47,7 @@ associations qui signent les conventions et accueillent les conseillers ; leur c
 (publique ou privée) et leur classement en territoire prioritaire (QPV, ZRR)."),
         (name = "Conventions", description = "Conventions entre l'État et les collectivités d'un département : \
 signature, projet d'accueil, validation, avenants, résiliation et clôture ; leurs postes par structure d'accueil \
-(pourvus et vacants)."),
+(pourvus et vacants) ; le bilan de leurs subventions (mois financés et occupés, dû, avoir)."),
         (name = "Financement", description = "Enveloppes de financement, leurs barèmes (baremes : montant \
 par poste et tranches selon la catégorie d'employeur et le territoire prioritaire) et leurs plafonds départementaux, \
 engagements de crédits envers un employeur d'une convention (son bénéficiaire), versements (qui peuvent nommer \

@@ -10,7 +10,7 @@ use crate::domain::codes::{CodeDepartement, CodeRegion};
 use crate::domain::convention::{
     self as domain, ActionConvention, PartHote as DomainPart, StatutConvention, TypeAvenant,
 };
-use crate::domain::ids::{AvenantId, ConventionId, StructureId};
+use crate::domain::ids::{AvenantId, ConventionId, EnveloppeId, StructureId};
 use crate::domain::lifecycle::allowed_actions;
 
 /// Une convention à créer (au statut `brouillon`).
@@ -390,4 +390,126 @@ pub struct AvenantList {
     pub items: Vec<Avenant>,
     /// Toujours null : la liste vient entière.
     pub next_cursor: Option<String>,
+}
+
+/// Le bilan d'un employeur sur une enveloppe à barèmes (voir `GET /conventions/{id}/bilan`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BilanEmployeur {
+    /// L'employeur.
+    pub structure_id: StructureId,
+    /// L'enveloppe.
+    pub enveloppe_id: EnveloppeId,
+    /// Ses postes dans la convention.
+    pub postes: i64,
+    /// Montant par poste de son barème, en centimes.
+    pub montant_par_poste_centimes: i64,
+    /// Durée de son barème, en mois.
+    pub duree_mois: i64,
+    /// Premier jour de sa période de financement : la date de son premier engagement.
+    #[schema(value_type = String, format = Date)]
+    pub debut: NaiveDate,
+    /// Dernier jour de sa période de financement.
+    #[schema(value_type = String, format = Date)]
+    pub fin: NaiveDate,
+    /// Jours de la période.
+    pub jours_periode: i64,
+    /// Mois financés : postes × durée.
+    pub mois_finances: i64,
+    /// Jours de la période couverts par un contrat sur l'un de ses postes (un contrat sans fin
+    /// connue court jusqu'à la fin de la période).
+    pub jours_occupes: i64,
+    /// Mois occupés : jours occupés × durée ÷ jours de la période, au centième.
+    pub mois_occupes: f64,
+    /// Versé, en centimes.
+    pub verse_centimes: i64,
+    /// Dû : montant par poste × jours occupés ÷ jours de la période, au centime.
+    pub du_centimes: i64,
+    /// Avoir prévisionnel : versé − dû s'il est positif, 0 sinon.
+    pub avoir_centimes: i64,
+}
+
+/// Les totaux d'un bilan.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TotauxBilan {
+    /// Mois financés.
+    pub mois_finances: i64,
+    /// Mois occupés, au centième.
+    pub mois_occupes: f64,
+    /// Versé.
+    pub verse_centimes: i64,
+    /// Dû.
+    pub du_centimes: i64,
+    /// Avoirs prévisionnels.
+    pub avoir_centimes: i64,
+}
+
+/// Le bilan d'une convention : pour chaque employeur et chaque enveloppe à barèmes qui le
+/// finance, ce que ses postes occupés justifient de ce qui lui a été versé.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = exemple_bilan)]
+pub struct BilanConvention {
+    /// La convention.
+    pub convention_id: ConventionId,
+    /// Par employeur et enveloppe.
+    pub employeurs: Vec<BilanEmployeur>,
+    /// Les totaux.
+    pub totaux: TotauxBilan,
+}
+
+impl BilanConvention {
+    /// The balance's read model.
+    pub fn of(convention_id: ConventionId, lignes: Vec<crate::domain::bilan::LigneBilan>) -> Self {
+        let centiemes: i64 = lignes
+            .iter()
+            .map(|l| l.bilan.centiemes_mois_occupes())
+            .sum();
+        let employeurs: Vec<BilanEmployeur> = lignes
+            .into_iter()
+            .map(|l| BilanEmployeur {
+                mois_occupes: l.bilan.centiemes_mois_occupes() as f64 / 100.0,
+                structure_id: l.structure_id,
+                enveloppe_id: l.enveloppe_id,
+                postes: l.financement.postes,
+                montant_par_poste_centimes: l.financement.montant_par_poste_centimes,
+                duree_mois: l.financement.duree_mois,
+                debut: l.bilan.debut,
+                fin: l.bilan.fin,
+                jours_periode: l.bilan.jours_periode,
+                mois_finances: l.bilan.mois_finances,
+                jours_occupes: l.bilan.jours_occupes,
+                verse_centimes: l.bilan.verse_centimes,
+                du_centimes: l.bilan.du_centimes,
+                avoir_centimes: l.bilan.avoir_centimes,
+            })
+            .collect();
+        BilanConvention {
+            convention_id,
+            totaux: TotauxBilan {
+                mois_finances: employeurs.iter().map(|e| e.mois_finances).sum(),
+                mois_occupes: centiemes as f64 / 100.0,
+                verse_centimes: employeurs.iter().map(|e| e.verse_centimes).sum(),
+                du_centimes: employeurs.iter().map(|e| e.du_centimes).sum(),
+                avoir_centimes: employeurs.iter().map(|e| e.avoir_centimes).sum(),
+            },
+            employeurs,
+        }
+    }
+}
+
+/// One post at 50,000 € over 24 months, vacant its first seven months, paid whole.
+fn exemple_bilan() -> serde_json::Value {
+    let ligne = serde_json::json!({
+        "structure_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f01",
+        "enveloppe_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f94",
+        "postes": 1, "montant_par_poste_centimes": 5_000_000, "duree_mois": 24,
+        "debut": "2021-03-01", "fin": "2023-02-28", "jours_periode": 730, "mois_finances": 24,
+        "jours_occupes": 516, "mois_occupes": 16.96, "verse_centimes": 5_000_000,
+        "du_centimes": 3_534_247, "avoir_centimes": 1_465_753
+    });
+    serde_json::json!({
+        "convention_id": "01936b2e-9a4c-7d41-8f3e-2b5c6d7e8f91",
+        "employeurs": [ligne],
+        "totaux": {"mois_finances": 24, "mois_occupes": 16.96, "verse_centimes": 5_000_000,
+                   "du_centimes": 3_534_247, "avoir_centimes": 1_465_753}
+    })
 }

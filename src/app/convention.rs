@@ -15,10 +15,12 @@ use crate::api::convention::{
     Cloture, ModificationConvention, NouvelAvenant, NouvelleConvention, ProjetAccueil, Resiliation,
     Signature, Validation,
 };
+use crate::auth::Caller;
 use crate::auth::policy::{self, Action, Perimeter, Resource};
-use crate::db::WriteTx;
 use crate::db::repo::convention::{self as repo, NewAvenant, NewConvention};
+use crate::db::repo::financement as money;
 use crate::db::repo::structure as structures;
+use crate::db::{DbConn, WriteTx};
 use crate::domain::calendar::effective_date;
 use crate::domain::codes::CodeDepartement;
 use crate::domain::convention::{
@@ -26,7 +28,7 @@ use crate::domain::convention::{
     check_repartition, check_repartition_avenant, check_signataires, date_limite_projet,
     postes_apres_avenant,
 };
-use crate::domain::ids::{ConventionId, StructureId};
+use crate::domain::ids::{ConventionId, EnveloppeId, StructureId};
 use crate::domain::lifecycle::apply;
 use crate::error::ApiError;
 
@@ -340,4 +342,76 @@ pub fn amend(
         &saved,
     )?;
     Ok(avenant)
+}
+
+/// `GET /conventions/{id}/bilan`: for each employer that received commitments and each envelope
+/// whose tariffs cover it, the balance of `domain::bilan` from its commitments, its tariff and
+/// the contracts on its posts. Read like the convention (404 outside the caller's scope). An
+/// employer on an envelope without a tariff for its pair has no line: nothing says what a month
+/// is worth.
+pub fn bilan_convention(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: &ConventionId,
+) -> Result<Vec<crate::domain::bilan::LigneBilan>, ApiError> {
+    let convention = repo::find(conn, id)?.ok_or_else(not_found)?;
+    policy::check_convention(caller, &convention, Resource::Convention, Action::Read)?;
+    let parts = financement::parts_employeurs(conn, &convention)?;
+    let mut engagements = money::engagements_of_convention(conn, id, None)?;
+    engagements.sort_by(|a, b| {
+        (&a.beneficiaire_id, &a.enveloppe_id, &a.id).cmp(&(
+            &b.beneficiaire_id,
+            &b.enveloppe_id,
+            &b.id,
+        ))
+    });
+    let occupations = crate::db::repo::contrat::occupations_of_convention(conn, id)?;
+    let mut baremes: Vec<(EnveloppeId, Vec<crate::domain::bareme::Bareme>)> = Vec::new();
+    let mut lignes = Vec::new();
+    for groupe in engagements.chunk_by(|a, b| {
+        (&a.beneficiaire_id, &a.enveloppe_id) == (&b.beneficiaire_id, &b.enveloppe_id)
+    }) {
+        let first = &groupe[0];
+        if !baremes.iter().any(|(e, _)| e == &first.enveloppe_id) {
+            let read = money::baremes_of(conn, &first.enveloppe_id)?;
+            baremes.push((first.enveloppe_id.clone(), read));
+        }
+        let tarifs = baremes
+            .iter()
+            .find(|(e, _)| e == &first.enveloppe_id)
+            .map(|(_, b)| b.as_slice())
+            .unwrap_or_default();
+        let part = parts
+            .iter()
+            .find(|p| p.structure_id == first.beneficiaire_id);
+        let Some(bareme) = part.and_then(|p| crate::domain::bareme::bareme_de(tarifs, p)) else {
+            continue;
+        };
+        let financement = crate::domain::bilan::Financement {
+            postes: part.map_or(0, |p| p.postes),
+            montant_par_poste_centimes: bareme.montant_par_poste_centimes,
+            duree_mois: bareme.duree_mois,
+            debut: groupe
+                .iter()
+                .map(|e| e.date_engagement)
+                .min()
+                .unwrap_or(first.date_engagement),
+            verse_centimes: groupe.iter().map(|e| e.verse_centimes).sum(),
+        };
+        let contrats: Vec<crate::domain::bilan::Occupation> = occupations
+            .iter()
+            .filter(|(structure, _, _)| structure == &first.beneficiaire_id)
+            .map(|(_, debut, fin)| crate::domain::bilan::Occupation {
+                debut: *debut,
+                fin: *fin,
+            })
+            .collect();
+        lignes.push(crate::domain::bilan::LigneBilan {
+            structure_id: first.beneficiaire_id.clone(),
+            enveloppe_id: first.enveloppe_id.clone(),
+            bilan: crate::domain::bilan::bilan(&financement, &contrats),
+            financement,
+        });
+    }
+    Ok(lignes)
 }

@@ -11,6 +11,7 @@
 
 pub mod activite;
 pub mod bareme;
+pub mod bilan;
 pub mod calendar;
 pub mod catalogue;
 pub mod codes;

@@ -9,7 +9,7 @@ use actix_web::{HttpResponse, get, patch, post, web};
 
 use crate::api::NoQuery;
 use crate::api::convention::{
-    Avenant, AvenantList, Cloture, Convention, ConventionFilter, ConventionPage,
+    Avenant, AvenantList, BilanConvention, Cloture, Convention, ConventionFilter, ConventionPage,
     ModificationConvention, NouvelAvenant, NouvelleConvention, ProjetAccueil, Resiliation,
     Signature, Validation,
 };
@@ -277,6 +277,30 @@ get_operation! {
     }
 }
 
+get_operation! {
+    /// Lire le bilan d'une convention
+    ///
+    /// Pour chaque employeur qui a reçu des engagements et chaque enveloppe dont un barème le
+    /// couvre : sa période de financement (de la date de son premier engagement, pour la durée
+    /// de son barème), les mois financés (postes × durée), les jours et mois occupés par les
+    /// contrats sur ses postes (un contrat sans fin connue court jusqu'à la fin de la période :
+    /// le bilan est prévisionnel), le versé, le dû (montant par poste × jours occupés ÷ jours de
+    /// la période, au centime) et l'avoir prévisionnel (versé − dû, jamais négatif), avec les
+    /// totaux. Un employeur sans barème sur une enveloppe n'y a pas de ligne. Accès : comme la
+    /// lecture de la convention.
+    get_bilan, "/conventions/{id}/bilan", "getBilanConvention", tag = "Conventions",
+    id = (ConventionId, crate::api::ConventionPath),
+    response = (BilanConvention, "Le bilan de la convention."),
+    |state, caller, id| {
+        let lignes = state
+            .read(move |conn| {
+                app::convention::bilan_convention(conn, &caller, &id).map(|l| (id, l))
+            })
+            .await?;
+        Ok(HttpResponse::Ok().json(BilanConvention::of(lignes.0, lignes.1)))
+    }
+}
+
 /// Registers this module's handlers (documented: through `utoipa-actix-web`).
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_convention)
@@ -290,5 +314,6 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(close_convention)
         .service(create_avenant)
         .service(list_avenants)
-        .service(get_avenant);
+        .service(get_avenant)
+        .service(get_bilan);
 }

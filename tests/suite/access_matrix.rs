@@ -220,6 +220,11 @@ const ACCESS: &[Route] = &[
         "/api/v1/structures/{id}/financement",
         Access::Scoped(Role::ALL),
     ),
+    route(
+        "GET",
+        "/api/v1/conventions/{id}/bilan",
+        Access::Scoped(Role::ALL),
+    ),
     route("GET", "/api/v1/engagements/{id}", Access::Scoped(Role::ALL)),
     act(
         "/api/v1/engagements/{id}/annulation",

@@ -497,7 +497,114 @@ async fn instalments_are_paid_once_and_scheduled(db: TestDb) {
     assert_eq!(app.anonymous().get(&uri(&commune)).await.status, 401);
 }
 
+/// The balance through HTTP, over two hosts of one post each funded 50,000 € over 24 months from
+/// 2021-04-01 (730 days) and paid whole: the first recruits on 2021-11-01 (seven months vacant:
+/// 516 days occupied, 35,342.47 € due, 14,657.53 € to pay back), the second's advisor leaves on
+/// 2021-06-14, in the third month, and the post stays vacant (75 days, 5,136.99 € due,
+/// 44,863.01 € back).
+async fn the_balance_counts_the_days_occupied(db: TestDb) {
+    use common::scenario::{convention, rupture, structure, structures};
+    let app = app_on_day(&db, TODAY).await;
+    let ids = structures(&app).await;
+    let convention = convention(&app, &ids, (1, 1), true).await;
+    let created = post(
+        &app,
+        "/api/v1/enveloppes",
+        &admin(),
+        json!({"libelle": "Plan de relance", "financeur": "DGCL", "nature": "postes_conseillers",
+               "montant_centimes": 10_000_000 * EURO, "date_debut": "2021-01-01",
+               "date_fin": "2023-12-31", "baremes": common::baremes_uniformes(50_000 * EURO)}),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let enveloppe = created.json["id"].as_str().unwrap().to_owned();
+    for (n, host) in ids[..2].iter().enumerate() {
+        let committed = engager(
+            &app,
+            &enveloppe,
+            &format!("bilan-{n}"),
+            json!({"convention_id": convention, "beneficiaire_id": host, "objet": "Un poste",
+                   "date_engagement": "2021-04-01"}),
+        )
+        .await;
+        assert_eq!(committed.status, 201, "{}", committed.text);
+        let paid = post(
+            &app,
+            &format!(
+                "/api/v1/engagements/{}/versements",
+                committed.json["id"].as_str().unwrap()
+            ),
+            &admin(),
+            json!({"tranche": 1, "date_versement": "2021-04-15", "reference": "MANDAT"}),
+        )
+        .await;
+        assert_eq!(paid.status, 201, "{}", paid.text);
+    }
+    let mut advisors = Vec::new();
+    for (n, (host, recruited)) in ids[..2]
+        .iter()
+        .zip(["2021-11-01", "2021-04-01"])
+        .enumerate()
+    {
+        let mut body = common::scenario::recrue(&convention, host, n);
+        body["date_recrutement"] = json!(recruited);
+        let answer = post(&app, "/api/v1/conseillers", &structure(host), body).await;
+        assert_eq!(answer.status, 201, "{}", answer.text);
+        advisors.push(answer.json["id"].as_str().unwrap().to_owned());
+    }
+    let left = rupture(
+        &app,
+        &advisors[1],
+        &structure(&ids[1]),
+        "2021-06-14",
+        "demission",
+    )
+    .await;
+    assert_eq!(left.status, 200, "{}", left.text);
+
+    let read = get(
+        &app,
+        &format!("/api/v1/conventions/{convention}/bilan"),
+        &prefecture_93(),
+    )
+    .await;
+    assert_eq!(read.status, 200, "{}", read.text);
+    let line = |host: &str, occupied: i64, months: f64, due: i64| {
+        json!({"structure_id": host, "enveloppe_id": enveloppe, "postes": 1,
+               "montant_par_poste_centimes": 50_000 * EURO, "duree_mois": 24,
+               "debut": "2021-04-01", "fin": "2023-03-31", "jours_periode": 730,
+               "mois_finances": 24, "jours_occupes": occupied, "mois_occupes": months,
+               "verse_centimes": 50_000 * EURO, "du_centimes": due,
+               "avoir_centimes": 50_000 * EURO - due})
+    };
+    let mut expected = vec![
+        line(&ids[0], 516, 16.96, 3_534_247),
+        line(&ids[1], 75, 2.47, 513_699),
+    ];
+    expected.sort_by_key(|l| l["structure_id"].as_str().unwrap().to_owned());
+    assert_eq!(
+        read.json,
+        json!({
+            "convention_id": convention,
+            "employeurs": expected,
+            "totaux": {"mois_finances": 48, "mois_occupes": 19.43,
+                       "verse_centimes": 100_000 * EURO, "du_centimes": 3_534_247 + 513_699,
+                       "avoir_centimes": 100_000 * EURO - 3_534_247 - 513_699}
+        })
+    );
+    // Read like the convention: another département's préfecture does not see it.
+    let elsewhere = common::token(cnfs_api::auth::Role::Prefecture, &["75"], None);
+    let hidden = get(
+        &app,
+        &format!("/api/v1/conventions/{convention}/bilan"),
+        &elsewhere,
+    )
+    .await;
+    hidden.assert_problem(404, "ressource_introuvable");
+}
+
 on_both_backends!(
+    the_balance_counts_the_days_occupied,
     tariffs_are_replaced_whole_and_checked,
     each_employer_is_funded_at_its_tariff,
     instalments_are_paid_once_and_scheduled,

@@ -292,3 +292,36 @@ pub fn list(
         next: page.next,
     })
 }
+
+/// The contracts on posts of a convention, as the balance counts them: each one's employer, first
+/// day and last day in force (its rupture, else its planned end; none when open-ended or still
+/// running without an end).
+pub fn occupations_of_convention(
+    conn: &mut DbConn,
+    convention_id: &ConventionId,
+) -> QueryResult<Vec<(StructureId, NaiveDate, Option<NaiveDate>)>> {
+    let rows: Vec<(String, String, Option<String>, Option<String>)> = contrats::table
+        .filter(contrats::convention_id.eq(convention_id.as_str()))
+        .filter(contrats::poste_id.is_not_null())
+        .select((
+            contrats::structure_id,
+            contrats::date_debut,
+            contrats::date_fin,
+            contrats::date_rupture,
+        ))
+        .order(contrats::id)
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(structure, debut, fin, rupture)| {
+            let fin = match rupture.or(fin) {
+                Some(day) => Some(stored_date(&day)?),
+                None => None,
+            };
+            Ok((
+                stored(StructureId::parse(&structure))?,
+                stored_date(&debut)?,
+                fin,
+            ))
+        })
+        .collect()
+}
