@@ -28,7 +28,7 @@ use crate::domain::convention::{
     check_repartition, check_repartition_avenant, check_signataires, date_limite_projet,
     postes_apres_avenant,
 };
-use crate::domain::ids::{ConventionId, EnveloppeId, StructureId};
+use crate::domain::ids::{ConventionId, StructureId};
 use crate::domain::lifecycle::apply;
 use crate::error::ApiError;
 
@@ -366,21 +366,13 @@ pub fn bilan_convention(
         ))
     });
     let occupations = crate::db::repo::contrat::occupations_of_convention(conn, id)?;
-    let mut baremes: Vec<(EnveloppeId, Vec<crate::domain::bareme::Bareme>)> = Vec::new();
+    let mut baremes = Vec::new();
     let mut lignes = Vec::new();
     for groupe in engagements.chunk_by(|a, b| {
         (&a.beneficiaire_id, &a.enveloppe_id) == (&b.beneficiaire_id, &b.enveloppe_id)
     }) {
         let first = &groupe[0];
-        if !baremes.iter().any(|(e, _)| e == &first.enveloppe_id) {
-            let read = money::baremes_of(conn, &first.enveloppe_id)?;
-            baremes.push((first.enveloppe_id.clone(), read));
-        }
-        let tarifs = baremes
-            .iter()
-            .find(|(e, _)| e == &first.enveloppe_id)
-            .map(|(_, b)| b.as_slice())
-            .unwrap_or_default();
+        let tarifs = financement::baremes_lus(conn, &mut baremes, &first.enveloppe_id)?;
         let part = parts
             .iter()
             .find(|p| p.structure_id == first.beneficiaire_id);

@@ -965,6 +965,22 @@ pub fn annul_versement(
     Ok(annulled)
 }
 
+/// An envelope's tariffs, read once for several lines (`lues`: those read so far).
+pub fn baremes_lus<'a>(
+    conn: &mut DbConn,
+    lues: &'a mut Vec<(EnveloppeId, Vec<Bareme>)>,
+    enveloppe_id: &EnveloppeId,
+) -> Result<&'a [Bareme], ApiError> {
+    let index = match lues.iter().position(|(e, _)| e == enveloppe_id) {
+        Some(index) => index,
+        None => {
+            lues.push((enveloppe_id.clone(), repo::baremes_of(conn, enveloppe_id)?));
+            lues.len() - 1
+        }
+    };
+    Ok(&lues[index].1)
+}
+
 /// `GET /structures/{id}/financement`: what the structure receives, per envelope and convention
 /// ([`FinancementEmployeur`]), as of `today`. Read like a commitment placed at the structure
 /// (404 outside the caller's scope: the structure role reads its own only).
@@ -980,20 +996,12 @@ pub fn financement_structure(
     let ids: Vec<EngagementId> = engagements.iter().map(|e| e.id.clone()).collect();
     let versements = repo::versements_effectues(conn, &ids)?;
     let mut lignes: Vec<FinancementEmployeur> = Vec::new();
-    let mut baremes: Vec<(EnveloppeId, Vec<Bareme>)> = Vec::new();
+    let mut baremes = Vec::new();
     for groupe in engagements
         .chunk_by(|a, b| (&a.enveloppe_id, &a.convention_id) == (&b.enveloppe_id, &b.convention_id))
     {
         let first = &groupe[0];
-        if !baremes.iter().any(|(e, _)| e == &first.enveloppe_id) {
-            let read = repo::baremes_of(conn, &first.enveloppe_id)?;
-            baremes.push((first.enveloppe_id.clone(), read));
-        }
-        let tarifs = baremes
-            .iter()
-            .find(|(e, _)| e == &first.enveloppe_id)
-            .map(|(_, b)| b.as_slice())
-            .unwrap_or_default();
+        let tarifs = baremes_lus(conn, &mut baremes, &first.enveloppe_id)?;
         let convention = conventions::find(conn, &first.convention_id)?
             .ok_or_else(|| ApiError::internal("engagement sans convention"))?;
         let parts = parts_employeurs(conn, &convention)?;
