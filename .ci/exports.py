@@ -4,9 +4,9 @@ open-data exports into a folder, for `frictionless validate` (see `.ci/run`, sta
 
 Usage: python3 .ci/exports.py PORT OUT_DIR   (env ADMIN_TOKEN: an admin bearer token)
 
-The dataset gives the exports real rows of every kind: a commitment split by posts among three
-hosts (one with a comma and quotes in its name), commitments split among signatories before a
-split exists, staggered and single payments, a cancelled payment, an annulled commitment with a
+The dataset gives the exports real rows of every kind: commitments to hosts of a split (one with
+a comma and quotes in its name), commitments to signatories before a split exists, staggered and
+single payments, a cancelled payment, an annulled commitment with a
 paid part and one without; lieux with every list filled (several values joined by `|`) and a bare
 one; the posts of the validated split, a coordinator's among them. Standard library only.
 """
@@ -86,9 +86,9 @@ def convention(signataires, split):
     return conv["id"]
 
 
-def engager(enveloppe, convention_id, montant, objet):
-    body = {"convention_id": convention_id, "montant_centimes": montant, "objet": objet,
-            "date_engagement": "2021-03-20"}
+def engager(enveloppe, convention_id, beneficiaire, montant, objet):
+    body = {"convention_id": convention_id, "beneficiaire_id": beneficiaire,
+            "montant_centimes": montant, "objet": objet, "date_engagement": "2021-03-20"}
     return post(f"/api/v1/enveloppes/{enveloppe}/engagements", body,
                 headers={"Idempotency-Key": str(uuid.uuid4())})["id"]
 
@@ -118,17 +118,19 @@ ville = post("/api/v1/enveloppes", {
     "nature": "mixte", "montant_centimes": 100_000_000, "date_debut": "2021-01-01",
     "date_fin": "2023-12-31", "perimetre_departement": "93"})["id"]
 
-postes = engager(national, split, 40_000_001, "Postes de conseillers numériques, 2021-2023")
-verser(postes, 15_000_000, "2021-04-01")
+# The centre's 2 posts × 50,000 € (its name needs quoting in the file).
+postes = engager(national, split, centre, 10_000_000, "Postes de conseillers numériques, 2021-2023")
+verser(postes, 4_000_000, "2021-04-01")
 cancelled = verser(postes, 1_000_000, "2021-05-03")
 post(f"/api/v1/versements/{cancelled}/annulation", {"motif": "Erreur de mandat."})
-verser(postes, 15_000_000, "2021-10-01")
-materiel = engager(ville, unsplit, 100_001, "Matériel informatique")
+verser(postes, 4_000_000, "2021-10-01")
+engager(national, split, aubervilliers, 25_000_000, "Postes de conseillers numériques, 2021-2023")
+materiel = engager(ville, unsplit, montreuil, 100_001, "Matériel informatique")
 verser(materiel, 100_001, "2021-06-15")
-connexion = engager(ville, unsplit, 50_000, "Connexion")
+connexion = engager(ville, unsplit, aubervilliers, 50_000, "Connexion")
 verser(connexion, 12_001, "2021-07-01")
 post(f"/api/v1/engagements/{connexion}/annulation", {"motif": "Projet abandonné."})
-formation = engager(ville, unsplit, 70_000, "Formation")
+formation = engager(ville, unsplit, aubervilliers, 70_000, "Formation")
 post(f"/api/v1/engagements/{formation}/annulation", {"motif": "Doublon."})
 
 post("/api/v1/lieux", {
