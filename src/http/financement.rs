@@ -119,12 +119,15 @@ operation! {
     ///
     /// Engage des crédits de l'enveloppe pour une convention signée et non terminée (409
     /// `convention_non_engageable` sinon ; d'un autre département qu'une enveloppe départementale :
-    /// 422 `hors_perimetre`). Sans montant : ce que les barèmes de l'enveloppe accordent aux employeurs de la convention (les
-    /// postes de chacun × le barème de son couple ; 422 sans barème qui s'applique). La date
-    /// (aujourd'hui par défaut) n'est ni dans le futur, ni avant la signature, et tombe dans la
-    /// période de l'enveloppe (422 `hors_periode`).
+    /// 422 `hors_perimetre`), au profit d'un de ses employeurs, son bénéficiaire
+    /// (`beneficiaire_id` : un hôte de sa répartition ou, avant elle, un signataire ; facultatif
+    /// quand elle n'a qu'un employeur, 422 sinon). Sans montant : ce que les barèmes de
+    /// l'enveloppe accordent au bénéficiaire (ses postes × le barème de son couple ; 422 sans
+    /// barème qui s'applique). La date (aujourd'hui par défaut) n'est ni dans le futur, ni avant
+    /// la signature, et tombe dans la période de l'enveloppe (422 `hors_periode`).
     ///
-    /// Jamais au-delà : de ce que les barèmes de l'enveloppe accordent aux employeurs de la convention (409
+    /// Jamais au-delà : de ce que les barèmes accordent au bénéficiaire pour cette convention (409
+    /// `beneficiaire_entierement_finance`), à ses employeurs ensemble (409
     /// `convention_entierement_financee`), du plafond du département (409 `plafond_depasse`), du
     /// montant de l'enveloppe (409 `enveloppe_insuffisante`) ; chaque refus donne le disponible
     /// (`disponible_centimes`). Tenu même sous requêtes concurrentes sur plusieurs instances : la
@@ -137,7 +140,7 @@ operation! {
     /// `?simulation=true` : les mêmes règles sous les mêmes verrous, puis rien n'est écrit (ni
     /// engagement, ni journal, ni réponse enregistrée sous la clé, qui reste libre pour
     /// l'engagement réel) ; 200 avec l'engagement tel qu'il serait pris et les soldes qu'il
-    /// laisserait (enveloppe, département, convention), ou le même refus.
+    /// laisserait (enveloppe, département, convention, bénéficiaire), ou le même refus.
     /// Accès : `admin` ; `prefecture` pour une convention de ses départements.
     post "/enveloppes/{id}/engagements", create_engagement, "createEngagement", tag = "Financement",
     params(
@@ -241,10 +244,15 @@ annulation! {
 operation! {
     /// Enregistrer un versement
     ///
-    /// Enregistre un versement sur un engagement actif (409 `transition_invalide` sur un engagement
-    /// annulé). Les versements ne dépassent jamais l'engagement (409 `versement_excessif`, avec le
-    /// reste à verser en `disponible_centimes`). La date n'est ni dans le futur, ni avant
-    /// l'engagement. Accepte `Idempotency-Key`.
+    /// Enregistre un versement au bénéficiaire d'un engagement actif (409 `transition_invalide` sur
+    /// un engagement annulé). Les versements ne dépassent jamais l'engagement (409
+    /// `versement_excessif`, avec le reste à verser en `disponible_centimes`). `tranche` nomme la
+    /// tranche du barème du bénéficiaire qu'il paie : le montant vaut alors par défaut cette tranche
+    /// × ses postes (422 sur `/tranche` quand son barème n'a pas ce rang ou que l'enveloppe n'en a
+    /// pas pour lui) ; une tranche n'est versée qu'une fois par engagement (409
+    /// `tranche_deja_versee` ; annuler le versement la libère). Sans `tranche`, `montant_centimes`
+    /// est obligatoire. La date n'est ni dans le futur, ni avant l'engagement. Accepte
+    /// `Idempotency-Key`.
     ///
     /// `?simulation=true` : les mêmes règles sous les mêmes verrous, puis rien n'est écrit ; 200
     /// avec le versement tel qu'il serait enregistré, l'engagement après lui et les soldes qu'il
